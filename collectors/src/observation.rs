@@ -1,0 +1,190 @@
+//! What a collector returns: everything one run saw of one scope of one source.
+//!
+//! The JSON form of [`Observation`] is the generic ingest format
+//! (`spot ingest`, the `ingest` mutation); `schema/observation.schema.json`
+//! documents it and a test keeps the two in step.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::day::Day;
+
+/// One complete (or, with `complete: false`, partial) look at one scope.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Observation {
+    /// The source system, e.g. `github`, `kubernetes`.
+    pub source: String,
+    /// The part of the source one run observes, e.g. a GitHub org or a cluster.
+    pub scope: String,
+    pub day: Day,
+    /// `false` when the collector could not see the whole scope: nothing that
+    /// is missing from this observation is closed.
+    pub complete: bool,
+    #[serde(default)]
+    pub entities: Vec<ObservedEntity>,
+    #[serde(default)]
+    pub relations: Vec<ObservedRelation>,
+    /// Entity keys the run could not observe (one repository, say): their
+    /// facts and outgoing relations carry forward while the rest is diffed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unobserved: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObservedEntity {
+    pub key: String,
+    pub kind: String,
+    pub name: String,
+    #[serde(default)]
+    pub attrs: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObservedRelation {
+    pub from: String,
+    pub to: String,
+    pub kind: String,
+    #[serde(default)]
+    pub attrs: Map<String, Value>,
+}
+
+/// One problem in an observation, with the JSON path of the field at fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {problem}")]
+pub struct Invalid {
+    pub field: String,
+    pub problem: String,
+}
+
+impl Observation {
+    /// An empty complete observation, to be filled by a collector.
+    pub fn new(source: &str, scope: &str, day: Day) -> Observation {
+        Observation {
+            source: source.to_string(),
+            scope: scope.to_string(),
+            day,
+            complete: true,
+            entities: Vec::new(),
+            relations: Vec::new(),
+            unobserved: Vec::new(),
+        }
+    }
+
+    /// Checks what serde cannot: names, key syntax, duplicates. Returns every
+    /// problem found, each naming its field, so a bad file is fixed in one go.
+    pub fn validate(&self) -> Result<(), Vec<Invalid>> {
+        let mut problems = Vec::new();
+        let mut report = |field: String, problem: String| problems.push(Invalid { field, problem });
+        check_name("source", &self.source, &mut report);
+        check_name("scope", &self.scope, &mut report);
+        if self.day.is_open() || self.day.date().is_none() {
+            report("day".into(), "not a calendar day".into());
+        }
+        let mut keys = HashSet::with_capacity(self.entities.len());
+        for (i, entity) in self.entities.iter().enumerate() {
+            check_key(&format!("entities[{i}].key"), &entity.key, &mut report);
+            check_name(&format!("entities[{i}].kind"), &entity.kind, &mut report);
+            if entity.name.trim().is_empty() {
+                report(format!("entities[{i}].name"), "must not be empty".into());
+            }
+            if !keys.insert(entity.key.as_str()) {
+                report(format!("entities[{i}].key"), format!("'{}' appears twice", entity.key));
+            }
+        }
+        let mut edges = HashSet::with_capacity(self.relations.len());
+        for (i, relation) in self.relations.iter().enumerate() {
+            check_key(&format!("relations[{i}].from"), &relation.from, &mut report);
+            check_key(&format!("relations[{i}].to"), &relation.to, &mut report);
+            check_name(&format!("relations[{i}].kind"), &relation.kind, &mut report);
+            if !edges.insert((relation.from.as_str(), relation.to.as_str(), relation.kind.as_str())) {
+                report(
+                    format!("relations[{i}]"),
+                    format!("{} -{}-> {} appears twice", relation.from, relation.kind, relation.to),
+                );
+            }
+        }
+        for (i, key) in self.unobserved.iter().enumerate() {
+            check_key(&format!("unobserved[{i}]"), key, &mut report);
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
+    }
+}
+
+/// The kind part of an entity key, `service` in `service:billing`.
+pub fn kind_of_key(key: &str) -> Option<&str> {
+    key.split_once(':').map(|(kind, _)| kind)
+}
+
+fn check_name(field: &str, value: &str, report: &mut impl FnMut(String, String)) {
+    let valid = !value.is_empty()
+        && value.len() <= 200
+        && value.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-./:@".contains(&b));
+    if !valid {
+        report(
+            field.to_string(),
+            format!("'{value}' must be 1-200 characters of letters, digits and _-./:@"),
+        );
+    }
+}
+
+/// Keys look like `kind:rest` (`service:billing`, `repo:github.com/acme/x`).
+fn check_key(field: &str, key: &str, report: &mut impl FnMut(String, String)) {
+    let well_formed = match key.split_once(':') {
+        Some((kind, rest)) => {
+            !kind.is_empty()
+                && kind.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+                && !rest.is_empty()
+        }
+        None => false,
+    };
+    if !well_formed || key.len() > 512 || key.chars().any(char::is_whitespace) {
+        report(
+            field.to_string(),
+            format!("'{key}' is not an entity key: expected kind:name without spaces, e.g. service:billing"),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entity(key: &str) -> ObservedEntity {
+        ObservedEntity { key: key.into(), kind: "service".into(), name: "x".into(), attrs: Map::new() }
+    }
+
+    #[test]
+    fn a_well_formed_observation_is_valid() {
+        let mut obs = Observation::new("github", "acme", Day(19_000));
+        obs.entities.push(entity("service:billing"));
+        assert_eq!(obs.validate(), Ok(()));
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_field() {
+        let mut obs = Observation::new("", "acme", Day(19_000));
+        obs.entities.push(entity("billing"));
+        obs.entities.push(entity("service:a"));
+        obs.entities.push(entity("service:a"));
+        let problems = obs.validate().unwrap_err();
+        let fields: Vec<_> = problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, ["source", "entities[0].key", "entities[2].key"]);
+        assert!(problems[2].problem.contains("appears twice"));
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let json = r#"{"source":"s","scope":"x","day":"2024-01-01","complete":true,"extra":1}"#;
+        let err = serde_json::from_str::<Observation>(json).unwrap_err();
+        assert!(err.to_string().contains("unknown field `extra`"), "{err}");
+    }
+}

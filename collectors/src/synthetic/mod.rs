@@ -1,0 +1,144 @@
+//! A synthetic organisation that behaves like a real one.
+//!
+//! At scale 1: 60 teams, about 1,000 repositories, 500 services, 4 Kubernetes
+//! clusters, ~8,000 packages with skewed popularity (~40 uses per repository),
+//! internal libraries, a mostly acyclic service dependency graph with a few
+//! cycles, SonarQube metrics, Consul registrations and Confluence docs.
+//!
+//! Each day it churns: ~350 deploys (some lagging a day behind in other
+//! clusters, a few rollbacks), dependency bumps, package releases, metric
+//! drift, health flaps, doc edits, services created and retired, repositories
+//! archived, ownership moves, and now and then a collector that fails or sees
+//! only part of its scope.
+//!
+//! It is observed the way the real collectors observe: one [`Observation`]
+//! per (source, scope) and day, through the same ingest path. Everything is
+//! deterministic for a seed.
+
+mod build;
+mod churn;
+mod model;
+mod names;
+mod observe;
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use crate::day::Day;
+use crate::observation::Observation;
+use model::*;
+
+/// How big, from when, and how random.
+#[derive(Debug, Clone)]
+pub struct SyntheticConfig {
+    /// 1 = ~1,000 repositories and 500 services; sizes grow linearly.
+    pub scale: usize,
+    pub seed: u64,
+    /// The first observed day.
+    pub start: Day,
+    /// Chance, per mille, that one collector run fails on a given day.
+    pub failure_per_mille: u32,
+}
+
+impl SyntheticConfig {
+    pub fn new(scale: usize, seed: u64, start: Day) -> SyntheticConfig {
+        SyntheticConfig { scale, seed, start, failure_per_mille: 8 }
+    }
+}
+
+/// One collector run of the synthetic organisation.
+#[derive(Debug, Clone)]
+pub enum SyntheticRun {
+    Observed(Observation),
+    /// The collector failed: nothing was observed.
+    Failed { source: String, scope: String, day: Day, error: String },
+}
+
+/// How many things of each kind exist today (retired ones excluded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrgSize {
+    pub teams: usize,
+    pub repositories: usize,
+    pub services: usize,
+    pub packages: usize,
+    pub clusters: usize,
+    pub workloads: usize,
+    pub docs: usize,
+}
+
+/// The synthetic organisation on its current day.
+pub struct Org {
+    scale: usize,
+    failure_per_mille: u32,
+    day: Day,
+    rng: ChaCha8Rng,
+    names: names::NameBook,
+    teams: Vec<Team>,
+    repos: Vec<Repo>,
+    services: Vec<Service>,
+    packages: Vec<Package>,
+    clusters: Vec<Cluster>,
+    workloads: Vec<Workload>,
+    sonar: Vec<SonarProject>,
+    docs: Vec<Doc>,
+    next_doc_id: u64,
+    popularity: Vec<build::Popularity>,
+    external_by_ecosystem: Vec<Vec<usize>>,
+    internal_by_ecosystem: Vec<Vec<usize>>,
+}
+
+impl Org {
+    pub fn new(config: &SyntheticConfig) -> Org {
+        let mut org = Org {
+            scale: config.scale.max(1),
+            failure_per_mille: config.failure_per_mille,
+            day: config.start,
+            rng: ChaCha8Rng::seed_from_u64(config.seed),
+            names: names::NameBook::new(),
+            teams: Vec::new(),
+            repos: Vec::new(),
+            services: Vec::new(),
+            packages: Vec::new(),
+            clusters: Vec::new(),
+            workloads: Vec::new(),
+            sonar: Vec::new(),
+            docs: Vec::new(),
+            next_doc_id: 100_000,
+            popularity: Vec::new(),
+            external_by_ecosystem: Vec::new(),
+            internal_by_ecosystem: vec![Vec::new(); Ecosystem::ALL.len()],
+        };
+        build::build(&mut org);
+        org
+    }
+
+    pub fn day(&self) -> Day {
+        self.day
+    }
+
+    /// Today's collector runs: one per (source, scope).
+    pub fn observe(&mut self) -> Vec<SyntheticRun> {
+        observe::all(self)
+    }
+
+    /// Moves the organisation on by one day.
+    pub fn advance(&mut self) {
+        self.day = self.day.plus(1);
+        churn::one_day(self);
+    }
+
+    pub fn size(&self) -> OrgSize {
+        OrgSize {
+            teams: self.teams.len(),
+            repositories: self.repos.iter().filter(|r| !r.archived).count(),
+            services: self.services.iter().filter(|s| !s.retired).count(),
+            packages: self.packages.len(),
+            clusters: self.clusters.len(),
+            workloads: self.workloads.iter().filter(|w| !w.removed).count(),
+            docs: self.docs.len(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
