@@ -1,1 +1,18 @@
-pub fn _warm() {}
+//! SPoT, the Single Point of Truth: a temporal catalog of an engineering
+//! organisation. Collectors observe sources (crate `collectors`); ingest
+//! diffs each observation into a temporal graph ([`ingest`], [`store`]);
+//! the query layer answers "as of day D" questions ([`model`], [`Store`]).
+//!
+//! Data flows one way: collector → observation → ingest → store → query.
+
+pub mod bench;
+pub mod cli;
+pub mod generate;
+pub mod ingest;
+pub mod model;
+pub mod observations;
+pub mod store;
+
+pub use collectors::{Day, Observation};
+pub use store::sqlite::SqliteStore;
+pub use store::{Store, StoreError};

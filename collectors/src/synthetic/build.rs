@@ -326,7 +326,7 @@ pub fn add_sonar_project(org: &mut Org, repo: usize) {
     let project_key = format!("acme_{}", org.repos[repo].name);
     let rng = &mut org.rng;
     org.sonar.push(SonarProject {
-        key: format!("sonar:{project_key}"),
+        key: format!("sonar_project:{project_key}"),
         project_key,
         repo,
         coverage: rng.random_range(20.0..95.0),

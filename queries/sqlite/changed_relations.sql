@@ -1,0 +1,7 @@
+-- Relation versions that began or ended in (from, to].
+-- ?1 from day (exclusive), ?2 to day (inclusive)
+SELECT from_id, to_id, kind, scope, hash, valid_from, valid_to FROM relations
+WHERE scope IN (SELECT id FROM scopes) AND valid_from > ?1 AND valid_from <= ?2
+UNION
+SELECT from_id, to_id, kind, scope, hash, valid_from, valid_to FROM relations
+WHERE scope IN (SELECT id FROM scopes) AND valid_to > ?1 AND valid_to <= ?2

@@ -1,0 +1,234 @@
+//! `spot bench store`: builds a history with the synthetic organisation,
+//! builds the naive full-copy baseline from it, then times the query layer
+//! on random entities and random days.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use collectors::synthetic::SyntheticConfig;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rusqlite::Connection;
+use serde::Serialize;
+
+use super::{baseline, peak_rss_mb, round3, Percentiles};
+use crate::model::*;
+use crate::store::{Store, StoreResult};
+use crate::SqliteStore;
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub scale: usize,
+    pub days: usize,
+    pub seed: u64,
+    /// Where the two stores are written (they are kept for inspection).
+    pub dir: PathBuf,
+    /// Samples per query benchmark (the heavy ones take a fifth).
+    pub samples: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub scale: usize,
+    pub days: usize,
+    pub seed: u64,
+    pub build_seconds: f64,
+    pub ingest_ms_per_day: Percentiles,
+    pub runs: usize,
+    pub failed_runs: usize,
+    pub entities: u64,
+    pub fact_versions: u64,
+    pub relation_versions: u64,
+    pub db_bytes: u64,
+    pub full_copy_bytes: u64,
+    pub full_copy_rows: u64,
+    pub full_copy_build_seconds: f64,
+    pub storage_ratio_vs_full_copy: f64,
+    pub peak_rss_mb: f64,
+    pub query_ms: BTreeMap<&'static str, Percentiles>,
+    /// Average size of the answers, to show what each query returned.
+    pub query_nodes: BTreeMap<&'static str, f64>,
+}
+
+pub async fn run(options: &Options, mut progress: impl FnMut(&str, u64, u64)) -> anyhow::Result<Report> {
+    std::fs::create_dir_all(&options.dir)?;
+    let history = options.dir.join("history.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", history.display()));
+    }
+    let store = SqliteStore::open(&history)?;
+    let start = Day::today().minus(options.days as i32 - 1);
+    let config = SyntheticConfig::new(options.scale, options.seed, start);
+    let mut ingest_times = Vec::with_capacity(options.days);
+    let total = options.days as u64;
+    let summary = crate::generate::generate(&store, config, options.days, |day| {
+        ingest_times.push(day.ingest);
+        progress("history", ingest_times.len() as u64, total);
+    })
+    .await?;
+    checkpoint(&history)?;
+    let stats = store.stats().await?;
+    progress("full-copy baseline", 0, 1);
+    let full_copy = baseline::build(&history, &options.dir.join("full_copy.db"), summary.first, summary.last)?;
+    let _ = std::fs::remove_file(options.dir.join("full_copy.db"));
+    let mut report = Report {
+        scale: options.scale,
+        days: options.days,
+        seed: options.seed,
+        build_seconds: round3(summary.elapsed.as_secs_f64()),
+        ingest_ms_per_day: Percentiles::of(&ingest_times),
+        runs: summary.runs,
+        failed_runs: summary.failed_runs,
+        entities: stats.entities,
+        fact_versions: stats.fact_versions,
+        relation_versions: stats.relation_versions,
+        db_bytes: stats.bytes,
+        full_copy_bytes: full_copy.bytes,
+        full_copy_rows: full_copy.rows,
+        full_copy_build_seconds: round3(full_copy.elapsed.as_secs_f64()),
+        storage_ratio_vs_full_copy: round3(full_copy.bytes as f64 / stats.bytes as f64),
+        peak_rss_mb: 0.0,
+        query_ms: BTreeMap::new(),
+        query_nodes: BTreeMap::new(),
+    };
+    let sample = Sample::load(&history, summary.first, summary.last, options.seed)?;
+    let store = SqliteStore::open(&history)?; // fresh caches: no state from the build
+    queries(&store, sample, options.samples, &mut report, &mut progress).await?;
+    report.peak_rss_mb = peak_rss_mb();
+    Ok(report)
+}
+
+/// Folds the WAL into the database file so its size is the store's size.
+fn checkpoint(path: &Path) -> rusqlite::Result<()> {
+    Connection::open(path)?.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+}
+
+/// What the queries are drawn from: every entity, every service, every
+/// workload, and the most used package.
+struct Sample {
+    rng: ChaCha8Rng,
+    first: Day,
+    last: Day,
+    entities: Vec<String>,
+    services: Vec<String>,
+    workloads: Vec<String>,
+    top_package: String,
+}
+
+impl Sample {
+    fn load(history: &Path, first: Day, last: Day, seed: u64) -> anyhow::Result<Sample> {
+        let conn = Connection::open(history)?;
+        let keys = |sql: &str| -> rusqlite::Result<Vec<String>> {
+            let mut stmt = conn.prepare(sql)?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            rows.collect()
+        };
+        let top_package: String = conn.query_row(
+            "SELECT e.key FROM relations r JOIN entities e ON e.id = r.to_id
+             WHERE r.kind = 'uses' AND r.valid_to = 2147483647
+             GROUP BY r.to_id ORDER BY count(*) DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(Sample {
+            rng: ChaCha8Rng::seed_from_u64(seed ^ 0x5eed),
+            first,
+            last,
+            entities: keys("SELECT key FROM entities ORDER BY id")?,
+            services: keys("SELECT key FROM entities WHERE kind = 'service' ORDER BY id")?,
+            workloads: keys("SELECT key FROM entities WHERE kind = 'workload' ORDER BY id")?,
+            top_package,
+        })
+    }
+
+    fn day(&mut self) -> Day {
+        Day(self.rng.random_range(self.first.0..=self.last.0))
+    }
+
+    fn pick(&mut self, keys: fn(&Sample) -> &Vec<String>) -> String {
+        let len = keys(self).len();
+        let index = self.rng.random_range(0..len);
+        keys(self)[index].clone()
+    }
+}
+
+/// Times `samples` calls of one query (after a short warm-up) and returns
+/// the latencies and the average answer size.
+async fn time<F, Fut>(samples: usize, mut query: F) -> StoreResult<(Percentiles, f64)>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = StoreResult<usize>>,
+{
+    for _ in 0..(samples / 10).max(1) {
+        query().await?;
+    }
+    let mut latencies: Vec<Duration> = Vec::with_capacity(samples);
+    let mut answered = 0usize;
+    for _ in 0..samples {
+        let started = Instant::now();
+        answered += query().await?;
+        latencies.push(started.elapsed());
+    }
+    Ok((Percentiles::of(&latencies), round3(answered as f64 / samples as f64)))
+}
+
+async fn queries(
+    store: &SqliteStore,
+    sample: Sample,
+    samples: usize,
+    report: &mut Report,
+    progress: &mut impl FnMut(&str, u64, u64),
+) -> anyhow::Result<()> {
+    let heavy = (samples / 5).max(20);
+    let cell = std::cell::RefCell::new(sample);
+    let mut record = |name: &'static str, (latency, size): (Percentiles, f64)| {
+        report.query_ms.insert(name, latency);
+        report.query_nodes.insert(name, size);
+    };
+    progress("entity_lookup", 0, 5);
+    record("entity_lookup", time(samples, || {
+        let (key, day) = { let mut s = cell.borrow_mut(); (s.pick(|s| &s.entities), s.day()) };
+        async move { Ok(store.entity(&key, day).await?.map_or(0, |e| e.facts.len())) }
+    }).await?);
+    progress("traversal_depth3", 1, 5);
+    record("traversal_depth3", time(samples, || {
+        let (start, day) = { let mut s = cell.borrow_mut(); (s.pick(|s| &s.services), s.day()) };
+        let edges = vec![
+            EdgeRule::new("depends_on", Direction::Out),
+            EdgeRule::new("deploys", Direction::Out),
+            EdgeRule::new("runs_in", Direction::Out),
+        ];
+        let traversal = Traversal { start, day, depth: 3, edges };
+        async move { Ok(store.traverse(&traversal).await?.nodes.len()) }
+    }).await?);
+    progress("reverse_traversal_package", 2, 5);
+    record("reverse_traversal_package", time(heavy, || {
+        let (start, day) = { let mut s = cell.borrow_mut(); (s.top_package.clone(), s.day()) };
+        // Who breaks if this package breaks: the repositories that use it,
+        // the services they build, and the services that depend on those.
+        let edges = vec![
+            EdgeRule::new("uses", Direction::In),
+            EdgeRule::new("builds", Direction::Out),
+            EdgeRule::new("depends_on", Direction::In),
+        ];
+        let traversal = Traversal { start, day, depth: 3, edges };
+        async move { Ok(store.traverse(&traversal).await?.nodes.len()) }
+    }).await?);
+    progress("timeline_730d", 3, 5);
+    record("timeline_730d", time(samples, || {
+        let (key, from, to) = { let mut s = cell.borrow_mut(); (s.pick(|s| &s.workloads), s.first, s.last) };
+        async move { Ok(store.timeline(&key, "version", from, to, None).await?.len()) }
+    }).await?);
+    progress("diff_30d", 4, 5);
+    record("diff_30d", time(heavy, || {
+        let to = { let mut s = cell.borrow_mut(); let (first, last) = (s.first.plus(30), s.last); Day(s.rng.random_range(first.0.min(last.0)..=last.0)) };
+        async move {
+            let changes = store.changes(to.minus(30), to).await?;
+            Ok(changes.entities.len() + changes.relations.len())
+        }
+    }).await?);
+    progress("done", 5, 5);
+    Ok(())
+}

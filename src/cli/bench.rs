@@ -1,0 +1,60 @@
+use std::path::PathBuf;
+
+use clap::Subcommand;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    benchmark: Benchmark,
+}
+
+#[derive(Subcommand)]
+enum Benchmark {
+    /// Ingest and query the temporal store against a full-copy baseline.
+    Store(StoreArgs),
+}
+
+#[derive(clap::Args)]
+struct StoreArgs {
+    #[arg(long, default_value_t = 1)]
+    scale: usize,
+    #[arg(long, default_value_t = 730)]
+    days: usize,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Samples per query (reverse traversal and diff take a fifth).
+    #[arg(long, default_value_t = 1000)]
+    samples: usize,
+    /// Where to write the stores; a temporary folder by default.
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Also write the report to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    match args.benchmark {
+        Benchmark::Store(args) => store(args).await,
+    }
+}
+
+async fn store(args: StoreArgs) -> anyhow::Result<()> {
+    let temp = tempfile::TempDir::with_prefix("spot-bench-")?;
+    let dir = args.dir.clone().unwrap_or_else(|| temp.path().to_path_buf());
+    let options = crate::bench::store::Options { scale: args.scale, days: args.days, seed: args.seed, dir, samples: args.samples };
+    let bar = super::progress_bar(args.days as u64, "{elapsed_precise} {prefix} [{bar:40}] {pos}/{len}");
+    let report = crate::bench::store::run(&options, |stage, done, total| {
+        bar.set_prefix(stage.to_string());
+        bar.set_length(total);
+        bar.set_position(done);
+    })
+    .await?;
+    bar.finish_and_clear();
+    let json = serde_json::to_string_pretty(&report)?;
+    if let Some(path) = &args.json {
+        std::fs::write(path, &json).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    }
+    println!("{json}");
+    Ok(())
+}

@@ -1,0 +1,106 @@
+//! The `Store` trait: everything the ingest and the query layer need from a
+//! storage engine. Each implementation is held to the same behaviour by the
+//! conformance suite in `tests/conformance`.
+
+pub mod sqlite;
+
+use async_trait::async_trait;
+use collectors::observation::Invalid;
+use collectors::Observation;
+
+use crate::model::*;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("invalid observation: {}", join(.0))]
+    Invalid(Vec<Invalid>),
+    #[error(
+        "refusing {collector}/{scope} for {day}: that scope already has {latest}; days move forward \
+         (only an empty scope accepts older days)"
+    )]
+    OlderDay { collector: String, scope: String, day: Day, latest: Day },
+    #[error("no entity '{key}'")]
+    NotFound { key: String },
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("cannot open store at {path}: {reason}")]
+    Open { path: String, reason: String },
+    #[error("store {path} has schema version {found}; this build of spot knows up to {supported}")]
+    SchemaTooNew { path: String, found: i64, supported: i64 },
+    #[error("injected fault after {writes} writes (test hook)")]
+    InjectedFault { writes: u64 },
+    #[error("store failure while {doing}: {reason}")]
+    Backend { doing: String, reason: String },
+}
+
+fn join(problems: &[Invalid]) -> String {
+    problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A temporal graph store. Every read is "as of" a day; writes happen only
+/// through [`Store::ingest`] and [`Store::record_failure`], each atomic.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Diffs one observation against its scope's open versions and commits
+    /// the result with its run record, all or nothing.
+    async fn ingest(&self, observation: &Observation) -> StoreResult<Run>;
+
+    /// Records a run that observed nothing. The graph is not touched.
+    async fn record_failure(&self, source: &str, scope: &str, day: Day, error: &str) -> StoreResult<Run>;
+
+    /// The latest day for which some run committed data.
+    async fn latest_day(&self) -> StoreResult<Option<Day>>;
+
+    /// The entity with every fact valid on `day`; `None` when no source saw
+    /// it that day.
+    async fn entity(&self, key: &str, day: Day) -> StoreResult<Option<EntityState>>;
+
+    /// Entities alive on the query's day whose name or key contains the text,
+    /// best matches first (exact name, then prefix, then shortest).
+    async fn search(&self, query: &SearchQuery) -> StoreResult<Vec<Entity>>;
+
+    /// The relations of one entity valid on `day`, in the given direction,
+    /// of the given kinds (all kinds when empty).
+    async fn relations(&self, key: &str, day: Day, direction: Direction, kinds: &[String])
+        -> StoreResult<Vec<Relation>>;
+
+    /// Breadth-first traversal as of a day, cycle-safe, each node with the
+    /// depth at which it was first reached.
+    async fn traverse(&self, traversal: &Traversal) -> StoreResult<Subgraph>;
+
+    /// The values one attribute (a dotted path into the attributes) took over
+    /// `[from, to]`, as change points per (source, scope).
+    async fn timeline(&self, key: &str, path: &str, from: Day, to: Day, source: Option<&str>)
+        -> StoreResult<Vec<ChangePoint>>;
+
+    /// What was added, changed and removed between two days.
+    async fn changes(&self, from: Day, to: Day) -> StoreResult<Changes>;
+
+    async fn runs(&self, filter: &RunFilter) -> StoreResult<Vec<Run>>;
+
+    async fn stats(&self) -> StoreResult<StoreStats>;
+}
+
+/// Checks the bounds every traversal must respect, before any store work.
+pub fn check_traversal(traversal: &Traversal) -> StoreResult<()> {
+    if !(1..=MAX_TRAVERSAL_DEPTH).contains(&traversal.depth) {
+        return Err(StoreError::BadRequest(format!(
+            "traversal depth {} is out of range: use 1 to {MAX_TRAVERSAL_DEPTH}",
+            traversal.depth
+        )));
+    }
+    if traversal.edges.is_empty() {
+        return Err(StoreError::BadRequest("a traversal needs at least one edge rule".into()));
+    }
+    Ok(())
+}
+
+/// Checks that a day range is ordered.
+pub fn check_range(from: Day, to: Day) -> StoreResult<()> {
+    if from > to {
+        return Err(StoreError::BadRequest(format!("'from' ({from}) is after 'to' ({to})")));
+    }
+    Ok(())
+}

@@ -1,0 +1,166 @@
+//! The difference between the graphs of two days.
+//!
+//! Only versions that began or ended between the two days can differ, so
+//! those are all that is read. For each (entity or edge, scope) the version
+//! valid on each day is compared by content hash: a value changed and
+//! changed back is no change.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rusqlite::{params, Connection};
+
+use super::backend;
+use super::read::entity_from;
+use crate::model::*;
+use crate::store::StoreResult;
+
+const CHANGED_FACTS: &str = include_str!("../../../queries/sqlite/changed_facts.sql");
+const CHANGED_RELATIONS: &str = include_str!("../../../queries/sqlite/changed_relations.sql");
+
+/// The hash valid on each of the two days, if any.
+#[derive(Default, Clone, Copy)]
+struct Ends {
+    before: Option<i64>,
+    after: Option<i64>,
+}
+
+impl Ends {
+    fn record(&mut self, hash: i64, valid_from: i32, valid_to: i32, from: Day, to: Day) {
+        let valid_on = |day: Day| valid_from <= day.0 && day.0 < valid_to;
+        if valid_on(from) {
+            self.before = Some(hash);
+        }
+        if valid_on(to) {
+            self.after = Some(hash);
+        }
+    }
+
+    fn change(self) -> Option<Change> {
+        match (self.before, self.after) {
+            (None, Some(_)) => Some(Change::Added),
+            (Some(_), None) => Some(Change::Removed),
+            (Some(a), Some(b)) if a != b => Some(Change::Changed),
+            _ => None,
+        }
+    }
+}
+
+pub fn changes(conn: &Connection, from: Day, to: Day) -> StoreResult<Changes> {
+    let scopes = scope_names(conn)?;
+    let mut names = EntityNames { conn, cache: HashMap::new() };
+    let entities = entity_changes(conn, from, to, &scopes, &mut names)?;
+    let relations = relation_changes(conn, from, to, &scopes, &mut names)?;
+    Ok(Changes { from, to, entities, relations })
+}
+
+fn scope_names(conn: &Connection) -> StoreResult<HashMap<i64, (String, String)>> {
+    let mut stmt = conn.prepare_cached("SELECT id, source, scope FROM scopes").map_err(backend("reading scopes"))?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?)))).map_err(backend("reading scopes"))?;
+    rows.collect::<Result<_, _>>().map_err(backend("reading scopes"))
+}
+
+struct EntityNames<'c> {
+    conn: &'c Connection,
+    cache: HashMap<i64, Entity>,
+}
+
+impl EntityNames<'_> {
+    fn get(&mut self, id: i64) -> StoreResult<Entity> {
+        if let Some(entity) = self.cache.get(&id) {
+            return Ok(entity.clone());
+        }
+        let entity = self
+            .conn
+            .prepare_cached("SELECT key, kind, name FROM entities WHERE id = ?1")
+            .and_then(|mut s| s.query_row([id], |r| entity_from(r, 0)))
+            .map_err(backend("reading an entity"))?;
+        self.cache.insert(id, entity.clone());
+        Ok(entity)
+    }
+}
+
+fn entity_changes(
+    conn: &Connection,
+    from: Day,
+    to: Day,
+    scopes: &HashMap<i64, (String, String)>,
+    names: &mut EntityNames,
+) -> StoreResult<Vec<EntityChange>> {
+    // entity → scope → ends; BTreeMaps keep the output deterministic.
+    let mut touched: BTreeMap<i64, BTreeMap<i64, Ends>> = BTreeMap::new();
+    let mut stmt = conn.prepare_cached(CHANGED_FACTS).map_err(backend("reading changed facts"))?;
+    let mut rows = stmt.query(params![from.0, to.0]).map_err(backend("reading changed facts"))?;
+    while let Some(row) = rows.next().map_err(backend("reading changed facts"))? {
+        let get = |i| row.get::<_, i64>(i).map_err(backend("reading changed facts"));
+        let ends = touched.entry(get(0)?).or_default().entry(get(1)?).or_default();
+        ends.record(get(2)?, get(3)? as i32, get(4)? as i32, from, to);
+    }
+    drop(rows);
+    let mut spanning = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM facts WHERE entity = ?1 AND valid_from <= ?2 AND valid_to > ?3)")
+        .map_err(backend("reading unchanged facts"))?;
+    let mut changes = Vec::new();
+    for (entity, by_scope) in touched {
+        let mut sources: Vec<String> = by_scope
+            .iter()
+            .filter(|(_, ends)| ends.change().is_some())
+            .filter_map(|(scope, _)| scopes.get(scope).map(|(source, _)| source.clone()))
+            .collect();
+        if sources.is_empty() {
+            continue;
+        }
+        sources.dedup();
+        let mut before = by_scope.values().any(|e| e.before.is_some());
+        let mut after = by_scope.values().any(|e| e.after.is_some());
+        if !before || !after {
+            // A fact from another scope, untouched in between, keeps it alive on both days.
+            let kept: bool =
+                spanning.query_row(params![entity, from.0, to.0], |r| r.get(0)).map_err(backend("reading unchanged facts"))?;
+            before |= kept;
+            after |= kept;
+        }
+        let change = match (before, after) {
+            (false, true) => Change::Added,
+            (true, false) => Change::Removed,
+            (true, true) => Change::Changed,
+            (false, false) => continue,
+        };
+        changes.push(EntityChange { change, entity: names.get(entity)?, sources });
+    }
+    changes.sort_by(|a, b| a.entity.key.cmp(&b.entity.key));
+    Ok(changes)
+}
+
+fn relation_changes(
+    conn: &Connection,
+    from: Day,
+    to: Day,
+    scopes: &HashMap<i64, (String, String)>,
+    names: &mut EntityNames,
+) -> StoreResult<Vec<RelationChange>> {
+    let mut touched: HashMap<(i64, i64, String, i64), Ends> = HashMap::new();
+    let mut stmt = conn.prepare_cached(CHANGED_RELATIONS).map_err(backend("reading changed relations"))?;
+    let mut rows = stmt.query(params![from.0, to.0]).map_err(backend("reading changed relations"))?;
+    while let Some(row) = rows.next().map_err(backend("reading changed relations"))? {
+        let get = |i| row.get::<_, i64>(i).map_err(backend("reading changed relations"));
+        let kind: String = row.get(2).map_err(backend("reading changed relations"))?;
+        let ends = touched.entry((get(0)?, get(1)?, kind, get(3)?)).or_default();
+        ends.record(get(4)?, get(5)? as i32, get(6)? as i32, from, to);
+    }
+    drop(rows);
+    let mut changes = Vec::new();
+    for ((from_id, to_id, kind, scope), ends) in touched {
+        let Some(change) = ends.change() else { continue };
+        let (source, scope) = scopes.get(&scope).cloned().unwrap_or_default();
+        changes.push(RelationChange {
+            change,
+            kind,
+            from: names.get(from_id)?.key,
+            to: names.get(to_id)?.key,
+            source,
+            scope,
+        });
+    }
+    changes.sort_by(|a, b| (&a.from, &a.kind, &a.to, &a.source, &a.scope).cmp(&(&b.from, &b.kind, &b.to, &b.source, &b.scope)));
+    Ok(changes)
+}

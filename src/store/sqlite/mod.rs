@@ -1,0 +1,228 @@
+//! The embedded store: one SQLite file in WAL mode. The default store, and
+//! the one a fresh clone runs with no server at all.
+//!
+//! One writer connection behind a mutex (SQLite allows one writer at a time
+//! anyway) and a small pool of read-only connections, so readers never wait
+//! for an ingest: WAL lets them read the last committed state meanwhile.
+//! Blocking SQLite calls run on tokio's blocking pool.
+
+mod cache;
+mod changes;
+mod read;
+mod schema;
+mod timeline;
+mod traverse;
+mod write;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use collectors::Observation;
+use rusqlite::{Connection, OpenFlags};
+
+use super::{Store, StoreError, StoreResult};
+use crate::model::*;
+
+/// Options for opening a [`SqliteStore`].
+#[derive(Debug, Clone, Default)]
+pub struct SqliteOptions {
+    /// Test hook: fail every ingest after this many row writes, to prove
+    /// that a failure mid-write leaves the last committed state intact.
+    pub fail_after_writes: Option<u64>,
+}
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    options: SqliteOptions,
+    writer: Mutex<write::Writer>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+const READ_POOL: usize = 8;
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store at `path` and brings its schema
+    /// up to date.
+    pub fn open(path: impl AsRef<Path>) -> StoreResult<SqliteStore> {
+        SqliteStore::open_with(path, SqliteOptions::default())
+    }
+
+    pub fn open_with(path: impl AsRef<Path>, options: SqliteOptions) -> StoreResult<SqliteStore> {
+        let path = path.as_ref().to_path_buf();
+        let open_error = |reason: String| StoreError::Open { path: path.display().to_string(), reason };
+        let mut writer = Connection::open(&path).map_err(|e| open_error(e.to_string()))?;
+        configure(&writer, false).map_err(|e| open_error(e.to_string()))?;
+        schema::migrate(&mut writer, &path)?;
+        Ok(SqliteStore {
+            inner: Arc::new(Inner {
+                path,
+                options,
+                writer: Mutex::new(write::Writer::new(writer)),
+                readers: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs `work` on a pooled read-only connection, off the async threads.
+    async fn read<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        run_blocking(move || {
+            let conn = inner.take_reader()?;
+            let result = work(&conn);
+            inner.return_reader(conn);
+            result
+        })
+        .await
+    }
+
+    /// Runs `work` on the single writer connection, off the async threads.
+    async fn write<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut write::Writer, &SqliteOptions) -> StoreResult<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        run_blocking(move || {
+            let mut writer = inner.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            work(&mut writer, &inner.options)
+        })
+        .await
+    }
+}
+
+/// Runs borrowed blocking work without moving it to another thread: on a
+/// multi-threaded runtime the worker hands its other tasks off meanwhile; on
+/// a current-thread runtime (tests, one-shot commands) it simply runs. Used
+/// for ingest, whose observation is too big to copy into a 'static task.
+fn blocking_in_place<T>(work: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(work),
+        _ => work(),
+    }
+}
+
+async fn run_blocking<T, F>(work: F) -> StoreResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> StoreResult<T> + Send + 'static,
+{
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| StoreError::Backend { doing: "running a store task".into(), reason: e.to_string() })?
+}
+
+impl Inner {
+    fn take_reader(&self) -> StoreResult<Connection> {
+        if let Some(conn) = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop() {
+            return Ok(conn);
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+        let conn = Connection::open_with_flags(&self.path, flags).map_err(|e| StoreError::Open {
+            path: self.path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        configure(&conn, true).map_err(backend("configuring a read connection"))?;
+        Ok(conn)
+    }
+
+    fn return_reader(&self, conn: Connection) {
+        let mut readers = self.readers.lock().unwrap_or_else(|p| p.into_inner());
+        if readers.len() < READ_POOL {
+            readers.push(conn);
+        }
+    }
+}
+
+fn configure(conn: &Connection, read_only: bool) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.set_prepared_statement_cache_capacity(64);
+    if !read_only {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+    }
+    conn.pragma_update(None, "cache_size", -65_536)?; // 64 MiB of page cache
+    conn.pragma_update(None, "mmap_size", 1_i64 << 30)?;
+    Ok(())
+}
+
+/// Maps a SQLite error to a [`StoreError`] that says what was being done.
+pub(crate) fn backend(doing: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
+    move |e| StoreError::Backend { doing: doing.to_string(), reason: e.to_string() }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ingest(&self, observation: &Observation) -> StoreResult<Run> {
+        observation.validate().map_err(StoreError::Invalid)?;
+        let inner = &self.inner;
+        blocking_in_place(|| {
+            let mut writer = inner.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            writer.ingest(&inner.options, observation)
+        })
+    }
+
+    async fn record_failure(&self, source: &str, scope: &str, day: Day, error: &str) -> StoreResult<Run> {
+        let (source, scope, error) = (source.to_string(), scope.to_string(), error.to_string());
+        self.write(move |writer, _| writer.record_failure(&source, &scope, day, &error)).await
+    }
+
+    async fn latest_day(&self) -> StoreResult<Option<Day>> {
+        self.read(read::latest_day).await
+    }
+
+    async fn entity(&self, key: &str, day: Day) -> StoreResult<Option<EntityState>> {
+        let key = key.to_string();
+        self.read(move |conn| read::entity(conn, &key, day)).await
+    }
+
+    async fn search(&self, query: &SearchQuery) -> StoreResult<Vec<Entity>> {
+        let query = query.clone();
+        self.read(move |conn| read::search(conn, &query)).await
+    }
+
+    async fn relations(&self, key: &str, day: Day, direction: Direction, kinds: &[String]) -> StoreResult<Vec<Relation>> {
+        let (key, kinds) = (key.to_string(), kinds.to_vec());
+        self.read(move |conn| traverse::relations_of(conn, &key, day, direction, &kinds)).await
+    }
+
+    async fn traverse(&self, traversal: &Traversal) -> StoreResult<Subgraph> {
+        super::check_traversal(traversal)?;
+        let traversal = traversal.clone();
+        self.read(move |conn| traverse::traverse(conn, &traversal)).await
+    }
+
+    async fn timeline(&self, key: &str, path: &str, from: Day, to: Day, source: Option<&str>) -> StoreResult<Vec<ChangePoint>> {
+        super::check_range(from, to)?;
+        let (key, path, source) = (key.to_string(), path.to_string(), source.map(str::to_string));
+        self.read(move |conn| timeline::timeline(conn, &key, &path, from, to, source.as_deref())).await
+    }
+
+    async fn changes(&self, from: Day, to: Day) -> StoreResult<Changes> {
+        super::check_range(from, to)?;
+        self.read(move |conn| changes::changes(conn, from, to)).await
+    }
+
+    async fn runs(&self, filter: &RunFilter) -> StoreResult<Vec<Run>> {
+        let filter = filter.clone();
+        self.read(move |conn| read::runs(conn, &filter)).await
+    }
+
+    async fn stats(&self) -> StoreResult<StoreStats> {
+        self.read(read::stats).await
+    }
+}

@@ -1,0 +1,31 @@
+//! Versioned schema migrations, applied in order when a store is opened.
+//! The schema version lives in SQLite's `user_version`.
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+use super::backend;
+use crate::store::{StoreError, StoreResult};
+
+/// Migration N brings the schema from version N-1 to N. Append, never edit.
+const MIGRATIONS: &[&str] = &[include_str!("../../../schema/sqlite/001_temporal_graph.sql")];
+
+pub fn migrate(conn: &mut Connection, path: &Path) -> StoreResult<()> {
+    let supported = MIGRATIONS.len() as i64;
+    let current: i64 = conn
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .map_err(|e| StoreError::Open { path: path.display().to_string(), reason: e.to_string() })?;
+    if current > supported {
+        return Err(StoreError::SchemaTooNew { path: path.display().to_string(), found: current, supported });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let version = index as i64 + 1;
+        let tx = conn.transaction().map_err(backend("starting a migration"))?;
+        tx.execute_batch(sql).map_err(backend("applying a schema migration"))?;
+        tx.pragma_update(None, "user_version", version).map_err(backend("recording the schema version"))?;
+        tx.commit().map_err(backend("committing a schema migration"))?;
+        tracing::info!(store.path = %path.display(), schema.version = version, "applied schema migration");
+    }
+    Ok(())
+}

@@ -1,0 +1,405 @@
+//! Rules 2 to 5 of the ingest contract on SQLite: one IMMEDIATE transaction
+//! per run, so a run is committed whole or not at all.
+
+use std::time::Instant;
+
+use collectors::Observation;
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::cache::{EdgeId, EntityIds, Kinds, OpenVersions};
+use super::{backend, SqliteOptions};
+use crate::ingest::{content_hash, diff};
+use crate::model::*;
+use crate::store::{StoreError, StoreResult};
+
+const ROLLBACK_DAY: &str = include_str!("../../../queries/sqlite/rollback_day.sql");
+const UPSERT_RUN: &str = include_str!("../../../queries/sqlite/upsert_run.sql");
+
+/// The single writer connection and its caches.
+pub struct Writer {
+    conn: Connection,
+    entities: EntityIds,
+    kinds: Kinds,
+    open: FxHashMap<i64, OpenVersions>,
+}
+
+/// What one ingest changed, for the caches once it is committed.
+struct Written {
+    entities: Vec<(String, i64, String)>,
+    scope: i64,
+    versions: OpenVersions,
+}
+
+impl Writer {
+    pub fn new(conn: Connection) -> Writer {
+        Writer { conn, entities: EntityIds::default(), kinds: Kinds::default(), open: FxHashMap::default() }
+    }
+
+    pub fn ingest(&mut self, options: &SqliteOptions, obs: &Observation) -> StoreResult<Run> {
+        let started = Instant::now();
+        let started_at_ms = now_ms();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend("starting an ingest transaction"))?;
+        let mut writes = Writes::new(options.fail_after_writes);
+        let (scope, generation) = scope_of(&tx, &obs.source, &obs.scope)?;
+        let mut rerun = false;
+        if let Some(latest) = latest_committed_day(&tx, scope)? {
+            if obs.day < latest {
+                return Err(older_day(&obs.source, &obs.scope, obs.day, latest));
+            }
+            if obs.day == latest {
+                // Rule 4: the later run replaces that day's observation.
+                rollback_day(&tx, scope, obs.day, &mut writes)?;
+                rerun = true;
+            }
+        }
+        self.entities.refresh(&tx)?;
+        let resolved = resolve_entities(&tx, obs, &self.entities, &mut writes)?;
+        let mut versions = match self.open.get(&scope) {
+            Some(cached) if cached.generation == generation && !rerun => cached.clone(),
+            _ => OpenVersions::load(&tx, scope, generation, &mut self.kinds)?,
+        };
+        let unobserved: FxHashSet<i64> =
+            obs.unobserved.iter().filter_map(|key| resolved.lookup(&self.entities, key)).collect();
+        let mut counts = write_facts(&tx, scope, obs, &resolved.entities, &unobserved, &mut versions, &mut writes)?;
+        counts.add(write_relations(&tx, scope, obs, &resolved.ends, &unobserved, &mut self.kinds, &mut versions, &mut writes)?);
+        let new_entities = resolved.written;
+        versions.generation = generation + 1;
+        tx.execute("UPDATE scopes SET generation = ?2 WHERE id = ?1", params![scope, versions.generation])
+            .map_err(backend("advancing the scope generation"))?;
+        let run = Run {
+            source: obs.source.clone(),
+            scope: obs.scope.clone(),
+            day: obs.day,
+            status: if obs.complete { RunStatus::Complete } else { RunStatus::Partial },
+            counts,
+            started_at_ms,
+            duration_ms: started.elapsed().as_millis() as i64,
+            error: None,
+            attempts: 1,
+        };
+        let attempts = upsert_run(&tx, scope, &run)?;
+        tx.commit().map_err(backend("committing an ingest"))?;
+        self.remember(Written { entities: new_entities, scope, versions });
+        tracing::debug!(
+            collector.name = %run.source, snapshot.scope = %run.scope, snapshot.day = %run.day,
+            added = counts.added, changed = counts.changed, closed = counts.closed, "ingested run"
+        );
+        Ok(Run { attempts, ..run })
+    }
+
+    fn remember(&mut self, written: Written) {
+        self.entities.committed(written.entities);
+        self.open.insert(written.scope, written.versions);
+    }
+
+    /// Rule 3: a failed run closes nothing and writes no versions. A failure
+    /// after a committed run of the same day leaves that run's data in place.
+    pub fn record_failure(&mut self, source: &str, scope: &str, day: Day, error: &str) -> StoreResult<Run> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend("starting a run record"))?;
+        let (scope_id, _) = scope_of(&tx, source, scope)?;
+        if let Some(latest) = latest_committed_day(&tx, scope_id)? {
+            if day < latest {
+                return Err(older_day(source, scope, day, latest));
+            }
+        }
+        let run = match super::read::run_of(&tx, scope_id, day)? {
+            Some(committed) if committed.status.committed() => {
+                let note = format!("a later attempt failed: {error}");
+                tx.execute(
+                    "UPDATE runs SET attempts = attempts + 1, error = ?3 WHERE scope = ?1 AND day = ?2",
+                    params![scope_id, day.0, note],
+                )
+                .map_err(backend("recording a failed attempt"))?;
+                Run { attempts: committed.attempts + 1, error: Some(note), ..committed }
+            }
+            _ => {
+                let failed = Run {
+                    source: source.to_string(),
+                    scope: scope.to_string(),
+                    day,
+                    status: RunStatus::Failed,
+                    counts: RunCounts::default(),
+                    started_at_ms: now_ms(),
+                    duration_ms: 0,
+                    error: Some(error.to_string()),
+                    attempts: 1,
+                };
+                let attempts = upsert_run(&tx, scope_id, &failed)?;
+                Run { attempts, ..failed }
+            }
+        };
+        tx.commit().map_err(backend("committing a run record"))?;
+        tracing::warn!(collector.name = %source, snapshot.scope = %scope, snapshot.day = %day, error, "recorded failed run");
+        Ok(run)
+    }
+}
+
+fn older_day(source: &str, scope: &str, day: Day, latest: Day) -> StoreError {
+    StoreError::OlderDay { collector: source.to_string(), scope: scope.to_string(), day, latest }
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Counts row writes; the test hook turns the N-th into a failure.
+struct Writes {
+    done: u64,
+    fail_after: Option<u64>,
+}
+
+impl Writes {
+    fn new(fail_after: Option<u64>) -> Writes {
+        Writes { done: 0, fail_after }
+    }
+
+    fn count(&mut self, rows: usize) -> StoreResult<()> {
+        self.done += rows as u64;
+        match self.fail_after {
+            Some(limit) if self.done >= limit => Err(StoreError::InjectedFault { writes: self.done }),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The scope's id and generation, registering the scope on first sight.
+fn scope_of(tx: &Transaction, source: &str, scope: &str) -> StoreResult<(i64, i64)> {
+    tx.execute("INSERT INTO scopes (source, scope) VALUES (?1, ?2) ON CONFLICT DO NOTHING", params![source, scope])
+        .map_err(backend("registering a scope"))?;
+    tx.query_row("SELECT id, generation FROM scopes WHERE source = ?1 AND scope = ?2", params![source, scope], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })
+    .map_err(backend("reading a scope"))
+}
+
+fn latest_committed_day(tx: &Transaction, scope: i64) -> StoreResult<Option<Day>> {
+    tx.query_row(
+        "SELECT max(day) FROM runs WHERE scope = ?1 AND status IN ('complete', 'partial')",
+        [scope],
+        |row| row.get::<_, Option<i32>>(0),
+    )
+    .map(|day| day.map(Day))
+    .map_err(backend("reading the latest day of a scope"))
+}
+
+fn rollback_day(tx: &Transaction, scope: i64, day: Day, writes: &mut Writes) -> StoreResult<()> {
+    for statement in ROLLBACK_DAY.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        let rows = tx
+            .prepare_cached(statement)
+            .and_then(|mut s| s.execute(params![scope, day.0, Day::OPEN.0]))
+            .map_err(backend("rolling back the day being re-run"))?;
+        writes.count(rows)?;
+    }
+    Ok(())
+}
+
+/// Entity ids for what an observation mentions, in observation order.
+struct Resolved<'a> {
+    /// One per observed entity.
+    entities: Vec<i64>,
+    /// (from, to) per observed relation.
+    ends: Vec<(i64, i64)>,
+    /// Anchors created or renamed, for the cache once committed.
+    written: Vec<(String, i64, String)>,
+    created: FxHashMap<&'a str, i64>,
+}
+
+/// Resolves every key the observation mentions to an entity id, creating
+/// anchors for new keys and renaming anchors whose observed name changed.
+/// Keys seen only as relation endpoints get their kind from the key and their
+/// name from the rest of it, until a source observes them.
+fn resolve_entities<'a>(
+    tx: &Transaction,
+    obs: &'a Observation,
+    known: &EntityIds,
+    writes: &mut Writes,
+) -> StoreResult<Resolved<'a>> {
+    let mut resolved = Resolved {
+        entities: Vec::with_capacity(obs.entities.len()),
+        ends: Vec::with_capacity(obs.relations.len()),
+        written: Vec::new(),
+        created: FxHashMap::default(),
+    };
+    for entity in &obs.entities {
+        let id = resolved.id(tx, known, &entity.key, &entity.kind, Some(&entity.name), writes)?;
+        resolved.entities.push(id);
+    }
+    for relation in &obs.relations {
+        let from = resolved.id(tx, known, &relation.from, kind_of(&relation.from), None, writes)?;
+        let to = resolved.id(tx, known, &relation.to, kind_of(&relation.to), None, writes)?;
+        resolved.ends.push((from, to));
+    }
+    Ok(resolved)
+}
+
+fn kind_of(key: &str) -> &str {
+    collectors::observation::kind_of_key(key).unwrap_or("unknown")
+}
+
+impl<'a> Resolved<'a> {
+    fn id(
+        &mut self,
+        tx: &Transaction,
+        known: &EntityIds,
+        key: &'a str,
+        kind: &str,
+        name: Option<&str>,
+        writes: &mut Writes,
+    ) -> StoreResult<i64> {
+        if let Some((id, stored)) = known.by_key.get(key) {
+            if let Some(name) = name.filter(|n| n != stored) {
+                tx.prepare_cached("UPDATE entities SET name = ?2 WHERE id = ?1")
+                    .and_then(|mut s| s.execute(params![id, name]))
+                    .map_err(backend("naming entities"))?;
+                writes.count(1)?;
+                self.written.push((key.to_string(), *id, name.to_string()));
+            }
+            return Ok(*id);
+        }
+        if let Some(&id) = self.created.get(key) {
+            return Ok(id);
+        }
+        let name = name.unwrap_or_else(|| key.split_once(':').map_or(key, |(_, rest)| rest));
+        let id = insert_entity(tx, key, kind, name)?;
+        writes.count(1)?;
+        self.written.push((key.to_string(), id, name.to_string()));
+        self.created.insert(key, id);
+        Ok(id)
+    }
+
+    /// The id of a key the observation mentioned, if any.
+    fn lookup(&self, known: &EntityIds, key: &str) -> Option<i64> {
+        known.by_key.get(key).map(|(id, _)| *id).or_else(|| self.created.get(key).copied())
+    }
+}
+
+fn insert_entity(tx: &Transaction, key: &str, kind: &str, name: &str) -> StoreResult<i64> {
+    let existing: Option<i64> = tx
+        .prepare_cached("SELECT id FROM entities WHERE key = ?1")
+        .and_then(|mut s| s.query_row([key], |r| r.get(0)).optional())
+        .map_err(backend("reading entities"))?;
+    if let Some(id) = existing {
+        return Ok(id);
+    }
+    tx.prepare_cached("INSERT INTO entities (key, kind, name) VALUES (?1, ?2, ?3)")
+        .and_then(|mut s| s.execute(params![key, kind, name]))
+        .map_err(backend("creating entities"))?;
+    Ok(tx.last_insert_rowid())
+}
+
+fn write_facts(
+    tx: &Transaction,
+    scope: i64,
+    obs: &Observation,
+    ids: &[i64],
+    unobserved: &FxHashSet<i64>,
+    versions: &mut OpenVersions,
+    writes: &mut Writes,
+) -> StoreResult<RunCounts> {
+    let observed: Vec<(i64, i64)> = obs.entities.iter().zip(ids).map(|(e, &id)| (id, content_hash(&e.attrs))).collect();
+    let plan = diff(&observed, &versions.facts, |entity| obs.complete && !unobserved.contains(entity));
+    close_versions(tx, "UPDATE facts SET valid_to = ?2 WHERE id = ?1", plan.to_close.iter().map(|c| c.1), obs.day, writes)?;
+    for (entity, _) in &plan.to_close {
+        versions.facts.remove(entity);
+    }
+    let mut insert = tx
+        .prepare_cached(
+            "INSERT INTO facts (entity, scope, attrs, hash, valid_from, valid_to) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .map_err(backend("writing facts"))?;
+    for &index in &plan.to_open {
+        let (entity, hash) = observed[index];
+        let attrs = serde_json::to_string(&obs.entities[index].attrs).expect("JSON values always serialise");
+        insert.execute(params![entity, scope, attrs, hash, obs.day.0, Day::OPEN.0]).map_err(backend("writing facts"))?;
+        writes.count(1)?;
+        versions.facts.insert(entity, (tx.last_insert_rowid(), hash));
+    }
+    Ok(plan.counts)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_relations(
+    tx: &Transaction,
+    scope: i64,
+    obs: &Observation,
+    ends: &[(i64, i64)],
+    unobserved: &FxHashSet<i64>,
+    kinds: &mut Kinds,
+    versions: &mut OpenVersions,
+    writes: &mut Writes,
+) -> StoreResult<RunCounts> {
+    let observed: Vec<(EdgeId, i64)> = obs
+        .relations
+        .iter()
+        .zip(ends)
+        .map(|(r, &(from, to))| ((from, to, kinds.number(&r.kind)), content_hash(&r.attrs)))
+        .collect();
+    let plan = diff(&observed, &versions.relations, |(from, _, _)| obs.complete && !unobserved.contains(from));
+    close_versions(tx, "UPDATE relations SET valid_to = ?2 WHERE id = ?1", plan.to_close.iter().map(|c| c.1), obs.day, writes)?;
+    for (edge, _) in &plan.to_close {
+        versions.relations.remove(edge);
+    }
+    let mut insert = tx
+        .prepare_cached(
+            "INSERT INTO relations (from_id, to_id, kind, scope, attrs, hash, valid_from, valid_to) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )
+        .map_err(backend("writing relations"))?;
+    for &index in &plan.to_open {
+        let relation = &obs.relations[index];
+        let (edge, hash) = observed[index];
+        let attrs = serde_json::to_string(&relation.attrs).expect("JSON values always serialise");
+        insert
+            .execute(params![edge.0, edge.1, relation.kind, scope, attrs, hash, obs.day.0, Day::OPEN.0])
+            .map_err(backend("writing relations"))?;
+        writes.count(1)?;
+        versions.relations.insert(edge, (tx.last_insert_rowid(), hash));
+    }
+    Ok(plan.counts)
+}
+
+fn close_versions(
+    tx: &Transaction,
+    sql: &str,
+    versions: impl Iterator<Item = i64>,
+    day: Day,
+    writes: &mut Writes,
+) -> StoreResult<()> {
+    let mut close = tx.prepare_cached(sql).map_err(backend("closing versions"))?;
+    for version in versions {
+        close.execute(params![version, day.0]).map_err(backend("closing versions"))?;
+        writes.count(1)?;
+    }
+    Ok(())
+}
+
+/// Inserts or replaces the run of (scope, day); returns its attempt count.
+fn upsert_run(tx: &Transaction, scope: i64, run: &Run) -> StoreResult<u32> {
+    let c = run.counts;
+    tx.prepare_cached(UPSERT_RUN)
+        .and_then(|mut s| {
+            s.query_row(
+                params![
+                    scope,
+                    run.day.0,
+                    run.status.as_str(),
+                    c.added as i64,
+                    c.changed as i64,
+                    c.closed as i64,
+                    c.unchanged as i64,
+                    run.started_at_ms,
+                    run.duration_ms,
+                    run.error
+                ],
+                |row| row.get(0),
+            )
+        })
+        .map_err(backend("recording the run"))
+}
