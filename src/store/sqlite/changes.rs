@@ -109,6 +109,7 @@ fn entity_changes(
         if sources.is_empty() {
             continue;
         }
+        sources.sort();
         sources.dedup();
         let mut before = by_scope.values().any(|e| e.before.is_some());
         let mut after = by_scope.values().any(|e| e.after.is_some());

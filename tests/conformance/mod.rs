@@ -1,0 +1,74 @@
+//! The behaviour every `Store` must have: the five rules of the ingest
+//! contract and the query layer, as of any day. Each store's test file runs
+//! the whole suite with `conformance_suite!(harness)`.
+
+#![allow(dead_code)]
+
+mod builder;
+pub mod ingest;
+pub mod queries;
+
+pub use builder::*;
+
+use spot::Store;
+
+/// A store under test, with what keeps its storage alive.
+pub struct Fixture {
+    pub store: Box<dyn Store>,
+    /// Opens a second handle on the same storage whose ingests fail after
+    /// the given number of row writes (rule 5).
+    pub faulty: Box<dyn Fn(u64) -> Box<dyn Store> + Send + Sync>,
+    pub _keep: Box<dyn std::any::Any + Send + Sync>,
+}
+
+/// Makes fresh, empty stores of one implementation.
+pub trait Harness {
+    fn fresh(&self) -> Fixture;
+}
+
+/// One `#[tokio::test]` per behaviour, so each failure names its rule.
+#[macro_export]
+macro_rules! conformance_suite {
+    ($harness:expr) => {
+        $crate::conformance_suite!(@tests $harness;
+            ingest::new_items_open_versions_from_their_day,
+            ingest::an_unchanged_observation_writes_nothing,
+            ingest::attribute_order_is_not_a_change,
+            ingest::a_change_closes_the_old_version_and_opens_a_new_one,
+            ingest::a_complete_run_closes_what_it_no_longer_sees,
+            ingest::a_partial_run_closes_nothing,
+            ingest::a_failed_run_closes_nothing_and_is_recorded,
+            ingest::unobserved_parts_carry_forward_while_the_rest_is_diffed,
+            ingest::each_source_owns_only_its_own_facts,
+            ingest::rerunning_a_day_is_idempotent,
+            ingest::a_later_run_of_the_same_day_replaces_it,
+            ingest::an_older_day_is_refused,
+            ingest::an_empty_scope_accepts_an_older_day,
+            ingest::a_failed_rerun_keeps_the_committed_day,
+            ingest::a_failure_mid_write_leaves_the_last_commit_intact,
+            ingest::an_invalid_observation_writes_nothing,
+            ingest::relation_endpoints_get_anchors,
+            queries::an_entity_merges_facts_per_source,
+            queries::the_latest_day_ignores_failed_runs,
+            queries::search_finds_live_entities_best_first,
+            queries::relations_follow_direction_and_kind,
+            queries::traversal_reports_depth_and_survives_cycles,
+            queries::traversal_is_as_of_its_day,
+            queries::traversal_can_mix_directions_per_kind,
+            queries::traversal_refuses_bad_bounds,
+            queries::a_timeline_merges_equal_consecutive_values,
+            queries::a_timeline_reads_nested_paths_and_filters_sources,
+            queries::changes_classify_entities_and_relations,
+            queries::a_change_reverted_in_between_is_no_change,
+            queries::runs_filter_by_source_and_range,
+        );
+    };
+    (@tests $harness:expr; $($module:ident :: $name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                conformance::$module::$name(&$harness).await;
+            }
+        )*
+    };
+}
