@@ -1,6 +1,8 @@
--- Edges arriving at an entity, of one kind, valid on a day. Answered from
--- the covering index relations_in alone.
--- ?1 entity id, ?2 kind, ?3 day
-SELECT id, from_id
-FROM relations
-WHERE to_id = ?1 AND kind = ?2 AND valid_to > ?3 AND valid_from <= ?3
+-- Edges arriving at a set of entities, of one kind, valid on a day; the ids probe the relations_in index.
+-- ?1 JSON array of entity ids, ?2 kind, ?3 day
+SELECT r.id, r.from_id, r.from_id, r.to_id, r.kind, r.scope, r.attrs, r.valid_from, r.valid_to
+FROM json_each(?1) AS n
+CROSS JOIN relations AS r
+WHERE r.to_id = n.value
+  AND r.kind = ?2
+  AND r.valid_to > ?3 AND r.valid_from <= ?3

@@ -1,5 +1,7 @@
--- Edges arriving at an entity, of any kind, valid on a day.
--- ?1 entity id, ?2 day
-SELECT id, from_id
-FROM relations
-WHERE to_id = ?1 AND valid_to > ?2 AND valid_from <= ?2
+-- Edges arriving at a set of entities, of any kind, valid on a day; the ids probe the relations_in index.
+-- ?1 JSON array of entity ids, ?2 day
+SELECT r.id, r.from_id, r.from_id, r.to_id, r.kind, r.scope, r.attrs, r.valid_from, r.valid_to
+FROM json_each(?1) AS n
+CROSS JOIN relations AS r
+WHERE r.to_id = n.value
+  AND r.valid_to > ?2 AND r.valid_from <= ?2

@@ -1,5 +1,8 @@
--- Edges leaving an entity, of any kind, valid on a day.
--- ?1 entity id, ?2 day
-SELECT id, to_id
-FROM relations
-WHERE from_id = ?1 AND valid_to > ?2 AND valid_from <= ?2
+-- Edges leaving a set of entities, of any kind, valid on a day. One statement per hop: the entity ids come as a
+-- JSON array and each probes the relations_out index.
+-- ?1 JSON array of entity ids, ?2 day
+SELECT r.id, r.to_id, r.from_id, r.to_id, r.kind, r.scope, r.attrs, r.valid_from, r.valid_to
+FROM json_each(?1) AS n
+CROSS JOIN relations AS r
+WHERE r.from_id = n.value
+  AND r.valid_to > ?2 AND r.valid_from <= ?2

@@ -28,6 +28,10 @@ struct StoreArgs {
     /// Where to write the stores; a temporary folder by default.
     #[arg(long)]
     dir: Option<PathBuf>,
+    /// Only time the queries, on the history a run with the same --dir left
+    /// (for tuning queries; build and storage figures are zero).
+    #[arg(long, requires = "dir")]
+    queries_only: bool,
     /// Also write the report to this file.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -42,7 +46,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 async fn store(args: StoreArgs) -> anyhow::Result<()> {
     let temp = tempfile::TempDir::with_prefix("spot-bench-")?;
     let dir = args.dir.clone().unwrap_or_else(|| temp.path().to_path_buf());
-    let options = crate::bench::store::Options { scale: args.scale, days: args.days, seed: args.seed, dir, samples: args.samples };
+    let options = crate::bench::store::Options { scale: args.scale, days: args.days, seed: args.seed, dir, samples: args.samples, queries_only: args.queries_only };
     let bar = super::progress_bar(args.days as u64, "{elapsed_precise} {prefix} [{bar:40}] {pos}/{len}");
     let report = crate::bench::store::run(&options, |stage, done, total| {
         bar.set_prefix(stage.to_string());

@@ -5,12 +5,11 @@
 //! valid on each day is compared by content hash: a value changed and
 //! changed back is no change.
 
-use std::collections::{BTreeMap, HashMap};
 
 use rusqlite::{params, Connection};
+use rustc_hash::FxHashMap;
 
 use super::backend;
-use super::read::entity_from;
 use crate::model::*;
 use crate::store::StoreResult;
 
@@ -47,47 +46,49 @@ impl Ends {
 
 pub fn changes(conn: &Connection, from: Day, to: Day) -> StoreResult<Changes> {
     let scopes = scope_names(conn)?;
-    let mut names = EntityNames { conn, cache: HashMap::new() };
-    let entities = entity_changes(conn, from, to, &scopes, &mut names)?;
-    let relations = relation_changes(conn, from, to, &scopes, &mut names)?;
-    Ok(Changes { from, to, entities, relations })
+    let (entities, mut ids) = entity_changes(conn, from, to)?;
+    let relations = relation_changes(conn, from, to)?;
+    ids.extend(relations.iter().flat_map(|(identity, _)| [identity.0, identity.1]));
+    ids.sort_unstable();
+    ids.dedup();
+    let named = super::traverse::entities(conn, &ids)?;
+    let key = |id: &i64| named.get(id).map(|e| e.key.clone()).unwrap_or_default();
+    let source = |scope: &i64| scopes.get(scope).cloned().unwrap_or_default();
+    let mut entity_changes: Vec<EntityChange> = entities
+        .into_iter()
+        .filter_map(|(id, change, scope_ids)| {
+            let mut sources: Vec<String> = scope_ids.iter().map(|s| source(s).0).collect();
+            sources.sort();
+            sources.dedup();
+            Some(EntityChange { change, entity: named.get(&id)?.clone(), sources })
+        })
+        .collect();
+    entity_changes.sort_by(|a, b| a.entity.key.cmp(&b.entity.key));
+    let mut relation_changes: Vec<RelationChange> = relations
+        .into_iter()
+        .map(|((from_id, to_id, kind, scope), change)| {
+            let (source, scope) = source(&scope);
+            RelationChange { change, kind, from: key(&from_id), to: key(&to_id), source, scope }
+        })
+        .collect();
+    relation_changes.sort_by(|a, b| {
+        (&a.from, &a.kind, &a.to, &a.source, &a.scope).cmp(&(&b.from, &b.kind, &b.to, &b.source, &b.scope))
+    });
+    Ok(Changes { from, to, entities: entity_changes, relations: relation_changes })
 }
 
-fn scope_names(conn: &Connection) -> StoreResult<HashMap<i64, (String, String)>> {
+fn scope_names(conn: &Connection) -> StoreResult<FxHashMap<i64, (String, String)>> {
     let mut stmt = conn.prepare_cached("SELECT id, source, scope FROM scopes").map_err(backend("reading scopes"))?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?)))).map_err(backend("reading scopes"))?;
     rows.collect::<Result<_, _>>().map_err(backend("reading scopes"))
 }
 
-struct EntityNames<'c> {
-    conn: &'c Connection,
-    cache: HashMap<i64, Entity>,
-}
+/// (entity id, change, ids of the scopes whose facts changed).
+type EntityDelta = (i64, Change, Vec<i64>);
 
-impl EntityNames<'_> {
-    fn get(&mut self, id: i64) -> StoreResult<Entity> {
-        if let Some(entity) = self.cache.get(&id) {
-            return Ok(entity.clone());
-        }
-        let entity = self
-            .conn
-            .prepare_cached("SELECT key, kind, name FROM entities WHERE id = ?1")
-            .and_then(|mut s| s.query_row([id], |r| entity_from(r, 0)))
-            .map_err(backend("reading an entity"))?;
-        self.cache.insert(id, entity.clone());
-        Ok(entity)
-    }
-}
-
-fn entity_changes(
-    conn: &Connection,
-    from: Day,
-    to: Day,
-    scopes: &HashMap<i64, (String, String)>,
-    names: &mut EntityNames,
-) -> StoreResult<Vec<EntityChange>> {
-    // entity → scope → ends; BTreeMaps keep the output deterministic.
-    let mut touched: BTreeMap<i64, BTreeMap<i64, Ends>> = BTreeMap::new();
+fn entity_changes(conn: &Connection, from: Day, to: Day) -> StoreResult<(Vec<EntityDelta>, Vec<i64>)> {
+    // entity → scope → ends
+    let mut touched: FxHashMap<i64, FxHashMap<i64, Ends>> = FxHashMap::default();
     let mut stmt = conn.prepare_cached(CHANGED_FACTS).map_err(backend("reading changed facts"))?;
     let mut rows = stmt.query(params![from.0, to.0]).map_err(backend("reading changed facts"))?;
     while let Some(row) = rows.next().map_err(backend("reading changed facts"))? {
@@ -100,17 +101,12 @@ fn entity_changes(
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM facts WHERE entity = ?1 AND valid_from <= ?2 AND valid_to > ?3)")
         .map_err(backend("reading unchanged facts"))?;
     let mut changes = Vec::new();
+    let mut ids = Vec::new();
     for (entity, by_scope) in touched {
-        let mut sources: Vec<String> = by_scope
-            .iter()
-            .filter(|(_, ends)| ends.change().is_some())
-            .filter_map(|(scope, _)| scopes.get(scope).map(|(source, _)| source.clone()))
-            .collect();
-        if sources.is_empty() {
+        let scopes: Vec<i64> = by_scope.iter().filter(|(_, ends)| ends.change().is_some()).map(|(s, _)| *s).collect();
+        if scopes.is_empty() {
             continue;
         }
-        sources.sort();
-        sources.dedup();
         let mut before = by_scope.values().any(|e| e.before.is_some());
         let mut after = by_scope.values().any(|e| e.after.is_some());
         if !before || !after {
@@ -126,20 +122,16 @@ fn entity_changes(
             (true, true) => Change::Changed,
             (false, false) => continue,
         };
-        changes.push(EntityChange { change, entity: names.get(entity)?, sources });
+        changes.push((entity, change, scopes));
+        ids.push(entity);
     }
-    changes.sort_by(|a, b| a.entity.key.cmp(&b.entity.key));
-    Ok(changes)
+    Ok((changes, ids))
 }
 
-fn relation_changes(
-    conn: &Connection,
-    from: Day,
-    to: Day,
-    scopes: &HashMap<i64, (String, String)>,
-    names: &mut EntityNames,
-) -> StoreResult<Vec<RelationChange>> {
-    let mut touched: HashMap<(i64, i64, String, i64), Ends> = HashMap::new();
+type EdgeKey = (i64, i64, String, i64);
+
+fn relation_changes(conn: &Connection, from: Day, to: Day) -> StoreResult<Vec<(EdgeKey, Change)>> {
+    let mut touched: FxHashMap<EdgeKey, Ends> = FxHashMap::default();
     let mut stmt = conn.prepare_cached(CHANGED_RELATIONS).map_err(backend("reading changed relations"))?;
     let mut rows = stmt.query(params![from.0, to.0]).map_err(backend("reading changed relations"))?;
     while let Some(row) = rows.next().map_err(backend("reading changed relations"))? {
@@ -149,19 +141,5 @@ fn relation_changes(
         ends.record(get(4)?, get(5)? as i32, get(6)? as i32, from, to);
     }
     drop(rows);
-    let mut changes = Vec::new();
-    for ((from_id, to_id, kind, scope), ends) in touched {
-        let Some(change) = ends.change() else { continue };
-        let (source, scope) = scopes.get(&scope).cloned().unwrap_or_default();
-        changes.push(RelationChange {
-            change,
-            kind,
-            from: names.get(from_id)?.key,
-            to: names.get(to_id)?.key,
-            source,
-            scope,
-        });
-    }
-    changes.sort_by(|a, b| (&a.from, &a.kind, &a.to, &a.source, &a.scope).cmp(&(&b.from, &b.kind, &b.to, &b.source, &b.scope)));
-    Ok(changes)
+    Ok(touched.into_iter().filter_map(|(edge, ends)| Some((edge, ends.change()?))).collect())
 }
