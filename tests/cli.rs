@@ -1,0 +1,131 @@
+//! The `spot` binary as a user runs it: bad input gets one clear error line
+//! and a non-zero exit, and nothing is half-written.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn spot(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_spot")).args(args).env("SPOT_LOG", "error").output().expect("spot runs")
+}
+
+fn data(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name).display().to_string()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).trim().to_string()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).to_string()
+}
+
+struct TempDb {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+fn temp_db() -> TempDb {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("spot.db");
+    TempDb { _dir: dir, path }
+}
+
+impl TempDb {
+    fn arg(&self) -> &str {
+        self.path.to_str().unwrap()
+    }
+}
+
+#[test]
+fn ingested_files_can_be_read_back_as_of_each_day() {
+    let db = temp_db();
+    let ingest = spot(&["ingest", "--db", db.arg(), &data("billing-day1.json"), &data("billing-day2.json")]);
+    assert!(ingest.status.success(), "{}", stderr(&ingest));
+    assert!(stdout(&ingest).contains("pagerduty/acme 2024-03-04 complete: 0 added, 2 changed, 0 closed, 1 unchanged"));
+    let day1 = spot(&["entity", "--db", db.arg(), "service:billing-api", "--at", "2024-03-03"]);
+    let state: serde_json::Value = serde_json::from_str(&stdout(&day1)).unwrap();
+    assert_eq!(state["facts"][0]["attrs"]["urgency"], "high");
+    let latest = spot(&["entity", "--db", db.arg(), "service:billing-api"]);
+    let state: serde_json::Value = serde_json::from_str(&stdout(&latest)).unwrap();
+    assert_eq!(state["facts"][0]["attrs"]["urgency"], "low");
+    let timeline = spot(&["timeline", "--db", db.arg(), "team:payments", "on_call"]);
+    let points: serde_json::Value = serde_json::from_str(&stdout(&timeline)).unwrap();
+    assert_eq!(points.as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn a_malformed_file_is_named_with_its_line_and_nothing_is_written() {
+    let db = temp_db();
+    let output = spot(&["ingest", "--db", db.arg(), &data("billing-day1.json"), &data("malformed.json")]);
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(message.starts_with("error: ") && message.contains("malformed.json: line 3, column 11: expected `:`"), "{message}");
+    assert!(!db.path.exists(), "the good file before it was not ingested either");
+}
+
+#[test]
+fn a_bad_field_is_named() {
+    let db = temp_db();
+    let output = spot(&["ingest", "--db", db.arg(), &data("bad-key.json")]);
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(message.contains("bad-key.json: entities[0].key: 'billing api' is not an entity key"), "{message}");
+    assert!(!db.path.exists(), "nothing was written");
+}
+
+#[test]
+fn an_unwritable_database_path_is_one_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "not a folder").unwrap();
+    let db = file.join("spot.db");
+    let output = spot(&["ingest", "--db", db.to_str().unwrap(), &data("billing-day1.json")]);
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(message.starts_with(&format!("error: cannot open store at {}", db.display())), "{message}");
+}
+
+#[test]
+fn an_older_day_is_refused_and_leaves_the_store_as_it_was() {
+    let db = temp_db();
+    assert!(spot(&["ingest", "--db", db.arg(), &data("billing-day2.json")]).status.success());
+    let output = spot(&["ingest", "--db", db.arg(), &data("billing-day1.json")]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("refusing pagerduty/acme for 2024-03-03: that scope already has 2024-03-04"), "{}", stderr(&output));
+    let runs: serde_json::Value = serde_json::from_str(&stdout(&spot(&["runs", "--db", db.arg()]))).unwrap();
+    assert_eq!(runs.as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn wrong_dates_and_unknown_names_are_clear_errors() {
+    let db = temp_db();
+    assert!(spot(&["ingest", "--db", db.arg(), &data("billing-day1.json")]).status.success());
+    let bad_date = spot(&["entity", "--db", db.arg(), "service:billing-api", "--at", "2024-02-30"]);
+    assert_eq!(bad_date.status.code(), Some(2));
+    assert!(stderr(&bad_date).contains("'2024-02-30' is not a date: expected YYYY-MM-DD"), "{}", stderr(&bad_date));
+    let unknown = spot(&["entity", "--db", db.arg(), "service:nope"]);
+    assert_eq!(stderr(&unknown), "error: no entity 'service:nope' on 2024-03-03");
+    let missing_store = spot(&["entity", "--db", "/nonexistent/spot.db", "service:x"]);
+    assert!(stderr(&missing_store).starts_with("error: no store at /nonexistent/spot.db"));
+    let backwards = spot(&["changes", "--db", db.arg(), "--from", "2024-03-05", "--to", "2024-03-01"]);
+    assert_eq!(stderr(&backwards), "error: 'from' (2024-03-05) is after 'to' (2024-03-01)");
+}
+
+#[test]
+fn generate_builds_a_history_through_ingest_and_refuses_to_overwrite() {
+    let db = temp_db();
+    let output = spot(&["generate", "--db", db.arg(), "--days", "3", "--start", "2024-01-01", "--seed", "7"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).starts_with("generated 3 days (2024-01-01 to 2024-01-03)"), "{}", stdout(&output));
+    let stats: serde_json::Value = serde_json::from_str(&stdout(&spot(&["stats", "--db", db.arg()]))).unwrap();
+    assert_eq!(stats["latest_day"], "2024-01-03");
+    assert!(stats["stats"]["entities"].as_u64().unwrap() > 10_000);
+    let again = spot(&["generate", "--db", db.arg(), "--days", "1"]);
+    assert!(stderr(&again).contains("already exists: choose a new file or pass --replace"));
+    let found = spot(&["search", "--db", db.arg(), "payments", "--kind", "team"]);
+    let teams: serde_json::Value = serde_json::from_str(&stdout(&found)).unwrap();
+    assert_eq!(teams[0]["key"], "team:payments");
+}

@@ -1,0 +1,77 @@
+//! Rule 5 with a real crash: `spot ingest` killed (SIGKILL) part-way through
+//! a large write leaves the last committed state readable and intact.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use serde_json::json;
+use spot::model::{Day, RunFilter};
+use spot::{SqliteStore, Store};
+
+/// An observation of `repos` repositories with 40 package uses each; the
+/// `version` attribute makes one day differ from another everywhere.
+fn write_observation(path: &Path, day: &str, version: u32, repos: usize) {
+    let mut entities = Vec::new();
+    let mut relations = Vec::new();
+    for r in 0..repos {
+        let repo = format!("repo:github.com/acme/r{r}");
+        entities.push(json!({"key": repo, "kind": "repo", "name": format!("r{r}"), "attrs": {"v": version}}));
+        for p in 0..40 {
+            relations.push(json!({"from": repo, "to": format!("package:npm/p{p}"), "kind": "uses",
+                                  "attrs": {"resolved": format!("1.{version}.{p}")}}));
+        }
+    }
+    let obs = json!({"source": "github", "scope": "acme", "day": day, "complete": true,
+                     "entities": entities, "relations": relations});
+    std::fs::write(path, serde_json::to_vec(&obs).unwrap()).unwrap();
+}
+
+fn ingest(db: &Path, file: &Path) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_spot"))
+        .args(["ingest", "--db", db.to_str().unwrap(), file.to_str().unwrap()])
+        .env("SPOT_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spot starts")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_ingest_leaves_the_last_commit_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let (day1, day2) = (dir.path().join("day1.json"), dir.path().join("day2.json"));
+    write_observation(&day1, "2024-03-03", 1, 2_000);
+    write_observation(&day2, "2024-03-04", 2, 2_000);
+
+    // How long an uninterrupted second day takes, on a scratch copy.
+    let scratch = dir.path().join("scratch.db");
+    assert!(ingest(&scratch, &day1).wait().unwrap().success());
+    let started = Instant::now();
+    assert!(ingest(&scratch, &day2).wait().unwrap().success());
+    let full = started.elapsed();
+
+    let db = dir.path().join("spot.db");
+    assert!(ingest(&db, &day1).wait().unwrap().success());
+    let before = SqliteStore::open(&db).unwrap().stats().await.unwrap();
+    for fraction in [0.3, 0.6, 0.9] {
+        let mut child = ingest(&db, &day2);
+        std::thread::sleep(full.mul_f64(fraction));
+        let _ = child.kill(); // SIGKILL: no chance to clean up
+        let status = child.wait().unwrap();
+
+        let store = SqliteStore::open(&db).expect("the store opens after a crash");
+        let latest = store.latest_day().await.unwrap();
+        let stats = store.stats().await.unwrap();
+        if status.success() {
+            // It finished before the kill: all of day 2 is there.
+            assert_eq!(latest, Some("2024-03-04".parse::<Day>().unwrap()));
+            assert_eq!(stats.fact_versions, before.fact_versions * 2);
+            return;
+        }
+        assert_eq!(latest, Some("2024-03-03".parse::<Day>().unwrap()), "killed at {fraction} of {full:?}");
+        assert_eq!(stats, before, "killed at {fraction} of {full:?}: nothing half-written");
+        let runs = store.runs(&RunFilter::default()).await.unwrap();
+        assert_eq!(runs.len(), 1);
+    }
+}
