@@ -87,28 +87,31 @@ fn scope_names(conn: &Connection) -> StoreResult<FxHashMap<i64, (String, String)
 type EntityDelta = (i64, Change, Vec<i64>);
 
 fn entity_changes(conn: &Connection, from: Day, to: Day) -> StoreResult<(Vec<EntityDelta>, Vec<i64>)> {
-    // entity → scope → ends
-    let mut touched: FxHashMap<i64, FxHashMap<i64, Ends>> = FxHashMap::default();
+    // (entity, scope) → ends, then sorted so each entity's scopes are adjacent.
+    let mut touched: FxHashMap<(i64, i64), Ends> = FxHashMap::default();
     let mut stmt = conn.prepare_cached(CHANGED_FACTS).map_err(backend("reading changed facts"))?;
     let mut rows = stmt.query(params![from.0, to.0]).map_err(backend("reading changed facts"))?;
     while let Some(row) = rows.next().map_err(backend("reading changed facts"))? {
         let get = |i| row.get::<_, i64>(i).map_err(backend("reading changed facts"));
-        let ends = touched.entry(get(0)?).or_default().entry(get(1)?).or_default();
+        let ends = touched.entry((get(0)?, get(1)?)).or_default();
         ends.record(get(2)?, get(3)? as i32, get(4)? as i32, from, to);
     }
     drop(rows);
+    let mut touched: Vec<((i64, i64), Ends)> = touched.into_iter().collect();
+    touched.sort_unstable_by_key(|&(identity, _)| identity);
     let mut spanning = conn
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM facts WHERE entity = ?1 AND valid_from <= ?2 AND valid_to > ?3)")
         .map_err(backend("reading unchanged facts"))?;
     let mut changes = Vec::new();
     let mut ids = Vec::new();
-    for (entity, by_scope) in touched {
-        let scopes: Vec<i64> = by_scope.iter().filter(|(_, ends)| ends.change().is_some()).map(|(s, _)| *s).collect();
+    for group in touched.chunk_by(|a, b| a.0 .0 == b.0 .0) {
+        let entity = group[0].0 .0;
+        let scopes: Vec<i64> = group.iter().filter(|(_, ends)| ends.change().is_some()).map(|((_, s), _)| *s).collect();
         if scopes.is_empty() {
             continue;
         }
-        let mut before = by_scope.values().any(|e| e.before.is_some());
-        let mut after = by_scope.values().any(|e| e.after.is_some());
+        let mut before = group.iter().any(|(_, e)| e.before.is_some());
+        let mut after = group.iter().any(|(_, e)| e.after.is_some());
         if !before || !after {
             // A fact from another scope, untouched in between, keeps it alive on both days.
             let kept: bool =

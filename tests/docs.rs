@@ -1,0 +1,56 @@
+//! The examples in docs/ are run, so they stay true.
+
+use std::path::Path;
+use std::process::Command;
+
+fn fenced_blocks(doc: &str, tag: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(doc)).unwrap();
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        match &mut current {
+            None if line.trim() == format!("```{tag}") => current = Some(String::new()),
+            Some(block) if line.trim() == "```" => {
+                blocks.push(std::mem::take(block));
+                current = None;
+            }
+            Some(block) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            None => {}
+        }
+    }
+    assert!(!blocks.is_empty(), "{doc} has no ```{tag} block");
+    blocks
+}
+
+#[test]
+fn the_ingest_guide_example_is_a_valid_observation() {
+    for block in fenced_blocks("docs/ingest.md", "json observation") {
+        spot::observations::parse("docs/ingest.md", &block).expect("the documented example parses");
+    }
+}
+
+#[test]
+fn the_command_line_session_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    for block in fenced_blocks("docs/cli.md", "sh session") {
+        for line in block.lines().filter(|l| !l.trim().is_empty()) {
+            let words: Vec<String> = line
+                .split_whitespace()
+                .map(|w| if w == "demo.db" { db.display().to_string() } else { w.to_string() })
+                .collect();
+            assert_eq!(words[0], "spot", "{line}");
+            let output = Command::new(env!("CARGO_BIN_EXE_spot"))
+                .args(&words[1..])
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .env("SPOT_LOG", "error")
+                .output()
+                .unwrap();
+            assert!(output.status.success(), "`{line}` failed: {}", String::from_utf8_lossy(&output.stderr));
+            assert!(!output.stdout.is_empty(), "`{line}` printed nothing");
+        }
+    }
+}
