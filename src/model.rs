@@ -283,3 +283,24 @@ pub struct StoreStats {
     pub runs: u64,
     pub bytes: u64,
 }
+
+/// A deploy the orchestrator reported: finer than a day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeployEvent {
+    /// The service key, e.g. `service:billing-api`.
+    pub service: String,
+    /// Cluster or region name, e.g. `dc1`.
+    pub cluster: String,
+    pub version: String,
+    /// When it was deployed (UTC).
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub link: Option<String>,
+    pub actor: Option<String>,
+}
+
+/// One entity's value of one attribute on a day.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AttributeValue {
+    pub key: String,
+    pub value: Value,
+}

@@ -80,6 +80,28 @@ pub trait Store: Send + Sync {
 
     async fn runs(&self, filter: &RunFilter) -> StoreResult<Vec<Run>>;
 
+    /// Every version of an entity's relations that overlaps `[from, to]`,
+    /// oldest first: what it was connected to at any time in the range.
+    async fn relation_history(&self, key: &str, direction: Direction, kinds: &[String], from: Day, to: Day)
+        -> StoreResult<Vec<Relation>>;
+
+    /// For many entities at once, the entities one edge rule leads to on a
+    /// day: `(key, neighbour key)` pairs. Used to group reports by owner.
+    async fn neighbours(&self, keys: &[String], rule: &EdgeRule, day: Day) -> StoreResult<Vec<(String, String)>>;
+
+    /// One attribute of every entity of a kind alive on a day, from one
+    /// source (any source when `None`; the first by source name wins).
+    async fn attribute_values(&self, kind: &str, path: &str, source: Option<&str>, day: Day)
+        -> StoreResult<Vec<AttributeValue>>;
+
+    /// Stores a deploy event pushed by the orchestrator.
+    async fn record_deployment(&self, event: &DeployEvent) -> StoreResult<()>;
+
+    /// Deploy events of one service (one cluster, or all) within
+    /// `[from, to]` (whole days, UTC), oldest first.
+    async fn deployments(&self, service: &str, cluster: Option<&str>, from: Day, to: Day)
+        -> StoreResult<Vec<DeployEvent>>;
+
     async fn stats(&self) -> StoreResult<StoreStats>;
 }
 

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 mod builder;
+pub mod history;
 pub mod ingest;
 pub mod queries;
 
@@ -61,6 +62,10 @@ macro_rules! conformance_suite {
             queries::changes_classify_entities_and_relations,
             queries::a_change_reverted_in_between_is_no_change,
             queries::runs_filter_by_source_and_range,
+            history::relation_history_spans_the_range,
+            history::neighbours_map_many_entities_at_once,
+            history::attribute_values_cover_a_kind_on_a_day,
+            history::deploy_events_are_kept_and_filtered,
         );
     };
     (@tests $harness:expr; $($module:ident :: $name:ident),* $(,)?) => {

@@ -8,6 +8,8 @@
 
 mod cache;
 mod changes;
+mod events;
+mod history;
 mod read;
 mod schema;
 mod timeline;
@@ -224,5 +226,32 @@ impl Store for SqliteStore {
 
     async fn stats(&self) -> StoreResult<StoreStats> {
         self.read(read::stats).await
+    }
+
+    async fn relation_history(&self, key: &str, direction: Direction, kinds: &[String], from: Day, to: Day) -> StoreResult<Vec<Relation>> {
+        super::check_range(from, to)?;
+        let (key, kinds) = (key.to_string(), kinds.to_vec());
+        self.read(move |conn| history::relation_history(conn, &key, direction, &kinds, from, to)).await
+    }
+
+    async fn neighbours(&self, keys: &[String], rule: &EdgeRule, day: Day) -> StoreResult<Vec<(String, String)>> {
+        let (keys, rule) = (keys.to_vec(), rule.clone());
+        self.read(move |conn| history::neighbours(conn, &keys, &rule, day)).await
+    }
+
+    async fn attribute_values(&self, kind: &str, path: &str, source: Option<&str>, day: Day) -> StoreResult<Vec<AttributeValue>> {
+        let (kind, path, source) = (kind.to_string(), path.to_string(), source.map(str::to_string));
+        self.read(move |conn| history::attribute_values(conn, &kind, &path, source.as_deref(), day)).await
+    }
+
+    async fn record_deployment(&self, event: &DeployEvent) -> StoreResult<()> {
+        let event = event.clone();
+        self.write(move |writer, _| events::record(writer.connection(), &event)).await
+    }
+
+    async fn deployments(&self, service: &str, cluster: Option<&str>, from: Day, to: Day) -> StoreResult<Vec<DeployEvent>> {
+        super::check_range(from, to)?;
+        let (service, cluster) = (service.to_string(), cluster.map(str::to_string));
+        self.read(move |conn| events::of_service(conn, &service, cluster.as_deref(), from, to)).await
     }
 }

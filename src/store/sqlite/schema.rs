@@ -9,7 +9,10 @@ use super::backend;
 use crate::store::{StoreError, StoreResult};
 
 /// Migration N brings the schema from version N-1 to N. Append, never edit.
-const MIGRATIONS: &[&str] = &[include_str!("../../../schema/sqlite/001_temporal_graph.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../schema/sqlite/001_temporal_graph.sql"),
+    include_str!("../../../schema/sqlite/002_deploy_events.sql"),
+];
 
 pub fn migrate(conn: &mut Connection, path: &Path) -> StoreResult<()> {
     let supported = MIGRATIONS.len() as i64;

@@ -32,7 +32,7 @@ pub fn json_path(path: &str) -> StoreResult<String> {
     Ok(json)
 }
 
-fn value_of(kind: Option<&str>, raw: ValueRef) -> Value {
+pub(super) fn value_of(kind: Option<&str>, raw: ValueRef) -> Value {
     match (kind, raw) {
         (None | Some("null"), _) => Value::Null,
         (Some("true"), _) => Value::Bool(true),

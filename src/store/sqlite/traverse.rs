@@ -23,19 +23,19 @@ const ENTITIES_BY_ID: &str = include_str!("../../../queries/sqlite/entities_by_i
 
 /// An edge reached from the frontier: the entity at its other end, and the
 /// edge itself with entity ids still to be named.
-struct Hop {
-    edge: i64,
-    other: i64,
-    from: i64,
-    to: i64,
-    kind: String,
+pub(super) struct Hop {
+    pub(super) edge: i64,
+    pub(super) other: i64,
+    pub(super) from: i64,
+    pub(super) to: i64,
+    pub(super) kind: String,
     scope: i64,
     attrs: String,
     valid_from: i32,
     valid_to: i32,
 }
 
-fn hop_from(r: &Row) -> rusqlite::Result<Hop> {
+pub(super) fn hop_from(r: &Row) -> rusqlite::Result<Hop> {
     Ok(Hop {
         edge: r.get(0)?,
         other: r.get(1)?,
@@ -49,7 +49,7 @@ fn hop_from(r: &Row) -> rusqlite::Result<Hop> {
     })
 }
 
-fn id_list(ids: &[i64]) -> String {
+pub(super) fn id_list(ids: &[i64]) -> String {
     serde_json::to_string(ids).expect("integers always serialise")
 }
 
@@ -92,7 +92,7 @@ fn scopes(conn: &Connection) -> StoreResult<FxHashMap<i64, (String, String)>> {
 }
 
 /// Names the entities of reached edges and turns them into [`Relation`]s.
-fn relations(conn: &Connection, hops: Vec<Hop>, named: &FxHashMap<i64, Entity>) -> StoreResult<Vec<Relation>> {
+pub(super) fn relations(conn: &Connection, hops: Vec<Hop>, named: &FxHashMap<i64, Entity>) -> StoreResult<Vec<Relation>> {
     let scopes = scopes(conn)?;
     let key = |id: i64| named.get(&id).map(|e| e.key.clone()).unwrap_or_default();
     let mut relations = Vec::with_capacity(hops.len());

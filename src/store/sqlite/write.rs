@@ -36,6 +36,11 @@ impl Writer {
         Writer { conn, entities: EntityIds::default(), kinds: Kinds::default(), open: FxHashMap::default() }
     }
 
+    /// The connection, for writes outside the ingest contract (deploy events).
+    pub fn connection(&mut self) -> &Connection {
+        &self.conn
+    }
+
     pub fn ingest(&mut self, options: &SqliteOptions, obs: &Observation) -> StoreResult<Run> {
         let started = Instant::now();
         let started_at_ms = now_ms();

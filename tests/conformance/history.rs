@@ -1,0 +1,81 @@
+//! Reads across time and across many entities, and deploy events.
+
+use chrono::TimeZone;
+use serde_json::json;
+use spot::model::*;
+
+use super::*;
+
+pub async fn relation_history_spans_the_range(h: &impl Harness) {
+    let f = h.fresh();
+    let store = f.store.as_ref();
+    obs("kubernetes", "dc1", 1).relation("service:a", "deploys", "workload:dc1/a", json!({})).into(store).await;
+    obs("kubernetes", "dc1", 3).relation("service:a", "deploys", "workload:dc1/a2", json!({})).into(store).await;
+    let all = store.relation_history("service:a", Direction::Out, &["deploys".into()], d(0), d(9)).await.unwrap();
+    let seen: Vec<_> = all.iter().map(|r| (r.to.as_str(), r.valid_from, r.valid_to)).collect();
+    assert_eq!(seen, [("workload:dc1/a", d(1), d(3)), ("workload:dc1/a2", d(3), Day::OPEN)]);
+    let early = store.relation_history("service:a", Direction::Out, &[], d(0), d(2)).await.unwrap();
+    assert_eq!(early.len(), 1);
+    let incoming = store.relation_history("workload:dc1/a2", Direction::In, &[], d(0), d(9)).await.unwrap();
+    assert_eq!(incoming[0].from, "service:a");
+}
+
+pub async fn neighbours_map_many_entities_at_once(h: &impl Harness) {
+    let f = h.fresh();
+    let store = f.store.as_ref();
+    obs("github", "acme", 1)
+        .relation("team:x", "owns", "repo:a", json!({}))
+        .relation("team:y", "owns", "repo:b", json!({}))
+        .relation("team:y", "owns", "repo:c", json!({}))
+        .into(store)
+        .await;
+    let keys: Vec<String> = ["repo:a", "repo:b", "repo:nope"].map(String::from).to_vec();
+    let owners = store.neighbours(&keys, &EdgeRule::new("owns", Direction::In), d(1)).await.unwrap();
+    assert_eq!(owners, [("repo:a".to_string(), "team:x".to_string()), ("repo:b".to_string(), "team:y".to_string())]);
+    assert!(store.neighbours(&keys, &EdgeRule::new("owns", Direction::In), d(0)).await.unwrap().is_empty());
+}
+
+pub async fn attribute_values_cover_a_kind_on_a_day(h: &impl Harness) {
+    let f = h.fresh();
+    let store = f.store.as_ref();
+    obs("sonarqube", "sonar", 1)
+        .entity("sonar_project:a", json!({"coverage": 80.5, "gate": {"status": "OK"}}))
+        .entity("sonar_project:b", json!({"coverage": 40}))
+        .entity("sonar_project:c", json!({}))
+        .into(store)
+        .await;
+    obs("sonarqube", "sonar", 2).entity("sonar_project:a", json!({"coverage": 81})).into(store).await;
+    let day1 = store.attribute_values("sonar_project", "coverage", None, d(1)).await.unwrap();
+    let seen: Vec<_> = day1.iter().map(|v| (v.key.as_str(), v.value.clone())).collect();
+    assert_eq!(seen, [("sonar_project:a", json!(80.5)), ("sonar_project:b", json!(40))], "entities without it are left out");
+    let day2 = store.attribute_values("sonar_project", "coverage", Some("sonarqube"), d(2)).await.unwrap();
+    assert_eq!(day2.len(), 1);
+    let nested = store.attribute_values("sonar_project", "gate.status", None, d(1)).await.unwrap();
+    assert_eq!(nested[0].value, json!("OK"));
+}
+
+pub async fn deploy_events_are_kept_and_filtered(h: &impl Harness) {
+    let f = h.fresh();
+    let store = f.store.as_ref();
+    let at = |n: i32, hour: u32| {
+        let date = d(n).date().unwrap();
+        chrono::Utc.from_utc_datetime(&date.and_hms_opt(hour, 0, 0).unwrap())
+    };
+    for (cluster, version, n, hour) in [("dc1", "1.1", 1, 9), ("dc2", "1.1", 1, 17), ("dc1", "1.2", 3, 8)] {
+        let event = DeployEvent {
+            service: "service:a".into(),
+            cluster: cluster.into(),
+            version: version.into(),
+            at: at(n, hour),
+            link: Some(format!("https://ci.acme.internal/{version}")),
+            actor: Some("orchestrator".into()),
+        };
+        store.record_deployment(&event).await.unwrap();
+    }
+    let all = store.deployments("service:a", None, d(1), d(3)).await.unwrap();
+    assert_eq!(all.iter().map(|e| (e.cluster.as_str(), e.version.as_str())).collect::<Vec<_>>(), [("dc1", "1.1"), ("dc2", "1.1"), ("dc1", "1.2")]);
+    let dc1_day1 = store.deployments("service:a", Some("dc1"), d(1), d(1)).await.unwrap();
+    assert_eq!(dc1_day1.len(), 1, "a day range covers whole days");
+    assert_eq!(dc1_day1[0].at, at(1, 9));
+    assert!(store.deployments("service:b", None, d(0), d(9)).await.unwrap().is_empty());
+}
