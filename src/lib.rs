@@ -5,12 +5,15 @@
 //!
 //! Data flows one way: collector → observation → ingest → store → query.
 
+pub mod api;
 pub mod bench;
 pub mod cli;
+pub mod config;
 pub mod generate;
 pub mod ingest;
 pub mod model;
 pub mod observations;
+pub mod server;
 pub mod store;
 
 pub use collectors::{Day, Observation};

@@ -4,6 +4,7 @@ mod bench;
 mod generate;
 mod ingest;
 mod read;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -51,6 +52,14 @@ enum Command {
     Runs(read::RunsArgs),
     /// Sizes of a store.
     Stats(read::StatsArgs),
+    /// Serve the GraphQL API (and GraphiQL) over HTTP.
+    Serve(serve::ServeArgs),
+    /// Run one GraphQL query in-process and print the JSON response.
+    Query(serve::QueryArgs),
+    /// Print the GraphQL schema (SDL).
+    Schema,
+    /// Generate a demo organisation on first use, then serve it.
+    Demo(serve::DemoArgs),
     /// Benchmarks; figures go to docs/benchmarks.md.
     Bench(bench::Args),
 }
@@ -85,6 +94,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Changes(args) => read::changes(args).await,
         Command::Runs(args) => read::runs(args).await,
         Command::Stats(args) => read::stats(args).await,
+        Command::Serve(args) => serve::serve_command(args).await,
+        Command::Query(args) => serve::query(args).await,
+        Command::Schema => serve::schema(),
+        Command::Demo(args) => serve::demo(args).await,
         Command::Bench(args) => bench::run(args).await,
     }
 }

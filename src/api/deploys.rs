@@ -1,0 +1,269 @@
+//! Deploy history: version changes seen in daily snapshots merged with the
+//! deploy events the orchestrator pushes, and the version per cluster.
+
+use std::collections::BTreeMap;
+
+use async_graphql::{Context, Object, Result, SimpleObject};
+use chrono::{DateTime, TimeZone, Utc};
+
+use super::auth::Scope;
+use super::context::{api, bad_request, resolve_day, store, store_error};
+use super::entity::service_key;
+use super::scalars::{day, Date};
+use crate::model::{Day, DeployEvent, Direction};
+
+/// One deploy of a service to a cluster.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct Deploy {
+    pub service: String,
+    pub cluster: String,
+    pub version: String,
+    /// When: exact for orchestrator events, the day's start for snapshots.
+    pub at: DateTime<Utc>,
+    /// `orchestrator`, or `snapshot:<collector>` for a change seen between
+    /// two daily snapshots.
+    pub source: String,
+    pub link: Option<String>,
+    pub actor: Option<String>,
+    /// A deploy of a lower version than the one before it in that cluster.
+    pub rollback: bool,
+}
+
+/// What runs in one cluster on a day.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct DeployedVersion {
+    pub cluster: String,
+    pub version: String,
+    /// Since when (as seen by `source`).
+    pub since: DateTime<Utc>,
+    pub source: String,
+}
+
+fn start_of(day: Day) -> DateTime<Utc> {
+    day.date().map(|d| Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight exists"))).unwrap_or_default()
+}
+
+fn day_of(at: DateTime<Utc>) -> Day {
+    Day::from_date(at.date_naive())
+}
+
+/// Orders versions as semver when both parse, else as text.
+fn older(a: &str, b: &str) -> bool {
+    match (semver_of(a), semver_of(b)) {
+        (Some(a), Some(b)) => a < b,
+        _ => false,
+    }
+}
+
+fn semver_of(version: &str) -> Option<(u64, u64, u64)> {
+    let mut parts = version.trim_start_matches('v').splitn(3, '.');
+    let number = |p: Option<&str>| p.and_then(|p| p.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok());
+    Some((number(parts.next())?, number(parts.next())?, number(parts.next()).unwrap_or(0)))
+}
+
+/// Version changes of the service's workloads within `[from, to]`, as
+/// snapshot deploys. The cluster is the scope of the workload's facts.
+async fn snapshot_deploys(ctx: &Context<'_>, service: &str, cluster: Option<&str>, from: Day, to: Day) -> Result<Vec<Deploy>> {
+    let store = store(ctx)?;
+    let workloads = match store.relation_history(service, Direction::Out, &["deploys".to_string()], from, to).await {
+        Ok(relations) => relations,
+        Err(crate::StoreError::NotFound { .. }) => return Ok(Vec::new()),
+        Err(e) => return Err(store_error(e)),
+    };
+    let mut keys: Vec<String> = workloads.into_iter().map(|r| r.to).collect();
+    keys.sort();
+    keys.dedup();
+    let mut deploys = Vec::new();
+    for workload in keys {
+        let points = store.timeline(&workload, "version", Day(0), to, None).await.map_err(store_error)?;
+        for point in points {
+            let in_range = point.from >= from && point.from <= to;
+            let wanted = cluster.is_none_or(|c| c == point.scope);
+            let Some(version) = point.value.as_str().map(str::to_string) else { continue };
+            if in_range && wanted {
+                deploys.push(Deploy {
+                    service: service.to_string(),
+                    cluster: point.scope,
+                    version,
+                    at: start_of(point.from),
+                    source: format!("snapshot:{}", point.source),
+                    link: None,
+                    actor: None,
+                    rollback: false,
+                });
+            }
+        }
+    }
+    Ok(deploys)
+}
+
+fn from_event(event: DeployEvent) -> Deploy {
+    Deploy {
+        service: event.service,
+        cluster: event.cluster,
+        version: event.version,
+        at: event.at,
+        source: "orchestrator".into(),
+        link: event.link,
+        actor: event.actor,
+        rollback: false,
+    }
+}
+
+/// Merges the two histories: an orchestrator event supersedes the snapshot
+/// that saw the same version arrive in the same cluster that day or the next.
+pub fn merge(mut snapshots: Vec<Deploy>, events: Vec<Deploy>) -> Vec<Deploy> {
+    snapshots.retain(|s| {
+        !events.iter().any(|e| {
+            let (event_day, seen_day) = (day_of(e.at), day_of(s.at));
+            e.cluster == s.cluster && e.version == s.version && (seen_day == event_day || seen_day == event_day.plus(1))
+        })
+    });
+    let mut all: Vec<Deploy> = snapshots.into_iter().chain(events).collect();
+    all.sort_by(|a, b| (a.at, &a.cluster, &a.source).cmp(&(b.at, &b.cluster, &b.source)));
+    let mut last: BTreeMap<String, String> = BTreeMap::new();
+    for deploy in &mut all {
+        if let Some(previous) = last.get(&deploy.cluster) {
+            deploy.rollback = older(&deploy.version, previous);
+        }
+        last.insert(deploy.cluster.clone(), deploy.version.clone());
+    }
+    all
+}
+
+pub async fn deployed_versions(ctx: &Context<'_>, service: &str, day: Day) -> Result<Vec<DeployedVersion>> {
+    let store = store(ctx)?;
+    let relations = match store.relations(service, day, Direction::Out, &["deploys".to_string()]).await {
+        Ok(relations) => relations,
+        Err(crate::StoreError::NotFound { .. }) => Vec::new(),
+        Err(e) => return Err(store_error(e)),
+    };
+    let mut by_cluster: BTreeMap<String, DeployedVersion> = BTreeMap::new();
+    for relation in relations {
+        let points = store.timeline(&relation.to, "version", Day(0), day, None).await.map_err(store_error)?;
+        for point in points.into_iter().filter(|p| p.from <= day && p.to > day) {
+            let Some(version) = point.value.as_str() else { continue };
+            by_cluster.insert(
+                point.scope.clone(),
+                DeployedVersion {
+                    cluster: point.scope,
+                    version: version.to_string(),
+                    since: start_of(point.from),
+                    source: format!("snapshot:{}", point.source),
+                },
+            );
+        }
+    }
+    // Deploys pushed after the snapshot saw the cluster are newer news.
+    let events = store.deployments(service, None, day.minus(366), day).await.map_err(store_error)?;
+    for event in events {
+        let newer = by_cluster.get(&event.cluster).is_none_or(|seen| event.at >= seen.since);
+        if newer {
+            let cluster = event.cluster.clone();
+            by_cluster.insert(
+                cluster,
+                DeployedVersion { cluster: event.cluster, version: event.version, since: event.at, source: "orchestrator".into() },
+            );
+        }
+    }
+    Ok(by_cluster.into_values().collect())
+}
+
+#[derive(Default)]
+pub struct DeployQuery;
+
+#[Object]
+impl DeployQuery {
+    /// Every deploy of a service (by name or key) within `[from, to]`
+    /// (default: the last 30 days up to the latest committed day), oldest
+    /// first, from daily snapshots and orchestrator events. Rollbacks are
+    /// marked.
+    async fn deploy_history(
+        &self,
+        ctx: &Context<'_>,
+        service: String,
+        cluster: Option<String>,
+        from: Option<Date>,
+        to: Option<Date>,
+    ) -> Result<Vec<Deploy>> {
+        let key = service_key(&service);
+        let to = resolve_day(ctx, day(to)).await?;
+        let from = day(from).unwrap_or(to.minus(30));
+        if from > to {
+            return Err(bad_request(format!("'from' ({from}) is after 'to' ({to})")));
+        }
+        let snapshots = snapshot_deploys(ctx, &key, cluster.as_deref(), from, to).await?;
+        let events = store(ctx)?.deployments(&key, cluster.as_deref(), from, to).await.map_err(store_error)?;
+        Ok(merge(snapshots, events.into_iter().map(from_event).collect()))
+    }
+
+    /// The version of a service in each cluster on a day.
+    async fn deployed_versions(&self, ctx: &Context<'_>, service: String, at: Option<Date>) -> Result<Vec<DeployedVersion>> {
+        let day = resolve_day(ctx, day(at)).await?;
+        deployed_versions(ctx, &service_key(&service), day).await
+    }
+}
+
+#[derive(Default)]
+pub struct DeployMutation;
+
+#[Object]
+impl DeployMutation {
+    /// Records a deploy pushed by the orchestrator (scope `write`).
+    async fn record_deployment(
+        &self,
+        ctx: &Context<'_>,
+        service: String,
+        cluster: String,
+        version: String,
+        at: Option<DateTime<Utc>>,
+        link: Option<String>,
+        actor: Option<String>,
+    ) -> Result<Deploy> {
+        let api = api(ctx, Scope::Write)?;
+        for (field, value) in [("service", &service), ("cluster", &cluster), ("version", &version)] {
+            if value.trim().is_empty() || value.len() > 200 {
+                return Err(bad_request(format!("{field} must be 1 to 200 characters")));
+            }
+        }
+        let event = DeployEvent { service: service_key(&service), cluster, version, at: at.unwrap_or_else(Utc::now), link, actor };
+        api.store.record_deployment(&event).await.map_err(store_error)?;
+        tracing::info!(service = %event.service, cluster = %event.cluster, version = %event.version, "recorded deployment");
+        Ok(from_event(event))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn deploy(cluster: &str, version: &str, day: i32, hour: u32, source: &str) -> Deploy {
+        let at = start_of(Day(day)) + chrono::Duration::hours(hour as i64);
+        Deploy {
+            service: "service:a".into(),
+            cluster: cluster.into(),
+            version: version.into(),
+            at,
+            source: source.into(),
+            link: None,
+            actor: None,
+            rollback: false,
+        }
+    }
+
+    #[test]
+    fn an_event_supersedes_the_snapshot_that_saw_it_and_rollbacks_are_marked() {
+        let snapshots = vec![deploy("dc1", "1.1.0", 11, 0, "snapshot:kubernetes"), deploy("dc1", "1.0.9", 15, 0, "snapshot:kubernetes")];
+        let events = vec![deploy("dc1", "1.1.0", 10, 14, "orchestrator")];
+        let merged = merge(snapshots, events);
+        let seen: Vec<_> = merged.iter().map(|d| (d.version.as_str(), d.source.as_str(), d.rollback)).collect();
+        assert_eq!(seen, [("1.1.0", "orchestrator", false), ("1.0.9", "snapshot:kubernetes", true)]);
+    }
+
+    #[test]
+    fn versions_compare_as_semver() {
+        assert!(older("1.9.0", "1.10.0"));
+        assert!(older("v2.0.0", "v2.0.1"));
+        assert!(!older("main-abc", "main-abd"));
+    }
+}

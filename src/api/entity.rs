@@ -1,0 +1,372 @@
+//! Entities, their facts and relations, services with their conveniences,
+//! and search. Every object carries the day it is seen on.
+
+use std::sync::Arc;
+
+use async_graphql::{ComplexObject, Context, Json, Object, Result, SimpleObject};
+use serde_json::{Map, Value};
+
+use super::context::{api, bad_request, load_entity, resolve_day, store, store_error};
+use super::auth::Scope;
+use super::scalars::{end, Date, Direction};
+use crate::model::{self, Day, EntityState, SearchQuery};
+
+/// An entity as of a day. Identity fields are always there; facts come from
+/// whichever sources saw it that day (none when it did not exist then).
+#[derive(Clone)]
+pub struct Entity {
+    pub anchor: model::Entity,
+    pub day: Day,
+}
+
+impl Entity {
+    pub fn new(anchor: model::Entity, day: Day) -> Entity {
+        Entity { anchor, day }
+    }
+
+    async fn state(&self, ctx: &Context<'_>) -> Result<Option<Arc<EntityState>>> {
+        load_entity(ctx, &self.anchor.key, self.day).await
+    }
+}
+
+#[Object]
+impl Entity {
+    /// Stable key, e.g. `service:billing-api`.
+    async fn key(&self) -> &str {
+        &self.anchor.key
+    }
+
+    async fn kind(&self) -> &str {
+        &self.anchor.kind
+    }
+
+    async fn name(&self) -> &str {
+        &self.anchor.name
+    }
+
+    /// The day this entity is shown as of.
+    async fn at(&self) -> Date {
+        Date(self.day)
+    }
+
+    /// Whether any source saw it on that day.
+    async fn exists(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(self.state(ctx).await?.is_some())
+    }
+
+    /// The first day any source saw it.
+    async fn first_seen(&self, ctx: &Context<'_>) -> Result<Option<Date>> {
+        Ok(self.state(ctx).await?.map(|s| Date(s.first_seen)))
+    }
+
+    /// The last day any source saw it; null while a source still does.
+    async fn last_seen(&self, ctx: &Context<'_>) -> Result<Option<Date>> {
+        Ok(self.state(ctx).await?.and_then(|s| s.last_seen.map(Date)))
+    }
+
+    /// Every source's facts valid on the day, optionally of one source.
+    async fn facts(&self, ctx: &Context<'_>, source: Option<String>) -> Result<Vec<Fact>> {
+        let Some(state) = self.state(ctx).await? else { return Ok(Vec::new()) };
+        Ok(state.facts.iter().filter(|f| source.as_deref().is_none_or(|s| s == f.source)).map(Fact::from).collect())
+    }
+
+    /// One attribute (a dotted path such as `replicas.desired`) on the day:
+    /// from the given source, or the first source (by name) that has it.
+    async fn attribute(&self, ctx: &Context<'_>, path: String, source: Option<String>) -> Result<Option<Json<Value>>> {
+        if path.is_empty() || path.split('.').any(str::is_empty) {
+            return Err(bad_request(format!("'{path}' is not an attribute path: use dot-separated names")));
+        }
+        let Some(state) = self.state(ctx).await? else { return Ok(None) };
+        Ok(state
+            .facts
+            .iter()
+            .filter(|f| source.as_deref().is_none_or(|s| s == f.source))
+            .find_map(|f| lookup(&f.attrs, &path))
+            .map(|v| Json(v.clone())))
+    }
+
+    /// Relations valid on the day. Direction OUT by default; all kinds when
+    /// `kinds` is empty.
+    async fn relations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default_with = "Direction::Out")] direction: Direction,
+        #[graphql(default)] kinds: Vec<String>,
+    ) -> Result<Vec<Relation>> {
+        let found = store(ctx)?
+            .relations(&self.anchor.key, self.day, direction.into(), &kinds)
+            .await
+            .map_err(store_error)?;
+        Ok(found.into_iter().map(|r| Relation::new(r, self.day)).collect())
+    }
+}
+
+/// The value at a dotted path in a JSON object (`containers.0.image`).
+pub fn lookup<'a>(attrs: &'a Map<String, Value>, path: &str) -> Option<&'a Value> {
+    let mut segments = path.split('.');
+    let mut current = attrs.get(segments.next()?)?;
+    for segment in segments {
+        current = match current {
+            Value::Object(map) => map.get(segment)?,
+            Value::Array(items) => items.get(segment.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(current)
+}
+
+/// What one source, in one scope, says about an entity over `[validFrom, validTo)`.
+#[derive(SimpleObject)]
+pub struct Fact {
+    pub source: String,
+    pub scope: String,
+    pub attrs: Json<Map<String, Value>>,
+    pub valid_from: Date,
+    /// Null while still valid.
+    pub valid_to: Option<Date>,
+}
+
+impl From<&model::Fact> for Fact {
+    fn from(fact: &model::Fact) -> Fact {
+        Fact {
+            source: fact.source.clone(),
+            scope: fact.scope.clone(),
+            attrs: Json(fact.attrs.clone()),
+            valid_from: Date(fact.valid_from),
+            valid_to: end(fact.valid_to),
+        }
+    }
+}
+
+/// An edge as one source, in one scope, sees it over `[validFrom, validTo)`.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct Relation {
+    pub kind: String,
+    /// The key of the entity the edge leaves.
+    pub from: String,
+    /// The key of the entity the edge arrives at.
+    pub to: String,
+    pub source: String,
+    pub scope: String,
+    pub attrs: Json<Map<String, Value>>,
+    pub valid_from: Date,
+    pub valid_to: Option<Date>,
+    #[graphql(skip)]
+    pub day: Day,
+}
+
+impl Relation {
+    pub fn new(relation: model::Relation, day: Day) -> Relation {
+        Relation {
+            kind: relation.kind,
+            from: relation.from,
+            to: relation.to,
+            source: relation.source,
+            scope: relation.scope,
+            attrs: Json(relation.attrs),
+            valid_from: Date(relation.valid_from),
+            valid_to: end(relation.valid_to),
+            day,
+        }
+    }
+}
+
+#[ComplexObject]
+impl Relation {
+    /// The entity the edge leaves, as of the same day; null if no source saw it then.
+    async fn from_entity(&self, ctx: &Context<'_>) -> Result<Option<Entity>> {
+        entity_on(ctx, &self.from, self.day).await
+    }
+
+    /// The entity the edge arrives at, as of the same day.
+    async fn to_entity(&self, ctx: &Context<'_>) -> Result<Option<Entity>> {
+        entity_on(ctx, &self.to, self.day).await
+    }
+}
+
+pub async fn entity_on(ctx: &Context<'_>, key: &str, day: Day) -> Result<Option<Entity>> {
+    Ok(load_entity(ctx, key, day).await?.map(|state| Entity::new(state.entity.clone(), day)))
+}
+
+/// A service with what a service page needs, whatever the hops.
+pub struct Service {
+    pub entity: Entity,
+}
+
+impl Service {
+    async fn neighbours(&self, ctx: &Context<'_>, kind: &str, direction: model::Direction) -> Result<Vec<Entity>> {
+        let relations = store(ctx)?
+            .relations(&self.entity.anchor.key, self.entity.day, direction, &[kind.to_string()])
+            .await
+            .map_err(store_error)?;
+        let mut keys: Vec<String> = relations
+            .into_iter()
+            .map(|r| if r.from == self.entity.anchor.key { r.to } else { r.from })
+            .collect();
+        keys.sort();
+        keys.dedup();
+        let mut found = Vec::with_capacity(keys.len());
+        for key in keys {
+            if let Some(entity) = entity_on(ctx, &key, self.entity.day).await? {
+                found.push(entity);
+            }
+        }
+        Ok(found)
+    }
+}
+
+#[Object]
+impl Service {
+    async fn key(&self) -> &str {
+        &self.entity.anchor.key
+    }
+
+    async fn name(&self) -> &str {
+        &self.entity.anchor.name
+    }
+
+    /// The service as a generic entity: every fact and relation.
+    async fn entity(&self) -> &Entity {
+        &self.entity
+    }
+
+    /// The team that owns it (`owns` from a team).
+    async fn owner(&self, ctx: &Context<'_>) -> Result<Option<Entity>> {
+        let owners = self.neighbours(ctx, "owns", model::Direction::In).await?;
+        Ok(owners.into_iter().find(|e| e.anchor.kind == "team"))
+    }
+
+    /// The repository it is built from (`builds` from a repository).
+    async fn repository(&self, ctx: &Context<'_>) -> Result<Option<Entity>> {
+        Ok(self.neighbours(ctx, "builds", model::Direction::In).await?.into_iter().next())
+    }
+
+    /// Quality metrics of the SonarQube project that measures its
+    /// repository (or the service itself).
+    async fn quality(&self, ctx: &Context<'_>) -> Result<Option<Quality>> {
+        let mut measured = vec![self.entity.clone()];
+        measured.extend(self.repository(ctx).await?);
+        for target in measured {
+            let relations = store(ctx)?
+                .relations(&target.anchor.key, self.entity.day, model::Direction::In, &["measures".to_string()])
+                .await
+                .map_err(store_error)?;
+            for relation in relations {
+                if let Some(state) = load_entity(ctx, &relation.from, self.entity.day).await? {
+                    if let Some(fact) = state.facts.first() {
+                        return Ok(Some(Quality::new(Entity::new(state.entity.clone(), self.entity.day), &fact.attrs)));
+                    }
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// The version running in each cluster on the day.
+    async fn deployed_versions(&self, ctx: &Context<'_>) -> Result<Vec<super::deploys::DeployedVersion>> {
+        super::deploys::deployed_versions(ctx, &self.entity.anchor.key, self.entity.day).await
+    }
+
+    /// Pages that document it (`documents`).
+    async fn docs(&self, ctx: &Context<'_>) -> Result<Vec<Entity>> {
+        self.neighbours(ctx, "documents", model::Direction::In).await
+    }
+
+    /// The services it depends on, by any source.
+    async fn dependencies(&self, ctx: &Context<'_>) -> Result<Vec<Entity>> {
+        self.neighbours(ctx, "depends_on", model::Direction::Out).await
+    }
+
+    /// The services that depend on it.
+    async fn dependents(&self, ctx: &Context<'_>) -> Result<Vec<Entity>> {
+        self.neighbours(ctx, "depends_on", model::Direction::In).await
+    }
+}
+
+/// SonarQube's measures of a service's code.
+#[derive(SimpleObject)]
+pub struct Quality {
+    pub project: Entity,
+    pub coverage: Option<f64>,
+    pub lines_of_code: Option<i64>,
+    pub bugs: Option<i64>,
+    pub vulnerabilities: Option<i64>,
+    pub code_smells: Option<i64>,
+    pub duplicated_lines_density: Option<f64>,
+    pub quality_gate: Option<String>,
+    /// Every measure as the collector reported it.
+    pub measures: Json<Map<String, Value>>,
+}
+
+impl Quality {
+    fn new(project: Entity, attrs: &Map<String, Value>) -> Quality {
+        let float = |k: &str| attrs.get(k).and_then(Value::as_f64);
+        let int = |k: &str| attrs.get(k).and_then(Value::as_i64);
+        Quality {
+            project,
+            coverage: float("coverage"),
+            lines_of_code: int("ncloc"),
+            bugs: int("bugs"),
+            vulnerabilities: int("vulnerabilities"),
+            code_smells: int("code_smells"),
+            duplicated_lines_density: float("duplicated_lines_density"),
+            quality_gate: attrs.get("quality_gate").and_then(Value::as_str).map(str::to_string),
+            measures: Json(attrs.clone()),
+        }
+    }
+}
+
+/// `service:billing` or plain `billing`.
+pub fn service_key(name: &str) -> String {
+    if name.starts_with("service:") {
+        name.to_string()
+    } else {
+        format!("service:{name}")
+    }
+}
+
+#[derive(Default)]
+pub struct EntityQuery;
+
+#[Object]
+impl EntityQuery {
+    /// An entity as of `at` (default: the latest committed day); null when
+    /// no source saw it that day.
+    async fn entity(&self, ctx: &Context<'_>, key: String, at: Option<Date>) -> Result<Option<Entity>> {
+        let day = resolve_day(ctx, at.map(|d| d.0)).await?;
+        entity_on(ctx, &key, day).await
+    }
+
+    /// A service by name (`billing-api`) or key (`service:billing-api`).
+    async fn service(&self, ctx: &Context<'_>, name: String, at: Option<Date>) -> Result<Option<Service>> {
+        let day = resolve_day(ctx, at.map(|d| d.0)).await?;
+        Ok(entity_on(ctx, &service_key(&name), day).await?.map(|entity| Service { entity }))
+    }
+
+    /// Entities alive on the day whose name or key contains `text`, best
+    /// matches first.
+    async fn search(
+        &self,
+        ctx: &Context<'_>,
+        text: String,
+        #[graphql(default)] kinds: Vec<String>,
+        at: Option<Date>,
+        #[graphql(default = 20)] first: i32,
+    ) -> Result<Vec<Entity>> {
+        let limits = &api(ctx, Scope::Read)?.limits;
+        let limit = page_size(first, limits.page_size)?;
+        let day = resolve_day(ctx, at.map(|d| d.0)).await?;
+        let query = SearchQuery { text, kinds, day, limit };
+        let found = store(ctx)?.search(&query).await.map_err(store_error)?;
+        Ok(found.into_iter().map(|e| Entity::new(e, day)).collect())
+    }
+}
+
+/// Checks a requested page size against the limit.
+pub fn page_size(first: i32, limit: usize) -> Result<usize> {
+    if first < 1 || first as usize > limit {
+        return Err(bad_request(format!("first must be between 1 and {limit} (limits.page_size), got {first}")));
+    }
+    Ok(first as usize)
+}

@@ -1,0 +1,78 @@
+//! The GraphQL API: one module per domain, merged into one schema.
+//!
+//! Every read takes an optional `at: Date` and defaults to the latest
+//! committed day. Every resolver checks the caller's scope first; limits on
+//! depth, complexity, page sizes, traversal depth and trend buckets are
+//! enforced with errors that name the limit.
+
+pub mod auth;
+pub mod context;
+mod deploys;
+mod entity;
+mod graph;
+mod mutation;
+mod reports;
+mod scalars;
+mod time;
+
+use std::sync::Arc;
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{EmptySubscription, MergedObject, Schema};
+
+pub use auth::{Grants, Scope};
+pub use context::{Api, EntityLoader, Limits};
+
+use crate::store::Store;
+
+#[derive(MergedObject, Default)]
+pub struct Query(
+    entity::EntityQuery,
+    graph::GraphQuery,
+    time::TimeQuery,
+    deploys::DeployQuery,
+    reports::ReportQuery,
+);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(mutation::IngestMutation, deploys::DeployMutation);
+
+pub type SpotSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// The schema over a store. Per-request data (grants, the entity loader)
+/// is added by [`request`].
+pub fn schema(store: Arc<dyn Store>, limits: Limits) -> SpotSchema {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .limit_depth(limits.depth)
+        .limit_complexity(limits.complexity)
+        .data(Api { store, limits })
+        .finish()
+}
+
+/// A request with its caller's grants and a fresh entity loader (a cache
+/// per request: nothing stale survives an ingest).
+pub fn request(schema: &SpotSchema, request: async_graphql::Request, grants: Grants) -> async_graphql::Request {
+    let store = schema.data::<Api>().map(|api| api.store.clone());
+    let request = request.data(grants);
+    match store {
+        Some(store) => request.data(DataLoader::new(EntityLoader { store }, tokio::spawn)),
+        None => request,
+    }
+}
+
+/// Rewrites async-graphql's limit messages so they name the limit.
+pub fn explain_limits(mut response: async_graphql::Response, limits: &Limits) -> async_graphql::Response {
+    for error in &mut response.errors {
+        if error.message == "Query is nested too deep." {
+            error.message = format!("query is nested deeper than {} levels (limits.depth)", limits.depth);
+        } else if error.message == "Query is too complex." {
+            error.message = format!("query is more complex than {} (limits.complexity)", limits.complexity);
+        }
+    }
+    response
+}
+
+/// The schema in SDL, as committed in `schema/spot.graphql`.
+pub fn sdl() -> String {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription).finish().sdl()
+}

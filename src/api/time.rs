@@ -1,0 +1,232 @@
+//! Timelines, changes between two days, and run history.
+
+use async_graphql::connection::{query, Connection, Edge, EmptyFields};
+use async_graphql::{Context, Enum, Json, Object, Result, SimpleObject};
+use serde_json::Value;
+
+use super::auth::Scope;
+use super::context::{api, bad_request, resolve_day, store, store_error};
+use super::entity::{entity_on, Entity};
+use super::scalars::{day, end, Date};
+use crate::model::{self, RunFilter};
+
+/// An attribute held `value` over `[from, to)` in one source's scope.
+#[derive(SimpleObject)]
+pub struct ChangePoint {
+    pub from: Date,
+    /// Null while the value still holds.
+    pub to: Option<Date>,
+    pub value: Json<Value>,
+    pub source: String,
+    pub scope: String,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum ChangeType {
+    Added,
+    Changed,
+    Removed,
+}
+
+impl From<model::Change> for ChangeType {
+    fn from(change: model::Change) -> ChangeType {
+        match change {
+            model::Change::Added => ChangeType::Added,
+            model::Change::Changed => ChangeType::Changed,
+            model::Change::Removed => ChangeType::Removed,
+        }
+    }
+}
+
+/// One difference between two days: an entity, or a relation.
+#[derive(SimpleObject, Clone)]
+#[graphql(complex)]
+pub struct Change {
+    pub change: ChangeType,
+    /// The entity key, or `from -kind-> to` for a relation.
+    pub key: String,
+    /// The entity kind, or the relation kind.
+    pub kind: String,
+    pub is_relation: bool,
+    /// The sources whose facts or relations differ.
+    pub sources: Vec<String>,
+    /// For a relation: its ends, source and scope.
+    pub relation: Option<RelationChange>,
+    #[graphql(skip)]
+    entity_day: model::Day,
+}
+
+#[derive(SimpleObject, Clone)]
+pub struct RelationChange {
+    pub from: String,
+    pub to: String,
+    pub source: String,
+    pub scope: String,
+}
+
+#[async_graphql::ComplexObject]
+impl Change {
+    /// The entity as of the later day (the earlier one when it was removed).
+    async fn entity(&self, ctx: &Context<'_>) -> Result<Option<Entity>> {
+        if self.is_relation {
+            return Ok(None);
+        }
+        entity_on(ctx, &self.key, self.entity_day).await
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct ChangesInfo {
+    /// All changes matching the filter, across pages.
+    pub total_count: i32,
+}
+
+#[derive(SimpleObject)]
+pub struct RunCounts {
+    pub added: i64,
+    pub changed: i64,
+    pub closed: i64,
+    pub unchanged: i64,
+}
+
+/// One snapshot run of one (source, scope, day).
+#[derive(SimpleObject)]
+pub struct Run {
+    pub source: String,
+    pub scope: String,
+    pub day: Date,
+    /// running, complete, partial or failed.
+    pub status: String,
+    pub counts: RunCounts,
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    pub duration_ms: i64,
+    pub error: Option<String>,
+    pub attempts: i32,
+}
+
+impl From<model::Run> for Run {
+    fn from(run: model::Run) -> Run {
+        Run {
+            source: run.source,
+            scope: run.scope,
+            day: Date(run.day),
+            status: run.status.as_str().to_string(),
+            counts: RunCounts {
+                added: run.counts.added as i64,
+                changed: run.counts.changed as i64,
+                closed: run.counts.closed as i64,
+                unchanged: run.counts.unchanged as i64,
+            },
+            started_at: chrono::DateTime::from_timestamp_millis(run.started_at_ms).unwrap_or_default(),
+            duration_ms: run.duration_ms,
+            error: run.error,
+            attempts: run.attempts as i32,
+        }
+    }
+}
+
+fn changes_of(changes: model::Changes, kinds: &[String]) -> Vec<Change> {
+    let wanted = |kind: &str| kinds.is_empty() || kinds.iter().any(|k| k == kind);
+    let mut all = Vec::with_capacity(changes.entities.len() + changes.relations.len());
+    for c in changes.entities.into_iter().filter(|c| wanted(&c.entity.kind)) {
+        let entity_day = if c.change == model::Change::Removed { changes.from } else { changes.to };
+        all.push(Change {
+            change: c.change.into(),
+            key: c.entity.key,
+            kind: c.entity.kind,
+            is_relation: false,
+            sources: c.sources,
+            relation: None,
+            entity_day,
+        });
+    }
+    for c in changes.relations.into_iter().filter(|c| wanted(&c.kind)) {
+        all.push(Change {
+            change: c.change.into(),
+            key: format!("{} -{}-> {}", c.from, c.kind, c.to),
+            kind: c.kind,
+            is_relation: true,
+            sources: vec![c.source.clone()],
+            relation: Some(RelationChange { from: c.from, to: c.to, source: c.source, scope: c.scope }),
+            entity_day: changes.to,
+        });
+    }
+    all
+}
+
+#[derive(Default)]
+pub struct TimeQuery;
+
+#[Object]
+impl TimeQuery {
+    /// The values one attribute (a dotted path) of one entity took over
+    /// `[from, to]`, as change points per source scope. `to` defaults to the
+    /// latest committed day, `from` to a year before it.
+    async fn timeline(
+        &self,
+        ctx: &Context<'_>,
+        key: String,
+        attribute: String,
+        from: Option<Date>,
+        to: Option<Date>,
+        source: Option<String>,
+    ) -> Result<Vec<ChangePoint>> {
+        let to = resolve_day(ctx, day(to)).await?;
+        let from = day(from).unwrap_or(to.minus(365));
+        let points = store(ctx)?.timeline(&key, &attribute, from, to, source.as_deref()).await.map_err(store_error)?;
+        Ok(points
+            .into_iter()
+            .map(|p| ChangePoint { from: Date(p.from), to: end(p.to), value: Json(p.value), source: p.source, scope: p.scope })
+            .collect())
+    }
+
+    /// What was added, changed and removed between the graphs of two days
+    /// (`to` defaults to the latest committed day), entities first (by key),
+    /// then relations; `kinds` filters entity and relation kinds.
+    async fn changes(
+        &self,
+        ctx: &Context<'_>,
+        from: Date,
+        to: Option<Date>,
+        #[graphql(default)] kinds: Vec<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<usize, Change, ChangesInfo, EmptyFields>> {
+        let page_limit = api(ctx, Scope::Read)?.limits.page_size;
+        let first = first.unwrap_or(100);
+        super::entity::page_size(first, page_limit)?;
+        let to = resolve_day(ctx, day(to)).await?;
+        let changes = store(ctx)?.changes(from.0, to).await.map_err(store_error)?;
+        let all = changes_of(changes, &kinds);
+        let total = all.len();
+        query(after, None, Some(first), None, |after: Option<usize>, _: Option<usize>, first, _| async move {
+            let start = after.map_or(0, |a| a + 1);
+            if start > total && total > 0 {
+                return Err(bad_request("'after' points past the last change"));
+            }
+            let end = (start + first.unwrap_or(100)).min(total);
+            let mut connection = Connection::with_additional_fields(start > 0, end < total, ChangesInfo { total_count: total as i32 });
+            connection.edges.extend(all.into_iter().enumerate().skip(start).take(end - start).map(|(i, c)| Edge::new(i, c)));
+            Ok::<_, async_graphql::Error>(connection)
+        })
+        .await
+    }
+
+    /// Snapshot runs, newest first, optionally of one source and within
+    /// `[from, to]`.
+    async fn runs(&self, ctx: &Context<'_>, source: Option<String>, from: Option<Date>, to: Option<Date>) -> Result<Vec<Run>> {
+        if let (Some(from), Some(to)) = (from, to) {
+            if from.0 > to.0 {
+                return Err(bad_request(format!("'from' ({}) is after 'to' ({})", from.0, to.0)));
+            }
+        }
+        let filter = RunFilter { source, from: day(from), to: day(to) };
+        let runs = store(ctx)?.runs(&filter).await.map_err(store_error)?;
+        Ok(runs.into_iter().map(Run::from).collect())
+    }
+
+    /// The latest day with a committed run.
+    async fn latest_day(&self, ctx: &Context<'_>) -> Result<Option<Date>> {
+        Ok(store(ctx)?.latest_day().await.map_err(store_error)?.map(Date))
+    }
+}

@@ -1,0 +1,111 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use collectors::synthetic::SyntheticConfig;
+
+use crate::api::{self, Grants};
+use crate::config::Config;
+use crate::model::Day;
+use crate::server::{serve, Server};
+use crate::store::Store;
+use crate::SqliteStore;
+
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    /// The config file (spot.toml); defaults apply without one.
+    #[arg(long, env = "SPOT_CONFIG")]
+    config: Option<PathBuf>,
+    /// The SQLite store; overrides [store] path.
+    #[arg(long, env = "SPOT_DB")]
+    db: Option<PathBuf>,
+    /// Address to listen on; overrides [server] listen.
+    #[arg(long, env = "SPOT_LISTEN")]
+    listen: Option<SocketAddr>,
+}
+
+fn config(path: Option<&PathBuf>) -> anyhow::Result<Config> {
+    path.map_or_else(|| Ok(Config::default()), |p| Config::load(p))
+}
+
+pub async fn serve_command(args: ServeArgs) -> anyhow::Result<()> {
+    let mut config = config(args.config.as_ref())?;
+    if let Some(db) = args.db {
+        config.store.path = db;
+    }
+    if let Some(listen) = args.listen {
+        config.server.listen = listen;
+    }
+    let store = SqliteStore::open(&config.store.path)?;
+    let listen = config.server.listen;
+    serve(Server::new(&config, Arc::new(store))?, listen).await
+}
+
+#[derive(clap::Args)]
+pub struct QueryArgs {
+    #[arg(long, env = "SPOT_DB", default_value = "spot.db")]
+    db: PathBuf,
+    /// A GraphQL query or mutation.
+    query: String,
+    /// Variables as a JSON object.
+    #[arg(long)]
+    variables: Option<String>,
+}
+
+/// Runs one GraphQL request in-process, with every scope, and prints the
+/// JSON response; exits non-zero when it has errors.
+pub async fn query(args: QueryArgs) -> anyhow::Result<()> {
+    let store: Arc<dyn Store> = Arc::new(super::open_existing(&args.db)?);
+    let schema = api::schema(store, config(None)?.limits);
+    let mut request = async_graphql::Request::new(args.query);
+    if let Some(text) = args.variables {
+        let variables: serde_json::Value = serde_json::from_str(&text).context("--variables is not JSON")?;
+        request = request.variables(async_graphql::Variables::from_json(variables));
+    }
+    let response = schema.execute(api::request(&schema, request, Grants::all("spot query"))).await;
+    let failed = !response.errors.is_empty();
+    super::print_json(&response)?;
+    if failed {
+        anyhow::bail!("the query returned errors (see the response above)");
+    }
+    Ok(())
+}
+
+pub fn schema() -> anyhow::Result<()> {
+    print!("{}", api::sdl());
+    Ok(())
+}
+
+#[derive(clap::Args)]
+pub struct DemoArgs {
+    /// Where the demo history lives; generated on first use.
+    #[arg(long, default_value = "spot-demo.db")]
+    db: PathBuf,
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Days of history to generate on first use.
+    #[arg(long, default_value_t = 365)]
+    days: usize,
+}
+
+/// Generates a year of the scale-1 synthetic organisation into `--db` unless
+/// it is already there, then serves it.
+pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
+    if !args.db.exists() {
+        let store = SqliteStore::open(&args.db)?;
+        let start = Day::today().minus(args.days as i32 - 1);
+        eprintln!("generating {} days of a synthetic organisation into {} (first run only)...", args.days, args.db.display());
+        let bar = super::progress_bar(args.days as u64, "{elapsed_precise} [{bar:40}] {pos}/{len} days");
+        let summary = crate::generate::generate(&store, SyntheticConfig::new(1, 42, start), args.days, |_| bar.inc(1)).await?;
+        bar.finish_and_clear();
+        eprintln!("generated {} days in {:.1} s", summary.days, summary.elapsed.as_secs_f64());
+    }
+    let mut config = Config::default();
+    config.store.path = args.db.clone();
+    config.server.listen = args.listen;
+    let store = SqliteStore::open(&args.db)?;
+    let latest = store.latest_day().await?.map_or("none".into(), |d| d.to_string());
+    println!("SPoT demo: open http://{}/graphql (GraphiQL). History up to {latest}. Ctrl-C stops.", args.listen);
+    serve(Server::new(&config, Arc::new(store))?, args.listen).await
+}

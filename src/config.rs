@@ -1,0 +1,83 @@
+//! `spot.toml`: one section per concern. Secrets never live in the file:
+//! tokens name the environment variable or file that holds them.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::auth::TokenConfig;
+use crate::api::Limits;
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub store: StoreConfig,
+    pub server: ServerConfig,
+    pub auth: AuthConfig,
+    pub limits: Limits,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    /// The SQLite file.
+    pub path: PathBuf,
+}
+
+impl Default for StoreConfig {
+    fn default() -> StoreConfig {
+        StoreConfig { path: PathBuf::from("spot.db") }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    /// A request still running after this long is answered with an error.
+    pub request_timeout_secs: u64,
+    /// Larger request bodies are refused.
+    pub body_limit_bytes: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> ServerConfig {
+        ServerConfig { listen: SocketAddr::from(([127, 0, 0, 1], 8080)), request_timeout_secs: 10, body_limit_bytes: 1 << 20 }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// Bearer tokens. With none, the server listens on loopback only and
+    /// every local caller has every scope.
+    pub tokens: Vec<TokenConfig>,
+}
+
+impl Config {
+    /// Reads a config file; an unknown key or a bad value is an error that
+    /// names the file, the line and the key.
+    pub fn load(path: &Path) -> anyhow::Result<Config> {
+        let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read config {}: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("config {}: {}", path.display(), e.to_string().trim().replace('\n', " ")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_section_has_defaults() {
+        let config: Config = toml::from_str("").unwrap();
+        assert_eq!(config.server.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.limits.page_size, 500);
+    }
+
+    #[test]
+    fn an_unknown_key_is_named() {
+        let err = toml::from_str::<Config>("[server]\nlisten = \"127.0.0.1:1\"\ntimeout = 3\n").unwrap_err();
+        assert!(err.to_string().contains("unknown field `timeout`"), "{err}");
+    }
+}
