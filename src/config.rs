@@ -35,15 +35,16 @@ impl Default for StoreConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
-    /// A request still running after this long is answered with an error.
-    pub request_timeout_secs: u64,
+    /// A request still running after this long (milliseconds) is answered
+    /// with an error.
+    pub request_timeout_ms: u64,
     /// Larger request bodies are refused.
     pub body_limit_bytes: usize,
 }
 
 impl Default for ServerConfig {
     fn default() -> ServerConfig {
-        ServerConfig { listen: SocketAddr::from(([127, 0, 0, 1], 8080)), request_timeout_secs: 10, body_limit_bytes: 1 << 20 }
+        ServerConfig { listen: SocketAddr::from(([127, 0, 0, 1], 8080)), request_timeout_ms: 10_000, body_limit_bytes: 1 << 20 }
     }
 }
 

@@ -56,7 +56,7 @@ impl Server {
             store,
             tokens,
             limits: config.limits.clone(),
-            timeout: Duration::from_secs(config.server.request_timeout_secs.max(1)),
+            timeout: Duration::from_millis(config.server.request_timeout_ms.max(1)),
             body_limit: config.server.body_limit_bytes,
             metrics,
         })
@@ -129,17 +129,33 @@ async fn graphql(State(server): State<Arc<Server>>, headers: HeaderMap, body: Bo
         Ok(request) => request,
         Err(e) => return rejection(StatusCode::BAD_REQUEST, format!("not a GraphQL request: {e}"), "BAD_REQUEST"),
     };
-    let operation = request.operation_name.clone().unwrap_or_default();
+    let operation = operation_name(&request);
     let request = api::request(&server.schema, request, grants);
     let response = match tokio::time::timeout(server.timeout, server.schema.execute(request)).await {
         Ok(response) => api::explain_limits(response, &server.limits),
         Err(_) => {
-            let message = format!("request took longer than {} s (server.request_timeout_secs)", server.timeout.as_secs());
+            let message = format!("request took longer than {} ms (server.request_timeout_ms)", server.timeout.as_millis());
             async_graphql::Response::from_errors(vec![ServerError::new(message, None)])
         }
     };
     server.metrics.request(&operation, response.errors.is_empty(), started.elapsed());
     Json(response).into_response()
+}
+
+/// The operation's name for metrics: the one the request selects, or the
+/// name of the document's only operation.
+fn operation_name(request: &async_graphql::Request) -> String {
+    if let Some(name) = &request.operation_name {
+        return name.clone();
+    }
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else { return String::new() };
+    match document.operations {
+        async_graphql::parser::types::DocumentOperations::Single(_) => String::new(),
+        async_graphql::parser::types::DocumentOperations::Multiple(operations) if operations.len() == 1 => {
+            operations.keys().next().map(|name| name.to_string()).unwrap_or_default()
+        }
+        async_graphql::parser::types::DocumentOperations::Multiple(_) => String::new(),
+    }
 }
 
 async fn graphiql() -> Html<String> {

@@ -1,0 +1,445 @@
+//! The GraphQL API end to end, over real HTTP on loopback: every query, the
+//! mutations, auth scopes, each limit, and bad input.
+
+#[path = "conformance/builder.rs"]
+#[allow(dead_code)]
+mod builder;
+
+use std::sync::Arc;
+
+use builder::{d, obs};
+use serde_json::{json, Value};
+use spot::api::auth::{Scope, TokenConfig};
+use spot::config::Config;
+use spot::server::Server;
+use spot::{SqliteStore, Store};
+
+struct Api {
+    url: String,
+    client: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+/// A small organisation over five days: a release on day 3, a rollback on
+/// day 5, quality that drops, a new service.
+async fn seed(store: &dyn Store) {
+    let github = |n, extra: bool| {
+        let mut o = obs("github", "acme", n)
+            .entity("team:payments", json!({"slack": "#payments"}))
+            .entity("repo:github.com/acme/billing", json!({"language": "Go"}))
+            .entity("service:billing", json!({"tier": 1}))
+            .entity("service:ledger", json!({"tier": 2}))
+            .relation("team:payments", "owns", "service:billing", json!({}))
+            .relation("repo:github.com/acme/billing", "builds", "service:billing", json!({}))
+            .relation("service:billing", "depends_on", "service:ledger", json!({"via": "declared"}))
+            .relation("repo:github.com/acme/billing", "uses", "package:npm/left-pad", json!({"resolved": "1.3.0"}));
+        if extra {
+            o = o.entity("service:search", json!({"tier": 3})).relation("service:search", "depends_on", "service:billing", json!({}));
+        }
+        o
+    };
+    let k8s = |n, version: &str| {
+        obs("kubernetes", "dc1", n)
+            .entity("cluster:dc1", json!({"region": "eu-west"}))
+            .entity("workload:dc1/payments/Deployment/billing", json!({"version": version, "replicas": {"desired": 3}}))
+            .relation("service:billing", "deploys", "workload:dc1/payments/Deployment/billing", json!({}))
+            .relation("workload:dc1/payments/Deployment/billing", "runs_in", "cluster:dc1", json!({}))
+    };
+    let sonar = |n, coverage: f64, gate: &str| {
+        obs("sonarqube", "sonar", n)
+            .entity("sonar_project:acme_billing", json!({"coverage": coverage, "quality_gate": gate, "ncloc": 1200, "bugs": 2}))
+            .relation("sonar_project:acme_billing", "measures", "repo:github.com/acme/billing", json!({}))
+    };
+    for o in [github(1, false), k8s(1, "1.0.0"), sonar(1, 80.0, "OK")] {
+        o.into(store).await;
+    }
+    obs("confluence", "ENG", 1)
+        .entity("doc:confluence/1", json!({"title": "billing runbook"}))
+        .relation("doc:confluence/1", "documents", "service:billing", json!({}))
+        .into(store)
+        .await;
+    for o in [github(3, true), k8s(3, "1.1.0"), sonar(3, 75.0, "OK")] {
+        o.into(store).await;
+    }
+    for o in [k8s(5, "1.0.0"), sonar(5, 40.0, "ERROR")] {
+        o.into(store).await;
+    }
+}
+
+async fn start(configure: impl FnOnce(&mut Config)) -> Api {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("spot.db")).unwrap();
+    seed(&store).await;
+    let mut config = Config::default();
+    configure(&mut config);
+    let server = Server::new(&config, Arc::new(store)).expect("a valid server config");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, server.router()).await });
+    Api { url, client: reqwest::Client::new(), _dir: dir }
+}
+
+impl Api {
+    async fn post(&self, body: Value, token: Option<&str>) -> (u16, Value) {
+        let mut request = self.client.post(format!("{}/graphql", self.url)).json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap())
+    }
+
+    /// The data of a query that must succeed.
+    async fn data(&self, query: &str) -> Value {
+        let (status, body) = self.post(json!({ "query": query }), None).await;
+        assert_eq!(status, 200);
+        assert!(body.get("errors").is_none(), "{query}\n{body:#}");
+        body["data"].clone()
+    }
+
+    /// The first error message of a query that must fail.
+    async fn error(&self, query: &str) -> String {
+        let (_, body) = self.post(json!({ "query": query }), None).await;
+        body["errors"][0]["message"].as_str().unwrap_or_else(|| panic!("{query} did not fail: {body:#}")).to_string()
+    }
+}
+
+fn day(n: i32) -> String {
+    d(n).to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_entity_as_of_any_day() {
+    let api = start(|_| {}).await;
+    let q = |n: i32| format!(
+        r#"{{ entity(key: "workload:dc1/payments/Deployment/billing", at: "{}") {{
+            key kind name firstSeen lastSeen exists
+            version: attribute(path: "version") desired: attribute(path: "replicas.desired")
+            facts {{ source scope validFrom validTo }}
+            relations(direction: OUT) {{ kind to toEntity {{ kind }} }}
+        }} }}"#, day(n));
+    let early = api.data(&q(2)).await;
+    assert_eq!(early["entity"]["version"], "1.0.0");
+    assert_eq!(early["entity"]["desired"], 3);
+    assert_eq!(early["entity"]["firstSeen"], day(1));
+    assert_eq!(early["entity"]["facts"][0]["validTo"], day(3));
+    assert_eq!(early["entity"]["relations"][0]["toEntity"]["kind"], "cluster");
+    let latest = api.data("{ entity(key: \"workload:dc1/payments/Deployment/billing\") { version: attribute(path: \"version\") facts { validTo } } }").await;
+    assert_eq!(latest["entity"]["version"], "1.0.0");
+    assert_eq!(latest["entity"]["facts"][0]["validTo"], Value::Null, "open versions have no end");
+    let before = api.data(&format!("{{ entity(key: \"service:search\", at: \"{}\") {{ key }} }}", day(2))).await;
+    assert_eq!(before["entity"], Value::Null, "not seen yet on day 2");
+    assert_eq!(api.data("{ entity(key: \"service:nope\") { key } }").await["entity"], Value::Null);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_page_has_everything_whatever_the_hops() {
+    let api = start(|_| {}).await;
+    let data = api
+        .data(
+            r#"{ service(name: "billing") {
+                key owner { key } repository { key }
+                quality { coverage qualityGate linesOfCode bugs project { key } }
+                deployedVersions { cluster version source }
+                docs { key } dependencies { key } dependents { key }
+                entity { facts { source } }
+            } }"#,
+        )
+        .await;
+    let service = &data["service"];
+    assert_eq!(service["owner"]["key"], "team:payments");
+    assert_eq!(service["repository"]["key"], "repo:github.com/acme/billing");
+    assert_eq!(service["quality"]["coverage"], 40.0);
+    assert_eq!(service["quality"]["qualityGate"], "ERROR");
+    assert_eq!(service["quality"]["project"]["key"], "sonar_project:acme_billing");
+    assert_eq!(service["deployedVersions"], json!([{"cluster": "dc1", "version": "1.0.0", "source": "snapshot:kubernetes"}]));
+    assert_eq!(service["docs"][0]["key"], "doc:confluence/1");
+    assert_eq!(service["dependencies"], json!([{"key": "service:ledger"}]));
+    assert_eq!(service["dependents"], json!([{"key": "service:search"}]));
+    let by_key = api.data("{ service(name: \"service:billing\") { name } }").await;
+    assert_eq!(by_key["service"]["name"], "billing");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_finds_by_name_kind_and_day() {
+    let api = start(|_| {}).await;
+    let found = api.data("{ search(text: \"bill\", kinds: [\"service\"]) { key } }").await;
+    assert_eq!(found["search"], json!([{"key": "service:billing"}]));
+    let all = api.data("{ search(text: \"billing\", first: 10) { kind } }").await;
+    assert!(all["search"].as_array().unwrap().len() >= 3);
+    let early = api.data(&format!("{{ search(text: \"search\", at: \"{}\") {{ key }} }}", day(1))).await;
+    assert_eq!(early["search"], json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dependencies_in_every_direction() {
+    let api = start(|_| {}).await;
+    let out = api.data("{ dependencies(key: \"service:search\", depth: 2, kinds: [\"depends_on\"]) { nodes { entity { key } depth } edges { from to kind source } } }").await;
+    let nodes: Vec<(String, i64)> = out["dependencies"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (n["entity"]["key"].as_str().unwrap().to_string(), n["depth"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(nodes, [("service:search".into(), 0), ("service:billing".into(), 1), ("service:ledger".into(), 2)]);
+    let who_breaks = api.data("{ dependencies(key: \"service:ledger\", depth: 3, direction: IN, kinds: [\"depends_on\"]) { nodes { entity { key } } } }").await;
+    assert_eq!(who_breaks["dependencies"]["nodes"].as_array().unwrap().len(), 3);
+    let impact = api
+        .data(
+            r#"{ dependencies(key: "package:npm/left-pad", depth: 3, rules: [
+                {kind: "uses", direction: IN}, {kind: "builds", direction: OUT}, {kind: "depends_on", direction: IN}]) {
+                nodes { entity { key } depth } } }"#,
+        )
+        .await;
+    assert_eq!(impact["dependencies"]["nodes"].as_array().unwrap().len(), 4, "{impact}");
+    let on_day_one = api.data(&format!("{{ dependencies(key: \"service:ledger\", at: \"{}\", direction: IN) {{ nodes {{ entity {{ key }} }} }} }}", day(1))).await;
+    assert_eq!(on_day_one["dependencies"]["nodes"].as_array().unwrap().len(), 2, "search did not exist yet");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timeline_has_one_point_per_value() {
+    let api = start(|_| {}).await;
+    let data = api
+        .data(&format!(
+            "{{ timeline(key: \"workload:dc1/payments/Deployment/billing\", attribute: \"version\", from: \"{}\") {{ from to value source scope }} }}",
+            day(0)
+        ))
+        .await;
+    let points: Vec<(Value, Value, Value)> =
+        data["timeline"].as_array().unwrap().iter().map(|p| (p["from"].clone(), p["to"].clone(), p["value"].clone())).collect();
+    assert_eq!(
+        points,
+        [(json!(day(1)), json!(day(3)), json!("1.0.0")), (json!(day(3)), json!(day(5)), json!("1.1.0")), (json!(day(5)), Value::Null, json!("1.0.0"))]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deploy_history_merges_snapshots_with_pushed_events() {
+    let api = start(|_| {}).await;
+    let at = format!("{}T14:30:00Z", day(3));
+    let recorded = api
+        .data(&format!(
+            r#"mutation {{ recordDeployment(service: "billing", cluster: "dc1", version: "1.1.0", at: "{at}",
+                link: "https://ci.acme.internal/run/42", actor: "orchestrator") {{ service at source }} }}"#
+        ))
+        .await;
+    assert_eq!(recorded["recordDeployment"]["service"], "service:billing");
+    let history = api
+        .data(&format!(
+            "{{ deployHistory(service: \"billing\", from: \"{}\") {{ cluster version at source link rollback }} }}",
+            day(0)
+        ))
+        .await;
+    let seen: Vec<(String, String, bool)> = history["deployHistory"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["version"].as_str().unwrap().into(), d["source"].as_str().unwrap().into(), d["rollback"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("1.0.0".into(), "snapshot:kubernetes".into(), false),
+            ("1.1.0".into(), "orchestrator".into(), false),
+            ("1.0.0".into(), "snapshot:kubernetes".into(), true),
+        ],
+        "the event replaces the snapshot that saw 1.1.0 arrive; the return to 1.0.0 is a rollback"
+    );
+    assert_eq!(history["deployHistory"][1]["link"], "https://ci.acme.internal/run/42");
+    let versions = api.data(&format!("{{ deployedVersions(service: \"billing\", at: \"{}\") {{ cluster version source }} }}", day(4))).await;
+    assert_eq!(versions["deployedVersions"][0]["version"], "1.1.0");
+    let other = api.data("{ deployHistory(service: \"billing\", cluster: \"dc9\") { version } }").await;
+    assert_eq!(other["deployHistory"], json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_are_paginated() {
+    let api = start(|_| {}).await;
+    let query = |after: &str| {
+        format!(
+            "{{ changes(from: \"{}\", to: \"{}\", first: 2{after}) {{ totalCount pageInfo {{ hasNextPage endCursor }} edges {{ cursor node {{ change key kind isRelation sources entity {{ key }} relation {{ from to }} }} }} }} }}",
+            day(1),
+            day(5)
+        )
+    };
+    let first = api.data(&query("")).await;
+    let total = first["changes"]["totalCount"].as_i64().unwrap();
+    assert_eq!(total, 3, "search added, its dependency added, quality changed; the rollback undid the release: {first:#}");
+    assert_eq!(first["changes"]["edges"].as_array().unwrap().len(), 2);
+    assert_eq!(first["changes"]["pageInfo"]["hasNextPage"], true);
+    let cursor = first["changes"]["pageInfo"]["endCursor"].as_str().unwrap().to_string();
+    let second = api.data(&query(&format!(", after: \"{cursor}\""))).await;
+    assert_ne!(first["changes"]["edges"][0]["node"], second["changes"]["edges"][0]["node"]);
+    let services = api.data(&format!("{{ changes(from: \"{}\", kinds: [\"service\"]) {{ edges {{ node {{ change key }} }} }} }}", day(1))).await;
+    assert_eq!(services["changes"]["edges"], json!([{"node": {"change": "ADDED", "key": "service:search"}}]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_and_trends_for_reporting() {
+    let api = start(|_| {}).await;
+    let runs = api.data(&format!("{{ runs(source: \"sonarqube\", from: \"{}\") {{ day status counts {{ changed unchanged }} attempts error }} }}", day(3))).await;
+    assert_eq!(runs["runs"].as_array().unwrap().len(), 2);
+    assert_eq!(runs["runs"][0]["day"], day(5));
+    assert_eq!(runs["runs"][0]["counts"]["changed"], 1);
+    let trend = api
+        .data(&format!(
+            r#"{{ trend(kind: "sonar_project", attribute: "coverage", from: "{}", to: "{}", bucket: DAY,
+                groupBy: [{{kind: "measures", direction: OUT}}, {{kind: "owns", direction: IN}}]) {{ bucket group value count }} }}"#,
+            day(1),
+            day(5)
+        ))
+        .await;
+    let values: Vec<Value> = trend["trend"].as_array().unwrap().iter().map(|p| p["value"].clone()).collect();
+    assert_eq!(values, [json!(80.0), json!(80.0), json!(75.0), json!(75.0), json!(40.0)]);
+    assert_eq!(trend["trend"][0]["group"], Value::Null, "repositories are owned through services here, not directly");
+    let failing = api
+        .data(&format!(
+            r#"{{ trend(kind: "sonar_project", attribute: "quality_gate", aggregate: COUNT, equals: "ERROR", from: "{}", to: "{}", bucket: DAY) {{ value }} }}"#,
+            day(4),
+            day(5)
+        ))
+        .await;
+    assert_eq!(failing["trend"], json!([{"value": 0.0}, {"value": 1.0}]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ingest_mutation_takes_the_observation_format() {
+    let api = start(|_| {}).await;
+    let observation = json!({"source": "pagerduty", "scope": "acme", "day": day(6), "complete": true,
+        "entities": [{"key": "service:billing", "kind": "service", "name": "billing", "attrs": {"urgency": "high"}}]});
+    let (_, body) = api
+        .post(json!({"query": "mutation($o: JSON!) { ingest(observation: $o) { source day status counts { added } } }", "variables": {"o": observation}}), None)
+        .await;
+    assert_eq!(body["data"]["ingest"], json!({"source": "pagerduty", "day": day(6), "status": "complete", "counts": {"added": 1}}));
+    let urgency = api.data("{ entity(key: \"service:billing\") { attribute(path: \"urgency\", source: \"pagerduty\") } }").await;
+    assert_eq!(urgency["entity"]["attribute"], "high");
+    let older = json!({"source": "pagerduty", "scope": "acme", "day": day(2), "complete": true});
+    let (_, body) = api.post(json!({"query": "mutation($o: JSON!) { ingest(observation: $o) { day } }", "variables": {"o": older}}), None).await;
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("days move forward"), "{body}");
+    let bad = json!({"source": "pagerduty", "scope": "acme", "day": day(7), "complete": true, "entities": [{"key": "nokind", "kind": "x", "name": "x"}]});
+    let (_, body) = api.post(json!({"query": "mutation($o: JSON!) { ingest(observation: $o) { day } }", "variables": {"o": bad}}), None).await;
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("entities[0].key: 'nokind' is not an entity key"), "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_gets_clear_errors() {
+    let api = start(|_| {}).await;
+    assert!(api.error("{ entity(key: \"service:billing\", at: \"2024-02-30\") { key } }").await.contains("'2024-02-30' is not a date"));
+    for depth in [0, 99] {
+        let message = api.error(&format!("{{ dependencies(key: \"service:billing\", depth: {depth}) {{ nodes {{ depth }} }} }}")).await;
+        assert_eq!(message, format!("depth must be between 1 and 10, got {depth}"));
+    }
+    assert_eq!(api.error("{ dependencies(key: \"service:nope\") { nodes { depth } } }").await, "no entity 'service:nope'");
+    let backwards = api.error(&format!("{{ timeline(key: \"service:billing\", attribute: \"tier\", from: \"{}\", to: \"{}\") {{ value }} }}", day(5), day(1))).await;
+    assert!(backwards.contains("is after"), "{backwards}");
+    assert!(api.error(&format!("{{ runs(from: \"{}\", to: \"{}\") {{ day }} }}", day(5), day(1))).await.contains("is after"));
+    assert!(api.error("{ entity(key: \"service:billing\") { attribute(path: \"a..b\") } }").await.contains("not an attribute path"));
+    assert!(api.error("{ nope }").await.contains("Unknown field \"nope\""));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_limit_names_itself() {
+    let api = start(|c| {
+        c.limits.depth = 6;
+        c.limits.complexity = 60;
+        c.limits.page_size = 50;
+        c.limits.trend_buckets = 10;
+        c.server.body_limit_bytes = 2_000;
+    })
+    .await;
+    let deep = "{ service(name: \"billing\") { entity { relations { toEntity { relations { toEntity { relations { kind } } } } } } } }";
+    assert_eq!(api.error(deep).await, "query is nested deeper than 6 levels (limits.depth)");
+    let wide: String = (0..70).map(|i| format!("a{i}: latestDay ")).collect();
+    assert_eq!(api.error(&format!("{{ {wide} }}")).await, "query is more complex than 60 (limits.complexity)");
+    assert_eq!(api.error("{ search(text: \"a\", first: 51) { key } }").await, "first must be between 1 and 50 (limits.page_size), got 51");
+    let many = api.error(&format!("{{ trend(kind: \"sonar_project\", attribute: \"coverage\", from: \"{}\", bucket: DAY) {{ value }} }}", "2020-01-01")).await;
+    assert!(many.contains("at most 10 (limits.trend_buckets)"), "{many}");
+    let (status, body) = api.post(json!({"query": format!("{{ search(text: \"{}\") {{ key }} }}", "x".repeat(3_000))}), None).await;
+    assert_eq!(status, 413);
+    assert_eq!(body["errors"][0]["message"], "request body is larger than 2000 bytes (server.body_limit_bytes)");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_request_is_cut_off_at_the_timeout() {
+    let api = start(|c| c.server.request_timeout_ms = 1).await;
+    let slow = format!("{{ trend(kind: \"sonar_project\", attribute: \"coverage\", from: \"{}\", to: \"{}\", bucket: DAY) {{ value }} }}", day(-300), day(5));
+    assert_eq!(api.error(&slow).await, "request took longer than 1 ms (server.request_timeout_ms)");
+}
+
+fn token(name: &str, var: &str, scopes: &[Scope]) -> TokenConfig {
+    TokenConfig { name: name.into(), scopes: scopes.to_vec(), token_env: Some(var.into()), token_file: None }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bearer_tokens_grant_scopes() {
+    std::env::set_var("SPOT_TEST_READER_TOKEN", "reader-token-0123456789");
+    std::env::set_var("SPOT_TEST_WRITER_TOKEN", "writer-token-0123456789");
+    let api = start(|c| {
+        c.auth.tokens = vec![
+            token("explorer", "SPOT_TEST_READER_TOKEN", &[Scope::Read]),
+            token("orchestrator", "SPOT_TEST_WRITER_TOKEN", &[Scope::Read, Scope::Write]),
+        ]
+    })
+    .await;
+    let read = json!({"query": "{ latestDay }"});
+    let (status, body) = api.post(read.clone(), None).await;
+    assert_eq!((status, body["errors"][0]["message"].as_str()), (401, Some("missing bearer token: send Authorization: Bearer <token>")));
+    let (status, _) = api.post(read.clone(), Some("wrong-token-0123456789")).await;
+    assert_eq!(status, 401);
+    let (status, body) = api.post(read, Some("reader-token-0123456789")).await;
+    assert_eq!((status, &body["data"]["latestDay"]), (200, &json!(day(5))));
+    let write = json!({"query": "mutation { recordDeployment(service: \"billing\", cluster: \"dc1\", version: \"2.0.0\") { version } }"});
+    let (_, body) = api.post(write.clone(), Some("reader-token-0123456789")).await;
+    assert_eq!(body["errors"][0]["message"], "this needs the 'write' scope; the token of 'explorer' has: read");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    let (_, body) = api.post(write, Some("writer-token-0123456789")).await;
+    assert_eq!(body["data"]["recordDeployment"]["version"], "2.0.0");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_tokens_only_loopback_is_served() {
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(tempfile::tempdir().unwrap().path().join("x.db")).unwrap());
+    let mut config = Config::default();
+    config.server.listen = "0.0.0.0:8080".parse().unwrap();
+    let refused = Server::new(&config, store).err().expect("refused").to_string();
+    assert!(refused.starts_with("refusing to listen on 0.0.0.0:8080 without tokens"), "{refused}");
+    let mut config = Config::default();
+    config.auth.tokens = vec![token("x", "SPOT_TEST_UNSET_TOKEN_VARIABLE", &[Scope::Read])];
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(tempfile::tempdir().unwrap().path().join("y.db")).unwrap());
+    let missing = Server::new(&config, store).err().expect("refused").to_string();
+    assert_eq!(missing, "token 'x': environment variable SPOT_TEST_UNSET_TOKEN_VARIABLE is not set");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_readiness_metrics_and_graphiql() {
+    let api = start(|_| {}).await;
+    api.data("query BillingPage { service(name: \"billing\") { key } }").await;
+    let get = |path: &str| {
+        let url = format!("{}{path}", api.url);
+        let client = api.client.clone();
+        async move {
+            let response = client.get(url).send().await.unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    assert_eq!(get("/healthz").await, (200, "ok\n".to_string()));
+    assert_eq!(get("/readyz").await, (200, format!("ready: latest day {}\n", day(5))));
+    let (status, metrics) = get("/metrics").await;
+    assert_eq!(status, 200);
+    assert!(metrics.contains("spot_graphql_requests_total{operation=\"BillingPage\",outcome=\"ok\"} 1"), "{metrics}");
+    assert!(metrics.contains("spot_store_call_duration_seconds_count{call=\"entity\"}"), "{metrics}");
+    let (status, page) = get("/graphql").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("graphiql"), "GraphiQL is served on GET");
+}
+
+#[test]
+fn the_committed_sdl_is_current() {
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema/spot.graphql")).unwrap();
+    assert!(
+        committed == spot::api::sdl(),
+        "schema/spot.graphql is stale: regenerate it with `cargo run -- schema > schema/spot.graphql`"
+    );
+}
