@@ -55,7 +55,9 @@ pub fn request(schema: &SpotSchema, request: async_graphql::Request, grants: Gra
     let store = schema.data::<Api>().map(|api| api.store.clone());
     let request = request.data(grants);
     match store {
-        Some(store) => request.data(DataLoader::new(EntityLoader { store }, tokio::spawn)),
+        // No batching delay: a lone lookup must not wait for company; keys
+        // asked for in the same poll (a list's items) still share a batch.
+        Some(store) => request.data(DataLoader::new(EntityLoader { store }, tokio::spawn).delay(std::time::Duration::ZERO)),
         None => request,
     }
 }

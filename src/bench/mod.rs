@@ -1,6 +1,7 @@
 //! Benchmarks (`spot bench ...`): performance targets live here, measured on
 //! demand and reported in docs/benchmarks.md, never in timed tests.
 
+pub mod api;
 mod baseline;
 pub mod store;
 

@@ -60,20 +60,8 @@ pub async fn run(options: &Options, mut progress: impl FnMut(&str, u64, u64)) ->
     if options.queries_only {
         return queries_only(options, &history, &mut progress).await;
     }
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", history.display()));
-    }
+    let (summary, ingest_times) = build_history(&history, options.scale, options.days, options.seed, &mut progress).await?;
     let store = SqliteStore::open(&history)?;
-    let start = Day::today().minus(options.days as i32 - 1);
-    let config = SyntheticConfig::new(options.scale, options.seed, start);
-    let mut ingest_times = Vec::with_capacity(options.days);
-    let total = options.days as u64;
-    let summary = crate::generate::generate(&store, config, options.days, |day| {
-        ingest_times.push(day.ingest);
-        progress("history", ingest_times.len() as u64, total);
-    })
-    .await?;
-    checkpoint(&history)?;
     let stats = store.stats().await?;
     progress("full-copy baseline", 0, 1);
     let full_copy = baseline::build(&history, &options.dir.join("full_copy.db"), summary.first, summary.last)?;
@@ -103,6 +91,31 @@ pub async fn run(options: &Options, mut progress: impl FnMut(&str, u64, u64)) ->
     queries(&store, sample, options.samples, &mut report, &mut progress).await?;
     report.peak_rss_mb = peak_rss_mb();
     Ok(report)
+}
+
+/// Generates the synthetic history into a new store at `history`; returns
+/// the summary and each day's ingest time.
+pub(crate) async fn build_history(
+    history: &Path,
+    scale: usize,
+    days: usize,
+    seed: u64,
+    progress: &mut impl FnMut(&str, u64, u64),
+) -> anyhow::Result<(crate::generate::GenerateSummary, Vec<Duration>)> {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", history.display()));
+    }
+    let store = SqliteStore::open(history)?;
+    let start = Day::today().minus(days as i32 - 1);
+    let config = SyntheticConfig::new(scale, seed, start);
+    let mut ingest_times = Vec::with_capacity(days);
+    let summary = crate::generate::generate(&store, config, days, |day| {
+        ingest_times.push(day.ingest);
+        progress("history", ingest_times.len() as u64, days as u64);
+    })
+    .await?;
+    checkpoint(history)?;
+    Ok((summary, ingest_times))
 }
 
 /// Re-times the queries on an existing history; build and storage figures
@@ -149,18 +162,18 @@ fn checkpoint(path: &Path) -> rusqlite::Result<()> {
 
 /// What the queries are drawn from: every entity, every service, every
 /// workload, and the most used package.
-struct Sample {
+pub(crate) struct Sample {
     rng: ChaCha8Rng,
-    first: Day,
-    last: Day,
-    entities: Vec<String>,
-    services: Vec<String>,
-    workloads: Vec<String>,
+    pub(crate) first: Day,
+    pub(crate) last: Day,
+    pub(crate) entities: Vec<String>,
+    pub(crate) services: Vec<String>,
+    pub(crate) workloads: Vec<String>,
     top_package: String,
 }
 
 impl Sample {
-    fn load(history: &Path, first: Day, last: Day, seed: u64) -> anyhow::Result<Sample> {
+    pub(crate) fn load(history: &Path, first: Day, last: Day, seed: u64) -> anyhow::Result<Sample> {
         let conn = Connection::open(history)?;
         let keys = |sql: &str| -> rusqlite::Result<Vec<String>> {
             let mut stmt = conn.prepare(sql)?;

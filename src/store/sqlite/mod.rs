@@ -91,6 +91,17 @@ impl SqliteStore {
         .await
     }
 
+    /// Runs short, bounded reads (one indexed lookup: tens of microseconds)
+    /// right on the calling thread: handing them to the blocking pool would
+    /// cost more than the read itself. Anything that can scan goes through
+    /// [`SqliteStore::read`].
+    fn read_now<T>(&self, work: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
+        let conn = self.inner.take_reader()?;
+        let result = work(&conn);
+        self.inner.return_reader(conn);
+        result
+    }
+
     /// Runs `work` on the single writer connection, off the async threads.
     async fn write<T, F>(&self, work: F) -> StoreResult<T>
     where
@@ -184,12 +195,11 @@ impl Store for SqliteStore {
     }
 
     async fn latest_day(&self) -> StoreResult<Option<Day>> {
-        self.read(read::latest_day).await
+        self.read_now(read::latest_day)
     }
 
     async fn entity(&self, key: &str, day: Day) -> StoreResult<Option<EntityState>> {
-        let key = key.to_string();
-        self.read(move |conn| read::entity(conn, &key, day)).await
+        self.read_now(|conn| read::entity(conn, key, day))
     }
 
     async fn search(&self, query: &SearchQuery) -> StoreResult<Vec<Entity>> {
