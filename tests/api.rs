@@ -443,3 +443,17 @@ fn the_committed_sdl_is_current() {
         "schema/spot.graphql is stale: regenerate it with `cargo run -- schema > schema/spot.graphql`"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_guide_examples_run() {
+    let api = start(|_| {}).await;
+    let guide = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/api.md")).unwrap();
+    let mut examples = 0;
+    for block in guide.split("```graphql\n").skip(1) {
+        let query = block.split("\n```").next().unwrap();
+        let data = api.data(query).await;
+        assert!(data.as_object().is_some_and(|d| d.values().all(|v| !v.is_null())), "{query}\n{data:#}");
+        examples += 1;
+    }
+    assert!(examples >= 10, "only {examples} examples found");
+}

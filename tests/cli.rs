@@ -129,3 +129,41 @@ fn generate_builds_a_history_through_ingest_and_refuses_to_overwrite() {
     let teams: serde_json::Value = serde_json::from_str(&stdout(&found)).unwrap();
     assert_eq!(teams[0]["key"], "team:payments");
 }
+
+#[test]
+fn serve_answers_then_stops_cleanly_on_sigterm() {
+    let db = temp_db();
+    assert!(spot(&["ingest", "--db", db.arg(), &data("billing-day1.json")]).status.success());
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_spot"))
+        .args(["serve", "--db", db.arg(), "--listen", &listen])
+        .env("SPOT_LOG", "error")
+        .spawn()
+        .unwrap();
+    let ready = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        http_get(&listen, "/readyz").is_some_and(|r| r.contains("ready: latest day 2024-03-03"))
+    });
+    assert!(ready, "the server did not become ready");
+    assert!(Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap().success());
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = server.try_wait().unwrap() {
+            break status;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "still running 10 s after SIGTERM");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(status.success(), "exit status after SIGTERM: {status}");
+}
+
+/// A bare HTTP/1.1 GET, enough for a readiness probe.
+fn http_get(address: &str, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).ok()?;
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    Some(response)
+}
