@@ -457,3 +457,15 @@ async fn the_api_guide_examples_run() {
     }
     assert!(examples >= 10, "only {examples} examples found");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeated_document_is_answered_afresh_for_each_request() {
+    let api = start(|_| {}).await;
+    let query = "query Version($at: Date) { entity(key: \"workload:dc1/payments/Deployment/billing\", at: $at) { v: attribute(path: \"version\") } }";
+    for (n, version) in [(2, "1.0.0"), (4, "1.1.0"), (2, "1.0.0")] {
+        let (_, body) = api.post(json!({"query": query, "variables": {"at": day(n)}}), None).await;
+        assert_eq!(body["data"]["entity"]["v"], version, "parsed documents are cached, answers are not");
+    }
+    let (_, body) = api.post(json!({"query": query, "variables": {"at": "yesterday"}}), None).await;
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("'yesterday' is not a date"), "{body}");
+}

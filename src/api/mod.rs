@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod context;
 mod deploys;
+mod documents;
 mod entity;
 mod graph;
 mod mutation;
@@ -45,6 +46,7 @@ pub fn schema(store: Arc<dyn Store>, limits: Limits) -> SpotSchema {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
+        .extension(documents::DocumentCache::default())
         .data(Api { store, limits })
         .finish()
 }
