@@ -17,89 +17,75 @@ enum Benchmark {
     Api(ApiArgs),
 }
 
+/// What every benchmark shares: the history it runs on, and its report.
 #[derive(clap::Args)]
-struct ApiArgs {
+struct Common {
     #[arg(long, default_value_t = 1)]
     scale: usize,
     #[arg(long, default_value_t = 730)]
     days: usize,
     #[arg(long, default_value_t = 42)]
     seed: u64,
-    /// Seconds each (query, clients) cell runs.
-    #[arg(long, default_value_t = 5.0)]
-    seconds: f64,
-    /// Where the history lives; an existing history.db there is reused.
+    /// Where the stores are written; a temporary folder by default.
     #[arg(long)]
     dir: Option<PathBuf>,
+    /// Also write the report to this file.
     #[arg(long)]
     json: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
 struct StoreArgs {
-    #[arg(long, default_value_t = 1)]
-    scale: usize,
-    #[arg(long, default_value_t = 730)]
-    days: usize,
-    #[arg(long, default_value_t = 42)]
-    seed: u64,
+    #[command(flatten)]
+    common: Common,
     /// Samples per query (reverse traversal and diff take a fifth).
     #[arg(long, default_value_t = 1000)]
     samples: usize,
-    /// Where to write the stores; a temporary folder by default.
-    #[arg(long)]
-    dir: Option<PathBuf>,
     /// Only time the queries, on the history a run with the same --dir left
     /// (for tuning queries; build and storage figures are zero).
     #[arg(long, requires = "dir")]
     queries_only: bool,
-    /// Also write the report to this file.
-    #[arg(long)]
-    json: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct ApiArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Seconds each (query, clients) cell runs. An existing history.db in
+    /// --dir is reused.
+    #[arg(long, default_value_t = 5.0)]
+    seconds: f64,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
-    match args.benchmark {
-        Benchmark::Store(args) => store(args).await,
-        Benchmark::Api(args) => api(args).await,
-    }
-}
-
-async fn api(args: ApiArgs) -> anyhow::Result<()> {
     let temp = tempfile::TempDir::with_prefix("spot-bench-")?;
-    let dir = args.dir.clone().unwrap_or_else(|| temp.path().to_path_buf());
-    let options = crate::bench::api::Options { scale: args.scale, days: args.days, seed: args.seed, dir, seconds: args.seconds };
-    let bar = super::progress_bar(args.days as u64, "{elapsed_precise} {prefix} [{bar:40}] {pos}/{len}");
-    let report = crate::bench::api::run(&options, |stage, done, total| {
+    let common = match &args.benchmark {
+        Benchmark::Store(a) => &a.common,
+        Benchmark::Api(a) => &a.common,
+    };
+    let dir = common.dir.clone().unwrap_or_else(|| temp.path().to_path_buf());
+    let (scale, days, seed, json) = (common.scale, common.days, common.seed, common.json.clone());
+    let bar = super::progress_bar(days as u64, "{elapsed_precise} {prefix} [{bar:40}] {pos}/{len}");
+    let progress = |stage: &str, done: u64, total: u64| {
         bar.set_prefix(stage.to_string());
         bar.set_length(total);
         bar.set_position(done);
-    })
-    .await?;
+    };
+    let report = match args.benchmark {
+        Benchmark::Store(a) => {
+            let options = crate::bench::store::Options { scale, days, seed, dir, samples: a.samples, queries_only: a.queries_only };
+            serde_json::to_value(crate::bench::store::run(&options, progress).await?)?
+        }
+        Benchmark::Api(a) => {
+            let options = crate::bench::api::Options { scale, days, seed, dir, seconds: a.seconds };
+            serde_json::to_value(crate::bench::api::run(&options, progress).await?)?
+        }
+    };
     bar.finish_and_clear();
-    write_report(&report, args.json.as_ref())
-}
-
-fn write_report(report: &impl serde::Serialize, path: Option<&PathBuf>) -> anyhow::Result<()> {
-    let json = serde_json::to_string_pretty(report)?;
-    if let Some(path) = path {
-        std::fs::write(path, &json).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    let text = serde_json::to_string_pretty(&report)?;
+    if let Some(path) = json {
+        std::fs::write(&path, &text).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
     }
-    println!("{json}");
+    println!("{text}");
     Ok(())
-}
-
-async fn store(args: StoreArgs) -> anyhow::Result<()> {
-    let temp = tempfile::TempDir::with_prefix("spot-bench-")?;
-    let dir = args.dir.clone().unwrap_or_else(|| temp.path().to_path_buf());
-    let options = crate::bench::store::Options { scale: args.scale, days: args.days, seed: args.seed, dir, samples: args.samples, queries_only: args.queries_only };
-    let bar = super::progress_bar(args.days as u64, "{elapsed_precise} {prefix} [{bar:40}] {pos}/{len}");
-    let report = crate::bench::store::run(&options, |stage, done, total| {
-        bar.set_prefix(stage.to_string());
-        bar.set_length(total);
-        bar.set_position(done);
-    })
-    .await?;
-    bar.finish_and_clear();
-    write_report(&report, args.json.as_ref())
 }
