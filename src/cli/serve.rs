@@ -89,17 +89,30 @@ pub struct DemoArgs {
     days: usize,
 }
 
+/// Generates into a scratch file renamed into place when complete, so an
+/// interrupted first run never leaves a half-made demo behind.
+async fn generate_demo(db: &PathBuf, days: usize) -> anyhow::Result<()> {
+    let scratch = PathBuf::from(format!("{}.generating", db.display()));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", scratch.display()));
+    }
+    let store = SqliteStore::open(&scratch)?;
+    let start = Day::today().minus(days as i32 - 1);
+    eprintln!("generating {days} days of a synthetic organisation into {} (first run only)...", db.display());
+    let bar = super::progress_bar(days as u64, "{elapsed_precise} [{bar:40}] {pos}/{len} days");
+    let summary = crate::generate::generate(&store, SyntheticConfig::new(1, 42, start), days, |_| bar.inc(1)).await?;
+    bar.finish_and_clear();
+    drop(store); // the last connection folds the WAL back into the file
+    std::fs::rename(&scratch, db).map_err(|e| anyhow::anyhow!("cannot move {} to {}: {e}", scratch.display(), db.display()))?;
+    eprintln!("generated {} days in {:.1} s", summary.days, summary.elapsed.as_secs_f64());
+    Ok(())
+}
+
 /// Generates a year of the scale-1 synthetic organisation into `--db` unless
 /// it is already there, then serves it.
 pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     if !args.db.exists() {
-        let store = SqliteStore::open(&args.db)?;
-        let start = Day::today().minus(args.days as i32 - 1);
-        eprintln!("generating {} days of a synthetic organisation into {} (first run only)...", args.days, args.db.display());
-        let bar = super::progress_bar(args.days as u64, "{elapsed_precise} [{bar:40}] {pos}/{len} days");
-        let summary = crate::generate::generate(&store, SyntheticConfig::new(1, 42, start), args.days, |_| bar.inc(1)).await?;
-        bar.finish_and_clear();
-        eprintln!("generated {} days in {:.1} s", summary.days, summary.elapsed.as_secs_f64());
+        generate_demo(&args.db, args.days).await?;
     }
     let mut config = Config::default();
     config.store.path = args.db.clone();
