@@ -8,7 +8,7 @@ use chrono::{DateTime, TimeZone, Utc};
 
 use super::auth::Scope;
 use super::context::{api, bad_request, resolve_day, store, store_error};
-use super::entity::service_key;
+use super::service::service_key;
 use super::scalars::{day, Date};
 use crate::model::{Day, DeployEvent, Direction};
 

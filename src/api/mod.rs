@@ -14,6 +14,7 @@ mod graph;
 mod mutation;
 mod reports;
 mod scalars;
+mod service;
 mod time;
 
 use std::sync::Arc;

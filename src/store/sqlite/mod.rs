@@ -6,6 +6,7 @@
 //! for an ingest: WAL lets them read the last committed state meanwhile.
 //! Blocking SQLite calls run on tokio's blocking pool.
 
+mod anchors;
 mod cache;
 mod changes;
 mod events;

@@ -1,0 +1,146 @@
+//! A service and what its page needs, whatever the hops: owner, repository,
+//! quality, deployed versions, docs, dependencies and dependents.
+
+use async_graphql::{Context, Json, Object, Result, SimpleObject};
+use serde_json::{Map, Value};
+
+use super::context::{load_entity, store, store_error};
+use super::entity::{entity_on, Entity};
+use crate::model;
+
+/// A service with what a service page needs, whatever the hops.
+pub struct Service {
+    pub entity: Entity,
+}
+
+impl Service {
+    async fn neighbours(&self, ctx: &Context<'_>, kind: &str, direction: model::Direction) -> Result<Vec<Entity>> {
+        let relations = store(ctx)?
+            .relations(&self.entity.anchor.key, self.entity.day, direction, &[kind.to_string()])
+            .await
+            .map_err(store_error)?;
+        let mut keys: Vec<String> = relations
+            .into_iter()
+            .map(|r| if r.from == self.entity.anchor.key { r.to } else { r.from })
+            .collect();
+        keys.sort();
+        keys.dedup();
+        let mut found = Vec::with_capacity(keys.len());
+        for key in keys {
+            if let Some(entity) = entity_on(ctx, &key, self.entity.day).await? {
+                found.push(entity);
+            }
+        }
+        Ok(found)
+    }
+}
+
+#[Object]
+impl Service {
+    async fn key(&self) -> &str {
+        &self.entity.anchor.key
+    }
+
+    async fn name(&self) -> &str {
+        &self.entity.anchor.name
+    }
+
+    /// The service as a generic entity: every fact and relation.
+    async fn entity(&self) -> &Entity {
+        &self.entity
+    }
+
+    /// The team that owns it (`owns` from a team).
+    async fn owner(&self, ctx: &Context<'_>) -> Result<Option<Entity>> {
+        let owners = self.neighbours(ctx, "owns", model::Direction::In).await?;
+        Ok(owners.into_iter().find(|e| e.anchor.kind == "team"))
+    }
+
+    /// The repository it is built from (`builds` from a repository).
+    async fn repository(&self, ctx: &Context<'_>) -> Result<Option<Entity>> {
+        Ok(self.neighbours(ctx, "builds", model::Direction::In).await?.into_iter().next())
+    }
+
+    /// Quality metrics of the SonarQube project that measures its
+    /// repository (or the service itself).
+    async fn quality(&self, ctx: &Context<'_>) -> Result<Option<Quality>> {
+        let mut measured = vec![self.entity.clone()];
+        measured.extend(self.repository(ctx).await?);
+        for target in measured {
+            let relations = store(ctx)?
+                .relations(&target.anchor.key, self.entity.day, model::Direction::In, &["measures".to_string()])
+                .await
+                .map_err(store_error)?;
+            for relation in relations {
+                if let Some(state) = load_entity(ctx, &relation.from, self.entity.day).await? {
+                    if let Some(fact) = state.facts.first() {
+                        return Ok(Some(Quality::new(Entity::new(state.entity.clone(), self.entity.day), &fact.attrs)));
+                    }
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// The version running in each cluster on the day.
+    async fn deployed_versions(&self, ctx: &Context<'_>) -> Result<Vec<super::deploys::DeployedVersion>> {
+        super::deploys::deployed_versions(ctx, &self.entity.anchor.key, self.entity.day).await
+    }
+
+    /// Pages that document it (`documents`).
+    async fn docs(&self, ctx: &Context<'_>) -> Result<Vec<Entity>> {
+        self.neighbours(ctx, "documents", model::Direction::In).await
+    }
+
+    /// The services it depends on, by any source.
+    async fn dependencies(&self, ctx: &Context<'_>) -> Result<Vec<Entity>> {
+        self.neighbours(ctx, "depends_on", model::Direction::Out).await
+    }
+
+    /// The services that depend on it.
+    async fn dependents(&self, ctx: &Context<'_>) -> Result<Vec<Entity>> {
+        self.neighbours(ctx, "depends_on", model::Direction::In).await
+    }
+}
+
+/// SonarQube's measures of a service's code.
+#[derive(SimpleObject)]
+pub struct Quality {
+    pub project: Entity,
+    pub coverage: Option<f64>,
+    pub lines_of_code: Option<i64>,
+    pub bugs: Option<i64>,
+    pub vulnerabilities: Option<i64>,
+    pub code_smells: Option<i64>,
+    pub duplicated_lines_density: Option<f64>,
+    pub quality_gate: Option<String>,
+    /// Every measure as the collector reported it.
+    pub measures: Json<Map<String, Value>>,
+}
+
+impl Quality {
+    fn new(project: Entity, attrs: &Map<String, Value>) -> Quality {
+        let float = |k: &str| attrs.get(k).and_then(Value::as_f64);
+        let int = |k: &str| attrs.get(k).and_then(Value::as_i64);
+        Quality {
+            project,
+            coverage: float("coverage"),
+            lines_of_code: int("ncloc"),
+            bugs: int("bugs"),
+            vulnerabilities: int("vulnerabilities"),
+            code_smells: int("code_smells"),
+            duplicated_lines_density: float("duplicated_lines_density"),
+            quality_gate: attrs.get("quality_gate").and_then(Value::as_str).map(str::to_string),
+            measures: Json(attrs.clone()),
+        }
+    }
+}
+
+/// `service:billing` or plain `billing`.
+pub fn service_key(name: &str) -> String {
+    if name.starts_with("service:") {
+        name.to_string()
+    } else {
+        format!("service:{name}")
+    }
+}
