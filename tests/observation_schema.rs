@@ -46,7 +46,8 @@ fn what_the_parser_refuses_the_schema_refuses() {
                       "entities": [{"key": "service:a", "kind": "service", "name": "a"}],
                       "relations": [{"from": "service:a", "to": "service:b", "kind": "depends_on"}]});
     assert!(validator.is_valid(&good) && parses(&good));
-    let mutations: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    type Mutation = Box<dyn Fn(&mut Value)>;
+    let mutations: Vec<(&str, Mutation)> = vec![
         ("missing day", Box::new(|v| { v.as_object_mut().unwrap().remove("day"); })),
         ("unknown field", Box::new(|v| { v["extra"] = json!(1); })),
         ("complete as a string", Box::new(|v| { v["complete"] = json!("yes"); })),

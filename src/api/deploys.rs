@@ -210,6 +210,7 @@ pub struct DeployMutation;
 #[Object]
 impl DeployMutation {
     /// Records a deploy pushed by the orchestrator (scope `write`).
+    #[allow(clippy::too_many_arguments)]
     async fn record_deployment(
         &self,
         ctx: &Context<'_>,

@@ -176,6 +176,7 @@ impl Relation {
 #[ComplexObject]
 impl Relation {
     /// The entity the edge leaves, as of the same day; null if no source saw it then.
+    #[allow(clippy::wrong_self_convention)] // a GraphQL field, fromEntity
     async fn from_entity(&self, ctx: &Context<'_>) -> Result<Option<Entity>> {
         entity_on(ctx, &self.from, self.day).await
     }

@@ -140,7 +140,7 @@ impl ReportQuery {
             for value in &values {
                 let number = match (&equals, &value.value) {
                     (Some(wanted), Value::String(s)) => (s == wanted).then_some(1.0),
-                    (Some(wanted), other) => (other.to_string() == *wanted).then_some(1.0),
+                    (Some(wanted), other) => serde_json::to_string(other).is_ok_and(|text| &text == wanted).then_some(1.0),
                     (None, Value::Number(n)) => n.as_f64(),
                     (None, Value::Bool(b)) => Some(if *b { 1.0 } else { 0.0 }),
                     (None, _) if aggregate == Aggregate::Count => Some(1.0),

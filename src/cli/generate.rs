@@ -59,7 +59,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 
 /// A history is generated into a new file: appending a second history to
 /// an existing one would only be refused day by day.
-fn prepare_file(db: &PathBuf, replace: bool) -> anyhow::Result<()> {
+fn prepare_file(db: &std::path::Path, replace: bool) -> anyhow::Result<()> {
     if !db.exists() {
         return Ok(());
     }
