@@ -343,7 +343,7 @@ async fn bad_input_gets_clear_errors() {
 async fn every_limit_names_itself() {
     let api = start(|c| {
         c.limits.depth = 6;
-        c.limits.complexity = 60;
+        c.limits.complexity = 1_000_000;
         c.limits.page_size = 50;
         c.limits.trend_buckets = 10;
         c.server.body_limit_bytes = 2_000;
@@ -351,14 +351,26 @@ async fn every_limit_names_itself() {
     .await;
     let deep = "{ service(name: \"billing\") { entity { relations { toEntity { relations { toEntity { relations { kind } } } } } } } }";
     assert_eq!(api.error(deep).await, "query is nested deeper than 6 levels (limits.depth)");
-    let wide: String = (0..70).map(|i| format!("a{i}: latestDay ")).collect();
-    assert_eq!(api.error(&format!("{{ {wide} }}")).await, "query is more complex than 60 (limits.complexity)");
     assert_eq!(api.error("{ search(text: \"a\", first: 51) { key } }").await, "first must be between 1 and 50 (limits.page_size), got 51");
     let many = api.error(&format!("{{ trend(kind: \"sonar_project\", attribute: \"coverage\", from: \"{}\", bucket: DAY) {{ value }} }}", "2020-01-01")).await;
     assert!(many.contains("at most 10 (limits.trend_buckets)"), "{many}");
     let (status, body) = api.post(json!({"query": format!("{{ search(text: \"{}\") {{ key }} }}", "x".repeat(3_000))}), None).await;
     assert_eq!(status, 413);
     assert_eq!(body["errors"][0]["message"], "request body is larger than 2000 bytes (server.body_limit_bytes)");
+
+    let api = start(|c| c.limits.complexity = 60).await;
+    let wide: String = (0..70).map(|i| format!("a{i}: latestDay ")).collect();
+    assert_eq!(api.error(&format!("{{ {wide} }}")).await, "query is more complex than 60 (limits.complexity)");
+    // Lists count by their size: a fan-out that nests shallowly is refused too.
+    let fan_out = "{ search(text: \"a\", first: 50) { relations { kind } } }";
+    assert_eq!(api.error(fan_out).await, "query is more complex than 60 (limits.complexity)");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_fan_out_is_refused_by_the_default_limits() {
+    let api = start(|_| {}).await;
+    let hostile = "{ search(text: \"a\", first: 500) { relations { toEntity { relations { toEntity { key } } } } } }";
+    assert_eq!(api.error(hostile).await, "query is more complex than 5000 (limits.complexity)");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -178,6 +178,7 @@ impl DeployQuery {
     /// (default: the last 30 days up to the latest committed day), oldest
     /// first, from daily snapshots and orchestrator events. Rollbacks are
     /// marked.
+    #[graphql(complexity = "50 * child_complexity")]
     async fn deploy_history(
         &self,
         ctx: &Context<'_>,

@@ -66,6 +66,7 @@ impl Entity {
     }
 
     /// Every source's facts valid on the day, optionally of one source.
+    #[graphql(complexity = "5 * child_complexity")]
     async fn facts(&self, ctx: &Context<'_>, source: Option<String>) -> Result<Vec<Fact>> {
         let Some(state) = self.state(ctx).await? else { return Ok(Vec::new()) };
         Ok(state.facts.iter().filter(|f| source.as_deref().is_none_or(|s| s == f.source)).map(Fact::from).collect())
@@ -87,7 +88,8 @@ impl Entity {
     }
 
     /// Relations valid on the day. Direction OUT by default; all kinds when
-    /// `kinds` is empty.
+    /// `kinds` is empty. Counted as 20 items for the complexity limit.
+    #[graphql(complexity = "20 * child_complexity")]
     async fn relations(
         &self,
         ctx: &Context<'_>,
@@ -211,6 +213,7 @@ impl EntityQuery {
 
     /// Entities alive on the day whose name or key contains `text`, best
     /// matches first.
+    #[graphql(complexity = "first.max(1) as usize * child_complexity")]
     async fn search(
         &self,
         ctx: &Context<'_>,

@@ -33,6 +33,7 @@ impl GraphQuery {
     /// `[{kind: "uses", direction: IN}, {kind: "builds", direction: OUT},
     /// {kind: "depends_on", direction: IN}]`.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "100 * child_complexity")]
     async fn dependencies(
         &self,
         ctx: &Context<'_>,

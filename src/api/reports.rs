@@ -98,6 +98,7 @@ impl ReportQuery {
     /// With `equals`, COUNT counts the entities whose value equals it (e.g.
     /// failing quality gates: `attribute: "quality_gate", equals: "ERROR"`).
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "50 * child_complexity")]
     async fn trend(
         &self,
         ctx: &Context<'_>,

@@ -88,16 +88,19 @@ impl Service {
     }
 
     /// Pages that document it (`documents`).
+    #[graphql(complexity = "20 * child_complexity")]
     async fn docs(&self, ctx: &Context<'_>) -> Result<Vec<Entity>> {
         self.neighbours(ctx, "documents", model::Direction::In).await
     }
 
     /// The services it depends on, by any source.
+    #[graphql(complexity = "20 * child_complexity")]
     async fn dependencies(&self, ctx: &Context<'_>) -> Result<Vec<Entity>> {
         self.neighbours(ctx, "depends_on", model::Direction::Out).await
     }
 
     /// The services that depend on it.
+    #[graphql(complexity = "20 * child_complexity")]
     async fn dependents(&self, ctx: &Context<'_>) -> Result<Vec<Entity>> {
         self.neighbours(ctx, "depends_on", model::Direction::In).await
     }

@@ -162,6 +162,7 @@ impl TimeQuery {
     /// The values one attribute (a dotted path) of one entity took over
     /// `[from, to]`, as change points per source scope. `to` defaults to the
     /// latest committed day, `from` to a year before it.
+    #[graphql(complexity = "50 * child_complexity")]
     async fn timeline(
         &self,
         ctx: &Context<'_>,
@@ -183,6 +184,7 @@ impl TimeQuery {
     /// What was added, changed and removed between the graphs of two days
     /// (`to` defaults to the latest committed day), entities first (by key),
     /// then relations; `kinds` filters entity and relation kinds.
+    #[graphql(complexity = "first.unwrap_or(100).max(1) as usize * child_complexity")]
     async fn changes(
         &self,
         ctx: &Context<'_>,
@@ -214,6 +216,7 @@ impl TimeQuery {
 
     /// Snapshot runs, newest first, optionally of one source and within
     /// `[from, to]`.
+    #[graphql(complexity = "50 * child_complexity")]
     async fn runs(&self, ctx: &Context<'_>, source: Option<String>, from: Option<Date>, to: Option<Date>) -> Result<Vec<Run>> {
         if let (Some(from), Some(to)) = (from, to) {
             if from.0 > to.0 {
