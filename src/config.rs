@@ -44,7 +44,11 @@ pub struct ServerConfig {
 
 impl Default for ServerConfig {
     fn default() -> ServerConfig {
-        ServerConfig { listen: SocketAddr::from(([127, 0, 0, 1], 8080)), request_timeout_ms: 10_000, body_limit_bytes: 1 << 20 }
+        ServerConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            request_timeout_ms: 10_000,
+            body_limit_bytes: 1 << 20,
+        }
     }
 }
 
@@ -60,8 +64,10 @@ impl Config {
     /// Reads a config file; an unknown key or a bad value is an error that
     /// names the file, the line and the key.
     pub fn load(path: &Path) -> anyhow::Result<Config> {
-        let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read config {}: {e}", path.display()))?;
-        toml::from_str(&text).map_err(|e| anyhow::anyhow!("config {}: {}", path.display(), e.to_string().trim().replace('\n', " ")))
+        let text =
+            std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read config {}: {e}", path.display()))?;
+        toml::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("config {}: {}", path.display(), e.to_string().trim().replace('\n', " ")))
     }
 }
 

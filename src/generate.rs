@@ -79,7 +79,13 @@ pub async fn generate(
 
 /// Ingests one day's runs: observations through ingest, failures recorded.
 pub async fn ingest_day(store: &dyn Store, runs: Vec<SyntheticRun>) -> StoreResult<DayReport> {
-    let mut report = DayReport { day: Day(0), ingest: Duration::ZERO, runs: runs.len(), failed_runs: 0, counts: RunCounts::default() };
+    let mut report = DayReport {
+        day: Day(0),
+        ingest: Duration::ZERO,
+        runs: runs.len(),
+        failed_runs: 0,
+        counts: RunCounts::default(),
+    };
     for run in &runs {
         // Only the store's work is timed: building and freeing observations
         // is the collectors' cost.

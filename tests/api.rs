@@ -34,7 +34,12 @@ async fn seed(store: &dyn Store) {
             .relation("service:billing", "depends_on", "service:ledger", json!({"via": "declared"}))
             .relation("repo:github.com/acme/billing", "uses", "package:npm/left-pad", json!({"resolved": "1.3.0"}));
         if extra {
-            o = o.entity("service:search", json!({"tier": 3})).relation("service:search", "depends_on", "service:billing", json!({}));
+            o = o.entity("service:search", json!({"tier": 3})).relation(
+                "service:search",
+                "depends_on",
+                "service:billing",
+                json!({}),
+            );
         }
         o
     };
@@ -47,7 +52,10 @@ async fn seed(store: &dyn Store) {
     };
     let sonar = |n, coverage: f64, gate: &str| {
         obs("sonarqube", "sonar", n)
-            .entity("sonar_project:acme_billing", json!({"coverage": coverage, "quality_gate": gate, "ncloc": 1200, "bugs": 2}))
+            .entity(
+                "sonar_project:acme_billing",
+                json!({"coverage": coverage, "quality_gate": gate, "ncloc": 1200, "bugs": 2}),
+            )
             .relation("sonar_project:acme_billing", "measures", "repo:github.com/acme/billing", json!({}))
     };
     for o in [github(1, false), k8s(1, "1.0.0"), sonar(1, 80.0, "OK")] {
@@ -112,13 +120,17 @@ fn day(n: i32) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_entity_as_of_any_day() {
     let api = start(|_| {}).await;
-    let q = |n: i32| format!(
-        r#"{{ entity(key: "workload:dc1/payments/Deployment/billing", at: "{}") {{
+    let q = |n: i32| {
+        format!(
+            r#"{{ entity(key: "workload:dc1/payments/Deployment/billing", at: "{}") {{
             key kind name firstSeen lastSeen exists
             version: attribute(path: "version") desired: attribute(path: "replicas.desired")
             facts {{ source scope validFrom validTo }}
             relations(direction: OUT) {{ kind to toEntity {{ kind }} }}
-        }} }}"#, day(n));
+        }} }}"#,
+            day(n)
+        )
+    };
     let early = api.data(&q(2)).await;
     assert_eq!(early["entity"]["version"], "1.0.0");
     assert_eq!(early["entity"]["desired"], 3);
@@ -153,7 +165,10 @@ async fn a_service_page_has_everything_whatever_the_hops() {
     assert_eq!(service["quality"]["coverage"], 40.0);
     assert_eq!(service["quality"]["qualityGate"], "ERROR");
     assert_eq!(service["quality"]["project"]["key"], "sonar_project:acme_billing");
-    assert_eq!(service["deployedVersions"], json!([{"cluster": "dc1", "version": "1.0.0", "source": "snapshot:kubernetes"}]));
+    assert_eq!(
+        service["deployedVersions"],
+        json!([{"cluster": "dc1", "version": "1.0.0", "source": "snapshot:kubernetes"}])
+    );
     assert_eq!(service["docs"][0]["key"], "doc:confluence/1");
     assert_eq!(service["dependencies"], json!([{"key": "service:ledger"}]));
     assert_eq!(service["dependents"], json!([{"key": "service:search"}]));
@@ -193,7 +208,12 @@ async fn dependencies_in_every_direction() {
         )
         .await;
     assert_eq!(impact["dependencies"]["nodes"].as_array().unwrap().len(), 4, "{impact}");
-    let on_day_one = api.data(&format!("{{ dependencies(key: \"service:ledger\", at: \"{}\", direction: IN) {{ nodes {{ entity {{ key }} }} }} }}", day(1))).await;
+    let on_day_one = api
+        .data(&format!(
+            "{{ dependencies(key: \"service:ledger\", at: \"{}\", direction: IN) {{ nodes {{ entity {{ key }} }} }} }}",
+            day(1)
+        ))
+        .await;
     assert_eq!(on_day_one["dependencies"]["nodes"].as_array().unwrap().len(), 2, "search did not exist yet");
 }
 
@@ -206,11 +226,19 @@ async fn a_timeline_has_one_point_per_value() {
             day(0)
         ))
         .await;
-    let points: Vec<(Value, Value, Value)> =
-        data["timeline"].as_array().unwrap().iter().map(|p| (p["from"].clone(), p["to"].clone(), p["value"].clone())).collect();
+    let points: Vec<(Value, Value, Value)> = data["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["from"].clone(), p["to"].clone(), p["value"].clone()))
+        .collect();
     assert_eq!(
         points,
-        [(json!(day(1)), json!(day(3)), json!("1.0.0")), (json!(day(3)), json!(day(5)), json!("1.1.0")), (json!(day(5)), Value::Null, json!("1.0.0"))]
+        [
+            (json!(day(1)), json!(day(3)), json!("1.0.0")),
+            (json!(day(3)), json!(day(5)), json!("1.1.0")),
+            (json!(day(5)), Value::Null, json!("1.0.0"))
+        ]
     );
 }
 
@@ -235,7 +263,13 @@ async fn deploy_history_merges_snapshots_with_pushed_events() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| (d["version"].as_str().unwrap().into(), d["source"].as_str().unwrap().into(), d["rollback"].as_bool().unwrap()))
+        .map(|d| {
+            (
+                d["version"].as_str().unwrap().into(),
+                d["source"].as_str().unwrap().into(),
+                d["rollback"].as_bool().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         seen,
@@ -247,7 +281,9 @@ async fn deploy_history_merges_snapshots_with_pushed_events() {
         "the event replaces the snapshot that saw 1.1.0 arrive; the return to 1.0.0 is a rollback"
     );
     assert_eq!(history["deployHistory"][1]["link"], "https://ci.acme.internal/run/42");
-    let versions = api.data(&format!("{{ deployedVersions(service: \"billing\", at: \"{}\") {{ cluster version source }} }}", day(4))).await;
+    let versions = api
+        .data(&format!("{{ deployedVersions(service: \"billing\", at: \"{}\") {{ cluster version source }} }}", day(4)))
+        .await;
     assert_eq!(versions["deployedVersions"][0]["version"], "1.1.0");
     let other = api.data("{ deployHistory(service: \"billing\", cluster: \"dc9\") { version } }").await;
     assert_eq!(other["deployHistory"], json!([]));
@@ -265,13 +301,21 @@ async fn changes_are_paginated() {
     };
     let first = api.data(&query("")).await;
     let total = first["changes"]["totalCount"].as_i64().unwrap();
-    assert_eq!(total, 3, "search added, its dependency added, quality changed; the rollback undid the release: {first:#}");
+    assert_eq!(
+        total, 3,
+        "search added, its dependency added, quality changed; the rollback undid the release: {first:#}"
+    );
     assert_eq!(first["changes"]["edges"].as_array().unwrap().len(), 2);
     assert_eq!(first["changes"]["pageInfo"]["hasNextPage"], true);
     let cursor = first["changes"]["pageInfo"]["endCursor"].as_str().unwrap().to_string();
     let second = api.data(&query(&format!(", after: \"{cursor}\""))).await;
     assert_ne!(first["changes"]["edges"][0]["node"], second["changes"]["edges"][0]["node"]);
-    let services = api.data(&format!("{{ changes(from: \"{}\", kinds: [\"service\"]) {{ edges {{ node {{ change key }} }} }} }}", day(1))).await;
+    let services = api
+        .data(&format!(
+            "{{ changes(from: \"{}\", kinds: [\"service\"]) {{ edges {{ node {{ change key }} }} }} }}",
+            day(1)
+        ))
+        .await;
     assert_eq!(services["changes"]["edges"], json!([{"node": {"change": "ADDED", "key": "service:search"}}]));
 }
 
@@ -311,31 +355,68 @@ async fn the_ingest_mutation_takes_the_observation_format() {
     let (_, body) = api
         .post(json!({"query": "mutation($o: JSON!) { ingest(observation: $o) { source day status counts { added } } }", "variables": {"o": observation}}), None)
         .await;
-    assert_eq!(body["data"]["ingest"], json!({"source": "pagerduty", "day": day(6), "status": "complete", "counts": {"added": 1}}));
-    let urgency = api.data("{ entity(key: \"service:billing\") { attribute(path: \"urgency\", source: \"pagerduty\") } }").await;
+    assert_eq!(
+        body["data"]["ingest"],
+        json!({"source": "pagerduty", "day": day(6), "status": "complete", "counts": {"added": 1}})
+    );
+    let urgency =
+        api.data("{ entity(key: \"service:billing\") { attribute(path: \"urgency\", source: \"pagerduty\") } }").await;
     assert_eq!(urgency["entity"]["attribute"], "high");
     let older = json!({"source": "pagerduty", "scope": "acme", "day": day(2), "complete": true});
-    let (_, body) = api.post(json!({"query": "mutation($o: JSON!) { ingest(observation: $o) { day } }", "variables": {"o": older}}), None).await;
+    let (_, body) = api
+        .post(
+            json!({"query": "mutation($o: JSON!) { ingest(observation: $o) { day } }", "variables": {"o": older}}),
+            None,
+        )
+        .await;
     assert!(body["errors"][0]["message"].as_str().unwrap().contains("days move forward"), "{body}");
     let bad = json!({"source": "pagerduty", "scope": "acme", "day": day(7), "complete": true, "entities": [{"key": "nokind", "kind": "x", "name": "x"}]});
-    let (_, body) = api.post(json!({"query": "mutation($o: JSON!) { ingest(observation: $o) { day } }", "variables": {"o": bad}}), None).await;
-    assert!(body["errors"][0]["message"].as_str().unwrap().contains("entities[0].key: 'nokind' is not an entity key"), "{body}");
+    let (_, body) = api
+        .post(
+            json!({"query": "mutation($o: JSON!) { ingest(observation: $o) { day } }", "variables": {"o": bad}}),
+            None,
+        )
+        .await;
+    assert!(
+        body["errors"][0]["message"].as_str().unwrap().contains("entities[0].key: 'nokind' is not an entity key"),
+        "{body}"
+    );
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_gets_clear_errors() {
     let api = start(|_| {}).await;
-    assert!(api.error("{ entity(key: \"service:billing\", at: \"2024-02-30\") { key } }").await.contains("'2024-02-30' is not a date"));
+    assert!(api
+        .error("{ entity(key: \"service:billing\", at: \"2024-02-30\") { key } }")
+        .await
+        .contains("'2024-02-30' is not a date"));
     for depth in [0, 99] {
-        let message = api.error(&format!("{{ dependencies(key: \"service:billing\", depth: {depth}) {{ nodes {{ depth }} }} }}")).await;
+        let message = api
+            .error(&format!("{{ dependencies(key: \"service:billing\", depth: {depth}) {{ nodes {{ depth }} }} }}"))
+            .await;
         assert_eq!(message, format!("depth must be between 1 and 10, got {depth}"));
     }
-    assert_eq!(api.error("{ dependencies(key: \"service:nope\") { nodes { depth } } }").await, "no entity 'service:nope'");
-    let backwards = api.error(&format!("{{ timeline(key: \"service:billing\", attribute: \"tier\", from: \"{}\", to: \"{}\") {{ value }} }}", day(5), day(1))).await;
+    assert_eq!(
+        api.error("{ dependencies(key: \"service:nope\") { nodes { depth } } }").await,
+        "no entity 'service:nope'"
+    );
+    let backwards = api
+        .error(&format!(
+            "{{ timeline(key: \"service:billing\", attribute: \"tier\", from: \"{}\", to: \"{}\") {{ value }} }}",
+            day(5),
+            day(1)
+        ))
+        .await;
     assert!(backwards.contains("is after"), "{backwards}");
-    assert!(api.error(&format!("{{ runs(from: \"{}\", to: \"{}\") {{ day }} }}", day(5), day(1))).await.contains("is after"));
-    assert!(api.error("{ entity(key: \"service:billing\") { attribute(path: \"a..b\") } }").await.contains("not an attribute path"));
+    assert!(api
+        .error(&format!("{{ runs(from: \"{}\", to: \"{}\") {{ day }} }}", day(5), day(1)))
+        .await
+        .contains("is after"));
+    assert!(api
+        .error("{ entity(key: \"service:billing\") { attribute(path: \"a..b\") } }")
+        .await
+        .contains("not an attribute path"));
     assert!(api.error("{ nope }").await.contains("Unknown field \"nope\""));
 }
 
@@ -351,10 +432,19 @@ async fn every_limit_names_itself() {
     .await;
     let deep = "{ service(name: \"billing\") { entity { relations { toEntity { relations { toEntity { relations { kind } } } } } } } }";
     assert_eq!(api.error(deep).await, "query is nested deeper than 6 levels (limits.depth)");
-    assert_eq!(api.error("{ search(text: \"a\", first: 51) { key } }").await, "first must be between 1 and 50 (limits.page_size), got 51");
-    let many = api.error(&format!("{{ trend(kind: \"sonar_project\", attribute: \"coverage\", from: \"{}\", bucket: DAY) {{ value }} }}", "2020-01-01")).await;
+    assert_eq!(
+        api.error("{ search(text: \"a\", first: 51) { key } }").await,
+        "first must be between 1 and 50 (limits.page_size), got 51"
+    );
+    let many = api
+        .error(&format!(
+            "{{ trend(kind: \"sonar_project\", attribute: \"coverage\", from: \"{}\", bucket: DAY) {{ value }} }}",
+            "2020-01-01"
+        ))
+        .await;
     assert!(many.contains("at most 10 (limits.trend_buckets)"), "{many}");
-    let (status, body) = api.post(json!({"query": format!("{{ search(text: \"{}\") {{ key }} }}", "x".repeat(3_000))}), None).await;
+    let (status, body) =
+        api.post(json!({"query": format!("{{ search(text: \"{}\") {{ key }} }}", "x".repeat(3_000))}), None).await;
     assert_eq!(status, 413);
     assert_eq!(body["errors"][0]["message"], "request body is larger than 2000 bytes (server.body_limit_bytes)");
 
@@ -397,7 +487,10 @@ async fn bearer_tokens_grant_scopes() {
     .await;
     let read = json!({"query": "{ latestDay }"});
     let (status, body) = api.post(read.clone(), None).await;
-    assert_eq!((status, body["errors"][0]["message"].as_str()), (401, Some("missing bearer token: send Authorization: Bearer <token>")));
+    assert_eq!(
+        (status, body["errors"][0]["message"].as_str()),
+        (401, Some("missing bearer token: send Authorization: Bearer <token>"))
+    );
     let (status, _) = api.post(read.clone(), Some("wrong-token-0123456789")).await;
     assert_eq!(status, 401);
     let (status, body) = api.post(read, Some("reader-token-0123456789")).await;

@@ -61,7 +61,10 @@ fn a_malformed_file_is_named_with_its_line_and_nothing_is_written() {
     assert!(!output.status.success());
     let message = stderr(&output);
     assert_eq!(message.lines().count(), 1, "{message}");
-    assert!(message.starts_with("error: ") && message.contains("malformed.json: line 3, column 11: expected `:`"), "{message}");
+    assert!(
+        message.starts_with("error: ") && message.contains("malformed.json: line 3, column 11: expected `:`"),
+        "{message}"
+    );
     assert!(!db.path.exists(), "the good file before it was not ingested either");
 }
 
@@ -94,7 +97,11 @@ fn an_older_day_is_refused_and_leaves_the_store_as_it_was() {
     assert!(spot(&["ingest", "--db", db.arg(), &data("billing-day2.json")]).status.success());
     let output = spot(&["ingest", "--db", db.arg(), &data("billing-day1.json")]);
     assert!(!output.status.success());
-    assert!(stderr(&output).contains("refusing pagerduty/acme for 2024-03-03: that scope already has 2024-03-04"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("refusing pagerduty/acme for 2024-03-03: that scope already has 2024-03-04"),
+        "{}",
+        stderr(&output)
+    );
     let runs: serde_json::Value = serde_json::from_str(&stdout(&spot(&["runs", "--db", db.arg()]))).unwrap();
     assert_eq!(runs.as_array().unwrap().len(), 1);
 }

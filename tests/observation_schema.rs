@@ -48,16 +48,66 @@ fn what_the_parser_refuses_the_schema_refuses() {
     assert!(validator.is_valid(&good) && parses(&good));
     type Mutation = Box<dyn Fn(&mut Value)>;
     let mutations: Vec<(&str, Mutation)> = vec![
-        ("missing day", Box::new(|v| { v.as_object_mut().unwrap().remove("day"); })),
-        ("unknown field", Box::new(|v| { v["extra"] = json!(1); })),
-        ("complete as a string", Box::new(|v| { v["complete"] = json!("yes"); })),
-        ("a date with no zero padding", Box::new(|v| { v["day"] = json!("2024-1-1"); })),
-        ("a key without a kind", Box::new(|v| { v["entities"][0]["key"] = json!("a"); })),
-        ("a key with a space", Box::new(|v| { v["relations"][0]["to"] = json!("service:b c"); })),
-        ("an empty source", Box::new(|v| { v["source"] = json!(""); })),
-        ("attrs that are not an object", Box::new(|v| { v["entities"][0]["attrs"] = json!([1]); })),
-        ("an entity without a name", Box::new(|v| { v["entities"][0].as_object_mut().unwrap().remove("name"); })),
-        ("an unknown entity field", Box::new(|v| { v["entities"][0]["colour"] = json!("red"); })),
+        (
+            "missing day",
+            Box::new(|v| {
+                v.as_object_mut().unwrap().remove("day");
+            }),
+        ),
+        (
+            "unknown field",
+            Box::new(|v| {
+                v["extra"] = json!(1);
+            }),
+        ),
+        (
+            "complete as a string",
+            Box::new(|v| {
+                v["complete"] = json!("yes");
+            }),
+        ),
+        (
+            "a date with no zero padding",
+            Box::new(|v| {
+                v["day"] = json!("2024-1-1");
+            }),
+        ),
+        (
+            "a key without a kind",
+            Box::new(|v| {
+                v["entities"][0]["key"] = json!("a");
+            }),
+        ),
+        (
+            "a key with a space",
+            Box::new(|v| {
+                v["relations"][0]["to"] = json!("service:b c");
+            }),
+        ),
+        (
+            "an empty source",
+            Box::new(|v| {
+                v["source"] = json!("");
+            }),
+        ),
+        (
+            "attrs that are not an object",
+            Box::new(|v| {
+                v["entities"][0]["attrs"] = json!([1]);
+            }),
+        ),
+        (
+            "an entity without a name",
+            Box::new(|v| {
+                v["entities"][0].as_object_mut().unwrap().remove("name");
+            }),
+        ),
+        (
+            "an unknown entity field",
+            Box::new(|v| {
+                v["entities"][0]["colour"] = json!("red");
+            }),
+        ),
     ];
     for (what, mutate) in mutations {
         let mut bad = good.clone();

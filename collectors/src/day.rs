@@ -79,9 +79,7 @@ impl FromStr for Day {
         if !well_formed {
             return Err(error());
         }
-        NaiveDate::parse_from_str(input, "%Y-%m-%d")
-            .map(Day::from_date)
-            .map_err(|_| error())
+        NaiveDate::parse_from_str(input, "%Y-%m-%d").map(Day::from_date).map_err(|_| error())
     }
 }
 

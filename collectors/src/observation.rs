@@ -80,7 +80,8 @@ impl Observation {
         let mut problems = Vec::new();
         // Field names are only formatted for the items at fault: a valid
         // observation of 100,000 items allocates nothing here.
-        let mut report = |field: &dyn Fn() -> String, problem: String| problems.push(Invalid { field: field(), problem });
+        let mut report =
+            |field: &dyn Fn() -> String, problem: String| problems.push(Invalid { field: field(), problem });
         if let Some(problem) = name_problem(&self.source) {
             report(&|| "source".into(), problem);
         }

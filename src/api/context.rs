@@ -91,7 +91,10 @@ impl Loader<(String, Day)> for EntityLoader {
     type Value = Arc<EntityState>;
     type Error = Arc<StoreError>;
 
-    async fn load(&self, keys: &[(String, Day)]) -> std::result::Result<HashMap<(String, Day), Self::Value>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[(String, Day)],
+    ) -> std::result::Result<HashMap<(String, Day), Self::Value>, Self::Error> {
         let mut found = HashMap::with_capacity(keys.len());
         for (key, day) in keys {
             if let Some(state) = self.store.entity(key, *day).await.map_err(Arc::new)? {

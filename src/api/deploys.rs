@@ -8,8 +8,8 @@ use chrono::{DateTime, TimeZone, Utc};
 
 use super::auth::Scope;
 use super::context::{api, bad_request, resolve_day, store, store_error};
-use super::service::service_key;
 use super::scalars::{day, Date};
+use super::service::service_key;
 use crate::model::{Day, DeployEvent, Direction};
 
 /// One deploy of a service to a cluster.
@@ -63,7 +63,13 @@ fn semver_of(version: &str) -> Option<(u64, u64, u64)> {
 
 /// Version changes of the service's workloads within `[from, to]`, as
 /// snapshot deploys. The cluster is the scope of the workload's facts.
-async fn snapshot_deploys(ctx: &Context<'_>, service: &str, cluster: Option<&str>, from: Day, to: Day) -> Result<Vec<Deploy>> {
+async fn snapshot_deploys(
+    ctx: &Context<'_>,
+    service: &str,
+    cluster: Option<&str>,
+    from: Day,
+    to: Day,
+) -> Result<Vec<Deploy>> {
     let store = store(ctx)?;
     let workloads = match store.relation_history(service, Direction::Out, &["deploys".to_string()], from, to).await {
         Ok(relations) => relations,
@@ -162,7 +168,12 @@ pub async fn deployed_versions(ctx: &Context<'_>, service: &str, day: Day) -> Re
             let cluster = event.cluster.clone();
             by_cluster.insert(
                 cluster,
-                DeployedVersion { cluster: event.cluster, version: event.version, since: event.at, source: "orchestrator".into() },
+                DeployedVersion {
+                    cluster: event.cluster,
+                    version: event.version,
+                    since: event.at,
+                    source: "orchestrator".into(),
+                },
             );
         }
     }
@@ -199,7 +210,12 @@ impl DeployQuery {
     }
 
     /// The version of a service in each cluster on a day.
-    async fn deployed_versions(&self, ctx: &Context<'_>, service: String, at: Option<Date>) -> Result<Vec<DeployedVersion>> {
+    async fn deployed_versions(
+        &self,
+        ctx: &Context<'_>,
+        service: String,
+        at: Option<Date>,
+    ) -> Result<Vec<DeployedVersion>> {
         let day = resolve_day(ctx, day(at)).await?;
         deployed_versions(ctx, &service_key(&service), day).await
     }
@@ -228,7 +244,14 @@ impl DeployMutation {
                 return Err(bad_request(format!("{field} must be 1 to 200 characters")));
             }
         }
-        let event = DeployEvent { service: service_key(&service), cluster, version, at: at.unwrap_or_else(Utc::now), link, actor };
+        let event = DeployEvent {
+            service: service_key(&service),
+            cluster,
+            version,
+            at: at.unwrap_or_else(Utc::now),
+            link,
+            actor,
+        };
         api.store.record_deployment(&event).await.map_err(store_error)?;
         tracing::info!(service = %event.service, cluster = %event.cluster, version = %event.version, "recorded deployment");
         Ok(from_event(event))
@@ -255,7 +278,10 @@ mod tests {
 
     #[test]
     fn an_event_supersedes_the_snapshot_that_saw_it_and_rollbacks_are_marked() {
-        let snapshots = vec![deploy("dc1", "1.1.0", 11, 0, "snapshot:kubernetes"), deploy("dc1", "1.0.9", 15, 0, "snapshot:kubernetes")];
+        let snapshots = vec![
+            deploy("dc1", "1.1.0", 11, 0, "snapshot:kubernetes"),
+            deploy("dc1", "1.0.9", 15, 0, "snapshot:kubernetes"),
+        ];
         let events = vec![deploy("dc1", "1.1.0", 10, 14, "orchestrator")];
         let merged = merge(snapshots, events);
         let seen: Vec<_> = merged.iter().map(|d| (d.version.as_str(), d.source.as_str(), d.rollback)).collect();

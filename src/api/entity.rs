@@ -6,10 +6,10 @@ use std::sync::Arc;
 use async_graphql::{ComplexObject, Context, Json, Object, Result, SimpleObject};
 use serde_json::{Map, Value};
 
-use super::context::{api, bad_request, load_entity, resolve_day, store, store_error};
-use super::service::{service_key, Service};
 use super::auth::Scope;
+use super::context::{api, bad_request, load_entity, resolve_day, store, store_error};
 use super::scalars::{end, Date, Direction};
+use super::service::{service_key, Service};
 use crate::model::{self, Day, EntityState, SearchQuery};
 
 /// An entity as of a day. Identity fields are always there; facts come from
@@ -96,10 +96,8 @@ impl Entity {
         #[graphql(default_with = "Direction::Out")] direction: Direction,
         #[graphql(default)] kinds: Vec<String>,
     ) -> Result<Vec<Relation>> {
-        let found = store(ctx)?
-            .relations(&self.anchor.key, self.day, direction.into(), &kinds)
-            .await
-            .map_err(store_error)?;
+        let found =
+            store(ctx)?.relations(&self.anchor.key, self.day, direction.into(), &kinds).await.map_err(store_error)?;
         Ok(found.into_iter().map(|r| Relation::new(r, self.day)).collect())
     }
 }

@@ -59,7 +59,11 @@ impl GraphQuery {
         let traversal = Traversal { start: key, day, depth: depth as u32, edges };
         let graph = store(ctx)?.traverse(&traversal).await.map_err(store_error)?;
         Ok(Subgraph {
-            nodes: graph.nodes.into_iter().map(|n| Node { entity: Entity::new(n.entity, day), depth: n.depth as i32 }).collect(),
+            nodes: graph
+                .nodes
+                .into_iter()
+                .map(|n| Node { entity: Entity::new(n.entity, day), depth: n.depth as i32 })
+                .collect(),
             edges: graph.edges.into_iter().map(|r| Relation::new(r, day)).collect(),
         })
     }

@@ -28,13 +28,7 @@ pub use context::{Api, EntityLoader, Limits};
 use crate::store::Store;
 
 #[derive(MergedObject, Default)]
-pub struct Query(
-    entity::EntityQuery,
-    graph::GraphQuery,
-    time::TimeQuery,
-    deploys::DeployQuery,
-    reports::ReportQuery,
-);
+pub struct Query(entity::EntityQuery, graph::GraphQuery, time::TimeQuery, deploys::DeployQuery, reports::ReportQuery);
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(mutation::IngestMutation, deploys::DeployMutation);
@@ -60,7 +54,9 @@ pub fn request(schema: &SpotSchema, request: async_graphql::Request, grants: Gra
     match store {
         // No batching delay: a lone lookup must not wait for company; keys
         // asked for in the same poll (a list's items) still share a batch.
-        Some(store) => request.data(DataLoader::new(EntityLoader { store }, tokio::spawn).delay(std::time::Duration::ZERO)),
+        Some(store) => {
+            request.data(DataLoader::new(EntityLoader { store }, tokio::spawn).delay(std::time::Duration::ZERO))
+        }
         None => request,
     }
 }

@@ -141,7 +141,9 @@ impl ReportQuery {
             for value in &values {
                 let number = match (&equals, &value.value) {
                     (Some(wanted), Value::String(s)) => (s == wanted).then_some(1.0),
-                    (Some(wanted), other) => serde_json::to_string(other).is_ok_and(|text| &text == wanted).then_some(1.0),
+                    (Some(wanted), other) => {
+                        serde_json::to_string(other).is_ok_and(|text| &text == wanted).then_some(1.0)
+                    }
                     (None, Value::Number(n)) => n.as_f64(),
                     (None, Value::Bool(b)) => Some(if *b { 1.0 } else { 0.0 }),
                     (None, _) if aggregate == Aggregate::Count => Some(1.0),
@@ -195,7 +197,8 @@ async fn group_of(
             next.entry(from.as_str()).or_default().push(to.clone());
         }
         for targets in reached.values_mut() {
-            let mut moved: Vec<String> = targets.iter().flat_map(|t| next.get(t.as_str()).cloned().unwrap_or_default()).collect();
+            let mut moved: Vec<String> =
+                targets.iter().flat_map(|t| next.get(t.as_str()).cloned().unwrap_or_default()).collect();
             moved.sort();
             moved.dedup();
             *targets = moved;
@@ -223,14 +226,25 @@ mod tests {
         let weeks = buckets(d("2024-03-06"), d("2024-03-20"), Bucket::Week);
         assert_eq!(
             weeks,
-            [(d("2024-03-06"), d("2024-03-10")), (d("2024-03-11"), d("2024-03-17")), (d("2024-03-18"), d("2024-03-20"))]
+            [
+                (d("2024-03-06"), d("2024-03-10")),
+                (d("2024-03-11"), d("2024-03-17")),
+                (d("2024-03-18"), d("2024-03-20"))
+            ]
         );
     }
 
     #[test]
     fn months_follow_the_calendar() {
         let months = buckets(d("2024-01-15"), d("2024-03-02"), Bucket::Month);
-        assert_eq!(months, [(d("2024-01-15"), d("2024-01-31")), (d("2024-02-01"), d("2024-02-29")), (d("2024-03-01"), d("2024-03-02"))]);
+        assert_eq!(
+            months,
+            [
+                (d("2024-01-15"), d("2024-01-31")),
+                (d("2024-02-01"), d("2024-02-29")),
+                (d("2024-03-01"), d("2024-03-02"))
+            ]
+        );
     }
 
     #[test]

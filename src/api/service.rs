@@ -19,10 +19,8 @@ impl Service {
             .relations(&self.entity.anchor.key, self.entity.day, direction, &[kind.to_string()])
             .await
             .map_err(store_error)?;
-        let mut keys: Vec<String> = relations
-            .into_iter()
-            .map(|r| if r.from == self.entity.anchor.key { r.to } else { r.from })
-            .collect();
+        let mut keys: Vec<String> =
+            relations.into_iter().map(|r| if r.from == self.entity.anchor.key { r.to } else { r.from }).collect();
         keys.sort();
         keys.dedup();
         let mut found = Vec::with_capacity(keys.len());

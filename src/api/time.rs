@@ -177,7 +177,13 @@ impl TimeQuery {
         let points = store(ctx)?.timeline(&key, &attribute, from, to, source.as_deref()).await.map_err(store_error)?;
         Ok(points
             .into_iter()
-            .map(|p| ChangePoint { from: Date(p.from), to: end(p.to), value: Json(p.value), source: p.source, scope: p.scope })
+            .map(|p| ChangePoint {
+                from: Date(p.from),
+                to: end(p.to),
+                value: Json(p.value),
+                source: p.source,
+                scope: p.scope,
+            })
             .collect())
     }
 
@@ -207,8 +213,11 @@ impl TimeQuery {
                 return Err(bad_request("'after' points past the last change"));
             }
             let end = (start + first.unwrap_or(100)).min(total);
-            let mut connection = Connection::with_additional_fields(start > 0, end < total, ChangesInfo { total_count: total as i32 });
-            connection.edges.extend(all.into_iter().enumerate().skip(start).take(end - start).map(|(i, c)| Edge::new(i, c)));
+            let mut connection =
+                Connection::with_additional_fields(start > 0, end < total, ChangesInfo { total_count: total as i32 });
+            connection
+                .edges
+                .extend(all.into_iter().enumerate().skip(start).take(end - start).map(|(i, c)| Edge::new(i, c)));
             Ok::<_, async_graphql::Error>(connection)
         })
         .await
@@ -217,7 +226,13 @@ impl TimeQuery {
     /// Snapshot runs, newest first, optionally of one source and within
     /// `[from, to]`.
     #[graphql(complexity = "50 * child_complexity")]
-    async fn runs(&self, ctx: &Context<'_>, source: Option<String>, from: Option<Date>, to: Option<Date>) -> Result<Vec<Run>> {
+    async fn runs(
+        &self,
+        ctx: &Context<'_>,
+        source: Option<String>,
+        from: Option<Date>,
+        to: Option<Date>,
+    ) -> Result<Vec<Run>> {
         if let (Some(from), Some(to)) = (from, to) {
             if from.0 > to.0 {
                 return Err(bad_request(format!("'from' ({}) is after 'to' ({})", from.0, to.0)));

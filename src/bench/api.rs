@@ -14,7 +14,6 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-
 use super::store::{build_history, Sample};
 use super::{round3, Percentiles};
 use crate::config::Config;
@@ -91,9 +90,17 @@ pub async fn run(options: &Options, mut progress: impl FnMut(&str, u64, u64)) ->
     let pick = |keys: &Vec<String>, rng: &mut ChaCha8Rng| keys[rng.random_range(0..keys.len())].clone();
     let mut bodies: Vec<(&'static str, MakeBody)> = Vec::new();
     let s = sample.clone();
-    bodies.push(("entity_lookup", Arc::new(move |rng| json!({ "query": LOOKUP, "variables": { "key": pick(&s.entities, rng), "at": day(rng) } }))));
+    bodies.push((
+        "entity_lookup",
+        Arc::new(move |rng| json!({ "query": LOOKUP, "variables": { "key": pick(&s.entities, rng), "at": day(rng) } })),
+    ));
     let s = sample.clone();
-    bodies.push(("traversal_depth3", Arc::new(move |rng| json!({ "query": TRAVERSAL, "variables": { "key": pick(&s.services, rng), "at": day(rng) } }))));
+    bodies.push((
+        "traversal_depth3",
+        Arc::new(
+            move |rng| json!({ "query": TRAVERSAL, "variables": { "key": pick(&s.services, rng), "at": day(rng) } }),
+        ),
+    ));
     let s = sample.clone();
     let (from, to) = (sample.first.to_string(), sample.last.to_string());
     bodies.push(("timeline_730d", Arc::new(move |rng| json!({ "query": TIMELINE, "variables": { "key": pick(&s.workloads, rng), "from": from, "to": to } }))));
@@ -151,7 +158,9 @@ async fn run_cell(client: &reqwest::Client, url: &str, clients: usize, duration:
                 let payload = body(&mut rng);
                 let sent = Instant::now();
                 let ok = match client.post(&url).json(&payload).send().await {
-                    Ok(response) if response.status().is_success() => response.bytes().await.is_ok_and(|b| answered(&b)),
+                    Ok(response) if response.status().is_success() => {
+                        response.bytes().await.is_ok_and(|b| answered(&b))
+                    }
                     _ => false,
                 };
                 latencies.push(sent.elapsed());

@@ -60,7 +60,8 @@ pub async fn run(options: &Options, mut progress: impl FnMut(&str, u64, u64)) ->
     if options.queries_only {
         return queries_only(options, &history, &mut progress).await;
     }
-    let (summary, ingest_times) = build_history(&history, options.scale, options.days, options.seed, &mut progress).await?;
+    let (summary, ingest_times) =
+        build_history(&history, options.scale, options.days, options.seed, &mut progress).await?;
     let store = SqliteStore::open(&history)?;
     let stats = store.stats().await?;
     progress("full-copy baseline", 0, 1);
@@ -120,7 +121,11 @@ pub(crate) async fn build_history(
 
 /// Re-times the queries on an existing history; build and storage figures
 /// are left at zero.
-async fn queries_only(options: &Options, history: &Path, progress: &mut impl FnMut(&str, u64, u64)) -> anyhow::Result<Report> {
+async fn queries_only(
+    options: &Options,
+    history: &Path,
+    progress: &mut impl FnMut(&str, u64, u64),
+) -> anyhow::Result<Report> {
     if !history.exists() {
         anyhow::bail!("no history at {}: run once without --queries-only", history.display());
     }
@@ -243,47 +248,83 @@ async fn queries(
         report.query_nodes.insert(name, size);
     };
     progress("entity_lookup", 0, 5);
-    record("entity_lookup", time(samples, || {
-        let (key, day) = { let mut s = cell.borrow_mut(); (s.pick(|s| &s.entities), s.day()) };
-        async move { Ok(store.entity(&key, day).await?.map_or(0, |e| e.facts.len())) }
-    }).await?);
+    record(
+        "entity_lookup",
+        time(samples, || {
+            let (key, day) = {
+                let mut s = cell.borrow_mut();
+                (s.pick(|s| &s.entities), s.day())
+            };
+            async move { Ok(store.entity(&key, day).await?.map_or(0, |e| e.facts.len())) }
+        })
+        .await?,
+    );
     progress("traversal_depth3", 1, 5);
-    record("traversal_depth3", time(samples, || {
-        let (start, day) = { let mut s = cell.borrow_mut(); (s.pick(|s| &s.services), s.day()) };
-        let edges = vec![
-            EdgeRule::new("depends_on", Direction::Out),
-            EdgeRule::new("deploys", Direction::Out),
-            EdgeRule::new("runs_in", Direction::Out),
-        ];
-        let traversal = Traversal { start, day, depth: 3, edges };
-        async move { Ok(store.traverse(&traversal).await?.nodes.len()) }
-    }).await?);
+    record(
+        "traversal_depth3",
+        time(samples, || {
+            let (start, day) = {
+                let mut s = cell.borrow_mut();
+                (s.pick(|s| &s.services), s.day())
+            };
+            let edges = vec![
+                EdgeRule::new("depends_on", Direction::Out),
+                EdgeRule::new("deploys", Direction::Out),
+                EdgeRule::new("runs_in", Direction::Out),
+            ];
+            let traversal = Traversal { start, day, depth: 3, edges };
+            async move { Ok(store.traverse(&traversal).await?.nodes.len()) }
+        })
+        .await?,
+    );
     progress("reverse_traversal_package", 2, 5);
-    record("reverse_traversal_package", time(heavy, || {
-        let (start, day) = { let mut s = cell.borrow_mut(); (s.top_package.clone(), s.day()) };
-        // Who breaks if this package breaks: the repositories that use it,
-        // the services they build, and the services that depend on those.
-        let edges = vec![
-            EdgeRule::new("uses", Direction::In),
-            EdgeRule::new("builds", Direction::Out),
-            EdgeRule::new("depends_on", Direction::In),
-        ];
-        let traversal = Traversal { start, day, depth: 3, edges };
-        async move { Ok(store.traverse(&traversal).await?.nodes.len()) }
-    }).await?);
+    record(
+        "reverse_traversal_package",
+        time(heavy, || {
+            let (start, day) = {
+                let mut s = cell.borrow_mut();
+                (s.top_package.clone(), s.day())
+            };
+            // Who breaks if this package breaks: the repositories that use it,
+            // the services they build, and the services that depend on those.
+            let edges = vec![
+                EdgeRule::new("uses", Direction::In),
+                EdgeRule::new("builds", Direction::Out),
+                EdgeRule::new("depends_on", Direction::In),
+            ];
+            let traversal = Traversal { start, day, depth: 3, edges };
+            async move { Ok(store.traverse(&traversal).await?.nodes.len()) }
+        })
+        .await?,
+    );
     progress("timeline_730d", 3, 5);
-    record("timeline_730d", time(samples, || {
-        let (key, from, to) = { let mut s = cell.borrow_mut(); (s.pick(|s| &s.workloads), s.first, s.last) };
-        async move { Ok(store.timeline(&key, "version", from, to, None).await?.len()) }
-    }).await?);
+    record(
+        "timeline_730d",
+        time(samples, || {
+            let (key, from, to) = {
+                let mut s = cell.borrow_mut();
+                (s.pick(|s| &s.workloads), s.first, s.last)
+            };
+            async move { Ok(store.timeline(&key, "version", from, to, None).await?.len()) }
+        })
+        .await?,
+    );
     progress("diff_30d", 4, 5);
-    record("diff_30d", time(heavy, || {
-        let to = { let mut s = cell.borrow_mut(); let (first, last) = (s.first.plus(30), s.last); Day(s.rng.random_range(first.0.min(last.0)..=last.0)) };
-        async move {
-            let changes = store.changes(to.minus(30), to).await?;
-            Ok(changes.entities.len() + changes.relations.len())
-        }
-    }).await?);
+    record(
+        "diff_30d",
+        time(heavy, || {
+            let to = {
+                let mut s = cell.borrow_mut();
+                let (first, last) = (s.first.plus(30), s.last);
+                Day(s.rng.random_range(first.0.min(last.0)..=last.0))
+            };
+            async move {
+                let changes = store.changes(to.minus(30), to).await?;
+                Ok(changes.entities.len() + changes.relations.len())
+            }
+        })
+        .await?,
+    );
     progress("done", 5, 5);
     Ok(())
 }

@@ -73,7 +73,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     };
     let report = match args.benchmark {
         Benchmark::Store(a) => {
-            let options = crate::bench::store::Options { scale, days, seed, dir, samples: a.samples, queries_only: a.queries_only };
+            let options = crate::bench::store::Options {
+                scale,
+                days,
+                seed,
+                dir,
+                samples: a.samples,
+                queries_only: a.queries_only,
+            };
             serde_json::to_value(crate::bench::store::run(&options, progress).await?)?
         }
         Benchmark::Api(a) => {

@@ -16,21 +16,22 @@ pub struct Args {
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     // Every file is read and checked before anything is written.
-    let observations = args
-        .files
-        .iter()
-        .map(|file| crate::observations::read_file(file))
-        .collect::<Result<Vec<_>, _>>()?;
+    let observations =
+        args.files.iter().map(|file| crate::observations::read_file(file)).collect::<Result<Vec<_>, _>>()?;
     let store = SqliteStore::open(&args.db)?;
     for (file, observation) in args.files.iter().zip(&observations) {
-        let run = store
-            .ingest(observation)
-            .await
-            .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+        let run = store.ingest(observation).await.map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
         println!(
             "{}: {}/{} {} {}: {} added, {} changed, {} closed, {} unchanged",
-            file.display(), run.source, run.scope, run.day, run.status.as_str(),
-            run.counts.added, run.counts.changed, run.counts.closed, run.counts.unchanged
+            file.display(),
+            run.source,
+            run.scope,
+            run.day,
+            run.status.as_str(),
+            run.counts.added,
+            run.counts.changed,
+            run.counts.closed,
+            run.counts.unchanged
         );
     }
     Ok(())

@@ -132,9 +132,8 @@ async fn resolve_day(store: &dyn Store, at: Option<Day>) -> anyhow::Result<Day> 
 fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
-    let written = serde_json::to_writer_pretty(&mut stdout, value)
-        .map_err(std::io::Error::from)
-        .and_then(|()| writeln!(stdout));
+    let written =
+        serde_json::to_writer_pretty(&mut stdout, value).map_err(std::io::Error::from).and_then(|()| writeln!(stdout));
     match written {
         // A reader that stopped early (`| head`) is not an error.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),

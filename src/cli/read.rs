@@ -82,7 +82,8 @@ pub async fn deps(args: DepsArgs) -> anyhow::Result<()> {
         DirectionArg::In => Direction::In,
         DirectionArg::Both => Direction::Both,
     };
-    let traversal = Traversal { start: args.key, day, depth: args.depth, edges: EdgeRule::for_kinds(&args.kinds, direction) };
+    let traversal =
+        Traversal { start: args.key, day, depth: args.depth, edges: EdgeRule::for_kinds(&args.kinds, direction) };
     print_json(&store.traverse(&traversal).await?)
 }
 

@@ -103,7 +103,8 @@ async fn generate_demo(db: &PathBuf, days: usize) -> anyhow::Result<()> {
     let summary = crate::generate::generate(&store, SyntheticConfig::new(1, 42, start), days, |_| bar.inc(1)).await?;
     bar.finish_and_clear();
     drop(store); // the last connection folds the WAL back into the file
-    std::fs::rename(&scratch, db).map_err(|e| anyhow::anyhow!("cannot move {} to {}: {e}", scratch.display(), db.display()))?;
+    std::fs::rename(&scratch, db)
+        .map_err(|e| anyhow::anyhow!("cannot move {} to {}: {e}", scratch.display(), db.display()))?;
     eprintln!("generated {} days in {:.1} s", summary.days, summary.elapsed.as_secs_f64());
     Ok(())
 }

@@ -22,11 +22,7 @@ pub struct Diff<K, V> {
 /// same scope (`identity → (version, hash)`). A missing identity is closed
 /// only when `may_close` says so: never for a partial run, nor for the parts
 /// of the scope a run could not observe.
-pub fn diff<K, V>(
-    observed: &[(K, i64)],
-    open: &FxHashMap<K, (V, i64)>,
-    may_close: impl Fn(&K) -> bool,
-) -> Diff<K, V>
+pub fn diff<K, V>(observed: &[(K, i64)], open: &FxHashMap<K, (V, i64)>, may_close: impl Fn(&K) -> bool) -> Diff<K, V>
 where
     K: Hash + Eq + Clone,
     V: Ord + Copy,

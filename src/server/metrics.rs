@@ -36,11 +36,16 @@ impl Metrics {
         )
         .expect("a valid metric");
         let store_calls = HistogramVec::new(
-            HistogramOpts::new("spot_store_call_duration_seconds", "Time spent in each store call").buckets(LATENCY_BUCKETS.to_vec()),
+            HistogramOpts::new("spot_store_call_duration_seconds", "Time spent in each store call")
+                .buckets(LATENCY_BUCKETS.to_vec()),
             &["call"],
         )
         .expect("a valid metric");
-        for metric in [Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>, Box::new(latency.clone()), Box::new(store_calls.clone())] {
+        for metric in [
+            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(latency.clone()),
+            Box::new(store_calls.clone()),
+        ] {
             registry.register(metric).expect("metrics register once");
         }
         Metrics { registry, requests, latency, store_calls }
@@ -104,13 +109,26 @@ impl Store for MeteredStore {
     async fn search(&self, query: &SearchQuery) -> StoreResult<Vec<Entity>> {
         self.timed("search", self.inner.search(query)).await
     }
-    async fn relations(&self, key: &str, day: Day, direction: Direction, kinds: &[String]) -> StoreResult<Vec<Relation>> {
+    async fn relations(
+        &self,
+        key: &str,
+        day: Day,
+        direction: Direction,
+        kinds: &[String],
+    ) -> StoreResult<Vec<Relation>> {
         self.timed("relations", self.inner.relations(key, day, direction, kinds)).await
     }
     async fn traverse(&self, traversal: &Traversal) -> StoreResult<Subgraph> {
         self.timed("traverse", self.inner.traverse(traversal)).await
     }
-    async fn timeline(&self, key: &str, path: &str, from: Day, to: Day, source: Option<&str>) -> StoreResult<Vec<ChangePoint>> {
+    async fn timeline(
+        &self,
+        key: &str,
+        path: &str,
+        from: Day,
+        to: Day,
+        source: Option<&str>,
+    ) -> StoreResult<Vec<ChangePoint>> {
         self.timed("timeline", self.inner.timeline(key, path, from, to, source)).await
     }
     async fn changes(&self, from: Day, to: Day) -> StoreResult<Changes> {
@@ -122,19 +140,38 @@ impl Store for MeteredStore {
     async fn stats(&self) -> StoreResult<StoreStats> {
         self.timed("stats", self.inner.stats()).await
     }
-    async fn relation_history(&self, key: &str, direction: Direction, kinds: &[String], from: Day, to: Day) -> StoreResult<Vec<Relation>> {
+    async fn relation_history(
+        &self,
+        key: &str,
+        direction: Direction,
+        kinds: &[String],
+        from: Day,
+        to: Day,
+    ) -> StoreResult<Vec<Relation>> {
         self.timed("relation_history", self.inner.relation_history(key, direction, kinds, from, to)).await
     }
     async fn neighbours(&self, keys: &[String], rule: &EdgeRule, day: Day) -> StoreResult<Vec<(String, String)>> {
         self.timed("neighbours", self.inner.neighbours(keys, rule, day)).await
     }
-    async fn attribute_values(&self, kind: &str, path: &str, source: Option<&str>, day: Day) -> StoreResult<Vec<AttributeValue>> {
+    async fn attribute_values(
+        &self,
+        kind: &str,
+        path: &str,
+        source: Option<&str>,
+        day: Day,
+    ) -> StoreResult<Vec<AttributeValue>> {
         self.timed("attribute_values", self.inner.attribute_values(kind, path, source, day)).await
     }
     async fn record_deployment(&self, event: &DeployEvent) -> StoreResult<()> {
         self.timed("record_deployment", self.inner.record_deployment(event)).await
     }
-    async fn deployments(&self, service: &str, cluster: Option<&str>, from: Day, to: Day) -> StoreResult<Vec<DeployEvent>> {
+    async fn deployments(
+        &self,
+        service: &str,
+        cluster: Option<&str>,
+        from: Day,
+        to: Day,
+    ) -> StoreResult<Vec<DeployEvent>> {
         self.timed("deployments", self.inner.deployments(service, cluster, from, to)).await
     }
 }

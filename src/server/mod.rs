@@ -74,9 +74,8 @@ impl Server {
 
 /// Serves until SIGTERM or Ctrl-C, then drains in-flight requests.
 pub async fn serve(server: Server, listen: SocketAddr) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+    let listener =
+        tokio::net::TcpListener::bind(listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     let local = listener.local_addr()?;
     tracing::info!(server.address = %local, "serving GraphQL at http://{local}/graphql");
     axum::serve(listener, server.router()).with_graceful_shutdown(shutdown_signal()).await?;
@@ -134,7 +133,8 @@ async fn graphql(State(server): State<Arc<Server>>, headers: HeaderMap, body: Bo
     let response = match tokio::time::timeout(server.timeout, server.schema.execute(request)).await {
         Ok(response) => api::explain_limits(response, &server.limits),
         Err(_) => {
-            let message = format!("request took longer than {} ms (server.request_timeout_ms)", server.timeout.as_millis());
+            let message =
+                format!("request took longer than {} ms (server.request_timeout_ms)", server.timeout.as_millis());
             async_graphql::Response::from_errors(vec![ServerError::new(message, None)])
         }
     };

@@ -63,8 +63,13 @@ pub trait Store: Send + Sync {
 
     /// The relations of one entity valid on `day`, in the given direction,
     /// of the given kinds (all kinds when empty).
-    async fn relations(&self, key: &str, day: Day, direction: Direction, kinds: &[String])
-        -> StoreResult<Vec<Relation>>;
+    async fn relations(
+        &self,
+        key: &str,
+        day: Day,
+        direction: Direction,
+        kinds: &[String],
+    ) -> StoreResult<Vec<Relation>>;
 
     /// Breadth-first traversal as of a day, cycle-safe, each node with the
     /// depth at which it was first reached.
@@ -72,8 +77,14 @@ pub trait Store: Send + Sync {
 
     /// The values one attribute (a dotted path into the attributes) took over
     /// `[from, to]`, as change points per (source, scope).
-    async fn timeline(&self, key: &str, path: &str, from: Day, to: Day, source: Option<&str>)
-        -> StoreResult<Vec<ChangePoint>>;
+    async fn timeline(
+        &self,
+        key: &str,
+        path: &str,
+        from: Day,
+        to: Day,
+        source: Option<&str>,
+    ) -> StoreResult<Vec<ChangePoint>>;
 
     /// What was added, changed and removed between two days.
     async fn changes(&self, from: Day, to: Day) -> StoreResult<Changes>;
@@ -82,8 +93,14 @@ pub trait Store: Send + Sync {
 
     /// Every version of an entity's relations that overlaps `[from, to]`,
     /// oldest first: what it was connected to at any time in the range.
-    async fn relation_history(&self, key: &str, direction: Direction, kinds: &[String], from: Day, to: Day)
-        -> StoreResult<Vec<Relation>>;
+    async fn relation_history(
+        &self,
+        key: &str,
+        direction: Direction,
+        kinds: &[String],
+        from: Day,
+        to: Day,
+    ) -> StoreResult<Vec<Relation>>;
 
     /// For many entities at once, the entities one edge rule leads to on a
     /// day: `(key, neighbour key)` pairs. Used to group reports by owner.
@@ -91,16 +108,26 @@ pub trait Store: Send + Sync {
 
     /// One attribute of every entity of a kind alive on a day, from one
     /// source (any source when `None`; the first by source name wins).
-    async fn attribute_values(&self, kind: &str, path: &str, source: Option<&str>, day: Day)
-        -> StoreResult<Vec<AttributeValue>>;
+    async fn attribute_values(
+        &self,
+        kind: &str,
+        path: &str,
+        source: Option<&str>,
+        day: Day,
+    ) -> StoreResult<Vec<AttributeValue>>;
 
     /// Stores a deploy event pushed by the orchestrator.
     async fn record_deployment(&self, event: &DeployEvent) -> StoreResult<()>;
 
     /// Deploy events of one service (one cluster, or all) within
     /// `[from, to]` (whole days, UTC), oldest first.
-    async fn deployments(&self, service: &str, cluster: Option<&str>, from: Day, to: Day)
-        -> StoreResult<Vec<DeployEvent>>;
+    async fn deployments(
+        &self,
+        service: &str,
+        cluster: Option<&str>,
+        from: Day,
+        to: Day,
+    ) -> StoreResult<Vec<DeployEvent>>;
 
     async fn stats(&self) -> StoreResult<StoreStats>;
 }

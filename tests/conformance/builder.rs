@@ -1,9 +1,9 @@
 //! Terse observations for tests.
 
+use collectors::{ObservedEntity, ObservedRelation};
 use serde_json::{Map, Value};
 use spot::model::Day;
 use spot::{Observation, Store};
-use collectors::{ObservedEntity, ObservedRelation};
 
 /// Day `n` of the tests' calendar (day 0 is 2022-01-08).
 pub fn d(n: i32) -> Day {
@@ -27,12 +27,22 @@ pub fn obs(source: &str, scope: &str, n: i32) -> Obs {
 impl Obs {
     pub fn entity(mut self, key: &str, value: Value) -> Obs {
         let (kind, name) = key.split_once(':').expect("test keys are kind:name");
-        self.0.entities.push(ObservedEntity { key: key.into(), kind: kind.into(), name: name.into(), attrs: attrs(value) });
+        self.0.entities.push(ObservedEntity {
+            key: key.into(),
+            kind: kind.into(),
+            name: name.into(),
+            attrs: attrs(value),
+        });
         self
     }
 
     pub fn relation(mut self, from: &str, kind: &str, to: &str, value: Value) -> Obs {
-        self.0.relations.push(ObservedRelation { from: from.into(), to: to.into(), kind: kind.into(), attrs: attrs(value) });
+        self.0.relations.push(ObservedRelation {
+            from: from.into(),
+            to: to.into(),
+            kind: kind.into(),
+            attrs: attrs(value),
+        });
         self
     }
 

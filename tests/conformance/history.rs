@@ -47,7 +47,11 @@ pub async fn attribute_values_cover_a_kind_on_a_day(h: &impl Harness) {
     obs("sonarqube", "sonar", 2).entity("sonar_project:a", json!({"coverage": 81})).into(store).await;
     let day1 = store.attribute_values("sonar_project", "coverage", None, d(1)).await.unwrap();
     let seen: Vec<_> = day1.iter().map(|v| (v.key.as_str(), v.value.clone())).collect();
-    assert_eq!(seen, [("sonar_project:a", json!(80.5)), ("sonar_project:b", json!(40))], "entities without it are left out");
+    assert_eq!(
+        seen,
+        [("sonar_project:a", json!(80.5)), ("sonar_project:b", json!(40))],
+        "entities without it are left out"
+    );
     let day2 = store.attribute_values("sonar_project", "coverage", Some("sonarqube"), d(2)).await.unwrap();
     assert_eq!(day2.len(), 1);
     let nested = store.attribute_values("sonar_project", "gate.status", None, d(1)).await.unwrap();
@@ -73,7 +77,10 @@ pub async fn deploy_events_are_kept_and_filtered(h: &impl Harness) {
         store.record_deployment(&event).await.unwrap();
     }
     let all = store.deployments("service:a", None, d(1), d(3)).await.unwrap();
-    assert_eq!(all.iter().map(|e| (e.cluster.as_str(), e.version.as_str())).collect::<Vec<_>>(), [("dc1", "1.1"), ("dc2", "1.1"), ("dc1", "1.2")]);
+    assert_eq!(
+        all.iter().map(|e| (e.cluster.as_str(), e.version.as_str())).collect::<Vec<_>>(),
+        [("dc1", "1.1"), ("dc2", "1.1"), ("dc1", "1.2")]
+    );
     let dc1_day1 = store.deployments("service:a", Some("dc1"), d(1), d(1)).await.unwrap();
     assert_eq!(dc1_day1.len(), 1, "a day range covers whole days");
     assert_eq!(dc1_day1[0].at, at(1, 9));

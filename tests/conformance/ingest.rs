@@ -22,7 +22,10 @@ pub async fn new_items_open_versions_from_their_day(h: &impl Harness) {
     assert_eq!(state.facts[0].valid_to, Day::OPEN);
     assert_eq!(state.first_seen, d(1));
     assert_eq!(state.last_seen, None);
-    assert_eq!(edges_from(store, "service:billing", 1).await, [edge("depends_on", "service:billing", "service:ledger")]);
+    assert_eq!(
+        edges_from(store, "service:billing", 1).await,
+        [edge("depends_on", "service:billing", "service:ledger")]
+    );
     assert!(edges_from(store, "service:billing", 0).await.is_empty());
 }
 
@@ -30,9 +33,12 @@ pub async fn an_unchanged_observation_writes_nothing(h: &impl Harness) {
     let f = h.fresh();
     let store = f.store.as_ref();
     let day = |n| {
-        obs("github", "acme", n)
-            .entity("service:billing", json!({"tier": 1, "tags": ["a", "b"]}))
-            .relation("service:billing", "depends_on", "service:ledger", json!({}))
+        obs("github", "acme", n).entity("service:billing", json!({"tier": 1, "tags": ["a", "b"]})).relation(
+            "service:billing",
+            "depends_on",
+            "service:ledger",
+            json!({}),
+        )
     };
     day(1).into(store).await;
     let before = store.stats().await.unwrap();
@@ -94,7 +100,12 @@ pub async fn a_partial_run_closes_nothing(h: &impl Harness) {
         .relation("repo:b", "uses", "package:npm/x", json!({}))
         .into(store)
         .await;
-    let run = obs("github", "acme", 2).partial().entity("repo:a", json!({"v": 2})).entity("repo:c", json!({})).into(store).await;
+    let run = obs("github", "acme", 2)
+        .partial()
+        .entity("repo:a", json!({"v": 2}))
+        .entity("repo:c", json!({}))
+        .into(store)
+        .await;
     assert_eq!(run.status, RunStatus::Partial);
     assert_eq!((run.counts.added, run.counts.changed, run.counts.closed), (1, 1, 0));
     assert!(alive(store, "repo:b", 2).await, "a partial run never looks like deletion");
@@ -153,7 +164,14 @@ pub async fn each_source_owns_only_its_own_facts(h: &impl Harness) {
 pub async fn rerunning_a_day_is_idempotent(h: &impl Harness) {
     let f = h.fresh();
     let store = f.store.as_ref();
-    let day2 = || obs("github", "acme", 2).entity("repo:a", json!({"v": 2})).relation("repo:a", "uses", "package:npm/x", json!({}));
+    let day2 = || {
+        obs("github", "acme", 2).entity("repo:a", json!({"v": 2})).relation(
+            "repo:a",
+            "uses",
+            "package:npm/x",
+            json!({}),
+        )
+    };
     obs("github", "acme", 1).entity("repo:a", json!({"v": 1})).entity("repo:b", json!({})).into(store).await;
     let first = day2().into(store).await;
     let stats = store.stats().await.unwrap();
@@ -231,17 +249,21 @@ pub async fn a_failed_rerun_keeps_the_committed_day(h: &impl Harness) {
 pub async fn a_failure_mid_write_leaves_the_last_commit_intact(h: &impl Harness) {
     let f = h.fresh();
     let store = f.store.as_ref();
-    let day1 = obs("github", "acme", 1)
-        .entity("repo:a", json!({"v": 1}))
-        .entity("repo:b", json!({}))
-        .relation("repo:a", "uses", "package:npm/x", json!({}));
+    let day1 = obs("github", "acme", 1).entity("repo:a", json!({"v": 1})).entity("repo:b", json!({})).relation(
+        "repo:a",
+        "uses",
+        "package:npm/x",
+        json!({}),
+    );
     day1.into(store).await;
     let before = store.stats().await.unwrap();
     let day2 = || {
-        obs("github", "acme", 2)
-            .entity("repo:a", json!({"v": 2}))
-            .entity("repo:c", json!({}))
-            .relation("repo:a", "uses", "package:npm/y", json!({}))
+        obs("github", "acme", 2).entity("repo:a", json!({"v": 2})).entity("repo:c", json!({})).relation(
+            "repo:a",
+            "uses",
+            "package:npm/y",
+            json!({}),
+        )
     };
     for fail_after in [1, 2, 3, 5, 8] {
         let faulty = (f.faulty)(fail_after);
@@ -273,7 +295,10 @@ pub async fn an_invalid_observation_writes_nothing(h: &impl Harness) {
 pub async fn relation_endpoints_get_anchors(h: &impl Harness) {
     let f = h.fresh();
     let store = f.store.as_ref();
-    obs("sonarqube", "sonar", 1).relation("sonar_project:acme_a", "measures", "repo:github.com/acme/a", json!({})).into(store).await;
+    obs("sonarqube", "sonar", 1)
+        .relation("sonar_project:acme_a", "measures", "repo:github.com/acme/a", json!({}))
+        .into(store)
+        .await;
     let relations = store.relations("repo:github.com/acme/a", d(1), Direction::In, &[]).await.unwrap();
     assert_eq!(relations[0].from, "sonar_project:acme_a");
     assert_eq!(relations[0].source, "sonarqube");

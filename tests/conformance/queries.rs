@@ -103,9 +103,15 @@ pub async fn relations_follow_direction_and_kind(h: &impl Harness) {
     assert_eq!(incoming.len(), 2);
     let owners = of(Direction::In, &["owns"]).await;
     assert_eq!(owners.len(), 1);
-    assert_eq!((owners[0].from.as_str(), owners[0].source.as_str(), owners[0].scope.as_str()), ("team:x", "github", "acme"));
+    assert_eq!(
+        (owners[0].from.as_str(), owners[0].source.as_str(), owners[0].scope.as_str()),
+        ("team:x", "github", "acme")
+    );
     assert_eq!(of(Direction::Both, &["depends_on"]).await.len(), 2);
-    assert!(matches!(store.relations("service:nope", d(1), Direction::Out, &[]).await, Err(StoreError::NotFound { .. })));
+    assert!(matches!(
+        store.relations("service:nope", d(1), Direction::Out, &[]).await,
+        Err(StoreError::NotFound { .. })
+    ));
 }
 
 pub async fn traversal_reports_depth_and_survives_cycles(h: &impl Harness) {
@@ -132,7 +138,10 @@ pub async fn traversal_reports_depth_and_survives_cycles(h: &impl Harness) {
     let all_kinds = Traversal { edges: EdgeRule::for_kinds(&[], Direction::Both), ..traverse(2, Direction::Both) };
     let everything = store.traverse(&all_kinds).await.unwrap();
     assert!(everything.nodes.iter().any(|n| n.entity.key == "team:x" && n.depth == 2));
-    assert_eq!(everything.edges.iter().find(|e| e.to == "service:b").map(|e| e.attrs.clone()), Some(attrs(json!({"via": "declared"}))));
+    assert_eq!(
+        everything.edges.iter().find(|e| e.to == "service:b").map(|e| e.attrs.clone()),
+        Some(attrs(json!({"via": "declared"})))
+    );
 }
 
 pub async fn traversal_is_as_of_its_day(h: &impl Harness) {
@@ -145,7 +154,12 @@ pub async fn traversal_is_as_of_its_day(h: &impl Harness) {
         .relation("service:a", "depends_on", "service:e", json!({}))
         .into(store)
         .await;
-    let on = |n| Traversal { start: "service:a".into(), day: d(n), depth: 3, edges: EdgeRule::for_kinds(&[], Direction::Out) };
+    let on = |n| Traversal {
+        start: "service:a".into(),
+        day: d(n),
+        depth: 3,
+        edges: EdgeRule::for_kinds(&[], Direction::Out),
+    };
     let before = store.traverse(&on(4)).await.unwrap();
     assert_eq!(before.nodes.len(), 4);
     let after = store.traverse(&on(5)).await.unwrap();
@@ -191,11 +205,17 @@ pub async fn traversal_refuses_bad_bounds(h: &impl Harness) {
     let store = f.store.as_ref();
     small_graph(store).await;
     for depth in [0, 11, 99] {
-        let bad = Traversal { start: "service:a".into(), day: d(1), depth, edges: EdgeRule::for_kinds(&[], Direction::Out) };
+        let bad =
+            Traversal { start: "service:a".into(), day: d(1), depth, edges: EdgeRule::for_kinds(&[], Direction::Out) };
         let err = store.traverse(&bad).await.unwrap_err();
         assert_eq!(err.to_string(), format!("traversal depth {depth} is out of range: use 1 to 10"));
     }
-    let unknown = Traversal { start: "service:nope".into(), day: d(1), depth: 2, edges: EdgeRule::for_kinds(&[], Direction::Out) };
+    let unknown = Traversal {
+        start: "service:nope".into(),
+        day: d(1),
+        depth: 2,
+        edges: EdgeRule::for_kinds(&[], Direction::Out),
+    };
     assert_eq!(store.traverse(&unknown).await.unwrap_err().to_string(), "no entity 'service:nope'");
 }
 
@@ -267,7 +287,8 @@ pub async fn changes_classify_entities_and_relations(h: &impl Harness) {
         .await;
     obs("consul", "dc1", 3).into(store).await; // consul lost service:s, github now sees it
     let changes = store.changes(d(1), d(3)).await.unwrap();
-    let entities: Vec<_> = changes.entities.iter().map(|c| (c.entity.key.as_str(), c.change, c.sources.clone())).collect();
+    let entities: Vec<_> =
+        changes.entities.iter().map(|c| (c.entity.key.as_str(), c.change, c.sources.clone())).collect();
     assert_eq!(
         entities,
         [
@@ -303,7 +324,8 @@ pub async fn runs_filter_by_source_and_range(h: &impl Harness) {
     let all = store.runs(&RunFilter::default()).await.unwrap();
     assert_eq!(all.len(), 6);
     assert_eq!(all[0].day, d(3), "newest first");
-    let github = store.runs(&RunFilter { source: Some("github".into()), from: Some(d(2)), to: Some(d(3)) }).await.unwrap();
+    let github =
+        store.runs(&RunFilter { source: Some("github".into()), from: Some(d(2)), to: Some(d(3)) }).await.unwrap();
     assert_eq!(github.iter().map(|r| r.day).collect::<Vec<_>>(), [d(3), d(2)]);
     assert_eq!(github[0].counts.changed, 1);
     assert!(github.iter().all(|r| r.source == "github" && r.scope == "acme" && r.attempts == 1));

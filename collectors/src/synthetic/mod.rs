@@ -51,7 +51,12 @@ impl SyntheticConfig {
 pub enum SyntheticRun {
     Observed(Observation),
     /// The collector failed: nothing was observed.
-    Failed { source: String, scope: String, day: Day, error: String },
+    Failed {
+        source: String,
+        scope: String,
+        day: Day,
+        error: String,
+    },
 }
 
 /// How many things of each kind exist today (retired ones excluded).

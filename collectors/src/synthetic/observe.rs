@@ -84,7 +84,12 @@ fn date(day: i32) -> String {
 fn github(org: &Org) -> Observation {
     let mut obs = Observation::new("github", GITHUB_SCOPE, org.day);
     for team in &org.teams {
-        obs.entities.push(entity(&team.key, "team", &team.name, json!({ "slack": team.slack, "members": team.members })));
+        obs.entities.push(entity(
+            &team.key,
+            "team",
+            &team.name,
+            json!({ "slack": team.slack, "members": team.members }),
+        ));
     }
     let mut used = BTreeSet::new();
     for repo in &org.repos {
@@ -105,9 +110,19 @@ fn github(org: &Org) -> Observation {
         obs.entities.push(entity(&service.key, "service", &service.name, attrs));
         let repo = &org.repos[service.repo];
         obs.relations.push(relation(&repo.key, &service.key, "builds", json!({})));
-        obs.relations.push(relation(&org.teams[service.team].key, &service.key, "owns", json!({ "via": "catalog-info" })));
+        obs.relations.push(relation(
+            &org.teams[service.team].key,
+            &service.key,
+            "owns",
+            json!({ "via": "catalog-info" }),
+        ));
         for dep in service.depends_on.iter().filter(|d| d.declared && !org.services[d.service].retired) {
-            obs.relations.push(relation(&service.key, &org.services[dep.service].key, "depends_on", json!({ "via": "declared" })));
+            obs.relations.push(relation(
+                &service.key,
+                &org.services[dep.service].key,
+                "depends_on",
+                json!({ "via": "declared" }),
+            ));
         }
     }
     for &index in &used {
@@ -183,7 +198,12 @@ fn sonarqube(org: &Org) -> Observation {
             "last_analysis": date(project.last_analysis),
         });
         obs.entities.push(entity(&project.key, "sonar_project", &project.project_key, attrs));
-        obs.relations.push(relation(&project.key, &org.repos[project.repo].key, "measures", json!({ "by": "project_key" })));
+        obs.relations.push(relation(
+            &project.key,
+            &org.repos[project.repo].key,
+            "measures",
+            json!({ "by": "project_key" }),
+        ));
     }
     obs
 }
@@ -203,7 +223,12 @@ fn consul(org: &Org, cluster: usize) -> Observation {
         });
         obs.entities.push(entity(&service.key, "service", &service.name, attrs));
         for dep in service.depends_on.iter().filter(|d| !org.services[d.service].retired) {
-            obs.relations.push(relation(&service.key, &org.services[dep.service].key, "depends_on", json!({ "via": "consul" })));
+            obs.relations.push(relation(
+                &service.key,
+                &org.services[dep.service].key,
+                "depends_on",
+                json!({ "via": "consul" }),
+            ));
         }
     }
     obs

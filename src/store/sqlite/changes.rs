@@ -5,7 +5,6 @@
 //! valid on each day is compared by content hash: a value changed and
 //! changed back is no change.
 
-
 use rusqlite::{params, Connection};
 use rustc_hash::FxHashMap;
 
@@ -114,8 +113,9 @@ fn entity_changes(conn: &Connection, from: Day, to: Day) -> StoreResult<(Vec<Ent
         let mut after = group.iter().any(|(_, e)| e.after.is_some());
         if !before || !after {
             // A fact from another scope, untouched in between, keeps it alive on both days.
-            let kept: bool =
-                spanning.query_row(params![entity, from.0, to.0], |r| r.get(0)).map_err(backend("reading unchanged facts"))?;
+            let kept: bool = spanning
+                .query_row(params![entity, from.0, to.0], |r| r.get(0))
+                .map_err(backend("reading unchanged facts"))?;
             before |= kept;
             after |= kept;
         }

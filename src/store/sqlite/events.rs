@@ -16,7 +16,13 @@ pub fn record(conn: &Connection, event: &DeployEvent) -> StoreResult<()> {
     Ok(())
 }
 
-pub fn of_service(conn: &Connection, service: &str, cluster: Option<&str>, from: Day, to: Day) -> StoreResult<Vec<DeployEvent>> {
+pub fn of_service(
+    conn: &Connection,
+    service: &str,
+    cluster: Option<&str>,
+    from: Day,
+    to: Day,
+) -> StoreResult<Vec<DeployEvent>> {
     const DAY_MS: i64 = 86_400_000;
     let (start, end) = (from.0 as i64 * DAY_MS, (to.0 as i64 + 1) * DAY_MS);
     let mut stmt = conn

@@ -59,7 +59,8 @@ pub fn neighbours(conn: &Connection, keys: &[String], rule: &EdgeRule, day: Day)
     };
     let list = serde_json::to_string(keys).expect("strings always serialise");
     let mut pairs = Vec::new();
-    for (follows, sql) in [(rule.direction.follows_out(), NEIGHBOURS_OUT), (rule.direction.follows_in(), NEIGHBOURS_IN)] {
+    for (follows, sql) in [(rule.direction.follows_out(), NEIGHBOURS_OUT), (rule.direction.follows_in(), NEIGHBOURS_IN)]
+    {
         if !follows {
             continue;
         }
@@ -76,7 +77,13 @@ pub fn neighbours(conn: &Connection, keys: &[String], rule: &EdgeRule, day: Day)
     Ok(pairs)
 }
 
-pub fn attribute_values(conn: &Connection, kind: &str, path: &str, source: Option<&str>, day: Day) -> StoreResult<Vec<AttributeValue>> {
+pub fn attribute_values(
+    conn: &Connection,
+    kind: &str,
+    path: &str,
+    source: Option<&str>,
+    day: Day,
+) -> StoreResult<Vec<AttributeValue>> {
     let json_path = json_path(path)?;
     let mut stmt = conn.prepare_cached(ATTRIBUTE_VALUES).map_err(backend("reading attribute values"))?;
     let mut rows = stmt.query(params![kind, json_path, day.0, source]).map_err(backend("reading attribute values"))?;

@@ -145,10 +145,8 @@ impl Inner {
             return Ok(conn);
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
-        let conn = Connection::open_with_flags(&self.path, flags).map_err(|e| StoreError::Open {
-            path: self.path.display().to_string(),
-            reason: e.to_string(),
-        })?;
+        let conn = Connection::open_with_flags(&self.path, flags)
+            .map_err(|e| StoreError::Open { path: self.path.display().to_string(), reason: e.to_string() })?;
         configure(&conn, true).map_err(backend("configuring a read connection"))?;
         Ok(conn)
     }
@@ -208,7 +206,13 @@ impl Store for SqliteStore {
         self.read(move |conn| read::search(conn, &query)).await
     }
 
-    async fn relations(&self, key: &str, day: Day, direction: Direction, kinds: &[String]) -> StoreResult<Vec<Relation>> {
+    async fn relations(
+        &self,
+        key: &str,
+        day: Day,
+        direction: Direction,
+        kinds: &[String],
+    ) -> StoreResult<Vec<Relation>> {
         let (key, kinds) = (key.to_string(), kinds.to_vec());
         self.read(move |conn| traverse::relations_of(conn, &key, day, direction, &kinds)).await
     }
@@ -219,7 +223,14 @@ impl Store for SqliteStore {
         self.read(move |conn| traverse::traverse(conn, &traversal)).await
     }
 
-    async fn timeline(&self, key: &str, path: &str, from: Day, to: Day, source: Option<&str>) -> StoreResult<Vec<ChangePoint>> {
+    async fn timeline(
+        &self,
+        key: &str,
+        path: &str,
+        from: Day,
+        to: Day,
+        source: Option<&str>,
+    ) -> StoreResult<Vec<ChangePoint>> {
         super::check_range(from, to)?;
         let (key, path, source) = (key.to_string(), path.to_string(), source.map(str::to_string));
         self.read(move |conn| timeline::timeline(conn, &key, &path, from, to, source.as_deref())).await
@@ -239,7 +250,14 @@ impl Store for SqliteStore {
         self.read(read::stats).await
     }
 
-    async fn relation_history(&self, key: &str, direction: Direction, kinds: &[String], from: Day, to: Day) -> StoreResult<Vec<Relation>> {
+    async fn relation_history(
+        &self,
+        key: &str,
+        direction: Direction,
+        kinds: &[String],
+        from: Day,
+        to: Day,
+    ) -> StoreResult<Vec<Relation>> {
         super::check_range(from, to)?;
         let (key, kinds) = (key.to_string(), kinds.to_vec());
         self.read(move |conn| history::relation_history(conn, &key, direction, &kinds, from, to)).await
@@ -250,7 +268,13 @@ impl Store for SqliteStore {
         self.read(move |conn| history::neighbours(conn, &keys, &rule, day)).await
     }
 
-    async fn attribute_values(&self, kind: &str, path: &str, source: Option<&str>, day: Day) -> StoreResult<Vec<AttributeValue>> {
+    async fn attribute_values(
+        &self,
+        kind: &str,
+        path: &str,
+        source: Option<&str>,
+        day: Day,
+    ) -> StoreResult<Vec<AttributeValue>> {
         let (kind, path, source) = (kind.to_string(), path.to_string(), source.map(str::to_string));
         self.read(move |conn| history::attribute_values(conn, &kind, &path, source.as_deref(), day)).await
     }
@@ -260,7 +284,13 @@ impl Store for SqliteStore {
         self.write(move |writer, _| events::record(writer.connection(), &event)).await
     }
 
-    async fn deployments(&self, service: &str, cluster: Option<&str>, from: Day, to: Day) -> StoreResult<Vec<DeployEvent>> {
+    async fn deployments(
+        &self,
+        service: &str,
+        cluster: Option<&str>,
+        from: Day,
+        to: Day,
+    ) -> StoreResult<Vec<DeployEvent>> {
         super::check_range(from, to)?;
         let (service, cluster) = (service.to_string(), cluster.map(str::to_string));
         self.read(move |conn| events::of_service(conn, &service, cluster.as_deref(), from, to)).await

@@ -32,10 +32,8 @@ pub fn entity_from(row: &Row, first: usize) -> rusqlite::Result<Entity> {
 }
 
 pub fn parse_attrs(text: &str) -> StoreResult<Map<String, Value>> {
-    serde_json::from_str(text).map_err(|e| StoreError::Backend {
-        doing: "decoding stored attributes".into(),
-        reason: e.to_string(),
-    })
+    serde_json::from_str(text)
+        .map_err(|e| StoreError::Backend { doing: "decoding stored attributes".into(), reason: e.to_string() })
 }
 
 pub fn entity(conn: &Connection, key: &str, day: Day) -> StoreResult<Option<EntityState>> {
@@ -49,7 +47,13 @@ pub fn entity(conn: &Connection, key: &str, day: Day) -> StoreResult<Option<Enti
     let mut facts = Vec::new();
     for row in rows {
         let (source, scope, attrs, valid_from, valid_to) = row.map_err(backend("reading facts"))?;
-        facts.push(Fact { source, scope, attrs: parse_attrs(&attrs)?, valid_from: Day(valid_from), valid_to: Day(valid_to) });
+        facts.push(Fact {
+            source,
+            scope,
+            attrs: parse_attrs(&attrs)?,
+            valid_from: Day(valid_from),
+            valid_to: Day(valid_to),
+        });
     }
     if facts.is_empty() {
         return Ok(None);
@@ -124,8 +128,10 @@ pub fn stats(conn: &Connection) -> StoreResult<StoreStats> {
             .map(|n| n as u64)
             .map_err(backend("counting rows"))
     };
-    let pages: i64 = conn.pragma_query_value(None, "page_count", |r| r.get(0)).map_err(backend("reading page count"))?;
-    let page_size: i64 = conn.pragma_query_value(None, "page_size", |r| r.get(0)).map_err(backend("reading page size"))?;
+    let pages: i64 =
+        conn.pragma_query_value(None, "page_count", |r| r.get(0)).map_err(backend("reading page count"))?;
+    let page_size: i64 =
+        conn.pragma_query_value(None, "page_size", |r| r.get(0)).map_err(backend("reading page size"))?;
     Ok(StoreStats {
         entities: count("entities")?,
         fact_versions: count("facts")?,

@@ -45,7 +45,14 @@ pub(super) fn value_of(kind: Option<&str>, raw: ValueRef) -> Value {
     }
 }
 
-pub fn timeline(conn: &Connection, key: &str, path: &str, from: Day, to: Day, source: Option<&str>) -> StoreResult<Vec<ChangePoint>> {
+pub fn timeline(
+    conn: &Connection,
+    key: &str,
+    path: &str,
+    from: Day,
+    to: Day,
+    source: Option<&str>,
+) -> StoreResult<Vec<ChangePoint>> {
     let json_path = json_path(path)?;
     let (id, _) = anchor(conn, key)?.ok_or_else(|| StoreError::NotFound { key: key.to_string() })?;
     let mut stmt = conn.prepare_cached(TIMELINE).map_err(backend("reading a timeline"))?;

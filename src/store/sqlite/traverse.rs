@@ -92,7 +92,11 @@ fn scopes(conn: &Connection) -> StoreResult<FxHashMap<i64, (String, String)>> {
 }
 
 /// Names the entities of reached edges and turns them into [`Relation`]s.
-pub(super) fn relations(conn: &Connection, hops: Vec<Hop>, named: &FxHashMap<i64, Entity>) -> StoreResult<Vec<Relation>> {
+pub(super) fn relations(
+    conn: &Connection,
+    hops: Vec<Hop>,
+    named: &FxHashMap<i64, Entity>,
+) -> StoreResult<Vec<Relation>> {
     let scopes = scopes(conn)?;
     let key = |id: i64| named.get(&id).map(|e| e.key.clone()).unwrap_or_default();
     let mut relations = Vec::with_capacity(hops.len());
@@ -116,7 +120,13 @@ fn start_of(conn: &Connection, key: &str) -> StoreResult<i64> {
     anchor(conn, key)?.map(|(id, _)| id).ok_or_else(|| StoreError::NotFound { key: key.to_string() })
 }
 
-pub fn relations_of(conn: &Connection, key: &str, day: Day, direction: Direction, kinds: &[String]) -> StoreResult<Vec<Relation>> {
+pub fn relations_of(
+    conn: &Connection,
+    key: &str,
+    day: Day,
+    direction: Direction,
+    kinds: &[String],
+) -> StoreResult<Vec<Relation>> {
     let id = start_of(conn, key)?;
     let nodes = id_list(&[id]);
     let mut found = Vec::new();

@@ -71,7 +71,16 @@ impl Writer {
         let unobserved: FxHashSet<i64> =
             obs.unobserved.iter().filter_map(|key| resolved.lookup(&self.entities, key)).collect();
         let mut counts = write_facts(&tx, scope, obs, &resolved.entities, &unobserved, &mut versions, &mut writes)?;
-        counts.add(write_relations(&tx, scope, obs, &resolved.ends, &unobserved, &mut self.kinds, &mut versions, &mut writes)?);
+        counts.add(write_relations(
+            &tx,
+            scope,
+            obs,
+            &resolved.ends,
+            &unobserved,
+            &mut self.kinds,
+            &mut versions,
+            &mut writes,
+        )?);
         let new_entities = resolved.written;
         versions.generation = generation + 1;
         tx.execute("UPDATE scopes SET generation = ?2 WHERE id = ?1", params![scope, versions.generation])
@@ -186,11 +195,9 @@ fn scope_of(tx: &Transaction, source: &str, scope: &str) -> StoreResult<(i64, i6
 }
 
 fn latest_committed_day(tx: &Transaction, scope: i64) -> StoreResult<Option<Day>> {
-    tx.query_row(
-        "SELECT max(day) FROM runs WHERE scope = ?1 AND status IN ('complete', 'partial')",
-        [scope],
-        |row| row.get::<_, Option<i32>>(0),
-    )
+    tx.query_row("SELECT max(day) FROM runs WHERE scope = ?1 AND status IN ('complete', 'partial')", [scope], |row| {
+        row.get::<_, Option<i32>>(0)
+    })
     .map(|day| day.map(Day))
     .map_err(backend("reading the latest day of a scope"))
 }
@@ -217,7 +224,13 @@ fn write_facts(
 ) -> StoreResult<RunCounts> {
     let observed: Vec<(i64, i64)> = obs.entities.iter().zip(ids).map(|(e, &id)| (id, content_hash(&e.attrs))).collect();
     let plan = diff(&observed, &versions.facts, |entity| obs.complete && !unobserved.contains(entity));
-    close_versions(tx, "UPDATE facts SET valid_to = ?2 WHERE id = ?1", plan.to_close.iter().map(|c| c.1), obs.day, writes)?;
+    close_versions(
+        tx,
+        "UPDATE facts SET valid_to = ?2 WHERE id = ?1",
+        plan.to_close.iter().map(|c| c.1),
+        obs.day,
+        writes,
+    )?;
     for (entity, _) in &plan.to_close {
         versions.facts.remove(entity);
     }
@@ -229,7 +242,9 @@ fn write_facts(
     for &index in &plan.to_open {
         let (entity, hash) = observed[index];
         let attrs = serde_json::to_string(&obs.entities[index].attrs).expect("JSON values always serialise");
-        insert.execute(params![entity, scope, attrs, hash, obs.day.0, Day::OPEN.0]).map_err(backend("writing facts"))?;
+        insert
+            .execute(params![entity, scope, attrs, hash, obs.day.0, Day::OPEN.0])
+            .map_err(backend("writing facts"))?;
         writes.count(1)?;
         versions.facts.insert(entity, (tx.last_insert_rowid(), hash));
     }
@@ -254,7 +269,13 @@ fn write_relations(
         .map(|(r, &(from, to))| ((from, to, kinds.number(&r.kind)), content_hash(&r.attrs)))
         .collect();
     let plan = diff(&observed, &versions.relations, |(from, _, _)| obs.complete && !unobserved.contains(from));
-    close_versions(tx, "UPDATE relations SET valid_to = ?2 WHERE id = ?1", plan.to_close.iter().map(|c| c.1), obs.day, writes)?;
+    close_versions(
+        tx,
+        "UPDATE relations SET valid_to = ?2 WHERE id = ?1",
+        plan.to_close.iter().map(|c| c.1),
+        obs.day,
+        writes,
+    )?;
     for (edge, _) in &plan.to_close {
         versions.relations.remove(edge);
     }
