@@ -105,7 +105,9 @@ impl Loader<(String, Day)> for EntityLoader {
     }
 }
 
-pub type Entities = DataLoader<EntityLoader>;
+/// Cached for one request: every field of an entity (facts, attributes,
+/// first and last seen) reads it once.
+pub type Entities = DataLoader<EntityLoader, async_graphql::dataloader::HashMapCache>;
 
 pub async fn load_entity(ctx: &Context<'_>, key: &str, day: Day) -> Result<Option<Arc<EntityState>>> {
     api(ctx, Scope::Read)?;

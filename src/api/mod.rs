@@ -19,7 +19,7 @@ mod time;
 
 use std::sync::Arc;
 
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 pub use auth::{Grants, Scope};
@@ -54,9 +54,10 @@ pub fn request(schema: &SpotSchema, request: async_graphql::Request, grants: Gra
     match store {
         // No batching delay: a lone lookup must not wait for company; keys
         // asked for in the same poll (a list's items) still share a batch.
-        Some(store) => {
-            request.data(DataLoader::new(EntityLoader { store }, tokio::spawn).delay(std::time::Duration::ZERO))
-        }
+        Some(store) => request.data(
+            DataLoader::with_cache(EntityLoader { store }, tokio::spawn, HashMapCache::default())
+                .delay(std::time::Duration::ZERO),
+        ),
         None => request,
     }
 }
