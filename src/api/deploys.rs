@@ -61,6 +61,15 @@ fn semver_of(version: &str) -> Option<(u64, u64, u64)> {
     Some((number(parts.next())?, number(parts.next())?, number(parts.next()).unwrap_or(0)))
 }
 
+/// A service SPoT has never heard of has no deploys rather than an error:
+/// the orchestrator may ask before the first snapshot sees it.
+fn none_if_unknown<T>(found: crate::store::StoreResult<Vec<T>>) -> Result<Vec<T>> {
+    match found {
+        Err(crate::StoreError::NotFound { .. }) => Ok(Vec::new()),
+        other => other.map_err(store_error),
+    }
+}
+
 /// Version changes of the service's workloads within `[from, to]`, as
 /// snapshot deploys. The cluster is the scope of the workload's facts.
 async fn snapshot_deploys(
@@ -71,11 +80,8 @@ async fn snapshot_deploys(
     to: Day,
 ) -> Result<Vec<Deploy>> {
     let store = store(ctx)?;
-    let workloads = match store.relation_history(service, Direction::Out, &["deploys".to_string()], from, to).await {
-        Ok(relations) => relations,
-        Err(crate::StoreError::NotFound { .. }) => return Ok(Vec::new()),
-        Err(e) => return Err(store_error(e)),
-    };
+    let workloads =
+        none_if_unknown(store.relation_history(service, Direction::Out, &["deploys".to_string()], from, to).await)?;
     let mut keys: Vec<String> = workloads.into_iter().map(|r| r.to).collect();
     keys.sort();
     keys.dedup();
@@ -139,11 +145,7 @@ pub fn merge(mut snapshots: Vec<Deploy>, events: Vec<Deploy>) -> Vec<Deploy> {
 
 pub async fn deployed_versions(ctx: &Context<'_>, service: &str, day: Day) -> Result<Vec<DeployedVersion>> {
     let store = store(ctx)?;
-    let relations = match store.relations(service, day, Direction::Out, &["deploys".to_string()]).await {
-        Ok(relations) => relations,
-        Err(crate::StoreError::NotFound { .. }) => Vec::new(),
-        Err(e) => return Err(store_error(e)),
-    };
+    let relations = none_if_unknown(store.relations(service, day, Direction::Out, &["deploys".to_string()]).await)?;
     let mut by_cluster: BTreeMap<String, DeployedVersion> = BTreeMap::new();
     for relation in relations {
         let points = store.timeline(&relation.to, "version", Day(0), day, None).await.map_err(store_error)?;
@@ -201,9 +203,7 @@ impl DeployQuery {
         let key = service_key(&service);
         let to = resolve_day(ctx, day(to)).await?;
         let from = day(from).unwrap_or(to.minus(30));
-        if from > to {
-            return Err(bad_request(format!("'from' ({from}) is after 'to' ({to})")));
-        }
+        crate::store::check_range(from, to).map_err(store_error)?;
         let snapshots = snapshot_deploys(ctx, &key, cluster.as_deref(), from, to).await?;
         let events = store(ctx)?.deployments(&key, cluster.as_deref(), from, to).await.map_err(store_error)?;
         Ok(merge(snapshots, events.into_iter().map(from_event).collect()))

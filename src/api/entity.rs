@@ -75,9 +75,7 @@ impl Entity {
     /// One attribute (a dotted path such as `replicas.desired`) on the day:
     /// from the given source, or the first source (by name) that has it.
     async fn attribute(&self, ctx: &Context<'_>, path: String, source: Option<String>) -> Result<Option<Json<Value>>> {
-        if path.is_empty() || path.split('.').any(str::is_empty) {
-            return Err(bad_request(format!("'{path}' is not an attribute path: use dot-separated names")));
-        }
+        crate::store::check_path(&path).map_err(store_error)?;
         let Some(state) = self.state(ctx).await? else { return Ok(None) };
         Ok(state
             .facts

@@ -114,9 +114,7 @@ impl ReportQuery {
     ) -> Result<Vec<TrendPoint>> {
         let api = api(ctx, Scope::Read)?;
         let to = resolve_day(ctx, day(to)).await?;
-        if from.0 > to {
-            return Err(bad_request(format!("'from' ({}) is after 'to' ({to})", from.0)));
-        }
+        crate::store::check_range(from.0, to).map_err(store_error)?;
         if equals.is_some() && aggregate != Aggregate::Count {
             return Err(bad_request("equals only makes sense with aggregate: COUNT"));
         }

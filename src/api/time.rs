@@ -233,11 +233,6 @@ impl TimeQuery {
         from: Option<Date>,
         to: Option<Date>,
     ) -> Result<Vec<Run>> {
-        if let (Some(from), Some(to)) = (from, to) {
-            if from.0 > to.0 {
-                return Err(bad_request(format!("'from' ({}) is after 'to' ({})", from.0, to.0)));
-            }
-        }
         let filter = RunFilter { source, from: day(from), to: day(to) };
         let runs = store(ctx)?.runs(&filter).await.map_err(store_error)?;
         Ok(runs.into_iter().map(Run::from).collect())

@@ -14,7 +14,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::store::{build_history, Sample};
+use super::store::{build_history, history_span, Sample};
 use super::{round3, Percentiles};
 use crate::config::Config;
 use crate::server::Server;
@@ -67,11 +67,7 @@ pub async fn run(options: &Options, mut progress: impl FnMut(&str, u64, u64)) ->
         build_history(&history, options.scale, options.days, options.seed, &mut progress).await?;
     }
     let store = SqliteStore::open(&history)?;
-    let runs = crate::Store::runs(&store, &Default::default()).await?;
-    let days = || runs.iter().map(|r| r.day);
-    let (Some(first), Some(last)) = (days().min(), days().max()) else {
-        anyhow::bail!("{} holds no runs: remove it to generate a new history", history.display());
-    };
+    let (first, last) = history_span(&store, &history).await?;
     let sample = Arc::new(Sample::load(&history, first, last, options.seed)?);
 
     let api_url = listen(Server::new(&Config::default(), Arc::new(store))?.router()).await?;

@@ -67,31 +67,15 @@ pub async fn run(options: &Options, mut progress: impl FnMut(&str, u64, u64)) ->
     progress("full-copy baseline", 0, 1);
     let full_copy = baseline::build(&history, &options.dir.join("full_copy.db"), summary.first, summary.last)?;
     let _ = std::fs::remove_file(options.dir.join("full_copy.db"));
-    let mut report = Report {
-        scale: options.scale,
-        days: options.days,
-        seed: options.seed,
-        build_seconds: round3(summary.elapsed.as_secs_f64()),
-        ingest_ms_per_day: Percentiles::of(&ingest_times),
-        runs: summary.runs,
-        failed_runs: summary.failed_runs,
-        entities: stats.entities,
-        fact_versions: stats.fact_versions,
-        relation_versions: stats.relation_versions,
-        db_bytes: stats.bytes,
-        full_copy_bytes: full_copy.bytes,
-        full_copy_rows: full_copy.rows,
-        full_copy_build_seconds: round3(full_copy.elapsed.as_secs_f64()),
-        storage_ratio_vs_full_copy: round3(full_copy.bytes as f64 / stats.bytes as f64),
-        peak_rss_mb: 0.0,
-        query_ms: BTreeMap::new(),
-        query_nodes: BTreeMap::new(),
-    };
-    let sample = Sample::load(&history, summary.first, summary.last, options.seed)?;
-    let store = SqliteStore::open(&history)?; // fresh caches: no state from the build
-    queries(&store, sample, options.samples, &mut report, &mut progress).await?;
-    report.peak_rss_mb = peak_rss_mb();
-    Ok(report)
+    let mut report = Report::new(options, options.days, summary.runs, summary.failed_runs, stats);
+    report.build_seconds = round3(summary.elapsed.as_secs_f64());
+    report.ingest_ms_per_day = Percentiles::of(&ingest_times);
+    report.full_copy_bytes = full_copy.bytes;
+    report.full_copy_rows = full_copy.rows;
+    report.full_copy_build_seconds = round3(full_copy.elapsed.as_secs_f64());
+    report.storage_ratio_vs_full_copy = round3(full_copy.bytes as f64 / stats.bytes as f64);
+    drop(store); // time the queries on fresh caches: no state from the build
+    time_queries(options, &history, (summary.first, summary.last), report, &mut progress).await
 }
 
 /// Generates the synthetic history into a new store at `history`; returns
@@ -130,30 +114,59 @@ async fn queries_only(
         anyhow::bail!("no history at {}: run once without --queries-only", history.display());
     }
     let store = SqliteStore::open(history)?;
-    let stats = store.stats().await?;
+    let (first, last) = history_span(&store, history).await?;
     let runs = store.runs(&RunFilter::default()).await?;
-    let first = runs.iter().map(|r| r.day).min().unwrap_or(Day(0));
-    let last = runs.iter().map(|r| r.day).max().unwrap_or(Day(0));
-    let mut report = Report {
-        scale: options.scale,
-        days: (last.0 - first.0 + 1) as usize,
-        seed: options.seed,
-        build_seconds: 0.0,
-        ingest_ms_per_day: Percentiles { p50: 0.0, p99: 0.0 },
-        runs: runs.len(),
-        failed_runs: runs.iter().filter(|r| r.status == RunStatus::Failed).count(),
-        entities: stats.entities,
-        fact_versions: stats.fact_versions,
-        relation_versions: stats.relation_versions,
-        db_bytes: stats.bytes,
-        full_copy_bytes: 0,
-        full_copy_rows: 0,
-        full_copy_build_seconds: 0.0,
-        storage_ratio_vs_full_copy: 0.0,
-        peak_rss_mb: 0.0,
-        query_ms: BTreeMap::new(),
-        query_nodes: BTreeMap::new(),
-    };
+    let failed = runs.iter().filter(|r| r.status == RunStatus::Failed).count();
+    let days = (last.0 - first.0 + 1) as usize;
+    let report = Report::new(options, days, runs.len(), failed, store.stats().await?);
+    time_queries(options, history, (first, last), report, progress).await
+}
+
+impl Report {
+    /// A report with the store's sizes; build and baseline figures at zero.
+    fn new(options: &Options, days: usize, runs: usize, failed_runs: usize, stats: StoreStats) -> Report {
+        Report {
+            scale: options.scale,
+            days,
+            seed: options.seed,
+            build_seconds: 0.0,
+            ingest_ms_per_day: Percentiles { p50: 0.0, p99: 0.0 },
+            runs,
+            failed_runs,
+            entities: stats.entities,
+            fact_versions: stats.fact_versions,
+            relation_versions: stats.relation_versions,
+            db_bytes: stats.bytes,
+            full_copy_bytes: 0,
+            full_copy_rows: 0,
+            full_copy_build_seconds: 0.0,
+            storage_ratio_vs_full_copy: 0.0,
+            peak_rss_mb: 0.0,
+            query_ms: BTreeMap::new(),
+            query_nodes: BTreeMap::new(),
+        }
+    }
+}
+
+/// The first and last day of an existing history.
+pub(crate) async fn history_span(store: &SqliteStore, history: &Path) -> anyhow::Result<(Day, Day)> {
+    let runs = store.runs(&RunFilter::default()).await?;
+    let days = || runs.iter().map(|r| r.day);
+    match (days().min(), days().max()) {
+        (Some(first), Some(last)) => Ok((first, last)),
+        _ => anyhow::bail!("{} holds no runs: remove it to generate a new history", history.display()),
+    }
+}
+
+/// Times the queries on a freshly opened store and completes the report.
+async fn time_queries(
+    options: &Options,
+    history: &Path,
+    (first, last): (Day, Day),
+    mut report: Report,
+    progress: &mut impl FnMut(&str, u64, u64),
+) -> anyhow::Result<Report> {
+    let store = SqliteStore::open(history)?;
     let sample = Sample::load(history, first, last, options.seed)?;
     queries(&store, sample, options.samples, &mut report, progress).await?;
     report.peak_rss_mb = peak_rss_mb();

@@ -146,6 +146,17 @@ pub fn check_traversal(traversal: &Traversal) -> StoreResult<()> {
     Ok(())
 }
 
+/// Checks an attribute path: dot-separated names (`replicas.desired`),
+/// digits indexing arrays (`containers.0.image`).
+pub fn check_path(path: &str) -> StoreResult<()> {
+    if path.is_empty() || path.split('.').any(str::is_empty) {
+        return Err(StoreError::BadRequest(format!(
+            "'{path}' is not an attribute path: use dot-separated names, e.g. replicas.desired"
+        )));
+    }
+    Ok(())
+}
+
 /// Checks that a day range is ordered.
 pub fn check_range(from: Day, to: Day) -> StoreResult<()> {
     if from > to {

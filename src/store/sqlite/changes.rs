@@ -9,6 +9,7 @@ use rusqlite::{params, Connection};
 use rustc_hash::FxHashMap;
 
 use super::backend;
+use super::read::scope_names;
 use crate::model::*;
 use crate::store::StoreResult;
 
@@ -74,12 +75,6 @@ pub fn changes(conn: &Connection, from: Day, to: Day) -> StoreResult<Changes> {
         (&a.from, &a.kind, &a.to, &a.source, &a.scope).cmp(&(&b.from, &b.kind, &b.to, &b.source, &b.scope))
     });
     Ok(Changes { from, to, entities: entity_changes, relations: relation_changes })
-}
-
-fn scope_names(conn: &Connection) -> StoreResult<FxHashMap<i64, (String, String)>> {
-    let mut stmt = conn.prepare_cached("SELECT id, source, scope FROM scopes").map_err(backend("reading scopes"))?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?)))).map_err(backend("reading scopes"))?;
-    rows.collect::<Result<_, _>>().map_err(backend("reading scopes"))
 }
 
 /// (entity id, change, ids of the scopes whose facts changed).

@@ -242,6 +242,9 @@ impl Store for SqliteStore {
     }
 
     async fn runs(&self, filter: &RunFilter) -> StoreResult<Vec<Run>> {
+        if let (Some(from), Some(to)) = (filter.from, filter.to) {
+            super::check_range(from, to)?;
+        }
         let filter = filter.clone();
         self.read(move |conn| read::runs(conn, &filter)).await
     }

@@ -1,6 +1,7 @@
 //! Point reads: entities as of a day, search, runs, sizes.
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
+use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
 
 use super::backend;
@@ -29,6 +30,13 @@ pub fn anchor(conn: &Connection, key: &str) -> StoreResult<Option<(i64, Entity)>
 /// An [`Entity`] from three columns starting at `first`: key, kind, name.
 pub fn entity_from(row: &Row, first: usize) -> rusqlite::Result<Entity> {
     Ok(Entity { key: row.get(first)?, kind: row.get(first + 1)?, name: row.get(first + 2)? })
+}
+
+/// Every scope's (source, scope) by id: few rows, read once per query.
+pub fn scope_names(conn: &Connection) -> StoreResult<FxHashMap<i64, (String, String)>> {
+    let mut stmt = conn.prepare_cached("SELECT id, source, scope FROM scopes").map_err(backend("reading scopes"))?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?)))).map_err(backend("reading scopes"))?;
+    rows.collect::<Result<_, _>>().map_err(backend("reading scopes"))
 }
 
 pub fn parse_attrs(text: &str) -> StoreResult<Map<String, Value>> {

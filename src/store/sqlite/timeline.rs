@@ -16,11 +16,7 @@ const TIMELINE: &str = include_str!("../../../queries/sqlite/timeline.sql");
 /// style escaping is not needed: a segment may hold any character but `.`,
 /// and `containers.0.image` indexes arrays.
 pub fn json_path(path: &str) -> StoreResult<String> {
-    if path.is_empty() || path.split('.').any(str::is_empty) {
-        return Err(StoreError::BadRequest(format!(
-            "'{path}' is not an attribute path: use dot-separated names, e.g. replicas.desired"
-        )));
-    }
+    crate::store::check_path(path)?;
     let mut json = String::from("$");
     for segment in path.split('.') {
         if segment.bytes().all(|b| b.is_ascii_digit()) {

@@ -11,7 +11,7 @@ use rusqlite::{params, Connection, Row};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::backend;
-use super::read::{anchor, entity_from, parse_attrs};
+use super::read::{anchor, entity_from, parse_attrs, scope_names};
 use crate::model::*;
 use crate::store::{StoreError, StoreResult};
 
@@ -85,19 +85,13 @@ pub fn entities(conn: &Connection, ids: &[i64]) -> StoreResult<FxHashMap<i64, En
     rows.collect::<Result<_, _>>().map_err(backend("reading entities"))
 }
 
-fn scopes(conn: &Connection) -> StoreResult<FxHashMap<i64, (String, String)>> {
-    let mut stmt = conn.prepare_cached("SELECT id, source, scope FROM scopes").map_err(backend("reading scopes"))?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?)))).map_err(backend("reading scopes"))?;
-    rows.collect::<Result<_, _>>().map_err(backend("reading scopes"))
-}
-
 /// Names the entities of reached edges and turns them into [`Relation`]s.
 pub(super) fn relations(
     conn: &Connection,
     hops: Vec<Hop>,
     named: &FxHashMap<i64, Entity>,
 ) -> StoreResult<Vec<Relation>> {
-    let scopes = scopes(conn)?;
+    let scopes = scope_names(conn)?;
     let key = |id: i64| named.get(&id).map(|e| e.key.clone()).unwrap_or_default();
     let mut relations = Vec::with_capacity(hops.len());
     for hop in hops {
