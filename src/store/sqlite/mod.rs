@@ -72,10 +72,6 @@ impl SqliteStore {
         })
     }
 
-    pub fn path(&self) -> &Path {
-        &self.inner.path
-    }
-
     /// Runs `work` on a pooled read-only connection, off the async threads.
     async fn read<T, F>(&self, work: F) -> StoreResult<T>
     where
