@@ -257,6 +257,8 @@ pub struct Run {
     pub error: Option<String>,
     /// How many times this (source, scope, day) was run.
     pub attempts: u32,
+    /// What the run reported without failing (unmatched items, conflicts).
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -3,14 +3,24 @@
 //!
 //! - [`day`]: day numbers, SPoT's unit of time.
 //! - [`observation`]: what a collector run returns, and its validation.
+//! - [`collector`]: the `Collector` trait and the registry of every collector.
+//! - [`http`]: the HTTP layer the SaaS collectors share (retries, backoff,
+//!   `Retry-After`, credentials kept out of logs, shape-checked responses).
+//! - [`sonarqube`], [`consul`], [`confluence`]: the collectors.
+//! - [`secret`]: secrets from the environment or files, never printed.
 //! - [`synthetic`]: a deterministic synthetic organisation that churns like
 //!   a real one, observed as if by the GitHub, Kubernetes, SonarQube, Consul
 //!   and Confluence collectors. Used by `spot generate`, the demo and the
 //!   benchmarks.
 
+pub mod collector;
 pub mod day;
+pub mod http;
 pub mod observation;
+pub mod secret;
+pub mod sonarqube;
 pub mod synthetic;
 
+pub use collector::{AnyCollector, CollectError, Collector, CollectorsConfig};
 pub use day::Day;
 pub use observation::{Observation, ObservedEntity, ObservedRelation};

@@ -30,6 +30,10 @@ pub struct Observation {
     /// facts and outgoing relations carry forward while the rest is diffed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unobserved: Vec<String>,
+    /// What the run wants an operator to see without failing it: unmatched
+    /// projects, items it could not read, conflicts. Kept on the run record.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,6 +75,7 @@ impl Observation {
             entities: Vec::new(),
             relations: Vec::new(),
             unobserved: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 

@@ -2,10 +2,11 @@
 //! files, never from the config file itself, and never print.
 
 use std::collections::BTreeSet;
-use std::fmt;
 
 use async_graphql::Result;
 use serde::{Deserialize, Serialize};
+
+pub use collectors::secret::{Secret, SecretSource};
 
 use super::context::coded;
 
@@ -60,32 +61,6 @@ impl Grants {
     }
 }
 
-/// A secret string: compared in constant time, printed as `***`.
-#[derive(Clone)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: String) -> Secret {
-        Secret(value)
-    }
-
-    /// Constant-time comparison, so response timing does not leak a prefix.
-    pub fn matches(&self, candidate: &str) -> bool {
-        let (a, b) = (self.0.as_bytes(), candidate.as_bytes());
-        let mut diff = a.len() ^ b.len();
-        for i in 0..a.len().max(b.len()) {
-            diff |= (a.get(i).copied().unwrap_or(0) ^ b.get(i).copied().unwrap_or(0)) as usize;
-        }
-        diff == 0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
 /// A configured token: where its value comes from, and what it may do.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -107,19 +82,12 @@ pub struct Token {
 
 impl TokenConfig {
     pub fn resolve(&self) -> anyhow::Result<Token> {
-        let value = match (&self.token_env, &self.token_file) {
-            (Some(var), None) => std::env::var(var)
-                .map_err(|_| anyhow::anyhow!("token '{}': environment variable {var} is not set", self.name))?,
-            (None, Some(path)) => std::fs::read_to_string(path)
-                .map_err(|e| anyhow::anyhow!("token '{}': cannot read {}: {e}", self.name, path.display()))?
-                .trim_end()
-                .to_string(),
-            _ => anyhow::bail!("token '{}': set exactly one of token_env and token_file", self.name),
-        };
-        if value.len() < 16 {
+        let source = SecretSource { token_env: self.token_env.clone(), token_file: self.token_file.clone() };
+        let secret = source.resolve(&format!("token '{}'", self.name)).map_err(anyhow::Error::msg)?;
+        if secret.expose().len() < 16 {
             anyhow::bail!("token '{}': a token must be at least 16 characters", self.name);
         }
-        Ok(Token { name: self.name.clone(), scopes: self.scopes.iter().copied().collect(), secret: Secret::new(value) })
+        Ok(Token { name: self.name.clone(), scopes: self.scopes.iter().copied().collect(), secret })
     }
 }
 

@@ -102,6 +102,9 @@ pub struct Run {
     pub duration_ms: i64,
     pub error: Option<String>,
     pub attempts: i32,
+    /// What the run reported without failing: unmatched projects, items it
+    /// could not read (their previous versions carried forward), conflicts.
+    pub warnings: Vec<String>,
 }
 
 impl From<model::Run> for Run {
@@ -121,6 +124,7 @@ impl From<model::Run> for Run {
             duration_ms: run.duration_ms,
             error: run.error,
             attempts: run.attempts as i32,
+            warnings: run.warnings,
         }
     }
 }

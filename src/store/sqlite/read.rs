@@ -101,7 +101,7 @@ pub fn runs(conn: &Connection, filter: &RunFilter) -> StoreResult<Vec<Run>> {
 pub fn run_of(conn: &Connection, scope: i64, day: Day) -> StoreResult<Option<Run>> {
     conn.query_row(
         "SELECT s.source, s.scope, r.day, r.status, r.added, r.changed, r.closed, r.unchanged, \
-                r.started_at_ms, r.duration_ms, r.error, r.attempts \
+                r.started_at_ms, r.duration_ms, r.error, r.attempts, r.warnings \
          FROM runs AS r JOIN scopes AS s ON s.id = r.scope WHERE r.scope = ?1 AND r.day = ?2",
         params![scope, day.0],
         run_from,
@@ -127,6 +127,7 @@ fn run_from(r: &Row) -> rusqlite::Result<Run> {
         duration_ms: r.get(9)?,
         error: r.get(10)?,
         attempts: r.get(11)?,
+        warnings: r.get::<_, Option<String>>(12)?.and_then(|text| serde_json::from_str(&text).ok()).unwrap_or_default(),
     })
 }
 

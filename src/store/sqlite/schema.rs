@@ -12,6 +12,7 @@ use crate::store::{StoreError, StoreResult};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../schema/sqlite/001_temporal_graph.sql"),
     include_str!("../../../schema/sqlite/002_deploy_events.sql"),
+    include_str!("../../../schema/sqlite/003_run_warnings.sql"),
 ];
 
 pub fn migrate(conn: &mut Connection, path: &Path) -> StoreResult<()> {

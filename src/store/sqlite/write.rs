@@ -95,6 +95,7 @@ impl Writer {
             duration_ms: started.elapsed().as_millis() as i64,
             error: None,
             attempts: 1,
+            warnings: obs.warnings.clone(),
         };
         let attempts = upsert_run(&tx, scope, &run)?;
         tx.commit().map_err(backend("committing an ingest"))?;
@@ -145,6 +146,7 @@ impl Writer {
                     duration_ms: 0,
                     error: Some(error.to_string()),
                     attempts: 1,
+                    warnings: Vec::new(),
                 };
                 let attempts = upsert_run(&tx, scope_id, &failed)?;
                 Run { attempts, ..failed }
@@ -329,7 +331,8 @@ fn upsert_run(tx: &Transaction, scope: i64, run: &Run) -> StoreResult<u32> {
                     c.unchanged as i64,
                     run.started_at_ms,
                     run.duration_ms,
-                    run.error
+                    run.error,
+                    (!run.warnings.is_empty()).then(|| serde_json::Value::from(run.warnings.clone()).to_string())
                 ],
                 |row| row.get(0),
             )

@@ -1,0 +1,126 @@
+//! The one `Collector` trait, and the one function that knows them all.
+
+use std::fmt::Debug;
+use std::future::Future;
+use std::pin::Pin;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::http::HttpError;
+use crate::{sonarqube, Day, Observation};
+
+/// Why a run observed nothing. The run is recorded as failed with this
+/// message and closes nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CollectError {
+    #[error(transparent)]
+    Http(#[from] HttpError),
+    #[error("collectors.{collector}: {problem}")]
+    Config { collector: &'static str, problem: String },
+    #[error("{collector}: no scope '{scope}' is configured (configured: {known})")]
+    UnknownScope { collector: &'static str, scope: String, known: String },
+    #[error("unknown collector '{name}' (known: {})", NAMES.join(", "))]
+    UnknownCollector { name: String },
+    #[error("collector '{name}' is not configured: add a [collectors.{name}] section with at least base_url")]
+    NotConfigured { name: String },
+}
+
+/// A source SPoT observes. One value serves every scope of its config.
+pub trait Collector: Sized + Send + Sync + 'static {
+    /// The source name, as in observations and `[collectors.<NAME>]`.
+    const NAME: &'static str;
+    /// `[collectors.<NAME>]`; unknown keys are errors.
+    type Config: DeserializeOwned + Serialize + Debug + Clone + Send + Sync;
+
+    /// Checks the config and reads its secrets; no network yet.
+    fn new(config: &Self::Config) -> Result<Self, CollectError>;
+
+    /// The scopes this config covers, one run each.
+    fn scopes(&self) -> Vec<String>;
+
+    /// Observes one scope as of `day`.
+    fn collect(&self, scope: &str, day: Day) -> impl Future<Output = Result<Observation, CollectError>> + Send;
+}
+
+/// A collector whose type is forgotten, so they can share a list.
+pub trait AnyCollector: Send + Sync {
+    fn name(&self) -> &'static str;
+    fn scopes(&self) -> Vec<String>;
+    fn collect<'a>(
+        &'a self,
+        scope: &'a str,
+        day: Day,
+    ) -> Pin<Box<dyn Future<Output = Result<Observation, CollectError>> + Send + 'a>>;
+}
+
+impl<C: Collector> AnyCollector for C {
+    fn name(&self) -> &'static str {
+        C::NAME
+    }
+
+    fn scopes(&self) -> Vec<String> {
+        Collector::scopes(self)
+    }
+
+    fn collect<'a>(
+        &'a self,
+        scope: &'a str,
+        day: Day,
+    ) -> Pin<Box<dyn Future<Output = Result<Observation, CollectError>> + Send + 'a>> {
+        Box::pin(Collector::collect(self, scope, day))
+    }
+}
+
+/// Every collector SPoT has, by name.
+pub const NAMES: &[&str] = &[sonarqube::SonarQube::NAME];
+
+/// `[collectors]`: one optional section per collector.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CollectorsConfig {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sonarqube: Option<sonarqube::Config>,
+}
+
+impl CollectorsConfig {
+    /// The names of the collectors with a section, in registry order.
+    pub fn configured(&self) -> Vec<&'static str> {
+        let present = [self.sonarqube.is_some()];
+        NAMES.iter().zip(present).filter(|(_, p)| *p).map(|(n, _)| *n).collect()
+    }
+
+    /// Builds the named collector from its section.
+    pub fn build(&self, name: &str) -> Result<Box<dyn AnyCollector>, CollectError> {
+        fn boxed<C: Collector>(config: &Option<C::Config>) -> Result<Box<dyn AnyCollector>, CollectError> {
+            let config = config.as_ref().ok_or_else(|| CollectError::NotConfigured { name: C::NAME.into() })?;
+            Ok(Box::new(C::new(config)?))
+        }
+        match name {
+            sonarqube::SonarQube::NAME => boxed::<sonarqube::SonarQube>(&self.sonarqube),
+            _ => Err(CollectError::UnknownCollector { name: name.into() }),
+        }
+    }
+}
+
+/// The error for a scope that a collector's config does not name.
+pub fn unknown_scope(collector: &'static str, scope: &str, known: &[String]) -> CollectError {
+    CollectError::UnknownScope { collector, scope: scope.into(), known: known.join(", ") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_collector_is_named_with_the_known_ones() {
+        let err = CollectorsConfig::default().build("jira").err().unwrap();
+        assert_eq!(err.to_string(), "unknown collector 'jira' (known: sonarqube)");
+    }
+
+    #[test]
+    fn a_collector_without_a_section_says_how_to_add_one() {
+        let err = CollectorsConfig::default().build("sonarqube").err().unwrap();
+        assert!(err.to_string().contains("add a [collectors.sonarqube] section"), "{err}");
+    }
+}

@@ -1,0 +1,343 @@
+//! The HTTP layer every SaaS collector shares: one base URL per client,
+//! timeouts, retries with backoff and jitter on 429 and 5xx (honouring
+//! `Retry-After`), credentials that never reach a log, and responses checked
+//! against the shape the caller needs (an error names the endpoint and the
+//! field, never a panic).
+
+mod error;
+mod retry;
+
+use std::time::{Duration, Instant};
+
+use reqwest::header::HeaderValue;
+use reqwest::{Client, RequestBuilder, StatusCode, Url};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+pub use error::HttpError;
+pub use retry::{is_retryable, parse_retry_after, RetryPolicy};
+
+use crate::secret::Secret;
+
+/// `[collectors.<name>.http]`: how patient a collector is with its source.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpSettings {
+    /// Per request, connect to last byte (milliseconds).
+    pub timeout_ms: u64,
+    /// Further attempts after a 429, a 5xx or a connection failure.
+    pub retries: u32,
+    /// First backoff step (milliseconds); doubles per attempt, with jitter.
+    pub backoff_ms: u64,
+    /// Longest backoff step (milliseconds).
+    pub max_backoff_ms: u64,
+    /// A `Retry-After` longer than this (seconds) fails the call.
+    pub max_retry_after_s: u64,
+    /// Requests in flight at once against this source.
+    pub concurrency: usize,
+}
+
+impl Default for HttpSettings {
+    fn default() -> HttpSettings {
+        HttpSettings {
+            timeout_ms: 30_000,
+            retries: 4,
+            backoff_ms: 500,
+            max_backoff_ms: 30_000,
+            max_retry_after_s: 300,
+            concurrency: 4,
+        }
+    }
+}
+
+impl HttpSettings {
+    fn policy(&self) -> RetryPolicy {
+        RetryPolicy {
+            retries: self.retries,
+            base: Duration::from_millis(self.backoff_ms),
+            max_backoff: Duration::from_millis(self.max_backoff_ms),
+            max_retry_after: Duration::from_secs(self.max_retry_after_s),
+        }
+    }
+}
+
+/// How a client proves who it is.
+#[derive(Debug, Clone)]
+pub enum Auth {
+    None,
+    /// `Authorization: Bearer <token>`.
+    Bearer(Secret),
+    /// `Authorization: Basic base64(user:password)`, e.g. Confluence
+    /// Cloud's email and API token.
+    Basic {
+        user: String,
+        password: Secret,
+    },
+    /// `Authorization: Basic base64(token:)`: a token as the user name with
+    /// no password, the form SonarQube servers before 10.0 accept.
+    BasicToken(Secret),
+    /// A header of the source's own, e.g. `X-Consul-Token`.
+    Header {
+        name: &'static str,
+        value: Secret,
+    },
+}
+
+/// A client for one source at one base URL.
+#[derive(Debug, Clone)]
+pub struct HttpClient {
+    client: Client,
+    base: Url,
+    /// What failed, in errors: `SonarQube`, `Consul`, `Confluence`.
+    service: String,
+    /// What to check when credentials are refused.
+    auth_hint: String,
+    auth: Auth,
+    policy: RetryPolicy,
+}
+
+/// One response, before it is decoded.
+struct Answer {
+    endpoint: String,
+    body: Vec<u8>,
+}
+
+impl HttpClient {
+    pub fn new(
+        service: &str,
+        base_url: &str,
+        auth: Auth,
+        auth_hint: &str,
+        settings: &HttpSettings,
+    ) -> Result<HttpClient, HttpError> {
+        let bad_url = |reason: String| HttpError::BadUrl { service: service.into(), url: base_url.into(), reason };
+        // A base without a trailing slash would lose its last segment in
+        // `Url::join` (`https://host/wiki` + `rest/api` → `https://host/rest/api`).
+        let normalised = format!("{}/", base_url.trim_end_matches('/'));
+        let base = Url::parse(&normalised).map_err(|e| bad_url(e.to_string()))?;
+        if !matches!(base.scheme(), "http" | "https") {
+            return Err(bad_url("the scheme must be http or https".into()));
+        }
+        if !base.username().is_empty() || base.password().is_some() {
+            return Err(bad_url("credentials in the URL are refused: use the token settings".into()));
+        }
+        let client = Client::builder()
+            .timeout(Duration::from_millis(settings.timeout_ms))
+            .connect_timeout(Duration::from_millis(settings.timeout_ms.min(10_000)))
+            .user_agent(concat!("spot-collector/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| bad_url(format!("cannot build an HTTP client: {e}")))?;
+        Ok(HttpClient {
+            client,
+            base,
+            service: service.into(),
+            auth_hint: auth_hint.into(),
+            auth,
+            policy: settings.policy(),
+        })
+    }
+
+    /// The base URL, with its trailing slash.
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    /// GETs `path` (relative to the base URL) with `query`, decoded as `T`.
+    pub async fn get_json<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<T, HttpError> {
+        let mut url = self.url(path)?;
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
+        }
+        self.get_url_json(url).await
+    }
+
+    /// GETs an absolute URL (a `next` link), which must be on the base URL's
+    /// host: a source cannot send the credentials elsewhere.
+    pub async fn get_url_json<T: DeserializeOwned>(&self, url: Url) -> Result<T, HttpError> {
+        if url.origin() != self.base.origin() {
+            return Err(HttpError::Shape {
+                service: self.service.clone(),
+                endpoint: url.path().to_string(),
+                path: "next".into(),
+                problem: format!("a link to another host ({}) is not followed", url.origin().ascii_serialization()),
+            });
+        }
+        let answer = self.send(url).await?;
+        decode(&self.service, &answer)
+    }
+
+    /// `path` resolved against the base URL (a leading `/` stays under it).
+    pub fn url(&self, path: &str) -> Result<Url, HttpError> {
+        self.base.join(path.trim_start_matches('/')).map_err(|e| HttpError::BadUrl {
+            service: self.service.clone(),
+            url: format!("{}{path}", self.base),
+            reason: e.to_string(),
+        })
+    }
+
+    async fn send(&self, url: Url) -> Result<Answer, HttpError> {
+        let endpoint = url.path().trim_start_matches(self.base.path()).to_string();
+        let mut attempt = 0;
+        loop {
+            let started = Instant::now();
+            let outcome = authorise(self.client.get(url.clone()), &self.auth).send().await;
+            let elapsed_ms = started.elapsed().as_millis() as u64;
+            let wait = match outcome {
+                Err(e) => {
+                    let reason = describe_transport_error(e);
+                    tracing::debug!(source.service = %self.service, http.endpoint = %endpoint, attempt, elapsed_ms, error = %reason, "request failed");
+                    if attempt >= self.policy.retries {
+                        return Err(HttpError::Unreachable {
+                            service: self.service.clone(),
+                            base: self.base.origin().ascii_serialization(),
+                            attempts: attempt + 1,
+                            reason,
+                        });
+                    }
+                    self.policy.backoff(attempt)
+                }
+                Ok(response) => {
+                    let status = response.status();
+                    tracing::debug!(source.service = %self.service, http.endpoint = %endpoint, http.status = status.as_u16(), attempt, elapsed_ms, "response");
+                    if status.is_success() {
+                        let body = response.bytes().await.map_err(|e| HttpError::Unreachable {
+                            service: self.service.clone(),
+                            base: self.base.origin().ascii_serialization(),
+                            attempts: attempt + 1,
+                            reason: format!(
+                                "the body of {endpoint} could not be read: {}",
+                                describe_transport_error(e)
+                            ),
+                        })?;
+                        return Ok(Answer { endpoint, body: body.to_vec() });
+                    }
+                    if !is_retryable(status) || attempt >= self.policy.retries {
+                        let body = response.text().await.unwrap_or_default();
+                        return Err(self.status_error(&endpoint, status, attempt + 1, &body));
+                    }
+                    match self.policy.retry_after(response.headers()) {
+                        Ok(Some(asked)) => asked.max(Duration::from_millis(1)),
+                        Ok(None) => self.policy.backoff(attempt),
+                        Err(asked) => {
+                            return Err(HttpError::Status {
+                                service: self.service.clone(),
+                                endpoint,
+                                status: status.as_u16(),
+                                attempts: attempt + 1,
+                                body: format!(
+                                    "asked to retry after {} s, longer than max_retry_after_s ({} s)",
+                                    asked.as_secs(),
+                                    self.policy.max_retry_after.as_secs()
+                                ),
+                            })
+                        }
+                    }
+                }
+            };
+            tracing::info!(source.service = %self.service, http.endpoint = %endpoint, attempt, wait_ms = wait.as_millis() as u64, "retrying");
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    fn status_error(&self, endpoint: &str, status: StatusCode, attempts: u32, body: &str) -> HttpError {
+        let (service, endpoint) = (self.service.clone(), endpoint.to_string());
+        match status {
+            StatusCode::UNAUTHORIZED => HttpError::Unauthorized { service, endpoint, hint: self.auth_hint.clone() },
+            StatusCode::FORBIDDEN => HttpError::Forbidden { service, endpoint, hint: self.auth_hint.clone() },
+            StatusCode::NOT_FOUND => HttpError::NotFound { service, endpoint },
+            _ => HttpError::Status { service, endpoint, status: status.as_u16(), attempts, body: snippet(body) },
+        }
+    }
+}
+
+/// Adds the credentials; reqwest marks the header sensitive, so neither it
+/// nor hyper prints the value.
+fn authorise(request: RequestBuilder, auth: &Auth) -> RequestBuilder {
+    match auth {
+        Auth::None => request,
+        Auth::Bearer(token) => request.bearer_auth(token.expose()),
+        Auth::Basic { user, password } => request.basic_auth(user, Some(password.expose())),
+        Auth::BasicToken(token) => request.basic_auth(token.expose(), None::<&str>),
+        Auth::Header { name, value } => match HeaderValue::from_str(value.expose()) {
+            Ok(mut value) => {
+                value.set_sensitive(true);
+                request.header(*name, value)
+            }
+            // Sent without it: the source answers 401, which says what to check.
+            Err(_) => request,
+        },
+    }
+}
+
+/// Decodes a body as `T`; a mismatch names the JSON path at fault.
+fn decode<T: DeserializeOwned>(service: &str, answer: &Answer) -> Result<T, HttpError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(&answer.body);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let problem =
+            if inner.is_syntax() || inner.is_eof() { format!("not valid JSON ({inner})") } else { inner.to_string() };
+        HttpError::Shape { service: service.into(), endpoint: answer.endpoint.clone(), path, problem }
+    })
+}
+
+fn describe_transport_error(e: reqwest::Error) -> String {
+    if e.is_timeout() {
+        return "timed out".into();
+    }
+    let what = if e.is_connect() { "connection failed" } else { "transport error" };
+    // The deepest cause says why ("Connection refused"); the URL is left
+    // out, the caller names the endpoint.
+    let e = e.without_url();
+    let mut cause: &dyn std::error::Error = &e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    format!("{what}: {cause}")
+}
+
+/// The start of an error body, on one line, for a message.
+fn snippet(body: &str) -> String {
+    let line = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    match line.char_indices().nth(200) {
+        Some((at, _)) => format!("{}…", &line[..at]),
+        None if line.is_empty() => "(empty body)".into(),
+        None => line,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_base_url_keeps_its_path() {
+        let client =
+            HttpClient::new("Confluence", "https://acme.example/wiki", Auth::None, "", &Default::default()).unwrap();
+        assert_eq!(client.url("/rest/api/space").unwrap().as_str(), "https://acme.example/wiki/rest/api/space");
+        assert_eq!(client.url("rest/api/space").unwrap().as_str(), "https://acme.example/wiki/rest/api/space");
+    }
+
+    #[test]
+    fn a_bad_base_url_is_named() {
+        let err = HttpClient::new("Consul", "consul:8500", Auth::None, "", &Default::default()).unwrap_err();
+        assert!(err.to_string().starts_with("Consul: base_url 'consul:8500' is not usable"), "{err}");
+        let err = HttpClient::new("Consul", "http://u:p@consul:8500", Auth::None, "", &Default::default()).unwrap_err();
+        assert!(err.to_string().contains("credentials in the URL are refused"), "{err}");
+    }
+
+    #[test]
+    fn the_client_debug_output_hides_the_credentials() {
+        let auth = Auth::Bearer(Secret::new("very-secret-token".into()));
+        let client = HttpClient::new("SonarQube", "http://127.0.0.1:9", auth, "", &Default::default()).unwrap();
+        assert!(!format!("{client:?}").contains("very-secret-token"));
+    }
+
+    #[test]
+    fn long_error_bodies_are_cut() {
+        assert_eq!(snippet("  a\n  b "), "a b");
+        assert_eq!(snippet(""), "(empty body)");
+        assert!(snippet(&"x".repeat(500)).ends_with('…'));
+    }
+}

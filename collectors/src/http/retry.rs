@@ -1,0 +1,112 @@
+//! When to try a request again, and how long to wait first.
+
+use std::time::Duration;
+
+use rand::Rng;
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::StatusCode;
+
+/// Exponential backoff with jitter, honouring `Retry-After` up to a cap.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Attempts after the first one.
+    pub retries: u32,
+    pub base: Duration,
+    pub max_backoff: Duration,
+    /// A `Retry-After` longer than this fails the call instead of stalling
+    /// the run.
+    pub max_retry_after: Duration,
+}
+
+/// Statuses worth another try: rate limits and a server's bad moments.
+pub fn is_retryable(status: StatusCode) -> bool {
+    status == StatusCode::TOO_MANY_REQUESTS || matches!(status.as_u16(), 500 | 502 | 503 | 504)
+}
+
+impl RetryPolicy {
+    /// The wait before attempt `attempt + 1` (attempt 0 is the first):
+    /// half the exponential step plus a random share of the other half, so
+    /// clients that failed together do not retry together.
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let step = self.base.saturating_mul(1u32 << attempt.min(16)).min(self.max_backoff);
+        let half = step / 2;
+        half + half.mul_f64(rand::rng().random::<f64>())
+    }
+
+    /// The wait a response asks for, when it asks for one we accept;
+    /// `Err` carries the requested wait when it is over the cap.
+    pub fn retry_after(&self, headers: &HeaderMap) -> Result<Option<Duration>, Duration> {
+        let Some(wait) = headers.get(RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(parse_retry_after) else {
+            return Ok(None);
+        };
+        if wait > self.max_retry_after {
+            Err(wait)
+        } else {
+            Ok(Some(wait))
+        }
+    }
+}
+
+/// `Retry-After` is either delta-seconds or an HTTP date (RFC 9110 §10.2.3).
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let wait = when.signed_duration_since(chrono::Utc::now()).to_std().unwrap_or(Duration::ZERO);
+    Some(wait)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> RetryPolicy {
+        RetryPolicy {
+            retries: 3,
+            base: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(1),
+            max_retry_after: Duration::from_secs(60),
+        }
+    }
+
+    #[test]
+    fn backoff_grows_and_stays_within_its_step() {
+        let p = policy();
+        for attempt in 0..8 {
+            let step = Duration::from_millis(100 * (1 << attempt)).min(Duration::from_secs(1));
+            let wait = p.backoff(attempt);
+            assert!(wait >= step / 2 && wait <= step, "attempt {attempt}: {wait:?} outside {step:?}");
+        }
+    }
+
+    #[test]
+    fn retry_after_takes_seconds_and_dates() {
+        assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        let soon = (chrono::Utc::now() + chrono::Duration::seconds(30)).to_rfc2822();
+        let wait = parse_retry_after(&soon).unwrap();
+        assert!(wait > Duration::from_secs(25) && wait <= Duration::from_secs(30), "{wait:?}");
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn a_retry_after_over_the_cap_is_refused() {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, "3600".parse().unwrap());
+        assert_eq!(policy().retry_after(&headers), Err(Duration::from_secs(3600)));
+        headers.insert(RETRY_AFTER, "2".parse().unwrap());
+        assert_eq!(policy().retry_after(&headers), Ok(Some(Duration::from_secs(2))));
+    }
+
+    #[test]
+    fn only_rate_limits_and_server_trouble_are_retried() {
+        for code in [429, 500, 502, 503, 504] {
+            assert!(is_retryable(StatusCode::from_u16(code).unwrap()), "{code}");
+        }
+        for code in [400, 401, 403, 404, 501] {
+            assert!(!is_retryable(StatusCode::from_u16(code).unwrap()), "{code}");
+        }
+    }
+}
