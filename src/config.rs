@@ -16,6 +16,8 @@ pub struct Config {
     pub server: ServerConfig,
     pub auth: AuthConfig,
     pub limits: Limits,
+    /// `[collectors.<name>]`: one section per source to observe.
+    pub collectors: collectors::CollectorsConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

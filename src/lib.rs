@@ -8,6 +8,7 @@
 pub mod api;
 pub mod bench;
 pub mod cli;
+pub mod collect;
 pub mod config;
 pub mod generate;
 pub mod ingest;

@@ -54,3 +54,25 @@ fn the_command_line_session_runs() {
         }
     }
 }
+
+#[test]
+fn every_collector_page_has_a_config_example_that_builds() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/collectors");
+    let mut pages: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    pages.sort();
+    assert!(!pages.is_empty());
+    for page in pages {
+        let doc = format!("docs/collectors/{}", page.file_name().unwrap().to_string_lossy());
+        for block in fenced_blocks(&doc, "toml") {
+            let config: spot::config::Config =
+                toml::from_str(&block).unwrap_or_else(|e| panic!("{doc}: the example config does not parse: {e}"));
+            let names = config.collectors.configured();
+            assert_eq!(names.len(), 1, "{doc}: the example configures one collector");
+            // The example's secrets are named, not given: give them values.
+            for var in ["SONAR_TOKEN", "CONSUL_HTTP_TOKEN", "CONFLUENCE_API_TOKEN"] {
+                std::env::set_var(var, "example-token-value");
+            }
+            config.collectors.build(names[0]).unwrap_or_else(|e| panic!("{doc}: the example config is refused: {e}"));
+        }
+    }
+}

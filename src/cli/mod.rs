@@ -1,6 +1,7 @@
 //! The `spot` command line: one subcommand per capability.
 
 mod bench;
+mod collect;
 mod generate;
 mod ingest;
 mod read;
@@ -38,6 +39,8 @@ enum Command {
     Generate(generate::Args),
     /// Ingest observation files (the generic JSON format), one run each.
     Ingest(ingest::Args),
+    /// Run collectors once: observe each configured scope and ingest it.
+    Collect(collect::Args),
     /// Show an entity with every source's facts, as of a day.
     Entity(read::EntityArgs),
     /// Find entities by name or key.
@@ -87,6 +90,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Generate(args) => generate::run(args).await,
         Command::Ingest(args) => ingest::run(args).await,
+        Command::Collect(args) => collect::run(args).await,
         Command::Entity(args) => read::entity(args).await,
         Command::Search(args) => read::search(args).await,
         Command::Deps(args) => read::deps(args).await,

@@ -130,6 +130,21 @@ pub async fn a_failed_run_closes_nothing_and_is_recorded(h: &impl Harness) {
     assert_eq!(run.counts.unchanged, 1);
 }
 
+pub async fn a_run_keeps_its_warnings_until_it_is_replaced(h: &impl Harness) {
+    let f = h.fresh();
+    let store = f.store.as_ref();
+    let mut warned = obs("sonarqube", "sq", 1).entity("sonar_project:a", json!({"coverage": 80}));
+    warned.0.warnings = vec!["sonar_project:b: no ALM binding".into(), "bindings not read".into()];
+    let run = warned.into(store).await;
+    assert_eq!(run.warnings, ["sonar_project:b: no ALM binding", "bindings not read"]);
+    let runs = store.runs(&RunFilter::default()).await.unwrap();
+    assert_eq!(runs[0].warnings, run.warnings, "the run record keeps them");
+    // A later run of the same day replaces the record, warnings included.
+    obs("sonarqube", "sq", 1).entity("sonar_project:a", json!({"coverage": 80})).into(store).await;
+    let runs = store.runs(&RunFilter::default()).await.unwrap();
+    assert!(runs[0].warnings.is_empty(), "{:?}", runs[0].warnings);
+}
+
 pub async fn unobserved_parts_carry_forward_while_the_rest_is_diffed(h: &impl Harness) {
     let f = h.fresh();
     let store = f.store.as_ref();

@@ -40,6 +40,7 @@ macro_rules! conformance_suite {
             ingest::a_partial_run_closes_nothing,
             ingest::a_failed_run_closes_nothing_and_is_recorded,
             ingest::unobserved_parts_carry_forward_while_the_rest_is_diffed,
+            ingest::a_run_keeps_its_warnings_until_it_is_replaced,
             ingest::each_source_owns_only_its_own_facts,
             ingest::rerunning_a_day_is_idempotent,
             ingest::a_later_run_of_the_same_day_replaces_it,

@@ -1,0 +1,130 @@
+//! `spot collect` end to end: the binary, a config file, a store file, and
+//! a local server answering like SonarQube with recorded responses.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use axum::http::{StatusCode, Uri};
+use axum::Router;
+
+fn fixture(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("collectors/tests/fixtures/sonarqube").join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Serves SonarQube's recorded examples; `deny` answers 401 to everything.
+async fn sonarqube(deny: bool) -> String {
+    let app = Router::new().fallback(move |uri: Uri| async move {
+        if deny {
+            return (StatusCode::UNAUTHORIZED, String::new());
+        }
+        match uri.path() {
+            "/api/components/search_projects" => (StatusCode::OK, fixture("api_components_search_projects.json")),
+            "/api/projects/search" => (StatusCode::OK, fixture("api_projects_search.json")),
+            "/api/measures/component" => (StatusCode::OK, fixture("api_measures_component.json")),
+            "/api/qualitygates/project_status" => (StatusCode::OK, fixture("api_qualitygates_project_status.json")),
+            _ => (StatusCode::NOT_FOUND, "{}".to_string()),
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}
+
+fn write_config(dir: &Path, base_url: &str) -> String {
+    let path = dir.join("spot.toml");
+    let text = format!(
+        "[collectors.sonarqube]\nbase_url = \"{base_url}\"\nscope = \"sonar.test\"\ntoken_env = \"SPOT_TEST_SONAR_TOKEN\"\nrepo_owner = \"acme\"\n\n[collectors.sonarqube.http]\nretries = 0\n"
+    );
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+async fn spot(args: Vec<String>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_spot"))
+            .args(&args)
+            .env("SPOT_LOG", "error")
+            .env("SPOT_TEST_SONAR_TOKEN", "squ_do_not_print_me")
+            .output()
+            .expect("spot runs")
+    })
+    .await
+    .unwrap()
+}
+
+fn text(output: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn collect_ingests_a_sonarqube_run_that_the_api_then_serves() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sonarqube(false).await);
+    let db = dir.path().join("spot.db").display().to_string();
+    let args = |extra: &[&str]| {
+        let mut all: Vec<String> = vec!["collect".into(), "sonarqube".into(), "--config".into(), config.clone(), "--db".into(), db.clone()];
+        all.extend(extra.iter().map(|s| s.to_string()));
+        all
+    };
+    let output = spot(args(&["--day", "2026-11-20"])).await;
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(
+        text(&output).starts_with("sonarqube/sonar.test 2026-11-20 complete: 6 added, 0 changed, 0 closed, 0 unchanged"),
+        "{}",
+        text(&output)
+    );
+
+    let query = r#"{ entity(key: "sonar_project:third_project") { name facts { source scope attrs } relations(direction: OUT) { kind to } } }"#;
+    let answer = spot(vec!["query".into(), "--db".into(), db.clone(), query.into()]).await;
+    assert!(answer.status.success(), "{}", text(&answer));
+    let json: serde_json::Value = serde_json::from_slice(&answer.stdout).unwrap();
+    let entity = &json["data"]["entity"];
+    assert_eq!(entity["name"], "My Project 3");
+    assert_eq!(entity["facts"][0]["scope"], "sonar.test");
+    assert_eq!(entity["facts"][0]["attrs"]["quality_gate"], "ERROR");
+    assert_eq!(entity["relations"][0]["to"], "repo:github.com/acme/third_project");
+
+    // Three projects and their three `measures` relations. The next day,
+    // nothing changed: nothing is written.
+    let again = spot(args(&["--day", "2026-11-21"])).await;
+    assert!(text(&again).contains("complete: 0 added, 0 changed, 0 closed, 6 unchanged"), "{}", text(&again));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_token_records_a_failed_run_and_exits_non_zero_without_printing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sonarqube(true).await);
+    let db = dir.path().join("spot.db").display().to_string();
+    let output = spot(vec![
+        "collect".into(),
+        "--config".into(),
+        config,
+        "--db".into(),
+        db.clone(),
+        "--day".into(),
+        "2026-11-20".into(),
+    ])
+    .await;
+    assert!(!output.status.success());
+    let said = text(&output);
+    assert!(said.contains("sonarqube/sonar.test 2026-11-20 failed: SonarQube rejected the credentials (HTTP 401 on api/components/search_projects)"), "{said}");
+    assert!(said.contains("check the user token in SPOT_TEST_SONAR_TOKEN"), "{said}");
+    assert!(said.contains("1 of 1 runs failed"), "{said}");
+    assert!(!said.contains("squ_do_not_print_me"), "the token leaked: {said}");
+    let runs = spot(vec!["runs".into(), "--db".into(), db]).await;
+    assert!(text(&runs).contains("failed"), "{}", text(&runs));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_or_unconfigured_collectors_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), "http://127.0.0.1:9");
+    let db = dir.path().join("spot.db").display().to_string();
+    let unknown = spot(vec!["collect".into(), "jira".into(), "--config".into(), config, "--db".into(), db.clone()]).await;
+    assert!(!unknown.status.success());
+    assert!(text(&unknown).contains("unknown collector 'jira' (known: sonarqube"), "{}", text(&unknown));
+    let nothing = spot(vec!["collect".into(), "--db".into(), db]).await;
+    assert!(text(&nothing).contains("no collector is configured: add a [collectors.<name>] section"), "{}", text(&nothing));
+}
