@@ -1,7 +1,9 @@
 //! Running collectors: one run per (collector, scope, day), its observation
 //! ingested, or its failure recorded so that nothing is closed.
 
-use collectors::{AnyCollector, CollectorsConfig, Day};
+use std::time::{Duration, Instant};
+
+use collectors::{AnyCollector, CollectorsConfig, Day, Observation};
 
 use crate::model::Run;
 use crate::store::{Store, StoreError};
@@ -23,32 +25,86 @@ pub fn select(config: &CollectorsConfig, names: &[String]) -> anyhow::Result<Vec
     names.iter().map(|name| config.build(name).map_err(anyhow::Error::from)).collect()
 }
 
-/// Observes one scope and ingests what was seen. A collector that fails,
-/// or returns an observation that does not validate, leaves a failed run
-/// and yesterday's state carries forward. `Err` only when the store itself
-/// refuses (an older day, a broken file).
-pub async fn run_once(store: &dyn Store, collector: &dyn AnyCollector, scope: &str, day: Day) -> Result<Run, StoreError> {
+/// Why a run observed nothing, by kind, for metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureReason {
+    /// The collector returned an error (source down, credentials, shape).
+    Source,
+    /// It was still observing when its time was up.
+    Timeout,
+    /// It returned an observation that does not validate (a collector bug).
+    Invalid,
+}
+
+impl FailureReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureReason::Source => "source",
+            FailureReason::Timeout => "timeout",
+            FailureReason::Invalid => "invalid",
+        }
+    }
+}
+
+/// What one attempt produced.
+pub struct Attempt {
+    pub run: Run,
+    /// Entities and relations observed (0 for a failure).
+    pub observed: usize,
+    pub failure: Option<FailureReason>,
+    pub elapsed: Duration,
+}
+
+/// Observes one scope (abandoned after `timeout`, when given) and ingests
+/// what was seen. A collector that fails, hangs or returns an invalid
+/// observation leaves a failed run, and yesterday's state carries forward.
+/// `Err` only when the store itself refuses (an older day, a broken file).
+pub async fn run_once(
+    store: &dyn Store,
+    collector: &dyn AnyCollector,
+    scope: &str,
+    day: Day,
+    timeout: Option<Duration>,
+) -> Result<Attempt, StoreError> {
     let source = collector.name();
-    let started = std::time::Instant::now();
-    let observed = collector.collect(scope, day).await;
-    let error = match observed {
-        Ok(observation) => match observation.validate() {
-            Ok(()) => {
-                let run = store.ingest(&observation).await?;
-                tracing::info!(
-                    collector.name = source, snapshot.scope = scope, snapshot.day = %day,
-                    added = run.counts.added, changed = run.counts.changed, closed = run.counts.closed,
-                    warnings = run.warnings.len(), elapsed_ms = started.elapsed().as_millis() as u64,
-                    "collector run committed"
-                );
-                return Ok(run);
-            }
-            Err(problems) => {
-                let listed: Vec<String> = problems.iter().take(5).map(ToString::to_string).collect();
-                format!("the collector returned an invalid observation ({} problems): {}", problems.len(), listed.join("; "))
+    let started = Instant::now();
+    let observed = match timeout {
+        Some(limit) => match tokio::time::timeout(limit, collector.collect(scope, day)).await {
+            Ok(observed) => observed.map_err(|e| (FailureReason::Source, e.to_string())),
+            Err(_) => {
+                Err((FailureReason::Timeout, format!("timed out after {} s; nothing was written", limit.as_secs())))
             }
         },
-        Err(e) => e.to_string(),
+        None => collector.collect(scope, day).await.map_err(|e| (FailureReason::Source, e.to_string())),
     };
-    store.record_failure(source, scope, day, &error).await
+    let (reason, error) = match observed.and_then(|obs| checked(obs).map_err(|e| (FailureReason::Invalid, e))) {
+        Ok(observation) => {
+            let run = store.ingest(&observation).await?;
+            let observed = observation.entities.len() + observation.relations.len();
+            tracing::info!(
+                collector.name = source, snapshot.scope = scope, snapshot.day = %day,
+                added = run.counts.added, changed = run.counts.changed, closed = run.counts.closed,
+                warnings = run.warnings.len(), elapsed_ms = started.elapsed().as_millis() as u64,
+                "collector run committed"
+            );
+            return Ok(Attempt { run, observed, failure: None, elapsed: started.elapsed() });
+        }
+        Err(failure) => failure,
+    };
+    let run = store.record_failure(source, scope, day, &error).await?;
+    Ok(Attempt { run, observed: 0, failure: Some(reason), elapsed: started.elapsed() })
+}
+
+fn checked(observation: Observation) -> Result<Observation, String> {
+    match observation.validate() {
+        Ok(()) => Ok(observation),
+        Err(problems) => {
+            let listed: Vec<String> = problems.iter().take(5).map(ToString::to_string).collect();
+            Err(format!(
+                "the collector returned an invalid observation ({} problems): {}",
+                problems.len(),
+                listed.join("; ")
+            ))
+        }
+    }
 }

@@ -18,6 +18,7 @@ pub struct Config {
     pub limits: Limits,
     /// `[collectors.<name>]`: one section per source to observe.
     pub collectors: collectors::CollectorsConfig,
+    pub scheduler: crate::scheduler::SchedulerConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

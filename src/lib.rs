@@ -14,6 +14,7 @@ pub mod generate;
 pub mod ingest;
 pub mod model;
 pub mod observations;
+pub mod scheduler;
 pub mod server;
 pub mod store;
 

@@ -64,14 +64,16 @@ async fn collect_ingests_a_sonarqube_run_that_the_api_then_serves() {
     let config = write_config(dir.path(), &sonarqube(false).await);
     let db = dir.path().join("spot.db").display().to_string();
     let args = |extra: &[&str]| {
-        let mut all: Vec<String> = vec!["collect".into(), "sonarqube".into(), "--config".into(), config.clone(), "--db".into(), db.clone()];
+        let mut all: Vec<String> =
+            vec!["collect".into(), "sonarqube".into(), "--config".into(), config.clone(), "--db".into(), db.clone()];
         all.extend(extra.iter().map(|s| s.to_string()));
         all
     };
     let output = spot(args(&["--day", "2026-11-20"])).await;
     assert!(output.status.success(), "{}", text(&output));
     assert!(
-        text(&output).starts_with("sonarqube/sonar.test 2026-11-20 complete: 6 added, 0 changed, 0 closed, 0 unchanged"),
+        text(&output)
+            .starts_with("sonarqube/sonar.test 2026-11-20 complete: 6 added, 0 changed, 0 closed, 0 unchanged"),
         "{}",
         text(&output)
     );
@@ -111,7 +113,7 @@ async fn a_refused_token_records_a_failed_run_and_exits_non_zero_without_printin
     let said = text(&output);
     assert!(said.contains("sonarqube/sonar.test 2026-11-20 failed: SonarQube rejected the credentials (HTTP 401 on api/components/search_projects)"), "{said}");
     assert!(said.contains("check the user token in SPOT_TEST_SONAR_TOKEN"), "{said}");
-    assert!(said.contains("1 of 1 runs failed"), "{said}");
+    assert!(said.contains("1 of 1 runs failed or were skipped"), "{said}");
     assert!(!said.contains("squ_do_not_print_me"), "the token leaked: {said}");
     let runs = spot(vec!["runs".into(), "--db".into(), db]).await;
     assert!(text(&runs).contains("failed"), "{}", text(&runs));
@@ -122,9 +124,14 @@ async fn unknown_or_unconfigured_collectors_are_named() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), "http://127.0.0.1:9");
     let db = dir.path().join("spot.db").display().to_string();
-    let unknown = spot(vec!["collect".into(), "jira".into(), "--config".into(), config, "--db".into(), db.clone()]).await;
+    let unknown =
+        spot(vec!["collect".into(), "jira".into(), "--config".into(), config, "--db".into(), db.clone()]).await;
     assert!(!unknown.status.success());
     assert!(text(&unknown).contains("unknown collector 'jira' (known: sonarqube"), "{}", text(&unknown));
     let nothing = spot(vec!["collect".into(), "--db".into(), db]).await;
-    assert!(text(&nothing).contains("no collector is configured: add a [collectors.<name>] section"), "{}", text(&nothing));
+    assert!(
+        text(&nothing).contains("no collector is configured: add a [collectors.<name>] section"),
+        "{}",
+        text(&nothing)
+    );
 }

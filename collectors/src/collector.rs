@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::http::HttpError;
+use crate::schedule::Schedule;
 use crate::{sonarqube, Day, Observation};
 
 /// Why a run observed nothing. The run is recorded as failed with this
@@ -35,6 +36,9 @@ pub trait Collector: Sized + Send + Sync + 'static {
 
     /// Checks the config and reads its secrets; no network yet.
     fn new(config: &Self::Config) -> Result<Self, CollectError>;
+
+    /// When `spot serve` runs it (`[collectors.<NAME>.schedule]`).
+    fn schedule(config: &Self::Config) -> &Schedule;
 
     /// The scopes this config covers, one run each.
     fn scopes(&self) -> Vec<String>;
@@ -88,6 +92,18 @@ impl CollectorsConfig {
     pub fn configured(&self) -> Vec<&'static str> {
         let present = [self.sonarqube.is_some()];
         NAMES.iter().zip(present).filter(|(_, p)| *p).map(|(n, _)| *n).collect()
+    }
+
+    /// The schedule of the named collector's section.
+    pub fn schedule(&self, name: &str) -> Result<Schedule, CollectError> {
+        fn of<C: Collector>(config: &Option<C::Config>) -> Result<Schedule, CollectError> {
+            let config = config.as_ref().ok_or_else(|| CollectError::NotConfigured { name: C::NAME.into() })?;
+            Ok(C::schedule(config).clone())
+        }
+        match name {
+            sonarqube::SonarQube::NAME => of::<sonarqube::SonarQube>(&self.sonarqube),
+            _ => Err(CollectError::UnknownCollector { name: name.into() }),
+        }
     }
 
     /// Builds the named collector from its section.

@@ -17,6 +17,7 @@ pub mod collector;
 pub mod day;
 pub mod http;
 pub mod observation;
+pub mod schedule;
 pub mod secret;
 pub mod sonarqube;
 pub mod synthetic;

@@ -1,11 +1,15 @@
-//! `spot collect`: run collectors once, by hand.
+//! `spot collect`: run collectors once, by hand, as the scheduler would
+//! (one run per scope at a time, across processes too).
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use collectors::Day;
 
 use crate::config::Config;
 use crate::model::RunStatus;
+use crate::scheduler::{self, Clock, Outcome, Scheduler};
+use crate::store::Store;
 use crate::SqliteStore;
 
 #[derive(clap::Args)]
@@ -22,6 +26,9 @@ pub struct Args {
     /// The day the snapshot is for (YYYY-MM-DD); today (UTC) by default.
     #[arg(long)]
     day: Option<Day>,
+    /// Further attempts after a failed run, with the schedule's backoff.
+    #[arg(long, default_value_t = 0)]
+    retries: u32,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
@@ -34,38 +41,44 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     }
     // Every named collector is built (config checked, secrets read) before
     // any of them runs.
-    let selected = crate::collect::select(&config.collectors, &args.sources)?;
-    let store = SqliteStore::open(&config.store.path)?;
+    let jobs = scheduler::jobs(&config.collectors, &args.sources)?;
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.store.path)?);
+    let scheduler = Scheduler::new(store, Clock::System, jobs, &config.scheduler);
     let day = args.day.unwrap_or_else(Day::today);
     let (mut runs, mut failed) = (0, 0);
-    for collector in &selected {
-        for scope in collector.scopes() {
-            let run = crate::collect::run_once(&store, collector.as_ref(), &scope, day).await?;
-            runs += 1;
-            let c = run.counts;
-            match run.status {
-                RunStatus::Failed => {
-                    failed += 1;
-                    println!("{}/{} {day} failed: {}", run.source, run.scope, run.error.as_deref().unwrap_or(""));
-                }
-                status => println!(
-                    "{}/{} {day} {}: {} added, {} changed, {} closed, {} unchanged",
-                    run.source,
-                    run.scope,
-                    status.as_str(),
-                    c.added,
-                    c.changed,
-                    c.closed,
-                    c.unchanged
-                ),
+    for job in scheduler.jobs() {
+        runs += 1;
+        let run = match scheduler.trigger(job, day, args.retries).await? {
+            Outcome::Ran(run) => run,
+            Outcome::Skipped(why) => {
+                failed += 1;
+                println!("{}/{} {day} skipped: {why}", job.source(), job.scope);
+                continue;
             }
-            for warning in &run.warnings {
-                println!("  warning: {warning}");
+        };
+        let c = run.counts;
+        match run.status {
+            RunStatus::Failed => {
+                failed += 1;
+                println!("{}/{} {day} failed: {}", run.source, run.scope, run.error.as_deref().unwrap_or(""));
             }
+            status => println!(
+                "{}/{} {day} {}: {} added, {} changed, {} closed, {} unchanged",
+                run.source,
+                run.scope,
+                status.as_str(),
+                c.added,
+                c.changed,
+                c.closed,
+                c.unchanged
+            ),
+        }
+        for warning in &run.warnings {
+            println!("  warning: {warning}");
         }
     }
     if failed > 0 {
-        anyhow::bail!("{failed} of {runs} runs failed; their previous state carries forward");
+        anyhow::bail!("{failed} of {runs} runs failed or were skipped; their previous state carries forward");
     }
     Ok(())
 }

@@ -162,6 +162,12 @@ impl Store for MeteredStore {
     ) -> StoreResult<Vec<AttributeValue>> {
         self.timed("attribute_values", self.inner.attribute_values(kind, path, source, day)).await
     }
+    async fn acquire_lease(&self, name: &str, holder: &str, now_ms: i64, until_ms: i64) -> StoreResult<bool> {
+        self.timed("acquire_lease", self.inner.acquire_lease(name, holder, now_ms, until_ms)).await
+    }
+    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
+        self.timed("release_lease", self.inner.release_lease(name, holder)).await
+    }
     async fn record_deployment(&self, event: &DeployEvent) -> StoreResult<()> {
         self.timed("record_deployment", self.inner.record_deployment(event)).await
     }

@@ -130,6 +130,15 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<Vec<DeployEvent>>;
 
     async fn stats(&self) -> StoreResult<StoreStats>;
+
+    /// Takes (or, for its holder, renews) the lease `name` until
+    /// `until_ms`, unless another holder's lease is unexpired at `now_ms`.
+    /// `true` when `holder` now holds it. Two SPoT processes on one store
+    /// use this so that they never run the same collector scope at once.
+    async fn acquire_lease(&self, name: &str, holder: &str, now_ms: i64, until_ms: i64) -> StoreResult<bool>;
+
+    /// Gives the lease up, if `holder` holds it.
+    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()>;
 }
 
 /// Checks the bounds every traversal must respect, before any store work.

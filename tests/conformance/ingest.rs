@@ -323,3 +323,20 @@ pub async fn relation_endpoints_get_anchors(h: &impl Harness) {
     let state = store.entity("repo:github.com/acme/a", d(1)).await.unwrap().unwrap();
     assert_eq!((state.entity.kind.as_str(), state.entity.name.as_str()), ("repo", "github.com/acme/a"));
 }
+
+pub async fn a_lease_has_one_holder_until_it_expires(h: &impl Harness) {
+    let f = h.fresh();
+    let store = f.store.as_ref();
+    let lease = "collect:consul/dc1";
+    assert!(store.acquire_lease(lease, "spot-a", 1_000, 61_000).await.unwrap());
+    assert!(!store.acquire_lease(lease, "spot-b", 2_000, 62_000).await.unwrap(), "held by spot-a");
+    assert!(store.acquire_lease(lease, "spot-a", 30_000, 90_000).await.unwrap(), "its holder renews it");
+    assert!(!store.acquire_lease(lease, "spot-b", 89_999, 150_000).await.unwrap(), "renewed: still held");
+    // A holder that crashed never releases: its lease expires.
+    assert!(store.acquire_lease(lease, "spot-b", 90_000, 150_000).await.unwrap(), "expired: taken over");
+    store.release_lease(lease, "spot-a").await.unwrap();
+    assert!(!store.acquire_lease(lease, "spot-a", 91_000, 151_000).await.unwrap(), "only the holder releases");
+    store.release_lease(lease, "spot-b").await.unwrap();
+    assert!(store.acquire_lease(lease, "spot-a", 92_000, 152_000).await.unwrap(), "released: free");
+    assert!(store.acquire_lease("collect:consul/dc2", "spot-b", 92_000, 152_000).await.unwrap(), "leases are per name");
+}

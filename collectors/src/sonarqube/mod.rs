@@ -14,6 +14,7 @@ use self::api::{all_pages, AlmBinding, ComponentMeasures, GateStatus, ProjectsPa
 use self::map::{measures_relation, project_entity, ProjectReading, RepoConvention};
 use crate::collector::{unknown_scope, CollectError, Collector};
 use crate::http::{Auth, HttpClient, HttpError, HttpSettings};
+use crate::schedule::Schedule;
 use crate::secret::SecretSource;
 use crate::{Day, Observation};
 
@@ -76,6 +77,8 @@ pub struct Config {
     pub page_size: u32,
     #[serde(default)]
     pub http: HttpSettings,
+    #[serde(default)]
+    pub schedule: Schedule,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
@@ -144,6 +147,10 @@ impl Collector for SonarQube {
             }
         });
         Ok(SonarQube { client, scope, config: config.clone() })
+    }
+
+    fn schedule(config: &Config) -> &Schedule {
+        &config.schedule
     }
 
     fn scopes(&self) -> Vec<String> {

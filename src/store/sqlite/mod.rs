@@ -11,6 +11,7 @@ mod cache;
 mod changes;
 mod events;
 mod history;
+mod leases;
 mod read;
 mod schema;
 mod timeline;
@@ -276,6 +277,16 @@ impl Store for SqliteStore {
     ) -> StoreResult<Vec<AttributeValue>> {
         let (kind, path, source) = (kind.to_string(), path.to_string(), source.map(str::to_string));
         self.read(move |conn| history::attribute_values(conn, &kind, &path, source.as_deref(), day)).await
+    }
+
+    async fn acquire_lease(&self, name: &str, holder: &str, now_ms: i64, until_ms: i64) -> StoreResult<bool> {
+        let (name, holder) = (name.to_string(), holder.to_string());
+        self.write(move |writer, _| leases::acquire(writer.connection(), &name, &holder, now_ms, until_ms)).await
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
+        let (name, holder) = (name.to_string(), holder.to_string());
+        self.write(move |writer, _| leases::release(writer.connection(), &name, &holder)).await
     }
 
     async fn record_deployment(&self, event: &DeployEvent) -> StoreResult<()> {

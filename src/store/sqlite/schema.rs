@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../schema/sqlite/001_temporal_graph.sql"),
     include_str!("../../../schema/sqlite/002_deploy_events.sql"),
     include_str!("../../../schema/sqlite/003_run_warnings.sql"),
+    include_str!("../../../schema/sqlite/004_leases.sql"),
 ];
 
 pub fn migrate(conn: &mut Connection, path: &Path) -> StoreResult<()> {
