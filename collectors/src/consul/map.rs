@@ -158,7 +158,7 @@ impl Intentions {
     pub fn index(mut list: Vec<Intention>, warnings: &mut Vec<String>) -> Intentions {
         // Highest precedence first, so it is the one kept for a pair
         // (Enterprise namespaces can repeat a pair of names).
-        list.sort_by(|a, b| b.precedence.cmp(&a.precedence));
+        list.sort_by_key(|i| std::cmp::Reverse(i.precedence));
         let mut index = Intentions::default();
         for intention in list {
             if intention.source_type.as_deref().is_some_and(|t| t != "consul") {
