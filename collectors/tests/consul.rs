@@ -451,6 +451,17 @@ async fn one_unreadable_service_is_listed_and_the_rest_of_the_run_completes() {
 }
 
 #[tokio::test]
+async fn credentials_rejected_midway_fail_the_whole_run() {
+    let server = ReplayServer::start(|request: &Recorded| match request.path.as_str() {
+        "/v1/health/service/frontend" => Reply::status(401, ""),
+        _ => recorded(request),
+    })
+    .await;
+    let err = collect(&config(&server.url)).await.unwrap_err().to_string();
+    assert!(err.starts_with("Consul rejected the credentials (HTTP 401 on v1/health/service/frontend)"), "{err}");
+}
+
+#[tokio::test]
 async fn an_unreadable_service_guesses_no_relations_from_intentions() {
     let server = ReplayServer::start(|request: &Recorded| match request.path.as_str() {
         "/v1/catalog/connect/frontend" => Reply::status(500, "boom"),

@@ -98,9 +98,9 @@ impl Collector for Consul {
             .buffered(self.config.http.concurrency.max(1));
         while let Some((name, outcome)) = reads.next().await {
             match outcome {
-                Ok(Some((reading, calls))) => {
+                Ok(Some((reading, upstream_names))) => {
                     obs.entities.push(map::service_entity(&reading));
-                    upstreams.insert(name, calls);
+                    upstreams.insert(name, upstream_names);
                 }
                 Ok(None) => tracing::debug!(service = %name, "a connect proxy, not a service"),
                 Err(e) if e.is_fatal() => return Err(e.into()),
