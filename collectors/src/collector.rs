@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::http::HttpError;
 use crate::schedule::Schedule;
-use crate::{sonarqube, Day, Observation};
+use crate::{consul, sonarqube, Day, Observation};
 
 /// Why a run observed nothing. The run is recorded as failed with this
 /// message and closes nothing.
@@ -77,7 +77,7 @@ impl<C: Collector> AnyCollector for C {
 }
 
 /// Every collector SPoT has, by name.
-pub const NAMES: &[&str] = &[sonarqube::SonarQube::NAME];
+pub const NAMES: &[&str] = &[sonarqube::SonarQube::NAME, consul::Consul::NAME];
 
 /// `[collectors]`: one optional section per collector.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -85,12 +85,14 @@ pub const NAMES: &[&str] = &[sonarqube::SonarQube::NAME];
 pub struct CollectorsConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sonarqube: Option<sonarqube::Config>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consul: Option<consul::Config>,
 }
 
 impl CollectorsConfig {
     /// The names of the collectors with a section, in registry order.
     pub fn configured(&self) -> Vec<&'static str> {
-        let present = [self.sonarqube.is_some()];
+        let present = [self.sonarqube.is_some(), self.consul.is_some()];
         NAMES.iter().zip(present).filter(|(_, p)| *p).map(|(n, _)| *n).collect()
     }
 
@@ -102,6 +104,7 @@ impl CollectorsConfig {
         }
         match name {
             sonarqube::SonarQube::NAME => of::<sonarqube::SonarQube>(&self.sonarqube),
+            consul::Consul::NAME => of::<consul::Consul>(&self.consul),
             _ => Err(CollectError::UnknownCollector { name: name.into() }),
         }
     }
@@ -114,6 +117,7 @@ impl CollectorsConfig {
         }
         match name {
             sonarqube::SonarQube::NAME => boxed::<sonarqube::SonarQube>(&self.sonarqube),
+            consul::Consul::NAME => boxed::<consul::Consul>(&self.consul),
             _ => Err(CollectError::UnknownCollector { name: name.into() }),
         }
     }
@@ -131,12 +135,25 @@ mod tests {
     #[test]
     fn an_unknown_collector_is_named_with_the_known_ones() {
         let err = CollectorsConfig::default().build("jira").err().unwrap();
-        assert_eq!(err.to_string(), "unknown collector 'jira' (known: sonarqube)");
+        assert_eq!(err.to_string(), "unknown collector 'jira' (known: sonarqube, consul)");
     }
 
     #[test]
     fn a_collector_without_a_section_says_how_to_add_one() {
         let err = CollectorsConfig::default().build("sonarqube").err().unwrap();
         assert!(err.to_string().contains("add a [collectors.sonarqube] section"), "{err}");
+        let err = CollectorsConfig::default().build("consul").err().unwrap();
+        assert!(err.to_string().contains("add a [collectors.consul] section"), "{err}");
+    }
+
+    #[test]
+    fn a_consul_section_is_built_and_listed() {
+        let config: CollectorsConfig = serde_json::from_value(
+            serde_json::json!({ "consul": { "base_url": "http://127.0.0.1:8500", "datacenters": ["dc1", "dc2"] } }),
+        )
+        .unwrap();
+        assert_eq!(config.configured(), ["consul"]);
+        let collector = config.build("consul").unwrap();
+        assert_eq!((collector.name(), collector.scopes()), ("consul", vec!["dc1".to_string(), "dc2".to_string()]));
     }
 }
