@@ -135,3 +135,66 @@ async fn unknown_or_unconfigured_collectors_are_named() {
         text(&nothing)
     );
 }
+
+async fn graphql(url: &str, query: &str) -> serde_json::Value {
+    let client = reqwest::Client::new();
+    let response =
+        client.post(format!("{url}/graphql")).json(&serde_json::json!({ "query": query })).send().await.unwrap();
+    response.json().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_with_collectors_triggers_runs_and_tells_which_days_are_complete() {
+    use spot::config::Config;
+    use spot::server::Server;
+    use std::sync::Arc;
+
+    std::env::set_var("SPOT_TEST_SONAR_TOKEN", "squ_do_not_print_me");
+    let dir = tempfile::tempdir().unwrap();
+    let config_path = write_config(dir.path(), &sonarqube(false).await);
+    let config = Config::load(Path::new(&config_path)).unwrap();
+    let store = spot::SqliteStore::open(dir.path().join("spot.db")).unwrap();
+    let server = Server::new(&config, Arc::new(store)).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, server.router()).await });
+
+    let triggered = graphql(
+        &url,
+        r#"mutation { triggerCollection(source: "sonarqube", day: "2026-11-20") { scope day status reason } }"#,
+    )
+    .await;
+    assert_eq!(
+        triggered["data"]["triggerCollection"],
+        serde_json::json!([{ "scope": "sonar.test", "day": "2026-11-20", "status": "STARTED", "reason": null }])
+    );
+    let mut runs = serde_json::Value::Null;
+    for _ in 0..100 {
+        runs = graphql(&url, r#"{ runs(source: "sonarqube") { scope status warnings } }"#).await;
+        if runs["data"]["runs"].as_array().is_some_and(|r| !r.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(runs["data"]["runs"][0]["status"], "complete", "{runs}");
+
+    let days =
+        graphql(&url, r#"{ snapshots(from: "2026-11-19", to: "2026-11-20") { day complete failed missing } }"#).await;
+    assert_eq!(
+        days["data"]["snapshots"],
+        serde_json::json!([
+            { "day": "2026-11-19", "complete": false, "failed": [], "missing": ["sonarqube/sonar.test"] },
+            { "day": "2026-11-20", "complete": true, "failed": [], "missing": [] }
+        ])
+    );
+
+    let unknown = graphql(&url, r#"mutation { triggerCollection(source: "jira") { status } }"#).await;
+    assert_eq!(unknown["errors"][0]["message"], "no collector 'jira' is configured (configured: sonarqube)");
+
+    let metrics = reqwest::get(format!("{url}/metrics")).await.unwrap().text().await.unwrap();
+    assert!(metrics.contains(r#"spot_collector_runs_total{collector="sonarqube",status="complete"} 1"#), "{metrics}");
+    assert!(
+        metrics.contains(r#"spot_collector_items_observed{collector="sonarqube",scope="sonar.test"} 6"#),
+        "{metrics}"
+    );
+}

@@ -35,6 +35,8 @@ impl Default for Limits {
 pub struct Api {
     pub store: Arc<dyn Store>,
     pub limits: Limits,
+    /// The collectors this server runs, when it runs any.
+    pub scheduler: Option<Arc<crate::scheduler::Scheduler>>,
 }
 
 /// The API's view of the caller, checked by every resolver before it reads

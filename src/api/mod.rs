@@ -6,6 +6,7 @@
 //! enforced with errors that name the limit.
 
 pub mod auth;
+mod collection;
 pub mod context;
 mod deploys;
 mod documents;
@@ -25,24 +26,38 @@ use async_graphql::{EmptySubscription, MergedObject, Schema};
 pub use auth::{Grants, Scope};
 pub use context::{Api, EntityLoader, Limits};
 
+use crate::scheduler::Scheduler;
 use crate::store::Store;
 
 #[derive(MergedObject, Default)]
-pub struct Query(entity::EntityQuery, graph::GraphQuery, time::TimeQuery, deploys::DeployQuery, reports::ReportQuery);
+pub struct Query(
+    entity::EntityQuery,
+    graph::GraphQuery,
+    time::TimeQuery,
+    deploys::DeployQuery,
+    reports::ReportQuery,
+    collection::CollectionQuery,
+);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(mutation::IngestMutation, deploys::DeployMutation);
+pub struct Mutation(mutation::IngestMutation, deploys::DeployMutation, collection::CollectionMutation);
 
 pub type SpotSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// The schema over a store. Per-request data (grants, the entity loader)
 /// is added by [`request`].
 pub fn schema(store: Arc<dyn Store>, limits: Limits) -> SpotSchema {
+    schema_with_scheduler(store, limits, None)
+}
+
+/// The schema of a server that also runs collectors (`triggerCollection`,
+/// and the expected scopes of `snapshots`).
+pub fn schema_with_scheduler(store: Arc<dyn Store>, limits: Limits, scheduler: Option<Arc<Scheduler>>) -> SpotSchema {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
         .extension(documents::DocumentCache::default())
-        .data(Api { store, limits })
+        .data(Api { store, limits, scheduler })
         .finish()
 }
 

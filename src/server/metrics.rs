@@ -51,6 +51,11 @@ impl Metrics {
         Metrics { registry, requests, latency, store_calls }
     }
 
+    /// Where other parts (the scheduler's collector metrics) register theirs.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
     pub fn request(&self, operation: &str, ok: bool, elapsed: Duration) {
         // Operation names come from clients: bound their length and alphabet.
         let operation: String =

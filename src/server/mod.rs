@@ -25,6 +25,7 @@ use axum::{Json, Router};
 
 use crate::api::{self, auth::Tokens, Limits, SpotSchema};
 use crate::config::Config;
+use crate::scheduler::{self, Clock, CollectorMetrics, Scheduler};
 use crate::store::Store;
 use metrics::{MeteredStore, Metrics};
 
@@ -36,6 +37,7 @@ pub struct Server {
     timeout: Duration,
     body_limit: usize,
     metrics: Metrics,
+    scheduler: Option<Arc<Scheduler>>,
 }
 
 impl Server {
@@ -51,15 +53,29 @@ impl Server {
         }
         let metrics = Metrics::new();
         let store: Arc<dyn Store> = Arc::new(MeteredStore::new(store, metrics.clone()));
+        let scheduler = Self::scheduler(config, store.clone(), &metrics)?;
         Ok(Server {
-            schema: api::schema(store.clone(), config.limits.clone()),
+            schema: api::schema_with_scheduler(store.clone(), config.limits.clone(), scheduler.clone()),
             store,
             tokens,
             limits: config.limits.clone(),
             timeout: Duration::from_millis(config.server.request_timeout_ms.max(1)),
             body_limit: config.server.body_limit_bytes,
             metrics,
+            scheduler,
         })
+    }
+
+    /// The collectors configured under `[collectors]`, on their schedules;
+    /// none configured, no scheduler.
+    fn scheduler(config: &Config, store: Arc<dyn Store>, metrics: &Metrics) -> anyhow::Result<Option<Arc<Scheduler>>> {
+        if config.collectors.configured().is_empty() {
+            return Ok(None);
+        }
+        let jobs = scheduler::jobs(&config.collectors, &[])?;
+        let collector_metrics = Arc::new(CollectorMetrics::new(metrics.registry())?);
+        let scheduler = Scheduler::new(store, Clock::System, jobs, &config.scheduler).with_metrics(collector_metrics);
+        Ok(Some(Arc::new(scheduler)))
     }
 
     pub fn router(self) -> Router {
@@ -78,7 +94,28 @@ pub async fn serve(server: Server, listen: SocketAddr) -> anyhow::Result<()> {
         tokio::net::TcpListener::bind(listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     let local = listener.local_addr()?;
     tracing::info!(server.address = %local, "serving GraphQL at http://{local}/graphql");
-    axum::serve(listener, server.router()).with_graceful_shutdown(shutdown_signal()).await?;
+    // One signal stops both the HTTP server and the scheduler.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let scheduling = server.scheduler.clone().map(|scheduler| {
+        let mut stopped = stopped.clone();
+        tokio::spawn(scheduler.run(async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        }))
+    });
+    let mut http_stopped = stopped.clone();
+    let signal = async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    };
+    tokio::spawn(signal);
+    axum::serve(listener, server.router())
+        .with_graceful_shutdown(async move {
+            let _ = http_stopped.wait_for(|stop| *stop).await;
+        })
+        .await?;
+    if let Some(scheduling) = scheduling {
+        let _ = scheduling.await;
+    }
     tracing::info!("server stopped");
     Ok(())
 }
