@@ -4,6 +4,8 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+mod env;
+
 use serde::{Deserialize, Serialize};
 
 use crate::api::auth::TokenConfig;
@@ -64,13 +66,42 @@ pub struct AuthConfig {
 }
 
 impl Config {
-    /// Reads a config file; an unknown key or a bad value is an error that
-    /// names the file, the line and the key.
+    /// Reads a config file, then the `SPOT_*` environment overrides; an
+    /// unknown key or a bad value is an error that names the file, the line
+    /// and the key.
     pub fn load(path: &Path) -> anyhow::Result<Config> {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read config {}: {e}", path.display()))?;
-        toml::from_str(&text)
-            .map_err(|e| anyhow::anyhow!("config {}: {}", path.display(), e.to_string().trim().replace('\n', " ")))
+        Config::resolve(Some(path), std::env::vars())
+    }
+
+    /// The config of a file (or, without one, the defaults) with the given
+    /// environment's `SPOT_SECTION__KEY` overrides applied.
+    pub fn resolve(path: Option<&Path>, vars: impl IntoIterator<Item = (String, String)>) -> anyhow::Result<Config> {
+        let (origin, text) = match path {
+            Some(path) => (
+                format!("config {}", path.display()),
+                std::fs::read_to_string(path)
+                    .map_err(|e| anyhow::anyhow!("cannot read config {}: {e}", path.display()))?,
+            ),
+            None => ("config".to_string(), String::new()),
+        };
+        let one_line = |e: &dyn std::fmt::Display| e.to_string().trim().replace('\n', " ");
+        let mut table: toml::Table =
+            text.parse().map_err(|e: toml::de::Error| anyhow::anyhow!("{origin}: {}", one_line(&e)))?;
+        let applied = env::apply(&mut table, vars).map_err(anyhow::Error::msg)?;
+        Config::deserialize(toml::Value::Table(table)).map_err(|e| {
+            let from_env = if applied.is_empty() {
+                String::new()
+            } else {
+                format!(" (with {} from the environment)", applied.join(", "))
+            };
+            anyhow::anyhow!("{origin}{from_env}: {}", one_line(&e))
+        })
+    }
+
+    /// Reads the config of a command: the file given, or the defaults; the
+    /// environment's overrides apply either way.
+    pub fn for_command(path: Option<&Path>) -> anyhow::Result<Config> {
+        Config::resolve(path, std::env::vars())
     }
 }
 

@@ -1,0 +1,88 @@
+//! `SPOT_*` environment overrides: `SPOT_SECTION__KEY=value` sets `key` in
+//! `[section]`, e.g. `SPOT_SERVER__LISTEN=0.0.0.0:8080` or
+//! `SPOT_COLLECTORS__SONARQUBE__BASE_URL=https://sonar.acme.internal`.
+//! Values are read as TOML when they parse (`8080`, `true`, `["a"]`) and as
+//! strings otherwise. Variables without `__` (`SPOT_CONFIG`, `SPOT_DB`,
+//! `SPOT_LOG`) are command-line settings, not config keys.
+
+use toml::{Table, Value};
+
+/// Applies the overrides to a parsed config file; returns the names of the
+/// variables applied, for error messages.
+pub fn apply(table: &mut Table, vars: impl IntoIterator<Item = (String, String)>) -> Result<Vec<String>, String> {
+    let mut applied = Vec::new();
+    let mut vars: Vec<(String, String)> = vars.into_iter().filter(|(name, _)| is_override(name)).collect();
+    vars.sort();
+    for (name, raw) in vars {
+        let path: Vec<String> = name["SPOT_".len()..].split("__").map(|p| p.to_ascii_lowercase()).collect();
+        if path.iter().any(String::is_empty) {
+            return Err(format!("{name}: expected SPOT_SECTION__KEY, e.g. SPOT_SERVER__LISTEN"));
+        }
+        set(table, &path, value(&raw)).map_err(|problem| format!("{name}: {problem}"))?;
+        applied.push(name);
+    }
+    Ok(applied)
+}
+
+fn is_override(name: &str) -> bool {
+    name.starts_with("SPOT_") && name.contains("__")
+}
+
+fn value(raw: &str) -> Value {
+    match format!("v = {raw}").parse::<Table>() {
+        Ok(mut table) => table.remove("v").unwrap_or_else(|| Value::String(raw.into())),
+        Err(_) => Value::String(raw.into()),
+    }
+}
+
+fn set(table: &mut Table, path: &[String], value: Value) -> Result<(), String> {
+    let (last, parents) = path.split_last().expect("a path has at least one part");
+    let mut current = table;
+    for (i, part) in parents.iter().enumerate() {
+        let entry = current.entry(part.clone()).or_insert_with(|| Value::Table(Table::new()));
+        current = match entry {
+            Value::Table(inner) => inner,
+            _ => return Err(format!("`{}` is not a section", path[..=i].join("."))),
+        };
+    }
+    current.insert(last.clone(), value);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn overrides_set_nested_keys_with_typed_values() {
+        let mut table: Table = "[server]\nlisten = \"127.0.0.1:1\"\n".parse().unwrap();
+        let applied = apply(
+            &mut table,
+            vars(&[
+                ("SPOT_SERVER__LISTEN", "0.0.0.0:8080"),
+                ("SPOT_SERVER__REQUEST_TIMEOUT_MS", "2500"),
+                ("SPOT_COLLECTORS__CONSUL__DATACENTERS", "[\"dc1\", \"dc2\"]"),
+                ("SPOT_DB", "ignored.db"),
+                ("HOME", "/root"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(applied.len(), 3);
+        assert_eq!(table["server"]["listen"].as_str(), Some("0.0.0.0:8080"));
+        assert_eq!(table["server"]["request_timeout_ms"].as_integer(), Some(2500));
+        assert_eq!(table["collectors"]["consul"]["datacenters"].as_array().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_bad_override_names_its_variable() {
+        let mut table: Table = "[store]\npath = \"x.db\"\n".parse().unwrap();
+        let err = apply(&mut table, vars(&[("SPOT_STORE__PATH__DEEPER", "y")])).unwrap_err();
+        assert_eq!(err, "SPOT_STORE__PATH__DEEPER: `store.path` is not a section");
+        let err = apply(&mut table, vars(&[("SPOT_SERVER____LISTEN", "y")])).unwrap_err();
+        assert!(err.starts_with("SPOT_SERVER____LISTEN: expected SPOT_SECTION__KEY"), "{err}");
+    }
+}
