@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::http::HttpError;
-use crate::{sonarqube, Day, Observation};
+use crate::{confluence, sonarqube, Day, Observation};
 
 /// Why a run observed nothing. The run is recorded as failed with this
 /// message and closes nothing.
@@ -73,7 +73,7 @@ impl<C: Collector> AnyCollector for C {
 }
 
 /// Every collector SPoT has, by name.
-pub const NAMES: &[&str] = &[sonarqube::SonarQube::NAME];
+pub const NAMES: &[&str] = &[sonarqube::SonarQube::NAME, confluence::Confluence::NAME];
 
 /// `[collectors]`: one optional section per collector.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -81,12 +81,14 @@ pub const NAMES: &[&str] = &[sonarqube::SonarQube::NAME];
 pub struct CollectorsConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sonarqube: Option<sonarqube::Config>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confluence: Option<confluence::Config>,
 }
 
 impl CollectorsConfig {
     /// The names of the collectors with a section, in registry order.
     pub fn configured(&self) -> Vec<&'static str> {
-        let present = [self.sonarqube.is_some()];
+        let present = [self.sonarqube.is_some(), self.confluence.is_some()];
         NAMES.iter().zip(present).filter(|(_, p)| *p).map(|(n, _)| *n).collect()
     }
 
@@ -98,6 +100,7 @@ impl CollectorsConfig {
         }
         match name {
             sonarqube::SonarQube::NAME => boxed::<sonarqube::SonarQube>(&self.sonarqube),
+            confluence::Confluence::NAME => boxed::<confluence::Confluence>(&self.confluence),
             _ => Err(CollectError::UnknownCollector { name: name.into() }),
         }
     }
@@ -115,7 +118,18 @@ mod tests {
     #[test]
     fn an_unknown_collector_is_named_with_the_known_ones() {
         let err = CollectorsConfig::default().build("jira").err().unwrap();
-        assert_eq!(err.to_string(), "unknown collector 'jira' (known: sonarqube)");
+        assert_eq!(err.to_string(), "unknown collector 'jira' (known: sonarqube, confluence)");
+    }
+
+    #[test]
+    fn configured_collectors_are_listed_in_registry_order() {
+        let config: CollectorsConfig = toml::from_str(
+            "[confluence]\nbase_url = \"https://acme.atlassian.net/wiki\"\nspaces = [\"ENG\"]\n\
+             [sonarqube]\nbase_url = \"https://sonarcloud.io\"",
+        )
+        .unwrap();
+        assert_eq!(config.configured(), ["sonarqube", "confluence"]);
+        assert_eq!(CollectorsConfig::default().configured(), Vec::<&str>::new());
     }
 
     #[test]
