@@ -299,6 +299,16 @@ mod tests {
     }
 
     #[test]
+    fn a_case_insensitive_title_pattern_names_the_service_in_lower_case() {
+        let mut p = page(json!({}));
+        p.title = "Billing-API Runbook".into();
+        let pattern = Regex::new("(?i)^(?P<service>[a-z0-9-]+) runbook$").unwrap();
+        let matching = Matching { title_pattern: Some(pattern), property: None, ..matching() };
+        let found = services(&p, &matching, "doc:confluence/42", &mut Vec::new());
+        assert_eq!(found, [("billing-api".to_string(), Via::Title)]);
+    }
+
+    #[test]
     fn names_that_cannot_be_services_are_warned_about() {
         let mut extra = labels(&["service-"]);
         extra["metadata"]["properties"] = json!({ "spot-service": { "value": "Billing Team" } });
