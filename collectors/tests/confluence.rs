@@ -532,6 +532,9 @@ fn bad_config_is_refused_saying_what_to_change() {
     let err = toml::from_str::<Config>("base_url = \"http://x\"\ndeployment = \"onprem\"").unwrap_err().to_string();
     assert!(err.contains("unknown variant `onprem`"), "{err}");
 
+    let dc: Config = toml::from_str("base_url = \"http://x\"\ndeployment = \"datacenter\"").unwrap();
+    assert_eq!(dc.deployment, collectors::confluence::Deployment::Server);
+
     let base = "http://127.0.0.1:9";
     let err = refused(&cloud(base, "spaces = [\"ENG\"]\ntitle_pattern = \"(?P<service>[a-z\""));
     assert!(err.starts_with("collectors.confluence: title_pattern is not a valid regular expression"), "{err}");

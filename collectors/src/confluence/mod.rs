@@ -178,7 +178,8 @@ impl Collector for Confluence {
             for (index, raw) in answer.results.into_iter().enumerate() {
                 self.read_result(index, raw, &mut obs, &mut run);
             }
-            let Some(next) = answer.links.next else { break };
+            // An empty link is read as none, not as the base URL.
+            let Some(next) = answer.links.next.filter(|next| !next.trim().is_empty()) else { break };
             url = api::next_url(&self.client, &next, &self.expand)?;
             if !requested.insert(url.to_string()) {
                 return Err(api::looping_next(&url).into());
