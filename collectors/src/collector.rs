@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::http::HttpError;
 use crate::schedule::Schedule;
-use crate::{consul, sonarqube, Day, Observation};
+use crate::{confluence, consul, sonarqube, Day, Observation};
 
 /// Why a run observed nothing. The run is recorded as failed with this
 /// message and closes nothing.
@@ -77,7 +77,7 @@ impl<C: Collector> AnyCollector for C {
 }
 
 /// Every collector SPoT has, by name.
-pub const NAMES: &[&str] = &[sonarqube::SonarQube::NAME, consul::Consul::NAME];
+pub const NAMES: &[&str] = &[sonarqube::SonarQube::NAME, consul::Consul::NAME, confluence::Confluence::NAME];
 
 /// `[collectors]`: one optional section per collector.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -87,12 +87,14 @@ pub struct CollectorsConfig {
     pub sonarqube: Option<sonarqube::Config>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consul: Option<consul::Config>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confluence: Option<confluence::Config>,
 }
 
 impl CollectorsConfig {
     /// The names of the collectors with a section, in registry order.
     pub fn configured(&self) -> Vec<&'static str> {
-        let present = [self.sonarqube.is_some(), self.consul.is_some()];
+        let present = [self.sonarqube.is_some(), self.consul.is_some(), self.confluence.is_some()];
         NAMES.iter().zip(present).filter(|(_, p)| *p).map(|(n, _)| *n).collect()
     }
 
@@ -105,6 +107,7 @@ impl CollectorsConfig {
         match name {
             sonarqube::SonarQube::NAME => of::<sonarqube::SonarQube>(&self.sonarqube),
             consul::Consul::NAME => of::<consul::Consul>(&self.consul),
+            confluence::Confluence::NAME => of::<confluence::Confluence>(&self.confluence),
             _ => Err(CollectError::UnknownCollector { name: name.into() }),
         }
     }
@@ -118,6 +121,7 @@ impl CollectorsConfig {
         match name {
             sonarqube::SonarQube::NAME => boxed::<sonarqube::SonarQube>(&self.sonarqube),
             consul::Consul::NAME => boxed::<consul::Consul>(&self.consul),
+            confluence::Confluence::NAME => boxed::<confluence::Confluence>(&self.confluence),
             _ => Err(CollectError::UnknownCollector { name: name.into() }),
         }
     }
@@ -135,7 +139,18 @@ mod tests {
     #[test]
     fn an_unknown_collector_is_named_with_the_known_ones() {
         let err = CollectorsConfig::default().build("jira").err().unwrap();
-        assert_eq!(err.to_string(), "unknown collector 'jira' (known: sonarqube, consul)");
+        assert_eq!(err.to_string(), "unknown collector 'jira' (known: sonarqube, consul, confluence)");
+    }
+
+    #[test]
+    fn configured_collectors_are_listed_in_registry_order() {
+        let config: CollectorsConfig = toml::from_str(
+            "[confluence]\nbase_url = \"https://acme.atlassian.net/wiki\"\nspaces = [\"ENG\"]\n\
+             [sonarqube]\nbase_url = \"https://sonarcloud.io\"",
+        )
+        .unwrap();
+        assert_eq!(config.configured(), ["sonarqube", "confluence"]);
+        assert_eq!(CollectorsConfig::default().configured(), Vec::<&str>::new());
     }
 
     #[test]

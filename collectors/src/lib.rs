@@ -14,6 +14,7 @@
 //!   benchmarks.
 
 pub mod collector;
+pub mod confluence;
 pub mod consul;
 pub mod day;
 pub mod http;
