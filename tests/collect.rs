@@ -8,7 +8,7 @@ use axum::http::{StatusCode, Uri};
 use axum::Router;
 
 fn fixture(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("collectors/tests/fixtures/sonarqube").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("collectors/tests/fixtures").join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -19,10 +19,23 @@ async fn sonarqube(deny: bool) -> String {
             return (StatusCode::UNAUTHORIZED, String::new());
         }
         match uri.path() {
-            "/api/components/search_projects" => (StatusCode::OK, fixture("api_components_search_projects.json")),
-            "/api/projects/search" => (StatusCode::OK, fixture("api_projects_search.json")),
-            "/api/measures/component" => (StatusCode::OK, fixture("api_measures_component.json")),
-            "/api/qualitygates/project_status" => (StatusCode::OK, fixture("api_qualitygates_project_status.json")),
+            "/api/components/search_projects" => {
+                (StatusCode::OK, fixture("sonarqube/api_components_search_projects.json"))
+            }
+            "/api/projects/search" => (StatusCode::OK, fixture("sonarqube/api_projects_search.json")),
+            "/api/measures/component" => (StatusCode::OK, fixture("sonarqube/api_measures_component.json")),
+            "/api/qualitygates/project_status" => {
+                (StatusCode::OK, fixture("sonarqube/api_qualitygates_project_status.json"))
+            }
+            // Consul and Confluence, for the test that runs every collector.
+            "/v1/catalog/services" => (StatusCode::OK, r#"{"backend": [], "consul": []}"#.to_string()),
+            "/v1/health/service/backend" => (StatusCode::OK, fixture("consul/v1_health_service_backend.json")),
+            "/v1/catalog/connect/backend" => (StatusCode::OK, fixture("consul/v1_catalog_connect_backend.json")),
+            "/v1/connect/intentions" => (StatusCode::OK, "[]".to_string()),
+            "/wiki/rest/api/content/search" => {
+                let page: serde_json::Value = serde_json::from_str(&fixture("confluence/page_response.json")).unwrap();
+                (StatusCode::OK, serde_json::json!({ "results": [page], "size": 1, "_links": {} }).to_string())
+            }
             _ => (StatusCode::NOT_FOUND, "{}".to_string()),
         }
     });
@@ -54,7 +67,7 @@ async fn spot(args: Vec<String>) -> Output {
     .unwrap()
 }
 
-fn text(output: &Output) -> String {
+fn text_of(output: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
 }
 
@@ -70,17 +83,17 @@ async fn collect_ingests_a_sonarqube_run_that_the_api_then_serves() {
         all
     };
     let output = spot(args(&["--day", "2026-11-20"])).await;
-    assert!(output.status.success(), "{}", text(&output));
+    assert!(output.status.success(), "{}", text_of(&output));
     assert!(
-        text(&output)
+        text_of(&output)
             .starts_with("sonarqube/sonar.test 2026-11-20 complete: 6 added, 0 changed, 0 closed, 0 unchanged"),
         "{}",
-        text(&output)
+        text_of(&output)
     );
 
     let query = r#"{ entity(key: "sonar_project:third_project") { name facts { source scope attrs } relations(direction: OUT) { kind to } } }"#;
     let answer = spot(vec!["query".into(), "--db".into(), db.clone(), query.into()]).await;
-    assert!(answer.status.success(), "{}", text(&answer));
+    assert!(answer.status.success(), "{}", text_of(&answer));
     let json: serde_json::Value = serde_json::from_slice(&answer.stdout).unwrap();
     let entity = &json["data"]["entity"];
     assert_eq!(entity["name"], "My Project 3");
@@ -91,7 +104,7 @@ async fn collect_ingests_a_sonarqube_run_that_the_api_then_serves() {
     // Three projects and their three `measures` relations. The next day,
     // nothing changed: nothing is written.
     let again = spot(args(&["--day", "2026-11-21"])).await;
-    assert!(text(&again).contains("complete: 0 added, 0 changed, 0 closed, 6 unchanged"), "{}", text(&again));
+    assert!(text_of(&again).contains("complete: 0 added, 0 changed, 0 closed, 6 unchanged"), "{}", text_of(&again));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -110,13 +123,13 @@ async fn a_refused_token_records_a_failed_run_and_exits_non_zero_without_printin
     ])
     .await;
     assert!(!output.status.success());
-    let said = text(&output);
+    let said = text_of(&output);
     assert!(said.contains("sonarqube/sonar.test 2026-11-20 failed: SonarQube rejected the credentials (HTTP 401 on api/components/search_projects)"), "{said}");
     assert!(said.contains("check the user token in SPOT_TEST_SONAR_TOKEN"), "{said}");
     assert!(said.contains("1 of 1 runs failed or were skipped"), "{said}");
     assert!(!said.contains("squ_do_not_print_me"), "the token leaked: {said}");
     let runs = spot(vec!["runs".into(), "--db".into(), db]).await;
-    assert!(text(&runs).contains("failed"), "{}", text(&runs));
+    assert!(text_of(&runs).contains("failed"), "{}", text_of(&runs));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -127,12 +140,12 @@ async fn unknown_or_unconfigured_collectors_are_named() {
     let unknown =
         spot(vec!["collect".into(), "jira".into(), "--config".into(), config, "--db".into(), db.clone()]).await;
     assert!(!unknown.status.success());
-    assert!(text(&unknown).contains("unknown collector 'jira' (known: sonarqube"), "{}", text(&unknown));
+    assert!(text_of(&unknown).contains("unknown collector 'jira' (known: sonarqube"), "{}", text_of(&unknown));
     let nothing = spot(vec!["collect".into(), "--db".into(), db]).await;
     assert!(
-        text(&nothing).contains("no collector is configured: add a [collectors.<name>] section"),
+        text_of(&nothing).contains("no collector is configured: add a [collectors.<name>] section"),
         "{}",
-        text(&nothing)
+        text_of(&nothing)
     );
 }
 
@@ -197,4 +210,28 @@ async fn a_server_with_collectors_triggers_runs_and_tells_which_days_are_complet
         metrics.contains(r#"spot_collector_items_observed{collector="sonarqube",scope="sonar.test"} 6"#),
         "{metrics}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn collect_without_names_runs_every_configured_collector() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sonarqube(false).await;
+    let config = write_config(dir.path(), &url);
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&format!(
+        "\n[collectors.consul]\nbase_url = \"{url}\"\ndatacenters = [\"dc1\"]\n\n\
+         [collectors.confluence]\nbase_url = \"{url}/wiki\"\nscope = \"wiki.test\"\nuser_email = \"bot@acme.test\"\n\
+         token_env = \"SPOT_TEST_SONAR_TOKEN\"\nspaces = [\"PROJ\"]\n"
+    ));
+    std::fs::write(&config, text).unwrap();
+    let db = dir.path().join("spot.db").display().to_string();
+    let output =
+        spot(vec!["collect".into(), "--config".into(), config, "--db".into(), db, "--day".into(), "2026-11-20".into()])
+            .await;
+    assert!(output.status.success(), "{}", text_of(&output));
+    let lines: Vec<String> = text_of(&output).lines().filter(|l| !l.starts_with("  ")).map(str::to_string).collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(lines[0].starts_with("sonarqube/sonar.test 2026-11-20 complete"), "{lines:?}");
+    assert!(lines[1].starts_with("consul/dc1 2026-11-20 complete: 1 added"), "{lines:?}");
+    assert!(lines[2].starts_with("confluence/wiki.test 2026-11-20 complete"), "{lines:?}");
 }
