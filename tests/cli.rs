@@ -174,3 +174,63 @@ fn http_get(address: &str, path: &str) -> Option<String> {
     stream.read_to_string(&mut response).ok()?;
     Some(response)
 }
+
+#[test]
+fn the_example_config_checks_and_prints_no_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret_file = dir.path().join("operator-token");
+    std::fs::write(&secret_file, "operator-token-value-0123456789\n").unwrap();
+    let example = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("spot.example.toml")).unwrap();
+    let config = dir.path().join("spot.toml");
+    std::fs::write(&config, example.replace("/run/secrets/spot-operator-token", secret_file.to_str().unwrap()))
+        .unwrap();
+    let check = |extra_env: &[(&str, &str)]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_spot"));
+        command.args(["config", "check", "--config", config.to_str().unwrap()]).env("SPOT_LOG", "error");
+        for (name, value) in [
+            ("SPOT_ORCHESTRATOR_TOKEN", "orchestrator-token-value-0123456789"),
+            ("SONAR_TOKEN", "squ_sonar_value"),
+            ("CONSUL_HTTP_TOKEN", "consul-acl-value"),
+            ("CONFLUENCE_API_TOKEN", "confluence-api-value"),
+        ] {
+            command.env(name, value);
+        }
+        for (name, value) in extra_env {
+            command.env(name, value);
+        }
+        command.output().unwrap()
+    };
+    let ok = check(&[]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    let printed = stdout(&ok);
+    assert!(printed.contains("# config OK"), "{printed}");
+    assert!(printed.contains("#   environment variable SONAR_TOKEN: set"), "{printed}");
+    for secret in [
+        "orchestrator-token-value",
+        "operator-token-value",
+        "squ_sonar_value",
+        "consul-acl-value",
+        "confluence-api-value",
+    ] {
+        assert!(!printed.contains(secret), "{secret} printed: {printed}");
+    }
+
+    // An override from the environment, and a bad one, named.
+    let overridden = check(&[("SPOT_SERVER__LISTEN", "127.0.0.1:9999")]);
+    assert!(stdout(&overridden).contains("listen = \"127.0.0.1:9999\""), "{}", stdout(&overridden));
+    let bad = check(&[("SPOT_COLLECTORS__CONSUL__SCHEDULE__CRON", "0 2 * *"), ("SPOT_SERVER__TIMEOUT", "5")]);
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("unknown field `timeout`"), "{}", stderr(&bad));
+    assert!(
+        stderr(&bad)
+            .contains("(with SPOT_COLLECTORS__CONSUL__SCHEDULE__CRON, SPOT_SERVER__TIMEOUT from the environment)"),
+        "{}",
+        stderr(&bad)
+    );
+    let bad_cron = check(&[("SPOT_COLLECTORS__CONSUL__SCHEDULE__CRON", "0 2 * *")]);
+    assert!(
+        stderr(&bad_cron).contains("collectors.consul.schedule.cron: '0 2 * *' has 4 fields"),
+        "{}",
+        stderr(&bad_cron)
+    );
+}

@@ -32,10 +32,7 @@ pub struct Args {
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
-    let mut config = match &args.config {
-        Some(path) => Config::load(path)?,
-        None => Config::default(),
-    };
+    let mut config = Config::for_command(args.config.as_deref())?;
     if let Some(db) = args.db {
         config.store.path = db;
     }

@@ -2,6 +2,7 @@
 
 mod bench;
 mod collect;
+mod config;
 mod generate;
 mod ingest;
 mod read;
@@ -41,6 +42,9 @@ enum Command {
     Ingest(ingest::Args),
     /// Run collectors once: observe each configured scope and ingest it.
     Collect(collect::Args),
+    /// Check the configuration.
+    #[command(subcommand)]
+    Config(config::Command),
     /// Show an entity with every source's facts, as of a day.
     Entity(read::EntityArgs),
     /// Find entities by name or key.
@@ -91,6 +95,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Generate(args) => generate::run(args).await,
         Command::Ingest(args) => ingest::run(args).await,
         Command::Collect(args) => collect::run(args).await,
+        Command::Config(command) => config::run(command),
         Command::Entity(args) => read::entity(args).await,
         Command::Search(args) => read::search(args).await,
         Command::Deps(args) => read::deps(args).await,

@@ -26,7 +26,7 @@ pub struct ServeArgs {
 }
 
 fn config(path: Option<&PathBuf>) -> anyhow::Result<Config> {
-    path.map_or_else(|| Ok(Config::default()), |p| Config::load(p))
+    Config::for_command(path.map(PathBuf::as_path))
 }
 
 pub async fn serve_command(args: ServeArgs) -> anyhow::Result<()> {

@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+pub mod check;
 mod env;
 
 use serde::{Deserialize, Serialize};

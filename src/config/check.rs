@@ -1,0 +1,99 @@
+//! `spot config check`: everything that can be known about a config
+//! before running it, each problem naming its key.
+
+use super::Config;
+
+/// Every problem found; empty when the config can run.
+pub fn problems(config: &Config) -> Vec<String> {
+    let mut problems = Vec::new();
+    for token in &config.auth.tokens {
+        if let Err(e) = token.resolve() {
+            problems.push(format!("auth.tokens: {e}"));
+        }
+    }
+    if config.auth.tokens.is_empty() && !config.server.listen.ip().is_loopback() {
+        problems.push(format!(
+            "server.listen: {} is not a loopback address, and no [[auth.tokens]] are configured",
+            config.server.listen
+        ));
+    }
+    for name in config.collectors.configured() {
+        if let Err(e) = config.collectors.build(name) {
+            problems.push(e.to_string());
+        }
+        match config.collectors.schedule(name) {
+            Ok(schedule) => {
+                if let Err(e) = crate::scheduler::Timing::parse(name, &schedule) {
+                    problems.push(e);
+                }
+            }
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    if config.scheduler.concurrency == 0 {
+        problems.push("scheduler.concurrency: must be at least 1".into());
+    }
+    if let Some(parent) = config.store.path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if !parent.is_dir() {
+            problems.push(format!("store.path: the folder {} does not exist", parent.display()));
+        }
+    }
+    problems
+}
+
+/// The secrets a config refers to, each with whether it can be read; the
+/// values themselves are never shown.
+pub fn secrets(config: &Config) -> Vec<String> {
+    let text = toml::to_string(config).unwrap_or_default();
+    let mut lines = Vec::new();
+    for line in text.lines() {
+        let Some((key, value)) = line.split_once(" = ") else { continue };
+        let name = value.trim_matches('"');
+        match key.trim() {
+            "token_env" => {
+                let state = if std::env::var_os(name).is_some() { "set" } else { "NOT SET" };
+                lines.push(format!("environment variable {name}: {state}"));
+            }
+            "token_file" => {
+                let state = if std::path::Path::new(name).is_file() { "readable" } else { "MISSING" };
+                lines.push(format!("file {name}: {state}"));
+            }
+            _ => {}
+        }
+    }
+    lines.sort();
+    lines.dedup();
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_can_run() {
+        assert_eq!(problems(&Config::default()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once_with_its_key() {
+        let config: Config = toml::from_str(
+            r#"
+            [server]
+            listen = "0.0.0.0:8080"
+            [collectors.sonarqube]
+            base_url = "https://sonar.example"
+            token_env = "SPOT_TEST_CHECK_UNSET_VARIABLE"
+            [collectors.sonarqube.schedule]
+            cron = "61 * * * *"
+            "#,
+        )
+        .unwrap();
+        let problems = problems(&config);
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems[0].starts_with("server.listen: 0.0.0.0:8080 is not a loopback address"), "{problems:?}");
+        assert!(problems[1].contains("SPOT_TEST_CHECK_UNSET_VARIABLE is not set"), "{problems:?}");
+        assert!(problems[2].starts_with("collectors.sonarqube.schedule.cron: '61 * * * *'"), "{problems:?}");
+        assert_eq!(secrets(&config), ["environment variable SPOT_TEST_CHECK_UNSET_VARIABLE: NOT SET"]);
+    }
+}
