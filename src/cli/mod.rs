@@ -1,5 +1,6 @@
 //! The `spot` command line: one subcommand per capability.
 
+mod backup;
 mod bench;
 mod collect;
 mod config;
@@ -42,6 +43,8 @@ enum Command {
     Ingest(ingest::Args),
     /// Run collectors once: observe each configured scope and ingest it.
     Collect(collect::Args),
+    /// Back up the store: a consistent copy, taken while SPoT runs.
+    Backup(backup::Args),
     /// Check the configuration.
     #[command(subcommand)]
     Config(config::Command),
@@ -96,6 +99,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Ingest(args) => ingest::run(args).await,
         Command::Collect(args) => collect::run(args).await,
         Command::Config(command) => config::run(command),
+        Command::Backup(args) => backup::run(args).await,
         Command::Entity(args) => read::entity(args).await,
         Command::Search(args) => read::search(args).await,
         Command::Deps(args) => read::deps(args).await,

@@ -7,6 +7,7 @@
 //! Blocking SQLite calls run on tokio's blocking pool.
 
 mod anchors;
+mod backup;
 mod cache;
 mod changes;
 mod events;
@@ -71,6 +72,13 @@ impl SqliteStore {
                 readers: Mutex::new(Vec::new()),
             }),
         })
+    }
+
+    /// Writes a consistent copy of the store to `target` (which must not
+    /// exist) while it goes on serving; returns the copy's size in bytes.
+    pub async fn backup(&self, target: &Path) -> StoreResult<u64> {
+        let target = target.to_path_buf();
+        self.read(move |conn| backup::copy(conn, &target)).await
     }
 
     /// Runs `work` on a pooled read-only connection, off the async threads.
