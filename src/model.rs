@@ -286,6 +286,17 @@ pub struct StoreStats {
     pub bytes: u64,
 }
 
+/// What a retention pass removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Pruned {
+    pub fact_versions: u64,
+    pub relation_versions: u64,
+}
+
+/// The shortest retention: a re-run of a day reopens the versions that day
+/// closed, so recent history must stay.
+pub const MIN_RETENTION_DAYS: u32 = 7;
+
 /// A deploy the orchestrator reported: finer than a day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DeployEvent {

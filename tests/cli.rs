@@ -234,3 +234,27 @@ fn the_example_config_checks_and_prints_no_secret() {
         stderr(&bad_cron)
     );
 }
+
+#[test]
+fn prune_applies_the_configured_retention() {
+    let db = temp_db();
+    let ingest = spot(&["ingest", "--db", db.arg(), &data("billing-day1.json"), &data("billing-day2.json")]);
+    assert!(ingest.status.success(), "{}", stderr(&ingest));
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("spot.toml");
+    std::fs::write(&config, "[retention]\npagerduty = 30\n").unwrap();
+    let pruned = spot(&["prune", "--config", config.to_str().unwrap(), "--db", db.arg()]);
+    assert!(pruned.status.success(), "{}", stderr(&pruned));
+    // The two days are in 2024, long before the cut: what closed then goes.
+    assert!(
+        stdout(&pruned).starts_with("pagerduty: dropped 2 fact and 0 relation versions closed before"),
+        "{}",
+        stdout(&pruned)
+    );
+    let old = spot(&["entity", "--db", db.arg(), "service:billing-api", "--at", "2024-03-03"]);
+    assert!(!stdout(&old).contains("\"urgency\": \"high\""), "{}", stdout(&old));
+
+    std::fs::write(&config, "[retention]\npagerduty = 3\n").unwrap();
+    let short = spot(&["prune", "--config", config.to_str().unwrap(), "--db", db.arg()]);
+    assert_eq!(stderr(&short), "error: retention.pagerduty: 3 days is too short; keep at least 7");
+}

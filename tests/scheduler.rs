@@ -86,7 +86,8 @@ impl AnyCollector for StandIn {
                 key: format!("service:{}", self.name),
                 kind: "service".into(),
                 name: self.name.into(),
-                attrs: serde_json::Map::new(),
+                // A new version every day: yesterday's closes.
+                attrs: serde_json::json!({ "day": day.to_string() }).as_object().unwrap().clone(),
             });
             Ok(obs)
         })
@@ -278,4 +279,27 @@ async fn a_crash_mid_run_loses_nothing_and_its_lease_expires() {
     assert!(
         matches!(restarted.trigger(&job2, day2, 0).await.unwrap(), Outcome::Ran(run) if run.status == RunStatus::Complete)
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn retention_keeps_only_the_configured_days_of_closed_history() {
+    let w = world("2026-11-01T00:00:00Z");
+    let daily_changes = StandIn::new("churny", w.clock, Behaviour::Observe);
+    let kept = StandIn::new("kept", w.clock, Behaviour::Observe);
+    let scheduler = Scheduler::new(
+        w.store.clone(),
+        w.clock,
+        vec![job(daily_changes.clone(), daily("0 2 * * *")), job(kept.clone(), daily("0 2 * * *"))],
+        &SchedulerConfig::default(),
+    )
+    .with_retention([("churny".to_string(), 7)].into_iter().collect());
+    w.run_until(Arc::new(scheduler), "2026-11-21T00:00:00Z").await;
+    // 20 daily runs each: churny keeps the versions closed in the last 7
+    // days before its last run (8 of them) and the open one; kept keeps all.
+    let versions = |key: &'static str| {
+        let store = w.store.clone();
+        async move { store.timeline(key, "day", Day(20_000), Day(20_800), None).await.unwrap().len() }
+    };
+    assert_eq!(versions("service:churny").await, 9);
+    assert_eq!(versions("service:kept").await, 20);
 }

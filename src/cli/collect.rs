@@ -40,7 +40,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     // any of them runs.
     let jobs = scheduler::jobs(&config.collectors, &args.sources)?;
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.store.path)?);
-    let scheduler = Scheduler::new(store, Clock::System, jobs, &config.scheduler);
+    let scheduler =
+        Scheduler::new(store, Clock::System, jobs, &config.scheduler).with_retention(config.retention.clone());
     let day = args.day.unwrap_or_else(Day::today);
     let (mut runs, mut failed) = (0, 0);
     for job in scheduler.jobs() {

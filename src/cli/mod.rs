@@ -6,6 +6,7 @@ mod collect;
 mod config;
 mod generate;
 mod ingest;
+mod prune;
 mod read;
 mod serve;
 
@@ -45,6 +46,8 @@ enum Command {
     Collect(collect::Args),
     /// Back up the store: a consistent copy, taken while SPoT runs.
     Backup(backup::Args),
+    /// Apply [retention] now: drop versions closed longer ago than kept.
+    Prune(prune::Args),
     /// Check the configuration.
     #[command(subcommand)]
     Config(config::Command),
@@ -100,6 +103,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Collect(args) => collect::run(args).await,
         Command::Config(command) => config::run(command),
         Command::Backup(args) => backup::run(args).await,
+        Command::Prune(args) => prune::run(args).await,
         Command::Entity(args) => read::entity(args).await,
         Command::Search(args) => read::search(args).await,
         Command::Deps(args) => read::deps(args).await,

@@ -30,6 +30,14 @@ pub fn problems(config: &Config) -> Vec<String> {
             Err(e) => problems.push(e.to_string()),
         }
     }
+    for (source, days) in &config.retention {
+        if *days < crate::model::MIN_RETENTION_DAYS {
+            problems.push(format!(
+                "retention.{source}: {days} days is too short; keep at least {} (a re-run of a day reopens what it closed)",
+                crate::model::MIN_RETENTION_DAYS
+            ));
+        }
+    }
     if config.scheduler.concurrency == 0 {
         problems.push("scheduler.concurrency: must be at least 1".into());
     }

@@ -22,6 +22,10 @@ pub struct Config {
     /// `[collectors.<name>]`: one section per source to observe.
     pub collectors: collectors::CollectorsConfig,
     pub scheduler: crate::scheduler::SchedulerConfig,
+    /// `[retention]`: `source = days`. A source's versions that closed more
+    /// than that many days ago are dropped after each of its runs (and by
+    /// `spot prune`). Off for every source not named.
+    pub retention: std::collections::BTreeMap<String, u32>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

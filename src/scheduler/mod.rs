@@ -83,6 +83,8 @@ pub struct Scheduler {
     lease_ttl: Duration,
     running: Running,
     metrics: Option<Arc<CollectorMetrics>>,
+    /// Days of closed history kept per source; absent: kept for ever.
+    retention: std::collections::BTreeMap<String, u32>,
 }
 
 type Running = Arc<Mutex<FxHashSet<(String, String)>>>;
@@ -116,7 +118,14 @@ impl Scheduler {
             lease_ttl: Duration::from_secs(config.lease_ttl_s.max(3)),
             running: Running::default(),
             metrics: None,
+            retention: Default::default(),
         }
+    }
+
+    /// Prunes each named source's closed history after its runs.
+    pub fn with_retention(mut self, retention: std::collections::BTreeMap<String, u32>) -> Scheduler {
+        self.retention = retention;
+        self
     }
 
     pub fn with_metrics(mut self, metrics: Arc<CollectorMetrics>) -> Scheduler {
@@ -201,7 +210,11 @@ impl Scheduler {
         loop {
             let done = run_once(self.store.as_ref(), job.collector.as_ref(), &job.scope, day, Some(timeout)).await?;
             self.record(job, &done);
-            if done.run.status != RunStatus::Failed || attempt >= retries {
+            if done.run.status != RunStatus::Failed {
+                self.apply_retention(job.source(), day).await;
+                return Ok(done.run);
+            }
+            if attempt >= retries {
                 return Ok(done.run);
             }
             let wait = Duration::from_secs(job.schedule.retry_backoff_s.saturating_mul(1 << attempt.min(16)));
@@ -213,6 +226,16 @@ impl Scheduler {
             tracing::info!(collector.name = job.source(), snapshot.scope = %job.scope, snapshot.day = %day, attempt, wait_s = wait.as_secs(), "retrying a failed run");
             self.clock.sleep_until(retry_at).await;
             attempt += 1;
+        }
+    }
+
+    /// Drops what the retention of `source` no longer keeps. A failure is
+    /// logged, not fatal: the run itself is committed.
+    async fn apply_retention(&self, source: &str, day: Day) {
+        let Some(days) = self.retention.get(source) else { return };
+        let cut = Day(day.0 - (*days).max(crate::model::MIN_RETENTION_DAYS) as i32);
+        if let Err(e) = self.store.prune(source, cut).await {
+            tracing::warn!(collector.name = source, error = %e, "retention pass failed; it runs again after the next run");
         }
     }
 

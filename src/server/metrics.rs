@@ -173,6 +173,9 @@ impl Store for MeteredStore {
     async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
         self.timed("release_lease", self.inner.release_lease(name, holder)).await
     }
+    async fn prune(&self, source: &str, closed_before: Day) -> StoreResult<Pruned> {
+        self.timed("prune", self.inner.prune(source, closed_before)).await
+    }
     async fn record_deployment(&self, event: &DeployEvent) -> StoreResult<()> {
         self.timed("record_deployment", self.inner.record_deployment(event)).await
     }

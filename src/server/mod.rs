@@ -74,7 +74,9 @@ impl Server {
         }
         let jobs = scheduler::jobs(&config.collectors, &[])?;
         let collector_metrics = Arc::new(CollectorMetrics::new(metrics.registry())?);
-        let scheduler = Scheduler::new(store, Clock::System, jobs, &config.scheduler).with_metrics(collector_metrics);
+        let scheduler = Scheduler::new(store, Clock::System, jobs, &config.scheduler)
+            .with_metrics(collector_metrics)
+            .with_retention(config.retention.clone());
         Ok(Some(Arc::new(scheduler)))
     }
 

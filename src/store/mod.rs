@@ -139,6 +139,11 @@ pub trait Store: Send + Sync {
 
     /// Gives the lease up, if `holder` holds it.
     async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()>;
+
+    /// Retention: drops `source`'s versions (every scope) that closed
+    /// before `closed_before`. Open versions and anything of other sources
+    /// stay; questions about days before the cut lose that source's facts.
+    async fn prune(&self, source: &str, closed_before: Day) -> StoreResult<Pruned>;
 }
 
 /// Checks the bounds every traversal must respect, before any store work.

@@ -86,3 +86,35 @@ pub async fn deploy_events_are_kept_and_filtered(h: &impl Harness) {
     assert_eq!(dc1_day1[0].at, at(1, 9));
     assert!(store.deployments("service:b", None, d(0), d(9)).await.unwrap().is_empty());
 }
+
+pub async fn retention_drops_only_old_closed_versions_of_its_source(h: &impl Harness) {
+    let f = h.fresh();
+    let store = f.store.as_ref();
+    obs("sonarqube", "sq", 1).entity("sonar_project:a", json!({"coverage": 10})).into(store).await;
+    obs("consul", "dc1", 1).entity("service:a", json!({"passing": 1})).into(store).await;
+    obs("consul", "dc1", 2).entity("service:a", json!({"passing": 2})).into(store).await;
+    obs("sonarqube", "sq", 2)
+        .entity("sonar_project:a", json!({"coverage": 20}))
+        .relation("sonar_project:a", "measures", "repo:a", json!({}))
+        .into(store)
+        .await;
+    obs("sonarqube", "sq", 5).entity("sonar_project:a", json!({"coverage": 50})).into(store).await;
+    // Sonar's versions closed on day 2 (coverage 10) and day 5 (coverage 20,
+    // the relation); cut everything closed before day 3.
+    let pruned = store.prune("sonarqube", d(3)).await.unwrap();
+    assert_eq!((pruned.fact_versions, pruned.relation_versions), (1, 0));
+    assert_eq!(facts_of(store, "sonar_project:a", 1, "sonarqube").await, None, "day 1 is forgotten");
+    assert_eq!(facts_of(store, "sonar_project:a", 2, "sonarqube").await, Some(json!({"coverage": 20})));
+    assert_eq!(facts_of(store, "sonar_project:a", 6, "sonarqube").await, Some(json!({"coverage": 50})));
+    assert_eq!(facts_of(store, "service:a", 1, "consul").await, Some(json!({"passing": 1})), "other sources stay");
+    let pruned = store.prune("sonarqube", d(6)).await.unwrap();
+    assert_eq!((pruned.fact_versions, pruned.relation_versions), (1, 1));
+    assert_eq!(
+        facts_of(store, "sonar_project:a", 9, "sonarqube").await,
+        Some(json!({"coverage": 50})),
+        "open versions stay"
+    );
+    // The next run diffs against the open versions as before.
+    let run = obs("sonarqube", "sq", 9).entity("sonar_project:a", json!({"coverage": 50})).into(store).await;
+    assert_eq!(run.counts.unchanged, 1);
+}

@@ -51,6 +51,7 @@ macro_rules! conformance_suite {
             ingest::an_invalid_observation_writes_nothing,
             ingest::relation_endpoints_get_anchors,
             ingest::a_lease_has_one_holder_until_it_expires,
+            history::retention_drops_only_old_closed_versions_of_its_source,
             queries::an_entity_merges_facts_per_source,
             queries::the_latest_day_ignores_failed_runs,
             queries::search_finds_live_entities_best_first,

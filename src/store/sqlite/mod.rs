@@ -14,6 +14,7 @@ mod events;
 mod history;
 mod leases;
 mod read;
+mod retention;
 mod schema;
 mod timeline;
 mod traverse;
@@ -295,6 +296,11 @@ impl Store for SqliteStore {
     async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
         let (name, holder) = (name.to_string(), holder.to_string());
         self.write(move |writer, _| leases::release(writer.connection(), &name, &holder)).await
+    }
+
+    async fn prune(&self, source: &str, closed_before: Day) -> StoreResult<Pruned> {
+        let source = source.to_string();
+        self.write(move |writer, _| retention::prune(writer.connection(), &source, closed_before)).await
     }
 
     async fn record_deployment(&self, event: &DeployEvent) -> StoreResult<()> {
