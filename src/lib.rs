@@ -17,6 +17,7 @@ pub mod observations;
 pub mod scheduler;
 pub mod server;
 pub mod store;
+pub mod transfer;
 
 pub use collectors::{Day, Observation};
 pub use store::sqlite::SqliteStore;

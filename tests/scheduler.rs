@@ -30,12 +30,15 @@ enum Behaviour {
     FailFirst(usize),
 }
 
+/// (instant called, scope, day) of one call.
+type Call = (DateTime<Utc>, String, Day);
+
 struct StandIn {
     name: &'static str,
     clock: Clock,
     behaviour: Behaviour,
     /// (instant called, scope, day) of every call.
-    calls: Arc<Mutex<Vec<(DateTime<Utc>, String, Day)>>>,
+    calls: Arc<Mutex<Vec<Call>>>,
 }
 
 impl StandIn {
@@ -43,7 +46,7 @@ impl StandIn {
         Arc::new(StandIn { name, clock, behaviour, calls: Arc::default() })
     }
 
-    fn calls(&self) -> Vec<(DateTime<Utc>, String, Day)> {
+    fn calls(&self) -> Vec<Call> {
         self.calls.lock().unwrap().clone()
     }
 

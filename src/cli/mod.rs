@@ -9,6 +9,7 @@ mod ingest;
 mod prune;
 mod read;
 mod serve;
+mod transfer;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -48,6 +49,10 @@ enum Command {
     Backup(backup::Args),
     /// Apply [retention] now: drop versions closed longer ago than kept.
     Prune(prune::Args),
+    /// Write the whole history as JSON Lines (to move it to another store).
+    Export(transfer::ExportArgs),
+    /// Read a history written by `spot export` into an empty store.
+    Import(transfer::ImportArgs),
     /// Check the configuration.
     #[command(subcommand)]
     Config(config::Command),
@@ -104,6 +109,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Config(command) => config::run(command),
         Command::Backup(args) => backup::run(args).await,
         Command::Prune(args) => prune::run(args).await,
+        Command::Export(args) => transfer::export(args).await,
+        Command::Import(args) => transfer::import(args).await,
         Command::Entity(args) => read::entity(args).await,
         Command::Search(args) => read::search(args).await,
         Command::Deps(args) => read::deps(args).await,
@@ -156,6 +163,16 @@ fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => Ok(other?),
     }
+}
+
+/// A counter on standard error for work of unknown length, hidden when it
+/// is not a terminal.
+fn spinner(template: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+        bar.set_style(style);
+    }
+    bar
 }
 
 /// A progress bar on standard error, hidden when it is not a terminal.

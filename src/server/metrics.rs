@@ -176,6 +176,15 @@ impl Store for MeteredStore {
     async fn prune(&self, source: &str, closed_before: Day) -> StoreResult<Pruned> {
         self.timed("prune", self.inner.prune(source, closed_before)).await
     }
+    async fn export(&self, sink: tokio::sync::mpsc::Sender<crate::transfer::Record>) -> StoreResult<()> {
+        self.timed("export", self.inner.export(sink)).await
+    }
+    async fn import(
+        &self,
+        records: tokio::sync::mpsc::Receiver<crate::transfer::Incoming>,
+    ) -> StoreResult<crate::transfer::Imported> {
+        self.timed("import", self.inner.import(records)).await
+    }
     async fn record_deployment(&self, event: &DeployEvent) -> StoreResult<()> {
         self.timed("record_deployment", self.inner.record_deployment(event)).await
     }

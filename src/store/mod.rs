@@ -144,6 +144,19 @@ pub trait Store: Send + Sync {
     /// before `closed_before`. Open versions and anything of other sources
     /// stay; questions about days before the cut lose that source's facts.
     async fn prune(&self, source: &str, closed_before: Day) -> StoreResult<Pruned>;
+
+    /// The whole history, record by record into `sink`, as of one instant
+    /// (see [`crate::transfer`]).
+    async fn export(&self, sink: tokio::sync::mpsc::Sender<crate::transfer::Record>) -> StoreResult<()>;
+
+    /// Reads a whole history into this store, which must be empty. All or
+    /// nothing: an `Err` from the sender (a line that did not parse) or a
+    /// record the store refuses rolls everything back; the error names the
+    /// record at fault by its number.
+    async fn import(
+        &self,
+        records: tokio::sync::mpsc::Receiver<crate::transfer::Incoming>,
+    ) -> StoreResult<crate::transfer::Imported>;
 }
 
 /// Checks the bounds every traversal must respect, before any store work.

@@ -17,6 +17,7 @@ mod read;
 mod retention;
 mod schema;
 mod timeline;
+mod transfer;
 mod traverse;
 mod write;
 
@@ -301,6 +302,17 @@ impl Store for SqliteStore {
     async fn prune(&self, source: &str, closed_before: Day) -> StoreResult<Pruned> {
         let source = source.to_string();
         self.write(move |writer, _| retention::prune(writer.connection(), &source, closed_before)).await
+    }
+
+    async fn export(&self, sink: tokio::sync::mpsc::Sender<crate::transfer::Record>) -> StoreResult<()> {
+        self.read(move |conn| transfer::export(conn, &sink)).await
+    }
+
+    async fn import(
+        &self,
+        mut records: tokio::sync::mpsc::Receiver<crate::transfer::Incoming>,
+    ) -> StoreResult<crate::transfer::Imported> {
+        self.write(move |writer, _| transfer::import(writer.connection(), &mut records)).await
     }
 
     async fn record_deployment(&self, event: &DeployEvent) -> StoreResult<()> {

@@ -1,0 +1,245 @@
+//! Export and import of a whole history (see `crate::transfer`).
+
+use rusqlite::{params, Connection, Row};
+use rustc_hash::FxHashMap;
+use serde_json::{Map, Value};
+use tokio::sync::mpsc::{Receiver, Sender};
+
+use super::backend;
+use crate::ingest::content_hash;
+use crate::model::Day;
+use crate::store::{StoreError, StoreResult};
+use crate::transfer::{Imported, Incoming, Record};
+
+const ENTITIES: &str = include_str!("../../../queries/sqlite/export_entities.sql");
+const FACTS: &str = include_str!("../../../queries/sqlite/export_facts.sql");
+const RELATIONS: &str = include_str!("../../../queries/sqlite/export_relations.sql");
+const RUNS: &str = include_str!("../../../queries/sqlite/export_runs.sql");
+const EVENTS: &str = include_str!("../../../queries/sqlite/export_events.sql");
+
+/// Streams every record into `sink`, all read in one transaction: the
+/// export is the store as of one instant, even while it ingests.
+pub fn export(conn: &Connection, sink: &Sender<Record>) -> StoreResult<()> {
+    let tx = conn.unchecked_transaction().map_err(backend("starting an export"))?;
+    send(sink, Record::header())?;
+    stream(&tx, ENTITIES, sink, |r| Ok(Record::Entity { key: r.get(0)?, kind: r.get(1)?, name: r.get(2)? }))?;
+    stream(&tx, FACTS, sink, |r| {
+        Ok(Record::Fact {
+            entity: r.get(0)?,
+            source: r.get(1)?,
+            scope: r.get(2)?,
+            attrs: attrs(r, 3)?,
+            valid_from: Day(r.get(4)?),
+            valid_to: until(r.get(5)?),
+        })
+    })?;
+    stream(&tx, RELATIONS, sink, |r| {
+        Ok(Record::Relation {
+            from: r.get(0)?,
+            to: r.get(1)?,
+            kind: r.get(2)?,
+            source: r.get(3)?,
+            scope: r.get(4)?,
+            attrs: attrs(r, 5)?,
+            valid_from: Day(r.get(6)?),
+            valid_to: until(r.get(7)?),
+        })
+    })?;
+    stream(&tx, RUNS, sink, |r| {
+        Ok(Record::Run {
+            source: r.get(0)?,
+            scope: r.get(1)?,
+            day: Day(r.get(2)?),
+            status: r.get(3)?,
+            added: r.get::<_, i64>(4)? as u64,
+            changed: r.get::<_, i64>(5)? as u64,
+            closed: r.get::<_, i64>(6)? as u64,
+            unchanged: r.get::<_, i64>(7)? as u64,
+            started_at_ms: r.get(8)?,
+            duration_ms: r.get(9)?,
+            error: r.get(10)?,
+            attempts: r.get(11)?,
+            warnings: r.get::<_, Option<String>>(12)?.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default(),
+        })
+    })?;
+    stream(&tx, EVENTS, sink, |r| {
+        Ok(Record::DeployEvent {
+            service: r.get(0)?,
+            cluster: r.get(1)?,
+            version: r.get(2)?,
+            at: chrono::DateTime::from_timestamp_millis(r.get(3)?).unwrap_or_default(),
+            link: r.get(4)?,
+            actor: r.get(5)?,
+        })
+    })?;
+    Ok(())
+}
+
+fn stream(
+    conn: &Connection,
+    sql: &str,
+    sink: &Sender<Record>,
+    record: impl Fn(&Row) -> rusqlite::Result<Record>,
+) -> StoreResult<()> {
+    let mut stmt = conn.prepare(sql).map_err(backend("exporting"))?;
+    let mut rows = stmt.query([]).map_err(backend("exporting"))?;
+    while let Some(row) = rows.next().map_err(backend("exporting"))? {
+        send(sink, record(row).map_err(backend("exporting"))?)?;
+    }
+    Ok(())
+}
+
+fn send(sink: &Sender<Record>, record: Record) -> StoreResult<()> {
+    sink.blocking_send(record).map_err(|_| StoreError::Backend {
+        doing: "exporting".into(),
+        reason: "the reader of the export went away".into(),
+    })
+}
+
+fn attrs(row: &Row, index: usize) -> rusqlite::Result<Map<String, Value>> {
+    let text: String = row.get(index)?;
+    serde_json::from_str(&text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+fn until(valid_to: i32) -> Option<Day> {
+    (valid_to != Day::OPEN.0).then_some(Day(valid_to))
+}
+
+/// Reads records into an empty store in one transaction: all or nothing.
+pub fn import(conn: &Connection, records: &mut Receiver<Incoming>) -> StoreResult<Imported> {
+    let tx = conn.unchecked_transaction().map_err(backend("starting an import"))?;
+    let held: i64 = tx
+        .query_row(
+            "SELECT (SELECT count(*) FROM entities) + (SELECT count(*) FROM runs) + (SELECT count(*) FROM events)",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(backend("checking the store is empty"))?;
+    if held > 0 {
+        return Err(StoreError::BadRequest("an import needs an empty store, and this one holds a history".into()));
+    }
+    let mut importer =
+        Importer { tx: &tx, entities: FxHashMap::default(), scopes: FxHashMap::default(), counts: Imported::default() };
+    let mut number = 0u64;
+    while let Some(incoming) = records.blocking_recv() {
+        number += 1;
+        // Dropping the transaction un-applied rolls everything back.
+        let record = incoming.map_err(StoreError::BadRequest)?;
+        importer.write(record).map_err(|problem| StoreError::BadRequest(format!("record {number}: {problem}")))?;
+    }
+    let counts = importer.counts;
+    tx.commit().map_err(backend("committing an import"))?;
+    Ok(counts)
+}
+
+struct Importer<'a> {
+    tx: &'a rusqlite::Transaction<'a>,
+    entities: FxHashMap<String, i64>,
+    scopes: FxHashMap<(String, String), i64>,
+    counts: Imported,
+}
+
+impl Importer<'_> {
+    fn write(&mut self, record: Record) -> Result<(), String> {
+        let failed = |e: rusqlite::Error| e.to_string();
+        match record {
+            Record::Header { .. } => {}
+            Record::Entity { key, kind, name } => {
+                if self.entities.contains_key(&key) {
+                    return Err(format!("entity {key} appears twice"));
+                }
+                self.tx
+                    .execute("INSERT INTO entities (key, kind, name) VALUES (?1, ?2, ?3)", params![key, kind, name])
+                    .map_err(failed)?;
+                self.entities.insert(key, self.tx.last_insert_rowid());
+                self.counts.entities += 1;
+            }
+            Record::Fact { entity, source, scope, attrs, valid_from, valid_to } => {
+                let entity = self.entity(&entity)?;
+                let scope = self.scope(source, scope)?;
+                let valid_to = checked_range(valid_from, valid_to)?;
+                let text = Value::Object(attrs.clone()).to_string();
+                self.tx
+                    .prepare_cached("INSERT INTO facts (entity, scope, attrs, hash, valid_from, valid_to) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+                    .and_then(|mut s| s.execute(params![entity, scope, text, content_hash(&attrs), valid_from.0, valid_to.0]))
+                    .map_err(failed)?;
+                self.counts.fact_versions += 1;
+            }
+            Record::Relation { from, to, kind, source, scope, attrs, valid_from, valid_to } => {
+                let (from, to) = (self.entity(&from)?, self.entity(&to)?);
+                let scope = self.scope(source, scope)?;
+                let valid_to = checked_range(valid_from, valid_to)?;
+                let text = Value::Object(attrs.clone()).to_string();
+                self.tx
+                    .prepare_cached("INSERT INTO relations (from_id, to_id, kind, scope, attrs, hash, valid_from, valid_to) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
+                    .and_then(|mut s| s.execute(params![from, to, kind, scope, text, content_hash(&attrs), valid_from.0, valid_to.0]))
+                    .map_err(failed)?;
+                self.counts.relation_versions += 1;
+            }
+            Record::Run {
+                source,
+                scope,
+                day,
+                status,
+                added,
+                changed,
+                closed,
+                unchanged,
+                started_at_ms,
+                duration_ms,
+                error,
+                attempts,
+                warnings,
+            } => {
+                let scope = self.scope(source, scope)?;
+                let warnings = (!warnings.is_empty()).then(|| Value::from(warnings).to_string());
+                self.tx
+                    .execute(
+                        "INSERT INTO runs (scope, day, status, added, changed, closed, unchanged, started_at_ms, duration_ms, error, attempts, warnings) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                        params![scope, day.0, status, added as i64, changed as i64, closed as i64, unchanged as i64, started_at_ms, duration_ms, error, attempts, warnings],
+                    )
+                    .map_err(failed)?;
+                self.counts.runs += 1;
+            }
+            Record::DeployEvent { service, cluster, version, at, link, actor } => {
+                self.tx
+                    .execute(
+                        "INSERT INTO events (service, cluster, version, at_ms, link, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        params![service, cluster, version, at.timestamp_millis(), link, actor],
+                    )
+                    .map_err(failed)?;
+                self.counts.deploy_events += 1;
+            }
+        }
+        Ok(())
+    }
+
+    fn entity(&self, key: &str) -> Result<i64, String> {
+        self.entities
+            .get(key)
+            .copied()
+            .ok_or_else(|| format!("{key} is not an entity of this history (entities come first)"))
+    }
+
+    fn scope(&mut self, source: String, scope: String) -> Result<i64, String> {
+        if let Some(id) = self.scopes.get(&(source.clone(), scope.clone())) {
+            return Ok(*id);
+        }
+        self.tx
+            .execute("INSERT INTO scopes (source, scope) VALUES (?1, ?2)", params![source, scope])
+            .map_err(|e| e.to_string())?;
+        let id = self.tx.last_insert_rowid();
+        self.scopes.insert((source, scope), id);
+        Ok(id)
+    }
+}
+
+fn checked_range(from: Day, to: Option<Day>) -> Result<Day, String> {
+    let to = to.unwrap_or(Day::OPEN);
+    if from >= to {
+        return Err(format!("a version must start before it ends ({from} to {to})"));
+    }
+    Ok(to)
+}

@@ -1,0 +1,142 @@
+//! The whole history as JSON Lines: every entity, every version of every
+//! fact and relation, every run and every deploy event. `spot export`
+//! writes it from one store and `spot import` reads it into another (an
+//! empty one), so a history moves between stores exactly.
+//!
+//! One record per line, tagged by `type`; the first line is the header.
+//! Days are ISO dates; an open version has `valid_to: null`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::model::Day;
+
+/// The format's name and version, in the header line.
+pub const FORMAT: &str = "spot-history";
+pub const VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Record {
+    Header {
+        format: String,
+        version: u32,
+    },
+    Entity {
+        key: String,
+        kind: String,
+        name: String,
+    },
+    Fact {
+        entity: String,
+        source: String,
+        scope: String,
+        attrs: Map<String, Value>,
+        valid_from: Day,
+        valid_to: Option<Day>,
+    },
+    Relation {
+        from: String,
+        to: String,
+        kind: String,
+        source: String,
+        scope: String,
+        attrs: Map<String, Value>,
+        valid_from: Day,
+        valid_to: Option<Day>,
+    },
+    Run {
+        source: String,
+        scope: String,
+        day: Day,
+        status: String,
+        added: u64,
+        changed: u64,
+        closed: u64,
+        unchanged: u64,
+        started_at_ms: i64,
+        duration_ms: i64,
+        error: Option<String>,
+        attempts: u32,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        warnings: Vec<String>,
+    },
+    DeployEvent {
+        service: String,
+        cluster: String,
+        version: String,
+        at: chrono::DateTime<chrono::Utc>,
+        link: Option<String>,
+        actor: Option<String>,
+    },
+}
+
+impl Record {
+    pub fn header() -> Record {
+        Record::Header { format: FORMAT.into(), version: VERSION }
+    }
+}
+
+/// What an import reads: a record, or the reason the reader gave up,
+/// which aborts the import.
+pub type Incoming = Result<Record, String>;
+
+/// What an import wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Imported {
+    pub entities: u64,
+    pub fact_versions: u64,
+    pub relation_versions: u64,
+    pub runs: u64,
+    pub deploy_events: u64,
+}
+
+/// Parses one line; the error names the line and what is wrong with it.
+pub fn parse_line(file: &str, number: u64, line: &str) -> Result<Record, String> {
+    let record: Record = serde_json::from_str(line).map_err(|e| format!("{file}:{number}: {e}"))?;
+    if number == 1 {
+        match &record {
+            Record::Header { format, version } if format == FORMAT && *version == VERSION => {}
+            Record::Header { format, version } => {
+                return Err(format!("{file}:1: a {format} v{version} file; this SPoT reads {FORMAT} v{VERSION}"));
+            }
+            _ => return Err(format!("{file}:1: not a SPoT history: the first line must be its header")),
+        }
+    }
+    Ok(record)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_are_tagged_lines_with_iso_days() {
+        let fact = Record::Fact {
+            entity: "service:a".into(),
+            source: "consul".into(),
+            scope: "dc1".into(),
+            attrs: serde_json::json!({ "passing": 3 }).as_object().unwrap().clone(),
+            valid_from: "2026-11-20".parse().unwrap(),
+            valid_to: None,
+        };
+        let line = serde_json::to_string(&fact).unwrap();
+        assert_eq!(
+            line,
+            r#"{"type":"fact","entity":"service:a","source":"consul","scope":"dc1","attrs":{"passing":3},"valid_from":"2026-11-20","valid_to":null}"#
+        );
+        assert_eq!(parse_line("h.jsonl", 2, &line).unwrap(), fact);
+    }
+
+    #[test]
+    fn a_file_must_start_with_a_header_of_this_version() {
+        let header = serde_json::to_string(&Record::header()).unwrap();
+        assert!(parse_line("h.jsonl", 1, &header).is_ok());
+        let err = parse_line("h.jsonl", 1, r#"{"type":"entity","key":"a:b","kind":"a","name":"b"}"#).unwrap_err();
+        assert_eq!(err, "h.jsonl:1: not a SPoT history: the first line must be its header");
+        let err = parse_line("h.jsonl", 1, r#"{"type":"header","format":"spot-history","version":9}"#).unwrap_err();
+        assert!(err.contains("this SPoT reads spot-history v1"), "{err}");
+        let err = parse_line("h.jsonl", 7, r#"{"type":"fact","entity":"a:b"}"#).unwrap_err();
+        assert!(err.starts_with("h.jsonl:7: missing field"), "{err}");
+    }
+}
