@@ -34,13 +34,29 @@ fn the_ingest_guide_example_is_a_valid_observation() {
 
 #[test]
 fn the_command_line_session_runs() {
+    run_session("docs/cli.md");
+}
+
+#[test]
+fn the_operations_session_runs() {
+    run_session("docs/operations.md");
+}
+
+/// Runs each line of a doc's `sh session` blocks in order; files the
+/// session creates (`*.db`, `*.jsonl`) live in a temporary folder.
+fn run_session(doc: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.db");
-    for block in fenced_blocks("docs/cli.md", "sh session") {
+    for block in fenced_blocks(doc, "sh session") {
         for line in block.lines().filter(|l| !l.trim().is_empty()) {
             let words: Vec<String> = line
                 .split_whitespace()
-                .map(|w| if w == "demo.db" { db.display().to_string() } else { w.to_string() })
+                .map(|w| {
+                    if w.ends_with(".db") || w.ends_with(".jsonl") {
+                        dir.path().join(w).display().to_string()
+                    } else {
+                        w.to_string()
+                    }
+                })
                 .collect();
             assert_eq!(words[0], "spot", "{line}");
             let output = Command::new(env!("CARGO_BIN_EXE_spot"))

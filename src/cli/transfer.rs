@@ -58,7 +58,7 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
     reading.await??;
     bar.finish_and_clear();
     if let Some(path) = &args.out {
-        eprintln!("exported {written} records to {}", path.display());
+        println!("exported {written} records to {}", path.display());
     }
     Ok(())
 }
