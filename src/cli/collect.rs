@@ -46,7 +46,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let (mut runs, mut failed) = (0, 0);
     for job in scheduler.jobs() {
         runs += 1;
-        let run = match scheduler.trigger(job, day, args.retries).await? {
+        let bar = super::spinner("{spinner} {msg} {elapsed}");
+        bar.set_message(format!("{}/{} {day}: observing", job.source(), job.scope));
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        let outcome = scheduler.trigger(job, day, args.retries).await;
+        bar.finish_and_clear();
+        let run = match outcome? {
             Outcome::Ran(run) => run,
             Outcome::Skipped(why) => {
                 failed += 1;
