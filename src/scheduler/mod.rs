@@ -206,6 +206,9 @@ impl Scheduler {
     /// snapshot's day lasts.
     async fn attempts(&self, job: &Job, day: Day, retries: u32) -> Result<Run, StoreError> {
         let timeout = Duration::from_secs(job.schedule.timeout_s.max(1));
+        // Retries stay within the calendar day of the first attempt (for a
+        // scheduled run, the snapshot's own day).
+        let first_day = job.timing.day_of(self.clock.now());
         let mut attempt = 0;
         loop {
             let done = run_once(self.store.as_ref(), job.collector.as_ref(), &job.scope, day, Some(timeout)).await?;
@@ -219,7 +222,7 @@ impl Scheduler {
             }
             let wait = Duration::from_secs(job.schedule.retry_backoff_s.saturating_mul(1 << attempt.min(16)));
             let retry_at = self.clock.now() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::zero());
-            if job.timing.day_of(retry_at) != day {
+            if job.timing.day_of(retry_at) != first_day {
                 tracing::warn!(collector.name = job.source(), snapshot.scope = %job.scope, snapshot.day = %day, "no retry: the day is over");
                 return Ok(done.run);
             }
