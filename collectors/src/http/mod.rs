@@ -96,10 +96,26 @@ pub struct HttpClient {
     policy: RetryPolicy,
 }
 
-/// One response, before it is decoded.
-struct Answer {
-    endpoint: String,
-    body: Vec<u8>,
+/// One successful exchange (2xx, or 304 to a conditional request), before
+/// its body is decoded.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// The path below the base URL, for messages.
+    pub endpoint: String,
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Exchange {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Decodes the body as `T`; a mismatch names the JSON path at fault.
+    pub fn json<T: DeserializeOwned>(&self, service: &str) -> Result<T, HttpError> {
+        decode(service, self)
+    }
 }
 
 impl HttpClient {
@@ -162,8 +178,28 @@ impl HttpClient {
                 problem: format!("a link to another host ({}) is not followed", url.origin().ascii_serialization()),
             });
         }
-        let answer = self.send(url).await?;
+        let answer = self.exchange(url, &[]).await?;
         decode(&self.service, &answer)
+    }
+
+    /// GETs `url` with extra request headers (`If-None-Match`, `Accept`),
+    /// retrying like every call, and returns the whole exchange: status
+    /// (2xx or 304), headers and body. The URL must be on the base's host.
+    pub async fn get_exchange(&self, url: Url, headers: &[(&'static str, String)]) -> Result<Exchange, HttpError> {
+        if url.origin() != self.base.origin() {
+            return Err(HttpError::Shape {
+                service: self.service.clone(),
+                endpoint: url.path().to_string(),
+                path: "next".into(),
+                problem: format!("a link to another host ({}) is not followed", url.origin().ascii_serialization()),
+            });
+        }
+        self.exchange(url, headers).await
+    }
+
+    /// The service name used in messages (`GitHub`, `SonarQube`).
+    pub fn service(&self) -> &str {
+        &self.service
     }
 
     /// `path` resolved against the base URL (a leading `/` stays under it).
@@ -175,12 +211,16 @@ impl HttpClient {
         })
     }
 
-    async fn send(&self, url: Url) -> Result<Answer, HttpError> {
+    async fn exchange(&self, url: Url, headers: &[(&'static str, String)]) -> Result<Exchange, HttpError> {
         let endpoint = url.path().trim_start_matches(self.base.path()).to_string();
         let mut attempt = 0;
         loop {
             let started = Instant::now();
-            let outcome = authorise(self.client.get(url.clone()), &self.auth).send().await;
+            let mut request = authorise(self.client.get(url.clone()), &self.auth);
+            for (name, value) in headers {
+                request = request.header(*name, value);
+            }
+            let outcome = request.send().await;
             let elapsed_ms = started.elapsed().as_millis() as u64;
             let wait = match outcome {
                 Err(e) => {
@@ -199,7 +239,8 @@ impl HttpClient {
                 Ok(response) => {
                     let status = response.status();
                     tracing::debug!(source.service = %self.service, http.endpoint = %endpoint, http.status = status.as_u16(), attempt, elapsed_ms, "response");
-                    if status.is_success() {
+                    if status.is_success() || status == StatusCode::NOT_MODIFIED {
+                        let headers = response.headers().clone();
                         let body = response.bytes().await.map_err(|e| HttpError::Unreachable {
                             service: self.service.clone(),
                             base: self.base.origin().ascii_serialization(),
@@ -209,13 +250,19 @@ impl HttpClient {
                                 describe_transport_error(e)
                             ),
                         })?;
-                        return Ok(Answer { endpoint, body: body.to_vec() });
+                        return Ok(Exchange { endpoint, status: status.as_u16(), headers, body: body.to_vec() });
                     }
-                    if !is_retryable(status) || attempt >= self.policy.retries {
+                    let rate_limited = retry::rate_limit_reset(status, response.headers());
+                    if (rate_limited.is_none() && !is_retryable(status)) || attempt >= self.policy.retries {
                         let body = response.text().await.unwrap_or_default();
                         return Err(self.status_error(&endpoint, status, attempt + 1, &body));
                     }
-                    match self.policy.retry_after(response.headers()) {
+                    let asked = match rate_limited {
+                        Some(until_reset) if until_reset > self.policy.max_retry_after => Err(until_reset),
+                        Some(until_reset) => Ok(Some(until_reset)),
+                        None => self.policy.retry_after(response.headers()),
+                    };
+                    match asked {
                         Ok(Some(asked)) => asked.max(Duration::from_millis(1)),
                         Ok(None) => self.policy.backoff(attempt),
                         Err(asked) => {
@@ -271,7 +318,7 @@ fn authorise(request: RequestBuilder, auth: &Auth) -> RequestBuilder {
 }
 
 /// Decodes a body as `T`; a mismatch names the JSON path at fault.
-fn decode<T: DeserializeOwned>(service: &str, answer: &Answer) -> Result<T, HttpError> {
+fn decode<T: DeserializeOwned>(service: &str, answer: &Exchange) -> Result<T, HttpError> {
     let mut deserializer = serde_json::Deserializer::from_slice(&answer.body);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();

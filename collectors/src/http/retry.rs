@@ -47,6 +47,25 @@ impl RetryPolicy {
     }
 }
 
+/// A rate limit that says when it resets: GitHub answers 403 or 429 with
+/// `x-ratelimit-remaining: 0` and the reset time in epoch seconds (its
+/// secondary limits send `Retry-After`, read by [`RetryPolicy::retry_after`]).
+/// The wait until the reset, plus a second for clock skew.
+pub fn rate_limit_reset(status: StatusCode, headers: &HeaderMap) -> Option<Duration> {
+    if status != StatusCode::FORBIDDEN && status != StatusCode::TOO_MANY_REQUESTS {
+        return None;
+    }
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    if header("x-ratelimit-remaining") != Some("0") {
+        return (status == StatusCode::FORBIDDEN && headers.contains_key(RETRY_AFTER))
+            .then(|| header("retry-after").and_then(parse_retry_after))
+            .flatten();
+    }
+    let reset: i64 = header("x-ratelimit-reset")?.parse().ok()?;
+    let wait = reset - chrono::Utc::now().timestamp();
+    Some(Duration::from_secs(wait.max(0) as u64 + 1))
+}
+
 /// `Retry-After` is either delta-seconds or an HTTP date (RFC 9110 §10.2.3).
 pub fn parse_retry_after(value: &str) -> Option<Duration> {
     let value = value.trim();
@@ -98,6 +117,25 @@ mod tests {
         assert_eq!(policy().retry_after(&headers), Err(Duration::from_secs(3600)));
         headers.insert(RETRY_AFTER, "2".parse().unwrap());
         assert_eq!(policy().retry_after(&headers), Ok(Some(Duration::from_secs(2))));
+    }
+
+    #[test]
+    fn an_exhausted_rate_limit_waits_for_its_reset() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-ratelimit-remaining", "0".parse().unwrap());
+        let reset = chrono::Utc::now().timestamp() + 30;
+        headers.insert("x-ratelimit-reset", reset.to_string().parse().unwrap());
+        let wait = rate_limit_reset(StatusCode::FORBIDDEN, &headers).unwrap();
+        assert!(wait >= Duration::from_secs(29) && wait <= Duration::from_secs(31), "{wait:?}");
+        headers.insert("x-ratelimit-remaining", "12".parse().unwrap());
+        assert_eq!(rate_limit_reset(StatusCode::FORBIDDEN, &headers), None, "a plain 403 is a permission problem");
+        headers.insert(RETRY_AFTER, "5".parse().unwrap());
+        assert_eq!(
+            rate_limit_reset(StatusCode::FORBIDDEN, &headers),
+            Some(Duration::from_secs(5)),
+            "a secondary limit"
+        );
+        assert_eq!(rate_limit_reset(StatusCode::OK, &headers), None);
     }
 
     #[test]

@@ -1,0 +1,219 @@
+//! GitHub's REST API as the collector uses it: conditional requests against
+//! the on-disk cache, `Link` pagination, the Git trees API for a whole tree
+//! in one call, and blobs by SHA (read once, ever).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use reqwest::Url;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use super::cache::{Cache, Cached};
+use crate::http::{HttpClient, HttpError};
+
+/// A repository as the organisation listing returns it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Repo {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub private: bool,
+    #[serde(default)]
+    pub visibility: Option<String>,
+    #[serde(default)]
+    pub archived: bool,
+    #[serde(default)]
+    pub disabled: bool,
+    #[serde(default)]
+    pub fork: bool,
+    /// Null for an empty repository.
+    #[serde(default)]
+    pub default_branch: Option<String>,
+    #[serde(default)]
+    pub language: Option<String>,
+    #[serde(default)]
+    pub topics: Vec<String>,
+    #[serde(default)]
+    pub pushed_at: Option<String>,
+    #[serde(default)]
+    pub open_issues_count: u64,
+    #[serde(default)]
+    pub html_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Tree {
+    #[serde(default)]
+    pub tree: Vec<TreeEntry>,
+    #[serde(default)]
+    pub truncated: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TreeEntry {
+    pub path: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub sha: String,
+    #[serde(default)]
+    pub size: Option<u64>,
+}
+
+pub struct GitHubApi {
+    http: HttpClient,
+    cache: Cache,
+    /// Requests that count against the rate limit (not 304s, not cache hits).
+    counted: AtomicU64,
+    not_modified: AtomicU64,
+}
+
+impl GitHubApi {
+    pub fn new(http: HttpClient, cache: Cache) -> GitHubApi {
+        GitHubApi { http, cache, counted: AtomicU64::new(0), not_modified: AtomicU64::new(0) }
+    }
+
+    pub fn cache(&self) -> &Cache {
+        &self.cache
+    }
+
+    /// Requests answered with a body so far (each counts against the rate limit).
+    pub fn counted_requests(&self) -> u64 {
+        self.counted.load(Ordering::Relaxed)
+    }
+
+    /// Requests answered 304 Not Modified (free).
+    pub fn not_modified(&self) -> u64 {
+        self.not_modified.load(Ordering::Relaxed)
+    }
+
+    /// Every repository of `org`, all pages.
+    pub async fn org_repos(&self, org: &str, per_page: u32) -> Result<Vec<Repo>, HttpError> {
+        let mut url = self.http.url(&format!("orgs/{org}/repos"))?;
+        url.query_pairs_mut().append_pair("per_page", &per_page.to_string()).append_pair("type", "all");
+        let mut repos = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut next = Some(url);
+        while let Some(url) = next.take() {
+            if !seen.insert(url.to_string()) {
+                return Err(self.shape(&url, "Link", "the next page links back to a page already read"));
+            }
+            let (page, link): (Vec<Repo>, _) = self.get_cached(url).await?;
+            repos.extend(page);
+            next = link;
+        }
+        Ok(repos)
+    }
+
+    /// Bytes of code per language, largest first.
+    pub async fn languages(&self, org: &str, repo: &str) -> Result<Vec<(String, u64)>, HttpError> {
+        let url = self.http.url(&format!("repos/{org}/{repo}/languages"))?;
+        let (languages, _): (std::collections::BTreeMap<String, u64>, _) = self.get_cached(url).await?;
+        let mut languages: Vec<(String, u64)> = languages.into_iter().collect();
+        languages.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        Ok(languages)
+    }
+
+    /// The whole tree of `branch`, in one call.
+    pub async fn tree(&self, org: &str, repo: &str, branch: &str) -> Result<Tree, HttpError> {
+        let mut url = self.http.url(&format!("repos/{org}/{repo}/git/trees/{}", encode(branch)))?;
+        url.query_pairs_mut().append_pair("recursive", "1");
+        Ok(self.get_cached(url).await?.0)
+    }
+
+    /// A file's content by blob SHA: from the cache when it was ever read.
+    pub async fn blob(&self, org: &str, repo: &str, sha: &str) -> Result<String, HttpError> {
+        if let Some(content) = self.cache.blob(sha) {
+            return Ok(content);
+        }
+        let url = self.http.url(&format!("repos/{org}/{repo}/git/blobs/{sha}"))?;
+        let exchange = self.http.get_exchange(url, &[("accept", "application/vnd.github.raw+json".into())]).await?;
+        self.counted.fetch_add(1, Ordering::Relaxed);
+        let content = String::from_utf8_lossy(&exchange.body).into_owned();
+        self.cache.store_blob(sha, &content);
+        Ok(content)
+    }
+
+    /// A conditional GET: sends the cached ETag; a 304 reuses the cached
+    /// body. Returns the decoded body and the `next` page, if any.
+    async fn get_cached<T: DeserializeOwned>(&self, url: Url) -> Result<(T, Option<Url>), HttpError> {
+        let key = url.to_string();
+        let cached = self.cache.response(&key);
+        let mut headers = vec![("accept", "application/vnd.github+json".to_string())];
+        if let Some(cached) = &cached {
+            headers.push(("if-none-match", cached.etag.clone()));
+        }
+        let exchange = self.http.get_exchange(url.clone(), &headers).await?;
+        let next = next_link(&exchange.header("link").map(str::to_string), &url);
+        let body = match (exchange.status, cached) {
+            (304, Some(cached)) => {
+                self.not_modified.fetch_add(1, Ordering::Relaxed);
+                cached.body
+            }
+            (304, None) => return Err(self.shape(&url, "status", "304 Not Modified to a request without an ETag")),
+            _ => {
+                self.counted.fetch_add(1, Ordering::Relaxed);
+                let body = String::from_utf8_lossy(&exchange.body).into_owned();
+                if let Some(etag) = exchange.header("etag") {
+                    self.cache.store_response(&key, &Cached { etag: etag.to_string(), body: body.clone() });
+                }
+                body
+            }
+        };
+        let decoded = crate::http::Exchange { body: body.into_bytes(), ..exchange }.json(self.http.service())?;
+        Ok((decoded, next))
+    }
+
+    fn shape(&self, url: &Url, path: &str, problem: &str) -> HttpError {
+        HttpError::Shape {
+            service: self.http.service().to_string(),
+            endpoint: url.path().trim_start_matches('/').to_string(),
+            path: path.into(),
+            problem: problem.into(),
+        }
+    }
+}
+
+/// The `rel="next"` target of a `Link` header, resolved against `base`.
+fn next_link(header: &Option<String>, base: &Url) -> Option<Url> {
+    let links = parse_link_header::parse_with_rel(header.as_deref()?).ok()?;
+    base.join(&links.get("next")?.raw_uri).ok()
+}
+
+/// A branch name as one path segment (`release/1.2` → `release%2F1.2`).
+fn encode(segment: &str) -> String {
+    url_segment(segment)
+}
+
+fn url_segment(segment: &str) -> String {
+    let mut url = Url::parse("http://x/").expect("a valid URL");
+    url.path_segments_mut().expect("a base URL").push(segment);
+    url.path()[1..].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_next_link_is_found_among_others() {
+        let base = Url::parse("https://api.github.com/orgs/acme/repos?per_page=100").unwrap();
+        let header = Some(r#"<https://api.github.com/organizations/1/repos?per_page=100&page=2>; rel="next", <https://api.github.com/organizations/1/repos?per_page=100&page=5>; rel="last""#.to_string());
+        assert_eq!(
+            next_link(&header, &base).unwrap().as_str(),
+            "https://api.github.com/organizations/1/repos?per_page=100&page=2"
+        );
+        let last = Some(
+            r#"<https://api.github.com/x?page=4>; rel="prev", <https://api.github.com/x?page=1>; rel="first""#
+                .to_string(),
+        );
+        assert_eq!(next_link(&last, &base), None);
+        assert_eq!(next_link(&None, &base), None);
+    }
+
+    #[test]
+    fn branch_names_are_one_segment() {
+        assert_eq!(encode("release/1.2"), "release%2F1.2");
+        assert_eq!(encode("main"), "main");
+    }
+}

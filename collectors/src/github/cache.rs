@@ -1,0 +1,162 @@
+//! What the GitHub collector remembers between runs, on disk, so that a
+//! second sync of an unchanged organisation costs almost nothing:
+//!
+//! - `http/<hash>`: the ETag and body of each listing/tree/languages URL; a
+//!   conditional request answered 304 reuses the body and costs no rate
+//!   limit.
+//! - `blobs/<sha>`: file contents by git blob SHA, which never change.
+//! - `repos/<org>/<repo>.json`: what a repository held at its last
+//!   `pushed_at`: languages and the SHAs of the files SPoT reads. A
+//!   repository whose `pushed_at` did not move is not asked again.
+//!
+//! A cache that cannot be read is a miss, never an error; one that cannot
+//! be written costs requests next time, and is logged.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use xxhash_rust::xxh3::xxh3_64;
+
+/// Bumped when what a repository snapshot holds changes shape.
+const SNAPSHOT_FORMAT: u32 = 1;
+
+#[derive(Debug, Clone)]
+pub struct Cache {
+    dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Cached {
+    pub etag: String,
+    pub body: String,
+}
+
+/// A repository as of one `pushed_at`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RepoSnapshot {
+    pub format: u32,
+    pub pushed_at: Option<String>,
+    pub default_branch: String,
+    /// Bytes of code per language, largest first.
+    pub languages: Vec<(String, u64)>,
+    /// The files SPoT reads: (path, blob SHA).
+    pub files: Vec<(String, String)>,
+    /// The tree listed more entries than the API returns at once.
+    pub truncated: bool,
+}
+
+impl RepoSnapshot {
+    pub fn new(pushed_at: Option<String>, default_branch: String) -> RepoSnapshot {
+        RepoSnapshot {
+            format: SNAPSHOT_FORMAT,
+            pushed_at,
+            default_branch,
+            languages: Vec::new(),
+            files: Vec::new(),
+            truncated: false,
+        }
+    }
+}
+
+impl Cache {
+    /// A cache in `dir`, or none at all (every run reads everything).
+    pub fn new(dir: Option<PathBuf>) -> Cache {
+        Cache { dir }
+    }
+
+    fn path(&self, parts: &[&str]) -> Option<PathBuf> {
+        let mut path = self.dir.clone()?;
+        for part in parts {
+            path.push(part);
+        }
+        Some(path)
+    }
+
+    pub fn response(&self, url: &str) -> Option<Cached> {
+        let path = self.path(&["http", &format!("{:016x}.json", xxh3_64(url.as_bytes()))])?;
+        serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+    }
+
+    pub fn store_response(&self, url: &str, cached: &Cached) {
+        if let Some(path) = self.path(&["http", &format!("{:016x}.json", xxh3_64(url.as_bytes()))]) {
+            write(&path, &serde_json::to_vec(cached).unwrap_or_default());
+        }
+    }
+
+    pub fn blob(&self, sha: &str) -> Option<String> {
+        if !is_sha(sha) {
+            return None;
+        }
+        std::fs::read_to_string(self.path(&["blobs", &sha[..2], sha])?).ok()
+    }
+
+    pub fn store_blob(&self, sha: &str, content: &str) {
+        if let Some(path) = is_sha(sha).then(|| self.path(&["blobs", &sha[..2], sha])).flatten() {
+            write(&path, content.as_bytes());
+        }
+    }
+
+    pub fn snapshot(&self, org: &str, repo: &str) -> Option<RepoSnapshot> {
+        let path = self.path(&["repos", &safe(org), &format!("{}.json", safe(repo))])?;
+        let snapshot: RepoSnapshot = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
+        (snapshot.format == SNAPSHOT_FORMAT).then_some(snapshot)
+    }
+
+    pub fn store_snapshot(&self, org: &str, repo: &str, snapshot: &RepoSnapshot) {
+        if let Some(path) = self.path(&["repos", &safe(org), &format!("{}.json", safe(repo))]) {
+            write(&path, &serde_json::to_vec(snapshot).unwrap_or_default());
+        }
+    }
+}
+
+fn is_sha(sha: &str) -> bool {
+    sha.len() >= 4 && sha.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// A name as one path component: no separators, no `..`.
+fn safe(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' })
+        .collect::<String>()
+        .replace("..", "__")
+}
+
+/// Writes through a temporary file and a rename, so a reader never sees half
+/// a file.
+fn write(path: &Path, bytes: &[u8]) {
+    let result = (|| {
+        std::fs::create_dir_all(path.parent().unwrap_or(Path::new(".")))?;
+        let partial = path.with_extension(format!("partial-{}", std::process::id()));
+        std::fs::write(&partial, bytes)?;
+        std::fs::rename(&partial, path)
+    })();
+    if let Err(e) = result {
+        tracing::warn!(cache.path = %path.display(), error = %e, "could not write the GitHub cache");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_survive_a_new_cache_on_the_same_folder() {
+        let dir = std::env::temp_dir().join(format!("spot-gh-cache-{}", std::process::id()));
+        let cache = Cache::new(Some(dir.clone()));
+        cache.store_response("https://x/orgs/acme/repos?page=1", &Cached { etag: "\"e1\"".into(), body: "[]".into() });
+        cache.store_blob("abcdef012345", "{\"name\":\"x\"}");
+        let mut snapshot = RepoSnapshot::new(Some("2026-11-01T00:00:00Z".into()), "main".into());
+        snapshot.files.push(("package.json".into(), "abcdef012345".into()));
+        cache.store_snapshot("acme", "billing", &snapshot);
+
+        let again = Cache::new(Some(dir.clone()));
+        assert_eq!(again.response("https://x/orgs/acme/repos?page=1").unwrap().etag, "\"e1\"");
+        assert!(again.response("https://x/orgs/acme/repos?page=2").is_none());
+        assert_eq!(again.blob("abcdef012345").as_deref(), Some("{\"name\":\"x\"}"));
+        assert_eq!(again.blob("../../etc/passwd"), None);
+        assert_eq!(again.snapshot("acme", "billing"), Some(snapshot));
+        assert_eq!(again.snapshot("acme", "../billing"), None);
+        std::fs::remove_dir_all(dir).unwrap();
+        assert!(Cache::new(None).blob("abcdef012345").is_none());
+    }
+}

@@ -1,0 +1,5 @@
+//! GitHub: one organisation per scope.
+
+pub mod api;
+pub mod cache;
+pub mod fake;
