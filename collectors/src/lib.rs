@@ -20,6 +20,7 @@ pub mod day;
 pub mod github;
 pub mod http;
 pub mod observation;
+pub mod registries;
 pub mod schedule;
 pub mod secret;
 pub mod sonarqube;

@@ -3,3 +3,4 @@
 pub mod api;
 pub mod cache;
 pub mod fake;
+pub mod sync;

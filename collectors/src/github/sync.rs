@@ -1,0 +1,71 @@
+//! Reading one repository's files economically: nothing at all when its
+//! `pushed_at` did not move since the cached snapshot; otherwise its
+//! languages and tree (conditional requests) and the blobs SPoT reads that
+//! it never read before.
+
+use std::collections::BTreeMap;
+
+use super::api::{GitHubApi, Repo};
+use super::cache::RepoSnapshot;
+use crate::http::HttpError;
+
+/// A repository and the contents of the files SPoT reads in it.
+#[derive(Debug, Clone)]
+pub struct RepoFiles {
+    pub repo: Repo,
+    pub snapshot: RepoSnapshot,
+    /// path → content
+    pub contents: BTreeMap<String, String>,
+    /// Files skipped for their size.
+    pub too_large: Vec<String>,
+}
+
+/// Reads `repo`'s wanted files. `wanted` decides by path; files over
+/// `max_file_bytes` are skipped and listed.
+pub async fn read_repo(
+    api: &GitHubApi,
+    org: &str,
+    repo: &Repo,
+    wanted: &(dyn Fn(&str) -> bool + Sync),
+    max_file_bytes: u64,
+) -> Result<RepoFiles, HttpError> {
+    let Some(branch) = repo.default_branch.clone() else {
+        // An empty repository: nothing to read.
+        let snapshot = RepoSnapshot::new(repo.pushed_at.clone(), String::new());
+        return Ok(RepoFiles { repo: repo.clone(), snapshot, contents: BTreeMap::new(), too_large: Vec::new() });
+    };
+    if let Some(snapshot) = api.cache().snapshot(org, &repo.name) {
+        if snapshot.pushed_at == repo.pushed_at && snapshot.default_branch == branch {
+            let contents = read_blobs(api, org, &repo.name, &snapshot.files).await?;
+            return Ok(RepoFiles { repo: repo.clone(), snapshot, contents, too_large: Vec::new() });
+        }
+    }
+    let mut snapshot = RepoSnapshot::new(repo.pushed_at.clone(), branch.clone());
+    snapshot.languages = api.languages(org, &repo.name).await?;
+    let tree = api.tree(org, &repo.name, &branch).await?;
+    snapshot.truncated = tree.truncated;
+    let mut too_large = Vec::new();
+    for entry in tree.tree.into_iter().filter(|e| e.kind == "blob" && wanted(&e.path)) {
+        if entry.size.unwrap_or(0) > max_file_bytes {
+            too_large.push(entry.path);
+            continue;
+        }
+        snapshot.files.push((entry.path, entry.sha));
+    }
+    let contents = read_blobs(api, org, &repo.name, &snapshot.files).await?;
+    api.cache().store_snapshot(org, &repo.name, &snapshot);
+    Ok(RepoFiles { repo: repo.clone(), snapshot, contents, too_large })
+}
+
+async fn read_blobs(
+    api: &GitHubApi,
+    org: &str,
+    repo: &str,
+    files: &[(String, String)],
+) -> Result<BTreeMap<String, String>, HttpError> {
+    let mut contents = BTreeMap::new();
+    for (path, sha) in files {
+        contents.insert(path.clone(), api.blob(org, repo, sha).await?);
+    }
+    Ok(contents)
+}
