@@ -1,6 +1,190 @@
-//! GitHub: one organisation per scope.
+//! GitHub: one organisation per scope. Every repository (all pages), its
+//! ownership (CODEOWNERS, catalog files), the services it builds, and the
+//! packages its manifests use and publish, read economically: conditional
+//! requests, the trees API, blobs read once, and nothing at all for a
+//! repository whose `pushed_at` did not move.
 
 pub mod api;
 pub mod cache;
 pub mod fake;
+pub mod map;
 pub mod sync;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use futures_util::stream::{self, StreamExt};
+use serde::{Deserialize, Serialize};
+
+use self::api::GitHubApi;
+use self::cache::Cache;
+use crate::collector::{unknown_scope, CollectError, Collector};
+use crate::http::{Auth, HttpClient, HttpSettings};
+use crate::registries::{Registries, RegistryUrls};
+use crate::schedule::Schedule;
+use crate::secret::SecretSource;
+use crate::{Day, Observation};
+
+/// `[collectors.github]`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `https://api.github.com`, or `https://<host>/api/v3` for GitHub
+    /// Enterprise Server.
+    #[serde(default = "default_base_url")]
+    pub base_url: String,
+    /// The organisations to observe; each is one scope.
+    pub orgs: Vec<String>,
+    /// The environment variable holding the token (default
+    /// `SPOT_GITHUB_TOKEN`), or a file.
+    #[serde(default = "default_token_env")]
+    pub token_env: Option<String>,
+    #[serde(default)]
+    pub token_file: Option<PathBuf>,
+    /// Where conditional-request bodies, blobs and repository snapshots
+    /// are kept between runs; empty disables the cache.
+    #[serde(default = "default_cache_dir")]
+    pub cache_dir: PathBuf,
+    /// Files larger than this are not read (lockfiles of monorepos can be
+    /// tens of megabytes), and are listed in the run's warnings.
+    #[serde(default = "default_max_file_bytes")]
+    pub max_file_bytes: u64,
+    /// Look up each external package's latest version (outdated packages).
+    #[serde(default = "yes")]
+    pub check_latest: bool,
+    #[serde(default)]
+    pub registries: RegistryUrls,
+    #[serde(default = "github_http")]
+    pub http: HttpSettings,
+    #[serde(default)]
+    pub schedule: Schedule,
+}
+
+fn default_base_url() -> String {
+    "https://api.github.com".into()
+}
+
+fn default_token_env() -> Option<String> {
+    Some("SPOT_GITHUB_TOKEN".into())
+}
+
+fn default_cache_dir() -> PathBuf {
+    PathBuf::from(".spot-cache/github")
+}
+
+fn default_max_file_bytes() -> u64 {
+    5 << 20
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// GitHub resets an exhausted rate limit within the hour: waiting for it
+/// beats failing the run.
+fn github_http() -> HttpSettings {
+    HttpSettings { concurrency: 16, max_retry_after_s: 3900, ..HttpSettings::default() }
+}
+
+pub struct GitHub {
+    api: Arc<GitHubApi>,
+    registries: Option<Registries>,
+    /// `github.com`, or the Enterprise host: the first part of repo keys.
+    host: String,
+    config: Config,
+}
+
+impl Collector for GitHub {
+    const NAME: &'static str = "github";
+    type Config = Config;
+
+    fn new(config: &Config) -> Result<GitHub, CollectError> {
+        let problem = |problem: String| CollectError::Config { collector: Self::NAME, problem };
+        if config.orgs.is_empty() {
+            return Err(problem("orgs must name at least one organisation, e.g. orgs = [\"acme\"]".into()));
+        }
+        let secret = SecretSource { token_env: config.token_env.clone(), token_file: config.token_file.clone() };
+        let (auth, hint) = if config.token_file.is_some() || config.token_env.as_ref().is_some_and(|v| std::env::var_os(v).is_some()) {
+            let token = secret.resolve("collectors.github token").map_err(problem)?;
+            let hint = match (&config.token_file, &config.token_env) {
+                (Some(file), _) => format!("check the token in {} (it needs read access to the repositories)", file.display()),
+                (_, Some(var)) => format!("check the token in {var} (it needs read access to the repositories)"),
+                _ => String::new(),
+            };
+            (Auth::Bearer(token), hint)
+        } else {
+            (Auth::None, "no token is set: set SPOT_GITHUB_TOKEN (or token_env / token_file)".to_string())
+        };
+        let http = HttpClient::new("GitHub", &config.base_url, auth, &hint, &config.http)?;
+        let host = repo_host(&http);
+        let cache_dir = (!config.cache_dir.as_os_str().is_empty()).then(|| config.cache_dir.clone());
+        let registries = if config.check_latest { Some(Registries::new(&config.registries, &config.http)?) } else { None };
+        Ok(GitHub { api: Arc::new(GitHubApi::new(http, Cache::new(cache_dir))), registries, host, config: config.clone() })
+    }
+
+    fn schedule(config: &Config) -> &Schedule {
+        &config.schedule
+    }
+
+    fn scopes(&self) -> Vec<String> {
+        self.config.orgs.clone()
+    }
+
+    async fn collect(&self, scope: &str, day: Day) -> Result<Observation, CollectError> {
+        if !self.config.orgs.iter().any(|o| o == scope) {
+            return Err(unknown_scope(Self::NAME, scope, &self.scopes()));
+        }
+        let org = scope;
+        let repos = self.api.org_repos(org, 100).await?;
+        let max = self.config.max_file_bytes;
+        let wanted = map::is_read;
+        let mut reads = stream::iter(repos)
+            .map(|repo| async move {
+                let outcome = sync::read_repo(&self.api, org, &repo, &wanted, max).await;
+                (repo, outcome)
+            })
+            .buffer_unordered(self.config.http.concurrency.max(1));
+        let mut read = Vec::new();
+        let mut failed = Vec::new();
+        while let Some((repo, outcome)) = reads.next().await {
+            match outcome {
+                Ok(files) => read.push(files),
+                Err(e) if e.is_fatal() => return Err(e.into()),
+                Err(e) => failed.push((repo, e)),
+            }
+        }
+        read.sort_by(|a, b| a.repo.name.cmp(&b.repo.name));
+        let mut obs = Observation::new(Self::NAME, scope, day);
+        let context = map::OrgContext { host: &self.host, org, day };
+        map::observe(&context, &read, &mut obs);
+        for (repo, error) in failed {
+            let key = map::repo_key(&self.host, org, &repo.name);
+            obs.warnings.push(format!("{key}: not read: {error}"));
+            obs.unobserved.push(key);
+        }
+        if let Some(registries) = &self.registries {
+            map::mark_outdated(registries, day, &mut obs).await;
+        }
+        tracing::info!(
+            collector.name = Self::NAME, snapshot.scope = scope, snapshot.day = %day,
+            repos = read.len(), unread = obs.unobserved.len(), counted_requests = self.api.counted_requests(),
+            not_modified = self.api.not_modified(), "observed GitHub"
+        );
+        Ok(obs)
+    }
+}
+
+impl GitHub {
+    /// Requests so far that counted against the rate limit, and 304s.
+    pub fn requests(&self) -> (u64, u64) {
+        (self.api.counted_requests(), self.api.not_modified())
+    }
+}
+
+/// `api.github.com` → `github.com`; an Enterprise server's own host.
+fn repo_host(http: &HttpClient) -> String {
+    match http.base().host_str() {
+        Some("api.github.com") | None => "github.com".into(),
+        Some(host) => host.to_string(),
+    }
+}

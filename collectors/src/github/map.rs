@@ -1,0 +1,459 @@
+//! From repositories and their files to SPoT's entities and relations:
+//! repositories, teams and what they own, the services a repository builds,
+//! the packages each uses and publishes, `depends_on` between services that
+//! share an internal package, and how far behind each package is.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use futures_util::stream::{self, StreamExt};
+use serde_json::{json, Map, Value};
+
+use super::sync::RepoFiles;
+use crate::manifests::{self, Dependency, Ecosystem};
+use crate::registries::Registries;
+use crate::{Day, Observation, ObservedEntity, ObservedRelation};
+
+/// CODEOWNERS locations, in GitHub's order of precedence.
+const CODEOWNERS: &[&str] = &[".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
+
+pub struct OrgContext<'a> {
+    pub host: &'a str,
+    pub org: &'a str,
+    pub day: Day,
+}
+
+pub fn repo_key(host: &str, org: &str, name: &str) -> String {
+    format!("repo:{host}/{org}/{name}")
+}
+
+/// Whether the collector reads a file: dependency manifests, catalog
+/// files and CODEOWNERS, outside vendored folders.
+pub fn is_read(path: &str) -> bool {
+    if manifests::is_vendored(path) {
+        return false;
+    }
+    CODEOWNERS.contains(&path) || manifests::catalog::is_catalog_file(path) || manifests::detect(path).is_some()
+}
+
+/// Accumulates one organisation's observation without duplicates.
+#[derive(Default)]
+struct Builder {
+    entities: BTreeMap<String, ObservedEntity>,
+    relations: BTreeMap<(String, String, String), Map<String, Value>>,
+    warnings: Vec<String>,
+}
+
+impl Builder {
+    fn entity(&mut self, key: &str, kind: &str, name: &str, attrs: Value) {
+        let attrs = match attrs {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        };
+        self.entities
+            .entry(key.to_string())
+            .or_insert_with(|| ObservedEntity { key: key.into(), kind: kind.into(), name: name.into(), attrs });
+    }
+
+    /// The first statement of a relation wins; later ones are dropped.
+    fn relation(&mut self, from: &str, kind: &str, to: &str, attrs: Value) {
+        let attrs = match attrs {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        };
+        self.relations.entry((from.to_string(), to.to_string(), kind.to_string())).or_insert(attrs);
+    }
+}
+
+/// Observes every repository read; fills `obs`.
+pub fn observe(context: &OrgContext, repos: &[RepoFiles], obs: &mut Observation) {
+    let mut builder = Builder::default();
+    let mut services_of_repo: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut published: BTreeMap<String, String> = BTreeMap::new();
+    let mut uses: Vec<(String, String, String)> = Vec::new(); // (from, package key, repo key)
+    for files in repos {
+        let repo = observe_repo(context, files, &mut builder);
+        for (package, _) in &repo.publishes {
+            published.insert(package.clone(), repo.key.clone());
+        }
+        for (from, package) in &repo.uses {
+            uses.push((from.clone(), package.clone(), repo.key.clone()));
+        }
+        services_of_repo.insert(repo.key.clone(), repo.services);
+    }
+    link_internal_packages(&mut builder, &services_of_repo, &published, &uses);
+    obs.entities.extend(builder.entities.into_values());
+    obs.relations.extend(
+        builder
+            .relations
+            .into_iter()
+            .map(|((from, to, kind), attrs)| ObservedRelation { from, to, kind, attrs }),
+    );
+    obs.warnings.extend(builder.warnings);
+}
+
+/// What one repository contributed, for the organisation-wide links.
+struct RepoSummary {
+    key: String,
+    services: Vec<String>,
+    /// (package key, manifest)
+    publishes: Vec<(String, String)>,
+    /// (from key, package key)
+    uses: Vec<(String, String)>,
+}
+
+fn observe_repo(context: &OrgContext, files: &RepoFiles, builder: &mut Builder) -> RepoSummary {
+    let repo = &files.repo;
+    let key = repo_key(context.host, context.org, &repo.name);
+    let catalog = catalog_entries(&key, &files.contents, &mut builder.warnings);
+    let codeowners = CODEOWNERS.iter().find_map(|path| files.contents.get(*path).map(|c| (*path, c.as_str())));
+    let code_owner_teams = codeowners.map(|(path, content)| codeowner_teams(path, content)).unwrap_or_default();
+    let repo_type = repo_type(&catalog, &repo.topics);
+    builder.entity(&key, "repo", &repo.name, repo_attrs(files, &repo_type));
+    for path in &files.too_large {
+        builder.warnings.push(format!("{key}: {path} is larger than max_file_bytes and was not read"));
+    }
+    if files.snapshot.truncated {
+        builder.warnings.push(format!("{key}: its tree is too large for one request; files beyond GitHub's limit were not read"));
+    }
+    let root_owner = catalog.iter().find(|e| e.folder.is_empty()).and_then(|e| e.owner.clone());
+    owners(builder, &key, root_owner.as_deref(), &code_owner_teams);
+    let services = services(builder, &key, &repo.name, &repo_type, &catalog, &code_owner_teams);
+    let (publishes, uses) = packages(builder, &key, files, &services);
+    RepoSummary { key, services: services.into_iter().map(|s| s.key).collect(), publishes, uses }
+}
+
+fn repo_attrs(files: &RepoFiles, repo_type: &str) -> Value {
+    let repo = &files.repo;
+    let status = if repo.disabled {
+        "disabled"
+    } else if repo.archived {
+        "archived"
+    } else {
+        "active"
+    };
+    let languages: Vec<&str> = files.snapshot.languages.iter().map(|(name, _)| name.as_str()).collect();
+    let mut topics = repo.topics.clone();
+    topics.sort();
+    json!({
+        "type": repo_type,
+        "status": status,
+        "visibility": repo.visibility.clone().unwrap_or_else(|| if repo.private { "private".into() } else { "public".into() }),
+        "default_branch": repo.default_branch,
+        "language": repo.language,
+        "languages": languages,
+        "topics": topics,
+        "last_push": repo.pushed_at,
+        "open_issues": repo.open_issues_count,
+        "description": repo.description,
+        "url": repo.html_url,
+        "fork": repo.fork,
+    })
+}
+
+/// service / library / infrastructure / other: the catalog file says, else
+/// a topic does.
+fn repo_type(catalog: &[CatalogService], topics: &[String]) -> String {
+    if let Some(kind) = catalog.iter().find(|e| e.folder.is_empty()).and_then(|e| e.kind.clone()) {
+        return normalise_type(&kind);
+    }
+    if catalog.iter().any(|e| e.kind.as_deref().is_some_and(|k| normalise_type(k) == "service")) {
+        return "service".into();
+    }
+    for topic in topics {
+        let t = normalise_type(topic);
+        if t != "other" {
+            return t;
+        }
+    }
+    "other".into()
+}
+
+fn normalise_type(kind: &str) -> String {
+    match kind.to_ascii_lowercase().as_str() {
+        "service" | "website" | "microservice" => "service",
+        "library" | "lib" | "sdk" => "library",
+        "infrastructure" | "infra" | "terraform" | "resource" => "infrastructure",
+        _ => "other",
+    }
+    .into()
+}
+
+/// `owns` from the catalog's owner (explicit) or CODEOWNERS (convention);
+/// both present and different is a conflict, reported, the catalog kept.
+fn owners(builder: &mut Builder, target: &str, catalog_owner: Option<&str>, code_owners: &[String]) {
+    match catalog_owner {
+        Some(owner) => {
+            let Some(team) = manifests::catalog::owner_key(owner) else {
+                builder.warnings.push(format!("{target}: the catalog file's owner '{owner}' is not a team or user"));
+                return;
+            };
+            if !code_owners.is_empty() && !code_owners.contains(&team) {
+                builder.warnings.push(format!(
+                    "{target}: owner conflict: the catalog file says {team}, CODEOWNERS says {}; kept {team}",
+                    code_owners.join(", ")
+                ));
+            }
+            team_entity(builder, &team);
+            builder.relation(&team, "owns", target, json!({ "via": "catalog-info" }));
+        }
+        None => {
+            for team in code_owners {
+                team_entity(builder, team);
+                builder.relation(team, "owns", target, json!({ "via": "codeowners" }));
+            }
+        }
+    }
+}
+
+fn team_entity(builder: &mut Builder, team: &str) {
+    let name = team.split_once(':').map(|(_, n)| n).unwrap_or(team);
+    let kind = team.split_once(':').map(|(k, _)| k).unwrap_or("team");
+    builder.entity(team, kind, name, json!({}));
+}
+
+struct Service {
+    key: String,
+    folder: String,
+}
+
+/// The services a repository builds: one per catalog entry of type service
+/// (a monorepo has one per folder), or, for a service repository without a
+/// catalog entry, one named after the repository.
+fn services(
+    builder: &mut Builder,
+    repo_key: &str,
+    repo_name: &str,
+    repo_type: &str,
+    catalog: &[CatalogService],
+    code_owners: &[String],
+) -> Vec<Service> {
+    let mut found: Vec<Service> = Vec::new();
+    for entry in catalog.iter().filter(|e| e.kind.as_deref().map(normalise_type).unwrap_or_else(|| repo_type.to_string()) == "service") {
+        let key = format!("service:{}", entry.name);
+        if found.iter().any(|s| s.key == key) {
+            builder.warnings.push(format!("{repo_key}: service {} is declared twice; kept {}", entry.name, entry.path));
+            continue;
+        }
+        builder.entity(&key, "service", &entry.name, json!({
+            "type": "service",
+            "lifecycle": entry.lifecycle,
+            "system": entry.system,
+            "path": if entry.folder.is_empty() { "/".to_string() } else { entry.folder.clone() },
+            "named_by": "catalog",
+        }));
+        builder.relation(repo_key, "builds", &key, json!({ "path": entry.folder }));
+        owners(builder, &key, entry.owner.as_deref(), code_owners);
+        for dependency in &entry.depends_on {
+            builder.relation(&key, "depends_on", &format!("service:{dependency}"), json!({ "via": "declared" }));
+        }
+        found.push(Service { key, folder: entry.folder.clone() });
+    }
+    if found.is_empty() && repo_type == "service" {
+        let key = format!("service:{repo_name}");
+        builder.entity(&key, "service", repo_name, json!({ "type": "service", "path": "/", "named_by": "repository" }));
+        builder.relation(repo_key, "builds", &key, json!({ "path": "" }));
+        owners(builder, &key, None, code_owners);
+        found.push(Service { key, folder: String::new() });
+    }
+    found
+}
+
+/// Parses every manifest; `uses` from the service whose folder holds it
+/// (monorepos) or the repository, `publishes` from the repository.
+fn packages(
+    builder: &mut Builder,
+    repo_key: &str,
+    files: &RepoFiles,
+    services: &[Service],
+) -> (Vec<(String, String)>, Vec<(String, String)>) {
+    let mut by_folder: BTreeMap<String, Vec<(String, manifests::Manifest)>> = BTreeMap::new();
+    let mut publishes = Vec::new();
+    for (path, content) in files.contents.iter().filter(|(p, _)| manifests::detect(p).is_some()) {
+        match manifests::parse(path, content) {
+            Ok(manifest) => {
+                for published in &manifest.publishes {
+                    let package = manifests::package_key(published.ecosystem, &published.name);
+                    package_entity(builder, &package, published.ecosystem, &published.name);
+                    builder.relation(repo_key, "publishes", &package, json!({ "manifest": path, "version": published.version }));
+                    publishes.push((package, path.clone()));
+                }
+                by_folder.entry(folder_of(path)).or_default().push((path.clone(), manifest));
+            }
+            Err(e) => builder.warnings.push(format!("{repo_key}: {e}; skipped")),
+        }
+    }
+    let mut uses = Vec::new();
+    for (folder, manifests) in by_folder {
+        let from = owning_service(services, &folder).unwrap_or(repo_key).to_string();
+        for dependency in manifests::merge_folder(manifests).into_iter().filter(|d| d.direct) {
+            let package = manifests::package_key(dependency.ecosystem, &dependency.name);
+            package_entity(builder, &package, dependency.ecosystem, &dependency.name);
+            builder.relation(&from, "uses", &package, use_attrs(&dependency));
+            uses.push((from.clone(), package));
+        }
+    }
+    (publishes, uses)
+}
+
+fn use_attrs(dependency: &Dependency) -> Value {
+    json!({
+        "spec": dependency.spec,
+        "resolved": dependency.resolved,
+        "scope": dependency.scope.as_str(),
+        "manifest": dependency.manifest,
+    })
+}
+
+fn package_entity(builder: &mut Builder, key: &str, ecosystem: Ecosystem, name: &str) {
+    builder.entity(key, "package", name, json!({ "ecosystem": ecosystem.as_str() }));
+}
+
+fn folder_of(path: &str) -> String {
+    path.rsplit_once('/').map(|(folder, _)| folder.to_string()).unwrap_or_default()
+}
+
+/// The service whose folder is the deepest one holding `folder`; a service
+/// at the root does not claim the folders of other services.
+fn owning_service<'a>(services: &'a [Service], folder: &str) -> Option<&'a str> {
+    services
+        .iter()
+        .filter(|s| s.folder.is_empty() || folder == s.folder || folder.starts_with(&format!("{}/", s.folder)))
+        .max_by_key(|s| s.folder.len())
+        .map(|s| s.key.as_str())
+}
+
+/// A package some repository of the organisation publishes is internal:
+/// every service using it depends on the services of the publishing
+/// repository (`via: package`).
+fn link_internal_packages(
+    builder: &mut Builder,
+    services_of_repo: &BTreeMap<String, Vec<String>>,
+    published: &BTreeMap<String, String>,
+    uses: &[(String, String, String)],
+) {
+    for (package, repo) in published {
+        if let Some(entity) = builder.entities.get_mut(package) {
+            entity.attrs.insert("internal".into(), json!(true));
+            entity.attrs.insert("published_by".into(), json!(repo));
+        }
+    }
+    for (from, package, using_repo) in uses {
+        let Some(publishing_repo) = published.get(package) else { continue };
+        let users: Vec<String> = if from.starts_with("service:") {
+            vec![from.clone()]
+        } else {
+            services_of_repo.get(using_repo).cloned().unwrap_or_default()
+        };
+        for provider in services_of_repo.get(publishing_repo).into_iter().flatten() {
+            for user in users.iter().filter(|u| *u != provider) {
+                builder.relation(user, "depends_on", provider, json!({ "via": "package", "package": package }));
+            }
+        }
+    }
+}
+
+/// Looks up each external package's latest version (bounded concurrency,
+/// once a day) and records, on the package and on every `uses` of it,
+/// `latest`, `outdated` and how far behind (`major`, `minor`, `patch`).
+pub async fn mark_outdated(registries: &Registries, day: Day, obs: &mut Observation) {
+    let external: Vec<(String, Ecosystem, String)> = obs
+        .entities
+        .iter()
+        .filter(|e| e.kind == "package" && e.attrs.get("internal").is_none())
+        .filter_map(|e| {
+            let ecosystem = ecosystem_of(e.attrs.get("ecosystem")?.as_str()?)?;
+            Some((e.key.clone(), ecosystem, e.name.clone()))
+        })
+        .collect();
+    let mut lookups = stream::iter(external)
+        .map(|(key, ecosystem, name)| async move {
+            let latest = registries.latest(ecosystem.as_str(), &name, day).await;
+            (key, ecosystem, latest)
+        })
+        .buffer_unordered(8);
+    let mut latest: BTreeMap<String, (Ecosystem, String)> = BTreeMap::new();
+    let mut failed: BTreeSet<String> = BTreeSet::new();
+    while let Some((key, ecosystem, answer)) = lookups.next().await {
+        match answer {
+            Ok(Some(version)) => {
+                latest.insert(key, (ecosystem, version));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                failed.insert(format!("latest versions from {}: {e}", ecosystem.as_str()));
+            }
+        }
+    }
+    obs.warnings.extend(failed);
+    for entity in obs.entities.iter_mut() {
+        if let Some((_, version)) = latest.get(&entity.key) {
+            entity.attrs.insert("latest".into(), json!(version));
+        }
+    }
+    for relation in obs.relations.iter_mut().filter(|r| r.kind == "uses") {
+        let Some((ecosystem, newest)) = latest.get(&relation.to) else { continue };
+        let current = relation.attrs.get("resolved").and_then(Value::as_str).map(str::to_string);
+        relation.attrs.insert("latest".into(), json!(newest));
+        let Some(current) = current else { continue };
+        match lag_of(*ecosystem, &current, newest) {
+            Some("up_to_date") => {
+                relation.attrs.insert("outdated".into(), json!(false));
+            }
+            Some(behind) => {
+                relation.attrs.insert("outdated".into(), json!(true));
+                relation.attrs.insert("behind".into(), json!(behind));
+            }
+            None => {}
+        }
+    }
+}
+
+fn ecosystem_of(name: &str) -> Option<Ecosystem> {
+    Ecosystem::ALL.into_iter().find(|e| e.as_str() == name)
+}
+
+/// A catalog file's entry, in the collector's terms.
+#[derive(Debug, Clone)]
+struct CatalogService {
+    name: String,
+    kind: Option<String>,
+    owner: Option<String>,
+    lifecycle: Option<String>,
+    system: Option<String>,
+    depends_on: Vec<String>,
+    /// The folder of the catalog file, `""` at the root.
+    folder: String,
+    path: String,
+}
+
+fn catalog_entries(repo_key: &str, contents: &BTreeMap<String, String>, warnings: &mut Vec<String>) -> Vec<CatalogService> {
+    let mut entries = Vec::new();
+    for (path, content) in contents.iter().filter(|(p, _)| manifests::catalog::is_catalog_file(p)) {
+        match manifests::catalog::parse_catalog(path, content) {
+            Ok(found) => entries.extend(found.into_iter().map(|e| CatalogService {
+                name: e.name,
+                kind: e.kind,
+                owner: e.owner,
+                lifecycle: e.lifecycle,
+                system: e.system,
+                depends_on: e.depends_on,
+                folder: e.folder,
+                path: e.file,
+            })),
+            Err(e) => warnings.push(format!("{repo_key}: {e}; skipped")),
+        }
+    }
+    entries
+}
+
+/// The owners (teams, users) CODEOWNERS gives the repository's root.
+fn codeowner_teams(path: &str, content: &str) -> Vec<String> {
+    let parsed = manifests::codeowners::parse_codeowners(path, content);
+    manifests::codeowners::repo_owners(&parsed.rules).iter().map(|owner| owner.key()).collect()
+}
+
+/// How far `current` is behind `latest`: `Some("major" | "minor" |
+/// "patch")`, `Some("up_to_date")`, or `None` when not comparable.
+fn lag_of(ecosystem: Ecosystem, current: &str, latest: &str) -> Option<&'static str> {
+    manifests::versions::lag(ecosystem, current, latest).map(|lag| lag.as_str())
+}
