@@ -18,6 +18,7 @@ pub mod confluence;
 pub mod consul;
 pub mod day;
 pub mod http;
+pub mod manifests;
 pub mod observation;
 pub mod schedule;
 pub mod secret;
