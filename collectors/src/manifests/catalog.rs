@@ -51,7 +51,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use yaml_serde::Value;
 
-use super::{file_name, folder_of, yaml_error, ParseError};
+use super::{check_yaml_nesting, file_name, folder_of, yaml_error, ParseError};
 
 /// A link from a catalog file: a doc, a dashboard, a runbook.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,6 +103,7 @@ pub fn parse_catalog(path: &str, content: &str) -> Result<Vec<CatalogEntry>, Par
 
 /// A Backstage catalog file: the `Component` entities of all its documents.
 pub fn backstage(path: &str, content: &str) -> Result<Vec<CatalogEntry>, ParseError> {
+    check_yaml_nesting(path, content)?;
     let mut entries = Vec::new();
     for (i, document) in yaml_serde::Deserializer::from_str(content).enumerate() {
         let n = i + 1;
@@ -250,6 +251,7 @@ pub fn spot_yaml(path: &str, content: &str) -> Result<Vec<CatalogEntry>, ParseEr
     let file: SpotFile = if content.trim().is_empty() {
         SpotFile::default()
     } else {
+        check_yaml_nesting(path, content)?;
         yaml_serde::from_str(content).map_err(|e| yaml_error(path, &e))?
     };
     let here = folder_of(path);

@@ -507,7 +507,32 @@ pub(crate) fn read_json(path: &str, content: &str) -> Result<serde_json::Value, 
 
 /// The file as one YAML document; the error names the line.
 pub(crate) fn read_yaml(path: &str, content: &str) -> Result<yaml_serde::Value, ParseError> {
+    check_yaml_nesting(path, content)?;
     yaml_serde::from_str(content).map_err(|e| yaml_error(path, &e))
+}
+
+/// The YAML parser refuses documents nested deeper than 128 levels, but
+/// only after scanning them, which takes seconds for a hostile file of a
+/// few hundred kilobytes of `[`. Counting brackets first (quotes ignored,
+/// so a bracket inside a string counts too) refuses those at once; no real
+/// catalog or lockfile comes near the limit.
+pub(crate) fn check_yaml_nesting(path: &str, content: &str) -> Result<(), ParseError> {
+    const LIMIT: usize = 128;
+    let mut depth = 0usize;
+    for (offset, byte) in content.bytes().enumerate() {
+        match byte {
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > LIMIT {
+                    let message = format!("not valid YAML: brackets nested deeper than {LIMIT}");
+                    return Err(ParseError::at(path, line_of(content, offset), message));
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn yaml_error(path: &str, e: &yaml_serde::Error) -> ParseError {

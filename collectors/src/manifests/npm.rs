@@ -150,6 +150,7 @@ fn lock_packages(path: &str, packages: &Map<String, Value>) -> Result<Manifest, 
             manifest.members = workspaces(path, entry.get("workspaces"))?;
         }
     }
+    let members: Vec<&String> = packages.keys().filter(|k| !k.is_empty() && !k.contains("node_modules/")).collect();
     let mut deps = Vec::new();
     for (key, entry) in packages {
         let Some(at) = key.rfind("node_modules/") else { continue };
@@ -169,7 +170,20 @@ fn lock_packages(path: &str, packages: &Map<String, Value>) -> Result<Manifest, 
             DepScope::Runtime
         };
         let owner = key[..at].trim_end_matches('/');
-        let spec = if owner.contains("node_modules/") { None } else { declared_by.get(&(owner, installed_as)) };
+        let spec = if owner.contains("node_modules/") {
+            None
+        } else if owner.is_empty() {
+            // Workspace members' packages are hoisted to the root's
+            // node_modules, unless the member has its own copy.
+            declared_by.get(&("", installed_as)).or_else(|| {
+                members
+                    .iter()
+                    .filter(|m| !packages.contains_key(&format!("{m}/node_modules/{installed_as}")))
+                    .find_map(|m| declared_by.get(&(m.as_str(), installed_as)))
+            })
+        } else {
+            declared_by.get(&(owner, installed_as))
+        };
         let mut dep = locked(NPM, name, version, scope, spec.is_some(), path);
         dep.spec = spec.map(|s| s.to_string());
         deps.push(dep);
@@ -391,6 +405,8 @@ pub(super) fn pnpm_lock(path: &str, content: &str) -> Result<Manifest, ParseErro
             }
         }
     }
+    let from_importers: HashSet<(String, String)> =
+        deps.iter().map(|d| (d.name.clone(), d.resolved.clone().unwrap_or_default())).collect();
     match doc.get("packages") {
         None | Some(Y::Null) => {}
         Some(Y::Mapping(packages)) => {
@@ -403,6 +419,11 @@ pub(super) fn pnpm_lock(path: &str, content: &str) -> Result<Manifest, ParseErro
                 };
                 let Some((name, version)) = found else { continue };
                 let flag = |f: &str| entry.get(f).and_then(Y::as_bool) == Some(true);
+                // v9 has no flags: an importer's entry knows the scope better.
+                let unflagged = entry.get("dev").is_none() && entry.get("optional").is_none();
+                if unflagged && from_importers.contains(&(name.to_string(), version.to_string())) {
+                    continue;
+                }
                 let scope = if flag("dev") {
                     DepScope::Dev
                 } else if flag("optional") {
