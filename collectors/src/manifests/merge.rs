@@ -161,3 +161,72 @@ fn version_order(ecosystem: Ecosystem, a: &Option<String>, b: &Option<String>) -
         (a, b) => a.is_some().cmp(&b.is_some()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifests::{DepScope, Manifest};
+
+    fn dep(
+        ecosystem: Ecosystem,
+        name: &str,
+        spec: Option<&str>,
+        resolved: Option<&str>,
+        direct: bool,
+        path: &str,
+    ) -> Dependency {
+        Dependency {
+            ecosystem,
+            name: name.into(),
+            spec: spec.map(str::to_string),
+            resolved: resolved.map(str::to_string),
+            scope: DepScope::Runtime,
+            direct,
+            manifest: path.into(),
+        }
+    }
+
+    fn file(path: &str, deps: Vec<Dependency>) -> (String, Manifest) {
+        (path.to_string(), Manifest { dependencies: deps, ..Manifest::default() })
+    }
+
+    #[test]
+    fn nuget_ids_match_without_case() {
+        let merged = merge_folder(vec![
+            file(
+                "A.csproj",
+                vec![dep(Ecosystem::Nuget, "Newtonsoft.Json", Some("[13.0,14.0)"), None, true, "A.csproj")],
+            ),
+            file(
+                "packages.lock.json",
+                vec![dep(Ecosystem::Nuget, "newtonsoft.json", None, Some("13.0.3"), true, "packages.lock.json")],
+            ),
+        ]);
+        assert_eq!(merged.len(), 1);
+        assert_eq!((merged[0].name.as_str(), merged[0].resolved.as_deref()), ("Newtonsoft.Json", Some("13.0.3")));
+    }
+
+    #[test]
+    fn a_lockfile_elsewhere_gives_versions_but_not_its_other_packages() {
+        let lock = vec![
+            dep(Ecosystem::Cargo, "serde", None, Some("1.0.200"), true, "Cargo.lock"),
+            dep(Ecosystem::Cargo, "itoa", None, Some("1.0.11"), false, "Cargo.lock"),
+        ];
+        let member = dep(Ecosystem::Cargo, "serde", Some("1"), None, true, "crates/a/Cargo.toml");
+        let merged = merge_folder(vec![file("crates/a/Cargo.toml", vec![member]), file("Cargo.lock", lock.clone())]);
+        assert_eq!(merged.len(), 1);
+        assert_eq!(merged[0].resolved.as_deref(), Some("1.0.200"));
+        let alone = merge_folder(vec![file("Cargo.lock", lock)]);
+        assert_eq!(alone.len(), 2, "a lockfile alone lists everything");
+    }
+
+    #[test]
+    fn a_stale_lockfile_resolves_nothing_it_does_not_satisfy() {
+        let merged = merge_folder(vec![
+            file("package.json", vec![dep(Ecosystem::Npm, "react", Some("^18.0.0"), None, true, "package.json")]),
+            file("yarn.lock", vec![dep(Ecosystem::Npm, "react", None, Some("17.0.2"), false, "yarn.lock")]),
+        ]);
+        assert_eq!(merged.len(), 1);
+        assert_eq!(merged[0].resolved, None);
+    }
+}

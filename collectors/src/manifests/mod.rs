@@ -347,20 +347,7 @@ pub fn detect(path: &str) -> Option<ManifestKind> {
     Some(kind)
 }
 
-/// Folder names whose contents are not the repository's own code: installed
-/// or vendored dependencies (`node_modules`, `vendor`, `third_party`,
-/// `bower_components`, `jspm_packages`, `Pods`, `Carthage`,
-/// `site-packages`), virtual environments and tool caches (`.venv`, `venv`,
-/// `.tox`, `.nox`, `__pycache__`, `.bundle`, `.yarn`, `.pnpm-store`,
-/// `.gradle`, `.m2`), version control (`.git`, `.hg`, `.svn`), build output
-/// that is sometimes committed with a copy of the manifest (`dist`), and test
-/// fixtures, whose manifests are samples, not the code's (`testdata`, which
-/// the Go tool ignores too, `fixtures`, `__fixtures__`).
-///
-/// `build`, `target` and `out` are not skipped: they are build output in
-/// Gradle, Cargo and Maven, but real source folders in many repositories
-/// (`build/` of Go projects, `tools/build`), and build output is rarely
-/// committed.
+/// The folder names [`is_vendored`] skips.
 const VENDORED: &[&str] = &[
     "node_modules",
     "vendor",
@@ -391,7 +378,20 @@ const VENDORED: &[&str] = &[
 ];
 
 /// Whether a path lies in a folder whose files are not the repository's own
-/// (see [`VENDORED`]'s list); their manifests are skipped.
+/// code, so that its manifests are skipped: installed
+/// or vendored dependencies (`node_modules`, `vendor`, `third_party`,
+/// `bower_components`, `jspm_packages`, `Pods`, `Carthage`,
+/// `site-packages`), virtual environments and tool caches (`.venv`, `venv`,
+/// `.tox`, `.nox`, `__pycache__`, `.bundle`, `.yarn`, `.pnpm-store`,
+/// `.gradle`, `.m2`), version control (`.git`, `.hg`, `.svn`), build output
+/// that is sometimes committed with a copy of the manifest (`dist`), and test
+/// fixtures, whose manifests are samples, not the code's (`testdata`, which
+/// the Go tool ignores too, `fixtures`, `__fixtures__`).
+///
+/// `build`, `target` and `out` are not skipped: they are build output in
+/// Gradle, Cargo and Maven, but real source folders in many repositories
+/// (`build/` of Go projects, `tools/build`), and build output is rarely
+/// committed.
 pub fn is_vendored(path: &str) -> bool {
     let mut segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     segments.pop(); // the file itself may be named anything

@@ -201,7 +201,7 @@ fn comparator(word: &str, composer: bool) -> Option<String> {
         "" => format!("={version}"),
         "~" if composer && version.split('.').count() == 2 => {
             let major: u64 = version.split('.').next()?.parse().ok()?;
-            format!(">={version}, <{}.0.0", major + 1)
+            format!(">={version}, <{}.0.0", major.checked_add(1)?)
         }
         "~>" => format!("~{version}"),
         _ => format!("{op}{version}"),
@@ -789,6 +789,7 @@ mod tests {
         assert_eq!(satisfies(Composer, "~1.2.3", "1.3.0"), Some(false));
         assert_eq!(satisfies(Composer, "^1.0 || ^2.0", "2.3.0"), Some(true));
         assert_eq!(satisfies(Maven, "[1.0,2.0)", "1.5"), None);
+        assert_eq!(satisfies(Composer, "~18446744073709551615.0", "1.0.0"), None);
     }
 
     #[test]
