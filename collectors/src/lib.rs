@@ -19,6 +19,7 @@ pub mod consul;
 pub mod day;
 pub mod github;
 pub mod http;
+pub mod manifests;
 pub mod observation;
 pub mod registries;
 pub mod schedule;
