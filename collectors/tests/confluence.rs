@@ -10,17 +10,11 @@ use collectors::confluence::{Config, Confluence};
 use collectors::http::HttpSettings;
 use collectors::{Collector, Day, Observation};
 use serde_json::{json, Value};
-use support::{closed_port_url, fixture, Recorded, ReplayServer, Reply};
+use support::{closed_port_url, fixture, token_file, Recorded, ReplayServer, Reply};
 
 const DAY: Day = Day(20_000);
 const SEARCH: &str = "/wiki/rest/api/content/search";
 const EXPAND: &str = "space,version,metadata.labels";
-
-fn token_file(value: &str) -> std::path::PathBuf {
-    let path = std::env::temp_dir().join(format!("spot-confluence-token-{}-{value}", std::process::id()));
-    std::fs::write(&path, format!("{value}\n")).unwrap();
-    path
-}
 
 /// A Cloud config for the site at `base` (`…/wiki`), plus `extra` TOML lines.
 fn cloud(base: &str, extra: &str) -> Config {

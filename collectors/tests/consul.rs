@@ -9,7 +9,7 @@ use collectors::consul::{Config, Consul};
 use collectors::http::HttpSettings;
 use collectors::{Collector, Day, Observation, ObservedEntity};
 use serde_json::{json, Value};
-use support::{closed_port_url, fixture, Recorded, ReplayServer, Reply};
+use support::{closed_port_url, fixture, token_file, Recorded, ReplayServer, Reply};
 
 const DAY: Day = Day(20_000);
 
@@ -20,12 +20,6 @@ fn config(base_url: &str) -> Config {
 fn fast(mut config: Config) -> Config {
     config.http = HttpSettings { backoff_ms: 1, max_backoff_ms: 5, retries: 2, ..HttpSettings::default() };
     config
-}
-
-fn token_file(value: &str) -> std::path::PathBuf {
-    let path = std::env::temp_dir().join(format!("spot-consul-token-{}-{value}", std::process::id()));
-    std::fs::write(&path, format!("{value}\n")).unwrap();
-    path
 }
 
 async fn collect(config: &Config) -> Result<Observation, collectors::CollectError> {

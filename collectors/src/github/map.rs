@@ -49,9 +49,12 @@ impl Builder {
             Value::Object(map) => map,
             _ => Map::new(),
         };
-        self.entities
-            .entry(key.to_string())
-            .or_insert_with(|| ObservedEntity { key: key.into(), kind: kind.into(), name: name.into(), attrs });
+        self.entities.entry(key.to_string()).or_insert_with(|| ObservedEntity {
+            key: key.into(),
+            kind: kind.into(),
+            name: name.into(),
+            attrs,
+        });
     }
 
     /// The first statement of a relation wins; later ones are dropped.
@@ -82,12 +85,12 @@ pub fn observe(context: &OrgContext, repos: &[RepoFiles], obs: &mut Observation)
     }
     link_internal_packages(&mut builder, &services_of_repo, &published, &uses);
     obs.entities.extend(builder.entities.into_values());
-    obs.relations.extend(
-        builder
-            .relations
-            .into_iter()
-            .map(|((from, to, kind), attrs)| ObservedRelation { from, to, kind, attrs }),
-    );
+    obs.relations.extend(builder.relations.into_iter().map(|((from, to, kind), attrs)| ObservedRelation {
+        from,
+        to,
+        kind,
+        attrs,
+    }));
     obs.warnings.extend(builder.warnings);
 }
 
@@ -113,7 +116,9 @@ fn observe_repo(context: &OrgContext, files: &RepoFiles, builder: &mut Builder) 
         builder.warnings.push(format!("{key}: {path} is larger than max_file_bytes and was not read"));
     }
     if files.snapshot.truncated {
-        builder.warnings.push(format!("{key}: its tree is too large for one request; files beyond GitHub's limit were not read"));
+        builder
+            .warnings
+            .push(format!("{key}: its tree is too large for one request; files beyond GitHub's limit were not read"));
     }
     let root_owner = catalog.iter().find(|e| e.folder.is_empty()).and_then(|e| e.owner.clone());
     owners(builder, &key, root_owner.as_deref(), &code_owner_teams);
@@ -228,19 +233,27 @@ fn services(
     code_owners: &[String],
 ) -> Vec<Service> {
     let mut found: Vec<Service> = Vec::new();
-    for entry in catalog.iter().filter(|e| e.kind.as_deref().map(normalise_type).unwrap_or_else(|| repo_type.to_string()) == "service") {
+    for entry in catalog
+        .iter()
+        .filter(|e| e.kind.as_deref().map(normalise_type).unwrap_or_else(|| repo_type.to_string()) == "service")
+    {
         let key = format!("service:{}", entry.name);
         if found.iter().any(|s| s.key == key) {
             builder.warnings.push(format!("{repo_key}: service {} is declared twice; kept {}", entry.name, entry.path));
             continue;
         }
-        builder.entity(&key, "service", &entry.name, json!({
-            "type": "service",
-            "lifecycle": entry.lifecycle,
-            "system": entry.system,
-            "path": if entry.folder.is_empty() { "/".to_string() } else { entry.folder.clone() },
-            "named_by": "catalog",
-        }));
+        builder.entity(
+            &key,
+            "service",
+            &entry.name,
+            json!({
+                "type": "service",
+                "lifecycle": entry.lifecycle,
+                "system": entry.system,
+                "path": if entry.folder.is_empty() { "/".to_string() } else { entry.folder.clone() },
+                "named_by": "catalog",
+            }),
+        );
         builder.relation(repo_key, "builds", &key, json!({ "path": entry.folder }));
         owners(builder, &key, entry.owner.as_deref(), code_owners);
         for dependency in &entry.depends_on {
@@ -274,7 +287,12 @@ fn packages(
                 for published in &manifest.publishes {
                     let package = manifests::package_key(published.ecosystem, &published.name);
                     package_entity(builder, &package, published.ecosystem, &published.name);
-                    builder.relation(repo_key, "publishes", &package, json!({ "manifest": path, "version": published.version }));
+                    builder.relation(
+                        repo_key,
+                        "publishes",
+                        &package,
+                        json!({ "manifest": path, "version": published.version }),
+                    );
                     publishes.push((package, path.clone()));
                 }
                 by_folder.entry(folder_of(path)).or_default().push((path.clone(), manifest));
@@ -426,7 +444,11 @@ struct CatalogService {
     path: String,
 }
 
-fn catalog_entries(repo_key: &str, contents: &BTreeMap<String, String>, warnings: &mut Vec<String>) -> Vec<CatalogService> {
+fn catalog_entries(
+    repo_key: &str,
+    contents: &BTreeMap<String, String>,
+    warnings: &mut Vec<String>,
+) -> Vec<CatalogService> {
     let mut entries = Vec::new();
     for (path, content) in contents.iter().filter(|(p, _)| manifests::catalog::is_catalog_file(p)) {
         match manifests::catalog::parse_catalog(path, content) {

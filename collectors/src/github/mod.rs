@@ -104,10 +104,14 @@ impl Collector for GitHub {
             return Err(problem("orgs must name at least one organisation, e.g. orgs = [\"acme\"]".into()));
         }
         let secret = SecretSource { token_env: config.token_env.clone(), token_file: config.token_file.clone() };
-        let (auth, hint) = if config.token_file.is_some() || config.token_env.as_ref().is_some_and(|v| std::env::var_os(v).is_some()) {
+        let (auth, hint) = if config.token_file.is_some()
+            || config.token_env.as_ref().is_some_and(|v| std::env::var_os(v).is_some())
+        {
             let token = secret.resolve("collectors.github token").map_err(problem)?;
             let hint = match (&config.token_file, &config.token_env) {
-                (Some(file), _) => format!("check the token in {} (it needs read access to the repositories)", file.display()),
+                (Some(file), _) => {
+                    format!("check the token in {} (it needs read access to the repositories)", file.display())
+                }
                 (_, Some(var)) => format!("check the token in {var} (it needs read access to the repositories)"),
                 _ => String::new(),
             };
@@ -118,8 +122,14 @@ impl Collector for GitHub {
         let http = HttpClient::new("GitHub", &config.base_url, auth, &hint, &config.http)?;
         let host = repo_host(&http);
         let cache_dir = (!config.cache_dir.as_os_str().is_empty()).then(|| config.cache_dir.clone());
-        let registries = if config.check_latest { Some(Registries::new(&config.registries, &config.http)?) } else { None };
-        Ok(GitHub { api: Arc::new(GitHubApi::new(http, Cache::new(cache_dir))), registries, host, config: config.clone() })
+        let registries =
+            if config.check_latest { Some(Registries::new(&config.registries, &config.http)?) } else { None };
+        Ok(GitHub {
+            api: Arc::new(GitHubApi::new(http, Cache::new(cache_dir))),
+            registries,
+            host,
+            config: config.clone(),
+        })
     }
 
     fn schedule(config: &Config) -> &Schedule {

@@ -122,3 +122,14 @@ pub fn closed_port_url() -> String {
     drop(listener);
     url
 }
+
+/// A file holding `value` as a token, one new file per call: tests run in
+/// parallel, and a file rewritten while another test reads it would read
+/// empty.
+pub fn token_file(value: &str) -> std::path::PathBuf {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("spot-test-token-{}-{n}", std::process::id()));
+    std::fs::write(&path, format!("{value}\n")).unwrap();
+    path
+}
