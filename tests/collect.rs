@@ -140,7 +140,7 @@ async fn unknown_or_unconfigured_collectors_are_named() {
     let unknown =
         spot(vec!["collect".into(), "jira".into(), "--config".into(), config, "--db".into(), db.clone()]).await;
     assert!(!unknown.status.success());
-    assert!(text_of(&unknown).contains("unknown collector 'jira' (known: sonarqube"), "{}", text_of(&unknown));
+    assert!(text_of(&unknown).contains("unknown collector 'jira' (known: github, sonarqube"), "{}", text_of(&unknown));
     let nothing = spot(vec!["collect".into(), "--db".into(), db]).await;
     assert!(
         text_of(&nothing).contains("no collector is configured: add a [collectors.<name>] section"),

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::http::HttpError;
 use crate::schedule::Schedule;
-use crate::{confluence, consul, sonarqube, Day, Observation};
+use crate::{confluence, consul, github, sonarqube, Day, Observation};
 
 /// Why a run observed nothing. The run is recorded as failed with this
 /// message and closes nothing.
@@ -77,12 +77,15 @@ impl<C: Collector> AnyCollector for C {
 }
 
 /// Every collector SPoT has, by name.
-pub const NAMES: &[&str] = &[sonarqube::SonarQube::NAME, consul::Consul::NAME, confluence::Confluence::NAME];
+pub const NAMES: &[&str] =
+    &[github::GitHub::NAME, sonarqube::SonarQube::NAME, consul::Consul::NAME, confluence::Confluence::NAME];
 
 /// `[collectors]`: one optional section per collector.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CollectorsConfig {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub github: Option<github::Config>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sonarqube: Option<sonarqube::Config>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -94,7 +97,8 @@ pub struct CollectorsConfig {
 impl CollectorsConfig {
     /// The names of the collectors with a section, in registry order.
     pub fn configured(&self) -> Vec<&'static str> {
-        let present = [self.sonarqube.is_some(), self.consul.is_some(), self.confluence.is_some()];
+        let present =
+            [self.github.is_some(), self.sonarqube.is_some(), self.consul.is_some(), self.confluence.is_some()];
         NAMES.iter().zip(present).filter(|(_, p)| *p).map(|(n, _)| *n).collect()
     }
 
@@ -105,6 +109,7 @@ impl CollectorsConfig {
             Ok(C::schedule(config).clone())
         }
         match name {
+            github::GitHub::NAME => of::<github::GitHub>(&self.github),
             sonarqube::SonarQube::NAME => of::<sonarqube::SonarQube>(&self.sonarqube),
             consul::Consul::NAME => of::<consul::Consul>(&self.consul),
             confluence::Confluence::NAME => of::<confluence::Confluence>(&self.confluence),
@@ -119,6 +124,7 @@ impl CollectorsConfig {
             Ok(Box::new(C::new(config)?))
         }
         match name {
+            github::GitHub::NAME => boxed::<github::GitHub>(&self.github),
             sonarqube::SonarQube::NAME => boxed::<sonarqube::SonarQube>(&self.sonarqube),
             consul::Consul::NAME => boxed::<consul::Consul>(&self.consul),
             confluence::Confluence::NAME => boxed::<confluence::Confluence>(&self.confluence),
@@ -139,7 +145,7 @@ mod tests {
     #[test]
     fn an_unknown_collector_is_named_with_the_known_ones() {
         let err = CollectorsConfig::default().build("jira").err().unwrap();
-        assert_eq!(err.to_string(), "unknown collector 'jira' (known: sonarqube, consul, confluence)");
+        assert_eq!(err.to_string(), "unknown collector 'jira' (known: github, sonarqube, consul, confluence)");
     }
 
     #[test]

@@ -144,22 +144,24 @@ impl GitHubApi {
             headers.push(("if-none-match", cached.etag.clone()));
         }
         let exchange = self.http.get_exchange(url.clone(), &headers).await?;
-        let next = next_link(&exchange.header("link").map(str::to_string), &url);
-        let body = match (exchange.status, cached) {
+        let link = exchange.header("link").map(str::to_string);
+        let (body, link) = match (exchange.status, cached) {
             (304, Some(cached)) => {
                 self.not_modified.fetch_add(1, Ordering::Relaxed);
-                cached.body
+                (cached.body, link.or(cached.link))
             }
             (304, None) => return Err(self.shape(&url, "status", "304 Not Modified to a request without an ETag")),
             _ => {
                 self.counted.fetch_add(1, Ordering::Relaxed);
                 let body = String::from_utf8_lossy(&exchange.body).into_owned();
                 if let Some(etag) = exchange.header("etag") {
-                    self.cache.store_response(&key, &Cached { etag: etag.to_string(), body: body.clone() });
+                    let cached = Cached { etag: etag.to_string(), body: body.clone(), link: link.clone() };
+                    self.cache.store_response(&key, &cached);
                 }
-                body
+                (body, link)
             }
         };
+        let next = next_link(&link, &url);
         let decoded = crate::http::Exchange { body: body.into_bytes(), ..exchange }.json(self.http.service())?;
         Ok((decoded, next))
     }

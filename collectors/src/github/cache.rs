@@ -29,6 +29,9 @@ pub struct Cache {
 pub struct Cached {
     pub etag: String,
     pub body: String,
+    /// The `Link` header of the answer: a 304 need not repeat it.
+    #[serde(default)]
+    pub link: Option<String>,
 }
 
 /// A repository as of one `pushed_at`.
@@ -143,7 +146,10 @@ mod tests {
     fn entries_survive_a_new_cache_on_the_same_folder() {
         let dir = std::env::temp_dir().join(format!("spot-gh-cache-{}", std::process::id()));
         let cache = Cache::new(Some(dir.clone()));
-        cache.store_response("https://x/orgs/acme/repos?page=1", &Cached { etag: "\"e1\"".into(), body: "[]".into() });
+        cache.store_response(
+            "https://x/orgs/acme/repos?page=1",
+            &Cached { etag: "\"e1\"".into(), body: "[]".into(), link: None },
+        );
         cache.store_blob("abcdef012345", "{\"name\":\"x\"}");
         let mut snapshot = RepoSnapshot::new(Some("2026-11-01T00:00:00Z".into()), "main".into());
         snapshot.files.push(("package.json".into(), "abcdef012345".into()));

@@ -301,7 +301,8 @@ pub fn generate(i: usize) -> FakeRepo {
         );
     } else {
         files.insert("catalog-info.yaml".into(), catalog(&name, kind, team, i));
-        match i % 3 {
+        // Libraries are npm packages; services are Node, Go or Python.
+        match if library { 0 } else { i % 3 } {
             0 => {
                 files.insert("package.json".into(), package_json(&name, i, library));
                 files.insert("package-lock.json".into(), package_lock(&name, i));
@@ -341,13 +342,13 @@ fn package_json(name: &str, i: usize, library: bool) -> String {
     dependencies.insert("express".into(), json!(format!("^4.{}.0", 17 + i % 3)));
     dependencies.insert("lodash".into(), json!("^4.17.21"));
     // An internal package: the nearest library before it publishes it.
-    let lib = i - (i + 1) % 4;
-    if lib < i && lib >= 3 {
-        dependencies.insert(format!("@acme/repo-{lib}-lib"), json!("^1.0.0"));
+    let back = (i + 1) % 4;
+    if back > 0 && i >= back + 3 {
+        dependencies.insert(format!("@acme/repo-{}-lib", i - back), json!("^1.0.0"));
     }
     let package_name = if library { format!("@acme/{name}") } else { name.to_string() };
     json!({
-        "name": package_name, "version": "1.0.0",
+        "name": package_name, "version": "1.0.0", "private": !library,
         "dependencies": dependencies,
         "devDependencies": { "typescript": "^5.6.0", "jest": "^29.7.0" }
     })

@@ -479,3 +479,67 @@ fn codeowner_teams(path: &str, content: &str) -> Vec<String> {
 fn lag_of(ecosystem: Ecosystem, current: &str, latest: &str) -> Option<&'static str> {
     manifests::versions::lag(ecosystem, current, latest).map(|lag| lag.as_str())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::github::api::Repo;
+    use crate::github::cache::RepoSnapshot;
+
+    fn repo(name: &str, files: &[(&str, &str)]) -> RepoFiles {
+        let repo: Repo =
+            serde_json::from_value(json!({ "name": name, "default_branch": "main", "topics": ["service"] })).unwrap();
+        RepoFiles {
+            repo,
+            snapshot: RepoSnapshot::new(None, "main".into()),
+            contents: files.iter().map(|(p, c)| (p.to_string(), c.to_string())).collect(),
+            too_large: vec![],
+        }
+    }
+
+    #[test]
+    fn a_service_using_a_package_another_service_publishes_depends_on_it() {
+        let publisher = repo("ledger", &[("package.json", r#"{"name":"@acme/ledger-client","version":"2.0.0"}"#)]);
+        let user = repo(
+            "billing",
+            &[(
+                "package.json",
+                r#"{"name":"billing","private":true,"dependencies":{"@acme/ledger-client":"^2.0.0","left-pad":"1.3.0"}}"#,
+            )],
+        );
+        let mut obs = Observation::new("github", "acme", Day(20_000));
+        observe(&OrgContext { host: "github.com", org: "acme", day: Day(20_000) }, &[publisher, user], &mut obs);
+        let depends: Vec<_> = obs.relations.iter().filter(|r| r.kind == "depends_on").collect();
+        assert_eq!(depends.len(), 1);
+        assert_eq!((depends[0].from.as_str(), depends[0].to.as_str()), ("service:billing", "service:ledger"));
+        assert_eq!(depends[0].attrs["via"], "package");
+        assert_eq!(depends[0].attrs["package"], "package:npm/@acme/ledger-client");
+        let package = obs.entities.iter().find(|e| e.key == "package:npm/@acme/ledger-client").unwrap();
+        assert_eq!(package.attrs["internal"], true);
+        let external = obs.entities.iter().find(|e| e.key == "package:npm/left-pad").unwrap();
+        assert!(external.attrs.get("internal").is_none());
+        assert_eq!(obs.validate(), Ok(()));
+    }
+
+    #[test]
+    fn catalog_and_codeowners_that_disagree_are_reported() {
+        let files = repo(
+            "billing",
+            &[
+                ("catalog-info.yaml", "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: billing\nspec:\n  type: service\n  owner: group:payments\n"),
+                (".github/CODEOWNERS", "* @acme/platform\n"),
+            ],
+        );
+        let mut obs = Observation::new("github", "acme", Day(20_000));
+        observe(&OrgContext { host: "github.com", org: "acme", day: Day(20_000) }, &[files], &mut obs);
+        let owns: Vec<_> =
+            obs.relations.iter().filter(|r| r.kind == "owns").map(|r| (r.from.as_str(), r.to.as_str())).collect();
+        assert_eq!(owns, [("team:payments", "repo:github.com/acme/billing"), ("team:payments", "service:billing")]);
+        assert!(
+            obs.warnings[0]
+                .contains("owner conflict: the catalog file says team:payments, CODEOWNERS says team:platform"),
+            "{:?}",
+            obs.warnings
+        );
+    }
+}

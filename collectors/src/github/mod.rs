@@ -35,9 +35,10 @@ pub struct Config {
     pub base_url: String,
     /// The organisations to observe; each is one scope.
     pub orgs: Vec<String>,
-    /// The environment variable holding the token (default
-    /// `SPOT_GITHUB_TOKEN`), or a file.
-    #[serde(default = "default_token_env")]
+    /// The environment variable holding the token; without it (and without
+    /// `token_file`), `SPOT_GITHUB_TOKEN` when set, else no token (public
+    /// repositories only, 60 requests an hour).
+    #[serde(default)]
     pub token_env: Option<String>,
     #[serde(default)]
     pub token_file: Option<PathBuf>,
@@ -62,10 +63,6 @@ pub struct Config {
 
 fn default_base_url() -> String {
     "https://api.github.com".into()
-}
-
-fn default_token_env() -> Option<String> {
-    Some("SPOT_GITHUB_TOKEN".into())
 }
 
 fn default_cache_dir() -> PathBuf {
@@ -103,22 +100,7 @@ impl Collector for GitHub {
         if config.orgs.is_empty() {
             return Err(problem("orgs must name at least one organisation, e.g. orgs = [\"acme\"]".into()));
         }
-        let secret = SecretSource { token_env: config.token_env.clone(), token_file: config.token_file.clone() };
-        let (auth, hint) = if config.token_file.is_some()
-            || config.token_env.as_ref().is_some_and(|v| std::env::var_os(v).is_some())
-        {
-            let token = secret.resolve("collectors.github token").map_err(problem)?;
-            let hint = match (&config.token_file, &config.token_env) {
-                (Some(file), _) => {
-                    format!("check the token in {} (it needs read access to the repositories)", file.display())
-                }
-                (_, Some(var)) => format!("check the token in {var} (it needs read access to the repositories)"),
-                _ => String::new(),
-            };
-            (Auth::Bearer(token), hint)
-        } else {
-            (Auth::None, "no token is set: set SPOT_GITHUB_TOKEN (or token_env / token_file)".to_string())
-        };
+        let (auth, hint) = credentials(config).map_err(problem)?;
         let http = HttpClient::new("GitHub", &config.base_url, auth, &hint, &config.http)?;
         let host = repo_host(&http);
         let cache_dir = (!config.cache_dir.as_os_str().is_empty()).then(|| config.cache_dir.clone());
@@ -189,6 +171,30 @@ impl GitHub {
     pub fn requests(&self) -> (u64, u64) {
         (self.api.counted_requests(), self.api.not_modified())
     }
+}
+
+/// The token: `token_file`, `token_env`, or `SPOT_GITHUB_TOKEN` when set;
+/// none at all otherwise. With the hint a refused token's error gives.
+fn credentials(config: &Config) -> Result<(Auth, String), String> {
+    let needs = "it needs read access to the organisation's repositories";
+    let (source, hint) = match (&config.token_file, &config.token_env) {
+        (Some(file), env) => (
+            SecretSource { token_env: env.clone(), token_file: Some(file.clone()) },
+            format!("check the token in {} ({needs})", file.display()),
+        ),
+        (None, Some(var)) => (
+            SecretSource { token_env: Some(var.clone()), token_file: None },
+            format!("check the token in {var} ({needs})"),
+        ),
+        (None, None) if std::env::var_os("SPOT_GITHUB_TOKEN").is_some() => (
+            SecretSource { token_env: Some("SPOT_GITHUB_TOKEN".into()), token_file: None },
+            format!("check the token in SPOT_GITHUB_TOKEN ({needs})"),
+        ),
+        (None, None) => {
+            return Ok((Auth::None, "no token is set: set SPOT_GITHUB_TOKEN, token_env or token_file".into()))
+        }
+    };
+    Ok((Auth::Bearer(source.resolve("collectors.github token")?), hint))
 }
 
 /// `api.github.com` → `github.com`; an Enterprise server's own host.
