@@ -60,10 +60,13 @@ impl RegistryUrls {
     }
 }
 
+/// The day a package was asked about, and the latest version then.
+type Answer = (Day, Option<String>);
+
 pub struct Registries {
     clients: HashMap<&'static str, HttpClient>,
     /// (ecosystem, name) → the day asked and the answer.
-    known: Mutex<HashMap<(String, String), (Day, Option<String>)>>,
+    known: Mutex<HashMap<(String, String), Answer>>,
 }
 
 impl Registries {

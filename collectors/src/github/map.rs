@@ -271,6 +271,10 @@ fn services(
     found
 }
 
+/// (package key, manifest path) for `publishes`; (from key, package key)
+/// for `uses`.
+type PackageLink = (String, String);
+
 /// Parses every manifest; `uses` from the service whose folder holds it
 /// (monorepos) or the repository, `publishes` from the repository.
 fn packages(
@@ -278,7 +282,7 @@ fn packages(
     repo_key: &str,
     files: &RepoFiles,
     services: &[Service],
-) -> (Vec<(String, String)>, Vec<(String, String)>) {
+) -> (Vec<PackageLink>, Vec<PackageLink>) {
     let mut by_folder: BTreeMap<String, Vec<(String, manifests::Manifest)>> = BTreeMap::new();
     let mut publishes = Vec::new();
     for (path, content) in files.contents.iter().filter(|(p, _)| manifests::detect(p).is_some()) {
