@@ -189,6 +189,7 @@ fn the_example_config_checks_and_prints_no_secret() {
         command.args(["config", "check", "--config", config.to_str().unwrap()]).env("SPOT_LOG", "error");
         for (name, value) in [
             ("SPOT_ORCHESTRATOR_TOKEN", "orchestrator-token-value-0123456789"),
+            ("SPOT_GITHUB_TOKEN", "ghp_github_value"),
             ("SONAR_TOKEN", "squ_sonar_value"),
             ("CONSUL_HTTP_TOKEN", "consul-acl-value"),
             ("CONFLUENCE_API_TOKEN", "confluence-api-value"),

@@ -235,3 +235,42 @@ async fn collect_without_names_runs_every_configured_collector() {
     assert!(lines[1].starts_with("consul/dc1 2026-11-20 complete: 1 added"), "{lines:?}");
     assert!(lines[2].starts_with("confluence/wiki.test 2026-11-20 complete"), "{lines:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn collect_github_ingests_an_organisation_and_a_second_run_changes_nothing() {
+    use collectors::github::fake::FakeGitHub;
+    let github = FakeGitHub::start("acme", 30, Some("ghp_fake_token_value"), std::time::Duration::ZERO).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("spot.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[collectors.github]\nbase_url = \"{}\"\norgs = [\"acme\"]\ncheck_latest = false\ncache_dir = \"{}\"\n",
+            github.url,
+            dir.path().join("cache").display()
+        ),
+    )
+    .unwrap();
+    let db = dir.path().join("spot.db").display().to_string();
+    let run = |day: &str| {
+        let (config, db, day) = (config.display().to_string(), db.clone(), day.to_string());
+        tokio::task::spawn_blocking(move || {
+            Command::new(env!("CARGO_BIN_EXE_spot"))
+                .args(["collect", "github", "--config", &config, "--db", &db, "--day", &day])
+                .env("SPOT_LOG", "error")
+                .env("SPOT_GITHUB_TOKEN", "ghp_fake_token_value")
+                .output()
+                .unwrap()
+        })
+    };
+    let first = run("2026-11-20").await.unwrap();
+    assert!(first.status.success(), "{}", text_of(&first));
+    assert!(text_of(&first).starts_with("github/acme 2026-11-20 complete: "), "{}", text_of(&first));
+    let second = run("2026-11-21").await.unwrap();
+    assert!(text_of(&second).contains("complete: 0 added, 0 changed, 0 closed"), "{}", text_of(&second));
+    let query = r#"{ service(name: "repo-12") { owner { key } repository { key } } }"#;
+    let answer = spot(vec!["query".into(), "--db".into(), db, query.into()]).await;
+    let json: serde_json::Value = serde_json::from_slice(&answer.stdout).unwrap();
+    assert_eq!(json["data"]["service"]["repository"]["key"], "repo:127.0.0.1/acme/repo-12", "{json}");
+    assert_eq!(json["data"]["service"]["owner"]["key"], "team:payments", "{json}");
+}

@@ -15,6 +15,24 @@ enum Benchmark {
     /// The GraphQL API over HTTP with 1, 8 and 32 clients, against a
     /// constant-response ceiling.
     Api(ApiArgs),
+    /// The GitHub collector against a local fake GitHub with latency: a
+    /// first sync, then a second with nothing changed.
+    Github(GithubArgs),
+}
+
+#[derive(clap::Args)]
+struct GithubArgs {
+    #[arg(long, default_value_t = 1000)]
+    repos: usize,
+    /// Latency the fake GitHub adds to every answer.
+    #[arg(long, default_value_t = 100)]
+    latency_ms: u64,
+    /// Repositories read at once (the collector's http.concurrency).
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
+    /// Also write the report to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
 }
 
 /// What every benchmark shares: the history it runs on, and its report.
@@ -62,6 +80,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let common = match &args.benchmark {
         Benchmark::Store(a) => &a.common,
         Benchmark::Api(a) => &a.common,
+        Benchmark::Github(a) => {
+            let options =
+                crate::bench::github::Options { repos: a.repos, latency_ms: a.latency_ms, concurrency: a.concurrency };
+            let report = serde_json::to_value(crate::bench::github::run(&options).await?)?;
+            return write_report(&report, a.json.clone());
+        }
     };
     let dir = common.dir.clone().unwrap_or_else(|| temp.path().to_path_buf());
     let (scale, days, seed, json) = (common.scale, common.days, common.seed, common.json.clone());
@@ -87,9 +111,15 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             let options = crate::bench::api::Options { scale, days, seed, dir, seconds: a.seconds };
             serde_json::to_value(crate::bench::api::run(&options, progress).await?)?
         }
+        // Returned above: it needs no history.
+        Benchmark::Github(_) => anyhow::bail!("the GitHub benchmark needs no history"),
     };
     bar.finish_and_clear();
-    let text = serde_json::to_string_pretty(&report)?;
+    write_report(&report, json)
+}
+
+fn write_report(report: &serde_json::Value, json: Option<PathBuf>) -> anyhow::Result<()> {
+    let text = serde_json::to_string_pretty(report)?;
     if let Some(path) = json {
         std::fs::write(&path, &text).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
     }

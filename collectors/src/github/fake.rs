@@ -316,6 +316,14 @@ pub fn generate(i: usize) -> FakeRepo {
             }
         }
     }
+    // Internal workspace packages: about twenty manifests to read in all.
+    for k in 0..18 {
+        let package = json!({
+            "name": format!("@{name}/part-{k}"), "private": true,
+            "dependencies": { "lodash": "^4.17.21", "zod": format!("^3.{}.0", 20 + k % 3) }
+        });
+        files.insert(format!("packages/part-{k}/package.json"), package.to_string());
+    }
     // Vendored code is never read.
     files.insert(
         "node_modules/left-pad/package.json".into(),

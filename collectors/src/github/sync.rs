@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use futures_util::stream::{self, StreamExt};
+
 use super::api::{GitHubApi, Repo};
 use super::cache::RepoSnapshot;
 use crate::http::HttpError;
@@ -41,8 +43,9 @@ pub async fn read_repo(
         }
     }
     let mut snapshot = RepoSnapshot::new(repo.pushed_at.clone(), branch.clone());
-    snapshot.languages = api.languages(org, &repo.name).await?;
-    let tree = api.tree(org, &repo.name, &branch).await?;
+    let (languages, tree) = tokio::join!(api.languages(org, &repo.name), api.tree(org, &repo.name, &branch));
+    snapshot.languages = languages?;
+    let tree = tree?;
     snapshot.truncated = tree.truncated;
     let mut too_large = Vec::new();
     for entry in tree.tree.into_iter().filter(|e| e.kind == "blob" && wanted(&e.path)) {
@@ -57,15 +60,24 @@ pub async fn read_repo(
     Ok(RepoFiles { repo: repo.clone(), snapshot, contents, too_large })
 }
 
+/// Blobs of one repository, a few at a time: with ~20 files per
+/// repository, reading them one by one would make latency, not the rate
+/// limit, the bottleneck.
 async fn read_blobs(
     api: &GitHubApi,
     org: &str,
     repo: &str,
     files: &[(String, String)],
 ) -> Result<BTreeMap<String, String>, HttpError> {
+    let mut reads = stream::iter(files.to_vec())
+        .map(|(path, sha)| async move { api.blob(org, repo, &sha).await.map(|content| (path, content)) })
+        .buffer_unordered(BLOBS_IN_FLIGHT);
     let mut contents = BTreeMap::new();
-    for (path, sha) in files {
-        contents.insert(path.clone(), api.blob(org, repo, sha).await?);
+    while let Some(read) = reads.next().await {
+        let (path, content) = read?;
+        contents.insert(path, content);
     }
     Ok(contents)
 }
+
+const BLOBS_IN_FLIGHT: usize = 4;
