@@ -207,6 +207,7 @@ fn the_example_config_checks_and_prints_no_secret() {
     assert!(printed.contains("# config OK"), "{printed}");
     assert!(printed.contains("#   environment variable SONAR_TOKEN: set"), "{printed}");
     for secret in [
+        "ghp_github_value",
         "orchestrator-token-value",
         "operator-token-value",
         "squ_sonar_value",
