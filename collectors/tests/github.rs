@@ -144,12 +144,22 @@ async fn bad_credentials_fail_the_run_saying_what_to_check() {
 async fn one_unreadable_repository_is_listed_and_the_rest_completes() {
     let github = FakeGitHub::start("acme", 6, Some(TOKEN), Duration::ZERO).await.unwrap();
     github.break_repo("repo-4", 500);
+    github.break_repo("repo-5", 404);
     let cache = tempfile::tempdir().unwrap();
     let (_, obs) = collect(&config(&github.url, cache.path())).await;
     assert!(obs.complete);
-    assert_eq!(obs.unobserved, ["repo:127.0.0.1/acme/repo-4"], "its previous versions carry forward");
+    assert_eq!(
+        obs.unobserved,
+        ["repo:127.0.0.1/acme/repo-4", "repo:127.0.0.1/acme/repo-5"],
+        "their previous versions carry forward"
+    );
+    assert!(
+        obs.warnings.iter().any(|w| w.contains("repos/acme/repo-5/git/trees/main was not found (HTTP 404)")),
+        "{:?}",
+        obs.warnings
+    );
     assert!(obs.warnings.iter().any(|w| w.starts_with("repo:127.0.0.1/acme/repo-4: not read: GitHub: repos/acme/repo-4/git/trees/main answered HTTP 500 after 3 attempts")), "{:?}", obs.warnings);
-    assert_eq!(obs.entities.iter().filter(|e| e.kind == "repo").count(), 5);
+    assert_eq!(obs.entities.iter().filter(|e| e.kind == "repo").count(), 4);
 }
 
 #[tokio::test]

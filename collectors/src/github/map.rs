@@ -27,12 +27,17 @@ pub fn repo_key(host: &str, org: &str, name: &str) -> String {
 }
 
 /// Whether the collector reads a file: dependency manifests, catalog
-/// files and CODEOWNERS, outside vendored folders.
+/// files, CODEOWNERS, and Dockerfiles (a folder with a manifest and a
+/// Dockerfile is a service by convention), outside vendored folders.
 pub fn is_read(path: &str) -> bool {
     if manifests::is_vendored(path) {
         return false;
     }
-    CODEOWNERS.contains(&path) || manifests::catalog::is_catalog_file(path) || manifests::detect(path).is_some()
+    let file = path.rsplit('/').next().unwrap_or(path);
+    CODEOWNERS.contains(&path)
+        || matches!(file, "Dockerfile" | "Containerfile")
+        || manifests::catalog::is_catalog_file(path)
+        || manifests::detect(path).is_some()
 }
 
 /// Accumulates one organisation's observation without duplicates.
@@ -122,7 +127,9 @@ fn observe_repo(context: &OrgContext, files: &RepoFiles, builder: &mut Builder) 
     }
     let root_owner = catalog.iter().find(|e| e.folder.is_empty()).and_then(|e| e.owner.clone());
     owners(builder, &key, root_owner.as_deref(), &code_owner_teams);
-    let services = services(builder, &key, &repo.name, &repo_type, &catalog, &code_owner_teams);
+    let paths: Vec<String> = files.contents.keys().cloned().collect();
+    let folders = manifests::services::service_folders(&paths);
+    let services = services(builder, &key, &repo.name, &repo_type, &catalog, &folders, &code_owner_teams);
     let (publishes, uses) = packages(builder, &key, files, &services);
     RepoSummary { key, services: services.into_iter().map(|s| s.key).collect(), publishes, uses }
 }
@@ -230,6 +237,7 @@ fn services(
     repo_name: &str,
     repo_type: &str,
     catalog: &[CatalogService],
+    folders: &[manifests::services::ServiceFolder],
     code_owners: &[String],
 ) -> Vec<Service> {
     let mut found: Vec<Service> = Vec::new();
@@ -260,6 +268,24 @@ fn services(
             builder.relation(&key, "depends_on", &format!("service:{dependency}"), json!({ "via": "declared" }));
         }
         found.push(Service { key, folder: entry.folder.clone() });
+    }
+    // By convention: a folder with a manifest and a Dockerfile, and no
+    // catalog entry, is a service named after the folder.
+    for folder in folders.iter().filter(|f| !f.folder.is_empty() && f.catalog.is_none() && f.dockerfile.is_some()) {
+        let name = folder.folder.rsplit('/').next().unwrap_or(&folder.folder).to_ascii_lowercase();
+        let key = format!("service:{name}");
+        if found.iter().any(|s| s.key == key || s.folder == folder.folder) {
+            continue;
+        }
+        builder.entity(
+            &key,
+            "service",
+            &name,
+            json!({ "type": "service", "path": folder.folder, "named_by": "folder" }),
+        );
+        builder.relation(repo_key, "builds", &key, json!({ "path": folder.folder }));
+        owners(builder, &key, None, code_owners);
+        found.push(Service { key, folder: folder.folder.clone() });
     }
     if found.is_empty() && repo_type == "service" {
         let key = format!("service:{repo_name}");
@@ -523,6 +549,29 @@ mod tests {
         let external = obs.entities.iter().find(|e| e.key == "package:npm/left-pad").unwrap();
         assert!(external.attrs.get("internal").is_none());
         assert_eq!(obs.validate(), Ok(()));
+    }
+
+    #[test]
+    fn a_folder_with_a_manifest_and_a_dockerfile_is_a_service() {
+        let files = repo(
+            "platform",
+            &[
+                (
+                    "services/ingest/package.json",
+                    r#"{"name":"ingest","private":true,"dependencies":{"kafkajs":"^2.2.0"}}"#,
+                ),
+                ("services/ingest/Dockerfile", "FROM node:22\n"),
+                ("tools/lint/package.json", r#"{"name":"lint","private":true}"#),
+            ],
+        );
+        let mut obs = Observation::new("github", "acme", Day(20_000));
+        observe(&OrgContext { host: "github.com", org: "acme", day: Day(20_000) }, &[files], &mut obs);
+        let built: Vec<_> = obs.relations.iter().filter(|r| r.kind == "builds").map(|r| r.to.as_str()).collect();
+        assert_eq!(built, ["service:ingest"], "tools/lint has no Dockerfile");
+        assert!(obs
+            .relations
+            .iter()
+            .any(|r| r.from == "service:ingest" && r.kind == "uses" && r.to == "package:npm/kafkajs"));
     }
 
     #[test]

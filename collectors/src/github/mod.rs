@@ -145,7 +145,9 @@ impl Collector for GitHub {
                 Err(e) => failed.push((repo, e)),
             }
         }
+        // Repositories finish in any order; the observation is in name order.
         read.sort_by(|a, b| a.repo.name.cmp(&b.repo.name));
+        failed.sort_by(|a, b| a.0.name.cmp(&b.0.name));
         let mut obs = Observation::new(Self::NAME, scope, day);
         let context = map::OrgContext { host: &self.host, org, day };
         map::observe(&context, &read, &mut obs);
