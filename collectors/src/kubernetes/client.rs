@@ -335,15 +335,25 @@ fn describe_auth_error(e: &kube::client::AuthError) -> String {
     }
 }
 
-/// The error and its causes, deepest last, without repeats.
+/// The causes of a kube error (its own wrapper, `ServiceError: client
+/// error (Connect)`, says nothing), deepest last.
 fn describe_kube_error(e: &kube::Error) -> String {
     match e {
         kube::Error::Auth(auth) => describe_auth_error(auth),
-        other => redact_quoted(&source_chain(other)),
+        other => {
+            let parts = causes(other);
+            let useful = if parts.len() > 1 { &parts[1..] } else { &parts[..] };
+            redact_quoted(&useful.join(": "))
+        }
     }
 }
 
 fn source_chain(e: &dyn std::error::Error) -> String {
+    causes(e).join(": ")
+}
+
+/// The error and its causes, without the ones an earlier message repeats.
+fn causes(e: &dyn std::error::Error) -> Vec<String> {
     let mut parts: Vec<String> = vec![e.to_string()];
     let mut cause = e.source();
     while let Some(next) = cause {
@@ -353,7 +363,7 @@ fn source_chain(e: &dyn std::error::Error) -> String {
         }
         cause = next.source();
     }
-    parts.join(": ")
+    parts
 }
 
 /// Replaces every double-quoted part of a message with `"…"`: parsers quote
