@@ -3,6 +3,7 @@
 
 pub mod api;
 mod baseline;
+pub mod kubernetes;
 pub mod store;
 
 use std::time::Duration;

@@ -53,7 +53,8 @@ impl KubeError {
     }
 }
 
-/// A cluster's API, for GETs.
+/// A cluster's API, for GETs. Cheap to clone (kube's client is shared).
+#[derive(Clone)]
 pub struct ClusterClient {
     client: kube::Client,
     cluster: String,

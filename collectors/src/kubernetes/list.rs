@@ -125,8 +125,9 @@ pub fn encode(value: &str) -> String {
     out
 }
 
-/// Lists `path` page by page, handing each item to `on_item` before the
-/// next page is asked for.
+/// Lists `path` page by page, handing each item to `on_item`. The next
+/// page is already being fetched while a page's items are read (so at most
+/// two pages are held), which hides the server's latency behind the work.
 pub async fn list<K: DeserializeOwned>(
     client: &ClusterClient,
     path: &str,
@@ -135,24 +136,32 @@ pub async fn list<K: DeserializeOwned>(
     mut on_item: impl FnMut(Result<K, BadItem>),
 ) -> Result<(), KubeError> {
     let mut token: Option<String> = None;
+    let mut next_page: Option<Prefetch> = None;
     for _ in 0..MAX_PAGES {
-        let body = client.get(&page_url(path, page_size, field_selector, token.as_deref())).await?;
+        let body = match next_page.take() {
+            Some(fetching) => fetching.body(client).await?,
+            None => client.get(&page_url(path, page_size, field_selector, token.as_deref())).await?,
+        };
         let page: Page<'_> = serde_json::from_slice(&body).map_err(|e| KubeError::Shape {
             cluster: client.cluster().to_string(),
             path: path.to_string(),
             at: format!("line {} column {}", e.line(), e.column()),
             problem: format!("not a list ({e})"),
         })?;
+        let next = page.metadata.continue_token.filter(|t| !t.is_empty());
+        if next.is_some() && next == token {
+            return Err(KubeError::Listing {
+                cluster: client.cluster().to_string(),
+                problem: format!("{path} answered the same continue token twice"),
+            });
+        }
+        if let Some(next) = &next {
+            next_page = Some(Prefetch::start(client, page_url(path, page_size, field_selector, Some(next))));
+        }
         for raw in page.items.into_iter().flatten() {
             on_item(read_item::<K>(raw.get()));
         }
-        match page.metadata.continue_token.filter(|t| !t.is_empty()) {
-            Some(next) if token.as_ref() == Some(&next) => {
-                return Err(KubeError::Listing {
-                    cluster: client.cluster().to_string(),
-                    problem: format!("{path} answered the same continue token twice"),
-                })
-            }
+        match next {
             Some(next) => token = Some(next),
             None => return Ok(()),
         }
@@ -161,6 +170,32 @@ pub async fn list<K: DeserializeOwned>(
         cluster: client.cluster().to_string(),
         problem: format!("{path} did not end after {MAX_PAGES} pages"),
     })
+}
+
+/// A page being fetched on its own task; dropped, the fetch is abandoned.
+struct Prefetch(tokio::task::JoinHandle<Result<Vec<u8>, KubeError>>);
+
+impl Prefetch {
+    fn start(client: &ClusterClient, url: String) -> Prefetch {
+        let client = client.clone();
+        Prefetch(tokio::spawn(async move { client.get(&url).await }))
+    }
+
+    async fn body(mut self, client: &ClusterClient) -> Result<Vec<u8>, KubeError> {
+        match (&mut self.0).await {
+            Ok(outcome) => outcome,
+            Err(e) => Err(KubeError::Listing {
+                cluster: client.cluster().to_string(),
+                problem: format!("fetching a page failed: {e}"),
+            }),
+        }
+    }
+}
+
+impl Drop for Prefetch {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Lists namespaced resources over the namespaces a run covers:

@@ -979,4 +979,106 @@ mod tests {
         assert_eq!(stats.digests["web"].values().sum::<u64>(), 1, "the pod on the old tag is not counted");
         assert_eq!(stats.zones.iter().collect::<Vec<_>>(), ["z1"]);
     }
+
+    /// A recorded object as a list item: list items carry no `apiVersion`
+    /// or `kind` (and rs.json's recorded `apiVersion` is not apps/v1).
+    fn recorded<K: serde::de::DeserializeOwned>(json: &str) -> K {
+        let mut value: Value = serde_json::from_str(json).unwrap();
+        let map = value.as_object_mut().unwrap();
+        map.remove("apiVersion");
+        map.remove("kind");
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn a_recorded_pod_with_a_native_sidecar_counts_every_restart_and_its_digest() {
+        let pod: Pod = recorded(include_str!("../../tests/fixtures/kubernetes/po_sidecar.json"));
+        let reading = read_pod(&pod).unwrap();
+        assert_eq!(
+            (
+                reading.namespace.as_str(),
+                reading.node.as_deref(),
+                reading.phase.as_str(),
+                reading.ready,
+                reading.restarts
+            ),
+            ("default", Some("kind-control-plane"), "Running", true, 0)
+        );
+        assert_eq!(reading.owner, None, "a bare pod");
+        assert_eq!(
+            reading.running,
+            [(
+                "sleep".to_string(),
+                Some("latest".to_string()),
+                "sha256:61673929bc39a86dca7d978b27fc632d3e590bc59cd8b2f386408751d007c91e".to_string()
+            )],
+            "init containers' digests are not the workload's"
+        );
+    }
+
+    #[test]
+    fn a_recorded_replica_set_is_a_rollout_of_its_deployment() {
+        let rs: ReplicaSet = recorded(include_str!("../../tests/fixtures/kubernetes/rs.json"));
+        let reading = read_replica_set(&rs).unwrap();
+        assert_eq!(reading.deployment, Some(("icx-db".into(), "6f6143bc-a5f3-11e9-990f-42010a800218".into())));
+        assert_eq!(
+            rollout_of(&reading, Some("icx-db"), &rules().sidecars),
+            Some(Rollout {
+                revision: 1,
+                version: Some("9.2-alpine".into()),
+                image: Some("postgres:9.2-alpine".into()),
+                created: Some("2019-07-14T04:54:17Z".into()),
+            })
+        );
+    }
+
+    #[test]
+    fn a_recorded_daemon_set_has_no_service_and_two_containers() {
+        let ds: DaemonSet = recorded(include_str!("../../tests/fixtures/kubernetes/ds.json"));
+        let w = read_daemon_set(&ds, &rules()).unwrap();
+        assert_eq!(w.id, WorkloadId::new("kube-system", Kind::DaemonSet, "fluentd-gcp-v3.2.0"));
+        assert_eq!((w.service.as_deref(), w.main), (None, Some(0)));
+        assert_eq!(
+            w.containers[0].limits,
+            BTreeMap::from([("cpu".into(), "1".into()), ("memory".into(), "500Mi".into())])
+        );
+        assert!(w.annotations.is_empty(), "only kubectl's manifest, left out");
+        assert_eq!(w.rollout_status, Some("complete"));
+        let entity = workload_entity("dc1", &w, false);
+        assert_eq!(entity.key, "workload:dc1/kube-system/DaemonSet/fluentd-gcp-v3.2.0");
+        assert!(entity.attrs["pods"].get("zones").is_none(), "no zones when nodes were not read");
+        assert_eq!(workload_relations("dc1", &w).len(), 1, "runs_in only: no service, no deploys");
+    }
+
+    #[test]
+    fn rollout_status_follows_kubectl() {
+        let mut d: Deployment = recorded(include_str!("../../tests/fixtures/kubernetes/dp.json"));
+        assert_eq!(deployment_rollout_status(&d), "complete");
+        d.metadata.generation = Some(2);
+        assert_eq!(deployment_rollout_status(&d), "progressing", "the controller has not seen the change yet");
+        d.metadata.generation = Some(1);
+        if let Some(status) = d.status.as_mut() {
+            status.replicas = Some(2);
+        }
+        assert_eq!(deployment_rollout_status(&d), "progressing", "an old replica is still there");
+        if let Some(spec) = d.spec.as_mut() {
+            spec.paused = Some(true);
+        }
+        assert_eq!(deployment_rollout_status(&d), "paused");
+        d.status = None;
+        assert_eq!(deployment_rollout_status(&d), "progressing");
+    }
+
+    #[test]
+    fn objects_without_usable_names_are_refused() {
+        let mut d: Deployment = recorded(include_str!("../../tests/fixtures/kubernetes/dp.json"));
+        d.metadata.namespace = None;
+        assert_eq!(read_deployment(&d, &rules()).unwrap_err(), "Deployment icx-db has no namespace");
+        d.metadata.namespace = Some("icx".into());
+        d.metadata.name = Some("bad name".into());
+        assert_eq!(
+            read_deployment(&d, &rules()).unwrap_err(),
+            "Deployment icx/bad name: 'bad name' cannot be part of an entity key"
+        );
+    }
 }

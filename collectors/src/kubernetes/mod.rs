@@ -28,6 +28,9 @@ use crate::collector::{unknown_scope, CollectError, Collector};
 use crate::http::HttpSettings;
 use crate::schedule::Schedule;
 use crate::{Day, Observation};
+/// The Kubernetes types the collector reads, for callers that generate
+/// objects (the benchmark).
+pub use k8s_openapi;
 
 /// `[collectors.kubernetes]`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
