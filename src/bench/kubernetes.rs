@@ -178,8 +178,8 @@ impl Cluster {
         let (limit, offset) = paging(uri.query().unwrap_or(""));
         let body = match uri.path() {
             "/version" => json!({ "major": "1", "minor": "30", "gitVersion": "v1.30.2" }).to_string().into_bytes(),
-            "/api/v1/nodes" => self.page(self.options.nodes, limit, offset, |i| node(i)),
-            "/apis/apps/v1/deployments" => self.page(self.options.deployments, limit, offset, |i| deployment(i)),
+            "/api/v1/nodes" => self.page(self.options.nodes, limit, offset, node),
+            "/apis/apps/v1/deployments" => self.page(self.options.deployments, limit, offset, deployment),
             "/apis/apps/v1/replicasets" => {
                 self.page(self.options.replicasets, limit, offset, |j| replica_set(j, self.options.deployments))
             }

@@ -19,6 +19,9 @@ use super::list::BadItem;
 use super::map::{self, Hpa, Kind, ReadError, Rules, Workload, WorkloadId};
 use crate::Observation;
 
+/// A Service's name and pod selector.
+type Selecting = (String, BTreeMap<String, String>);
+
 /// Names listed in one warning at most.
 const MAX_LISTED: usize = 50;
 
@@ -33,7 +36,7 @@ pub struct Aggregator {
     /// Node → zone; `None` until nodes were listed.
     zones: Option<FxHashMap<String, Option<String>>>,
     /// Namespace → Services (name, selector).
-    services: BTreeMap<String, Vec<(String, BTreeMap<String, String>)>>,
+    services: BTreeMap<String, Vec<Selecting>>,
     /// (namespace, host, Service).
     routes: BTreeSet<(String, String, String)>,
     hpas: Vec<(WorkloadId, Hpa)>,

@@ -59,6 +59,7 @@ impl BadItem {
 }
 
 /// Reads one item as `K`, or says what is wrong with it.
+#[allow(clippy::result_large_err)] // `K` (a Pod, a Deployment) is larger still
 pub fn read_item<K: DeserializeOwned>(raw: &str) -> Result<K, BadItem> {
     let mut deserializer = serde_json::Deserializer::from_str(raw);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
