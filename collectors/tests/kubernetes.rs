@@ -907,3 +907,32 @@ async fn forbidden_nodes_cost_only_the_zones() {
         obs.warnings
     );
 }
+
+#[tokio::test]
+async fn a_context_alone_reads_the_default_kubeconfig() {
+    let server = serve(generated_cluster()).await;
+    let dir = tempfile_dir();
+    let path = kubeconfig(&dir, &server.url);
+    // The only test that sets KUBECONFIG: the default kubeconfig is this one.
+    std::env::set_var("KUBECONFIG", &path);
+    let config: Config = toml::from_str("clusters = [{ name = \"dc1\", context = \"replay\" }]").unwrap();
+    let obs = collect(&config).await.unwrap();
+    assert!(keys(&obs).contains(&"workload:dc1/shop/Deployment/cart"));
+    let config: Config = toml::from_str("clusters = [{ name = \"dc1\", context = \"prod\" }]").unwrap();
+    let err = collect(&config).await.unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "kubernetes cluster 'dc1': context 'prod' of the default kubeconfig ($KUBECONFIG or ~/.kube/config) is not usable: it has no context named 'prod'"
+    );
+}
+
+#[tokio::test]
+async fn in_cluster_outside_a_pod_says_what_it_needs() {
+    if std::env::var_os("KUBERNETES_SERVICE_HOST").is_some() {
+        return; // running in a pod: the in-cluster config may well work
+    }
+    let config: Config = toml::from_str("clusters = [{ name = \"local\", in_cluster = true }]").unwrap();
+    let err = Kubernetes::new(&config).unwrap().collect("local", DAY).await.unwrap_err().to_string();
+    assert!(err.starts_with("kubernetes cluster 'local': the in-cluster service account is not usable: "), "{err}");
+    assert!(err.ends_with("(in_cluster needs KUBERNETES_SERVICE_HOST/PORT and the service account files under /var/run/secrets/kubernetes.io/serviceaccount)"), "{err}");
+}

@@ -23,7 +23,8 @@ enum Need {
     /// A namespace where it may not be listed is not observed; a cluster
     /// that does not serve it fails the run.
     Required,
-    /// As required, but a cluster may not serve it (older API versions).
+    /// As required, but a cluster may not serve it (CronJobs before
+    /// batch/v1, say): a warning then.
     Workloads,
     /// Enrichment (hosts, HPAs): refused or absent, a warning.
     Optional,
@@ -66,7 +67,7 @@ pub async fn observe(
         Lister::new(&client, &config.namespaces, &config.exclude_namespaces, config.page_size, config.http.concurrency);
     // Workloads first, then ReplicaSets (they name their Deployment), then
     // pods (their owner is a ReplicaSet or a workload).
-    each::<Deployment>(&mut lister, &state, "deployments", Need::Workloads, Aggregator::add_deployment).await?;
+    each::<Deployment>(&mut lister, &state, "deployments", Need::Required, Aggregator::add_deployment).await?;
     each::<StatefulSet>(&mut lister, &state, "statefulsets", Need::Workloads, Aggregator::add_stateful_set).await?;
     each::<DaemonSet>(&mut lister, &state, "daemonsets", Need::Workloads, Aggregator::add_daemon_set).await?;
     each::<CronJob>(&mut lister, &state, "cronjobs", Need::Workloads, Aggregator::add_cron_job).await?;
