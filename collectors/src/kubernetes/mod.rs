@@ -22,7 +22,6 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-pub use self::aggregate::Aggregator;
 pub use self::client::KubeError;
 use crate::collector::{unknown_scope, CollectError, Collector};
 use crate::http::HttpSettings;
