@@ -140,7 +140,11 @@ async fn unknown_or_unconfigured_collectors_are_named() {
     let unknown =
         spot(vec!["collect".into(), "jira".into(), "--config".into(), config, "--db".into(), db.clone()]).await;
     assert!(!unknown.status.success());
-    assert!(text_of(&unknown).contains("unknown collector 'jira' (known: github, sonarqube"), "{}", text_of(&unknown));
+    assert!(
+        text_of(&unknown).contains("unknown collector 'jira' (known: github, kubernetes, sonarqube"),
+        "{}",
+        text_of(&unknown)
+    );
     let nothing = spot(vec!["collect".into(), "--db".into(), db]).await;
     assert!(
         text_of(&nothing).contains("no collector is configured: add a [collectors.<name>] section"),
@@ -273,4 +277,100 @@ async fn collect_github_ingests_an_organisation_and_a_second_run_changes_nothing
     let json: serde_json::Value = serde_json::from_slice(&answer.stdout).unwrap();
     assert_eq!(json["data"]["service"]["repository"]["key"], "repo:127.0.0.1/acme/repo-12", "{json}");
     assert_eq!(json["data"]["service"]["owner"]["key"], "team:payments", "{json}");
+}
+
+/// Answers like a Kubernetes API server holding the recorded Deployment and
+/// its ReplicaSet (list items without `apiVersion` and `kind`, as served).
+async fn kubernetes_api() -> String {
+    let item = |name: &str| {
+        let mut value: serde_json::Value = serde_json::from_str(&fixture(&format!("kubernetes/{name}.json"))).unwrap();
+        let map = value.as_object_mut().unwrap();
+        map.remove("apiVersion");
+        map.remove("kind");
+        value
+    };
+    let list = |items: Vec<serde_json::Value>| serde_json::json!({ "metadata": {}, "items": items }).to_string();
+    let (deployments, replica_sets) = (list(vec![item("dp")]), list(vec![item("rs")]));
+    let app = Router::new().fallback(move |uri: Uri, headers: axum::http::HeaderMap| {
+        let (deployments, replica_sets) = (deployments.clone(), replica_sets.clone());
+        async move {
+            if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some("Bearer k8s-token-not-to-print") {
+                return (StatusCode::UNAUTHORIZED, "{}".to_string());
+            }
+            match uri.path() {
+                "/version" => (StatusCode::OK, r#"{"gitVersion": "v1.30.2"}"#.to_string()),
+                "/apis/apps/v1/deployments" => (StatusCode::OK, deployments),
+                "/apis/apps/v1/replicasets" => (StatusCode::OK, replica_sets),
+                _ => (StatusCode::OK, r#"{"metadata": {}, "items": []}"#.to_string()),
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}
+
+fn write_kubeconfig(path: &Path, server: &str) {
+    let text = format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: {server}\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\n\
+         current-context: c\nusers:\n- name: u\n  user:\n    token: k8s-token-not-to-print\n"
+    );
+    std::fs::write(path, text).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn collect_kubernetes_runs_each_cluster_and_the_api_reads_the_deployed_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let (reachable, unreachable) = (dir.path().join("dc1.kubeconfig"), dir.path().join("dc2.kubeconfig"));
+    write_kubeconfig(&reachable, &kubernetes_api().await);
+    let nowhere = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", listener.local_addr().unwrap())
+    };
+    write_kubeconfig(&unreachable, &nowhere);
+    let config = dir.path().join("spot.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[collectors.kubernetes]\nclusters = [{{ name = \"dc1\", datacenter = \"eu-west-1\", kubeconfig = \"{}\" }},\n\
+             {{ name = \"dc2\", datacenter = \"us-east-1\", kubeconfig = \"{}\" }}]\n\n[collectors.kubernetes.http]\nretries = 0\n",
+            reachable.display(),
+            unreachable.display()
+        ),
+    )
+    .unwrap();
+    let db = dir.path().join("spot.db").display().to_string();
+    let output = spot(vec![
+        "collect".into(),
+        "kubernetes".into(),
+        "--config".into(),
+        config.display().to_string(),
+        "--db".into(),
+        db.clone(),
+        "--day".into(),
+        "2026-11-20".into(),
+    ])
+    .await;
+    let said = text_of(&output);
+    assert!(!output.status.success(), "one cluster failed: {said}");
+    let lines: Vec<&str> = said.lines().collect();
+    assert_eq!(lines[0], "kubernetes/dc1 2026-11-20 complete: 4 added, 0 changed, 0 closed, 0 unchanged", "{said}");
+    assert!(
+        lines[1].starts_with(&format!(
+            "kubernetes/dc2 2026-11-20 failed: kubernetes cluster 'dc2' at {nowhere} is unreachable after 1 attempts ("
+        )),
+        "{said}"
+    );
+    assert!(said.contains("1 of 2 runs failed or were skipped"), "{said}");
+    assert!(!said.contains("k8s-token-not-to-print"), "the token leaked: {said}");
+
+    let query = r#"{ deployedVersions(service: "icx-db", at: "2026-11-20") { cluster version source } }"#;
+    let answer = spot(vec!["query".into(), "--db".into(), db, query.into()]).await;
+    assert!(answer.status.success(), "{}", text_of(&answer));
+    let json: serde_json::Value = serde_json::from_slice(&answer.stdout).unwrap();
+    assert_eq!(
+        json["data"]["deployedVersions"],
+        serde_json::json!([{ "cluster": "dc1", "version": "9.2-alpine", "source": "snapshot:kubernetes" }])
+    );
 }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::http::HttpError;
 use crate::schedule::Schedule;
-use crate::{confluence, consul, github, sonarqube, Day, Observation};
+use crate::{confluence, consul, github, kubernetes, sonarqube, Day, Observation};
 
 /// Why a run observed nothing. The run is recorded as failed with this
 /// message and closes nothing.
@@ -17,13 +17,15 @@ use crate::{confluence, consul, github, sonarqube, Day, Observation};
 pub enum CollectError {
     #[error(transparent)]
     Http(#[from] HttpError),
+    #[error(transparent)]
+    Kubernetes(#[from] kubernetes::KubeError),
     #[error("collectors.{collector}: {problem}")]
     Config { collector: &'static str, problem: String },
     #[error("{collector}: no scope '{scope}' is configured (configured: {known})")]
     UnknownScope { collector: &'static str, scope: String, known: String },
     #[error("unknown collector '{name}' (known: {})", NAMES.join(", "))]
     UnknownCollector { name: String },
-    #[error("collector '{name}' is not configured: add a [collectors.{name}] section with at least base_url")]
+    #[error("collector '{name}' is not configured: add a [collectors.{name}] section (docs/collectors/{name}.md)")]
     NotConfigured { name: String },
 }
 
@@ -77,8 +79,13 @@ impl<C: Collector> AnyCollector for C {
 }
 
 /// Every collector SPoT has, by name.
-pub const NAMES: &[&str] =
-    &[github::GitHub::NAME, sonarqube::SonarQube::NAME, consul::Consul::NAME, confluence::Confluence::NAME];
+pub const NAMES: &[&str] = &[
+    github::GitHub::NAME,
+    kubernetes::Kubernetes::NAME,
+    sonarqube::SonarQube::NAME,
+    consul::Consul::NAME,
+    confluence::Confluence::NAME,
+];
 
 /// `[collectors]`: one optional section per collector.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -92,13 +99,20 @@ pub struct CollectorsConfig {
     pub consul: Option<consul::Config>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub confluence: Option<confluence::Config>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kubernetes: Option<kubernetes::Config>,
 }
 
 impl CollectorsConfig {
     /// The names of the collectors with a section, in registry order.
     pub fn configured(&self) -> Vec<&'static str> {
-        let present =
-            [self.github.is_some(), self.sonarqube.is_some(), self.consul.is_some(), self.confluence.is_some()];
+        let present = [
+            self.github.is_some(),
+            self.kubernetes.is_some(),
+            self.sonarqube.is_some(),
+            self.consul.is_some(),
+            self.confluence.is_some(),
+        ];
         NAMES.iter().zip(present).filter(|(_, p)| *p).map(|(n, _)| *n).collect()
     }
 
@@ -113,6 +127,7 @@ impl CollectorsConfig {
             sonarqube::SonarQube::NAME => of::<sonarqube::SonarQube>(&self.sonarqube),
             consul::Consul::NAME => of::<consul::Consul>(&self.consul),
             confluence::Confluence::NAME => of::<confluence::Confluence>(&self.confluence),
+            kubernetes::Kubernetes::NAME => of::<kubernetes::Kubernetes>(&self.kubernetes),
             _ => Err(CollectError::UnknownCollector { name: name.into() }),
         }
     }
@@ -128,6 +143,7 @@ impl CollectorsConfig {
             sonarqube::SonarQube::NAME => boxed::<sonarqube::SonarQube>(&self.sonarqube),
             consul::Consul::NAME => boxed::<consul::Consul>(&self.consul),
             confluence::Confluence::NAME => boxed::<confluence::Confluence>(&self.confluence),
+            kubernetes::Kubernetes::NAME => boxed::<kubernetes::Kubernetes>(&self.kubernetes),
             _ => Err(CollectError::UnknownCollector { name: name.into() }),
         }
     }
@@ -145,7 +161,10 @@ mod tests {
     #[test]
     fn an_unknown_collector_is_named_with_the_known_ones() {
         let err = CollectorsConfig::default().build("jira").err().unwrap();
-        assert_eq!(err.to_string(), "unknown collector 'jira' (known: github, sonarqube, consul, confluence)");
+        assert_eq!(
+            err.to_string(),
+            "unknown collector 'jira' (known: github, kubernetes, sonarqube, consul, confluence)"
+        );
     }
 
     #[test]
@@ -165,6 +184,25 @@ mod tests {
         assert!(err.to_string().contains("add a [collectors.sonarqube] section"), "{err}");
         let err = CollectorsConfig::default().build("consul").err().unwrap();
         assert!(err.to_string().contains("add a [collectors.consul] section"), "{err}");
+        let err = CollectorsConfig::default().build("kubernetes").err().unwrap();
+        assert_eq!(
+            err.to_string(),
+            "collector 'kubernetes' is not configured: add a [collectors.kubernetes] section (docs/collectors/kubernetes.md)"
+        );
+    }
+
+    #[test]
+    fn a_kubernetes_section_is_built_without_reading_its_kubeconfigs() {
+        let config: CollectorsConfig = toml::from_str(
+            "[kubernetes]\nclusters = [{ name = \"dc1\", datacenter = \"eu-west-1\", context = \"prod-dc1\" },\n\
+             { name = \"dc2\", kubeconfig = \"/nonexistent/dc2.kubeconfig\" }, { name = \"local\", in_cluster = true }]\n\
+             [kubernetes.schedule]\ncron = \"30 3 * * *\"",
+        )
+        .unwrap();
+        assert_eq!(config.configured(), ["kubernetes"]);
+        assert_eq!(config.schedule("kubernetes").unwrap().cron, "30 3 * * *");
+        let collector = config.build("kubernetes").unwrap();
+        assert_eq!(collector.scopes(), ["dc1", "dc2", "local"]);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! - [`collector`]: the `Collector` trait and the registry of every collector.
 //! - [`http`]: the HTTP layer the SaaS collectors share (retries, backoff,
 //!   `Retry-After`, credentials kept out of logs, shape-checked responses).
-//! - [`sonarqube`], [`consul`], [`confluence`]: the collectors.
+//! - [`sonarqube`], [`consul`], [`confluence`], [`kubernetes`]: the collectors.
 //! - [`secret`]: secrets from the environment or files, never printed.
 //! - [`synthetic`]: a deterministic synthetic organisation that churns like
 //!   a real one, observed as if by the GitHub, Kubernetes, SonarQube, Consul
@@ -19,6 +19,7 @@ pub mod consul;
 pub mod day;
 pub mod github;
 pub mod http;
+pub mod kubernetes;
 pub mod manifests;
 pub mod observation;
 pub mod registries;

@@ -4,6 +4,7 @@
 pub mod api;
 mod baseline;
 pub mod github;
+pub mod kubernetes;
 pub mod store;
 
 use std::time::Duration;

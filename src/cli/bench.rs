@@ -15,6 +15,9 @@ enum Benchmark {
     /// The GraphQL API over HTTP with 1, 8 and 32 clients, against a
     /// constant-response ceiling.
     Api(ApiArgs),
+    /// One Kubernetes collector run against a local server answering the
+    /// list endpoints of a large generated cluster: wall time and peak RSS.
+    Kubernetes(KubernetesArgs),
     /// The GitHub collector against a local fake GitHub with latency: a
     /// first sync, then a second with nothing changed.
     Github(GithubArgs),
@@ -75,17 +78,41 @@ struct ApiArgs {
     seconds: f64,
 }
 
+#[derive(clap::Args)]
+struct KubernetesArgs {
+    #[arg(long, default_value_t = 3000)]
+    deployments: usize,
+    #[arg(long, default_value_t = 10_000)]
+    replicasets: usize,
+    #[arg(long, default_value_t = 20_000)]
+    pods: usize,
+    #[arg(long, default_value_t = 200)]
+    nodes: usize,
+    /// Objects per list request, as `page_size` in [collectors.kubernetes].
+    #[arg(long, default_value_t = 500)]
+    page_size: u32,
+    /// Also write the report to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+/// The benchmarks that run on a synthetic history.
+enum OnHistory {
+    Store(StoreArgs),
+    Api(ApiArgs),
+}
+
 pub async fn run(args: Args) -> anyhow::Result<()> {
+    let benchmark = match args.benchmark {
+        Benchmark::Kubernetes(a) => return kubernetes(a).await,
+        Benchmark::Github(a) => return github(a).await,
+        Benchmark::Store(a) => OnHistory::Store(a),
+        Benchmark::Api(a) => OnHistory::Api(a),
+    };
     let temp = tempfile::TempDir::with_prefix("spot-bench-")?;
-    let common = match &args.benchmark {
-        Benchmark::Store(a) => &a.common,
-        Benchmark::Api(a) => &a.common,
-        Benchmark::Github(a) => {
-            let options =
-                crate::bench::github::Options { repos: a.repos, latency_ms: a.latency_ms, concurrency: a.concurrency };
-            let report = serde_json::to_value(crate::bench::github::run(&options).await?)?;
-            return write_report(&report, a.json.clone());
-        }
+    let common = match &benchmark {
+        OnHistory::Store(a) => &a.common,
+        OnHistory::Api(a) => &a.common,
     };
     let dir = common.dir.clone().unwrap_or_else(|| temp.path().to_path_buf());
     let (scale, days, seed, json) = (common.scale, common.days, common.seed, common.json.clone());
@@ -95,8 +122,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         bar.set_length(total);
         bar.set_position(done);
     };
-    let report = match args.benchmark {
-        Benchmark::Store(a) => {
+    let report = match benchmark {
+        OnHistory::Store(a) => {
             let options = crate::bench::store::Options {
                 scale,
                 days,
@@ -107,21 +134,39 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             };
             serde_json::to_value(crate::bench::store::run(&options, progress).await?)?
         }
-        Benchmark::Api(a) => {
+        OnHistory::Api(a) => {
             let options = crate::bench::api::Options { scale, days, seed, dir, seconds: a.seconds };
             serde_json::to_value(crate::bench::api::run(&options, progress).await?)?
         }
-        // Returned above: it needs no history.
-        Benchmark::Github(_) => anyhow::bail!("the GitHub benchmark needs no history"),
     };
     bar.finish_and_clear();
-    write_report(&report, json)
+    write_report(&report, json.as_deref())
 }
 
-fn write_report(report: &serde_json::Value, json: Option<PathBuf>) -> anyhow::Result<()> {
+async fn kubernetes(a: KubernetesArgs) -> anyhow::Result<()> {
+    let options = crate::bench::kubernetes::Options {
+        deployments: a.deployments,
+        replicasets: a.replicasets,
+        pods: a.pods,
+        nodes: a.nodes,
+        page_size: a.page_size,
+    };
+    let report = serde_json::to_value(crate::bench::kubernetes::run(&options).await?)?;
+    write_report(&report, a.json.as_deref())
+}
+
+async fn github(a: GithubArgs) -> anyhow::Result<()> {
+    let options =
+        crate::bench::github::Options { repos: a.repos, latency_ms: a.latency_ms, concurrency: a.concurrency };
+    let report = serde_json::to_value(crate::bench::github::run(&options).await?)?;
+    write_report(&report, a.json.as_deref())
+}
+
+/// Prints the report, and writes it to `json` when asked.
+fn write_report(report: &serde_json::Value, json: Option<&std::path::Path>) -> anyhow::Result<()> {
     let text = serde_json::to_string_pretty(report)?;
     if let Some(path) = json {
-        std::fs::write(&path, &text).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+        std::fs::write(path, &text).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
     }
     println!("{text}");
     Ok(())

@@ -14,7 +14,7 @@ use crate::SqliteStore;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Collectors to run (sonarqube, consul, confluence); all configured
+    /// Collectors to run (sonarqube, consul, confluence, kubernetes); all configured
     /// ones when none is named.
     sources: Vec<String>,
     /// The config file with the [collectors.<name>] sections.

@@ -66,6 +66,11 @@ pub fn secrets(config: &Config) -> Vec<String> {
                 let state = if std::path::Path::new(name).is_file() { "readable" } else { "MISSING" };
                 lines.push(format!("file {name}: {state}"));
             }
+            // Read at each run, not at startup: a missing one fails runs.
+            "kubeconfig" => {
+                let state = if std::path::Path::new(name).is_file() { "readable" } else { "MISSING" };
+                lines.push(format!("kubeconfig {name}: {state}"));
+            }
             _ => {}
         }
     }
@@ -103,5 +108,18 @@ mod tests {
         assert!(problems[1].contains("SPOT_TEST_CHECK_UNSET_VARIABLE is not set"), "{problems:?}");
         assert!(problems[2].starts_with("collectors.sonarqube.schedule.cron: '61 * * * *'"), "{problems:?}");
         assert_eq!(secrets(&config), ["environment variable SPOT_TEST_CHECK_UNSET_VARIABLE: NOT SET"]);
+    }
+
+    #[test]
+    fn kubeconfigs_are_listed_and_a_missing_one_is_no_problem_yet() {
+        let config: Config = toml::from_str(
+            r#"
+            [collectors.kubernetes]
+            clusters = [{ name = "dc1", kubeconfig = "/nonexistent/spot-test.kubeconfig" }, { name = "dc2", context = "prod" }]
+            "#,
+        )
+        .unwrap();
+        assert_eq!(problems(&config), Vec::<String>::new(), "read at each run, where a missing one fails that run");
+        assert_eq!(secrets(&config), ["kubeconfig /nonexistent/spot-test.kubeconfig: MISSING"]);
     }
 }

@@ -51,7 +51,7 @@ impl Default for HttpSettings {
 }
 
 impl HttpSettings {
-    fn policy(&self) -> RetryPolicy {
+    pub(crate) fn policy(&self) -> RetryPolicy {
         RetryPolicy {
             retries: self.retries,
             base: Duration::from_millis(self.backoff_ms),
