@@ -574,3 +574,77 @@ async fn a_repeated_document_is_answered_afresh_for_each_request() {
     let (_, body) = api.post(json!({"query": query, "variables": {"at": "yesterday"}}), None).await;
     assert!(body["errors"][0]["message"].as_str().unwrap().contains("'yesterday' is not a date"), "{body}");
 }
+
+/// A second cluster whose collector recorded ReplicaSet rollouts.
+async fn add_second_cluster(api: &Api) {
+    let observation = json!({
+        "source": "kubernetes", "scope": "dc2", "day": day(5), "complete": true,
+        "entities": [
+            { "key": "cluster:dc2", "kind": "cluster", "name": "dc2", "attrs": { "datacenter": "us-east" } },
+            { "key": "workload:dc2/payments/Deployment/billing", "kind": "workload", "name": "billing", "attrs": {
+                "version": "1.1.0",
+                "rollouts": [
+                    { "revision": 1, "version": "1.0.0", "created": format!("{}T08:00:00Z", day(1)) },
+                    { "revision": 2, "version": "1.1.0", "created": format!("{}T15:30:00Z", day(4)) }
+                ]
+            } }
+        ],
+        "relations": [
+            { "from": "service:billing", "to": "workload:dc2/payments/Deployment/billing", "kind": "deploys" },
+            { "from": "workload:dc2/payments/Deployment/billing", "to": "cluster:dc2", "kind": "runs_in" }
+        ]
+    });
+    let (_, body) = api
+        .post(json!({"query": "mutation($o: JSON!) { ingest(observation: $o) { status } }", "variables": {"o": observation}}), None)
+        .await;
+    assert_eq!(body["data"]["ingest"]["status"], "complete", "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn versions_per_datacenter_rollout_times_and_drift() {
+    let api = start(|_| {}).await;
+    add_second_cluster(&api).await;
+
+    let drift = api
+        .data(&format!(
+            "{{ versionDrift(at: \"{}\") {{ service {{ key }} versions {{ cluster version }} distinct }} }}",
+            day(5)
+        ))
+        .await;
+    assert_eq!(
+        drift["versionDrift"],
+        json!([{ "service": { "key": "service:billing" }, "distinct": 2,
+                 "versions": [{ "cluster": "dc1", "version": "1.0.0" }, { "cluster": "dc2", "version": "1.1.0" }] }])
+    );
+    let same = api.data(&format!("{{ versionDrift(at: \"{}\") {{ distinct }} }}", day(3))).await;
+    assert_eq!(same["versionDrift"], json!([]), "one cluster on day 3: no drift");
+
+    let running = api
+        .data(&format!(
+            "{{ deployedVersions(service: \"billing\", at: \"{}\") {{ cluster datacenter version since source }} }}",
+            day(5)
+        ))
+        .await;
+    assert_eq!(running["deployedVersions"][0]["datacenter"], "eu-west");
+    assert_eq!(
+        running["deployedVersions"][1],
+        json!({ "cluster": "dc2", "datacenter": "us-east", "version": "1.1.0",
+                "since": format!("{}T15:30:00+00:00", day(4)), "source": "rollout:kubernetes" })
+    );
+
+    let history = api
+        .data(&format!(
+            "{{ deployHistory(service: \"billing\", cluster: \"dc2\", from: \"{}\", to: \"{}\") {{ version at source rollback }} }}",
+            day(1),
+            day(5)
+        ))
+        .await;
+    assert_eq!(
+        history["deployHistory"],
+        json!([
+            { "version": "1.0.0", "at": format!("{}T08:00:00+00:00", day(1)), "source": "rollout:kubernetes", "rollback": false },
+            { "version": "1.1.0", "at": format!("{}T15:30:00+00:00", day(4)), "source": "rollout:kubernetes", "rollback": false }
+        ]),
+        "rollouts from before the first snapshot, and the exact time instead of the snapshot's day"
+    );
+}

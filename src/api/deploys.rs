@@ -1,10 +1,13 @@
-//! Deploy history: version changes seen in daily snapshots merged with the
-//! deploy events the orchestrator pushes, and the version per cluster.
+//! Deploy history from three sources, each labelled: version changes seen
+//! in daily snapshots (`snapshot:<collector>`), ReplicaSet rollouts with
+//! their exact times (`rollout:kubernetes`), and the deploy events the
+//! orchestrator pushes (`orchestrator`); and the version per cluster.
 
 use std::collections::BTreeMap;
 
 use async_graphql::{Context, Object, Result, SimpleObject};
 use chrono::{DateTime, TimeZone, Utc};
+use serde_json::Value;
 
 use super::auth::Scope;
 use super::context::{api, bad_request, resolve_day, store, store_error};
@@ -20,8 +23,9 @@ pub struct Deploy {
     pub version: String,
     /// When: exact for orchestrator events, the day's start for snapshots.
     pub at: DateTime<Utc>,
-    /// `orchestrator`, or `snapshot:<collector>` for a change seen between
-    /// two daily snapshots.
+    /// `orchestrator`; `rollout:<collector>` for a ReplicaSet's rollout
+    /// (exact time); `snapshot:<collector>` for a change seen between two
+    /// daily snapshots (the day's start).
     pub source: String,
     pub link: Option<String>,
     pub actor: Option<String>,
@@ -37,6 +41,8 @@ pub struct DeployedVersion {
     /// Since when (as seen by `source`).
     pub since: DateTime<Utc>,
     pub source: String,
+    /// The cluster's datacenter or region, as its collector reports it.
+    pub datacenter: Option<String>,
 }
 
 fn start_of(day: Day) -> DateTime<Utc> {
@@ -122,16 +128,23 @@ fn from_event(event: DeployEvent) -> Deploy {
     }
 }
 
-/// Merges the two histories: an orchestrator event supersedes the snapshot
-/// that saw the same version arrive in the same cluster that day or the next.
-pub fn merge(mut snapshots: Vec<Deploy>, events: Vec<Deploy>) -> Vec<Deploy> {
-    snapshots.retain(|s| {
-        !events.iter().any(|e| {
-            let (event_day, seen_day) = (day_of(e.at), day_of(s.at));
-            e.cluster == s.cluster && e.version == s.version && (seen_day == event_day || seen_day == event_day.plus(1))
-        })
-    });
-    let mut all: Vec<Deploy> = snapshots.into_iter().chain(events).collect();
+/// Whether `exact` (an event or a rollout) is the deploy `seen` reports:
+/// same cluster and version, seen that day or the next.
+fn same_deploy(exact: &Deploy, seen: &Deploy) -> bool {
+    let (exact_day, seen_day) = (day_of(exact.at), day_of(seen.at));
+    exact.cluster == seen.cluster
+        && exact.version == seen.version
+        && (seen_day == exact_day || seen_day == exact_day.plus(1))
+}
+
+/// Merges the three histories. An orchestrator event (with its link and
+/// actor) supersedes the rollout and the snapshot that saw the same
+/// deploy; a rollout (exact time) supersedes the snapshot. Rollbacks are
+/// deploys of a lower version than the one before them in that cluster.
+pub fn merge(mut snapshots: Vec<Deploy>, mut rollouts: Vec<Deploy>, events: Vec<Deploy>) -> Vec<Deploy> {
+    rollouts.retain(|r| !events.iter().any(|e| same_deploy(e, r) || same_deploy(r, e)));
+    snapshots.retain(|s| !events.iter().chain(&rollouts).any(|exact| same_deploy(exact, s)));
+    let mut all: Vec<Deploy> = snapshots.into_iter().chain(rollouts).chain(events).collect();
     all.sort_by(|a, b| (a.at, &a.cluster, &a.source).cmp(&(b.at, &b.cluster, &b.source)));
     let mut last: BTreeMap<String, String> = BTreeMap::new();
     for deploy in &mut all {
@@ -149,16 +162,22 @@ pub async fn deployed_versions(ctx: &Context<'_>, service: &str, day: Day) -> Re
     let mut by_cluster: BTreeMap<String, DeployedVersion> = BTreeMap::new();
     for relation in relations {
         let points = store.timeline(&relation.to, "version", Day(0), day, None).await.map_err(store_error)?;
+        let state = store.entity(&relation.to, day).await.map_err(store_error)?;
         for point in points.into_iter().filter(|p| p.from <= day && p.to > day) {
             let Some(version) = point.value.as_str() else { continue };
+            // The rollout of this version, when recorded, says exactly when.
+            let rolled_out = state
+                .as_ref()
+                .and_then(|s| s.facts.iter().find(|f| f.scope == point.scope && f.source == point.source))
+                .and_then(|fact| super::rollouts::rolled_out_at(&fact.attrs, version))
+                .filter(|at| day_of(*at) <= day);
+            let (since, source) = match rolled_out {
+                Some(at) => (at, format!("rollout:{}", point.source)),
+                None => (start_of(point.from), format!("snapshot:{}", point.source)),
+            };
             by_cluster.insert(
                 point.scope.clone(),
-                DeployedVersion {
-                    cluster: point.scope,
-                    version: version.to_string(),
-                    since: start_of(point.from),
-                    source: format!("snapshot:{}", point.source),
-                },
+                DeployedVersion { cluster: point.scope, version: version.to_string(), since, source, datacenter: None },
             );
         }
     }
@@ -175,11 +194,26 @@ pub async fn deployed_versions(ctx: &Context<'_>, service: &str, day: Day) -> Re
                     version: event.version,
                     since: event.at,
                     source: "orchestrator".into(),
+                    datacenter: None,
                 },
             );
         }
     }
-    Ok(by_cluster.into_values().collect())
+    let mut versions: Vec<DeployedVersion> = by_cluster.into_values().collect();
+    for version in &mut versions {
+        version.datacenter = datacenter_of(ctx, &version.cluster, day).await?;
+    }
+    Ok(versions)
+}
+
+/// `cluster:<name>`'s `datacenter` (or `region`) on `day`.
+async fn datacenter_of(ctx: &Context<'_>, cluster: &str, day: Day) -> Result<Option<String>> {
+    let Some(state) = super::context::load_entity(ctx, &format!("cluster:{cluster}"), day).await? else {
+        return Ok(None);
+    };
+    Ok(state.facts.iter().find_map(|f| {
+        f.attrs.get("datacenter").or_else(|| f.attrs.get("region")).and_then(Value::as_str).map(str::to_string)
+    }))
 }
 
 #[derive(Default)]
@@ -205,8 +239,9 @@ impl DeployQuery {
         let from = day(from).unwrap_or(to.minus(30));
         crate::store::check_range(from, to).map_err(store_error)?;
         let snapshots = snapshot_deploys(ctx, &key, cluster.as_deref(), from, to).await?;
+        let rollouts = super::rollouts::rollout_deploys(ctx, &key, cluster.as_deref(), from, to).await?;
         let events = store(ctx)?.deployments(&key, cluster.as_deref(), from, to).await.map_err(store_error)?;
-        Ok(merge(snapshots, events.into_iter().map(from_event).collect()))
+        Ok(merge(snapshots, rollouts, events.into_iter().map(from_event).collect()))
     }
 
     /// The version of a service in each cluster on a day.
@@ -283,9 +318,30 @@ mod tests {
             deploy("dc1", "1.0.9", 15, 0, "snapshot:kubernetes"),
         ];
         let events = vec![deploy("dc1", "1.1.0", 10, 14, "orchestrator")];
-        let merged = merge(snapshots, events);
+        let merged = merge(snapshots, vec![], events);
         let seen: Vec<_> = merged.iter().map(|d| (d.version.as_str(), d.source.as_str(), d.rollback)).collect();
         assert_eq!(seen, [("1.1.0", "orchestrator", false), ("1.0.9", "snapshot:kubernetes", true)]);
+    }
+
+    #[test]
+    fn a_rollout_gives_the_exact_time_and_an_event_the_link() {
+        let snapshots = vec![
+            deploy("dc1", "1.1.0", 11, 0, "snapshot:kubernetes"),
+            deploy("dc1", "1.2.0", 13, 0, "snapshot:kubernetes"),
+        ];
+        let rollouts = vec![
+            deploy("dc1", "1.0.0", 2, 9, "rollout:kubernetes"),
+            deploy("dc1", "1.1.0", 10, 17, "rollout:kubernetes"),
+            deploy("dc1", "1.2.0", 12, 11, "rollout:kubernetes"),
+        ];
+        let events = vec![deploy("dc1", "1.2.0", 12, 11, "orchestrator")];
+        let merged = merge(snapshots, rollouts, events);
+        let seen: Vec<_> = merged.iter().map(|d| (d.version.as_str(), d.source.as_str())).collect();
+        assert_eq!(
+            seen,
+            [("1.0.0", "rollout:kubernetes"), ("1.1.0", "rollout:kubernetes"), ("1.2.0", "orchestrator")],
+            "a rollout from before SPoT ran, a rollout instead of its snapshot, an event instead of both"
+        );
     }
 
     #[test]

@@ -10,10 +10,12 @@ mod collection;
 pub mod context;
 mod deploys;
 mod documents;
+mod drift;
 mod entity;
 mod graph;
 mod mutation;
 mod reports;
+mod rollouts;
 mod scalars;
 mod service;
 mod time;
@@ -37,6 +39,7 @@ pub struct Query(
     deploys::DeployQuery,
     reports::ReportQuery,
     collection::CollectionQuery,
+    drift::DriftQuery,
 );
 
 #[derive(MergedObject, Default)]
