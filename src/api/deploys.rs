@@ -86,13 +86,8 @@ async fn snapshot_deploys(
     to: Day,
 ) -> Result<Vec<Deploy>> {
     let store = store(ctx)?;
-    let workloads =
-        none_if_unknown(store.relation_history(service, Direction::Out, &["deploys".to_string()], from, to).await)?;
-    let mut keys: Vec<String> = workloads.into_iter().map(|r| r.to).collect();
-    keys.sort();
-    keys.dedup();
     let mut deploys = Vec::new();
-    for workload in keys {
+    for workload in deployed_workloads(ctx, service, from, to).await? {
         let points = store.timeline(&workload, "version", Day(0), to, None).await.map_err(store_error)?;
         for point in points {
             let in_range = point.from >= from && point.from <= to;
@@ -113,6 +108,16 @@ async fn snapshot_deploys(
         }
     }
     Ok(deploys)
+}
+
+/// The workloads a service deployed to at some time within `[from, to]`.
+pub async fn deployed_workloads(ctx: &Context<'_>, service: &str, from: Day, to: Day) -> Result<Vec<String>> {
+    let deploys = ["deploys".to_string()];
+    let workloads = none_if_unknown(store(ctx)?.relation_history(service, Direction::Out, &deploys, from, to).await)?;
+    let mut keys: Vec<String> = workloads.into_iter().map(|r| r.to).collect();
+    keys.sort();
+    keys.dedup();
+    Ok(keys)
 }
 
 fn from_event(event: DeployEvent) -> Deploy {

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::context::{store, store_error};
 use super::deploys::Deploy;
-use crate::model::{Day, Direction};
+use crate::model::Day;
 
 /// The rollouts of `service`'s workloads (every cluster, or one) whose
 /// start falls within `[from, to]`, as deploys labelled `rollout:<source>`.
@@ -22,15 +22,8 @@ pub async fn rollout_deploys(
     to: Day,
 ) -> Result<Vec<Deploy>> {
     let store = store(ctx)?;
-    let workloads = match store.relation_history(service, Direction::Out, &["deploys".to_string()], from, to).await {
-        Err(crate::StoreError::NotFound { .. }) => return Ok(Vec::new()),
-        other => other.map_err(store_error)?,
-    };
-    let mut keys: Vec<String> = workloads.into_iter().map(|r| r.to).collect();
-    keys.sort();
-    keys.dedup();
     let mut deploys = Vec::new();
-    for workload in keys {
+    for workload in super::deploys::deployed_workloads(ctx, service, from, to).await? {
         // The latest state in the range knows every earlier revision too.
         let Some(state) = store.entity(&workload, to).await.map_err(store_error)? else { continue };
         for fact in state.facts.iter().filter(|f| cluster.is_none_or(|c| c == f.scope)) {

@@ -110,7 +110,7 @@ pub fn run_of(conn: &Connection, scope: i64, day: Day) -> StoreResult<Option<Run
     .map_err(backend("reading a run"))
 }
 
-fn run_from(r: &Row) -> rusqlite::Result<Run> {
+pub(super) fn run_from(r: &Row) -> rusqlite::Result<Run> {
     let status: String = r.get(3)?;
     Ok(Run {
         source: r.get(0)?,

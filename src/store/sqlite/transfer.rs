@@ -46,20 +46,21 @@ pub fn export(conn: &Connection, sink: &Sender<Record>) -> StoreResult<()> {
         })
     })?;
     stream(&tx, RUNS, sink, |r| {
+        let run = super::read::run_from(r)?;
         Ok(Record::Run {
-            source: r.get(0)?,
-            scope: r.get(1)?,
-            day: Day(r.get(2)?),
-            status: r.get(3)?,
-            added: r.get::<_, i64>(4)? as u64,
-            changed: r.get::<_, i64>(5)? as u64,
-            closed: r.get::<_, i64>(6)? as u64,
-            unchanged: r.get::<_, i64>(7)? as u64,
-            started_at_ms: r.get(8)?,
-            duration_ms: r.get(9)?,
-            error: r.get(10)?,
-            attempts: r.get(11)?,
-            warnings: r.get::<_, Option<String>>(12)?.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default(),
+            source: run.source,
+            scope: run.scope,
+            day: run.day,
+            status: run.status.as_str().to_string(),
+            added: run.counts.added,
+            changed: run.counts.changed,
+            closed: run.counts.closed,
+            unchanged: run.counts.unchanged,
+            started_at_ms: run.started_at_ms,
+            duration_ms: run.duration_ms,
+            error: run.error,
+            attempts: run.attempts,
+            warnings: run.warnings,
         })
     })?;
     stream(&tx, EVENTS, sink, |r| {
