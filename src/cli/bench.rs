@@ -151,14 +151,20 @@ async fn kubernetes(a: KubernetesArgs) -> anyhow::Result<()> {
         nodes: a.nodes,
         page_size: a.page_size,
     };
+    let bar = super::spinner("{spinner} collecting a generated cluster {elapsed}");
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
     let report = serde_json::to_value(crate::bench::kubernetes::run(&options).await?)?;
+    bar.finish_and_clear();
     write_report(&report, a.json.as_deref())
 }
 
 async fn github(a: GithubArgs) -> anyhow::Result<()> {
     let options =
         crate::bench::github::Options { repos: a.repos, latency_ms: a.latency_ms, concurrency: a.concurrency };
+    let bar = super::spinner("{spinner} syncing a fake GitHub twice {elapsed}");
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
     let report = serde_json::to_value(crate::bench::github::run(&options).await?)?;
+    bar.finish_and_clear();
     write_report(&report, a.json.as_deref())
 }
 
