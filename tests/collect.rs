@@ -371,6 +371,7 @@ async fn collect_kubernetes_runs_each_cluster_and_the_api_reads_the_deployed_ver
     let json: serde_json::Value = serde_json::from_slice(&answer.stdout).unwrap();
     assert_eq!(
         json["data"]["deployedVersions"],
-        serde_json::json!([{ "cluster": "dc1", "version": "9.2-alpine", "source": "snapshot:kubernetes" }])
+        serde_json::json!([{ "cluster": "dc1", "version": "9.2-alpine", "source": "rollout:kubernetes" }]),
+        "the recorded ReplicaSet says exactly when this version was rolled out"
     );
 }
