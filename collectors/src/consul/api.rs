@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer};
 
+use crate::http::encode_component;
+
 /// `null` or absent as the type's default (an empty list or map).
 fn null_as_empty<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
@@ -166,26 +168,11 @@ pub const SERVICES: &str = "v1/catalog/services";
 pub const INTENTIONS: &str = "v1/connect/intentions";
 
 pub fn health_path(service: &str) -> String {
-    format!("v1/health/service/{}", path_segment(service))
+    format!("v1/health/service/{}", encode_component(service))
 }
 
 pub fn connect_path(service: &str) -> String {
-    format!("v1/catalog/connect/{}", path_segment(service))
-}
-
-/// A service name as one URL path segment: everything but RFC 3986's
-/// unreserved characters is percent-encoded, so a `/`, `?` or `#` in a
-/// name cannot change which endpoint is asked.
-pub fn path_segment(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for byte in name.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    format!("v1/catalog/connect/{}", encode_component(service))
 }
 
 #[cfg(test)]
@@ -196,7 +183,7 @@ mod tests {
     fn names_cannot_escape_their_path_segment() {
         assert_eq!(health_path("web-api_v2.1"), "v1/health/service/web-api_v2.1");
         assert_eq!(connect_path("a/b?c#d e"), "v1/catalog/connect/a%2Fb%3Fc%23d%20e");
-        assert_eq!(path_segment("é"), "%C3%A9");
+        assert_eq!(encode_component("é"), "%C3%A9");
     }
 
     #[test]

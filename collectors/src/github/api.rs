@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use super::cache::{Cache, Cached};
-use crate::http::{HttpClient, HttpError};
+use crate::http::{encode_component, HttpClient, HttpError};
 
 /// A repository as the organisation listing returns it.
 #[derive(Debug, Clone, Deserialize)]
@@ -116,7 +116,7 @@ impl GitHubApi {
 
     /// The whole tree of `branch`, in one call.
     pub async fn tree(&self, org: &str, repo: &str, branch: &str) -> Result<Tree, HttpError> {
-        let mut url = self.http.url(&format!("repos/{org}/{repo}/git/trees/{}", encode(branch)))?;
+        let mut url = self.http.url(&format!("repos/{org}/{repo}/git/trees/{}", encode_component(branch)))?;
         url.query_pairs_mut().append_pair("recursive", "1");
         Ok(self.get_cached(url).await?.0)
     }
@@ -182,17 +182,6 @@ fn next_link(header: &Option<String>, base: &Url) -> Option<Url> {
     base.join(&links.get("next")?.raw_uri).ok()
 }
 
-/// A branch name as one path segment (`release/1.2` → `release%2F1.2`).
-fn encode(segment: &str) -> String {
-    url_segment(segment)
-}
-
-fn url_segment(segment: &str) -> String {
-    let mut url = Url::parse("http://x/").expect("a valid URL");
-    url.path_segments_mut().expect("a base URL").push(segment);
-    url.path()[1..].to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,7 +204,7 @@ mod tests {
 
     #[test]
     fn branch_names_are_one_segment() {
-        assert_eq!(encode("release/1.2"), "release%2F1.2");
-        assert_eq!(encode("main"), "main");
+        assert_eq!(encode_component("release/1.2"), "release%2F1.2");
+        assert_eq!(encode_component("main"), "main");
     }
 }

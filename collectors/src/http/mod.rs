@@ -290,6 +290,16 @@ impl HttpClient {
     }
 }
 
+/// Everything but RFC 3986's unreserved characters (`A-Z a-z 0-9 - . _ ~`).
+const COMPONENT: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// A value as one URL component (a path segment, a query value): a `/`,
+/// `?`, `&` or `#` in it cannot change which endpoint is asked.
+pub fn encode_component(value: &str) -> String {
+    percent_encoding::utf8_percent_encode(value, COMPONENT).to_string()
+}
+
 /// Adds the credentials; reqwest marks the header sensitive, so neither it
 /// nor hyper prints the value.
 fn authorise(request: RequestBuilder, auth: &Auth) -> RequestBuilder {

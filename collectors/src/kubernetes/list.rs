@@ -14,6 +14,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::client::{ClusterClient, KubeError};
+use crate::http::encode_component;
 
 /// A list response: `{"metadata": {"continue": "…"}, "items": […]}`.
 #[derive(Deserialize)]
@@ -104,26 +105,13 @@ fn page_url(path: &str, page_size: u32, field_selector: Option<&str>, token: Opt
     let mut url = format!("{path}?limit={page_size}");
     if let Some(selector) = field_selector {
         url.push_str("&fieldSelector=");
-        url.push_str(&encode(selector));
+        url.push_str(&encode_component(selector));
     }
     if let Some(token) = token {
         url.push_str("&continue=");
-        url.push_str(&encode(token));
+        url.push_str(&encode_component(token));
     }
     url
-}
-
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-pub fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 /// Lists `path` page by page, handing each item to `on_item`. The next
