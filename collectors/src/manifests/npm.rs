@@ -217,13 +217,7 @@ fn lock_v1(path: &str, obj: &Map<String, Value>) -> Result<Manifest, ParseError>
                 continue; // file:, git and tarball installs
             }
             let flag = |f: &str| entry.get(f).and_then(Value::as_bool) == Some(true);
-            let scope = if flag("dev") {
-                DepScope::Dev
-            } else if flag("optional") {
-                DepScope::Optional
-            } else {
-                DepScope::Runtime
-            };
+            let scope = locked_scope(flag("dev"), flag("optional"));
             deps.push(locked(NPM, name, version, scope, false, path));
         }
     }
@@ -424,13 +418,7 @@ pub(super) fn pnpm_lock(path: &str, content: &str) -> Result<Manifest, ParseErro
                 if unflagged && from_importers.contains(&(name.to_string(), version.to_string())) {
                     continue;
                 }
-                let scope = if flag("dev") {
-                    DepScope::Dev
-                } else if flag("optional") {
-                    DepScope::Optional
-                } else {
-                    DepScope::Runtime
-                };
+                let scope = locked_scope(flag("dev"), flag("optional"));
                 deps.push(locked(NPM, name, version, scope, false, path));
             }
         }
@@ -484,6 +472,17 @@ pub(super) fn pnpm_workspace(path: &str, content: &str) -> Result<Manifest, Pars
         Some(_) => return Err(ParseError::new(path, "`packages` is not a list of folders")),
     }
     Ok(manifest)
+}
+
+/// The scope a lockfile's `dev` and `optional` flags give a package.
+fn locked_scope(dev: bool, optional: bool) -> DepScope {
+    if dev {
+        DepScope::Dev
+    } else if optional {
+        DepScope::Optional
+    } else {
+        DepScope::Runtime
+    }
 }
 
 #[cfg(test)]
