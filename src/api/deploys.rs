@@ -10,7 +10,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde_json::Value;
 
 use super::auth::Scope;
-use super::context::{api, bad_request, resolve_day, store, store_error};
+use super::context::{api, bad_request, load_entity, resolve_day, store, store_error};
 use super::scalars::{day, Date};
 use super::service::service_key;
 use crate::model::{Day, DeployEvent, Direction};
@@ -76,19 +76,20 @@ fn none_if_unknown<T>(found: crate::store::StoreResult<Vec<T>>) -> Result<Vec<T>
     }
 }
 
-/// Version changes of the service's workloads within `[from, to]`, as
+/// Version changes of the service's `workloads` within `[from, to]`, as
 /// snapshot deploys. The cluster is the scope of the workload's facts.
 async fn snapshot_deploys(
     ctx: &Context<'_>,
     service: &str,
+    workloads: &[String],
     cluster: Option<&str>,
     from: Day,
     to: Day,
 ) -> Result<Vec<Deploy>> {
     let store = store(ctx)?;
     let mut deploys = Vec::new();
-    for workload in deployed_workloads(ctx, service, from, to).await? {
-        let points = store.timeline(&workload, "version", Day(0), to, None).await.map_err(store_error)?;
+    for workload in workloads {
+        let points = store.timeline(workload, "version", Day(0), to, None).await.map_err(store_error)?;
         for point in points {
             let in_range = point.from >= from && point.from <= to;
             let wanted = cluster.is_none_or(|c| c == point.scope);
@@ -111,7 +112,7 @@ async fn snapshot_deploys(
 }
 
 /// The workloads a service deployed to at some time within `[from, to]`.
-pub async fn deployed_workloads(ctx: &Context<'_>, service: &str, from: Day, to: Day) -> Result<Vec<String>> {
+async fn deployed_workloads(ctx: &Context<'_>, service: &str, from: Day, to: Day) -> Result<Vec<String>> {
     let deploys = ["deploys".to_string()];
     let workloads = none_if_unknown(store(ctx)?.relation_history(service, Direction::Out, &deploys, from, to).await)?;
     let mut keys: Vec<String> = workloads.into_iter().map(|r| r.to).collect();
@@ -167,7 +168,7 @@ pub async fn deployed_versions(ctx: &Context<'_>, service: &str, day: Day) -> Re
     let mut by_cluster: BTreeMap<String, DeployedVersion> = BTreeMap::new();
     for relation in relations {
         let points = store.timeline(&relation.to, "version", Day(0), day, None).await.map_err(store_error)?;
-        let state = store.entity(&relation.to, day).await.map_err(store_error)?;
+        let state = load_entity(ctx, &relation.to, day).await?;
         for point in points.into_iter().filter(|p| p.from <= day && p.to > day) {
             let Some(version) = point.value.as_str() else { continue };
             // The rollout of this version, when recorded, says exactly when.
@@ -213,7 +214,7 @@ pub async fn deployed_versions(ctx: &Context<'_>, service: &str, day: Day) -> Re
 
 /// `cluster:<name>`'s `datacenter` (or `region`) on `day`.
 async fn datacenter_of(ctx: &Context<'_>, cluster: &str, day: Day) -> Result<Option<String>> {
-    let Some(state) = super::context::load_entity(ctx, &format!("cluster:{cluster}"), day).await? else {
+    let Some(state) = load_entity(ctx, &format!("cluster:{cluster}"), day).await? else {
         return Ok(None);
     };
     Ok(state.facts.iter().find_map(|f| {
@@ -243,8 +244,9 @@ impl DeployQuery {
         let to = resolve_day(ctx, day(to)).await?;
         let from = day(from).unwrap_or(to.minus(30));
         crate::store::check_range(from, to).map_err(store_error)?;
-        let snapshots = snapshot_deploys(ctx, &key, cluster.as_deref(), from, to).await?;
-        let rollouts = super::rollouts::rollout_deploys(ctx, &key, cluster.as_deref(), from, to).await?;
+        let workloads = deployed_workloads(ctx, &key, from, to).await?;
+        let snapshots = snapshot_deploys(ctx, &key, &workloads, cluster.as_deref(), from, to).await?;
+        let rollouts = super::rollouts::rollout_deploys(ctx, &key, &workloads, cluster.as_deref(), from, to).await?;
         let events = store(ctx)?.deployments(&key, cluster.as_deref(), from, to).await.map_err(store_error)?;
         Ok(merge(snapshots, rollouts, events.into_iter().map(from_event).collect()))
     }

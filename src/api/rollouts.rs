@@ -8,24 +8,24 @@ use async_graphql::{Context, Result};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::context::{store, store_error};
+use super::context::load_entity;
 use super::deploys::Deploy;
 use crate::model::Day;
 
-/// The rollouts of `service`'s workloads (every cluster, or one) whose
+/// The rollouts of `service`'s `workloads` (every cluster, or one) whose
 /// start falls within `[from, to]`, as deploys labelled `rollout:<source>`.
 pub async fn rollout_deploys(
     ctx: &Context<'_>,
     service: &str,
+    workloads: &[String],
     cluster: Option<&str>,
     from: Day,
     to: Day,
 ) -> Result<Vec<Deploy>> {
-    let store = store(ctx)?;
     let mut deploys = Vec::new();
-    for workload in super::deploys::deployed_workloads(ctx, service, from, to).await? {
+    for workload in workloads {
         // The latest state in the range knows every earlier revision too.
-        let Some(state) = store.entity(&workload, to).await.map_err(store_error)? else { continue };
+        let Some(state) = load_entity(ctx, workload, to).await? else { continue };
         for fact in state.facts.iter().filter(|f| cluster.is_none_or(|c| c == f.scope)) {
             for rollout in fact.attrs.get("rollouts").and_then(Value::as_array).into_iter().flatten() {
                 let Some((version, at)) = version_and_time(rollout) else { continue };
