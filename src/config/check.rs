@@ -52,31 +52,36 @@ pub fn problems(config: &Config) -> Vec<String> {
 /// The secrets a config refers to, each with whether it can be read; the
 /// values themselves are never shown.
 pub fn secrets(config: &Config) -> Vec<String> {
-    let text = toml::to_string(config).unwrap_or_default();
     let mut lines = Vec::new();
-    for line in text.lines() {
-        let Some((key, value)) = line.split_once(" = ") else { continue };
-        let name = value.trim_matches('"');
-        match key.trim() {
-            "token_env" => {
-                let state = if std::env::var_os(name).is_some() { "set" } else { "NOT SET" };
-                lines.push(format!("environment variable {name}: {state}"));
-            }
-            "token_file" => {
-                let state = if std::path::Path::new(name).is_file() { "readable" } else { "MISSING" };
-                lines.push(format!("file {name}: {state}"));
-            }
-            // Read at each run, not at startup: a missing one fails runs.
-            "kubeconfig" => {
-                let state = if std::path::Path::new(name).is_file() { "readable" } else { "MISSING" };
-                lines.push(format!("kubeconfig {name}: {state}"));
-            }
-            _ => {}
-        }
+    if let Ok(value) = toml::Value::try_from(config) {
+        collect_secrets(&value, &mut lines);
     }
     lines.sort();
     lines.dedup();
     lines
+}
+
+/// Every `token_env`, `token_file` and `kubeconfig` anywhere in the config.
+fn collect_secrets(value: &toml::Value, lines: &mut Vec<String>) {
+    let readable = |path: &str| if std::path::Path::new(path).is_file() { "readable" } else { "MISSING" };
+    match value {
+        toml::Value::Table(table) => {
+            for (key, value) in table {
+                match (key.as_str(), value.as_str()) {
+                    ("token_env", Some(var)) => {
+                        let state = if std::env::var_os(var).is_some() { "set" } else { "NOT SET" };
+                        lines.push(format!("environment variable {var}: {state}"));
+                    }
+                    ("token_file", Some(path)) => lines.push(format!("file {path}: {}", readable(path))),
+                    // Read at each run, not at startup: a missing one fails runs.
+                    ("kubeconfig", Some(path)) => lines.push(format!("kubeconfig {path}: {}", readable(path))),
+                    _ => collect_secrets(value, lines),
+                }
+            }
+        }
+        toml::Value::Array(items) => items.iter().for_each(|item| collect_secrets(item, lines)),
+        _ => {}
+    }
 }
 
 #[cfg(test)]
