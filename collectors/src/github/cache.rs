@@ -75,38 +75,48 @@ impl Cache {
         Some(path)
     }
 
+    fn response_path(&self, url: &str) -> Option<PathBuf> {
+        self.path(&["http", &format!("{:016x}.json", xxh3_64(url.as_bytes()))])
+    }
+
+    /// Blobs by SHA, in folders by its first two characters; `None` for a
+    /// name that is not a SHA (never a path outside the cache).
+    fn blob_path(&self, sha: &str) -> Option<PathBuf> {
+        is_sha(sha).then(|| self.path(&["blobs", &sha[..2], sha])).flatten()
+    }
+
+    fn snapshot_path(&self, org: &str, repo: &str) -> Option<PathBuf> {
+        self.path(&["repos", &safe(org), &format!("{}.json", safe(repo))])
+    }
+
     pub fn response(&self, url: &str) -> Option<Cached> {
-        let path = self.path(&["http", &format!("{:016x}.json", xxh3_64(url.as_bytes()))])?;
-        serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+        serde_json::from_slice(&std::fs::read(self.response_path(url)?).ok()?).ok()
     }
 
     pub fn store_response(&self, url: &str, cached: &Cached) {
-        if let Some(path) = self.path(&["http", &format!("{:016x}.json", xxh3_64(url.as_bytes()))]) {
+        if let Some(path) = self.response_path(url) {
             write(&path, &serde_json::to_vec(cached).unwrap_or_default());
         }
     }
 
     pub fn blob(&self, sha: &str) -> Option<String> {
-        if !is_sha(sha) {
-            return None;
-        }
-        std::fs::read_to_string(self.path(&["blobs", &sha[..2], sha])?).ok()
+        std::fs::read_to_string(self.blob_path(sha)?).ok()
     }
 
     pub fn store_blob(&self, sha: &str, content: &str) {
-        if let Some(path) = is_sha(sha).then(|| self.path(&["blobs", &sha[..2], sha])).flatten() {
+        if let Some(path) = self.blob_path(sha) {
             write(&path, content.as_bytes());
         }
     }
 
     pub fn snapshot(&self, org: &str, repo: &str) -> Option<RepoSnapshot> {
-        let path = self.path(&["repos", &safe(org), &format!("{}.json", safe(repo))])?;
-        let snapshot: RepoSnapshot = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
+        let snapshot: RepoSnapshot =
+            serde_json::from_slice(&std::fs::read(self.snapshot_path(org, repo)?).ok()?).ok()?;
         (snapshot.format == SNAPSHOT_FORMAT).then_some(snapshot)
     }
 
     pub fn store_snapshot(&self, org: &str, repo: &str, snapshot: &RepoSnapshot) {
-        if let Some(path) = self.path(&["repos", &safe(org), &format!("{}.json", safe(repo))]) {
+        if let Some(path) = self.snapshot_path(org, repo) {
             write(&path, &serde_json::to_vec(snapshot).unwrap_or_default());
         }
     }
