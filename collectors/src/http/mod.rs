@@ -263,11 +263,7 @@ impl HttpClient {
                                 endpoint,
                                 status: status.as_u16(),
                                 attempts: attempt + 1,
-                                body: format!(
-                                    "asked to retry after {} s, longer than max_retry_after_s ({} s)",
-                                    asked.as_secs(),
-                                    self.policy.max_retry_after.as_secs()
-                                ),
+                                body: self.policy.refusal(asked),
                             })
                         }
                     }

@@ -33,6 +33,15 @@ impl RetryPolicy {
         half + half.mul_f64(rand::rng().random::<f64>())
     }
 
+    /// Why a wait a response asked for was refused.
+    pub fn refusal(&self, asked: Duration) -> String {
+        format!(
+            "asked to retry after {} s, longer than max_retry_after_s ({} s)",
+            asked.as_secs(),
+            self.max_retry_after.as_secs()
+        )
+    }
+
     /// The wait a response asks for, when it asks for one we accept;
     /// `Err` carries the requested wait when it is over the cap.
     pub fn retry_after(&self, headers: &HeaderMap) -> Result<Option<Duration>, Duration> {

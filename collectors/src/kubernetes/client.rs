@@ -167,11 +167,7 @@ impl ClusterClient {
                                 path: path.to_string(),
                                 status: status.as_u16(),
                                 attempts: attempt + 1,
-                                message: format!(
-                                    "asked to retry after {} s, longer than max_retry_after_s ({} s)",
-                                    asked.as_secs(),
-                                    self.policy.max_retry_after.as_secs()
-                                ),
+                                message: self.policy.refusal(asked),
                             })
                         }
                     }
