@@ -53,6 +53,16 @@ impl SecretSource {
         self.token_env.is_some() || self.token_file.is_some()
     }
 
+    /// Reads the secret when a source is configured; `None` when none is
+    /// (a source that may be read without credentials).
+    pub fn resolve_if_set(&self, what: &str) -> Result<Option<Secret>, String> {
+        if self.is_set() {
+            self.resolve(what).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
     /// Reads the secret; `what` names it in errors ("token 'orchestrator'").
     /// The error names the variable or file, never the value.
     pub fn resolve(&self, what: &str) -> Result<Secret, String> {

@@ -68,11 +68,9 @@ impl Collector for Consul {
         let problem = |problem: String| CollectError::Config { collector: Self::NAME, problem };
         check_datacenters(&config.datacenters).map_err(problem)?;
         let secret = SecretSource { token_env: config.token_env.clone(), token_file: config.token_file.clone() };
-        let auth = if secret.is_set() {
-            let token = secret.resolve("collectors.consul token").map_err(problem)?;
-            Auth::Header { name: "X-Consul-Token", value: token }
-        } else {
-            Auth::None
+        let auth = match secret.resolve_if_set("collectors.consul token").map_err(problem)? {
+            Some(token) => Auth::Header { name: "X-Consul-Token", value: token },
+            None => Auth::None,
         };
         let client = HttpClient::new("Consul", &config.base_url, auth, &auth_hint(config), &config.http)?;
         Ok(Consul { client, config: config.clone() })

@@ -124,14 +124,10 @@ impl Collector for SonarQube {
             return Err(problem("metrics must name at least one metric".into()));
         }
         let secret = SecretSource { token_env: config.token_env.clone(), token_file: config.token_file.clone() };
-        let auth = if secret.is_set() {
-            let token = secret.resolve("collectors.sonarqube token").map_err(problem)?;
-            match config.auth {
-                AuthScheme::Bearer => Auth::Bearer(token),
-                AuthScheme::Basic => Auth::BasicToken(token),
-            }
-        } else {
-            Auth::None
+        let auth = match (secret.resolve_if_set("collectors.sonarqube token").map_err(problem)?, config.auth) {
+            (Some(token), AuthScheme::Bearer) => Auth::Bearer(token),
+            (Some(token), AuthScheme::Basic) => Auth::BasicToken(token),
+            (None, _) => Auth::None,
         };
         let hint = match (&config.token_env, &config.token_file) {
             (Some(var), _) => format!("check the user token in {var}, and auth = \"basic\" for servers before 10.0"),
