@@ -6,6 +6,7 @@
 //! Data flows one way: collector → observation → ingest → store → query.
 
 pub mod api;
+pub mod backfill;
 pub mod bench;
 pub mod cli;
 pub mod collect;

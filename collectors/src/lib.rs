@@ -17,6 +17,7 @@ pub mod collector;
 pub mod confluence;
 pub mod consul;
 pub mod day;
+pub mod git;
 pub mod github;
 pub mod http;
 pub mod kubernetes;

@@ -1,5 +1,6 @@
 //! The `spot` command line: one subcommand per capability.
 
+mod backfill;
 mod backup;
 mod bench;
 mod collect;
@@ -45,6 +46,9 @@ enum Command {
     Ingest(ingest::Args),
     /// Run collectors once: observe each configured scope and ingest it.
     Collect(collect::Args),
+    /// Build daily history from sources' past: `spot backfill git PATH...`.
+    #[command(subcommand)]
+    Backfill(backfill::Command),
     /// Back up the store: a consistent copy, taken while SPoT runs.
     Backup(backup::Args),
     /// Apply [retention] now: drop versions closed longer ago than kept.
@@ -107,6 +111,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Ingest(args) => ingest::run(args).await,
         Command::Collect(args) => collect::run(args).await,
         Command::Config(command) => config::run(command),
+        Command::Backfill(command) => backfill::run(command).await,
         Command::Backup(args) => backup::run(args).await,
         Command::Prune(args) => prune::run(args).await,
         Command::Export(args) => transfer::export(args).await,

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Map, Value};
 
+use super::memo::ParseMemo;
 use super::sync::RepoFiles;
 use crate::manifests::{self, Dependency, Ecosystem};
 use crate::registries::Registries;
@@ -38,6 +39,7 @@ pub fn is_read(path: &str) -> bool {
         || matches!(file, "Dockerfile" | "Containerfile")
         || manifests::catalog::is_catalog_file(path)
         || manifests::detect(path).is_some()
+        || manifests::declared::is_candidate(path)
 }
 
 /// Accumulates one organisation's observation without duplicates.
@@ -46,6 +48,9 @@ struct Builder {
     entities: BTreeMap<String, ObservedEntity>,
     relations: BTreeMap<(String, String, String), Map<String, Value>>,
     warnings: Vec<String>,
+    /// Entities a file that did not parse speaks for: what they said the
+    /// day before carries forward, rather than reading as removed.
+    unobserved: BTreeSet<String>,
 }
 
 impl Builder {
@@ -74,12 +79,19 @@ impl Builder {
 
 /// Observes every repository read; fills `obs`.
 pub fn observe(context: &OrgContext, repos: &[RepoFiles], obs: &mut Observation) {
+    let repos: Vec<&RepoFiles> = repos.iter().collect();
+    observe_with(context, &repos, &mut ParseMemo::default(), obs)
+}
+
+/// As [`observe`], with parses remembered across calls (a backfill observes
+/// the same files on many days).
+pub fn observe_with(context: &OrgContext, repos: &[&RepoFiles], memo: &mut ParseMemo, obs: &mut Observation) {
     let mut builder = Builder::default();
     let mut services_of_repo: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut published: BTreeMap<String, String> = BTreeMap::new();
     let mut uses: Vec<(String, String, String)> = Vec::new(); // (from, package key, repo key)
     for files in repos {
-        let repo = observe_repo(context, files, &mut builder);
+        let repo = observe_repo(context, files, memo, &mut builder);
         for (package, _) in &repo.publishes {
             published.insert(package.clone(), repo.key.clone());
         }
@@ -97,6 +109,7 @@ pub fn observe(context: &OrgContext, repos: &[RepoFiles], obs: &mut Observation)
         attrs,
     }));
     obs.warnings.extend(builder.warnings);
+    obs.unobserved.extend(builder.unobserved);
 }
 
 /// What one repository contributed, for the organisation-wide links.
@@ -109,10 +122,13 @@ struct RepoSummary {
     uses: Vec<(String, String)>,
 }
 
-fn observe_repo(context: &OrgContext, files: &RepoFiles, builder: &mut Builder) -> RepoSummary {
+fn observe_repo(context: &OrgContext, files: &RepoFiles, memo: &mut ParseMemo, builder: &mut Builder) -> RepoSummary {
     let repo = &files.repo;
     let key = repo_key(context.host, context.org, &repo.name);
-    let catalog = catalog_entries(&key, &files.contents, &mut builder.warnings);
+    let (catalog, catalog_failed) = catalog_entries(&key, &files.contents, memo, &mut builder.warnings);
+    if catalog_failed {
+        builder.unobserved.insert(key.clone());
+    }
     let codeowners = CODEOWNERS.iter().find_map(|path| files.contents.get(*path).map(|c| (*path, c.as_str())));
     let code_owner_teams = codeowners.map(|(path, content)| codeowner_teams(path, content)).unwrap_or_default();
     let repo_type = repo_type(&catalog, &repo.topics);
@@ -130,7 +146,8 @@ fn observe_repo(context: &OrgContext, files: &RepoFiles, builder: &mut Builder) 
     let paths: Vec<String> = files.contents.keys().cloned().collect();
     let folders = manifests::services::service_folders(&paths);
     let services = services(builder, &key, &repo.name, &repo_type, &catalog, &folders, &code_owner_teams);
-    let (publishes, uses) = packages(builder, &key, files, &services);
+    let (publishes, uses) = packages(builder, &key, files, &services, memo);
+    declared_workloads(builder, context, &key, files, &services, memo);
     RepoSummary { key, services: services.into_iter().map(|s| s.key).collect(), publishes, uses }
 }
 
@@ -308,11 +325,12 @@ fn packages(
     repo_key: &str,
     files: &RepoFiles,
     services: &[Service],
+    memo: &mut ParseMemo,
 ) -> (Vec<PackageLink>, Vec<PackageLink>) {
     let mut by_folder: BTreeMap<String, Vec<(String, manifests::Manifest)>> = BTreeMap::new();
     let mut publishes = Vec::new();
     for (path, content) in files.contents.iter().filter(|(p, _)| manifests::detect(p).is_some()) {
-        match manifests::parse(path, content) {
+        match memo.manifest(path, content).clone() {
             Ok(manifest) => {
                 for published in &manifest.publishes {
                     let package = manifests::package_key(published.ecosystem, &published.name);
@@ -327,7 +345,11 @@ fn packages(
                 }
                 by_folder.entry(folder_of(path)).or_default().push((path.clone(), manifest));
             }
-            Err(e) => builder.warnings.push(format!("{repo_key}: {e}; skipped")),
+            Err(e) => {
+                builder.warnings.push(format!("{repo_key}: {e}; skipped"));
+                let speaks_for = owning_service(services, &folder_of(path)).unwrap_or(repo_key);
+                builder.unobserved.insert(speaks_for.to_string());
+            }
         }
     }
     let mut uses = Vec::new();
@@ -341,6 +363,59 @@ fn packages(
         }
     }
     (publishes, uses)
+}
+
+/// The workloads the repository declares for Kubernetes (manifests,
+/// kustomizations, Helm values): each an entity with its image and version,
+/// `deploys` from its service (labels, chart name, else the service whose
+/// folder holds it), `declared_in` from the repository.
+fn declared_workloads(
+    builder: &mut Builder,
+    context: &OrgContext,
+    repo_key: &str,
+    files: &RepoFiles,
+    services: &[Service],
+    memo: &mut ParseMemo,
+) {
+    let (workloads, warnings) = memo.declared(&files.contents).clone();
+    if !warnings.is_empty() {
+        builder.unobserved.insert(repo_key.to_string());
+    }
+    builder.warnings.extend(warnings.into_iter().map(|w| format!("{repo_key}: {w}")));
+    for workload in workloads {
+        let key = declared_workload_key(context.org, &files.repo.name, &workload);
+        let version = workload.version();
+        builder.entity(
+            &key,
+            "workload",
+            &workload.name,
+            json!({
+                "kind": workload.kind,
+                "namespace": workload.namespace,
+                "image": workload.image,
+                "version": version,
+                "declared_in": workload.declared_in,
+                "via": workload.via.as_str(),
+            }),
+        );
+        builder.relation(repo_key, "declares", &key, json!({ "path": workload.declared_in }));
+        let folder = folder_of(&workload.declared_in);
+        let service = match &workload.service {
+            Some(name) => Some(format!("service:{name}")),
+            None => owning_service(services, &folder).map(str::to_string),
+        };
+        if let Some(service) = service {
+            builder.relation(&service, "deploys", &key, json!({ "version": version, "via": "declared" }));
+        }
+    }
+}
+
+/// `workload:declared/<org>/<repo>/<where declared>/<Kind>/<name>`: the
+/// place of declaration is part of the identity, since overlays and values
+/// files declare the same workload once per environment.
+pub fn declared_workload_key(org: &str, repo: &str, workload: &manifests::declared::DeclaredWorkload) -> String {
+    let key = format!("workload:declared/{org}/{repo}/{}/{}/{}", workload.declared_in, workload.kind, workload.name);
+    key.chars().map(|c| if c.is_whitespace() { '_' } else { c }).collect()
 }
 
 fn use_attrs(dependency: &Dependency) -> Value {
@@ -477,11 +552,13 @@ struct CatalogService {
 fn catalog_entries(
     repo_key: &str,
     contents: &BTreeMap<String, String>,
+    memo: &mut ParseMemo,
     warnings: &mut Vec<String>,
-) -> Vec<CatalogService> {
+) -> (Vec<CatalogService>, bool) {
     let mut entries = Vec::new();
+    let mut failed = false;
     for (path, content) in contents.iter().filter(|(p, _)| manifests::catalog::is_catalog_file(p)) {
-        match manifests::catalog::parse_catalog(path, content) {
+        match memo.catalog(path, content).clone() {
             Ok(found) => entries.extend(found.into_iter().map(|e| CatalogService {
                 name: e.name,
                 kind: e.kind,
@@ -492,10 +569,13 @@ fn catalog_entries(
                 folder: e.folder,
                 path: e.file,
             })),
-            Err(e) => warnings.push(format!("{repo_key}: {e}; skipped")),
+            Err(e) => {
+                warnings.push(format!("{repo_key}: {e}; skipped"));
+                failed = true;
+            }
         }
     }
-    entries
+    (entries, failed)
 }
 
 /// The owners (teams, users) CODEOWNERS gives the repository's root.

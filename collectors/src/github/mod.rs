@@ -8,6 +8,7 @@ pub mod api;
 pub mod cache;
 pub mod fake;
 pub mod map;
+pub mod memo;
 pub mod sync;
 
 use std::path::PathBuf;

@@ -32,6 +32,7 @@ mod cargo;
 pub mod catalog;
 pub mod codeowners;
 mod composer;
+pub mod declared;
 mod go;
 pub mod gradle;
 mod maven;

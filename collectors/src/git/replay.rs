@@ -1,0 +1,205 @@
+//! Replaying an organisation's repositories day by day. Each day with a
+//! commit in any of them is observed as the live GitHub collector would
+//! have seen the organisation that day: every repository that existed, at
+//! its last commit of that day or before. Same source (`github`), same
+//! scope (the organisation), same keys — so the live collector carries on
+//! where a backfill stops.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::DateTime;
+use git2::Oid;
+
+use super::identity::RepoIdentity;
+use super::repo::{DayCommit, GitRepo};
+use super::GitError;
+use crate::github::api::Repo;
+use crate::github::cache::RepoSnapshot;
+use crate::github::map::{self, OrgContext};
+use crate::github::memo::ParseMemo;
+use crate::github::sync::RepoFiles;
+use crate::{manifests, Day, Observation};
+
+/// What the live collector calls itself: a backfill writes as it.
+pub const SOURCE: &str = "github";
+
+/// One organisation's repositories, replayed together.
+pub struct OrgReplay {
+    pub host: String,
+    pub org: String,
+    repos: Vec<RepoReplay>,
+    days: Vec<Day>,
+    memo: ParseMemo,
+    max_file_bytes: usize,
+}
+
+struct RepoReplay {
+    git: GitRepo,
+    history: Vec<DayCommit>,
+    /// How many of `history`'s days have been applied.
+    done: usize,
+    current: Option<RepoFiles>,
+    /// Blob contents by id: `None` for a blob that is not UTF-8 text.
+    blobs: HashMap<Oid, Option<String>>,
+}
+
+/// One day's observation, and how far each repository got.
+pub struct ReplayDay {
+    pub observation: Observation,
+    /// (repository index, days of its history done) for each repository
+    /// that moved on this day.
+    pub advanced: Vec<(usize, usize)>,
+}
+
+impl OrgReplay {
+    /// `repos` must share host and organisation. With `since`, the first
+    /// day is `since` itself, showing each repository as its last commit
+    /// before then left it.
+    pub fn new(
+        repos: Vec<GitRepo>,
+        since: Option<Day>,
+        until: Option<Day>,
+        max_file_bytes: usize,
+    ) -> Result<OrgReplay, GitError> {
+        let first = repos.first().map(|r| r.identity.clone()).unwrap_or_else(|| RepoIdentity {
+            host: String::new(),
+            org: String::new(),
+            name: String::new(),
+        });
+        let mut replays = Vec::new();
+        let mut days = BTreeSet::new();
+        for git in repos {
+            let history = starting_at(git.days(None, until)?, since);
+            days.extend(history.iter().map(|d| d.day));
+            replays.push(RepoReplay { git, history, done: 0, current: None, blobs: HashMap::new() });
+        }
+        Ok(OrgReplay {
+            host: first.host,
+            org: first.org,
+            repos: replays,
+            days: days.into_iter().collect(),
+            memo: ParseMemo::default(),
+            max_file_bytes,
+        })
+    }
+
+    /// Every day to observe, oldest first.
+    pub fn days(&self) -> &[Day] {
+        &self.days
+    }
+
+    /// Each repository and how many days of its history will be replayed.
+    pub fn repos(&self) -> Vec<(&RepoIdentity, usize)> {
+        self.repos.iter().map(|r| (&r.git.identity, r.history.len())).collect()
+    }
+
+    /// The organisation on `day`. Days must be asked for in order.
+    pub fn observe(&mut self, day: Day) -> Result<ReplayDay, GitError> {
+        let mut advanced = Vec::new();
+        for (index, repo) in self.repos.iter_mut().enumerate() {
+            let before = repo.done;
+            while repo.done < repo.history.len() && repo.history[repo.done].day <= day {
+                repo.done += 1;
+            }
+            if repo.done > before {
+                let commit = repo.history[repo.done - 1];
+                repo.current = Some(repo.read(commit, self.max_file_bytes)?);
+                advanced.push((index, repo.done));
+            }
+        }
+        let present: Vec<&RepoFiles> = self.repos.iter().filter_map(|r| r.current.as_ref()).collect();
+        let mut observation = Observation::new(SOURCE, &self.org, day);
+        let context = OrgContext { host: &self.host, org: &self.org, day };
+        map::observe_with(&context, &present, &mut self.memo, &mut observation);
+        Ok(ReplayDay { observation, advanced })
+    }
+}
+
+impl RepoReplay {
+    /// The repository's files as `commit` left them, read through the
+    /// blob cache: a blob is read once however many days show it.
+    fn read(&mut self, commit: DayCommit, max_file_bytes: usize) -> Result<RepoFiles, GitError> {
+        let skip = |folder: &str| manifests::is_vendored(&format!("{folder}file"));
+        let files = self.git.files(commit.commit, &map::is_read, &skip)?;
+        let mut contents = std::collections::BTreeMap::new();
+        let mut too_large = Vec::new();
+        for file in files {
+            if file.size > max_file_bytes {
+                too_large.push(file.path);
+                continue;
+            }
+            if !self.blobs.contains_key(&file.blob) {
+                let bytes = self.git.blob(file.blob)?;
+                self.blobs.insert(file.blob, String::from_utf8(bytes).ok());
+            }
+            match &self.blobs[&file.blob] {
+                Some(text) => {
+                    contents.insert(file.path, text.clone());
+                }
+                None => too_large.push(file.path),
+            }
+        }
+        let pushed_at = DateTime::from_timestamp(commit.time, 0).map(|t| t.to_rfc3339());
+        let identity = &self.git.identity;
+        let branch = short_branch(&self.git.branch);
+        let html_url = (identity.host != super::identity::LOCAL)
+            .then(|| format!("https://{}/{}/{}", identity.host, identity.org, identity.name));
+        // What git knows; GitHub's own fields (topics, visibility, issues)
+        // come with the live collector's first run.
+        let repo = Repo {
+            name: identity.name.clone(),
+            description: None,
+            private: false,
+            visibility: None,
+            archived: false,
+            disabled: false,
+            fork: false,
+            default_branch: Some(branch.to_string()),
+            language: None,
+            topics: Vec::new(),
+            pushed_at: pushed_at.clone(),
+            open_issues_count: 0,
+            html_url,
+        };
+        Ok(RepoFiles { repo, snapshot: RepoSnapshot::new(pushed_at, branch.to_string()), contents, too_large })
+    }
+}
+
+/// `refs/remotes/origin/main` and `refs/heads/main` → `main`.
+fn short_branch(reference: &str) -> &str {
+    reference
+        .strip_prefix("refs/remotes/origin/")
+        .or_else(|| reference.strip_prefix("refs/heads/"))
+        .unwrap_or(reference)
+}
+
+/// The history from `since` on: what happened before is folded into one
+/// day, `since`, unless `since` has commits of its own.
+fn starting_at(history: Vec<DayCommit>, since: Option<Day>) -> Vec<DayCommit> {
+    let Some(since) = since else { return history };
+    let (before, mut after): (Vec<DayCommit>, Vec<DayCommit>) = history.into_iter().partition(|d| d.day < since);
+    if let Some(last) = before.last() {
+        if after.first().is_none_or(|first| first.day != since) {
+            after.insert(0, DayCommit { day: since, ..*last });
+        }
+    }
+    after
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(day: i32) -> DayCommit {
+        DayCommit { day: Day(day), commit: Oid::zero(), time: i64::from(day) * 86_400 }
+    }
+
+    #[test]
+    fn history_before_since_is_folded_into_the_first_day() {
+        let days: Vec<Day> = starting_at(vec![at(1), at(3), at(7)], Some(Day(5))).iter().map(|d| d.day).collect();
+        assert_eq!(days, [Day(5), Day(7)]);
+        let days: Vec<Day> = starting_at(vec![at(1), at(5)], Some(Day(5))).iter().map(|d| d.day).collect();
+        assert_eq!(days, [Day(5)]);
+        assert!(starting_at(vec![at(9)], Some(Day(5))).iter().all(|d| d.day == Day(9)));
+    }
+}

@@ -1,0 +1,291 @@
+//! `spot backfill git`: daily history from real git repositories, checked
+//! through the store's queries — what a service used on a given day, when a
+//! dependency appeared and went, what image a workload declared.
+
+#[path = "support/git.rs"]
+mod git_repo;
+
+use std::sync::Arc;
+
+use collectors::Day;
+use git_repo::TestRepo;
+use spot::backfill::{self, OrgSummary, Quiet};
+use spot::model::{Direction, Relation};
+use spot::store::Store;
+use spot::SqliteStore;
+
+fn day(date: &str) -> Day {
+    date.parse().unwrap()
+}
+
+fn options(paths: &[&TestRepo]) -> backfill::Options {
+    backfill::Options {
+        paths: paths.iter().map(|r| r.path.clone()).collect(),
+        since: None,
+        until: None,
+        max_file_bytes: 5 << 20,
+    }
+}
+
+fn store(dir: &tempfile::TempDir) -> Arc<dyn Store> {
+    Arc::new(SqliteStore::open(dir.path().join("spot.db")).unwrap())
+}
+
+async fn uses_on(store: &dyn Store, service: &str, date: &str) -> Vec<(String, Option<String>)> {
+    let uses = store.relations(service, day(date), Direction::Out, &["uses".to_string()]).await.unwrap();
+    uses.into_iter().map(|r| (r.to, r.attrs.get("resolved").and_then(|v| v.as_str()).map(str::to_string))).collect()
+}
+
+async fn history(store: &dyn Store, from: &str, kind: &str, to: &str) -> Vec<Relation> {
+    let all = store.relation_history(from, Direction::Out, &[kind.to_string()], Day(0), Day(40_000)).await.unwrap();
+    all.into_iter().filter(|r| r.to == to).collect()
+}
+
+/// The relation's versions follow each other without a gap: (first day, end).
+fn span(versions: &[Relation]) -> (Day, Day) {
+    for pair in versions.windows(2) {
+        assert_eq!(pair[0].valid_to, pair[1].valid_from, "a gap in {versions:#?}");
+    }
+    (versions.first().unwrap().valid_from, versions.last().unwrap().valid_to)
+}
+
+const CATALOG: &str = "apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: billing
+spec:
+  type: service
+  owner: group:payments
+";
+
+fn package_json(deps: &[(&str, &str)]) -> String {
+    let deps: Vec<String> = deps.iter().map(|(n, v)| format!("\"{n}\": \"{v}\"")).collect();
+    format!("{{\"name\": \"billing\", \"private\": true, \"dependencies\": {{{}}}}}", deps.join(", "))
+}
+
+fn deployment(tag: &str) -> String {
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: billing\n  labels:\n    app: billing\nspec:\n  template:\n    spec:\n      containers:\n        - name: main\n          image: ghcr.io/acme/billing:{tag}\n"
+    )
+}
+
+/// A billing service over a month: a dependency bumped, one added and
+/// removed, a malformed day, its folder moved, its image tag changed.
+fn billing_history(parent: &std::path::Path) -> TestRepo {
+    let repo = TestRepo::new(parent, "acme", "billing");
+    let pkg = "services/billing/package.json";
+    repo.commit(
+        "2024-01-02",
+        9,
+        &[
+            ("services/billing/catalog-info.yaml", Some(CATALOG)),
+            (pkg, Some(&package_json(&[("lodash", "4.17.20")]))),
+            ("deploy/billing.yaml", Some(&deployment("1.0.0"))),
+        ],
+    );
+    // Two commits on one day: the day's last one is what the day shows.
+    repo.commit("2024-01-05", 10, &[(pkg, Some(&package_json(&[("lodash", "4.17.20"), ("left-pad", "1.0.0")])))]);
+    repo.commit("2024-01-05", 15, &[(pkg, Some(&package_json(&[("lodash", "4.17.20"), ("left-pad", "1.3.0")])))]);
+    repo.commit("2024-01-10", 9, &[(pkg, Some(&package_json(&[("lodash", "4.17.21"), ("left-pad", "1.3.0")])))]);
+    repo.commit("2024-01-12", 9, &[("deploy/billing.yaml", Some(&deployment("1.1.0")))]);
+    repo.commit("2024-01-15", 9, &[(pkg, Some(&package_json(&[("lodash", "4.17.21")])))]);
+    repo.commit("2024-01-18", 9, &[(pkg, Some("{\"name\": \"billing\", \"dependencies\": {"))]);
+    repo.commit("2024-01-19", 9, &[(pkg, Some(&package_json(&[("lodash", "4.17.21")])))]);
+    repo.rename("services/billing", "apps/billing");
+    repo.commit("2024-01-22", 9, &[]);
+    repo
+}
+
+async fn backfilled(repos: &[&TestRepo], dir: &tempfile::TempDir) -> (Arc<dyn Store>, Vec<OrgSummary>) {
+    let store = store(dir);
+    let summaries = backfill::backfill(store.clone(), &options(repos), &Quiet).await.unwrap();
+    (store, summaries)
+}
+
+#[tokio::test]
+async fn the_version_a_service_used_on_a_day_is_the_one_its_manifest_said_that_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = billing_history(dir.path());
+    let (store, summaries) = backfilled(&[&repo], &dir).await;
+
+    assert_eq!(
+        uses_on(&*store, "service:billing", "2024-01-03").await,
+        [("package:npm/lodash".into(), Some("4.17.20".into()))]
+    );
+    let on_the_11th = uses_on(&*store, "service:billing", "2024-01-11").await;
+    assert!(on_the_11th.contains(&("package:npm/lodash".into(), Some("4.17.21".into()))), "{on_the_11th:?}");
+    assert!(on_the_11th.contains(&("package:npm/left-pad".into(), Some("1.3.0".into()))), "the day's last commit");
+    assert_eq!(
+        store.entity("service:billing", day("2024-01-01")).await.unwrap(),
+        None,
+        "nothing before the first commit"
+    );
+
+    let summary = &summaries[0];
+    assert_eq!((summary.org.as_str(), summary.days), ("acme", 8), "one observation per day with commits");
+    assert_eq!(summary.first_day, Some(day("2024-01-02")));
+}
+
+#[tokio::test]
+async fn a_dependency_appears_and_disappears_on_the_days_its_manifest_added_and_removed_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = billing_history(dir.path());
+    let (store, _) = backfilled(&[&repo], &dir).await;
+
+    let left_pad = history(&*store, "service:billing", "uses", "package:npm/left-pad").await;
+    assert_eq!(span(&left_pad), (day("2024-01-05"), day("2024-01-15")));
+    assert_eq!(left_pad.len(), 1, "1.3.0 all along: the 10:00 commit's 1.0.0 never showed");
+}
+
+#[tokio::test]
+async fn a_malformed_manifest_is_reported_and_does_not_read_as_dependencies_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = billing_history(dir.path());
+    let (store, summaries) = backfilled(&[&repo], &dir).await;
+
+    assert_eq!(
+        uses_on(&*store, "service:billing", "2024-01-18").await,
+        [("package:npm/lodash".into(), Some("4.17.21".into()))]
+    );
+    let lodash = history(&*store, "service:billing", "uses", "package:npm/lodash").await;
+    assert_eq!(span(&lodash), (day("2024-01-02"), Day::OPEN), "never closed, though unreadable on the 18th");
+    let reported: Vec<_> = summaries[0].warnings.iter().filter(|(_, w)| w.contains("package.json")).collect();
+    assert_eq!(reported.len(), 1, "{:?}", summaries[0].warnings);
+    assert_eq!(reported[0].0, day("2024-01-18"));
+    assert!(reported[0].1.contains("services/billing/package.json"), "names the file: {}", reported[0].1);
+}
+
+#[tokio::test]
+async fn a_service_whose_folder_moves_keeps_its_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = billing_history(dir.path());
+    let (store, _) = backfilled(&[&repo], &dir).await;
+
+    let lodash = history(&*store, "service:billing", "uses", "package:npm/lodash").await;
+    let (first, end) = span(&lodash);
+    assert_eq!((first, end), (day("2024-01-02"), Day::OPEN), "continuous across the move");
+    let now = store.entity("service:billing", day("2024-01-23")).await.unwrap().unwrap();
+    assert_eq!(now.first_seen, day("2024-01-02"));
+    let path = now.facts_from("github").next().unwrap().attrs["path"].clone();
+    assert_eq!(path, "apps/billing");
+    let built = history(&*store, "repo:github.com/acme/billing", "builds", "service:billing").await;
+    assert_eq!(span(&built), (day("2024-01-02"), Day::OPEN));
+}
+
+#[tokio::test]
+async fn the_image_tag_a_workload_declared_on_a_day_is_in_its_timeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = billing_history(dir.path());
+    let (store, _) = backfilled(&[&repo], &dir).await;
+
+    let key = "workload:declared/acme/billing/deploy/billing.yaml/Deployment/billing";
+    let version_on = |date: &'static str| {
+        let store = store.clone();
+        async move {
+            let state = store.entity(key, day(date)).await.unwrap().unwrap();
+            state.facts[0].attrs["version"].as_str().unwrap().to_string()
+        }
+    };
+    assert_eq!(version_on("2024-01-11").await, "1.0.0");
+    assert_eq!(version_on("2024-01-12").await, "1.1.0");
+    let deploys =
+        store.relations("service:billing", day("2024-01-13"), Direction::Out, &["deploys".into()]).await.unwrap();
+    assert_eq!(deploys.len(), 1);
+    assert_eq!((deploys[0].to.as_str(), &deploys[0].attrs["version"]), (key, &serde_json::json!("1.1.0")));
+}
+
+#[tokio::test]
+async fn a_manifest_format_change_keeps_the_package_relation_continuous() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = TestRepo::new(dir.path(), "acme", "reports");
+    let catalog = CATALOG.replace("billing", "reports");
+    repo.commit(
+        "2024-02-01",
+        9,
+        &[("catalog-info.yaml", Some(&catalog)), ("requirements.txt", Some("flask==2.0.1\nrequests==2.31.0\n"))],
+    );
+    repo.commit(
+        "2024-02-10",
+        9,
+        &[
+            ("requirements.txt", None),
+            (
+                "pyproject.toml",
+                Some("[project]\nname = \"reports\"\nversion = \"1.0.0\"\ndependencies = [\"flask==2.0.1\"]\n"),
+            ),
+        ],
+    );
+    let (store, _) = backfilled(&[&repo], &dir).await;
+
+    let flask = history(&*store, "service:reports", "uses", "package:pypi/flask").await;
+    assert_eq!(span(&flask), (day("2024-02-01"), Day::OPEN));
+    assert!(flask.iter().all(|v| v.attrs["resolved"] == "2.0.1"));
+    let requests = history(&*store, "service:reports", "uses", "package:pypi/requests").await;
+    assert_eq!(span(&requests), (day("2024-02-01"), day("2024-02-10")), "dropped with the move");
+}
+
+#[tokio::test]
+async fn an_organisations_repositories_are_replayed_together_in_its_scope() {
+    let dir = tempfile::tempdir().unwrap();
+    let billing = billing_history(dir.path());
+    let ledger = TestRepo::new(dir.path(), "acme", "ledger");
+    ledger.commit(
+        "2024-01-08",
+        12,
+        &[
+            ("catalog-info.yaml", Some(&CATALOG.replace("billing", "ledger"))),
+            ("go.mod", Some("module github.com/acme/ledger\n\ngo 1.22\n\nrequire github.com/google/uuid v1.6.0\n")),
+        ],
+    );
+    let (store, summaries) = backfilled(&[&billing, &ledger], &dir).await;
+
+    assert_eq!(summaries.len(), 1);
+    assert_eq!(summaries[0].days, 9, "the union of both histories' days");
+    // Ledger's first day does not end billing's relations, and the other way round.
+    assert_eq!(uses_on(&*store, "service:billing", "2024-01-08").await.len(), 2);
+    assert_eq!(store.entity("service:ledger", day("2024-01-07")).await.unwrap(), None);
+    assert!(store.entity("service:ledger", day("2024-01-20")).await.unwrap().is_some());
+    let runs = store.runs(&Default::default()).await.unwrap();
+    assert!(
+        runs.iter().all(|r| (r.source.as_str(), r.scope.as_str()) == ("github", "acme")),
+        "the live collector's scope"
+    );
+}
+
+#[tokio::test]
+async fn a_scope_with_later_history_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = billing_history(dir.path());
+    let store = store(&dir);
+    let mut options = options(&[&repo]);
+    options.until = Some(day("2024-01-10"));
+    backfill::backfill(store.clone(), &options, &Quiet).await.unwrap();
+    let runs_before = store.runs(&Default::default()).await.unwrap().len();
+
+    options.until = None;
+    let refused = backfill::backfill(store.clone(), &options, &Quiet).await.unwrap_err().to_string();
+    assert!(refused.contains("github/acme already has history up to 2024-01-10"), "{refused}");
+    assert!(refused.contains("--since 2024-01-11"), "{refused}");
+    assert_eq!(store.runs(&Default::default()).await.unwrap().len(), runs_before);
+
+    // Continuing from the day after picks up where it stopped.
+    options.since = Some(day("2024-01-11"));
+    let summaries = backfill::backfill(store.clone(), &options, &Quiet).await.unwrap();
+    assert_eq!(summaries[0].first_day, Some(day("2024-01-11")));
+    let lodash = history(&*store, "service:billing", "uses", "package:npm/lodash").await;
+    assert_eq!(span(&lodash).0, day("2024-01-02"));
+}
+
+#[tokio::test]
+async fn a_path_that_is_not_a_repository_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir);
+    let options = backfill::Options {
+        paths: vec![dir.path().join("nowhere")],
+        since: None,
+        until: None,
+        max_file_bytes: 1 << 20,
+    };
+    let error = backfill::backfill(store, &options, &Quiet).await.unwrap_err().to_string();
+    assert!(error.contains("nowhere") && error.contains("not a git repository"), "{error}");
+}
