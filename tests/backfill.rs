@@ -289,3 +289,70 @@ async fn a_path_that_is_not_a_repository_is_named() {
     let error = backfill::backfill(store, &options, &Quiet).await.unwrap_err().to_string();
     assert!(error.contains("nowhere") && error.contains("not a git repository"), "{error}");
 }
+
+/// The live GitHub collector's first run after a backfill continues the
+/// same relations in the same scope: nothing added, nothing removed.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_live_github_collector_continues_a_backfill_without_a_gap_or_a_duplicate() {
+    use collectors::github::fake::FakeGitHub;
+    use spot::model::Change;
+    let github = FakeGitHub::start("acme", 6, None, std::time::Duration::ZERO).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let clones = dir.path().join("clones");
+    let mut repos = Vec::new();
+    for index in 0..6 {
+        let fake = github.repo(index);
+        // The fake serves `http://127.0.0.1:<port>`: the host its keys carry.
+        let repo = TestRepo::with_origin(&clones, &fake.name, &format!("{}/acme/{}.git", github.url, fake.name));
+        let files: Vec<(&str, Option<&str>)> = fake.files.iter().map(|(p, c)| (p.as_str(), Some(c.as_str()))).collect();
+        let (first, rest) = files.split_at(files.len() / 2);
+        repo.commit("2026-10-01", 9, first);
+        repo.commit("2026-11-02", 9, rest);
+        repos.push(repo);
+    }
+    let store = store(&dir);
+    let mut options = options(&repos.iter().collect::<Vec<_>>());
+    options.until = Some(day("2026-11-19"));
+    let summaries = backfill::backfill(store.clone(), &options, &Quiet).await.unwrap();
+    assert_eq!((summaries[0].org.as_str(), summaries[0].days), ("acme", 2));
+
+    let config = dir.path().join("spot.toml");
+    let cache = dir.path().join("cache");
+    std::fs::write(
+        &config,
+        format!(
+            "[collectors.github]\nbase_url = \"{}\"\norgs = [\"acme\"]\ncheck_latest = false\ncache_dir = \"{}\"\n",
+            github.url,
+            cache.display()
+        ),
+    )
+    .unwrap();
+    drop(store);
+    let db = dir.path().join("spot.db");
+    let live = std::process::Command::new(env!("CARGO_BIN_EXE_spot"))
+        .args(["collect", "github", "--config"])
+        .arg(&config)
+        .arg("--db")
+        .arg(&db)
+        .args(["--day", "2026-11-20"])
+        .env("SPOT_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(live.status.success(), "{}", String::from_utf8_lossy(&live.stderr));
+
+    let store = SqliteStore::open(&db).unwrap();
+    let changes = store.changes(day("2026-11-02"), day("2026-11-20")).await.unwrap();
+    let moved: Vec<_> = changes.relations.iter().filter(|c| c.change != Change::Changed).collect();
+    assert!(moved.is_empty(), "relations added or removed where the collector took over: {moved:#?}");
+    let mut before = Vec::new();
+    for service in ["service:repo-0-svc0", "service:repo-1", "service:repo-2"] {
+        before.extend(store.relations(service, day("2026-11-19"), Direction::Out, &[]).await.unwrap());
+    }
+    assert!(before.len() > 10, "{before:#?}");
+    for relation in &before {
+        let versions = history(&store, &relation.from, &relation.kind, &relation.to).await;
+        let (first, end) = span(&versions);
+        assert_eq!((first.0 >= day("2026-10-01").0, end), (true, Day::OPEN), "{versions:#?}");
+        assert_eq!(versions.iter().filter(|v| v.valid_to == Day::OPEN).count(), 1, "one open version: {versions:#?}");
+    }
+}

@@ -14,9 +14,13 @@ impl TestRepo {
     /// A new repository in `parent/name` whose `origin` is
     /// `https://github.com/<org>/<name>.git` (never fetched).
     pub fn new(parent: &Path, org: &str, name: &str) -> TestRepo {
+        TestRepo::with_origin(parent, name, &format!("https://github.com/{org}/{name}.git"))
+    }
+
+    pub fn with_origin(parent: &Path, name: &str, origin: &str) -> TestRepo {
         let path = parent.join(name);
         let repo = Repository::init(&path).unwrap();
-        repo.remote("origin", &format!("https://github.com/{org}/{name}.git")).unwrap();
+        repo.remote("origin", origin).unwrap();
         TestRepo { path, repo }
     }
 
