@@ -317,3 +317,11 @@ pub struct AttributeValue {
     pub key: String,
     pub value: Value,
 }
+
+/// One relation's value of one attribute on a day.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RelationValue {
+    pub from: String,
+    pub to: String,
+    pub value: Value,
+}

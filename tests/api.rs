@@ -648,3 +648,108 @@ async fn versions_per_datacenter_rollout_times_and_drift() {
         "rollouts from before the first snapshot, and the exact time instead of the snapshot's day"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn figures_count_what_lives_on_a_day() {
+    let api = start(|_| {}).await;
+    let figures = |n: i32| format!("{{ figures(at: \"{}\") {{ kind count }} }}", day(n));
+    let first = api.data(&figures(1)).await;
+    let count = |data: &Value, kind: &str| {
+        data["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["kind"] == kind)
+            .map_or(0, |f| f["count"].as_i64().unwrap())
+    };
+    assert_eq!(count(&first, "service"), 2, "billing and ledger: {first:#}");
+    assert_eq!(count(&first, "team"), 1);
+    assert_eq!(count(&first, "package"), 0, "left-pad is only the end of a relation, no source describes it");
+    let later = api.data(&figures(3)).await;
+    assert_eq!(count(&later, "service"), 3, "search is new on day 3");
+    assert_eq!(count(&api.data(&figures(0)).await, "service"), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_summarise_every_page_by_kind() {
+    let api = start(|_| {}).await;
+    let data = api
+        .data(&format!(
+            "{{ changes(from: \"{}\", to: \"{}\", first: 1) {{ totalCount summary {{ kind change isRelation count }} }} }}",
+            day(1),
+            day(5)
+        ))
+        .await;
+    assert_eq!(
+        data["changes"]["summary"],
+        json!([
+            {"kind": "service", "change": "ADDED", "isRelation": false, "count": 1},
+            {"kind": "sonar_project", "change": "CHANGED", "isRelation": false, "count": 1},
+            {"kind": "depends_on", "change": "ADDED", "isRelation": true, "count": 1}
+        ]),
+        "entities first, and the counts cover all pages, not the first one"
+    );
+}
+
+/// A package registry's view of left-pad from day 5: its latest version.
+async fn publish_left_pad(api: &Api, latest: &str) {
+    let observation = json!({
+        "source": "registry", "scope": "npm", "day": day(5), "complete": true,
+        "entities": [{ "key": "package:npm/left-pad", "kind": "package", "name": "left-pad", "attrs": { "latest": latest } }]
+    });
+    let (_, body) = api
+        .post(json!({"query": "mutation($o: JSON!) { ingest(observation: $o) { status } }", "variables": {"o": observation}}), None)
+        .await;
+    assert_eq!(body["data"]["ingest"]["status"], "complete", "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outdated_dependencies_count_uses_behind_the_latest_version() {
+    let api = start(|_| {}).await;
+    publish_left_pad(&api, "1.4.2").await;
+    let query = |from: i32, group: &str| {
+        format!(
+            "{{ outdatedDependencies(from: \"{}\", to: \"{}\", bucket: DAY{group}) {{ bucket measuredOn group uses outdated major minor patch }} }}",
+            day(from),
+            day(5)
+        )
+    };
+    let data = api.data(&query(4, "")).await;
+    assert_eq!(
+        data["outdatedDependencies"],
+        json!([{"bucket": day(5), "measuredOn": day(5), "group": null, "uses": 1, "outdated": 1, "major": 0, "minor": 1, "patch": 0}]),
+        "billing resolves 1.3.0; before day 5 no latest version was known, so day 4 has no point"
+    );
+    let grouped = api.data(&query(5, ", groupBy: [{kind: \"builds\", direction: OUT}]")).await;
+    assert_eq!(
+        grouped["outdatedDependencies"][0]["group"], "service:billing",
+        "grouped through the repository's service"
+    );
+    assert!(api
+        .error(&format!("{{ outdatedDependencies(from: \"{}\", to: \"{}\") {{ uses }} }}", day(5), day(1)))
+        .await
+        .contains("after"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deploys_per_day_count_each_cluster_with_rollbacks() {
+    let api = start(|_| {}).await;
+    let data = api
+        .data(&format!(
+            "{{ deploysPerDay(from: \"{}\", to: \"{}\") {{ day cluster datacenter deploys rollbacks }} }}",
+            day(1),
+            day(5)
+        ))
+        .await;
+    assert_eq!(
+        data["deploysPerDay"],
+        json!([
+            {"day": day(1), "cluster": "dc1", "datacenter": "eu-west", "deploys": 1, "rollbacks": 0},
+            {"day": day(3), "cluster": "dc1", "datacenter": "eu-west", "deploys": 1, "rollbacks": 0},
+            {"day": day(5), "cluster": "dc1", "datacenter": "eu-west", "deploys": 1, "rollbacks": 1}
+        ]),
+        "the first rollout, the release, the rollback"
+    );
+    let too_long = api.error(&format!("{{ deploysPerDay(from: \"2000-01-01\", to: \"{}\") {{ day }} }}", day(5))).await;
+    assert!(too_long.contains("limits.trend_buckets"), "{too_long}");
+}

@@ -49,7 +49,7 @@ fn start_of(day: Day) -> DateTime<Utc> {
     day.date().map(|d| Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight exists"))).unwrap_or_default()
 }
 
-fn day_of(at: DateTime<Utc>) -> Day {
+pub(super) fn day_of(at: DateTime<Utc>) -> Day {
     Day::from_date(at.date_naive())
 }
 
@@ -61,7 +61,7 @@ fn older(a: &str, b: &str) -> bool {
     }
 }
 
-fn semver_of(version: &str) -> Option<(u64, u64, u64)> {
+pub(super) fn semver_of(version: &str) -> Option<(u64, u64, u64)> {
     let mut parts = version.trim_start_matches('v').splitn(3, '.');
     let number = |p: Option<&str>| p.and_then(|p| p.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok());
     Some((number(parts.next())?, number(parts.next())?, number(parts.next()).unwrap_or(0)))
@@ -162,6 +162,22 @@ pub fn merge(mut snapshots: Vec<Deploy>, mut rollouts: Vec<Deploy>, events: Vec<
     all
 }
 
+/// Every deploy of the service `key` within `[from, to]` from the three
+/// sources, merged, oldest first.
+pub(super) async fn history(
+    ctx: &Context<'_>,
+    key: &str,
+    cluster: Option<&str>,
+    from: Day,
+    to: Day,
+) -> Result<Vec<Deploy>> {
+    let workloads = deployed_workloads(ctx, key, from, to).await?;
+    let snapshots = snapshot_deploys(ctx, key, &workloads, cluster, from, to).await?;
+    let rollouts = super::rollouts::rollout_deploys(ctx, key, &workloads, cluster, from, to).await?;
+    let events = store(ctx)?.deployments(key, cluster, from, to).await.map_err(store_error)?;
+    Ok(merge(snapshots, rollouts, events.into_iter().map(from_event).collect()))
+}
+
 pub async fn deployed_versions(ctx: &Context<'_>, service: &str, day: Day) -> Result<Vec<DeployedVersion>> {
     let store = store(ctx)?;
     let relations = none_if_unknown(store.relations(service, day, Direction::Out, &["deploys".to_string()]).await)?;
@@ -213,7 +229,7 @@ pub async fn deployed_versions(ctx: &Context<'_>, service: &str, day: Day) -> Re
 }
 
 /// `cluster:<name>`'s `datacenter` (or `region`) on `day`.
-async fn datacenter_of(ctx: &Context<'_>, cluster: &str, day: Day) -> Result<Option<String>> {
+pub(super) async fn datacenter_of(ctx: &Context<'_>, cluster: &str, day: Day) -> Result<Option<String>> {
     let Some(state) = load_entity(ctx, &format!("cluster:{cluster}"), day).await? else {
         return Ok(None);
     };
@@ -244,11 +260,7 @@ impl DeployQuery {
         let to = resolve_day(ctx, day(to)).await?;
         let from = day(from).unwrap_or(to.minus(30));
         crate::store::check_range(from, to).map_err(store_error)?;
-        let workloads = deployed_workloads(ctx, &key, from, to).await?;
-        let snapshots = snapshot_deploys(ctx, &key, &workloads, cluster.as_deref(), from, to).await?;
-        let rollouts = super::rollouts::rollout_deploys(ctx, &key, &workloads, cluster.as_deref(), from, to).await?;
-        let events = store(ctx)?.deployments(&key, cluster.as_deref(), from, to).await.map_err(store_error)?;
-        Ok(merge(snapshots, rollouts, events.into_iter().map(from_event).collect()))
+        history(ctx, &key, cluster.as_deref(), from, to).await
     }
 
     /// The version of a service in each cluster on a day.

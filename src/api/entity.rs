@@ -225,6 +225,31 @@ impl EntityQuery {
         let found = store(ctx)?.search(&query).await.map_err(store_error)?;
         Ok(found.into_iter().map(|e| Entity::new(e, day)).collect())
     }
+
+    /// The organisation's figures on a day: how many entities of each kind
+    /// some source saw, by kind.
+    async fn figures(&self, ctx: &Context<'_>, at: Option<Date>) -> Result<Vec<KindCount>> {
+        let day = resolve_day(ctx, at.map(|d| d.0)).await?;
+        count_kinds(store(ctx)?, day).await
+    }
+}
+
+/// How many entities of one kind some source saw on a day.
+#[derive(SimpleObject)]
+pub struct KindCount {
+    pub kind: String,
+    pub count: i32,
+}
+
+/// Every entity alive on `day`, counted per kind. Every key has the form
+/// `kind:name`, so searching for ":" finds them all.
+async fn count_kinds(store: &dyn crate::Store, day: Day) -> Result<Vec<KindCount>> {
+    let everything = SearchQuery { text: ":".into(), kinds: Vec::new(), day, limit: 100_000_000 };
+    let mut counts: std::collections::BTreeMap<String, i32> = std::collections::BTreeMap::new();
+    for entity in store.search(&everything).await.map_err(store_error)? {
+        *counts.entry(entity.kind).or_default() += 1;
+    }
+    Ok(counts.into_iter().map(|(kind, count)| KindCount { kind, count }).collect())
 }
 
 /// Checks a requested page size against the limit.

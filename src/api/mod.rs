@@ -8,12 +8,14 @@
 pub mod auth;
 mod collection;
 pub mod context;
+mod deploy_counts;
 mod deploys;
 mod documents;
 mod drift;
 mod entity;
 mod graph;
 mod mutation;
+mod outdated;
 mod reports;
 mod rollouts;
 mod scalars;
@@ -40,6 +42,8 @@ pub struct Query(
     reports::ReportQuery,
     collection::CollectionQuery,
     drift::DriftQuery,
+    outdated::OutdatedQuery,
+    deploy_counts::DeployCountQuery,
 );
 
 #[derive(MergedObject, Default)]

@@ -174,7 +174,7 @@ fn aggregate_value(values: &[f64], how: Aggregate) -> Option<f64> {
 }
 
 /// Each key's groups: the entities the rules lead to, hop after hop.
-async fn group_of(
+pub(super) async fn group_of(
     api: &super::context::Api,
     keys: Vec<String>,
     rules: &[EdgeRule],

@@ -79,6 +79,39 @@ impl Change {
 pub struct ChangesInfo {
     /// All changes matching the filter, across pages.
     pub total_count: i32,
+    /// How many of them there are per kind and type of change, across pages.
+    pub summary: Vec<ChangeCount>,
+}
+
+/// How many entities or relations of one kind were added, changed or removed.
+#[derive(SimpleObject, Clone)]
+pub struct ChangeCount {
+    pub kind: String,
+    pub change: ChangeType,
+    pub is_relation: bool,
+    pub count: i32,
+}
+
+/// Counts per (kind, change), entities first, each by kind.
+fn summary_of(changes: &[Change]) -> Vec<ChangeCount> {
+    let mut counts: std::collections::BTreeMap<(bool, &str, u8), (ChangeType, i32)> = Default::default();
+    for change in changes {
+        let order = match change.change {
+            ChangeType::Added => 0,
+            ChangeType::Changed => 1,
+            ChangeType::Removed => 2,
+        };
+        counts.entry((change.is_relation, &change.kind, order)).or_insert((change.change, 0)).1 += 1;
+    }
+    counts
+        .into_iter()
+        .map(|((is_relation, kind, _), (change, count))| ChangeCount {
+            kind: kind.to_string(),
+            change,
+            is_relation,
+            count,
+        })
+        .collect()
 }
 
 #[derive(SimpleObject)]
@@ -211,14 +244,18 @@ impl TimeQuery {
         let changes = store(ctx)?.changes(from.0, to).await.map_err(store_error)?;
         let all = changes_of(changes, &kinds);
         let total = all.len();
+        let summary = summary_of(&all);
         query(after, None, Some(first), None, |after: Option<usize>, _: Option<usize>, first, _| async move {
             let start = after.map_or(0, |a| a + 1);
             if start > total && total > 0 {
                 return Err(bad_request("'after' points past the last change"));
             }
             let end = (start + first.unwrap_or(100)).min(total);
-            let mut connection =
-                Connection::with_additional_fields(start > 0, end < total, ChangesInfo { total_count: total as i32 });
+            let mut connection = Connection::with_additional_fields(
+                start > 0,
+                end < total,
+                ChangesInfo { total_count: total as i32, summary },
+            );
             connection
                 .edges
                 .extend(all.into_iter().enumerate().skip(start).take(end - start).map(|(i, c)| Edge::new(i, c)));

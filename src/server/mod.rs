@@ -1,5 +1,6 @@
 //! `spot serve`: GraphQL over HTTP with health, readiness and metrics.
 //!
+//! - `GET /`: the explorer, a web UI over the API (`explorer.rs`)
 //! - `POST /graphql` (GraphiQL on `GET /graphql`)
 //! - `GET /healthz` (the process is up), `GET /readyz` (the store answers)
 //! - `GET /metrics` (Prometheus)
@@ -9,6 +10,7 @@
 //! rejection is a GraphQL error that names the limit. SIGTERM and Ctrl-C
 //! stop accepting connections and let in-flight requests finish.
 
+pub mod explorer;
 pub mod metrics;
 
 use std::net::SocketAddr;
@@ -86,6 +88,7 @@ impl Server {
             .route("/healthz", get(|| async { "ok\n" }))
             .route("/readyz", get(readyz))
             .route("/metrics", get(metrics_text))
+            .merge(explorer::routes())
             .with_state(Arc::new(self))
     }
 }

@@ -116,6 +116,34 @@ pub trait Store: Send + Sync {
         day: Day,
     ) -> StoreResult<Vec<AttributeValue>>;
 
+    /// One attribute of every relation of a kind valid on a day (e.g. the
+    /// `resolved` version of every `uses`), one value per (from, to): the
+    /// first source (by name) with a value wins; relations without it are
+    /// left out. The default reads each live entity's relations, which is
+    /// correct everywhere; stores override it with one query.
+    async fn relation_values(&self, kind: &str, path: &str, day: Day) -> StoreResult<Vec<RelationValue>> {
+        check_path(path)?;
+        let everything = SearchQuery { text: ":".into(), kinds: Vec::new(), day, limit: 100_000_000 };
+        let keys: Vec<String> = self.search(&everything).await?.into_iter().map(|e| e.key).collect();
+        let rule = EdgeRule::new(kind, Direction::Out);
+        let mut sources: Vec<String> =
+            self.neighbours(&keys, &rule, day).await?.into_iter().map(|(from, _)| from).collect();
+        sources.dedup();
+        let mut values: Vec<RelationValue> = Vec::new();
+        for from in sources {
+            let mut relations = self.relations(&from, day, Direction::Out, &[kind.to_string()]).await?;
+            relations.sort_by(|a, b| (&a.to, &a.source, &a.scope).cmp(&(&b.to, &b.source, &b.scope)));
+            for relation in relations {
+                let Some(value) = attribute_at(&relation.attrs, path) else { continue };
+                if values.last().is_some_and(|last| last.from == relation.from && last.to == relation.to) {
+                    continue;
+                }
+                values.push(RelationValue { from: relation.from, to: relation.to, value });
+            }
+        }
+        Ok(values)
+    }
+
     /// Stores a deploy event pushed by the orchestrator.
     async fn record_deployment(&self, event: &DeployEvent) -> StoreResult<()>;
 
@@ -157,6 +185,21 @@ pub trait Store: Send + Sync {
         &self,
         records: tokio::sync::mpsc::Receiver<crate::transfer::Incoming>,
     ) -> StoreResult<crate::transfer::Imported>;
+}
+
+/// The value at a dotted path (`replicas.desired`, `containers.0.image`), if
+/// there is one and it is not null.
+fn attribute_at(attrs: &serde_json::Map<String, serde_json::Value>, path: &str) -> Option<serde_json::Value> {
+    let mut segments = path.split('.');
+    let mut current = attrs.get(segments.next()?)?;
+    for segment in segments {
+        current = match current {
+            serde_json::Value::Object(map) => map.get(segment)?,
+            serde_json::Value::Array(items) => items.get(segment.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    (!current.is_null()).then(|| current.clone())
 }
 
 /// Checks the bounds every traversal must respect, before any store work.

@@ -58,6 +58,45 @@ pub async fn attribute_values_cover_a_kind_on_a_day(h: &impl Harness) {
     assert_eq!(nested[0].value, json!("OK"));
 }
 
+pub async fn relation_values_cover_a_kind_on_a_day(h: &impl Harness) {
+    let f = h.fresh();
+    let store = f.store.as_ref();
+    let repos = |o: Obs| o.entity("repo:a", json!({})).entity("repo:b", json!({})).entity("repo:c", json!({}));
+    repos(obs("github", "acme", 1))
+        .relation("repo:a", "uses", "package:npm/x", json!({"resolved": "1.0.0", "lock": {"integrity": "sha-a"}}))
+        .relation("repo:b", "uses", "package:npm/x", json!({"resolved": "2.0.0"}))
+        .relation("repo:c", "uses", "package:npm/x", json!({}))
+        .relation("repo:a", "publishes", "package:npm/y", json!({"resolved": "9.9.9"}))
+        .into(store)
+        .await;
+    obs("renovate", "acme", 1)
+        .relation("repo:b", "uses", "package:npm/x", json!({"resolved": "2.0.1"}))
+        .into(store)
+        .await;
+    repos(obs("github", "acme", 2))
+        .relation("repo:a", "uses", "package:npm/x", json!({"resolved": "1.1.0"}))
+        .into(store)
+        .await;
+    let seen = |values: Vec<RelationValue>| {
+        values.into_iter().map(|v| (v.from, v.to, v.value)).collect::<Vec<(String, String, serde_json::Value)>>()
+    };
+    let x = || "package:npm/x".to_string();
+    assert_eq!(
+        seen(store.relation_values("uses", "resolved", d(1)).await.unwrap()),
+        [("repo:a".into(), x(), json!("1.0.0")), ("repo:b".into(), x(), json!("2.0.0"))],
+        "one value per relation, the first source by name wins, relations without it are left out"
+    );
+    assert_eq!(
+        seen(store.relation_values("uses", "resolved", d(2)).await.unwrap()),
+        [("repo:a".into(), x(), json!("1.1.0")), ("repo:b".into(), x(), json!("2.0.1"))],
+        "as of the day: github closed repo:b's use, renovate still sees it"
+    );
+    let nested = store.relation_values("uses", "lock.integrity", d(1)).await.unwrap();
+    assert_eq!(seen(nested), [("repo:a".into(), x(), json!("sha-a"))]);
+    assert!(store.relation_values("uses", "resolved", d(0)).await.unwrap().is_empty());
+    assert!(store.relation_values("uses", "a..b", d(1)).await.is_err(), "a bad path is refused");
+}
+
 pub async fn deploy_events_are_kept_and_filtered(h: &impl Harness) {
     let f = h.fresh();
     let store = f.store.as_ref();

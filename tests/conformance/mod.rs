@@ -68,6 +68,7 @@ macro_rules! conformance_suite {
             history::relation_history_spans_the_range,
             history::neighbours_map_many_entities_at_once,
             history::attribute_values_cover_a_kind_on_a_day,
+            history::relation_values_cover_a_kind_on_a_day,
             history::deploy_events_are_kept_and_filtered,
         );
     };

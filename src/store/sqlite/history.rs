@@ -16,6 +16,7 @@ const HISTORY_IN: &str = include_str!("../../../queries/sqlite/relation_history_
 const NEIGHBOURS_OUT: &str = include_str!("../../../queries/sqlite/neighbours_out.sql");
 const NEIGHBOURS_IN: &str = include_str!("../../../queries/sqlite/neighbours_in.sql");
 const ATTRIBUTE_VALUES: &str = include_str!("../../../queries/sqlite/attribute_values.sql");
+const RELATION_VALUES: &str = include_str!("../../../queries/sqlite/relation_values.sql");
 
 pub fn relation_history(
     conn: &Connection,
@@ -100,6 +101,30 @@ pub fn attribute_values(
                 }
             }
             _ => values.push(AttributeValue { key, value }),
+        }
+    }
+    values.retain(|v| !matches!(v.value, Value::Null));
+    Ok(values)
+}
+
+pub fn relation_values(conn: &Connection, kind: &str, path: &str, day: Day) -> StoreResult<Vec<RelationValue>> {
+    let json_path = json_path(path)?;
+    let mut stmt = conn.prepare_cached(RELATION_VALUES).map_err(backend("reading relation values"))?;
+    let mut rows = stmt.query(params![kind, json_path, day.0]).map_err(backend("reading relation values"))?;
+    let mut values: Vec<RelationValue> = Vec::new();
+    while let Some(row) = rows.next().map_err(backend("reading relation values"))? {
+        let from: String = row.get(0).map_err(backend("reading relation values"))?;
+        let to: String = row.get(1).map_err(backend("reading relation values"))?;
+        let json_type: Option<String> = row.get(2).map_err(backend("reading relation values"))?;
+        let value = value_of(json_type.as_deref(), row.get_ref(3).map_err(backend("reading relation values"))?);
+        match values.last_mut() {
+            // The first source (by name) with a value wins.
+            Some(last) if last.from == from && last.to == to => {
+                if last.value.is_null() {
+                    last.value = value;
+                }
+            }
+            _ => values.push(RelationValue { from, to, value }),
         }
     }
     values.retain(|v| !matches!(v.value, Value::Null));

@@ -289,6 +289,11 @@ impl Store for SqliteStore {
         self.read(move |conn| history::attribute_values(conn, &kind, &path, source.as_deref(), day)).await
     }
 
+    async fn relation_values(&self, kind: &str, path: &str, day: Day) -> StoreResult<Vec<RelationValue>> {
+        let (kind, path) = (kind.to_string(), path.to_string());
+        self.read(move |conn| history::relation_values(conn, &kind, &path, day)).await
+    }
+
     async fn acquire_lease(&self, name: &str, holder: &str, now_ms: i64, until_ms: i64) -> StoreResult<bool> {
         let (name, holder) = (name.to_string(), holder.to_string());
         self.write(move |writer, _| leases::acquire(writer.connection(), &name, &holder, now_ms, until_ms)).await

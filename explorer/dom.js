@@ -1,0 +1,92 @@
+// Small DOM helpers: elements are built with h(), never from HTML strings,
+// so data from the API can never inject markup.
+
+/** h("a", {href: "#/"}, "text", child...) — attributes starting with "on" are listeners. */
+export function h(tag, attrs = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith("on") && typeof value === "function") {
+      element.addEventListener(name.slice(2).toLowerCase(), value);
+    } else if (name === "class") {
+      element.className = value;
+    } else if (value === true) {
+      element.setAttribute(name, "");
+    } else {
+      element.setAttribute(name, String(value));
+    }
+  }
+  append(element, children);
+  return element;
+}
+
+function append(element, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === undefined || child === null || child === false) continue;
+    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+/** Replaces an element's children. */
+export function fill(element, ...children) {
+  element.replaceChildren();
+  append(element, children);
+  return element;
+}
+
+export function loading(what) {
+  return h("p", { class: "loading", role: "status" }, `Loading ${what}…`);
+}
+
+/** An error that says what failed. */
+export function failure(what, error) {
+  return h("div", { class: "error", role: "alert" }, h("strong", {}, `Could not load ${what}. `), error.message || String(error));
+}
+
+export function empty(text) {
+  return h("p", { class: "empty" }, text);
+}
+
+/** A section with a heading; its body is filled later (loading state first). */
+export function section(title, id, ...children) {
+  const headingId = `${id}-title`;
+  return h("section", { class: "card", id, "aria-labelledby": headingId }, h("h2", { id: headingId }, title), ...children);
+}
+
+/** Loads one part of a page into `slot`: loading state, then content or a clear error. */
+export async function load(slot, what, work) {
+  fill(slot, loading(what));
+  try {
+    const content = await work();
+    fill(slot, content);
+  } catch (error) {
+    console.error(`loading ${what}:`, error);
+    fill(slot, failure(what, error));
+  }
+}
+
+/** A definition list of label/value pairs, skipping empty values. */
+export function facts(pairs) {
+  return h(
+    "dl",
+    { class: "facts" },
+    pairs.filter(([, value]) => value !== undefined && value !== null && value !== "").map(([label, value]) => [h("dt", {}, label), h("dd", {}, value)]),
+  );
+}
+
+export function badge(text, tone = "") {
+  return h("span", { class: `badge ${tone}` }, text);
+}
+
+/** A number with thousands separators; "—" when missing. */
+export function number(value, digits = 0) {
+  if (value === null || value === undefined || Number.isNaN(value)) return "—";
+  return Number(value).toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+/** Any JSON value as short text. */
+export function text(value) {
+  if (value === null || value === undefined) return "—";
+  if (typeof value === "object") return JSON.stringify(value);
+  return String(value);
+}

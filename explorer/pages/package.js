@@ -1,0 +1,141 @@
+// Package: which repositories (and services) use which versions, how far
+// behind the latest they are, and the services that depend on it
+// transitively (uses ← builds → depends_on ←).
+
+import { gql } from "../api.js";
+import { h, fill, load, section, empty, badge, number, facts, text } from "../dom.js";
+import { entityHref, href } from "../router.js";
+import { dataTable } from "../table.js";
+import { behind, compare } from "../versions.js";
+
+const PACKAGE = `query Package($key: String!, $at: Date!) {
+  entity(key: $key, at: $at) {
+    key name firstSeen
+    facts { source scope attrs validFrom }
+    users: relations(direction: IN, kinds: ["uses"]) { from source attrs validFrom fromEntity { kind name } }
+    publishers: relations(direction: IN, kinds: ["publishes"]) { from fromEntity { name } }
+  }
+}`;
+
+const DEPENDENTS = `query Dependents($key: String!, $at: Date!, $depth: Int!) {
+  dependencies(key: $key, at: $at, depth: $depth, rules: [
+    { kind: "uses", direction: IN }, { kind: "builds", direction: OUT }, { kind: "depends_on", direction: IN }
+  ]) { nodes { depth entity { key kind name } } }
+}`;
+
+const TONES = { "up to date": "ok", patch: "", minor: "warn", major: "bad", ahead: "", unknown: "" };
+
+export async function render(view, { day, segments, stale }) {
+  const key = segments[0];
+  fill(view, h("h1", {}, key.replace(/^package:/, "")), h("p", { class: "loading", role: "status" }, "Loading the package…"));
+  const data = await gql(PACKAGE, { key, at: day });
+  if (stale()) return;
+  const pkg = data.entity;
+  if (!pkg) {
+    fill(view, h("h1", {}, key), empty(`No source saw ${key} on ${day}.`));
+    return;
+  }
+  const latest = pkg.facts.map((f) => f.attrs.latest).find(Boolean) || null;
+  const users = pkg.users.map((r) => ({
+    key: r.from,
+    name: r.fromEntity?.name || r.from,
+    kind: r.fromEntity?.kind || r.from.split(":")[0],
+    resolved: r.attrs.resolved ?? null,
+    spec: r.attrs.spec ?? null,
+    scope: r.attrs.scope ?? null,
+    manifest: r.attrs.manifest ?? null,
+    since: r.validFrom,
+    behind: latest && r.attrs.resolved ? behind(r.attrs.resolved, latest) : "unknown",
+  }));
+  users.sort((a, b) => compare(a.resolved, b.resolved) || a.name.localeCompare(b.name));
+  const dependents = h("div");
+  fill(
+    view,
+    h("h1", {}, pkg.name, " ", badge("package")),
+    h("p", { class: "subtitle" }, `${pkg.key} as of ${day}`),
+    h(
+      "div",
+      { class: "grid" },
+      section(
+        "About",
+        "about",
+        facts([
+          ["Latest version", latest || "unknown"],
+          ["Published by", pkg.publishers.length ? pkg.publishers.map((p) => h("a", { href: entityHref(p.from) }, p.fromEntity?.name || p.from)) : "not published from a known repository"],
+          ["Used by", `${number(users.length)} manifests`],
+          ["First seen", pkg.firstSeen],
+        ]),
+        pkg.facts.map((f) => h("div", { class: "source" }, h("h3", {}, badge(f.source), h("span", { class: "since" }, ` since ${f.validFrom}`)), facts(Object.entries(f.attrs).map(([n, v]) => [n, text(v)])))),
+      ),
+      section("Versions in use", "versions", versionSummary(users, latest)),
+      h("div", { class: "wide" }, section("Who uses it", "users", usersTable(users, pkg.name))),
+      h(
+        "div",
+        { class: "wide" },
+        section(
+          "Services that depend on it, transitively",
+          "dependents",
+          dependents,
+          h("p", {}, h("a", { href: href(`/graph/${encodeURIComponent(key)}`, { kinds: "uses,builds,depends_on", direction: "BOTH", depth: 3 }) }, "See it as a graph →")),
+        ),
+      ),
+    ),
+  );
+  await load(dependents, "the dependent services", () => dependentServices(key, day, pkg.name));
+}
+
+const DEPTH = 6;
+
+async function dependentServices(key, day, name) {
+  const { dependencies } = await gql(DEPENDENTS, { key, at: day, depth: DEPTH });
+  const services = dependencies.nodes.filter((n) => n.entity.kind === "service").sort((a, b) => a.depth - b.depth || a.entity.name.localeCompare(b.entity.name));
+  if (!services.length) return empty("No service depends on it.");
+  return dataTable(
+    [
+      { label: "Service", value: (n) => n.entity.name, render: (n) => h("a", { href: entityHref(n.entity.key) }, n.entity.name) },
+      { label: "Hops", value: (n) => n.depth, numeric: true },
+    ],
+    services,
+    { csvName: `${name}-dependent-services.csv`, caption: `${services.length} services, through uses, builds and depends_on, up to ${DEPTH} hops` },
+  );
+}
+
+function versionSummary(users, latest) {
+  if (!users.length) return empty("Nothing uses it on this day.");
+  const byLevel = new Map();
+  for (const u of users) byLevel.set(u.behind, (byLevel.get(u.behind) || 0) + 1);
+  const byVersion = new Map();
+  for (const u of users) byVersion.set(u.resolved, (byVersion.get(u.resolved) || 0) + 1);
+  const versions = [...byVersion.entries()].sort((a, b) => compare(b[0], a[0]));
+  return h(
+    "div",
+    {},
+    h("p", {}, ["up to date", "patch", "minor", "major", "ahead", "unknown"].filter((l) => byLevel.has(l)).map((level) => [badge(`${byLevel.get(level)} ${level === "up to date" ? "up to date" : level === "ahead" || level === "unknown" ? level : `${level} behind`}`, TONES[level]), " "])),
+    dataTable(
+      [
+        { label: "Version", value: ([v]) => v },
+        { label: "Behind", value: ([v]) => (latest && v ? behind(v, latest) : "unknown") },
+        { label: "Users", value: ([, n]) => n, numeric: true },
+      ],
+      versions,
+      { caption: `Latest: ${latest || "unknown"}` },
+    ),
+  );
+}
+
+function usersTable(users, name) {
+  if (!users.length) return empty("Nothing uses it on this day.");
+  return dataTable(
+    [
+      { label: "Used by", value: (u) => u.name, render: (u) => [h("a", { href: entityHref(u.key) }, u.name), " ", badge(u.kind)] },
+      { label: "Resolved", value: (u) => u.resolved },
+      { label: "Behind", value: (u) => u.behind, render: (u) => badge(u.behind, TONES[u.behind]) },
+      { label: "Spec", value: (u) => u.spec },
+      { label: "Scope", value: (u) => u.scope },
+      { label: "Manifest", value: (u) => u.manifest },
+      { label: "Since", value: (u) => u.since },
+    ],
+    users,
+    { csvName: `${name}-users.csv`, caption: "Manifests that use it, oldest versions first" },
+  );
+}

@@ -1,0 +1,253 @@
+// Service: everything every source says about it (each fact with its source
+// and since-when), owner, repository, docs, what runs where and the deploy
+// history, quality over time, Consul health, and its dependency graph.
+
+import { gql } from "../api.js";
+import { h, fill, load, section, empty, badge, number, facts, text } from "../dom.js";
+import { addDays, formatTime, seconds } from "../dates.js";
+import { href, entityHref, go } from "../router.js";
+import { timeChart, stepSeries, align, PALETTE } from "../charts.js";
+import { dataTable } from "../table.js";
+import { graphExplorer } from "../graph.js";
+
+const SERVICE = `query Service($name: String!, $at: Date, $from: Date) {
+  service(name: $name, at: $at) {
+    key name
+    owner { key name }
+    repository { key name }
+    quality { project { key name } coverage linesOfCode bugs vulnerabilities codeSmells duplicatedLinesDensity qualityGate }
+    deployedVersions { cluster datacenter version since source }
+    docs { key name url: attribute(path: "url") updated: attribute(path: "updated") }
+    dependencies { key name }
+    dependents { key name }
+    entity { firstSeen lastSeen facts { source scope attrs validFrom validTo } }
+  }
+  deployHistory(service: $name, from: $from, to: $at) { cluster version at source link actor rollback }
+}`;
+
+export const RANGES = [["30", "30 days"], ["90", "90 days"], ["365", "a year"]];
+
+export async function render(view, { day, segments, params, stale }) {
+  const key = segments[0];
+  const range = RANGES.some(([v]) => v === params.get("range")) ? params.get("range") : "90";
+  const from = addDays(day, -Number(range));
+  fill(view, h("h1", {}, key.replace(/^service:/, "")), h("p", { class: "subtitle" }, `${key} as of ${day}`), h("div", {}, h("p", { class: "loading", role: "status" }, "Loading the service…")));
+  const data = await gql(SERVICE, { name: key, at: day, from });
+  if (stale()) return;
+  const service = data.service;
+  if (!service) {
+    fill(view.lastChild, await notSeen(key, day));
+    return;
+  }
+  const rangeSelect = h(
+    "select",
+    { id: "history-range", onchange: (e) => go(href(`/service/${encodeURIComponent(key)}`, { range: e.target.value })) },
+    RANGES.map(([value, label]) => h("option", { value, selected: value === range }, label)),
+  );
+  const quality = h("div");
+  fill(
+    view.lastChild,
+    h("p", {}, h("a", { href: href(`/graph/${encodeURIComponent(key)}`) }, "Open the full dependency graph →"), " · ", h("label", { for: "history-range" }, "History over ", rangeSelect)),
+    h(
+      "div",
+      { class: "grid" },
+      section("About", "about", about(service)),
+      section("Deployed versions", "deployed", deployedTable(service.deployedVersions)),
+      h("div", { class: "wide" }, section(`Deploys since ${from}`, "deploys", deployHistory(data.deployHistory, from, day))),
+      h("div", { class: "wide" }, section("Quality", "quality", quality)),
+      section("Health (Consul)", "health", health(service.entity.facts)),
+      section("Every source's facts", "facts", sourceFacts(service.entity.facts)),
+      h("div", { class: "wide" }, section("Dependencies and dependents", "dependencies", dependencies(service, day))),
+    ),
+  );
+  await load(quality, "quality", () => qualityOf(service.quality, from, day));
+}
+
+/** Why there is no page for that day, and when the service did exist. */
+async function notSeen(key, day) {
+  const latest = (await gql(`query Seen($key: String!) { entity(key: $key) { firstSeen lastSeen } }`, { key })).entity;
+  const first = latest?.firstSeen;
+  return h(
+    "div",
+    { class: "empty" },
+    h("p", {}, `No source saw ${key} on ${day}.`),
+    first
+      ? h("p", {}, `It was first seen on ${first}: `, h("a", { href: href(`/service/${encodeURIComponent(key)}`, { day: first }) }, `show ${first}`), ".")
+      : h("p", {}, "Nor on the latest day: check the name, or search for it from the home page."),
+  );
+}
+
+function about(service) {
+  const e = service.entity;
+  return h(
+    "div",
+    {},
+    facts([
+      ["Owner", service.owner ? h("a", { href: entityHref(service.owner.key) }, service.owner.name) : "no team owns it"],
+      ["Repository", service.repository ? h("a", { href: entityHref(service.repository.key) }, service.repository.name) : "unknown"],
+      ["First seen", e.firstSeen],
+      ["Last seen", e.lastSeen || "still seen"],
+    ]),
+    h("h3", {}, "Docs"),
+    service.docs.length
+      ? h("ul", { class: "list" }, service.docs.map((d) => h("li", {}, h("a", { href: entityHref(d.key) }, d.name), d.updated ? h("span", { class: "muted" }, ` (updated ${d.updated})`) : null)))
+      : empty("No page documents it."),
+  );
+}
+
+function deployedTable(versions) {
+  if (!versions.length) return empty("Not deployed in any cluster on this day.");
+  return dataTable(
+    [
+      { label: "Cluster", value: (v) => v.cluster },
+      { label: "Datacenter", value: (v) => v.datacenter },
+      { label: "Version", value: (v) => v.version },
+      { label: "Since", value: (v) => formatTime(v.since) },
+      { label: "Seen by", value: (v) => v.source },
+    ],
+    versions,
+    { caption: "What runs in each cluster", csvName: "deployed-versions.csv" },
+  );
+}
+
+/** A timeline of deploys, one lane per cluster, rollbacks in red; then the table. */
+function deployHistory(deploys, from, day) {
+  if (!deploys.length) return empty(`No deploys between ${from} and ${day}.`);
+  const clusters = [...new Set(deploys.map((d) => d.cluster))].sort();
+  const times = [...new Set(deploys.map((d) => seconds(d.at)))].sort((a, b) => a - b);
+  const at = new Map(times.map((t, i) => [t, i]));
+  const lanes = clusters.map((cluster, lane) => {
+    const values = new Array(times.length).fill(null);
+    for (const d of deploys) if (d.cluster === cluster && !d.rollback) values[at.get(seconds(d.at))] = lane;
+    return { label: cluster, values, points: true, color: PALETTE[lane % PALETTE.length] };
+  });
+  const rollbacks = new Array(times.length).fill(null);
+  for (const d of deploys) if (d.rollback) rollbacks[at.get(seconds(d.at))] = clusters.indexOf(d.cluster);
+  const versionAt = (index) => deploys.filter((d) => seconds(d.at) === times[index]).map((d) => `${d.cluster} ${d.version}`).join(", ");
+  lanes.forEach((lane) => (lane.valueText = versionAt));
+  const rollbackCount = deploys.filter((d) => d.rollback).length;
+  return h(
+    "div",
+    {},
+    h("p", {}, `${deploys.length} deploys in ${clusters.length} clusters, `, badge(`${rollbackCount} rollbacks`, rollbackCount ? "bad" : "ok")),
+    timeChart({
+      title: "Deploys per cluster (red: rollback)",
+      x: times,
+      series: [...lanes, { label: "rollback", values: rollbacks, points: true, color: "#b3261e", pointSize: 12 }],
+      lanes: clusters,
+      yRange: [-0.5, clusters.length - 0.5],
+      yFormat: (v) => clusters[v] ?? "",
+      height: 80 + clusters.length * 36,
+    }),
+    dataTable(
+      [
+        { label: "When", value: (d) => formatTime(d.at) },
+        { label: "Cluster", value: (d) => d.cluster },
+        { label: "Version", value: (d) => d.version },
+        { label: "Rollback", value: (d) => (d.rollback ? "yes" : ""), render: (d) => (d.rollback ? badge("rollback", "bad") : "") },
+        { label: "Source", value: (d) => d.source },
+        { label: "Actor", value: (d) => d.actor },
+        { label: "Link", value: (d) => d.link, render: (d) => (d.link ? h("a", { href: d.link, rel: "noreferrer" }, "link") : "") },
+      ],
+      [...deploys].reverse(),
+      { caption: "Deploys, newest first", csvName: "deploys.csv", limit: 200 },
+    ),
+  );
+}
+
+async function qualityOf(quality, from, day) {
+  if (!quality) return empty("No SonarQube project measures this service or its repository.");
+  const key = quality.project.key;
+  const series = await gql(
+    `query Quality($key: String!, $from: Date!, $to: Date!) {
+      coverage: timeline(key: $key, attribute: "coverage", from: $from, to: $to) { from value }
+      ncloc: timeline(key: $key, attribute: "ncloc", from: $from, to: $to) { from value }
+      bugs: timeline(key: $key, attribute: "bugs", from: $from, to: $to) { from value }
+      vulnerabilities: timeline(key: $key, attribute: "vulnerabilities", from: $from, to: $to) { from value }
+      smells: timeline(key: $key, attribute: "code_smells", from: $from, to: $to) { from value }
+      gate: timeline(key: $key, attribute: "quality_gate", from: $from, to: $to) { from value }
+    }`,
+    { key, from, to: day },
+  );
+  const gateTone = quality.qualityGate === "OK" ? "ok" : quality.qualityGate === "ERROR" ? "bad" : "warn";
+  const chart = (title, list, labels) => {
+    const steps = list.map((points) => stepSeries(points, from, day));
+    const { days, values } = align(steps);
+    return timeChart({ title, x: days.map(seconds), series: values.map((v, i) => ({ label: labels[i], values: v, step: true })) });
+  };
+  const gate = stepSeries(series.gate, from, day, (v) => (v === "OK" ? 1 : v === "ERROR" ? 0 : null));
+  return h(
+    "div",
+    {},
+    h(
+      "dl",
+      { class: "figures" },
+      [
+        ["Coverage", quality.coverage == null ? "—" : `${number(quality.coverage, 1)} %`],
+        ["Lines of code", number(quality.linesOfCode)],
+        ["Bugs", number(quality.bugs)],
+        ["Vulnerabilities", number(quality.vulnerabilities)],
+        ["Code smells", number(quality.codeSmells)],
+        ["Duplication", quality.duplicatedLinesDensity == null ? "—" : `${number(quality.duplicatedLinesDensity, 1)} %`],
+        ["Quality gate", badge(quality.qualityGate || "none", gateTone)],
+      ].map(([label, value]) => h("div", { class: "figure" }, h("dt", {}, label), h("dd", {}, value))),
+    ),
+    h("p", { class: "muted" }, "Measured by ", h("a", { href: entityHref(key) }, quality.project.name), "."),
+    h(
+      "div",
+      { class: "grid" },
+      chart("Coverage (%)", [series.coverage], ["coverage"]),
+      chart("Lines of code", [series.ncloc], ["lines"]),
+      chart("Issues", [series.bugs, series.vulnerabilities, series.smells], ["bugs", "vulnerabilities", "code smells"]),
+      timeChart({ title: "Quality gate", x: gate.days.map(seconds), series: [{ label: "gate", values: gate.values, step: true, color: "#2e933c" }], yRange: [-0.2, 1.2], lanes: ["ERROR", "OK"], yFormat: (v) => (v === 1 ? "OK" : v === 0 ? "ERROR" : ""), height: 150 }),
+    ),
+  );
+}
+
+/** Consul's view, one row per datacenter (the fact's scope). */
+function health(allFacts) {
+  const consul = allFacts.filter((f) => f.source === "consul");
+  if (!consul.length) return empty("Consul does not know this service on this day.");
+  const state = (a) => (a.critical > 0 ? badge("critical", "bad") : a.warning > 0 ? badge("warning", "warn") : badge("passing", "ok"));
+  return dataTable(
+    [
+      { label: "Datacenter", value: (f) => f.scope },
+      { label: "State", value: (f) => (f.attrs.critical > 0 ? "critical" : f.attrs.warning > 0 ? "warning" : "passing"), render: (f) => state(f.attrs) },
+      { label: "Instances", value: (f) => f.attrs.instances, numeric: true },
+      { label: "Passing", value: (f) => f.attrs.passing, numeric: true },
+      { label: "Warning", value: (f) => f.attrs.warning, numeric: true },
+      { label: "Critical", value: (f) => f.attrs.critical, numeric: true },
+      { label: "Since", value: (f) => f.validFrom },
+    ],
+    consul,
+    { caption: "Health checks per datacenter" },
+  );
+}
+
+/** Each source's facts with the day they became valid. */
+export function sourceFacts(allFacts) {
+  if (!allFacts.length) return empty("No source has facts on this day.");
+  return h(
+    "div",
+    {},
+    allFacts.map((fact) =>
+      h(
+        "div",
+        { class: "source" },
+        h("h3", {}, badge(fact.source), " ", fact.scope, h("span", { class: "since" }, ` since ${fact.validFrom}${fact.validTo ? `, until ${fact.validTo}` : ""}`)),
+        facts(Object.entries(fact.attrs).map(([name, value]) => [name, text(value)])),
+      ),
+    ),
+  );
+}
+
+function dependencies(service, day) {
+  const list = (title, entities) =>
+    h("div", {}, h("h3", {}, `${title} (${entities.length})`), entities.length ? h("ul", { class: "list" }, entities.sort((a, b) => a.name.localeCompare(b.name)).map((e) => h("li", {}, h("a", { href: entityHref(e.key) }, e.name)))) : empty("None."));
+  return h(
+    "div",
+    {},
+    h("div", { class: "grid" }, list("It depends on", service.dependencies), list("Depend on it", service.dependents)),
+    graphExplorer({ key: service.key, day, options: { depth: 1, direction: "BOTH", kinds: ["depends_on"] }, small: true }),
+  );
+}
