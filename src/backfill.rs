@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use collectors::git::{GitRepo, OrgReplay, RepoIdentity};
+use collectors::git::{GitRepo, OrgReplay, ReadStats, RepoIdentity};
 use collectors::Day;
 use tokio::sync::mpsc;
 
@@ -61,6 +61,8 @@ pub struct OrgSummary {
     /// Each distinct warning (parse failures name their file), with the
     /// first day it was seen.
     pub warnings: Vec<(Day, String)>,
+    /// The distinct blobs read from the repositories.
+    pub read: ReadStats,
 }
 
 impl OrgSummary {
@@ -171,6 +173,7 @@ async fn replay_org(
                 break;
             }
         }
+        replay.stats()
     });
     let mut seen_warnings = std::collections::BTreeSet::new();
     while let Some(observed) = days.recv().await {
@@ -190,7 +193,7 @@ async fn replay_org(
             progress.advanced(repo, done, observation.day);
         }
     }
-    reader.await.context("the git reader stopped")?;
+    summary.read = reader.await.context("the git reader stopped")?;
     progress.finish(&summary.org);
     Ok(summary)
 }

@@ -38,6 +38,11 @@ fn the_command_line_session_runs() {
 }
 
 #[test]
+fn the_backfill_session_runs() {
+    run_session("docs/backfill.md");
+}
+
+#[test]
 fn the_operations_session_runs() {
     run_session("docs/operations.md");
 }

@@ -2,7 +2,9 @@
 //! demand and reported in docs/benchmarks.md, never in timed tests.
 
 pub mod api;
+pub mod backfill;
 mod baseline;
+pub mod git_history;
 pub mod github;
 pub mod kubernetes;
 pub mod store;

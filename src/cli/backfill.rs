@@ -77,9 +77,10 @@ fn print_summary(summary: &OrgSummary) {
     };
     let c = &summary.counts;
     println!(
-        "github/{}: {} repositories, {} days{span}: {} versions written ({} added, {} changed), {} closed",
+        "github/{}: {} {}, {} days{span}: {} versions written ({} added, {} changed), {} closed",
         summary.org,
         summary.repos.len(),
+        if summary.repos.len() == 1 { "repository" } else { "repositories" },
         summary.days,
         summary.versions_written(),
         c.added,

@@ -21,6 +21,30 @@ enum Benchmark {
     /// The GitHub collector against a local fake GitHub with latency: a
     /// first sync, then a second with nothing changed.
     Github(GithubArgs),
+    /// `spot backfill git` on a whole history (a generated microservices
+    /// repository by default) into a fresh store: time, versions, bytes.
+    Backfill(BackfillArgs),
+}
+
+#[derive(clap::Args)]
+struct BackfillArgs {
+    /// A local clone to replay instead of the generated repository.
+    #[arg(long)]
+    repo: Option<PathBuf>,
+    /// Commits of the generated repository.
+    #[arg(long, default_value_t = 2700)]
+    commits: usize,
+    /// Years its history spans.
+    #[arg(long, default_value_t = 8)]
+    years: u32,
+    /// Packages in each Node.js service's lockfile (the heaviest files).
+    #[arg(long, default_value_t = 1000)]
+    lockfile_packages: usize,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Also write the report to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -106,6 +130,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let benchmark = match args.benchmark {
         Benchmark::Kubernetes(a) => return kubernetes(a).await,
         Benchmark::Github(a) => return github(a).await,
+        Benchmark::Backfill(a) => return backfill(a).await,
         Benchmark::Store(a) => OnHistory::Store(a),
         Benchmark::Api(a) => OnHistory::Api(a),
     };
@@ -164,6 +189,24 @@ async fn github(a: GithubArgs) -> anyhow::Result<()> {
     let bar = super::spinner("{spinner} syncing a fake GitHub twice {elapsed}");
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     let report = serde_json::to_value(crate::bench::github::run(&options).await?)?;
+    bar.finish_and_clear();
+    write_report(&report, a.json.as_deref())
+}
+
+async fn backfill(a: BackfillArgs) -> anyhow::Result<()> {
+    if a.commits == 0 || a.years == 0 {
+        anyhow::bail!("--commits and --years must be at least 1");
+    }
+    let shape = crate::bench::git_history::Shape {
+        commits: a.commits,
+        years: a.years,
+        seed: a.seed,
+        lockfile_packages: a.lockfile_packages,
+    };
+    let options = crate::bench::backfill::Options { repo: a.repo, shape };
+    let bar = super::spinner("{spinner} generating a history and backfilling it {elapsed}");
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    let report = serde_json::to_value(crate::bench::backfill::run(&options).await?)?;
     bar.finish_and_clear();
     write_report(&report, a.json.as_deref())
 }

@@ -9,7 +9,7 @@ pub mod repo;
 use std::path::Path;
 
 pub use identity::RepoIdentity;
-pub use replay::{OrgReplay, ReplayDay};
+pub use replay::{OrgReplay, ReadStats, ReplayDay};
 pub use repo::{DayCommit, GitRepo, TreeFile};
 
 /// A repository that cannot be read, with what was being done.

@@ -43,6 +43,16 @@ struct RepoReplay {
     blobs: HashMap<Oid, Option<String>>,
 }
 
+/// What a replay read from the object databases.
+#[derive(Debug, Clone, Default)]
+pub struct ReadStats {
+    /// Distinct blobs read (each once), and their bytes.
+    pub blobs: usize,
+    pub bytes: u64,
+    /// The blobs, per repository folder: for comparisons with `git cat-file`.
+    pub blob_ids: Vec<(std::path::PathBuf, Vec<String>)>,
+}
+
 /// One day's observation, and how far each repository got.
 pub struct ReplayDay {
     pub observation: Observation,
@@ -81,6 +91,17 @@ impl OrgReplay {
             memo: ParseMemo::default(),
             max_file_bytes,
         })
+    }
+
+    /// The distinct blobs read so far.
+    pub fn stats(&self) -> ReadStats {
+        let mut stats = ReadStats::default();
+        for repo in &self.repos {
+            stats.blobs += repo.blobs.len();
+            stats.bytes += repo.blobs.values().flatten().map(|t| t.len() as u64).sum::<u64>();
+            stats.blob_ids.push((repo.git.path.clone(), repo.blobs.keys().map(|id| id.to_string()).collect()));
+        }
+        stats
     }
 
     /// Every day to observe, oldest first.
