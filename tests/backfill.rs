@@ -356,3 +356,37 @@ async fn the_live_github_collector_continues_a_backfill_without_a_gap_or_a_dupli
         assert_eq!(versions.iter().filter(|v| v.valid_to == Day::OPEN).count(), 1, "one open version: {versions:#?}");
     }
 }
+
+/// The command prints, per organisation, the days and versions written,
+/// and every skipped file with its path and the first day it failed.
+#[test]
+fn spot_backfill_git_summarises_days_versions_and_skipped_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = billing_history(dir.path());
+    let db = dir.path().join("spot.db");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_spot"))
+        .args(["backfill", "git"])
+        .arg(&repo.path)
+        .arg("--db")
+        .arg(&db)
+        .args(["--until", "2024-01-20"])
+        .env("SPOT_LOG", "error")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines[0].starts_with("github/acme: 1 repository, 7 days (2024-01-02 to 2024-01-19): "), "{stdout}");
+    assert!(lines[1].contains("skipped or not read (1)"), "{stdout}");
+    assert!(
+        lines[2].trim_start().starts_with("2024-01-18 repo:github.com/acme/billing: services/billing/package.json"),
+        "{stdout}"
+    );
+
+    let bad_day = std::process::Command::new(env!("CARGO_BIN_EXE_spot"))
+        .args(["backfill", "git", ".", "--since", "2024-13-01"])
+        .output()
+        .unwrap();
+    assert!(!bad_day.status.success());
+    assert!(String::from_utf8_lossy(&bad_day.stderr).contains("'2024-13-01' is not a date"));
+}
