@@ -3,6 +3,7 @@
 //! in one call, and blobs by SHA (read once, ever).
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use reqwest::Url;
 use serde::de::DeserializeOwned;
@@ -60,17 +61,25 @@ pub struct TreeEntry {
     pub size: Option<u64>,
 }
 
+/// Clones share the cache and the counters.
+#[derive(Clone)]
 pub struct GitHubApi {
     http: HttpClient,
     cache: Cache,
     /// Requests that count against the rate limit (not 304s, not cache hits).
-    counted: AtomicU64,
-    not_modified: AtomicU64,
+    counted: Arc<AtomicU64>,
+    not_modified: Arc<AtomicU64>,
 }
 
 impl GitHubApi {
     pub fn new(http: HttpClient, cache: Cache) -> GitHubApi {
-        GitHubApi { http, cache, counted: AtomicU64::new(0), not_modified: AtomicU64::new(0) }
+        GitHubApi { http, cache, counted: Arc::default(), not_modified: Arc::default() }
+    }
+
+    /// The same cache and counters, asking through `http` (another
+    /// organisation's credentials).
+    pub fn with_client(&self, http: HttpClient) -> GitHubApi {
+        GitHubApi { http, ..self.clone() }
     }
 
     pub fn cache(&self) -> &Cache {

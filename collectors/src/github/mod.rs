@@ -5,6 +5,7 @@
 //! repository whose `pushed_at` did not move.
 
 pub mod api;
+pub mod app;
 pub mod cache;
 pub mod fake;
 pub mod map;
@@ -12,12 +13,12 @@ pub mod memo;
 pub mod sync;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use futures_util::stream::{self, StreamExt};
 use serde::{Deserialize, Serialize};
 
 use self::api::GitHubApi;
+use self::app::GitHubApp;
 use self::cache::Cache;
 use crate::collector::{unknown_scope, CollectError, Collector};
 use crate::http::{Auth, HttpClient, HttpSettings};
@@ -43,6 +44,15 @@ pub struct Config {
     pub token_env: Option<String>,
     #[serde(default)]
     pub token_file: Option<PathBuf>,
+    /// A GitHub App instead of a token: its app id, its PEM private key,
+    /// and optionally its installation (found per organisation when not
+    /// given). Not together with `token_env` / `token_file`.
+    #[serde(default)]
+    pub app_id: Option<u64>,
+    #[serde(default)]
+    pub app_key_file: Option<PathBuf>,
+    #[serde(default)]
+    pub installation_id: Option<u64>,
     /// Where conditional-request bodies, blobs and repository snapshots
     /// are kept between runs; empty disables the cache.
     #[serde(default = "default_cache_dir")]
@@ -85,7 +95,10 @@ fn github_http() -> HttpSettings {
 }
 
 pub struct GitHub {
-    api: Arc<GitHubApi>,
+    /// With the token, if any; a GitHub App's organisations each get a
+    /// copy with their installation token.
+    api: GitHubApi,
+    app: Option<GitHubApp>,
     registries: Option<Registries>,
     /// `github.com`, or the Enterprise host: the first part of repo keys.
     host: String,
@@ -101,18 +114,19 @@ impl Collector for GitHub {
         if config.orgs.is_empty() {
             return Err(problem("orgs must name at least one organisation, e.g. orgs = [\"acme\"]".into()));
         }
-        let (auth, hint) = credentials(config).map_err(problem)?;
-        let http = HttpClient::new("GitHub", &config.base_url, auth, &hint, &config.http)?;
+        let anonymous = HttpClient::new("GitHub", &config.base_url, Auth::None, "", &config.http)?;
+        let (http, app) = match credentials(config).map_err(problem)? {
+            Credentials::Token(auth, hint) => (anonymous.with_auth(auth, &hint), None),
+            Credentials::App { app_id, key_file, installation_id } => {
+                let app = GitHubApp::new(app_id, &key_file, installation_id, anonymous.clone()).map_err(problem)?;
+                (anonymous, Some(app))
+            }
+        };
         let host = repo_host(&http);
         let cache_dir = (!config.cache_dir.as_os_str().is_empty()).then(|| config.cache_dir.clone());
         let registries =
             if config.check_latest { Some(Registries::new(&config.registries, &config.http)?) } else { None };
-        Ok(GitHub {
-            api: Arc::new(GitHubApi::new(http, Cache::new(cache_dir))),
-            registries,
-            host,
-            config: config.clone(),
-        })
+        Ok(GitHub { api: GitHubApi::new(http, Cache::new(cache_dir)), app, registries, host, config: config.clone() })
     }
 
     fn schedule(config: &Config) -> &Schedule {
@@ -128,12 +142,13 @@ impl Collector for GitHub {
             return Err(unknown_scope(Self::NAME, scope, &self.scopes()));
         }
         let org = scope;
-        let repos = self.api.org_repos(org, 100).await?;
+        let api = &self.api_for(org).await?;
+        let repos = api.org_repos(org, 100).await?;
         let max = self.config.max_file_bytes;
         let wanted = map::is_read;
         let mut reads = stream::iter(repos)
             .map(|repo| async move {
-                let outcome = sync::read_repo(&self.api, org, &repo, &wanted, max).await;
+                let outcome = sync::read_repo(api, org, &repo, &wanted, max).await;
                 (repo, outcome)
             })
             .buffer_unordered(self.config.http.concurrency.max(1));
@@ -170,15 +185,62 @@ impl Collector for GitHub {
 }
 
 impl GitHub {
+    /// The API as `org` is read: with the token, or as the GitHub App's
+    /// installation on `org`.
+    async fn api_for(&self, org: &str) -> Result<GitHubApi, CollectError> {
+        match &self.app {
+            None => Ok(self.api.clone()),
+            Some(app) => Ok(self.api.with_client(app.client_for(org).await?)),
+        }
+    }
+
     /// Requests so far that counted against the rate limit, and 304s.
     pub fn requests(&self) -> (u64, u64) {
         (self.api.counted_requests(), self.api.not_modified())
     }
 }
 
+/// How the collector proves who it is.
+enum Credentials {
+    /// A token (or none), with the hint a refused token's error gives.
+    Token(Auth, String),
+    App {
+        app_id: u64,
+        key_file: PathBuf,
+        installation_id: Option<u64>,
+    },
+}
+
+/// A GitHub App when `app_id` is set; otherwise the token: `token_file`,
+/// `token_env`, or `SPOT_GITHUB_TOKEN` when set; none at all otherwise.
+fn credentials(config: &Config) -> Result<Credentials, String> {
+    let token_set = config.token_env.is_some() || config.token_file.is_some();
+    match (config.app_id, &config.app_key_file, config.installation_id) {
+        (None, None, None) => token(config).map(|(auth, hint)| Credentials::Token(auth, hint)),
+        _ if token_set => {
+            Err("set either a token (token_env / token_file) or a GitHub App (app_id, app_key_file), not both".into())
+        }
+        (Some(app_id), Some(key_file), installation_id) => {
+            if installation_id.is_some() && config.orgs.len() > 1 {
+                return Err(format!(
+                    "installation_id names one organisation's installation, and {} organisations are configured: leave it out, and each organisation's installation is found",
+                    config.orgs.len()
+                ));
+            }
+            Ok(Credentials::App { app_id, key_file: key_file.clone(), installation_id })
+        }
+        (None, _, _) => {
+            Err("a GitHub App needs app_id (its number, on the app's settings page) with app_key_file".into())
+        }
+        (Some(_), None, _) => {
+            Err("a GitHub App needs app_key_file: the PEM private key generated on the app's settings page".into())
+        }
+    }
+}
+
 /// The token: `token_file`, `token_env`, or `SPOT_GITHUB_TOKEN` when set;
 /// none at all otherwise. With the hint a refused token's error gives.
-fn credentials(config: &Config) -> Result<(Auth, String), String> {
+fn token(config: &Config) -> Result<(Auth, String), String> {
     let needs = "it needs read access to the organisation's repositories";
     let (source, hint) = match (&config.token_file, &config.token_env) {
         (Some(file), env) => (

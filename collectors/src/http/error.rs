@@ -16,6 +16,10 @@ pub enum HttpError {
     NotFound { service: String, endpoint: String },
     #[error("{service}: {endpoint} answered HTTP {status} after {attempts} attempts: {body}")]
     Status { service: String, endpoint: String, status: u16, attempts: u32, body: String },
+    /// Short-lived credentials could not be had (a GitHub App's token
+    /// exchange failed): every later request would fail the same way.
+    #[error("{service}: {problem}")]
+    Credentials { service: String, problem: String },
     #[error("{service}: {endpoint} answered an unexpected shape at `{path}`: {problem}")]
     Shape { service: String, endpoint: String, path: String, problem: String },
 }
@@ -24,6 +28,12 @@ impl HttpError {
     /// Errors that no other call of the same run would escape: stop the run
     /// rather than fail every item the same way.
     pub fn is_fatal(&self) -> bool {
-        matches!(self, HttpError::BadUrl { .. } | HttpError::Unreachable { .. } | HttpError::Unauthorized { .. })
+        matches!(
+            self,
+            HttpError::BadUrl { .. }
+                | HttpError::Unreachable { .. }
+                | HttpError::Unauthorized { .. }
+                | HttpError::Credentials { .. }
+        )
     }
 }

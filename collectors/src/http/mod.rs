@@ -7,10 +7,12 @@
 mod error;
 mod retry;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures_util::future::BoxFuture;
 use reqwest::header::HeaderValue;
-use reqwest::{Client, RequestBuilder, StatusCode, Url};
+use reqwest::{Client, Method, RequestBuilder, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -81,6 +83,16 @@ pub enum Auth {
         name: &'static str,
         value: Secret,
     },
+    /// `Authorization: Bearer <token>` with a short-lived token its source
+    /// renews (a GitHub App's installation token), asked before every attempt.
+    Renewable(Arc<dyn TokenSource>),
+}
+
+/// Where a short-lived bearer token comes from.
+pub trait TokenSource: Send + Sync + std::fmt::Debug {
+    /// A token that stays valid for at least the next request; a failure
+    /// to get one is an error no retry of the request would mend.
+    fn token(&self) -> BoxFuture<'_, Result<Secret, HttpError>>;
 }
 
 /// A client for one source at one base URL.
@@ -153,6 +165,12 @@ impl HttpClient {
         })
     }
 
+    /// The same client (connections, base URL, retry policy) proving
+    /// itself another way; `auth_hint` is what a refusal tells to check.
+    pub fn with_auth(&self, auth: Auth, auth_hint: &str) -> HttpClient {
+        HttpClient { auth, auth_hint: auth_hint.into(), ..self.clone() }
+    }
+
     /// The base URL, with its trailing slash.
     pub fn base(&self) -> &Url {
         &self.base
@@ -186,7 +204,19 @@ impl HttpClient {
                 problem: format!("a link to another host ({}) is not followed", url.origin().ascii_serialization()),
             });
         }
-        self.exchange(url, headers).await
+        self.exchange(Method::GET, url, headers).await
+    }
+
+    /// POSTs to `path` (relative to the base URL) without a body, retrying
+    /// like every call (only for calls that may safely be repeated, such as
+    /// asking for a new token), decoded as `T`.
+    pub async fn post_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        headers: &[(&'static str, String)],
+    ) -> Result<T, HttpError> {
+        let answer = self.exchange(Method::POST, self.url(path)?, headers).await?;
+        decode(&self.service, &answer)
     }
 
     /// The service name used in messages (`GitHub`, `SonarQube`).
@@ -203,12 +233,17 @@ impl HttpClient {
         })
     }
 
-    async fn exchange(&self, url: Url, headers: &[(&'static str, String)]) -> Result<Exchange, HttpError> {
+    async fn exchange(
+        &self,
+        method: Method,
+        url: Url,
+        headers: &[(&'static str, String)],
+    ) -> Result<Exchange, HttpError> {
         let endpoint = url.path().trim_start_matches(self.base.path()).to_string();
         let mut attempt = 0;
         loop {
             let started = Instant::now();
-            let mut request = authorise(self.client.get(url.clone()), &self.auth);
+            let mut request = authorise(self.client.request(method.clone(), url.clone()), &self.auth).await?;
             for (name, value) in headers {
                 request = request.header(*name, value);
             }
@@ -298,8 +333,8 @@ pub fn encode_component(value: &str) -> String {
 
 /// Adds the credentials; reqwest marks the header sensitive, so neither it
 /// nor hyper prints the value.
-fn authorise(request: RequestBuilder, auth: &Auth) -> RequestBuilder {
-    match auth {
+async fn authorise(request: RequestBuilder, auth: &Auth) -> Result<RequestBuilder, HttpError> {
+    Ok(match auth {
         Auth::None => request,
         Auth::Bearer(token) => request.bearer_auth(token.expose()),
         Auth::Basic { user, password } => request.basic_auth(user, Some(password.expose())),
@@ -312,7 +347,8 @@ fn authorise(request: RequestBuilder, auth: &Auth) -> RequestBuilder {
             // Sent without it: the source answers 401, which says what to check.
             Err(_) => request,
         },
-    }
+        Auth::Renewable(source) => request.bearer_auth(source.token().await?.expose()),
+    })
 }
 
 /// Decodes a body as `T`; a mismatch names the JSON path at fault.
