@@ -1,9 +1,12 @@
 //! A fake GitHub on loopback: an organisation of generated repositories
 //! (catalog files, CODEOWNERS, npm / Go / Python manifests and lockfiles,
 //! monorepos), served the way GitHub serves them: `Link` pagination, ETags
-//! and 304s, the trees and blobs APIs, bearer auth, optional latency, and
-//! counters of what was asked. Used by the collector's tests and by
-//! `spot bench github`; never by a real run.
+//! and 304s, the trees and blobs APIs, a token or a GitHub App's
+//! installation tokens, optional latency, and counters of what was asked.
+//! Used by the collector's tests and by `spot bench github`; never by a
+//! real run.
+
+mod app;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,6 +18,9 @@ use axum::http::{Request, Response, StatusCode};
 use axum::Router;
 use serde_json::json;
 use xxhash_rust::xxh3::xxh3_64;
+
+use self::app::AppState;
+pub use self::app::{FakeApp, TestKey};
 
 pub const TEAMS: &[&str] = &["payments", "platform", "search", "identity", "data", "mobile"];
 
@@ -43,7 +49,15 @@ pub struct FakeGitHub {
     state: Arc<Mutex<State>>,
     requests: Arc<AtomicU64>,
     not_modified: Arc<AtomicU64>,
+    app: Option<Arc<AppState>>,
     task: tokio::task::JoinHandle<()>,
+}
+
+/// What API calls must carry.
+enum Access {
+    Open,
+    Token(String),
+    App(Arc<AppState>),
 }
 
 impl Drop for FakeGitHub {
@@ -56,26 +70,47 @@ impl FakeGitHub {
     /// Serves `repos` generated repositories of `org`; `token`, when given,
     /// is required as a bearer token; each answer waits `latency`.
     pub async fn start(org: &str, repos: usize, token: Option<&str>, latency: Duration) -> std::io::Result<FakeGitHub> {
+        let access = token.map_or(Access::Open, |t| Access::Token(t.to_string()));
+        FakeGitHub::serve(org, repos, access, latency).await
+    }
+
+    /// Serves like [`FakeGitHub::start`], to `app` installed on `org`: API
+    /// calls must carry a live installation token of it.
+    pub async fn start_app(org: &str, repos: usize, app: FakeApp, latency: Duration) -> std::io::Result<FakeGitHub> {
+        FakeGitHub::serve(org, repos, Access::App(Arc::new(AppState::new(app)?)), latency).await
+    }
+
+    async fn serve(org: &str, repos: usize, access: Access, latency: Duration) -> std::io::Result<FakeGitHub> {
+        let app = match &access {
+            Access::App(app) => Some(app.clone()),
+            _ => None,
+        };
         let state = Arc::new(Mutex::new(State { repos: (0..repos).map(generate).collect(), ..State::default() }));
         let (requests, not_modified) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
         let context = Arc::new(Context {
             org: org.to_string(),
-            token: token.map(str::to_string),
+            access,
             latency,
             state: state.clone(),
             requests: requests.clone(),
             not_modified: not_modified.clone(),
         });
-        let app = Router::new().fallback(move |request: Request<Body>| {
+        let router = Router::new().fallback(move |request: Request<Body>| {
             let context = context.clone();
             async move { context.answer(request).await }
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("http://{}", listener.local_addr()?);
         let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
+            let _ = axum::serve(listener, router).await;
         });
-        Ok(FakeGitHub { url, org: org.to_string(), state, requests, not_modified, task })
+        Ok(FakeGitHub { url, org: org.to_string(), state, requests, not_modified, app, task })
+    }
+
+    /// Installation tokens the app was issued, and API calls refused for
+    /// want of a live one (zero without an app).
+    pub fn app_tokens(&self) -> (u64, u64) {
+        self.app.as_ref().map_or((0, 0), |app| (app.exchanges(), app.refused()))
     }
 
     /// Requests received so far, and how many of them were answered 304.
@@ -113,7 +148,7 @@ impl FakeGitHub {
 
 struct Context {
     org: String,
-    token: Option<String>,
+    access: Access,
     latency: Duration,
     state: Arc<Mutex<State>>,
     requests: Arc<AtomicU64>,
@@ -127,11 +162,21 @@ impl Context {
             tokio::time::sleep(self.latency).await;
         }
         let headers = request.headers().clone();
-        if let Some(token) = &self.token {
-            let presented = headers.get("authorization").and_then(|v| v.to_str().ok());
-            if presented != Some(&format!("Bearer {token}")) {
-                return reply(StatusCode::UNAUTHORIZED, json!({"message": "Bad credentials"}).to_string(), &[]);
+        let path = request.uri().path().to_string();
+        let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let presented = headers.get("authorization").and_then(|v| v.to_str().ok());
+        if let Access::App(app) = &self.access {
+            if let Some((status, body, extra)) = app.answer(request.method().as_str(), &parts, &self.org, presented) {
+                return reply(status, body, &extra);
             }
+        }
+        let admitted = match &self.access {
+            Access::Open => true,
+            Access::Token(token) => presented == Some(&format!("Bearer {token}")),
+            Access::App(app) => app.admits(presented),
+        };
+        if !admitted {
+            return reply(StatusCode::UNAUTHORIZED, json!({"message": "Bad credentials"}).to_string(), &[]);
         }
         {
             let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
@@ -146,11 +191,9 @@ impl Context {
                 );
             }
         }
-        let path = request.uri().path().to_string();
         let query: BTreeMap<String, String> = reqwest::Url::parse(&format!("http://fake{}", request.uri()))
             .map(|u| u.query_pairs().into_owned().collect())
             .unwrap_or_default();
-        let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
         let (status, body, extra) = match parts.as_slice() {
             ["orgs", org, "repos"] if *org == self.org => self.repos_page(&query),
             ["repos", org, repo, "languages"] if *org == self.org => self.with_repo(repo, |r| {
