@@ -279,6 +279,52 @@ async fn collect_github_ingests_an_organisation_and_a_second_run_changes_nothing
     assert_eq!(json["data"]["service"]["owner"]["key"], "team:payments", "{json}");
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn collect_github_as_a_github_app() {
+    use collectors::github::fake::{FakeApp, FakeGitHub, TestKey};
+    let key = TestKey::generate();
+    let app = FakeApp {
+        app_id: 31337,
+        installation_id: 4242,
+        public_key_pem: key.public_pem.clone(),
+        token_lifetime: std::time::Duration::from_secs(3600),
+    };
+    let github = FakeGitHub::start_app("acme", 5, app, std::time::Duration::ZERO).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("app.pem");
+    std::fs::write(&key_file, &key.private_pem).unwrap();
+    let config = dir.path().join("spot.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[collectors.github]\nbase_url = \"{}\"\norgs = [\"acme\"]\ncheck_latest = false\ncache_dir = \"{}\"\napp_id = 31337\napp_key_file = \"{}\"\n",
+            github.url,
+            dir.path().join("cache").display(),
+            key_file.display()
+        ),
+    )
+    .unwrap();
+    let db = dir.path().join("spot.db").display().to_string();
+    let config = config.display().to_string();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_spot"))
+            .args(["collect", "github", "--config", &config, "--db", &db, "--day", "2026-11-20"])
+            .env("SPOT_LOG", "debug")
+            .env_remove("SPOT_GITHUB_TOKEN")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(text_of(&output).starts_with("github/acme 2026-11-20 complete: "), "{}", text_of(&output));
+    assert_eq!(github.app_tokens(), (1, 0), "one installation token, carried by every API call");
+    // Debug logging shows every request and each new token, and none of the credentials.
+    assert!(text_of(&output).contains("new installation token"), "{}", text_of(&output));
+    for secret in ["ghs_", "eyJ", key.private_pem.lines().nth(1).unwrap()] {
+        assert!(!text_of(&output).contains(secret), "{secret} leaked into the output");
+    }
+}
+
 /// Answers like a Kubernetes API server holding the recorded Deployment and
 /// its ReplicaSet (list items without `apiVersion` and `kind`, as served).
 async fn kubernetes_api() -> String {

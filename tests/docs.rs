@@ -85,6 +85,7 @@ fn every_collector_page_has_a_config_example_that_builds() {
     for page in pages {
         let doc = format!("docs/collectors/{}", page.file_name().unwrap().to_string_lossy());
         for block in fenced_blocks(&doc, "toml") {
+            let (block, _key_dir) = with_a_generated_app_key(&block);
             let config: spot::config::Config =
                 toml::from_str(&block).unwrap_or_else(|e| panic!("{doc}: the example config does not parse: {e}"));
             let names = config.collectors.configured();
@@ -97,4 +98,17 @@ fn every_collector_page_has_a_config_example_that_builds() {
             config.collectors.build(names[0]).unwrap_or_else(|e| panic!("{doc}: the example config is refused: {e}"));
         }
     }
+}
+
+/// A GitHub App example names its private key file: give it a freshly
+/// generated key (kept while the folder returned lives).
+fn with_a_generated_app_key(block: &str) -> (String, Option<tempfile::TempDir>) {
+    let Some(line) = block.lines().find(|l| l.trim_start().starts_with("app_key_file")) else {
+        return (block.to_string(), None);
+    };
+    let named = line.split('"').nth(1).expect("app_key_file = \"PATH\"");
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("app.pem");
+    std::fs::write(&key_file, collectors::github::fake::TestKey::generate().private_pem).unwrap();
+    (block.replace(named, key_file.to_str().unwrap()), Some(dir))
 }

@@ -61,7 +61,8 @@ pub fn secrets(config: &Config) -> Vec<String> {
     lines
 }
 
-/// Every `token_env`, `token_file` and `kubeconfig` anywhere in the config.
+/// Every `token_env`, `token_file`, `app_key_file` and `kubeconfig`
+/// anywhere in the config.
 fn collect_secrets(value: &toml::Value, lines: &mut Vec<String>) {
     let readable = |path: &str| if std::path::Path::new(path).is_file() { "readable" } else { "MISSING" };
     match value {
@@ -72,7 +73,9 @@ fn collect_secrets(value: &toml::Value, lines: &mut Vec<String>) {
                         let state = if std::env::var_os(var).is_some() { "set" } else { "NOT SET" };
                         lines.push(format!("environment variable {var}: {state}"));
                     }
-                    ("token_file", Some(path)) => lines.push(format!("file {path}: {}", readable(path))),
+                    ("token_file" | "app_key_file", Some(path)) => {
+                        lines.push(format!("file {path}: {}", readable(path)))
+                    }
                     // Read at each run, not at startup: a missing one fails runs.
                     ("kubeconfig", Some(path)) => lines.push(format!("kubeconfig {path}: {}", readable(path))),
                     _ => collect_secrets(value, lines),
@@ -126,5 +129,27 @@ mod tests {
         .unwrap();
         assert_eq!(problems(&config), Vec::<String>::new(), "read at each run, where a missing one fails that run");
         assert_eq!(secrets(&config), ["kubeconfig /nonexistent/spot-test.kubeconfig: MISSING"]);
+    }
+
+    #[test]
+    fn a_github_app_key_that_cannot_be_used_is_a_problem() {
+        let dir = tempfile::tempdir().unwrap();
+        let not_a_key = dir.path().join("app.pem");
+        std::fs::write(&not_a_key, "not a key\n").unwrap();
+        let config: Config = toml::from_str(&format!(
+            "[collectors.github]\norgs = [\"acme\"]\napp_id = 1234\napp_key_file = \"{}\"\n",
+            not_a_key.display()
+        ))
+        .unwrap();
+        let problems = problems(&config);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].starts_with(&format!(
+                "collectors.github: app_key_file: {} is not a PEM private key",
+                not_a_key.display()
+            )),
+            "{problems:?}"
+        );
+        assert_eq!(secrets(&config), [format!("file {}: readable", not_a_key.display())]);
     }
 }
