@@ -4,13 +4,17 @@
 //! installation tokens that really expire, and admits API calls only with
 //! a live one. Keys are generated per test; none is committed.
 
+mod support;
+
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use collectors::github::fake::{FakeApp, FakeGitHub, TestKey};
 use collectors::github::{Config, GitHub};
 use collectors::http::HttpSettings;
 use collectors::{Collector, Day};
+use support::{Recorded, ReplayServer, Reply};
 
 const DAY: Day = Day(20_000);
 const APP_ID: u64 = 424_242;
@@ -106,6 +110,36 @@ async fn a_token_that_expires_during_a_sync_is_renewed() {
         "not renewed needlessly: {exchanges}"
     );
     assert_eq!(refused, 0, "no call went out with an expired token");
+}
+
+#[tokio::test]
+async fn the_token_exchange_is_retried_like_every_call_and_its_token_is_what_api_calls_carry() {
+    let key = TestKey::generate();
+    let exchanges = AtomicUsize::new(0);
+    let expires_at = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    let server = ReplayServer::start(move |request: &Recorded| match request.path.as_str() {
+        "/app/installations/7000001/access_tokens" if exchanges.fetch_add(1, Ordering::SeqCst) == 0 => {
+            Reply::status(502, "Bad Gateway")
+        }
+        "/app/installations/7000001/access_tokens" => {
+            Reply::json(format!(r#"{{"token":"ghs_replayed_token","expires_at":"{expires_at}"}}"#))
+        }
+        "/orgs/acme/repos" if request.header("authorization") == Some("Bearer ghs_replayed_token") => Reply::json("[]"),
+        _ => Reply::status(401, r#"{"message":"Bad credentials"}"#),
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = app_config(&server.url, dir.path(), &key.private_pem, Some(INSTALLATION));
+    let obs = GitHub::new(&config).unwrap().collect("acme", DAY).await.unwrap();
+    assert!(obs.complete && obs.entities.is_empty());
+    let requests = server.requests();
+    let paths: Vec<&str> = requests.iter().map(|r| r.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["/app/installations/7000001/access_tokens", "/app/installations/7000001/access_tokens", "/orgs/acme/repos"]
+    );
+    let app_token = requests[1].header("authorization").unwrap().strip_prefix("Bearer ").unwrap();
+    assert_eq!(app_token.split('.').count(), 3, "a signed JSON web token");
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ mod key;
 mod token;
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use serde::Deserialize;
@@ -43,7 +43,7 @@ impl GitHubApp {
     /// Reads and checks the private key; no network yet.
     pub fn new(
         app_id: u64,
-        key_file: &PathBuf,
+        key_file: &Path,
         installation_id: Option<u64>,
         http: HttpClient,
     ) -> Result<GitHubApp, String> {
@@ -67,7 +67,7 @@ impl GitHubApp {
         };
         let app_id = self.key.app_id;
         let hint = format!(
-            "GitHub App {app_id} needs the repository permissions Contents: read and Metadata: read, accepted on its installation on {org}, with access to the repositories to observe"
+            "check GitHub App {app_id}'s installation on {org}: it must have the repository permissions Contents: read and Metadata: read, accepted, and access to the repositories to observe"
         );
         Ok(self.http.with_auth(Auth::Renewable(token), &hint))
     }
