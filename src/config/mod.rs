@@ -31,13 +31,17 @@ pub struct Config {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StoreConfig {
-    /// The SQLite file.
+    /// The SQLite file (the default store).
     pub path: PathBuf,
+    /// `[store.arangodb]`: when set, the store is this ArangoDB database
+    /// and `path` is not used (see docs/arangodb.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arangodb: Option<crate::store::arango::ArangoConfig>,
 }
 
 impl Default for StoreConfig {
     fn default() -> StoreConfig {
-        StoreConfig { path: PathBuf::from("spot.db") }
+        StoreConfig { path: PathBuf::from("spot.db"), arangodb: None }
     }
 }
 

@@ -2,6 +2,8 @@
 //! storage engine. Each implementation is held to the same behaviour by the
 //! conformance suite in `tests/conformance`.
 
+pub mod arango;
+pub mod select;
 pub mod sqlite;
 
 use async_trait::async_trait;

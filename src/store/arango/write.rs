@@ -1,0 +1,404 @@
+//! Rules 2 to 5 of the ingest contract on ArangoDB: one attempt per run,
+//! its versions written in batches under deterministic keys, committed by
+//! one write (see `attempt`).
+
+use std::time::Instant;
+
+use collectors::Observation;
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde_json::{json, Value};
+
+use super::attempt::{self, IngestLease, Pending};
+use super::queries::{self, Versions};
+use super::requests::OnDuplicate;
+use super::{keys, text, Inner};
+use crate::ingest::{content_hash, diff};
+use crate::model::*;
+use crate::store::{StoreError, StoreResult};
+
+/// Documents per request.
+const BATCH: usize = 5000;
+
+pub async fn ingest(store: &Inner, obs: &Observation) -> StoreResult<Run> {
+    let lease = IngestLease::take(store, &obs.source, &obs.scope).await?;
+    let result = ingest_leased(store, obs, &lease).await;
+    lease.release(store).await;
+    result
+}
+
+async fn ingest_leased(store: &Inner, obs: &Observation, lease: &IngestLease) -> StoreResult<Run> {
+    let started = Instant::now();
+    let started_at_ms = chrono::Utc::now().timestamp_millis();
+    settle_scope(store, &obs.source, &obs.scope).await?;
+    if let Some(latest) = latest_committed_day(store, &obs.source, &obs.scope).await? {
+        if obs.day < latest {
+            return Err(older_day(&obs.source, &obs.scope, obs.day, latest));
+        }
+    }
+    let token = keys::token();
+    let run_key = keys::run(&obs.source, &obs.scope, obs.day.0);
+    let mut writes = Writes::new(store.options.fail_after_writes);
+    store.query(queries::start_attempt(&run_key, &obs.source, &obs.scope, obs.day, &token)).await?;
+    writes.count(1)?;
+    write_anchors(store, obs, &token, &mut writes).await?;
+    lease.keep(store).await?;
+    let unobserved: FxHashSet<&str> = obs.unobserved.iter().map(String::as_str).collect();
+    let may_close = |owner: &str| obs.complete && !unobserved.contains(owner);
+    let facts = load(store, Versions::Facts, obs).await?;
+    let mut plan = plan_facts(obs, facts, &token, &may_close);
+    let relations = load(store, Versions::Relations, obs).await?;
+    let relation_plan = plan_relations(obs, relations, &token, &may_close);
+    write_plan(store, Versions::Facts, plan.marks, plan.opens, &mut writes, lease).await?;
+    write_plan(store, Versions::Relations, relation_plan.marks, relation_plan.opens, &mut writes, lease).await?;
+    plan.counts.add(relation_plan.counts);
+    let run = Run {
+        source: obs.source.clone(),
+        scope: obs.scope.clone(),
+        day: obs.day,
+        status: if obs.complete { RunStatus::Complete } else { RunStatus::Partial },
+        counts: plan.counts,
+        started_at_ms,
+        duration_ms: started.elapsed().as_millis() as i64,
+        error: None,
+        attempts: 1,
+        warnings: obs.warnings.clone(),
+    };
+    let attempts = commit(store, &run_key, &token, &run).await?;
+    if let Err(e) = attempt::apply(store, &run_key, &token).await {
+        // Committed all the same: readers already see the run whole, and
+        // the next ingest of the scope finishes this.
+        tracing::warn!(collector.name = %run.source, snapshot.scope = %run.scope, error = %e, "run committed; tidying it up failed");
+    }
+    tracing::debug!(
+        collector.name = %run.source, snapshot.scope = %run.scope, snapshot.day = %run.day,
+        added = run.counts.added, changed = run.counts.changed, closed = run.counts.closed, "ingested run"
+    );
+    Ok(Run { attempts, ..run })
+}
+
+/// Finishes or undoes what earlier attempts at this scope left in flight.
+async fn settle_scope(store: &Inner, source: &str, scope: &str) -> StoreResult<()> {
+    let state = store.query_one(queries::scope_state(source, scope)).await?.unwrap_or(Value::Null);
+    for row in state.get("pending").and_then(Value::as_array).into_iter().flatten() {
+        attempt::settle(store, &Pending::from_row(row, source, scope)?).await?;
+    }
+    Ok(())
+}
+
+async fn latest_committed_day(store: &Inner, source: &str, scope: &str) -> StoreResult<Option<Day>> {
+    let state = store.query_one(queries::scope_state(source, scope)).await?.unwrap_or(Value::Null);
+    Ok(state.get("latest").and_then(Value::as_i64).map(|d| Day(d as i32)))
+}
+
+fn older_day(source: &str, scope: &str, day: Day, latest: Day) -> StoreError {
+    StoreError::OlderDay { collector: source.to_string(), scope: scope.to_string(), day, latest }
+}
+
+/// The one write that commits: returns the run's attempt count.
+async fn commit(store: &Inner, run_key: &str, token: &str, run: &Run) -> StoreResult<u32> {
+    let record = json!({
+        "status": run.status.as_str(),
+        "added": run.counts.added,
+        "changed": run.counts.changed,
+        "closed": run.counts.closed,
+        "unchanged": run.counts.unchanged,
+        "started_at_ms": run.started_at_ms,
+        "duration_ms": run.duration_ms,
+        "error": null,
+        "warnings": run.warnings,
+    });
+    let committed = store.query_one(queries::commit_attempt(run_key, token, record)).await?;
+    committed.and_then(|n| n.as_u64()).map(|n| n as u32).ok_or_else(|| StoreError::Backend {
+        doing: "committing an ingest".into(),
+        reason: "another process undid this attempt before it committed; run it again".into(),
+    })
+}
+
+/// Creates the anchors the observation mentions that do not exist, and
+/// renames those whose observed name changed. Anchors are not versioned:
+/// a rename shows at once. New anchors carry the token, so the entity count
+/// leaves them out until the attempt commits.
+async fn write_anchors(store: &Inner, obs: &Observation, token: &str, writes: &mut Writes) -> StoreResult<()> {
+    let mut wanted: FxHashMap<&str, (String, String, bool)> = FxHashMap::default();
+    for entity in &obs.entities {
+        wanted.insert(&entity.key, (entity.kind.clone(), entity.name.clone(), true));
+    }
+    for relation in &obs.relations {
+        for key in [&relation.from, &relation.to] {
+            wanted.entry(key).or_insert_with(|| {
+                let (kind, name) = key.split_once(':').unwrap_or(("unknown", key));
+                (kind.to_string(), name.to_string(), false)
+            });
+        }
+    }
+    let mut names: FxHashMap<String, String> = FxHashMap::default();
+    let all: Vec<String> = wanted.keys().map(|key| keys::anchor(key)).collect();
+    for chunk in all.chunks(BATCH) {
+        for row in store.query(queries::anchors_of(chunk)).await? {
+            let doing = "reading anchors";
+            names.insert(text(&row, "id", doing)?, text(&row, "name", doing)?);
+        }
+    }
+    let (mut created, mut renamed) = (Vec::new(), Vec::new());
+    let mut sorted: Vec<_> = wanted.into_iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(b.0));
+    for (key, (kind, name, observed)) in sorted {
+        let anchor = keys::anchor(key);
+        match names.get(&anchor) {
+            None => created.push(json!({ "_key": anchor, "key": key, "kind": kind, "name": name, "run": token })),
+            Some(stored) if observed && *stored != name => renamed.push(json!({ "_key": anchor, "name": name })),
+            Some(_) => {}
+        }
+    }
+    for chunk in created.chunks(BATCH) {
+        store.client.insert_missing("entities", chunk.to_vec()).await?;
+        writes.count(chunk.len())?;
+    }
+    for chunk in renamed.chunks(BATCH) {
+        store.client.update_many("entities", chunk.to_vec()).await?;
+        writes.count(chunk.len())?;
+    }
+    Ok(())
+}
+
+/// A stored version an ingest diffs against.
+struct Stored {
+    key: String,
+    hash: i64,
+    valid_from: Day,
+    valid_to: Day,
+}
+
+/// The scope's versions open before the day (`before`) and those a
+/// committed run of that very day opened (`same_day`), by identity.
+struct Loaded<K> {
+    before: FxHashMap<K, (usize, i64)>,
+    same_day: FxHashMap<K, usize>,
+    versions: Vec<Stored>,
+}
+
+async fn load(store: &Inner, versions: Versions, obs: &Observation) -> StoreResult<Vec<(Vec<String>, Stored)>> {
+    let doing = "reading open versions";
+    let rows = store.query(queries::open_versions(versions, &obs.source, &obs.scope, obs.day)).await?;
+    let mut loaded = Vec::with_capacity(rows.len());
+    for row in rows {
+        let identity = match versions {
+            Versions::Facts => vec![text(&row, "entity", doing)?],
+            Versions::Relations => vec![text(&row, "from", doing)?, text(&row, "to", doing)?, text(&row, "kind", doing)?],
+        };
+        let hash = u64::from_str_radix(&text(&row, "hash", doing)?, 16).map_err(|e| StoreError::Backend {
+            doing: doing.into(),
+            reason: format!("a stored hash is not hex: {e}"),
+        })? as i64;
+        let stored = Stored {
+            key: text(&row, "id", doing)?,
+            hash,
+            valid_from: super::day(&row, "valid_from", doing)?,
+            valid_to: super::day(&row, "valid_to", doing)?,
+        };
+        loaded.push((identity, stored));
+    }
+    Ok(loaded)
+}
+
+fn split<K: std::hash::Hash + Eq>(
+    loaded: Vec<(Vec<String>, Stored)>,
+    day: Day,
+    identity: impl Fn(Vec<String>) -> K,
+) -> Loaded<K> {
+    let mut split = Loaded { before: FxHashMap::default(), same_day: FxHashMap::default(), versions: Vec::new() };
+    for (parts, stored) in loaded {
+        let index = split.versions.len();
+        if stored.valid_from < day {
+            split.before.insert(identity(parts), (index, stored.hash));
+        } else if stored.valid_from == day && stored.valid_to.is_open() {
+            split.same_day.insert(identity(parts), index);
+        }
+        split.versions.push(stored);
+    }
+    split
+}
+
+/// What one kind of version needs written.
+struct Plan {
+    /// Partial updates: pending closes, reopens and drops.
+    marks: Vec<Value>,
+    /// New versions.
+    opens: Vec<Value>,
+    counts: RunCounts,
+}
+
+/// The marks that turn the scope's stored versions into the observed ones,
+/// counted against the state before the day (a re-run of a day diffs
+/// against the same state its first run did).
+fn plan_marks<K: std::hash::Hash + Eq + Clone>(
+    loaded: &Loaded<K>,
+    observed: &[(K, i64)],
+    day: Day,
+    token: &str,
+    may_close: impl Fn(&K) -> bool,
+) -> (Vec<usize>, Vec<Value>, RunCounts) {
+    let plan = diff(observed, &loaded.before, &may_close);
+    let mut marks = Vec::new();
+    let mut opens = Vec::new();
+    let closing: FxHashSet<&K> = plan.to_close.iter().map(|(k, _)| k).collect();
+    let reopening = |index: usize| json!({ "_key": loaded.versions[index].key, "valid_to": Day::OPEN.0,
+        "pending_by": token, "pending_to": Day::OPEN.0, "pending_prior": day.0 });
+    let ending = |index: usize| json!({ "_key": loaded.versions[index].key,
+        "pending_by": token, "pending_to": day.0, "pending_prior": Day::OPEN.0 });
+    // Versions open before the day: closed, kept, or reopened.
+    for (identity, &(index, _)) in &loaded.before {
+        let ends_today = loaded.versions[index].valid_to == day;
+        match (closing.contains(identity), ends_today) {
+            (true, false) => marks.push(ending(index)),
+            (false, true) => marks.push(reopening(index)),
+            _ => {}
+        }
+    }
+    // New versions: one already opened today with the same content stays.
+    let mut kept_today: FxHashSet<usize> = FxHashSet::default();
+    for &index in &plan.to_open {
+        let (identity, hash) = &observed[index];
+        match loaded.same_day.get(identity) {
+            Some(&same) if loaded.versions[same].hash == *hash => {
+                kept_today.insert(same);
+            }
+            _ => opens.push(index),
+        }
+    }
+    // Versions opened today by the run this one replaces, and not kept.
+    for &index in loaded.same_day.values() {
+        if !kept_today.contains(&index) {
+            marks.push(ending(index));
+        }
+    }
+    marks.sort_by(|a, b| a["_key"].as_str().cmp(&b["_key"].as_str()));
+    (opens, marks, plan.counts)
+}
+
+fn plan_facts(obs: &Observation, loaded: Vec<(Vec<String>, Stored)>, token: &str, may_close: &impl Fn(&str) -> bool) -> Plan {
+    let loaded = split(loaded, obs.day, |mut parts| parts.swap_remove(0));
+    let observed: Vec<(String, i64)> = obs.entities.iter().map(|e| (e.key.clone(), content_hash(&e.attrs))).collect();
+    let (indexes, marks, counts) = plan_marks(&loaded, &observed, obs.day, token, |key: &String| may_close(key));
+    let opens = indexes
+        .into_iter()
+        .map(|i| {
+            let (entity, hash) = (&obs.entities[i], observed[i].1);
+            json!({
+                "_key": keys::version('f', &[&entity.key, &obs.source, &obs.scope], obs.day.0, hash),
+                "entity": entity.key, "source": obs.source, "scope": obs.scope, "attrs": entity.attrs,
+                "hash": keys::hash_text(hash), "valid_from": obs.day.0, "valid_to": Day::OPEN.0, "run": token,
+            })
+        })
+        .collect();
+    Plan { marks, opens, counts }
+}
+
+type EdgeIdentity = (String, String, String);
+
+fn plan_relations(
+    obs: &Observation,
+    loaded: Vec<(Vec<String>, Stored)>,
+    token: &str,
+    may_close: &impl Fn(&str) -> bool,
+) -> Plan {
+    let loaded = split(loaded, obs.day, |parts| (parts[0].clone(), parts[1].clone(), parts[2].clone()));
+    let observed: Vec<(EdgeIdentity, i64)> = obs
+        .relations
+        .iter()
+        .map(|r| ((r.from.clone(), r.to.clone(), r.kind.clone()), content_hash(&r.attrs)))
+        .collect();
+    // An edge belongs to the entity it leaves: unobserved parts carry their edges.
+    let (indexes, marks, counts) =
+        plan_marks(&loaded, &observed, obs.day, token, |(from, _, _): &EdgeIdentity| may_close(from));
+    let opens = indexes
+        .into_iter()
+        .map(|i| {
+            let (r, hash) = (&obs.relations[i], observed[i].1);
+            json!({
+                "_key": keys::version('r', &[&r.from, &r.to, &r.kind, &obs.source, &obs.scope], obs.day.0, hash),
+                "_from": keys::anchor_id(&r.from), "_to": keys::anchor_id(&r.to),
+                "from": r.from, "to": r.to, "kind": r.kind, "source": obs.source, "scope": obs.scope,
+                "attrs": r.attrs, "hash": keys::hash_text(hash), "valid_from": obs.day.0, "valid_to": Day::OPEN.0,
+                "run": token,
+            })
+        })
+        .collect();
+    Plan { marks, opens, counts }
+}
+
+async fn write_plan(
+    store: &Inner,
+    versions: Versions,
+    marks: Vec<Value>,
+    opens: Vec<Value>,
+    writes: &mut Writes,
+    lease: &IngestLease,
+) -> StoreResult<()> {
+    let collection = match versions {
+        Versions::Facts => "facts",
+        Versions::Relations => "relations",
+    };
+    for chunk in marks.chunks(BATCH) {
+        store.client.update_many(collection, chunk.to_vec()).await?;
+        writes.count(chunk.len())?;
+    }
+    for chunk in opens.chunks(BATCH) {
+        // Replace: what a crashed attempt left under the same key is overwritten.
+        store.client.import(collection, chunk, OnDuplicate::Replace).await?;
+        writes.count(chunk.len())?;
+        lease.keep(store).await?;
+    }
+    Ok(())
+}
+
+/// Counts document writes; the test hook stops the ingest at the N-th.
+struct Writes {
+    done: u64,
+    fail_after: Option<u64>,
+}
+
+impl Writes {
+    fn new(fail_after: Option<u64>) -> Writes {
+        Writes { done: 0, fail_after }
+    }
+
+    fn count(&mut self, documents: usize) -> StoreResult<()> {
+        self.done += documents as u64;
+        match self.fail_after {
+            Some(limit) if self.done >= limit => Err(StoreError::InjectedFault { writes: self.done }),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Rule 3: a failed run writes no versions. A failure after a committed
+/// run of the same day leaves that run in place, one attempt more.
+pub async fn record_failure(store: &Inner, source: &str, scope: &str, day: Day, error: &str) -> StoreResult<Run> {
+    if let Some(latest) = latest_committed_day(store, source, scope).await? {
+        if day < latest {
+            return Err(older_day(source, scope, day, latest));
+        }
+    }
+    let run_key = keys::run(source, scope, day.0);
+    let failed = json!({
+        "_key": run_key, "source": source, "scope": scope, "day": day.0, "status": "failed",
+        "added": 0, "changed": 0, "closed": 0, "unchanged": 0,
+        "started_at_ms": chrono::Utc::now().timestamp_millis(), "duration_ms": 0,
+        "error": error, "attempts": 1, "warnings": [],
+    });
+    let note = format!("a later attempt failed: {error}");
+    let row = store.query_one(queries::record_failure(&run_key, failed, &note)).await?.ok_or_else(|| {
+        StoreError::Backend { doing: "recording a failed run".into(), reason: "no run record came back".into() }
+    })?;
+    tracing::warn!(collector.name = %source, snapshot.scope = %scope, snapshot.day = %day, error, "recorded failed run");
+    super::read::run_from(&row)
+}
+
+pub async fn prune(store: &Inner, source: &str, closed_before: Day) -> StoreResult<Pruned> {
+    let count = |row: Option<Value>| row.and_then(|v| v.as_u64()).unwrap_or(0);
+    let facts = count(store.query_one(queries::prune(Versions::Facts, source, closed_before)).await?);
+    let relations = count(store.query_one(queries::prune(Versions::Relations, source, closed_before)).await?);
+    tracing::info!(collector.name = source, closed_before = %closed_before, facts, relations, "pruned closed versions");
+    Ok(Pruned { fact_versions: facts, relation_versions: relations })
+}
