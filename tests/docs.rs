@@ -112,3 +112,20 @@ fn with_a_generated_app_key(block: &str) -> (String, Option<tempfile::TempDir>) 
     std::fs::write(&key_file, collectors::github::fake::TestKey::generate().private_pem).unwrap();
     (block.replace(named, key_file.to_str().unwrap()), Some(dir))
 }
+
+#[test]
+fn the_arangodb_config_example_is_a_valid_config() {
+    for block in fenced_blocks("docs/arangodb.md", "toml") {
+        let config: spot::config::Config = toml::from_str(&block).expect("the documented config parses");
+        let arango = config.store.arangodb.clone().expect("the example selects ArangoDB");
+        assert_eq!((arango.url.as_str(), arango.database.as_str()), ("http://127.0.0.1:8529", "spot"));
+        let problems = spot::config::check::problems(&config);
+        if std::env::var_os("SPOT_ARANGO_PASSWORD").is_none() {
+            assert_eq!(
+                problems,
+                ["store.arangodb password: environment variable SPOT_ARANGO_PASSWORD is not set"],
+                "only the secret, which lives outside the file, is missing"
+            );
+        }
+    }
+}

@@ -7,6 +7,7 @@ mod collect;
 mod config;
 mod generate;
 mod ingest;
+mod migrate;
 mod prune;
 mod read;
 mod serve;
@@ -53,6 +54,8 @@ enum Command {
     Backup(backup::Args),
     /// Apply [retention] now: drop versions closed longer ago than kept.
     Prune(prune::Args),
+    /// Create or update the ArangoDB store's collections, graph and indexes.
+    Migrate(migrate::Args),
     /// Write the whole history as JSON Lines (to move it to another store).
     Export(transfer::ExportArgs),
     /// Read a history written by `spot export` into an empty store.
@@ -114,6 +117,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Backfill(command) => backfill::run(command).await,
         Command::Backup(args) => backup::run(args).await,
         Command::Prune(args) => prune::run(args).await,
+        Command::Migrate(args) => migrate::run(args).await,
         Command::Export(args) => transfer::export(args).await,
         Command::Import(args) => transfer::import(args).await,
         Command::Entity(args) => read::entity(args).await,

@@ -17,7 +17,7 @@ pub struct ServeArgs {
     /// The config file (spot.toml); defaults apply without one.
     #[arg(long, env = "SPOT_CONFIG")]
     config: Option<PathBuf>,
-    /// The SQLite store; overrides [store] path.
+    /// A SQLite store; overrides the config's [store] (path or arangodb).
     #[arg(long, env = "SPOT_DB")]
     db: Option<PathBuf>,
     /// Address to listen on; overrides [server] listen.
@@ -33,13 +33,15 @@ pub async fn serve_command(args: ServeArgs) -> anyhow::Result<()> {
     let mut config = config(args.config.as_ref())?;
     if let Some(db) = args.db {
         config.store.path = db;
+        config.store.arangodb = None;
     }
     if let Some(listen) = args.listen {
         config.server.listen = listen;
     }
-    let store = SqliteStore::open(&config.store.path)?;
+    // An ArangoDB store is checked first: reachable, supported, migrated.
+    let store = crate::store::select::open(&config.store).await?;
     let listen = config.server.listen;
-    serve(Server::new(&config, Arc::new(store))?, listen).await
+    serve(Server::new(&config, store)?, listen).await
 }
 
 #[derive(clap::Args)]

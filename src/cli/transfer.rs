@@ -2,18 +2,42 @@
 
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use crate::store::Store;
+use crate::config::{Config, StoreConfig};
+use crate::store::{select, Store};
 use crate::transfer::{parse_line, Incoming, Record};
 use crate::SqliteStore;
 
+/// Which store: `--db` names a SQLite file; without it, the config's
+/// `[store]` (a `[store.arangodb]` section selects ArangoDB), whose default
+/// is the SQLite file spot.db.
+#[derive(clap::Args)]
+pub struct StoreArgs {
+    /// The config file whose [store] to use.
+    #[arg(long, env = "SPOT_CONFIG")]
+    config: Option<PathBuf>,
+    /// A SQLite store; overrides the config's [store].
+    #[arg(long, env = "SPOT_DB")]
+    db: Option<PathBuf>,
+}
+
+impl StoreArgs {
+    fn store_config(&self) -> anyhow::Result<StoreConfig> {
+        let mut store = Config::for_command(self.config.as_deref())?.store;
+        if let Some(db) = &self.db {
+            store = StoreConfig { path: db.clone(), arangodb: None };
+        }
+        Ok(store)
+    }
+}
+
 #[derive(clap::Args)]
 pub struct ExportArgs {
-    /// The store to export.
-    #[arg(long, env = "SPOT_DB", default_value = "spot.db")]
-    db: PathBuf,
+    #[command(flatten)]
+    store: StoreArgs,
     /// The JSON Lines file to write (must not exist); standard output when
     /// not given.
     #[arg(long)]
@@ -22,15 +46,19 @@ pub struct ExportArgs {
 
 #[derive(clap::Args)]
 pub struct ImportArgs {
-    /// The store to import into: a new file, or an empty store.
-    #[arg(long, env = "SPOT_DB", default_value = "spot.db")]
-    db: PathBuf,
+    /// The store to import into: a new SQLite file, or an empty store.
+    #[command(flatten)]
+    store: StoreArgs,
     /// A file written by `spot export`.
     file: PathBuf,
 }
 
 pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
-    let store = super::open_existing(&args.db)?;
+    let config = args.store.store_config()?;
+    let store: Arc<dyn Store> = match &config.arangodb {
+        Some(arango) => Arc::new(select::open_arango(arango).await?),
+        None => Arc::new(super::open_existing(&config.path)?),
+    };
     let mut out: Box<dyn Write + Send> = match &args.out {
         Some(path) => {
             let file = std::fs::OpenOptions::new()
@@ -67,7 +95,11 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
     let file =
         std::fs::File::open(&args.file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", args.file.display()))?;
     let name = args.file.display().to_string();
-    let store = SqliteStore::open(&args.db)?;
+    let config = args.store.store_config()?;
+    let store: Arc<dyn Store> = match &config.arangodb {
+        Some(arango) => Arc::new(select::open_arango(arango).await?),
+        None => Arc::new(SqliteStore::open(&config.path)?),
+    };
     let (sink, records) = mpsc::channel::<Incoming>(4096);
     let writing = tokio::spawn(async move { store.import(records).await });
     // Lines are parsed here, off the store's writer: a bad line stops the
@@ -116,7 +148,7 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
         imported.relation_versions,
         imported.runs,
         imported.deploy_events,
-        args.db.display()
+        select::describe(&config)
     );
     Ok(())
 }

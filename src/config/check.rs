@@ -41,9 +41,14 @@ pub fn problems(config: &Config) -> Vec<String> {
     if config.scheduler.concurrency == 0 {
         problems.push("scheduler.concurrency: must be at least 1".into());
     }
-    if let Some(parent) = config.store.path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        if !parent.is_dir() {
-            problems.push(format!("store.path: the folder {} does not exist", parent.display()));
+    match &config.store.arangodb {
+        Some(arango) => problems.extend(arango.problems()),
+        None => {
+            if let Some(parent) = config.store.path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                if !parent.is_dir() {
+                    problems.push(format!("store.path: the folder {} does not exist", parent.display()));
+                }
+            }
         }
     }
     problems
@@ -62,18 +67,18 @@ pub fn secrets(config: &Config) -> Vec<String> {
 }
 
 /// Every `token_env`, `token_file`, `app_key_file` and `kubeconfig`
-/// anywhere in the config.
+/// anywhere in the config, and the ArangoDB store's `password_*` and `jwt_*`.
 fn collect_secrets(value: &toml::Value, lines: &mut Vec<String>) {
     let readable = |path: &str| if std::path::Path::new(path).is_file() { "readable" } else { "MISSING" };
     match value {
         toml::Value::Table(table) => {
             for (key, value) in table {
                 match (key.as_str(), value.as_str()) {
-                    ("token_env", Some(var)) => {
+                    ("token_env" | "password_env" | "jwt_env", Some(var)) => {
                         let state = if std::env::var_os(var).is_some() { "set" } else { "NOT SET" };
                         lines.push(format!("environment variable {var}: {state}"));
                     }
-                    ("token_file" | "app_key_file", Some(path)) => {
+                    ("token_file" | "app_key_file" | "password_file" | "jwt_file", Some(path)) => {
                         lines.push(format!("file {path}: {}", readable(path)))
                     }
                     // Read at each run, not at startup: a missing one fails runs.
@@ -116,6 +121,30 @@ mod tests {
         assert!(problems[1].contains("SPOT_TEST_CHECK_UNSET_VARIABLE is not set"), "{problems:?}");
         assert!(problems[2].starts_with("collectors.sonarqube.schedule.cron: '61 * * * *'"), "{problems:?}");
         assert_eq!(secrets(&config), ["environment variable SPOT_TEST_CHECK_UNSET_VARIABLE: NOT SET"]);
+    }
+
+    #[test]
+    fn an_arangodb_store_is_checked_instead_of_the_sqlite_path() {
+        let config: Config = toml::from_str(
+            r#"
+            [store]
+            path = "/nonexistent/folder/spot.db"
+            [store.arangodb]
+            url = "http://root:pw@127.0.0.1:8529"
+            database = "1spot"
+            password_env = "SPOT_TEST_CHECK_UNSET_ARANGO_PASSWORD"
+            "#,
+        )
+        .unwrap();
+        let problems = problems(&config);
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems[0].starts_with("store.arangodb.url: must not hold credentials"), "{problems:?}");
+        assert!(problems[1].starts_with("store.arangodb.database: '1spot'"), "{problems:?}");
+        assert!(problems[2].contains("SPOT_TEST_CHECK_UNSET_ARANGO_PASSWORD is not set"), "{problems:?}");
+        assert_eq!(secrets(&config), ["environment variable SPOT_TEST_CHECK_UNSET_ARANGO_PASSWORD: NOT SET"]);
+        let fine: Config = toml::from_str("[store.arangodb]\nurl = \"https://arango.acme.internal:8529\"\n").unwrap();
+        assert_eq!(super::problems(&fine), Vec::<String>::new());
+        assert_eq!(fine.store.arangodb.unwrap().database, "spot");
     }
 
     #[test]

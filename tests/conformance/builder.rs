@@ -81,3 +81,11 @@ pub async fn edges_from(store: &dyn Store, key: &str, n: i32) -> Vec<(String, St
 pub fn edge(kind: &str, from: &str, to: &str) -> (String, String, String) {
     (kind.into(), from.into(), to.into())
 }
+
+/// What a store holds, as readers see it: anchors, versions and runs. Bytes
+/// are left out: how much space a store takes after a refused or failed
+/// write is up to its engine.
+pub async fn held(store: &dyn Store) -> (u64, u64, u64, u64) {
+    let stats = store.stats().await.expect("stats");
+    (stats.entities, stats.fact_versions, stats.relation_versions, stats.runs)
+}

@@ -222,7 +222,7 @@ pub async fn an_older_day_is_refused(h: &impl Harness) {
     let f = h.fresh();
     let store = f.store.as_ref();
     obs("github", "acme", 5).entity("repo:a", json!({"v": 5})).into(store).await;
-    let before = store.stats().await.unwrap();
+    let before = held(store).await;
     let err = store.ingest(&obs("github", "acme", 4).entity("repo:a", json!({"v": 4})).0).await.unwrap_err();
     assert!(matches!(err, StoreError::OlderDay { .. }), "{err}");
     assert_eq!(
@@ -235,7 +235,7 @@ pub async fn an_older_day_is_refused(h: &impl Harness) {
     );
     let failure = store.record_failure("github", "acme", d(3), "late").await.unwrap_err();
     assert!(matches!(failure, StoreError::OlderDay { .. }));
-    assert_eq!(store.stats().await.unwrap(), before, "nothing was written");
+    assert_eq!(held(store).await, before, "nothing was written");
 }
 
 pub async fn an_empty_scope_accepts_an_older_day(h: &impl Harness) {
@@ -271,7 +271,7 @@ pub async fn a_failure_mid_write_leaves_the_last_commit_intact(h: &impl Harness)
         json!({}),
     );
     day1.into(store).await;
-    let before = store.stats().await.unwrap();
+    let before = held(store).await;
     let day2 = || {
         obs("github", "acme", 2).entity("repo:a", json!({"v": 2})).entity("repo:c", json!({})).relation(
             "repo:a",
@@ -284,7 +284,7 @@ pub async fn a_failure_mid_write_leaves_the_last_commit_intact(h: &impl Harness)
         let faulty = (f.faulty)(fail_after);
         let err = faulty.ingest(&day2().0).await.unwrap_err();
         assert!(matches!(err, StoreError::InjectedFault { .. }), "after {fail_after} writes: {err}");
-        assert_eq!(store.stats().await.unwrap(), before, "after {fail_after} writes nothing is half-written");
+        assert_eq!(held(store).await, before, "after {fail_after} writes nothing is half-written");
         assert_eq!(store.latest_day().await.unwrap(), Some(d(1)));
         assert_eq!(facts_of(store, "repo:a", 2, "github").await, Some(json!({"v": 1})));
         assert!(alive(store, "repo:b", 2).await);

@@ -27,11 +27,12 @@ pub trait Harness {
     fn fresh(&self) -> Fixture;
 }
 
-/// One `#[tokio::test]` per behaviour, so each failure names its rule.
+/// Calls `$callback!(args; module::test, ...)` with every behaviour of the
+/// suite, so each store's test file can run them its own way.
 #[macro_export]
-macro_rules! conformance_suite {
-    ($harness:expr) => {
-        $crate::conformance_suite!(@tests $harness;
+macro_rules! conformance_tests {
+    ($callback:ident, $($args:tt)*) => {
+        $crate::$callback! { $($args)*;
             ingest::new_items_open_versions_from_their_day,
             ingest::an_unchanged_observation_writes_nothing,
             ingest::attribute_order_is_not_a_change,
@@ -70,14 +71,46 @@ macro_rules! conformance_suite {
             history::attribute_values_cover_a_kind_on_a_day,
             history::relation_values_cover_a_kind_on_a_day,
             history::deploy_events_are_kept_and_filtered,
-        );
+        }
     };
-    (@tests $harness:expr; $($module:ident :: $name:ident),* $(,)?) => {
+}
+
+/// One `#[tokio::test]` per behaviour, so each failure names its rule.
+#[macro_export]
+macro_rules! conformance_suite {
+    ($harness:expr) => {
+        $crate::conformance_tests!(conformance_tokio_tests, $harness);
+    };
+}
+
+#[macro_export]
+macro_rules! conformance_tokio_tests {
+    ($harness:expr; $($module:ident :: $name:ident),* $(,)?) => {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $name() {
                 conformance::$module::$name(&$harness).await;
             }
         )*
+    };
+}
+
+/// A behaviour as a value, for a test binary with its own runner.
+pub type Trial<H> = for<'a> fn(&'a H) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'a>>;
+
+/// Every behaviour as `(name, Trial)`, for a harness type.
+#[macro_export]
+macro_rules! conformance_list {
+    ($harness:ty; $($module:ident :: $name:ident),* $(,)?) => {
+        vec![
+            $(
+                (concat!(stringify!($module), "::", stringify!($name)), {
+                    fn trial(h: &$harness) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + '_>> {
+                        Box::pin(conformance::$module::$name(h))
+                    }
+                    trial as conformance::Trial<$harness>
+                }),
+            )*
+        ]
     };
 }

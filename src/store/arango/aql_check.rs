@@ -86,9 +86,45 @@ pub fn bind_parameters(text: &str) -> BTreeSet<String> {
 }
 
 const KEYWORDS: &[&str] = &[
-    "FOR", "IN", "RETURN", "FILTER", "SORT", "LIMIT", "LET", "COLLECT", "INTO", "WITH", "COUNT", "AGGREGATE", "KEEP",
-    "INSERT", "UPDATE", "REPLACE", "REMOVE", "UPSERT", "OPTIONS", "PRUNE", "SEARCH", "GRAPH", "OUTBOUND", "INBOUND",
-    "ANY", "ALL", "NONE", "AND", "OR", "NOT", "LIKE", "ASC", "DESC", "DISTINCT", "TRUE", "FALSE", "NULL", "NEW", "OLD",
+    "FOR",
+    "IN",
+    "RETURN",
+    "FILTER",
+    "SORT",
+    "LIMIT",
+    "LET",
+    "COLLECT",
+    "INTO",
+    "WITH",
+    "COUNT",
+    "AGGREGATE",
+    "KEEP",
+    "INSERT",
+    "UPDATE",
+    "REPLACE",
+    "REMOVE",
+    "UPSERT",
+    "OPTIONS",
+    "PRUNE",
+    "SEARCH",
+    "GRAPH",
+    "OUTBOUND",
+    "INBOUND",
+    "ANY",
+    "ALL",
+    "NONE",
+    "AND",
+    "OR",
+    "NOT",
+    "LIKE",
+    "ASC",
+    "DESC",
+    "DISTINCT",
+    "TRUE",
+    "FALSE",
+    "NULL",
+    "NEW",
+    "OLD",
     "CURRENT",
 ];
 
@@ -193,7 +229,8 @@ fn every_collection_a_query_names_is_in_the_schema() {
 
 #[test]
 fn the_checker_catches_what_it_is_for() {
-    let text = "// @ignored in a comment\nLET hidden = (FOR r IN runs RETURN r)\nFOR f IN factz FILTER f.x == @day AND \
+    let text =
+        "// @ignored in a comment\nLET hidden = (FOR r IN runs RETURN r)\nFOR f IN factz FILTER f.x == @day AND \
                 f.y NOT IN hidden LET d = DOCUMENT(\"entitiez\", @k) RETURN { day: \"@not_a_bind\" }";
     assert_eq!(bind_parameters(text), BTreeSet::from(["day".to_string(), "k".to_string()]));
     assert_eq!(collections(text), BTreeSet::from(["entitiez".to_string(), "factz".to_string(), "runs".to_string()]));
@@ -202,9 +239,25 @@ fn the_checker_catches_what_it_is_for() {
 #[test]
 fn as_of_queries_hide_attempts_in_flight() {
     let as_of = [
-        "entity", "search", "edges_out", "edges_in", "traverse_outbound", "traverse_inbound", "traverse_any", "timeline",
-        "changed_facts", "changed_relations", "spanning_facts", "relation_history_out", "relation_history_in",
-        "neighbours_out", "neighbours_in", "attribute_values", "export_facts", "export_relations", "stats",
+        "entity",
+        "search",
+        "edges_out",
+        "edges_in",
+        "traverse_outbound",
+        "traverse_inbound",
+        "traverse_any",
+        "timeline",
+        "changed_facts",
+        "changed_relations",
+        "spanning_facts",
+        "relation_history_out",
+        "relation_history_in",
+        "neighbours_out",
+        "neighbours_in",
+        "attribute_values",
+        "export_facts",
+        "export_relations",
+        "stats",
     ];
     for name in as_of {
         let text = ALL.iter().find(|(n, _)| *n == name).unwrap().1;
@@ -222,7 +275,10 @@ fn traversals_prune_on_edge_validity_and_filter_the_path() {
         let prune = code.find("PRUNE").expect("PRUNE");
         let options = code.find("OPTIONS").expect("OPTIONS");
         let pruned = &code[prune..options];
-        assert!(pruned.contains("e.valid_from > @day") && pruned.contains("e.valid_to <= @day"), "{name}: PRUNE on validity");
+        assert!(
+            pruned.contains("e.valid_from > @day") && pruned.contains("e.valid_to <= @day"),
+            "{name}: PRUNE on validity"
+        );
         assert!(code.contains("FILTER p.edges[*].valid_from ALL <= @day"), "{name}: the path is filtered");
         assert!(code.contains("FILTER p.edges[*].valid_to ALL > @day"), "{name}: the path is filtered");
         assert!(code.contains(r#"order: "bfs""#), "{name}: breadth first");

@@ -59,7 +59,13 @@ pub async fn changes(store: &Inner, from: Day, to: Day) -> StoreResult<Changes> 
     for row in touched(store, Versions::Facts, &scopes, from, to).await? {
         let scope = (text(&row, "source", doing)?, text(&row, "scope", doing)?);
         let ends = facts.entry(text(&row, "entity", doing)?).or_default().entry(scope).or_default();
-        ends.record(text(&row, "hash", doing)?, day(&row, "valid_from", doing)?, day(&row, "valid_to", doing)?, from, to);
+        ends.record(
+            text(&row, "hash", doing)?,
+            day(&row, "valid_from", doing)?,
+            day(&row, "valid_to", doing)?,
+            from,
+            to,
+        );
     }
     let mut deltas: Vec<(String, bool, bool, Vec<String>)> = Vec::new();
     let mut uncertain = Vec::new();

@@ -81,7 +81,10 @@ impl ArangoConfig {
     pub fn credentials(&self) -> Result<Credentials, String> {
         let (password, jwt) = (self.password_source(), self.jwt_source());
         if password.is_set() && jwt.is_set() {
-            return Err("store.arangodb: set a password (password_env/password_file) or a JWT (jwt_env/jwt_file), not both".into());
+            return Err(
+                "store.arangodb: set a password (password_env/password_file) or a JWT (jwt_env/jwt_file), not both"
+                    .into(),
+            );
         }
         if jwt.is_set() {
             if self.user.is_some() {

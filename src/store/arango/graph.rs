@@ -30,11 +30,7 @@ struct Hop {
 
 fn hop_from(row: &Value) -> StoreResult<Hop> {
     let doing = "following edges";
-    Ok(Hop {
-        id: text(row, "id", doing)?,
-        other: text(row, "other", doing)?,
-        relation: relation_from(row, doing)?,
-    })
+    Ok(Hop { id: text(row, "id", doing)?, other: text(row, "other", doing)?, relation: relation_from(row, doing)? })
 }
 
 fn relation_from(row: &Value, doing: &str) -> StoreResult<Relation> {
@@ -154,7 +150,9 @@ pub async fn traverse(store: &Inner, traversal: &Traversal) -> StoreResult<Subgr
         nodes.iter().filter(|(_, n)| n.depth < traversal.depth).map(|(id, _)| id.clone()).collect();
     let mut edges: Vec<Relation> =
         hops(store, &expanded, &out, &inward, traversal.day).await?.into_iter().map(|h| h.relation).collect();
-    edges.sort_by(|a, b| (&a.from, &a.kind, &a.to, &a.source, &a.scope).cmp(&(&b.from, &b.kind, &b.to, &b.source, &b.scope)));
+    edges.sort_by(|a, b| {
+        (&a.from, &a.kind, &a.to, &a.source, &a.scope).cmp(&(&b.from, &b.kind, &b.to, &b.source, &b.scope))
+    });
     Ok(Subgraph { nodes: nodes.into_iter().map(|(_, node)| node).collect(), edges })
 }
 
@@ -231,7 +229,12 @@ pub async fn relation_history(
     Ok(found)
 }
 
-pub async fn neighbours(store: &Inner, keys_: &[String], rule: &EdgeRule, on: Day) -> StoreResult<Vec<(String, String)>> {
+pub async fn neighbours(
+    store: &Inner,
+    keys_: &[String],
+    rule: &EdgeRule,
+    on: Day,
+) -> StoreResult<Vec<(String, String)>> {
     let Some(kind) = &rule.kind else {
         return Err(StoreError::BadRequest("grouping needs a relation kind for each step".into()));
     };

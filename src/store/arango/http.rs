@@ -223,10 +223,11 @@ impl Client {
                                         another secret"
                     .to_string(),
             }),
-            Failure::Api(api) if api.num == DATABASE_NOT_FOUND => open(format!(
+            Failure::Api(api) if api.num == DATABASE_NOT_FOUND => open(
                 "the database does not exist (create it with `spot migrate --create-database`, or set \
                  store.arangodb.create_database = true)"
-            )),
+                    .to_string(),
+            ),
             Failure::Api(api) if api.status == 403 => open(format!(
                 "the user may not do this (HTTP 403, ArangoDB error {}: {}) while {doing}: grant it read/write \
                  access to the database",
@@ -275,7 +276,8 @@ async fn read_response(response: reqwest::Response) -> Result<Value, Failure> {
     let body: Value = if text.trim().is_empty() {
         Value::Null
     } else {
-        serde_json::from_str(&text).map_err(|_| Failure::Decode(format!("HTTP {status} with a body that is not JSON")))?
+        serde_json::from_str(&text)
+            .map_err(|_| Failure::Decode(format!("HTTP {status} with a body that is not JSON")))?
     };
     if status.is_success() && body.get("error").and_then(Value::as_bool) != Some(true) {
         return Ok(body);
@@ -395,9 +397,19 @@ impl Client {
             Err(api) if api.num == DUPLICATE_NAME => Ok(false),
             Err(api) => Err(StoreError::Open {
                 path: self.location(),
-                reason: format!("cannot create the database: ArangoDB error {} (HTTP {}): {}", api.num, api.status, api.message),
+                reason: format!(
+                    "cannot create the database: ArangoDB error {} (HTTP {}): {}",
+                    api.num, api.status, api.message
+                ),
             }),
         }
+    }
+
+    /// Drops the store's database, with everything in it.
+    pub async fn drop_database(&self) -> StoreResult<()> {
+        let request =
+            Request { system: true, ..Request::new(Method::DELETE, format!("/_api/database/{}", self.database)) };
+        self.call(request, "dropping the database").await.map(|_| ())
     }
 
     /// Begins a read-only stream transaction over `collections`.
@@ -457,7 +469,8 @@ impl Cursor<'_> {
         let more = answer.get("hasMore").and_then(Value::as_bool).unwrap_or(false);
         if let (true, Some(id)) = (more, answer.get("id").and_then(Value::as_str)) {
             // POST reads the next batch (PUT, its older spelling, is deprecated).
-            let next = Request { transaction: self.transaction, ..Request::new(Method::POST, format!("/_api/cursor/{id}")) };
+            let next =
+                Request { transaction: self.transaction, ..Request::new(Method::POST, format!("/_api/cursor/{id}")) };
             self.answer = Some(self.client.call(next, &self.doing).await?);
         }
         Ok(Some(rows))
@@ -483,6 +496,8 @@ fn per_document_errors(answer: &Value, doing: &str) -> StoreResult<()> {
     if failed.is_empty() {
         return Ok(());
     }
-    Err(StoreError::Backend { doing: doing.to_string(), reason: format!("{} documents refused: {}", failed.len(), failed.join("; ")) })
+    Err(StoreError::Backend {
+        doing: doing.to_string(),
+        reason: format!("{} documents refused: {}", failed.len(), failed.join("; ")),
+    })
 }
-

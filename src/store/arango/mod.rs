@@ -103,6 +103,12 @@ impl ArangoStore {
         self.inner.client.create_database().await
     }
 
+    /// Drops the database with everything in it (the conformance tests'
+    /// fresh databases).
+    pub async fn drop_database(&self) -> StoreResult<()> {
+        self.inner.client.drop_database().await
+    }
+
     /// Creates what the schema needs and is missing, then finishes or
     /// undoes every attempt a crashed ingest left (when no live process
     /// holds its scope).

@@ -43,7 +43,12 @@ pub async fn entity(store: &Inner, key: &str, on: Day) -> StoreResult<Option<Ent
     }
     facts.sort_by(|a, b| (&a.source, &a.scope).cmp(&(&b.source, &b.scope)));
     let last_seen = Some(day(&row, "last_seen", doing)?).filter(|d| !d.is_open());
-    Ok(Some(EntityState { entity: entity_from(anchor, doing)?, first_seen: day(&row, "first_seen", doing)?, last_seen, facts }))
+    Ok(Some(EntityState {
+        entity: entity_from(anchor, doing)?,
+        first_seen: day(&row, "first_seen", doing)?,
+        last_seen,
+        facts,
+    }))
 }
 
 pub async fn search(store: &Inner, query: &SearchQuery) -> StoreResult<Vec<Entity>> {
@@ -146,7 +151,13 @@ pub async fn timeline(
                 continue;
             }
         }
-        points.push(ChangePoint { from: fact.valid_from, to: fact.valid_to, value, source: fact.source, scope: fact.scope });
+        points.push(ChangePoint {
+            from: fact.valid_from,
+            to: fact.valid_to,
+            value,
+            source: fact.source,
+            scope: fact.scope,
+        });
     }
     Ok(points)
 }

@@ -29,10 +29,7 @@ impl OnDuplicate {
 /// `POST /_api/import?…`: JSON Lines (`type=documents`), all or nothing
 /// (`complete=true`), with details of any document at fault.
 pub fn import_query(collection: &str, on_duplicate: OnDuplicate) -> String {
-    format!(
-        "collection={collection}&type=documents&onDuplicate={}&complete=true&details=true",
-        on_duplicate.as_str()
-    )
+    format!("collection={collection}&type=documents&onDuplicate={}&complete=true&details=true", on_duplicate.as_str())
 }
 
 /// The import body: one JSON object per line.

@@ -57,7 +57,8 @@ pub struct IndexSpec {
 /// The schema this build of SPoT needs.
 pub fn schema() -> &'static Schema {
     static PARSED: OnceLock<Schema> = OnceLock::new();
-    PARSED.get_or_init(|| serde_json::from_str(SCHEMA).expect("schema/arangodb/schema.json is valid (a test checks it)"))
+    PARSED
+        .get_or_init(|| serde_json::from_str(SCHEMA).expect("schema/arangodb/schema.json is valid (a test checks it)"))
 }
 
 /// The oldest ArangoDB SPoT supports, and the first major version it does not.
@@ -155,8 +156,7 @@ pub async fn missing(client: &Client) -> StoreResult<Vec<String>> {
     }
     for spec in schema.collections.iter().filter(|c| existing.iter().any(|(name, _)| *name == c.name)) {
         let query = format!("collection={}", spec.name);
-        let answer =
-            client.call(Request::new(Method::GET, "/_api/index").query(&query), "listing indexes").await?;
+        let answer = client.call(Request::new(Method::GET, "/_api/index").query(&query), "listing indexes").await?;
         let names: Vec<&str> = answer
             .get("indexes")
             .and_then(Value::as_array)

@@ -43,9 +43,11 @@ fn record(query: &str, row: &Value) -> StoreResult<Record> {
     let doing = "exporting";
     let until = |name: &str| day(row, name, doing).map(|d| (!d.is_open()).then_some(d));
     Ok(match query {
-        "export_entities" => {
-            Record::Entity { key: text(row, "key", doing)?, kind: text(row, "kind", doing)?, name: text(row, "name", doing)? }
-        }
+        "export_entities" => Record::Entity {
+            key: text(row, "key", doing)?,
+            kind: text(row, "kind", doing)?,
+            name: text(row, "name", doing)?,
+        },
         "export_facts" => Record::Fact {
             entity: text(row, "entity", doing)?,
             source: text(row, "source", doing)?,
@@ -139,8 +141,9 @@ impl Importer {
         while let Some(incoming) = records.recv().await {
             number += 1;
             let record = incoming.map_err(StoreError::BadRequest)?;
-            let (slot, document) =
-                self.document(record).map_err(|problem| StoreError::BadRequest(format!("record {number}: {problem}")))?;
+            let (slot, document) = self
+                .document(record)
+                .map_err(|problem| StoreError::BadRequest(format!("record {number}: {problem}")))?;
             if let Some(slot) = slot {
                 self.batches[slot].push(document);
                 if self.batches[slot].len() >= BATCH {

@@ -184,7 +184,9 @@ async fn load(store: &Inner, versions: Versions, obs: &Observation) -> StoreResu
     for row in rows {
         let identity = match versions {
             Versions::Facts => vec![text(&row, "entity", doing)?],
-            Versions::Relations => vec![text(&row, "from", doing)?, text(&row, "to", doing)?, text(&row, "kind", doing)?],
+            Versions::Relations => {
+                vec![text(&row, "from", doing)?, text(&row, "to", doing)?, text(&row, "kind", doing)?]
+            }
         };
         let hash = u64::from_str_radix(&text(&row, "hash", doing)?, 16).map_err(|e| StoreError::Backend {
             doing: doing.into(),
@@ -242,10 +244,14 @@ fn plan_marks<K: std::hash::Hash + Eq + Clone>(
     let mut marks = Vec::new();
     let mut opens = Vec::new();
     let closing: FxHashSet<&K> = plan.to_close.iter().map(|(k, _)| k).collect();
-    let reopening = |index: usize| json!({ "_key": loaded.versions[index].key, "valid_to": Day::OPEN.0,
-        "pending_by": token, "pending_to": Day::OPEN.0, "pending_prior": day.0 });
-    let ending = |index: usize| json!({ "_key": loaded.versions[index].key,
-        "pending_by": token, "pending_to": day.0, "pending_prior": Day::OPEN.0 });
+    let reopening = |index: usize| {
+        json!({ "_key": loaded.versions[index].key, "valid_to": Day::OPEN.0,
+        "pending_by": token, "pending_to": Day::OPEN.0, "pending_prior": day.0 })
+    };
+    let ending = |index: usize| {
+        json!({ "_key": loaded.versions[index].key,
+        "pending_by": token, "pending_to": day.0, "pending_prior": Day::OPEN.0 })
+    };
     // Versions open before the day: closed, kept, or reopened.
     for (identity, &(index, _)) in &loaded.before {
         let ends_today = loaded.versions[index].valid_to == day;
@@ -276,7 +282,12 @@ fn plan_marks<K: std::hash::Hash + Eq + Clone>(
     (opens, marks, plan.counts)
 }
 
-fn plan_facts(obs: &Observation, loaded: Vec<(Vec<String>, Stored)>, token: &str, may_close: &impl Fn(&str) -> bool) -> Plan {
+fn plan_facts(
+    obs: &Observation,
+    loaded: Vec<(Vec<String>, Stored)>,
+    token: &str,
+    may_close: &impl Fn(&str) -> bool,
+) -> Plan {
     let loaded = split(loaded, obs.day, |mut parts| parts.swap_remove(0));
     let observed: Vec<(String, i64)> = obs.entities.iter().map(|e| (e.key.clone(), content_hash(&e.attrs))).collect();
     let (indexes, marks, counts) = plan_marks(&loaded, &observed, obs.day, token, |key: &String| may_close(key));
