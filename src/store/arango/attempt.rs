@@ -68,6 +68,7 @@ pub async fn apply(store: &Inner, run: &str, token: &str) -> StoreResult<()> {
         store.query(queries::apply(versions, token)).await?;
         store.query(queries::drop_replaced(versions, token)).await?;
     }
+    store.query(queries::commit_anchors(token)).await?;
     store.query(queries::finish_attempt(run, token)).await?;
     Ok(())
 }
@@ -80,7 +81,10 @@ async fn undo(store: &Inner, pending: &Pending) -> StoreResult<()> {
         store.query(discard).await?;
         store.query(queries::restore(versions, &pending.token)).await?;
     }
-    store.query(queries::adopt_anchors(&pending.token)).await?;
+    // Anchors it created that nothing refers to go; the others (another
+    // scope's versions found them meanwhile) become ordinary anchors.
+    store.query(queries::discard_anchors(&pending.token)).await?;
+    store.query(queries::commit_anchors(&pending.token)).await?;
     store.query(queries::forget_attempt(&pending.run, &pending.token)).await?;
     store.query(queries::finish_attempt(&pending.run, &pending.token)).await?;
     Ok(())

@@ -13,6 +13,13 @@ const MAX_KEY: usize = 254;
 /// always hold `:` (entity keys do) and hashed ones never, so the two
 /// cannot meet.
 pub fn anchor(key: &str) -> String {
+    escaped(key)
+}
+
+/// Any name as a legal `_key`: readable where ArangoDB allows its bytes,
+/// `%XX` for the others, a hash when that is too long.
+pub fn escaped(name: &str) -> String {
+    let key = name;
     let mut escaped = String::with_capacity(key.len());
     for byte in key.bytes() {
         let allowed = byte.is_ascii_alphanumeric() || b"_-:.@()+,=;$!*'".contains(&byte);
@@ -76,6 +83,7 @@ mod tests {
         assert_eq!(anchor("package:npm/@types/node"), "package:npm%2F@types%2Fnode");
         assert_eq!(anchor("doc:a%b"), "doc:a%25b", "a literal % is escaped too, so escaping is one-to-one");
         assert_eq!(anchor_id("team:x"), "entities/team:x");
+        assert_eq!(escaped("ingest:github/acme"), "ingest:github%2Facme", "lease names too");
         let long = format!("repo:{}", "a/".repeat(200));
         let key = anchor(&long);
         assert!(key.starts_with("h-") && key.len() <= MAX_KEY && !key.contains(':'), "{key}");

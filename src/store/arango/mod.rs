@@ -268,6 +268,10 @@ impl Store for ArangoStore {
         read::attribute_values(&self.inner, kind, path, source, day).await
     }
 
+    async fn relation_values(&self, kind: &str, path: &str, day: Day) -> StoreResult<Vec<RelationValue>> {
+        read::relation_values(&self.inner, kind, path, day).await
+    }
+
     async fn record_deployment(&self, event: &DeployEvent) -> StoreResult<()> {
         read::record_deployment(&self.inner, event).await
     }

@@ -47,6 +47,7 @@ pub const ALL: &[(&str, &str)] = &[
     aql!("neighbours_out"),
     aql!("neighbours_in"),
     aql!("attribute_values"),
+    aql!("relation_values"),
     aql!("deployments"),
     aql!("record_event"),
     aql!("stats"),
@@ -61,7 +62,8 @@ pub const ALL: &[(&str, &str)] = &[
     aql!("discard_relations"),
     aql!("restore_facts"),
     aql!("restore_relations"),
-    aql!("adopt_anchors"),
+    aql!("commit_anchors"),
+    aql!("discard_anchors"),
     aql!("start_attempt"),
     aql!("commit_attempt"),
     aql!("finish_attempt"),
@@ -194,6 +196,10 @@ pub fn attribute_values(kind: &str, source: Option<&str>, day: Day) -> Query {
     query("attribute_values", json!({ "kind": kind, "source": source, "day": day.0 }))
 }
 
+pub fn relation_values(kind: &str, day: Day) -> Query {
+    query("relation_values", json!({ "kind": kind, "day": day.0 }))
+}
+
 pub fn deployments(service: &str, cluster: Option<&str>, start_ms: i64, end_ms: i64) -> Query {
     query("deployments", json!({ "service": service, "cluster": cluster, "start": start_ms, "end": end_ms }))
 }
@@ -236,8 +242,12 @@ pub fn restore(versions: Versions, token: &str) -> Query {
     bulk(versions.pick("restore_facts", "restore_relations"), json!({ "token": token }))
 }
 
-pub fn adopt_anchors(token: &str) -> Query {
-    bulk("adopt_anchors", json!({ "token": token }))
+pub fn commit_anchors(token: &str) -> Query {
+    bulk("commit_anchors", json!({ "token": token }))
+}
+
+pub fn discard_anchors(token: &str) -> Query {
+    bulk("discard_anchors", json!({ "token": token }))
 }
 
 pub fn start_attempt(run: &str, source: &str, scope: &str, day: Day, token: &str) -> Query {
@@ -264,12 +274,14 @@ pub fn record_failure(run: &str, failed: Value, note: &str) -> Query {
     query("record_failure", json!({ "run": run, "failed": failed, "note": note }))
 }
 
+/// Leases are stored under their name, escaped as a `_key`.
 pub fn acquire_lease(name: &str, holder: &str, now_ms: i64, until_ms: i64) -> Query {
-    query("acquire_lease", json!({ "name": name, "holder": holder, "now": now_ms, "until": until_ms }))
+    let key = super::keys::escaped(name);
+    query("acquire_lease", json!({ "key": key, "name": name, "holder": holder, "now": now_ms, "until": until_ms }))
 }
 
 pub fn release_lease(name: &str, holder: &str) -> Query {
-    query("release_lease", json!({ "name": name, "holder": holder }))
+    query("release_lease", json!({ "key": super::keys::escaped(name), "holder": holder }))
 }
 
 pub fn prune(versions: Versions, source: &str, closed_before: Day) -> Query {
@@ -307,11 +319,13 @@ pub fn samples() -> Vec<Query> {
         spanning_facts(&keys, d, d),
         runs(None, d, d),
         attribute_values(s, Some(s), d),
+        relation_values(s, d),
         deployments(s, None, 0, 1),
         record_event(json!({})),
         stats(),
         scope_state(s, s),
-        adopt_anchors(s),
+        commit_anchors(s),
+        discard_anchors(s),
         start_attempt(s, s, s, d, s),
         commit_attempt(s, s, json!({})),
         finish_attempt(s, s),

@@ -193,6 +193,32 @@ pub async fn attribute_values(
     Ok(values)
 }
 
+pub async fn relation_values(store: &Inner, kind: &str, path: &str, on: Day) -> StoreResult<Vec<RelationValue>> {
+    crate::store::check_path(path)?;
+    let doing = "reading relation values";
+    let mut rows = Vec::new();
+    for row in store.query(queries::relation_values(kind, on)).await? {
+        let value = at_path(&object(&row, "attrs"), path);
+        let edge = (text(&row, "from", doing)?, text(&row, "to", doing)?);
+        rows.push((edge, text(&row, "source", doing)?, text(&row, "scope", doing)?, value));
+    }
+    rows.sort_by(|a, b| (&a.0, &a.1, &a.2).cmp(&(&b.0, &b.1, &b.2)));
+    let mut values: Vec<RelationValue> = Vec::new();
+    for ((from, to), _, _, value) in rows {
+        match values.last_mut() {
+            // The first source (by name) with a value wins.
+            Some(last) if last.from == from && last.to == to => {
+                if last.value.is_null() {
+                    last.value = value;
+                }
+            }
+            _ => values.push(RelationValue { from, to, value }),
+        }
+    }
+    values.retain(|v| !v.value.is_null());
+    Ok(values)
+}
+
 const DAY_MS: i64 = 86_400_000;
 
 pub async fn record_deployment(store: &Inner, event: &DeployEvent) -> StoreResult<()> {

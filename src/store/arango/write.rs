@@ -29,8 +29,7 @@ pub async fn ingest(store: &Inner, obs: &Observation) -> StoreResult<Run> {
 async fn ingest_leased(store: &Inner, obs: &Observation, lease: &IngestLease) -> StoreResult<Run> {
     let started = Instant::now();
     let started_at_ms = chrono::Utc::now().timestamp_millis();
-    settle_scope(store, &obs.source, &obs.scope).await?;
-    if let Some(latest) = latest_committed_day(store, &obs.source, &obs.scope).await? {
+    if let Some(latest) = settle_scope(store, &obs.source, &obs.scope).await? {
         if obs.day < latest {
             return Err(older_day(&obs.source, &obs.scope, obs.day, latest));
         }
@@ -76,13 +75,14 @@ async fn ingest_leased(store: &Inner, obs: &Observation, lease: &IngestLease) ->
     Ok(Run { attempts, ..run })
 }
 
-/// Finishes or undoes what earlier attempts at this scope left in flight.
-async fn settle_scope(store: &Inner, source: &str, scope: &str) -> StoreResult<()> {
+/// Finishes or undoes what earlier attempts at this scope left in flight;
+/// returns the scope's latest committed day (which settling never changes).
+async fn settle_scope(store: &Inner, source: &str, scope: &str) -> StoreResult<Option<Day>> {
     let state = store.query_one(queries::scope_state(source, scope)).await?.unwrap_or(Value::Null);
     for row in state.get("pending").and_then(Value::as_array).into_iter().flatten() {
         attempt::settle(store, &Pending::from_row(row, source, scope)?).await?;
     }
-    Ok(())
+    Ok(state.get("latest").and_then(Value::as_i64).map(|d| Day(d as i32)))
 }
 
 async fn latest_committed_day(store: &Inner, source: &str, scope: &str) -> StoreResult<Option<Day>> {
