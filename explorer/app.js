@@ -66,21 +66,19 @@ async function render() {
   const page = pages[route.segments[0] || ""];
   const view = h("div", { class: "page" });
   fill(main, view);
+  const started = performance.now();
   if (!parseDay(day)) {
     fill(view, failure("this page", new Error(`'${day}' is not a day: use YYYY-MM-DD`)));
-    return;
-  }
-  if (!page) {
+  } else if (!page) {
     fill(view, h("h1", {}, "Not found"), h("p", {}, `There is no page '${location.hash}'. `, h("a", { href: href("/") }, "Go home")));
-    return;
-  }
-  const started = performance.now();
-  const context = { day, latest, segments: route.segments.slice(1), params: route.params, stale: () => ticket !== rendering };
-  try {
-    await page.render(view, context);
-  } catch (error) {
-    console.error(error);
-    if (ticket === rendering) fill(view, failure("this page", error));
+  } else {
+    const context = { day, latest, segments: route.segments.slice(1), params: route.params, stale: () => ticket !== rendering };
+    try {
+      await page.render(view, context);
+    } catch (error) {
+      console.error(error);
+      if (ticket === rendering) fill(view, failure("this page", error));
+    }
   }
   if (ticket === rendering) {
     // The time to a complete page, read by the browser tests (docs/benchmarks.md).

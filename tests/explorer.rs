@@ -86,3 +86,321 @@ async fn an_unchanged_file_is_revalidated_not_resent() {
     let other = client.get(format!("{url}/explorer/app.js")).header("if-none-match", "\"old\"").send().await.unwrap();
     assert_eq!(other.status(), 200);
 }
+
+// ---------------------------------------------------------------------------
+// End to end in a real headless Chromium, against `spot serve` on the demo
+// organisation (the generator `spot demo` uses, 40 days of it). Set
+// SPOT_EXPLORER_URL to drive an already running server instead (e.g. a
+// release `spot demo`, for the figures in docs/benchmarks.md).
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use headless_chrome::protocol::cdp::Browser::{SetDownloadBehavior, SetDownloadBehaviorBehaviorOption};
+use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
+use headless_chrome::{Browser, LaunchOptions, Tab};
+use serde_json::Value;
+
+/// A Chromium to drive: $SPOT_CHROMIUM, $CHROME, or one on the PATH.
+fn chromium() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("SPOT_CHROMIUM") {
+        return Some(PathBuf::from(path)).filter(|p| p.exists());
+    }
+    headless_chrome::browser::default_executable().ok()
+}
+
+/// The server under test: `spot serve`'s router over loopback TCP, on a
+/// freshly generated demo organisation (in-process, like tests/api.rs: a
+/// shared target dir's `spot` binary may be another checkout's build).
+struct DemoServer {
+    url: String,
+    _runtime: Option<tokio::runtime::Runtime>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+fn demo_server() -> DemoServer {
+    if let Ok(url) = std::env::var("SPOT_EXPLORER_URL") {
+        return DemoServer { url: url.trim_end_matches('/').to_string(), _runtime: None, _dir: None };
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("demo.db")).unwrap();
+    let started = Instant::now();
+    let start: spot::Day = "2025-03-01".parse().unwrap();
+    let config = collectors::synthetic::SyntheticConfig::new(1, 42, start);
+    let summary = runtime.block_on(spot::generate::generate(&store, config, 40, |_| {})).expect("the demo generates");
+    println!("explorer: generated {} demo days in {:.1} s", summary.days, started.elapsed().as_secs_f64());
+    let server = Server::new(&Config::default(), Arc::new(store)).unwrap();
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    runtime.spawn(async move { axum::serve(listener, server.router()).await });
+    DemoServer { url, _runtime: Some(runtime), _dir: Some(dir) }
+}
+
+/// The browser tab with the steps a person takes, each waiting for what is on screen.
+struct Explorer {
+    tab: std::sync::Arc<Tab>,
+    url: String,
+    shots: PathBuf,
+    timings: Vec<(String, f64)>,
+}
+
+impl Explorer {
+    fn eval(&self, script: &str) -> Value {
+        let result = self.tab.evaluate(script, true).unwrap_or_else(|e| panic!("{script}: {e}"));
+        result.value.unwrap_or(Value::Null)
+    }
+
+    /// Runs an expression that returns JSON text, and parses it.
+    fn json(&self, script: &str) -> Value {
+        let text = self.eval(&format!("(async () => JSON.stringify(await ({script})))()"));
+        serde_json::from_str(text.as_str().unwrap_or("null")).unwrap()
+    }
+
+    fn text(&self, selector: &str) -> String {
+        let script = format!("document.querySelector({selector:?})?.innerText ?? ''");
+        self.eval(&script).as_str().unwrap_or_default().to_string()
+    }
+
+    /// Waits for a condition on the page; fails naming it, with what the page shows.
+    fn wait_for(&self, what: &str, condition: &str) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if self.eval(&format!("Boolean({condition})")) == Value::Bool(true) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("waited 60 s for {what} ({condition}); the page shows:\n{}", self.text("main"));
+    }
+
+    /// Waits until the page is rendered and no part of it is still loading;
+    /// records how long the render took (the app's `spot:rendered` mark).
+    fn wait_rendered(&mut self, page: &str) {
+        self.wait_for(
+            &format!("the {page} page"),
+            "document.body.dataset.rendered && !document.querySelector('main .loading')",
+        );
+        assert!(self.text("main .error").is_empty(), "the {page} page shows an error: {}", self.text("main .error"));
+        let ms = self.json("performance.getEntriesByName('spot:rendered').at(-1).detail.ms").as_f64().unwrap();
+        self.timings.push((page.to_string(), ms));
+    }
+
+    fn open(&mut self, hash: &str, page: &str) {
+        self.eval("delete document.body.dataset.rendered");
+        self.eval(&format!("location.hash = {hash:?}"));
+        self.wait_rendered(page);
+    }
+
+    fn click(&self, selector: &str) {
+        self.tab.wait_for_element(selector).unwrap_or_else(|e| panic!("no {selector}: {e}")).click().unwrap();
+    }
+
+    fn shot(&self, name: &str) {
+        let png = self.tab.capture_screenshot(CaptureScreenshotFormatOption::Png, None, None, true).unwrap();
+        std::fs::write(self.shots.join(format!("{name}.png")), png).unwrap();
+    }
+}
+
+#[test]
+fn the_explorer_end_to_end_in_chromium() {
+    let Some(chrome) = chromium() else {
+        println!(
+            "explorer browser test skipped: no Chromium found (install the chromium package, or set SPOT_CHROMIUM)"
+        );
+        return;
+    };
+    let server = demo_server();
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap().join("explorer-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let downloads = tempfile::tempdir().unwrap();
+    let options = LaunchOptions::default_builder()
+        .path(Some(chrome))
+        .sandbox(false) // root in CI containers; the page is our own, on loopback
+        .window_size(Some((1440, 1100)))
+        .idle_browser_timeout(Duration::from_secs(120))
+        .build()
+        .unwrap();
+    let browser = Browser::new(options).expect("Chromium starts");
+    let tab = browser.new_tab().unwrap();
+    tab.set_default_timeout(Duration::from_secs(60));
+    tab.call_method(SetDownloadBehavior {
+        behavior: SetDownloadBehaviorBehaviorOption::Allow,
+        browser_context_id: None,
+        download_path: Some(downloads.path().display().to_string()),
+        events_enabled: None,
+    })
+    .unwrap();
+    let mut ui = Explorer { tab, url: server.url.clone(), shots: shots.clone(), timings: Vec::new() };
+
+    // Home: the organisation's figures and recent changes, on first load.
+    ui.tab.navigate_to(&format!("{}/", ui.url)).unwrap_or_else(|e| panic!("cannot open {}: {e:#}", ui.url));
+    ui.wait_rendered("home");
+    let cold = ui.json("performance.getEntriesByName('spot:rendered').at(-1).startTime + performance.getEntriesByName('spot:rendered').at(-1).detail.ms");
+    ui.timings.push(("home, cold load from navigation".into(), cold.as_f64().unwrap()));
+    let latest = ui.eval("document.getElementById('day').value").as_str().unwrap().to_string();
+    assert_eq!(latest, "2025-04-09", "the date control shows the latest day");
+    let figures = ui.text("#figures-section");
+    assert!(figures.contains("Services") && figures.contains("Repositories"), "{figures}");
+    assert!(ui.text("#changes-section").contains("changes between"), "{}", ui.text("#changes-section"));
+    ui.shot("home");
+
+    // Search as you type, then open the first service found.
+    ui.click("#search");
+    ui.tab.type_str("pay").unwrap();
+    ui.wait_for("search results", "document.querySelector('#search-results a[href*=\"service%3A\"]')");
+    let results = ui.text("#search-results");
+    assert!(results.contains("service") && results.to_lowercase().contains("pay"), "{results}");
+    ui.shot("search");
+    let service_key = ui.json("decodeURIComponent(document.querySelector('#search-results a[href*=\"service%3A\"]').getAttribute('href').split('/')[2])");
+    let service_key = service_key.as_str().unwrap().to_string();
+    ui.eval("delete document.body.dataset.rendered");
+    ui.click("#search-results a[href*=\"service%3A\"]");
+    ui.wait_rendered("service");
+    let name = service_key.trim_start_matches("service:");
+    assert_eq!(ui.text("main h1"), name);
+    for section in ["#about", "#deployed", "#deploys", "#quality", "#health", "#facts", "#dependencies"] {
+        assert!(!ui.text(section).is_empty(), "the service page has {section}");
+    }
+    assert!(ui.text("#deployed").contains("dc1"), "deployed versions per cluster: {}", ui.text("#deployed"));
+    assert!(ui.text("#about").contains("Owner"), "{}", ui.text("#about"));
+    ui.wait_for(
+        "the dependency graph on the service page",
+        "document.querySelector('#dependencies .graph[data-nodes]')",
+    );
+    ui.shot("service");
+
+    // Time travel: the same service as it was three weeks earlier.
+    let earlier = "2025-03-19";
+    let deployed_now = ui.text("#deployed");
+    ui.eval("delete document.body.dataset.rendered");
+    ui.eval(&format!(
+        "(() => {{ const day = document.getElementById('day'); day.value = '{earlier}'; day.dispatchEvent(new Event('change')); }})()"
+    ));
+    ui.wait_rendered("service, earlier day");
+    assert!(ui.eval("location.hash").as_str().unwrap().contains(&format!("day={earlier}")));
+    assert!(ui.text("main .subtitle").contains(earlier), "{}", ui.text("main .subtitle"));
+    assert_ne!(ui.text("#deployed"), deployed_now, "versions and their since-dates differ three weeks earlier");
+    ui.shot("service-earlier");
+
+    // The full graph: every service it reaches through depends_on, both ways.
+    ui.eval("delete document.body.dataset.rendered");
+    ui.click("main a[href^=\"#/graph/\"]");
+    ui.wait_rendered("graph");
+    ui.eval("(() => { const s = document.getElementById('graph-depth'); s.value = '10'; s.dispatchEvent(new Event('change')); })()");
+    ui.wait_for(
+        "the 10-hop graph",
+        "document.querySelector('.graph[data-nodes]') && document.getElementById('graph-depth').value === '10'",
+    );
+    let nodes: usize = ui.eval("document.querySelector('.graph').dataset.nodes").as_str().unwrap().parse().unwrap();
+    assert!(nodes > 100, "ten hops of depends_on reach most services: {nodes}");
+    assert!(ui.text(".graph-summary").starts_with(&format!("{nodes} nodes")));
+    assert!(ui.eval("location.hash").as_str().unwrap().contains("depth=10"), "the depth is kept in the URL");
+    let drawn = ui.json("performance.getEntriesByName('spot:graph-drawn').at(-1).detail");
+    let frames = ui.json(ZOOM_FRAMES);
+    println!("explorer: graph of {nodes} nodes drawn in {} ms; zooming frames {frames}", drawn["ms"]);
+    ui.timings.push((format!("graph of {nodes} nodes: data"), graph_data_ms(&ui)));
+    ui.timings.push((format!("graph of {nodes} nodes: layout and draw"), drawn["ms"].as_f64().unwrap()));
+    ui.timings
+        .push((format!("graph of {nodes} nodes: median frame while zooming"), frames["median"].as_f64().unwrap()));
+    ui.timings.push((format!("graph of {nodes} nodes: slowest frame while zooming"), frames["max"].as_f64().unwrap()));
+    ui.shot("graph");
+    // Click-through: the list beside the graph opens each node's page.
+    let neighbour = ui.json("document.querySelector('.graph-side ol:nth-of-type(2) a').textContent");
+    ui.eval("delete document.body.dataset.rendered");
+    ui.click(".graph-side ol:nth-of-type(2) a");
+    ui.wait_rendered("a node of the graph");
+    assert_eq!(ui.text("main h1"), neighbour.as_str().unwrap());
+
+    // Reports: coverage by team, then deploys per day per datacenter, exported to CSV.
+    ui.open("#/reports", "reports: coverage by team");
+    assert!(ui.text("#report-title").starts_with("Coverage by team"), "{}", ui.text("#report-title"));
+    assert!(ui.text(".report-body .data-table").contains("Coverage (%)"));
+    ui.shot("report-coverage");
+    for (report, page) in [("quality-gates", "failing quality gates"), ("outdated", "outdated dependencies")] {
+        ui.open(&format!("#/reports?report={report}"), &format!("reports: {page}"));
+        assert!(ui.text(".report-body").contains("rows"), "{page}: {}", ui.text(".report-body"));
+    }
+    ui.shot("report-outdated");
+    ui.eval("delete document.body.dataset.rendered");
+    ui.click(".tabs a[href*=\"report=deploys\"]");
+    ui.wait_rendered("reports: deploys per day");
+    let shown_rows: usize = ui.text(".table-actions span").split_whitespace().next().unwrap().parse().unwrap();
+    assert!(shown_rows > 0, "{}", ui.text(".report-body"));
+    ui.shot("report-deploys");
+    ui.click(".export-csv");
+    let csv = wait_for_download(downloads.path());
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("Day,Datacenter,Cluster,Deploys,Rollbacks"));
+    assert_eq!(lines.count(), shown_rows, "the CSV has every row the table counts");
+
+    // Changes between two days.
+    ui.open(&format!("#/changes?from=2025-03-10&to={latest}"), "changes between two days");
+    assert!(
+        ui.text("#summary-title").contains("changes from 2025-03-10 to 2025-04-09"),
+        "{}",
+        ui.text("#summary-title")
+    );
+    assert!(ui.text(".changes-list").contains("added") || ui.text(".changes-list").contains("changed"));
+    ui.shot("changes");
+
+    // Team and package pages, reached by links on screen.
+    ui.open("#/", "home again");
+    ui.click("#search");
+    ui.tab.type_str("team:").unwrap();
+    ui.wait_for("teams found", "document.querySelector('#search-results a[href*=\"team%3A\"]')");
+    ui.eval("delete document.body.dataset.rendered");
+    ui.click("#search-results a[href*=\"team%3A\"]");
+    ui.wait_rendered("team");
+    assert!(ui.text("#figures").contains("Average coverage"), "{}", ui.text("#figures"));
+    ui.shot("team");
+    ui.open("#/search-nothing", "a page that does not exist");
+    assert!(ui.text("main").contains("There is no page"));
+
+    let report: Vec<String> = ui.timings.iter().map(|(page, ms)| format!("{page}: {ms:.0} ms")).collect();
+    println!("explorer timings (first render, ms):\n  {}", report.join("\n  "));
+    let json: Vec<Value> = ui.timings.iter().map(|(page, ms)| serde_json::json!({"page": page, "ms": ms})).collect();
+    std::fs::write(shots.join("timings.json"), serde_json::to_string_pretty(&json).unwrap()).unwrap();
+    println!("explorer screenshots in {}", shots.display());
+}
+
+fn graph_data_ms(ui: &Explorer) -> f64 {
+    ui.json("performance.getEntriesByName('spot:graph-data').at(-1).detail.ms").as_f64().unwrap()
+}
+
+/// Zooms the graph in and out with 60 wheel events, one per frame, and
+/// measures the frames: how responsive a big graph stays.
+const ZOOM_FRAMES: &str = "(async () => {
+  const target = document.querySelector('.graph canvas:last-of-type') || document.querySelector('.graph');
+  const box = target.getBoundingClientRect();
+  const frames = [];
+  let last = performance.now();
+  for (let i = 0; i < 60; i++) {
+    target.dispatchEvent(new WheelEvent('wheel', { deltaY: i < 30 ? -60 : 60, clientX: box.x + box.width / 2, clientY: box.y + box.height / 2, bubbles: true, cancelable: true }));
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    const now = performance.now();
+    frames.push(now - last);
+    last = now;
+  }
+  frames.sort((a, b) => a - b);
+  return { median: frames[30], p95: frames[56], max: frames[59] };
+})()";
+
+fn wait_for_download(dir: &Path) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        let done: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+            .collect();
+        if let Some(path) = done.first() {
+            let text = std::fs::read_to_string(path).unwrap();
+            if !text.is_empty() {
+                return text;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("no CSV was downloaded to {} within 30 s", dir.display());
+}

@@ -75,3 +75,139 @@ mod backup {
         assert!(err.contains("the file exists; choose a new name"), "{err}");
     }
 }
+
+/// The trait's default `relation_values` (for stores without their own
+/// query), held to the same conformance test over SQLite's other methods.
+mod generic_defaults {
+    use async_trait::async_trait;
+    use spot::model::*;
+    use spot::store::sqlite::SqliteStore;
+    use spot::store::{Store, StoreResult};
+    use spot::Observation;
+
+    use super::conformance::{self, Fixture, Harness};
+
+    /// SQLite for everything but `relation_values`.
+    struct DefaultsOnly(SqliteStore);
+
+    #[async_trait]
+    impl Store for DefaultsOnly {
+        async fn ingest(&self, observation: &Observation) -> StoreResult<Run> {
+            self.0.ingest(observation).await
+        }
+        async fn record_failure(&self, source: &str, scope: &str, day: Day, error: &str) -> StoreResult<Run> {
+            self.0.record_failure(source, scope, day, error).await
+        }
+        async fn latest_day(&self) -> StoreResult<Option<Day>> {
+            self.0.latest_day().await
+        }
+        async fn entity(&self, key: &str, day: Day) -> StoreResult<Option<EntityState>> {
+            self.0.entity(key, day).await
+        }
+        async fn search(&self, query: &SearchQuery) -> StoreResult<Vec<Entity>> {
+            self.0.search(query).await
+        }
+        async fn relations(
+            &self,
+            key: &str,
+            day: Day,
+            direction: Direction,
+            kinds: &[String],
+        ) -> StoreResult<Vec<Relation>> {
+            self.0.relations(key, day, direction, kinds).await
+        }
+        async fn traverse(&self, traversal: &Traversal) -> StoreResult<Subgraph> {
+            self.0.traverse(traversal).await
+        }
+        async fn timeline(
+            &self,
+            key: &str,
+            path: &str,
+            from: Day,
+            to: Day,
+            source: Option<&str>,
+        ) -> StoreResult<Vec<ChangePoint>> {
+            self.0.timeline(key, path, from, to, source).await
+        }
+        async fn changes(&self, from: Day, to: Day) -> StoreResult<Changes> {
+            self.0.changes(from, to).await
+        }
+        async fn runs(&self, filter: &RunFilter) -> StoreResult<Vec<Run>> {
+            self.0.runs(filter).await
+        }
+        async fn stats(&self) -> StoreResult<StoreStats> {
+            self.0.stats().await
+        }
+        async fn relation_history(
+            &self,
+            key: &str,
+            direction: Direction,
+            kinds: &[String],
+            from: Day,
+            to: Day,
+        ) -> StoreResult<Vec<Relation>> {
+            self.0.relation_history(key, direction, kinds, from, to).await
+        }
+        async fn neighbours(&self, keys: &[String], rule: &EdgeRule, day: Day) -> StoreResult<Vec<(String, String)>> {
+            self.0.neighbours(keys, rule, day).await
+        }
+        async fn attribute_values(
+            &self,
+            kind: &str,
+            path: &str,
+            source: Option<&str>,
+            day: Day,
+        ) -> StoreResult<Vec<AttributeValue>> {
+            self.0.attribute_values(kind, path, source, day).await
+        }
+        async fn acquire_lease(&self, name: &str, holder: &str, now_ms: i64, until_ms: i64) -> StoreResult<bool> {
+            self.0.acquire_lease(name, holder, now_ms, until_ms).await
+        }
+        async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
+            self.0.release_lease(name, holder).await
+        }
+        async fn prune(&self, source: &str, closed_before: Day) -> StoreResult<Pruned> {
+            self.0.prune(source, closed_before).await
+        }
+        async fn export(&self, sink: tokio::sync::mpsc::Sender<spot::transfer::Record>) -> StoreResult<()> {
+            self.0.export(sink).await
+        }
+        async fn import(
+            &self,
+            records: tokio::sync::mpsc::Receiver<spot::transfer::Incoming>,
+        ) -> StoreResult<spot::transfer::Imported> {
+            self.0.import(records).await
+        }
+        async fn record_deployment(&self, event: &DeployEvent) -> StoreResult<()> {
+            self.0.record_deployment(event).await
+        }
+        async fn deployments(
+            &self,
+            service: &str,
+            cluster: Option<&str>,
+            from: Day,
+            to: Day,
+        ) -> StoreResult<Vec<DeployEvent>> {
+            self.0.deployments(service, cluster, from, to).await
+        }
+    }
+
+    struct Defaults;
+
+    impl Harness for Defaults {
+        fn fresh(&self) -> Fixture {
+            let dir = tempfile::tempdir().expect("a temporary folder");
+            let store = SqliteStore::open(dir.path().join("spot.db")).expect("a new store");
+            Fixture {
+                store: Box::new(DefaultsOnly(store)),
+                faulty: Box::new(|_| unreachable!("not used by this test")),
+                _keep: Box::new(dir),
+            }
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_default_relation_values_conform() {
+        conformance::history::relation_values_give_every_version_over_a_range(&Defaults).await;
+    }
+}

@@ -36,7 +36,7 @@ export async function render(view, { day, latest, params }) {
     h("p", { class: "subtitle" }, `As it was on ${day}${day === latest ? " (the latest day)" : ""}.`),
     h(
       "div",
-      { class: "grid" },
+      { class: "grid home-grid" },
       section(
         "Search",
         "search-section",

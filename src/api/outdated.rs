@@ -12,7 +12,7 @@ use super::context::{api, bad_request, resolve_day, store_error};
 use super::deploys::semver_of;
 use super::reports::{buckets, group_of, Bucket};
 use super::scalars::{day, Date, EdgeRuleInput};
-use crate::model::{Day, EdgeRule};
+use crate::model::{Day, EdgeRule, RelationValue};
 
 /// One bucket of package uses, for one group.
 #[derive(SimpleObject, Debug, Clone, PartialEq)]
@@ -79,9 +79,12 @@ impl OutdatedQuery {
             )));
         }
         let rules: Vec<EdgeRule> = group_by.iter().map(EdgeRule::from).collect();
+        // Every version of every use in one read; each bucket picks its day's.
+        let first_measured = spans.first().map_or(to, |(_, measured_on)| *measured_on);
+        let uses = api.store.relation_values("uses", "resolved", first_measured, to).await.map_err(store_error)?;
         let mut points = Vec::new();
         for (start, measured_on) in spans {
-            points.extend(outdated_on(api, start, measured_on, &rules).await?);
+            points.extend(outdated_on(api, &uses, start, measured_on, &rules).await?);
         }
         Ok(points)
     }
@@ -90,6 +93,7 @@ impl OutdatedQuery {
 /// The points of one bucket, read on `measured_on`.
 async fn outdated_on(
     api: &super::context::Api,
+    uses: &[RelationValue],
     start: Day,
     measured_on: Day,
     rules: &[EdgeRule],
@@ -102,12 +106,12 @@ async fn outdated_on(
         .into_iter()
         .filter_map(|v| Some((v.key, version(&v.value)?)))
         .collect();
-    let uses = api.store.relation_values("uses", "resolved", measured_on).await.map_err(store_error)?;
+    let uses = RelationValue::on(uses, measured_on);
     let mut users: Vec<String> = uses.iter().map(|u| u.from.clone()).collect();
     users.dedup();
     let groups = group_of(api, users, rules, measured_on).await?;
     let mut by_group: BTreeMap<Option<String>, OutdatedPoint> = BTreeMap::new();
-    for used in &uses {
+    for used in uses {
         let (Some(resolved), Some(newest)) = (version(&used.value), latest.get(&used.to)) else { continue };
         let level = behind(resolved, *newest);
         for group in groups.get(&used.from).cloned().unwrap_or_else(|| vec![None]) {

@@ -118,32 +118,38 @@ pub trait Store: Send + Sync {
         day: Day,
     ) -> StoreResult<Vec<AttributeValue>>;
 
-    /// One attribute of every relation of a kind valid on a day (e.g. the
-    /// `resolved` version of every `uses`), one value per (from, to): the
-    /// first source (by name) with a value wins; relations without it are
-    /// left out. The default reads each live entity's relations, which is
-    /// correct everywhere; stores override it with one query.
-    async fn relation_values(&self, kind: &str, path: &str, day: Day) -> StoreResult<Vec<RelationValue>> {
+    /// Every version of one attribute of every relation of a kind that
+    /// holds on some day of `[from, to]` (e.g. the `resolved` version of
+    /// every `uses`, for a report over time), ordered by (from, to, source,
+    /// scope, valid_from); versions without the attribute are left out.
+    /// [`RelationValue::on`] picks one value per relation for a day. The
+    /// default reads the relation history of each entity with such a
+    /// relation on `from` or on `to` (so it misses relations whose source
+    /// entity had none on either day); stores override it with one query.
+    async fn relation_values(&self, kind: &str, path: &str, from: Day, to: Day) -> StoreResult<Vec<RelationValue>> {
         check_path(path)?;
-        let everything = SearchQuery { text: ":".into(), kinds: Vec::new(), day, limit: 100_000_000 };
-        let keys: Vec<String> = self.search(&everything).await?.into_iter().map(|e| e.key).collect();
+        check_range(from, to)?;
         let rule = EdgeRule::new(kind, Direction::Out);
-        let mut sources: Vec<String> =
-            self.neighbours(&keys, &rule, day).await?.into_iter().map(|(from, _)| from).collect();
+        let mut sources = Vec::new();
+        for day in [from, to] {
+            let everything = SearchQuery { text: ":".into(), kinds: Vec::new(), day, limit: 100_000_000 };
+            let keys: Vec<String> = self.search(&everything).await?.into_iter().map(|e| e.key).collect();
+            sources.extend(self.neighbours(&keys, &rule, day).await?.into_iter().map(|(from, _)| from));
+        }
+        sources.sort();
         sources.dedup();
-        let mut values: Vec<RelationValue> = Vec::new();
-        for from in sources {
-            let mut relations = self.relations(&from, day, Direction::Out, &[kind.to_string()]).await?;
-            relations.sort_by(|a, b| (&a.to, &a.source, &a.scope).cmp(&(&b.to, &b.source, &b.scope)));
-            for relation in relations {
+        let mut values = Vec::new();
+        for key in sources {
+            for relation in self.relation_history(&key, Direction::Out, &[kind.to_string()], from, to).await? {
                 let Some(value) = attribute_at(&relation.attrs, path) else { continue };
-                if values.last().is_some_and(|last| last.from == relation.from && last.to == relation.to) {
-                    continue;
-                }
-                values.push(RelationValue { from: relation.from, to: relation.to, value });
+                let Relation { from, to, source, scope, valid_from, valid_to, .. } = relation;
+                values.push((scope, RelationValue { from, to, source, value, valid_from, valid_to }));
             }
         }
-        Ok(values)
+        values.sort_by(|(a_scope, a), (b_scope, b)| {
+            (&a.from, &a.to, &a.source, a_scope, a.valid_from).cmp(&(&b.from, &b.to, &b.source, b_scope, b.valid_from))
+        });
+        Ok(values.into_iter().map(|(_, value)| value).collect())
     }
 
     /// Stores a deploy event pushed by the orchestrator.

@@ -107,26 +107,33 @@ pub fn attribute_values(
     Ok(values)
 }
 
-pub fn relation_values(conn: &Connection, kind: &str, path: &str, day: Day) -> StoreResult<Vec<RelationValue>> {
+pub fn relation_values(
+    conn: &Connection,
+    kind: &str,
+    path: &str,
+    from: Day,
+    to: Day,
+) -> StoreResult<Vec<RelationValue>> {
     let json_path = json_path(path)?;
-    let mut stmt = conn.prepare_cached(RELATION_VALUES).map_err(backend("reading relation values"))?;
-    let mut rows = stmt.query(params![kind, json_path, day.0]).map_err(backend("reading relation values"))?;
+    crate::store::check_range(from, to)?;
+    let reading = || backend("reading relation values");
+    let mut stmt = conn.prepare_cached(RELATION_VALUES).map_err(reading())?;
+    let mut rows = stmt.query(params![kind, json_path, from.0, to.0]).map_err(reading())?;
     let mut values: Vec<RelationValue> = Vec::new();
-    while let Some(row) = rows.next().map_err(backend("reading relation values"))? {
-        let from: String = row.get(0).map_err(backend("reading relation values"))?;
-        let to: String = row.get(1).map_err(backend("reading relation values"))?;
-        let json_type: Option<String> = row.get(2).map_err(backend("reading relation values"))?;
-        let value = value_of(json_type.as_deref(), row.get_ref(3).map_err(backend("reading relation values"))?);
-        match values.last_mut() {
-            // The first source (by name) with a value wins.
-            Some(last) if last.from == from && last.to == to => {
-                if last.value.is_null() {
-                    last.value = value;
-                }
-            }
-            _ => values.push(RelationValue { from, to, value }),
+    while let Some(row) = rows.next().map_err(reading())? {
+        let json_type: Option<String> = row.get(3).map_err(reading())?;
+        let value = value_of(json_type.as_deref(), row.get_ref(4).map_err(reading())?);
+        if value.is_null() {
+            continue;
         }
+        values.push(RelationValue {
+            from: row.get(0).map_err(reading())?,
+            to: row.get(1).map_err(reading())?,
+            source: row.get(2).map_err(reading())?,
+            value,
+            valid_from: Day(row.get(5).map_err(reading())?),
+            valid_to: Day(row.get(6).map_err(reading())?),
+        });
     }
-    values.retain(|v| !matches!(v.value, Value::Null));
     Ok(values)
 }
