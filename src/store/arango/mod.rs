@@ -16,9 +16,11 @@
 mod attempt;
 mod changes;
 mod config;
+mod endpoints;
 mod graph;
 pub mod http;
 mod keys;
+mod plan;
 pub mod queries;
 mod read;
 pub mod requests;

@@ -9,10 +9,10 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use serde_json::{json, Value};
 
 use super::attempt::{self, IngestLease, Pending};
+use super::plan::{plan_facts, plan_relations, Stored};
 use super::queries::{self, Versions};
 use super::requests::OnDuplicate;
 use super::{keys, text, Inner};
-use crate::ingest::{content_hash, diff};
 use crate::model::*;
 use crate::store::{StoreError, StoreResult};
 
@@ -161,22 +161,6 @@ async fn write_anchors(store: &Inner, obs: &Observation, token: &str, writes: &m
     Ok(())
 }
 
-/// A stored version an ingest diffs against.
-struct Stored {
-    key: String,
-    hash: i64,
-    valid_from: Day,
-    valid_to: Day,
-}
-
-/// The scope's versions open before the day (`before`) and those a
-/// committed run of that very day opened (`same_day`), by identity.
-struct Loaded<K> {
-    before: FxHashMap<K, (usize, i64)>,
-    same_day: FxHashMap<K, usize>,
-    versions: Vec<Stored>,
-}
-
 async fn load(store: &Inner, versions: Versions, obs: &Observation) -> StoreResult<Vec<(Vec<String>, Stored)>> {
     let doing = "reading open versions";
     let rows = store.query(queries::open_versions(versions, &obs.source, &obs.scope, obs.day)).await?;
@@ -201,141 +185,6 @@ async fn load(store: &Inner, versions: Versions, obs: &Observation) -> StoreResu
         loaded.push((identity, stored));
     }
     Ok(loaded)
-}
-
-fn split<K: std::hash::Hash + Eq>(
-    loaded: Vec<(Vec<String>, Stored)>,
-    day: Day,
-    identity: impl Fn(Vec<String>) -> K,
-) -> Loaded<K> {
-    let mut split = Loaded { before: FxHashMap::default(), same_day: FxHashMap::default(), versions: Vec::new() };
-    for (parts, stored) in loaded {
-        let index = split.versions.len();
-        if stored.valid_from < day {
-            split.before.insert(identity(parts), (index, stored.hash));
-        } else if stored.valid_from == day && stored.valid_to.is_open() {
-            split.same_day.insert(identity(parts), index);
-        }
-        split.versions.push(stored);
-    }
-    split
-}
-
-/// What one kind of version needs written.
-struct Plan {
-    /// Partial updates: pending closes, reopens and drops.
-    marks: Vec<Value>,
-    /// New versions.
-    opens: Vec<Value>,
-    counts: RunCounts,
-}
-
-/// The marks that turn the scope's stored versions into the observed ones,
-/// counted against the state before the day (a re-run of a day diffs
-/// against the same state its first run did).
-fn plan_marks<K: std::hash::Hash + Eq + Clone>(
-    loaded: &Loaded<K>,
-    observed: &[(K, i64)],
-    day: Day,
-    token: &str,
-    may_close: impl Fn(&K) -> bool,
-) -> (Vec<usize>, Vec<Value>, RunCounts) {
-    let plan = diff(observed, &loaded.before, &may_close);
-    let mut marks = Vec::new();
-    let mut opens = Vec::new();
-    let closing: FxHashSet<&K> = plan.to_close.iter().map(|(k, _)| k).collect();
-    let reopening = |index: usize| {
-        json!({ "_key": loaded.versions[index].key, "valid_to": Day::OPEN.0,
-        "pending_by": token, "pending_to": Day::OPEN.0, "pending_prior": day.0 })
-    };
-    let ending = |index: usize| {
-        json!({ "_key": loaded.versions[index].key,
-        "pending_by": token, "pending_to": day.0, "pending_prior": Day::OPEN.0 })
-    };
-    // Versions open before the day: closed, kept, or reopened.
-    for (identity, &(index, _)) in &loaded.before {
-        let ends_today = loaded.versions[index].valid_to == day;
-        match (closing.contains(identity), ends_today) {
-            (true, false) => marks.push(ending(index)),
-            (false, true) => marks.push(reopening(index)),
-            _ => {}
-        }
-    }
-    // New versions: one already opened today with the same content stays.
-    let mut kept_today: FxHashSet<usize> = FxHashSet::default();
-    for &index in &plan.to_open {
-        let (identity, hash) = &observed[index];
-        match loaded.same_day.get(identity) {
-            Some(&same) if loaded.versions[same].hash == *hash => {
-                kept_today.insert(same);
-            }
-            _ => opens.push(index),
-        }
-    }
-    // Versions opened today by the run this one replaces, and not kept.
-    for &index in loaded.same_day.values() {
-        if !kept_today.contains(&index) {
-            marks.push(ending(index));
-        }
-    }
-    marks.sort_by(|a, b| a["_key"].as_str().cmp(&b["_key"].as_str()));
-    (opens, marks, plan.counts)
-}
-
-fn plan_facts(
-    obs: &Observation,
-    loaded: Vec<(Vec<String>, Stored)>,
-    token: &str,
-    may_close: &impl Fn(&str) -> bool,
-) -> Plan {
-    let loaded = split(loaded, obs.day, |mut parts| parts.swap_remove(0));
-    let observed: Vec<(String, i64)> = obs.entities.iter().map(|e| (e.key.clone(), content_hash(&e.attrs))).collect();
-    let (indexes, marks, counts) = plan_marks(&loaded, &observed, obs.day, token, |key: &String| may_close(key));
-    let opens = indexes
-        .into_iter()
-        .map(|i| {
-            let (entity, hash) = (&obs.entities[i], observed[i].1);
-            json!({
-                "_key": keys::version('f', &[&entity.key, &obs.source, &obs.scope], obs.day.0, hash),
-                "entity": entity.key, "source": obs.source, "scope": obs.scope, "attrs": entity.attrs,
-                "hash": keys::hash_text(hash), "valid_from": obs.day.0, "valid_to": Day::OPEN.0, "run": token,
-            })
-        })
-        .collect();
-    Plan { marks, opens, counts }
-}
-
-type EdgeIdentity = (String, String, String);
-
-fn plan_relations(
-    obs: &Observation,
-    loaded: Vec<(Vec<String>, Stored)>,
-    token: &str,
-    may_close: &impl Fn(&str) -> bool,
-) -> Plan {
-    let loaded = split(loaded, obs.day, |parts| (parts[0].clone(), parts[1].clone(), parts[2].clone()));
-    let observed: Vec<(EdgeIdentity, i64)> = obs
-        .relations
-        .iter()
-        .map(|r| ((r.from.clone(), r.to.clone(), r.kind.clone()), content_hash(&r.attrs)))
-        .collect();
-    // An edge belongs to the entity it leaves: unobserved parts carry their edges.
-    let (indexes, marks, counts) =
-        plan_marks(&loaded, &observed, obs.day, token, |(from, _, _): &EdgeIdentity| may_close(from));
-    let opens = indexes
-        .into_iter()
-        .map(|i| {
-            let (r, hash) = (&obs.relations[i], observed[i].1);
-            json!({
-                "_key": keys::version('r', &[&r.from, &r.to, &r.kind, &obs.source, &obs.scope], obs.day.0, hash),
-                "_from": keys::anchor_id(&r.from), "_to": keys::anchor_id(&r.to),
-                "from": r.from, "to": r.to, "kind": r.kind, "source": obs.source, "scope": obs.scope,
-                "attrs": r.attrs, "hash": keys::hash_text(hash), "valid_from": obs.day.0, "valid_to": Day::OPEN.0,
-                "run": token,
-            })
-        })
-        .collect();
-    Plan { marks, opens, counts }
 }
 
 async fn write_plan(
