@@ -318,10 +318,18 @@ pub struct AttributeValue {
     pub value: Value,
 }
 
+/// One relation's value of one attribute on a day.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RelationValue {
+    pub from: String,
+    pub to: String,
+    pub value: Value,
+}
+
 /// One version of one attribute of one relation: `value` over
 /// `[valid_from, valid_to)`, as `source` sees it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RelationValue {
+pub struct RelationValueVersion {
     pub from: String,
     pub to: String,
     pub source: String,
@@ -330,11 +338,11 @@ pub struct RelationValue {
     pub valid_to: Day,
 }
 
-impl RelationValue {
+impl RelationValueVersion {
     /// One value per relation on `day`, from versions ordered by (from, to,
     /// source, scope): the first source (by name) whose version holds then.
-    pub fn on(versions: &[RelationValue], day: Day) -> Vec<&RelationValue> {
-        let mut found: Vec<&RelationValue> = Vec::new();
+    pub fn on(versions: &[RelationValueVersion], day: Day) -> Vec<&RelationValueVersion> {
+        let mut found: Vec<&RelationValueVersion> = Vec::new();
         for version in versions.iter().filter(|v| v.valid_from <= day && day < v.valid_to) {
             if !found.last().is_some_and(|last| last.from == version.from && last.to == version.to) {
                 found.push(version);

@@ -76,8 +76,9 @@ mod backup {
     }
 }
 
-/// The trait's default `relation_values` (for stores without their own
-/// query), held to the same conformance test over SQLite's other methods.
+/// The trait's default `relation_values` and `relation_value_versions` (for
+/// stores without their own queries), held to the same conformance tests
+/// over SQLite's other methods.
 mod generic_defaults {
     use async_trait::async_trait;
     use spot::model::*;
@@ -87,7 +88,7 @@ mod generic_defaults {
 
     use super::conformance::{self, Fixture, Harness};
 
-    /// SQLite for everything but `relation_values`.
+    /// SQLite for everything but the relation values.
     struct DefaultsOnly(SqliteStore);
 
     #[async_trait]
@@ -208,6 +209,7 @@ mod generic_defaults {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_default_relation_values_conform() {
-        conformance::history::relation_values_give_every_version_over_a_range(&Defaults).await;
+        conformance::history::relation_values_cover_a_kind_on_a_day(&Defaults).await;
+        conformance::history::relation_value_versions_cover_a_range(&Defaults).await;
     }
 }

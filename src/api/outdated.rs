@@ -12,7 +12,7 @@ use super::context::{api, bad_request, resolve_day, store_error};
 use super::deploys::semver_of;
 use super::reports::{buckets, group_of, Bucket};
 use super::scalars::{day, Date, EdgeRuleInput};
-use crate::model::{Day, EdgeRule, RelationValue};
+use crate::model::{Day, EdgeRule, RelationValueVersion};
 
 /// One bucket of package uses, for one group.
 #[derive(SimpleObject, Debug, Clone, PartialEq)]
@@ -81,7 +81,8 @@ impl OutdatedQuery {
         let rules: Vec<EdgeRule> = group_by.iter().map(EdgeRule::from).collect();
         // Every version of every use in one read; each bucket picks its day's.
         let first_measured = spans.first().map_or(to, |(_, measured_on)| *measured_on);
-        let uses = api.store.relation_values("uses", "resolved", first_measured, to).await.map_err(store_error)?;
+        let uses =
+            api.store.relation_value_versions("uses", "resolved", first_measured, to).await.map_err(store_error)?;
         let mut points = Vec::new();
         for (start, measured_on) in spans {
             points.extend(outdated_on(api, &uses, start, measured_on, &rules).await?);
@@ -93,7 +94,7 @@ impl OutdatedQuery {
 /// The points of one bucket, read on `measured_on`.
 async fn outdated_on(
     api: &super::context::Api,
-    uses: &[RelationValue],
+    uses: &[RelationValueVersion],
     start: Day,
     measured_on: Day,
     rules: &[EdgeRule],
@@ -106,7 +107,7 @@ async fn outdated_on(
         .into_iter()
         .filter_map(|v| Some((v.key, version(&v.value)?)))
         .collect();
-    let uses = RelationValue::on(uses, measured_on);
+    let uses = RelationValueVersion::on(uses, measured_on);
     let mut users: Vec<String> = uses.iter().map(|u| u.from.clone()).collect();
     users.dedup();
     let groups = group_of(api, users, rules, measured_on).await?;

@@ -167,8 +167,17 @@ impl Store for MeteredStore {
     ) -> StoreResult<Vec<AttributeValue>> {
         self.timed("attribute_values", self.inner.attribute_values(kind, path, source, day)).await
     }
-    async fn relation_values(&self, kind: &str, path: &str, from: Day, to: Day) -> StoreResult<Vec<RelationValue>> {
-        self.timed("relation_values", self.inner.relation_values(kind, path, from, to)).await
+    async fn relation_values(&self, kind: &str, path: &str, day: Day) -> StoreResult<Vec<RelationValue>> {
+        self.timed("relation_values", self.inner.relation_values(kind, path, day)).await
+    }
+    async fn relation_value_versions(
+        &self,
+        kind: &str,
+        path: &str,
+        from: Day,
+        to: Day,
+    ) -> StoreResult<Vec<RelationValueVersion>> {
+        self.timed("relation_value_versions", self.inner.relation_value_versions(kind, path, from, to)).await
     }
     async fn acquire_lease(&self, name: &str, holder: &str, now_ms: i64, until_ms: i64) -> StoreResult<bool> {
         self.timed("acquire_lease", self.inner.acquire_lease(name, holder, now_ms, until_ms)).await

@@ -118,15 +118,33 @@ pub trait Store: Send + Sync {
         day: Day,
     ) -> StoreResult<Vec<AttributeValue>>;
 
+    /// One attribute of every relation of a kind valid on a day (e.g. the
+    /// `resolved` version of every `uses`), one value per (from, to): the
+    /// first source (by name) with a value wins; relations without it are
+    /// left out.
+    async fn relation_values(&self, kind: &str, path: &str, day: Day) -> StoreResult<Vec<RelationValue>> {
+        let versions = self.relation_value_versions(kind, path, day, day).await?;
+        Ok(RelationValueVersion::on(&versions, day)
+            .into_iter()
+            .map(|v| RelationValue { from: v.from.clone(), to: v.to.clone(), value: v.value.clone() })
+            .collect())
+    }
+
     /// Every version of one attribute of every relation of a kind that
-    /// holds on some day of `[from, to]` (e.g. the `resolved` version of
-    /// every `uses`, for a report over time), ordered by (from, to, source,
-    /// scope, valid_from); versions without the attribute are left out.
-    /// [`RelationValue::on`] picks one value per relation for a day. The
-    /// default reads the relation history of each entity with such a
+    /// holds on some day of `[from, to]` (for a report over time: one read
+    /// instead of one per day), ordered by (from, to, source, scope,
+    /// valid_from); versions without the attribute are left out.
+    /// [`RelationValueVersion::on`] picks one value per relation for a day.
+    /// The default reads the relation history of each entity with such a
     /// relation on `from` or on `to` (so it misses relations whose source
     /// entity had none on either day); stores override it with one query.
-    async fn relation_values(&self, kind: &str, path: &str, from: Day, to: Day) -> StoreResult<Vec<RelationValue>> {
+    async fn relation_value_versions(
+        &self,
+        kind: &str,
+        path: &str,
+        from: Day,
+        to: Day,
+    ) -> StoreResult<Vec<RelationValueVersion>> {
         check_path(path)?;
         check_range(from, to)?;
         let rule = EdgeRule::new(kind, Direction::Out);
@@ -143,7 +161,7 @@ pub trait Store: Send + Sync {
             for relation in self.relation_history(&key, Direction::Out, &[kind.to_string()], from, to).await? {
                 let Some(value) = attribute_at(&relation.attrs, path) else { continue };
                 let Relation { from, to, source, scope, valid_from, valid_to, .. } = relation;
-                values.push((scope, RelationValue { from, to, source, value, valid_from, valid_to }));
+                values.push((scope, RelationValueVersion { from, to, source, value, valid_from, valid_to }));
             }
         }
         values.sort_by(|(a_scope, a), (b_scope, b)| {

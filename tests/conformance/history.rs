@@ -58,7 +58,7 @@ pub async fn attribute_values_cover_a_kind_on_a_day(h: &impl Harness) {
     assert_eq!(nested[0].value, json!("OK"));
 }
 
-pub async fn relation_values_give_every_version_over_a_range(h: &impl Harness) {
+pub async fn relation_values_cover_a_kind_on_a_day(h: &impl Harness) {
     let f = h.fresh();
     let store = f.store.as_ref();
     let repos = |o: Obs| o.entity("repo:a", json!({})).entity("repo:b", json!({})).entity("repo:c", json!({}));
@@ -77,7 +77,46 @@ pub async fn relation_values_give_every_version_over_a_range(h: &impl Harness) {
         .relation("repo:a", "uses", "package:npm/x", json!({"resolved": "1.1.0"}))
         .into(store)
         .await;
-    let versions = store.relation_values("uses", "resolved", d(1), d(2)).await.unwrap();
+    let seen = |values: Vec<RelationValue>| {
+        values.into_iter().map(|v| (v.from, v.to, v.value)).collect::<Vec<(String, String, serde_json::Value)>>()
+    };
+    let x = || "package:npm/x".to_string();
+    assert_eq!(
+        seen(store.relation_values("uses", "resolved", d(1)).await.unwrap()),
+        [("repo:a".into(), x(), json!("1.0.0")), ("repo:b".into(), x(), json!("2.0.0"))],
+        "one value per relation, the first source by name wins, relations without it are left out"
+    );
+    assert_eq!(
+        seen(store.relation_values("uses", "resolved", d(2)).await.unwrap()),
+        [("repo:a".into(), x(), json!("1.1.0")), ("repo:b".into(), x(), json!("2.0.1"))],
+        "as of the day: github closed repo:b's use, renovate still sees it"
+    );
+    let nested = store.relation_values("uses", "lock.integrity", d(1)).await.unwrap();
+    assert_eq!(seen(nested), [("repo:a".into(), x(), json!("sha-a"))]);
+    assert!(store.relation_values("uses", "resolved", d(0)).await.unwrap().is_empty());
+    assert!(store.relation_values("uses", "a..b", d(1)).await.is_err(), "a bad path is refused");
+}
+
+pub async fn relation_value_versions_cover_a_range(h: &impl Harness) {
+    let f = h.fresh();
+    let store = f.store.as_ref();
+    let repos = |o: Obs| o.entity("repo:a", json!({})).entity("repo:b", json!({})).entity("repo:c", json!({}));
+    repos(obs("github", "acme", 1))
+        .relation("repo:a", "uses", "package:npm/x", json!({"resolved": "1.0.0", "lock": {"integrity": "sha-a"}}))
+        .relation("repo:b", "uses", "package:npm/x", json!({"resolved": "2.0.0"}))
+        .relation("repo:c", "uses", "package:npm/x", json!({}))
+        .relation("repo:a", "publishes", "package:npm/y", json!({"resolved": "9.9.9"}))
+        .into(store)
+        .await;
+    obs("renovate", "acme", 1)
+        .relation("repo:b", "uses", "package:npm/x", json!({"resolved": "2.0.1"}))
+        .into(store)
+        .await;
+    repos(obs("github", "acme", 2))
+        .relation("repo:a", "uses", "package:npm/x", json!({"resolved": "1.1.0"}))
+        .into(store)
+        .await;
+    let versions = store.relation_value_versions("uses", "resolved", d(1), d(2)).await.unwrap();
     let seen: Vec<_> = versions
         .iter()
         .map(|v| (v.from.as_str(), v.source.as_str(), v.value.clone(), v.valid_from, v.valid_to))
@@ -93,7 +132,7 @@ pub async fn relation_values_give_every_version_over_a_range(h: &impl Harness) {
         "every version in the range, by relation then source; repo:c's use has no resolved version"
     );
     let on = |n: i32| -> Vec<(String, serde_json::Value)> {
-        RelationValue::on(&versions, d(n)).into_iter().map(|v| (v.from.clone(), v.value.clone())).collect()
+        RelationValueVersion::on(&versions, d(n)).into_iter().map(|v| (v.from.clone(), v.value.clone())).collect()
     };
     assert_eq!(on(1), [("repo:a".into(), json!("1.0.0")), ("repo:b".into(), json!("2.0.0"))], "the first source wins");
     assert_eq!(
@@ -102,16 +141,16 @@ pub async fn relation_values_give_every_version_over_a_range(h: &impl Harness) {
         "github no longer sees repo:b's use on day 2; renovate still does"
     );
     assert_eq!(
-        store.relation_values("uses", "resolved", d(2), d(2)).await.unwrap().len(),
+        store.relation_value_versions("uses", "resolved", d(2), d(2)).await.unwrap().len(),
         2,
         "only what holds on day 2"
     );
-    let nested = store.relation_values("uses", "lock.integrity", d(1), d(1)).await.unwrap();
+    let nested = store.relation_value_versions("uses", "lock.integrity", d(1), d(1)).await.unwrap();
     assert_eq!(nested.len(), 1);
     assert_eq!(nested[0].value, json!("sha-a"));
-    assert!(store.relation_values("uses", "resolved", d(0), d(0)).await.unwrap().is_empty());
-    assert!(store.relation_values("uses", "a..b", d(1), d(1)).await.is_err(), "a bad path is refused");
-    assert!(store.relation_values("uses", "resolved", d(2), d(1)).await.is_err(), "so is a backwards range");
+    assert!(store.relation_value_versions("uses", "resolved", d(0), d(0)).await.unwrap().is_empty());
+    assert!(store.relation_value_versions("uses", "a..b", d(1), d(1)).await.is_err(), "a bad path is refused");
+    assert!(store.relation_value_versions("uses", "resolved", d(2), d(1)).await.is_err(), "so is a backwards range");
 }
 
 pub async fn deploy_events_are_kept_and_filtered(h: &impl Harness) {

@@ -69,7 +69,8 @@ macro_rules! conformance_tests {
             history::relation_history_spans_the_range,
             history::neighbours_map_many_entities_at_once,
             history::attribute_values_cover_a_kind_on_a_day,
-            history::relation_values_give_every_version_over_a_range,
+            history::relation_values_cover_a_kind_on_a_day,
+            history::relation_value_versions_cover_a_range,
             history::deploy_events_are_kept_and_filtered,
         }
     };

@@ -16,7 +16,7 @@ const HISTORY_IN: &str = include_str!("../../../queries/sqlite/relation_history_
 const NEIGHBOURS_OUT: &str = include_str!("../../../queries/sqlite/neighbours_out.sql");
 const NEIGHBOURS_IN: &str = include_str!("../../../queries/sqlite/neighbours_in.sql");
 const ATTRIBUTE_VALUES: &str = include_str!("../../../queries/sqlite/attribute_values.sql");
-const RELATION_VALUES: &str = include_str!("../../../queries/sqlite/relation_values.sql");
+const RELATION_VALUE_VERSIONS: &str = include_str!("../../../queries/sqlite/relation_value_versions.sql");
 
 pub fn relation_history(
     conn: &Connection,
@@ -107,26 +107,26 @@ pub fn attribute_values(
     Ok(values)
 }
 
-pub fn relation_values(
+pub fn relation_value_versions(
     conn: &Connection,
     kind: &str,
     path: &str,
     from: Day,
     to: Day,
-) -> StoreResult<Vec<RelationValue>> {
+) -> StoreResult<Vec<RelationValueVersion>> {
     let json_path = json_path(path)?;
     crate::store::check_range(from, to)?;
     let reading = || backend("reading relation values");
-    let mut stmt = conn.prepare_cached(RELATION_VALUES).map_err(reading())?;
+    let mut stmt = conn.prepare_cached(RELATION_VALUE_VERSIONS).map_err(reading())?;
     let mut rows = stmt.query(params![kind, json_path, from.0, to.0]).map_err(reading())?;
-    let mut values: Vec<RelationValue> = Vec::new();
+    let mut values: Vec<RelationValueVersion> = Vec::new();
     while let Some(row) = rows.next().map_err(reading())? {
         let json_type: Option<String> = row.get(3).map_err(reading())?;
         let value = value_of(json_type.as_deref(), row.get_ref(4).map_err(reading())?);
         if value.is_null() {
             continue;
         }
-        values.push(RelationValue {
+        values.push(RelationValueVersion {
             from: row.get(0).map_err(reading())?,
             to: row.get(1).map_err(reading())?,
             source: row.get(2).map_err(reading())?,

@@ -289,9 +289,15 @@ impl Store for SqliteStore {
         self.read(move |conn| history::attribute_values(conn, &kind, &path, source.as_deref(), day)).await
     }
 
-    async fn relation_values(&self, kind: &str, path: &str, from: Day, to: Day) -> StoreResult<Vec<RelationValue>> {
+    async fn relation_value_versions(
+        &self,
+        kind: &str,
+        path: &str,
+        from: Day,
+        to: Day,
+    ) -> StoreResult<Vec<RelationValueVersion>> {
         let (kind, path) = (kind.to_string(), path.to_string());
-        self.read(move |conn| history::relation_values(conn, &kind, &path, from, to)).await
+        self.read(move |conn| history::relation_value_versions(conn, &kind, &path, from, to)).await
     }
 
     async fn acquire_lease(&self, name: &str, holder: &str, now_ms: i64, until_ms: i64) -> StoreResult<bool> {
