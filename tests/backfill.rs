@@ -390,3 +390,25 @@ fn spot_backfill_git_summarises_days_versions_and_skipped_files() {
     assert!(!bad_day.status.success());
     assert!(String::from_utf8_lossy(&bad_day.stderr).contains("'2024-13-01' is not a date"));
 }
+
+/// Declared image tags are the service's declared deploy history, in the API.
+#[tokio::test]
+async fn declared_image_tags_are_the_services_deploy_history_in_the_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = billing_history(dir.path());
+    let (store, _) = backfilled(&[&repo], &dir).await;
+    let schema = spot::api::schema(store, spot::api::Limits::default());
+    let answer = schema
+        .execute(r#"{ deployHistory(service: "billing", from: "2024-01-01", to: "2024-01-31") { version at source } }"#)
+        .await;
+    assert!(answer.errors.is_empty(), "{:?}", answer.errors);
+    let history = answer.data.into_json().unwrap();
+    let seen: Vec<(&str, &str)> = history["deployHistory"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["version"].as_str().unwrap(), &d["at"].as_str().unwrap()[..10]))
+        .collect();
+    assert_eq!(seen, [("1.0.0", "2024-01-02"), ("1.1.0", "2024-01-12")]);
+    assert_eq!(history["deployHistory"][0]["source"], "snapshot:github");
+}
