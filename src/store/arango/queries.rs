@@ -196,8 +196,8 @@ pub fn attribute_values(kind: &str, source: Option<&str>, day: Day) -> Query {
     query("attribute_values", json!({ "kind": kind, "source": source, "day": day.0 }))
 }
 
-pub fn relation_values(kind: &str, day: Day) -> Query {
-    query("relation_values", json!({ "kind": kind, "day": day.0 }))
+pub fn relation_values(kind: &str, from: Day, to: Day) -> Query {
+    query("relation_values", json!({ "kind": kind, "from": from.0, "to": to.0 }))
 }
 
 pub fn deployments(service: &str, cluster: Option<&str>, start_ms: i64, end_ms: i64) -> Query {
@@ -319,7 +319,7 @@ pub fn samples() -> Vec<Query> {
         spanning_facts(&keys, d, d),
         runs(None, d, d),
         attribute_values(s, Some(s), d),
-        relation_values(s, d),
+        relation_values(s, d, d),
         deployments(s, None, 0, 1),
         record_event(json!({})),
         stats(),

@@ -193,30 +193,39 @@ pub async fn attribute_values(
     Ok(values)
 }
 
-pub async fn relation_values(store: &Inner, kind: &str, path: &str, on: Day) -> StoreResult<Vec<RelationValue>> {
+/// Every version of one attribute of every relation of a kind that holds
+/// on some day of `[from, to]`, ordered by (from, to, source, scope,
+/// valid_from); versions without the attribute are left out.
+pub async fn relation_values(
+    store: &Inner,
+    kind: &str,
+    path: &str,
+    from: Day,
+    to: Day,
+) -> StoreResult<Vec<RelationValue>> {
     crate::store::check_path(path)?;
+    crate::store::check_range(from, to)?;
     let doing = "reading relation values";
     let mut rows = Vec::new();
-    for row in store.query(queries::relation_values(kind, on)).await? {
+    for row in store.query(queries::relation_values(kind, from, to)).await? {
         let value = at_path(&object(&row, "attrs"), path);
-        let edge = (text(&row, "from", doing)?, text(&row, "to", doing)?);
-        rows.push((edge, text(&row, "source", doing)?, text(&row, "scope", doing)?, value));
-    }
-    rows.sort_by(|a, b| (&a.0, &a.1, &a.2).cmp(&(&b.0, &b.1, &b.2)));
-    let mut values: Vec<RelationValue> = Vec::new();
-    for ((from, to), _, _, value) in rows {
-        match values.last_mut() {
-            // The first source (by name) with a value wins.
-            Some(last) if last.from == from && last.to == to => {
-                if last.value.is_null() {
-                    last.value = value;
-                }
-            }
-            _ => values.push(RelationValue { from, to, value }),
+        if value.is_null() {
+            continue;
         }
+        let version = RelationValue {
+            from: text(&row, "from", doing)?,
+            to: text(&row, "to", doing)?,
+            source: text(&row, "source", doing)?,
+            value,
+            valid_from: day(&row, "valid_from", doing)?,
+            valid_to: day(&row, "valid_to", doing)?,
+        };
+        rows.push((text(&row, "scope", doing)?, version));
     }
-    values.retain(|v| !v.value.is_null());
-    Ok(values)
+    rows.sort_by(|(a_scope, a), (b_scope, b)| {
+        (&a.from, &a.to, &a.source, a_scope, a.valid_from).cmp(&(&b.from, &b.to, &b.source, b_scope, b.valid_from))
+    });
+    Ok(rows.into_iter().map(|(_, version)| version).collect())
 }
 
 const DAY_MS: i64 = 86_400_000;
