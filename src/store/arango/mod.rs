@@ -270,8 +270,14 @@ impl Store for ArangoStore {
         read::attribute_values(&self.inner, kind, path, source, day).await
     }
 
-    async fn relation_values(&self, kind: &str, path: &str, from: Day, to: Day) -> StoreResult<Vec<RelationValue>> {
-        read::relation_values(&self.inner, kind, path, from, to).await
+    async fn relation_value_versions(
+        &self,
+        kind: &str,
+        path: &str,
+        from: Day,
+        to: Day,
+    ) -> StoreResult<Vec<RelationValueVersion>> {
+        read::relation_value_versions(&self.inner, kind, path, from, to).await
     }
 
     async fn record_deployment(&self, event: &DeployEvent) -> StoreResult<()> {

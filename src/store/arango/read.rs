@@ -196,13 +196,13 @@ pub async fn attribute_values(
 /// Every version of one attribute of every relation of a kind that holds
 /// on some day of `[from, to]`, ordered by (from, to, source, scope,
 /// valid_from); versions without the attribute are left out.
-pub async fn relation_values(
+pub async fn relation_value_versions(
     store: &Inner,
     kind: &str,
     path: &str,
     from: Day,
     to: Day,
-) -> StoreResult<Vec<RelationValue>> {
+) -> StoreResult<Vec<RelationValueVersion>> {
     crate::store::check_path(path)?;
     crate::store::check_range(from, to)?;
     let doing = "reading relation values";
@@ -212,7 +212,7 @@ pub async fn relation_values(
         if value.is_null() {
             continue;
         }
-        let version = RelationValue {
+        let version = RelationValueVersion {
             from: text(&row, "from", doing)?,
             to: text(&row, "to", doing)?,
             source: text(&row, "source", doing)?,
