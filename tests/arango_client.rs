@@ -86,6 +86,25 @@ async fn next_batch(State(fake): State<Shared>, Path((_, id)): Path<(String, Str
     Json(json!({ "result": [3], "hasMore": false, "error": false, "code": 200 })).into_response()
 }
 
+/// A database that holds two collections, one of the wrong type, and
+/// nothing else of the schema.
+async fn half_made(Path((_, what)): Path<(String, String)>) -> Response {
+    match what.as_str() {
+        "collection" => Json(json!({ "error": false, "result": [
+            { "name": "entities", "type": 2 }, { "name": "relations", "type": 2 }
+        ] }))
+        .into_response(),
+        "index" => {
+            Json(json!({ "error": false, "indexes": [{ "name": "primary", "type": "primary" }] })).into_response()
+        }
+        _ => error(StatusCode::NOT_FOUND, 404, "unknown path"),
+    }
+}
+
+async fn not_found(Path(_): Path<Vec<String>>) -> Response {
+    error(StatusCode::NOT_FOUND, 1924, "graph 'spot' not found")
+}
+
 /// Starts the fake on a free loopback port; returns its URL and state.
 async fn fake_arango(server_version: &str) -> (String, Shared) {
     let fake = Arc::new(Mutex::new(Fake {
@@ -99,6 +118,12 @@ async fn fake_arango(server_version: &str) -> (String, Shared) {
         .route("/_db/{db}/_api/version", get(version))
         .route("/_db/{db}/_api/cursor", post(cursor))
         .route("/_db/{db}/_api/cursor/{id}", post(next_batch))
+        .route("/_db/{db}/_api/{what}", get(half_made))
+        .route("/_db/{db}/_api/gharial/{graph}", get(not_found))
+        .route(
+            "/_db/{db}/_api/document/meta/schema",
+            get(|| async { error(StatusCode::NOT_FOUND, 1202, "document not found") }),
+        )
         .with_state(fake.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -213,4 +238,68 @@ async fn an_expired_jwt_is_renewed_once_and_the_request_repeated() {
     let err = given.version().await.unwrap_err().to_string();
     assert!(err.ends_with("the server refused the JWT (HTTP 401): expired, or signed with another secret"), "{err}");
     assert!(!err.contains("jwt-issued-elsewhere"), "{err}");
+}
+
+fn spot(args: &[&str], envs: &[(&str, &str)]) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_spot"));
+    command.args(args).env("SPOT_LOG", "error");
+    for (name, value) in envs {
+        command.env(name, value);
+    }
+    command.output().expect("spot runs")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spot_serve_names_everything_the_database_lacks() {
+    let (url, _) = fake_arango("3.12.4").await;
+    let output = tokio::task::spawn_blocking(move || {
+        let envs = [
+            ("SPOT_STORE__ARANGODB__URL", url.as_str()),
+            ("SPOT_STORE__ARANGODB__USER", "spot"),
+            ("SPOT_STORE__ARANGODB__PASSWORD_ENV", "SPOT_TEST_ARANGO_CLIENT_SERVE"),
+            ("SPOT_TEST_ARANGO_CLIENT_SERVE", "right-password"),
+        ];
+        spot(&["serve", "--listen", "127.0.0.1:0"], &envs)
+    })
+    .await
+    .unwrap();
+    assert!(!output.status.success(), "serve refuses a database that lacks the schema");
+    let err = String::from_utf8_lossy(&output.stderr).to_string();
+    for lacking in [
+        "collection facts",
+        "collection relations as an edge collection",
+        "graph spot",
+        "index entities_by_kind on entities",
+        "index relations_out on relations",
+    ] {
+        assert!(err.contains(lacking), "names {lacking}: {err}");
+    }
+    assert!(!err.contains("index facts_by_entity"), "indexes of missing collections are implied: {err}");
+    assert!(err.trim_end().ends_with("run `spot migrate` first"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spot_migrate_and_import_say_where_they_could_not_connect() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("history.jsonl");
+    std::fs::write(&history, "{\"type\":\"header\",\"format\":\"spot-history\",\"version\":1}\n").unwrap();
+    let history = history.display().to_string();
+    for args in [vec!["migrate"], vec!["import", history.as_str()], vec!["export"]] {
+        let output = {
+            let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+            let url = url.clone();
+            tokio::task::spawn_blocking(move || {
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                spot(&args, &[("SPOT_STORE__ARANGODB__URL", url.as_str())])
+            })
+            .await
+            .unwrap()
+        };
+        let err = String::from_utf8_lossy(&output.stderr).to_string();
+        assert!(!output.status.success(), "{args:?}");
+        assert!(err.contains(&format!("ArangoDB at {url} (database 'spot'): cannot connect")), "{args:?}: {err}");
+    }
 }

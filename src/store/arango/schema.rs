@@ -146,7 +146,9 @@ pub async fn missing(client: &Client) -> StoreResult<Vec<String>> {
     for spec in &schema.collections {
         match existing.iter().find(|(name, _)| *name == spec.name) {
             None => missing.push(format!("collection {}", spec.name)),
-            Some((_, edge)) if *edge != spec.is_edge() => missing.push(wrong_type(client, spec).to_string()),
+            Some((_, edge)) if *edge != spec.is_edge() => {
+                missing.push(format!("collection {} as {} collection", spec.name, article(&spec.kind)))
+            }
             Some(_) => {}
         }
     }
@@ -204,9 +206,19 @@ fn wrong_type(client: &Client, spec: &CollectionSpec) -> StoreError {
     StoreError::Open {
         path: client.location(),
         reason: format!(
-            "collection {} exists but is not a {} collection: rename or drop it, then run `spot migrate`",
-            spec.name, spec.kind
+            "collection {} exists but is not {} collection: rename or drop it, then run `spot migrate`",
+            spec.name,
+            article(&spec.kind)
         ),
+    }
+}
+
+/// "an edge", "a document".
+fn article(kind: &str) -> String {
+    if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        format!("an {kind}")
+    } else {
+        format!("a {kind}")
     }
 }
 
