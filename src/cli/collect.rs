@@ -10,7 +10,6 @@ use crate::config::Config;
 use crate::model::RunStatus;
 use crate::scheduler::{self, Clock, Outcome, Scheduler};
 use crate::store::Store;
-use crate::SqliteStore;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -35,11 +34,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let mut config = Config::for_command(args.config.as_deref())?;
     if let Some(db) = args.db {
         config.store.path = db;
+        config.store.arangodb = None;
     }
     // Every named collector is built (config checked, secrets read) before
     // any of them runs.
     let jobs = scheduler::jobs(&config.collectors, &args.sources)?;
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.store.path)?);
+    let store: Arc<dyn Store> = crate::store::select::open(&config.store).await?;
     let scheduler =
         Scheduler::new(store, Clock::System, jobs, &config.scheduler).with_retention(config.retention.clone());
     let day = args.day.unwrap_or_else(Day::today);

@@ -22,6 +22,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let mut config = Config::for_command(args.config.as_deref())?;
     if let Some(db) = args.db {
         config.store.path = db;
+        config.store.arangodb = None;
     }
     if config.retention.is_empty() {
         anyhow::bail!(
@@ -31,7 +32,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     if let Some((source, days)) = config.retention.iter().find(|(_, days)| **days < MIN_RETENTION_DAYS) {
         anyhow::bail!("retention.{source}: {days} days is too short; keep at least {MIN_RETENTION_DAYS}");
     }
-    let store = super::open_existing(&config.store.path)?;
+    let store: std::sync::Arc<dyn Store> = match &config.store.arangodb {
+        Some(arango) => std::sync::Arc::new(crate::store::select::open_arango(arango).await?),
+        None => std::sync::Arc::new(super::open_existing(&config.store.path)?),
+    };
     let today = Day::today();
     for (source, days) in &config.retention {
         let cut = Day(today.0 - *days as i32);
