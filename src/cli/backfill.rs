@@ -10,7 +10,6 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::backfill::{self, OrgSummary, Progress};
 use crate::config::Config;
 use crate::store::Store;
-use crate::SqliteStore;
 
 #[derive(clap::Subcommand)]
 pub enum Command {
@@ -53,8 +52,9 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
     let mut config = Config::for_command(args.config.as_deref())?;
     if let Some(db) = args.db {
         config.store.path = db;
+        config.store.arangodb = None;
     }
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.store.path)?);
+    let store: Arc<dyn Store> = crate::store::select::open(&config.store).await?;
     let options = backfill::Options {
         paths: args.paths,
         since: args.since,
