@@ -35,6 +35,10 @@ pub struct ArangoConfig {
     /// Create the database when it does not exist.
     #[serde(default)]
     pub create_database: bool,
+    /// On a cluster, create the database as OneShard (all its collections on
+    /// one DB server; see docs/arangodb.md). Only used when creating it.
+    #[serde(default)]
+    pub one_shard: bool,
     /// A request still unanswered after this long (milliseconds) fails.
     #[serde(default = "default_timeout_ms")]
     pub timeout_ms: u64,
@@ -60,6 +64,7 @@ impl ArangoConfig {
             jwt_env: None,
             jwt_file: None,
             create_database: false,
+            one_shard: false,
             timeout_ms: default_timeout_ms(),
         }
     }

@@ -101,10 +101,10 @@ impl Client {
     }
 
     /// Creates the store's database (on `_system`); true when it was new.
-    pub async fn create_database(&self) -> StoreResult<bool> {
+    pub async fn create_database(&self, one_shard: bool) -> StoreResult<bool> {
         let request = Request {
             system: true,
-            ..Request::new(Method::POST, "/_api/database").json(requests::database_body(self.database()))
+            ..Request::new(Method::POST, "/_api/database").json(requests::database_body(self.database(), one_shard))
         };
         match self.try_call(request, "creating the database").await? {
             Ok(_) => Ok(true),

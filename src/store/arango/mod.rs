@@ -64,6 +64,8 @@ pub(crate) struct Inner {
     options: ArangoOptions,
     /// Names this process in leases.
     holder: String,
+    /// Create the database as OneShard.
+    one_shard: bool,
 }
 
 impl ArangoStore {
@@ -77,7 +79,8 @@ impl ArangoStore {
         }
         let credentials = config.credentials().map_err(|reason| StoreError::Open { path: location(), reason })?;
         let client = Client::new(&config.url, &config.database, credentials, config.timeout())?;
-        Ok(ArangoStore { inner: Arc::new(Inner { client, options, holder: format!("spot-{}", keys::token()) }) })
+        let holder = format!("spot-{}", keys::token());
+        Ok(ArangoStore { inner: Arc::new(Inner { client, options, holder, one_shard: config.one_shard }) })
     }
 
     /// Connects: checks the server answers, is a supported version, and
@@ -102,7 +105,7 @@ impl ArangoStore {
 
     /// Creates the database if it does not exist; true when it was new.
     pub async fn create_database(&self) -> StoreResult<bool> {
-        self.inner.client.create_database().await
+        self.inner.client.create_database(self.inner.one_shard).await
     }
 
     /// Drops the database with everything in it (the conformance tests'

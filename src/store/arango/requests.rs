@@ -88,8 +88,13 @@ pub fn login_body(user: &str, password: &str) -> Value {
     json!({ "username": user, "password": password })
 }
 
-/// `POST /_api/database` (on `_system`).
-pub fn database_body(name: &str) -> Value {
+/// `POST /_api/database` (on `_system`); OneShard is
+/// `options.sharding: "single"` (a cluster option; a single server has one
+/// shard per collection anyway).
+pub fn database_body(name: &str, one_shard: bool) -> Value {
+    if one_shard {
+        return json!({ "name": name, "options": { "sharding": "single" } });
+    }
     json!({ "name": name })
 }
 
@@ -159,5 +164,7 @@ mod tests {
             json!({"collections": {"read": ["facts", "runs"]}, "allowImplicit": false})
         );
         assert_eq!(login_body("spot", "pw"), json!({"username": "spot", "password": "pw"}));
+        assert_eq!(database_body("spot", false), json!({"name": "spot"}));
+        assert_eq!(database_body("spot", true), json!({"name": "spot", "options": {"sharding": "single"}}));
     }
 }
