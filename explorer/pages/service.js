@@ -53,10 +53,10 @@ export async function render(view, { day, segments, params, stale }) {
       { class: "grid" },
       section("About", "about", about(service)),
       section("Deployed versions", "deployed", deployedTable(service.deployedVersions)),
+      section("Health (Consul)", "health", health(service.entity.facts)),
       h("div", { class: "wide" }, section(`Deploys since ${from}`, "deploys", deployHistory(data.deployHistory, from, day))),
       h("div", { class: "wide" }, section("Quality", "quality", quality)),
-      section("Health (Consul)", "health", health(service.entity.facts)),
-      section("Every source's facts", "facts", sourceFacts(service.entity.facts)),
+      h("div", { class: "wide" }, section("Every source's facts", "facts", sourceFacts(service.entity.facts))),
       h("div", { class: "wide" }, section("Dependencies and dependents", "dependencies", dependencies(service, day))),
     ),
   );

@@ -122,6 +122,9 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     config.server.listen = args.listen;
     let store = SqliteStore::open(&args.db)?;
     let latest = store.latest_day().await?.map_or("none".into(), |d| d.to_string());
-    println!("SPoT demo: open http://{}/graphql (GraphiQL). History up to {latest}. Ctrl-C stops.", args.listen);
+    println!(
+        "SPoT demo: open http://{0}/ (the explorer) or http://{0}/graphql (GraphiQL). History up to {latest}. Ctrl-C stops.",
+        args.listen
+    );
     serve(Server::new(&config, Arc::new(store))?, args.listen).await
 }
