@@ -397,18 +397,23 @@ async fn declared_image_tags_are_the_services_deploy_history_in_the_api() {
     let dir = tempfile::tempdir().unwrap();
     let repo = billing_history(dir.path());
     let (store, _) = backfilled(&[&repo], &dir).await;
-    let schema = spot::api::schema(store, spot::api::Limits::default());
-    let answer = schema
-        .execute(r#"{ deployHistory(service: "billing", from: "2024-01-01", to: "2024-01-31") { version at source } }"#)
-        .await;
-    assert!(answer.errors.is_empty(), "{:?}", answer.errors);
-    let history = answer.data.into_json().unwrap();
-    let seen: Vec<(&str, &str)> = history["deployHistory"]
+    drop(store);
+    let query = r#"{ deployHistory(service: "billing", from: "2024-01-01", to: "2024-01-31") { version at source } }"#;
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_spot"))
+        .args(["query", "--db"])
+        .arg(dir.path().join("spot.db"))
+        .arg(query)
+        .env("SPOT_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let answer: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let seen: Vec<(&str, &str)> = answer["data"]["deployHistory"]
         .as_array()
         .unwrap()
         .iter()
         .map(|d| (d["version"].as_str().unwrap(), &d["at"].as_str().unwrap()[..10]))
         .collect();
     assert_eq!(seen, [("1.0.0", "2024-01-02"), ("1.1.0", "2024-01-12")]);
-    assert_eq!(history["deployHistory"][0]["source"], "snapshot:github");
+    assert_eq!(answer["data"]["deployHistory"][0]["source"], "snapshot:github");
 }

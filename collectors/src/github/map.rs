@@ -319,7 +319,10 @@ fn services(
 type PackageLink = (String, String);
 
 /// Parses every manifest; `uses` from the service whose folder holds it
-/// (monorepos) or the repository, `publishes` from the repository.
+/// (monorepos) or the repository, `publishes` from the repository. A
+/// folder's manifests are read together (a lockfile resolves its
+/// manifest's ranges), and a folder whose files did not change is not
+/// read again (see [`ParseMemo::folder`]).
 fn packages(
     builder: &mut Builder,
     repo_key: &str,
@@ -327,38 +330,33 @@ fn packages(
     services: &[Service],
     memo: &mut ParseMemo,
 ) -> (Vec<PackageLink>, Vec<PackageLink>) {
-    let mut by_folder: BTreeMap<String, Vec<(String, manifests::Manifest)>> = BTreeMap::new();
-    let mut publishes = Vec::new();
+    let mut by_folder: BTreeMap<String, Vec<(&str, &str)>> = BTreeMap::new();
     for (path, content) in files.contents.iter().filter(|(p, _)| manifests::detect(p).is_some()) {
-        match memo.manifest(path, content).clone() {
-            Ok(manifest) => {
-                for published in &manifest.publishes {
-                    let package = manifests::package_key(published.ecosystem, &published.name);
-                    package_entity(builder, &package, published.ecosystem, &published.name);
-                    builder.relation(
-                        repo_key,
-                        "publishes",
-                        &package,
-                        json!({ "manifest": path, "version": published.version }),
-                    );
-                    publishes.push((package, path.clone()));
-                }
-                by_folder.entry(folder_of(path)).or_default().push((path.clone(), manifest));
-            }
-            Err(e) => {
-                builder.warnings.push(format!("{repo_key}: {e}; skipped"));
-                let speaks_for = owning_service(services, &folder_of(path)).unwrap_or(repo_key);
-                builder.unobserved.insert(speaks_for.to_string());
-            }
-        }
+        by_folder.entry(folder_of(path)).or_default().push((path, content));
     }
-    let mut uses = Vec::new();
+    let (mut publishes, mut uses) = (Vec::new(), Vec::new());
     for (folder, manifests) in by_folder {
+        let read = memo.folder(&manifests);
         let from = owning_service(services, &folder).unwrap_or(repo_key).to_string();
-        for dependency in manifests::merge_folder(manifests).into_iter().filter(|d| d.direct) {
+        for (path, published) in &read.publishes {
+            let package = manifests::package_key(published.ecosystem, &published.name);
+            package_entity(builder, &package, published.ecosystem, &published.name);
+            builder.relation(
+                repo_key,
+                "publishes",
+                &package,
+                json!({ "manifest": path, "version": published.version }),
+            );
+            publishes.push((package, path.clone()));
+        }
+        if !read.errors.is_empty() {
+            builder.warnings.extend(read.errors.iter().map(|e| format!("{repo_key}: {e}; skipped")));
+            builder.unobserved.insert(from.clone());
+        }
+        for dependency in &read.direct {
             let package = manifests::package_key(dependency.ecosystem, &dependency.name);
             package_entity(builder, &package, dependency.ecosystem, &dependency.name);
-            builder.relation(&from, "uses", &package, use_attrs(&dependency));
+            builder.relation(&from, "uses", &package, use_attrs(dependency));
             uses.push((from.clone(), package));
         }
     }

@@ -4,14 +4,30 @@
 //! share it, and a hash costs far less than any parse.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use xxhash_rust::xxh3::xxh3_64;
 
-use crate::manifests::{self, catalog::CatalogEntry, declared::DeclaredWorkload, Manifest, ParseError};
+use crate::manifests::{
+    self, catalog::CatalogEntry, declared::DeclaredWorkload, Dependency, Manifest, ParseError, Published,
+};
+
+/// What one folder's manifests say together.
+#[derive(Debug, Default)]
+pub struct FolderRead {
+    /// (manifest path, package)
+    pub publishes: Vec<(String, Published)>,
+    /// The direct dependencies, lockfiles' resolutions merged in.
+    pub direct: Vec<Dependency>,
+    /// Files that did not parse.
+    pub errors: Vec<ParseError>,
+}
 
 #[derive(Default)]
 pub struct ParseMemo {
     manifests: HashMap<(String, u64), Result<Manifest, ParseError>>,
+    /// Folders by the hash of their manifests' paths and contents.
+    folders: HashMap<u64, Arc<FolderRead>>,
     catalogs: HashMap<(String, u64), Result<Vec<CatalogEntry>, ParseError>>,
     /// Declared workloads depend on every YAML file of a tree together:
     /// keyed by the hash of all their paths and contents.
@@ -23,6 +39,36 @@ impl ParseMemo {
         self.manifests
             .entry((path.to_string(), xxh3_64(content.as_bytes())))
             .or_insert_with(|| manifests::parse(path, content))
+    }
+
+    /// A folder's manifests (path, content), read together: parsed and
+    /// merged once for each distinct state of the folder.
+    pub fn folder(&mut self, files: &[(&str, &str)]) -> Arc<FolderRead> {
+        let mut key = Vec::new();
+        for (path, content) in files {
+            key.extend_from_slice(path.as_bytes());
+            key.push(0);
+            key.extend_from_slice(&xxh3_64(content.as_bytes()).to_le_bytes());
+        }
+        let key = xxh3_64(&key);
+        if let Some(read) = self.folders.get(&key) {
+            return read.clone();
+        }
+        let mut read = FolderRead::default();
+        let mut parsed = Vec::new();
+        for (path, content) in files {
+            match self.manifest(path, content) {
+                Ok(manifest) => {
+                    read.publishes.extend(manifest.publishes.iter().map(|p| (path.to_string(), p.clone())));
+                    parsed.push((path.to_string(), manifest.clone()));
+                }
+                Err(e) => read.errors.push(e.clone()),
+            }
+        }
+        read.direct = manifests::merge_folder(parsed).into_iter().filter(|d| d.direct).collect();
+        let read = Arc::new(read);
+        self.folders.insert(key, read.clone());
+        read
     }
 
     pub fn catalog(&mut self, path: &str, content: &str) -> &Result<Vec<CatalogEntry>, ParseError> {
