@@ -285,3 +285,25 @@ fn traversals_prune_on_edge_validity_and_filter_the_path() {
         assert!(code.contains("uniqueVertices"), "{name}: each vertex once");
     }
 }
+
+#[test]
+fn every_query_s_brackets_balance() {
+    for (name, text) in ALL {
+        let mut open = Vec::new();
+        for token in tokens(text) {
+            match token {
+                Token::Punct(c @ ('(' | '[' | '{')) => open.push(c),
+                Token::Punct(c @ (')' | ']' | '}')) => {
+                    let expected = match c {
+                        ')' => '(',
+                        ']' => '[',
+                        _ => '{',
+                    };
+                    assert_eq!(open.pop(), Some(expected), "{name}.aql: an unmatched '{c}'");
+                }
+                _ => {}
+            }
+        }
+        assert!(open.is_empty(), "{name}.aql: unclosed {open:?}");
+    }
+}
