@@ -139,6 +139,18 @@ fn demo_server() -> DemoServer {
     DemoServer { url, latest: Some("2025-04-09"), _runtime: Some(runtime), _dir: Some(dir) }
 }
 
+/// A server over an empty store, for the explorer's first-run state.
+fn empty_server() -> (String, (tokio::runtime::Runtime, tempfile::TempDir)) {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("empty.db")).unwrap();
+    let server = Server::new(&Config::default(), Arc::new(store)).unwrap();
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    runtime.spawn(async move { axum::serve(listener, server.router()).await });
+    (url, (runtime, dir))
+}
+
 /// The browser tab with the steps a person takes, each waiting for what is on screen.
 struct Explorer {
     tab: std::sync::Arc<Tab>,
@@ -179,13 +191,26 @@ impl Explorer {
     /// Waits until the page is rendered and no part of it is still loading;
     /// records how long the render took (the app's `spot:rendered` mark).
     fn wait_rendered(&mut self, page: &str) {
+        self.wait_settled(page);
+        assert!(self.text("main .error").is_empty(), "the {page} page shows an error: {}", self.text("main .error"));
+        let ms = self.json("performance.getEntriesByName('spot:rendered').at(-1).detail.ms").as_f64().unwrap();
+        self.timings.push((page.to_string(), ms));
+    }
+
+    /// Waits until the page is rendered and nothing is loading, errors or not.
+    fn wait_settled(&self, page: &str) {
         self.wait_for(
             &format!("the {page} page"),
             "document.body.dataset.rendered && !document.querySelector('main .loading')",
         );
-        assert!(self.text("main .error").is_empty(), "the {page} page shows an error: {}", self.text("main .error"));
-        let ms = self.json("performance.getEntriesByName('spot:rendered').at(-1).detail.ms").as_f64().unwrap();
-        self.timings.push((page.to_string(), ms));
+    }
+
+    /// Opens a page that must show an error, and returns its text.
+    fn open_failing(&self, hash: &str, page: &str) -> String {
+        self.eval("delete document.body.dataset.rendered");
+        self.eval(&format!("location.hash = {hash:?}"));
+        self.wait_settled(page);
+        self.text("main .error")
     }
 
     fn open(&mut self, hash: &str, page: &str) {
@@ -357,8 +382,20 @@ fn the_explorer_end_to_end_in_chromium() {
     ui.wait_rendered("team");
     assert!(ui.text("#figures").contains("Average coverage"), "{}", ui.text("#figures"));
     ui.shot("team");
+
+    // Empty and error states say what is missing or what failed.
     ui.open("#/search-nothing", "a page that does not exist");
     assert!(ui.text("main").contains("There is no page"));
+    ui.open("#/service/service%3Ano-such-service", "an unknown service");
+    assert!(ui.text("main").contains("No source saw service:no-such-service on"), "{}", ui.text("main"));
+    let refused = ui.open_failing("#/reports?report=deploys&from=2000-01-01", "a report over too many days");
+    assert!(refused.contains("Could not load deploys per day per datacenter"), "{refused}");
+    assert!(refused.contains("(limits.trend_buckets)"), "the server's message names the limit: {refused}");
+    ui.shot("error");
+    let (empty_url, _empty) = empty_server();
+    ui.tab.navigate_to(&format!("{empty_url}/")).unwrap();
+    ui.wait_for("the empty store's page", "document.querySelector('main h1')");
+    assert!(ui.text("main").contains("No data yet"), "{}", ui.text("main"));
 
     let report: Vec<String> = ui.timings.iter().map(|(page, ms)| format!("{page}: {ms:.0} ms")).collect();
     println!("explorer timings (first render, ms):\n  {}", report.join("\n  "));
