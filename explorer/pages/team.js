@@ -1,6 +1,6 @@
 // Team: what it owns, and the service figures rolled up over it: quality
 // (coverage, size, issues, failing gates) now and over time against the
-// organisation, and its services that run mixed versions.
+// organisation, Consul health, and its services that run mixed versions.
 
 import { gql } from "../api.js";
 import { h, fill, section, empty, badge, number, facts, text } from "../dom.js";
@@ -15,7 +15,7 @@ const TEAM = `query Team($key: String!, $at: Date!, $from: Date!) {
   entity(key: $key, at: $at) {
     key name firstSeen
     facts { source scope attrs validFrom }
-    owns: relations(direction: OUT, kinds: ["owns"]) { to toEntity { kind name } }
+    owns: relations(direction: OUT, kinds: ["owns"]) { to toEntity { kind name consul: facts(source: "consul") { attrs } } }
   }
   coverage: trend(kind: "sonar_project", attribute: "coverage", groupBy: ${TO_TEAM}, from: $from, to: $at, bucket: WEEK) { bucket group value count }
   organisation: trend(kind: "sonar_project", attribute: "coverage", from: $from, to: $at, bucket: WEEK) { bucket value }
@@ -38,12 +38,16 @@ export async function render(view, { day, segments, stale }) {
     return;
   }
   const owned = new Map();
-  for (const r of team.owns) owned.set(r.to, { key: r.to, kind: r.toEntity?.kind || r.to.split(":")[0], name: r.toEntity?.name || r.to });
+  for (const r of team.owns) owned.set(r.to, { key: r.to, kind: r.toEntity?.kind || r.to.split(":")[0], name: r.toEntity?.name || r.to, consul: r.toEntity?.consul || [] });
   const services = [...owned.values()].filter((e) => e.kind === "service").sort(byName);
   const repos = [...owned.values()].filter((e) => e.kind === "repo").sort(byName);
   const mine = (points) => points.filter((p) => p.group === key);
   const latestOf = (points) => mine(points).at(-1)?.value ?? null;
   const drifting = data.versionDrift.filter((d) => owned.has(d.service.key));
+  // Consul's checks, one fact per datacenter: a service is as bad as its worst datacenter.
+  const checks = services.map((service) => service.consul.map((f) => f.attrs));
+  const worst = (attrs) => (attrs.some((a) => a.critical > 0) ? "critical" : attrs.some((a) => a.warning > 0) ? "warning" : "passing");
+  const health = { critical: checks.filter((c) => worst(c) === "critical").length, warning: checks.filter((c) => worst(c) === "warning").length };
   fill(
     view,
     h("h1", {}, team.name, " ", badge("team")),
@@ -66,6 +70,8 @@ export async function render(view, { day, segments, stale }) {
             ["Bugs", number(latestOf(data.bugs))],
             ["Vulnerabilities", number(latestOf(data.vulnerabilities))],
             ["Services on mixed versions", number(drifting.length)],
+            ["Services with critical checks", number(health.critical)],
+            ["Services with warnings", number(health.warning)],
           ].map(([label, value]) => h("div", { class: "figure" }, h("dt", {}, label), h("dd", {}, value))),
         ),
         team.facts.map((f) => h("div", { class: "source" }, h("h3", {}, badge(f.source), h("span", { class: "since" }, ` since ${f.validFrom}`)), facts(Object.entries(f.attrs).map(([n, v]) => [n, text(v)])))),
