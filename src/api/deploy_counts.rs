@@ -3,13 +3,17 @@
 
 use std::collections::BTreeMap;
 
+use async_graphql::futures_util::stream::{self, StreamExt, TryStreamExt};
 use async_graphql::{Context, Object, Result, SimpleObject};
 
 use super::auth::Scope;
 use super::context::{api, bad_request, resolve_day, store_error};
-use super::deploys::{datacenter_of, day_of, history};
+use super::deploys::{datacenter_of, day_of, history, Deploy};
 use super::scalars::{day, Date};
 use crate::model::{Day, SearchQuery};
+
+/// How many services' histories are read at once.
+const CONCURRENT_SERVICES: usize = 4;
 
 /// The deploys one cluster saw on one day.
 #[derive(SimpleObject, Debug, Clone, PartialEq)]
@@ -45,9 +49,15 @@ impl DeployCountQuery {
                 api.limits.trend_buckets
             )));
         }
+        // A few services at a time: their store reads overlap on the read pool.
+        let histories: Vec<Vec<Deploy>> = stream::iter(services(api, from, to).await?)
+            .map(|service| async move { history(ctx, &service, None, from, to).await })
+            .buffer_unordered(CONCURRENT_SERVICES)
+            .try_collect()
+            .await?;
         let mut counts: BTreeMap<(Day, String), (i32, i32)> = BTreeMap::new();
-        for service in services(api, from, to).await? {
-            for deploy in history(ctx, &service, None, from, to).await? {
+        for deploys in histories {
+            for deploy in deploys {
                 let count = counts.entry((day_of(deploy.at), deploy.cluster)).or_default();
                 count.0 += 1;
                 count.1 += i32::from(deploy.rollback);
