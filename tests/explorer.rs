@@ -140,12 +140,24 @@ fn demo_server() -> DemoServer {
     DemoServer { url, latest: Some("2025-04-09"), _runtime: Some(runtime), _dir: Some(dir) }
 }
 
-/// A server over an empty store, for the explorer's first-run state.
-fn empty_server() -> (String, (tokio::runtime::Runtime, tempfile::TempDir)) {
+/// A server over an empty store, for the explorer's first-run state; with a
+/// `read` token when `token` is given (held in a file, as operators do).
+fn empty_server(token: Option<&str>) -> (String, (tokio::runtime::Runtime, tempfile::TempDir)) {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path().join("empty.db")).unwrap();
-    let server = Server::new(&Config::default(), Arc::new(store)).unwrap();
+    let mut config = Config::default();
+    if let Some(token) = token {
+        let file = dir.path().join("explorer-token");
+        std::fs::write(&file, token).unwrap();
+        config.auth.tokens = vec![spot::api::auth::TokenConfig {
+            name: "explorer".into(),
+            scopes: vec![spot::api::Scope::Read],
+            token_env: None,
+            token_file: Some(file),
+        }];
+    }
+    let server = Server::new(&config, Arc::new(store)).unwrap();
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     runtime.spawn(async move { axum::serve(listener, server.router()).await });
@@ -283,6 +295,17 @@ fn the_explorer_end_to_end_in_chromium() {
     let results = ui.text("#search-results");
     assert!(results.contains("service") && results.to_lowercase().contains("pay"), "{results}");
     ui.shot("search");
+    // The keyboard walks the results: down from the box, down, up.
+    ui.tab.press_key("ArrowDown").unwrap();
+    let first = ui.eval("document.activeElement === document.querySelector('#search-results a')");
+    assert_eq!(first, Value::Bool(true), "ArrowDown moves from the box to the first result");
+    ui.tab.press_key("ArrowDown").unwrap();
+    assert_eq!(
+        ui.eval("document.activeElement === document.querySelectorAll('#search-results a')[1]"),
+        Value::Bool(true)
+    );
+    ui.tab.press_key("ArrowUp").unwrap();
+    assert_eq!(ui.eval("document.activeElement === document.querySelector('#search-results a')"), Value::Bool(true));
     let service_key = ui.json("decodeURIComponent(document.querySelector('#search-results a[href*=\"service%3A\"]').getAttribute('href').split('/')[2])");
     let service_key = service_key.as_str().unwrap().to_string();
     ui.eval("delete document.body.dataset.rendered");
@@ -396,10 +419,30 @@ fn the_explorer_end_to_end_in_chromium() {
     assert!(refused.contains("Could not load deploys per day per datacenter"), "{refused}");
     assert!(refused.contains("(limits.trend_buckets)"), "the server's message names the limit: {refused}");
     ui.shot("error");
-    let (empty_url, _empty) = empty_server();
+    let (empty_url, _empty) = empty_server(None);
     ui.tab.navigate_to(&format!("{empty_url}/")).unwrap();
     ui.wait_for("the empty store's page", "document.querySelector('main h1')");
     assert!(ui.text("main").contains("No data yet"), "{}", ui.text("main"));
+
+    // A server with tokens: the explorer asks for one, then reads with it.
+    let token = "explorer-read-token-0123456789";
+    let (guarded_url, _guarded) = empty_server(Some(token));
+    let asked = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let answer = {
+        let (tab, asked) = (ui.tab.clone(), asked.clone());
+        move |event: &headless_chrome::protocol::cdp::types::Event| {
+            if let headless_chrome::protocol::cdp::types::Event::PageJavascriptDialogOpening(opening) = event {
+                asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                assert!(opening.params.message.contains("token with the read scope"), "{}", opening.params.message);
+                let _ = tab.get_dialog().accept(Some(token.to_string()));
+            }
+        }
+    };
+    ui.tab.add_event_listener(Arc::new(answer)).unwrap();
+    ui.tab.navigate_to(&format!("{guarded_url}/")).unwrap();
+    ui.wait_for("the guarded server's page", "document.querySelector('main h1')");
+    assert!(ui.text("main").contains("No data yet"), "read with the token: {}", ui.text("main"));
+    assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 1, "asked once, then kept for the session");
 
     let report: Vec<String> = ui.timings.iter().map(|(page, ms)| format!("{page}: {ms:.0} ms")).collect();
     println!("explorer timings (first render, ms):\n  {}", report.join("\n  "));
