@@ -359,6 +359,15 @@ fn the_explorer_end_to_end_in_chromium() {
         .push((format!("graph of {nodes} nodes: median frame while zooming"), frames["median"].as_f64().unwrap()));
     ui.timings.push((format!("graph of {nodes} nodes: slowest frame while zooming"), frames["max"].as_f64().unwrap()));
     ui.shot("graph");
+    // A relation-kind filter: with `owns`, the owning teams join the graph.
+    ui.eval("delete document.querySelector('.graph').dataset.nodes");
+    ui.click("input[name=kind][value=owns]");
+    ui.wait_for("the graph with owners", "document.querySelector('.graph[data-nodes]')");
+    assert!(ui.text(".legend").contains("team"), "teams are drawn: {}", ui.text(".legend"));
+    assert!(
+        ui.eval("location.hash").as_str().unwrap().contains("kinds=depends_on%2Cowns"),
+        "the kinds are kept in the URL"
+    );
     // Click-through: the list beside the graph opens each node's page.
     let neighbour = ui.json("document.querySelector('.graph-side ol:nth-of-type(2) a').textContent");
     ui.eval("delete document.body.dataset.rendered");
