@@ -375,13 +375,13 @@ fn declared_workloads(
     services: &[Service],
     memo: &mut ParseMemo,
 ) {
-    let (workloads, warnings) = memo.declared(&files.contents).clone();
-    if !warnings.is_empty() {
+    let read = memo.declared(&files.contents);
+    if !read.warnings.is_empty() {
         builder.unobserved.insert(repo_key.to_string());
     }
-    builder.warnings.extend(warnings.into_iter().map(|w| format!("{repo_key}: {w}")));
-    for workload in workloads {
-        let key = declared_workload_key(context.org, &files.repo.name, &workload);
+    builder.warnings.extend(read.warnings.iter().map(|w| format!("{repo_key}: {w}")));
+    for workload in &read.workloads {
+        let key = declared_workload_key(context.org, &files.repo.name, workload);
         let version = workload.version();
         builder.entity(
             &key,

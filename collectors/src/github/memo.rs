@@ -23,6 +23,14 @@ pub struct FolderRead {
     pub errors: Vec<ParseError>,
 }
 
+/// The workloads a tree's YAML files declare, and the warnings reading
+/// them gave.
+#[derive(Debug, Default)]
+pub struct DeclaredRead {
+    pub workloads: Vec<DeclaredWorkload>,
+    pub warnings: Vec<String>,
+}
+
 #[derive(Default)]
 pub struct ParseMemo {
     manifests: HashMap<(String, u64), Result<Manifest, ParseError>>,
@@ -31,11 +39,11 @@ pub struct ParseMemo {
     catalogs: HashMap<(String, u64), Result<Vec<CatalogEntry>, ParseError>>,
     /// Declared workloads depend on every YAML file of a tree together:
     /// keyed by the hash of all their paths and contents.
-    declared: HashMap<u64, (Vec<DeclaredWorkload>, Vec<String>)>,
+    declared: HashMap<u64, Arc<DeclaredRead>>,
 }
 
 impl ParseMemo {
-    pub fn manifest(&mut self, path: &str, content: &str) -> &Result<Manifest, ParseError> {
+    fn manifest(&mut self, path: &str, content: &str) -> &Result<Manifest, ParseError> {
         self.manifests
             .entry((path.to_string(), xxh3_64(content.as_bytes())))
             .or_insert_with(|| manifests::parse(path, content))
@@ -77,19 +85,21 @@ impl ParseMemo {
             .or_insert_with(|| manifests::catalog::parse_catalog(path, content))
     }
 
-    /// The workloads a tree's YAML files declare, and the warnings reading
-    /// them gave.
-    pub fn declared(&mut self, files: &BTreeMap<String, String>) -> &(Vec<DeclaredWorkload>, Vec<String>) {
+    /// What a tree's YAML files declare, read once per distinct set of them.
+    pub fn declared(&mut self, files: &BTreeMap<String, String>) -> Arc<DeclaredRead> {
         let mut key = Vec::new();
         for (path, content) in files.iter().filter(|(path, _)| manifests::declared::is_candidate(path)) {
             key.extend_from_slice(path.as_bytes());
             key.push(0);
             key.extend_from_slice(&xxh3_64(content.as_bytes()).to_le_bytes());
         }
-        self.declared.entry(xxh3_64(&key)).or_insert_with(|| {
-            let mut warnings = Vec::new();
-            let found = manifests::declared::declared_workloads(files, &mut warnings);
-            (found, warnings)
-        })
+        self.declared
+            .entry(xxh3_64(&key))
+            .or_insert_with(|| {
+                let mut warnings = Vec::new();
+                let workloads = manifests::declared::declared_workloads(files, &mut warnings);
+                Arc::new(DeclaredRead { workloads, warnings })
+            })
+            .clone()
     }
 }

@@ -51,7 +51,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use yaml_serde::Value;
 
-use super::{check_yaml_nesting, file_name, folder_of, yaml_error, ParseError};
+use super::{check_yaml_nesting, file_name, folder_of, join_path, yaml_error, ParseError};
 
 /// A link from a catalog file: a doc, a dashboard, a runbook.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -287,7 +287,7 @@ pub fn spot_yaml(path: &str, content: &str) -> Result<Vec<CatalogEntry>, ParseEr
         }
         let folder = match &s.path {
             None => here.to_string(),
-            Some(p) => join(here, p).ok_or_else(|| {
+            Some(p) => join_path(here, p).ok_or_else(|| {
                 ParseError::new(path, format!("the path `{p}` of service `{name}` leaves the repository"))
             })?,
         };
@@ -325,25 +325,6 @@ pub fn spot_yaml(path: &str, content: &str) -> Result<Vec<CatalogEntry>, ParseEr
     Ok(entries)
 }
 
-/// `base` joined with a relative path, normalised (`./`, `//`, trailing
-/// `/`); `None` when it climbs out of the repository.
-fn join(base: &str, relative: &str) -> Option<String> {
-    if relative.starts_with('/') {
-        return None;
-    }
-    let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty()).collect();
-    for part in relative.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            part => parts.push(part),
-        }
-    }
-    Some(parts.join("/"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -372,10 +353,10 @@ mod tests {
 
     #[test]
     fn paths_join_inside_the_repository_only() {
-        assert_eq!(join("", "./services/api/"), Some("services/api".into()));
-        assert_eq!(join("deploy", "../services/api"), Some("services/api".into()));
-        assert_eq!(join("", "."), Some(String::new()));
-        assert_eq!(join("", "../x"), None);
-        assert_eq!(join("", "/etc"), None);
+        assert_eq!(join_path("", "./services/api/"), Some("services/api".into()));
+        assert_eq!(join_path("deploy", "../services/api"), Some("services/api".into()));
+        assert_eq!(join_path("", "."), Some(String::new()));
+        assert_eq!(join_path("", "../x"), None);
+        assert_eq!(join_path("", "/etc"), None);
     }
 }

@@ -20,11 +20,11 @@ use yaml_serde::Value;
 
 use super::{file_name, folder_of, ParseError};
 use crate::kubernetes::image::ImageRef;
+// Labels naming a workload's service, as the Kubernetes collector reads them.
+use crate::kubernetes::map::SERVICE_LABELS;
 
 /// Kinds whose pods run containers.
 const WORKLOAD_KINDS: [&str; 6] = ["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Rollout"];
-/// Labels naming a workload's service, as the Kubernetes collector reads them.
-const SERVICE_LABELS: [&str; 2] = ["app.kubernetes.io/name", "app"];
 /// Kustomizations nest; a cycle or a very deep chain stops here.
 const MAX_KUSTOMIZE_DEPTH: usize = 8;
 
@@ -295,20 +295,10 @@ fn looks_like_kubernetes(content: &str) -> bool {
 /// `base/../x` → `x`; `None` for remote resources and paths leaving the
 /// repository.
 fn join(folder: &str, relative: &str) -> Option<String> {
-    if relative.contains("://") || relative.starts_with("github.com/") || relative.starts_with('/') {
+    if relative.contains("://") || relative.starts_with("github.com/") {
         return None;
     }
-    let mut parts: Vec<&str> = folder.split('/').filter(|p| !p.is_empty()).collect();
-    for part in relative.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            part => parts.push(part),
-        }
-    }
-    Some(parts.join("/"))
+    super::join_path(folder, relative)
 }
 
 fn str_at<'a>(value: &'a Value, path: &[&str]) -> Option<&'a str> {

@@ -307,6 +307,25 @@ pub(crate) fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
+/// `base` joined with a relative path, normalised (`./`, `//`, trailing
+/// `/`); `None` when it climbs out of the repository.
+pub(crate) fn join_path(base: &str, relative: &str) -> Option<String> {
+    if relative.starts_with('/') {
+        return None;
+    }
+    let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty()).collect();
+    for part in relative.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            part => parts.push(part),
+        }
+    }
+    Some(parts.join("/"))
+}
+
 /// The folder a path is in, `""` at the root.
 pub(crate) fn folder_of(path: &str) -> &str {
     path.rfind('/').map_or("", |i| &path[..i])
