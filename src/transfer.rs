@@ -91,6 +91,16 @@ pub struct Imported {
     pub deploy_events: u64,
 }
 
+/// A version's end (open when absent), checked to come after its start:
+/// what every store's import refuses otherwise.
+pub fn checked_range(from: Day, to: Option<Day>) -> Result<Day, String> {
+    let to = to.unwrap_or(Day::OPEN);
+    if from >= to {
+        return Err(format!("a version must start before it ends ({from} to {to})"));
+    }
+    Ok(to)
+}
+
 /// Parses one line; the error names the line and what is wrong with it.
 pub fn parse_line(file: &str, number: u64, line: &str) -> Result<Record, String> {
     let record: Record = serde_json::from_str(line).map_err(|e| format!("{file}:{number}: {e}"))?;

@@ -9,7 +9,7 @@ use super::read::{event_from, run_from};
 use super::requests::OnDuplicate;
 use super::{day, keys, object, text, Inner};
 use crate::ingest::content_hash;
-use crate::model::{Day, RunStatus};
+use crate::model::RunStatus;
 use crate::store::{StoreError, StoreResult};
 use crate::transfer::{Imported, Incoming, Record};
 
@@ -178,7 +178,7 @@ impl Importer {
             }
             Record::Fact { entity, source, scope, attrs, valid_from, valid_to } => {
                 self.known(&entity)?;
-                let valid_to = checked_range(valid_from, valid_to)?;
+                let valid_to = crate::transfer::checked_range(valid_from, valid_to)?;
                 let hash = content_hash(&attrs);
                 self.counts.fact_versions += 1;
                 let key = keys::version('f', &[&entity, &source, &scope], valid_from.0, hash);
@@ -191,7 +191,7 @@ impl Importer {
             Record::Relation { from, to, kind, source, scope, attrs, valid_from, valid_to } => {
                 self.known(&from)?;
                 self.known(&to)?;
-                let valid_to = checked_range(valid_from, valid_to)?;
+                let valid_to = crate::transfer::checked_range(valid_from, valid_to)?;
                 let hash = content_hash(&attrs);
                 self.counts.relation_versions += 1;
                 let key = keys::version('r', &[&from, &to, &kind, &source, &scope], valid_from.0, hash);
@@ -243,12 +243,4 @@ impl Importer {
         }
         Err(format!("{key} is not an entity of this history (entities come first)"))
     }
-}
-
-fn checked_range(from: Day, to: Option<Day>) -> Result<Day, String> {
-    let to = to.unwrap_or(Day::OPEN);
-    if from >= to {
-        return Err(format!("a version must start before it ends ({from} to {to})"));
-    }
-    Ok(to)
 }

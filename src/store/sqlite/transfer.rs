@@ -159,7 +159,7 @@ impl Importer<'_> {
             Record::Fact { entity, source, scope, attrs, valid_from, valid_to } => {
                 let entity = self.entity(&entity)?;
                 let scope = self.scope(source, scope)?;
-                let valid_to = checked_range(valid_from, valid_to)?;
+                let valid_to = crate::transfer::checked_range(valid_from, valid_to)?;
                 let text = Value::Object(attrs.clone()).to_string();
                 self.tx
                     .prepare_cached("INSERT INTO facts (entity, scope, attrs, hash, valid_from, valid_to) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
@@ -170,7 +170,7 @@ impl Importer<'_> {
             Record::Relation { from, to, kind, source, scope, attrs, valid_from, valid_to } => {
                 let (from, to) = (self.entity(&from)?, self.entity(&to)?);
                 let scope = self.scope(source, scope)?;
-                let valid_to = checked_range(valid_from, valid_to)?;
+                let valid_to = crate::transfer::checked_range(valid_from, valid_to)?;
                 let text = Value::Object(attrs.clone()).to_string();
                 self.tx
                     .prepare_cached("INSERT INTO relations (from_id, to_id, kind, scope, attrs, hash, valid_from, valid_to) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
@@ -235,12 +235,4 @@ impl Importer<'_> {
         self.scopes.insert((source, scope), id);
         Ok(id)
     }
-}
-
-fn checked_range(from: Day, to: Option<Day>) -> Result<Day, String> {
-    let to = to.unwrap_or(Day::OPEN);
-    if from >= to {
-        return Err(format!("a version must start before it ends ({from} to {to})"));
-    }
-    Ok(to)
 }
