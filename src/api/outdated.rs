@@ -8,9 +8,9 @@ use async_graphql::{Context, Object, Result, SimpleObject};
 use serde_json::Value;
 
 use super::auth::Scope;
-use super::context::{api, bad_request, resolve_day, store_error};
+use super::context::{api, resolve_day, store_error};
 use super::deploys::semver_of;
-use super::reports::{buckets, group_of, Bucket};
+use super::reports::{group_of, limited_buckets, Bucket};
 use super::scalars::{day, Date, EdgeRuleInput};
 use crate::model::{Day, EdgeRule, RelationValueVersion};
 
@@ -70,14 +70,7 @@ impl OutdatedQuery {
         let api = api(ctx, Scope::Read)?;
         let to = resolve_day(ctx, day(to)).await?;
         crate::store::check_range(from.0, to).map_err(store_error)?;
-        let spans = buckets(from.0, to, bucket);
-        if spans.len() > api.limits.trend_buckets {
-            return Err(bad_request(format!(
-                "{} buckets requested; at most {} (limits.trend_buckets): use a longer bucket or a shorter range",
-                spans.len(),
-                api.limits.trend_buckets
-            )));
-        }
+        let spans = limited_buckets(from.0, to, bucket, &api.limits)?;
         let rules: Vec<EdgeRule> = group_by.iter().map(EdgeRule::from).collect();
         // Every version of every use in one read; each bucket picks its day's.
         let first_measured = spans.first().map_or(to, |(_, measured_on)| *measured_on);

@@ -9,7 +9,7 @@ use chrono::{Datelike, NaiveDate};
 use serde_json::Value;
 
 use super::auth::Scope;
-use super::context::{api, bad_request, resolve_day, store_error};
+use super::context::{api, bad_request, resolve_day, store_error, Limits};
 use super::scalars::{day, Date, EdgeRuleInput};
 use crate::model::{Day, EdgeRule};
 
@@ -44,6 +44,19 @@ pub struct TrendPoint {
     pub value: Option<f64>,
     /// How many entities contributed.
     pub count: i32,
+}
+
+/// [`buckets`], refused past `limits.trend_buckets`.
+pub fn limited_buckets(from: Day, to: Day, bucket: Bucket, limits: &Limits) -> Result<Vec<(Day, Day)>> {
+    let spans = buckets(from, to, bucket);
+    if spans.len() > limits.trend_buckets {
+        return Err(bad_request(format!(
+            "{} buckets requested; at most {} (limits.trend_buckets): use a longer bucket or a shorter range",
+            spans.len(),
+            limits.trend_buckets
+        )));
+    }
+    Ok(spans)
 }
 
 /// The buckets of `[from, to]`: (first day, day measured on).
@@ -118,14 +131,7 @@ impl ReportQuery {
         if equals.is_some() && aggregate != Aggregate::Count {
             return Err(bad_request("equals only makes sense with aggregate: COUNT"));
         }
-        let spans = buckets(from.0, to, bucket);
-        if spans.len() > api.limits.trend_buckets {
-            return Err(bad_request(format!(
-                "{} buckets requested; at most {} (limits.trend_buckets): use a longer bucket or a shorter range",
-                spans.len(),
-                api.limits.trend_buckets
-            )));
-        }
+        let spans = limited_buckets(from.0, to, bucket, &api.limits)?;
         let rules: Vec<EdgeRule> = group_by.iter().map(EdgeRule::from).collect();
         let mut points = Vec::new();
         for (start, measured_on) in spans {
