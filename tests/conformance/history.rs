@@ -58,9 +58,10 @@ pub async fn attribute_values_cover_a_kind_on_a_day(h: &impl Harness) {
     assert_eq!(nested[0].value, json!("OK"));
 }
 
-pub async fn relation_values_cover_a_kind_on_a_day(h: &impl Harness) {
-    let f = h.fresh();
-    let store = f.store.as_ref();
+/// Three repositories using `package:npm/x` on day 1 (one through a
+/// second source too, one without a version); on day 2 github sees only
+/// repo:a's use, at a new version.
+async fn uses_of_x_over_two_days(store: &dyn Store) {
     let repos = |o: Obs| o.entity("repo:a", json!({})).entity("repo:b", json!({})).entity("repo:c", json!({}));
     repos(obs("github", "acme", 1))
         .relation("repo:a", "uses", "package:npm/x", json!({"resolved": "1.0.0", "lock": {"integrity": "sha-a"}}))
@@ -77,6 +78,12 @@ pub async fn relation_values_cover_a_kind_on_a_day(h: &impl Harness) {
         .relation("repo:a", "uses", "package:npm/x", json!({"resolved": "1.1.0"}))
         .into(store)
         .await;
+}
+
+pub async fn relation_values_cover_a_kind_on_a_day(h: &impl Harness) {
+    let f = h.fresh();
+    let store = f.store.as_ref();
+    uses_of_x_over_two_days(store).await;
     let seen = |values: Vec<RelationValue>| {
         values.into_iter().map(|v| (v.from, v.to, v.value)).collect::<Vec<(String, String, serde_json::Value)>>()
     };
@@ -100,22 +107,7 @@ pub async fn relation_values_cover_a_kind_on_a_day(h: &impl Harness) {
 pub async fn relation_value_versions_cover_a_range(h: &impl Harness) {
     let f = h.fresh();
     let store = f.store.as_ref();
-    let repos = |o: Obs| o.entity("repo:a", json!({})).entity("repo:b", json!({})).entity("repo:c", json!({}));
-    repos(obs("github", "acme", 1))
-        .relation("repo:a", "uses", "package:npm/x", json!({"resolved": "1.0.0", "lock": {"integrity": "sha-a"}}))
-        .relation("repo:b", "uses", "package:npm/x", json!({"resolved": "2.0.0"}))
-        .relation("repo:c", "uses", "package:npm/x", json!({}))
-        .relation("repo:a", "publishes", "package:npm/y", json!({"resolved": "9.9.9"}))
-        .into(store)
-        .await;
-    obs("renovate", "acme", 1)
-        .relation("repo:b", "uses", "package:npm/x", json!({"resolved": "2.0.1"}))
-        .into(store)
-        .await;
-    repos(obs("github", "acme", 2))
-        .relation("repo:a", "uses", "package:npm/x", json!({"resolved": "1.1.0"}))
-        .into(store)
-        .await;
+    uses_of_x_over_two_days(store).await;
     let versions = store.relation_value_versions("uses", "resolved", d(1), d(2)).await.unwrap();
     let seen: Vec<_> = versions
         .iter()
