@@ -5,6 +5,7 @@
 //! scope (the organisation), same keys — so the live collector carries on
 //! where a backfill stops.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::DateTime;
@@ -71,21 +72,17 @@ impl OrgReplay {
         until: Option<Day>,
         max_file_bytes: usize,
     ) -> Result<OrgReplay, GitError> {
-        let first = repos.first().map(|r| r.identity.clone()).unwrap_or_else(|| RepoIdentity {
-            host: String::new(),
-            org: String::new(),
-            name: String::new(),
-        });
+        let (host, org) = repos.first().map(|r| (r.identity.host.clone(), r.identity.org.clone())).unwrap_or_default();
         let mut replays = Vec::new();
         let mut days = BTreeSet::new();
         for git in repos {
-            let history = starting_at(git.days(None, until)?, since);
+            let history = starting_at(git.days(until)?, since);
             days.extend(history.iter().map(|d| d.day));
             replays.push(RepoReplay { git, history, done: 0, current: None, blobs: HashMap::new() });
         }
         Ok(OrgReplay {
-            host: first.host,
-            org: first.org,
+            host,
+            org,
             repos: replays,
             days: days.into_iter().collect(),
             memo: ParseMemo::default(),
@@ -149,11 +146,11 @@ impl RepoReplay {
                 too_large.push(file.path);
                 continue;
             }
-            if !self.blobs.contains_key(&file.blob) {
-                let bytes = self.git.blob(file.blob)?;
-                self.blobs.insert(file.blob, String::from_utf8(bytes).ok());
-            }
-            match &self.blobs[&file.blob] {
+            let text = match self.blobs.entry(file.blob) {
+                Entry::Occupied(known) => known.into_mut(),
+                Entry::Vacant(new) => new.insert(String::from_utf8(self.git.blob(file.blob)?).ok()),
+            };
+            match text {
                 Some(text) => {
                     contents.insert(file.path, text.clone());
                 }

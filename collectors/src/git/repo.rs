@@ -54,11 +54,11 @@ impl GitRepo {
         Ok(GitRepo { path: path.to_path_buf(), identity, branch, repo, listings: HashMap::new() })
     }
 
-    /// The day's last commit for each day with commits in `[since, until]`,
+    /// The day's last commit for each day with commits up to `until`,
     /// oldest first. Committer times on a first-parent line can go back
     /// (rebases, skewed clocks): a commit is never dated before the one it
     /// follows, so days only move forward.
-    pub fn days(&self, since: Option<Day>, until: Option<Day>) -> Result<Vec<DayCommit>, GitError> {
+    pub fn days(&self, until: Option<Day>) -> Result<Vec<DayCommit>, GitError> {
         let context = |e| GitError::at(&self.path, "walking the history", e);
         let tip = self.repo.revparse_single(&self.branch).map_err(context)?.peel_to_commit().map_err(context)?;
         let mut walk = self.repo.revwalk().map_err(context)?;
@@ -77,7 +77,7 @@ impl GitRepo {
                 _ => days.push(DayCommit { day, commit: oid, time: latest_time }),
             }
         }
-        days.retain(|d| since.is_none_or(|s| d.day >= s) && until.is_none_or(|u| d.day <= u));
+        days.retain(|d| until.is_none_or(|u| d.day <= u));
         Ok(days)
     }
 
