@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::model::Day;
+use crate::model::{Day, Run};
 
 /// The format's name and version, in the header line.
 pub const FORMAT: &str = "spot-history";
@@ -89,6 +89,26 @@ pub struct Imported {
     pub relation_versions: u64,
     pub runs: u64,
     pub deploy_events: u64,
+}
+
+impl From<Run> for Record {
+    fn from(run: Run) -> Record {
+        Record::Run {
+            source: run.source,
+            scope: run.scope,
+            day: run.day,
+            status: run.status.as_str().to_string(),
+            added: run.counts.added,
+            changed: run.counts.changed,
+            closed: run.counts.closed,
+            unchanged: run.counts.unchanged,
+            started_at_ms: run.started_at_ms,
+            duration_ms: run.duration_ms,
+            error: run.error,
+            attempts: run.attempts,
+            warnings: run.warnings,
+        }
+    }
 }
 
 /// A version's end (open when absent), checked to come after its start:

@@ -66,24 +66,7 @@ fn record(query: &str, row: &Value) -> StoreResult<Record> {
             valid_from: day(row, "valid_from", doing)?,
             valid_to: until("valid_to")?,
         },
-        "export_runs" => {
-            let run = run_from(row)?;
-            Record::Run {
-                source: run.source,
-                scope: run.scope,
-                day: run.day,
-                status: run.status.as_str().to_string(),
-                added: run.counts.added,
-                changed: run.counts.changed,
-                closed: run.counts.closed,
-                unchanged: run.counts.unchanged,
-                started_at_ms: run.started_at_ms,
-                duration_ms: run.duration_ms,
-                error: run.error,
-                attempts: run.attempts,
-                warnings: run.warnings,
-            }
-        }
+        "export_runs" => Record::from(run_from(row)?),
         _ => {
             let event = event_from(row)?;
             Record::DeployEvent {

@@ -45,24 +45,7 @@ pub fn export(conn: &Connection, sink: &Sender<Record>) -> StoreResult<()> {
             valid_to: until(r.get(7)?),
         })
     })?;
-    stream(&tx, RUNS, sink, |r| {
-        let run = super::read::run_from(r)?;
-        Ok(Record::Run {
-            source: run.source,
-            scope: run.scope,
-            day: run.day,
-            status: run.status.as_str().to_string(),
-            added: run.counts.added,
-            changed: run.counts.changed,
-            closed: run.counts.closed,
-            unchanged: run.counts.unchanged,
-            started_at_ms: run.started_at_ms,
-            duration_ms: run.duration_ms,
-            error: run.error,
-            attempts: run.attempts,
-            warnings: run.warnings,
-        })
-    })?;
+    stream(&tx, RUNS, sink, |r| Ok(Record::from(super::read::run_from(r)?)))?;
     stream(&tx, EVENTS, sink, |r| {
         Ok(Record::DeployEvent {
             service: r.get(0)?,
