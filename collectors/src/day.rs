@@ -59,7 +59,9 @@ impl fmt::Display for Day {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.date() {
             _ if self.is_open() => f.write_str("open"),
-            Some(date) => write!(f, "{}", date.format("%Y-%m-%d")),
+            // Written out rather than through a strftime pattern, which is
+            // parsed again on every call: the API prints thousands of days a request.
+            Some(date) => write!(f, "{:04}-{:02}-{:02}", date.year(), date.month(), date.day()),
             None => write!(f, "day {}", self.0),
         }
     }

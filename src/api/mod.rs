@@ -29,6 +29,7 @@ use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 pub use auth::{Grants, Scope};
 pub use context::{Api, EntityLoader, Limits};
+pub use documents::Documents;
 
 use crate::scheduler::Scheduler;
 use crate::store::Store;
@@ -63,7 +64,6 @@ pub fn schema_with_scheduler(store: Arc<dyn Store>, limits: Limits, scheduler: O
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
-        .extension(documents::DocumentCache::default())
         .data(Api { store, limits, scheduler })
         .finish()
 }

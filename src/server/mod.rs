@@ -25,7 +25,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 
-use crate::api::{self, auth::Tokens, Limits, SpotSchema};
+use crate::api::{self, auth::Tokens, Documents, Limits, SpotSchema};
 use crate::config::Config;
 use crate::scheduler::{self, Clock, CollectorMetrics, Scheduler};
 use crate::store::Store;
@@ -33,6 +33,8 @@ use metrics::{MeteredStore, Metrics};
 
 pub struct Server {
     schema: SpotSchema,
+    /// Parsed once per distinct query text.
+    documents: Documents,
     store: Arc<dyn Store>,
     tokens: Tokens,
     limits: Limits,
@@ -58,6 +60,7 @@ impl Server {
         let scheduler = Self::scheduler(config, store.clone(), &metrics)?;
         Ok(Server {
             schema: api::schema_with_scheduler(store.clone(), config.limits.clone(), scheduler.clone()),
+            documents: Documents::default(),
             store,
             tokens,
             limits: config.limits.clone(),
@@ -166,11 +169,11 @@ async fn graphql(State(server): State<Arc<Server>>, headers: HeaderMap, body: Bo
         let message = format!("request body is larger than {} bytes (server.body_limit_bytes)", server.body_limit);
         return rejection(StatusCode::PAYLOAD_TOO_LARGE, message, "BODY_TOO_LARGE");
     };
-    let request: async_graphql::Request = match serde_json::from_slice(&bytes) {
+    let mut request: async_graphql::Request = match serde_json::from_slice(&bytes) {
         Ok(request) => request,
         Err(e) => return rejection(StatusCode::BAD_REQUEST, format!("not a GraphQL request: {e}"), "BAD_REQUEST"),
     };
-    let operation = operation_name(&request);
+    let operation = server.documents.prepare(&mut request);
     let request = api::request(&server.schema, request, grants);
     let response = match tokio::time::timeout(server.timeout, server.schema.execute(request)).await {
         Ok(response) => api::explain_limits(response, &server.limits),
@@ -182,22 +185,6 @@ async fn graphql(State(server): State<Arc<Server>>, headers: HeaderMap, body: Bo
     };
     server.metrics.request(&operation, response.errors.is_empty(), started.elapsed());
     Json(response).into_response()
-}
-
-/// The operation's name for metrics: the one the request selects, or the
-/// name of the document's only operation.
-fn operation_name(request: &async_graphql::Request) -> String {
-    if let Some(name) = &request.operation_name {
-        return name.clone();
-    }
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else { return String::new() };
-    match document.operations {
-        async_graphql::parser::types::DocumentOperations::Single(_) => String::new(),
-        async_graphql::parser::types::DocumentOperations::Multiple(operations) if operations.len() == 1 => {
-            operations.keys().next().map(|name| name.to_string()).unwrap_or_default()
-        }
-        async_graphql::parser::types::DocumentOperations::Multiple(_) => String::new(),
-    }
 }
 
 async fn graphiql() -> Html<String> {
