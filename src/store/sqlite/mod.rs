@@ -4,7 +4,11 @@
 //! One writer connection behind a mutex (SQLite allows one writer at a time
 //! anyway) and a small pool of read-only connections, so readers never wait
 //! for an ingest: WAL lets them read the last committed state meanwhile.
-//! Blocking SQLite calls run on tokio's blocking pool.
+//! Reads beyond the pool's size queue for a connection, first come first
+//! served: running more SQLite reads at once than there are cores only adds
+//! threads fighting over them, and a connection opened for one read and
+//! thrown away costs more than the read. Blocking SQLite calls run on
+//! tokio's blocking pool.
 
 mod anchors;
 mod backup;
@@ -27,6 +31,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use collectors::Observation;
 use rusqlite::{Connection, OpenFlags};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::{Store, StoreError, StoreResult};
 use crate::model::*;
@@ -49,9 +54,15 @@ struct Inner {
     options: SqliteOptions,
     writer: Mutex<write::Writer>,
     readers: Mutex<Vec<Connection>>,
+    /// One permit per pooled read connection.
+    read_permits: Arc<Semaphore>,
 }
 
-const READ_POOL: usize = 8;
+/// Read connections: twice the cores (a read waits on I/O now and then),
+/// at least four.
+fn read_pool_size() -> usize {
+    std::thread::available_parallelism().map_or(4, |cores| cores.get() * 2).max(4)
+}
 
 impl SqliteStore {
     /// Opens (creating if needed) the store at `path` and brings its schema
@@ -72,6 +83,7 @@ impl SqliteStore {
                 options,
                 writer: Mutex::new(write::Writer::new(writer)),
                 readers: Mutex::new(Vec::new()),
+                read_permits: Arc::new(Semaphore::new(read_pool_size())),
             }),
         })
     }
@@ -89,8 +101,11 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
+        let permit = self.read_permit().await?;
         let inner = self.inner.clone();
         run_blocking(move || {
+            // Held until the work is done, even if the caller stops waiting.
+            let _permit = permit;
             let conn = inner.take_reader()?;
             let result = work(&conn);
             inner.return_reader(conn);
@@ -99,11 +114,19 @@ impl SqliteStore {
         .await
     }
 
+    async fn read_permit(&self) -> StoreResult<OwnedSemaphorePermit> {
+        self.inner.read_permits.clone().acquire_owned().await.map_err(|e| StoreError::Backend {
+            doing: "waiting for a read connection".into(),
+            reason: e.to_string(),
+        })
+    }
+
     /// Runs short, bounded reads (one indexed lookup: tens of microseconds)
     /// right on the calling thread: handing them to the blocking pool would
     /// cost more than the read itself. Anything that can scan goes through
     /// [`SqliteStore::read`].
-    fn read_now<T>(&self, work: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
+    async fn read_now<T>(&self, work: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
+        let _permit = self.read_permit().await?;
         let conn = self.inner.take_reader()?;
         let result = work(&conn);
         self.inner.return_reader(conn);
@@ -158,11 +181,10 @@ impl Inner {
         Ok(conn)
     }
 
+    /// Back to the pool. The read permits bound how many connections are
+    /// out at once, so the pool never grows past their number.
     fn return_reader(&self, conn: Connection) {
-        let mut readers = self.readers.lock().unwrap_or_else(|p| p.into_inner());
-        if readers.len() < READ_POOL {
-            readers.push(conn);
-        }
+        self.readers.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
     }
 }
 
@@ -201,11 +223,11 @@ impl Store for SqliteStore {
     }
 
     async fn latest_day(&self) -> StoreResult<Option<Day>> {
-        self.read_now(read::latest_day)
+        self.read_now(read::latest_day).await
     }
 
     async fn entity(&self, key: &str, day: Day) -> StoreResult<Option<EntityState>> {
-        self.read_now(|conn| read::entity(conn, key, day))
+        self.read_now(|conn| read::entity(conn, key, day)).await
     }
 
     async fn search(&self, query: &SearchQuery) -> StoreResult<Vec<Entity>> {
