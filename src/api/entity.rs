@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use super::auth::Scope;
 use super::context::{api, bad_request, load_entity, resolve_day, store, store_error};
+use super::plain::{json_object, Plain, PlainField, PlainList, Plan};
 use super::scalars::{end, Date, Direction};
 use super::service::{service_key, Service};
 use crate::model::{self, Day, EntityState, SearchQuery};
@@ -93,10 +94,25 @@ impl Entity {
         ctx: &Context<'_>,
         #[graphql(default_with = "Direction::Out")] direction: Direction,
         #[graphql(default)] kinds: Vec<String>,
-    ) -> Result<Vec<Relation>> {
+    ) -> Result<PlainList<Relation>> {
         let found =
             store(ctx)?.relations(&self.anchor.key, self.day, direction.into(), &kinds).await.map_err(store_error)?;
-        Ok(found.into_iter().map(|r| Relation::new(r, self.day)).collect())
+        Ok(PlainList(found.into_iter().map(|r| Relation::new(r, self.day)).collect()))
+    }
+}
+
+impl Plain for Entity {
+    const FIELDS: &'static [PlainField] =
+        &[PlainField::Leaf("key"), PlainField::Leaf("kind"), PlainField::Leaf("name"), PlainField::Leaf("at")];
+
+    fn value(&self, field: usize, _: Option<&Plan>) -> async_graphql::Value {
+        use async_graphql::Value::String;
+        match field {
+            0 => String(self.anchor.key.clone()),
+            1 => String(self.anchor.kind.clone()),
+            2 => String(self.anchor.name.clone()),
+            _ => String(self.day.to_string()),
+        }
     }
 }
 
@@ -171,6 +187,33 @@ impl Relation {
     }
 }
 
+impl Plain for Relation {
+    const FIELDS: &'static [PlainField] = &[
+        PlainField::Leaf("kind"),
+        PlainField::Leaf("from"),
+        PlainField::Leaf("to"),
+        PlainField::Leaf("source"),
+        PlainField::Leaf("scope"),
+        PlainField::Leaf("attrs"),
+        PlainField::Leaf("validFrom"),
+        PlainField::Leaf("validTo"),
+    ];
+
+    fn value(&self, field: usize, _: Option<&Plan>) -> async_graphql::Value {
+        use async_graphql::Value::{Null, String};
+        match field {
+            0 => String(self.kind.clone()),
+            1 => String(self.from.clone()),
+            2 => String(self.to.clone()),
+            3 => String(self.source.clone()),
+            4 => String(self.scope.clone()),
+            5 => json_object(&self.attrs.0),
+            6 => String(self.valid_from.0.to_string()),
+            _ => self.valid_to.map_or(Null, |day| String(day.0.to_string())),
+        }
+    }
+}
+
 #[ComplexObject]
 impl Relation {
     /// The entity the edge leaves, as of the same day; null if no source saw it then.
@@ -217,13 +260,13 @@ impl EntityQuery {
         #[graphql(default)] kinds: Vec<String>,
         at: Option<Date>,
         #[graphql(default = 20)] first: i32,
-    ) -> Result<Vec<Entity>> {
+    ) -> Result<PlainList<Entity>> {
         let limits = &api(ctx, Scope::Read)?.limits;
         let limit = page_size(first, limits.page_size)?;
         let day = resolve_day(ctx, at.map(|d| d.0)).await?;
         let query = SearchQuery { text, kinds, day, limit };
         let found = store(ctx)?.search(&query).await.map_err(store_error)?;
-        Ok(found.into_iter().map(|e| Entity::new(e, day)).collect())
+        Ok(PlainList(found.into_iter().map(|e| Entity::new(e, day)).collect()))
     }
 
     /// The organisation's figures on a day: how many entities of each kind

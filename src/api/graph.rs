@@ -4,6 +4,7 @@ use async_graphql::{Context, Object, Result, SimpleObject};
 
 use super::context::{bad_request, resolve_day, store, store_error};
 use super::entity::{Entity, Relation};
+use super::plain::{Plain, PlainField, PlainList, Plan};
 use super::scalars::{Date, Direction, EdgeRuleInput};
 use crate::model::{self, EdgeRule, Traversal, MAX_TRAVERSAL_DEPTH};
 
@@ -14,11 +15,23 @@ pub struct Node {
     pub depth: i32,
 }
 
+impl Plain for Node {
+    const FIELDS: &'static [PlainField] = &[PlainField::Leaf("depth"), PlainField::Object("entity", Entity::plan)];
+
+    fn value(&self, field: usize, nested: Option<&Plan>) -> async_graphql::Value {
+        match field {
+            0 => async_graphql::Value::from(self.depth),
+            // Plan::of always gives an object field its plan.
+            _ => nested.map_or(async_graphql::Value::Null, |plan| plan.write(&self.entity)),
+        }
+    }
+}
+
 /// The part of the graph a traversal reached, as of its day.
 #[derive(SimpleObject)]
 pub struct Subgraph {
-    pub nodes: Vec<Node>,
-    pub edges: Vec<Relation>,
+    pub nodes: PlainList<Node>,
+    pub edges: PlainList<Relation>,
 }
 
 #[derive(Default)]
@@ -59,12 +72,14 @@ impl GraphQuery {
         let traversal = Traversal { start: key, day, depth: depth as u32, edges };
         let graph = store(ctx)?.traverse(&traversal).await.map_err(store_error)?;
         Ok(Subgraph {
-            nodes: graph
-                .nodes
-                .into_iter()
-                .map(|n| Node { entity: Entity::new(n.entity, day), depth: n.depth as i32 })
-                .collect(),
-            edges: graph.edges.into_iter().map(|r| Relation::new(r, day)).collect(),
+            nodes: PlainList(
+                graph
+                    .nodes
+                    .into_iter()
+                    .map(|n| Node { entity: Entity::new(n.entity, day), depth: n.depth as i32 })
+                    .collect(),
+            ),
+            edges: PlainList(graph.edges.into_iter().map(|r| Relation::new(r, day)).collect()),
         })
     }
 }

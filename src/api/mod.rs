@@ -16,6 +16,7 @@ mod entity;
 mod graph;
 mod mutation;
 mod outdated;
+mod plain;
 mod reports;
 mod rollouts;
 mod scalars;

@@ -115,10 +115,12 @@ impl SqliteStore {
     }
 
     async fn read_permit(&self) -> StoreResult<OwnedSemaphorePermit> {
-        self.inner.read_permits.clone().acquire_owned().await.map_err(|e| StoreError::Backend {
-            doing: "waiting for a read connection".into(),
-            reason: e.to_string(),
-        })
+        self.inner
+            .read_permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| StoreError::Backend { doing: "waiting for a read connection".into(), reason: e.to_string() })
     }
 
     /// Runs short, bounded reads (one indexed lookup: tens of microseconds)
