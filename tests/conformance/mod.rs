@@ -59,6 +59,7 @@ macro_rules! conformance_tests {
             queries::relations_follow_direction_and_kind,
             queries::traversal_reports_depth_and_survives_cycles,
             queries::traversal_is_as_of_its_day,
+            queries::a_traversal_of_thousands_of_edges_is_whole,
             queries::traversal_can_mix_directions_per_kind,
             queries::traversal_refuses_bad_bounds,
             queries::a_timeline_merges_equal_consecutive_values,

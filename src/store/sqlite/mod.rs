@@ -123,10 +123,10 @@ impl SqliteStore {
             .map_err(|e| StoreError::Backend { doing: "waiting for a read connection".into(), reason: e.to_string() })
     }
 
-    /// Runs short, bounded reads (one indexed lookup: tens of microseconds)
-    /// right on the calling thread: handing them to the blocking pool would
-    /// cost more than the read itself. Anything that can scan goes through
-    /// [`SqliteStore::read`].
+    /// Runs short, bounded reads (one indexed lookup: tens of microseconds;
+    /// a traversal within its budget) right on the calling thread: handing
+    /// them to the blocking pool would cost more than the read itself.
+    /// Anything that can scan goes through [`SqliteStore::read`].
     async fn read_now<T>(&self, work: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
         let _permit = self.read_permit().await?;
         let conn = self.inner.take_reader()?;
@@ -250,6 +250,14 @@ impl Store for SqliteStore {
 
     async fn traverse(&self, traversal: &Traversal) -> StoreResult<Subgraph> {
         super::check_traversal(traversal)?;
+        // Most traversals are small: run right here, which spares a thread
+        // handoff both ways (a quarter of a small traversal's cost). One that
+        // reads past the budget is dropped and run again on the blocking
+        // pool, so a huge one never holds an async thread for long.
+        let budget = traverse::INLINE_EDGE_BUDGET;
+        if let Some(graph) = self.read_now(|conn| traverse::traverse_within(conn, traversal, budget)).await? {
+            return Ok(graph);
+        }
         let traversal = traversal.clone();
         self.read(move |conn| traverse::traverse(conn, &traversal)).await
     }

@@ -138,7 +138,26 @@ pub fn relations_of(
     Ok(relations)
 }
 
+/// Edge rows a traversal run on an async thread may read before it gives up
+/// (a few hundred microseconds of work; a depth-3 service traversal reads
+/// about a hundred).
+pub const INLINE_EDGE_BUDGET: usize = 1_000;
+
+/// The traversal, however many edges it reads.
 pub fn traverse(conn: &Connection, traversal: &Traversal) -> StoreResult<Subgraph> {
+    walk(conn, traversal, usize::MAX)?.ok_or_else(|| StoreError::Backend {
+        doing: "traversing".into(),
+        reason: "a traversal without a budget ran out of it".into(),
+    })
+}
+
+/// The traversal, or `None` as soon as it has read more than `budget` edge
+/// rows: the caller then runs it again where a long read harms no one.
+pub fn traverse_within(conn: &Connection, traversal: &Traversal, budget: usize) -> StoreResult<Option<Subgraph>> {
+    walk(conn, traversal, budget)
+}
+
+fn walk(conn: &Connection, traversal: &Traversal, budget: usize) -> StoreResult<Option<Subgraph>> {
     let start = start_of(conn, &traversal.start)?;
     let mut depth_of: FxHashMap<i64, u32> = FxHashMap::default();
     depth_of.insert(start, 0);
@@ -147,11 +166,16 @@ pub fn traverse(conn: &Connection, traversal: &Traversal) -> StoreResult<Subgrap
     let mut seen_edges: FxHashSet<i64> = FxHashSet::default();
     let mut frontier = vec![start];
     let mut found = Vec::new();
+    let mut read = 0;
     for depth in 1..=traversal.depth {
         let nodes = id_list(&frontier);
         found.clear();
         for rule in &traversal.edges {
             hops(conn, &nodes, rule, traversal.day, &mut found)?;
+        }
+        read += found.len();
+        if read > budget {
+            return Ok(None);
         }
         let mut next = Vec::new();
         for hop in found.drain(..) {
@@ -178,5 +202,5 @@ pub fn traverse(conn: &Connection, traversal: &Traversal) -> StoreResult<Subgrap
         })?;
         nodes.push(Node { entity, depth: depth_of[id] });
     }
-    Ok(Subgraph { nodes, edges: relations(conn, edges, &named)? })
+    Ok(Some(Subgraph { nodes, edges: relations(conn, edges, &named)? }))
 }
