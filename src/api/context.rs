@@ -1,11 +1,11 @@
 //! What every resolver reaches through the GraphQL context: the store, the
-//! limits, the caller's scopes, and a per-request entity loader.
+//! limits, the caller's scopes, and a per-request entity cache.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, Error, ErrorExtensions, Result};
+use tokio::sync::OnceCell;
 
 use super::auth::{Grants, Scope};
 use crate::model::{Day, EntityState};
@@ -83,36 +83,35 @@ pub fn store_error(error: StoreError) -> Error {
     coded(error.to_string(), code)
 }
 
-/// Loads entities as of a day in batches: one store call per distinct
-/// (key, day) in a request, however many fields ask.
-pub struct EntityLoader {
-    pub store: Arc<dyn Store>,
+/// Entities as of a day, read once per request: every field of an entity
+/// (facts, attributes, first and last seen) shares one store read, and
+/// fields asking at the same time wait for the same read. A plain map of
+/// cells rather than async-graphql's DataLoader, which spawns a task per
+/// batch: the store's entity read is a single indexed lookup, cheaper than
+/// the task and the thread handoff.
+pub struct Entities {
+    store: Arc<dyn Store>,
+    loaded: Mutex<HashMap<(String, Day), Arc<OnceCell<Option<Arc<EntityState>>>>>>,
 }
 
-impl Loader<(String, Day)> for EntityLoader {
-    type Value = Arc<EntityState>;
-    type Error = Arc<StoreError>;
+impl Entities {
+    pub fn new(store: Arc<dyn Store>) -> Entities {
+        Entities { store, loaded: Mutex::default() }
+    }
 
-    async fn load(
-        &self,
-        keys: &[(String, Day)],
-    ) -> std::result::Result<HashMap<(String, Day), Self::Value>, Self::Error> {
-        let mut found = HashMap::with_capacity(keys.len());
-        for (key, day) in keys {
-            if let Some(state) = self.store.entity(key, *day).await.map_err(Arc::new)? {
-                found.insert((key.clone(), *day), Arc::new(state));
-            }
-        }
-        Ok(found)
+    async fn load(&self, key: &str, day: Day) -> std::result::Result<Option<Arc<EntityState>>, StoreError> {
+        let cell = {
+            let mut loaded = self.loaded.lock().unwrap_or_else(|p| p.into_inner());
+            loaded.entry((key.to_string(), day)).or_default().clone()
+        };
+        // A failed read is not kept: the next field asking tries again.
+        let state =
+            cell.get_or_try_init(|| async { Ok::<_, StoreError>(self.store.entity(key, day).await?.map(Arc::new)) });
+        state.await.cloned()
     }
 }
 
-/// Cached for one request: every field of an entity (facts, attributes,
-/// first and last seen) reads it once.
-pub type Entities = DataLoader<EntityLoader, async_graphql::dataloader::HashMapCache>;
-
 pub async fn load_entity(ctx: &Context<'_>, key: &str, day: Day) -> Result<Option<Arc<EntityState>>> {
     api(ctx, Scope::Read)?;
-    let loader = ctx.data::<Entities>()?;
-    loader.load_one((key.to_string(), day)).await.map_err(|e| coded(e.to_string(), "STORE_FAILURE"))
+    ctx.data::<Entities>()?.load(key, day).await.map_err(store_error)
 }

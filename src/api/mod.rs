@@ -25,11 +25,10 @@ mod time;
 
 use std::sync::Arc;
 
-use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 pub use auth::{Grants, Scope};
-pub use context::{Api, EntityLoader, Limits};
+pub use context::{Api, Entities, Limits};
 pub use documents::Documents;
 
 use crate::scheduler::Scheduler;
@@ -69,18 +68,13 @@ pub fn schema_with_scheduler(store: Arc<dyn Store>, limits: Limits, scheduler: O
         .finish()
 }
 
-/// A request with its caller's grants and a fresh entity loader (a cache
-/// per request: nothing stale survives an ingest).
+/// A request with its caller's grants and a fresh entity cache (one per
+/// request: nothing stale survives an ingest).
 pub fn request(schema: &SpotSchema, request: async_graphql::Request, grants: Grants) -> async_graphql::Request {
     let store = schema.data::<Api>().map(|api| api.store.clone());
     let request = request.data(grants);
     match store {
-        // No batching delay: a lone lookup must not wait for company; keys
-        // asked for in the same poll (a list's items) still share a batch.
-        Some(store) => request.data(
-            DataLoader::with_cache(EntityLoader { store }, tokio::spawn, HashMapCache::default())
-                .delay(std::time::Duration::ZERO),
-        ),
+        Some(store) => request.data(Entities::new(store)),
         None => request,
     }
 }
