@@ -90,13 +90,16 @@ pub async fn backfill(
     Ok(summaries)
 }
 
+/// Opened repositories grouped by (host, organisation).
+type ReposByOrg = Vec<((String, String), Vec<GitRepo>)>;
+
 /// The repositories, opened, by (host, organisation); the same repository
 /// given twice is an error, not a double count.
-fn open_by_org(options: &Options) -> anyhow::Result<Vec<((String, String), Vec<GitRepo>)>> {
+fn open_by_org(options: &Options) -> anyhow::Result<ReposByOrg> {
     if options.paths.is_empty() {
         anyhow::bail!("no repository given: name one or more local clones, e.g. spot backfill git ./billing");
     }
-    let mut orgs: Vec<((String, String), Vec<GitRepo>)> = Vec::new();
+    let mut orgs: ReposByOrg = Vec::new();
     for path in &options.paths {
         let repo = GitRepo::open(path)?;
         let org = (repo.identity.host.clone(), repo.identity.org.clone());

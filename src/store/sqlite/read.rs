@@ -40,6 +40,10 @@ pub fn scope_names(conn: &Connection) -> StoreResult<FxHashMap<i64, (String, Str
 }
 
 pub fn parse_attrs(text: &str) -> StoreResult<Map<String, Value>> {
+    // Most relations carry no attributes: skip the parser for them.
+    if text == "{}" {
+        return Ok(Map::new());
+    }
     serde_json::from_str(text)
         .map_err(|e| StoreError::Backend { doing: "decoding stored attributes".into(), reason: e.to_string() })
 }
