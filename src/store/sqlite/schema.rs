@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../schema/sqlite/002_deploy_events.sql"),
     include_str!("../../../schema/sqlite/003_run_warnings.sql"),
     include_str!("../../../schema/sqlite/004_leases.sql"),
+    include_str!("../../../schema/sqlite/005_covering_relations_out.sql"),
 ];
 
 pub fn migrate(conn: &mut Connection, path: &Path) -> StoreResult<()> {
