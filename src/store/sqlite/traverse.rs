@@ -58,8 +58,16 @@ pub(super) fn id_list(ids: &[i64]) -> String {
 
 /// Every edge that `rules` follow from any of `nodes`, valid on `day`, rule
 /// by rule (each in frontier order), as one statement per rule would give
-/// them: at most two statements, whatever the number of rules.
-fn hops(conn: &Connection, nodes: &str, rules: &[EdgeRule], day: Day, out: &mut Vec<Hop>) -> StoreResult<()> {
+/// them: at most two statements, whatever the number of rules. Stops as
+/// soon as it has read more than `limit` rows, and says so with `false`.
+fn hops(
+    conn: &Connection,
+    nodes: &str,
+    rules: &[EdgeRule],
+    day: Day,
+    out: &mut Vec<Hop>,
+    limit: usize,
+) -> StoreResult<bool> {
     let start = out.len();
     for outgoing in [true, false] {
         let follows = |rule: &&EdgeRule| {
@@ -93,10 +101,13 @@ fn hops(conn: &Connection, nodes: &str, rules: &[EdgeRule], day: Day, out: &mut 
             let mut hop = hop.map_err(backend("following edges"))?;
             hop.rank = rank(rules, &hop.kind, outgoing);
             out.push(hop);
+            if out.len() - start > limit {
+                return Ok(false);
+            }
         }
     }
     out[start..].sort_by_key(|hop| hop.rank);
-    Ok(())
+    Ok(true)
 }
 
 /// Where the first rule following an edge of `kind` in this direction sits:
@@ -156,7 +167,7 @@ pub fn relations_of(
     let id = start_of(conn, key)?;
     let nodes = id_list(&[id]);
     let mut found = Vec::new();
-    hops(conn, &nodes, &EdgeRule::for_kinds(kinds, direction), day, &mut found)?;
+    hops(conn, &nodes, &EdgeRule::for_kinds(kinds, direction), day, &mut found, usize::MAX)?;
     let mut seen = FxHashSet::default();
     found.retain(|hop| seen.insert(hop.edge));
     let mut ids: Vec<i64> = found.iter().flat_map(|h| [h.from, h.to]).collect();
@@ -168,67 +179,86 @@ pub fn relations_of(
     Ok(relations)
 }
 
-/// Edge rows a traversal run on an async thread may read before it gives up
-/// (a few hundred microseconds of work; a depth-3 service traversal reads
-/// about a hundred).
+/// Edge rows a traversal run on an async thread may read before it hands
+/// the rest over (a few hundred microseconds of work; a depth-3 service
+/// traversal reads about a hundred).
 pub const INLINE_EDGE_BUDGET: usize = 1_000;
 
-/// The traversal, however many edges it reads.
-pub fn traverse(conn: &Connection, traversal: &Traversal) -> StoreResult<Subgraph> {
-    walk(conn, traversal, usize::MAX)?.ok_or_else(|| StoreError::Backend {
-        doing: "traversing".into(),
-        reason: "a traversal without a budget ran out of it".into(),
-    })
+/// A breadth-first walk that can stop between hops and go on later, on
+/// another thread: what it has reached so far is plain data.
+pub struct Walk {
+    traversal: Traversal,
+    depth_of: FxHashMap<i64, u32>,
+    order: Vec<i64>,
+    edges: Vec<Hop>,
+    seen_edges: FxHashSet<i64>,
+    frontier: Vec<i64>,
+    /// The last hop taken (0 before the first).
+    depth: u32,
 }
 
-/// The traversal, or `None` as soon as it has read more than `budget` edge
-/// rows: the caller then runs it again where a long read harms no one.
-pub fn traverse_within(conn: &Connection, traversal: &Traversal, budget: usize) -> StoreResult<Option<Subgraph>> {
-    walk(conn, traversal, budget)
-}
+impl Walk {
+    pub fn start(conn: &Connection, traversal: Traversal) -> StoreResult<Walk> {
+        let start = start_of(conn, &traversal.start)?;
+        Ok(Walk {
+            traversal,
+            depth_of: FxHashMap::from_iter([(start, 0)]),
+            order: vec![start],
+            edges: Vec::new(),
+            seen_edges: FxHashSet::default(),
+            frontier: vec![start],
+            depth: 0,
+        })
+    }
 
-fn walk(conn: &Connection, traversal: &Traversal, budget: usize) -> StoreResult<Option<Subgraph>> {
-    let start = start_of(conn, &traversal.start)?;
-    let mut depth_of: FxHashMap<i64, u32> = FxHashMap::default();
-    depth_of.insert(start, 0);
-    let mut order = vec![start];
-    let mut edges: Vec<Hop> = Vec::new();
-    let mut seen_edges: FxHashSet<i64> = FxHashSet::default();
-    let mut frontier = vec![start];
-    let mut found = Vec::new();
-    let mut read = 0;
-    for depth in 1..=traversal.depth {
-        let nodes = id_list(&frontier);
-        found.clear();
-        hops(conn, &nodes, &traversal.edges, traversal.day, &mut found)?;
-        read += found.len();
-        if read > budget {
-            return Ok(None);
+    /// Takes hops until the walk is done (`true`) or a hop would read more
+    /// than `budget` edge rows in all (`false`; that hop is given up
+    /// mid-statement and taken again by the next call).
+    pub fn advance(&mut self, conn: &Connection, budget: usize) -> StoreResult<bool> {
+        let mut read = 0;
+        let mut found = Vec::new();
+        while self.depth < self.traversal.depth && !self.frontier.is_empty() {
+            let nodes = id_list(&self.frontier);
+            found.clear();
+            let (rules, day) = (&self.traversal.edges, self.traversal.day);
+            if !hops(conn, &nodes, rules, day, &mut found, budget - read)? {
+                return Ok(false);
+            }
+            read += found.len();
+            self.depth += 1;
+            self.frontier = self.take(&mut found);
         }
+        Ok(true)
+    }
+
+    /// Records one hop's edges; the entities first reached are the next frontier.
+    fn take(&mut self, found: &mut Vec<Hop>) -> Vec<i64> {
         let mut next = Vec::new();
         for hop in found.drain(..) {
-            if let Entry::Vacant(slot) = depth_of.entry(hop.other) {
-                slot.insert(depth);
-                order.push(hop.other);
+            if let Entry::Vacant(slot) = self.depth_of.entry(hop.other) {
+                slot.insert(self.depth);
+                self.order.push(hop.other);
                 next.push(hop.other);
             }
-            if seen_edges.insert(hop.edge) {
-                edges.push(hop);
+            if self.seen_edges.insert(hop.edge) {
+                self.edges.push(hop);
             }
         }
-        if next.is_empty() {
-            break;
+        next
+    }
+
+    /// The reached entities and edges, named.
+    pub fn finish(self, conn: &Connection) -> StoreResult<Subgraph> {
+        let Walk { order, depth_of, edges, .. } = self;
+        let named = entities(conn, &order)?;
+        let mut nodes = Vec::with_capacity(order.len());
+        for id in &order {
+            let entity = named.get(id).cloned().ok_or_else(|| StoreError::Backend {
+                doing: "reading a traversal's entities".into(),
+                reason: format!("entity id {id} has no anchor"),
+            })?;
+            nodes.push(Node { entity, depth: depth_of[id] });
         }
-        frontier = next;
+        Ok(Subgraph { nodes, edges: relations(conn, edges, &named)? })
     }
-    let named = entities(conn, &order)?;
-    let mut nodes = Vec::with_capacity(order.len());
-    for id in &order {
-        let entity = named.get(id).cloned().ok_or_else(|| StoreError::Backend {
-            doing: "reading a traversal's entities".into(),
-            reason: format!("entity id {id} has no anchor"),
-        })?;
-        nodes.push(Node { entity, depth: depth_of[id] });
-    }
-    Ok(Some(Subgraph { nodes, edges: relations(conn, edges, &named)? }))
 }
