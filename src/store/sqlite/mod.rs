@@ -256,22 +256,9 @@ impl Store for SqliteStore {
         // blocking pool and goes on there, so a huge one never holds an
         // async thread for long.
         let budget = traverse::INLINE_EDGE_BUDGET;
-        let started = self
-            .read_now(|conn| {
-                let mut walk = traverse::Walk::start(conn, traversal.clone())?;
-                let done = walk.advance(conn, budget)?;
-                Ok(if done { Ok(walk.finish(conn)?) } else { Err(walk) })
-            })
-            .await?;
-        match started {
-            Ok(graph) => Ok(graph),
-            Err(mut walk) => {
-                self.read(move |conn| {
-                    walk.advance(conn, usize::MAX)?;
-                    walk.finish(conn)
-                })
-                .await
-            }
+        match self.read_now(|conn| traverse::traverse_within(conn, traversal, budget)).await? {
+            traverse::Walked::Done(graph) => Ok(graph),
+            traverse::Walked::Unfinished(walk) => self.read(move |conn| walk.finish(conn)).await,
         }
     }
 

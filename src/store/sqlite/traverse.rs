@@ -2,8 +2,9 @@
 //!
 //! One statement per (hop, direction) for the whole frontier: the frontier's
 //! ids and the rules' kinds go in as JSON arrays and each pair probes the
-//! relations_out or relations_in index. Entities are read once, in one statement, at the
-//! end. Visited nodes are never expanded twice, so cycles are harmless.
+//! relations_out or relations_in index. Entities are read once, in one
+//! statement, at the end. Visited nodes are never expanded twice, so cycles
+//! are harmless.
 
 use std::collections::hash_map::Entry;
 
@@ -70,14 +71,7 @@ fn hops(
 ) -> StoreResult<bool> {
     let start = out.len();
     for outgoing in [true, false] {
-        let follows = |rule: &&EdgeRule| {
-            if outgoing {
-                rule.direction.follows_out()
-            } else {
-                rule.direction.follows_in()
-            }
-        };
-        let followed: Vec<&EdgeRule> = rules.iter().filter(follows).collect();
+        let followed: Vec<&EdgeRule> = rules.iter().filter(|rule| follows(rule, outgoing)).collect();
         if followed.is_empty() {
             continue;
         }
@@ -113,11 +107,17 @@ fn hops(
 /// Where the first rule following an edge of `kind` in this direction sits:
 /// rule by rule, outgoing before incoming within a rule.
 fn rank(rules: &[EdgeRule], kind: &str, outgoing: bool) -> usize {
-    let follows = |rule: &EdgeRule| {
-        rule.kind.as_deref().is_none_or(|k| k == kind)
-            && if outgoing { rule.direction.follows_out() } else { rule.direction.follows_in() }
-    };
-    2 * rules.iter().position(follows).unwrap_or(rules.len()) + usize::from(!outgoing)
+    let takes = |rule: &EdgeRule| follows(rule, outgoing) && rule.kind.as_deref().is_none_or(|k| k == kind);
+    2 * rules.iter().position(takes).unwrap_or(rules.len()) + usize::from(!outgoing)
+}
+
+/// Whether `rule` follows edges leaving the frontier (`outgoing`) or arriving at it.
+fn follows(rule: &EdgeRule, outgoing: bool) -> bool {
+    if outgoing {
+        rule.direction.follows_out()
+    } else {
+        rule.direction.follows_in()
+    }
 }
 
 pub fn entities(conn: &Connection, ids: &[i64]) -> StoreResult<FxHashMap<i64, Entity>> {
@@ -184,6 +184,19 @@ pub fn relations_of(
 /// traversal reads about a hundred).
 pub const INLINE_EDGE_BUDGET: usize = 1_000;
 
+/// A traversal run within a budget: done, or the walk so far.
+pub enum Walked {
+    Done(Subgraph),
+    Unfinished(Walk),
+}
+
+/// The traversal, unless it reads more than `budget` edge rows: then the
+/// walk so far, to be finished where a long read harms no one.
+pub fn traverse_within(conn: &Connection, traversal: &Traversal, budget: usize) -> StoreResult<Walked> {
+    let mut walk = Walk::start(conn, traversal.clone())?;
+    Ok(if walk.advance(conn, budget)? { Walked::Done(walk.finish(conn)?) } else { Walked::Unfinished(walk) })
+}
+
 /// A breadth-first walk that can stop between hops and go on later, on
 /// another thread: what it has reached so far is plain data.
 pub struct Walk {
@@ -198,7 +211,7 @@ pub struct Walk {
 }
 
 impl Walk {
-    pub fn start(conn: &Connection, traversal: Traversal) -> StoreResult<Walk> {
+    fn start(conn: &Connection, traversal: Traversal) -> StoreResult<Walk> {
         let start = start_of(conn, &traversal.start)?;
         Ok(Walk {
             traversal,
@@ -214,12 +227,11 @@ impl Walk {
     /// Takes hops until the walk is done (`true`) or a hop would read more
     /// than `budget` edge rows in all (`false`; that hop is given up
     /// mid-statement and taken again by the next call).
-    pub fn advance(&mut self, conn: &Connection, budget: usize) -> StoreResult<bool> {
+    fn advance(&mut self, conn: &Connection, budget: usize) -> StoreResult<bool> {
         let mut read = 0;
         let mut found = Vec::new();
         while self.depth < self.traversal.depth && !self.frontier.is_empty() {
             let nodes = id_list(&self.frontier);
-            found.clear();
             let (rules, day) = (&self.traversal.edges, self.traversal.day);
             if !hops(conn, &nodes, rules, day, &mut found, budget - read)? {
                 return Ok(false);
@@ -247,8 +259,10 @@ impl Walk {
         next
     }
 
-    /// The reached entities and edges, named.
-    pub fn finish(self, conn: &Connection) -> StoreResult<Subgraph> {
+    /// Walks to the end, however many edges that reads, and names the
+    /// reached entities and edges.
+    pub fn finish(mut self, conn: &Connection) -> StoreResult<Subgraph> {
+        self.advance(conn, usize::MAX)?;
         let Walk { order, depth_of, edges, .. } = self;
         let named = entities(conn, &order)?;
         let mut nodes = Vec::with_capacity(order.len());
