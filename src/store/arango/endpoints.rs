@@ -69,26 +69,31 @@ impl Client {
     /// Partial updates of many documents (`_key` plus the attributes to
     /// set; null removes one).
     pub async fn update_many(&self, collection: &str, documents: Vec<Value>) -> StoreResult<()> {
-        if documents.is_empty() {
-            return Ok(());
-        }
-        let request = Request::new(Method::PATCH, format!("/_api/document/{collection}"))
-            .query(requests::UPDATE_MANY_QUERY)
-            .json(Value::Array(documents));
-        let answer = self.call(request, &format!("updating {collection}")).await?;
-        per_document_errors(&answer, &format!("updating {collection}"))
+        self.many(Method::PATCH, requests::UPDATE_MANY_QUERY, collection, documents, "updating").await
     }
 
     /// Inserts many documents, leaving those that exist as they are.
     pub async fn insert_missing(&self, collection: &str, documents: Vec<Value>) -> StoreResult<()> {
+        self.many(Method::POST, requests::INSERT_IGNORING_QUERY, collection, documents, "writing").await
+    }
+
+    /// One document-API call over many documents, each one's error reported.
+    async fn many(
+        &self,
+        method: Method,
+        query: &str,
+        collection: &str,
+        documents: Vec<Value>,
+        doing: &str,
+    ) -> StoreResult<()> {
         if documents.is_empty() {
             return Ok(());
         }
-        let request = Request::new(Method::POST, format!("/_api/document/{collection}"))
-            .query(requests::INSERT_IGNORING_QUERY)
-            .json(Value::Array(documents));
-        let answer = self.call(request, &format!("writing {collection}")).await?;
-        per_document_errors(&answer, &format!("writing {collection}"))
+        let request =
+            Request::new(method, format!("/_api/document/{collection}")).query(query).json(Value::Array(documents));
+        let doing = format!("{doing} {collection}");
+        let answer = self.call(request, &doing).await?;
+        per_document_errors(&answer, &doing)
     }
 
     /// The server's version, e.g. `3.12.4`.
