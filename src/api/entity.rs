@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::{ComplexObject, Context, Json, Object, Result, SimpleObject};
+use async_graphql::{ComplexObject, Context, Json, Object, Result, ScalarType, SimpleObject};
 use serde_json::{Map, Value};
 
 use super::auth::Scope;
@@ -111,7 +111,7 @@ impl Plain for Entity {
             0 => String(self.anchor.key.clone()),
             1 => String(self.anchor.kind.clone()),
             2 => String(self.anchor.name.clone()),
-            _ => String(self.day.to_string()),
+            _ => Date(self.day).to_value(),
         }
     }
 }
@@ -208,8 +208,8 @@ impl Plain for Relation {
             3 => String(self.source.clone()),
             4 => String(self.scope.clone()),
             5 => json_object(&self.attrs.0),
-            6 => String(self.valid_from.0.to_string()),
-            _ => self.valid_to.map_or(Null, |day| String(day.0.to_string())),
+            6 => self.valid_from.to_value(),
+            _ => self.valid_to.map_or(Null, |day| day.to_value()),
         }
     }
 }
