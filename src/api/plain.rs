@@ -36,14 +36,13 @@ pub trait Plain: OutputType {
 
     /// The plan for a selection on this type, if every selected field is plain.
     fn plan(selection: &SelectionSet) -> Option<Plan> {
-        Plan::of(selection, Self::FIELDS, Self::type_name())
+        Plan::of(selection, Self::FIELDS)
     }
 }
 
 /// What to write for each item: response keys in selection order.
 pub struct Plan {
     steps: Vec<Step>,
-    typename: Cow<'static, str>,
 }
 
 struct Step {
@@ -54,13 +53,13 @@ struct Step {
 }
 
 impl Plan {
-    fn of(selection: &SelectionSet, fields: &[PlainField], typename: Cow<'static, str>) -> Option<Plan> {
+    fn of(selection: &SelectionSet, fields: &[PlainField]) -> Option<Plan> {
         let mut steps = Vec::with_capacity(selection.items.len());
         for item in &selection.items {
             let Selection::Field(field) = &item.node else { return None };
             steps.push(Plan::step(&field.node, fields)?);
         }
-        Some(Plan { steps, typename })
+        Some(Plan { steps })
     }
 
     fn step(field: &Field, fields: &[PlainField]) -> Option<Step> {
@@ -90,7 +89,7 @@ impl Plan {
         for step in &self.steps {
             let value = match step.field {
                 Some(field) => item.value(field, step.nested.as_ref()),
-                None => Value::String(self.typename.to_string()),
+                None => Value::String(T::type_name().into_owned()),
             };
             // A key selected twice keeps its first position, like async-graphql.
             object.insert(step.key.clone(), value);
