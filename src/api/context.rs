@@ -91,8 +91,11 @@ pub fn store_error(error: StoreError) -> Error {
 /// the task and the thread handoff.
 pub struct Entities {
     store: Arc<dyn Store>,
-    loaded: Mutex<HashMap<(String, Day), Arc<OnceCell<Option<Arc<EntityState>>>>>>,
+    loaded: Mutex<HashMap<(String, Day), Arc<EntityCell>>>,
 }
+
+/// One entity's read, done once; `None` when no source saw it that day.
+type EntityCell = OnceCell<Option<Arc<EntityState>>>;
 
 impl Entities {
     pub fn new(store: Arc<dyn Store>) -> Entities {
