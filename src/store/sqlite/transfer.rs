@@ -17,13 +17,13 @@ const RELATIONS: &str = include_str!("../../../queries/sqlite/export_relations.s
 const RUNS: &str = include_str!("../../../queries/sqlite/export_runs.sql");
 const EVENTS: &str = include_str!("../../../queries/sqlite/export_events.sql");
 
-/// Streams every record into `sink`, all read in one transaction: the
-/// export is the store as of one instant, even while it ingests.
+/// Streams every record into `sink`. `conn` is in a read transaction (every
+/// store read is), so the export is the store as of one instant, even while
+/// it ingests.
 pub fn export(conn: &Connection, sink: &Sender<Record>) -> StoreResult<()> {
-    let tx = conn.unchecked_transaction().map_err(backend("starting an export"))?;
     send(sink, Record::header())?;
-    stream(&tx, ENTITIES, sink, |r| Ok(Record::Entity { key: r.get(0)?, kind: r.get(1)?, name: r.get(2)? }))?;
-    stream(&tx, FACTS, sink, |r| {
+    stream(conn, ENTITIES, sink, |r| Ok(Record::Entity { key: r.get(0)?, kind: r.get(1)?, name: r.get(2)? }))?;
+    stream(conn, FACTS, sink, |r| {
         Ok(Record::Fact {
             entity: r.get(0)?,
             source: r.get(1)?,
@@ -33,7 +33,7 @@ pub fn export(conn: &Connection, sink: &Sender<Record>) -> StoreResult<()> {
             valid_to: until(r.get(5)?),
         })
     })?;
-    stream(&tx, RELATIONS, sink, |r| {
+    stream(conn, RELATIONS, sink, |r| {
         Ok(Record::Relation {
             from: r.get(0)?,
             to: r.get(1)?,
@@ -45,8 +45,8 @@ pub fn export(conn: &Connection, sink: &Sender<Record>) -> StoreResult<()> {
             valid_to: until(r.get(7)?),
         })
     })?;
-    stream(&tx, RUNS, sink, |r| Ok(Record::from(super::read::run_from(r)?)))?;
-    stream(&tx, EVENTS, sink, |r| {
+    stream(conn, RUNS, sink, |r| Ok(Record::from(super::read::run_from(r)?)))?;
+    stream(conn, EVENTS, sink, |r| {
         Ok(Record::DeployEvent {
             service: r.get(0)?,
             cluster: r.get(1)?,
