@@ -1,7 +1,8 @@
 -- Edges arriving at a set of entities, of some kinds, valid on a day; each (id, kind) pair probes the relations_in
 -- index.
+-- The last column is the frontier entity's position in ?1.
 -- ?1 JSON array of entity ids, ?2 JSON array of kinds, ?3 day
-SELECT r.id, r.from_id, r.from_id, r.to_id, r.kind, r.scope, r.attrs, r.valid_from, r.valid_to
+SELECT r.id, r.from_id, r.from_id, r.to_id, r.kind, r.scope, r.attrs, r.valid_from, r.valid_to, n.key
 FROM json_each(?1) AS n
 CROSS JOIN relations AS r
 WHERE r.to_id = n.value

@@ -1,7 +1,8 @@
 -- Edges leaving a set of entities, of any kind, valid on a day. One statement per hop: the entity ids come as a
 -- JSON array and each probes the relations_out index.
+-- The last column is the frontier entity's position in ?1.
 -- ?1 JSON array of entity ids, ?2 day
-SELECT r.id, r.to_id, r.from_id, r.to_id, r.kind, r.scope, r.attrs, r.valid_from, r.valid_to
+SELECT r.id, r.to_id, r.from_id, r.to_id, r.kind, r.scope, r.attrs, r.valid_from, r.valid_to, n.key
 FROM json_each(?1) AS n
 CROSS JOIN relations AS r
 WHERE r.from_id = n.value

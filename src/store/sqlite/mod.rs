@@ -21,6 +21,7 @@ mod read;
 mod retention;
 mod schema;
 mod timeline;
+mod topology;
 mod transfer;
 mod traverse;
 mod write;
@@ -56,6 +57,8 @@ struct Inner {
     readers: Mutex<Vec<Connection>>,
     /// One permit per pooled read connection.
     read_permits: Arc<Semaphore>,
+    /// The graph's shape in memory, for traversals.
+    topology: topology::TopologyCache,
 }
 
 /// Read connections: twice the cores (a read waits on I/O now and then),
@@ -84,6 +87,7 @@ impl SqliteStore {
                 writer: Mutex::new(write::Writer::new(writer)),
                 readers: Mutex::new(Vec::new()),
                 read_permits: Arc::new(Semaphore::new(read_pool_size())),
+                topology: topology::TopologyCache::default(),
             }),
         })
     }
@@ -133,6 +137,42 @@ impl SqliteStore {
         let result = in_snapshot(&conn, work);
         self.inner.return_reader(conn);
         result
+    }
+
+    /// Runs `work` with the in-memory topology if it is of the state the
+    /// read transaction sees, else with none (it then reads SQLite), and
+    /// starts building a current one in the background.
+    async fn read_graph<T: Send + 'static>(
+        &self,
+        inline: bool,
+        work: impl FnOnce(&Connection, Option<Arc<topology::Topology>>) -> StoreResult<T> + Send + 'static,
+    ) -> StoreResult<T> {
+        let cached = self.inner.topology.current();
+        let with_graph = move |conn: &Connection| {
+            let current = topology::stamp(conn)?;
+            let fresh = cached.filter(|topology| topology.stamp() == current);
+            let stale = fresh.is_none();
+            Ok((work(conn, fresh)?, stale))
+        };
+        let (result, stale) = if inline { self.read_now(with_graph).await? } else { self.read(with_graph).await? };
+        if stale {
+            self.build_topology();
+        }
+        Ok(result)
+    }
+
+    /// Builds the topology of the latest state on the blocking pool, unless
+    /// a build is running or the last one ended too recently.
+    fn build_topology(&self) {
+        if !self.inner.topology.start_build() {
+            return;
+        }
+        let store = self.clone();
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            let built = store.read(topology::Topology::load).await;
+            store.inner.topology.finish_build(built, started.elapsed());
+        });
     }
 
     /// Runs `work` on the single writer connection, off the async threads.
@@ -258,7 +298,10 @@ impl Store for SqliteStore {
         kinds: &[String],
     ) -> StoreResult<Vec<Relation>> {
         let (key, kinds) = (key.to_string(), kinds.to_vec());
-        self.read(move |conn| traverse::relations_of(conn, &key, day, direction, &kinds)).await
+        self.read_graph(false, move |conn, topology| {
+            traverse::relations_of(conn, topology.as_deref(), &key, day, direction, &kinds)
+        })
+        .await
     }
 
     async fn traverse(&self, traversal: &Traversal) -> StoreResult<Subgraph> {
@@ -269,7 +312,9 @@ impl Store for SqliteStore {
         // blocking pool and goes on there, so a huge one never holds an
         // async thread for long.
         let budget = traverse::INLINE_EDGE_BUDGET;
-        match self.read_now(|conn| traverse::traverse_within(conn, traversal, budget)).await? {
+        let traversal = traversal.clone();
+        let walk = move |conn: &Connection, topology| traverse::traverse_within(conn, topology, &traversal, budget);
+        match self.read_graph(true, walk).await? {
             traverse::Walked::Done(graph) => Ok(graph),
             traverse::Walked::Unfinished(walk) => self.read(move |conn| walk.finish(conn)).await,
         }

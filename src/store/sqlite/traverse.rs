@@ -1,18 +1,23 @@
 //! Neighbours and breadth-first traversal as of a day.
 //!
-//! One statement per (hop, direction) for the whole frontier: the frontier's
-//! ids and the rules' kinds go in as JSON arrays and each pair probes the
-//! relations_out or relations_in index. Entities are read once, in one
+//! A walk reads its graph from SQLite or, when one of the very state its
+//! read transaction sees is at hand, from the in-memory [`Topology`]; both
+//! give the same hops in the same order. From SQLite: one statement per
+//! (hop, direction) for the whole frontier, the frontier's ids and the
+//! rules' kinds going in as JSON arrays, each pair probing the
+//! relations_out or relations_in index, and entities read once, in one
 //! statement, at the end. Visited nodes are never expanded twice, so cycles
 //! are harmless.
 
 use std::collections::hash_map::Entry;
+use std::sync::Arc;
 
 use rusqlite::{params, Connection, Row};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::backend;
 use super::read::{anchor, entity_from, parse_attrs, scope_names};
+use super::topology::Topology;
 use crate::model::*;
 use crate::store::{StoreError, StoreResult};
 
@@ -30,14 +35,17 @@ pub(super) struct Hop {
     pub(super) from: i64,
     pub(super) to: i64,
     pub(super) kind: String,
-    scope: i64,
-    attrs: String,
-    valid_from: i32,
-    valid_to: i32,
-    /// The first edge rule that follows it: hops come out in rule order.
-    rank: usize,
+    pub(super) scope: i64,
+    pub(super) attrs: String,
+    pub(super) valid_from: i32,
+    pub(super) valid_to: i32,
+    /// Followed from `from` to `to`, or against it.
+    pub(super) outgoing: bool,
+    /// The position in the frontier of the entity it was reached from.
+    pub(super) near: usize,
 }
 
+/// A relation version as the relation statements give it (columns 0 to 8).
 pub(super) fn hop_from(r: &Row) -> rusqlite::Result<Hop> {
     Ok(Hop {
         edge: r.get(0)?,
@@ -49,21 +57,30 @@ pub(super) fn hop_from(r: &Row) -> rusqlite::Result<Hop> {
         attrs: r.get(6)?,
         valid_from: r.get(7)?,
         valid_to: r.get(8)?,
-        rank: 0,
+        outgoing: true,
+        near: 0,
     })
+}
+
+/// Where a walk reads the graph: SQLite, or the topology of the state the
+/// read transaction sees.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    Sql(&'a Connection),
+    Memory(&'a Topology),
 }
 
 pub(super) fn id_list(ids: &[i64]) -> String {
     serde_json::to_string(ids).expect("integers always serialise")
 }
 
-/// Every edge that `rules` follow from any of `nodes`, valid on `day`, rule
-/// by rule (each in frontier order), as one statement per rule would give
-/// them: at most two statements, whatever the number of rules. Stops as
-/// soon as it has read more than `limit` rows, and says so with `false`.
+/// Every edge that `rules` follow from any of `frontier`, valid on `day`:
+/// rule by rule, then frontier entity by frontier entity, then by kind,
+/// validity, the entity reached, scope and id. Stops as soon as it has read
+/// more than `limit` rows, and says so with `false`.
 fn hops(
-    conn: &Connection,
-    nodes: &str,
+    source: Source,
+    frontier: &[i64],
     rules: &[EdgeRule],
     day: Day,
     out: &mut Vec<Hop>,
@@ -75,32 +92,59 @@ fn hops(
         if followed.is_empty() {
             continue;
         }
-        let any = followed.iter().any(|rule| rule.kind.is_none());
-        let sql = match (outgoing, any) {
-            (true, false) => EDGES_OUT,
-            (true, true) => EDGES_OUT_ANY,
-            (false, false) => EDGES_IN,
-            (false, true) => EDGES_IN_ANY,
+        let whole = match source {
+            Source::Sql(conn) => sql_hops(conn, frontier, &followed, outgoing, day, out, start, limit)?,
+            Source::Memory(topology) => topology.hops(frontier, &followed, outgoing, day, out, start, limit),
         };
-        let mut stmt = conn.prepare_cached(sql).map_err(backend("following edges"))?;
-        let rows = if any {
-            stmt.query_map(params![nodes, day.0], hop_from)
-        } else {
-            let kinds: Vec<&str> = followed.iter().filter_map(|rule| rule.kind.as_deref()).collect();
-            let kinds = serde_json::to_string(&kinds).expect("strings always serialise");
-            stmt.query_map(params![nodes, kinds, day.0], hop_from)
-        }
-        .map_err(backend("following edges"))?;
-        for hop in rows {
-            let mut hop = hop.map_err(backend("following edges"))?;
-            hop.rank = rank(rules, &hop.kind, outgoing);
-            out.push(hop);
-            if out.len() - start > limit {
-                return Ok(false);
-            }
+        if !whole {
+            return Ok(false);
         }
     }
-    out[start..].sort_by_key(|hop| hop.rank);
+    let first = |hop: &Hop| (rank(rules, &hop.kind, hop.outgoing), hop.near);
+    let rest = |hop: &Hop| (hop.valid_to, hop.valid_from, hop.other, hop.scope, hop.edge);
+    out[start..].sort_by(|a, b| {
+        (first(a).cmp(&first(b))).then_with(|| a.kind.cmp(&b.kind)).then_with(|| rest(a).cmp(&rest(b)))
+    });
+    Ok(true)
+}
+
+/// [`hops`] in one direction, from SQLite: one statement for all rules.
+#[allow(clippy::too_many_arguments)]
+fn sql_hops(
+    conn: &Connection,
+    frontier: &[i64],
+    followed: &[&EdgeRule],
+    outgoing: bool,
+    day: Day,
+    out: &mut Vec<Hop>,
+    start: usize,
+    limit: usize,
+) -> StoreResult<bool> {
+    let any = followed.iter().any(|rule| rule.kind.is_none());
+    let sql = match (outgoing, any) {
+        (true, false) => EDGES_OUT,
+        (true, true) => EDGES_OUT_ANY,
+        (false, false) => EDGES_IN,
+        (false, true) => EDGES_IN_ANY,
+    };
+    let nodes = id_list(frontier);
+    let frontier_hop =
+        |r: &Row| -> rusqlite::Result<Hop> { Ok(Hop { outgoing, near: r.get::<_, i64>(9)? as usize, ..hop_from(r)? }) };
+    let mut stmt = conn.prepare_cached(sql).map_err(backend("following edges"))?;
+    let rows = if any {
+        stmt.query_map(params![nodes, day.0], frontier_hop)
+    } else {
+        let kinds: Vec<&str> = followed.iter().filter_map(|rule| rule.kind.as_deref()).collect();
+        let kinds = serde_json::to_string(&kinds).expect("strings always serialise");
+        stmt.query_map(params![nodes, kinds, day.0], frontier_hop)
+    }
+    .map_err(backend("following edges"))?;
+    for hop in rows {
+        out.push(hop.map_err(backend("following edges"))?);
+        if out.len() - start > limit {
+            return Ok(false);
+        }
+    }
     Ok(true)
 }
 
@@ -134,7 +178,14 @@ pub(super) fn relations(
     hops: Vec<Hop>,
     named: &FxHashMap<i64, Entity>,
 ) -> StoreResult<Vec<Relation>> {
-    let scopes = scope_names(conn)?;
+    relations_in_scopes(hops, named, &scope_names(conn)?)
+}
+
+fn relations_in_scopes(
+    hops: Vec<Hop>,
+    named: &FxHashMap<i64, Entity>,
+    scopes: &FxHashMap<i64, (String, String)>,
+) -> StoreResult<Vec<Relation>> {
     let key = |id: i64| named.get(&id).map(|e| e.key.clone()).unwrap_or_default();
     let mut relations = Vec::with_capacity(hops.len());
     for hop in hops {
@@ -153,35 +204,58 @@ pub(super) fn relations(
     Ok(relations)
 }
 
-fn start_of(conn: &Connection, key: &str) -> StoreResult<i64> {
-    anchor(conn, key)?.map(|(id, _)| id).ok_or_else(|| StoreError::NotFound { key: key.to_string() })
+fn start_of(source: Source, key: &str) -> StoreResult<i64> {
+    let id = match source {
+        Source::Sql(conn) => anchor(conn, key)?.map(|(id, _)| id),
+        Source::Memory(topology) => topology.id(key),
+    };
+    id.ok_or_else(|| StoreError::NotFound { key: key.to_string() })
 }
 
+/// The anchors of `ids`, keyed by id.
+fn named(source: Source, ids: &[i64]) -> StoreResult<FxHashMap<i64, Entity>> {
+    match source {
+        Source::Sql(conn) => entities(conn, ids),
+        Source::Memory(topology) => Ok(topology.entities(ids)),
+    }
+}
+
+/// Names the entities of reached edges and turns them into [`Relation`]s.
+fn named_relations(source: Source, hops: Vec<Hop>, named: &FxHashMap<i64, Entity>) -> StoreResult<Vec<Relation>> {
+    match source {
+        Source::Sql(conn) => relations(conn, hops, named),
+        Source::Memory(topology) => relations_in_scopes(hops, named, topology.scopes()),
+    }
+}
+
+/// The relations of one entity valid on `day`; `topology`, if given, must
+/// be of the state `conn`'s read transaction sees.
 pub fn relations_of(
     conn: &Connection,
+    topology: Option<&Topology>,
     key: &str,
     day: Day,
     direction: Direction,
     kinds: &[String],
 ) -> StoreResult<Vec<Relation>> {
-    let id = start_of(conn, key)?;
-    let nodes = id_list(&[id]);
+    let source = topology.map_or(Source::Sql(conn), Source::Memory);
+    let id = start_of(source, key)?;
     let mut found = Vec::new();
-    hops(conn, &nodes, &EdgeRule::for_kinds(kinds, direction), day, &mut found, usize::MAX)?;
+    hops(source, &[id], &EdgeRule::for_kinds(kinds, direction), day, &mut found, usize::MAX)?;
     let mut seen = FxHashSet::default();
     found.retain(|hop| seen.insert(hop.edge));
     let mut ids: Vec<i64> = found.iter().flat_map(|h| [h.from, h.to]).collect();
     ids.sort_unstable();
     ids.dedup();
-    let named = entities(conn, &ids)?;
-    let mut relations = relations(conn, found, &named)?;
+    let named = named(source, &ids)?;
+    let mut relations = named_relations(source, found, &named)?;
     relations.sort_by(|a, b| (&a.kind, &a.from, &a.to, &a.scope).cmp(&(&b.kind, &b.from, &b.to, &b.scope)));
     Ok(relations)
 }
 
 /// Edge rows a traversal run on an async thread may read before it hands
-/// the rest over (a few hundred microseconds of work; a depth-3 service
-/// traversal reads about a hundred).
+/// the rest over (a few hundred microseconds of work from SQLite; a depth-3
+/// service traversal reads about a hundred).
 pub const INLINE_EDGE_BUDGET: usize = 1_000;
 
 /// A traversal run within a budget: done, or the walk so far.
@@ -191,9 +265,16 @@ pub enum Walked {
 }
 
 /// The traversal, unless it reads more than `budget` edge rows: then the
-/// walk so far, to be finished where a long read harms no one.
-pub fn traverse_within(conn: &Connection, traversal: &Traversal, budget: usize) -> StoreResult<Walked> {
-    let mut walk = Walk::start(conn, traversal.clone())?;
+/// walk so far, to be finished where a long read harms no one. `topology`,
+/// if given, must be of the state `conn`'s read transaction sees; the walk
+/// keeps reading it, wherever it is finished.
+pub fn traverse_within(
+    conn: &Connection,
+    topology: Option<Arc<Topology>>,
+    traversal: &Traversal,
+    budget: usize,
+) -> StoreResult<Walked> {
+    let mut walk = Walk::start(conn, topology, traversal.clone())?;
     Ok(if walk.advance(conn, budget)? { Walked::Done(walk.finish(conn)?) } else { Walked::Unfinished(walk) })
 }
 
@@ -201,6 +282,7 @@ pub fn traverse_within(conn: &Connection, traversal: &Traversal, budget: usize) 
 /// another thread: what it has reached so far is plain data.
 pub struct Walk {
     traversal: Traversal,
+    topology: Option<Arc<Topology>>,
     depth_of: FxHashMap<i64, u32>,
     order: Vec<i64>,
     edges: Vec<Hop>,
@@ -211,10 +293,11 @@ pub struct Walk {
 }
 
 impl Walk {
-    fn start(conn: &Connection, traversal: Traversal) -> StoreResult<Walk> {
-        let start = start_of(conn, &traversal.start)?;
+    fn start(conn: &Connection, topology: Option<Arc<Topology>>, traversal: Traversal) -> StoreResult<Walk> {
+        let start = start_of(topology.as_deref().map_or(Source::Sql(conn), Source::Memory), &traversal.start)?;
         Ok(Walk {
             traversal,
+            topology,
             depth_of: FxHashMap::from_iter([(start, 0)]),
             order: vec![start],
             edges: Vec::new(),
@@ -231,9 +314,9 @@ impl Walk {
         let mut read = 0;
         let mut found = Vec::new();
         while self.depth < self.traversal.depth && !self.frontier.is_empty() {
-            let nodes = id_list(&self.frontier);
+            let source = self.topology.as_deref().map_or(Source::Sql(conn), Source::Memory);
             let (rules, day) = (&self.traversal.edges, self.traversal.day);
-            if !hops(conn, &nodes, rules, day, &mut found, budget - read)? {
+            if !hops(source, &self.frontier, rules, day, &mut found, budget - read)? {
                 return Ok(false);
             }
             read += found.len();
@@ -263,8 +346,9 @@ impl Walk {
     /// reached entities and edges.
     pub fn finish(mut self, conn: &Connection) -> StoreResult<Subgraph> {
         self.advance(conn, usize::MAX)?;
-        let Walk { order, depth_of, edges, .. } = self;
-        let named = entities(conn, &order)?;
+        let Walk { order, depth_of, edges, topology, .. } = self;
+        let source = topology.as_deref().map_or(Source::Sql(conn), Source::Memory);
+        let named = named(source, &order)?;
         let mut nodes = Vec::with_capacity(order.len());
         for id in &order {
             let entity = named.get(id).cloned().ok_or_else(|| StoreError::Backend {
@@ -273,6 +357,6 @@ impl Walk {
             })?;
             nodes.push(Node { entity, depth: depth_of[id] });
         }
-        Ok(Subgraph { nodes, edges: relations(conn, edges, &named)? })
+        Ok(Subgraph { nodes, edges: named_relations(source, edges, &named)? })
     }
 }
