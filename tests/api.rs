@@ -234,28 +234,31 @@ async fn plain_and_general_selections_answer_alike() {
     let node = "depth d: depth __typename entity { __typename key kind name at k: key }";
     let edge = "__typename kind from to source scope attrs validFrom validTo k: kind kind";
     let hit = "key kind name at __typename";
+    let fact = "validTo source __typename scope attrs validFrom s: source";
     // One top-level field a request: async-graphql orders top-level fields
     // by when they finish.
-    let queries = |node: &str, edge: &str, hit: &str| {
+    let queries = |node: &str, edge: &str, hit: &str, fact: &str| {
         [
             format!(
                 r#"{{ dependencies(key: "service:search", depth: 3, direction: BOTH) {{ nodes {{ {node} }} edges {{ {edge} }} }} }}"#
             ),
             format!(r#"{{ entity(key: "service:billing") {{ relations(direction: BOTH) {{ {edge} }} }} }}"#),
             format!(r#"{{ search(text: "bill") {{ {hit} }} }}"#),
+            format!(r#"{{ entity(key: "service:billing") {{ facts {{ {fact} }} }} }}"#),
         ]
     };
     let general = queries(
         &format!("... on Node {{ {node} }}"),
         &format!("... on Relation {{ {edge} }}"),
         &format!("... on Entity {{ {hit} }}"),
+        &format!("... on Fact {{ {fact} }}"),
     );
-    for (plain, general) in queries(node, edge, hit).iter().zip(&general) {
+    for (plain, general) in queries(node, edge, hit, fact).iter().zip(&general) {
         let (plain, general) = (api.raw(plain).await, api.raw(general).await);
         assert_eq!(plain, general);
         assert!(plain.len() > 100, "{plain}");
     }
-    let edges = api.raw(&queries(node, edge, hit)[0]).await;
+    let edges = api.raw(&queries(node, edge, hit, fact)[0]).await;
     assert!(edges.contains(r#""attrs":{"via":"declared"}"#), "{edges}");
     assert!(edges.contains(r#""__typename":"Relation""#), "{edges}");
 }

@@ -4,4 +4,3 @@ SELECT s.source, s.scope, f.attrs, f.valid_from, f.valid_to
 FROM facts AS f
 JOIN scopes AS s ON s.id = f.scope
 WHERE f.entity = ?1 AND f.valid_from <= ?2 AND f.valid_to > ?2
-ORDER BY s.source, s.scope

@@ -68,9 +68,10 @@ impl Entity {
 
     /// Every source's facts valid on the day, optionally of one source.
     #[graphql(complexity = "5 * child_complexity")]
-    async fn facts(&self, ctx: &Context<'_>, source: Option<String>) -> Result<Vec<Fact>> {
-        let Some(state) = self.state(ctx).await? else { return Ok(Vec::new()) };
-        Ok(state.facts.iter().filter(|f| source.as_deref().is_none_or(|s| s == f.source)).map(Fact::from).collect())
+    async fn facts(&self, ctx: &Context<'_>, source: Option<String>) -> Result<PlainList<Fact>> {
+        let Some(state) = self.state(ctx).await? else { return Ok(PlainList(Vec::new())) };
+        let of_source = |f: &&model::Fact| source.as_deref().is_none_or(|s| s == f.source);
+        Ok(PlainList(state.facts.iter().filter(of_source).map(Fact::from).collect()))
     }
 
     /// One attribute (a dotted path such as `replicas.desired`) on the day:
@@ -149,6 +150,27 @@ impl From<&model::Fact> for Fact {
             attrs: Json(fact.attrs.clone()),
             valid_from: Date(fact.valid_from),
             valid_to: end(fact.valid_to),
+        }
+    }
+}
+
+impl Plain for Fact {
+    const FIELDS: &'static [PlainField] = &[
+        PlainField::Leaf("source"),
+        PlainField::Leaf("scope"),
+        PlainField::Leaf("attrs"),
+        PlainField::Leaf("validFrom"),
+        PlainField::Leaf("validTo"),
+    ];
+
+    fn value(&self, field: usize, _: Option<&Plan>) -> async_graphql::Value {
+        use async_graphql::Value::{Null, String};
+        match field {
+            0 => String(self.source.clone()),
+            1 => String(self.scope.clone()),
+            2 => json_object(&self.attrs.0),
+            3 => self.valid_from.to_value(),
+            _ => self.valid_to.map_or(Null, |day| day.to_value()),
         }
     }
 }

@@ -70,12 +70,30 @@ pub fn entity(conn: &Connection, key: &str, day: Day) -> StoreResult<Option<Enti
     if facts.is_empty() {
         return Ok(None);
     }
-    let (first_seen, last_seen): (i32, i32) = conn
-        .prepare_cached("SELECT min(valid_from), max(valid_to) FROM facts WHERE entity = ?1")
-        .and_then(|mut s| s.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))))
-        .map_err(backend("reading first and last seen"))?;
-    let last_seen = Some(Day(last_seen)).filter(|d| !d.is_open());
-    Ok(Some(EntityState { entity, first_seen: Day(first_seen), last_seen, facts }))
+    // Sorted here rather than by SQLite: a sorter costs more than these few rows.
+    facts.sort_by(|a, b| (&a.source, &a.scope).cmp(&(&b.source, &b.scope)));
+    let (first_seen, last_seen) = lifespan(conn, id, &facts)?;
+    Ok(Some(EntityState { entity, first_seen, last_seen, facts }))
+}
+
+/// The first day any source saw the entity, and the last (none while one
+/// still does), given its facts on some day.
+fn lifespan(conn: &Connection, id: i64, facts: &[Fact]) -> StoreResult<(Day, Option<Day>)> {
+    // One seek: facts_by_entity leads with (entity, valid_from).
+    let first_seen = conn
+        .prepare_cached("SELECT min(valid_from) FROM facts WHERE entity = ?1")
+        .and_then(|mut s| s.query_row([id], |r| r.get(0)))
+        .map_err(backend("reading first seen"))?;
+    // A version still open means it is still seen; only otherwise is it
+    // worth reading every version's end.
+    if facts.iter().any(|fact| fact.valid_to.is_open()) {
+        return Ok((Day(first_seen), None));
+    }
+    let last_seen: i32 = conn
+        .prepare_cached("SELECT max(valid_to) FROM facts WHERE entity = ?1")
+        .and_then(|mut s| s.query_row([id], |r| r.get(0)))
+        .map_err(backend("reading last seen"))?;
+    Ok((Day(first_seen), Some(Day(last_seen)).filter(|d| !d.is_open())))
 }
 
 pub fn search(conn: &Connection, query: &SearchQuery) -> StoreResult<Vec<Entity>> {
