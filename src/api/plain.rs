@@ -6,7 +6,7 @@
 //! store. Most selections on traversal edges and nodes ask only for stored
 //! values (`kind from to attrs`, `depth entity { key name }`), which need
 //! neither the context nor a store call; a [`PlainList`] writes those out
-//! directly.
+//! directly. Entities' `facts`, `relations` and `search` hits are plain lists too.
 //!
 //! Any other selection (an argument, a directive, a fragment, a field that
 //! reads the store) goes through async-graphql exactly as before, so the

@@ -8,7 +8,9 @@
 //! served: running more SQLite reads at once than there are cores only adds
 //! threads fighting over them, and a connection opened for one read and
 //! thrown away costs more than the read. Blocking SQLite calls run on
-//! tokio's blocking pool.
+//! tokio's blocking pool. Every read is one read transaction. Traversals
+//! walk an in-memory copy of the graph's shape when it is of the state they
+//! read ([`topology`]).
 
 mod anchors;
 mod backup;
@@ -161,18 +163,29 @@ impl SqliteStore {
         Ok(result)
     }
 
-    /// Builds the topology of the latest state on the blocking pool, unless
-    /// a build is running or the last one ended too recently.
+    /// Builds the topology of the latest state on a thread of its own,
+    /// unless a build is running or the last one ended too recently. The
+    /// thread is detached: a one-shot command (`spot query`) exits without
+    /// waiting for a build it will never use.
     fn build_topology(&self) {
         if !self.inner.topology.start_build() {
             return;
         }
-        let store = self.clone();
-        tokio::spawn(async move {
+        let inner = self.inner.clone();
+        let spawned = std::thread::Builder::new().name("spot-topology".into()).spawn(move || {
             let started = std::time::Instant::now();
-            let built = store.read(topology::Topology::load).await;
-            store.inner.topology.finish_build(built, started.elapsed());
+            let built = inner.read_permit_blocking().and_then(|_permit| {
+                let conn = inner.take_reader()?;
+                let built = in_snapshot(&conn, topology::Topology::load);
+                inner.return_reader(conn);
+                built
+            });
+            inner.topology.finish_build(built, started.elapsed());
         });
+        if let Err(error) = spawned {
+            let error = StoreError::Backend { doing: "starting a topology build".into(), reason: error.to_string() };
+            self.inner.topology.finish_build(Err(error), std::time::Duration::ZERO);
+        }
     }
 
     /// Runs `work` on the single writer connection, off the async threads.
@@ -225,6 +238,20 @@ where
 }
 
 impl Inner {
+    /// A read permit, waited for outside the runtime (a rare, long read).
+    fn read_permit_blocking(&self) -> StoreResult<OwnedSemaphorePermit> {
+        loop {
+            match self.read_permits.clone().try_acquire_owned() {
+                Ok(permit) => return Ok(permit),
+                Err(tokio::sync::TryAcquireError::NoPermits) => std::thread::sleep(std::time::Duration::from_millis(1)),
+                Err(closed) => {
+                    let reason = closed.to_string();
+                    return Err(StoreError::Backend { doing: "waiting for a read connection".into(), reason });
+                }
+            }
+        }
+    }
+
     fn take_reader(&self) -> StoreResult<Connection> {
         if let Some(conn) = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop() {
             return Ok(conn);
