@@ -23,8 +23,8 @@ use rustc_hash::FxHashMap;
 
 use super::backend;
 use super::read::scope_names;
-use super::traverse::Hop;
-use crate::model::{Day, EdgeRule, Entity};
+use super::traverse::{Hop, Step};
+use crate::model::Entity;
 use crate::store::StoreResult;
 
 /// The version of the graph's shape a read transaction sees.
@@ -138,19 +138,11 @@ impl Topology {
         &self.scopes
     }
 
-    /// The edges `followed` take from `frontier` in one direction on `day`,
-    /// frontier entity by frontier entity, as the SQL statements read them;
-    /// `false` once more than `limit` have been added after `start`.
-    pub(super) fn hops(
-        &self,
-        frontier: &[i64],
-        followed: &[&EdgeRule],
-        outgoing: bool,
-        day: Day,
-        out: &mut Vec<Hop>,
-        start: usize,
-        limit: usize,
-    ) -> bool {
+    /// The edges of `step`, frontier entity by frontier entity, as the SQL
+    /// statements read them; `false` once more than `limit` have been added
+    /// after `start`.
+    pub(super) fn hops(&self, step: &Step, out: &mut Vec<Hop>, start: usize, limit: usize) -> bool {
+        let Step { frontier, followed, outgoing, day } = *step;
         let lists = if outgoing { &self.leaving } else { &self.arriving };
         let taken = |kind: &str| followed.iter().any(|rule| rule.kind.as_deref().is_none_or(|k| k == kind));
         for (near, node) in frontier.iter().enumerate() {
@@ -246,7 +238,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::model::{Direction, Traversal};
+    use crate::model::{Day, Direction, EdgeRule, Traversal};
     use crate::store::sqlite::traverse::{relations_of, traverse_within, Walked};
     use crate::store::sqlite::SqliteStore;
     use crate::store::Store;

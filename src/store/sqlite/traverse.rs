@@ -62,6 +62,14 @@ pub(super) fn hop_from(r: &Row) -> rusqlite::Result<Hop> {
     })
 }
 
+/// One hop in one direction: the edges `followed` take from `frontier` on `day`.
+pub(super) struct Step<'a> {
+    pub(super) frontier: &'a [i64],
+    pub(super) followed: &'a [&'a EdgeRule],
+    pub(super) outgoing: bool,
+    pub(super) day: Day,
+}
+
 /// Where a walk reads the graph: SQLite, or the topology of the state the
 /// read transaction sees.
 #[derive(Clone, Copy)]
@@ -92,9 +100,10 @@ fn hops(
         if followed.is_empty() {
             continue;
         }
+        let step = Step { frontier, followed: &followed, outgoing, day };
         let whole = match source {
-            Source::Sql(conn) => sql_hops(conn, frontier, &followed, outgoing, day, out, start, limit)?,
-            Source::Memory(topology) => topology.hops(frontier, &followed, outgoing, day, out, start, limit),
+            Source::Sql(conn) => sql_hops(conn, &step, out, start, limit)?,
+            Source::Memory(topology) => topology.hops(&step, out, start, limit),
         };
         if !whole {
             return Ok(false);
@@ -109,17 +118,8 @@ fn hops(
 }
 
 /// [`hops`] in one direction, from SQLite: one statement for all rules.
-#[allow(clippy::too_many_arguments)]
-fn sql_hops(
-    conn: &Connection,
-    frontier: &[i64],
-    followed: &[&EdgeRule],
-    outgoing: bool,
-    day: Day,
-    out: &mut Vec<Hop>,
-    start: usize,
-    limit: usize,
-) -> StoreResult<bool> {
+fn sql_hops(conn: &Connection, step: &Step, out: &mut Vec<Hop>, start: usize, limit: usize) -> StoreResult<bool> {
+    let Step { frontier, followed, outgoing, day } = *step;
     let any = followed.iter().any(|rule| rule.kind.is_none());
     let sql = match (outgoing, any) {
         (true, false) => EDGES_OUT,
