@@ -161,7 +161,7 @@ impl Topology {
                     attrs: edge.attrs.to_string(),
                     valid_from: edge.valid_from,
                     valid_to: edge.valid_to,
-                    outgoing,
+                    rank: 0,
                     near,
                 });
                 if out.len() - start > limit {

@@ -39,8 +39,8 @@ pub(super) struct Hop {
     pub(super) attrs: String,
     pub(super) valid_from: i32,
     pub(super) valid_to: i32,
-    /// Followed from `from` to `to`, or against it.
-    pub(super) outgoing: bool,
+    /// Where the first rule following it sits (see [`rank`]); set by [`hops`].
+    pub(super) rank: usize,
     /// The position in the frontier of the entity it was reached from.
     pub(super) near: usize,
 }
@@ -57,7 +57,7 @@ pub(super) fn hop_from(r: &Row) -> rusqlite::Result<Hop> {
         attrs: r.get(6)?,
         valid_from: r.get(7)?,
         valid_to: r.get(8)?,
-        outgoing: true,
+        rank: 0,
         near: 0,
     })
 }
@@ -101,6 +101,7 @@ fn hops(
             continue;
         }
         let step = Step { frontier, followed: &followed, outgoing, day };
+        let taken = out.len();
         let whole = match source {
             Source::Sql(conn) => sql_hops(conn, &step, out, start, limit)?,
             Source::Memory(topology) => topology.hops(&step, out, start, limit),
@@ -108,11 +109,13 @@ fn hops(
         if !whole {
             return Ok(false);
         }
+        for hop in &mut out[taken..] {
+            hop.rank = rank(rules, &hop.kind, outgoing);
+        }
     }
-    let first = |hop: &Hop| (rank(rules, &hop.kind, hop.outgoing), hop.near);
     let rest = |hop: &Hop| (hop.valid_to, hop.valid_from, hop.other, hop.scope, hop.edge);
     out[start..].sort_by(|a, b| {
-        (first(a).cmp(&first(b))).then_with(|| a.kind.cmp(&b.kind)).then_with(|| rest(a).cmp(&rest(b)))
+        ((a.rank, a.near).cmp(&(b.rank, b.near))).then_with(|| a.kind.cmp(&b.kind)).then_with(|| rest(a).cmp(&rest(b)))
     });
     Ok(true)
 }
@@ -129,7 +132,7 @@ fn sql_hops(conn: &Connection, step: &Step, out: &mut Vec<Hop>, start: usize, li
     };
     let nodes = id_list(frontier);
     let frontier_hop =
-        |r: &Row| -> rusqlite::Result<Hop> { Ok(Hop { outgoing, near: r.get::<_, i64>(9)? as usize, ..hop_from(r)? }) };
+        |r: &Row| -> rusqlite::Result<Hop> { Ok(Hop { near: r.get::<_, i64>(9)? as usize, ..hop_from(r)? }) };
     let mut stmt = conn.prepare_cached(sql).map_err(backend("following edges"))?;
     let rows = if any {
         stmt.query_map(params![nodes, day.0], frontier_hop)
