@@ -340,7 +340,7 @@ impl Store for SqliteStore {
         // async thread for long.
         let budget = traverse::INLINE_EDGE_BUDGET;
         let traversal = traversal.clone();
-        let walk = move |conn: &Connection, topology| traverse::traverse_within(conn, topology, &traversal, budget);
+        let walk = move |conn: &Connection, topology| traverse::traverse_within(conn, topology, traversal, budget);
         match self.read_graph(true, walk).await? {
             traverse::Walked::Done(graph) => Ok(graph),
             traverse::Walked::Unfinished(walk) => self.read(move |conn| walk.finish(conn)).await,

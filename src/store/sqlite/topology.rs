@@ -251,7 +251,7 @@ mod tests {
 
     /// The whole traversal, however many budgets it takes.
     fn walk(conn: &Connection, topology: Option<Arc<Topology>>, traversal: &Traversal, budget: usize) -> String {
-        let graph = match traverse_within(conn, topology, traversal, budget) {
+        let graph = match traverse_within(conn, topology, traversal.clone(), budget) {
             Ok(Walked::Done(graph)) => Ok(graph),
             Ok(Walked::Unfinished(walk)) => walk.finish(conn),
             Err(e) => Err(e),

@@ -274,10 +274,10 @@ pub enum Walked {
 pub fn traverse_within(
     conn: &Connection,
     topology: Option<Arc<Topology>>,
-    traversal: &Traversal,
+    traversal: Traversal,
     budget: usize,
 ) -> StoreResult<Walked> {
-    let mut walk = Walk::start(conn, topology, traversal.clone())?;
+    let mut walk = Walk::start(conn, topology, traversal)?;
     Ok(if walk.advance(conn, budget)? { Walked::Done(walk.finish(conn)?) } else { Walked::Unfinished(walk) })
 }
 
