@@ -112,21 +112,13 @@ impl SqliteStore {
         run_blocking(move || {
             // Held until the work is done, even if the caller stops waiting.
             let _permit = permit;
-            let conn = inner.take_reader()?;
-            let result = in_snapshot(&conn, work);
-            inner.return_reader(conn);
-            result
+            inner.with_reader(work)
         })
         .await
     }
 
     async fn read_permit(&self) -> StoreResult<OwnedSemaphorePermit> {
-        self.inner
-            .read_permits
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|e| StoreError::Backend { doing: "waiting for a read connection".into(), reason: e.to_string() })
+        self.inner.read_permits.clone().acquire_owned().await.map_err(no_read_permit)
     }
 
     /// Runs short, bounded reads (one indexed lookup: tens of microseconds;
@@ -135,10 +127,7 @@ impl SqliteStore {
     /// Anything that can scan goes through [`SqliteStore::read`].
     async fn read_now<T>(&self, work: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
         let _permit = self.read_permit().await?;
-        let conn = self.inner.take_reader()?;
-        let result = in_snapshot(&conn, work);
-        self.inner.return_reader(conn);
-        result
+        self.inner.with_reader(work)
     }
 
     /// Runs `work` with the in-memory topology if it is of the state the
@@ -174,12 +163,7 @@ impl SqliteStore {
         let inner = self.inner.clone();
         let spawned = std::thread::Builder::new().name("spot-topology".into()).spawn(move || {
             let started = std::time::Instant::now();
-            let built = inner.read_permit_blocking().and_then(|_permit| {
-                let conn = inner.take_reader()?;
-                let built = in_snapshot(&conn, topology::Topology::load);
-                inner.return_reader(conn);
-                built
-            });
+            let built = inner.read_permit_blocking().and_then(|_permit| inner.with_reader(topology::Topology::load));
             inner.topology.finish_build(built, started.elapsed());
         });
         if let Err(error) = spawned {
@@ -201,6 +185,11 @@ impl SqliteStore {
         })
         .await
     }
+}
+
+/// The read permits are gone (the store is closing).
+fn no_read_permit(error: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend { doing: "waiting for a read connection".into(), reason: error.to_string() }
 }
 
 /// Runs `work` in one read transaction: all its statements see the same
@@ -244,12 +233,18 @@ impl Inner {
             match self.read_permits.clone().try_acquire_owned() {
                 Ok(permit) => return Ok(permit),
                 Err(tokio::sync::TryAcquireError::NoPermits) => std::thread::sleep(std::time::Duration::from_millis(1)),
-                Err(closed) => {
-                    let reason = closed.to_string();
-                    return Err(StoreError::Backend { doing: "waiting for a read connection".into(), reason });
-                }
+                Err(closed) => return Err(no_read_permit(closed)),
             }
         }
+    }
+
+    /// Runs `work` in one read transaction on a pooled read connection; the
+    /// caller holds a read permit.
+    fn with_reader<T>(&self, work: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
+        let conn = self.take_reader()?;
+        let result = in_snapshot(&conn, work);
+        self.return_reader(conn);
+        result
     }
 
     fn take_reader(&self) -> StoreResult<Connection> {
