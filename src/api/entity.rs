@@ -164,14 +164,27 @@ impl Plain for Fact {
     ];
 
     fn value(&self, field: usize, _: Option<&Plan>) -> async_graphql::Value {
-        use async_graphql::Value::{Null, String};
-        match field {
-            0 => String(self.source.clone()),
-            1 => String(self.scope.clone()),
-            2 => json_object(&self.attrs.0),
-            3 => self.valid_from.to_value(),
-            _ => self.valid_to.map_or(Null, |day| day.to_value()),
-        }
+        version_value(field, &self.source, &self.scope, &self.attrs.0, self.valid_from, self.valid_to)
+    }
+}
+
+/// One of the stored fields a fact and a relation share, numbered as both
+/// list them: source, scope, attrs, validFrom, validTo.
+fn version_value(
+    field: usize,
+    source: &str,
+    scope: &str,
+    attrs: &Map<String, Value>,
+    valid_from: Date,
+    valid_to: Option<Date>,
+) -> async_graphql::Value {
+    use async_graphql::Value::{Null, String};
+    match field {
+        0 => String(source.to_string()),
+        1 => String(scope.to_string()),
+        2 => json_object(attrs),
+        3 => valid_from.to_value(),
+        _ => valid_to.map_or(Null, |day| day.to_value()),
     }
 }
 
@@ -222,16 +235,13 @@ impl Plain for Relation {
     ];
 
     fn value(&self, field: usize, _: Option<&Plan>) -> async_graphql::Value {
-        use async_graphql::Value::{Null, String};
+        use async_graphql::Value::String;
         match field {
             0 => String(self.kind.clone()),
             1 => String(self.from.clone()),
             2 => String(self.to.clone()),
-            3 => String(self.source.clone()),
-            4 => String(self.scope.clone()),
-            5 => json_object(&self.attrs.0),
-            6 => self.valid_from.to_value(),
-            _ => self.valid_to.map_or(Null, |day| day.to_value()),
+            // The rest are a fact's fields, in a fact's order.
+            n => version_value(n - 3, &self.source, &self.scope, &self.attrs.0, self.valid_from, self.valid_to),
         }
     }
 }
