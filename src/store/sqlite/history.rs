@@ -49,7 +49,7 @@ pub fn relation_history(
     ids.sort_unstable();
     ids.dedup();
     let named = entities(conn, &ids)?;
-    let mut found = relations(conn, hops, &named)?;
+    let mut found = relations(conn, hops, named)?;
     found.sort_by(|a, b| (a.valid_from, &a.kind, &a.from, &a.to).cmp(&(b.valid_from, &b.kind, &b.from, &b.to)));
     Ok(found)
 }

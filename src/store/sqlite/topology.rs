@@ -129,13 +129,13 @@ impl Topology {
         self.ids.get(key).copied()
     }
 
-    /// The anchors of `ids` that exist.
-    pub fn entities(&self, ids: &[i64]) -> FxHashMap<i64, Entity> {
-        ids.iter().filter_map(|id| Some((*id, self.entities.get(id)?.clone()))).collect()
+    pub fn entity(&self, id: i64) -> Option<&Entity> {
+        self.entities.get(&id)
     }
 
-    pub fn scopes(&self) -> &FxHashMap<i64, (String, String)> {
-        &self.scopes
+    /// A scope's (source, scope) by id.
+    pub fn scope(&self, id: i64) -> Option<&(String, String)> {
+        self.scopes.get(&id)
     }
 
     /// The edges of `step`, frontier entity by frontier entity, as the SQL

@@ -179,32 +179,60 @@ pub fn entities(conn: &Connection, ids: &[i64]) -> StoreResult<FxHashMap<i64, En
 pub(super) fn relations(
     conn: &Connection,
     hops: Vec<Hop>,
-    named: &FxHashMap<i64, Entity>,
+    named: FxHashMap<i64, Entity>,
 ) -> StoreResult<Vec<Relation>> {
-    relations_in_scopes(hops, named, &scope_names(conn)?)
+    Names::Read { entities: named, scopes: scope_names(conn)? }.relations(hops)
 }
 
-fn relations_in_scopes(
-    hops: Vec<Hop>,
-    named: &FxHashMap<i64, Entity>,
-    scopes: &FxHashMap<i64, (String, String)>,
-) -> StoreResult<Vec<Relation>> {
-    let key = |id: i64| named.get(&id).map(|e| e.key.clone()).unwrap_or_default();
-    let mut relations = Vec::with_capacity(hops.len());
-    for hop in hops {
-        let (source, scope) = scopes.get(&hop.scope).cloned().unwrap_or_default();
-        relations.push(Relation {
-            kind: hop.kind,
-            from: key(hop.from),
-            to: key(hop.to),
-            source,
-            scope,
-            attrs: parse_attrs(&hop.attrs)?,
-            valid_from: Day(hop.valid_from),
-            valid_to: Day(hop.valid_to),
-        });
+/// What names the ids a walk reached: anchors and scopes read from SQLite
+/// for the occasion, or the topology's own, borrowed.
+enum Names<'a> {
+    Read { entities: FxHashMap<i64, Entity>, scopes: FxHashMap<i64, (String, String)> },
+    Memory(&'a Topology),
+}
+
+impl<'a> Names<'a> {
+    /// Names for the entities `ids` (and every scope).
+    fn of(source: Source<'a>, ids: &[i64]) -> StoreResult<Names<'a>> {
+        Ok(match source {
+            Source::Sql(conn) => Names::Read { entities: entities(conn, ids)?, scopes: scope_names(conn)? },
+            Source::Memory(topology) => Names::Memory(topology),
+        })
     }
-    Ok(relations)
+
+    fn entity(&self, id: i64) -> Option<&Entity> {
+        match self {
+            Names::Read { entities, .. } => entities.get(&id),
+            Names::Memory(topology) => topology.entity(id),
+        }
+    }
+
+    fn scope(&self, id: i64) -> Option<&(String, String)> {
+        match self {
+            Names::Read { scopes, .. } => scopes.get(&id),
+            Names::Memory(topology) => topology.scope(id),
+        }
+    }
+
+    /// Reached edges as [`Relation`]s, their ends and scopes named.
+    fn relations(&self, hops: Vec<Hop>) -> StoreResult<Vec<Relation>> {
+        let key = |id: i64| self.entity(id).map(|e| e.key.clone()).unwrap_or_default();
+        let mut relations = Vec::with_capacity(hops.len());
+        for hop in hops {
+            let (source, scope) = self.scope(hop.scope).cloned().unwrap_or_default();
+            relations.push(Relation {
+                kind: hop.kind,
+                from: key(hop.from),
+                to: key(hop.to),
+                source,
+                scope,
+                attrs: parse_attrs(&hop.attrs)?,
+                valid_from: Day(hop.valid_from),
+                valid_to: Day(hop.valid_to),
+            });
+        }
+        Ok(relations)
+    }
 }
 
 fn start_of(source: Source, key: &str) -> StoreResult<i64> {
@@ -213,22 +241,6 @@ fn start_of(source: Source, key: &str) -> StoreResult<i64> {
         Source::Memory(topology) => topology.id(key),
     };
     id.ok_or_else(|| StoreError::NotFound { key: key.to_string() })
-}
-
-/// The anchors of `ids`, keyed by id.
-fn named(source: Source, ids: &[i64]) -> StoreResult<FxHashMap<i64, Entity>> {
-    match source {
-        Source::Sql(conn) => entities(conn, ids),
-        Source::Memory(topology) => Ok(topology.entities(ids)),
-    }
-}
-
-/// Names the entities of reached edges and turns them into [`Relation`]s.
-fn named_relations(source: Source, hops: Vec<Hop>, named: &FxHashMap<i64, Entity>) -> StoreResult<Vec<Relation>> {
-    match source {
-        Source::Sql(conn) => relations(conn, hops, named),
-        Source::Memory(topology) => relations_in_scopes(hops, named, topology.scopes()),
-    }
 }
 
 /// The relations of one entity valid on `day`; `topology`, if given, must
@@ -250,8 +262,7 @@ pub fn relations_of(
     let mut ids: Vec<i64> = found.iter().flat_map(|h| [h.from, h.to]).collect();
     ids.sort_unstable();
     ids.dedup();
-    let named = named(source, &ids)?;
-    let mut relations = named_relations(source, found, &named)?;
+    let mut relations = Names::of(source, &ids)?.relations(found)?;
     relations.sort_by(|a, b| (&a.kind, &a.from, &a.to, &a.scope).cmp(&(&b.kind, &b.from, &b.to, &b.scope)));
     Ok(relations)
 }
@@ -351,15 +362,15 @@ impl Walk {
         self.advance(conn, usize::MAX)?;
         let Walk { order, depth_of, edges, topology, .. } = self;
         let source = topology.as_deref().map_or(Source::Sql(conn), Source::Memory);
-        let named = named(source, &order)?;
+        let names = Names::of(source, &order)?;
         let mut nodes = Vec::with_capacity(order.len());
         for id in &order {
-            let entity = named.get(id).cloned().ok_or_else(|| StoreError::Backend {
+            let entity = names.entity(*id).cloned().ok_or_else(|| StoreError::Backend {
                 doing: "reading a traversal's entities".into(),
                 reason: format!("entity id {id} has no anchor"),
             })?;
             nodes.push(Node { entity, depth: depth_of[id] });
         }
-        Ok(Subgraph { nodes, edges: named_relations(source, edges, &named)? })
+        Ok(Subgraph { nodes, edges: names.relations(edges)? })
     }
 }
