@@ -9,6 +9,13 @@ const files = [
   ["uplot/dist/uPlot.iife.min.js", "uPlot.iife.min.js"],
   ["uplot/dist/uPlot.min.css", "uPlot.min.css"],
   ["uplot/LICENSE", "uPlot.LICENSE.txt"],
+  // GraphiQL at /graphql, served from the binary like the explorer: no CDN.
+  ["graphiql/graphiql.min.js", "graphiql.min.js"],
+  ["graphiql/graphiql.min.css", "graphiql.min.css"],
+  ["graphiql/LICENSE", "graphiql.LICENSE.txt"],
+  ["react/umd/react.production.min.js", "react.production.min.js"],
+  ["react-dom/umd/react-dom.production.min.js", "react-dom.production.min.js"],
+  ["react/LICENSE", "react.LICENSE.txt"],
 ];
 
 mkdirSync(new URL("vendor/", import.meta.url), { recursive: true });

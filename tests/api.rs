@@ -83,7 +83,7 @@ async fn start(configure: impl FnOnce(&mut Config)) -> Api {
     let server = Server::new(&config, Arc::new(store)).expect("a valid server config");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, server.router()).await });
+    tokio::spawn(server.serve_on(listener, std::future::pending()));
     Api { url, client: reqwest::Client::new(), _dir: dir }
 }
 
@@ -565,7 +565,7 @@ async fn without_tokens_only_loopback_is_served() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_readiness_metrics_and_graphiql() {
-    let api = start(|_| {}).await;
+    let api = start(|c| c.server.metric_operations = vec!["BillingPage".into()]).await;
     api.data("query BillingPage { service(name: \"billing\") { key } }").await;
     let get = |path: &str| {
         let url = format!("{}{path}", api.url);

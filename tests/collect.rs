@@ -174,7 +174,7 @@ async fn a_server_with_collectors_triggers_runs_and_tells_which_days_are_complet
     let server = Server::new(&config, Arc::new(store)).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, server.router()).await });
+    tokio::spawn(async move { server.serve_on(listener, std::future::pending()).await });
 
     let triggered = graphql(
         &url,

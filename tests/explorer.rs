@@ -43,7 +43,7 @@ async fn serve() -> (String, tempfile::TempDir) {
     let server = Server::new(&Config::default(), Arc::new(store)).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, server.router()).await });
+    tokio::spawn(async move { server.serve_on(listener, std::future::pending()).await });
     (url, dir)
 }
 
@@ -136,7 +136,7 @@ fn demo_server() -> DemoServer {
     let server = Server::new(&Config::default(), Arc::new(store)).unwrap();
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    runtime.spawn(async move { axum::serve(listener, server.router()).await });
+    runtime.spawn(async move { server.serve_on(listener, std::future::pending()).await });
     DemoServer { url, latest: Some("2025-04-09"), _runtime: Some(runtime), _dir: Some(dir) }
 }
 
@@ -160,7 +160,7 @@ fn empty_server(token: Option<&str>) -> (String, (tokio::runtime::Runtime, tempf
     let server = Server::new(&config, Arc::new(store)).unwrap();
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    runtime.spawn(async move { axum::serve(listener, server.router()).await });
+    runtime.spawn(async move { server.serve_on(listener, std::future::pending()).await });
     (url, (runtime, dir))
 }
 

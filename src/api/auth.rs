@@ -17,8 +17,10 @@ pub enum Scope {
     Read,
     /// `ingest` and `recordDeployment`.
     Write,
-    /// Operating SPoT itself.
+    /// Operating SPoT itself (and everything `metrics` may).
     Admin,
+    /// Reading `/metrics` only: for a Prometheus scraper.
+    Metrics,
 }
 
 impl Scope {
@@ -27,6 +29,7 @@ impl Scope {
             Scope::Read => "read",
             Scope::Write => "write",
             Scope::Admin => "admin",
+            Scope::Metrics => "metrics",
         }
     }
 }
@@ -41,7 +44,7 @@ pub struct Grants {
 impl Grants {
     /// Everything: for loopback use without tokens, and in-process queries.
     pub fn all(caller: &str) -> Grants {
-        Grants { caller: caller.to_string(), scopes: [Scope::Read, Scope::Write, Scope::Admin].into() }
+        Grants { caller: caller.to_string(), scopes: [Scope::Read, Scope::Write, Scope::Admin, Scope::Metrics].into() }
     }
 
     pub fn require(&self, scope: Scope) -> Result<()> {

@@ -23,11 +23,13 @@ pub struct Limits {
     pub page_size: usize,
     /// Most buckets one trend may return.
     pub trend_buckets: usize,
+    /// Longest `search` text, in characters.
+    pub search_text: usize,
 }
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits { depth: 16, complexity: 5_000, page_size: 500, trend_buckets: 400 }
+        Limits { depth: 16, complexity: 5_000, page_size: 500, trend_buckets: 400, search_text: 256 }
     }
 }
 

@@ -295,6 +295,12 @@ impl EntityQuery {
     ) -> Result<PlainList<Entity>> {
         let limits = &api(ctx, Scope::Read)?.limits;
         let limit = page_size(first, limits.page_size)?;
+        let length = text.chars().count();
+        if length > limits.search_text {
+            let message =
+                format!("search text is {length} characters, longer than {} (limits.search_text)", limits.search_text);
+            return Err(bad_request(message));
+        }
         let day = resolve_day(ctx, at.map(|d| d.0)).await?;
         let query = SearchQuery { text, kinds, day, limit };
         let found = store(ctx)?.search(&query).await.map_err(store_error)?;

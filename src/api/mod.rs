@@ -13,8 +13,10 @@ mod deploys;
 mod documents;
 mod drift;
 mod entity;
+mod expansion;
 mod graph;
 mod mutation;
+mod order;
 mod outdated;
 mod plain;
 mod reports;
@@ -29,7 +31,7 @@ use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 pub use auth::{Grants, Scope};
 pub use context::{Api, Entities, Limits};
-pub use documents::Documents;
+pub use documents::{coded_error, Documents, Prepared};
 
 use crate::scheduler::Scheduler;
 use crate::store::Store;
@@ -79,14 +81,28 @@ pub fn request(schema: &SpotSchema, request: async_graphql::Request, grants: Gra
     }
 }
 
-/// Rewrites async-graphql's limit messages so they name the limit.
+/// Rewrites async-graphql's limit messages so they name the limit, and
+/// gives them and its validation errors an `extensions.code` like every
+/// other error.
 pub fn explain_limits(mut response: async_graphql::Response, limits: &Limits) -> async_graphql::Response {
     for error in &mut response.errors {
-        if error.message == "Query is nested too deep." {
-            error.message = format!("query is nested deeper than {} levels (limits.depth)", limits.depth);
-        } else if error.message == "Query is too complex." {
-            error.message = format!("query is more complex than {} (limits.complexity)", limits.complexity);
+        let (message, code) = match error.message.as_str() {
+            "Query is nested too deep." => {
+                (Some(format!("query is nested deeper than {} levels (limits.depth)", limits.depth)), "QUERY_TOO_DEEP")
+            }
+            "Query is too complex." => (
+                Some(format!("query is more complex than {} (limits.complexity)", limits.complexity)),
+                "QUERY_TOO_COMPLEX",
+            ),
+            _ if error.extensions.as_ref().is_some_and(|e| e.get("code").is_some()) => continue,
+            // Resolvers code their errors; what is left comes from
+            // async-graphql's validation of the document and its variables.
+            _ => (None, "GRAPHQL_VALIDATION_FAILED"),
+        };
+        if let Some(message) = message {
+            error.message = message;
         }
+        error.extensions.get_or_insert_with(Default::default).set("code", code);
     }
     response
 }

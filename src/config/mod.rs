@@ -54,6 +54,31 @@ pub struct ServerConfig {
     pub request_timeout_ms: u64,
     /// Larger request bodies are refused.
     pub body_limit_bytes: usize,
+    /// Most connections held open at once; more wait until one closes.
+    pub max_connections: usize,
+    /// A connection that sends no whole request head for this long (new,
+    /// or idle between requests) is closed.
+    pub header_read_timeout_ms: u64,
+    /// Without tokens, the host names served besides `localhost`,
+    /// `127.0.0.0/8` and `[::1]` (e.g. a local reverse proxy's name).
+    pub allowed_hosts: Vec<String>,
+    /// Who may read `/metrics` when tokens are configured.
+    pub metrics_access: MetricsAccess,
+    /// GraphQL operation names counted under their own name in `/metrics`
+    /// besides the explorer's (e.g. the orchestrator's); any other name is
+    /// counted as `other`, so clients cannot grow the metrics.
+    pub metric_operations: Vec<String>,
+}
+
+/// `server.metrics_access`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MetricsAccess {
+    /// A bearer token with the `metrics` or `admin` scope (the default).
+    #[default]
+    Token,
+    /// Anyone who can reach the server.
+    Open,
 }
 
 impl Default for ServerConfig {
@@ -62,6 +87,11 @@ impl Default for ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             request_timeout_ms: 10_000,
             body_limit_bytes: 1 << 20,
+            max_connections: 1024,
+            header_read_timeout_ms: 10_000,
+            allowed_hosts: Vec::new(),
+            metrics_access: MetricsAccess::Token,
+            metric_operations: Vec::new(),
         }
     }
 }

@@ -55,6 +55,16 @@ pub const ASSETS: &[Asset] = &[
     asset!("vendor/uPlot.min.css", "text/css; charset=utf-8"),
     asset!("vendor/cytoscape.LICENSE.txt", "text/plain; charset=utf-8"),
     asset!("vendor/uPlot.LICENSE.txt", "text/plain; charset=utf-8"),
+    // GraphiQL (`GET /graphql`) and the libraries it needs.
+    asset!("graphiql.html", "text/html; charset=utf-8"),
+    asset!("graphiql.js", "text/javascript; charset=utf-8"),
+    asset!("graphiql.css", "text/css; charset=utf-8"),
+    asset!("vendor/graphiql.min.js", "text/javascript; charset=utf-8"),
+    asset!("vendor/graphiql.min.css", "text/css; charset=utf-8"),
+    asset!("vendor/graphiql.LICENSE.txt", "text/plain; charset=utf-8"),
+    asset!("vendor/react.production.min.js", "text/javascript; charset=utf-8"),
+    asset!("vendor/react-dom.production.min.js", "text/javascript; charset=utf-8"),
+    asset!("vendor/react.LICENSE.txt", "text/plain; charset=utf-8"),
 ];
 
 /// `/` (the explorer's page) and `/explorer/*` (its scripts, styles and
@@ -68,11 +78,37 @@ async fn index(headers: HeaderMap) -> Response {
     respond(find("index.html").expect("index.html is in ASSETS"), &headers)
 }
 
+/// GraphiQL's page (`GET /graphql`).
+pub async fn graphiql(headers: HeaderMap) -> Response {
+    respond(find("graphiql.html").expect("graphiql.html is in ASSETS"), &headers)
+}
+
 async fn asset(Path(path): Path<String>, headers: HeaderMap) -> Response {
     match find(&path) {
         Some(asset) => respond(asset, &headers),
-        None => (StatusCode::NOT_FOUND, format!("no explorer file '{path}'\n")).into_response(),
+        None => (StatusCode::NOT_FOUND, format!("no explorer file {}\n", crate::text::quote(&path))).into_response(),
     }
+}
+
+/// The names of the GraphQL operations the explorer's scripts send
+/// (`query Service(...)`): the operations `/metrics` counts by name.
+pub fn operations() -> Vec<String> {
+    let mut names = Vec::new();
+    for asset in ASSETS.iter().filter(|a| a.path.ends_with(".js") && !a.path.starts_with("vendor/")) {
+        let text = String::from_utf8_lossy(asset.bytes);
+        for keyword in ["query ", "mutation "] {
+            for (at, _) in text.match_indices(keyword) {
+                let name: String =
+                    text[at + keyword.len()..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                if name.starts_with(|c: char| c.is_ascii_uppercase()) {
+                    names.push(name);
+                }
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
 }
 
 pub fn find(path: &str) -> Option<&'static Asset> {

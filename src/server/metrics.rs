@@ -14,6 +14,8 @@ use crate::store::{Store, StoreResult};
 #[derive(Clone)]
 pub struct Metrics {
     registry: Registry,
+    /// Operation names counted under their own label; any other is `other`.
+    known_operations: Arc<rustc_hash::FxHashSet<String>>,
     requests: IntCounterVec,
     latency: HistogramVec,
     store_calls: HistogramVec,
@@ -22,7 +24,10 @@ pub struct Metrics {
 const LATENCY_BUCKETS: &[f64] = &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
 
 impl Metrics {
-    pub fn new() -> Metrics {
+    /// Metrics that label requests by the operations named here (and
+    /// `anonymous`, `other`): operation names come from clients, and each
+    /// label value is a time series Prometheus keeps for good.
+    pub fn new(known_operations: impl IntoIterator<Item = String>) -> Metrics {
         let registry = Registry::new();
         let requests = IntCounterVec::new(
             Opts::new("spot_graphql_requests_total", "GraphQL requests by operation and outcome"),
@@ -48,7 +53,8 @@ impl Metrics {
         ] {
             registry.register(metric).expect("metrics register once");
         }
-        Metrics { registry, requests, latency, store_calls }
+        let known_operations = Arc::new(known_operations.into_iter().collect());
+        Metrics { registry, known_operations, requests, latency, store_calls }
     }
 
     /// Where other parts (the scheduler's collector metrics) register theirs.
@@ -57,12 +63,13 @@ impl Metrics {
     }
 
     pub fn request(&self, operation: &str, ok: bool, elapsed: Duration) {
-        // Operation names come from clients: bound their length and alphabet.
-        let operation: String =
-            operation.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(64).collect::<String>();
-        let operation = if operation.is_empty() { "anonymous".to_string() } else { operation };
-        self.requests.with_label_values(&[operation.as_str(), if ok { "ok" } else { "error" }]).inc();
-        self.latency.with_label_values(&[operation.as_str()]).observe(elapsed.as_secs_f64());
+        let label = match operation {
+            "" => "anonymous",
+            known if self.known_operations.contains(known) => known,
+            _ => "other",
+        };
+        self.requests.with_label_values(&[label, if ok { "ok" } else { "error" }]).inc();
+        self.latency.with_label_values(&[label]).observe(elapsed.as_secs_f64());
     }
 
     pub fn render(&self) -> String {
@@ -73,8 +80,9 @@ impl Metrics {
 }
 
 impl Default for Metrics {
+    /// Metrics that know no operation by name.
     fn default() -> Metrics {
-        Metrics::new()
+        Metrics::new([])
     }
 }
 

@@ -10,25 +10,30 @@
 //! rejection is a GraphQL error that names the limit. SIGTERM and Ctrl-C
 //! stop accepting connections and let in-flight requests finish.
 
+pub mod connections;
 pub mod explorer;
+pub mod guard;
+mod headers;
 pub mod metrics;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use async_graphql::ServerError;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{middleware, Json, Router};
 
-use crate::api::{self, auth::Tokens, Documents, Limits, SpotSchema};
-use crate::config::Config;
+use crate::api::auth::{Grants, Scope, Tokens};
+use crate::api::{self, Documents, Limits, SpotSchema};
+use crate::config::{Config, MetricsAccess};
 use crate::scheduler::{self, Clock, CollectorMetrics, Scheduler};
 use crate::store::Store;
+use connections::ConnectionLimits;
+use guard::LocalOnly;
 use metrics::{MeteredStore, Metrics};
 
 pub struct Server {
@@ -41,6 +46,10 @@ pub struct Server {
     timeout: Duration,
     body_limit: usize,
     metrics: Metrics,
+    metrics_access: MetricsAccess,
+    connections: ConnectionLimits,
+    /// Without tokens: the Host and Origin checks (`guard.rs`).
+    local_only: Option<Arc<LocalOnly>>,
     scheduler: Option<Arc<Scheduler>>,
 }
 
@@ -55,18 +64,25 @@ impl Server {
                 config.server.listen
             );
         }
-        let metrics = Metrics::new();
+        let known_operations = explorer::operations().into_iter().chain(config.server.metric_operations.clone());
+        let metrics = Metrics::new(known_operations);
         let store: Arc<dyn Store> = Arc::new(MeteredStore::new(store, metrics.clone()));
         let scheduler = Self::scheduler(config, store.clone(), &metrics)?;
         Ok(Server {
             schema: api::schema_with_scheduler(store.clone(), config.limits.clone(), scheduler.clone()),
-            documents: Documents::default(),
+            documents: Documents::new(config.limits.complexity),
             store,
+            local_only: tokens.0.is_empty().then(|| Arc::new(LocalOnly::new(&config.server.allowed_hosts))),
             tokens,
             limits: config.limits.clone(),
             timeout: Duration::from_millis(config.server.request_timeout_ms.max(1)),
             body_limit: config.server.body_limit_bytes,
             metrics,
+            metrics_access: config.server.metrics_access,
+            connections: ConnectionLimits {
+                max_connections: config.server.max_connections,
+                header_read_timeout: Duration::from_millis(config.server.header_read_timeout_ms.max(1)),
+            },
             scheduler,
         })
     }
@@ -86,13 +102,26 @@ impl Server {
     }
 
     pub fn router(self) -> Router {
-        Router::new()
-            .route("/graphql", get(graphiql).post(graphql))
+        let local_only = self.local_only.clone();
+        let router = Router::new()
+            .route("/graphql", get(explorer::graphiql).post(graphql))
             .route("/healthz", get(|| async { "ok\n" }))
             .route("/readyz", get(readyz))
             .route("/metrics", get(metrics_text))
             .merge(explorer::routes())
-            .with_state(Arc::new(self))
+            .with_state(Arc::new(self));
+        let router = match local_only {
+            Some(guard) => router.layer(middleware::from_fn_with_state(guard, guard::local_only)),
+            None => router,
+        };
+        router.layer(middleware::from_fn(headers::security_headers))
+    }
+
+    /// Serves on `listener` until `stop` resolves, with the connection
+    /// limits of `[server]`; in-flight requests finish first.
+    pub async fn serve_on(self, listener: tokio::net::TcpListener, stop: impl std::future::Future<Output = ()>) {
+        let limits = self.connections;
+        connections::serve(listener, self.router(), limits, stop).await
     }
 }
 
@@ -116,11 +145,11 @@ pub async fn serve(server: Server, listen: SocketAddr) -> anyhow::Result<()> {
         let _ = stop.send(true);
     };
     tokio::spawn(signal);
-    axum::serve(listener, server.router())
-        .with_graceful_shutdown(async move {
+    server
+        .serve_on(listener, async move {
             let _ = http_stopped.wait_for(|stop| *stop).await;
         })
-        .await?;
+        .await;
     if let Some(scheduling) = scheduling {
         let _ = scheduling.await;
     }
@@ -153,9 +182,24 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing in-flight requests");
 }
 
+/// A request refused before GraphQL runs. Its body may be unread, so the
+/// connection is closed: a keep-alive client would otherwise send its next
+/// request into the rest of this one.
 fn rejection(status: StatusCode, message: String, code: &str) -> Response {
     let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
-    (status, Json(body)).into_response()
+    let mut response = (status, Json(body)).into_response();
+    response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+/// GraphQL-over-HTTP bodies are JSON. Refusing every other type also means
+/// a foreign web page cannot post to the API without a CORS preflight
+/// (which SPoT never grants): `text/plain` and form posts need none.
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(content_type) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else { return false };
+    let media_type = content_type.split(';').next().unwrap_or_default().trim();
+    media_type.eq_ignore_ascii_case("application/json")
+        || media_type.eq_ignore_ascii_case("application/graphql-response+json")
 }
 
 async fn graphql(State(server): State<Arc<Server>>, headers: HeaderMap, body: Body) -> Response {
@@ -165,30 +209,61 @@ async fn graphql(State(server): State<Arc<Server>>, headers: HeaderMap, body: Bo
         Ok(grants) => grants,
         Err(message) => return rejection(StatusCode::UNAUTHORIZED, message, "UNAUTHENTICATED"),
     };
-    let Ok(bytes) = axum::body::to_bytes(body, server.body_limit).await else {
-        let message = format!("request body is larger than {} bytes (server.body_limit_bytes)", server.body_limit);
-        return rejection(StatusCode::PAYLOAD_TOO_LARGE, message, "BODY_TOO_LARGE");
+    if !is_json(&headers) {
+        let message = "a GraphQL request is a POST with Content-Type: application/json".to_string();
+        return rejection(StatusCode::UNSUPPORTED_MEDIA_TYPE, message, "UNSUPPORTED_MEDIA_TYPE");
+    }
+    // The whole request, body included, runs within the request timeout:
+    // a client trickling its body holds a connection, not a worker.
+    let deadline = tokio::time::Instant::now() + server.timeout;
+    let bytes = match tokio::time::timeout_at(deadline, axum::body::to_bytes(body, server.body_limit)).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(_)) => {
+            let message = format!("request body is larger than {} bytes (server.body_limit_bytes)", server.body_limit);
+            return rejection(StatusCode::PAYLOAD_TOO_LARGE, message, "BODY_TOO_LARGE");
+        }
+        Err(_) => return rejection(StatusCode::REQUEST_TIMEOUT, server.timed_out(), "TIMEOUT"),
     };
-    let mut request: async_graphql::Request = match serde_json::from_slice(&bytes) {
-        Ok(request) => request,
-        Err(e) => return rejection(StatusCode::BAD_REQUEST, format!("not a GraphQL request: {e}"), "BAD_REQUEST"),
-    };
-    let operation = server.documents.prepare(&mut request);
-    let request = api::request(&server.schema, request, grants);
-    let response = match tokio::time::timeout(server.timeout, server.schema.execute(request)).await {
-        Ok(response) => api::explain_limits(response, &server.limits),
-        Err(_) => {
-            let message =
-                format!("request took longer than {} ms (server.request_timeout_ms)", server.timeout.as_millis());
-            async_graphql::Response::from_errors(vec![ServerError::new(message, None)])
+    let response = match serde_json::from_slice::<async_graphql::Request>(&bytes) {
+        Ok(request) => server.execute(request, grants, deadline).await,
+        Err(e) => {
+            let message = format!("not a GraphQL request: {}", crate::text::bounded(&e.to_string()));
+            return rejection(StatusCode::BAD_REQUEST, message, "BAD_REQUEST");
         }
     };
-    server.metrics.request(&operation, response.errors.is_empty(), started.elapsed());
-    Json(response).into_response()
+    server.metrics.request(&response.0, response.1.errors.is_empty(), started.elapsed());
+    Json(response.1).into_response()
 }
 
-async fn graphiql() -> Html<String> {
-    Html(async_graphql::http::GraphiQLSource::build().endpoint("/graphql").title("SPoT GraphQL").finish())
+impl Server {
+    /// Runs one request by `deadline`; returns the name of its operation
+    /// (for the metrics) and the response.
+    async fn execute(
+        &self,
+        mut request: async_graphql::Request,
+        grants: Grants,
+        deadline: tokio::time::Instant,
+    ) -> (String, async_graphql::Response) {
+        // Parsing and the expansion check are bounded by the document's
+        // size; what async-graphql does next is bounded by the limits.
+        let prepared = match self.documents.prepare(&mut request) {
+            Ok(prepared) => prepared,
+            Err(error) => return (String::new(), async_graphql::Response::from_errors(vec![error])),
+        };
+        let request = api::request(&self.schema, request, grants);
+        let response = match tokio::time::timeout_at(deadline, self.schema.execute(request)).await {
+            Ok(mut response) => {
+                prepared.order(&mut response);
+                api::explain_limits(response, &self.limits)
+            }
+            Err(_) => async_graphql::Response::from_errors(vec![api::coded_error(self.timed_out(), None, "TIMEOUT")]),
+        };
+        (prepared.operation, response)
+    }
+
+    fn timed_out(&self) -> String {
+        format!("request took longer than {} ms (server.request_timeout_ms)", self.timeout.as_millis())
+    }
 }
 
 async fn readyz(State(server): State<Arc<Server>>) -> Response {
@@ -201,6 +276,19 @@ async fn readyz(State(server): State<Arc<Server>>) -> Response {
     }
 }
 
-async fn metrics_text(State(server): State<Arc<Server>>) -> Response {
+/// `/metrics`: open without tokens; with tokens, for a token with the
+/// `metrics` or `admin` scope unless `server.metrics_access = "open"`.
+async fn metrics_text(State(server): State<Arc<Server>>, headers: HeaderMap) -> Response {
+    if server.metrics_access == MetricsAccess::Token {
+        let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        match server.tokens.authenticate(authorization) {
+            Err(message) => return rejection(StatusCode::UNAUTHORIZED, message, "UNAUTHENTICATED"),
+            Ok(grants) if grants.require(Scope::Metrics).is_err() && grants.require(Scope::Admin).is_err() => {
+                let message = format!("/metrics needs the 'metrics' or 'admin' scope; '{}' has neither", grants.caller);
+                return rejection(StatusCode::FORBIDDEN, message, "FORBIDDEN");
+            }
+            Ok(_) => {}
+        }
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], server.metrics.render()).into_response()
 }
