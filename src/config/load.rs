@@ -1,0 +1,213 @@
+//! Reading a config with every problem found at once, each naming its file,
+//! line and key (or the `SPOT_*` variable that set it).
+//!
+//! Serde stops at the first error, so the config is read repeatedly: each
+//! error is recorded with the path of its key (`serde_path_to_error`), that
+//! key is taken out, and the rest is read again, until it reads cleanly.
+//! What was taken out is left at its default, so the checks that follow
+//! (`spot config check`) still see everything else.
+
+use serde::Deserialize;
+use serde_path_to_error::Segment;
+use toml::de::{DeTable, DeValue};
+use toml::{Table, Value};
+
+use super::env::Applied;
+use super::Config;
+
+/// Bad keys reported before giving up on a file that is mostly wrong.
+const MOST_PROBLEMS: usize = 100;
+
+/// A config as far as it could be read.
+pub struct Loaded {
+    /// `None` when the file is not TOML at all.
+    pub config: Option<Config>,
+    /// Every problem, each naming its file, line and key.
+    pub problems: Vec<String>,
+}
+
+/// Where a problem is: the file and its text, and the overrides applied.
+pub struct Source<'a> {
+    /// `spot.toml`, or `None` for the defaults.
+    pub file: Option<&'a str>,
+    pub text: &'a str,
+    pub applied: &'a [Applied],
+}
+
+/// One step of a key's path: `collectors`, `tokens`, `[1]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// Reads `table` (the file with its overrides applied) into a [`Config`],
+/// collecting every error instead of stopping at the first.
+pub fn deserialize(mut table: Table, source: &Source<'_>) -> Loaded {
+    let spans = DeTable::parse(source.text).ok();
+    let mut problems = Vec::new();
+    let mut removed = Removed::default();
+    loop {
+        let error = match serde_path_to_error::deserialize::<_, Config>(Value::Table(table.clone())) {
+            Ok(config) => return Loaded { config: Some(config), problems },
+            Err(error) => error,
+        };
+        let path = steps(error.path());
+        let original = removed.original(&path);
+        let message = error.inner().message().trim().to_string();
+        problems.push(describe(source, spans.as_ref().map(|s| s.get_ref()), &original, &message));
+        if problems.len() >= MOST_PROBLEMS || !take_out(&mut table, &path) {
+            return Loaded { config: None, problems };
+        }
+        removed.note(&path, &original);
+    }
+}
+
+fn steps(path: &serde_path_to_error::Path) -> Vec<Step> {
+    let mut steps = Vec::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Map { key } => steps.push(Step::Key(key.clone())),
+            Segment::Seq { index } => steps.push(Step::Index(*index)),
+            Segment::Enum { .. } | Segment::Unknown => break,
+        }
+    }
+    steps
+}
+
+/// `collectors.consul.datacenters[1]`.
+fn dotted(path: &[Step]) -> String {
+    let mut text = String::new();
+    for step in path {
+        match step {
+            Step::Key(key) if text.is_empty() => text.push_str(key),
+            Step::Key(key) => {
+                text.push('.');
+                text.push_str(key);
+            }
+            Step::Index(index) => text.push_str(&format!("[{index}]")),
+        }
+    }
+    text
+}
+
+/// `spot.toml:12: server.timeout: unknown field …`, or with the variable
+/// that set the key: `server.timeout (from SPOT_SERVER__TIMEOUT): …`.
+fn describe(source: &Source<'_>, spans: Option<&DeTable<'_>>, path: &[Step], message: &str) -> String {
+    let key = dotted(path);
+    let message = super::shown(message);
+    let from_env = source.applied.iter().find(|applied| {
+        applied.key.len() <= path.len() && applied.key.iter().zip(path).all(|(a, p)| *p == Step::Key(a.clone()))
+    });
+    let line = spans.and_then(|spans| offset(spans, path)).map(|at| line_of(source.text, at));
+    let location = match (from_env, source.file, line) {
+        (Some(applied), _, _) => return format!("{key} (from {}): {message}", applied.var),
+        (None, Some(file), Some(line)) => format!("{file}:{line}"),
+        (None, Some(file), None) => file.to_string(),
+        (None, None, _) => "config".to_string(),
+    };
+    match key.is_empty() {
+        true => format!("{location}: {message}"),
+        false => format!("{location}: {key}: {message}"),
+    }
+}
+
+/// Where the deepest part of `path` present in the file starts.
+fn offset(spans: &DeTable<'_>, path: &[Step]) -> Option<usize> {
+    let mut at = None;
+    let mut table = Some(spans);
+    let mut array: Option<&[toml::Spanned<DeValue<'_>>]> = None;
+    for step in path {
+        let value = match step {
+            Step::Key(key) => {
+                let (name, value) = table?.iter().find(|(name, _)| name.get_ref() == key)?;
+                at = Some(name.span().start);
+                value
+            }
+            Step::Index(index) => {
+                let value = array?.get(*index)?;
+                at = Some(value.span().start);
+                value
+            }
+        };
+        (table, array) = match value.get_ref() {
+            DeValue::Table(inner) => (Some(inner), None),
+            DeValue::Array(items) => (None, Some(&items[..])),
+            _ => (None, None),
+        };
+    }
+    at
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+/// Takes the value at `path` out of `table` (or, when the path goes
+/// further than the table does, the deepest part of it that is there);
+/// `false` when there is nothing to take out (an error about the whole
+/// config).
+fn take_out(table: &mut Table, path: &[Step]) -> bool {
+    let Some((last, parents)) = path.split_last() else {
+        return false;
+    };
+    let mut value: Option<&mut Value> = None;
+    for (depth, step) in parents.iter().enumerate() {
+        let next = match (value, step) {
+            (None, Step::Key(key)) => table.get_mut(key),
+            (Some(Value::Table(inner)), Step::Key(key)) => inner.get_mut(key),
+            (Some(Value::Array(items)), Step::Index(index)) => items.get_mut(*index),
+            _ => None,
+        };
+        match next {
+            Some(next) => value = Some(next),
+            // The path goes on where the table does not: take out what is there.
+            None => return take_out(table, &path[..depth]),
+        }
+    }
+    match (value, last) {
+        (None, Step::Key(key)) => table.remove(key).is_some() || take_out(table, parents),
+        (Some(Value::Table(inner)), Step::Key(key)) if inner.contains_key(key) => inner.remove(key).is_some(),
+        (Some(Value::Array(items)), Step::Index(index)) if *index < items.len() => {
+            items.remove(*index);
+            true
+        }
+        _ => take_out(table, parents),
+    }
+}
+
+/// Array items taken out so far, so that later errors still name items by
+/// their place in the file (`auth.tokens[2]` stays `[2]` after `[0]` went).
+#[derive(Default)]
+struct Removed {
+    /// The original path of the array, and the original index taken out.
+    items: Vec<(Vec<Step>, usize)>,
+}
+
+impl Removed {
+    /// Notes what [`take_out`] did to `path` (known in the file as `original`).
+    fn note(&mut self, path: &[Step], original: &[Step]) {
+        if let (Some(Step::Index(_)), Some(Step::Index(index))) = (path.last(), original.last()) {
+            self.items.push((original[..original.len() - 1].to_vec(), *index));
+        }
+    }
+
+    /// `path`, as the table now has it, in the file's numbering.
+    fn original(&self, path: &[Step]) -> Vec<Step> {
+        let mut original: Vec<Step> = Vec::with_capacity(path.len());
+        for step in path {
+            let step = match step {
+                Step::Index(index) => Step::Index(self.original_index(&original, *index)),
+                key => key.clone(),
+            };
+            original.push(step);
+        }
+        original
+    }
+
+    /// The `index`-th item still there, counted in the file's numbering.
+    fn original_index(&self, array: &[Step], index: usize) -> usize {
+        let gone = |i: usize| self.items.iter().any(|(path, taken)| path == array && *taken == i);
+        (0..).filter(|&i| !gone(i)).nth(index).unwrap_or(index)
+    }
+}
