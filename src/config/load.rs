@@ -56,10 +56,11 @@ pub fn deserialize(mut table: Table, source: &Source<'_>) -> Loaded {
         let original = removed.original(&path);
         let message = error.inner().message().trim().to_string();
         problems.push(describe(source, spans.as_ref().map(|s| s.get_ref()), &original, &message));
-        if problems.len() >= MOST_PROBLEMS || !take_out(&mut table, &path) {
-            return Loaded { config: None, problems };
-        }
-        removed.note(&path, &original);
+        let taken = match take_out(&mut table, &path) {
+            Some(taken) if problems.len() < MOST_PROBLEMS => taken,
+            _ => return Loaded { config: None, problems },
+        };
+        removed.note(&path[..taken], &original[..taken]);
     }
 }
 
@@ -139,41 +140,49 @@ fn offset(spans: &DeTable<'_>, path: &[Step]) -> Option<usize> {
     at
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
+/// The line (from 1) of a byte offset.
+pub(super) fn line_of(text: &str, offset: usize) -> usize {
     text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
 /// Takes the value at `path` out of `table` (or, when the path goes
 /// further than the table does, the deepest part of it that is there);
-/// `false` when there is nothing to take out (an error about the whole
-/// config).
-fn take_out(table: &mut Table, path: &[Step]) -> bool {
-    let Some((last, parents)) = path.split_last() else {
-        return false;
+/// returns how many steps of `path` it took out, `None` when there is
+/// nothing to take out (an error about the whole config).
+fn take_out(table: &mut Table, path: &[Step]) -> Option<usize> {
+    let present = (1..=path.len()).rev().find(|&n| lookup(table, &path[..n]).is_some())?;
+    let (last, parents) = path[..present].split_last()?;
+    let removed = match (parents.is_empty(), last) {
+        (true, Step::Key(key)) => table.remove(key).is_some(),
+        (false, _) => match (lookup_mut(table, parents), last) {
+            (Some(Value::Table(inner)), Step::Key(key)) => inner.remove(key).is_some(),
+            (Some(Value::Array(items)), Step::Index(index)) if *index < items.len() => {
+                items.remove(*index);
+                true
+            }
+            _ => false,
+        },
+        _ => false,
     };
-    let mut value: Option<&mut Value> = None;
-    for (depth, step) in parents.iter().enumerate() {
-        let next = match (value, step) {
-            (None, Step::Key(key)) => table.get_mut(key),
-            (Some(Value::Table(inner)), Step::Key(key)) => inner.get_mut(key),
-            (Some(Value::Array(items)), Step::Index(index)) => items.get_mut(*index),
-            _ => None,
-        };
-        match next {
-            Some(next) => value = Some(next),
-            // The path goes on where the table does not: take out what is there.
-            None => return take_out(table, &path[..depth]),
-        }
-    }
-    match (value, last) {
-        (None, Step::Key(key)) => table.remove(key).is_some() || take_out(table, parents),
-        (Some(Value::Table(inner)), Step::Key(key)) if inner.contains_key(key) => inner.remove(key).is_some(),
-        (Some(Value::Array(items)), Step::Index(index)) if *index < items.len() => {
-            items.remove(*index);
-            true
-        }
-        _ => take_out(table, parents),
-    }
+    removed.then_some(present)
+}
+
+fn lookup<'t>(table: &'t Table, path: &[Step]) -> Option<&'t Value> {
+    let (Step::Key(first), rest) = path.split_first()? else { return None };
+    rest.iter().try_fold(table.get(first)?, |value, step| match (value, step) {
+        (Value::Table(inner), Step::Key(key)) => inner.get(key),
+        (Value::Array(items), Step::Index(index)) => items.get(*index),
+        _ => None,
+    })
+}
+
+fn lookup_mut<'t>(table: &'t mut Table, path: &[Step]) -> Option<&'t mut Value> {
+    let (Step::Key(first), rest) = path.split_first()? else { return None };
+    rest.iter().try_fold(table.get_mut(first)?, |value, step| match (value, step) {
+        (Value::Table(inner), Step::Key(key)) => inner.get_mut(key),
+        (Value::Array(items), Step::Index(index)) => items.get_mut(*index),
+        _ => None,
+    })
 }
 
 /// Array items taken out so far, so that later errors still name items by
@@ -209,5 +218,63 @@ impl Removed {
     fn original_index(&self, array: &[Step], index: usize) -> usize {
         let gone = |i: usize| self.items.iter().any(|(path, taken)| path == array && *taken == i);
         (0..).filter(|&i| !gone(i)).nth(index).unwrap_or(index)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str, vars: &[(&str, &str)]) -> Loaded {
+        let mut table: Table = text.parse().unwrap();
+        let vars = vars.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+        let (applied, problems) = super::super::env::apply(&mut table, vars);
+        assert_eq!(problems, Vec::<String>::new());
+        deserialize(table, &Source { file: Some("spot.toml"), text, applied: &applied })
+    }
+
+    #[test]
+    fn config_check_reports_every_unknown_key_and_bad_value_with_its_line() {
+        let loaded = read(
+            "[server]\nlisten = \"127.0.0.1:1\"\ntimeout = 3\nport = 80\n[scheduler]\nconcurrency = -1\n",
+            &[("SPOT_STORE__COLOUR", "red")],
+        );
+        assert_eq!(
+            loaded.problems,
+            [
+                "spot.toml:6: scheduler.concurrency: invalid value: integer `-1`, expected usize",
+                "spot.toml:4: server.port: unknown field `port`, expected one of `listen`, `request_timeout_ms`, `body_limit_bytes`",
+                "spot.toml:3: server.timeout: unknown field `timeout`, expected one of `listen`, `request_timeout_ms`, `body_limit_bytes`",
+                "store.colour (from SPOT_STORE__COLOUR): unknown field `colour`, expected `path` or `arangodb`",
+            ]
+        );
+        let config = loaded.config.expect("the rest is read, the wrong keys left at their defaults");
+        assert_eq!(config.server.listen.to_string(), "127.0.0.1:1");
+        assert_eq!(config.scheduler.concurrency, 4);
+    }
+
+    #[test]
+    fn config_check_names_array_items_by_their_place_in_the_file() {
+        let loaded = read(
+            "[[auth.tokens]]\nscopes = [\"read\"]\n\
+             [[auth.tokens]]\nname = \"fine\"\nscopes = [\"read\"]\n\
+             [[auth.tokens]]\nname = \"odd\"\nscopes = [\"read\"]\ncolour = \"red\"\n",
+            &[],
+        );
+        assert_eq!(loaded.problems.len(), 2, "{:?}", loaded.problems);
+        assert!(loaded.problems[0].ends_with(" auth.tokens[0]: missing field `name`"), "{:?}", loaded.problems);
+        assert!(
+            loaded.problems[1].starts_with("spot.toml:9: auth.tokens[2].colour: unknown field `colour`"),
+            "{:?}",
+            loaded.problems
+        );
+        let names: Vec<String> = loaded.config.unwrap().auth.tokens.into_iter().map(|t| t.name).collect();
+        assert_eq!(names, ["fine", "odd"]);
+    }
+
+    #[test]
+    fn an_empty_config_reads_as_the_defaults() {
+        let loaded = deserialize(Table::new(), &Source { file: None, text: "", applied: &[] });
+        assert!(loaded.problems.is_empty() && loaded.config.is_some());
     }
 }

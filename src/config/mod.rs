@@ -135,10 +135,7 @@ fn syntax_problem(file: Option<&str>, text: &str, error: &toml::de::Error) -> St
     let file = file.unwrap_or("config");
     let message = shown(error.message().trim());
     match error.span() {
-        Some(span) => {
-            let line = text.as_bytes()[..span.start.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1;
-            format!("{file}:{line}: {message}")
-        }
+        Some(span) => format!("{file}:{}: {message}", load::line_of(text, span.start)),
         None => format!("{file}: {message}"),
     }
 }
