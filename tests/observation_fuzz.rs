@@ -172,7 +172,7 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         1 => Just(Mutation::WrapInArray),
         1 => Just(Mutation::Bom),
         2 => (0.0..1.0f64).prop_map(Mutation::Cut),
-        3 => (0.0..1.0f64, prop_oneof![any::<String>(), "[{}\\[\\]:,\"\\\\ \n]{1,5}".prop_map(|s| s)])
+        3 => (0.0..1.0f64, prop_oneof![any::<String>(), "[{}\\[\\]:,\"\\\\ \n]{1,5}"])
             .prop_map(|(at, s)| Mutation::Insert(at, s)),
     ]
 }

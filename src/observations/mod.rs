@@ -21,7 +21,7 @@ pub enum ObservationFileError {
     Unreadable { path: String, reason: String },
     #[error("{path}: line {line}, column {column}: {reason}")]
     Malformed { path: String, line: usize, column: usize, reason: String },
-    #[error("{path}: {}", summary(problems))]
+    #[error("{path}: {}", summary(.problems))]
     Invalid { path: String, problems: Vec<String> },
 }
 
