@@ -7,7 +7,6 @@
 //! What was taken out is left at its default, so the checks that follow
 //! (`spot config check`) still see everything else.
 
-use serde::Deserialize;
 use serde_path_to_error::Segment;
 use toml::de::{DeTable, DeValue};
 use toml::{Table, Value};
