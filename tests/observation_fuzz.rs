@@ -276,6 +276,37 @@ proptest! {
     }
 }
 
+/// Found by `mutated_observations_never_panic_and_errors_are_printable`: a
+/// problem under a long key named the key whole in its path.
+#[test]
+fn reproducer_a_problem_under_a_long_key_names_the_key_cut() {
+    let text = format!(
+        r#"{{"source": "a", "scope": "a", "day": "1970-01-01", "complete": false, "entities": [{{"key": "a:a",
+            "kind": "a", "name": "a", "attrs": {{"value": [null, {{"{}": 100000000000000000000}}]}}}}]}}"#,
+        "a".repeat(11_000)
+    );
+    let error = spot::observations::parse("fuzz.json", &text).unwrap_err().to_string();
+    assert_printable(&error);
+    assert!(error.starts_with("fuzz.json: entities[0].attrs.value[1]['aaaa"), "{error}");
+    assert!(error.contains("…' (11000 bytes)]: the integer '100000000000000000000' does not fit"), "{error}");
+}
+
+/// The same, with a problem under a hundred levels of long keys.
+#[test]
+fn reproducer_a_problem_deep_under_long_keys_is_cut() {
+    let key = "k".repeat(40);
+    let text = format!(
+        r#"{{"source": "a", "scope": "a", "day": "1970-01-01", "complete": false, "entities": [{{"key": "a:a",
+            "kind": "a", "name": "a", "attrs": {}{}}}]}}"#,
+        format!("{{\"{key}\": ").repeat(100) + "{\"x\": 1, \"x\": 2}",
+        "}".repeat(100)
+    );
+    let error = spot::observations::parse("fuzz.json", &text).unwrap_err().to_string();
+    assert_printable(&error);
+    assert!(error.len() < 1_000, "{} bytes: {error}", error.len());
+    assert!(error.ends_with(".kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk: the key 'x' appears twice"), "{error}");
+}
+
 #[test]
 fn the_mutations_do_break_observations() {
     // Each mutation must reach the parser's error paths, or the properties

@@ -48,7 +48,8 @@ pub fn parse(origin: &str, text: &str) -> Result<Observation, ObservationFileErr
     let origin = one_line(origin);
     strict::check(text).map_err(|e| match e {
         strict::StrictError::Syntax(e) => malformed(&origin, &e, None),
-        strict::StrictError::Problem(problem) => invalid(&origin, vec![problem]),
+        // A path through many long keys is long however each is cut.
+        strict::StrictError::Problem(problem) => invalid(&origin, vec![one_line(&problem)]),
     })?;
     let observation = read_fields(&origin, text)?;
     observation

@@ -56,8 +56,12 @@ pub fn check(text: &str) -> Result<(), StrictError> {
     }
 }
 
-/// Where a value sits, e.g. `entities[3].attrs.owner`; formatted only when
-/// something is wrong there.
+/// Keys longer than this are quoted (and so cut) in a path.
+const PLAIN_KEY_LEN: usize = 40;
+
+/// Where a value sits, e.g. `entities[3].attrs.owner`, or with a key that
+/// is not a plain word, `attrs['a b']`; formatted only when something is
+/// wrong there.
 #[derive(Clone, Copy)]
 enum Path<'a> {
     Root,
@@ -71,7 +75,8 @@ impl fmt::Display for Path<'_> {
             Path::Root => Ok(()),
             Path::Key(parent, key) => {
                 parent.fmt(f)?;
-                let plain = !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+                let plain = (1..=PLAIN_KEY_LEN).contains(&key.len())
+                    && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
                 match (plain, parent) {
                     (true, Path::Root) => f.write_str(key),
                     (true, _) => write!(f, ".{key}"),
