@@ -1,5 +1,5 @@
 //! A fuzz test of the observation parser, run with every `cargo test` for a
-//! bounded number of cases (1,000 per property, a few seconds in a debug
+//! bounded number of cases (4,000 per property, about five seconds in a debug
 //! build; `PROPTEST_CASES=100000 cargo test --test observation_fuzz` for a
 //! longer run). Inputs are valid observations mutated with their structure
 //! in mind (a value of another type, a key twice, an integer beyond 64
@@ -19,7 +19,7 @@ const LONGEST_ERROR: usize = 8_192;
 fn config() -> Config {
     let mut config = Config::default();
     if std::env::var_os("PROPTEST_CASES").is_none() {
-        config.cases = 1_000;
+        config.cases = 4_000;
     }
     config
 }

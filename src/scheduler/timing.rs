@@ -51,7 +51,13 @@ impl Timing {
 
 fn cron_schedule(expression: &str) -> Result<cron::Schedule, String> {
     let quartz = quartz_form(expression)?;
-    cron::Schedule::from_str(&quartz).map_err(|e| format!("{} is not a cron expression: {e}", quote(expression)))
+    cron::Schedule::from_str(&quartz).map_err(|e| {
+        // The cron crate draws the expression with a caret under the fault,
+        // over several lines; its last line says what is wrong.
+        let message = e.to_string();
+        let reason = message.lines().map(str::trim).filter(|l| !l.is_empty()).last().unwrap_or_default().to_string();
+        format!("{} is not a cron expression: {reason}", quote(expression))
+    })
 }
 
 /// The `cron` crate reads Quartz-style expressions: seconds first, and days
@@ -148,6 +154,7 @@ mod tests {
         assert!(err.starts_with("collectors.consul.schedule.cron: '0 2 * *' has 4 fields"), "{err}");
         let err = timing("0 25 * * *", "UTC").unwrap_err();
         assert!(err.starts_with("collectors.consul.schedule.cron: '0 25 * * *' is not a cron expression"), "{err}");
+        assert!(err.ends_with("('25' specified.)") && !err.contains('\n'), "one line, saying what is wrong: {err}");
         let err = timing("0 2 * * *", "Mars/Olympus").unwrap_err();
         assert_eq!(
             err,
