@@ -42,7 +42,10 @@ fn errors_that_echo_input_are_bounded_and_on_one_line() {
         ("a huge day", json!({"day": &ten_megabytes})),
         ("a day with a newline", json!({"day": forged})),
         ("a huge string where a boolean goes", json!({"complete": &ten_megabytes})),
-        ("an unknown field named with a newline", Value::Object([(forged.to_string(), json!(1))].into_iter().collect())),
+        (
+            "an unknown field named with a newline",
+            Value::Object([(forged.to_string(), json!(1))].into_iter().collect()),
+        ),
         ("a huge unknown field", Value::Object([(ten_megabytes.clone(), json!(1))].into_iter().collect())),
     ];
     for (what, change) in cases {
@@ -136,10 +139,7 @@ fn observation_files_name_the_field_path_of_a_type_error() {
 #[test]
 fn observation_files_with_a_bom_or_an_array_get_clear_messages() {
     let with_bom = format!("\u{feff}{}", good());
-    assert_eq!(
-        error_of(&with_bom),
-        "obs.json: starts with a byte order mark (BOM): save it as UTF-8 without one"
-    );
+    assert_eq!(error_of(&with_bom), "obs.json: starts with a byte order mark (BOM): save it as UTF-8 without one");
     let several = format!("[{}]", good());
     assert_eq!(
         error_of(&several),

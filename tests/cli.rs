@@ -222,7 +222,11 @@ fn the_example_config_checks_and_prints_no_secret() {
     assert!(stdout(&overridden).contains("listen = \"127.0.0.1:9999\""), "{}", stdout(&overridden));
     let bad = check(&[("SPOT_COLLECTORS__CONSUL__SCHEDULE__CRON", "0 2 * *"), ("SPOT_SERVER__TIMEOUT", "5")]);
     assert!(!bad.status.success());
-    assert!(stderr(&bad).contains("server.timeout (from SPOT_SERVER__TIMEOUT): unknown field `timeout`"), "{}", stderr(&bad));
+    assert!(
+        stderr(&bad).contains("server.timeout (from SPOT_SERVER__TIMEOUT): unknown field `timeout`"),
+        "{}",
+        stderr(&bad)
+    );
     assert!(stderr(&bad).contains("collectors.consul.schedule.cron: '0 2 * *' has 4 fields"), "{}", stderr(&bad));
     let bad_cron = check(&[("SPOT_COLLECTORS__CONSUL__SCHEDULE__CRON", "0 2 * *")]);
     assert!(
@@ -423,5 +427,8 @@ timezone = "Mars/Olympus"
     for (problem, expected) in problems.iter().zip(&expected) {
         assert_eq!(problem, expected, "{message}");
     }
-    assert!(problems[5].starts_with("collectors.consul.schedule.cron: '61 * * * *' is not a cron expression"), "{message}");
+    assert!(
+        problems[5].starts_with("collectors.consul.schedule.cron: '61 * * * *' is not a cron expression"),
+        "{message}"
+    );
 }

@@ -183,7 +183,9 @@ fn key_problem(key: &str) -> Option<String> {
         }
         None => false,
     };
-    (!valid).then(|| format!("{} is not an entity key: expected kind:name without spaces, e.g. service:billing", quote(key)))
+    (!valid).then(|| {
+        format!("{} is not an entity key: expected kind:name without spaces, e.g. service:billing", quote(key))
+    })
 }
 
 #[cfg(test)]
@@ -234,7 +236,13 @@ mod tests {
         });
         let problems: Vec<String> = obs.validate().unwrap_err().iter().map(ToString::to_string).collect();
         assert_eq!(problems.len(), 3, "{problems:?}");
-        assert!(problems[0].ends_with("…' (10485768 bytes) is not an entity key: expected kind:name without spaces, e.g. service:billing"), "{}", &problems[0][..300]);
+        assert!(
+            problems[0].ends_with(
+                "…' (10485768 bytes) is not an entity key: expected kind:name without spaces, e.g. service:billing"
+            ),
+            "{}",
+            &problems[0][..300]
+        );
         assert!(problems[0].len() < 300, "{} bytes", problems[0].len());
         assert_eq!(
             problems[1],

@@ -42,7 +42,8 @@ pub fn urls_in(text: &str) -> Cow<'_, str> {
         let start = rest[..found]
             .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
             .map_or(0, |i| i + 1);
-        let end = rest[found..].find(|c: char| c.is_whitespace() || "\"'`<>\\".contains(c)).map_or(rest.len(), |i| found + i);
+        let end =
+            rest[found..].find(|c: char| c.is_whitespace() || "\"'`<>\\".contains(c)).map_or(rest.len(), |i| found + i);
         out.push_str(&rest[..start]);
         out.push_str(&url(&rest[start..end]));
         rest = &rest[end..];
@@ -111,7 +112,10 @@ mod tests {
 
     #[test]
     fn a_password_in_a_url_is_hidden() {
-        assert_eq!(url("https://spot:hunter2@arango.acme.internal:8529"), "https://spot:***@arango.acme.internal:8529/");
+        assert_eq!(
+            url("https://spot:hunter2@arango.acme.internal:8529"),
+            "https://spot:***@arango.acme.internal:8529/"
+        );
         assert_eq!(url("https://ghp_token123@github.com/acme/x.git"), "https://***@github.com/acme/x.git");
     }
 
@@ -121,7 +125,10 @@ mod tests {
             url("https://sonar.acme.internal/api?token=abc&project=billing&access_token=def"),
             "https://sonar.acme.internal/api?token=***&project=billing&access_token=***"
         );
-        assert_eq!(url("http://h/?apiKey=a&X-Amz-Signature=b&key=c&page=2"), "http://h/?apiKey=***&X-Amz-Signature=***&key=***&page=2");
+        assert_eq!(
+            url("http://h/?apiKey=a&X-Amz-Signature=b&key=c&page=2"),
+            "http://h/?apiKey=***&X-Amz-Signature=***&key=***&page=2"
+        );
         assert_eq!(url("http://h/?client_secret=s&password=p"), "http://h/?client_secret=***&password=***");
         assert_eq!(url("https://h/cb#access_token=t&state=x"), "https://h/cb#access_token=***&state=x");
     }

@@ -52,9 +52,7 @@ pub fn parse(origin: &str, text: &str) -> Result<Observation, ObservationFileErr
         strict::StrictError::Problem(problem) => invalid(&origin, vec![one_line(&problem)]),
     })?;
     let observation = read_fields(&origin, text)?;
-    observation
-        .validate()
-        .map_err(|problems| invalid(&origin, problems.iter().map(ToString::to_string).collect()))?;
+    observation.validate().map_err(|problems| invalid(&origin, problems.iter().map(ToString::to_string).collect()))?;
     Ok(observation)
 }
 

@@ -37,9 +37,7 @@ pub enum StrictError {
 /// integer beyond 64 bits anywhere.
 pub fn check(text: &str) -> Result<(), StrictError> {
     if text.starts_with('\u{feff}') {
-        return Err(StrictError::Problem(
-            "starts with a byte order mark (BOM): save it as UTF-8 without one".into(),
-        ));
+        return Err(StrictError::Problem("starts with a byte order mark (BOM): save it as UTF-8 without one".into()));
     }
     if text.trim().is_empty() {
         return Err(StrictError::Problem("is empty: an observation is one JSON object".into()));
@@ -129,12 +127,12 @@ impl Walk<'_> {
             return Err(self.fail(at(self.at, format!("nested deeper than {MAX_DEPTH} levels"))));
         }
         let mut deserializer = serde_json::Deserializer::from_str(text);
-        Walk { at: self.at, depth: self.depth + 1, problem: self.problem }
-            .deserialize(&mut deserializer)
-            .map_err(|e| match self.problem.borrow().is_some() {
+        Walk { at: self.at, depth: self.depth + 1, problem: self.problem }.deserialize(&mut deserializer).map_err(|e| {
+            match self.problem.borrow().is_some() {
                 true => E::custom("not a strict observation"),
                 false => E::custom(e),
-            })
+            }
+        })
     }
 }
 

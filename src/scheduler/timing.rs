@@ -26,7 +26,11 @@ impl Timing {
     pub fn check(collector: &str, schedule: &Schedule) -> Result<Timing, Vec<String>> {
         let key = |field: &str| format!("collectors.{collector}.schedule.{field}");
         let timezone = Tz::from_str(&schedule.timezone).map_err(|_| {
-            format!("{}: {} is not an IANA timezone (e.g. UTC, Europe/Berlin)", key("timezone"), quote(&schedule.timezone))
+            format!(
+                "{}: {} is not an IANA timezone (e.g. UTC, Europe/Berlin)",
+                key("timezone"),
+                quote(&schedule.timezone)
+            )
         });
         let cron = cron_schedule(&schedule.cron).map_err(|problem| format!("{}: {problem}", key("cron")));
         match (timezone, cron) {

@@ -414,9 +414,10 @@ mod tests {
 
     #[test]
     fn secrets_in_a_refused_base_url_are_not_echoed() {
-        let err = HttpClient::new("Consul", "http://u:hunter2@consul:8500/?token=t0k3n", Auth::None, "", &Default::default())
-            .unwrap_err()
-            .to_string();
+        let err =
+            HttpClient::new("Consul", "http://u:hunter2@consul:8500/?token=t0k3n", Auth::None, "", &Default::default())
+                .unwrap_err()
+                .to_string();
         assert!(err.starts_with("Consul: base_url 'http://u:***@consul:8500/?token=***' is not usable"), "{err}");
         assert!(!err.contains("hunter2") && !err.contains("t0k3n"), "{err}");
     }
