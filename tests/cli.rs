@@ -227,10 +227,17 @@ fn the_example_config_checks_and_prints_no_secret() {
         "{}",
         stderr(&bad)
     );
-    assert!(stderr(&bad).contains("collectors.consul.schedule.cron: '0 2 * *' has 4 fields"), "{}", stderr(&bad));
+    assert!(
+        stderr(&bad)
+            .contains("collectors.consul.schedule.cron (from SPOT_COLLECTORS__CONSUL__SCHEDULE__CRON): '0 2 * *'"),
+        "{}",
+        stderr(&bad)
+    );
     let bad_cron = check(&[("SPOT_COLLECTORS__CONSUL__SCHEDULE__CRON", "0 2 * *")]);
     assert!(
-        stderr(&bad_cron).contains("collectors.consul.schedule.cron: '0 2 * *' has 4 fields"),
+        stderr(&bad_cron).contains(
+            "collectors.consul.schedule.cron (from SPOT_COLLECTORS__CONSUL__SCHEDULE__CRON): '0 2 * *' has 4 fields"
+        ),
         "{}",
         stderr(&bad_cron)
     );
@@ -421,14 +428,13 @@ timezone = "Mars/Olympus"
         format!(
             "{config}:3: server.timeout: unknown field `timeout`, expected one of `listen`, `request_timeout_ms`, `body_limit_bytes`"
         ),
-        "collectors.consul.schedule.timezone: 'Mars/Olympus' is not an IANA timezone (e.g. UTC, Europe/Berlin)"
-            .to_string(),
+        format!(
+            "{config}:12: collectors.consul.schedule.timezone: 'Mars/Olympus' is not an IANA timezone (e.g. UTC, Europe/Berlin)"
+        ),
     ];
     for (problem, expected) in problems.iter().zip(&expected) {
         assert_eq!(problem, expected, "{message}");
     }
-    assert!(
-        problems[5].starts_with("collectors.consul.schedule.cron: '61 * * * *' is not a cron expression"),
-        "{message}"
-    );
+    let cron = format!("{config}:11: collectors.consul.schedule.cron: '61 * * * *' is not a cron expression");
+    assert!(problems[5].starts_with(&cron), "{message}");
 }

@@ -22,14 +22,14 @@ pub fn run(command: Command) -> anyhow::Result<()> {
 }
 
 fn check_command(path: Option<PathBuf>) -> anyhow::Result<()> {
-    let loaded = Config::read(path.as_deref(), std::env::vars())?;
-    let mut problems = loaded.problems;
+    let mut loaded = Config::read(path.as_deref(), std::env::vars())?;
+    let mut problems = std::mem::take(&mut loaded.problems);
     if let Some(config) = &loaded.config {
         // With keys left out for being wrong, the rest would mislead.
         if problems.is_empty() {
             print_resolved(config)?;
         }
-        problems.extend(check::problems(config).iter().map(|problem| crate::config::shown(problem)));
+        problems.extend(check::problems(config).iter().map(|problem| loaded.located(problem)));
     }
     if problems.is_empty() {
         println!("\n# config OK");

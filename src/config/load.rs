@@ -8,10 +8,9 @@
 //! (`spot config check`) still see everything else.
 
 use serde_path_to_error::Segment;
-use toml::de::{DeTable, DeValue};
 use toml::{Table, Value};
 
-use super::env::Applied;
+use super::locate::{Source, Step};
 use super::Config;
 
 /// Bad keys reported before giving up on a file that is mostly wrong.
@@ -23,41 +22,34 @@ pub struct Loaded {
     pub config: Option<Config>,
     /// Every problem, each naming its file, line and key.
     pub problems: Vec<String>,
+    /// Where the config came from, to locate further problems.
+    pub source: Source,
 }
 
-/// Where a problem is: the file and its text, and the overrides applied.
-pub struct Source<'a> {
-    /// `spot.toml`, or `None` for the defaults.
-    pub file: Option<&'a str>,
-    pub text: &'a str,
-    pub applied: &'a [Applied],
-}
-
-/// One step of a key's path: `collectors`, `tokens`, `[1]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Step {
-    Key(String),
-    Index(usize),
+impl Loaded {
+    /// A problem found later (`spot config check`), told where its key is set.
+    pub fn located(&self, problem: &str) -> String {
+        self.source.located(problem)
+    }
 }
 
 /// Reads `table` (the file with its overrides applied) into a [`Config`],
-/// collecting every error instead of stopping at the first.
-pub fn deserialize(mut table: Table, source: &Source<'_>) -> Loaded {
-    let spans = DeTable::parse(source.text).ok();
+/// collecting every error instead of stopping at the first; `None` when
+/// nothing could be read.
+pub fn deserialize(mut table: Table, source: &Source) -> (Option<Config>, Vec<String>) {
     let mut problems = Vec::new();
     let mut removed = Removed::default();
     loop {
         let error = match serde_path_to_error::deserialize::<_, Config>(Value::Table(table.clone())) {
-            Ok(config) => return Loaded { config: Some(config), problems },
+            Ok(config) => return (Some(config), problems),
             Err(error) => error,
         };
         let path = steps(error.path());
         let original = removed.original(&path);
-        let message = error.inner().message().trim().to_string();
-        problems.push(describe(source, spans.as_ref().map(|s| s.get_ref()), &original, &message));
+        problems.push(source.describe(&original, error.inner().message().trim()));
         let taken = match take_out(&mut table, &path) {
             Some(taken) if problems.len() < MOST_PROBLEMS => taken,
-            _ => return Loaded { config: None, problems },
+            _ => return (None, problems),
         };
         removed.note(&path[..taken], &original[..taken]);
     }
@@ -73,75 +65,6 @@ fn steps(path: &serde_path_to_error::Path) -> Vec<Step> {
         }
     }
     steps
-}
-
-/// `collectors.consul.datacenters[1]`.
-fn dotted(path: &[Step]) -> String {
-    let mut text = String::new();
-    for step in path {
-        match step {
-            Step::Key(key) if text.is_empty() => text.push_str(key),
-            Step::Key(key) => {
-                text.push('.');
-                text.push_str(key);
-            }
-            Step::Index(index) => text.push_str(&format!("[{index}]")),
-        }
-    }
-    text
-}
-
-/// `spot.toml:12: server.timeout: unknown field …`, or with the variable
-/// that set the key: `server.timeout (from SPOT_SERVER__TIMEOUT): …`.
-fn describe(source: &Source<'_>, spans: Option<&DeTable<'_>>, path: &[Step], message: &str) -> String {
-    let key = dotted(path);
-    let message = super::shown(message);
-    let from_env = source.applied.iter().find(|applied| {
-        applied.key.len() <= path.len() && applied.key.iter().zip(path).all(|(a, p)| *p == Step::Key(a.clone()))
-    });
-    let line = spans.and_then(|spans| offset(spans, path)).map(|at| line_of(source.text, at));
-    let location = match (from_env, source.file, line) {
-        (Some(applied), _, _) => return format!("{key} (from {}): {message}", applied.var),
-        (None, Some(file), Some(line)) => format!("{file}:{line}"),
-        (None, Some(file), None) => file.to_string(),
-        (None, None, _) => "config".to_string(),
-    };
-    match key.is_empty() {
-        true => format!("{location}: {message}"),
-        false => format!("{location}: {key}: {message}"),
-    }
-}
-
-/// Where the deepest part of `path` present in the file starts.
-fn offset(spans: &DeTable<'_>, path: &[Step]) -> Option<usize> {
-    let mut at = None;
-    let mut table = Some(spans);
-    let mut array: Option<&[toml::Spanned<DeValue<'_>>]> = None;
-    for step in path {
-        let value = match step {
-            Step::Key(key) => {
-                let (name, value) = table?.iter().find(|(name, _)| name.get_ref() == key)?;
-                at = Some(name.span().start);
-                value
-            }
-            Step::Index(index) => {
-                let value = array?.get(*index)?;
-                at = Some(value.span().start);
-                value
-            }
-        };
-        (table, array) = match value.get_ref() {
-            DeValue::Table(inner) => (Some(inner), None),
-            DeValue::Array(items) => (None, Some(&items[..])),
-            _ => (None, None),
-        };
-    }
-    at
-}
-
-/// The line (from 1) of a byte offset.
-pub(super) fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
 /// Takes the value at `path` out of `table` (or, when the path goes
@@ -224,22 +147,22 @@ impl Removed {
 mod tests {
     use super::*;
 
-    fn read(text: &str, vars: &[(&str, &str)]) -> Loaded {
+    fn read(text: &str, vars: &[(&str, &str)]) -> (Option<Config>, Vec<String>) {
         let mut table: Table = text.parse().unwrap();
         let vars = vars.iter().map(|(k, v)| (k.to_string(), v.to_string()));
         let (applied, problems) = super::super::env::apply(&mut table, vars);
         assert_eq!(problems, Vec::<String>::new());
-        deserialize(table, &Source { file: Some("spot.toml"), text, applied: &applied })
+        deserialize(table, &Source { file: Some("spot.toml".into()), text: text.into(), applied })
     }
 
     #[test]
     fn config_check_reports_every_unknown_key_and_bad_value_with_its_line() {
-        let loaded = read(
+        let (config, problems) = read(
             "[server]\nlisten = \"127.0.0.1:1\"\ntimeout = 3\nport = 80\n[scheduler]\nconcurrency = -1\n",
             &[("SPOT_STORE__COLOUR", "red")],
         );
         assert_eq!(
-            loaded.problems,
+            problems,
             [
                 "spot.toml:6: scheduler.concurrency: invalid value: integer `-1`, expected usize",
                 "spot.toml:4: server.port: unknown field `port`, expected one of `listen`, `request_timeout_ms`, `body_limit_bytes`",
@@ -247,33 +170,29 @@ mod tests {
                 "store.colour (from SPOT_STORE__COLOUR): unknown field `colour`, expected `path` or `arangodb`",
             ]
         );
-        let config = loaded.config.expect("the rest is read, the wrong keys left at their defaults");
+        let config = config.expect("the rest is read, the wrong keys left at their defaults");
         assert_eq!(config.server.listen.to_string(), "127.0.0.1:1");
         assert_eq!(config.scheduler.concurrency, 4);
     }
 
     #[test]
     fn config_check_names_array_items_by_their_place_in_the_file() {
-        let loaded = read(
+        let (config, problems) = read(
             "[[auth.tokens]]\nscopes = [\"read\"]\n\
              [[auth.tokens]]\nname = \"fine\"\nscopes = [\"read\"]\n\
              [[auth.tokens]]\nname = \"odd\"\nscopes = [\"read\"]\ncolour = \"red\"\n",
             &[],
         );
-        assert_eq!(loaded.problems.len(), 2, "{:?}", loaded.problems);
-        assert!(loaded.problems[0].ends_with(" auth.tokens[0]: missing field `name`"), "{:?}", loaded.problems);
-        assert!(
-            loaded.problems[1].starts_with("spot.toml:9: auth.tokens[2].colour: unknown field `colour`"),
-            "{:?}",
-            loaded.problems
-        );
-        let names: Vec<String> = loaded.config.unwrap().auth.tokens.into_iter().map(|t| t.name).collect();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].ends_with(" auth.tokens[0]: missing field `name`"), "{problems:?}");
+        assert!(problems[1].starts_with("spot.toml:9: auth.tokens[2].colour: unknown field `colour`"), "{problems:?}");
+        let names: Vec<String> = config.unwrap().auth.tokens.into_iter().map(|t| t.name).collect();
         assert_eq!(names, ["fine", "odd"]);
     }
 
     #[test]
     fn an_empty_config_reads_as_the_defaults() {
-        let loaded = deserialize(Table::new(), &Source { file: None, text: "", applied: &[] });
-        assert!(loaded.problems.is_empty() && loaded.config.is_some());
+        let (config, problems) = read("", &[]);
+        assert!(problems.is_empty() && config.is_some());
     }
 }

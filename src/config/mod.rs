@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 pub mod check;
 mod env;
 pub mod load;
+mod locate;
 mod tokens;
 
 use serde::{Deserialize, Serialize};
@@ -98,22 +99,24 @@ impl Config {
     /// was wrong left at its defaults, and every problem found. An error
     /// only when the file cannot be read at all.
     pub fn read(path: Option<&Path>, vars: impl IntoIterator<Item = (String, String)>) -> anyhow::Result<load::Loaded> {
-        let shown_path = path.map(|p| p.display().to_string());
         let text = match path {
             Some(path) => std::fs::read_to_string(path)
                 .map_err(|e| anyhow::anyhow!("cannot read config {}: {e}", path.display()))?,
             None => String::new(),
         };
-        let file = shown_path.as_deref();
-        let mut table: toml::Table = match text.parse() {
+        let mut source = locate::Source { file: path.map(|p| p.display().to_string()), text, applied: Vec::new() };
+        let mut table: toml::Table = match source.text.parse() {
             Ok(table) => table,
-            Err(e) => return Ok(load::Loaded { config: None, problems: vec![syntax_problem(file, &text, &e)] }),
+            Err(e) => {
+                let problems = vec![syntax_problem(source.file.as_deref(), &source.text, &e)];
+                return Ok(load::Loaded { config: None, problems, source });
+            }
         };
         let (applied, mut problems) = env::apply(&mut table, vars);
-        let mut loaded = load::deserialize(table, &load::Source { file, text: &text, applied: &applied });
-        problems.append(&mut loaded.problems);
-        loaded.problems = problems;
-        Ok(loaded)
+        source.applied = applied;
+        let (config, mut wrong) = load::deserialize(table, &source);
+        problems.append(&mut wrong);
+        Ok(load::Loaded { config, problems, source })
     }
 
     /// Reads the config of a command: the file given, or the defaults; the
@@ -135,7 +138,7 @@ fn syntax_problem(file: Option<&str>, text: &str, error: &toml::de::Error) -> St
     let file = file.unwrap_or("config");
     let message = shown(error.message().trim());
     match error.span() {
-        Some(span) => format!("{file}:{}: {message}", load::line_of(text, span.start)),
+        Some(span) => format!("{file}:{}: {message}", locate::line_of(text, span.start)),
         None => format!("{file}: {message}"),
     }
 }

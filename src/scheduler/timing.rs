@@ -59,7 +59,7 @@ fn cron_schedule(expression: &str) -> Result<cron::Schedule, String> {
         // The cron crate draws the expression with a caret under the fault,
         // over several lines; its last line says what is wrong.
         let message = e.to_string();
-        let reason = message.lines().map(str::trim).filter(|l| !l.is_empty()).last().unwrap_or_default().to_string();
+        let reason = message.lines().map(str::trim).rfind(|l| !l.is_empty()).unwrap_or_default().to_string();
         format!("{} is not a cron expression: {reason}", quote(expression))
     })
 }
