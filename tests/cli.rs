@@ -222,16 +222,22 @@ fn the_example_config_checks_and_prints_no_secret() {
     assert!(stdout(&overridden).contains("listen = \"127.0.0.1:9999\""), "{}", stdout(&overridden));
     let bad = check(&[("SPOT_COLLECTORS__CONSUL__SCHEDULE__CRON", "0 2 * *"), ("SPOT_SERVER__TIMEOUT", "5")]);
     assert!(!bad.status.success());
-    assert!(stderr(&bad).contains("unknown field `timeout`"), "{}", stderr(&bad));
+    assert!(
+        stderr(&bad).contains("server.timeout (from SPOT_SERVER__TIMEOUT): unknown field `timeout`"),
+        "{}",
+        stderr(&bad)
+    );
     assert!(
         stderr(&bad)
-            .contains("(with SPOT_COLLECTORS__CONSUL__SCHEDULE__CRON, SPOT_SERVER__TIMEOUT from the environment)"),
+            .contains("collectors.consul.schedule.cron (from SPOT_COLLECTORS__CONSUL__SCHEDULE__CRON): '0 2 * *'"),
         "{}",
         stderr(&bad)
     );
     let bad_cron = check(&[("SPOT_COLLECTORS__CONSUL__SCHEDULE__CRON", "0 2 * *")]);
     assert!(
-        stderr(&bad_cron).contains("collectors.consul.schedule.cron: '0 2 * *' has 4 fields"),
+        stderr(&bad_cron).contains(
+            "collectors.consul.schedule.cron (from SPOT_COLLECTORS__CONSUL__SCHEDULE__CRON): '0 2 * *' has 4 fields"
+        ),
         "{}",
         stderr(&bad_cron)
     );
@@ -259,4 +265,176 @@ fn prune_applies_the_configured_retention() {
     std::fs::write(&config, "[retention]\npagerduty = 3\n").unwrap();
     let short = spot(&["prune", "--config", config.to_str().unwrap(), "--db", db.arg()]);
     assert_eq!(stderr(&short), "error: retention.pagerduty: 3 days is too short; keep at least 7");
+}
+
+// Hardening: what a user (or an attacker who wrote a file) gives SPoT.
+
+/// Writes `text` to `name` in a fresh folder, returning both.
+fn temp_file(name: &str, text: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    (dir, path.display().to_string())
+}
+
+fn spot_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_spot"));
+    command.args(args).env("SPOT_LOG", "error");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.output().expect("spot runs")
+}
+
+#[test]
+fn errors_that_echo_input_stay_one_short_line_even_with_json_logs() {
+    let forged_log_line = r#"{"level":"ERROR","fields":{"message":"forged"}}"#;
+    let key = format!("service:{}\n{forged_log_line}\r\u{1b}[2K", "a".repeat(10 << 20));
+    let observation = serde_json::json!({"source": "x", "scope": "y", "day": "2024-03-03", "complete": true,
+                                         "entities": [{"key": key, "kind": "service", "name": "n"}]});
+    let (_dir, file) = temp_file("evil.json", &observation.to_string());
+    let db = temp_db();
+    let output = spot(&["--log-format", "json", "ingest", "--db", db.arg(), &file]);
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert_eq!(message.lines().count(), 1, "{}", &message[..message.len().min(500)]);
+    assert!(message.len() < 500, "{} bytes", message.len());
+    assert!(!message.chars().any(char::is_control), "{message:?}");
+    assert!(message.contains("evil.json: entities[0].key: 'service:aaaa"), "{message}");
+    assert!(message.contains(&format!("…' ({} bytes) is not an entity key", key.len())), "{message}");
+}
+
+#[test]
+fn secrets_in_config_urls_are_hidden_from_config_check() {
+    let (_dir, config) = temp_file(
+        "spot.toml",
+        r#"
+[collectors.sonarqube]
+base_url = "https://sonar.acme.internal/?token=sonar-query-secret"
+token_env = "SPOT_TEST_SONAR_TOKEN"
+"#,
+    );
+    let ok = spot_with_env(&["config", "check", "--config", &config], &[("SPOT_TEST_SONAR_TOKEN", "squ_value")]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert!(stdout(&ok).contains(r#"base_url = "https://sonar.acme.internal/?token=***""#), "{}", stdout(&ok));
+    assert!(!stdout(&ok).contains("sonar-query-secret"), "{}", stdout(&ok));
+
+    let (_dir, config) = temp_file(
+        "spot.toml",
+        r#"
+[store.arangodb]
+url = "tcp://root:arango-password@arango.acme.internal:8529"
+[collectors.consul]
+base_url = "http://spot:consul-password@consul.acme.internal:8500"
+datacenters = ["dc1"]
+[collectors.sonarqube]
+base_url = "https://sonar.acme.internal"
+auth = "https://user:enum-password@sonar.acme.internal"
+"#,
+    );
+    let bad = spot_with_env(
+        &["config", "check", "--config", &config],
+        &[
+            ("SPOT_COLLECTORS__CONFLUENCE__BASE_URL", "https://x:env-password@wiki?access_token=env-token"),
+            ("SPOT_COLLECTORS__CONFLUENCE__SPACES", "[\"ENG\"]"),
+        ],
+    );
+    assert!(!bad.status.success());
+    let (out, err) = (stdout(&bad), stderr(&bad));
+    for secret in ["arango-password", "consul-password", "enum-password", "env-password", "env-token"] {
+        assert!(!out.contains(secret) && !err.contains(secret), "{secret} printed:\n{out}\n{err}");
+    }
+    assert!(err.contains("store.arangodb.url: 'tcp://root:***@arango.acme.internal:8529'"), "{err}");
+    assert!(err.contains("base_url 'http://spot:***@consul.acme.internal:8500/'"), "{err}");
+    assert!(err.contains("unknown variant `https://user:***@sonar.acme.internal/`"), "{err}");
+}
+
+#[test]
+fn secrets_two_tokens_with_the_same_value_are_refused_by_config_check_and_serve() {
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("ci-token");
+    std::fs::write(&token_file, "the-same-token-value-0123456789\n").unwrap();
+    let config = dir.path().join("spot.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[auth.tokens]]\nname = \"orchestrator\"\nscopes = [\"read\"]\ntoken_env = \"SPOT_TEST_DUP_TOKEN\"\n\
+             [[auth.tokens]]\nname = \"ci\"\nscopes = [\"read\", \"write\"]\ntoken_file = \"{}\"\n",
+            token_file.display()
+        ),
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let env = [("SPOT_TEST_DUP_TOKEN", "the-same-token-value-0123456789")];
+    let expected = format!(
+        "auth.tokens: token 'orchestrator' (environment variable SPOT_TEST_DUP_TOKEN) and token 'ci' (file {}) \
+         hold the same value: give each its own",
+        token_file.display()
+    );
+
+    let check = spot_with_env(&["config", "check", "--config", config], &env);
+    assert!(!check.status.success());
+    assert!(stderr(&check).contains(&expected), "{}", stderr(&check));
+    assert!(!stderr(&check).contains("the-same-token-value") && !stdout(&check).contains("the-same-token-value"));
+
+    let db = temp_db();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_spot"))
+        .args(["serve", "--config", config, "--db", db.arg(), "--listen", "127.0.0.1:0"])
+        .env("SPOT_LOG", "error")
+        .env(env[0].0, env[0].1)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while server.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(10) {
+            server.kill().unwrap();
+            panic!("spot serve started with two tokens of one value");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let output = server.wait_with_output().unwrap();
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains(&expected), "{}", stderr(&output));
+}
+
+#[test]
+fn config_check_reports_every_unknown_key_and_bad_value_at_once() {
+    let (_dir, config) = temp_file(
+        "spot.toml",
+        r#"[server]
+listen = "127.0.0.1:8080"
+timeout = 5
+[scheduler]
+concurrency = "four"
+colour = "red"
+[collectors.consul]
+base_url = "http://127.0.0.1:8500"
+datacenters = ["dc1"]
+[collectors.consul.schedule]
+cron = "61 * * * *"
+timezone = "Mars/Olympus"
+"#,
+    );
+    let output = spot_with_env(&["config", "check", "--config", &config], &[("SPOT_LIMITS__DEPTH", "deep")]);
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    let problems: Vec<&str> = message.lines().skip(1).map(str::trim).collect();
+    assert!(message.starts_with(&format!("error: config {config}: 6 problems:")), "{message}");
+    let expected = [
+        "limits.depth (from SPOT_LIMITS__DEPTH): invalid type: string \"deep\", expected usize".to_string(),
+        format!("{config}:6: scheduler.colour: unknown field `colour`, expected `concurrency` or `lease_ttl_s`"),
+        format!("{config}:5: scheduler.concurrency: invalid type: string \"four\", expected usize"),
+        format!(
+            "{config}:3: server.timeout: unknown field `timeout`, expected one of `listen`, `request_timeout_ms`, `body_limit_bytes`"
+        ),
+        format!(
+            "{config}:12: collectors.consul.schedule.timezone: 'Mars/Olympus' is not an IANA timezone (e.g. UTC, Europe/Berlin)"
+        ),
+    ];
+    for (problem, expected) in problems.iter().zip(&expected) {
+        assert_eq!(problem, expected, "{message}");
+    }
+    let cron = format!("{config}:11: collectors.consul.schedule.cron: '61 * * * *' is not a cron expression");
+    assert!(problems[5].starts_with(&cron), "{message}");
 }

@@ -16,7 +16,7 @@ pub struct Day(pub i32);
 
 /// The error for a string that is not an ISO `YYYY-MM-DD` date.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("'{input}' is not a date: expected YYYY-MM-DD, for example 2024-03-03")]
+#[error("{} is not a date: expected YYYY-MM-DD, for example 2024-03-03", crate::untrusted::quote(.input))]
 pub struct DayParseError {
     pub input: String,
 }

@@ -7,7 +7,9 @@
 //! - [`http`]: the HTTP layer the SaaS collectors share (retries, backoff,
 //!   `Retry-After`, credentials kept out of logs, shape-checked responses).
 //! - [`sonarqube`], [`consul`], [`confluence`], [`kubernetes`]: the collectors.
-//! - [`secret`]: secrets from the environment or files, never printed.
+//! - [`secret`]: secrets from the environment or files, never printed;
+//!   [`redact`]: URLs printed with their passwords and tokens hidden.
+//! - [`untrusted`]: outside text quoted in errors, bounded and on one line.
 //! - [`synthetic`]: a deterministic synthetic organisation that churns like
 //!   a real one, observed as if by the GitHub, Kubernetes, SonarQube, Consul
 //!   and Confluence collectors. Used by `spot generate`, the demo and the
@@ -23,11 +25,13 @@ pub mod http;
 pub mod kubernetes;
 pub mod manifests;
 pub mod observation;
+pub mod redact;
 pub mod registries;
 pub mod schedule;
 pub mod secret;
 pub mod sonarqube;
 pub mod synthetic;
+pub mod untrusted;
 
 pub use collector::{AnyCollector, CollectError, Collector, CollectorsConfig};
 pub use day::Day;

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::day::Day;
+use crate::untrusted::quote;
 
 /// One complete (or, with `complete: false`, partial) look at one scope.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -108,7 +109,7 @@ impl Observation {
             match kind_of_key(&entity.key) {
                 Some(kind) if kind != entity.kind => report(
                     &|| format!("entities[{i}].kind"),
-                    format!("'{}' differs from the kind its key names, '{kind}'", entity.kind),
+                    format!("{} differs from the kind its key names, {}", quote(&entity.kind), quote(kind)),
                 ),
                 _ => {}
             }
@@ -116,7 +117,7 @@ impl Observation {
                 report(&|| format!("entities[{i}].name"), "must not be empty".into());
             }
             if !keys.insert(entity.key.as_str()) {
-                report(&|| format!("entities[{i}].key"), format!("'{}' appears twice", entity.key));
+                report(&|| format!("entities[{i}].key"), format!("{} appears twice", quote(&entity.key)));
             }
         }
         let mut edges = FxHashSet::default();
@@ -134,7 +135,12 @@ impl Observation {
             if !edges.insert((relation.from.as_str(), relation.to.as_str(), relation.kind.as_str())) {
                 report(
                     &|| format!("relations[{i}]"),
-                    format!("{} -{}-> {} appears twice", relation.from, relation.kind, relation.to),
+                    format!(
+                        "the relation {} from {} to {} appears twice",
+                        quote(&relation.kind),
+                        quote(&relation.from),
+                        quote(&relation.to)
+                    ),
                 );
             }
         }
@@ -160,7 +166,7 @@ fn name_problem(value: &str) -> Option<String> {
     let valid = !value.is_empty()
         && value.len() <= 200
         && value.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-./:@".contains(&b));
-    (!valid).then(|| format!("'{value}' must be 1-200 characters of letters, digits and _-./:@"))
+    (!valid).then(|| format!("{} must be 1-200 characters of letters, digits and _-./:@", quote(value)))
 }
 
 /// Keys look like `kind:rest` (`service:billing`, `repo:github.com/acme/x`).
@@ -177,7 +183,9 @@ fn key_problem(key: &str) -> Option<String> {
         }
         None => false,
     };
-    (!valid).then(|| format!("'{key}' is not an entity key: expected kind:name without spaces, e.g. service:billing"))
+    (!valid).then(|| {
+        format!("{} is not an entity key: expected kind:name without spaces, e.g. service:billing", quote(key))
+    })
 }
 
 #[cfg(test)]
@@ -213,6 +221,37 @@ mod tests {
         obs.entities.push(ObservedEntity { kind: "repo".into(), ..entity("service:billing") });
         let problems = obs.validate().unwrap_err();
         assert_eq!(problems[0].to_string(), "entities[0].kind: 'repo' differs from the kind its key names, 'service'");
+    }
+
+    #[test]
+    fn errors_that_echo_input_quote_it_bounded_and_on_one_line() {
+        let mut obs = Observation::new("github", "acme", Day(19_000));
+        obs.entities.push(entity(&format!("service:{}", "a".repeat(10 << 20))));
+        obs.entities.push(entity("service:x\nerror: forged line"));
+        obs.relations.push(ObservedRelation {
+            from: "service:a".into(),
+            to: "service:b".into(),
+            kind: "uses\u{1b}[2J".into(),
+            attrs: Map::new(),
+        });
+        let problems: Vec<String> = obs.validate().unwrap_err().iter().map(ToString::to_string).collect();
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(
+            problems[0].ends_with(
+                "…' (10485768 bytes) is not an entity key: expected kind:name without spaces, e.g. service:billing"
+            ),
+            "{}",
+            &problems[0][..300]
+        );
+        assert!(problems[0].len() < 300, "{} bytes", problems[0].len());
+        assert_eq!(
+            problems[1],
+            "entities[1].key: 'service:x\\nerror: forged line' is not an entity key: expected kind:name without spaces, e.g. service:billing"
+        );
+        assert_eq!(
+            problems[2],
+            "relations[0].kind: 'uses\\u{1b}[2J' must be 1-200 characters of letters, digits and _-./:@"
+        );
     }
 
     #[test]

@@ -22,19 +22,32 @@ pub fn run(command: Command) -> anyhow::Result<()> {
 }
 
 fn check_command(path: Option<PathBuf>) -> anyhow::Result<()> {
-    let config = Config::for_command(path.as_deref())?;
-    print!("{}", toml::to_string(&config)?);
-    let secrets = check::secrets(&config);
+    let mut loaded = Config::read(path.as_deref(), std::env::vars())?;
+    let mut problems = std::mem::take(&mut loaded.problems);
+    if let Some(config) = &loaded.config {
+        // With keys left out for being wrong, the rest would mislead.
+        if problems.is_empty() {
+            print_resolved(config)?;
+        }
+        problems.extend(check::problems(config).iter().map(|problem| loaded.located(problem)));
+    }
+    if problems.is_empty() {
+        println!("\n# config OK");
+        return Ok(());
+    }
+    Err(crate::config::problems_error(path.as_deref(), &problems))
+}
+
+/// The config as it will run, URLs with their passwords and tokens hidden,
+/// then each secret with only whether it can be read.
+fn print_resolved(config: &Config) -> anyhow::Result<()> {
+    print!("{}", collectors::redact::urls_in(&toml::to_string(config)?));
+    let secrets = check::secrets(config);
     if !secrets.is_empty() {
         println!("\n# secrets (values never shown):");
         for line in secrets {
             println!("#   {line}");
         }
     }
-    let problems = check::problems(&config);
-    if problems.is_empty() {
-        println!("\n# config OK");
-        return Ok(());
-    }
-    anyhow::bail!("{} problem(s) in the config:\n  {}", problems.len(), problems.join("\n  "))
+    Ok(())
 }

@@ -38,6 +38,12 @@ pub async fn serve_command(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(listen) = args.listen {
         config.server.listen = listen;
     }
+    // Refused before anything starts: unreadable tokens, and two tokens
+    // with one value (the server itself resolves them again).
+    config
+        .auth
+        .resolve_tokens()
+        .map_err(|problems| crate::config::problems_error(args.config.as_deref(), &problems))?;
     // An ArangoDB store is checked first: reachable, supported, migrated.
     let store = crate::store::select::open(&config.store).await?;
     let listen = config.server.listen;

@@ -6,10 +6,8 @@ use super::Config;
 /// Every problem found; empty when the config can run.
 pub fn problems(config: &Config) -> Vec<String> {
     let mut problems = Vec::new();
-    for token in &config.auth.tokens {
-        if let Err(e) = token.resolve() {
-            problems.push(format!("auth.tokens: {e}"));
-        }
+    if let Err(mut unusable) = config.auth.resolve_tokens() {
+        problems.append(&mut unusable);
     }
     if config.auth.tokens.is_empty() && !config.server.listen.ip().is_loopback() {
         problems.push(format!(
@@ -23,8 +21,8 @@ pub fn problems(config: &Config) -> Vec<String> {
         }
         match config.collectors.schedule(name) {
             Ok(schedule) => {
-                if let Err(e) = crate::scheduler::Timing::parse(name, &schedule) {
-                    problems.push(e);
+                if let Err(mut wrong) = crate::scheduler::Timing::check(name, &schedule) {
+                    problems.append(&mut wrong);
                 }
             }
             Err(e) => problems.push(e.to_string()),

@@ -7,21 +7,31 @@
 
 use toml::{Table, Value};
 
-/// Applies the overrides to a parsed config file; returns the names of the
-/// variables applied, for error messages.
-pub fn apply(table: &mut Table, vars: impl IntoIterator<Item = (String, String)>) -> Result<Vec<String>, String> {
-    let mut applied = Vec::new();
+/// One override applied: the variable, and the key it set (`["server", "listen"]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub var: String,
+    pub key: Vec<String>,
+}
+
+/// Applies the overrides to a parsed config file; returns the overrides
+/// applied, and a problem for each variable that could not be.
+pub fn apply(table: &mut Table, vars: impl IntoIterator<Item = (String, String)>) -> (Vec<Applied>, Vec<String>) {
+    let (mut applied, mut problems) = (Vec::new(), Vec::new());
     let mut vars: Vec<(String, String)> = vars.into_iter().filter(|(name, _)| is_override(name)).collect();
     vars.sort();
     for (name, raw) in vars {
-        let path: Vec<String> = name["SPOT_".len()..].split("__").map(|p| p.to_ascii_lowercase()).collect();
-        if path.iter().any(String::is_empty) {
-            return Err(format!("{name}: expected SPOT_SECTION__KEY, e.g. SPOT_SERVER__LISTEN"));
+        let key: Vec<String> = name["SPOT_".len()..].split("__").map(|p| p.to_ascii_lowercase()).collect();
+        if key.iter().any(String::is_empty) {
+            problems.push(format!("{name}: expected SPOT_SECTION__KEY, e.g. SPOT_SERVER__LISTEN"));
+            continue;
         }
-        set(table, &path, value(&raw)).map_err(|problem| format!("{name}: {problem}"))?;
-        applied.push(name);
+        match set(table, &key, value(&raw)) {
+            Ok(()) => applied.push(Applied { var: name, key }),
+            Err(problem) => problems.push(format!("{name}: {problem}")),
+        }
     }
-    Ok(applied)
+    (applied, problems)
 }
 
 fn is_override(name: &str) -> bool {
@@ -60,7 +70,7 @@ mod tests {
     #[test]
     fn overrides_set_nested_keys_with_typed_values() {
         let mut table: Table = "[server]\nlisten = \"127.0.0.1:1\"\n".parse().unwrap();
-        let applied = apply(
+        let (applied, problems) = apply(
             &mut table,
             vars(&[
                 ("SPOT_SERVER__LISTEN", "0.0.0.0:8080"),
@@ -69,20 +79,26 @@ mod tests {
                 ("SPOT_DB", "ignored.db"),
                 ("HOME", "/root"),
             ]),
-        )
-        .unwrap();
+        );
+        assert_eq!(problems, Vec::<String>::new());
         assert_eq!(applied.len(), 3);
+        assert_eq!(applied[0].var, "SPOT_COLLECTORS__CONSUL__DATACENTERS");
+        assert_eq!(applied[0].key, ["collectors", "consul", "datacenters"]);
         assert_eq!(table["server"]["listen"].as_str(), Some("0.0.0.0:8080"));
         assert_eq!(table["server"]["request_timeout_ms"].as_integer(), Some(2500));
         assert_eq!(table["collectors"]["consul"]["datacenters"].as_array().unwrap().len(), 2);
     }
 
     #[test]
-    fn a_bad_override_names_its_variable() {
+    fn every_bad_override_is_named_by_its_variable() {
         let mut table: Table = "[store]\npath = \"x.db\"\n".parse().unwrap();
-        let err = apply(&mut table, vars(&[("SPOT_STORE__PATH__DEEPER", "y")])).unwrap_err();
-        assert_eq!(err, "SPOT_STORE__PATH__DEEPER: `store.path` is not a section");
-        let err = apply(&mut table, vars(&[("SPOT_SERVER____LISTEN", "y")])).unwrap_err();
-        assert!(err.starts_with("SPOT_SERVER____LISTEN: expected SPOT_SECTION__KEY"), "{err}");
+        let (applied, problems) = apply(
+            &mut table,
+            vars(&[("SPOT_STORE__PATH__DEEPER", "y"), ("SPOT_SERVER____LISTEN", "y"), ("SPOT_SERVER__LISTEN", "z")]),
+        );
+        assert_eq!(applied.len(), 1);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].starts_with("SPOT_SERVER____LISTEN: expected SPOT_SECTION__KEY"), "{problems:?}");
+        assert_eq!(problems[1], "SPOT_STORE__PATH__DEEPER: `store.path` is not a section");
     }
 }

@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 
 pub mod check;
 mod env;
+pub mod load;
+mod locate;
+mod tokens;
 
 use serde::{Deserialize, Serialize};
 
@@ -105,9 +108,9 @@ pub struct AuthConfig {
 }
 
 impl Config {
-    /// Reads a config file, then the `SPOT_*` environment overrides; an
-    /// unknown key or a bad value is an error that names the file, the line
-    /// and the key.
+    /// Reads a config file, then the `SPOT_*` environment overrides; every
+    /// unknown key and bad value is reported at once, each naming the file,
+    /// the line and the key.
     pub fn load(path: &Path) -> anyhow::Result<Config> {
         Config::resolve(Some(path), std::env::vars())
     }
@@ -115,26 +118,35 @@ impl Config {
     /// The config of a file (or, without one, the defaults) with the given
     /// environment's `SPOT_SECTION__KEY` overrides applied.
     pub fn resolve(path: Option<&Path>, vars: impl IntoIterator<Item = (String, String)>) -> anyhow::Result<Config> {
-        let (origin, text) = match path {
-            Some(path) => (
-                format!("config {}", path.display()),
-                std::fs::read_to_string(path)
-                    .map_err(|e| anyhow::anyhow!("cannot read config {}: {e}", path.display()))?,
-            ),
-            None => ("config".to_string(), String::new()),
+        let loaded = Config::read(path, vars)?;
+        match loaded.config {
+            Some(config) if loaded.problems.is_empty() => Ok(config),
+            _ => Err(problems_error(path, &loaded.problems)),
+        }
+    }
+
+    /// Reads the config as far as it can be read: the config with whatever
+    /// was wrong left at its defaults, and every problem found. An error
+    /// only when the file cannot be read at all.
+    pub fn read(path: Option<&Path>, vars: impl IntoIterator<Item = (String, String)>) -> anyhow::Result<load::Loaded> {
+        let text = match path {
+            Some(path) => std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("cannot read config {}: {e}", path.display()))?,
+            None => String::new(),
         };
-        let one_line = |e: &dyn std::fmt::Display| e.to_string().trim().replace('\n', " ");
-        let mut table: toml::Table =
-            text.parse().map_err(|e: toml::de::Error| anyhow::anyhow!("{origin}: {}", one_line(&e)))?;
-        let applied = env::apply(&mut table, vars).map_err(anyhow::Error::msg)?;
-        Config::deserialize(toml::Value::Table(table)).map_err(|e| {
-            let from_env = if applied.is_empty() {
-                String::new()
-            } else {
-                format!(" (with {} from the environment)", applied.join(", "))
-            };
-            anyhow::anyhow!("{origin}{from_env}: {}", one_line(&e))
-        })
+        let mut source = locate::Source { file: path.map(|p| p.display().to_string()), text, applied: Vec::new() };
+        let mut table: toml::Table = match source.text.parse() {
+            Ok(table) => table,
+            Err(e) => {
+                let problems = vec![syntax_problem(source.file.as_deref(), &source.text, &e)];
+                return Ok(load::Loaded { config: None, problems, source });
+            }
+        };
+        let (applied, mut problems) = env::apply(&mut table, vars);
+        source.applied = applied;
+        let (config, mut wrong) = load::deserialize(table, &source);
+        problems.append(&mut wrong);
+        Ok(load::Loaded { config, problems, source })
     }
 
     /// Reads the config of a command: the file given, or the defaults; the
@@ -142,6 +154,33 @@ impl Config {
     pub fn for_command(path: Option<&Path>) -> anyhow::Result<Config> {
         Config::resolve(path, std::env::vars())
     }
+}
+
+/// A message about the config as printed: URLs with their passwords and
+/// tokens hidden, then on one line and bounded.
+pub(crate) fn shown(message: &str) -> String {
+    collectors::untrusted::one_line(&collectors::redact::urls_in(message))
+}
+
+/// `spot.toml:3: expected `=`` (toml's own rendering quotes the line, which
+/// may hold a secret, so only its message is used).
+fn syntax_problem(file: Option<&str>, text: &str, error: &toml::de::Error) -> String {
+    let file = file.unwrap_or("config");
+    let message = shown(error.message().trim());
+    match error.span() {
+        Some(span) => format!("{file}:{}: {message}", locate::line_of(text, span.start)),
+        None => format!("{file}: {message}"),
+    }
+}
+
+/// One error listing every problem, one per line.
+pub fn problems_error(path: Option<&Path>, problems: &[String]) -> anyhow::Error {
+    let origin = path.map_or("config".to_string(), |p| format!("config {}", p.display()));
+    let count = match problems.len() {
+        1 => "1 problem".to_string(),
+        n => format!("{n} problems"),
+    };
+    anyhow::anyhow!("{origin}: {count}:\n  {}", problems.join("\n  "))
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use collectors::schedule::Schedule;
+use collectors::untrusted::quote;
 use collectors::Day;
 
 #[derive(Debug, Clone)]
@@ -17,17 +18,28 @@ impl Timing {
     /// Parses a collector's schedule; errors name the key at fault, e.g.
     /// `collectors.consul.schedule.cron: '0 2 * *' ...`.
     pub fn parse(collector: &str, schedule: &Schedule) -> Result<Timing, String> {
+        Timing::check(collector, schedule).map_err(|problems| problems.join("; "))
+    }
+
+    /// Parses a collector's schedule, or names every problem in it: a bad
+    /// timezone does not hide a bad cron expression.
+    pub fn check(collector: &str, schedule: &Schedule) -> Result<Timing, Vec<String>> {
         let key = |field: &str| format!("collectors.{collector}.schedule.{field}");
         let timezone = Tz::from_str(&schedule.timezone).map_err(|_| {
-            format!("{}: '{}' is not an IANA timezone (e.g. UTC, Europe/Berlin)", key("timezone"), schedule.timezone)
-        })?;
-        let expression = quartz_form(&schedule.cron).map_err(|problem| format!("{}: {problem}", key("cron")))?;
-        let cron = cron::Schedule::from_str(&expression)
-            .map_err(|e| format!("{}: '{}' is not a cron expression: {e}", key("cron"), schedule.cron))?;
-        if cron.upcoming(timezone).next().is_none() {
-            return Err(format!("{}: '{}' never fires", key("cron"), schedule.cron));
+            format!(
+                "{}: {} is not an IANA timezone (e.g. UTC, Europe/Berlin)",
+                key("timezone"),
+                quote(&schedule.timezone)
+            )
+        });
+        let cron = cron_schedule(&schedule.cron).map_err(|problem| format!("{}: {problem}", key("cron")));
+        match (timezone, cron) {
+            (Ok(timezone), Ok(cron)) if cron.upcoming(timezone).next().is_none() => {
+                Err(vec![format!("{}: {} never fires", key("cron"), quote(&schedule.cron))])
+            }
+            (Ok(timezone), Ok(cron)) => Ok(Timing { cron, timezone }),
+            (timezone, cron) => Err(timezone.err().into_iter().chain(cron.err()).collect()),
         }
-        Ok(Timing { cron, timezone })
     }
 
     /// The first firing strictly after `after`.
@@ -39,6 +51,17 @@ impl Timing {
     pub fn day_of(&self, instant: DateTime<Utc>) -> Day {
         Day::from_date(instant.with_timezone(&self.timezone).date_naive())
     }
+}
+
+fn cron_schedule(expression: &str) -> Result<cron::Schedule, String> {
+    let quartz = quartz_form(expression)?;
+    cron::Schedule::from_str(&quartz).map_err(|e| {
+        // The cron crate draws the expression with a caret under the fault,
+        // over several lines; its last line says what is wrong.
+        let message = e.to_string();
+        let reason = message.lines().map(str::trim).rfind(|l| !l.is_empty()).unwrap_or_default().to_string();
+        format!("{} is not a cron expression: {reason}", quote(expression))
+    })
 }
 
 /// The `cron` crate reads Quartz-style expressions: seconds first, and days
@@ -54,7 +77,8 @@ fn quartz_form(expression: &str) -> Result<String, String> {
         }
         6 | 7 => Ok(expression.to_string()),
         n => Err(format!(
-            "'{expression}' has {n} fields: use 5 (minute hour day-of-month month day-of-week), or 6 with seconds first"
+            "{} has {n} fields: use 5 (minute hour day-of-month month day-of-week), or 6 with seconds first",
+            quote(expression)
         )),
     }
 }
@@ -76,7 +100,7 @@ fn standard_weekdays(field: &str) -> Result<String, String> {
         };
         let range = match range.split_once('-') {
             Some((_, "7")) => {
-                return Err(format!("'{field}': end a day-of-week range at 6 (Saturday); use 0 for Sunday"))
+                return Err(format!("{}: end a day-of-week range at 6 (Saturday); use 0 for Sunday", quote(field)))
             }
             Some((a, b)) => format!("{}-{}", name(a)?, name(b)?),
             None => name(range)?,
@@ -134,6 +158,7 @@ mod tests {
         assert!(err.starts_with("collectors.consul.schedule.cron: '0 2 * *' has 4 fields"), "{err}");
         let err = timing("0 25 * * *", "UTC").unwrap_err();
         assert!(err.starts_with("collectors.consul.schedule.cron: '0 25 * * *' is not a cron expression"), "{err}");
+        assert!(err.ends_with("('25' specified.)") && !err.contains('\n'), "one line, saying what is wrong: {err}");
         let err = timing("0 2 * * *", "Mars/Olympus").unwrap_err();
         assert_eq!(
             err,
@@ -141,5 +166,14 @@ mod tests {
         );
         let err = timing("0 2 * * 5-7", "UTC").unwrap_err();
         assert!(err.contains("end a day-of-week range at 6"), "{err}");
+    }
+
+    #[test]
+    fn config_check_reports_a_bad_cron_behind_a_bad_timezone() {
+        let schedule = Schedule { cron: "61 * * * *".into(), timezone: "Mars/Olympus".into(), ..Schedule::default() };
+        let problems = Timing::check("consul", &schedule).unwrap_err();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].starts_with("collectors.consul.schedule.timezone: 'Mars/Olympus'"), "{problems:?}");
+        assert!(problems[1].starts_with("collectors.consul.schedule.cron: '61 * * * *'"), "{problems:?}");
     }
 }

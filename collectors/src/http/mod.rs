@@ -138,7 +138,11 @@ impl HttpClient {
         auth_hint: &str,
         settings: &HttpSettings,
     ) -> Result<HttpClient, HttpError> {
-        let bad_url = |reason: String| HttpError::BadUrl { service: service.into(), url: base_url.into(), reason };
+        let bad_url = |reason: String| HttpError::BadUrl {
+            service: service.into(),
+            url: crate::redact::url(base_url).into_owned(),
+            reason,
+        };
         // A base without a trailing slash would lose its last segment in
         // `Url::join` (`https://host/wiki` + `rest/api` → `https://host/rest/api`).
         let normalised = format!("{}/", base_url.trim_end_matches('/'));
@@ -406,6 +410,16 @@ mod tests {
         assert!(err.to_string().starts_with("Consul: base_url 'consul:8500' is not usable"), "{err}");
         let err = HttpClient::new("Consul", "http://u:p@consul:8500", Auth::None, "", &Default::default()).unwrap_err();
         assert!(err.to_string().contains("credentials in the URL are refused"), "{err}");
+    }
+
+    #[test]
+    fn secrets_in_a_refused_base_url_are_not_echoed() {
+        let err =
+            HttpClient::new("Consul", "http://u:hunter2@consul:8500/?token=t0k3n", Auth::None, "", &Default::default())
+                .unwrap_err()
+                .to_string();
+        assert!(err.starts_with("Consul: base_url 'http://u:***@consul:8500/?token=***' is not usable"), "{err}");
+        assert!(!err.contains("hunter2") && !err.contains("t0k3n"), "{err}");
     }
 
     #[test]

@@ -132,16 +132,18 @@ impl ArangoConfig {
 
 /// `http(s)://host[:port]`, no credentials, path or query in it.
 pub fn check_url(url: &str) -> Result<(), String> {
+    // Named in errors with any password or token in it hidden.
+    let shown = collectors::redact::url(url);
     let rest = url
         .strip_prefix("http://")
         .or_else(|| url.strip_prefix("https://"))
-        .ok_or_else(|| format!("'{url}' must start with http:// or https://"))?;
+        .ok_or_else(|| format!("'{shown}' must start with http:// or https://"))?;
     let authority = rest.trim_end_matches('/');
     if authority.contains('@') {
         return Err("must not hold credentials: use user and password_env/password_file".into());
     }
     if authority.is_empty() || authority.contains(['/', '?', '#', ' ']) {
-        return Err(format!("'{url}' must be http(s)://host:port with nothing after it"));
+        return Err(format!("'{shown}' must be http(s)://host:port with nothing after it"));
     }
     Ok(())
 }
@@ -170,6 +172,14 @@ mod tests {
         assert!(check_url("tcp://x:8529").unwrap_err().contains("http://"));
         assert!(check_url("http://root:pw@x:8529").unwrap_err().contains("credentials"));
         assert!(check_url("http://x:8529/_db/spot").is_err());
+    }
+
+    #[test]
+    fn secrets_in_a_refused_url_are_not_echoed() {
+        let err = check_url("tcp://root:hunter2@x:8529").unwrap_err();
+        assert_eq!(err, "'tcp://root:***@x:8529' must start with http:// or https://");
+        let err = check_url("http://x:8529/?access_token=t0k3n").unwrap_err();
+        assert_eq!(err, "'http://x:8529/?access_token=***' must be http(s)://host:port with nothing after it");
     }
 
     #[test]
