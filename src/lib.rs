@@ -18,7 +18,6 @@ pub mod observations;
 pub mod scheduler;
 pub mod server;
 pub mod store;
-pub mod text;
 pub mod transfer;
 
 pub use collectors::{Day, Observation};

@@ -560,7 +560,7 @@ async fn without_tokens_only_loopback_is_served() {
     config.auth.tokens = vec![token("x", "SPOT_TEST_UNSET_TOKEN_VARIABLE", &[Scope::Read])];
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(tempfile::tempdir().unwrap().path().join("y.db")).unwrap());
     let missing = Server::new(&config, store).err().expect("refused").to_string();
-    assert_eq!(missing, "token 'x': environment variable SPOT_TEST_UNSET_TOKEN_VARIABLE is not set");
+    assert_eq!(missing, "auth.tokens: token 'x': environment variable SPOT_TEST_UNSET_TOKEN_VARIABLE is not set");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

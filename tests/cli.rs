@@ -426,7 +426,9 @@ timezone = "Mars/Olympus"
         format!("{config}:6: scheduler.colour: unknown field `colour`, expected `concurrency` or `lease_ttl_s`"),
         format!("{config}:5: scheduler.concurrency: invalid type: string \"four\", expected usize"),
         format!(
-            "{config}:3: server.timeout: unknown field `timeout`, expected one of `listen`, `request_timeout_ms`, `body_limit_bytes`"
+            "{config}:3: server.timeout: unknown field `timeout`, expected one of `listen`, `request_timeout_ms`, \
+             `body_limit_bytes`, `max_connections`, `header_read_timeout_ms`, `allowed_hosts`, `metrics_access`, \
+             `metric_operations`"
         ),
         format!(
             "{config}:12: collectors.consul.schedule.timezone: 'Mars/Olympus' is not an IANA timezone (e.g. UTC, Europe/Berlin)"

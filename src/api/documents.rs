@@ -23,7 +23,7 @@ use hashlink::LruCache;
 
 use super::expansion::{expanded_fields, ExpansionError};
 use super::order::Layout;
-use crate::text::{bounded, quote};
+use collectors::untrusted::{one_line, quote};
 
 /// Most distinct documents kept; the least recently used goes first, so a
 /// client sending ever-new documents cannot grow the cache, nor push out
@@ -144,8 +144,8 @@ fn parse_error(error: async_graphql::parser::Error) -> ServerError {
             .lines()
             .rev()
             .find_map(|line| line.trim_start().strip_prefix("= "))
-            .map_or_else(|| "syntax error".to_string(), bounded),
-        other => bounded(&other.to_string()),
+            .map_or_else(|| "syntax error".to_string(), one_line),
+        other => one_line(&other.to_string()),
     };
     let message = match position {
         Some(pos) => format!("query does not parse at line {}, column {}: {what}", pos.line, pos.column),

@@ -86,7 +86,8 @@ pub async fn graphiql(headers: HeaderMap) -> Response {
 async fn asset(Path(path): Path<String>, headers: HeaderMap) -> Response {
     match find(&path) {
         Some(asset) => respond(asset, &headers),
-        None => (StatusCode::NOT_FOUND, format!("no explorer file {}\n", crate::text::quote(&path))).into_response(),
+        None => (StatusCode::NOT_FOUND, format!("no explorer file {}\n", collectors::untrusted::quote(&path)))
+            .into_response(),
     }
 }
 

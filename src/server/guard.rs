@@ -24,7 +24,7 @@ use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use crate::text::quote;
+use collectors::untrusted::quote;
 
 /// The host names a token-less server answers to besides loopback ones.
 #[derive(Debug, Clone, Default)]

@@ -57,7 +57,7 @@ impl Server {
     /// Everything a server needs, checked: tokens resolved from their env
     /// variables or files, loopback enforced when there are none.
     pub fn new(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<Server> {
-        let tokens = Tokens(config.auth.tokens.iter().map(|t| t.resolve()).collect::<anyhow::Result<_>>()?);
+        let tokens = Tokens(config.auth.resolve_tokens().map_err(|problems| anyhow::anyhow!(problems.join("; ")))?);
         if tokens.0.is_empty() && !config.server.listen.ip().is_loopback() {
             anyhow::bail!(
                 "refusing to listen on {} without tokens: configure [[auth.tokens]] or listen on a loopback address",
@@ -227,7 +227,7 @@ async fn graphql(State(server): State<Arc<Server>>, headers: HeaderMap, body: Bo
     let response = match serde_json::from_slice::<async_graphql::Request>(&bytes) {
         Ok(request) => server.execute(request, grants, deadline).await,
         Err(e) => {
-            let message = format!("not a GraphQL request: {}", crate::text::bounded(&e.to_string()));
+            let message = format!("not a GraphQL request: {}", collectors::untrusted::one_line(&e.to_string()));
             return rejection(StatusCode::BAD_REQUEST, message, "BAD_REQUEST");
         }
     };
