@@ -81,28 +81,28 @@ pub fn request(schema: &SpotSchema, request: async_graphql::Request, grants: Gra
     }
 }
 
-/// Rewrites async-graphql's limit messages so they name the limit, and
-/// gives them and its validation errors an `extensions.code` like every
-/// other error.
+/// Rewrites async-graphql's limit messages so they name the limit, gives
+/// them and its validation errors an `extensions.code` like every other
+/// error, and bounds every message: async-graphql's validation quotes the
+/// values it refuses, and a value may be a megabyte of text.
 pub fn explain_limits(mut response: async_graphql::Response, limits: &Limits) -> async_graphql::Response {
     for error in &mut response.errors {
         let (message, code) = match error.message.as_str() {
             "Query is nested too deep." => {
-                (Some(format!("query is nested deeper than {} levels (limits.depth)", limits.depth)), "QUERY_TOO_DEEP")
+                (format!("query is nested deeper than {} levels (limits.depth)", limits.depth), "QUERY_TOO_DEEP")
             }
-            "Query is too complex." => (
-                Some(format!("query is more complex than {} (limits.complexity)", limits.complexity)),
-                "QUERY_TOO_COMPLEX",
-            ),
-            _ if error.extensions.as_ref().is_some_and(|e| e.get("code").is_some()) => continue,
+            "Query is too complex." => {
+                (format!("query is more complex than {} (limits.complexity)", limits.complexity), "QUERY_TOO_COMPLEX")
+            }
             // Resolvers code their errors; what is left comes from
             // async-graphql's validation of the document and its variables.
-            _ => (None, "GRAPHQL_VALIDATION_FAILED"),
+            other => (collectors::untrusted::one_line(other), "GRAPHQL_VALIDATION_FAILED"),
         };
-        if let Some(message) = message {
-            error.message = message;
+        error.message = message;
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", code);
         }
-        error.extensions.get_or_insert_with(Default::default).set("code", code);
     }
     response
 }
