@@ -260,3 +260,178 @@ fn prune_applies_the_configured_retention() {
     let short = spot(&["prune", "--config", config.to_str().unwrap(), "--db", db.arg()]);
     assert_eq!(stderr(&short), "error: retention.pagerduty: 3 days is too short; keep at least 7");
 }
+
+/// `tests/data/billing-day1.json` (pagerduty/acme) written to `dir/name`
+/// dated `day`, with `urgency` as the service's urgency and, when given, one
+/// more service only this observation knows.
+fn billing_on(dir: &Path, name: &str, day: &str, urgency: &str, extra: Option<&str>) -> String {
+    let text = std::fs::read_to_string(data("billing-day1.json")).unwrap();
+    let mut observation: serde_json::Value = serde_json::from_str(&text).unwrap();
+    observation["day"] = day.into();
+    observation["entities"][0]["attrs"]["urgency"] = urgency.into();
+    if let Some(service) = extra {
+        let entities = observation["entities"].as_array_mut().unwrap();
+        entities.push(serde_json::json!({"key": format!("service:{service}"), "kind": "service", "name": service, "attrs": {}}));
+        let relations = observation["relations"].as_array_mut().unwrap();
+        relations.push(serde_json::json!({"from": "team:payments", "to": format!("service:{service}"), "kind": "owns", "attrs": {}}));
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, observation.to_string()).unwrap();
+    path.display().to_string()
+}
+
+fn latest_day(db: &TempDb) -> serde_json::Value {
+    let stats: serde_json::Value = serde_json::from_str(&stdout(&spot(&["stats", "--db", db.arg()]))).unwrap();
+    stats["latest_day"].clone()
+}
+
+fn runs_of(db: &TempDb) -> Vec<String> {
+    let runs: serde_json::Value = serde_json::from_str(&stdout(&spot(&["runs", "--db", db.arg()]))).unwrap();
+    runs.as_array().unwrap().iter().map(|run| run["day"].as_str().unwrap().to_string()).collect()
+}
+
+fn today() -> spot::model::Day {
+    spot::model::Day::today()
+}
+
+/// Hardening item 1: an observation dated 9999-12-31 used to be accepted
+/// and became the latest day of every read. Days beyond today plus
+/// `ingest.max_future_days` (default 1) are refused, naming the day, today
+/// and the key; the days are relative to today, so the test never ages.
+#[test]
+fn a_future_date_is_refused_before_it_can_break_a_scope() {
+    let db = temp_db();
+    let dir = tempfile::tempdir().unwrap();
+    let far = billing_on(dir.path(), "far.json", "9999-12-31", "high", None);
+    let refused = spot(&["ingest", "--db", db.arg(), &far]);
+    assert!(!refused.status.success());
+    let message = stderr(&refused);
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(message.contains("far.json: refusing pagerduty/acme for 9999-12-31"), "{message}");
+    // The process may see the next day if the test runs across midnight.
+    let named_today = [today(), today().plus(1)].iter().any(|day| message.contains(&format!("today is {day}")));
+    assert!(named_today, "{message}");
+    assert!(message.contains("ingest.max_future_days"), "{message}");
+    assert!(runs_of(&db).is_empty(), "nothing was written");
+
+    let tomorrow = today().plus(1).to_string();
+    let within = billing_on(dir.path(), "tomorrow.json", &tomorrow, "high", None);
+    let accepted = spot(&["ingest", "--db", db.arg(), &within]);
+    assert!(accepted.status.success(), "{}", stderr(&accepted));
+    assert_eq!(latest_day(&db), tomorrow.as_str());
+}
+
+/// Hardening item 1: the allowance is a config key, `[ingest]
+/// max_future_days`, and a flag of `spot ingest`.
+#[test]
+fn the_future_day_allowance_is_set_by_config_or_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let in_ten_days = today().plus(10).to_string();
+    let in_twenty_days = today().plus(20).to_string();
+    let ten = billing_on(dir.path(), "ten.json", &in_ten_days, "high", None);
+    let twenty = billing_on(dir.path(), "twenty.json", &in_twenty_days, "low", None);
+
+    let db = temp_db();
+    assert!(!spot(&["ingest", "--db", db.arg(), &ten]).status.success(), "beyond the default of one day");
+    let config = dir.path().join("spot.toml");
+    std::fs::write(&config, "[ingest]\nmax_future_days = 10\n").unwrap();
+    let configured = spot(&["ingest", "--config", config.to_str().unwrap(), "--db", db.arg(), &ten]);
+    assert!(configured.status.success(), "{}", stderr(&configured));
+    let still_refused = spot(&["ingest", "--config", config.to_str().unwrap(), "--db", db.arg(), &twenty]);
+    assert!(stderr(&still_refused).contains("ingest.max_future_days"), "{}", stderr(&still_refused));
+    let flagged = spot(&["ingest", "--max-future-days", "20", "--db", db.arg(), &twenty]);
+    assert!(flagged.status.success(), "{}", stderr(&flagged));
+    assert_eq!(latest_day(&db), in_twenty_days.as_str());
+}
+
+/// Hardening item 1: a scope broken by a far-future day (written with a
+/// huge allowance, as a store written before the check was) is repaired by
+/// `spot rollback`: the latest day and every read are back to the real day,
+/// the next real day ingests, and a second rollback changes nothing.
+#[test]
+fn a_future_day_is_rolled_back_and_the_scope_ingests_again() {
+    let db = temp_db();
+    let dir = tempfile::tempdir().unwrap();
+    assert!(spot(&["ingest", "--db", db.arg(), &data("billing-day1.json")]).status.success());
+    let far = billing_on(dir.path(), "far.json", "9999-12-31", "never", Some("ghost"));
+    let broken = spot(&["ingest", "--max-future-days", "3000000", "--db", db.arg(), &far]);
+    assert!(broken.status.success(), "{}", stderr(&broken));
+    assert_eq!(latest_day(&db), "9999-12-31");
+    assert!(!spot(&["ingest", "--db", db.arg(), &data("billing-day2.json")]).status.success(), "the scope is stuck");
+
+    let rollback =
+        spot(&["rollback", "--db", db.arg(), "--source", "pagerduty", "--scope", "acme", "--day", "9999-12-31"]);
+    assert!(rollback.status.success(), "{}", stderr(&rollback));
+    assert!(stdout(&rollback).contains("pagerduty/acme from 9999-12-31: removed 1 run"), "{}", stdout(&rollback));
+    assert_eq!(latest_day(&db), "2024-03-03");
+    let entity = spot(&["entity", "--db", db.arg(), "service:billing-api"]);
+    let state: serde_json::Value = serde_json::from_str(&stdout(&entity)).unwrap();
+    assert_eq!(state["facts"][0]["attrs"]["urgency"], "high");
+    assert_eq!(state["facts"][0]["valid_to"], serde_json::Value::Null, "day 1's version is open again");
+    let ghost = spot(&["search", "--db", db.arg(), "ghost"]);
+    assert_eq!(stdout(&ghost).trim(), "[]", "what only the future day saw is gone");
+
+    let again =
+        spot(&["rollback", "--db", db.arg(), "--source", "pagerduty", "--scope", "acme", "--day", "9999-12-31"]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(stdout(&again).contains("nothing to roll back"), "{}", stdout(&again));
+
+    let next = spot(&["ingest", "--db", db.arg(), &data("billing-day2.json")]);
+    assert!(next.status.success(), "{}", stderr(&next));
+    assert_eq!(runs_of(&db), ["2024-03-04", "2024-03-03"]);
+    let listed: serde_json::Value = serde_json::from_str(&stdout(&spot(&["rollbacks", "--db", db.arg()]))).unwrap();
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 1, "the rollback that changed nothing is not recorded: {listed:?}");
+    assert_eq!((listed[0]["source"].as_str(), listed[0]["day"].as_str()), (Some("pagerduty"), Some("9999-12-31")));
+    assert_eq!(listed[0]["runs"], 1);
+}
+
+/// Hardening item 1: a rollback in the middle of a history gives back the
+/// store exactly as the scope's last run before the day left it: the
+/// export afterwards is the export taken then, byte for byte.
+#[test]
+fn a_rollback_in_the_middle_of_a_history_restores_the_earlier_state() {
+    let db = temp_db();
+    let dir = tempfile::tempdir().unwrap();
+    let day2 = billing_on(dir.path(), "day2.json", "2024-03-04", "low", Some("ledger"));
+    let day3 = billing_on(dir.path(), "day3.json", "2024-03-05", "high", None);
+    assert!(spot(&["ingest", "--db", db.arg(), &data("billing-day1.json")]).status.success());
+    let before = dir.path().join("before.jsonl");
+    assert!(spot(&["export", "--db", db.arg(), "--out", before.to_str().unwrap()]).status.success());
+    let ingested = spot(&["ingest", "--db", db.arg(), &day2, &day3]);
+    assert!(ingested.status.success(), "{}", stderr(&ingested));
+
+    let rollback =
+        spot(&["rollback", "--db", db.arg(), "--source", "pagerduty", "--scope", "acme", "--day", "2024-03-04"]);
+    assert!(rollback.status.success(), "{}", stderr(&rollback));
+    assert!(stdout(&rollback).contains("removed 2 runs"), "{}", stdout(&rollback));
+    let after = dir.path().join("after.jsonl");
+    assert!(spot(&["export", "--db", db.arg(), "--out", after.to_str().unwrap()]).status.success());
+    assert_eq!(std::fs::read_to_string(&after).unwrap(), std::fs::read_to_string(&before).unwrap());
+}
+
+/// Hardening item 2: `spot ingest a.json b.json` checks every file, then
+/// writes all or none. Here the second file is refused (an older day than
+/// the first file of the same batch): no run of the first is left behind.
+#[test]
+fn an_ingest_batch_whose_second_file_is_refused_writes_nothing() {
+    let db = temp_db();
+    assert!(spot(&["ingest", "--db", db.arg(), &data("billing-day1.json")]).status.success());
+    let dir = tempfile::tempdir().unwrap();
+    let later = billing_on(dir.path(), "later.json", "2024-03-05", "low", Some("ledger"));
+    let before = dir.path().join("before.jsonl");
+    assert!(spot(&["export", "--db", db.arg(), "--out", before.to_str().unwrap()]).status.success());
+
+    let output = spot(&["ingest", "--db", db.arg(), &later, &data("billing-day2.json")]);
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(
+        message.contains("billing-day2.json: refusing pagerduty/acme for 2024-03-04: that scope already has 2024-03-05"),
+        "{message}"
+    );
+    assert!(message.contains("nothing was written"), "{message}");
+    assert_eq!(runs_of(&db), ["2024-03-03"], "no run of the first file");
+    let after = dir.path().join("after.jsonl");
+    assert!(spot(&["export", "--db", db.arg(), "--out", after.to_str().unwrap()]).status.success());
+    assert_eq!(std::fs::read_to_string(&after).unwrap(), std::fs::read_to_string(&before).unwrap());
+}

@@ -47,6 +47,7 @@ macro_rules! conformance_tests {
             ingest::a_later_run_of_the_same_day_replaces_it,
             ingest::an_older_day_is_refused,
             ingest::an_empty_scope_accepts_an_older_day,
+            ingest::a_day_beyond_the_future_allowance_is_refused,
             ingest::a_failed_rerun_keeps_the_committed_day,
             ingest::a_failure_mid_write_leaves_the_last_commit_intact,
             ingest::an_invalid_observation_writes_nothing,
