@@ -435,3 +435,112 @@ fn an_ingest_batch_whose_second_file_is_refused_writes_nothing() {
     assert!(spot(&["export", "--db", db.arg(), "--out", after.to_str().unwrap()]).status.success());
     assert_eq!(std::fs::read_to_string(&after).unwrap(), std::fs::read_to_string(&before).unwrap());
 }
+
+/// Runs `spot` as an unprivileged user (nobody) when the tests run as root,
+/// who would ignore the file permissions these tests are about.
+fn spot_unprivileged(args: &[&str]) -> Output {
+    let root = Command::new("id").arg("-u").output().map(|o| stdout(&o).trim() == "0").unwrap_or(false);
+    let mut command = if root {
+        let mut setpriv = Command::new("setpriv");
+        setpriv.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--", env!("CARGO_BIN_EXE_spot")]);
+        setpriv
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_spot"))
+    };
+    command.args(args).env("SPOT_LOG", "error").output().expect("spot runs")
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// Hardening item 3: a store in a folder SPoT may not write (a backup on
+/// read-only media, a mounted snapshot) is read by every read command.
+#[test]
+fn read_commands_read_a_store_in_a_read_only_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("readonly");
+    std::fs::create_dir(&folder).unwrap();
+    let db = folder.join("spot.db");
+    let db = db.to_str().unwrap();
+    let ingest = spot(&["ingest", "--db", db, &data("billing-day1.json"), &data("billing-day2.json")]);
+    assert!(ingest.status.success(), "{}", stderr(&ingest));
+    set_mode(dir.path(), 0o755);
+    set_mode(Path::new(db), 0o444);
+    set_mode(&folder, 0o555);
+    let stats = spot_unprivileged(&["stats", "--db", db]);
+    assert!(stats.status.success(), "{}", stderr(&stats));
+    assert!(stdout(&stats).contains("\"latest_day\": \"2024-03-04\""), "{}", stdout(&stats));
+    for args in [
+        vec!["entity", "--db", db, "service:billing-api"],
+        vec!["search", "--db", db, "billing"],
+        vec!["deps", "--db", db, "team:payments"],
+        vec!["timeline", "--db", db, "service:billing-api", "urgency"],
+        vec!["changes", "--db", db, "--summary"],
+        vec!["runs", "--db", db],
+        vec!["query", "--db", db, "{ latestDay }"],
+    ] {
+        let output = spot_unprivileged(&args);
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+    }
+    assert!(!folder.join("spot.db-wal").exists(), "nothing written next to the store");
+    set_mode(&folder, 0o755);
+}
+
+/// Hardening item 3: a read command never migrates a store; one written by
+/// an older SPoT gets a clear error saying what to run, and stays as it was.
+#[test]
+fn a_read_command_never_migrates_a_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("old.db");
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        for migration in ["001_temporal_graph", "002_deploy_events", "003_run_warnings", "004_leases", "005_covering_relations_out"] {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("schema/sqlite/{migration}.sql"));
+            conn.execute_batch(&std::fs::read_to_string(path).unwrap()).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 5).unwrap();
+    }
+    let stats = spot(&["stats", "--db", db.to_str().unwrap()]);
+    assert!(!stats.status.success(), "{}", stdout(&stats));
+    let message = stderr(&stats);
+    assert!(message.contains("schema version 5") && message.contains("spot migrate --db"), "{message}");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    assert_eq!(version, 5, "the read did not migrate it");
+}
+
+/// Hardening item 3: `spot ingest` into a database it may not write names
+/// the database, not the observation file.
+#[test]
+fn an_ingest_into_a_read_only_database_names_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    set_mode(dir.path(), 0o755);
+    let db = dir.path().join("spot.db");
+    let db = db.to_str().unwrap();
+    assert!(spot(&["ingest", "--db", db, &data("billing-day1.json")]).status.success());
+    set_mode(Path::new(db), 0o444);
+    let output = spot_unprivileged(&["ingest", "--db", db, &data("billing-day2.json")]);
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(message.starts_with(&format!("error: {db}: ")), "{message}");
+    assert!(message.contains("readonly") || message.contains("read-only"), "{message}");
+    assert!(!message.contains("billing-day2.json"), "{message}");
+}
+
+/// Hardening item 3: after a clean exit the `.db` file alone is the whole
+/// store (the WAL is checkpointed into it): a copy of just that file has
+/// every run.
+#[test]
+fn after_a_clean_exit_the_db_file_alone_holds_every_run() {
+    let db = temp_db();
+    let generated = spot(&["generate", "--db", db.arg(), "--days", "2", "--start", "2024-01-01", "--seed", "7"]);
+    assert!(generated.status.success(), "{}", stderr(&generated));
+    let wal = PathBuf::from(format!("{}-wal", db.arg()));
+    assert!(!wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0, "a WAL of {:?} bytes is left", std::fs::metadata(&wal).map(|m| m.len()));
+    let copy = temp_db();
+    std::fs::copy(&db.path, &copy.path).unwrap();
+    assert_eq!(latest_day(&copy), "2024-01-02");
+    assert_eq!(runs_of(&copy), runs_of(&db));
+}

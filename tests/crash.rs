@@ -77,3 +77,41 @@ async fn a_killed_ingest_leaves_the_last_commit_intact() {
         assert_eq!(runs.len(), 1);
     }
 }
+
+/// Hardening item 3: `spot generate` killed part-way through a day used to
+/// leave that day half-ingested, and it became every read's latest day.
+/// Each generated day now commits whole: whenever the kill lands, every
+/// scope that ran the day before the latest day has a run on the latest day
+/// too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_generate_leaves_only_whole_days() {
+    let dir = tempfile::tempdir().unwrap();
+    for (attempt, millis) in [1500u64, 2500, 3500, 4500].into_iter().enumerate() {
+        let db = dir.path().join(format!("generated-{attempt}.db"));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_spot"))
+            .args(["generate", "--db", db.to_str().unwrap(), "--days", "400", "--start", "2023-01-01"])
+            .env("SPOT_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spot starts");
+        std::thread::sleep(std::time::Duration::from_millis(millis));
+        let _ = child.kill();
+        child.wait().unwrap();
+
+        let store = SqliteStore::open(&db).expect("the store opens after a crash");
+        let Some(latest) = store.latest_day().await.unwrap() else { continue };
+        let runs = store.runs(&RunFilter::default()).await.unwrap();
+        let scopes_on = |day: Day| {
+            let mut scopes: Vec<String> =
+                runs.iter().filter(|r| r.day == day).map(|r| format!("{}/{}", r.source, r.scope)).collect();
+            scopes.sort();
+            scopes
+        };
+        let before = scopes_on(latest.minus(1));
+        if before.is_empty() {
+            continue; // killed during the first day: nothing to compare with
+        }
+        assert_eq!(scopes_on(latest), before, "killed after {millis} ms: the latest day {latest} is whole");
+    }
+}
