@@ -39,7 +39,7 @@ pub async fn serve_command(args: ServeArgs) -> anyhow::Result<()> {
         config.server.listen = listen;
     }
     // An ArangoDB store is checked first: reachable, supported, migrated.
-    let store = crate::store::select::open(&config.store).await?;
+    let store = crate::store::select::open(&config.store, config.ingest).await?;
     let listen = config.server.listen;
     serve(Server::new(&config, store)?, listen).await
 }

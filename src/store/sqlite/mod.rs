@@ -21,6 +21,7 @@ mod history;
 mod leases;
 mod read;
 mod retention;
+mod rollback;
 mod schema;
 mod timeline;
 mod topology;
@@ -36,7 +37,7 @@ use collectors::Observation;
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::{Store, StoreError, StoreResult};
+use super::{BatchError, Store, StoreError, StoreResult};
 use crate::model::*;
 
 /// Options for opening a [`SqliteStore`].
@@ -45,6 +46,8 @@ pub struct SqliteOptions {
     /// Test hook: fail every ingest after this many row writes, to prove
     /// that a failure mid-write leaves the last committed state intact.
     pub fail_after_writes: Option<u64>,
+    /// `[ingest]`: the future-day allowance every ingest is checked against.
+    pub ingest: crate::ingest::IngestConfig,
 }
 
 #[derive(Clone)]
@@ -287,6 +290,7 @@ pub(crate) fn backend(doing: &'static str) -> impl Fn(rusqlite::Error) -> StoreE
 impl Store for SqliteStore {
     async fn ingest(&self, observation: &Observation) -> StoreResult<Run> {
         observation.validate().map_err(StoreError::Invalid)?;
+        self.inner.options.ingest.check_day(&observation.source, &observation.scope, observation.day)?;
         let inner = &self.inner;
         blocking_in_place(|| {
             let mut writer = inner.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -294,7 +298,26 @@ impl Store for SqliteStore {
         })
     }
 
+    async fn ingest_batch(&self, observations: &[Observation]) -> Result<Vec<Run>, BatchError> {
+        crate::ingest::batch::check_each(observations, &self.inner.options.ingest)?;
+        let inner = &self.inner;
+        blocking_in_place(|| {
+            let mut writer = inner.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            writer.ingest_all(&inner.options, observations)
+        })
+    }
+
+    async fn rollback(&self, source: &str, scope: &str, day: Day) -> StoreResult<Rollback> {
+        let (source, scope) = (source.to_string(), scope.to_string());
+        self.write(move |writer, _| writer.rollback(&source, &scope, day)).await
+    }
+
+    async fn rollbacks(&self) -> StoreResult<Vec<Rollback>> {
+        self.read(rollback::rollbacks).await
+    }
+
     async fn record_failure(&self, source: &str, scope: &str, day: Day, error: &str) -> StoreResult<Run> {
+        self.inner.options.ingest.check_day(source, scope, day)?;
         let (source, scope, error) = (source.to_string(), scope.to_string(), error.to_string());
         self.write(move |writer, _| writer.record_failure(&source, &scope, day, &error)).await
     }

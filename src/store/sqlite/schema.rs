@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../schema/sqlite/004_leases.sql"),
     include_str!("../../../schema/sqlite/005_covering_relations_out.sql"),
     include_str!("../../../schema/sqlite/006_graph_version.sql"),
+    include_str!("../../../schema/sqlite/007_rollbacks.sql"),
 ];
 
 pub fn migrate(conn: &mut Connection, path: &Path) -> StoreResult<()> {
