@@ -160,6 +160,13 @@ fn open_existing(db: &PathBuf) -> anyhow::Result<SqliteStore> {
     Ok(SqliteStore::open(db)?)
 }
 
+/// Opens an existing store for the read commands: read-only, never
+/// migrated, and readable in a folder SPoT may not write.
+fn open_read_only(db: &std::path::Path) -> anyhow::Result<SqliteStore> {
+    require_file(db)?;
+    Ok(SqliteStore::open_read_only(db)?)
+}
+
 /// A SQLite store that must exist: a missing file is an error.
 fn require_file(db: &std::path::Path) -> anyhow::Result<()> {
     if !db.exists() {

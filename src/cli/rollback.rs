@@ -67,6 +67,6 @@ pub struct ListArgs {
 
 pub async fn list(args: ListArgs) -> anyhow::Result<()> {
     let config = args.store.config()?;
-    let store = StoreArgs::open_existing(&config).await?;
+    let store = StoreArgs::open_for_reading(&config).await?;
     super::print_json(&store.rollbacks().await?)
 }

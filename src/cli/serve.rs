@@ -58,7 +58,7 @@ pub struct QueryArgs {
 /// Runs one GraphQL request in-process, with every scope, and prints the
 /// JSON response; exits non-zero when it has errors.
 pub async fn query(args: QueryArgs) -> anyhow::Result<()> {
-    let store: Arc<dyn Store> = Arc::new(super::open_existing(&args.db)?);
+    let store: Arc<dyn Store> = Arc::new(super::open_read_only(&args.db)?);
     let schema = api::schema(store, config(None)?.limits);
     let mut request = async_graphql::Request::new(args.query);
     if let Some(text) = args.variables {

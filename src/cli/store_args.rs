@@ -44,6 +44,15 @@ impl StoreArgs {
         }
     }
 
+    /// The configured store, for reading only: a SQLite file is opened
+    /// read-only and never migrated.
+    pub async fn open_for_reading(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+        match &config.store.arangodb {
+            Some(_) => StoreArgs::open_existing(config).await,
+            None => Ok(Arc::new(super::open_read_only(&config.store.path)?)),
+        }
+    }
+
     /// The configured store; a SQLite file is created when missing.
     pub async fn open(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
         Ok(select::open(&config.store, config.ingest).await?)

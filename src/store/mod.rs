@@ -35,6 +35,11 @@ pub enum StoreError {
     Open { path: String, reason: String },
     #[error("store {path} has schema version {found}; this build of spot knows up to {supported}")]
     SchemaTooNew { path: String, found: i64, supported: i64 },
+    #[error(
+        "store {path} has schema version {found}; this build of spot reads version {supported}, and read commands \
+         never migrate a store: run `spot migrate --db {path}` first"
+    )]
+    SchemaTooOld { path: String, found: i64, supported: i64 },
     #[error("injected fault after {writes} writes (test hook)")]
     InjectedFault { writes: u64 },
     #[error("store failure while {doing}: {reason}")]
