@@ -512,21 +512,27 @@ fn a_read_command_never_migrates_a_store() {
 }
 
 /// Hardening item 3: `spot ingest` into a database it may not write names
-/// the database, not the observation file.
+/// the database, not the observation file. The store is open elsewhere (a
+/// server holds its WAL), so opening it succeeds and the write is refused.
 #[test]
 fn an_ingest_into_a_read_only_database_names_the_database() {
     let dir = tempfile::tempdir().unwrap();
     set_mode(dir.path(), 0o755);
     let db = dir.path().join("spot.db");
-    let db = db.to_str().unwrap();
-    assert!(spot(&["ingest", "--db", db, &data("billing-day1.json")]).status.success());
-    set_mode(Path::new(db), 0o444);
-    let output = spot_unprivileged(&["ingest", "--db", db, &data("billing-day2.json")]);
+    assert!(spot(&["ingest", "--db", db.to_str().unwrap(), &data("billing-day1.json")]).status.success());
+    let server = rusqlite::Connection::open(&db).unwrap();
+    server.query_row("SELECT count(*) FROM runs", [], |r| r.get::<_, i64>(0)).unwrap();
+    for shared in ["spot.db-wal", "spot.db-shm"] {
+        set_mode(&dir.path().join(shared), 0o666);
+    }
+    set_mode(&db, 0o444);
+    let output = spot_unprivileged(&["ingest", "--db", db.to_str().unwrap(), &data("billing-day2.json")]);
     assert!(!output.status.success());
     let message = stderr(&output);
-    assert!(message.starts_with(&format!("error: {db}: ")), "{message}");
+    assert!(message.contains(&db.display().to_string()), "{message}");
     assert!(message.contains("readonly") || message.contains("read-only"), "{message}");
     assert!(!message.contains("billing-day2.json"), "{message}");
+    drop(server);
 }
 
 /// Hardening item 3: after a clean exit the `.db` file alone is the whole
