@@ -2,12 +2,11 @@
 
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
 use super::store_args::StoreArgs;
-use crate::store::{select, Store};
+use crate::store::select;
 use crate::transfer::{parse_line, Incoming, Record};
 
 #[derive(clap::Args)]

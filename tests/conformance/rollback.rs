@@ -38,7 +38,8 @@ async fn seen(store: &dyn Store) -> Vec<String> {
     for key in ["repo:a", "repo:b", "repo:c", "workload:x"] {
         for n in 0..=5 {
             seen.push(format!("{key} {n}: {:?}", store.entity(key, d(n)).await.unwrap()));
-            seen.push(format!("{key} {n} out: {:?}", edges_from(store, key, n).await));
+            let out = store.relations(key, d(n), Direction::Out, &[]).await;
+            seen.push(format!("{key} {n} out: {out:?}"));
         }
     }
     for run in store.runs(&RunFilter::default()).await.unwrap() {

@@ -317,9 +317,10 @@ fn open_reader(path: &Path) -> StoreResult<Connection> {
     let open_error = |e: rusqlite::Error| StoreError::Open { path: path.display().to_string(), reason: e.to_string() };
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
     let conn = Connection::open_with_flags(path, flags).map_err(open_error)?;
-    configure(&conn, true).map_err(backend("configuring a read connection"))?;
-    let probe = conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()));
-    match probe {
+    // The first statement that reads opens the WAL: that is where a
+    // read-only folder shows.
+    let ready = configure(&conn, true).and_then(|()| conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(())));
+    match ready {
         Ok(()) => Ok(conn),
         Err(e) if cannot_open(&e) && !wal_has_content(path) => {
             drop(conn);
