@@ -271,7 +271,9 @@ fn billing_on(dir: &Path, name: &str, day: &str, urgency: &str, extra: Option<&s
     observation["entities"][0]["attrs"]["urgency"] = urgency.into();
     if let Some(service) = extra {
         let entities = observation["entities"].as_array_mut().unwrap();
-        entities.push(serde_json::json!({"key": format!("service:{service}"), "kind": "service", "name": service, "attrs": {}}));
+        entities.push(
+            serde_json::json!({"key": format!("service:{service}"), "kind": "service", "name": service, "attrs": {}}),
+        );
         let relations = observation["relations"].as_array_mut().unwrap();
         relations.push(serde_json::json!({"from": "team:payments", "to": format!("service:{service}"), "kind": "owns", "attrs": {}}));
     }
@@ -426,7 +428,8 @@ fn an_ingest_batch_whose_second_file_is_refused_writes_nothing() {
     assert!(!output.status.success());
     let message = stderr(&output);
     assert!(
-        message.contains("billing-day2.json: refusing pagerduty/acme for 2024-03-04: that scope already has 2024-03-05"),
+        message
+            .contains("billing-day2.json: refusing pagerduty/acme for 2024-03-04: that scope already has 2024-03-05"),
         "{message}"
     );
     assert!(message.contains("nothing was written"), "{message}");
@@ -496,7 +499,9 @@ fn a_read_command_never_migrates_a_store() {
     let db = dir.path().join("old.db");
     {
         let conn = rusqlite::Connection::open(&db).unwrap();
-        for migration in ["001_temporal_graph", "002_deploy_events", "003_run_warnings", "004_leases", "005_covering_relations_out"] {
+        for migration in
+            ["001_temporal_graph", "002_deploy_events", "003_run_warnings", "004_leases", "005_covering_relations_out"]
+        {
             let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("schema/sqlite/{migration}.sql"));
             conn.execute_batch(&std::fs::read_to_string(path).unwrap()).unwrap();
         }
@@ -544,7 +549,11 @@ fn after_a_clean_exit_the_db_file_alone_holds_every_run() {
     let generated = spot(&["generate", "--db", db.arg(), "--days", "2", "--start", "2024-01-01", "--seed", "7"]);
     assert!(generated.status.success(), "{}", stderr(&generated));
     let wal = PathBuf::from(format!("{}-wal", db.arg()));
-    assert!(!wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0, "a WAL of {:?} bytes is left", std::fs::metadata(&wal).map(|m| m.len()));
+    assert!(
+        !wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0,
+        "a WAL of {:?} bytes is left",
+        std::fs::metadata(&wal).map(|m| m.len())
+    );
     let copy = temp_db();
     std::fs::copy(&db.path, &copy.path).unwrap();
     assert_eq!(latest_day(&copy), "2024-01-02");

@@ -91,10 +91,12 @@ mod batches_and_rollbacks {
     use super::conformance::{alive, d, facts_of, held, obs, Obs};
 
     fn github(n: i32) -> Obs {
-        obs("github", "acme", n)
-            .entity("repo:a", json!({"v": n}))
-            .entity(&format!("repo:day{n}"), json!({}))
-            .relation("repo:a", "uses", &format!("repo:day{n}"), json!({}))
+        obs("github", "acme", n).entity("repo:a", json!({"v": n})).entity(&format!("repo:day{n}"), json!({})).relation(
+            "repo:a",
+            "uses",
+            &format!("repo:day{n}"),
+            json!({}),
+        )
     }
 
     /// Hardening item 2: a batch that fails while writing its second
@@ -106,8 +108,8 @@ mod batches_and_rollbacks {
         let store = SqliteStore::open(&path).unwrap();
         github(1).into(&store).await;
         let before = held(&store).await;
-        let faulty = SqliteStore::open_with(&path, SqliteOptions { fail_after_writes: Some(8), ..Default::default() })
-            .unwrap();
+        let faulty =
+            SqliteStore::open_with(&path, SqliteOptions { fail_after_writes: Some(8), ..Default::default() }).unwrap();
         let err = faulty.ingest_batch(&[github(2).0, github(3).0]).await.unwrap_err();
         assert_eq!((err.index, err.written), (Some(1), 0), "{err}");
         assert!(matches!(err.error, StoreError::InjectedFault { .. }), "{err}");

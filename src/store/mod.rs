@@ -73,10 +73,7 @@ impl BatchError {
     /// Whether the observation itself is at fault (invalid, or refused by
     /// a rule of the ingest contract), rather than the store.
     pub fn is_refusal(&self) -> bool {
-        matches!(
-            self.error,
-            StoreError::Invalid(_) | StoreError::OlderDay { .. } | StoreError::FutureDay { .. }
-        )
+        matches!(self.error, StoreError::Invalid(_) | StoreError::OlderDay { .. } | StoreError::FutureDay { .. })
     }
 }
 

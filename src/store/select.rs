@@ -16,7 +16,9 @@ use crate::ingest::IngestConfig;
 pub async fn open(config: &StoreConfig, ingest: IngestConfig) -> StoreResult<Arc<dyn Store>> {
     match &config.arangodb {
         Some(arango) => Ok(Arc::new(open_arango(arango, ingest).await?)),
-        None => Ok(Arc::new(SqliteStore::open_with(&config.path, SqliteOptions { ingest, ..SqliteOptions::default() })?)),
+        None => {
+            Ok(Arc::new(SqliteStore::open_with(&config.path, SqliteOptions { ingest, ..SqliteOptions::default() })?))
+        }
     }
 }
 

@@ -306,7 +306,10 @@ pub fn holds_history() -> Query {
 
 /// `spot rollback`: delete the scope's versions opened on `day` or later.
 pub fn rollback_versions(versions: Versions, source: &str, scope: &str, day: Day) -> Query {
-    query(versions.pick("rollback_facts", "rollback_relations"), json!({ "source": source, "scope": scope, "day": day.0 }))
+    query(
+        versions.pick("rollback_facts", "rollback_relations"),
+        json!({ "source": source, "scope": scope, "day": day.0 }),
+    )
 }
 
 /// `spot rollback`: reopen the scope's versions closed on `day` or later.

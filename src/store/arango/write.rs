@@ -13,8 +13,8 @@ use super::plan::{plan_facts, plan_relations, Stored};
 use super::queries::{self, Versions};
 use super::requests::OnDuplicate;
 use super::{keys, text, Inner};
-use crate::model::*;
 use crate::ingest::batch;
+use crate::model::*;
 use crate::store::{BatchError, StoreError, StoreResult};
 
 /// Documents per request.
@@ -88,9 +88,11 @@ pub async fn ingest_batch(store: &Inner, observations: &[Observation]) -> Result
     batch::check_each(observations, &store.options.ingest)?;
     let mut latest = FxHashMap::default();
     for (source, scope) in batch::scopes(observations) {
-        let day = latest_committed_day(store, &source, &scope)
-            .await
-            .map_err(|error| BatchError { index: None, written: 0, error })?;
+        let day = latest_committed_day(store, &source, &scope).await.map_err(|error| BatchError {
+            index: None,
+            written: 0,
+            error,
+        })?;
         if let Some(day) = day {
             latest.insert((source, scope), day);
         }

@@ -262,12 +262,17 @@ impl Drop for Inner {
             return;
         }
         let writer = self.writer.get_mut().unwrap_or_else(|p| p.into_inner());
-        let checkpoint = writer.connection().query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get::<_, i64>(0));
+        let checkpoint =
+            writer.connection().query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get::<_, i64>(0));
         match checkpoint {
             Ok(0) => tracing::debug!(store.path = %self.path.display(), "checkpointed the WAL on close"),
             // Busy: another process is reading or writing; its own close checkpoints.
-            Ok(_) => tracing::debug!(store.path = %self.path.display(), "WAL checkpoint on close left for another process"),
-            Err(e) => tracing::warn!(store.path = %self.path.display(), error = %e, "could not checkpoint the WAL on close"),
+            Ok(_) => {
+                tracing::debug!(store.path = %self.path.display(), "WAL checkpoint on close left for another process")
+            }
+            Err(e) => {
+                tracing::warn!(store.path = %self.path.display(), error = %e, "could not checkpoint the WAL on close")
+            }
         }
     }
 }
@@ -319,7 +324,8 @@ fn open_reader(path: &Path) -> StoreResult<Connection> {
     let conn = Connection::open_with_flags(path, flags).map_err(open_error)?;
     // The first statement that reads opens the WAL: that is where a
     // read-only folder shows.
-    let ready = configure(&conn, true).and_then(|()| conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(())));
+    let ready =
+        configure(&conn, true).and_then(|()| conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(())));
     match ready {
         Ok(()) => Ok(conn),
         Err(e) if cannot_open(&e) && !wal_has_content(path) => {

@@ -51,7 +51,11 @@ impl Writer {
     /// committed, or none. Each sees the ones before it (a second run of a
     /// scope diffs against the first; an older day than an earlier one of
     /// the batch is refused).
-    pub fn ingest_all(&mut self, options: &SqliteOptions, observations: &[Observation]) -> Result<Vec<Run>, BatchError> {
+    pub fn ingest_all(
+        &mut self,
+        options: &SqliteOptions,
+        observations: &[Observation],
+    ) -> Result<Vec<Run>, BatchError> {
         let result = self.write_all(options, observations);
         if result.is_err() && observations.len() > 1 {
             // The entity cache may have read anchors of the earlier, now
@@ -173,7 +177,12 @@ struct Caches<'a> {
 }
 
 /// Rules 2 to 4 for one observation, within the batch's transaction.
-fn write_one(tx: &Transaction, caches: &mut Caches, obs: &Observation, writes: &mut Writes) -> StoreResult<(Run, Written)> {
+fn write_one(
+    tx: &Transaction,
+    caches: &mut Caches,
+    obs: &Observation,
+    writes: &mut Writes,
+) -> StoreResult<(Run, Written)> {
     let started = Instant::now();
     let started_at_ms = now_ms();
     let (scope, generation) = scope_of(tx, &obs.source, &obs.scope)?;
