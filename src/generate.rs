@@ -77,7 +77,11 @@ pub async fn generate(
     Ok(summary)
 }
 
-/// Ingests one day's runs: observations through ingest, failures recorded.
+/// Ingests one day's runs: failures recorded first, then every observation
+/// of the day in one batch ([`Store::ingest_batch`]; one transaction on
+/// SQLite). A generate killed part-way through a day thus leaves that day
+/// without committed runs rather than half of them, and the latest day
+/// (every read's default) is always a whole one.
 pub async fn ingest_day(store: &dyn Store, runs: Vec<SyntheticRun>) -> StoreResult<DayReport> {
     let mut report = DayReport {
         day: Day(0),
@@ -86,23 +90,26 @@ pub async fn ingest_day(store: &dyn Store, runs: Vec<SyntheticRun>) -> StoreResu
         failed_runs: 0,
         counts: RunCounts::default(),
     };
-    for run in &runs {
-        // Only the store's work is timed: building and freeing observations
-        // is the collectors' cost.
-        let started = Instant::now();
+    let mut observations = Vec::with_capacity(runs.len());
+    // Only the store's work is timed: building and freeing observations is
+    // the collectors' cost.
+    let started = Instant::now();
+    for run in runs {
         match run {
             SyntheticRun::Observed(observation) => {
                 report.day = observation.day;
-                let run = store.ingest(observation).await?;
-                report.counts.add(run.counts);
+                observations.push(observation);
             }
             SyntheticRun::Failed { source, scope, day, error } => {
-                report.day = *day;
+                report.day = day;
                 report.failed_runs += 1;
-                store.record_failure(source, scope, *day, error).await?;
+                store.record_failure(&source, &scope, day, &error).await?;
             }
         }
-        report.ingest += started.elapsed();
     }
+    for run in store.ingest_batch(&observations).await.map_err(|e| e.error)? {
+        report.counts.add(run.counts);
+    }
+    report.ingest = started.elapsed();
     Ok(report)
 }

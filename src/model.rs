@@ -293,6 +293,63 @@ pub struct Pruned {
     pub relation_versions: u64,
 }
 
+/// What [`crate::Store::rollback`] undid for one (source, scope) from one
+/// day on: the scope's runs of that day and every later one, the versions
+/// they opened, and the closes they made. All counts are zero (and nothing
+/// is recorded) when there was nothing to undo.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rollback {
+    pub source: String,
+    pub scope: String,
+    /// The first day undone.
+    pub day: Day,
+    /// When it was done, Unix milliseconds.
+    pub at_ms: i64,
+    /// Run records removed (of every status).
+    pub runs: u64,
+    /// Fact and relation versions opened on the day or later, deleted.
+    pub facts_deleted: u64,
+    pub relations_deleted: u64,
+    /// Fact and relation versions closed on the day or later, open again.
+    pub facts_reopened: u64,
+    pub relations_reopened: u64,
+    /// Entity anchors that only the deleted versions referred to, deleted.
+    pub entities_deleted: u64,
+}
+
+impl Rollback {
+    /// A rollback of (source, scope) from `day` that has not undone anything (yet).
+    pub fn nothing(source: &str, scope: &str, day: Day, at_ms: i64) -> Rollback {
+        Rollback {
+            source: source.to_string(),
+            scope: scope.to_string(),
+            day,
+            at_ms,
+            runs: 0,
+            facts_deleted: 0,
+            relations_deleted: 0,
+            facts_reopened: 0,
+            relations_reopened: 0,
+            entities_deleted: 0,
+        }
+    }
+
+    /// Whether it changed nothing: running it again after a rollback, or a
+    /// scope with no run and no version from the day on.
+    pub fn changed_nothing(&self) -> bool {
+        [
+            self.runs,
+            self.facts_deleted,
+            self.relations_deleted,
+            self.facts_reopened,
+            self.relations_reopened,
+            self.entities_deleted,
+        ]
+        .iter()
+        .all(|&n| n == 0)
+    }
+}
+
 /// The shortest retention: a re-run of a day reopens the versions that day
 /// closed, so recent history must stay.
 pub const MIN_RETENTION_DAYS: u32 = 7;

@@ -430,6 +430,29 @@ async fn the_ingest_mutation_takes_the_observation_format() {
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
 }
 
+/// Hardening item 1: the `ingest` mutation refuses a day beyond today plus
+/// `ingest.max_future_days` (default 1), naming the day, today and the key;
+/// the scope's latest day, and so every read's default day, is untouched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ingest_mutation_refuses_a_future_date() {
+    let api = start(|_| {}).await;
+    let latest = api.data("{ latestDay }").await;
+    let ingest = |day: &str| {
+        let observation = json!({"source": "pagerduty", "scope": "acme", "day": day, "complete": true,
+            "entities": [{"key": "service:billing", "kind": "service", "name": "billing", "attrs": {"urgency": "high"}}]});
+        json!({"query": "mutation($o: JSON!) { ingest(observation: $o) { day } }", "variables": {"o": observation}})
+    };
+    let (_, body) = api.post(ingest("9999-12-31"), None).await;
+    let message = body["errors"][0]["message"].as_str().unwrap_or_else(|| panic!("accepted: {body}"));
+    assert!(message.contains("refusing pagerduty/acme for 9999-12-31"), "{message}");
+    assert!(message.contains("ingest.max_future_days"), "{message}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
+    assert_eq!(api.data("{ latestDay }").await, latest, "nothing was written");
+    let today = spot::model::Day::today().to_string();
+    let (_, body) = api.post(ingest(&today), None).await;
+    assert_eq!(body["data"]["ingest"]["day"], today.as_str(), "{body}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_gets_clear_errors() {
     let api = start(|_| {}).await;

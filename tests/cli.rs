@@ -440,3 +440,302 @@ timezone = "Mars/Olympus"
     let cron = format!("{config}:11: collectors.consul.schedule.cron: '61 * * * *' is not a cron expression");
     assert!(problems[5].starts_with(&cron), "{message}");
 }
+
+/// `tests/data/billing-day1.json` (pagerduty/acme) written to `dir/name`
+/// dated `day`, with `urgency` as the service's urgency and, when given, one
+/// more service only this observation knows.
+fn billing_on(dir: &Path, name: &str, day: &str, urgency: &str, extra: Option<&str>) -> String {
+    let text = std::fs::read_to_string(data("billing-day1.json")).unwrap();
+    let mut observation: serde_json::Value = serde_json::from_str(&text).unwrap();
+    observation["day"] = day.into();
+    observation["entities"][0]["attrs"]["urgency"] = urgency.into();
+    if let Some(service) = extra {
+        let entities = observation["entities"].as_array_mut().unwrap();
+        entities.push(
+            serde_json::json!({"key": format!("service:{service}"), "kind": "service", "name": service, "attrs": {}}),
+        );
+        let relations = observation["relations"].as_array_mut().unwrap();
+        relations.push(serde_json::json!({"from": "team:payments", "to": format!("service:{service}"), "kind": "owns", "attrs": {}}));
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, observation.to_string()).unwrap();
+    path.display().to_string()
+}
+
+fn latest_day(db: &TempDb) -> serde_json::Value {
+    let stats: serde_json::Value = serde_json::from_str(&stdout(&spot(&["stats", "--db", db.arg()]))).unwrap();
+    stats["latest_day"].clone()
+}
+
+fn runs_of(db: &TempDb) -> Vec<String> {
+    let runs: serde_json::Value = serde_json::from_str(&stdout(&spot(&["runs", "--db", db.arg()]))).unwrap();
+    runs.as_array().unwrap().iter().map(|run| run["day"].as_str().unwrap().to_string()).collect()
+}
+
+fn today() -> spot::model::Day {
+    spot::model::Day::today()
+}
+
+/// Hardening item 1: an observation dated 9999-12-31 used to be accepted
+/// and became the latest day of every read. Days beyond today plus
+/// `ingest.max_future_days` (default 1) are refused, naming the day, today
+/// and the key; the days are relative to today, so the test never ages.
+#[test]
+fn a_future_date_is_refused_before_it_can_break_a_scope() {
+    let db = temp_db();
+    let dir = tempfile::tempdir().unwrap();
+    let far = billing_on(dir.path(), "far.json", "9999-12-31", "high", None);
+    let refused = spot(&["ingest", "--db", db.arg(), &far]);
+    assert!(!refused.status.success());
+    let message = stderr(&refused);
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(message.contains("far.json: refusing pagerduty/acme for 9999-12-31"), "{message}");
+    // The process may see the next day if the test runs across midnight.
+    let named_today = [today(), today().plus(1)].iter().any(|day| message.contains(&format!("today is {day}")));
+    assert!(named_today, "{message}");
+    assert!(message.contains("ingest.max_future_days"), "{message}");
+    assert!(runs_of(&db).is_empty(), "nothing was written");
+
+    let tomorrow = today().plus(1).to_string();
+    let within = billing_on(dir.path(), "tomorrow.json", &tomorrow, "high", None);
+    let accepted = spot(&["ingest", "--db", db.arg(), &within]);
+    assert!(accepted.status.success(), "{}", stderr(&accepted));
+    assert_eq!(latest_day(&db), tomorrow.as_str());
+}
+
+/// Hardening item 1: the allowance is a config key, `[ingest]
+/// max_future_days`, and a flag of `spot ingest`.
+#[test]
+fn the_future_day_allowance_is_set_by_config_or_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let in_ten_days = today().plus(10).to_string();
+    let in_twenty_days = today().plus(20).to_string();
+    let ten = billing_on(dir.path(), "ten.json", &in_ten_days, "high", None);
+    let twenty = billing_on(dir.path(), "twenty.json", &in_twenty_days, "low", None);
+
+    let db = temp_db();
+    assert!(!spot(&["ingest", "--db", db.arg(), &ten]).status.success(), "beyond the default of one day");
+    let config = dir.path().join("spot.toml");
+    std::fs::write(&config, "[ingest]\nmax_future_days = 10\n").unwrap();
+    let configured = spot(&["ingest", "--config", config.to_str().unwrap(), "--db", db.arg(), &ten]);
+    assert!(configured.status.success(), "{}", stderr(&configured));
+    let still_refused = spot(&["ingest", "--config", config.to_str().unwrap(), "--db", db.arg(), &twenty]);
+    assert!(stderr(&still_refused).contains("ingest.max_future_days"), "{}", stderr(&still_refused));
+    let flagged = spot(&["ingest", "--max-future-days", "20", "--db", db.arg(), &twenty]);
+    assert!(flagged.status.success(), "{}", stderr(&flagged));
+    assert_eq!(latest_day(&db), in_twenty_days.as_str());
+}
+
+/// Hardening item 1: a scope broken by a far-future day (written with a
+/// huge allowance, as a store written before the check was) is repaired by
+/// `spot rollback`: the latest day and every read are back to the real day,
+/// the next real day ingests, and a second rollback changes nothing.
+#[test]
+fn a_future_day_is_rolled_back_and_the_scope_ingests_again() {
+    let db = temp_db();
+    let dir = tempfile::tempdir().unwrap();
+    assert!(spot(&["ingest", "--db", db.arg(), &data("billing-day1.json")]).status.success());
+    let far = billing_on(dir.path(), "far.json", "9999-12-31", "never", Some("ghost"));
+    let broken = spot(&["ingest", "--max-future-days", "3000000", "--db", db.arg(), &far]);
+    assert!(broken.status.success(), "{}", stderr(&broken));
+    assert_eq!(latest_day(&db), "9999-12-31");
+    assert!(!spot(&["ingest", "--db", db.arg(), &data("billing-day2.json")]).status.success(), "the scope is stuck");
+
+    let rollback =
+        spot(&["rollback", "--db", db.arg(), "--source", "pagerduty", "--scope", "acme", "--day", "9999-12-31"]);
+    assert!(rollback.status.success(), "{}", stderr(&rollback));
+    assert!(stdout(&rollback).contains("pagerduty/acme from 9999-12-31: removed 1 run"), "{}", stdout(&rollback));
+    assert_eq!(latest_day(&db), "2024-03-03");
+    let entity = spot(&["entity", "--db", db.arg(), "service:billing-api"]);
+    let state: serde_json::Value = serde_json::from_str(&stdout(&entity)).unwrap();
+    assert_eq!(state["facts"][0]["attrs"]["urgency"], "high");
+    assert_eq!(state["facts"][0]["valid_to"], "open", "day 1's version is open again");
+    let ghost = spot(&["search", "--db", db.arg(), "ghost"]);
+    assert_eq!(stdout(&ghost).trim(), "[]", "what only the future day saw is gone");
+
+    let again =
+        spot(&["rollback", "--db", db.arg(), "--source", "pagerduty", "--scope", "acme", "--day", "9999-12-31"]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(stdout(&again).contains("nothing to roll back"), "{}", stdout(&again));
+
+    let next = spot(&["ingest", "--db", db.arg(), &data("billing-day2.json")]);
+    assert!(next.status.success(), "{}", stderr(&next));
+    assert_eq!(runs_of(&db), ["2024-03-04", "2024-03-03"]);
+    let listed: serde_json::Value = serde_json::from_str(&stdout(&spot(&["rollbacks", "--db", db.arg()]))).unwrap();
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 1, "the rollback that changed nothing is not recorded: {listed:?}");
+    assert_eq!((listed[0]["source"].as_str(), listed[0]["day"].as_str()), (Some("pagerduty"), Some("9999-12-31")));
+    assert_eq!(listed[0]["runs"], 1);
+}
+
+/// Hardening item 1: a rollback in the middle of a history gives back the
+/// store exactly as the scope's last run before the day left it: the
+/// export afterwards is the export taken then, byte for byte.
+#[test]
+fn a_rollback_in_the_middle_of_a_history_restores_the_earlier_state() {
+    let db = temp_db();
+    let dir = tempfile::tempdir().unwrap();
+    let day2 = billing_on(dir.path(), "day2.json", "2024-03-04", "low", Some("ledger"));
+    let day3 = billing_on(dir.path(), "day3.json", "2024-03-05", "high", None);
+    assert!(spot(&["ingest", "--db", db.arg(), &data("billing-day1.json")]).status.success());
+    let before = dir.path().join("before.jsonl");
+    assert!(spot(&["export", "--db", db.arg(), "--out", before.to_str().unwrap()]).status.success());
+    let ingested = spot(&["ingest", "--db", db.arg(), &day2, &day3]);
+    assert!(ingested.status.success(), "{}", stderr(&ingested));
+
+    let rollback =
+        spot(&["rollback", "--db", db.arg(), "--source", "pagerduty", "--scope", "acme", "--day", "2024-03-04"]);
+    assert!(rollback.status.success(), "{}", stderr(&rollback));
+    assert!(stdout(&rollback).contains("removed 2 runs"), "{}", stdout(&rollback));
+    let after = dir.path().join("after.jsonl");
+    assert!(spot(&["export", "--db", db.arg(), "--out", after.to_str().unwrap()]).status.success());
+    assert_eq!(std::fs::read_to_string(&after).unwrap(), std::fs::read_to_string(&before).unwrap());
+}
+
+/// Hardening item 2: `spot ingest a.json b.json` checks every file, then
+/// writes all or none. Here the second file is refused (an older day than
+/// the first file of the same batch): no run of the first is left behind.
+#[test]
+fn an_ingest_batch_whose_second_file_is_refused_writes_nothing() {
+    let db = temp_db();
+    assert!(spot(&["ingest", "--db", db.arg(), &data("billing-day1.json")]).status.success());
+    let dir = tempfile::tempdir().unwrap();
+    let later = billing_on(dir.path(), "later.json", "2024-03-05", "low", Some("ledger"));
+    let before = dir.path().join("before.jsonl");
+    assert!(spot(&["export", "--db", db.arg(), "--out", before.to_str().unwrap()]).status.success());
+
+    let output = spot(&["ingest", "--db", db.arg(), &later, &data("billing-day2.json")]);
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(
+        message
+            .contains("billing-day2.json: refusing pagerduty/acme for 2024-03-04: that scope already has 2024-03-05"),
+        "{message}"
+    );
+    assert!(message.contains("nothing was written"), "{message}");
+    assert_eq!(runs_of(&db), ["2024-03-03"], "no run of the first file");
+    let after = dir.path().join("after.jsonl");
+    assert!(spot(&["export", "--db", db.arg(), "--out", after.to_str().unwrap()]).status.success());
+    assert_eq!(std::fs::read_to_string(&after).unwrap(), std::fs::read_to_string(&before).unwrap());
+}
+
+/// Runs `spot` as an unprivileged user (nobody) when the tests run as root,
+/// who would ignore the file permissions these tests are about.
+fn spot_unprivileged(args: &[&str]) -> Output {
+    let root = Command::new("id").arg("-u").output().map(|o| stdout(&o).trim() == "0").unwrap_or(false);
+    let mut command = if root {
+        let mut setpriv = Command::new("setpriv");
+        setpriv.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--", env!("CARGO_BIN_EXE_spot")]);
+        setpriv
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_spot"))
+    };
+    command.args(args).env("SPOT_LOG", "error").output().expect("spot runs")
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// Hardening item 3: a store in a folder SPoT may not write (a backup on
+/// read-only media, a mounted snapshot) is read by every read command.
+#[test]
+fn read_commands_read_a_store_in_a_read_only_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("readonly");
+    std::fs::create_dir(&folder).unwrap();
+    let db = folder.join("spot.db");
+    let db = db.to_str().unwrap();
+    let ingest = spot(&["ingest", "--db", db, &data("billing-day1.json"), &data("billing-day2.json")]);
+    assert!(ingest.status.success(), "{}", stderr(&ingest));
+    set_mode(dir.path(), 0o755);
+    set_mode(Path::new(db), 0o444);
+    set_mode(&folder, 0o555);
+    let stats = spot_unprivileged(&["stats", "--db", db]);
+    assert!(stats.status.success(), "{}", stderr(&stats));
+    assert!(stdout(&stats).contains("\"latest_day\": \"2024-03-04\""), "{}", stdout(&stats));
+    for args in [
+        vec!["entity", "--db", db, "service:billing-api"],
+        vec!["search", "--db", db, "billing"],
+        vec!["deps", "--db", db, "team:payments"],
+        vec!["timeline", "--db", db, "service:billing-api", "urgency"],
+        vec!["changes", "--db", db, "--summary"],
+        vec!["runs", "--db", db],
+        vec!["query", "--db", db, "{ latestDay }"],
+    ] {
+        let output = spot_unprivileged(&args);
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+    }
+    assert!(!folder.join("spot.db-wal").exists(), "nothing written next to the store");
+    set_mode(&folder, 0o755);
+}
+
+/// Hardening item 3: a read command never migrates a store; one written by
+/// an older SPoT gets a clear error saying what to run, and stays as it was.
+#[test]
+fn a_read_command_never_migrates_a_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("old.db");
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        for migration in
+            ["001_temporal_graph", "002_deploy_events", "003_run_warnings", "004_leases", "005_covering_relations_out"]
+        {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("schema/sqlite/{migration}.sql"));
+            conn.execute_batch(&std::fs::read_to_string(path).unwrap()).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 5).unwrap();
+    }
+    let stats = spot(&["stats", "--db", db.to_str().unwrap()]);
+    assert!(!stats.status.success(), "{}", stdout(&stats));
+    let message = stderr(&stats);
+    assert!(message.contains("schema version 5") && message.contains("spot migrate --db"), "{message}");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    assert_eq!(version, 5, "the read did not migrate it");
+}
+
+/// Hardening item 3: `spot ingest` into a database it may not write names
+/// the database, not the observation file. The store is open elsewhere (a
+/// server holds its WAL), so opening it succeeds and the write is refused.
+#[test]
+fn an_ingest_into_a_read_only_database_names_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    set_mode(dir.path(), 0o755);
+    let db = dir.path().join("spot.db");
+    assert!(spot(&["ingest", "--db", db.to_str().unwrap(), &data("billing-day1.json")]).status.success());
+    let server = rusqlite::Connection::open(&db).unwrap();
+    server.query_row("SELECT count(*) FROM runs", [], |r| r.get::<_, i64>(0)).unwrap();
+    for shared in ["spot.db-wal", "spot.db-shm"] {
+        set_mode(&dir.path().join(shared), 0o666);
+    }
+    set_mode(&db, 0o444);
+    let output = spot_unprivileged(&["ingest", "--db", db.to_str().unwrap(), &data("billing-day2.json")]);
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(message.contains(&db.display().to_string()), "{message}");
+    assert!(message.contains("readonly") || message.contains("read-only"), "{message}");
+    assert!(!message.contains("billing-day2.json"), "{message}");
+    drop(server);
+}
+
+/// Hardening item 3: after a clean exit the `.db` file alone is the whole
+/// store (the WAL is checkpointed into it): a copy of just that file has
+/// every run.
+#[test]
+fn after_a_clean_exit_the_db_file_alone_holds_every_run() {
+    let db = temp_db();
+    let generated = spot(&["generate", "--db", db.arg(), "--days", "2", "--start", "2024-01-01", "--seed", "7"]);
+    assert!(generated.status.success(), "{}", stderr(&generated));
+    let wal = PathBuf::from(format!("{}-wal", db.arg()));
+    assert!(
+        !wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0,
+        "a WAL of {:?} bytes is left",
+        std::fs::metadata(&wal).map(|m| m.len())
+    );
+    let copy = temp_db();
+    std::fs::copy(&db.path, &copy.path).unwrap();
+    assert_eq!(latest_day(&copy), "2024-01-02");
+    assert_eq!(runs_of(&copy), runs_of(&db));
+}

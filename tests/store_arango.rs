@@ -24,12 +24,16 @@ struct Arango {
 impl Harness for Arango {
     fn fresh(&self) -> Fixture {
         let store = ArangoStore::new(&self.config, ArangoOptions::default()).expect("a store handle");
-        let config = self.config.clone();
+        let (config, lenient) = (self.config.clone(), self.config.clone());
         Fixture {
             store: Box::new(store),
             faulty: Box::new(move |writes| {
-                let options = ArangoOptions { fail_after_writes: Some(writes) };
+                let options = ArangoOptions { fail_after_writes: Some(writes), ..ArangoOptions::default() };
                 Box::new(ArangoStore::new(&config, options).expect("a second handle"))
+            }),
+            with_ingest: Box::new(move |ingest| {
+                let options = ArangoOptions { ingest, ..ArangoOptions::default() };
+                Box::new(ArangoStore::new(&lenient, options).expect("a second handle"))
             }),
             _keep: Box::new(()),
         }

@@ -12,12 +12,16 @@ impl Harness for Sqlite {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let path = dir.path().join("spot.db");
         let store = SqliteStore::open(&path).expect("a new store");
-        let faulty_path = path.clone();
+        let (faulty_path, lenient_path) = (path.clone(), path.clone());
         Fixture {
             store: Box::new(store),
             faulty: Box::new(move |writes| {
-                let options = SqliteOptions { fail_after_writes: Some(writes) };
+                let options = SqliteOptions { fail_after_writes: Some(writes), ..SqliteOptions::default() };
                 Box::new(SqliteStore::open_with(&faulty_path, options).expect("a second handle"))
+            }),
+            with_ingest: Box::new(move |ingest| {
+                let options = SqliteOptions { ingest, ..SqliteOptions::default() };
+                Box::new(SqliteStore::open_with(&lenient_path, options).expect("a second handle"))
             }),
             _keep: Box::new(dir),
         }
@@ -76,6 +80,74 @@ mod backup {
     }
 }
 
+/// SQLite's side of hardening items 1 and 2: a batch is one transaction,
+/// and a rollback made by another process leaves no stale cache behind.
+mod batches_and_rollbacks {
+    use serde_json::json;
+    use spot::model::*;
+    use spot::store::sqlite::{SqliteOptions, SqliteStore};
+    use spot::{Store, StoreError};
+
+    use super::conformance::{alive, d, facts_of, held, obs, Obs};
+
+    fn github(n: i32) -> Obs {
+        obs("github", "acme", n).entity("repo:a", json!({"v": n})).entity(&format!("repo:day{n}"), json!({})).relation(
+            "repo:a",
+            "uses",
+            &format!("repo:day{n}"),
+            json!({}),
+        )
+    }
+
+    /// Hardening item 2: a batch that fails while writing its second
+    /// observation leaves no trace of the first (one transaction).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_batch_that_fails_while_writing_leaves_nothing_of_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("spot.db");
+        let store = SqliteStore::open(&path).unwrap();
+        github(1).into(&store).await;
+        let before = held(&store).await;
+        let faulty =
+            SqliteStore::open_with(&path, SqliteOptions { fail_after_writes: Some(8), ..Default::default() }).unwrap();
+        let err = faulty.ingest_batch(&[github(2).0, github(3).0]).await.unwrap_err();
+        assert_eq!((err.index, err.written), (Some(1), 0), "{err}");
+        assert!(matches!(err.error, StoreError::InjectedFault { .. }), "{err}");
+        assert_eq!(held(&store).await, before);
+        assert_eq!(store.latest_day().await.unwrap(), Some(d(1)));
+        // The failed batch left the handle's caches usable.
+        let runs = store.ingest_batch(&[github(2).0, github(3).0]).await.unwrap();
+        assert_eq!(runs.len(), 2);
+        assert_eq!(facts_of(&store, "repo:a", 3, "github").await, Some(json!({"v": 3})));
+    }
+
+    /// Hardening item 1: one process rolls back (deleting an anchor that
+    /// is not the newest, and reopening versions), another that had
+    /// ingested the same days then ingests again: its caches of entity ids
+    /// and open versions are read afresh, not trusted.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_rollback_by_another_process_leaves_no_stale_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("spot.db");
+        let serving = SqliteStore::open(&path).unwrap();
+        for n in [1, 2, 3] {
+            github(n).into(&serving).await;
+        }
+        obs("kubernetes", "dc1", 3).entity("workload:newest", json!({})).into(&serving).await;
+
+        let operator = SqliteStore::open(&path).unwrap();
+        let done = operator.rollback("github", "acme", d(2)).await.unwrap();
+        assert_eq!(done.entities_deleted, 2, "repo:day2 and repo:day3, older than workload:newest");
+
+        let run = github(2).into(&serving).await;
+        assert_eq!((run.counts.added, run.counts.changed, run.counts.closed), (2, 1, 2), "diffed against day 1");
+        assert!(alive(&serving, "repo:day2", 2).await && !alive(&serving, "repo:day1", 2).await);
+        assert_eq!(facts_of(&serving, "repo:a", 2, "github").await, Some(json!({"v": 2})));
+        let runs = serving.runs(&RunFilter { source: Some("github".into()), ..Default::default() }).await.unwrap();
+        assert_eq!(runs.iter().map(|r| r.day).collect::<Vec<_>>(), [d(2), d(1)]);
+    }
+}
+
 /// The trait's default `relation_values` and `relation_value_versions` (for
 /// stores without their own queries), held to the same conformance tests
 /// over SQLite's other methods.
@@ -95,6 +167,15 @@ mod generic_defaults {
     impl Store for DefaultsOnly {
         async fn ingest(&self, observation: &Observation) -> StoreResult<Run> {
             self.0.ingest(observation).await
+        }
+        async fn ingest_batch(&self, observations: &[Observation]) -> Result<Vec<Run>, spot::store::BatchError> {
+            self.0.ingest_batch(observations).await
+        }
+        async fn rollback(&self, source: &str, scope: &str, day: Day) -> StoreResult<Rollback> {
+            self.0.rollback(source, scope, day).await
+        }
+        async fn rollbacks(&self) -> StoreResult<Vec<Rollback>> {
+            self.0.rollbacks().await
         }
         async fn record_failure(&self, source: &str, scope: &str, day: Day, error: &str) -> StoreResult<Run> {
             self.0.record_failure(source, scope, day, error).await
@@ -202,6 +283,7 @@ mod generic_defaults {
             Fixture {
                 store: Box::new(DefaultsOnly(store)),
                 faulty: Box::new(|_| unreachable!("not used by this test")),
+                with_ingest: Box::new(|_| unreachable!("not used by this test")),
                 _keep: Box::new(dir),
             }
         }

@@ -54,7 +54,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         config.store.path = db;
         config.store.arangodb = None;
     }
-    let store: Arc<dyn Store> = crate::store::select::open(&config.store).await?;
+    let store: Arc<dyn Store> = crate::store::select::open(&config.store, config.ingest).await?;
     let options = backfill::Options {
         paths: args.paths,
         since: args.since,

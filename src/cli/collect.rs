@@ -39,7 +39,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     // Every named collector is built (config checked, secrets read) before
     // any of them runs.
     let jobs = scheduler::jobs(&config.collectors, &args.sources)?;
-    let store: Arc<dyn Store> = crate::store::select::open(&config.store).await?;
+    let store: Arc<dyn Store> = crate::store::select::open(&config.store, config.ingest).await?;
     let scheduler =
         Scheduler::new(store, Clock::System, jobs, &config.scheduler).with_retention(config.retention.clone());
     let day = args.day.unwrap_or_else(Day::today);

@@ -10,7 +10,9 @@ mod ingest;
 mod migrate;
 mod prune;
 mod read;
+mod rollback;
 mod serve;
+mod store_args;
 mod transfer;
 
 use std::path::PathBuf;
@@ -54,6 +56,10 @@ enum Command {
     Backup(backup::Args),
     /// Apply [retention] now: drop versions closed longer ago than kept.
     Prune(prune::Args),
+    /// Undo one scope's runs from a day on (a bad day, e.g. one far in the future).
+    Rollback(rollback::Args),
+    /// The rollbacks made so far, newest first.
+    Rollbacks(rollback::ListArgs),
     /// Create or update the ArangoDB store's collections, graph and indexes.
     Migrate(migrate::Args),
     /// Write the whole history as JSON Lines (to move it to another store).
@@ -117,6 +123,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Backfill(command) => backfill::run(command).await,
         Command::Backup(args) => backup::run(args).await,
         Command::Prune(args) => prune::run(args).await,
+        Command::Rollback(args) => rollback::run(args).await,
+        Command::Rollbacks(args) => rollback::list(args).await,
         Command::Migrate(args) => migrate::run(args).await,
         Command::Export(args) => transfer::export(args).await,
         Command::Import(args) => transfer::import(args).await,
@@ -148,10 +156,23 @@ fn init_logging(format: LogFormat) {
 /// Opens an existing store for reading; a missing file is an error rather
 /// than a new empty store.
 fn open_existing(db: &PathBuf) -> anyhow::Result<SqliteStore> {
+    require_file(db)?;
+    Ok(SqliteStore::open(db)?)
+}
+
+/// Opens an existing store for the read commands: read-only, never
+/// migrated, and readable in a folder SPoT may not write.
+fn open_read_only(db: &std::path::Path) -> anyhow::Result<SqliteStore> {
+    require_file(db)?;
+    Ok(SqliteStore::open_read_only(db)?)
+}
+
+/// A SQLite store that must exist: a missing file is an error.
+fn require_file(db: &std::path::Path) -> anyhow::Result<()> {
     if !db.exists() {
         anyhow::bail!("no store at {}: create one with `spot generate` or `spot ingest`", db.display());
     }
-    Ok(SqliteStore::open(db)?)
+    Ok(())
 }
 
 /// The day a read is about: the one asked for, or the latest committed day.

@@ -33,7 +33,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         anyhow::bail!("retention.{source}: {days} days is too short; keep at least {MIN_RETENTION_DAYS}");
     }
     let store: std::sync::Arc<dyn Store> = match &config.store.arangodb {
-        Some(arango) => std::sync::Arc::new(crate::store::select::open_arango(arango).await?),
+        Some(arango) => std::sync::Arc::new(crate::store::select::open_arango(arango, config.ingest).await?),
         None => std::sync::Arc::new(super::open_existing(&config.store.path)?),
     };
     let today = Day::today();

@@ -1,11 +1,12 @@
-//! Read commands: each prints the query layer's answer as JSON.
+//! Read commands: each prints the query layer's answer as JSON. They open
+//! the store read-only: nothing is written, not even a migration.
 
 use std::path::PathBuf;
 
 use clap::ValueEnum;
 use serde_json::json;
 
-use super::{open_existing, print_json, resolve_day};
+use super::{open_read_only, print_json, resolve_day};
 use crate::model::*;
 use crate::store::Store;
 
@@ -21,7 +22,7 @@ pub struct EntityArgs {
 }
 
 pub async fn entity(args: EntityArgs) -> anyhow::Result<()> {
-    let store = open_existing(&args.db)?;
+    let store = open_read_only(&args.db)?;
     let day = resolve_day(&store, args.at).await?;
     match store.entity(&args.key, day).await? {
         Some(state) => print_json(&state),
@@ -44,7 +45,7 @@ pub struct SearchArgs {
 }
 
 pub async fn search(args: SearchArgs) -> anyhow::Result<()> {
-    let store = open_existing(&args.db)?;
+    let store = open_read_only(&args.db)?;
     let day = resolve_day(&store, args.at).await?;
     let query = SearchQuery { text: args.text, kinds: args.kinds, day, limit: args.first };
     print_json(&store.search(&query).await?)
@@ -75,7 +76,7 @@ pub struct DepsArgs {
 }
 
 pub async fn deps(args: DepsArgs) -> anyhow::Result<()> {
-    let store = open_existing(&args.db)?;
+    let store = open_read_only(&args.db)?;
     let day = resolve_day(&store, args.at).await?;
     let direction = match args.direction {
         DirectionArg::Out => Direction::Out,
@@ -106,7 +107,7 @@ pub struct TimelineArgs {
 }
 
 pub async fn timeline(args: TimelineArgs) -> anyhow::Result<()> {
-    let store = open_existing(&args.db)?;
+    let store = open_read_only(&args.db)?;
     let to = resolve_day(&store, args.to).await?;
     let from = args.from.unwrap_or(to.minus(365));
     print_json(&store.timeline(&args.key, &args.attribute, from, to, args.source.as_deref()).await?)
@@ -128,7 +129,7 @@ pub struct ChangesArgs {
 }
 
 pub async fn changes(args: ChangesArgs) -> anyhow::Result<()> {
-    let store = open_existing(&args.db)?;
+    let store = open_read_only(&args.db)?;
     let to = resolve_day(&store, args.to).await?;
     let from = args.from.unwrap_or(to.minus(7));
     let changes = store.changes(from, to).await?;
@@ -158,7 +159,7 @@ pub struct RunsArgs {
 }
 
 pub async fn runs(args: RunsArgs) -> anyhow::Result<()> {
-    let store = open_existing(&args.db)?;
+    let store = open_read_only(&args.db)?;
     let filter = RunFilter { source: args.source, from: args.from, to: args.to };
     print_json(&store.runs(&filter).await?)
 }
@@ -170,7 +171,7 @@ pub struct StatsArgs {
 }
 
 pub async fn stats(args: StatsArgs) -> anyhow::Result<()> {
-    let store = open_existing(&args.db)?;
+    let store = open_read_only(&args.db)?;
     let latest = store.latest_day().await?;
     print_json(&json!({ "latest_day": latest, "stats": store.stats().await? }))
 }

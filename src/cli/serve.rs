@@ -45,7 +45,7 @@ pub async fn serve_command(args: ServeArgs) -> anyhow::Result<()> {
         .resolve_tokens()
         .map_err(|problems| crate::config::problems_error(args.config.as_deref(), &problems))?;
     // An ArangoDB store is checked first: reachable, supported, migrated.
-    let store = crate::store::select::open(&config.store).await?;
+    let store = crate::store::select::open(&config.store, config.ingest).await?;
     let listen = config.server.listen;
     serve(Server::new(&config, store)?, listen).await
 }
@@ -62,9 +62,15 @@ pub struct QueryArgs {
 }
 
 /// Runs one GraphQL request in-process, with every scope, and prints the
-/// JSON response; exits non-zero when it has errors.
+/// JSON response; exits non-zero when it has errors. A query opens the
+/// store read-only (never migrated, readable in a read-only folder); only a
+/// mutation opens it for writing.
 pub async fn query(args: QueryArgs) -> anyhow::Result<()> {
-    let store: Arc<dyn Store> = Arc::new(super::open_existing(&args.db)?);
+    let store: Arc<dyn Store> = if is_mutation(&args.query) {
+        Arc::new(super::open_existing(&args.db)?)
+    } else {
+        Arc::new(super::open_read_only(&args.db)?)
+    };
     let schema = api::schema(store, config(None)?.limits);
     let mut request = async_graphql::Request::new(args.query);
     if let Some(text) = args.variables {
@@ -78,6 +84,18 @@ pub async fn query(args: QueryArgs) -> anyhow::Result<()> {
         anyhow::bail!("the query returned errors (see the response above)");
     }
     Ok(())
+}
+
+/// Whether a GraphQL document holds a mutation. A document that does not
+/// parse is not one: executing it reports the syntax error.
+fn is_mutation(document: &str) -> bool {
+    use async_graphql::parser::types::{DocumentOperations, OperationType};
+    let Ok(parsed) = async_graphql::parser::parse_query(document) else { return false };
+    let is_mutation = |ty: OperationType| ty == OperationType::Mutation;
+    match parsed.operations {
+        DocumentOperations::Single(operation) => is_mutation(operation.node.ty),
+        DocumentOperations::Multiple(operations) => operations.values().any(|op| is_mutation(op.node.ty)),
+    }
 }
 
 pub fn schema() -> anyhow::Result<()> {
@@ -133,4 +151,18 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         args.listen
     );
     serve(Server::new(&config, Arc::new(store))?, args.listen).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_mutation;
+
+    #[test]
+    fn only_a_mutation_opens_the_store_for_writing() {
+        assert!(!is_mutation("{ latestDay }"));
+        assert!(!is_mutation("query Q { latestDay }"));
+        assert!(is_mutation(r#"mutation { recordDeployment(service: "a", cluster: "b", version: "1") { version } }"#));
+        assert!(is_mutation("query A { latestDay } mutation B { ingest(observation: {}) { day } }"));
+        assert!(!is_mutation("{ not graphql"));
+    }
 }

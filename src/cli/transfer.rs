@@ -2,37 +2,12 @@
 
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use crate::config::{Config, StoreConfig};
-use crate::store::{select, Store};
+use super::store_args::StoreArgs;
+use crate::store::select;
 use crate::transfer::{parse_line, Incoming, Record};
-use crate::SqliteStore;
-
-/// Which store: `--db` names a SQLite file; without it, the config's
-/// `[store]` (a `[store.arangodb]` section selects ArangoDB), whose default
-/// is the SQLite file spot.db.
-#[derive(clap::Args)]
-pub struct StoreArgs {
-    /// The config file whose [store] to use.
-    #[arg(long, env = "SPOT_CONFIG")]
-    config: Option<PathBuf>,
-    /// A SQLite store; overrides the config's [store].
-    #[arg(long, env = "SPOT_DB")]
-    db: Option<PathBuf>,
-}
-
-impl StoreArgs {
-    fn store_config(&self) -> anyhow::Result<StoreConfig> {
-        let mut store = Config::for_command(self.config.as_deref())?.store;
-        if let Some(db) = &self.db {
-            store = StoreConfig { path: db.clone(), arangodb: None };
-        }
-        Ok(store)
-    }
-}
 
 #[derive(clap::Args)]
 pub struct ExportArgs {
@@ -54,11 +29,8 @@ pub struct ImportArgs {
 }
 
 pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
-    let config = args.store.store_config()?;
-    let store: Arc<dyn Store> = match &config.arangodb {
-        Some(arango) => Arc::new(select::open_arango(arango).await?),
-        None => Arc::new(super::open_existing(&config.path)?),
-    };
+    let config = args.store.config()?;
+    let store = StoreArgs::open_existing(&config).await?;
     let mut out: Box<dyn Write + Send> = match &args.out {
         Some(path) => {
             let file = std::fs::OpenOptions::new()
@@ -95,11 +67,8 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
     let file =
         std::fs::File::open(&args.file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", args.file.display()))?;
     let name = args.file.display().to_string();
-    let config = args.store.store_config()?;
-    let store: Arc<dyn Store> = match &config.arangodb {
-        Some(arango) => Arc::new(select::open_arango(arango).await?),
-        None => Arc::new(SqliteStore::open(&config.path)?),
-    };
+    let config = args.store.config()?;
+    let store = StoreArgs::open(&config).await?;
     let (sink, records) = mpsc::channel::<Incoming>(4096);
     let writing = tokio::spawn(async move { store.import(records).await });
     // Lines are parsed here, off the store's writer: a bad line stops the
@@ -148,7 +117,7 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
         imported.relation_versions,
         imported.runs,
         imported.deploy_events,
-        select::describe(&config)
+        select::describe(&config.store)
     );
     Ok(())
 }

@@ -22,6 +22,8 @@ pub struct Config {
     pub server: ServerConfig,
     pub auth: AuthConfig,
     pub limits: Limits,
+    /// `[ingest]`: rules every ingest path applies (the future-day allowance).
+    pub ingest: crate::ingest::IngestConfig,
     /// `[collectors.<name>]`: one section per source to observe.
     pub collectors: collectors::CollectorsConfig,
     pub scheduler: crate::scheduler::SchedulerConfig,
@@ -192,6 +194,7 @@ mod tests {
         let config: Config = toml::from_str("").unwrap();
         assert_eq!(config.server.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(config.limits.page_size, 500);
+        assert_eq!(config.ingest.max_future_days, 1);
     }
 
     #[test]

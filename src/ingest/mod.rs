@@ -10,14 +10,20 @@
 //!    older days are refused unless the scope is empty.
 //! 5. Each run commits atomically.
 //!
+//! Before any of that, a run dated beyond today plus the allowance of
+//! [`IngestConfig`] is refused ([`horizon`]).
+//!
 //! Rules 4 and 5 need the store's transactions and are implemented by each
 //! store; the conformance suite (`tests/conformance`) holds every store to
 //! all five.
 //!
 //! [`Observation`]: collectors::Observation
 
+pub mod batch;
 mod diff;
 mod hash;
+pub mod horizon;
 
 pub use diff::{diff, Diff};
 pub use hash::content_hash;
+pub use horizon::IngestConfig;

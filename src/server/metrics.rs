@@ -9,7 +9,7 @@ use collectors::Observation;
 use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
 
 use crate::model::*;
-use crate::store::{Store, StoreResult};
+use crate::store::{BatchError, Store, StoreResult};
 
 #[derive(Clone)]
 pub struct Metrics {
@@ -109,6 +109,15 @@ impl MeteredStore {
 impl Store for MeteredStore {
     async fn ingest(&self, observation: &Observation) -> StoreResult<Run> {
         self.timed("ingest", self.inner.ingest(observation)).await
+    }
+    async fn ingest_batch(&self, observations: &[Observation]) -> Result<Vec<Run>, BatchError> {
+        self.timed("ingest_batch", self.inner.ingest_batch(observations)).await
+    }
+    async fn rollback(&self, source: &str, scope: &str, day: Day) -> StoreResult<Rollback> {
+        self.timed("rollback", self.inner.rollback(source, scope, day)).await
+    }
+    async fn rollbacks(&self) -> StoreResult<Vec<Rollback>> {
+        self.timed("rollbacks", self.inner.rollbacks()).await
     }
     async fn record_failure(&self, source: &str, scope: &str, day: Day, error: &str) -> StoreResult<Run> {
         self.timed("record_failure", self.inner.record_failure(source, scope, day, error)).await

@@ -21,6 +21,12 @@ pub enum StoreError {
          (only an empty scope accepts older days)"
     )]
     OlderDay { collector: String, scope: String, day: Day, latest: Day },
+    #[error(
+        "refusing {collector}/{scope} for {day}: it is more than {max_future_days} day(s) ahead (today is {today}, \
+         ingest.max_future_days = {max_future_days}); a future day would become the scope's latest day and every \
+         read's default, and every real day after it would be refused as older"
+    )]
+    FutureDay { collector: String, scope: String, day: Day, today: Day, max_future_days: u32 },
     #[error("no entity '{key}'")]
     NotFound { key: String },
     #[error("{0}")]
@@ -29,6 +35,11 @@ pub enum StoreError {
     Open { path: String, reason: String },
     #[error("store {path} has schema version {found}; this build of spot knows up to {supported}")]
     SchemaTooNew { path: String, found: i64, supported: i64 },
+    #[error(
+        "store {path} has schema version {found}; this build of spot reads version {supported}, and read commands \
+         never migrate a store: run `spot migrate --db {path}` first"
+    )]
+    SchemaTooOld { path: String, found: i64, supported: i64 },
     #[error("injected fault after {writes} writes (test hook)")]
     InjectedFault { writes: u64 },
     #[error("store failure while {doing}: {reason}")]
@@ -41,6 +52,31 @@ fn join(problems: &[Invalid]) -> String {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Why [`Store::ingest_batch`] stopped.
+#[derive(Debug, thiserror::Error)]
+#[error("{}{error}", .index.map(|i| format!("observation {} of the batch: ", i + 1)).unwrap_or_default())]
+pub struct BatchError {
+    /// The observation at fault (0-based), or `None` when the batch as a
+    /// whole failed (committing it).
+    pub index: Option<usize>,
+    /// How many observations of the batch were committed before the error
+    /// (always 0 on a store that writes a batch in one transaction).
+    pub written: usize,
+    pub error: StoreError,
+}
+
+impl BatchError {
+    pub fn at(index: usize, error: StoreError) -> BatchError {
+        BatchError { index: Some(index), written: 0, error }
+    }
+
+    /// Whether the observation itself is at fault (invalid, or refused by
+    /// a rule of the ingest contract), rather than the store.
+    pub fn is_refusal(&self) -> bool {
+        matches!(self.error, StoreError::Invalid(_) | StoreError::OlderDay { .. } | StoreError::FutureDay { .. })
+    }
+}
+
 /// A temporal graph store. Every read is "as of" a day; writes happen only
 /// through [`Store::ingest`] and [`Store::record_failure`], each atomic.
 #[async_trait]
@@ -48,6 +84,28 @@ pub trait Store: Send + Sync {
     /// Diffs one observation against its scope's open versions and commits
     /// the result with its run record, all or nothing.
     async fn ingest(&self, observation: &Observation) -> StoreResult<Run>;
+
+    /// Ingests several observations in order (`spot ingest a.json b.json`).
+    /// Every observation is checked first (valid, within the future-day
+    /// allowance, and a day no older than its scope's latest, counting the
+    /// observations before it in the batch), so a refused one writes
+    /// nothing. Then all are written, or none where the store can
+    /// (SQLite: one transaction); a store that cannot says how many were
+    /// written in [`BatchError::written`].
+    async fn ingest_batch(&self, observations: &[Observation]) -> Result<Vec<Run>, BatchError>;
+
+    /// Undoes (source, scope)'s runs on `day` and every later day, restoring
+    /// the scope exactly as its last run before `day` committed it: versions
+    /// of the scope opened on `day` or later are deleted, versions closed on
+    /// `day` or later are open again, the runs are removed, and entity
+    /// anchors only those versions referred to go. Recorded (see
+    /// [`Store::rollbacks`]) when it changed something; running it again
+    /// changes nothing. Atomic where the store can be (SQLite: one
+    /// transaction).
+    async fn rollback(&self, source: &str, scope: &str, day: Day) -> StoreResult<Rollback>;
+
+    /// Every recorded rollback, newest first.
+    async fn rollbacks(&self) -> StoreResult<Vec<Rollback>>;
 
     /// Records a run that observed nothing. The graph is not touched.
     async fn record_failure(&self, source: &str, scope: &str, day: Day, error: &str) -> StoreResult<Run>;

@@ -3,24 +3,28 @@
 
 use std::sync::Arc;
 
-use super::arango::{ArangoConfig, ArangoStore};
-use super::sqlite::SqliteStore;
+use super::arango::{ArangoConfig, ArangoOptions, ArangoStore};
+use super::sqlite::{SqliteOptions, SqliteStore};
 use super::{Store, StoreError, StoreResult};
 use crate::config::StoreConfig;
+use crate::ingest::IngestConfig;
 
 /// The configured store, opened and checked: for ArangoDB, the server is
 /// reachable, supported, and its database has everything the schema needs
 /// (else the error lists what is missing and says to run `spot migrate`).
-pub async fn open(config: &StoreConfig) -> StoreResult<Arc<dyn Store>> {
+/// Its ingests follow `ingest` (`[ingest]`).
+pub async fn open(config: &StoreConfig, ingest: IngestConfig) -> StoreResult<Arc<dyn Store>> {
     match &config.arangodb {
-        Some(arango) => Ok(Arc::new(open_arango(arango).await?)),
-        None => Ok(Arc::new(SqliteStore::open(&config.path)?)),
+        Some(arango) => Ok(Arc::new(open_arango(arango, ingest).await?)),
+        None => {
+            Ok(Arc::new(SqliteStore::open_with(&config.path, SqliteOptions { ingest, ..SqliteOptions::default() })?))
+        }
     }
 }
 
 /// An ArangoDB store that is ready to serve.
-pub async fn open_arango(config: &ArangoConfig) -> StoreResult<ArangoStore> {
-    let store = ArangoStore::connect(config).await?;
+pub async fn open_arango(config: &ArangoConfig, ingest: IngestConfig) -> StoreResult<ArangoStore> {
+    let store = ArangoStore::connect_with(config, ArangoOptions { ingest, ..ArangoOptions::default() }).await?;
     let missing = store.missing().await?;
     if !missing.is_empty() {
         return Err(StoreError::Open {

@@ -238,6 +238,33 @@ pub async fn an_older_day_is_refused(h: &impl Harness) {
     assert_eq!(held(store).await, before, "nothing was written");
 }
 
+/// Hardening item 1: a day beyond today plus the allowance (one day by
+/// default) is refused by the store itself, so no ingest path (the CLI, the
+/// API, collectors, backfill) can make it every read's latest day.
+pub async fn a_day_beyond_the_future_allowance_is_refused(h: &impl Harness) {
+    let f = h.fresh();
+    let store = f.store.as_ref();
+    let today = Day::today();
+    obs("github", "acme", 5).entity("repo:a", json!({"v": 5})).into(store).await;
+    let before = held(store).await;
+    for far in [today.plus(30), "9999-12-31".parse().unwrap()] {
+        let mut future = obs("github", "acme", 0).entity("repo:a", json!({"v": 6}));
+        future.0.day = far;
+        let err = store.ingest(&future.0).await.unwrap_err();
+        assert!(matches!(err, StoreError::FutureDay { .. }), "{err}");
+        let message = err.to_string();
+        assert!(message.starts_with(&format!("refusing github/acme for {far}: ")), "{message}");
+        assert!(message.contains("ingest.max_future_days"), "{message}");
+        let failure = store.record_failure("github", "acme", far, "from the future").await.unwrap_err();
+        assert!(matches!(failure, StoreError::FutureDay { .. }), "{failure}");
+    }
+    assert_eq!(held(store).await, before, "nothing was written");
+    assert_eq!(store.latest_day().await.unwrap(), Some(d(5)));
+    let mut tomorrow = obs("github", "acme", 0).entity("repo:a", json!({"v": 7}));
+    tomorrow.0.day = today.plus(1);
+    assert_eq!(tomorrow.into(store).await.day, today.plus(1), "within the allowance");
+}
+
 pub async fn an_empty_scope_accepts_an_older_day(h: &impl Harness) {
     let f = h.fresh();
     let store = f.store.as_ref();

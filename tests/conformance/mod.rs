@@ -8,6 +8,7 @@ mod builder;
 pub mod history;
 pub mod ingest;
 pub mod queries;
+pub mod rollback;
 
 pub use builder::*;
 
@@ -19,6 +20,9 @@ pub struct Fixture {
     /// Opens a second handle on the same storage whose ingests fail after
     /// the given number of row writes (rule 5).
     pub faulty: Box<dyn Fn(u64) -> Box<dyn Store> + Send + Sync>,
+    /// Opens a second handle on the same storage with other `[ingest]`
+    /// rules (a store written before the future-day check, say).
+    pub with_ingest: Box<dyn Fn(spot::ingest::IngestConfig) -> Box<dyn Store> + Send + Sync>,
     pub _keep: Box<dyn std::any::Any + Send + Sync>,
 }
 
@@ -47,6 +51,7 @@ macro_rules! conformance_tests {
             ingest::a_later_run_of_the_same_day_replaces_it,
             ingest::an_older_day_is_refused,
             ingest::an_empty_scope_accepts_an_older_day,
+            ingest::a_day_beyond_the_future_allowance_is_refused,
             ingest::a_failed_rerun_keeps_the_committed_day,
             ingest::a_failure_mid_write_leaves_the_last_commit_intact,
             ingest::an_invalid_observation_writes_nothing,
@@ -73,6 +78,10 @@ macro_rules! conformance_tests {
             history::relation_values_cover_a_kind_on_a_day,
             history::relation_value_versions_cover_a_range,
             history::deploy_events_are_kept_and_filtered,
+            rollback::a_rollback_restores_the_scope_as_its_last_run_before_the_day_left_it,
+            rollback::a_rollback_is_recorded_once_and_running_it_again_changes_nothing,
+            rollback::a_rolled_back_future_day_frees_its_scope,
+            rollback::a_batch_refused_by_a_rule_writes_nothing,
         }
     };
 }

@@ -150,6 +150,32 @@ impl Client {
         }
     }
 
+    /// Begins a stream transaction that writes `collections`.
+    pub async fn begin_write(&self, collections: &[&str]) -> StoreResult<String> {
+        let request =
+            Request::new(Method::POST, "/_api/transaction/begin").json(requests::write_transaction_body(collections));
+        let answer = self.call(request, "beginning a write transaction").await?;
+        answer.pointer("/result/id").and_then(Value::as_str).map(str::to_string).ok_or_else(|| StoreError::Backend {
+            doing: "beginning a write transaction".into(),
+            reason: "no transaction id in the answer".into(),
+        })
+    }
+
+    /// Commits a stream transaction: everything it wrote, or (an error) nothing.
+    pub async fn commit(&self, id: &str) -> StoreResult<()> {
+        let request = Request::new(Method::PUT, format!("/_api/transaction/{id}"));
+        self.call(request, "committing a write transaction").await.map(|_| ())
+    }
+
+    /// Aborts a stream transaction: nothing it wrote stays. A failure to
+    /// abort is logged; the server aborts an idle transaction by itself.
+    pub async fn abort(&self, id: &str) {
+        let request = Request::new(Method::DELETE, format!("/_api/transaction/{id}"));
+        if let Err(e) = self.call(request, "aborting a write transaction").await {
+            tracing::warn!(error = %e, "could not abort a write transaction; the server aborts it when idle");
+        }
+    }
+
     /// Empties a collection (an import that failed).
     pub async fn truncate(&self, collection: &str) -> StoreResult<()> {
         let request = Request::new(Method::PUT, format!("/_api/collection/{collection}/truncate"));

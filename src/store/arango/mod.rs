@@ -24,6 +24,7 @@ mod plan;
 pub mod queries;
 mod read;
 pub mod requests;
+mod rollback;
 pub mod schema;
 mod transfer;
 mod values;
@@ -41,7 +42,7 @@ use serde_json::Value;
 pub use config::ArangoConfig;
 pub use schema::Migrated;
 
-use super::{Store, StoreError, StoreResult};
+use super::{BatchError, Store, StoreError, StoreResult};
 use crate::model::*;
 use http::Client;
 
@@ -52,6 +53,8 @@ pub struct ArangoOptions {
     /// crash would (nothing is undone), to prove that readers still see the
     /// last committed state and that the next ingest recovers.
     pub fail_after_writes: Option<u64>,
+    /// `[ingest]`: the future-day allowance every ingest is checked against.
+    pub ingest: crate::ingest::IngestConfig,
 }
 
 #[derive(Clone)]
@@ -86,7 +89,12 @@ impl ArangoStore {
     /// Connects: checks the server answers, is a supported version, and
     /// holds the database (creating it when the config says so).
     pub async fn connect(config: &ArangoConfig) -> StoreResult<ArangoStore> {
-        let store = ArangoStore::new(config, ArangoOptions::default())?;
+        ArangoStore::connect_with(config, ArangoOptions::default()).await
+    }
+
+    /// [`ArangoStore::connect`] with options (the `[ingest]` rules).
+    pub async fn connect_with(config: &ArangoConfig, options: ArangoOptions) -> StoreResult<ArangoStore> {
+        let store = ArangoStore::new(config, options)?;
         if config.create_database {
             store.create_database().await?;
         }
@@ -189,10 +197,24 @@ fn abbreviate(row: &Value) -> String {
 impl Store for ArangoStore {
     async fn ingest(&self, observation: &Observation) -> StoreResult<Run> {
         observation.validate().map_err(StoreError::Invalid)?;
+        self.inner.options.ingest.check_day(&observation.source, &observation.scope, observation.day)?;
         write::ingest(&self.inner, observation).await
     }
 
+    async fn ingest_batch(&self, observations: &[Observation]) -> Result<Vec<Run>, BatchError> {
+        write::ingest_batch(&self.inner, observations).await
+    }
+
+    async fn rollback(&self, source: &str, scope: &str, day: Day) -> StoreResult<Rollback> {
+        rollback::rollback(&self.inner, source, scope, day).await
+    }
+
+    async fn rollbacks(&self) -> StoreResult<Vec<Rollback>> {
+        rollback::rollbacks(&self.inner).await
+    }
+
     async fn record_failure(&self, source: &str, scope: &str, day: Day, error: &str) -> StoreResult<Run> {
+        self.inner.options.ingest.check_day(source, scope, day)?;
         write::record_failure(&self.inner, source, scope, day, error).await
     }
 

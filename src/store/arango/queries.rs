@@ -81,6 +81,14 @@ pub const ALL: &[(&str, &str)] = &[
     aql!("export_relations"),
     aql!("export_runs"),
     aql!("export_events"),
+    aql!("rollback_facts"),
+    aql!("rollback_relations"),
+    aql!("reopen_facts"),
+    aql!("reopen_relations"),
+    aql!("rollback_runs"),
+    aql!("drop_orphan_anchors"),
+    aql!("record_rollback"),
+    aql!("rollbacks"),
 ];
 
 fn query(name: &'static str, binds: Value) -> Query {
@@ -296,6 +304,39 @@ pub fn holds_history() -> Query {
     query("holds_history", json!({}))
 }
 
+/// `spot rollback`: delete the scope's versions opened on `day` or later.
+pub fn rollback_versions(versions: Versions, source: &str, scope: &str, day: Day) -> Query {
+    query(
+        versions.pick("rollback_facts", "rollback_relations"),
+        json!({ "source": source, "scope": scope, "day": day.0 }),
+    )
+}
+
+/// `spot rollback`: reopen the scope's versions closed on `day` or later.
+pub fn reopen_versions(versions: Versions, source: &str, scope: &str, day: Day) -> Query {
+    query(
+        versions.pick("reopen_facts", "reopen_relations"),
+        json!({ "source": source, "scope": scope, "day": day.0, "open": Day::OPEN.0 }),
+    )
+}
+
+pub fn rollback_runs(source: &str, scope: &str, day: Day) -> Query {
+    query("rollback_runs", json!({ "source": source, "scope": scope, "day": day.0 }))
+}
+
+/// `anchors`: entity `_key`s.
+pub fn drop_orphan_anchors(anchors: &[String]) -> Query {
+    query("drop_orphan_anchors", json!({ "anchors": anchors }))
+}
+
+pub fn record_rollback(rollback: Value) -> Query {
+    query("record_rollback", json!({ "rollback": rollback }))
+}
+
+pub fn rollbacks() -> Query {
+    query("rollbacks", json!({}))
+}
+
 /// The export queries, in the order records are written.
 pub fn export() -> Vec<Query> {
     ["export_entities", "export_facts", "export_relations", "export_runs", "export_events"]
@@ -336,6 +377,10 @@ pub fn samples() -> Vec<Query> {
         release_lease(s, s),
         pending_runs(),
         holds_history(),
+        rollback_runs(s, s, d),
+        drop_orphan_anchors(&keys),
+        record_rollback(json!({})),
+        rollbacks(),
     ];
     for way in [Way::Out, Way::In] {
         all.push(edges(way, &keys, Some(&keys), d));
@@ -353,6 +398,8 @@ pub fn samples() -> Vec<Query> {
         all.push(discard(versions, s, s, d, s));
         all.push(restore(versions, s));
         all.push(prune(versions, s, d));
+        all.push(rollback_versions(versions, s, s, d));
+        all.push(reopen_versions(versions, s, s, d));
     }
     all.extend(export());
     all

@@ -83,6 +83,12 @@ pub fn read_transaction_body(collections: &[&str]) -> Value {
     json!({ "collections": { "read": collections }, "allowImplicit": false })
 }
 
+/// `POST /_api/transaction/begin`: a stream transaction that writes
+/// `collections`, all or nothing (`spot rollback`).
+pub fn write_transaction_body(collections: &[&str]) -> Value {
+    json!({ "collections": { "write": collections }, "allowImplicit": false })
+}
+
 /// `POST /_open/auth`: a JWT for a user and password.
 pub fn login_body(user: &str, password: &str) -> Value {
     json!({ "username": user, "password": password })
@@ -162,6 +168,10 @@ mod tests {
         assert_eq!(
             read_transaction_body(&["facts", "runs"]),
             json!({"collections": {"read": ["facts", "runs"]}, "allowImplicit": false})
+        );
+        assert_eq!(
+            write_transaction_body(&["facts", "runs"]),
+            json!({"collections": {"write": ["facts", "runs"]}, "allowImplicit": false})
         );
         assert_eq!(login_body("spot", "pw"), json!({"username": "spot", "password": "pw"}));
         assert_eq!(database_body("spot", false), json!({"name": "spot"}));

@@ -13,8 +13,9 @@ use super::plan::{plan_facts, plan_relations, Stored};
 use super::queries::{self, Versions};
 use super::requests::OnDuplicate;
 use super::{keys, text, Inner};
+use crate::ingest::batch;
 use crate::model::*;
-use crate::store::{StoreError, StoreResult};
+use crate::store::{BatchError, StoreError, StoreResult};
 
 /// Documents per request.
 const BATCH: usize = 5000;
@@ -75,9 +76,41 @@ async fn ingest_leased(store: &Inner, obs: &Observation, lease: &IngestLease) ->
     Ok(Run { attempts, ..run })
 }
 
+/// Several observations in order (`spot ingest a.json b.json`). ArangoDB
+/// commits each run on its own (see `attempt`), so a batch cannot be one
+/// transaction; instead every rule that can refuse an observation is
+/// checked for the whole batch first (valid, within the future-day
+/// allowance, and no older than its scope's latest day given the store and
+/// the observations before it), so a refused batch writes nothing. A
+/// failure of the server part-way leaves the runs before it committed, and
+/// says how many.
+pub async fn ingest_batch(store: &Inner, observations: &[Observation]) -> Result<Vec<Run>, BatchError> {
+    batch::check_each(observations, &store.options.ingest)?;
+    let mut latest = FxHashMap::default();
+    for (source, scope) in batch::scopes(observations) {
+        let day = latest_committed_day(store, &source, &scope).await.map_err(|error| BatchError {
+            index: None,
+            written: 0,
+            error,
+        })?;
+        if let Some(day) = day {
+            latest.insert((source, scope), day);
+        }
+    }
+    batch::check_order(observations, latest)?;
+    let mut runs = Vec::with_capacity(observations.len());
+    for (index, observation) in observations.iter().enumerate() {
+        match ingest(store, observation).await {
+            Ok(run) => runs.push(run),
+            Err(error) => return Err(BatchError { index: Some(index), written: index, error }),
+        }
+    }
+    Ok(runs)
+}
+
 /// Finishes or undoes what earlier attempts at this scope left in flight;
 /// returns the scope's latest committed day (which settling never changes).
-async fn settle_scope(store: &Inner, source: &str, scope: &str) -> StoreResult<Option<Day>> {
+pub(super) async fn settle_scope(store: &Inner, source: &str, scope: &str) -> StoreResult<Option<Day>> {
     let state = store.query_one(queries::scope_state(source, scope)).await?.unwrap_or(Value::Null);
     for row in state.get("pending").and_then(Value::as_array).into_iter().flatten() {
         attempt::settle(store, &Pending::from_row(row, source, scope)?).await?;
@@ -85,7 +118,7 @@ async fn settle_scope(store: &Inner, source: &str, scope: &str) -> StoreResult<O
     Ok(state.get("latest").and_then(Value::as_i64).map(|d| Day(d as i32)))
 }
 
-async fn latest_committed_day(store: &Inner, source: &str, scope: &str) -> StoreResult<Option<Day>> {
+pub(super) async fn latest_committed_day(store: &Inner, source: &str, scope: &str) -> StoreResult<Option<Day>> {
     let state = store.query_one(queries::scope_state(source, scope)).await?.unwrap_or(Value::Null);
     Ok(state.get("latest").and_then(Value::as_i64).map(|d| Day(d as i32)))
 }

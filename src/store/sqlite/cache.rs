@@ -3,8 +3,9 @@
 //! tens of thousands of rows back every day.
 //!
 //! Both are checked against the database at the start of every ingest (the
-//! highest entity id; the scope's generation counter), so a store written by
-//! another process is re-read, never trusted stale. Both are updated only
+//! highest entity id and the highest rollback id; the scope's generation
+//! counter), so a store written (or rolled back) by another process is
+//! re-read, never trusted stale. Both are updated only
 //! after a commit, so a rolled-back ingest leaves them as they were.
 
 use rusqlite::{params, Transaction};
@@ -21,15 +22,23 @@ pub type EdgeId = (i64, i64, u16);
 pub struct EntityIds {
     pub by_key: FxHashMap<String, (i64, String)>,
     max_id: i64,
+    /// The highest rollback id when last read: a rollback may delete
+    /// anchors, so a new one (by any process) means reading them afresh.
+    rollbacks: i64,
 }
 
+const ENTITY_STAMP: &str =
+    "SELECT (SELECT coalesce(max(id), 0) FROM entities), (SELECT coalesce(max(id), 0) FROM rollbacks)";
+
 impl EntityIds {
-    /// Re-reads every entity when another writer has added some.
+    /// Re-reads every entity when another writer has added some, or a
+    /// rollback may have deleted some.
     pub fn refresh(&mut self, tx: &Transaction) -> StoreResult<()> {
-        let max_id: i64 = tx
-            .query_row("SELECT coalesce(max(id), 0) FROM entities", [], |r| r.get(0))
+        let (max_id, rollbacks): (i64, i64) = tx
+            .prepare_cached(ENTITY_STAMP)
+            .and_then(|mut s| s.query_row([], |r| Ok((r.get(0)?, r.get(1)?))))
             .map_err(backend("reading entities"))?;
-        if max_id == self.max_id {
+        if (max_id, rollbacks) == (self.max_id, self.rollbacks) {
             return Ok(());
         }
         self.by_key.clear();
@@ -41,7 +50,7 @@ impl EntityIds {
             let (key, entry) = row.map_err(backend("reading entities"))?;
             self.by_key.insert(key, entry);
         }
-        self.max_id = max_id;
+        (self.max_id, self.rollbacks) = (max_id, rollbacks);
         Ok(())
     }
 

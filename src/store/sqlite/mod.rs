@@ -21,6 +21,7 @@ mod history;
 mod leases;
 mod read;
 mod retention;
+mod rollback;
 mod schema;
 mod timeline;
 mod topology;
@@ -36,7 +37,7 @@ use collectors::Observation;
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::{Store, StoreError, StoreResult};
+use super::{BatchError, Store, StoreError, StoreResult};
 use crate::model::*;
 
 /// Options for opening a [`SqliteStore`].
@@ -45,6 +46,8 @@ pub struct SqliteOptions {
     /// Test hook: fail every ingest after this many row writes, to prove
     /// that a failure mid-write leaves the last committed state intact.
     pub fail_after_writes: Option<u64>,
+    /// `[ingest]`: the future-day allowance every ingest is checked against.
+    pub ingest: crate::ingest::IngestConfig,
 }
 
 #[derive(Clone)]
@@ -61,6 +64,8 @@ struct Inner {
     read_permits: Arc<Semaphore>,
     /// The graph's shape in memory, for traversals.
     topology: topology::TopologyCache,
+    /// Opened for reading only: nothing is written, not even on close.
+    read_only: bool,
 }
 
 /// Read connections: twice the cores (a read waits on I/O now and then),
@@ -82,7 +87,23 @@ impl SqliteStore {
         let mut writer = Connection::open(&path).map_err(|e| open_error(e.to_string()))?;
         configure(&writer, false).map_err(|e| open_error(e.to_string()))?;
         schema::migrate(&mut writer, &path)?;
-        Ok(SqliteStore {
+        Ok(SqliteStore::with_writer(path, options, writer, false))
+    }
+
+    /// Opens an existing store for reading only (the read commands): no
+    /// migration, no journal mode change, no checkpoint; it works in a
+    /// folder SPoT may not write. A store whose schema this build would
+    /// migrate is refused with what to run instead. Writes through it fail
+    /// with SQLite's read-only error.
+    pub fn open_read_only(path: impl AsRef<Path>) -> StoreResult<SqliteStore> {
+        let path = path.as_ref().to_path_buf();
+        let conn = open_reader(&path)?;
+        schema::check_current(&conn, &path)?;
+        Ok(SqliteStore::with_writer(path, SqliteOptions::default(), conn, true))
+    }
+
+    fn with_writer(path: PathBuf, options: SqliteOptions, writer: Connection, read_only: bool) -> SqliteStore {
+        SqliteStore {
             inner: Arc::new(Inner {
                 path,
                 options,
@@ -90,8 +111,9 @@ impl SqliteStore {
                 readers: Mutex::new(Vec::new()),
                 read_permits: Arc::new(Semaphore::new(read_pool_size())),
                 topology: topology::TopologyCache::default(),
+                read_only,
             }),
-        })
+        }
     }
 
     /// Writes a consistent copy of the store to `target` (which must not
@@ -226,6 +248,35 @@ where
         .map_err(|e| StoreError::Backend { doing: "running a store task".into(), reason: e.to_string() })?
 }
 
+impl Drop for Inner {
+    /// Closes the read connections, then checkpoints the WAL into the
+    /// database file from the writer, the last connection, which SQLite
+    /// then lets delete the WAL: after a clean exit the `.db` file alone is
+    /// the whole store (a copy of just that file loses nothing). Left to
+    /// SQLite, the last connection to close was a read-only one, which may
+    /// not checkpoint, and the WAL stayed behind, tens of MB after a
+    /// `spot generate`.
+    fn drop(&mut self) {
+        self.readers.get_mut().unwrap_or_else(|p| p.into_inner()).clear();
+        if self.read_only {
+            return;
+        }
+        let writer = self.writer.get_mut().unwrap_or_else(|p| p.into_inner());
+        let checkpoint =
+            writer.connection().query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get::<_, i64>(0));
+        match checkpoint {
+            Ok(0) => tracing::debug!(store.path = %self.path.display(), "checkpointed the WAL on close"),
+            // Busy: another process is reading or writing; its own close checkpoints.
+            Ok(_) => {
+                tracing::debug!(store.path = %self.path.display(), "WAL checkpoint on close left for another process")
+            }
+            Err(e) => {
+                tracing::warn!(store.path = %self.path.display(), error = %e, "could not checkpoint the WAL on close")
+            }
+        }
+    }
+}
+
 impl Inner {
     /// A read permit, waited for outside the runtime (a rare, long read).
     fn read_permit_blocking(&self) -> StoreResult<OwnedSemaphorePermit> {
@@ -251,11 +302,7 @@ impl Inner {
         if let Some(conn) = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop() {
             return Ok(conn);
         }
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
-        let conn = Connection::open_with_flags(&self.path, flags)
-            .map_err(|e| StoreError::Open { path: self.path.display().to_string(), reason: e.to_string() })?;
-        configure(&conn, true).map_err(backend("configuring a read connection"))?;
-        Ok(conn)
+        open_reader(&self.path)
     }
 
     /// Back to the pool. The read permits bound how many connections are
@@ -263,6 +310,58 @@ impl Inner {
     fn return_reader(&self, conn: Connection) {
         self.readers.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
     }
+}
+
+/// A read-only connection. In a folder SPoT may not write, SQLite cannot
+/// create the WAL's shared-memory file a WAL database is read through;
+/// when there is no WAL content to read either (the store was closed
+/// cleanly), the file is then opened as immutable: read as it is, without
+/// locks. A WAL with content in such a folder is an error (its last commits
+/// would be missed).
+fn open_reader(path: &Path) -> StoreResult<Connection> {
+    let open_error = |e: rusqlite::Error| StoreError::Open { path: path.display().to_string(), reason: e.to_string() };
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+    let conn = Connection::open_with_flags(path, flags).map_err(open_error)?;
+    // The first statement that reads opens the WAL: that is where a
+    // read-only folder shows.
+    let ready =
+        configure(&conn, true).and_then(|()| conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(())));
+    match ready {
+        Ok(()) => Ok(conn),
+        Err(e) if cannot_open(&e) && !wal_has_content(path) => {
+            drop(conn);
+            tracing::debug!(store.path = %path.display(), "read-only folder: reading the store as immutable");
+            let conn = Connection::open_with_flags(immutable_uri(path), flags).map_err(open_error)?;
+            configure(&conn, true).map_err(backend("configuring a read connection"))?;
+            Ok(conn)
+        }
+        Err(e) => Err(open_error(e)),
+    }
+}
+
+fn cannot_open(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::PermissionDenied)
+    )
+}
+
+fn wal_has_content(path: &Path) -> bool {
+    let wal = PathBuf::from(format!("{}-wal", path.display()));
+    std::fs::metadata(wal).is_ok_and(|m| m.len() > 0)
+}
+
+/// `file:PATH?immutable=1`, the path percent-encoded as SQLite's URIs want.
+fn immutable_uri(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    for byte in path.to_string_lossy().bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => uri.push(byte as char),
+            other => uri.push_str(&format!("%{other:02X}")),
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
 }
 
 fn configure(conn: &Connection, read_only: bool) -> rusqlite::Result<()> {
@@ -287,6 +386,7 @@ pub(crate) fn backend(doing: &'static str) -> impl Fn(rusqlite::Error) -> StoreE
 impl Store for SqliteStore {
     async fn ingest(&self, observation: &Observation) -> StoreResult<Run> {
         observation.validate().map_err(StoreError::Invalid)?;
+        self.inner.options.ingest.check_day(&observation.source, &observation.scope, observation.day)?;
         let inner = &self.inner;
         blocking_in_place(|| {
             let mut writer = inner.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -294,7 +394,26 @@ impl Store for SqliteStore {
         })
     }
 
+    async fn ingest_batch(&self, observations: &[Observation]) -> Result<Vec<Run>, BatchError> {
+        crate::ingest::batch::check_each(observations, &self.inner.options.ingest)?;
+        let inner = &self.inner;
+        blocking_in_place(|| {
+            let mut writer = inner.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            writer.ingest_all(&inner.options, observations)
+        })
+    }
+
+    async fn rollback(&self, source: &str, scope: &str, day: Day) -> StoreResult<Rollback> {
+        let (source, scope) = (source.to_string(), scope.to_string());
+        self.write(move |writer, _| writer.rollback(&source, &scope, day)).await
+    }
+
+    async fn rollbacks(&self) -> StoreResult<Vec<Rollback>> {
+        self.read(rollback::rollbacks).await
+    }
+
     async fn record_failure(&self, source: &str, scope: &str, day: Day, error: &str) -> StoreResult<Run> {
+        self.inner.options.ingest.check_day(source, scope, day)?;
         let (source, scope, error) = (source.to_string(), scope.to_string(), error.to_string());
         self.write(move |writer, _| writer.record_failure(&source, &scope, day, &error)).await
     }

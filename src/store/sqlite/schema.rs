@@ -16,7 +16,23 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../schema/sqlite/004_leases.sql"),
     include_str!("../../../schema/sqlite/005_covering_relations_out.sql"),
     include_str!("../../../schema/sqlite/006_graph_version.sql"),
+    include_str!("../../../schema/sqlite/007_rollbacks.sql"),
 ];
+
+/// Checks, without writing, that a store's schema is this build's: the read
+/// commands never migrate.
+pub fn check_current(conn: &Connection, path: &Path) -> StoreResult<()> {
+    let supported = MIGRATIONS.len() as i64;
+    let found: i64 = conn
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .map_err(|e| StoreError::Open { path: path.display().to_string(), reason: e.to_string() })?;
+    let path = path.display().to_string();
+    match found.cmp(&supported) {
+        std::cmp::Ordering::Equal => Ok(()),
+        std::cmp::Ordering::Greater => Err(StoreError::SchemaTooNew { path, found, supported }),
+        std::cmp::Ordering::Less => Err(StoreError::SchemaTooOld { path, found, supported }),
+    }
+}
 
 pub fn migrate(conn: &mut Connection, path: &Path) -> StoreResult<()> {
     let supported = MIGRATIONS.len() as i64;

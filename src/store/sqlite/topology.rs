@@ -413,4 +413,42 @@ mod tests {
         let graph = store.traverse(&deps(day.plus(1))).await.unwrap();
         assert_eq!(graph.edges.len(), 2, "the edge ingested after the build is there");
     }
+
+    /// Hardening item 1: a rollback changes relations (and may delete
+    /// anchors) behind a topology built before it; traversals then answer
+    /// about the state after the rollback.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_traversal_after_a_rollback_never_reads_the_topology_of_before() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("spot.db")).unwrap();
+        let day = "2025-03-01".parse::<Day>().unwrap();
+        let deps = Traversal {
+            start: "service:a".into(),
+            day: day.plus(5),
+            depth: 2,
+            edges: EdgeRule::for_kinds(&["depends_on".to_string()], Direction::Out),
+        };
+        let one = [("service:a", "depends_on", "service:b")];
+        let two = [("service:a", "depends_on", "service:b"), ("service:b", "depends_on", "service:c")];
+        store.ingest(&observation(day, &[("service:a", "a")], &one)).await.unwrap();
+        store.ingest(&observation(day.plus(1), &[("service:a", "a")], &two)).await.unwrap();
+        assert_eq!(store.traverse(&deps).await.unwrap().edges.len(), 2);
+        let built = async {
+            loop {
+                let now = version(&store).await;
+                if store.inner.topology.current().is_some_and(|t| t.stamp() == now) {
+                    break;
+                }
+                store.traverse(&deps).await.unwrap();
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(10), built).await.expect("a topology of the two days is built");
+
+        let done = store.rollback("test", "acme", day.plus(1)).await.unwrap();
+        assert_eq!((done.relations_deleted, done.entities_deleted), (1, 1), "b→c, and service:c");
+        let graph = store.traverse(&deps).await.unwrap();
+        let reached: Vec<&str> = graph.nodes.iter().map(|n| n.entity.key.as_str()).collect();
+        assert_eq!(reached, ["service:a", "service:b"], "as after day 1: {graph:?}");
+    }
 }

@@ -12,7 +12,7 @@ use super::cache::{EdgeId, EntityIds, Kinds, OpenVersions};
 use super::{backend, SqliteOptions};
 use crate::ingest::{content_hash, diff};
 use crate::model::*;
-use crate::store::{StoreError, StoreResult};
+use crate::store::{BatchError, StoreError, StoreResult};
 
 const ROLLBACK_DAY: &str = include_str!("../../../queries/sqlite/rollback_day.sql");
 const UPSERT_RUN: &str = include_str!("../../../queries/sqlite/upsert_run.sql");
@@ -43,68 +43,76 @@ impl Writer {
     }
 
     pub fn ingest(&mut self, options: &SqliteOptions, obs: &Observation) -> StoreResult<Run> {
-        let started = Instant::now();
-        let started_at_ms = now_ms();
+        let mut runs = self.ingest_all(options, std::slice::from_ref(obs)).map_err(|e| e.error)?;
+        Ok(runs.remove(0))
+    }
+
+    /// Ingests observations in order in one IMMEDIATE transaction: all are
+    /// committed, or none. Each sees the ones before it (a second run of a
+    /// scope diffs against the first; an older day than an earlier one of
+    /// the batch is refused).
+    pub fn ingest_all(
+        &mut self,
+        options: &SqliteOptions,
+        observations: &[Observation],
+    ) -> Result<Vec<Run>, BatchError> {
+        let result = self.write_all(options, observations);
+        if result.is_err() && observations.len() > 1 {
+            // The entity cache may have read anchors of the earlier, now
+            // rolled back, observations of the batch: read it afresh.
+            self.entities = EntityIds::default();
+        }
+        let (runs, written) = result?;
+        for written in written {
+            self.remember(written);
+        }
+        for run in &runs {
+            tracing::debug!(
+                collector.name = %run.source, snapshot.scope = %run.scope, snapshot.day = %run.day,
+                added = run.counts.added, changed = run.counts.changed, closed = run.counts.closed, "ingested run"
+            );
+        }
+        Ok(runs)
+    }
+
+    fn write_all(
+        &mut self,
+        options: &SqliteOptions,
+        observations: &[Observation],
+    ) -> Result<(Vec<Run>, Vec<Written>), BatchError> {
+        let whole = |error| BatchError { index: None, written: 0, error };
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(backend("starting an ingest transaction"))?;
+            .map_err(|e| whole(backend("starting an ingest transaction")(e)))?;
         let mut writes = Writes::new(options.fail_after_writes);
-        let (scope, generation) = scope_of(&tx, &obs.source, &obs.scope)?;
-        let mut rerun = false;
-        if let Some(latest) = latest_committed_day(&tx, scope)? {
-            if obs.day < latest {
-                return Err(older_day(&obs.source, &obs.scope, obs.day, latest));
-            }
-            if obs.day == latest {
-                // Rule 4: the later run replaces that day's observation.
-                rollback_day(&tx, scope, obs.day, &mut writes)?;
-                rerun = true;
-            }
+        let mut caches = Caches { entities: &mut self.entities, kinds: &mut self.kinds, open: &self.open };
+        let (mut runs, mut written) = (Vec::new(), Vec::new());
+        for (index, obs) in observations.iter().enumerate() {
+            let (run, done) = write_one(&tx, &mut caches, obs, &mut writes).map_err(|e| BatchError::at(index, e))?;
+            runs.push(run);
+            written.push(done);
         }
-        self.entities.refresh(&tx)?;
-        let resolved = resolve_entities(&tx, obs, &self.entities, &mut writes)?;
-        let mut versions = match self.open.get(&scope) {
-            Some(cached) if cached.generation == generation && !rerun => cached.clone(),
-            _ => OpenVersions::load(&tx, scope, generation, &mut self.kinds)?,
-        };
-        let unobserved: FxHashSet<i64> =
-            obs.unobserved.iter().filter_map(|key| resolved.lookup(&self.entities, key)).collect();
-        let mut counts = write_facts(&tx, scope, obs, &resolved.entities, &unobserved, &mut versions, &mut writes)?;
-        counts.add(write_relations(
-            &tx,
-            scope,
-            obs,
-            &resolved.ends,
-            &unobserved,
-            &mut self.kinds,
-            &mut versions,
-            &mut writes,
-        )?);
-        let new_entities = resolved.written;
-        versions.generation = generation + 1;
-        tx.execute("UPDATE scopes SET generation = ?2 WHERE id = ?1", params![scope, versions.generation])
-            .map_err(backend("advancing the scope generation"))?;
-        let run = Run {
-            source: obs.source.clone(),
-            scope: obs.scope.clone(),
-            day: obs.day,
-            status: if obs.complete { RunStatus::Complete } else { RunStatus::Partial },
-            counts,
-            started_at_ms,
-            duration_ms: started.elapsed().as_millis() as i64,
-            error: None,
-            attempts: 1,
-            warnings: obs.warnings.clone(),
-        };
-        let attempts = upsert_run(&tx, scope, &run)?;
-        tx.commit().map_err(backend("committing an ingest"))?;
-        self.remember(Written { entities: new_entities, scope, versions });
-        tracing::debug!(
-            collector.name = %run.source, snapshot.scope = %run.scope, snapshot.day = %run.day,
-            added = counts.added, changed = counts.changed, closed = counts.closed, "ingested run"
-        );
-        Ok(Run { attempts, ..run })
+        tx.commit().map_err(|e| whole(backend("committing an ingest")(e)))?;
+        Ok((runs, written))
+    }
+
+    /// `spot rollback` (see [`super::rollback`]). The writer's caches are
+    /// read afresh afterwards: the rollback may have deleted anchors and
+    /// reopened versions they hold.
+    pub fn rollback(&mut self, source: &str, scope: &str, day: Day) -> StoreResult<crate::model::Rollback> {
+        let done = super::rollback::rollback(&mut self.conn, source, scope, day, now_ms())?;
+        if !done.changed_nothing() {
+            self.entities = EntityIds::default();
+            self.open.clear();
+            tracing::warn!(
+                collector.name = %source, snapshot.scope = %scope, snapshot.day = %day, runs = done.runs,
+                facts_deleted = done.facts_deleted, facts_reopened = done.facts_reopened,
+                relations_deleted = done.relations_deleted, relations_reopened = done.relations_reopened,
+                entities_deleted = done.entities_deleted, "rolled back a scope's runs"
+            );
+        }
+        Ok(done)
     }
 
     fn remember(&mut self, written: Written) {
@@ -156,6 +164,66 @@ impl Writer {
         tracing::warn!(collector.name = %source, snapshot.scope = %scope, snapshot.day = %day, error, "recorded failed run");
         Ok(run)
     }
+}
+
+/// The writer's caches, as one observation of a batch uses them. The open
+/// versions are only read: they are updated once the batch commits (a later
+/// observation of the same scope sees a newer generation and reads them
+/// from the transaction).
+struct Caches<'a> {
+    entities: &'a mut EntityIds,
+    kinds: &'a mut Kinds,
+    open: &'a FxHashMap<i64, OpenVersions>,
+}
+
+/// Rules 2 to 4 for one observation, within the batch's transaction.
+fn write_one(
+    tx: &Transaction,
+    caches: &mut Caches,
+    obs: &Observation,
+    writes: &mut Writes,
+) -> StoreResult<(Run, Written)> {
+    let started = Instant::now();
+    let started_at_ms = now_ms();
+    let (scope, generation) = scope_of(tx, &obs.source, &obs.scope)?;
+    let mut rerun = false;
+    if let Some(latest) = latest_committed_day(tx, scope)? {
+        if obs.day < latest {
+            return Err(older_day(&obs.source, &obs.scope, obs.day, latest));
+        }
+        if obs.day == latest {
+            // Rule 4: the later run replaces that day's observation.
+            rollback_day(tx, scope, obs.day, writes)?;
+            rerun = true;
+        }
+    }
+    caches.entities.refresh(tx)?;
+    let resolved = resolve_entities(tx, obs, caches.entities, writes)?;
+    let mut versions = match caches.open.get(&scope) {
+        Some(cached) if cached.generation == generation && !rerun => cached.clone(),
+        _ => OpenVersions::load(tx, scope, generation, caches.kinds)?,
+    };
+    let unobserved: FxHashSet<i64> =
+        obs.unobserved.iter().filter_map(|key| resolved.lookup(caches.entities, key)).collect();
+    let mut counts = write_facts(tx, scope, obs, &resolved.entities, &unobserved, &mut versions, writes)?;
+    counts.add(write_relations(tx, scope, obs, &resolved.ends, &unobserved, caches.kinds, &mut versions, writes)?);
+    versions.generation = generation + 1;
+    tx.execute("UPDATE scopes SET generation = ?2 WHERE id = ?1", params![scope, versions.generation])
+        .map_err(backend("advancing the scope generation"))?;
+    let run = Run {
+        source: obs.source.clone(),
+        scope: obs.scope.clone(),
+        day: obs.day,
+        status: if obs.complete { RunStatus::Complete } else { RunStatus::Partial },
+        counts,
+        started_at_ms,
+        duration_ms: started.elapsed().as_millis() as i64,
+        error: None,
+        attempts: 1,
+        warnings: obs.warnings.clone(),
+    };
+    let attempts = upsert_run(tx, scope, &run)?;
+    Ok((Run { attempts, ..run }, Written { entities: resolved.written, scope, versions }))
 }
 
 fn older_day(source: &str, scope: &str, day: Day, latest: Day) -> StoreError {
