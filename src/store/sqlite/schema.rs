@@ -48,7 +48,16 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> StoreResult<()> {
         tx.execute_batch(sql).map_err(backend("applying a schema migration"))?;
         tx.pragma_update(None, "user_version", version).map_err(backend("recording the schema version"))?;
         tx.commit().map_err(backend("committing a schema migration"))?;
-        tracing::info!(store.path = %path.display(), schema.version = version, "applied schema migration");
+        tracing::debug!(store.path = %path.display(), schema.version = version, "applied schema migration");
+    }
+    // One line for the whole upgrade: a new file takes every migration.
+    if (current as usize) < MIGRATIONS.len() {
+        tracing::info!(
+            store.path = %path.display(),
+            schema.from = current,
+            schema.to = MIGRATIONS.len(),
+            "migrated the store's schema"
+        );
     }
     Ok(())
 }
