@@ -204,10 +204,9 @@ fn is_json(headers: &HeaderMap) -> bool {
 
 async fn graphql(State(server): State<Arc<Server>>, headers: HeaderMap, body: Body) -> Response {
     let started = Instant::now();
-    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let grants = match server.tokens.authenticate(authorization) {
+    let grants = match server.authenticate(&headers) {
         Ok(grants) => grants,
-        Err(message) => return rejection(StatusCode::UNAUTHORIZED, message, "UNAUTHENTICATED"),
+        Err(refused) => return refused,
     };
     if !is_json(&headers) {
         let message = "a GraphQL request is a POST with Content-Type: application/json".to_string();
@@ -236,6 +235,15 @@ async fn graphql(State(server): State<Arc<Server>>, headers: HeaderMap, body: Bo
 }
 
 impl Server {
+    /// The caller's grants from its `Authorization` header, or the 401 that
+    /// refuses it.
+    fn authenticate(&self, headers: &HeaderMap) -> Result<Grants, Response> {
+        let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        self.tokens
+            .authenticate(authorization)
+            .map_err(|message| rejection(StatusCode::UNAUTHORIZED, message, "UNAUTHENTICATED"))
+    }
+
     /// Runs one request by `deadline`; returns the name of its operation
     /// (for the metrics) and the response.
     async fn execute(
@@ -280,9 +288,8 @@ async fn readyz(State(server): State<Arc<Server>>) -> Response {
 /// `metrics` or `admin` scope unless `server.metrics_access = "open"`.
 async fn metrics_text(State(server): State<Arc<Server>>, headers: HeaderMap) -> Response {
     if server.metrics_access == MetricsAccess::Token {
-        let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-        match server.tokens.authenticate(authorization) {
-            Err(message) => return rejection(StatusCode::UNAUTHORIZED, message, "UNAUTHENTICATED"),
+        match server.authenticate(&headers) {
+            Err(refused) => return refused,
             Ok(grants) if grants.require(Scope::Metrics).is_err() && grants.require(Scope::Admin).is_err() => {
                 let message = format!("/metrics needs the 'metrics' or 'admin' scope; '{}' has neither", grants.caller);
                 return rejection(StatusCode::FORBIDDEN, message, "FORBIDDEN");
