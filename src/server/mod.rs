@@ -206,7 +206,7 @@ async fn graphql(State(server): State<Arc<Server>>, headers: HeaderMap, body: Bo
     let started = Instant::now();
     let grants = match server.authenticate(&headers) {
         Ok(grants) => grants,
-        Err(refused) => return refused,
+        Err(message) => return rejection(StatusCode::UNAUTHORIZED, message, "UNAUTHENTICATED"),
     };
     if !is_json(&headers) {
         let message = "a GraphQL request is a POST with Content-Type: application/json".to_string();
@@ -235,13 +235,11 @@ async fn graphql(State(server): State<Arc<Server>>, headers: HeaderMap, body: Bo
 }
 
 impl Server {
-    /// The caller's grants from its `Authorization` header, or the 401 that
-    /// refuses it.
-    fn authenticate(&self, headers: &HeaderMap) -> Result<Grants, Response> {
+    /// The caller's grants from its `Authorization` header, or why there
+    /// are none.
+    fn authenticate(&self, headers: &HeaderMap) -> Result<Grants, String> {
         let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-        self.tokens
-            .authenticate(authorization)
-            .map_err(|message| rejection(StatusCode::UNAUTHORIZED, message, "UNAUTHENTICATED"))
+        self.tokens.authenticate(authorization)
     }
 
     /// Runs one request by `deadline`; returns the name of its operation
@@ -289,7 +287,7 @@ async fn readyz(State(server): State<Arc<Server>>) -> Response {
 async fn metrics_text(State(server): State<Arc<Server>>, headers: HeaderMap) -> Response {
     if server.metrics_access == MetricsAccess::Token {
         match server.authenticate(&headers) {
-            Err(refused) => return refused,
+            Err(message) => return rejection(StatusCode::UNAUTHORIZED, message, "UNAUTHENTICATED"),
             Ok(grants) if grants.require(Scope::Metrics).is_err() && grants.require(Scope::Admin).is_err() => {
                 let message = format!("/metrics needs the 'metrics' or 'admin' scope; '{}' has neither", grants.caller);
                 return rejection(StatusCode::FORBIDDEN, message, "FORBIDDEN");
