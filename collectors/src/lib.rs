@@ -6,6 +6,8 @@
 //! - [`collector`]: the `Collector` trait and the registry of every collector.
 //! - [`http`]: the HTTP layer the SaaS collectors share (retries, backoff,
 //!   `Retry-After`, credentials kept out of logs, shape-checked responses).
+//! - [`identity`]: which folders build services, their names, and claims
+//!   on one name kept apart; shared by the GitHub collector and backfill.
 //! - [`sonarqube`], [`consul`], [`confluence`], [`kubernetes`]: the collectors.
 //! - [`secret`]: secrets from the environment or files, never printed;
 //!   [`redact`]: URLs printed with their passwords and tokens hidden.
@@ -22,6 +24,7 @@ pub mod day;
 pub mod git;
 pub mod github;
 pub mod http;
+pub mod identity;
 pub mod kubernetes;
 pub mod manifests;
 pub mod observation;

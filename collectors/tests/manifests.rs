@@ -4,7 +4,6 @@
 
 use collectors::manifests::catalog::{self, CatalogEntry, Link};
 use collectors::manifests::codeowners::{self, Owner};
-use collectors::manifests::services::{service_folders, ServiceFolder};
 use collectors::manifests::versions::{self, Lag};
 use collectors::manifests::{
     detect, merge_folder, package_key, parse, parse_as, DepScope, Dependency, Ecosystem, Manifest, ManifestKind,
@@ -976,6 +975,7 @@ fn backstage_catalog_components_from_several_documents() {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect(),
+        aliases: vec![],
         folder: "services/billing".into(),
         file: "services/billing/catalog-info.yaml".into(),
     };
@@ -1017,6 +1017,7 @@ fn spot_yaml_for_one_service() {
             description: Some("Double-entry ledger".into()),
             tags: vec![],
             annotations: Default::default(),
+            aliases: vec![],
             folder: "ledger".into(),
             file: "ledger/.spot.yaml".into(),
         }]
@@ -1114,94 +1115,5 @@ fn codeowners_without_a_root_rule_has_no_repository_owners() {
     assert_eq!(
         codeowners::owners_of(&file.rules, "deep/file"),
         vec![Owner::Team { org: "acme".into(), name: "root".into() }]
-    );
-}
-
-// ------------------------------------------------------------------ service folders
-
-fn paths(list: &[&str]) -> Vec<String> {
-    list.iter().map(|p| p.to_string()).collect()
-}
-
-fn folder(folder: &str, manifests: &[&str], catalog: Option<&str>, dockerfile: Option<&str>) -> ServiceFolder {
-    ServiceFolder {
-        folder: folder.into(),
-        manifests: paths(manifests),
-        catalog: catalog.map(str::to_string),
-        dockerfile: dockerfile.map(str::to_string),
-    }
-}
-
-#[test]
-fn a_monorepo_has_a_service_per_folder_with_a_catalog_or_an_image() {
-    let tree = paths(&[
-        "package.json",
-        "package-lock.json",
-        "README.md",
-        "CODEOWNERS",
-        "services/checkout/package.json",
-        "services/checkout/Dockerfile",
-        "services/checkout/src/index.ts",
-        "services/billing/pom.xml",
-        "services/billing/catalog-info.yaml",
-        "services/billing/src/main/java/App.java",
-        "services/search/.spot.yaml",
-        "services/search/Cargo.toml",
-        "services/search/Cargo.lock",
-        "packages/ui/package.json",
-        "tools/lint/Dockerfile",
-        "services/checkout/node_modules/react/package.json",
-        "services/checkout/node_modules/react/Dockerfile",
-    ]);
-    assert_eq!(
-        service_folders(&tree),
-        vec![
-            folder("services/billing", &["services/billing/pom.xml"], Some("services/billing/catalog-info.yaml"), None),
-            folder(
-                "services/checkout",
-                &["package-lock.json", "services/checkout/package.json"],
-                None,
-                Some("services/checkout/Dockerfile")
-            ),
-            folder(
-                "services/search",
-                &["services/search/Cargo.lock", "services/search/Cargo.toml"],
-                Some("services/search/.spot.yaml"),
-                None
-            ),
-        ]
-    );
-}
-
-#[test]
-fn a_repository_of_root_files_is_one_service() {
-    let tree = paths(&["go.mod", "go.sum", "main.go", "internal/db/db.go", "vendor/github.com/x/y/go.mod"]);
-    assert_eq!(service_folders(&tree), vec![folder("", &["go.mod"], None, None)]);
-    let library = paths(&["Cargo.toml", "Cargo.lock", "crates/a/Cargo.toml", "catalog-info.yaml"]);
-    assert_eq!(
-        service_folders(&library),
-        vec![folder("", &["Cargo.lock", "Cargo.toml"], Some("catalog-info.yaml"), None)],
-        "a root catalog makes the root the service, with its own files"
-    );
-    let no_catalog = paths(&["Cargo.toml", "Cargo.lock", "crates/a/Cargo.toml"]);
-    assert_eq!(
-        service_folders(&no_catalog),
-        vec![folder("", &["Cargo.lock", "Cargo.toml", "crates/a/Cargo.toml"], None, None)]
-    );
-    assert_eq!(service_folders(&paths(&["README.md"])), vec![]);
-}
-
-#[test]
-fn a_go_monorepo_service_uses_the_root_module() {
-    let tree = paths(&[
-        "go.mod",
-        "cmd/billing/main.go",
-        "cmd/billing/catalog-info.yaml",
-        "cmd/billing/Dockerfile",
-        "cmd/tool/main.go",
-    ]);
-    assert_eq!(
-        service_folders(&tree),
-        vec![folder("cmd/billing", &["go.mod"], Some("cmd/billing/catalog-info.yaml"), Some("cmd/billing/Dockerfile"))]
     );
 }

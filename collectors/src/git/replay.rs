@@ -19,6 +19,7 @@ use crate::github::cache::RepoSnapshot;
 use crate::github::map::{self, OrgContext};
 use crate::github::memo::ParseMemo;
 use crate::github::sync::RepoFiles;
+use crate::identity::IdentityConfig;
 use crate::{manifests, Day, Observation};
 
 /// What the live collector calls itself: a backfill writes as it.
@@ -32,6 +33,7 @@ pub struct OrgReplay {
     days: Vec<Day>,
     memo: ParseMemo,
     max_file_bytes: usize,
+    identity: IdentityConfig,
 }
 
 struct RepoReplay {
@@ -87,7 +89,14 @@ impl OrgReplay {
             days: days.into_iter().collect(),
             memo: ParseMemo::default(),
             max_file_bytes,
+            identity: IdentityConfig::default(),
         })
+    }
+
+    /// Names services with `[identity]`'s pins, as the live collector does.
+    pub fn with_identity(mut self, identity: IdentityConfig) -> OrgReplay {
+        self.identity = identity;
+        self
     }
 
     /// The distinct blobs read so far.
@@ -127,7 +136,7 @@ impl OrgReplay {
         }
         let present: Vec<&RepoFiles> = self.repos.iter().filter_map(|r| r.current.as_ref()).collect();
         let mut observation = Observation::new(SOURCE, &self.org, day);
-        let context = OrgContext { host: &self.host, org: &self.org, day };
+        let context = OrgContext { host: &self.host, org: &self.org, day, identity: &self.identity };
         map::observe_with(&context, &present, &mut self.memo, &mut observation);
         Ok(ReplayDay { observation, advanced })
     }
@@ -176,6 +185,12 @@ impl RepoReplay {
             language: None,
             topics: Vec::new(),
             pushed_at: pushed_at.clone(),
+            // The first commit stands for GitHub's creation time.
+            created_at: self
+                .history
+                .first()
+                .and_then(|first| DateTime::from_timestamp(first.time, 0))
+                .map(|t| t.to_rfc3339()),
             open_issues_count: 0,
             html_url,
         };

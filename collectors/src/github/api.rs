@@ -37,6 +37,9 @@ pub struct Repo {
     pub topics: Vec<String>,
     #[serde(default)]
     pub pushed_at: Option<String>,
+    /// When the repository was created: who held a service name first.
+    #[serde(default)]
+    pub created_at: Option<String>,
     #[serde(default)]
     pub open_issues_count: u64,
     #[serde(default)]

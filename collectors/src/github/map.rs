@@ -9,7 +9,11 @@ use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Map, Value};
 
 use super::memo::ParseMemo;
+use super::services::{self, Service};
 use super::sync::RepoFiles;
+use crate::identity::claims::{self, Claim};
+use crate::identity::find::Candidate;
+use crate::identity::{self, IdentityConfig};
 use crate::manifests::{self, Dependency, Ecosystem};
 use crate::registries::Registries;
 use crate::{Day, Observation, ObservedEntity, ObservedRelation};
@@ -21,6 +25,8 @@ pub struct OrgContext<'a> {
     pub host: &'a str,
     pub org: &'a str,
     pub day: Day,
+    /// `[identity]`: pins that name services over every convention.
+    pub identity: &'a IdentityConfig,
 }
 
 pub fn repo_key(host: &str, org: &str, name: &str) -> String {
@@ -28,15 +34,15 @@ pub fn repo_key(host: &str, org: &str, name: &str) -> String {
 }
 
 /// Whether the collector reads a file: dependency manifests, catalog
-/// files, CODEOWNERS, and Dockerfiles (a folder with a manifest and a
-/// Dockerfile is a service by convention), outside vendored folders.
+/// files, CODEOWNERS, YAML (Kubernetes manifests, Helm values), and what
+/// finds services ([`identity::is_read`]: Dockerfiles, build descriptors),
+/// outside vendored folders.
 pub fn is_read(path: &str) -> bool {
     if manifests::is_vendored(path) {
         return false;
     }
-    let file = path.rsplit('/').next().unwrap_or(path);
     CODEOWNERS.contains(&path)
-        || matches!(file, "Dockerfile" | "Containerfile")
+        || identity::is_read(path)
         || manifests::catalog::is_catalog_file(path)
         || manifests::detect(path).is_some()
         || manifests::declared::is_candidate(path)
@@ -44,17 +50,17 @@ pub fn is_read(path: &str) -> bool {
 
 /// Accumulates one organisation's observation without duplicates.
 #[derive(Default)]
-struct Builder {
+pub(super) struct Builder {
     entities: BTreeMap<String, ObservedEntity>,
     relations: BTreeMap<(String, String, String), Map<String, Value>>,
-    warnings: Vec<String>,
+    pub warnings: Vec<String>,
     /// Entities a file that did not parse speaks for: what they said the
     /// day before carries forward, rather than reading as removed.
     unobserved: BTreeSet<String>,
 }
 
 impl Builder {
-    fn entity(&mut self, key: &str, kind: &str, name: &str, attrs: Value) {
+    pub fn entity(&mut self, key: &str, kind: &str, name: &str, attrs: Value) {
         let attrs = match attrs {
             Value::Object(map) => map,
             _ => Map::new(),
@@ -68,7 +74,7 @@ impl Builder {
     }
 
     /// The first statement of a relation wins; later ones are dropped.
-    fn relation(&mut self, from: &str, kind: &str, to: &str, attrs: Value) {
+    pub fn relation(&mut self, from: &str, kind: &str, to: &str, attrs: Value) {
         let attrs = match attrs {
             Value::Object(map) => map,
             _ => Map::new(),
@@ -87,11 +93,13 @@ pub fn observe(context: &OrgContext, repos: &[RepoFiles], obs: &mut Observation)
 /// the same files on many days).
 pub fn observe_with(context: &OrgContext, repos: &[&RepoFiles], memo: &mut ParseMemo, obs: &mut Observation) {
     let mut builder = Builder::default();
+    let prepared: Vec<Prepared> = repos.iter().map(|files| prepare(context, files, memo, &mut builder)).collect();
+    let keys = organisation_keys(&prepared, repos);
     let mut services_of_repo: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut published: BTreeMap<String, String> = BTreeMap::new();
     let mut uses: Vec<(String, String, String)> = Vec::new(); // (from, package key, repo key)
-    for files in repos {
-        let repo = observe_repo(context, files, memo, &mut builder);
+    for ((files, prepared), keys) in repos.iter().zip(&prepared).zip(&keys) {
+        let repo = observe_repo(context, files, prepared, keys, memo, &mut builder);
         for (package, _) in &repo.publishes {
             published.insert(package.clone(), repo.key.clone());
         }
@@ -112,6 +120,55 @@ pub fn observe_with(context: &OrgContext, repos: &[&RepoFiles], memo: &mut Parse
     obs.unobserved.extend(builder.unobserved);
 }
 
+/// What a repository says about itself before the organisation's services
+/// are keyed: its catalog, type, and the services it builds.
+struct Prepared {
+    key: String,
+    catalog: Vec<CatalogService>,
+    repo_type: String,
+    candidates: Vec<Candidate>,
+}
+
+fn prepare(context: &OrgContext, files: &RepoFiles, memo: &mut ParseMemo, builder: &mut Builder) -> Prepared {
+    let key = repo_key(context.host, context.org, &files.repo.name);
+    let (catalog, catalog_failed) = catalog_entries(&key, &files.contents, memo, &mut builder.warnings);
+    if catalog_failed {
+        builder.unobserved.insert(key.clone());
+    }
+    let repo_type = repo_type(&catalog, &files.repo.topics);
+    let workloads = memo.declared(&files.contents);
+    let candidates = services::candidates(
+        context,
+        &key,
+        files,
+        &catalog,
+        &repo_type,
+        &workloads.workloads,
+        memo,
+        &mut builder.warnings,
+    );
+    Prepared { key, catalog, repo_type, candidates }
+}
+
+/// Every service of the organisation keyed at once, so that two
+/// repositories claiming one name are kept apart ([`claims::assign`]).
+fn organisation_keys(prepared: &[Prepared], repos: &[&RepoFiles]) -> Vec<Vec<claims::Assigned>> {
+    let mut all = Vec::new();
+    for (repo, files) in prepared.iter().zip(repos) {
+        let since = files.repo.created_at.as_deref().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+        for candidate in &repo.candidates {
+            all.push(Claim {
+                repo: &files.repo.name,
+                repo_key: &repo.key,
+                since: since.map(|t| t.timestamp()),
+                candidate,
+            });
+        }
+    }
+    let mut assigned = claims::assign(&all).into_iter();
+    prepared.iter().map(|repo| assigned.by_ref().take(repo.candidates.len()).collect()).collect()
+}
+
 /// What one repository contributed, for the organisation-wide links.
 struct RepoSummary {
     key: String,
@@ -122,17 +179,18 @@ struct RepoSummary {
     uses: Vec<(String, String)>,
 }
 
-fn observe_repo(context: &OrgContext, files: &RepoFiles, memo: &mut ParseMemo, builder: &mut Builder) -> RepoSummary {
-    let repo = &files.repo;
-    let key = repo_key(context.host, context.org, &repo.name);
-    let (catalog, catalog_failed) = catalog_entries(&key, &files.contents, memo, &mut builder.warnings);
-    if catalog_failed {
-        builder.unobserved.insert(key.clone());
-    }
+fn observe_repo(
+    context: &OrgContext,
+    files: &RepoFiles,
+    prepared: &Prepared,
+    keys: &[claims::Assigned],
+    memo: &mut ParseMemo,
+    builder: &mut Builder,
+) -> RepoSummary {
+    let key = prepared.key.clone();
     let codeowners = CODEOWNERS.iter().find_map(|path| files.contents.get(*path).map(|c| (*path, c.as_str())));
     let code_owner_teams = codeowners.map(|(path, content)| codeowner_teams(path, content)).unwrap_or_default();
-    let repo_type = repo_type(&catalog, &repo.topics);
-    builder.entity(&key, "repo", &repo.name, repo_attrs(files, &repo_type));
+    builder.entity(&key, "repo", &files.repo.name, repo_attrs(files, &prepared.repo_type));
     for path in &files.too_large {
         builder.warnings.push(format!("{key}: {path} is larger than max_file_bytes and was not read"));
     }
@@ -141,11 +199,10 @@ fn observe_repo(context: &OrgContext, files: &RepoFiles, memo: &mut ParseMemo, b
             .warnings
             .push(format!("{key}: its tree is too large for one request; files beyond GitHub's limit were not read"));
     }
-    let root_owner = catalog.iter().find(|e| e.folder.is_empty()).and_then(|e| e.owner.clone());
+    let root_owner = prepared.catalog.iter().find(|e| e.folder.is_empty()).and_then(|e| e.owner.clone());
     owners(builder, &key, root_owner.as_deref(), &code_owner_teams);
-    let paths: Vec<String> = files.contents.keys().cloned().collect();
-    let folders = manifests::services::service_folders(&paths);
-    let services = services(builder, &key, &repo.name, &repo_type, &catalog, &folders, &code_owner_teams);
+    let keyed: Vec<_> = prepared.candidates.iter().zip(keys).collect();
+    let services = services::emit(builder, &key, files, &prepared.catalog, &keyed, &code_owner_teams);
     let (publishes, uses) = packages(builder, &key, files, &services, memo);
     declared_workloads(builder, context, &key, files, &services, memo);
     RepoSummary { key, services: services.into_iter().map(|s| s.key).collect(), publishes, uses }
@@ -197,7 +254,7 @@ fn repo_type(catalog: &[CatalogService], topics: &[String]) -> String {
     "other".into()
 }
 
-fn normalise_type(kind: &str) -> String {
+pub(super) fn normalise_type(kind: &str) -> String {
     match kind.to_ascii_lowercase().as_str() {
         "service" | "website" | "microservice" => "service",
         "library" | "lib" | "sdk" => "library",
@@ -209,7 +266,7 @@ fn normalise_type(kind: &str) -> String {
 
 /// `owns` from the catalog's owner (explicit) or CODEOWNERS (convention);
 /// both present and different is a conflict, reported, the catalog kept.
-fn owners(builder: &mut Builder, target: &str, catalog_owner: Option<&str>, code_owners: &[String]) {
+pub(super) fn owners(builder: &mut Builder, target: &str, catalog_owner: Option<&str>, code_owners: &[String]) {
     match catalog_owner {
         Some(owner) => {
             let Some(team) = manifests::catalog::owner_key(owner) else {
@@ -238,80 +295,6 @@ fn team_entity(builder: &mut Builder, team: &str) {
     let name = team.split_once(':').map(|(_, n)| n).unwrap_or(team);
     let kind = team.split_once(':').map(|(k, _)| k).unwrap_or("team");
     builder.entity(team, kind, name, json!({}));
-}
-
-struct Service {
-    key: String,
-    folder: String,
-}
-
-/// The services a repository builds: one per catalog entry of type service
-/// (a monorepo has one per folder), or, for a service repository without a
-/// catalog entry, one named after the repository.
-fn services(
-    builder: &mut Builder,
-    repo_key: &str,
-    repo_name: &str,
-    repo_type: &str,
-    catalog: &[CatalogService],
-    folders: &[manifests::services::ServiceFolder],
-    code_owners: &[String],
-) -> Vec<Service> {
-    let mut found: Vec<Service> = Vec::new();
-    for entry in catalog
-        .iter()
-        .filter(|e| e.kind.as_deref().map(normalise_type).unwrap_or_else(|| repo_type.to_string()) == "service")
-    {
-        let key = format!("service:{}", entry.name);
-        if found.iter().any(|s| s.key == key) {
-            builder.warnings.push(format!("{repo_key}: service {} is declared twice; kept {}", entry.name, entry.path));
-            continue;
-        }
-        builder.entity(
-            &key,
-            "service",
-            &entry.name,
-            json!({
-                "type": "service",
-                "lifecycle": entry.lifecycle,
-                "system": entry.system,
-                "path": if entry.folder.is_empty() { "/".to_string() } else { entry.folder.clone() },
-                "named_by": "catalog",
-            }),
-        );
-        builder.relation(repo_key, "builds", &key, json!({ "path": entry.folder }));
-        owners(builder, &key, entry.owner.as_deref(), code_owners);
-        for dependency in &entry.depends_on {
-            builder.relation(&key, "depends_on", &format!("service:{dependency}"), json!({ "via": "declared" }));
-        }
-        found.push(Service { key, folder: entry.folder.clone() });
-    }
-    // By convention: a folder with a manifest and a Dockerfile, and no
-    // catalog entry, is a service named after the folder.
-    for folder in folders.iter().filter(|f| !f.folder.is_empty() && f.catalog.is_none() && f.dockerfile.is_some()) {
-        let name = folder.folder.rsplit('/').next().unwrap_or(&folder.folder).to_ascii_lowercase();
-        let key = format!("service:{name}");
-        if found.iter().any(|s| s.key == key || s.folder == folder.folder) {
-            continue;
-        }
-        builder.entity(
-            &key,
-            "service",
-            &name,
-            json!({ "type": "service", "path": folder.folder, "named_by": "folder" }),
-        );
-        builder.relation(repo_key, "builds", &key, json!({ "path": folder.folder }));
-        owners(builder, &key, None, code_owners);
-        found.push(Service { key, folder: folder.folder.clone() });
-    }
-    if found.is_empty() && repo_type == "service" {
-        let key = format!("service:{repo_name}");
-        builder.entity(&key, "service", repo_name, json!({ "type": "service", "path": "/", "named_by": "repository" }));
-        builder.relation(repo_key, "builds", &key, json!({ "path": "" }));
-        owners(builder, &key, None, code_owners);
-        found.push(Service { key, folder: String::new() });
-    }
-    found
 }
 
 /// (package key, manifest path) for `publishes`; (from key, package key)
@@ -399,7 +382,7 @@ fn declared_workloads(
         builder.relation(repo_key, "declares", &key, json!({ "path": workload.declared_in }));
         let folder = folder_of(&workload.declared_in);
         let service = match &workload.service {
-            Some(name) => Some(format!("service:{name}")),
+            Some(name) => Some(services::key_for(services, name)),
             None => owning_service(services, &folder).map(str::to_string),
         };
         if let Some(service) = service {
@@ -535,16 +518,17 @@ fn ecosystem_of(name: &str) -> Option<Ecosystem> {
 
 /// A catalog file's entry, in the collector's terms.
 #[derive(Debug, Clone)]
-struct CatalogService {
-    name: String,
-    kind: Option<String>,
-    owner: Option<String>,
-    lifecycle: Option<String>,
-    system: Option<String>,
-    depends_on: Vec<String>,
+pub(super) struct CatalogService {
+    pub name: String,
+    pub kind: Option<String>,
+    pub owner: Option<String>,
+    pub lifecycle: Option<String>,
+    pub system: Option<String>,
+    pub depends_on: Vec<String>,
+    pub aliases: Vec<String>,
     /// The folder of the catalog file, `""` at the root.
-    folder: String,
-    path: String,
+    pub folder: String,
+    pub path: String,
 }
 
 fn catalog_entries(
@@ -564,6 +548,7 @@ fn catalog_entries(
                 lifecycle: e.lifecycle,
                 system: e.system,
                 depends_on: e.depends_on,
+                aliases: e.aliases,
                 folder: e.folder,
                 path: e.file,
             })),
@@ -616,7 +601,11 @@ mod tests {
             )],
         );
         let mut obs = Observation::new("github", "acme", Day(20_000));
-        observe(&OrgContext { host: "github.com", org: "acme", day: Day(20_000) }, &[publisher, user], &mut obs);
+        observe(
+            &OrgContext { host: "github.com", org: "acme", day: Day(20_000), identity: &IdentityConfig::default() },
+            &[publisher, user],
+            &mut obs,
+        );
         let depends: Vec<_> = obs.relations.iter().filter(|r| r.kind == "depends_on").collect();
         assert_eq!(depends.len(), 1);
         assert_eq!((depends[0].from.as_str(), depends[0].to.as_str()), ("service:billing", "service:ledger"));
@@ -643,7 +632,11 @@ mod tests {
             ],
         );
         let mut obs = Observation::new("github", "acme", Day(20_000));
-        observe(&OrgContext { host: "github.com", org: "acme", day: Day(20_000) }, &[files], &mut obs);
+        observe(
+            &OrgContext { host: "github.com", org: "acme", day: Day(20_000), identity: &IdentityConfig::default() },
+            &[files],
+            &mut obs,
+        );
         let built: Vec<_> = obs.relations.iter().filter(|r| r.kind == "builds").map(|r| r.to.as_str()).collect();
         assert_eq!(built, ["service:ingest"], "tools/lint has no Dockerfile");
         assert!(obs
@@ -662,7 +655,11 @@ mod tests {
             ],
         );
         let mut obs = Observation::new("github", "acme", Day(20_000));
-        observe(&OrgContext { host: "github.com", org: "acme", day: Day(20_000) }, &[files], &mut obs);
+        observe(
+            &OrgContext { host: "github.com", org: "acme", day: Day(20_000), identity: &IdentityConfig::default() },
+            &[files],
+            &mut obs,
+        );
         let owns: Vec<_> =
             obs.relations.iter().filter(|r| r.kind == "owns").map(|r| (r.from.as_str(), r.to.as_str())).collect();
         assert_eq!(owns, [("team:payments", "repo:github.com/acme/billing"), ("team:payments", "service:billing")]);

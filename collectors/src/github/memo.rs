@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use xxhash_rust::xxh3::xxh3_64;
 
+use crate::identity::{self, Artefact};
 use crate::manifests::{
     self, catalog::CatalogEntry, declared::DeclaredWorkload, Dependency, Manifest, ParseError, Published,
 };
@@ -40,6 +41,7 @@ pub struct ParseMemo {
     /// Declared workloads depend on every YAML file of a tree together:
     /// keyed by the hash of all their paths and contents.
     declared: HashMap<u64, Arc<DeclaredRead>>,
+    artefacts: HashMap<(String, u64), Result<Vec<Artefact>, ParseError>>,
 }
 
 impl ParseMemo {
@@ -83,6 +85,13 @@ impl ParseMemo {
         self.catalogs
             .entry((path.to_string(), xxh3_64(content.as_bytes())))
             .or_insert_with(|| manifests::catalog::parse_catalog(path, content))
+    }
+
+    /// The artefacts a build descriptor declares ([`identity::artefacts_of`]).
+    pub fn artefacts(&mut self, path: &str, content: &str) -> &Result<Vec<Artefact>, ParseError> {
+        self.artefacts
+            .entry((path.to_string(), xxh3_64(content.as_bytes())))
+            .or_insert_with(|| identity::artefacts_of(path, content))
     }
 
     /// What a tree's YAML files declare, read once per distinct set of them.

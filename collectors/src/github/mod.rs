@@ -10,6 +10,7 @@ pub mod cache;
 pub mod fake;
 pub mod map;
 pub mod memo;
+mod services;
 pub mod sync;
 
 use std::path::PathBuf;
@@ -70,6 +71,10 @@ pub struct Config {
     pub http: HttpSettings,
     #[serde(default)]
     pub schedule: Schedule,
+    /// `[identity]`, SPoT's top-level section, handed over by the binary:
+    /// pins name services over every convention (docs/identity.md).
+    #[serde(skip)]
+    pub identity: crate::identity::IdentityConfig,
 }
 
 fn default_base_url() -> String {
@@ -165,7 +170,7 @@ impl Collector for GitHub {
         read.sort_by(|a, b| a.repo.name.cmp(&b.repo.name));
         failed.sort_by(|a, b| a.0.name.cmp(&b.0.name));
         let mut obs = Observation::new(Self::NAME, scope, day);
-        let context = map::OrgContext { host: &self.host, org, day };
+        let context = map::OrgContext { host: &self.host, org, day, identity: &self.config.identity };
         map::observe(&context, &read, &mut obs);
         for (repo, error) in failed {
             let key = map::repo_key(&self.host, org, &repo.name);

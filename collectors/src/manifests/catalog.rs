@@ -22,6 +22,7 @@
 //! description: Invoices and payment runs   # optional
 //! depends_on: [ledger, users]              # service names
 //! docs: [https://wiki.acme.dev/billing]    # http(s) URLs
+//! aliases: [billing-api]                   # other names other sources use
 //! ```
 //!
 //! ```yaml
@@ -80,6 +81,10 @@ pub struct CatalogEntry {
     /// Backstage annotations (`github.com/project-slug`,
     /// `backstage.io/techdocs-ref`, `pagerduty.com/service-id`, ...).
     pub annotations: BTreeMap<String, String>,
+    /// Other names of the service, as other sources spell them: `.spot.yaml`'s
+    /// `aliases`; in Backstage, the `backstage.io/kubernetes-id` annotation
+    /// and a comma-separated `spot/aliases` annotation. Lower-cased.
+    pub aliases: Vec<String>,
     /// The folder the service lives in, relative to the repository root
     /// (`""` for the root).
     pub folder: String,
@@ -142,8 +147,11 @@ pub fn backstage(path: &str, content: &str) -> Result<Vec<CatalogEntry>, ParseEr
                 _ => None,
             })
             .collect();
+        let name = name.trim().to_lowercase();
+        let aliases = backstage_aliases(&annotations, &name);
         entries.push(CatalogEntry {
-            name: name.trim().to_lowercase(),
+            name,
+            aliases,
             kind: text(spec, "type"),
             owner: text(spec, "owner").and_then(|o| owner_key(&o)),
             depends_on,
@@ -158,6 +166,21 @@ pub fn backstage(path: &str, content: &str) -> Result<Vec<CatalogEntry>, ParseEr
         });
     }
     Ok(entries)
+}
+
+/// The names a Backstage component's annotations give it besides its own.
+fn backstage_aliases(annotations: &BTreeMap<String, String>, name: &str) -> Vec<String> {
+    let mut aliases: Vec<String> = annotations
+        .get("backstage.io/kubernetes-id")
+        .into_iter()
+        .chain(annotations.get("spot/aliases"))
+        .flat_map(|v| v.split(','))
+        .map(|a| a.trim().to_lowercase())
+        .filter(|a| !a.is_empty() && a != name)
+        .collect();
+    aliases.sort();
+    aliases.dedup();
+    aliases
 }
 
 /// A string, number or boolean as text; maps, lists and nulls are not.
@@ -227,6 +250,8 @@ struct SpotFile {
     depends_on: Vec<String>,
     #[serde(default)]
     docs: Vec<String>,
+    #[serde(default)]
+    aliases: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -244,6 +269,8 @@ struct SpotService {
     depends_on: Vec<String>,
     #[serde(default)]
     docs: Vec<String>,
+    #[serde(default)]
+    aliases: Vec<String>,
 }
 
 /// SPoT's `.spot.yaml` (schema in the module documentation).
@@ -268,12 +295,17 @@ pub fn spot_yaml(path: &str, content: &str) -> Result<Vec<CatalogEntry>, ParseEr
             description: file.description,
             depends_on: file.depends_on,
             docs: file.docs,
+            aliases: file.aliases,
         }],
         (None, false) => {
-            if !file.depends_on.is_empty() || !file.docs.is_empty() || file.description.is_some() {
+            if !file.depends_on.is_empty()
+                || !file.docs.is_empty()
+                || !file.aliases.is_empty()
+                || file.description.is_some()
+            {
                 return Err(ParseError::new(
                     path,
-                    "`depends_on`, `docs` and `description` belong to each of `services`, not to the file",
+                    "`depends_on`, `docs`, `aliases` and `description` belong to each of `services`, not to the file",
                 ));
             }
             file.services
@@ -308,7 +340,6 @@ pub fn spot_yaml(path: &str, content: &str) -> Result<Vec<CatalogEntry>, ParseEr
             links.push(Link { url, title: None });
         }
         entries.push(CatalogEntry {
-            name,
             kind: s.kind.or_else(|| file.kind.clone()),
             owner,
             depends_on: s.depends_on.iter().map(|d| d.trim().to_lowercase()).filter(|d| !d.is_empty()).collect(),
@@ -318,6 +349,13 @@ pub fn spot_yaml(path: &str, content: &str) -> Result<Vec<CatalogEntry>, ParseEr
             description: s.description,
             tags: Vec::new(),
             annotations: BTreeMap::new(),
+            aliases: s
+                .aliases
+                .iter()
+                .map(|a| a.trim().to_lowercase())
+                .filter(|a| !a.is_empty() && *a != name)
+                .collect(),
+            name,
             folder,
             file: path.to_string(),
         });

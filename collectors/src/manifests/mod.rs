@@ -15,7 +15,6 @@
 //!   version is.
 //! - [`catalog`]: Backstage `catalog-info.yaml` and SPoT's `.spot.yaml`.
 //! - [`codeowners`]: CODEOWNERS rules and who owns a path.
-//! - [`services`]: which folders of a tree are services.
 //!
 //! Formats: npm (`package.json`, `package-lock.json` v1–v3 and
 //! `npm-shrinkwrap.json`, `yarn.lock` v1 and berry, `pnpm-lock.yaml` v5–v9,
@@ -41,7 +40,6 @@ mod npm;
 mod nuget;
 mod python;
 mod ruby;
-pub mod services;
 pub mod versions;
 mod xml;
 

@@ -1,0 +1,243 @@
+//! The services one repository builds, from its files: every artefact is
+//! grouped under the folder that names it, explicit claims (catalog files,
+//! pins) are laid over them, and each group gets the strongest name.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use super::naming::{folder_name, image_name, is_tooling, naming_folder, normalise};
+use super::{descriptors, Artefact, NamedBy, Signal, Strength};
+use crate::manifests::declared::{DeclaredVia, DeclaredWorkload};
+use crate::manifests::{detect, file_name, folder_of, is_vendored};
+
+/// `Dockerfile`, `Containerfile`, `Dockerfile.prod`, `api.Dockerfile`.
+pub fn is_dockerfile(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    ["dockerfile", "containerfile"].iter().any(|d| lower == *d || lower.starts_with(&format!("{d}.")))
+        || lower.ends_with(".dockerfile")
+}
+
+/// A service's explicit claim: a catalog entry or a pin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explicit {
+    pub folder: String,
+    pub name: String,
+    /// [`Signal::CatalogInfo`], [`Signal::SpotYaml`] or [`Signal::IdentityPin`].
+    pub signal: Signal,
+    /// A catalog entry of another type (library, …) says the folder is not
+    /// a service, over any artefact in it.
+    pub is_service: bool,
+}
+
+/// One service a repository builds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// The folder it lives in (`""` is the root).
+    pub folder: String,
+    pub name: String,
+    pub named_by: NamedBy,
+    pub found_by: BTreeSet<Signal>,
+    /// The image name its build produces, when known.
+    pub image: Option<String>,
+    /// The files that found it.
+    pub evidence: BTreeSet<String>,
+}
+
+impl Candidate {
+    /// The strength of its strongest signal.
+    pub fn strength(&self) -> Strength {
+        self.found_by.iter().map(|s| s.strength()).min().unwrap_or(Strength::Weak)
+    }
+
+    pub fn pinned(&self) -> bool {
+        self.named_by == NamedBy::IdentityPin
+    }
+
+    pub fn explicit(&self) -> bool {
+        self.named_by.is_explicit()
+    }
+}
+
+/// What one repository holds, for [`services`].
+pub struct RepoFacts<'a> {
+    pub name: &'a str,
+    pub files: &'a BTreeMap<String, String>,
+    /// Artefacts of its build descriptors, read (and remembered) by the caller.
+    pub artefacts: Vec<Artefact>,
+    pub explicit: Vec<Explicit>,
+    pub workloads: &'a [DeclaredWorkload],
+    /// The repository's type or topics say it is a service.
+    pub is_service_repo: bool,
+}
+
+#[derive(Default)]
+struct Group {
+    found_by: BTreeSet<Signal>,
+    /// (signal, image name), in the order found.
+    images: Vec<(Signal, String)>,
+    workloads: Vec<String>,
+    evidence: BTreeSet<String>,
+    explicit: Option<(Signal, String)>,
+}
+
+/// The services of one repository, by folder.
+pub fn services(repo: &RepoFacts) -> Vec<Candidate> {
+    let mut groups: BTreeMap<String, Group> = BTreeMap::new();
+    for artefact in build_artefacts(repo) {
+        add(&mut groups, artefact);
+    }
+    for artefact in deploy_artefacts(repo, &groups) {
+        add(&mut groups, artefact);
+    }
+    let mut candidates = Vec::new();
+    for claim in &repo.explicit {
+        let at = [claim.folder.as_str(), naming_folder(&claim.folder)].into_iter().find(|f| groups.contains_key(*f));
+        if !claim.is_service {
+            if let Some(at) = at.map(str::to_string) {
+                groups.remove(&at);
+            }
+            continue;
+        }
+        let mut group = at.map(str::to_string).and_then(|at| groups.remove(&at)).unwrap_or_default();
+        group.found_by.insert(claim.signal);
+        group.explicit = Some((claim.signal, claim.name.clone()));
+        candidates.push(candidate(repo.name, claim.folder.clone(), group));
+    }
+    candidates.extend(groups.into_iter().map(|(folder, group)| candidate(repo.name, folder, group)));
+    if candidates.is_empty() && repo.is_service_repo {
+        let mut group = Group::default();
+        group.found_by.insert(Signal::Repository);
+        candidates.push(candidate(repo.name, String::new(), group));
+    }
+    candidates.sort_by(|a, b| (&a.folder, &a.name).cmp(&(&b.folder, &b.name)));
+    candidates
+}
+
+fn add(groups: &mut BTreeMap<String, Group>, artefact: Artefact) {
+    let folder = naming_folder(&artefact.folder).to_string();
+    let group = groups.entry(folder).or_default();
+    group.found_by.insert(artefact.signal);
+    if let Some(image) = artefact.image {
+        group.images.push((artefact.signal, image));
+    }
+    group.workloads.extend(artefact.workload);
+    group.evidence.insert(artefact.declared_in);
+}
+
+/// Name: explicit > image (of a build, then of a deploying manifest) >
+/// workload > folder > repository.
+fn candidate(repo: &str, folder: String, group: Group) -> Candidate {
+    let image = group
+        .images
+        .iter()
+        .filter(|(signal, _)| signal.strength() == Strength::Build)
+        .chain(group.images.iter())
+        .map(|(_, image)| image.clone())
+        .next();
+    let workload = group.workloads.iter().filter_map(|w| normalise(w)).find(|w| !super::naming::is_generic(w));
+    let (name, named_by) = if let Some((signal, name)) = &group.explicit {
+        let by = match signal {
+            Signal::IdentityPin => NamedBy::IdentityPin,
+            Signal::SpotYaml => NamedBy::SpotYaml,
+            _ => NamedBy::CatalogInfo,
+        };
+        (name.clone(), by)
+    } else if let Some(image) = &image {
+        (image.clone(), NamedBy::Image)
+    } else if let Some(workload) = workload {
+        (workload, NamedBy::Workload)
+    } else if let Some(name) = folder_name(&folder) {
+        (name, NamedBy::Folder)
+    } else {
+        (normalise(repo).unwrap_or_else(|| repo.to_string()), NamedBy::Repository)
+    };
+    Candidate { folder, name, named_by, found_by: group.found_by, image, evidence: group.evidence }
+}
+
+/// Dockerfiles (outside tooling folders), build descriptors, Jib plugins
+/// and `ko://` references, outside vendored folders.
+fn build_artefacts(repo: &RepoFacts) -> Vec<Artefact> {
+    let mut found: Vec<Artefact> = Vec::new();
+    for path in repo.files.keys().filter(|p| !is_vendored(p)) {
+        let folder = folder_of(path);
+        if is_dockerfile(file_name(path)) && !is_tooling(folder) {
+            found.push(Artefact::new(folder.to_string(), Signal::Dockerfile, path));
+        }
+    }
+    found.extend(repo.artefacts.iter().filter(|a| !is_vendored(&format!("{}/x", a.folder))).cloned());
+    found.extend(ko_references(repo.files));
+    found
+}
+
+fn ko_reference() -> &'static Regex {
+    static CELL: OnceLock<Regex> = OnceLock::new();
+    CELL.get_or_init(|| Regex::new(r"ko://([A-Za-z0-9._~/-]+)").expect("a valid pattern"))
+}
+
+fn go_module() -> &'static Regex {
+    static CELL: OnceLock<Regex> = OnceLock::new();
+    CELL.get_or_init(|| Regex::new(r"(?m)^\s*module\s+(\S+)").expect("a valid pattern"))
+}
+
+/// Go mains that manifests deploy as `ko://<import path>`.
+fn ko_references(files: &BTreeMap<String, String>) -> Vec<Artefact> {
+    let modules: Vec<(String, String)> = files
+        .iter()
+        .filter(|(p, _)| file_name(p) == "go.mod" && !is_vendored(p))
+        .filter_map(|(p, c)| {
+            Some((folder_of(p).to_string(), go_module().captures(c)?[1].trim_matches('"').to_string()))
+        })
+        .collect();
+    if modules.is_empty() {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    for (path, content) in
+        files.iter().filter(|(p, c)| crate::manifests::declared::is_candidate(p) && c.contains("ko://"))
+    {
+        for import in ko_reference().captures_iter(content) {
+            if let Some(folder) = descriptors::ko_folder(&import[1], &modules) {
+                found.push(Artefact::new(folder, Signal::Ko, path).image(image_name(&import[1])));
+            }
+        }
+    }
+    found
+}
+
+/// Workloads the repository's own manifests and charts declare, whose
+/// image is built here: by a group already found (it names the image and
+/// the workload), or by a folder holding code named like the image.
+fn deploy_artefacts(repo: &RepoFacts, groups: &BTreeMap<String, Group>) -> Vec<Artefact> {
+    let code_folders: BTreeSet<&str> = repo
+        .files
+        .keys()
+        .filter(|p| !is_vendored(p) && (detect(p).is_some() || is_dockerfile(file_name(p))))
+        .map(|p| naming_folder(folder_of(p)))
+        .filter(|f| !f.is_empty() && !is_tooling(f))
+        .collect();
+    let mut found = Vec::new();
+    for workload in repo.workloads {
+        let Some(image) = workload.image.as_deref().and_then(image_name) else { continue };
+        let signal = if workload.via == DeclaredVia::Helm { Signal::Helm } else { Signal::Kubernetes };
+        let named = |folder: &str| folder_name(folder).as_deref() == Some(image.as_str());
+        let built = groups.iter().find(|(folder, g)| g.images.iter().any(|(_, i)| *i == image) || named(folder));
+        let folder = match built {
+            Some((folder, _)) => folder.clone(),
+            None => {
+                let mut matching = code_folders.iter().filter(|f| named(f));
+                match (matching.next(), matching.next()) {
+                    (Some(folder), None) => folder.to_string(),
+                    _ => continue, // a third-party image, or two folders of that name
+                }
+            }
+        };
+        found.push(
+            Artefact::new(folder, signal, &workload.declared_in)
+                .image(Some(image))
+                .workload(Some(workload.name.clone()).filter(|_| workload.kind != "Helm")),
+        );
+    }
+    found
+}
