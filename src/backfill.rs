@@ -26,6 +26,8 @@ pub struct Options {
     pub until: Option<Day>,
     /// Larger files are not read, as in the live collector.
     pub max_file_bytes: usize,
+    /// `[identity]`: pins name services as in the live collector.
+    pub identity: collectors::identity::IdentityConfig,
 }
 
 /// Told as the backfill goes; the CLI draws progress bars with it.
@@ -154,7 +156,8 @@ async fn replay_org(
     options: &Options,
     progress: &dyn Progress,
 ) -> anyhow::Result<OrgSummary> {
-    let mut replay = OrgReplay::new(repos, options.since, options.until, options.max_file_bytes)?;
+    let mut replay = OrgReplay::new(repos, options.since, options.until, options.max_file_bytes)?
+        .with_identity(options.identity.clone());
     let mut summary = OrgSummary {
         host: replay.host.clone(),
         org: replay.org.clone(),

@@ -24,6 +24,7 @@ fn options(paths: &[&TestRepo]) -> backfill::Options {
         since: None,
         until: None,
         max_file_bytes: 5 << 20,
+        identity: Default::default(),
     }
 }
 
@@ -285,6 +286,7 @@ async fn a_path_that_is_not_a_repository_is_named() {
         since: None,
         until: None,
         max_file_bytes: 1 << 20,
+        identity: Default::default(),
     };
     let error = backfill::backfill(store, &options, &Quiet).await.unwrap_err().to_string();
     assert!(error.contains("nowhere") && error.contains("not a git repository"), "{error}");

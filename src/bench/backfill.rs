@@ -63,8 +63,13 @@ pub async fn run(options: &Options) -> anyhow::Result<Report> {
     let generate_s = generated.elapsed().as_secs_f64();
     let db = dir.path().join("spot.db");
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&db)?);
-    let backfill_options =
-        backfill::Options { paths: vec![repo.clone()], since: None, until: None, max_file_bytes: 5 << 20 };
+    let backfill_options = backfill::Options {
+        paths: vec![repo.clone()],
+        since: None,
+        until: None,
+        max_file_bytes: 5 << 20,
+        identity: Default::default(),
+    };
     let started = Instant::now();
     let summaries = backfill::backfill(store.clone(), &backfill_options, &Quiet).await?;
     let backfill_s = started.elapsed().as_secs_f64();

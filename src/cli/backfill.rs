@@ -60,6 +60,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         since: args.since,
         until: args.until,
         max_file_bytes: args.max_file_bytes,
+        identity: config.identity.clone(),
     };
     let started = std::time::Instant::now();
     let summaries = backfill::backfill(store, &options, &Bars::default()).await?;

@@ -31,6 +31,9 @@ pub struct Config {
     /// than that many days ago are dropped after each of its runs (and by
     /// `spot prune`). Off for every source not named.
     pub retention: std::collections::BTreeMap<String, u32>,
+    /// `[identity]`: service names pinned for good, and other names of a
+    /// service as other sources spell them (docs/identity.md).
+    pub identity: collectors::identity::IdentityConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -146,9 +149,21 @@ impl Config {
         };
         let (applied, mut problems) = env::apply(&mut table, vars);
         source.applied = applied;
-        let (config, mut wrong) = load::deserialize(table, &source);
+        let (mut config, mut wrong) = load::deserialize(table, &source);
         problems.append(&mut wrong);
+        if let Some(config) = &mut config {
+            problems.extend(config.identity.problems().iter().map(|p| source.located(p)));
+            config.hand_over_identity();
+        }
         Ok(load::Loaded { config, problems, source })
+    }
+
+    /// The GitHub collector names services with `[identity]`'s pins, as
+    /// the backfill does: it gets its own copy of the section.
+    fn hand_over_identity(&mut self) {
+        if let Some(github) = &mut self.collectors.github {
+            github.identity = self.identity.clone();
+        }
     }
 
     /// Reads the config of a command: the file given, or the defaults; the

@@ -29,6 +29,9 @@ pub const TEAMS: &[&str] = &["payments", "platform", "search", "identity", "data
 pub struct FakeRepo {
     pub name: String,
     pub pushed_at: String,
+    /// When GitHub says it was created: the older repository keeps a
+    /// service name two claim.
+    pub created_at: String,
     pub archived: bool,
     /// path → content
     pub files: BTreeMap<String, String>,
@@ -80,12 +83,26 @@ impl FakeGitHub {
         FakeGitHub::serve(org, repos, Access::App(Arc::new(AppState::new(app)?)), latency).await
     }
 
+    /// Serves the given repositories of `org`, open to anyone.
+    pub async fn start_with(org: &str, repos: Vec<FakeRepo>) -> std::io::Result<FakeGitHub> {
+        FakeGitHub::serve_repos(org, repos, Access::Open, Duration::ZERO).await
+    }
+
     async fn serve(org: &str, repos: usize, access: Access, latency: Duration) -> std::io::Result<FakeGitHub> {
+        FakeGitHub::serve_repos(org, (0..repos).map(generate).collect(), access, latency).await
+    }
+
+    async fn serve_repos(
+        org: &str,
+        repos: Vec<FakeRepo>,
+        access: Access,
+        latency: Duration,
+    ) -> std::io::Result<FakeGitHub> {
         let app = match &access {
             Access::App(app) => Some(app.clone()),
             _ => None,
         };
-        let state = Arc::new(Mutex::new(State { repos: (0..repos).map(generate).collect(), ..State::default() }));
+        let state = Arc::new(Mutex::new(State { repos, ..State::default() }));
         let (requests, not_modified) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
         let context = Arc::new(Context {
             org: org.to_string(),
@@ -231,7 +248,7 @@ impl Context {
                     "name": r.name, "full_name": format!("{}/{}", self.org, r.name), "private": true,
                     "visibility": "private", "archived": r.archived, "disabled": false, "fork": false,
                     "default_branch": "main", "language": language_of(r), "topics": topics_of(r),
-                    "pushed_at": r.pushed_at, "open_issues_count": r.name.len() % 7,
+                    "pushed_at": r.pushed_at, "created_at": r.created_at, "open_issues_count": r.name.len() % 7,
                     "description": format!("The {} repository", r.name),
                     "html_url": format!("https://github.com/{}/{}", self.org, r.name),
                 })
@@ -373,7 +390,8 @@ pub fn generate(i: usize) -> FakeRepo {
         json!({"name": "left-pad", "version": "1.3.0"}).to_string(),
     );
     let day = 1 + i % 28;
-    FakeRepo { name, pushed_at: format!("2026-10-{day:02}T12:00:00Z"), archived: i % 97 == 96, files }
+    let created_at = format!("2024-01-{:02}T09:00:00Z", i % 28 + 1);
+    FakeRepo { name, pushed_at: format!("2026-10-{day:02}T12:00:00Z"), created_at, archived: i % 97 == 96, files }
 }
 
 fn catalog(name: &str, kind: &str, team: &str, i: usize) -> String {
