@@ -183,7 +183,10 @@ async fn replay_org(
     });
     let mut seen_warnings = std::collections::BTreeSet::new();
     while let Some(observed) = days.recv().await {
-        let day = observed?;
+        let mut day = observed?;
+        let mut aliases = collectors::identity::aliases::Aliases::new(&options.identity.aliases);
+        aliases.declare_from(&day.observation);
+        aliases.apply(&mut day.observation);
         let observation = &day.observation;
         let run = store
             .ingest(observation)

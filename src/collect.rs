@@ -3,6 +3,8 @@
 
 use std::time::{Duration, Instant};
 
+use collectors::identity::aliases::Aliases;
+use collectors::identity::IdentityConfig;
 use collectors::{AnyCollector, CollectorsConfig, Day, Observation};
 
 use crate::model::Run;
@@ -65,6 +67,7 @@ pub async fn run_once(
     scope: &str,
     day: Day,
     timeout: Option<Duration>,
+    identity: &IdentityConfig,
 ) -> Result<Attempt, StoreError> {
     let source = collector.name();
     let started = Instant::now();
@@ -78,7 +81,8 @@ pub async fn run_once(
         None => collector.collect(scope, day).await.map_err(|e| (FailureReason::Source, e.to_string())),
     };
     let (reason, error) = match observed.and_then(|obs| checked(obs).map_err(|e| (FailureReason::Invalid, e))) {
-        Ok(observation) => {
+        Ok(mut observation) => {
+            aliases(store, identity, day, &observation).await.apply(&mut observation);
             let run = store.ingest(&observation).await?;
             let observed = observation.entities.len() + observation.relations.len();
             tracing::info!(
@@ -93,6 +97,25 @@ pub async fn run_once(
     };
     let run = store.record_failure(source, scope, day, &error).await?;
     Ok(Attempt { run, observed: 0, failure: Some(reason), elapsed: started.elapsed() })
+}
+
+/// The other names of services on `day`: `[identity] aliases`, then those
+/// the catalog files declare, as stored and as in this observation.
+async fn aliases(store: &dyn Store, identity: &IdentityConfig, day: Day, observation: &Observation) -> Aliases {
+    let mut aliases = Aliases::new(&identity.aliases);
+    aliases.declare_from(observation);
+    match store.attribute_values("service", "aliases", Some("github"), day).await {
+        Ok(values) => {
+            for value in values {
+                let name = value.key.trim_start_matches("service:");
+                for alias in value.value.as_array().into_iter().flatten().filter_map(|a| a.as_str()) {
+                    aliases.declare(alias, name);
+                }
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "could not read the services' declared aliases; the config's apply"),
+    }
+    aliases
 }
 
 fn checked(observation: Observation) -> Result<Observation, String> {

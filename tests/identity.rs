@@ -5,6 +5,7 @@
 //! find the same services under the same keys, named the way
 //! docs/identity.md says.
 
+#[allow(dead_code)]
 #[path = "support/git.rs"]
 mod git;
 

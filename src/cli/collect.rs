@@ -40,8 +40,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     // any of them runs.
     let jobs = scheduler::jobs(&config.collectors, &args.sources)?;
     let store: Arc<dyn Store> = crate::store::select::open(&config.store, config.ingest).await?;
-    let scheduler =
-        Scheduler::new(store, Clock::System, jobs, &config.scheduler).with_retention(config.retention.clone());
+    let scheduler = Scheduler::new(store, Clock::System, jobs, &config.scheduler)
+        .with_retention(config.retention.clone())
+        .with_identity(config.identity.clone());
     let day = args.day.unwrap_or_else(Day::today);
     let (mut runs, mut failed) = (0, 0);
     for job in scheduler.jobs() {

@@ -85,6 +85,8 @@ pub struct Scheduler {
     metrics: Option<Arc<CollectorMetrics>>,
     /// Days of closed history kept per source; absent: kept for ever.
     retention: std::collections::BTreeMap<String, u32>,
+    /// `[identity]`: aliases applied to every observation before it is stored.
+    identity: collectors::identity::IdentityConfig,
 }
 
 type Running = Arc<Mutex<FxHashSet<(String, String)>>>;
@@ -119,12 +121,19 @@ impl Scheduler {
             running: Running::default(),
             metrics: None,
             retention: Default::default(),
+            identity: Default::default(),
         }
     }
 
     /// Prunes each named source's closed history after its runs.
     pub fn with_retention(mut self, retention: std::collections::BTreeMap<String, u32>) -> Scheduler {
         self.retention = retention;
+        self
+    }
+
+    /// `[identity]`: its aliases rename services in every observation.
+    pub fn with_identity(mut self, identity: collectors::identity::IdentityConfig) -> Scheduler {
+        self.identity = identity;
         self
     }
 
@@ -211,7 +220,9 @@ impl Scheduler {
         let first_day = job.timing.day_of(self.clock.now());
         let mut attempt = 0;
         loop {
-            let done = run_once(self.store.as_ref(), job.collector.as_ref(), &job.scope, day, Some(timeout)).await?;
+            let done =
+                run_once(self.store.as_ref(), job.collector.as_ref(), &job.scope, day, Some(timeout), &self.identity)
+                    .await?;
             self.record(job, &done);
             if done.run.status != RunStatus::Failed {
                 self.apply_retention(job.source(), day).await;

@@ -97,7 +97,8 @@ impl Server {
         let collector_metrics = Arc::new(CollectorMetrics::new(metrics.registry())?);
         let scheduler = Scheduler::new(store, Clock::System, jobs, &config.scheduler)
             .with_metrics(collector_metrics)
-            .with_retention(config.retention.clone());
+            .with_retention(config.retention.clone())
+            .with_identity(config.identity.clone());
         Ok(Some(Arc::new(scheduler)))
     }
 

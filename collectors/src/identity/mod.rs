@@ -21,6 +21,7 @@
 //! and [`claims::assign`], through the one mapping in
 //! [`crate::github::map`]: history and today get the same keys.
 
+pub mod aliases;
 pub mod claims;
 pub mod config;
 pub mod descriptors;
