@@ -129,3 +129,15 @@ fn the_arangodb_config_example_is_a_valid_config() {
         }
     }
 }
+
+#[test]
+fn the_identity_config_example_is_a_valid_config() {
+    for block in fenced_blocks("docs/identity.md", "toml") {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("spot.toml");
+        std::fs::write(&path, &block).unwrap();
+        let config = spot::config::Config::resolve(Some(&path), Vec::new()).expect("the documented [identity] is valid");
+        assert_eq!(config.identity.pins.len(), 2);
+        assert_eq!(config.identity.aliases["storefront"], "frontend");
+    }
+}
