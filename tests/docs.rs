@@ -136,7 +136,8 @@ fn the_identity_config_example_is_a_valid_config() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("spot.toml");
         std::fs::write(&path, &block).unwrap();
-        let config = spot::config::Config::resolve(Some(&path), Vec::new()).expect("the documented [identity] is valid");
+        let config =
+            spot::config::Config::resolve(Some(&path), Vec::new()).expect("the documented [identity] is valid");
         assert_eq!(config.identity.pins.len(), 2);
         assert_eq!(config.identity.aliases["storefront"], "frontend");
     }

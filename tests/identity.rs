@@ -44,7 +44,9 @@ const JIB_GRADLE: &str = "plugins {\n  id 'java'\n  id 'com.google.cloud.tools.j
 /// The shapes issue #17 names: a C# service in `src/<svc>/src` and Jib
 /// through skaffold (like microservices-demo), Jib through Maven and
 /// Gradle plugins, ko, Buildpacks, compose, a Helm chart per service, a
-/// library-only repository, and two repositories with a `frontend` folder.
+/// library-only repository, compose services running images built from
+/// folders of the same name (spring-petclinic), and two repositories with
+/// a `frontend` folder.
 fn shapes() -> Vec<Shape> {
     vec![
         Shape {
@@ -121,6 +123,21 @@ fn shapes() -> Vec<Shape> {
             ],
         },
         Shape {
+            name: "petclinic",
+            created: "2026-03-04",
+            files: vec![
+                ("petclinic-vets/pom.xml", "<project><artifactId>petclinic-vets</artifactId></project>"),
+                ("petclinic-visits/pom.xml", "<project><artifactId>petclinic-visits</artifactId></project>"),
+                // One recipe for every service (an ARG picks the jar): not a service itself.
+                ("docker/Dockerfile", "FROM eclipse-temurin:21\nARG ARTIFACT_NAME\n"),
+                (
+                    "docker-compose.yml",
+                    "services:\n  vets:\n    image: springcommunity/petclinic-vets\n  visits:\n    image: springcommunity/petclinic-visits\n  zipkin:\n    image: openzipkin/zipkin\n",
+                ),
+                ("compose.tests.yaml", "services:\n  e2e:\n    build: ./petclinic-vets\n"),
+            ],
+        },
+        Shape {
             name: "web",
             created: "2026-04-01",
             files: vec![
@@ -145,6 +162,8 @@ fn expected() -> BTreeMap<&'static str, (&'static str, &'static str, &'static st
         ("service:payments-api", ("payments", "apps/payments-api", "folder", vec!["buildpacks"])),
         ("service:payment-worker", ("payments", "worker", "image", vec!["compose"])),
         ("service:indexer", ("search", "indexer", "image", vec!["helm"])),
+        ("service:petclinic-vets", ("petclinic", "petclinic-vets", "image", vec!["compose"])),
+        ("service:petclinic-visits", ("petclinic", "petclinic-visits", "image", vec!["compose"])),
         ("service:web/frontend", ("web", "frontend", "folder", vec!["dockerfile"])),
     ])
 }

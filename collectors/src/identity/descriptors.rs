@@ -27,6 +27,13 @@ fn is_compose(path: &str) -> bool {
         && (name.ends_with(".yml") || name.ends_with(".yaml"))
 }
 
+/// `compose.tests.yaml`, `docker-compose.e2e.yml`, or any compose file in
+/// a tooling folder: it runs test harnesses, not the services.
+fn is_test_harness(path: &str) -> bool {
+    let name = file_name(path).to_ascii_lowercase();
+    ["test", "e2e", "integration"].iter().any(|t| name.contains(t)) || super::naming::is_tooling(folder_of(path))
+}
+
 fn is_ko_config(path: &str) -> bool {
     matches!(file_name(path), ".ko.yaml" | ".ko.yml")
 }
@@ -36,6 +43,9 @@ pub fn read(path: &str, content: &str) -> Result<Vec<Artefact>, ParseError> {
     if is_skaffold(path) {
         skaffold(path, content)
     } else if is_compose(path) {
+        if is_test_harness(path) {
+            return Ok(Vec::new());
+        }
         compose(path, content)
     } else if is_ko_config(path) {
         ko_config(path, content)
@@ -103,28 +113,44 @@ fn skaffold_artifact(path: &str, base: &str, artifact: &Value) -> Option<Artefac
     Some(Artefact::new(folder, signal, path).image(image_name(image)))
 }
 
-/// Services with a `build` (a context string, or a map with `context`):
-/// the folder builds the image, named by `image` when given, and the
-/// compose service's name is the workload's.
+/// Services with a `build` (a context string, or a map with `context` and
+/// maybe `dockerfile`): the folder of the Dockerfile builds the image,
+/// named by `image` when given, and the compose service's name is the
+/// workload's. A Dockerfile or context from a variable, or a git URL, is
+/// not a folder of this repository: skipped (the Dockerfile is found on its
+/// own). Services with only an `image` are pulled artefacts.
 fn compose(path: &str, content: &str) -> Result<Vec<Artefact>, ParseError> {
     let base = folder_of(path);
     let mut found = Vec::new();
     for document in documents(path, content)? {
         let Some(services) = document.get("services").and_then(Value::as_mapping) else { continue };
         for (name, service) in services {
-            let Some(build) = service.get("build") else { continue };
-            let context = match build {
-                Value::String(context) => Some(context.as_str()),
-                _ => text(build, "context").or(Some(".")),
+            let image = text(service, "image").and_then(image_name);
+            let workload = name.as_str().map(str::to_string);
+            let Some(build) = service.get("build") else {
+                if image.is_some() {
+                    found.push(
+                        Artefact::new(String::new(), Signal::Compose, path).image(image).workload(workload).pulled(),
+                    );
+                }
+                continue;
             };
-            // A context from a variable or a git URL is not a folder of this repository.
-            let Some(context) = context.filter(|c| !c.contains(['$', ':'])) else { continue };
-            let Some(folder) = join_path(base, context) else { continue };
-            found.push(
-                Artefact::new(folder, Signal::Compose, path)
-                    .image(text(service, "image").and_then(image_name))
-                    .workload(name.as_str().map(str::to_string)),
-            );
+            let (context, dockerfile) = match build {
+                Value::String(context) => (context.as_str(), None),
+                _ => (text(build, "context").unwrap_or("."), text(build, "dockerfile")),
+            };
+            if context.contains(['$', ':']) || dockerfile.is_some_and(|d| d.contains('$')) {
+                continue;
+            }
+            let Some(context) = join_path(base, context) else { continue };
+            let folder = match dockerfile {
+                Some(dockerfile) => match join_path(&context, dockerfile) {
+                    Some(file) => folder_of(&file).to_string(),
+                    None => continue,
+                },
+                None => context,
+            };
+            found.push(Artefact::new(folder, Signal::Compose, path).image(image).workload(workload));
         }
     }
     Ok(found)
@@ -193,13 +219,24 @@ mod tests {
 
     #[test]
     fn compose_services_with_a_build_context_are_artefacts() {
-        let file = "services:\n  web:\n    build: ./frontend\n    image: acme/storefront:1\n  worker:\n    build:\n      context: workers/email\n      dockerfile: Dockerfile.prod\n  db:\n    image: postgres:16\n  remote:\n    build: https://github.com/acme/x.git\n";
+        let file = "services:\n  web:\n    build: ./frontend\n    image: acme/storefront:1\n  worker:\n    build:\n      context: workers/email\n      dockerfile: Dockerfile.prod\n  cart:\n    build:\n      context: ./\n      dockerfile: ./src/cart/Dockerfile\n  ad:\n    build:\n      context: ./\n      dockerfile: ${AD_DOCKERFILE}\n  db:\n    image: postgres:16\n  remote:\n    build: https://github.com/acme/x.git\n";
         let found = read("deploy/docker-compose.yml", file).unwrap();
+        let built: Vec<_> = found.iter().filter(|a| !a.pulled).collect();
         assert_eq!(
-            folders(&found),
-            [("deploy/frontend", Signal::Compose, Some("storefront")), ("deploy/workers/email", Signal::Compose, None)]
+            built.iter().map(|a| (a.folder.as_str(), a.image.as_deref())).collect::<Vec<_>>(),
+            [("deploy/frontend", Some("storefront")), ("deploy/workers/email", None), ("deploy/src/cart", None)]
         );
-        assert_eq!(found[1].workload.as_deref(), Some("worker"));
+        assert_eq!(built[1].workload.as_deref(), Some("worker"));
+        let pulled: Vec<_> = found.iter().filter(|a| a.pulled).map(|a| a.image.as_deref()).collect();
+        assert_eq!(pulled, [Some("postgres")], "run, not built: found only through a folder of that name");
+    }
+
+    #[test]
+    fn compose_files_of_tests_build_no_services() {
+        let file = "services:\n  frontendTests:\n    build:\n      context: ./\n      dockerfile: ./src/frontend/Dockerfile.cypress\n";
+        assert!(read("compose.tests.yaml", file).unwrap().is_empty());
+        assert!(read("test/docker-compose.yml", file).unwrap().is_empty());
+        assert_eq!(read("compose.yaml", file).unwrap().len(), 1);
     }
 
     #[test]

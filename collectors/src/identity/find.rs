@@ -91,9 +91,10 @@ pub fn services(repo: &RepoFacts) -> Vec<Candidate> {
     for artefact in deploy_artefacts(repo, &groups) {
         add(&mut groups, artefact);
     }
+    drop_shared_dockerfiles(&mut groups);
     let mut candidates = Vec::new();
     for claim in &repo.explicit {
-        let at = [claim.folder.as_str(), naming_folder(&claim.folder)].into_iter().find(|f| groups.contains_key(*f));
+        let at = [claim.folder.as_str(), group_folder(&claim.folder)].into_iter().find(|f| groups.contains_key(*f));
         if !claim.is_service {
             if let Some(at) = at.map(str::to_string) {
                 groups.remove(&at);
@@ -115,8 +116,18 @@ pub fn services(repo: &RepoFacts) -> Vec<Candidate> {
     candidates
 }
 
+/// The folder a service built in `folder` lives in: the one that names
+/// it, or, when only generic folders lead there (`web/`, `cmd/server`),
+/// the folder itself rather than the whole repository.
+fn group_folder(folder: &str) -> &str {
+    match naming_folder(folder) {
+        "" => folder,
+        named => named,
+    }
+}
+
 fn add(groups: &mut BTreeMap<String, Group>, artefact: Artefact) {
-    let folder = naming_folder(&artefact.folder).to_string();
+    let folder = group_folder(&artefact.folder).to_string();
     let group = groups.entry(folder).or_default();
     group.found_by.insert(artefact.signal);
     if let Some(image) = artefact.image {
@@ -156,6 +167,21 @@ fn candidate(repo: &str, folder: String, group: Group) -> Candidate {
     Candidate { folder, name, named_by, found_by: group.found_by, image, evidence: group.evidence }
 }
 
+/// A Dockerfile alone in a folder with no name of its own (`docker/`,
+/// `build/`), in a repository whose services are found elsewhere, is a
+/// shared build recipe (spring-petclinic's `docker/Dockerfile` builds every
+/// service with an `ARG`), not a service of its own.
+fn drop_shared_dockerfiles(groups: &mut BTreeMap<String, Group>) {
+    let unnamed = |folder: &str, group: &Group| {
+        !folder.is_empty()
+            && naming_folder(folder).is_empty()
+            && group.found_by.iter().all(|s| *s == Signal::Dockerfile)
+    };
+    if groups.iter().any(|(folder, group)| !unnamed(folder, group)) {
+        groups.retain(|folder, group| !unnamed(folder, group));
+    }
+}
+
 /// Dockerfiles (outside tooling folders), build descriptors, Jib plugins
 /// and `ko://` references, outside vendored folders.
 fn build_artefacts(repo: &RepoFacts) -> Vec<Artefact> {
@@ -166,7 +192,7 @@ fn build_artefacts(repo: &RepoFacts) -> Vec<Artefact> {
             found.push(Artefact::new(folder.to_string(), Signal::Dockerfile, path));
         }
     }
-    found.extend(repo.artefacts.iter().filter(|a| !is_vendored(&format!("{}/x", a.folder))).cloned());
+    found.extend(repo.artefacts.iter().filter(|a| !a.pulled && !is_vendored(&format!("{}/x", a.folder))).cloned());
     found.extend(ko_references(repo.files));
     found
 }
@@ -198,7 +224,7 @@ fn ko_references(files: &BTreeMap<String, String>) -> Vec<Artefact> {
         files.iter().filter(|(p, c)| crate::manifests::declared::is_candidate(p) && c.contains("ko://"))
     {
         for import in ko_reference().captures_iter(content) {
-            if let Some(folder) = descriptors::ko_folder(&import[1], &modules) {
+            if let Some(folder) = descriptors::ko_folder(&import[1], &modules).filter(|f| !is_tooling(f)) {
                 found.push(Artefact::new(folder, Signal::Ko, path).image(image_name(&import[1])));
             }
         }
@@ -206,21 +232,30 @@ fn ko_references(files: &BTreeMap<String, String>) -> Vec<Artefact> {
     found
 }
 
-/// Workloads the repository's own manifests and charts declare, whose
-/// image is built here: by a group already found (it names the image and
-/// the workload), or by a folder holding code named like the image.
+/// Workloads the repository's own manifests and charts declare (outside
+/// tooling folders), and images its compose files run, whose image is
+/// built here: by a group already found (it names the image and the
+/// workload), or by the one folder holding code named like the image.
 fn deploy_artefacts(repo: &RepoFacts, groups: &BTreeMap<String, Group>) -> Vec<Artefact> {
     let code_folders: BTreeSet<&str> = repo
         .files
         .keys()
         .filter(|p| !is_vendored(p) && (detect(p).is_some() || is_dockerfile(file_name(p))))
-        .map(|p| naming_folder(folder_of(p)))
+        .map(|p| group_folder(folder_of(p)))
         .filter(|f| !f.is_empty() && !is_tooling(f))
         .collect();
+    let declared = repo.workloads.iter().filter(|w| !is_tooling(folder_of(&w.declared_in))).filter_map(|w| {
+        let signal = if w.via == DeclaredVia::Helm { Signal::Helm } else { Signal::Kubernetes };
+        let name = Some(w.name.clone()).filter(|_| w.kind != "Helm");
+        Some((w.image.as_deref().and_then(image_name)?, signal, name, w.declared_in.as_str()))
+    });
+    let pulled = repo
+        .artefacts
+        .iter()
+        .filter(|a| a.pulled)
+        .filter_map(|a| Some((a.image.clone()?, a.signal, a.workload.clone(), a.declared_in.as_str())));
     let mut found = Vec::new();
-    for workload in repo.workloads {
-        let Some(image) = workload.image.as_deref().and_then(image_name) else { continue };
-        let signal = if workload.via == DeclaredVia::Helm { Signal::Helm } else { Signal::Kubernetes };
+    for (image, signal, workload, declared_in) in declared.chain(pulled) {
         let named = |folder: &str| folder_name(folder).as_deref() == Some(image.as_str());
         let built = groups.iter().find(|(folder, g)| g.images.iter().any(|(_, i)| *i == image) || named(folder));
         let folder = match built {
@@ -233,11 +268,7 @@ fn deploy_artefacts(repo: &RepoFacts, groups: &BTreeMap<String, Group>) -> Vec<A
                 }
             }
         };
-        found.push(
-            Artefact::new(folder, signal, &workload.declared_in)
-                .image(Some(image))
-                .workload(Some(workload.name.clone()).filter(|_| workload.kind != "Helm")),
-        );
+        found.push(Artefact::new(folder, signal, declared_in).image(Some(image)).workload(workload));
     }
     found
 }

@@ -46,11 +46,15 @@ pub struct Artefact {
     pub workload: Option<String>,
     /// The file that says so.
     pub declared_in: String,
+    /// The descriptor runs the image without building it here (a compose
+    /// service with only an `image`): it finds a service only through a
+    /// folder of the repository named like the image, as a manifest does.
+    pub pulled: bool,
 }
 
 impl Artefact {
     pub fn new(folder: String, signal: Signal, declared_in: &str) -> Artefact {
-        Artefact { folder, signal, image: None, workload: None, declared_in: declared_in.to_string() }
+        Artefact { folder, signal, image: None, workload: None, declared_in: declared_in.to_string(), pulled: false }
     }
 
     pub fn image(mut self, image: Option<String>) -> Artefact {
@@ -60,6 +64,11 @@ impl Artefact {
 
     pub fn workload(mut self, workload: Option<String>) -> Artefact {
         self.workload = workload;
+        self
+    }
+
+    pub fn pulled(mut self) -> Artefact {
+        self.pulled = true;
         self
     }
 }

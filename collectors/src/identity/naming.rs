@@ -52,9 +52,9 @@ const GENERIC: &[&str] = &[
     "backend-src",
 ];
 
-/// Folders whose Dockerfiles build test harnesses, tools or examples: a
-/// Dockerfile there alone is not a service (a build descriptor naming it,
-/// or a catalog file, still makes one).
+/// Folders of test harnesses, tools, examples and code generation: a
+/// Dockerfile there, or a manifest deploying from there, is not a service
+/// (a build descriptor naming it, or a catalog file, still makes one).
 const NOT_SERVICES: &[&str] = &[
     "test",
     "tests",
@@ -81,6 +81,9 @@ const NOT_SERVICES: &[&str] = &[
     "bench",
     "mocks",
     "mock",
+    "genproto",
+    "proto",
+    "protos",
 ];
 
 /// Whether a name says nothing about what a service is.
