@@ -45,7 +45,7 @@ const JIB_GRADLE: &str = "plugins {\n  id 'java'\n  id 'com.google.cloud.tools.j
 /// through skaffold (like microservices-demo), Jib through Maven and
 /// Gradle plugins, ko, Buildpacks, compose, a Helm chart per service, a
 /// library-only repository, compose services running images built from
-/// folders of the same name (spring-petclinic), and two repositories with
+/// folders of the same name (spring-petclinic), a .NET Aspire app host (eShop), and two repositories with
 /// a `frontend` folder.
 fn shapes() -> Vec<Shape> {
     vec![
@@ -138,6 +138,19 @@ fn shapes() -> Vec<Shape> {
             ],
         },
         Shape {
+            name: "dotnet-shop",
+            created: "2026-03-05",
+            files: vec![
+                (
+                    "src/Shop.AppHost/Program.cs",
+                    "var builder = DistributedApplication.CreateBuilder(args);\nvar redis = builder.AddRedis(\"redis\");\nbuilder.AddProject<Projects.Catalog_API>(\"catalog-api\").WithReference(redis);\n",
+                ),
+                ("src/Shop.AppHost/Shop.AppHost.csproj", CSPROJ),
+                ("src/Catalog.API/Catalog.API.csproj", CSPROJ),
+                ("src/Shared/Shared.csproj", CSPROJ),
+            ],
+        },
+        Shape {
             name: "web",
             created: "2026-04-01",
             files: vec![
@@ -162,6 +175,7 @@ fn expected() -> BTreeMap<&'static str, (&'static str, &'static str, &'static st
         ("service:payments-api", ("payments", "apps/payments-api", "folder", vec!["buildpacks"])),
         ("service:payment-worker", ("payments", "worker", "image", vec!["compose"])),
         ("service:indexer", ("search", "indexer", "image", vec!["helm"])),
+        ("service:catalog-api", ("dotnet-shop", "src/Catalog.API", "image", vec!["aspire"])),
         ("service:petclinic-vets", ("petclinic", "petclinic-vets", "image", vec!["compose"])),
         ("service:petclinic-visits", ("petclinic", "petclinic-visits", "image", vec!["compose"])),
         ("service:web/frontend", ("web", "frontend", "folder", vec!["dockerfile"])),

@@ -174,9 +174,9 @@ fn ko_config(path: &str, content: &str) -> Result<Vec<Artefact>, ParseError> {
 
 /// A Buildpacks project descriptor builds the folder it is in.
 fn buildpacks_project(path: &str, content: &str) -> Result<Vec<Artefact>, ParseError> {
-    let table = read_toml(path, content)?;
-    let is_project = ["_", "project", "io"].iter().any(|k| table.contains_key(*k));
-    Ok(if is_project { vec![Artefact::new(folder_of(path).to_string(), Signal::Buildpacks, path)] } else { vec![] })
+    // Any table will do (`[_]`, `[io.buildpacks]`, `[build]`): the name is Buildpacks' alone.
+    read_toml(path, content)?;
+    Ok(vec![Artefact::new(folder_of(path).to_string(), Signal::Buildpacks, path)])
 }
 
 /// The folder a `ko://<import path>` builds, given the repository's Go

@@ -19,6 +19,13 @@ pub fn is_dockerfile(name: &str) -> bool {
         || lower.ends_with(".dockerfile")
 }
 
+/// A .NET Aspire app host's code: `Program.cs` or `AppHost.cs` in a
+/// folder whose name ends with `AppHost`.
+pub fn is_aspire_host(path: &str) -> bool {
+    matches!(file_name(path), "Program.cs" | "AppHost.cs")
+        && file_name(folder_of(path)).to_ascii_lowercase().ends_with("apphost")
+}
+
 /// A service's explicit claim: a catalog entry or a pin.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Explicit {
@@ -194,6 +201,38 @@ fn build_artefacts(repo: &RepoFacts) -> Vec<Artefact> {
     }
     found.extend(repo.artefacts.iter().filter(|a| !a.pulled && !is_vendored(&format!("{}/x", a.folder))).cloned());
     found.extend(ko_references(repo.files));
+    found.extend(aspire_projects(repo.files));
+    found
+}
+
+fn aspire_project() -> &'static Regex {
+    static CELL: OnceLock<Regex> = OnceLock::new();
+    CELL.get_or_init(|| {
+        Regex::new(r#"AddProject<\s*Projects\.([A-Za-z0-9_]+)\s*>\s*\(\s*"([^"]+)""#).expect("a valid pattern")
+    })
+}
+
+/// The projects an Aspire app host runs (and `aspire publish` builds into
+/// images named after their resources): `AddProject<Projects.Catalog_API>("catalog-api")`
+/// is the project `Catalog.API.csproj` (Aspire's type name replaces `.`
+/// and `-` with `_`).
+fn aspire_projects(files: &BTreeMap<String, String>) -> Vec<Artefact> {
+    let projects: Vec<(&str, String)> = files
+        .keys()
+        .filter(|p| p.ends_with(".csproj") && !is_vendored(p))
+        .map(|p| (folder_of(p), file_name(p).trim_end_matches(".csproj").replace(['.', '-'], "_")))
+        .collect();
+    let mut found = Vec::new();
+    for (path, content) in files.iter().filter(|(p, _)| is_aspire_host(p)) {
+        for call in aspire_project().captures_iter(content) {
+            let Some((folder, _)) = projects.iter().find(|(_, name)| *name == call[1]) else { continue };
+            found.push(
+                Artefact::new(folder.to_string(), Signal::Aspire, path)
+                    .image(normalise(&call[2]).filter(|n| !super::naming::is_generic(n)))
+                    .workload(Some(call[2].to_string())),
+            );
+        }
+    }
     found
 }
 

@@ -79,6 +79,7 @@ impl Artefact {
 /// plugins, Go modules) and YAML are read for other reasons already.
 pub fn is_read(path: &str) -> bool {
     find::is_dockerfile(crate::manifests::file_name(path))
+        || find::is_aspire_host(path)
         || descriptors::is_descriptor(path)
         || crate::manifests::file_name(path) == "sonar-project.properties"
 }

@@ -21,6 +21,8 @@ pub enum Signal {
     Buildpacks,
     /// A `docker-compose` service with a `build` context.
     Compose,
+    /// A .NET Aspire app host's `AddProject<Projects.X>("name")`.
+    Aspire,
     /// A Dockerfile or Containerfile.
     Dockerfile,
     /// A Helm chart of the repository deploying an image built from it.
@@ -57,6 +59,7 @@ impl Signal {
             Signal::Ko => "ko",
             Signal::Buildpacks => "buildpacks",
             Signal::Compose => "compose",
+            Signal::Aspire => "aspire",
             Signal::Dockerfile => "dockerfile",
             Signal::Helm => "helm",
             Signal::Kubernetes => "kubernetes",
@@ -67,9 +70,13 @@ impl Signal {
     pub fn strength(self) -> Strength {
         match self {
             Signal::IdentityPin | Signal::CatalogInfo | Signal::SpotYaml => Strength::Explicit,
-            Signal::Skaffold | Signal::Jib | Signal::Ko | Signal::Buildpacks | Signal::Compose | Signal::Dockerfile => {
-                Strength::Build
-            }
+            Signal::Skaffold
+            | Signal::Jib
+            | Signal::Ko
+            | Signal::Buildpacks
+            | Signal::Compose
+            | Signal::Aspire
+            | Signal::Dockerfile => Strength::Build,
             Signal::Helm | Signal::Kubernetes => Strength::Deploy,
             Signal::Repository => Strength::Weak,
         }
