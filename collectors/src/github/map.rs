@@ -137,16 +137,14 @@ fn prepare(context: &OrgContext, files: &RepoFiles, memo: &mut ParseMemo, builde
     }
     let repo_type = repo_type(&catalog, &files.repo.topics);
     let workloads = memo.declared(&files.contents);
-    let candidates = services::candidates(
-        context,
-        &key,
+    let view = services::RepoView {
+        key: &key,
         files,
-        &catalog,
-        &repo_type,
-        &workloads.workloads,
-        memo,
-        &mut builder.warnings,
-    );
+        catalog: &catalog,
+        repo_type: &repo_type,
+        workloads: &workloads.workloads,
+    };
+    let candidates = services::candidates(context, &view, memo, &mut builder.warnings);
     Prepared { key, catalog, repo_type, candidates }
 }
 

@@ -27,17 +27,23 @@ pub(super) struct Service {
     pub name: String,
 }
 
-/// The services `files` build, before the organisation-wide keys.
+/// A repository as [`candidates`] reads it.
+pub(super) struct RepoView<'a> {
+    pub key: &'a str,
+    pub files: &'a RepoFiles,
+    pub catalog: &'a [CatalogService],
+    pub repo_type: &'a str,
+    pub workloads: &'a [DeclaredWorkload],
+}
+
+/// The services a repository builds, before the organisation-wide keys.
 pub(super) fn candidates(
     context: &OrgContext,
-    repo_key: &str,
-    files: &RepoFiles,
-    catalog: &[CatalogService],
-    repo_type: &str,
-    workloads: &[DeclaredWorkload],
+    repo: &RepoView,
     memo: &mut ParseMemo,
     warnings: &mut Vec<String>,
 ) -> Vec<Candidate> {
+    let RepoView { key: repo_key, files, catalog, repo_type, workloads } = *repo;
     let mut artefacts = Vec::new();
     for (path, content) in files.contents.iter().filter(|(p, _)| identity::is_artefact_source(p)) {
         match memo.artefacts(path, content) {
