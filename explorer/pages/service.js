@@ -79,12 +79,16 @@ async function notSeen(key, day) {
 
 function about(service) {
   const e = service.entity;
+  const identity = (e.facts.find((f) => f.source === "github") || {}).attrs || {};
   return h(
     "div",
     {},
+    identity.conflict ? conflictNote(identity.conflict) : null,
     facts([
       ["Owner", service.owner ? h("a", { href: entityHref(service.owner.key) }, service.owner.name) : "no team owns it"],
       ["Repository", service.repository ? h("a", { href: entityHref(service.repository.key) }, service.repository.name) : "unknown"],
+      ["Found by", identity.found_by ? identity.found_by.join(", ") + (identity.signal ? ` (${identity.signal})` : "") : "no repository builds it"],
+      ["Named by", identity.named_by || "its other sources"],
       ["First seen", e.firstSeen],
       ["Last seen", e.lastSeen || "still seen"],
     ]),
@@ -92,6 +96,19 @@ function about(service) {
     service.docs.length
       ? h("ul", { class: "list" }, service.docs.map((d) => h("li", {}, h("a", { href: entityHref(d.key) }, d.name), d.updated ? h("span", { class: "muted" }, ` (updated ${d.updated})`) : null)))
       : empty("No page documents it."),
+  );
+}
+
+/** A service that lost its name to another claim says so, and who holds it. */
+function conflictNote(conflict) {
+  return h(
+    "p",
+    { class: "notice", role: "note", "data-testid": "identity-conflict" },
+    `Identity conflict: this service also claims the name “${conflict.name}”, which `,
+    h("a", { href: entityHref(conflict.held_by) }, conflict.held_by),
+    ` keeps (${conflict.reason}; held by `,
+    h("a", { href: entityHref(conflict.holder_repo) }, conflict.holder_repo),
+    `). It is kept apart under its own key; pin or rename one to resolve it.`,
   );
 }
 
