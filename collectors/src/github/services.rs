@@ -167,10 +167,10 @@ fn service_attrs(
 fn conflict_warning(repo_key: &str, candidate: &Candidate, key: &str, conflict: &Conflict) -> String {
     let place = |folder: &str| if folder.is_empty() { "/".to_string() } else { folder.to_string() };
     format!(
-        "{repo_key}: identity conflict: {} in {} claims the name '{}', which {} ({} in {}) keeps ({}); kept apart as {key}. \
-         Pin or rename one to resolve it (docs/identity.md)",
-        candidate.named_by,
+        "{repo_key}: identity conflict: the service in {} (named by {}) claims the name '{}', which {} ({} in {}) keeps \
+         ({}); kept apart as {key}. Pin or rename one to resolve it (docs/identity.md)",
         place(&candidate.folder),
+        candidate.named_by,
         conflict.name,
         conflict.held_by,
         conflict.holder_repo,
