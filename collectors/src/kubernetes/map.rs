@@ -120,19 +120,28 @@ pub struct Container {
 }
 
 impl Container {
+    /// A container running `image`, without resources.
+    pub fn new(name: &str, image: &str) -> Container {
+        Container {
+            name: name.to_string(),
+            image: image.to_string(),
+            image_ref: ImageRef::parse(image),
+            requests: BTreeMap::new(),
+            limits: BTreeMap::new(),
+            sidecar: false,
+        }
+    }
+
     fn read(container: &K8sContainer, init: bool) -> Container {
         let resources = container.resources.as_ref();
         let quantities = |map: Option<&BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>>| {
             map.map(|m| m.iter().map(|(k, v)| (k.clone(), v.0.clone())).collect()).unwrap_or_default()
         };
-        let image = container.image.clone().unwrap_or_default();
         Container {
-            name: container.name.clone(),
-            image_ref: ImageRef::parse(&image),
-            image,
             requests: quantities(resources.and_then(|r| r.requests.as_ref())),
             limits: quantities(resources.and_then(|r| r.limits.as_ref())),
             sidecar: init && container.restart_policy.as_deref() == Some("Always"),
+            ..Container::new(&container.name, container.image.as_deref().unwrap_or_default())
         }
     }
 
@@ -826,24 +835,13 @@ mod tests {
         }
     }
 
-    fn container(name: &str, image: &str) -> Container {
-        Container {
-            name: name.into(),
-            image: image.into(),
-            image_ref: ImageRef::parse(image),
-            requests: BTreeMap::new(),
-            limits: BTreeMap::new(),
-            sidecar: false,
-        }
-    }
-
     #[test]
     fn the_main_container_skips_sidecars() {
         let sidecars = rules().sidecars;
         let cs = [
-            container("istio-proxy", "istio/proxyv2:1.20"),
-            container("api", "acme/api:2"),
-            container("billing", "acme/billing:3"),
+            Container::new("istio-proxy", "istio/proxyv2:1.20"),
+            Container::new("api", "acme/api:2"),
+            Container::new("billing", "acme/billing:3"),
         ];
         assert_eq!(main_container(&cs, None, None, &sidecars), Some(1), "first non-sidecar");
         assert_eq!(main_container(&cs, None, Some("billing"), &sidecars), Some(2), "named like the service");
@@ -859,17 +857,17 @@ mod tests {
     #[test]
     fn versions_are_tags_then_digests_then_what_pods_run() {
         let digest = "sha256:482ead44b2203fa32b3390abdaf97cbdc8ad15c07fb03a3e68d7c35a19ad7595";
-        assert_eq!(version_of(&container("a", "nginx:1.25"), None), "1.25");
-        assert_eq!(version_of(&container("a", &format!("nginx:1.25@{digest}")), None), "1.25");
-        assert_eq!(version_of(&container("a", &format!("nginx@{digest}")), None), digest);
-        assert_eq!(version_of(&container("a", "nginx"), None), "latest");
+        assert_eq!(version_of(&Container::new("a", "nginx:1.25"), None), "1.25");
+        assert_eq!(version_of(&Container::new("a", &format!("nginx:1.25@{digest}")), None), "1.25");
+        assert_eq!(version_of(&Container::new("a", &format!("nginx@{digest}")), None), digest);
+        assert_eq!(version_of(&Container::new("a", "nginx"), None), "latest");
         let running = BTreeMap::from([
             ("sha256:bbbb".to_string(), 2),
             ("sha256:aaaa".to_string(), 2),
             ("sha256:cccc".to_string(), 1),
         ]);
         assert_eq!(
-            version_of(&container("a", "nginx"), Some(&running)),
+            version_of(&Container::new("a", "nginx"), Some(&running)),
             "sha256:aaaa",
             "most pods, ties to the smallest"
         );
@@ -906,8 +904,8 @@ mod tests {
     #[test]
     fn pod_digests_count_only_for_the_spec_tag() {
         let containers = [
-            container("web", "nginx:1.25"),
-            container("pinned", "redis@sha256:0000000000000000000000000000000000000000000000000000000000000000"),
+            Container::new("web", "nginx:1.25"),
+            Container::new("pinned", "redis@sha256:0000000000000000000000000000000000000000000000000000000000000000"),
         ];
         let pod = |tag: &str| PodReading {
             namespace: "ns".into(),

@@ -171,17 +171,6 @@ mod tests {
         Some(ServiceMatch { name: name.into(), via })
     }
 
-    fn container(name: &str, image: &str) -> Container {
-        Container {
-            name: name.into(),
-            image: image.into(),
-            image_ref: ImageRef::parse(image),
-            requests: BTreeMap::new(),
-            limits: BTreeMap::new(),
-            sidecar: false,
-        }
-    }
-
     #[test]
     fn the_annotation_beats_the_backstage_id_beats_the_labels() {
         let r = rules();
@@ -243,7 +232,7 @@ mod tests {
     #[test]
     fn the_image_names_the_service_by_its_last_path_segment() {
         let sidecars = rules().sidecars;
-        let named = |image: &str| service_of_image(&container("main", image), &sidecars);
+        let named = |image: &str| service_of_image(&Container::new("main", image), &sidecars);
         assert_eq!(named("gcr.io/acme/cartservice:1.2"), Ok(matched("cartservice", Via::Image)));
         assert_eq!(
             named("registry.acme:5000/team/Billing@sha256:0123456789abcdef0123456789abcdef"),
@@ -262,12 +251,15 @@ mod tests {
         for official in
             ["busybox:1.36", "postgres", "library/redis:7", "docker.io/library/nginx:1.25", "docker.io/nginx"]
         {
-            assert_eq!(service_of_image(&container("main", official), &sidecars), Ok(None), "{official}");
+            assert_eq!(service_of_image(&Container::new("main", official), &sidecars), Ok(None), "{official}");
         }
-        assert_eq!(service_of_image(&container("istio-proxy", "docker.io/istio/proxyv2:1.20"), &sidecars), Ok(None));
-        let mut native = container("log-shipper", "acme/shipper:1");
+        assert_eq!(
+            service_of_image(&Container::new("istio-proxy", "docker.io/istio/proxyv2:1.20"), &sidecars),
+            Ok(None)
+        );
+        let mut native = Container::new("log-shipper", "acme/shipper:1");
         native.sidecar = true;
         assert_eq!(service_of_image(&native, &sidecars), Ok(None), "a native sidecar");
-        assert_eq!(service_of_image(&container("main", ""), &sidecars), Ok(None));
+        assert_eq!(service_of_image(&Container::new("main", ""), &sidecars), Ok(None));
     }
 }

@@ -5,6 +5,10 @@
 //! `acme/shop` → `cartservice`; `com.acme:cartservice` → `cartservice`),
 //! else by the project name (`Cart Service` → `cart-service`).
 
+// Lower-case letters, digits, `-`, `_` and `.`: the names Confluence pages
+// may give services are the names project keys may.
+use crate::confluence::map::is_service_name;
+
 /// How a monorepo project was matched to its service: the `via` of its
 /// `measures` relation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,13 +67,6 @@ fn service_of_key(key: &str, key_prefix: Option<&str>, prefixes: &[String]) -> O
     let after = prefixes.iter().find_map(|prefix| rest.strip_prefix(prefix.as_str())?.strip_prefix(SEPARATORS));
     let service = after.map_or_else(|| rest.clone(), str::to_string);
     is_service_name(&service).then_some(service)
-}
-
-/// Lower-case letters, digits, `-`, `_` and `.`, as service keys are.
-fn is_service_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 200
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b))
 }
 
 #[cfg(test)]
