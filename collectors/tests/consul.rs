@@ -83,6 +83,38 @@ fn recorded(request: &Recorded) -> Reply {
     }
 }
 
+/// Consul names attach to `service:<name>` in lower case, as the GitHub
+/// side names services; two Consul names differing only in case would be
+/// one key, so the second is left out and named in a warning.
+#[tokio::test]
+async fn consul_names_attach_to_lower_case_service_keys_and_say_so() {
+    let server = ReplayServer::start(|request: &Recorded| match request.path.as_str() {
+        "/v1/catalog/services" => Reply::json(r#"{"Backend": [], "backend": [], "Frontend": []}"#),
+        "/v1/health/service/Backend" => Reply::json(fixture("consul/v1_health_service_backend.json")),
+        "/v1/catalog/connect/Backend" => Reply::json("[]"),
+        "/v1/health/service/Frontend" => Reply::json(FRONTEND_HEALTH),
+        "/v1/catalog/connect/Frontend" => Reply::json(FRONTEND_CONNECT),
+        "/v1/connect/intentions" => Reply::json("[]"),
+        other => Reply::status(404, format!("no route {other}")),
+    })
+    .await;
+    let obs = collect(&config(&server.url)).await.unwrap();
+    assert_eq!(obs.validate(), Ok(()));
+    let keys: Vec<_> = obs.entities.iter().map(|e| (e.key.as_str(), e.name.as_str())).collect();
+    assert_eq!(
+        keys,
+        [("service:backend", "Backend"), ("service:frontend", "Frontend")],
+        "the name keeps Consul's spelling"
+    );
+    assert!(obs.entities.iter().all(|e| e.attrs["matched_by"] == "consul-name"));
+    assert_eq!(relations(&obs), [rel("service:frontend", "depends_on", "service:backend", json!({ "via": "consul" }))]);
+    assert_eq!(
+        obs.warnings,
+        ["service 'backend': not observed: its key service:backend is already service 'Backend''s (names differing only in case are one service)"]
+    );
+    assert_eq!(server.count("/v1/health/service/backend"), 0, "the left-out name is not read");
+}
+
 fn entity<'a>(obs: &'a Observation, key: &str) -> &'a ObservedEntity {
     obs.entities.iter().find(|e| e.key == key).unwrap_or_else(|| panic!("{key} not observed"))
 }
@@ -113,7 +145,8 @@ async fn recorded_responses_become_services_with_health_and_mesh_relations() {
     assert_eq!((backend.kind.as_str(), backend.name.as_str()), ("service", "backend"));
     assert_eq!(
         Value::Object(backend.attrs.clone()),
-        json!({ "instances": 2, "passing": 2, "warning": 0, "critical": 0, "tags": [], "meta": {}, "nodes": ["node"] })
+        json!({ "instances": 2, "passing": 2, "warning": 0, "critical": 0, "tags": [], "meta": {}, "nodes": ["node"],
+                "matched_by": "consul-name" })
     );
     let frontend = entity(&obs, "service:frontend");
     assert_eq!(
@@ -121,6 +154,7 @@ async fn recorded_responses_become_services_with_health_and_mesh_relations() {
         json!({
             "instances": 2, "passing": 1, "warning": 1, "critical": 0,
             "tags": ["v1", "web"], "meta": { "team": "shop", "version": "2.1" }, "nodes": ["node-a", "node-b"],
+            "matched_by": "consul-name",
         })
     );
 
@@ -264,6 +298,7 @@ async fn a_datacenter_of_thousands_of_services_is_read_in_full() {
         json!({
             "instances": 3, "passing": 1, "warning": 1, "critical": 1,
             "tags": ["team-3"], "meta": { "version": "0" }, "nodes": ["node-20", "node-21", "node-22"],
+            "matched_by": "consul-name",
         })
     );
     let all = relations(&obs);

@@ -287,6 +287,7 @@ async fn recorded_objects_become_workloads_with_versions_rollouts_pods_and_relat
             "kind": "Deployment",
             "namespace": "icx",
             "service": "icx-db",
+            "service_via": "label:app",
             "container": "icx-db",
             "image": "postgres:9.2-alpine",
             "version": "9.2-alpine",
@@ -326,10 +327,15 @@ async fn recorded_objects_become_workloads_with_versions_rollouts_pods_and_relat
                 "service:nginx-sts",
                 "deploys",
                 "workload:dc1/default/StatefulSet/nginx-sts",
-                json!({ "version": "0.8" })
+                json!({ "via": "label:app", "version": "0.8" })
             ),
             rel("workload:dc1/icx/Deployment/icx-db", "runs_in", "cluster:dc1", json!({})),
-            rel("service:icx-db", "deploys", "workload:dc1/icx/Deployment/icx-db", json!({ "version": "9.2-alpine" })),
+            rel(
+                "service:icx-db",
+                "deploys",
+                "workload:dc1/icx/Deployment/icx-db",
+                json!({ "via": "label:app", "version": "9.2-alpine" })
+            ),
         ]
     );
 
@@ -346,7 +352,7 @@ async fn recorded_objects_become_workloads_with_versions_rollouts_pods_and_relat
 
 #[tokio::test]
 async fn a_daemon_set_with_two_containers_runs_the_first_when_nothing_names_its_service() {
-    let (obs, _server) = observe(recorded_cluster(), "exclude_namespaces = []").await;
+    let (obs, _server) = observe(recorded_cluster(), "exclude_namespaces = []\nservice_from_image = false").await;
     let obs = obs.unwrap();
     let ds = entity(&obs, "workload:dc1/kube-system/DaemonSet/fluentd-gcp-v3.2.0");
     assert_eq!(ds.attrs.get("service"), None, "k8s-app is not one of the service labels");
@@ -359,7 +365,7 @@ async fn a_daemon_set_with_two_containers_runs_the_first_when_nothing_names_its_
     assert_eq!(ds.attrs["containers"][1]["requests"], json!({}));
     assert_eq!(
         obs.warnings,
-        ["1 workloads map to no service (no spot/service annotation, app.kubernetes.io/name or app label), so no deploys relation: workload:dc1/kube-system/DaemonSet/fluentd-gcp-v3.2.0"]
+        ["1 workloads map to no service (no spot/service annotation, backstage.io/kubernetes-id, app.kubernetes.io/name or app label), so no deploys relation: workload:dc1/kube-system/DaemonSet/fluentd-gcp-v3.2.0"]
     );
     let kinds: Vec<_> = obs
         .relations
@@ -368,6 +374,25 @@ async fn a_daemon_set_with_two_containers_runs_the_first_when_nothing_names_its_
         .map(|r| r.kind.as_str())
         .collect();
     assert_eq!(kinds, ["runs_in"], "no deploys without a service");
+}
+
+#[tokio::test]
+async fn without_a_service_label_the_main_containers_image_names_the_service() {
+    let (obs, _server) = observe(recorded_cluster(), "exclude_namespaces = []").await;
+    let obs = obs.unwrap();
+    let ds = entity(&obs, "workload:dc1/kube-system/DaemonSet/fluentd-gcp-v3.2.0");
+    assert_eq!(
+        (&ds.attrs["service"], &ds.attrs["service_via"]),
+        (&json!("stackdriver-logging-agent"), &json!("image")),
+        "gcr.io/stackdriver-agents/stackdriver-logging-agent, the first container's image"
+    );
+    assert!(obs.warnings.is_empty(), "{:?}", obs.warnings);
+    assert!(relations(&obs).contains(&rel(
+        "service:stackdriver-logging-agent",
+        "deploys",
+        "workload:dc1/kube-system/DaemonSet/fluentd-gcp-v3.2.0",
+        json!({ "via": "image", "version": "0.6-1.6.0-1" })
+    )));
 }
 
 // ---------------------------------------------------------------------------
@@ -568,7 +593,7 @@ async fn generated_objects_pick_the_main_container_and_its_version() {
     assert_eq!(mystery.attrs["labels"], json!({}));
     assert_eq!(
         obs.warnings,
-        ["1 workloads map to no service (no spot/service annotation, app.kubernetes.io/name or app label), so no deploys relation: workload:dc1/shop/Deployment/mystery"]
+        ["1 workloads map to no service (no spot/service annotation, backstage.io/kubernetes-id, app.kubernetes.io/name or app label, nor an image that names one), so no deploys relation: workload:dc1/shop/Deployment/mystery"]
     );
     let deploys: Vec<(String, Value)> = obs
         .relations
@@ -579,12 +604,86 @@ async fn generated_objects_pick_the_main_container_and_its_version() {
     assert_eq!(
         deploys,
         [
-            ("service:reports -> workload:dc1/ops/CronJob/nightly-report".to_string(), json!({ "version": "1.2.0" })),
-            ("service:cart -> workload:dc1/shop/Deployment/cart".to_string(), json!({ "version": DIGEST_B })),
-            ("service:checkout -> workload:dc1/shop/Deployment/checkout".to_string(), json!({ "version": "3.1.0" })),
-            ("service:payments -> workload:dc1/shop/Deployment/payments".to_string(), json!({ "version": "9.0.0" })),
-            ("service:search -> workload:dc1/shop/Deployment/search-v2".to_string(), json!({ "version": DIGEST_B })),
+            (
+                "service:reports -> workload:dc1/ops/CronJob/nightly-report".to_string(),
+                json!({ "version": "1.2.0", "via": "label:app" })
+            ),
+            (
+                "service:cart -> workload:dc1/shop/Deployment/cart".to_string(),
+                json!({ "version": DIGEST_B, "via": "label:app" })
+            ),
+            (
+                "service:checkout -> workload:dc1/shop/Deployment/checkout".to_string(),
+                json!({ "version": "3.1.0", "via": "label:app.kubernetes.io/name" })
+            ),
+            (
+                "service:payments -> workload:dc1/shop/Deployment/payments".to_string(),
+                json!({ "version": "9.0.0", "via": "label:app" })
+            ),
+            (
+                "service:search -> workload:dc1/shop/Deployment/search-v2".to_string(),
+                json!({ "version": DIGEST_B, "via": "annotation" })
+            ),
         ]
+    );
+}
+
+/// One workload per signal that can name its service, strongest first.
+#[tokio::test]
+async fn every_deploys_relation_says_which_signal_named_its_service() {
+    let one = |name: &str, labels: Value, annotations: Value, image: &str| {
+        deployment("shop", name, labels, annotations, json!([{ "name": "main", "image": image }]))
+    };
+    let mut on_template = one("ledger-v2", json!({}), json!({}), "acme/ledger:1");
+    on_template["spec"]["template"]["metadata"]["labels"]["backstage.io/kubernetes-id"] = json!("ledger");
+    let cluster = FakeCluster::default().with(NODES, vec![]).with(
+        DEPLOYMENTS,
+        vec![
+            one(
+                "billing-blue",
+                json!({ "backstage.io/kubernetes-id": "payments", "app": "billing" }),
+                json!({ "spot/service": "billing" }),
+                "acme/billing:1",
+            ),
+            one(
+                "payments-v3",
+                json!({ "backstage.io/kubernetes-id": "payments", "app.kubernetes.io/name": "payments-api" }),
+                json!({}),
+                "acme/payments:3",
+            ),
+            on_template,
+            one("web", json!({ "app.kubernetes.io/name": "Storefront", "app": "web" }), json!({}), "acme/web:2"),
+            one("worker", json!({ "app": "queue-worker" }), json!({}), "acme/worker:5"),
+            // No label: the image names it; an official Docker Hub image
+            // never does.
+            one("cart-7", json!({}), json!({}), "us-docker.pkg.dev/acme/shop/cartservice:1.2"),
+            one("cache", json!({}), json!({}), "redis:7"),
+        ],
+    );
+    let (obs, _server) = observe(cluster, "").await;
+    let obs = obs.unwrap();
+    let deploys: Vec<(String, String, String)> = obs
+        .relations
+        .iter()
+        .filter(|r| r.kind == "deploys")
+        .map(|r| (r.from.clone(), r.to.rsplit('/').next().unwrap().to_string(), r.attrs["via"].to_string()))
+        .collect();
+    let expected = [
+        ("service:billing", "billing-blue", "annotation"),
+        ("service:cartservice", "cart-7", "image"),
+        ("service:ledger", "ledger-v2", "backstage-id"),
+        ("service:payments", "payments-v3", "backstage-id"),
+        ("service:storefront", "web", "label:app.kubernetes.io/name"),
+        ("service:queue-worker", "worker", "label:app"),
+    ];
+    let expected: Vec<(String, String, String)> =
+        expected.iter().map(|(s, w, via)| (s.to_string(), w.to_string(), format!("\"{via}\""))).collect();
+    assert_eq!(deploys, expected);
+    let cart = entity(&obs, "workload:dc1/shop/Deployment/cart-7");
+    assert_eq!((&cart.attrs["service"], &cart.attrs["service_via"]), (&json!("cartservice"), &json!("image")));
+    assert_eq!(
+        obs.warnings,
+        ["1 workloads map to no service (no spot/service annotation, backstage.io/kubernetes-id, app.kubernetes.io/name or app label, nor an image that names one), so no deploys relation: workload:dc1/shop/Deployment/cache"]
     );
 }
 

@@ -75,6 +75,7 @@ async fn recorded_responses_become_projects_with_measures_and_gates() {
     let targets: Vec<_> = obs.relations.iter().map(|r| (r.kind.as_str(), r.to.as_str())).collect();
     assert!(targets.contains(&("measures", "repo:github.com/acme/third_project")), "{targets:?}");
     assert_eq!(obs.relations[0].attrs["by"], json!("project_key"));
+    assert_eq!(obs.relations[0].attrs["via"], json!("project_key"));
 }
 
 #[tokio::test]
@@ -165,8 +166,8 @@ async fn thousands_of_projects_are_read_across_every_page() {
     assert_eq!(relation("sonar_project:acme_repo-1234").to, "repo:github.com/acme/repo-1234");
     let bound = relation("sonar_project:acme_repo-17");
     assert_eq!(
-        (bound.to.as_str(), &bound.attrs["by"]),
-        ("repo:github.com/platform/acme_repo-17", &json!("alm_binding"))
+        (bound.to.as_str(), &bound.attrs["by"], &bound.attrs["via"]),
+        ("repo:github.com/platform/acme_repo-17", &json!("alm_binding"), &json!("binding"))
     );
     assert!(obs.warnings.is_empty(), "{:?}", obs.warnings);
 }
@@ -181,6 +182,86 @@ async fn projects_that_no_convention_maps_are_listed_in_the_run() {
     assert_eq!(obs.warnings.len(), 3, "{:?}", obs.warnings);
     assert!(obs.warnings[0]
         .contains("sonar_project:my_project: no ALM binding, and the key does not start with key_prefix 'acme_'"));
+}
+
+/// The recorded server with the projects of one monorepo, `acme/shop`, and
+/// one repository of its own, `acme/billing`: the recorded listing with
+/// their keys and names, the recorded binding with their repository and
+/// monorepo flag.
+fn monorepo_sonarqube(request: &Recorded) -> Reply {
+    const PROJECTS: [(&str, &str, &str, bool); 4] = [
+        ("acme_shop_cartservice", "Shop: cart", "acme/shop", true),
+        ("acme_shop", "Checkout Service", "acme/shop", true),
+        ("shop", "Shop", "acme/shop", true),
+        ("acme_billing", "Billing", "acme/billing", false),
+    ];
+    match request.path.as_str() {
+        "/api/components/search_projects" => {
+            let mut listing: Value =
+                serde_json::from_str(&fixture("sonarqube/api_components_search_projects.json")).unwrap();
+            let recorded = listing["components"][0].clone();
+            let components: Vec<Value> = PROJECTS
+                .iter()
+                .map(|(key, name, _, _)| {
+                    let mut project = recorded.clone();
+                    project["key"] = json!(key);
+                    project["name"] = json!(name);
+                    project
+                })
+                .collect();
+            listing["paging"]["total"] = json!(components.len());
+            listing["components"] = Value::Array(components);
+            Reply::json(listing.to_string())
+        }
+        "/api/alm_settings/get_binding" => {
+            let project = request.param("project").unwrap();
+            let Some((_, _, repository, monorepo)) = PROJECTS.iter().find(|p| p.0 == project) else {
+                return Reply::status(404, r#"{"errors":[{"msg":"No binding"}]}"#);
+            };
+            let mut binding: Value =
+                serde_json::from_str(&fixture("sonarqube/api_alm_settings_get_binding.json")).unwrap();
+            binding["repository"] = json!(repository);
+            binding["monorepo"] = json!(monorepo);
+            Reply::json(binding.to_string())
+        }
+        _ => recorded(request),
+    }
+}
+
+#[tokio::test]
+async fn projects_of_a_monorepo_measure_the_service_their_key_or_name_names() {
+    let server = ReplayServer::start(monorepo_sonarqube).await;
+    let obs = collect(&config(&server.url)).await.unwrap();
+    assert!(obs.complete);
+    assert_eq!(obs.validate(), Ok(()));
+    let measures: Vec<(String, String, Value)> =
+        obs.relations.iter().map(|r| (r.from.clone(), r.to.clone(), Value::Object(r.attrs.clone()))).collect();
+    let shop = "repo:github.com/acme/shop";
+    let expected = [
+        (
+            "sonar_project:acme_shop_cartservice",
+            "service:cartservice",
+            json!({ "by": "alm_binding", "via": "monorepo-key", "repository": shop }),
+        ),
+        (
+            "sonar_project:acme_shop",
+            "service:checkout-service",
+            json!({ "by": "alm_binding", "via": "monorepo-name", "repository": shop }),
+        ),
+        ("sonar_project:shop", shop, json!({ "by": "alm_binding", "via": "monorepo-unmatched", "repository": shop })),
+        (
+            "sonar_project:acme_billing",
+            "repo:github.com/acme/billing",
+            json!({ "by": "alm_binding", "via": "binding" }),
+        ),
+    ];
+    let expected: Vec<(String, String, Value)> =
+        expected.into_iter().map(|(from, to, attrs)| (from.to_string(), to.to_string(), attrs)).collect();
+    assert_eq!(measures, expected);
+    assert_eq!(
+        obs.warnings,
+        ["sonar_project:shop: bound to the monorepo acme/shop, but neither its key nor its name ('Shop') names a service: it measures the whole repository"]
+    );
 }
 
 #[tokio::test]

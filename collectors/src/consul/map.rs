@@ -12,8 +12,14 @@ use crate::{ObservedEntity, ObservedRelation};
 /// for a service; the sidecar is part of its service, not a service.
 pub const SIDECAR_SUFFIX: &str = "-sidecar-proxy";
 
+/// How a Consul service attaches to a SPoT service: by its name, the
+/// `matched_by` of its facts.
+pub const MATCHED_BY: &str = "consul-name";
+
+/// `service:<name>`, lower-cased as service keys are (Consul itself treats
+/// service names without regard to case).
 pub fn service_key(name: &str) -> String {
-    format!("service:{name}")
+    format!("service:{}", name.to_lowercase())
 }
 
 pub fn is_sidecar_name(name: &str) -> bool {
@@ -108,6 +114,7 @@ pub fn service_entity(reading: &ServiceReading) -> ObservedEntity {
     attrs.insert("tags".into(), json!(reading.tags));
     attrs.insert("meta".into(), json!(reading.meta));
     attrs.insert("nodes".into(), json!(reading.nodes));
+    attrs.insert("matched_by".into(), json!(MATCHED_BY));
     ObservedEntity { key: service_key(&reading.name), kind: "service".into(), name: reading.name.clone(), attrs }
 }
 
@@ -210,7 +217,15 @@ pub fn mesh_relations(
     unobserved: &BTreeSet<String>,
     warnings: &mut Vec<String>,
 ) -> Vec<ObservedRelation> {
-    let mut relations = Vec::new();
+    let mut relations: Vec<ObservedRelation> = Vec::new();
+    // Names differing only in case are one key: the first relation per
+    // (from, kind, to) is kept.
+    let mut seen = BTreeSet::new();
+    let mut push = |relation: ObservedRelation| {
+        if seen.insert((relation.from.clone(), relation.kind.clone(), relation.to.clone())) {
+            relations.push(relation);
+        }
+    };
     for (source, destinations) in upstreams {
         for destination in destinations {
             if let Some(problem) = name_problem(destination) {
@@ -222,7 +237,7 @@ pub fn mesh_relations(
             if let Some(verdict) = intentions.verdict(source, destination) {
                 attrs.insert("intention".into(), json!(verdict.as_str()));
             }
-            relations.push(relation(source, destination, "depends_on", attrs));
+            push(relation(source, destination, "depends_on", attrs));
         }
     }
     for (source, destination, verdict) in intentions.pairs() {
@@ -236,7 +251,7 @@ pub fn mesh_relations(
         }
         let mut attrs = Map::new();
         attrs.insert("action".into(), json!(verdict.as_str()));
-        relations.push(relation(source, destination, "intention", attrs));
+        push(relation(source, destination, "intention", attrs));
     }
     relations
 }
@@ -369,5 +384,15 @@ mod tests {
             "batch could not be read: its relations carry forward"
         );
         assert!(warnings.is_empty(), "{warnings:?}");
+    }
+
+    #[test]
+    fn names_differing_only_in_case_make_one_relation_to_one_lower_case_key() {
+        let upstreams = BTreeMap::from([("Web".to_string(), BTreeSet::from(["DB".to_string(), "db".to_string()]))]);
+        let mut warnings = vec![];
+        let relations = mesh_relations(&upstreams, &Intentions::default(), &BTreeSet::new(), &mut warnings);
+        let got: Vec<_> = relations.iter().map(|r| (r.from.as_str(), r.to.as_str())).collect();
+        assert_eq!(got, [("service:web", "service:db")]);
+        assert_eq!(service_key("Billing-API"), "service:billing-api");
     }
 }

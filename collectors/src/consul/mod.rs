@@ -134,15 +134,26 @@ impl Consul {
     /// skipped, and usable as entity keys (the others are warned about).
     async fn service_names(&self, dc: &str, warnings: &mut Vec<String>) -> Result<Vec<String>, HttpError> {
         let list: ServiceList = self.client.get_json(api::SERVICES, &dc_query(dc)).await?;
-        let mut names = Vec::with_capacity(list.len());
+        let mut names: Vec<String> = Vec::with_capacity(list.len());
+        let mut keys = BTreeSet::new();
         for name in list.into_keys() {
             if map::is_sidecar_name(&name) || self.config.skip_services.contains(&name) {
                 continue;
             }
-            match map::name_problem(&name) {
-                Some(problem) => warnings.push(problem),
-                None => names.push(name),
+            if let Some(problem) = map::name_problem(&name) {
+                warnings.push(problem);
+                continue;
             }
+            let key = map::service_key(&name);
+            if !keys.insert(key.clone()) {
+                let kept = names.iter().find(|n| map::service_key(n) == key).cloned().unwrap_or_default();
+                warnings.push(format!(
+                    "service '{}': not observed: its key {key} is already service '{kept}''s (names differing only in case are one service)",
+                    name.escape_debug()
+                ));
+                continue;
+            }
+            names.push(name);
         }
         Ok(names)
     }

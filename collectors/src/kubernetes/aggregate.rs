@@ -17,6 +17,7 @@ use rustc_hash::FxHashMap;
 
 use super::list::BadItem;
 use super::map::{self, Hpa, Kind, ReadError, Rules, Workload, WorkloadId};
+use super::service_match::{service_of, BACKSTAGE_ID, SERVICE_LABELS};
 use crate::Observation;
 
 /// A Service's name and pod selector.
@@ -151,7 +152,7 @@ impl Aggregator {
             return;
         };
         let service = match (&bad.labels, &bad.annotations) {
-            (Some(_), Some(_)) => map::service_of(&meta_of(bad), None, &self.rules).0,
+            (Some(_), Some(_)) => service_of(&meta_of(bad), None, &self.rules).0.map(|s| s.name),
             _ => None,
         };
         if service.is_none() {
@@ -171,7 +172,7 @@ impl Aggregator {
         };
         match owner {
             Some(Some(id)) => {
-                let service = self.workloads.get(&id).and_then(|w| w.service.clone());
+                let service = self.workloads.get(&id).and_then(|w| w.service_name().map(str::to_string));
                 self.unread.insert(id, service);
             }
             Some(None) => {} // an owner that is no observed workload
@@ -200,7 +201,7 @@ impl Aggregator {
         if workload.uid.as_ref().is_some_and(|known| *known != uid) {
             return; // left over from an earlier Deployment of the same name
         }
-        if let Some(rollout) = map::rollout_of(&rs, workload.service.as_deref(), &self.rules.sidecars) {
+        if let Some(rollout) = map::rollout_of(&rs, workload.service_name(), &self.rules.sidecars) {
             workload.rollouts.push(rollout);
         }
     }
@@ -318,7 +319,7 @@ impl Aggregator {
         let forbidden: Vec<WorkloadId> =
             self.workloads.keys().filter(|id| self.forbidden.contains_key(&id.namespace)).cloned().collect();
         for id in forbidden {
-            let service = self.workloads.get(&id).and_then(|w| w.service.clone());
+            let service = self.workloads.get(&id).and_then(|w| w.service_name().map(str::to_string));
             self.unread.insert(id, service);
         }
         for (id, service) in std::mem::take(&mut self.unread) {
@@ -370,10 +371,13 @@ impl Aggregator {
         let shown = unmapped.iter().take(MAX_LISTED).cloned().collect::<Vec<_>>().join(", ");
         let more = unmapped.len().saturating_sub(MAX_LISTED);
         let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+        let image = if self.rules.service_from_image { ", nor an image that names one" } else { "" };
         self.warnings.push(format!(
-            "{} workloads map to no service (no {} annotation, app.kubernetes.io/name or app label), so no deploys relation: {shown}{more}",
+            "{} workloads map to no service (no {} annotation, {BACKSTAGE_ID}, {} or {} label{image}), so no deploys relation: {shown}{more}",
             unmapped.len(),
-            self.rules.service_annotation
+            self.rules.service_annotation,
+            SERVICE_LABELS[0],
+            SERVICE_LABELS[1],
         ));
     }
 }

@@ -17,11 +17,10 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference,
 use serde_json::{json, Map, Value};
 
 use super::image::{running_digest, ImageRef};
+use super::service_match::{service_of, service_of_image, ServiceMatch};
 use crate::{ObservedEntity, ObservedRelation};
 
-/// Labels naming a workload's service, in the order they are tried (after
-/// the configured annotation).
-pub const SERVICE_LABELS: [&str; 2] = ["app.kubernetes.io/name", "app"];
+pub use super::service_match::SERVICE_LABELS;
 /// kubectl's record of the last applied manifest: large, and a copy of
 /// what the other attributes say.
 pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
@@ -98,11 +97,12 @@ pub fn service_key(service: &str) -> String {
 }
 
 /// How workloads are read: which annotation names a service, which
-/// container names are sidecars.
+/// container names are sidecars, whether an image may name a service.
 #[derive(Debug, Clone)]
 pub struct Rules {
     pub service_annotation: String,
     pub sidecars: BTreeSet<String>,
+    pub service_from_image: bool,
 }
 
 /// One container of a pod template.
@@ -120,19 +120,28 @@ pub struct Container {
 }
 
 impl Container {
+    /// A container running `image`, without resources.
+    pub fn new(name: &str, image: &str) -> Container {
+        Container {
+            name: name.to_string(),
+            image: image.to_string(),
+            image_ref: ImageRef::parse(image),
+            requests: BTreeMap::new(),
+            limits: BTreeMap::new(),
+            sidecar: false,
+        }
+    }
+
     fn read(container: &K8sContainer, init: bool) -> Container {
         let resources = container.resources.as_ref();
         let quantities = |map: Option<&BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>>| {
             map.map(|m| m.iter().map(|(k, v)| (k.clone(), v.0.clone())).collect()).unwrap_or_default()
         };
-        let image = container.image.clone().unwrap_or_default();
         Container {
-            name: container.name.clone(),
-            image_ref: ImageRef::parse(&image),
-            image,
             requests: quantities(resources.and_then(|r| r.requests.as_ref())),
             limits: quantities(resources.and_then(|r| r.limits.as_ref())),
             sidecar: init && container.restart_policy.as_deref() == Some("Always"),
+            ..Container::new(&container.name, container.image.as_deref().unwrap_or_default())
         }
     }
 
@@ -196,7 +205,8 @@ pub struct Hpa {
 pub struct Workload {
     pub id: WorkloadId,
     pub uid: Option<String>,
-    pub service: Option<String>,
+    /// The service it belongs to, and how that was told.
+    pub service: Option<ServiceMatch>,
     pub labels: BTreeMap<String, String>,
     pub annotations: BTreeMap<String, String>,
     /// The pod template's labels: what Services select.
@@ -218,6 +228,12 @@ pub struct Workload {
     pub hosts: BTreeSet<String>,
     /// Something to warn about that did not stop the reading.
     pub problem: Option<String>,
+}
+
+impl Workload {
+    pub fn service_name(&self) -> Option<&str> {
+        self.service.as_ref().map(|s| s.name.as_str())
+    }
 }
 
 /// Why an object could not be read as a workload.
@@ -242,41 +258,6 @@ fn key_part_problem(part: &str) -> Option<String> {
     let valid =
         !part.is_empty() && part.len() <= 253 && part.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b));
     (!valid).then(|| format!("'{}' cannot be part of an entity key", part.escape_debug()))
-}
-
-/// The service a workload belongs to: the configured annotation, then
-/// `app.kubernetes.io/name`, then `app`, each on the workload and then on
-/// its pod template. An annotation that cannot name a service is skipped,
-/// with the problem returned for a warning.
-pub fn service_of(meta: &ObjectMeta, template: Option<&ObjectMeta>, rules: &Rules) -> (Option<String>, Option<String>) {
-    let metas = [Some(meta), template];
-    let find = |map: fn(&ObjectMeta) -> Option<&BTreeMap<String, String>>, key: &str| {
-        metas.iter().flatten().find_map(|m| map(m).and_then(|values| values.get(key)).filter(|v| !v.trim().is_empty()))
-    };
-    let mut problem = None;
-    if let Some(value) = find(|m| m.annotations.as_ref(), &rules.service_annotation) {
-        let value = value.trim();
-        match service_name_problem(value) {
-            None => return (Some(value.to_string()), None),
-            Some(p) => problem = Some(format!("annotation {}: {p}", rules.service_annotation)),
-        }
-    }
-    for label in SERVICE_LABELS {
-        if let Some(value) = find(|m| m.labels.as_ref(), label) {
-            return (Some(value.trim().to_string()), problem);
-        }
-    }
-    (None, problem)
-}
-
-fn service_name_problem(name: &str) -> Option<String> {
-    if name.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        Some(format!("'{}' has whitespace, so it cannot be a service key", name.escape_debug()))
-    } else if name.len() > 200 {
-        Some("the name is longer than 200 bytes".into())
-    } else {
-        None
-    }
 }
 
 /// The main container: the one `kubectl.kubernetes.io/default-container`
@@ -341,7 +322,7 @@ fn workload(
     let (namespace, name) = named(meta, kind.as_str())?;
     let id = WorkloadId { namespace, kind, name };
     let template_meta = template.and_then(|t| t.metadata.as_ref());
-    let (service, problem) = service_of(meta, template_meta, rules);
+    let (mut service, mut problem) = service_of(meta, template_meta, rules);
     let spec: Option<&PodSpec> = template.and_then(|t| t.spec.as_ref());
     let containers: Vec<Container> =
         spec.map(|s| s.containers.iter().map(|c| Container::read(c, false)).collect()).unwrap_or_default();
@@ -354,7 +335,17 @@ fn workload(
         .flatten()
         .find_map(|m| m.annotations.as_ref().and_then(|a| a.get(DEFAULT_CONTAINER)))
         .map(String::as_str);
-    let main = main_container(&containers, default_container, service.as_deref(), &rules.sidecars);
+    let main =
+        main_container(&containers, default_container, service.as_ref().map(|s| s.name.as_str()), &rules.sidecars);
+    if service.is_none() && rules.service_from_image {
+        match main.and_then(|i| containers.get(i)).map(|c| service_of_image(c, &rules.sidecars)) {
+            Some(Ok(by_image)) => service = by_image,
+            Some(Err(image_problem)) => {
+                problem = Some(problem.map_or(image_problem.clone(), |p| format!("{p}; {image_problem}")))
+            }
+            None => {}
+        }
+    }
     Ok(Workload {
         id,
         uid: meta.uid.clone(),
@@ -752,7 +743,8 @@ pub fn workload_entity(cluster: &str, w: &Workload, zones_known: bool) -> Observ
     attrs.insert("kind".into(), json!(w.id.kind.as_str()));
     attrs.insert("namespace".into(), json!(w.id.namespace));
     if let Some(service) = &w.service {
-        attrs.insert("service".into(), json!(service));
+        attrs.insert("service".into(), json!(service.name));
+        attrs.insert("service_via".into(), json!(service.via.as_str()));
     }
     if let Some(main) = w.main.and_then(|i| w.containers.get(i)) {
         let running = w.pods.digests.get(&main.name);
@@ -822,10 +814,11 @@ pub fn workload_relations(cluster: &str, w: &Workload) -> Vec<ObservedRelation> 
     }];
     if let Some(service) = &w.service {
         let mut attrs = Map::new();
+        attrs.insert("via".into(), json!(service.via.as_str()));
         if let Some(main) = w.main.and_then(|i| w.containers.get(i)) {
             attrs.insert("version".into(), json!(version_of(main, w.pods.digests.get(&main.name))));
         }
-        relations.push(ObservedRelation { from: service_key(service), to: key, kind: "deploys".into(), attrs });
+        relations.push(ObservedRelation { from: service_key(&service.name), to: key, kind: "deploys".into(), attrs });
     }
     relations
 }
@@ -838,54 +831,17 @@ mod tests {
         Rules {
             service_annotation: "spot/service".into(),
             sidecars: ["istio-proxy", "linkerd-proxy"].into_iter().map(String::from).collect(),
+            service_from_image: true,
         }
-    }
-
-    fn container(name: &str, image: &str) -> Container {
-        Container {
-            name: name.into(),
-            image: image.into(),
-            image_ref: ImageRef::parse(image),
-            requests: BTreeMap::new(),
-            limits: BTreeMap::new(),
-            sidecar: false,
-        }
-    }
-
-    fn meta(labels: &[(&str, &str)], annotations: &[(&str, &str)]) -> ObjectMeta {
-        let map = |pairs: &[(&str, &str)]| {
-            (!pairs.is_empty()).then(|| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
-        };
-        ObjectMeta { labels: map(labels), annotations: map(annotations), ..ObjectMeta::default() }
-    }
-
-    #[test]
-    fn the_service_comes_from_the_annotation_then_the_labels() {
-        let r = rules();
-        let both = meta(&[("app", "legacy"), ("app.kubernetes.io/name", "billing")], &[("spot/service", "payments")]);
-        assert_eq!(service_of(&both, None, &r), (Some("payments".into()), None));
-        let labels = meta(&[("app", "legacy"), ("app.kubernetes.io/name", "billing")], &[]);
-        assert_eq!(service_of(&labels, None, &r), (Some("billing".into()), None));
-        assert_eq!(service_of(&meta(&[("app", "legacy")], &[]), None, &r), (Some("legacy".into()), None));
-        let template = meta(&[("app", "from-template")], &[]);
-        assert_eq!(service_of(&meta(&[], &[]), Some(&template), &r), (Some("from-template".into()), None));
-        assert_eq!(service_of(&meta(&[("team", "x")], &[]), None, &r), (None, None));
-        let bad = meta(&[("app", "fallback")], &[("spot/service", "two words")]);
-        let (service, problem) = service_of(&bad, None, &r);
-        assert_eq!(service.as_deref(), Some("fallback"), "an unusable annotation falls back to the labels");
-        assert_eq!(
-            problem.unwrap(),
-            "annotation spot/service: 'two words' has whitespace, so it cannot be a service key"
-        );
     }
 
     #[test]
     fn the_main_container_skips_sidecars() {
         let sidecars = rules().sidecars;
         let cs = [
-            container("istio-proxy", "istio/proxyv2:1.20"),
-            container("api", "acme/api:2"),
-            container("billing", "acme/billing:3"),
+            Container::new("istio-proxy", "istio/proxyv2:1.20"),
+            Container::new("api", "acme/api:2"),
+            Container::new("billing", "acme/billing:3"),
         ];
         assert_eq!(main_container(&cs, None, None, &sidecars), Some(1), "first non-sidecar");
         assert_eq!(main_container(&cs, None, Some("billing"), &sidecars), Some(2), "named like the service");
@@ -901,17 +857,17 @@ mod tests {
     #[test]
     fn versions_are_tags_then_digests_then_what_pods_run() {
         let digest = "sha256:482ead44b2203fa32b3390abdaf97cbdc8ad15c07fb03a3e68d7c35a19ad7595";
-        assert_eq!(version_of(&container("a", "nginx:1.25"), None), "1.25");
-        assert_eq!(version_of(&container("a", &format!("nginx:1.25@{digest}")), None), "1.25");
-        assert_eq!(version_of(&container("a", &format!("nginx@{digest}")), None), digest);
-        assert_eq!(version_of(&container("a", "nginx"), None), "latest");
+        assert_eq!(version_of(&Container::new("a", "nginx:1.25"), None), "1.25");
+        assert_eq!(version_of(&Container::new("a", &format!("nginx:1.25@{digest}")), None), "1.25");
+        assert_eq!(version_of(&Container::new("a", &format!("nginx@{digest}")), None), digest);
+        assert_eq!(version_of(&Container::new("a", "nginx"), None), "latest");
         let running = BTreeMap::from([
             ("sha256:bbbb".to_string(), 2),
             ("sha256:aaaa".to_string(), 2),
             ("sha256:cccc".to_string(), 1),
         ]);
         assert_eq!(
-            version_of(&container("a", "nginx"), Some(&running)),
+            version_of(&Container::new("a", "nginx"), Some(&running)),
             "sha256:aaaa",
             "most pods, ties to the smallest"
         );
@@ -948,8 +904,8 @@ mod tests {
     #[test]
     fn pod_digests_count_only_for_the_spec_tag() {
         let containers = [
-            container("web", "nginx:1.25"),
-            container("pinned", "redis@sha256:0000000000000000000000000000000000000000000000000000000000000000"),
+            Container::new("web", "nginx:1.25"),
+            Container::new("pinned", "redis@sha256:0000000000000000000000000000000000000000000000000000000000000000"),
         ];
         let pod = |tag: &str| PodReading {
             namespace: "ns".into(),
@@ -1033,11 +989,11 @@ mod tests {
     }
 
     #[test]
-    fn a_recorded_daemon_set_has_no_service_and_two_containers() {
+    fn a_recorded_daemon_set_without_service_labels_is_named_by_its_image() {
         let ds: DaemonSet = recorded(include_str!("../../tests/fixtures/kubernetes/ds.json"));
         let w = read_daemon_set(&ds, &rules()).unwrap();
         assert_eq!(w.id, WorkloadId::new("kube-system", Kind::DaemonSet, "fluentd-gcp-v3.2.0"));
-        assert_eq!((w.service.as_deref(), w.main), (None, Some(0)));
+        assert_eq!((w.service_name(), w.main), (Some("stackdriver-logging-agent"), Some(0)));
         assert_eq!(
             w.containers[0].limits,
             BTreeMap::from([("cpu".into(), "1".into()), ("memory".into(), "500Mi".into())])
@@ -1046,7 +1002,20 @@ mod tests {
         assert_eq!(w.rollout_status, Some("complete"));
         let entity = workload_entity("dc1", &w, false);
         assert_eq!(entity.key, "workload:dc1/kube-system/DaemonSet/fluentd-gcp-v3.2.0");
+        assert_eq!(
+            (&entity.attrs["service"], &entity.attrs["service_via"]),
+            (&json!("stackdriver-logging-agent"), &json!("image"))
+        );
         assert!(entity.attrs["pods"].get("zones").is_none(), "no zones when nodes were not read");
+        let deploys = &workload_relations("dc1", &w)[1];
+        assert_eq!(
+            (deploys.from.as_str(), deploys.kind.as_str(), Value::Object(deploys.attrs.clone())),
+            ("service:stackdriver-logging-agent", "deploys", json!({ "via": "image", "version": "0.6-1.6.0-1" }))
+        );
+
+        let labels_only = Rules { service_from_image: false, ..rules() };
+        let w = read_daemon_set(&ds, &labels_only).unwrap();
+        assert_eq!(w.service, None, "k8s-app is no service label, and images are not asked");
         assert_eq!(workload_relations("dc1", &w).len(), 1, "runs_in only: no service, no deploys");
     }
 

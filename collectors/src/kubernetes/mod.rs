@@ -9,6 +9,8 @@
 //! - [`list`]: paginated lists, cluster-wide or per namespace.
 //! - [`map`] and [`aggregate`]: objects to entities and relations (pure).
 //! - [`image`]: image references.
+//! - [`service_match`]: which service a workload belongs to, and how that
+//!   was told.
 
 mod aggregate;
 pub mod client;
@@ -16,6 +18,7 @@ pub mod image;
 pub mod list;
 pub mod map;
 mod run;
+pub mod service_match;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -48,9 +51,15 @@ pub struct Config {
     #[serde(default = "default_page_size")]
     pub page_size: u32,
     /// The annotation naming a workload's service, tried before the
-    /// `app.kubernetes.io/name` and `app` labels.
+    /// `backstage.io/kubernetes-id`, `app.kubernetes.io/name` and `app`
+    /// labels.
     #[serde(default = "default_service_annotation")]
     pub service_annotation: String,
+    /// When none of those names a workload's service, the last path segment
+    /// of its main container's image repository does (not for Docker Hub's
+    /// official images).
+    #[serde(default = "yes")]
+    pub service_from_image: bool,
     /// Container names that are sidecars, never a workload's main container.
     #[serde(default = "default_sidecar_containers")]
     pub sidecar_containers: Vec<String>,
@@ -91,6 +100,10 @@ fn default_exclude_namespaces() -> Vec<String> {
 
 fn default_page_size() -> u32 {
     500
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_service_annotation() -> String {

@@ -60,6 +60,7 @@ pub async fn observe(
     let rules = Rules {
         service_annotation: config.service_annotation.clone(),
         sidecars: config.sidecar_containers.iter().cloned().collect(),
+        service_from_image: config.service_from_image,
     };
     let state = Mutex::new(Aggregator::new(&cluster.name, rules));
     list_nodes(&client, config.page_size, &state).await?;

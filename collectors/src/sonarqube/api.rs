@@ -111,13 +111,16 @@ pub struct GateCondition {
 
 /// `api/alm_settings/get_binding`: the DevOps platform repository a
 /// project is bound to.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct AlmBinding {
     pub alm: String,
     #[serde(default)]
     pub repository: Option<String>,
     #[serde(default)]
     pub url: Option<String>,
+    /// The project analyses one part (a service) of the repository.
+    #[serde(default)]
+    pub monorepo: bool,
 }
 
 /// Reads every page of a `p`/`ps` paginated listing. SonarQube answers

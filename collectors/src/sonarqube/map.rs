@@ -4,6 +4,7 @@
 use serde_json::{json, Map, Value};
 
 use super::api::{AlmBinding, GateCondition, Measure, MetricDefinition, ProjectStatus};
+use super::monorepo::service_of_project;
 use crate::{ObservedEntity, ObservedRelation};
 
 /// Everything read about one project.
@@ -78,22 +79,58 @@ fn condition(c: &GateCondition) -> Value {
     })
 }
 
-/// The `measures` relation to the project's repository, or why there is
-/// none (listed in the run's warnings).
-pub fn measures_relation(project: &ProjectReading, convention: &RepoConvention) -> Result<ObservedRelation, String> {
-    let (repo, by) = match project.binding.as_ref().and_then(bound_repository) {
-        Some(repo) => (repo, "alm_binding"),
-        None => (repository_by_convention(&project.key, convention)?, "project_key"),
+/// The `measures` relation: to the service a monorepo project analyses
+/// (see [`super::monorepo`]), else to the project's repository. `None`
+/// when neither can be told; what went wrong is in `warnings`.
+///
+/// Attributes: `by`, how the repository was found (`alm_binding`,
+/// `project_key`); `via`, how the target was (`binding`, `project_key`,
+/// `monorepo-key`, `monorepo-name`, `monorepo-unmatched`); and, for a
+/// monorepo project, `repository`, the bound repository's key.
+pub fn measures_relation(
+    project: &ProjectReading,
+    convention: &RepoConvention,
+    warnings: &mut Vec<String>,
+) -> Option<ObservedRelation> {
+    let from = project_key(&project.key);
+    let relation = |to: String, by: &str, via: &str| {
+        let mut attrs = Map::new();
+        attrs.insert("by".into(), json!(by));
+        attrs.insert("via".into(), json!(via));
+        ObservedRelation { from: from.clone(), to, kind: "measures".into(), attrs }
     };
-    let mut attrs = Map::new();
-    attrs.insert("by".into(), json!(by));
-    Ok(ObservedRelation { from: project_key(&project.key), to: repo, kind: "measures".into(), attrs })
+    let Some((repo, repository)) = project.binding.as_ref().and_then(bound_repository) else {
+        return match repository_by_convention(&project.key, convention) {
+            Ok(repo) => Some(relation(repo, "project_key", "project_key")),
+            Err(unmatched) => {
+                warnings.push(unmatched);
+                None
+            }
+        };
+    };
+    if !project.binding.as_ref().is_some_and(|b| b.monorepo) {
+        return Some(relation(repo, "alm_binding", "binding"));
+    }
+    let service = service_of_project(&project.key, &project.name, &repository, convention.key_prefix.as_deref());
+    let mut measures = match service {
+        Some((service, via)) => relation(format!("service:{service}"), "alm_binding", via.as_str()),
+        None => {
+            warnings.push(format!(
+                "{from}: bound to the monorepo {repository}, but neither its key nor its name ('{}') names a service: it measures the whole repository",
+                project.name.escape_debug()
+            ));
+            relation(repo.clone(), "alm_binding", "monorepo-unmatched")
+        }
+    };
+    measures.attrs.insert("repository".into(), json!(repo));
+    Some(measures)
 }
 
 /// A GitHub binding names `owner/repo` on github.com or on the host of a
-/// GitHub Enterprise URL. Other platforms' bindings name repositories by
-/// ids SPoT does not key on; the convention applies to them.
-fn bound_repository(binding: &AlmBinding) -> Option<String> {
+/// GitHub Enterprise URL: the repository's key, and `owner/repo`. Other
+/// platforms' bindings name repositories by ids SPoT does not key on; the
+/// convention applies to them.
+fn bound_repository(binding: &AlmBinding) -> Option<(String, String)> {
     if binding.alm != "github" {
         return None;
     }
@@ -108,7 +145,7 @@ fn bound_repository(binding: &AlmBinding) -> Option<String> {
         .and_then(|rest| rest.split(['/', ':']).next())
         .filter(|host| !host.is_empty() && *host != "api.github.com")
         .unwrap_or("github.com");
-    Some(format!("repo:{host}/{repository}"))
+    Some((format!("repo:{host}/{repository}"), repository.to_string()))
 }
 
 fn repository_by_convention(key: &str, convention: &RepoConvention) -> Result<String, String> {
@@ -178,21 +215,31 @@ mod tests {
         assert_eq!(normalise_timestamp("not a date"), "not a date");
     }
 
+    /// The relation, or the warnings saying why there is none.
+    fn measured(project: &ProjectReading, convention: &RepoConvention) -> Result<ObservedRelation, String> {
+        let mut warnings = Vec::new();
+        measures_relation(project, convention, &mut warnings).ok_or_else(|| warnings.join("\n"))
+    }
+
+    fn github(repository: &str) -> Option<AlmBinding> {
+        Some(AlmBinding { alm: "github".into(), repository: Some(repository.into()), ..Default::default() })
+    }
+
     #[test]
     fn a_github_binding_beats_the_key_convention() {
         let convention = RepoConvention { host: "github.com".into(), owner: Some("acme".into()), key_prefix: None };
         let mut project = ProjectReading { key: "acme_billing".into(), ..Default::default() };
-        project.binding =
-            Some(AlmBinding { alm: "github".into(), repository: Some("acme/payments".into()), url: None });
-        let relation = measures_relation(&project, &convention).unwrap();
+        project.binding = github("acme/payments");
+        let relation = measured(&project, &convention).unwrap();
         assert_eq!(relation.to, "repo:github.com/acme/payments");
-        assert_eq!(relation.attrs["by"], "alm_binding");
+        assert_eq!(Value::Object(relation.attrs), json!({ "by": "alm_binding", "via": "binding" }));
         project.binding = Some(AlmBinding {
             alm: "github".into(),
             repository: Some("team/tool".into()),
             url: Some("https://github.acme.internal/api/v3".into()),
+            monorepo: false,
         });
-        assert_eq!(measures_relation(&project, &convention).unwrap().to, "repo:github.acme.internal/team/tool");
+        assert_eq!(measured(&project, &convention).unwrap().to, "repo:github.acme.internal/team/tool");
     }
 
     #[test]
@@ -200,15 +247,54 @@ mod tests {
         let convention =
             RepoConvention { host: "github.com".into(), owner: Some("acme".into()), key_prefix: Some("acme_".into()) };
         let project = |key: &str| ProjectReading { key: key.into(), ..Default::default() };
-        assert_eq!(
-            measures_relation(&project("acme_billing"), &convention).unwrap().to,
-            "repo:github.com/acme/billing"
-        );
-        let err = measures_relation(&project("other_billing"), &convention).unwrap_err();
+        let relation = measured(&project("acme_billing"), &convention).unwrap();
+        assert_eq!(relation.to, "repo:github.com/acme/billing");
+        assert_eq!(Value::Object(relation.attrs), json!({ "by": "project_key", "via": "project_key" }));
+        let err = measured(&project("other_billing"), &convention).unwrap_err();
         assert!(err.contains("does not start with key_prefix 'acme_'"), "{err}");
         let maven = RepoConvention { key_prefix: None, ..convention };
-        assert_eq!(measures_relation(&project("com.acme:billing"), &maven).unwrap().to, "repo:github.com/acme/billing");
+        assert_eq!(measured(&project("com.acme:billing"), &maven).unwrap().to, "repo:github.com/acme/billing");
         let nobody = RepoConvention { owner: None, ..maven };
-        assert!(measures_relation(&project("billing"), &nobody).unwrap_err().contains("no repo_owner"));
+        assert!(measured(&project("billing"), &nobody).unwrap_err().contains("no repo_owner"));
+    }
+
+    #[test]
+    fn a_monorepo_project_measures_the_service_its_key_or_name_names() {
+        let convention =
+            RepoConvention { host: "github.com".into(), owner: Some("acme".into()), key_prefix: Some("acme_".into()) };
+        let monorepo = |key: &str, name: &str| ProjectReading {
+            key: key.into(),
+            name: name.into(),
+            binding: Some(AlmBinding { monorepo: true, ..github("acme/shop").unwrap() }),
+            ..Default::default()
+        };
+        let attrs = |r: ObservedRelation| (r.to, Value::Object(r.attrs));
+        assert_eq!(
+            attrs(measured(&monorepo("acme_shop_cartservice", "Shop: cart"), &convention).unwrap()),
+            (
+                "service:cartservice".to_string(),
+                json!({ "by": "alm_binding", "via": "monorepo-key", "repository": "repo:github.com/acme/shop" })
+            )
+        );
+        assert_eq!(
+            attrs(measured(&monorepo("acme_shop", "Cart Service"), &convention).unwrap()),
+            (
+                "service:cart-service".to_string(),
+                json!({ "by": "alm_binding", "via": "monorepo-name", "repository": "repo:github.com/acme/shop" })
+            )
+        );
+        let mut warnings = Vec::new();
+        let whole = measures_relation(&monorepo("acme_shop", "Shop"), &convention, &mut warnings).unwrap();
+        assert_eq!(
+            attrs(whole),
+            (
+                "repo:github.com/acme/shop".to_string(),
+                json!({ "by": "alm_binding", "via": "monorepo-unmatched", "repository": "repo:github.com/acme/shop" })
+            )
+        );
+        assert_eq!(
+            warnings,
+            ["sonar_project:acme_shop: bound to the monorepo acme/shop, but neither its key nor its name ('Shop') names a service: it measures the whole repository"]
+        );
     }
 }

@@ -1,9 +1,11 @@
 //! SonarQube (a server, or one SonarCloud organisation) per scope: every
 //! project with its last analysis, tags, tracked measures and quality gate,
-//! and the repository each project `measures`.
+//! and the repository (or, for a project bound to a monorepo, the service
+//! of it) each project `measures`.
 
 pub mod api;
 pub mod map;
+pub mod monorepo;
 
 use std::path::PathBuf;
 
@@ -172,10 +174,7 @@ impl Collector for SonarQube {
             match outcome {
                 Ok(reading) => {
                     obs.entities.push(project_entity(&reading));
-                    match measures_relation(&reading, &convention) {
-                        Ok(relation) => obs.relations.push(relation),
-                        Err(unmatched) => obs.warnings.push(unmatched),
-                    }
+                    obs.relations.extend(measures_relation(&reading, &convention, &mut obs.warnings));
                 }
                 Err(e) if e.is_fatal() => return Err(e.into()),
                 Err(e) => {
