@@ -22,6 +22,7 @@ use super::{file_name, folder_of, ParseError};
 use crate::kubernetes::image::ImageRef;
 // Labels naming a workload's service, as the Kubernetes collector reads them.
 use crate::kubernetes::map::SERVICE_LABELS;
+use crate::kubernetes::service_match::BACKSTAGE_ID;
 
 /// Kinds whose pods run containers.
 const WORKLOAD_KINDS: [&str; 6] = ["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Rollout"];
@@ -340,14 +341,21 @@ fn workload_of(path: &str, value: &Value) -> Option<DeclaredWorkload> {
         .and_then(|containers| containers.first())
         .and_then(|c| str_at(c, &["image"]))
         .map(str::to_string);
-    let service = SERVICE_LABELS.iter().find_map(|label| {
-        str_at(value, &["metadata", "labels", label]).or_else(|| str_at(pod, &["metadata", "labels", label]))
+    // Backstage's id (label or annotation) first, then the labels, as the
+    // Kubernetes collector matches the running workload.
+    let backstage = ["labels", "annotations"].iter().find_map(|map| {
+        str_at(value, &["metadata", map, BACKSTAGE_ID]).or_else(|| str_at(pod, &["metadata", map, BACKSTAGE_ID]))
+    });
+    let service = backstage.or_else(|| {
+        SERVICE_LABELS.iter().find_map(|label| {
+            str_at(value, &["metadata", "labels", label]).or_else(|| str_at(pod, &["metadata", "labels", label]))
+        })
     });
     Some(DeclaredWorkload {
         kind: kind.to_string(),
         name: name.to_string(),
         namespace: str_at(value, &["metadata", "namespace"]).map(str::to_string),
-        service: service.map(str::to_string),
+        service: service.map(|s| s.trim().to_lowercase()),
         image,
         declared_in: path.to_string(),
         via: DeclaredVia::Manifest,
@@ -501,6 +509,13 @@ spec:
         assert_eq!(found[1].service.as_deref(), Some("billing"));
         assert_eq!(found[0].namespace.as_deref(), Some("jobs"));
         assert!(warnings.is_empty());
+    }
+
+    #[test]
+    fn backstages_kubernetes_id_names_the_service_before_the_labels() {
+        let content = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  labels:\n    app: web\n  annotations:\n    backstage.io/kubernetes-id: Storefront\nspec:\n  template:\n    spec:\n      containers:\n      - image: acme/web:1\n";
+        let found = declared_workloads(&files(&[("k8s/web.yaml", content)]), &mut Vec::new());
+        assert_eq!(found[0].service.as_deref(), Some("storefront"));
     }
 
     #[test]
