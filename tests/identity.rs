@@ -406,3 +406,24 @@ async fn a_pin_in_the_config_resolves_a_conflict_for_good() {
     assert_eq!(found["service:shop-frontend"].0, "shop");
     assert!(!found.contains_key("service:web/frontend"), "no conflict is left");
 }
+
+#[test]
+fn a_wrong_identity_section_is_refused_with_every_problem_named_by_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("spot.toml");
+    std::fs::write(
+        &config,
+        "[identity]\npins = [{ repo = \"web\", path = \"../x\", name = \"Web App\" }]\naliases = { a = \"b\", b = \"c\" }\n",
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_spot"))
+        .args(["config", "check", "--config", &config.display().to_string()])
+        .env("SPOT_LOG", "error")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(text.contains("spot.toml:2: identity.pins[0]: path '../x' leaves the repository"), "{text}");
+    assert!(text.contains("name 'Web App' is not a service name; did you mean 'web-app'?"), "{text}");
+    assert!(text.contains("spot.toml:3: identity.aliases.a: 'b' is itself an alias; point to the service"), "{text}");
+}
