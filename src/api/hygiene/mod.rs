@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::auth::Scope;
 use super::context::{api, resolve_day, store_error};
 use super::entity::{page_size, Entity};
-use super::reports::{limited_buckets, Bucket};
+use super::reports::{trend_buckets, Bucket};
 use super::scalars::{day, Date};
 use crate::model::{self, Day};
 use findings::{findings, Findings, Unclaimed};
@@ -253,10 +253,8 @@ impl HygieneQuery {
         #[graphql(default_with = "Bucket::Week")] bucket: Bucket,
     ) -> Result<Vec<HygienePoint>> {
         let api = api(ctx, Scope::Read)?;
-        let to = resolve_day(ctx, day(to)).await?;
-        crate::store::check_range(from.0, to).map_err(store_error)?;
         let mut points = Vec::new();
-        for (start, measured_on) in limited_buckets(from.0, to, bucket, &api.limits)? {
+        for (start, measured_on) in trend_buckets(ctx, from, to, bucket).await? {
             let found = findings(api.store.as_ref(), measured_on).await.map_err(store_error)?;
             points.push(HygienePoint {
                 bucket: Date(start),
