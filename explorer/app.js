@@ -13,6 +13,7 @@ import * as pkg from "./pages/package.js";
 import * as graph from "./pages/graph.js";
 import * as reports from "./pages/reports.js";
 import * as changes from "./pages/changes.js";
+import * as hygiene from "./pages/hygiene.js";
 
 const pages = {
   "": home,
@@ -23,6 +24,7 @@ const pages = {
   graph,
   reports,
   changes,
+  hygiene,
 };
 
 const main = document.getElementById("main");

@@ -40,11 +40,18 @@ export function timeChart({ title, x, series, height = 220, yFormat, yRange, lan
   };
   const data = [x, ...series.map((s) => s.values)];
   let chart = null;
+  let pending = 0;
+  // Drawn in the next frame, not inside the observer's callback: a chart
+  // that changes the layout there makes the browser report a
+  // "ResizeObserver loop" error for the charts beside it.
   const observer = new ResizeObserver(() => {
-    const width = Math.floor(target.clientWidth);
-    if (width < 50) return;
-    if (!chart) chart = new uPlot({ ...options, width }, data, target);
-    else chart.setSize({ width, height });
+    cancelAnimationFrame(pending);
+    pending = requestAnimationFrame(() => {
+      const width = Math.floor(target.clientWidth);
+      if (width < 50) return;
+      if (!chart) chart = new uPlot({ ...options, width }, data, target);
+      else chart.setSize({ width, height });
+    });
   });
   observer.observe(target);
   return wrapper;

@@ -368,6 +368,14 @@ pub struct DeployEvent {
     pub actor: Option<String>,
 }
 
+/// An entity alive on a day, with the sources whose facts describe it then.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SeenEntity {
+    pub entity: Entity,
+    /// Each source once, by name.
+    pub sources: Vec<String>,
+}
+
 /// One entity's value of one attribute on a day.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AttributeValue {

@@ -405,6 +405,53 @@ fn the_explorer_end_to_end_in_chromium() {
     assert!(ui.text(".changes-list").contains("added") || ui.text(".changes-list").contains("changed"));
     ui.shot("changes");
 
+    // Hygiene: every category with its count, the trend charts, the findings
+    // linked to their entities, and no console error on the way.
+    ui.eval(CATCH_CONSOLE_ERRORS);
+    ui.open("#/hygiene", "hygiene");
+    let figures = ui.text("#hygiene-figures");
+    for category in [
+        "Identity conflicts",
+        "Unclaimed workloads",
+        "Unclaimed SonarQube projects",
+        "Unclaimed Consul services",
+        "Services with no owner",
+        "Found only by a weak signal",
+    ] {
+        assert!(figures.contains(category), "the hygiene page counts {category}: {figures}");
+    }
+    let counts = ui.json(
+        "[...document.querySelectorAll('#hygiene-figures .figure')].map((f) => [f.dataset.category, Number(f.querySelector('dd a').textContent.replace(/,/g, ''))])",
+    );
+    let counts: std::collections::BTreeMap<String, f64> = serde_json::from_value(Value::Object(
+        counts.as_array().unwrap().iter().map(|p| (p[0].as_str().unwrap().to_string(), p[1].clone())).collect(),
+    ))
+    .unwrap();
+    assert_eq!(counts.len(), 6, "{counts:?}");
+    if server.latest.is_some() {
+        // The demo's schedule (collectors/src/synthetic/hygiene.rs) on its 40th day.
+        assert_eq!(counts["identityConflicts"], 1.0, "the second conflict, not yet pinned: {counts:?}");
+        for category in [
+            "unclaimedWorkloads",
+            "unclaimedSonarProjects",
+            "unclaimedConsulServices",
+            "unownedServices",
+            "weaklyFoundServices",
+        ] {
+            assert!(counts[category] > 0.0, "{category}: {counts:?}");
+        }
+        assert!(ui.text("#hygiene-identityConflicts").contains("Held by"), "{}", ui.text("#hygiene-identityConflicts"));
+        assert!(ui.text("#hygiene-unclaimedWorkloads").contains("legacy-gateway"));
+    }
+    ui.wait_for("the hygiene trend charts", "document.querySelectorAll('#hygiene-trend .chart canvas').length >= 2");
+    ui.shot("hygiene");
+    ui.eval("delete document.body.dataset.rendered");
+    ui.click("#hygiene-unownedServices a[href*=\"service%3A\"]");
+    ui.wait_rendered("an unowned service from the hygiene page");
+    assert!(ui.text("#about").contains("no team owns it"), "{}", ui.text("#about"));
+    let errors = ui.json("window.__spotErrors");
+    assert_eq!(errors, serde_json::json!([]), "console errors on the hygiene page");
+
     // Team and package pages, reached by links on screen.
     ui.open("#/", "home again");
     ui.click("#search");
@@ -480,6 +527,17 @@ const ZOOM_FRAMES: &str = "(async () => {
   }
   frames.sort((a, b) => a - b);
   return { median: frames[30], p95: frames[56], max: frames[59] };
+})()";
+
+/// Collects what the page reports as errors (console.error, uncaught
+/// exceptions and rejections) in `window.__spotErrors`, from now on.
+const CATCH_CONSOLE_ERRORS: &str = "(() => {
+  if (window.__spotErrors) return;
+  window.__spotErrors = [];
+  const original = console.error;
+  console.error = (...args) => { window.__spotErrors.push(args.map(String).join(' ')); original.apply(console, args); };
+  addEventListener('error', (e) => window.__spotErrors.push(String(e.message)));
+  addEventListener('unhandledrejection', (e) => window.__spotErrors.push(String(e.reason)));
 })()";
 
 fn wait_for_download(dir: &Path) -> String {

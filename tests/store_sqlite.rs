@@ -148,8 +148,8 @@ mod batches_and_rollbacks {
     }
 }
 
-/// The trait's default `relation_values` and `relation_value_versions` (for
-/// stores without their own queries), held to the same conformance tests
+/// The trait's defaults for `relation_values`, `relation_value_versions`
+/// and `entities_of_kind` (for stores without their own queries), held to the same conformance tests
 /// over SQLite's other methods.
 mod generic_defaults {
     use async_trait::async_trait;
@@ -293,5 +293,10 @@ mod generic_defaults {
     async fn the_default_relation_values_conform() {
         conformance::history::relation_values_cover_a_kind_on_a_day(&Defaults).await;
         conformance::history::relation_value_versions_cover_a_range(&Defaults).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_default_entities_of_kind_conform() {
+        conformance::history::entities_of_kind_come_with_the_sources_that_see_them(&Defaults).await;
     }
 }

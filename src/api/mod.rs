@@ -15,6 +15,7 @@ mod drift;
 mod entity;
 mod expansion;
 mod graph;
+mod hygiene;
 mod mutation;
 mod order;
 mod outdated;
@@ -47,6 +48,7 @@ pub struct Query(
     drift::DriftQuery,
     outdated::OutdatedQuery,
     deploy_counts::DeployCountQuery,
+    hygiene::HygieneQuery,
 );
 
 #[derive(MergedObject, Default)]

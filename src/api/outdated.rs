@@ -8,10 +8,10 @@ use async_graphql::{Context, Object, Result, SimpleObject};
 use serde_json::Value;
 
 use super::auth::Scope;
-use super::context::{api, resolve_day, store_error};
+use super::context::{api, store_error};
 use super::deploys::semver_of;
-use super::reports::{group_of, limited_buckets, Bucket};
-use super::scalars::{day, Date, EdgeRuleInput};
+use super::reports::{group_of, trend_buckets, Bucket};
+use super::scalars::{Date, EdgeRuleInput};
 use crate::model::{Day, EdgeRule, RelationValueVersion};
 
 /// One bucket of package uses, for one group.
@@ -68,12 +68,12 @@ impl OutdatedQuery {
         #[graphql(default)] group_by: Vec<EdgeRuleInput>,
     ) -> Result<Vec<OutdatedPoint>> {
         let api = api(ctx, Scope::Read)?;
-        let to = resolve_day(ctx, day(to)).await?;
-        crate::store::check_range(from.0, to).map_err(store_error)?;
-        let spans = limited_buckets(from.0, to, bucket, &api.limits)?;
+        let spans = trend_buckets(ctx, from, to, bucket).await?;
         let rules: Vec<EdgeRule> = group_by.iter().map(EdgeRule::from).collect();
         // Every version of every use in one read; each bucket picks its day's.
-        let first_measured = spans.first().map_or(to, |(_, measured_on)| *measured_on);
+        let (Some(&(_, first_measured)), Some(&(_, to))) = (spans.first(), spans.last()) else {
+            return Ok(Vec::new());
+        };
         let uses =
             api.store.relation_value_versions("uses", "resolved", first_measured, to).await.map_err(store_error)?;
         let mut points = Vec::new();

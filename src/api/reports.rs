@@ -46,6 +46,16 @@ pub struct TrendPoint {
     pub count: i32,
 }
 
+/// The buckets of a trend over `[from, to]` (`to` defaults to the latest
+/// day), for a caller with the read scope: the range ordered, at most
+/// `limits.trend_buckets` buckets.
+pub async fn trend_buckets(ctx: &Context<'_>, from: Date, to: Option<Date>, bucket: Bucket) -> Result<Vec<(Day, Day)>> {
+    let api = api(ctx, Scope::Read)?;
+    let to = resolve_day(ctx, day(to)).await?;
+    crate::store::check_range(from.0, to).map_err(store_error)?;
+    limited_buckets(from.0, to, bucket, &api.limits)
+}
+
 /// [`buckets`], refused past `limits.trend_buckets`.
 pub fn limited_buckets(from: Day, to: Day, bucket: Bucket, limits: &Limits) -> Result<Vec<(Day, Day)>> {
     let spans = buckets(from, to, bucket);
@@ -126,12 +136,10 @@ impl ReportQuery {
         #[graphql(default_with = "Bucket::Week")] bucket: Bucket,
     ) -> Result<Vec<TrendPoint>> {
         let api = api(ctx, Scope::Read)?;
-        let to = resolve_day(ctx, day(to)).await?;
-        crate::store::check_range(from.0, to).map_err(store_error)?;
         if equals.is_some() && aggregate != Aggregate::Count {
             return Err(bad_request("equals only makes sense with aggregate: COUNT"));
         }
-        let spans = limited_buckets(from.0, to, bucket, &api.limits)?;
+        let spans = trend_buckets(ctx, from, to, bucket).await?;
         let rules: Vec<EdgeRule> = group_by.iter().map(EdgeRule::from).collect();
         let mut points = Vec::new();
         for (start, measured_on) in spans {

@@ -184,6 +184,9 @@ impl Store for MeteredStore {
     ) -> StoreResult<Vec<AttributeValue>> {
         self.timed("attribute_values", self.inner.attribute_values(kind, path, source, day)).await
     }
+    async fn entities_of_kind(&self, kind: &str, day: Day) -> StoreResult<Vec<SeenEntity>> {
+        self.timed("entities_of_kind", self.inner.entities_of_kind(kind, day)).await
+    }
     async fn relation_values(&self, kind: &str, path: &str, day: Day) -> StoreResult<Vec<RelationValue>> {
         self.timed("relation_values", self.inner.relation_values(kind, path, day)).await
     }

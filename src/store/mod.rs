@@ -176,6 +176,24 @@ pub trait Store: Send + Sync {
         day: Day,
     ) -> StoreResult<Vec<AttributeValue>>;
 
+    /// Every entity of a kind alive on a day, by key, each with the sources
+    /// whose facts describe it that day (each once, by name): e.g. which
+    /// services Consul registers. The default reads each entity found by
+    /// search; stores override it with one query.
+    async fn entities_of_kind(&self, kind: &str, day: Day) -> StoreResult<Vec<SeenEntity>> {
+        let alive = SearchQuery { text: ":".into(), kinds: vec![kind.to_string()], day, limit: 100_000_000 };
+        let mut found = Vec::new();
+        for entity in self.search(&alive).await? {
+            let Some(state) = self.entity(&entity.key, day).await? else { continue };
+            let mut sources: Vec<String> = state.facts.into_iter().map(|f| f.source).collect();
+            sources.sort();
+            sources.dedup();
+            found.push(SeenEntity { entity, sources });
+        }
+        found.sort_by(|a, b| a.entity.key.cmp(&b.entity.key));
+        Ok(found)
+    }
+
     /// One attribute of every relation of a kind valid on a day (e.g. the
     /// `resolved` version of every `uses`), one value per (from, to): the
     /// first source (by name) with a value wins; relations without it are

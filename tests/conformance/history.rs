@@ -58,6 +58,40 @@ pub async fn attribute_values_cover_a_kind_on_a_day(h: &impl Harness) {
     assert_eq!(nested[0].value, json!("OK"));
 }
 
+pub async fn entities_of_kind_come_with_the_sources_that_see_them(h: &impl Harness) {
+    let f = h.fresh();
+    let store = f.store.as_ref();
+    obs("github", "acme", 1)
+        .entity("service:billing", json!({"tier": 1}))
+        .entity("service:ledger", json!({}))
+        .entity("repo:billing", json!({}))
+        .relation("repo:billing", "builds", "service:search", json!({}))
+        .into(store)
+        .await;
+    for dc in ["dc1", "dc2"] {
+        obs("consul", dc, 1).entity("service:billing", json!({"instances": 2})).into(store).await;
+    }
+    obs("consul", "dc1", 2).entity("service:mail-relay", json!({})).into(store).await;
+    let seen = |found: Vec<SeenEntity>| -> Vec<(String, String, Vec<String>)> {
+        found.into_iter().map(|s| (s.entity.key, s.entity.name, s.sources)).collect()
+    };
+    let day1 = seen(store.entities_of_kind("service", d(1)).await.unwrap());
+    assert_eq!(
+        day1,
+        [
+            ("service:billing".to_string(), "billing".to_string(), vec!["consul".to_string(), "github".to_string()]),
+            ("service:ledger".to_string(), "ledger".to_string(), vec!["github".to_string()]),
+        ],
+        "each source once however many scopes; an entity only at the end of a relation is not alive"
+    );
+    let day2 = seen(store.entities_of_kind("service", d(2)).await.unwrap());
+    let keys: Vec<&str> = day2.iter().map(|(key, _, _)| key.as_str()).collect();
+    assert_eq!(keys, ["service:billing", "service:ledger", "service:mail-relay"], "by key");
+    assert_eq!(day2[0].2, ["consul", "github"], "dc2 still sees billing on day 2: {day2:?}");
+    assert!(store.entities_of_kind("service", d(0)).await.unwrap().is_empty());
+    assert!(store.entities_of_kind("nothing", d(1)).await.unwrap().is_empty());
+}
+
 /// Three repositories using `package:npm/x` on day 1 (one through a
 /// second source too, one without a version); on day 2 github sees only
 /// repo:a's use, at a new version.

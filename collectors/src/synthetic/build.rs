@@ -259,6 +259,7 @@ pub fn add_service(org: &mut Org, names: &mut NameBook, repo: usize, name: Optio
         team,
         tier: org.rng.random_range(1..4),
         retired: false,
+        owner_from: super::hygiene::owner_from(index, org.day.0),
         version,
         previous_version: version,
         depends_on,

@@ -17,6 +17,7 @@
 
 mod build;
 mod churn;
+mod hygiene;
 mod model;
 mod names;
 mod observe;
@@ -75,6 +76,8 @@ pub struct OrgSize {
 pub struct Org {
     scale: usize,
     failure_per_mille: u32,
+    /// The first observed day (the hygiene schedule counts from it).
+    start: Day,
     day: Day,
     rng: ChaCha8Rng,
     names: names::NameBook,
@@ -97,6 +100,7 @@ impl Org {
         let mut org = Org {
             scale: config.scale.max(1),
             failure_per_mille: config.failure_per_mille,
+            start: config.start,
             day: config.start,
             rng: ChaCha8Rng::seed_from_u64(config.seed),
             names: names::NameBook::new(),

@@ -180,6 +180,8 @@ pub struct Service {
     pub team: usize,
     pub tier: u8,
     pub retired: bool,
+    /// The first day a team owns it (its catalog file named none before).
+    pub owner_from: i32,
     pub version: Version,
     pub previous_version: Version,
     pub depends_on: Vec<Dependency>,

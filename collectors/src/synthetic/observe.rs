@@ -8,7 +8,7 @@ use rand::Rng;
 use serde_json::{json, Map, Value};
 
 use super::model::*;
-use super::{Org, SyntheticRun};
+use super::{hygiene, Org, SyntheticRun};
 use crate::day::Day;
 use crate::observation::{Observation, ObservedEntity, ObservedRelation};
 
@@ -62,18 +62,18 @@ fn drop_repositories(org: &mut Org, obs: &mut Observation) {
     obs.unobserved = missing.into_iter().collect();
 }
 
-fn object(value: Value) -> Map<String, Value> {
+pub(super) fn object(value: Value) -> Map<String, Value> {
     match value {
         Value::Object(map) => map,
         _ => unreachable!("attrs are always built with json!({{...}})"),
     }
 }
 
-fn entity(key: &str, kind: &str, name: &str, attrs: Value) -> ObservedEntity {
+pub(super) fn entity(key: &str, kind: &str, name: &str, attrs: Value) -> ObservedEntity {
     ObservedEntity { key: key.to_string(), kind: kind.to_string(), name: name.to_string(), attrs: object(attrs) }
 }
 
-fn relation(from: &str, to: &str, kind: &str, attrs: Value) -> ObservedRelation {
+pub(super) fn relation(from: &str, to: &str, kind: &str, attrs: Value) -> ObservedRelation {
     ObservedRelation { from: from.to_string(), to: to.to_string(), kind: kind.to_string(), attrs: object(attrs) }
 }
 
@@ -105,17 +105,21 @@ fn github(org: &Org) -> Observation {
             obs.relations.push(relation(&repo.key, &org.packages[package].key, "publishes", json!({})));
         }
     }
-    for service in org.services.iter().filter(|s| !s.retired) {
-        let attrs = json!({ "type": "service", "lifecycle": "production", "tier": service.tier });
-        obs.entities.push(entity(&service.key, "service", &service.name, attrs));
+    for (index, service) in org.services.iter().enumerate().filter(|(_, s)| !s.retired) {
+        let identity = hygiene::identity(org, index);
+        let mut attrs = object(json!({ "type": "service", "lifecycle": "production", "tier": service.tier }));
+        attrs.extend(identity.clone());
+        obs.entities.push(entity(&service.key, "service", &service.name, Value::Object(attrs)));
         let repo = &org.repos[service.repo];
-        obs.relations.push(relation(&repo.key, &service.key, "builds", json!({})));
-        obs.relations.push(relation(
-            &org.teams[service.team].key,
-            &service.key,
-            "owns",
-            json!({ "via": "catalog-info" }),
-        ));
+        obs.relations.push(relation(&repo.key, &service.key, "builds", hygiene::builds(&identity)));
+        if org.day.0 >= service.owner_from {
+            obs.relations.push(relation(
+                &org.teams[service.team].key,
+                &service.key,
+                "owns",
+                json!({ "via": "catalog-info" }),
+            ));
+        }
         for dep in service.depends_on.iter().filter(|d| d.declared && !org.services[d.service].retired) {
             obs.relations.push(relation(
                 &service.key,
@@ -134,6 +138,7 @@ fn github(org: &Org) -> Observation {
         });
         obs.entities.push(entity(&package.key, "package", &package.name, attrs));
     }
+    hygiene::github(org, &mut obs);
     obs
 }
 
@@ -179,11 +184,18 @@ fn kubernetes(org: &Org, cluster: usize) -> Observation {
         obs.relations.push(relation(&workload.key, &c.key, "runs_in", json!({})));
         obs.relations.push(relation(&service.key, &workload.key, "deploys", json!({})));
     }
+    hygiene::kubernetes(org, cluster, &mut obs);
     obs
 }
 
 fn sonarqube(org: &Org) -> Observation {
     let mut obs = Observation::new("sonarqube", SONAR_SCOPE, org.day);
+    let own_service: std::collections::HashMap<usize, &str> = org
+        .services
+        .iter()
+        .filter(|s| !s.retired && org.repos[s.repo].name == s.name)
+        .map(|s| (s.repo, s.key.as_str()))
+        .collect();
     for project in &org.sonar {
         let gate = if project.coverage < 50.0 || project.vulnerabilities > 6 { "ERROR" } else { "OK" };
         let attrs = json!({
@@ -204,6 +216,12 @@ fn sonarqube(org: &Org) -> Observation {
             "measures",
             json!({ "by": "project_key" }),
         ));
+        // A repository that builds one service of its own name: its project
+        // measures that service too. Libraries' and monorepos' projects
+        // measure only the repository (SonarQube projects no service claims).
+        if let Some(service) = own_service.get(&project.repo) {
+            obs.relations.push(relation(&project.key, service, "measures", json!({ "via": "project_key" })));
+        }
     }
     obs
 }
@@ -231,6 +249,7 @@ fn consul(org: &Org, cluster: usize) -> Observation {
             ));
         }
     }
+    hygiene::consul(org, cluster, &mut obs);
     obs
 }
 

@@ -71,3 +71,44 @@ fn the_most_used_package_is_used_by_hundreds_of_repositories() {
     let per_repo = counts.iter().sum::<usize>() / org.repos.len();
     assert!((35..=45).contains(&per_repo), "{per_repo} uses per repository");
 }
+
+/// The keys of the services GitHub sees today with a `conflict`, the number
+/// of services it sees without an owner, and the debug shells running.
+fn hygiene_today(org: &mut Org) -> (Vec<String>, usize, usize) {
+    let runs = org.observe();
+    let mut conflicts = Vec::new();
+    let mut unowned = 0;
+    let mut shells = 0;
+    for obs in observed(&runs) {
+        if obs.source == "github" && obs.complete {
+            let owned: std::collections::BTreeSet<&str> =
+                obs.relations.iter().filter(|r| r.kind == "owns").map(|r| r.to.as_str()).collect();
+            for service in obs.entities.iter().filter(|e| e.kind == "service") {
+                if service.attrs.contains_key("conflict") {
+                    conflicts.push(service.key.clone());
+                }
+                unowned += usize::from(!owned.contains(service.key.as_str()));
+            }
+        }
+        shells += obs.entities.iter().filter(|e| e.key.ends_with("/Deployment/debug-shell")).count();
+    }
+    (conflicts, unowned, shells)
+}
+
+#[test]
+fn hygiene_findings_come_and_go_on_a_schedule() {
+    let mut org = org();
+    let mut days = Vec::new();
+    for _ in 0..=26 {
+        days.push(hygiene_today(&mut org));
+        org.advance();
+    }
+    assert!(days[5].0.is_empty() && days[6].0.len() == 1, "the first conflict appears on day 6");
+    assert_eq!(days[20].0, days[6].0, "and lasts until it is pinned");
+    assert!(days[21].0.is_empty(), "pinned on day 21");
+    assert_eq!(days[26].0.len(), 1, "the second conflict appears on day 26");
+    assert!(days[26].0[0].contains('/'), "a loser's key says where it comes from: {:?}", days[26].0);
+    assert!(days[0].1 >= 8, "a few services start without an owner: {}", days[0].1);
+    assert!(days[26].1 < days[0].1, "teams claim them over time: {} then {}", days[0].1, days[26].1);
+    assert!(days.iter().any(|d| d.2 == 0) && days.iter().any(|d| d.2 > 0), "debug shells come and go");
+}

@@ -295,6 +295,10 @@ impl Store for ArangoStore {
         read::attribute_values(&self.inner, kind, path, source, day).await
     }
 
+    async fn entities_of_kind(&self, kind: &str, day: Day) -> StoreResult<Vec<SeenEntity>> {
+        read::entities_of_kind(&self.inner, kind, day).await
+    }
+
     async fn relation_value_versions(
         &self,
         kind: &str,

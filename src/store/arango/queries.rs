@@ -47,6 +47,7 @@ pub const ALL: &[(&str, &str)] = &[
     aql!("neighbours_out"),
     aql!("neighbours_in"),
     aql!("attribute_values"),
+    aql!("entities_of_kind"),
     aql!("relation_values"),
     aql!("deployments"),
     aql!("record_event"),
@@ -202,6 +203,10 @@ pub fn neighbours(way: Way, vertices: &Value, kind: &str, day: Day) -> Query {
 
 pub fn attribute_values(kind: &str, source: Option<&str>, day: Day) -> Query {
     query("attribute_values", json!({ "kind": kind, "source": source, "day": day.0 }))
+}
+
+pub fn entities_of_kind(kind: &str, day: Day) -> Query {
+    query("entities_of_kind", json!({ "kind": kind, "day": day.0 }))
 }
 
 pub fn relation_values(kind: &str, from: Day, to: Day) -> Query {
@@ -360,6 +365,7 @@ pub fn samples() -> Vec<Query> {
         spanning_facts(&keys, d, d),
         runs(None, d, d),
         attribute_values(s, Some(s), d),
+        entities_of_kind(s, d),
         relation_values(s, d, d),
         deployments(s, None, 0, 1),
         record_event(json!({})),

@@ -1,5 +1,5 @@
 //! Point reads: entities as of a day, search, runs, timelines, attribute
-//! values, deploy events and sizes.
+//! values, the entities of a kind, deploy events and sizes.
 
 use serde_json::{json, Value};
 
@@ -191,6 +191,17 @@ pub async fn attribute_values(
     }
     values.retain(|v| !v.value.is_null());
     Ok(values)
+}
+
+pub async fn entities_of_kind(store: &Inner, kind: &str, on: Day) -> StoreResult<Vec<SeenEntity>> {
+    let doing = "reading the entities of a kind";
+    let mut found = Vec::new();
+    for row in store.query(queries::entities_of_kind(kind, on)).await? {
+        let sources = field(&row, "sources", doing)?;
+        let sources = sources.as_array().into_iter().flatten().filter_map(|s| s.as_str().map(str::to_string)).collect();
+        found.push(SeenEntity { entity: entity_from(&row, doing)?, sources });
+    }
+    Ok(found)
 }
 
 /// Every version of one attribute of every relation of a kind that holds

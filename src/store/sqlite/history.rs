@@ -1,5 +1,6 @@
 //! Reads across time and across many entities: relation history, batched
-//! neighbours, and one attribute of a whole kind (for reports).
+//! neighbours, one attribute of a whole kind (for reports), and which
+//! sources describe each entity of a kind.
 
 use rusqlite::{params, Connection};
 use serde_json::Value;
@@ -17,6 +18,7 @@ const NEIGHBOURS_OUT: &str = include_str!("../../../queries/sqlite/neighbours_ou
 const NEIGHBOURS_IN: &str = include_str!("../../../queries/sqlite/neighbours_in.sql");
 const ATTRIBUTE_VALUES: &str = include_str!("../../../queries/sqlite/attribute_values.sql");
 const RELATION_VALUE_VERSIONS: &str = include_str!("../../../queries/sqlite/relation_value_versions.sql");
+const ENTITIES_OF_KIND: &str = include_str!("../../../queries/sqlite/entities_of_kind.sql");
 
 pub fn relation_history(
     conn: &Connection,
@@ -136,4 +138,23 @@ pub fn relation_value_versions(
         });
     }
     Ok(values)
+}
+
+pub fn entities_of_kind(conn: &Connection, kind: &str, day: Day) -> StoreResult<Vec<SeenEntity>> {
+    let reading = || backend("reading the entities of a kind");
+    let mut stmt = conn.prepare_cached(ENTITIES_OF_KIND).map_err(reading())?;
+    let mut rows = stmt.query(params![kind, day.0]).map_err(reading())?;
+    let mut found: Vec<SeenEntity> = Vec::new();
+    while let Some(row) = rows.next().map_err(reading())? {
+        let key: String = row.get(0).map_err(reading())?;
+        let source: String = row.get(3).map_err(reading())?;
+        match found.last_mut() {
+            Some(last) if last.entity.key == key => last.sources.push(source),
+            _ => {
+                let entity = Entity { key, kind: row.get(1).map_err(reading())?, name: row.get(2).map_err(reading())? };
+                found.push(SeenEntity { entity, sources: vec![source] });
+            }
+        }
+    }
+    Ok(found)
 }

@@ -520,6 +520,11 @@ impl Store for SqliteStore {
         self.read(move |conn| history::attribute_values(conn, &kind, &path, source.as_deref(), day)).await
     }
 
+    async fn entities_of_kind(&self, kind: &str, day: Day) -> StoreResult<Vec<SeenEntity>> {
+        let kind = kind.to_string();
+        self.read(move |conn| history::entities_of_kind(conn, &kind, day)).await
+    }
+
     async fn relation_value_versions(
         &self,
         kind: &str,

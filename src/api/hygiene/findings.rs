@@ -1,0 +1,174 @@
+//! Catalog hygiene on one day, computed from the graph as of that day
+//! (never stored): identity conflicts, what no service claims (workloads,
+//! SonarQube projects, Consul services), services nobody owns, and
+//! services found only by a weak signal.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use crate::model::{Day, Direction, EdgeRule, Entity, SeenEntity};
+use crate::store::{Store, StoreResult};
+
+/// Workloads declared in a repository's manifests (by the GitHub
+/// collector), not seen running: nothing to claim.
+const DECLARED_WORKLOAD: &str = "workload:declared/";
+
+/// Where the GitHub collector records how a service was found and named.
+const IDENTITY_SOURCE: &str = "github";
+
+/// A service that lost a name claim, with the claim as the collector
+/// recorded it (its `conflict` attribute).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conflict {
+    pub service: Entity,
+    pub claim: Value,
+}
+
+/// Why a workload counts as unclaimed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Unclaimed {
+    /// No service deploys it.
+    NoService,
+    /// Only services that no repository builds deploy it (their keys).
+    ServicesNotBuilt(Vec<String>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnclaimedWorkload {
+    pub workload: Entity,
+    pub why: Unclaimed,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnclaimedProject {
+    pub project: Entity,
+    /// What it measures instead: repository keys (empty when nothing).
+    pub repositories: Vec<String>,
+}
+
+/// Every finding of one day, each list by key.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Findings {
+    pub conflicts: Vec<Conflict>,
+    pub unclaimed_workloads: Vec<UnclaimedWorkload>,
+    pub unclaimed_projects: Vec<UnclaimedProject>,
+    pub unclaimed_consul_services: Vec<Entity>,
+    pub unowned_services: Vec<Entity>,
+    pub weak_services: Vec<Entity>,
+    /// What the lists are out of: services, live workloads and SonarQube
+    /// projects alive that day.
+    pub services: usize,
+    pub workloads: usize,
+    pub projects: usize,
+}
+
+/// The findings of `day`: a handful of store reads, whatever the size.
+pub async fn findings(store: &dyn Store, day: Day) -> StoreResult<Findings> {
+    let (services, workloads, projects, conflicts, signals) = tokio::try_join!(
+        store.entities_of_kind("service", day),
+        store.entities_of_kind("workload", day),
+        store.entities_of_kind("sonar_project", day),
+        store.attribute_values("service", "conflict", Some(IDENTITY_SOURCE), day),
+        store.attribute_values("service", "signal", Some(IDENTITY_SOURCE), day),
+    )?;
+    let workloads: Vec<SeenEntity> =
+        workloads.into_iter().filter(|w| !w.entity.key.starts_with(DECLARED_WORKLOAD)).collect();
+    let (service_keys, workload_keys, project_keys) = (keys(&services), keys(&workloads), keys(&projects));
+    let (owns, deploys, measures) = (
+        EdgeRule::new("owns", Direction::In),
+        EdgeRule::new("deploys", Direction::In),
+        EdgeRule::new("measures", Direction::Out),
+    );
+    let (owners, deployers, measured) = tokio::try_join!(
+        store.neighbours(&service_keys, &owns, day),
+        store.neighbours(&workload_keys, &deploys, day),
+        store.neighbours(&project_keys, &measures, day),
+    )?;
+    // A workload may be deployed by a service no source describes: ask
+    // whether those are built too.
+    let mut deploying: Vec<String> = deployers.iter().map(|(_, service)| service.clone()).collect();
+    deploying.extend(service_keys.iter().cloned());
+    deploying.sort();
+    deploying.dedup();
+    let built: BTreeSet<String> = store
+        .neighbours(&deploying, &EdgeRule::new("builds", Direction::In), day)
+        .await?
+        .into_iter()
+        .map(|(service, _)| service)
+        .collect();
+    let owned: BTreeSet<&str> = owners.iter().map(|(service, _)| service.as_str()).collect();
+    let by_key: BTreeMap<&str, &Entity> = services.iter().map(|s| (s.entity.key.as_str(), &s.entity)).collect();
+    let entity_of = |key: &str| by_key.get(key).map(|e| (*e).clone());
+    Ok(Findings {
+        conflicts: conflicts
+            .into_iter()
+            .filter_map(|c| Some(Conflict { service: entity_of(&c.key)?, claim: c.value }))
+            .collect(),
+        unclaimed_workloads: unclaimed_workloads(&workloads, &grouped(deployers), &built),
+        unclaimed_projects: unclaimed_projects(&projects, &grouped(measured)),
+        unclaimed_consul_services: services
+            .iter()
+            .filter(|s| s.sources.iter().any(|source| source == "consul") && !built.contains(&s.entity.key))
+            .map(|s| s.entity.clone())
+            .collect(),
+        unowned_services: services
+            .iter()
+            .filter(|s| !owned.contains(s.entity.key.as_str()))
+            .map(|s| s.entity.clone())
+            .collect(),
+        weak_services: signals.into_iter().filter(|s| s.value == "weak").filter_map(|s| entity_of(&s.key)).collect(),
+        services: services.len(),
+        workloads: workloads.len(),
+        projects: projects.len(),
+    })
+}
+
+fn keys(entities: &[SeenEntity]) -> Vec<String> {
+    entities.iter().map(|e| e.entity.key.clone()).collect()
+}
+
+/// `(key, neighbour)` pairs as each key's neighbours.
+fn grouped(pairs: Vec<(String, String)>) -> BTreeMap<String, Vec<String>> {
+    let mut by_key: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (key, neighbour) in pairs {
+        by_key.entry(key).or_default().push(neighbour);
+    }
+    by_key
+}
+
+/// Live workloads that no built service deploys.
+fn unclaimed_workloads(
+    workloads: &[SeenEntity],
+    deployers: &BTreeMap<String, Vec<String>>,
+    built: &BTreeSet<String>,
+) -> Vec<UnclaimedWorkload> {
+    workloads
+        .iter()
+        .filter_map(|w| {
+            let why = match deployers.get(&w.entity.key) {
+                None => Unclaimed::NoService,
+                Some(services) if services.iter().any(|s| built.contains(s)) => return None,
+                Some(services) => Unclaimed::ServicesNotBuilt(services.clone()),
+            };
+            Some(UnclaimedWorkload { workload: w.entity.clone(), why })
+        })
+        .collect()
+}
+
+/// SonarQube projects that measure no service, with the repositories they
+/// measure instead.
+fn unclaimed_projects(projects: &[SeenEntity], measured: &BTreeMap<String, Vec<String>>) -> Vec<UnclaimedProject> {
+    let none = Vec::new();
+    projects
+        .iter()
+        .filter_map(|p| {
+            let targets = measured.get(&p.entity.key).unwrap_or(&none);
+            if targets.iter().any(|t| t.starts_with("service:")) {
+                return None;
+            }
+            let repositories = targets.iter().filter(|t| t.starts_with("repo:")).cloned().collect();
+            Some(UnclaimedProject { project: p.entity.clone(), repositories })
+        })
+        .collect()
+}
