@@ -449,6 +449,16 @@ fn the_explorer_end_to_end_in_chromium() {
     ui.click("#hygiene-unownedServices a[href*=\"service%3A\"]");
     ui.wait_rendered("an unowned service from the hygiene page");
     assert!(ui.text("#about").contains("no team owns it"), "{}", ui.text("#about"));
+    if server.latest.is_some() {
+        // A service kept apart after a name conflict says so on its page.
+        ui.open("#/hygiene", "hygiene again");
+        ui.eval("delete document.body.dataset.rendered");
+        ui.click("#hygiene-identityConflicts a[href*=\"service%3A\"]");
+        ui.wait_rendered("a service kept apart, from the hygiene page");
+        let notice = ui.text("[data-testid=identity-conflict]");
+        assert!(notice.contains("Identity conflict") && notice.contains("older repository"), "{notice}");
+        assert!(ui.text("#about").contains("Named by"), "{}", ui.text("#about"));
+    }
     let errors = ui.json("window.__spotErrors");
     assert_eq!(errors, serde_json::json!([]), "console errors on the hygiene page");
 

@@ -106,7 +106,7 @@ function conflictNote(conflict) {
     { class: "notice", role: "note", "data-testid": "identity-conflict" },
     `Identity conflict: this service also claims the name “${conflict.name}”, which `,
     h("a", { href: entityHref(conflict.held_by) }, conflict.held_by),
-    ` keeps (${conflict.reason}; held by `,
+    ` keeps (${conflict.reason || "the stronger claim"}; held by `,
     h("a", { href: entityHref(conflict.holder_repo) }, conflict.holder_repo),
     `). It is kept apart under its own key; pin or rename one to resolve it.`,
   );
