@@ -46,7 +46,7 @@ async function findings(day, lists) {
     `query Hygiene($at: Date!, $first: Int!) {
       hygiene(at: $at) {
         ${COUNTS}
-        identityConflicts(first: $first) { service { key name } name heldBy holderRepo holderPath repo path }
+        identityConflicts(first: $first) { service { key name } name heldBy holderRepo holderPath repo path reason }
         unclaimedWorkloads(first: $first) { workload { key name } reason deployedBy }
         unclaimedSonarProjects(first: $first) { project { key name } repositories }
         unclaimedConsulServices(first: $first) { key name }
@@ -66,6 +66,7 @@ async function findings(day, lists) {
       { label: "Held by", value: (c) => c.heldBy, render: (c) => (c.heldBy ? link(c.heldBy) : "—") },
       { label: "Holder's repository", value: (c) => `${c.holderRepo ?? ""} ${c.holderPath ?? ""}`.trim(), render: (c) => where(c.holderRepo, c.holderPath) },
       { label: "Its repository", value: (c) => `${c.repo ?? ""} ${c.path ?? ""}`.trim(), render: (c) => where(c.repo, c.path) },
+      { label: "Why the holder keeps it", value: (c) => c.reason },
     ],
     unclaimedWorkloads: [
       { label: "Workload", value: (w) => w.workload.key, render: (w) => link(w.workload.key) },
