@@ -48,7 +48,7 @@ fn github(n: i32) -> Obs {
         let mut lost = identity("frontend", &["dockerfile"], "folder", "build");
         lost["conflict"] = json!({
             "name": "frontend", "held_by": "service:frontend", "holder_repo": SHOP, "holder_path": "frontend",
-            "repo": WEB, "path": "frontend"
+            "repo": WEB, "path": "frontend", "reason": "older repository"
         });
         o = o
             .entity("service:web/frontend", lost)
@@ -118,7 +118,7 @@ async fn an_identity_conflict_names_the_loser_the_name_and_both_claims() {
     let found = hygiene(
         &api,
         1,
-        "counts { identityConflicts } identityConflicts { service { key name } name heldBy holderRepo holderPath repo path }",
+        "counts { identityConflicts } identityConflicts { service { key name } name heldBy holderRepo holderPath repo path reason }",
     )
     .await;
     assert_eq!(found["counts"]["identityConflicts"], 1);
@@ -127,7 +127,7 @@ async fn an_identity_conflict_names_the_loser_the_name_and_both_claims() {
         json!([{
             "service": { "key": "service:web/frontend", "name": "web/frontend" },
             "name": "frontend", "heldBy": "service:frontend", "holderRepo": SHOP, "holderPath": "frontend",
-            "repo": WEB, "path": "frontend"
+            "repo": WEB, "path": "frontend", "reason": "older repository"
         }])
     );
 }

@@ -16,12 +16,12 @@ const LISTED = 100;
 const TREND_DAYS = 56;
 
 const CATEGORIES = [
-  { id: "identityConflicts", title: "Identity conflicts", tone: "bad", what: "services that lost a name claim to another" },
-  { id: "unclaimedWorkloads", title: "Unclaimed workloads", tone: "warn", what: "running workloads no built service deploys", of: "workloads" },
-  { id: "unclaimedSonarProjects", title: "Unclaimed SonarQube projects", tone: "warn", what: "projects that measure no service", of: "sonarProjects" },
-  { id: "unclaimedConsulServices", title: "Unclaimed Consul services", tone: "warn", what: "registrations no repository builds" },
-  { id: "unownedServices", title: "Services with no owner", tone: "bad", what: "no team owns them", of: "services" },
-  { id: "weaklyFoundServices", title: "Found only by a weak signal", tone: "", what: "nothing deployable, only e.g. a topic", of: "services" },
+  { id: "identityConflicts", title: "Identity conflicts", wide: true, what: "services that lost a name claim to another" },
+  { id: "unclaimedWorkloads", title: "Unclaimed workloads", wide: true, what: "running workloads no built service deploys", of: "workloads" },
+  { id: "unclaimedSonarProjects", title: "Unclaimed SonarQube projects", what: "projects that measure no service", of: "sonarProjects" },
+  { id: "unclaimedConsulServices", title: "Unclaimed Consul services", what: "registrations no repository builds" },
+  { id: "unownedServices", title: "Services with no owner", what: "no team owns them", of: "services" },
+  { id: "weaklyFoundServices", title: "Found only by a weak signal", what: "nothing deployable, only e.g. a topic", of: "services" },
 ];
 
 const COUNTS = `counts { ${CATEGORIES.map((c) => c.id).join(" ")} services workloads sonarProjects }`;
@@ -34,7 +34,7 @@ export async function render(view, { day, latest }) {
     view,
     h("h1", {}, "Catalog hygiene"),
     h("p", { class: "subtitle" }, `As it was on ${day}${day === latest ? " (the latest day)" : ""}: what no one claims, owns or can tell apart.`),
-    h("div", { class: "grid" }, section("Findings", "hygiene-figures", figures), h("div", { class: "wide" }, section(`Over the ${TREND_DAYS / 7} weeks before`, "hygiene-trend", trend))),
+    h("div", { class: "grid" }, h("div", { class: "wide" }, section("Findings", "hygiene-figures", figures)), h("div", { class: "wide" }, section(`Over the ${TREND_DAYS / 7} weeks before`, "hygiene-trend", trend))),
     lists,
   );
   await Promise.all([load(figures, "the hygiene findings", () => findings(day, lists)), load(trend, "the hygiene trend", () => trendOf(day))]);
@@ -46,7 +46,7 @@ async function findings(day, lists) {
     `query Hygiene($at: Date!, $first: Int!) {
       hygiene(at: $at) {
         ${COUNTS}
-        identityConflicts(first: $first) { service { key name } name heldBy holderRepo holderPath repo path }
+        identityConflicts(first: $first) { service { key name } name heldBy holderRepo holderPath repo path reason }
         unclaimedWorkloads(first: $first) { workload { key name } reason deployedBy }
         unclaimedSonarProjects(first: $first) { project { key name } repositories }
         unclaimedConsulServices(first: $first) { key name }
@@ -66,6 +66,7 @@ async function findings(day, lists) {
       { label: "Held by", value: (c) => c.heldBy, render: (c) => (c.heldBy ? link(c.heldBy) : "—") },
       { label: "Holder's repository", value: (c) => `${c.holderRepo ?? ""} ${c.holderPath ?? ""}`.trim(), render: (c) => where(c.holderRepo, c.holderPath) },
       { label: "Its repository", value: (c) => `${c.repo ?? ""} ${c.path ?? ""}`.trim(), render: (c) => where(c.repo, c.path) },
+      { label: "Why the holder keeps it", value: (c) => c.reason },
     ],
     unclaimedWorkloads: [
       { label: "Workload", value: (w) => w.workload.key, render: (w) => link(w.workload.key) },
@@ -94,7 +95,8 @@ async function findings(day, lists) {
             dataTable(columns[category.id], rows, { caption: category.what, csvName: `hygiene-${category.id}-${day}.csv` }),
           ]
         : empty(`None on ${day}.`);
-      return section(`${category.title} (${number(count)})`, `hygiene-${category.id}`, body);
+      const listed = section(`${category.title} (${number(count)})`, `hygiene-${category.id}`, body);
+      return category.wide ? h("div", { class: "wide" }, listed) : listed;
     }),
   );
   return h(
@@ -107,7 +109,7 @@ async function findings(day, lists) {
         "div",
         { class: "figure", "data-category": category.id },
         h("dt", {}, category.title),
-        h("dd", {}, h("a", { href: `#hygiene-${category.id}`, onclick: jumpTo(`hygiene-${category.id}`) }, number(count)), out, " ", count ? badge(category.what, category.tone) : badge("clean", "ok")),
+        h("dd", {}, h("a", { href: `#hygiene-${category.id}`, onclick: jumpTo(`hygiene-${category.id}`) }, number(count)), out, " ", count ? null : badge("clean", "ok"), h("p", { class: "note" }, category.what)),
       );
     }),
   );
@@ -126,14 +128,17 @@ async function trendOf(day) {
     from: addDays(day, -TREND_DAYS),
     to: day,
   });
-  const points = data.hygieneTrend;
-  if (!points.some((p) => p.counts.services > 0)) return empty(`No services in the ${TREND_DAYS} days before ${day}.`);
+  // Days before any service was seen are no news: the trend starts at the first.
+  const first = data.hygieneTrend.findIndex((p) => p.counts.services > 0);
+  if (first < 0) return empty(`No services in the ${TREND_DAYS} days before ${day}.`);
+  const points = data.hygieneTrend.slice(first);
   const x = points.map((p) => seconds(p.measuredOn));
   const series = (ids) => CATEGORIES.filter((c) => ids.includes(c.id)).map((c) => ({ label: c.title, values: points.map((p) => p.counts[c.id]), step: true }));
   return h(
     "div",
     { class: "grid" },
     timeChart({ title: "Identity and ownership", x, series: series(["identityConflicts", "unownedServices", "weaklyFoundServices"]) }),
-    timeChart({ title: "What no service claims", x, series: series(["unclaimedWorkloads", "unclaimedSonarProjects", "unclaimedConsulServices"]) }),
+    timeChart({ title: "Running or registered, unclaimed", x, series: series(["unclaimedWorkloads", "unclaimedConsulServices"]) }),
+    timeChart({ title: "SonarQube projects no service claims", x, series: series(["unclaimedSonarProjects"]) }),
   );
 }

@@ -73,8 +73,8 @@ pub fn github(org: &Org, obs: &mut Observation) {
             let name = format!("{}/{}", monorepo.name, victim.name);
             let attrs = json!({ "path": path, "found_by": ["dockerfile"], "named_by": "folder", "signal": "build",
                 "conflict": { "name": victim.name, "held_by": victim.key, "holder_repo": org.repos[victim.repo].key,
-                              "holder_path": "/", "reason": "older repository", "repo": monorepo.key,
-                              "path": path } });
+                              "holder_path": "/", "repo": monorepo.key, "path": path,
+                              "reason": "older repository" } });
             obs.warnings.push(format!(
                 "{} and {} both claim the service name '{}': {} keeps it, {path} becomes service:{name}",
                 org.repos[victim.repo].key, monorepo.key, victim.name, victim.key

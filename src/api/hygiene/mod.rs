@@ -66,6 +66,9 @@ pub struct IdentityConflict {
     /// The repository and folder of the service that lost the claim.
     pub repo: Option<String>,
     pub path: Option<String>,
+    /// Why the holder kept the name, e.g. `older repository`, `explicit
+    /// name`, `pinned in [identity]`.
+    pub reason: Option<String>,
 }
 
 impl IdentityConflict {
@@ -79,6 +82,7 @@ impl IdentityConflict {
             holder_path: text("holder_path"),
             repo: text("repo"),
             path: text("path"),
+            reason: text("reason"),
         }
     }
 }
