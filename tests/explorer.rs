@@ -245,6 +245,12 @@ impl Explorer {
 #[test]
 fn the_explorer_end_to_end_in_chromium() {
     let Some(chrome) = chromium() else {
+        // CI installs Chromium (.ci/run): there, a missing browser is a
+        // broken machine, not a reason to pass without testing.
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but no Chromium was found: the explorer's browser test cannot run (install chromium, or set SPOT_CHROMIUM)"
+        );
         println!(
             "explorer browser test skipped: no Chromium found (install the chromium package, or set SPOT_CHROMIUM)"
         );
