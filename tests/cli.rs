@@ -739,3 +739,16 @@ fn after_a_clean_exit_the_db_file_alone_holds_every_run() {
     assert_eq!(latest_day(&copy), "2024-01-02");
     assert_eq!(runs_of(&copy), runs_of(&db));
 }
+
+#[test]
+fn selecting_the_arangodb_store_warns_once_that_it_is_unverified_against_a_live_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("spot.toml");
+    // Nothing listens on port 9 of loopback: the command fails at once, after the warning.
+    std::fs::write(&config, "[store.arangodb]\nurl = \"http://127.0.0.1:9\"\ndatabase = \"spot\"\n").unwrap();
+    let output = spot_with_env(&["migrate", "--config", &config.display().to_string()], &[("SPOT_LOG", "warn")]);
+    let text = stderr(&output);
+    assert!(!output.status.success());
+    assert_eq!(text.matches("has not been verified against a live ArangoDB server").count(), 1, "{text}");
+    assert!(text.contains("docs/arangodb.md"), "{text}");
+}

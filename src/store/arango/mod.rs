@@ -71,6 +71,19 @@ pub(crate) struct Inner {
     one_shard: bool,
 }
 
+/// The ArangoDB store has never run against a live server (none can be
+/// installed where SPoT is built): whoever selects it hears so once per
+/// process, until a run against a server is recorded in docs/arangodb.md.
+fn warn_unverified() {
+    static SAID: std::sync::Once = std::sync::Once::new();
+    SAID.call_once(|| {
+        tracing::warn!(
+            "the ArangoDB store has not been verified against a live ArangoDB server; read \"Not verified against a \
+             live server\" in docs/arangodb.md before relying on it"
+        );
+    });
+}
+
 impl ArangoStore {
     /// A store handle; nothing is sent until it is used (see
     /// [`ArangoStore::connect`] for one that checks the server first).
@@ -94,6 +107,7 @@ impl ArangoStore {
 
     /// [`ArangoStore::connect`] with options (the `[ingest]` rules).
     pub async fn connect_with(config: &ArangoConfig, options: ArangoOptions) -> StoreResult<ArangoStore> {
+        warn_unverified();
         let store = ArangoStore::new(config, options)?;
         if config.create_database {
             store.create_database().await?;
