@@ -752,3 +752,24 @@ fn selecting_the_arangodb_store_warns_once_that_it_is_unverified_against_a_live_
     assert_eq!(text.matches("has not been verified against a live ArangoDB server").count(), 1, "{text}");
     assert!(text.contains("docs/arangodb.md"), "{text}");
 }
+
+#[test]
+fn read_commands_and_query_take_the_store_from_the_config_arangodb_included() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("configured.db");
+    let generated = spot(&["generate", "--db", &db.display().to_string(), "--days", "2", "--start", "2024-01-01"]);
+    assert!(generated.status.success(), "{}", stderr(&generated));
+    let sqlite = dir.path().join("sqlite.toml");
+    std::fs::write(&sqlite, format!("[store]\npath = \"{}\"\n", db.display())).unwrap();
+    let config = sqlite.display().to_string();
+    let stats = spot(&["stats", "--config", &config]);
+    assert!(stats.status.success() && stdout(&stats).contains("\"latest_day\": \"2024-01-02\""), "{}", stderr(&stats));
+    let query = spot(&["query", "--config", &config, "{ latestDay }"]);
+    assert!(stdout(&query).contains("2024-01-02"), "{}", stderr(&query));
+    // [store.arangodb] selects ArangoDB for reading too (nothing listens here).
+    let arango = dir.path().join("arango.toml");
+    std::fs::write(&arango, "[store.arangodb]\nurl = \"http://127.0.0.1:9\"\ndatabase = \"spot\"\n").unwrap();
+    let runs = spot(&["runs", "--config", &arango.display().to_string()]);
+    assert!(!runs.status.success());
+    assert!(stderr(&runs).contains("ArangoDB at http://127.0.0.1:9"), "{}", stderr(&runs));
+}

@@ -1,19 +1,19 @@
 //! Read commands: each prints the query layer's answer as JSON. They open
-//! the store read-only: nothing is written, not even a migration.
-
-use std::path::PathBuf;
+//! the store read-only (a SQLite file is never written, not even migrated)
+//! and take the store like every command: `--db FILE`, or the config's
+//! `[store]` (`--config`), ArangoDB included.
 
 use clap::ValueEnum;
 use serde_json::json;
 
-use super::{open_read_only, print_json, resolve_day};
+use super::store_args::StoreArgs;
+use super::{print_json, resolve_day};
 use crate::model::*;
-use crate::store::Store;
 
 #[derive(clap::Args)]
 pub struct EntityArgs {
-    #[arg(long)]
-    db: PathBuf,
+    #[command(flatten)]
+    store: StoreArgs,
     /// An entity key, e.g. service:billing-api.
     key: String,
     /// The day to look at (YYYY-MM-DD); the latest committed day by default.
@@ -22,8 +22,8 @@ pub struct EntityArgs {
 }
 
 pub async fn entity(args: EntityArgs) -> anyhow::Result<()> {
-    let store = open_read_only(&args.db)?;
-    let day = resolve_day(&store, args.at).await?;
+    let store = StoreArgs::open_for_reading(&args.store.config()?).await?;
+    let day = resolve_day(store.as_ref(), args.at).await?;
     match store.entity(&args.key, day).await? {
         Some(state) => print_json(&state),
         None => anyhow::bail!("no entity '{}' on {day}", args.key),
@@ -32,8 +32,8 @@ pub async fn entity(args: EntityArgs) -> anyhow::Result<()> {
 
 #[derive(clap::Args)]
 pub struct SearchArgs {
-    #[arg(long)]
-    db: PathBuf,
+    #[command(flatten)]
+    store: StoreArgs,
     text: String,
     /// Only these kinds (repeatable).
     #[arg(long = "kind")]
@@ -45,8 +45,8 @@ pub struct SearchArgs {
 }
 
 pub async fn search(args: SearchArgs) -> anyhow::Result<()> {
-    let store = open_read_only(&args.db)?;
-    let day = resolve_day(&store, args.at).await?;
+    let store = StoreArgs::open_for_reading(&args.store.config()?).await?;
+    let day = resolve_day(store.as_ref(), args.at).await?;
     let query = SearchQuery { text: args.text, kinds: args.kinds, day, limit: args.first };
     print_json(&store.search(&query).await?)
 }
@@ -60,8 +60,8 @@ pub enum DirectionArg {
 
 #[derive(clap::Args)]
 pub struct DepsArgs {
-    #[arg(long)]
-    db: PathBuf,
+    #[command(flatten)]
+    store: StoreArgs,
     key: String,
     #[arg(long)]
     at: Option<Day>,
@@ -76,8 +76,8 @@ pub struct DepsArgs {
 }
 
 pub async fn deps(args: DepsArgs) -> anyhow::Result<()> {
-    let store = open_read_only(&args.db)?;
-    let day = resolve_day(&store, args.at).await?;
+    let store = StoreArgs::open_for_reading(&args.store.config()?).await?;
+    let day = resolve_day(store.as_ref(), args.at).await?;
     let direction = match args.direction {
         DirectionArg::Out => Direction::Out,
         DirectionArg::In => Direction::In,
@@ -90,8 +90,8 @@ pub async fn deps(args: DepsArgs) -> anyhow::Result<()> {
 
 #[derive(clap::Args)]
 pub struct TimelineArgs {
-    #[arg(long)]
-    db: PathBuf,
+    #[command(flatten)]
+    store: StoreArgs,
     key: String,
     /// A dotted attribute path, e.g. version or replicas.desired.
     attribute: String,
@@ -107,16 +107,16 @@ pub struct TimelineArgs {
 }
 
 pub async fn timeline(args: TimelineArgs) -> anyhow::Result<()> {
-    let store = open_read_only(&args.db)?;
-    let to = resolve_day(&store, args.to).await?;
+    let store = StoreArgs::open_for_reading(&args.store.config()?).await?;
+    let to = resolve_day(store.as_ref(), args.to).await?;
     let from = args.from.unwrap_or(to.minus(365));
     print_json(&store.timeline(&args.key, &args.attribute, from, to, args.source.as_deref()).await?)
 }
 
 #[derive(clap::Args)]
 pub struct ChangesArgs {
-    #[arg(long)]
-    db: PathBuf,
+    #[command(flatten)]
+    store: StoreArgs,
     /// The earlier day; seven days before --to by default.
     #[arg(long)]
     from: Option<Day>,
@@ -129,8 +129,8 @@ pub struct ChangesArgs {
 }
 
 pub async fn changes(args: ChangesArgs) -> anyhow::Result<()> {
-    let store = open_read_only(&args.db)?;
-    let to = resolve_day(&store, args.to).await?;
+    let store = StoreArgs::open_for_reading(&args.store.config()?).await?;
+    let to = resolve_day(store.as_ref(), args.to).await?;
     let from = args.from.unwrap_or(to.minus(7));
     let changes = store.changes(from, to).await?;
     if !args.summary {
@@ -148,8 +148,8 @@ pub async fn changes(args: ChangesArgs) -> anyhow::Result<()> {
 
 #[derive(clap::Args)]
 pub struct RunsArgs {
-    #[arg(long)]
-    db: PathBuf,
+    #[command(flatten)]
+    store: StoreArgs,
     #[arg(long)]
     source: Option<String>,
     #[arg(long)]
@@ -159,19 +159,19 @@ pub struct RunsArgs {
 }
 
 pub async fn runs(args: RunsArgs) -> anyhow::Result<()> {
-    let store = open_read_only(&args.db)?;
+    let store = StoreArgs::open_for_reading(&args.store.config()?).await?;
     let filter = RunFilter { source: args.source, from: args.from, to: args.to };
     print_json(&store.runs(&filter).await?)
 }
 
 #[derive(clap::Args)]
 pub struct StatsArgs {
-    #[arg(long)]
-    db: PathBuf,
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
 pub async fn stats(args: StatsArgs) -> anyhow::Result<()> {
-    let store = open_read_only(&args.db)?;
+    let store = StoreArgs::open_for_reading(&args.store.config()?).await?;
     let latest = store.latest_day().await?;
     print_json(&json!({ "latest_day": latest, "stats": store.stats().await? }))
 }

@@ -52,8 +52,8 @@ pub async fn serve_command(args: ServeArgs) -> anyhow::Result<()> {
 
 #[derive(clap::Args)]
 pub struct QueryArgs {
-    #[arg(long, env = "SPOT_DB", default_value = "spot.db")]
-    db: PathBuf,
+    #[command(flatten)]
+    store: super::store_args::StoreArgs,
     /// A GraphQL query or mutation.
     query: String,
     /// Variables as a JSON object.
@@ -66,12 +66,13 @@ pub struct QueryArgs {
 /// store read-only (never migrated, readable in a read-only folder); only a
 /// mutation opens it for writing.
 pub async fn query(args: QueryArgs) -> anyhow::Result<()> {
+    let config = args.store.config()?;
     let store: Arc<dyn Store> = if is_mutation(&args.query) {
-        Arc::new(super::open_existing(&args.db)?)
+        super::store_args::StoreArgs::open_existing(&config).await?
     } else {
-        Arc::new(super::open_read_only(&args.db)?)
+        super::store_args::StoreArgs::open_for_reading(&config).await?
     };
-    let schema = api::schema(store, config(None)?.limits);
+    let schema = api::schema(store, config.limits);
     let mut request = async_graphql::Request::new(args.query);
     if let Some(text) = args.variables {
         let variables: serde_json::Value = serde_json::from_str(&text).context("--variables is not JSON")?;
