@@ -28,13 +28,18 @@ fn write_observation(path: &Path, day: &str, version: u32, repos: usize) {
 }
 
 fn ingest(db: &Path, file: &Path) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_spot"))
-        .args(["ingest", "--db", db.to_str().unwrap(), file.to_str().unwrap()])
-        .env("SPOT_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spot starts")
+    ingest_with(db, file, None)
+}
+
+/// `spot ingest`; with `crash_point`, it stops after its last write, before
+/// the commit, and says so by creating that file.
+fn ingest_with(db: &Path, file: &Path, crash_point: Option<&Path>) -> std::process::Child {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_spot"));
+    command.args(["ingest", "--db", db.to_str().unwrap(), file.to_str().unwrap()]).env("SPOT_LOG", "error");
+    if let Some(marker) = crash_point {
+        command.env("SPOT_TEST_CRASH_POINT", marker);
+    }
+    command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("spot starts")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -43,83 +48,35 @@ async fn a_killed_ingest_leaves_the_last_commit_intact() {
     let (day1, day2) = (dir.path().join("day1.json"), dir.path().join("day2.json"));
     write_observation(&day1, "2024-03-03", 1, 2_000);
     write_observation(&day2, "2024-03-04", 2, 2_000);
-
-    // How long an uninterrupted second day takes, on a scratch copy.
-    let scratch = dir.path().join("scratch.db");
-    assert!(ingest(&scratch, &day1).wait().unwrap().success());
-    let started = Instant::now();
-    assert!(ingest(&scratch, &day2).wait().unwrap().success());
-    let full = started.elapsed();
-
     let db = dir.path().join("spot.db");
     assert!(ingest(&db, &day1).wait().unwrap().success());
     let before = SqliteStore::open(&db).unwrap().stats().await.unwrap();
-    for fraction in [0.3, 0.6, 0.9] {
-        let mut child = ingest(&db, &day2);
-        std::thread::sleep(full.mul_f64(fraction));
-        let _ = child.kill(); // SIGKILL: no chance to clean up
-        child.wait().unwrap();
 
-        // Whether the kill landed before or after the commit, the store
-        // holds exactly one of the two committed states, never a mix.
-        let store = SqliteStore::open(&db).expect("the store opens after a crash");
-        let latest = store.latest_day().await.unwrap();
-        let stats = store.stats().await.unwrap();
-        let runs = store.runs(&RunFilter::default()).await.unwrap();
-        if latest == Some("2024-03-04".parse::<Day>().unwrap()) {
-            assert_eq!(stats.fact_versions, before.fact_versions * 2, "killed at {fraction} of {full:?}");
-            assert_eq!(stats.relation_versions, before.relation_versions * 2);
-            assert_eq!(runs.len(), 2);
-            return;
-        }
-        assert_eq!(latest, Some("2024-03-03".parse::<Day>().unwrap()), "killed at {fraction} of {full:?}");
-        assert_eq!(stats, before, "killed at {fraction} of {full:?}: nothing half-written");
-        assert_eq!(runs.len(), 1);
-    }
-}
-
-/// Hardening item 3: `spot generate` killed part-way through a day used to
-/// leave that day half-ingested, and it became every read's latest day.
-/// Each generated day now commits whole: whenever the kill lands, the
-/// latest day has a run of every scope the organisation has (those of a
-/// whole first day, generated alongside).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_killed_generate_leaves_only_whole_days() {
-    let dir = tempfile::tempdir().unwrap();
-    let generate = |db: &Path, days: &str| {
-        Command::new(env!("CARGO_BIN_EXE_spot"))
-            .args(["generate", "--db", db.to_str().unwrap(), "--days", days, "--start", "2023-01-01"])
-            .env("SPOT_LOG", "error")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spot starts")
-    };
-    let scopes_on = |runs: &[spot::model::Run], day: Day| {
-        let mut scopes: Vec<String> =
-            runs.iter().filter(|r| r.day == day).map(|r| format!("{}/{}", r.source, r.scope)).collect();
-        scopes.sort();
-        scopes
-    };
-    let whole = dir.path().join("whole.db");
+    // Killed with every write of day 2 done and none committed.
+    let marker = dir.path().join("crash-point");
+    let mut child = ingest_with(&db, &day2, Some(&marker));
     let started = Instant::now();
-    assert!(generate(&whole, "1").wait().unwrap().success());
-    let first_day = started.elapsed();
-    let reference = SqliteStore::open(&whole).unwrap();
-    let every_scope = scopes_on(&reference.runs(&RunFilter::default()).await.unwrap(), "2023-01-01".parse().unwrap());
-    assert!(every_scope.len() > 5, "{every_scope:?}");
-
-    for (attempt, fraction) in [0.4, 0.7, 0.9, 1.5, 2.5].into_iter().enumerate() {
-        let db = dir.path().join(format!("killed-{attempt}.db"));
-        let mut child = generate(&db, "400");
-        std::thread::sleep(first_day.mul_f64(fraction));
-        let _ = child.kill(); // SIGKILL: no chance to finish the day
-        child.wait().unwrap();
-
-        let store = SqliteStore::open(&db).expect("the store opens after a crash");
-        let Some(latest) = store.latest_day().await.unwrap() else { continue };
-        let on_latest = scopes_on(&store.runs(&RunFilter::default()).await.unwrap(), latest);
-        let missing: Vec<&String> = every_scope.iter().filter(|s| !on_latest.contains(s)).collect();
-        assert!(missing.is_empty(), "killed at {fraction} of {first_day:?}: {latest} lacks {missing:?}");
+    while !marker.exists() {
+        assert!(started.elapsed().as_secs() < 120, "the ingest never reached its crash point");
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the ingest ended ({status}) before its crash point");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
+    child.kill().unwrap(); // SIGKILL: no chance to clean up
+    child.wait().unwrap();
+    let store = SqliteStore::open(&db).expect("the store opens after a crash");
+    assert_eq!(store.latest_day().await.unwrap(), Some("2024-03-03".parse::<Day>().unwrap()));
+    assert_eq!(store.stats().await.unwrap(), before, "nothing half-written");
+    assert_eq!(store.runs(&RunFilter::default()).await.unwrap().len(), 1);
+    drop(store);
+
+    // The same day again, uninterrupted, commits whole.
+    assert!(ingest(&db, &day2).wait().unwrap().success());
+    let store = SqliteStore::open(&db).unwrap();
+    let stats = store.stats().await.unwrap();
+    assert_eq!(store.latest_day().await.unwrap(), Some("2024-03-04".parse::<Day>().unwrap()));
+    assert_eq!(stats.fact_versions, before.fact_versions * 2);
+    assert_eq!(stats.relation_versions, before.relation_versions * 2);
+    assert_eq!(store.runs(&RunFilter::default()).await.unwrap().len(), 2);
 }

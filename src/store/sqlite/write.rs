@@ -93,6 +93,7 @@ impl Writer {
             runs.push(run);
             written.push(done);
         }
+        crash_point();
         tx.commit().map_err(|e| whole(backend("committing an ingest")(e)))?;
         Ok((runs, written))
     }
@@ -406,4 +407,17 @@ fn upsert_run(tx: &Transaction, scope: i64, run: &Run) -> StoreResult<u32> {
             )
         })
         .map_err(backend("recording the run"))
+}
+
+/// The crash test's kill point (tests/crash.rs): with
+/// `SPOT_TEST_CRASH_POINT=<file>`, an ingest whose writes are all done but not
+/// committed creates `<file>` and waits there to be killed, so the test kills
+/// it mid-write every time rather than when the clock happens to say.
+fn crash_point() {
+    let Some(marker) = std::env::var_os("SPOT_TEST_CRASH_POINT") else { return };
+    if std::fs::write(&marker, b"writes done, not committed\n").is_ok() {
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+        }
+    }
 }
