@@ -80,3 +80,49 @@ async fn a_killed_ingest_leaves_the_last_commit_intact() {
     assert_eq!(stats.relation_versions, before.relation_versions * 2);
     assert_eq!(store.runs(&RunFilter::default()).await.unwrap().len(), 2);
 }
+
+/// Hardening item 3: `spot generate` killed part-way through a day used to
+/// leave that day half-ingested, and it became every read's latest day.
+/// Each generated day now commits whole: whenever the kill lands, the
+/// latest day has a run of every scope the organisation has (those of a
+/// whole first day, generated alongside).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_generate_leaves_only_whole_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let generate = |db: &Path, days: &str| {
+        Command::new(env!("CARGO_BIN_EXE_spot"))
+            .args(["generate", "--db", db.to_str().unwrap(), "--days", days, "--start", "2023-01-01"])
+            .env("SPOT_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spot starts")
+    };
+    let scopes_on = |runs: &[spot::model::Run], day: Day| {
+        let mut scopes: Vec<String> =
+            runs.iter().filter(|r| r.day == day).map(|r| format!("{}/{}", r.source, r.scope)).collect();
+        scopes.sort();
+        scopes
+    };
+    let whole = dir.path().join("whole.db");
+    let started = Instant::now();
+    assert!(generate(&whole, "1").wait().unwrap().success());
+    let first_day = started.elapsed();
+    let reference = SqliteStore::open(&whole).unwrap();
+    let every_scope = scopes_on(&reference.runs(&RunFilter::default()).await.unwrap(), "2023-01-01".parse().unwrap());
+    assert!(every_scope.len() > 5, "{every_scope:?}");
+
+    for (attempt, fraction) in [0.4, 0.7, 0.9, 1.5, 2.5].into_iter().enumerate() {
+        let db = dir.path().join(format!("killed-{attempt}.db"));
+        let mut child = generate(&db, "400");
+        std::thread::sleep(first_day.mul_f64(fraction));
+        let _ = child.kill(); // SIGKILL: no chance to finish the day
+        child.wait().unwrap();
+
+        let store = SqliteStore::open(&db).expect("the store opens after a crash");
+        let Some(latest) = store.latest_day().await.unwrap() else { continue };
+        let on_latest = scopes_on(&store.runs(&RunFilter::default()).await.unwrap(), latest);
+        let missing: Vec<&String> = every_scope.iter().filter(|s| !on_latest.contains(s)).collect();
+        assert!(missing.is_empty(), "killed at {fraction} of {first_day:?}: {latest} lacks {missing:?}");
+    }
+}
