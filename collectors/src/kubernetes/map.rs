@@ -322,7 +322,7 @@ fn workload(
     let (namespace, name) = named(meta, kind.as_str())?;
     let id = WorkloadId { namespace, kind, name };
     let template_meta = template.and_then(|t| t.metadata.as_ref());
-    let (mut service, mut problem) = service_of(meta, template_meta, rules);
+    let (mut service, problem) = service_of(meta, template_meta, rules);
     let spec: Option<&PodSpec> = template.and_then(|t| t.spec.as_ref());
     let containers: Vec<Container> =
         spec.map(|s| s.containers.iter().map(|c| Container::read(c, false)).collect()).unwrap_or_default();
@@ -338,13 +338,7 @@ fn workload(
     let main =
         main_container(&containers, default_container, service.as_ref().map(|s| s.name.as_str()), &rules.sidecars);
     if service.is_none() && rules.service_from_image {
-        match main.and_then(|i| containers.get(i)).map(|c| service_of_image(c, &rules.sidecars)) {
-            Some(Ok(by_image)) => service = by_image,
-            Some(Err(image_problem)) => {
-                problem = Some(problem.map_or(image_problem.clone(), |p| format!("{p}; {image_problem}")))
-            }
-            None => {}
-        }
+        service = main.and_then(|i| containers.get(i)).and_then(|c| service_of_image(c, &rules.sidecars));
     }
     Ok(Workload {
         id,

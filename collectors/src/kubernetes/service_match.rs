@@ -15,6 +15,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::image::ImageRef;
 use super::map::{Container, Rules};
+use crate::identity::naming::image_name;
 
 /// Labels naming a workload's service, in the order they are tried (after
 /// the configured annotation and the Backstage id).
@@ -94,23 +95,18 @@ pub fn service_of(
     (None, joined(problems))
 }
 
-/// The service a workload's main container's image names: the last path
-/// segment of its repository (`gcr.io/acme/cartservice:1.2` → `cartservice`),
-/// as the GitHub side names a service after the image it builds. Not for a
-/// sidecar, nor for a Docker Hub official image (`busybox`, `postgres:16`):
-/// that is somebody else's software, never one of the organisation's
-/// services. `Err` names an image that cannot name a service.
-pub fn service_of_image(container: &Container, sidecars: &BTreeSet<String>) -> Result<Option<ServiceMatch>, String> {
+/// The service a workload's main container's image names, by the one rule
+/// the GitHub side names a service after the image it builds
+/// ([`image_name`]: `gcr.io/acme/cartservice:1.2` → `cartservice`; nothing
+/// for a generic or templated name). Not for a sidecar, nor for a Docker
+/// Hub official image (`busybox`, `postgres:16`): that is somebody else's
+/// software, never one of the organisation's services.
+pub fn service_of_image(container: &Container, sidecars: &BTreeSet<String>) -> Option<ServiceMatch> {
     if container.sidecar || sidecars.contains(&container.name) {
-        return Ok(None);
+        return None;
     }
-    let Some(image) = container.image_ref.as_ref().filter(|r| !is_official_image(r)) else {
-        return Ok(None);
-    };
-    match service_name(image.short_name()) {
-        Ok(name) => Ok(Some(ServiceMatch { name, via: Via::Image })),
-        Err(problem) => Err(format!("image {}: {problem}", image.name().escape_debug())),
-    }
+    let image = container.image_ref.as_ref().filter(|r| !is_official_image(r))?;
+    Some(ServiceMatch { name: image_name(&image.name())?, via: Via::Image })
 }
 
 /// Docker Hub's official images: no registry (or Docker Hub's own) and a
@@ -233,16 +229,12 @@ mod tests {
     fn the_image_names_the_service_by_its_last_path_segment() {
         let sidecars = rules().sidecars;
         let named = |image: &str| service_of_image(&Container::new("main", image), &sidecars);
-        assert_eq!(named("gcr.io/acme/cartservice:1.2"), Ok(matched("cartservice", Via::Image)));
+        assert_eq!(named("gcr.io/acme/cartservice:1.2"), matched("cartservice", Via::Image));
         assert_eq!(
             named("registry.acme:5000/team/Billing@sha256:0123456789abcdef0123456789abcdef"),
-            Ok(matched("billing", Via::Image))
+            matched("billing", Via::Image)
         );
-        assert_eq!(
-            named("acme/checkout"),
-            Ok(matched("checkout", Via::Image)),
-            "a Docker Hub organisation's own image"
-        );
+        assert_eq!(named("acme/checkout"), matched("checkout", Via::Image), "a Docker Hub organisation's own image");
     }
 
     #[test]
@@ -251,15 +243,12 @@ mod tests {
         for official in
             ["busybox:1.36", "postgres", "library/redis:7", "docker.io/library/nginx:1.25", "docker.io/nginx"]
         {
-            assert_eq!(service_of_image(&Container::new("main", official), &sidecars), Ok(None), "{official}");
+            assert_eq!(service_of_image(&Container::new("main", official), &sidecars), None, "{official}");
         }
-        assert_eq!(
-            service_of_image(&Container::new("istio-proxy", "docker.io/istio/proxyv2:1.20"), &sidecars),
-            Ok(None)
-        );
+        assert_eq!(service_of_image(&Container::new("istio-proxy", "docker.io/istio/proxyv2:1.20"), &sidecars), None);
         let mut native = Container::new("log-shipper", "acme/shipper:1");
         native.sidecar = true;
-        assert_eq!(service_of_image(&native, &sidecars), Ok(None), "a native sidecar");
-        assert_eq!(service_of_image(&Container::new("main", ""), &sidecars), Ok(None));
+        assert_eq!(service_of_image(&native, &sidecars), None, "a native sidecar");
+        assert_eq!(service_of_image(&Container::new("main", ""), &sidecars), None);
     }
 }
