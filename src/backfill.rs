@@ -182,9 +182,10 @@ async fn replay_org(
         replay.stats()
     });
     let mut seen_warnings = std::collections::BTreeSet::new();
+    let configured_aliases = collectors::identity::aliases::Aliases::new(&options.identity.aliases);
     while let Some(observed) = days.recv().await {
         let mut day = observed?;
-        let mut aliases = collectors::identity::aliases::Aliases::new(&options.identity.aliases);
+        let mut aliases = configured_aliases.clone();
         aliases.declare_from(&day.observation);
         aliases.apply(&mut day.observation);
         let observation = &day.observation;

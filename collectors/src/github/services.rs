@@ -5,7 +5,6 @@
 //! `sonar-project.properties` (or its `pom.xml`'s `sonar.projectKey`)
 //! binds it to its SonarQube project.
 
-use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use regex::Regex;
@@ -212,6 +211,8 @@ fn sonar_binding(builder: &mut Builder, files: &RepoFiles, candidate: &Candidate
 /// The key of the service a name in this repository means: one of its own
 /// (by its name) before the organisation's `service:<name>`.
 pub(super) fn key_for(services: &[Service], name: &str) -> String {
-    let own: BTreeMap<&str, &str> = services.iter().map(|s| (s.name.as_str(), s.key.as_str())).collect();
-    own.get(name).map(|k| k.to_string()).unwrap_or_else(|| format!("service:{name}"))
+    match services.iter().find(|s| s.name == name) {
+        Some(own) => own.key.clone(),
+        None => format!("service:{name}"),
+    }
 }

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use super::naming::{folder_name, image_name, is_tooling, naming_folder, normalise};
+use super::naming::{folder_name, image_name, is_generic, is_tooling, naming_folder, normalise};
 use super::{descriptors, Artefact, NamedBy, Signal, Strength};
 use crate::manifests::declared::{DeclaredVia, DeclaredWorkload};
 use crate::manifests::{detect, file_name, folder_of, is_vendored};
@@ -154,7 +154,7 @@ fn candidate(repo: &str, folder: String, group: Group) -> Candidate {
         .chain(group.images.iter())
         .map(|(_, image)| image.clone())
         .next();
-    let workload = group.workloads.iter().filter_map(|w| normalise(w)).find(|w| !super::naming::is_generic(w));
+    let workload = group.workloads.iter().filter_map(|w| normalise(w)).find(|w| !is_generic(w));
     let (name, named_by) = if let Some((signal, name)) = &group.explicit {
         let by = match signal {
             Signal::IdentityPin => NamedBy::IdentityPin,
@@ -228,7 +228,7 @@ fn aspire_projects(files: &BTreeMap<String, String>) -> Vec<Artefact> {
             let Some((folder, _)) = projects.iter().find(|(_, name)| *name == call[1]) else { continue };
             found.push(
                 Artefact::new(folder.to_string(), Signal::Aspire, path)
-                    .image(normalise(&call[2]).filter(|n| !super::naming::is_generic(n)))
+                    .image(image_name(&call[2]))
                     .workload(Some(call[2].to_string())),
             );
         }
