@@ -76,10 +76,7 @@ pub fn bad_request(message: impl Into<String>) -> Error {
 pub fn store_error(error: StoreError) -> Error {
     let code = match &error {
         StoreError::NotFound { .. } => "NOT_FOUND",
-        StoreError::Invalid(_)
-        | StoreError::OlderDay { .. }
-        | StoreError::FutureDay { .. }
-        | StoreError::BadRequest(_) => "BAD_REQUEST",
+        StoreError::Refused(_) | StoreError::BadRequest(_) => "BAD_REQUEST",
         _ => "STORE_FAILURE",
     };
     if code == "STORE_FAILURE" {

@@ -2,7 +2,7 @@
 //! tokens name the environment variable or file that holds them.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub mod check;
 mod env;
@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::auth::TokenConfig;
 use crate::api::Limits;
+/// `[store]` belongs to the store, which knows nothing of this file.
+pub use crate::store::StoreConfig;
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -34,23 +36,6 @@ pub struct Config {
     /// `[identity]`: service names pinned for good, and other names of a
     /// service as other sources spell them (docs/identity.md).
     pub identity: collectors::identity::IdentityConfig,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct StoreConfig {
-    /// The SQLite file (the default store).
-    pub path: PathBuf,
-    /// `[store.arangodb]`: when set, the store is this ArangoDB database
-    /// and `path` is not used (see docs/arangodb.md).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub arangodb: Option<crate::store::arango::ArangoConfig>,
-}
-
-impl Default for StoreConfig {
-    fn default() -> StoreConfig {
-        StoreConfig { path: PathBuf::from("spot.db"), arangodb: None }
-    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

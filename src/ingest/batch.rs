@@ -6,15 +6,15 @@ use collectors::Observation;
 use rustc_hash::FxHashMap;
 
 use super::IngestConfig;
+use super::{Refusal, RefusedAt};
 use crate::model::Day;
-use crate::store::{BatchError, StoreError};
 
 /// Every observation on its own: valid, and dated within the future-day
 /// allowance.
-pub fn check_each(observations: &[Observation], ingest: &IngestConfig) -> Result<(), BatchError> {
+pub fn check_each(observations: &[Observation], ingest: &IngestConfig) -> Result<(), RefusedAt> {
     for (index, obs) in observations.iter().enumerate() {
-        obs.validate().map_err(|problems| BatchError::at(index, StoreError::Invalid(problems)))?;
-        ingest.check_day(&obs.source, &obs.scope, obs.day).map_err(|e| BatchError::at(index, e))?;
+        obs.validate().map_err(|problems| RefusedAt { index, refusal: Refusal::Invalid(problems) })?;
+        ingest.check_day(&obs.source, &obs.scope, obs.day).map_err(|refusal| RefusedAt { index, refusal })?;
     }
     Ok(())
 }
@@ -38,18 +38,18 @@ pub fn scopes(observations: &[Observation]) -> Vec<(String, String)> {
 pub fn check_order(
     observations: &[Observation],
     mut latest: FxHashMap<(String, String), Day>,
-) -> Result<(), BatchError> {
+) -> Result<(), RefusedAt> {
     for (index, obs) in observations.iter().enumerate() {
         let key = (obs.source.clone(), obs.scope.clone());
         if let Some(&before) = latest.get(&key) {
             if obs.day < before {
-                let error = StoreError::OlderDay {
+                let refusal = Refusal::OlderDay {
                     collector: obs.source.clone(),
                     scope: obs.scope.clone(),
                     day: obs.day,
                     latest: before,
                 };
-                return Err(BatchError::at(index, error));
+                return Err(RefusedAt { index, refusal });
             }
         }
         latest.insert(key, obs.day);
@@ -69,8 +69,8 @@ mod tests {
     fn a_day_older_than_an_earlier_observation_of_the_batch_is_refused() {
         let batch = [obs("acme", 10), obs("other", 3), obs("acme", 9)];
         let err = check_order(&batch, FxHashMap::default()).unwrap_err();
-        assert_eq!(err.index, Some(2));
-        assert!(matches!(err.error, StoreError::OlderDay { latest: Day(10), .. }), "{err}");
+        assert_eq!(err.index, 2);
+        assert!(matches!(err.refusal, Refusal::OlderDay { latest: Day(10), .. }), "{err}");
     }
 
     #[test]
@@ -78,7 +78,7 @@ mod tests {
         let latest = FxHashMap::from_iter([(("pagerduty".to_string(), "acme".to_string()), Day(10))]);
         assert!(check_order(&[obs("acme", 10), obs("acme", 10), obs("acme", 11)], latest.clone()).is_ok());
         let err = check_order(&[obs("other", 1), obs("acme", 9)], latest).unwrap_err();
-        assert_eq!(err.index, Some(1));
+        assert_eq!(err.index, 1);
     }
 
     #[test]

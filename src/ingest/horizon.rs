@@ -6,8 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::Refusal;
 use crate::model::Day;
-use crate::store::{StoreError, StoreResult};
 
 /// `[ingest]`: rules every ingest path applies, whatever the store and
 /// whoever calls it (`spot ingest`, the `ingest` mutation, collectors, the
@@ -35,16 +35,16 @@ impl IngestConfig {
 
     /// Refuses a run of (source, scope) dated after the last day accepted
     /// today (UTC).
-    pub fn check_day(&self, source: &str, scope: &str, day: Day) -> StoreResult<()> {
+    pub fn check_day(&self, source: &str, scope: &str, day: Day) -> Result<(), Refusal> {
         self.check_day_as_of(source, scope, day, Day::today())
     }
 
     /// [`IngestConfig::check_day`] with a given today.
-    pub fn check_day_as_of(&self, source: &str, scope: &str, day: Day, today: Day) -> StoreResult<()> {
+    pub fn check_day_as_of(&self, source: &str, scope: &str, day: Day, today: Day) -> Result<(), Refusal> {
         if day <= self.last_day(today) {
             return Ok(());
         }
-        Err(StoreError::FutureDay {
+        Err(Refusal::FutureDay {
             collector: source.to_string(),
             scope: scope.to_string(),
             day,

@@ -23,7 +23,9 @@ pub mod batch;
 mod diff;
 mod hash;
 pub mod horizon;
+mod refusal;
 
 pub use diff::{diff, Diff};
 pub use hash::content_hash;
 pub use horizon::IngestConfig;
+pub use refusal::{Refusal, RefusedAt};

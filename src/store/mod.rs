@@ -4,29 +4,21 @@
 
 pub mod arango;
 pub mod select;
+pub use select::StoreConfig;
 pub mod sqlite;
 
 use async_trait::async_trait;
-use collectors::observation::Invalid;
 use collectors::Observation;
 
+pub use crate::ingest::Refusal;
+use crate::ingest::RefusedAt;
 use crate::model::*;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("invalid observation: {}", join(.0))]
-    Invalid(Vec<Invalid>),
-    #[error(
-        "refusing {collector}/{scope} for {day}: that scope already has {latest}; days move forward \
-         (only an empty scope accepts older days)"
-    )]
-    OlderDay { collector: String, scope: String, day: Day, latest: Day },
-    #[error(
-        "refusing {collector}/{scope} for {day}: it is more than {max_future_days} day(s) ahead (today is {today}, \
-         ingest.max_future_days = {max_future_days}); a future day would become the scope's latest day and every \
-         read's default, and every real day after it would be refused as older"
-    )]
-    FutureDay { collector: String, scope: String, day: Day, today: Day, max_future_days: u32 },
+    /// The ingest contract refused the observation.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
     #[error("no entity '{key}'")]
     NotFound { key: String },
     #[error("{0}")]
@@ -46,10 +38,6 @@ pub enum StoreError {
     Backend { doing: String, reason: String },
 }
 
-fn join(problems: &[Invalid]) -> String {
-    problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
-}
-
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Why [`Store::ingest_batch`] stopped.
@@ -65,6 +53,12 @@ pub struct BatchError {
     pub error: StoreError,
 }
 
+impl From<RefusedAt> for BatchError {
+    fn from(refused: RefusedAt) -> BatchError {
+        BatchError::at(refused.index, refused.refusal.into())
+    }
+}
+
 impl BatchError {
     pub fn at(index: usize, error: StoreError) -> BatchError {
         BatchError { index: Some(index), written: 0, error }
@@ -73,7 +67,7 @@ impl BatchError {
     /// Whether the observation itself is at fault (invalid, or refused by
     /// a rule of the ingest contract), rather than the store.
     pub fn is_refusal(&self) -> bool {
-        matches!(self.error, StoreError::Invalid(_) | StoreError::OlderDay { .. } | StoreError::FutureDay { .. })
+        matches!(self.error, StoreError::Refused(_))
     }
 }
 

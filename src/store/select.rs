@@ -1,13 +1,33 @@
 //! Which store a command uses: `[store.arangodb]` when it is configured,
 //! otherwise the SQLite file at `store.path` (the default).
 
+use std::path::PathBuf;
 use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
 
 use super::arango::{ArangoConfig, ArangoOptions, ArangoStore};
 use super::sqlite::{SqliteOptions, SqliteStore};
 use super::{Store, StoreError, StoreResult};
-use crate::config::StoreConfig;
 use crate::ingest::IngestConfig;
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+/// `[store]` in `spot.toml`.
+pub struct StoreConfig {
+    /// The SQLite file (the default store).
+    pub path: PathBuf,
+    /// `[store.arangodb]`: when set, the store is this ArangoDB database
+    /// and `path` is not used (see docs/arangodb.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arangodb: Option<ArangoConfig>,
+}
+
+impl Default for StoreConfig {
+    fn default() -> StoreConfig {
+        StoreConfig { path: PathBuf::from("spot.db"), arangodb: None }
+    }
+}
 
 /// The configured store, opened and checked: for ArangoDB, the server is
 /// reachable, supported, and its database has everything the schema needs

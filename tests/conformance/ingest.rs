@@ -2,6 +2,7 @@
 
 use serde_json::json;
 use spot::model::*;
+use spot::store::Refusal;
 use spot::StoreError;
 
 use super::*;
@@ -224,7 +225,7 @@ pub async fn an_older_day_is_refused(h: &impl Harness) {
     obs("github", "acme", 5).entity("repo:a", json!({"v": 5})).into(store).await;
     let before = held(store).await;
     let err = store.ingest(&obs("github", "acme", 4).entity("repo:a", json!({"v": 4})).0).await.unwrap_err();
-    assert!(matches!(err, StoreError::OlderDay { .. }), "{err}");
+    assert!(matches!(err, StoreError::Refused(Refusal::OlderDay { .. })), "{err}");
     assert_eq!(
         err.to_string(),
         format!(
@@ -234,7 +235,7 @@ pub async fn an_older_day_is_refused(h: &impl Harness) {
         )
     );
     let failure = store.record_failure("github", "acme", d(3), "late").await.unwrap_err();
-    assert!(matches!(failure, StoreError::OlderDay { .. }));
+    assert!(matches!(failure, StoreError::Refused(Refusal::OlderDay { .. })));
     assert_eq!(held(store).await, before, "nothing was written");
 }
 
@@ -251,12 +252,12 @@ pub async fn a_day_beyond_the_future_allowance_is_refused(h: &impl Harness) {
         let mut future = obs("github", "acme", 0).entity("repo:a", json!({"v": 6}));
         future.0.day = far;
         let err = store.ingest(&future.0).await.unwrap_err();
-        assert!(matches!(err, StoreError::FutureDay { .. }), "{err}");
+        assert!(matches!(err, StoreError::Refused(Refusal::FutureDay { .. })), "{err}");
         let message = err.to_string();
         assert!(message.starts_with(&format!("refusing github/acme for {far}: ")), "{message}");
         assert!(message.contains("ingest.max_future_days"), "{message}");
         let failure = store.record_failure("github", "acme", far, "from the future").await.unwrap_err();
-        assert!(matches!(failure, StoreError::FutureDay { .. }), "{failure}");
+        assert!(matches!(failure, StoreError::Refused(Refusal::FutureDay { .. })), "{failure}");
     }
     assert_eq!(held(store).await, before, "nothing was written");
     assert_eq!(store.latest_day().await.unwrap(), Some(d(5)));

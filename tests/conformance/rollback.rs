@@ -5,6 +5,7 @@
 
 use serde_json::json;
 use spot::model::*;
+use spot::store::Refusal;
 use spot::{Store, StoreError};
 
 use super::*;
@@ -100,7 +101,7 @@ pub async fn a_rolled_back_future_day_frees_its_scope(h: &impl Harness) {
     far.into(lenient.as_ref()).await;
     assert_eq!(store.latest_day().await.unwrap(), far_day());
     let stuck = store.ingest(&github(2).0).await.unwrap_err();
-    assert!(matches!(stuck, StoreError::OlderDay { .. }), "{stuck}");
+    assert!(matches!(stuck, StoreError::Refused(Refusal::OlderDay { .. })), "{stuck}");
 
     let done = store.rollback("github", "acme", far_day().unwrap()).await.unwrap();
     assert_eq!(done.runs, 1);
@@ -121,11 +122,11 @@ pub async fn a_batch_refused_by_a_rule_writes_nothing(h: &impl Harness) {
     let before = held(store).await;
     let older = store.ingest_batch(&[github(3).0, github(2).0]).await.unwrap_err();
     assert_eq!((older.index, older.written), (Some(1), 0), "{older}");
-    assert!(matches!(older.error, StoreError::OlderDay { latest, .. } if latest == d(3)), "{older}");
+    assert!(matches!(older.error, StoreError::Refused(Refusal::OlderDay { latest, .. }) if latest == d(3)), "{older}");
     let mut future = github(4);
     future.0.day = Day::today().plus(30);
     let too_late = store.ingest_batch(&[github(2).0, future.0]).await.unwrap_err();
-    assert!(matches!(too_late.error, StoreError::FutureDay { .. }), "{too_late}");
+    assert!(matches!(too_late.error, StoreError::Refused(Refusal::FutureDay { .. })), "{too_late}");
     assert_eq!(held(store).await, before, "no run of an earlier observation of the batch");
     assert_eq!(store.latest_day().await.unwrap(), Some(d(1)));
 

@@ -42,7 +42,7 @@ use serde_json::Value;
 pub use config::ArangoConfig;
 pub use schema::Migrated;
 
-use super::{BatchError, Store, StoreError, StoreResult};
+use super::{BatchError, Refusal, Store, StoreError, StoreResult};
 use crate::model::*;
 use http::Client;
 
@@ -210,7 +210,7 @@ fn abbreviate(row: &Value) -> String {
 #[async_trait]
 impl Store for ArangoStore {
     async fn ingest(&self, observation: &Observation) -> StoreResult<Run> {
-        observation.validate().map_err(StoreError::Invalid)?;
+        observation.validate().map_err(Refusal::Invalid)?;
         self.inner.options.ingest.check_day(&observation.source, &observation.scope, observation.day)?;
         write::ingest(&self.inner, observation).await
     }

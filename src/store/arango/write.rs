@@ -15,7 +15,7 @@ use super::requests::OnDuplicate;
 use super::{keys, text, Inner};
 use crate::ingest::batch;
 use crate::model::*;
-use crate::store::{BatchError, StoreError, StoreResult};
+use crate::store::{BatchError, Refusal, StoreError, StoreResult};
 
 /// Documents per request.
 const BATCH: usize = 5000;
@@ -124,7 +124,7 @@ pub(super) async fn latest_committed_day(store: &Inner, source: &str, scope: &st
 }
 
 fn older_day(source: &str, scope: &str, day: Day, latest: Day) -> StoreError {
-    StoreError::OlderDay { collector: source.to_string(), scope: scope.to_string(), day, latest }
+    StoreError::Refused(Refusal::OlderDay { collector: source.to_string(), scope: scope.to_string(), day, latest })
 }
 
 /// The one write that commits: returns the run's attempt count.

@@ -37,7 +37,7 @@ use collectors::Observation;
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::{BatchError, Store, StoreError, StoreResult};
+use super::{BatchError, Refusal, Store, StoreError, StoreResult};
 use crate::model::*;
 
 /// Options for opening a [`SqliteStore`].
@@ -385,7 +385,7 @@ pub(crate) fn backend(doing: &'static str) -> impl Fn(rusqlite::Error) -> StoreE
 #[async_trait]
 impl Store for SqliteStore {
     async fn ingest(&self, observation: &Observation) -> StoreResult<Run> {
-        observation.validate().map_err(StoreError::Invalid)?;
+        observation.validate().map_err(Refusal::Invalid)?;
         self.inner.options.ingest.check_day(&observation.source, &observation.scope, observation.day)?;
         let inner = &self.inner;
         blocking_in_place(|| {

@@ -12,7 +12,7 @@ use super::cache::{EdgeId, EntityIds, Kinds, OpenVersions};
 use super::{backend, SqliteOptions};
 use crate::ingest::{content_hash, diff};
 use crate::model::*;
-use crate::store::{BatchError, StoreError, StoreResult};
+use crate::store::{BatchError, Refusal, StoreError, StoreResult};
 
 const ROLLBACK_DAY: &str = include_str!("../../../queries/sqlite/rollback_day.sql");
 const UPSERT_RUN: &str = include_str!("../../../queries/sqlite/upsert_run.sql");
@@ -228,7 +228,7 @@ fn write_one(
 }
 
 fn older_day(source: &str, scope: &str, day: Day, latest: Day) -> StoreError {
-    StoreError::OlderDay { collector: source.to_string(), scope: scope.to_string(), day, latest }
+    StoreError::Refused(Refusal::OlderDay { collector: source.to_string(), scope: scope.to_string(), day, latest })
 }
 
 fn now_ms() -> i64 {
