@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod backfill;
+#[cfg(feature = "bench")]
 pub mod bench;
 pub mod cli;
 pub mod collect;

@@ -68,7 +68,7 @@ pub async fn run(options: &Options, mut progress: impl FnMut(&str, u64, u64)) ->
     }
     let store = SqliteStore::open(&history)?;
     let (first, last) = history_span(&store, &history).await?;
-    let sample = Arc::new(Sample::load(&history, first, last, options.seed)?);
+    let sample = Arc::new(Sample::load(&store, first, last, options.seed).await?);
 
     let api_url = listen(Server::new(&Config::default(), Arc::new(store))?.router()).await?;
     let ceiling_router = Router::new().route("/graphql", post(|| async { Json(json!({ "data": { "ok": true } })) }));

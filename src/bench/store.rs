@@ -167,7 +167,7 @@ async fn time_queries(
     progress: &mut impl FnMut(&str, u64, u64),
 ) -> anyhow::Result<Report> {
     let store = SqliteStore::open(history)?;
-    let sample = Sample::load(history, first, last, options.seed)?;
+    let sample = Sample::load(&store, first, last, options.seed).await?;
     queries(&store, sample, options.samples, &mut report, progress).await?;
     report.peak_rss_mb = peak_rss_mb();
     Ok(report)
@@ -191,27 +191,28 @@ pub(crate) struct Sample {
 }
 
 impl Sample {
-    pub(crate) fn load(history: &Path, first: Day, last: Day, seed: u64) -> anyhow::Result<Sample> {
-        let conn = Connection::open(history)?;
-        let keys = |sql: &str| -> rusqlite::Result<Vec<String>> {
-            let mut stmt = conn.prepare(sql)?;
-            let rows = stmt.query_map([], |r| r.get(0))?;
-            rows.collect()
-        };
-        let top_package: String = conn.query_row(
-            "SELECT e.key FROM relations r JOIN entities e ON e.id = r.to_id
-             WHERE r.kind = 'uses' AND r.valid_to = 2147483647
-             GROUP BY r.to_id ORDER BY count(*) DESC LIMIT 1",
-            [],
-            |r| r.get(0),
-        )?;
+    /// Drawn through the `Store` trait from the graph of the last day (so
+    /// the sample is the same whichever store holds the history).
+    pub(crate) async fn load(store: &dyn Store, first: Day, last: Day, seed: u64) -> anyhow::Result<Sample> {
+        let everything = SearchQuery { text: ":".into(), kinds: Vec::new(), day: last, limit: 100_000_000 };
+        let keys = |found: Vec<SeenEntity>| found.into_iter().map(|seen| seen.entity.key).collect::<Vec<_>>();
+        let mut users: BTreeMap<String, usize> = BTreeMap::new();
+        for uses in store.relation_values("uses", "resolved", last).await? {
+            *users.entry(uses.to).or_default() += 1;
+        }
+        // The most used package; the first by key among equals.
+        let top_package = users
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+            .map(|(key, _)| key.clone())
+            .ok_or_else(|| anyhow::anyhow!("the history has no `uses` relation on {last}"))?;
         Ok(Sample {
             rng: ChaCha8Rng::seed_from_u64(seed ^ 0x5eed),
             first,
             last,
-            entities: keys("SELECT key FROM entities ORDER BY id")?,
-            services: keys("SELECT key FROM entities WHERE kind = 'service' ORDER BY id")?,
-            workloads: keys("SELECT key FROM entities WHERE kind = 'workload' ORDER BY id")?,
+            entities: store.search(&everything).await?.into_iter().map(|e| e.key).collect(),
+            services: keys(store.entities_of_kind("service", last).await?),
+            workloads: keys(store.entities_of_kind("workload", last).await?),
             top_package,
         })
     }

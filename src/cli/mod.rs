@@ -2,6 +2,7 @@
 
 mod backfill;
 mod backup;
+#[cfg(feature = "bench")]
 mod bench;
 mod collect;
 mod config;
@@ -92,6 +93,7 @@ enum Command {
     /// Generate a demo organisation on first use, then serve it.
     Demo(serve::DemoArgs),
     /// Benchmarks; figures go to docs/benchmarks.md.
+    #[cfg(feature = "bench")]
     Bench(bench::Args),
 }
 
@@ -139,6 +141,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Query(args) => serve::query(args).await,
         Command::Schema => serve::schema(),
         Command::Demo(args) => serve::demo(args).await,
+        #[cfg(feature = "bench")]
         Command::Bench(args) => bench::run(args).await,
     }
 }

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod app;
 pub mod cache;
+#[cfg(feature = "testing")]
 pub mod fake;
 pub mod map;
 pub mod memo;
