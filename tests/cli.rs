@@ -773,3 +773,37 @@ fn read_commands_and_query_take_the_store_from_the_config_arangodb_included() {
     assert!(!runs.status.success());
     assert!(stderr(&runs).contains("ArangoDB at http://127.0.0.1:9"), "{}", stderr(&runs));
 }
+
+#[test]
+fn generate_backup_and_prune_take_the_store_from_the_config_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("configured.db");
+    let sqlite = dir.path().join("sqlite.toml");
+    std::fs::write(&sqlite, format!("[store]\npath = \"{}\"\n\n[retention]\nkubernetes = 400\n", db.display()))
+        .unwrap();
+    let config = sqlite.display().to_string();
+    let generated = spot(&["generate", "--config", &config, "--days", "2", "--start", "2024-01-01"]);
+    assert!(generated.status.success(), "{}", stderr(&generated));
+    assert!(db.exists(), "the configured file holds the history");
+    let again = spot(&["generate", "--config", &config, "--days", "2", "--start", "2024-01-01"]);
+    assert!(stderr(&again).contains("already exists"), "{}", stderr(&again));
+
+    let copy = dir.path().join("copy.db");
+    let backup = spot(&["backup", "--config", &config, &copy.display().to_string()]);
+    assert!(backup.status.success() && copy.exists(), "{}", stderr(&backup));
+    let pruned = spot(&["prune", "--config", &config]);
+    assert!(pruned.status.success() && stdout(&pruned).starts_with("kubernetes: dropped"), "{}", stderr(&pruned));
+
+    // With [store.arangodb], what only a SQLite file can do is refused by
+    // name, before any connection (nothing listens on port 9).
+    let arango = dir.path().join("arango.toml");
+    std::fs::write(&arango, "[store.arangodb]\nurl = \"http://127.0.0.1:9\"\ndatabase = \"spot\"\n").unwrap();
+    let arango = arango.display().to_string();
+    let backup = spot(&["backup", "--config", &arango, &dir.path().join("x.db").display().to_string()]);
+    assert!(stderr(&backup).contains("spot backup copies a SQLite store; for ArangoDB at"), "{}", stderr(&backup));
+    let replace = spot(&["generate", "--config", &arango, "--replace"]);
+    assert!(stderr(&replace).contains("--replace deletes a SQLite file; ArangoDB at"), "{}", stderr(&replace));
+    let generate = spot(&["generate", "--config", &arango, "--days", "1"]);
+    assert!(!generate.status.success());
+    assert!(stderr(&generate).contains("ArangoDB at http://127.0.0.1:9"), "{}", stderr(&generate));
+}

@@ -7,8 +7,8 @@ use collectors::git::RepoIdentity;
 use collectors::Day;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::store_args::StoreArgs;
 use crate::backfill::{self, OrgSummary, Progress};
-use crate::config::Config;
 use crate::store::Store;
 
 #[derive(clap::Subcommand)]
@@ -31,12 +31,8 @@ pub struct GitArgs {
     /// The last day to observe (YYYY-MM-DD).
     #[arg(long)]
     until: Option<Day>,
-    /// The config file ([store] path).
-    #[arg(long, env = "SPOT_CONFIG")]
-    config: Option<PathBuf>,
-    /// The SQLite store (created if missing); overrides [store] path.
-    #[arg(long, env = "SPOT_DB")]
-    db: Option<PathBuf>,
+    #[command(flatten)]
+    store: StoreArgs,
     /// Files larger than this are not read (as the live collector's max_file_bytes).
     #[arg(long, default_value_t = 5 << 20)]
     max_file_bytes: usize,
@@ -49,12 +45,8 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
             anyhow::bail!("--since {since} is after --until {until}");
         }
     }
-    let mut config = Config::for_command(args.config.as_deref())?;
-    if let Some(db) = args.db {
-        config.store.path = db;
-        config.store.arangodb = None;
-    }
-    let store: Arc<dyn Store> = crate::store::select::open(&config.store, config.ingest).await?;
+    let config = args.store.config()?;
+    let store: Arc<dyn Store> = StoreArgs::open(&config).await?;
     let options = backfill::Options {
         paths: args.paths,
         since: args.since,

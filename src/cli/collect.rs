@@ -1,12 +1,11 @@
 //! `spot collect`: run collectors once, by hand, as the scheduler would
 //! (one run per scope at a time, across processes too).
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use collectors::Day;
 
-use crate::config::Config;
+use super::store_args::StoreArgs;
 use crate::model::RunStatus;
 use crate::scheduler::{self, Clock, Outcome, Scheduler};
 use crate::store::Store;
@@ -16,12 +15,8 @@ pub struct Args {
     /// Collectors to run (sonarqube, consul, confluence, kubernetes); all configured
     /// ones when none is named.
     sources: Vec<String>,
-    /// The config file with the [collectors.<name>] sections.
-    #[arg(long, env = "SPOT_CONFIG")]
-    config: Option<PathBuf>,
-    /// The SQLite store (created if missing); overrides [store] path.
-    #[arg(long, env = "SPOT_DB")]
-    db: Option<PathBuf>,
+    #[command(flatten)]
+    store: StoreArgs,
     /// The day the snapshot is for (YYYY-MM-DD); today (UTC) by default.
     #[arg(long)]
     day: Option<Day>,
@@ -31,15 +26,11 @@ pub struct Args {
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
-    let mut config = Config::for_command(args.config.as_deref())?;
-    if let Some(db) = args.db {
-        config.store.path = db;
-        config.store.arangodb = None;
-    }
+    let config = args.store.config()?;
     // Every named collector is built (config checked, secrets read) before
     // any of them runs.
     let jobs = scheduler::jobs(&config.collectors, &args.sources)?;
-    let store: Arc<dyn Store> = crate::store::select::open(&config.store, config.ingest).await?;
+    let store: Arc<dyn Store> = StoreArgs::open(&config).await?;
     let scheduler = Scheduler::new(store, Clock::System, jobs, &config.scheduler)
         .with_retention(config.retention.clone())
         .with_identity(config.identity.clone());

@@ -3,31 +3,21 @@
 //! database lacks (idempotent), and finishes or undoes ingest attempts a
 //! crash left in flight. The SQLite store migrates itself when opened.
 
-use std::path::PathBuf;
-
-use crate::config::Config;
+use super::store_args::StoreArgs;
 use crate::store::arango::ArangoStore;
 use crate::SqliteStore;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The config file whose [store] to migrate.
-    #[arg(long, env = "SPOT_CONFIG")]
-    config: Option<PathBuf>,
-    /// A SQLite store to migrate; overrides the config's [store].
-    #[arg(long, env = "SPOT_DB")]
-    db: Option<PathBuf>,
+    #[command(flatten)]
+    store: StoreArgs,
     /// Create the ArangoDB database when it does not exist.
     #[arg(long)]
     create_database: bool,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
-    let mut config = Config::for_command(args.config.as_deref())?;
-    if let Some(db) = args.db {
-        config.store.path = db;
-        config.store.arangodb = None;
-    }
+    let config = args.store.config()?;
     let Some(mut arango) = config.store.arangodb else {
         SqliteStore::open(&config.store.path)?;
         println!("{}: schema up to date (the SQLite store migrates itself when opened)", config.store.path.display());

@@ -2,28 +2,18 @@
 //! (collectors prune after each of their runs; this covers the rest, e.g.
 //! sources pushed through `spot ingest`).
 
-use std::path::PathBuf;
-
-use crate::config::Config;
+use super::store_args::StoreArgs;
 use crate::model::{Day, MIN_RETENTION_DAYS};
-use crate::store::Store;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The config file with the [retention] section.
-    #[arg(long, env = "SPOT_CONFIG")]
-    config: Option<PathBuf>,
-    /// The store; overrides [store] path.
-    #[arg(long, env = "SPOT_DB")]
-    db: Option<PathBuf>,
+    /// The config file (its [retention] and [store]) and `--db`.
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
-    let mut config = Config::for_command(args.config.as_deref())?;
-    if let Some(db) = args.db {
-        config.store.path = db;
-        config.store.arangodb = None;
-    }
+    let config = args.store.config()?;
     if config.retention.is_empty() {
         anyhow::bail!(
             "no [retention] is configured: history is kept for ever (add e.g. `sonarqube = 400` under [retention])"
@@ -32,10 +22,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     if let Some((source, days)) = config.retention.iter().find(|(_, days)| **days < MIN_RETENTION_DAYS) {
         anyhow::bail!("retention.{source}: {days} days is too short; keep at least {MIN_RETENTION_DAYS}");
     }
-    let store: std::sync::Arc<dyn Store> = match &config.store.arangodb {
-        Some(arango) => std::sync::Arc::new(crate::store::select::open_arango(arango, config.ingest).await?),
-        None => std::sync::Arc::new(super::open_existing(&config.store.path)?),
-    };
+    let store = StoreArgs::open_existing(&config).await?;
     let today = Day::today();
     for (source, days) in &config.retention {
         let cut = Day(today.0 - *days as i32);

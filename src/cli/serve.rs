@@ -14,27 +14,15 @@ use crate::SqliteStore;
 
 #[derive(clap::Args)]
 pub struct ServeArgs {
-    /// The config file (spot.toml); defaults apply without one.
-    #[arg(long, env = "SPOT_CONFIG")]
-    config: Option<PathBuf>,
-    /// A SQLite store; overrides the config's [store] (path or arangodb).
-    #[arg(long, env = "SPOT_DB")]
-    db: Option<PathBuf>,
+    #[command(flatten)]
+    store: super::store_args::StoreArgs,
     /// Address to listen on; overrides [server] listen.
     #[arg(long, env = "SPOT_LISTEN")]
     listen: Option<SocketAddr>,
 }
 
-fn config(path: Option<&PathBuf>) -> anyhow::Result<Config> {
-    Config::for_command(path.map(PathBuf::as_path))
-}
-
 pub async fn serve_command(args: ServeArgs) -> anyhow::Result<()> {
-    let mut config = config(args.config.as_ref())?;
-    if let Some(db) = args.db {
-        config.store.path = db;
-        config.store.arangodb = None;
-    }
+    let mut config = args.store.config()?;
     if let Some(listen) = args.listen {
         config.server.listen = listen;
     }
@@ -43,9 +31,9 @@ pub async fn serve_command(args: ServeArgs) -> anyhow::Result<()> {
     config
         .auth
         .resolve_tokens()
-        .map_err(|problems| crate::config::problems_error(args.config.as_deref(), &problems))?;
+        .map_err(|problems| crate::config::problems_error(args.store.config_path(), &problems))?;
     // An ArangoDB store is checked first: reachable, supported, migrated.
-    let store = crate::store::select::open(&config.store, config.ingest).await?;
+    let store = super::store_args::StoreArgs::open(&config).await?;
     let listen = config.server.listen;
     serve(Server::new(&config, store)?, listen).await
 }

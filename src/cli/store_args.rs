@@ -11,15 +11,20 @@ use crate::store::{select, Store};
 
 #[derive(clap::Args)]
 pub struct StoreArgs {
-    /// The config file whose [store] (and [ingest]) to use.
+    /// The config file (spot.toml); defaults apply without one.
     #[arg(long, env = "SPOT_CONFIG")]
     config: Option<PathBuf>,
-    /// A SQLite store; overrides the config's [store].
+    /// A SQLite store; overrides the config's [store] (path or arangodb).
     #[arg(long, env = "SPOT_DB")]
     db: Option<PathBuf>,
 }
 
 impl StoreArgs {
+    /// The config file named, if any (for messages that cite it).
+    pub fn config_path(&self) -> Option<&std::path::Path> {
+        self.config.as_deref()
+    }
+
     /// The config file (or the defaults) with the environment's overrides,
     /// its `[store]` replaced by `--db` when given.
     pub fn config(&self) -> anyhow::Result<Config> {
