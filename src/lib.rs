@@ -6,6 +6,7 @@
 //! Data flows one way: collector → observation → ingest → store → query.
 
 pub mod api;
+pub mod attribute_path;
 pub mod backfill;
 #[cfg(feature = "bench")]
 pub mod bench;

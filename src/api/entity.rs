@@ -83,7 +83,7 @@ impl Entity {
             .facts
             .iter()
             .filter(|f| source.as_deref().is_none_or(|s| s == f.source))
-            .find_map(|f| lookup(&f.attrs, &path))
+            .find_map(|f| crate::attribute_path::lookup(&f.attrs, &path))
             .map(|v| Json(v.clone())))
     }
 
@@ -115,20 +115,6 @@ impl Plain for Entity {
             _ => Date(self.day).to_value(),
         }
     }
-}
-
-/// The value at a dotted path in a JSON object (`containers.0.image`).
-pub fn lookup<'a>(attrs: &'a Map<String, Value>, path: &str) -> Option<&'a Value> {
-    let mut segments = path.split('.');
-    let mut current = attrs.get(segments.next()?)?;
-    for segment in segments {
-        current = match current {
-            Value::Object(map) => map.get(segment)?,
-            Value::Array(items) => items.get(segment.parse::<usize>().ok()?)?,
-            _ => return None,
-        };
-    }
-    Some(current)
 }
 
 /// What one source, in one scope, says about an entity over `[validFrom, validTo)`.

@@ -229,7 +229,11 @@ pub trait Store: Send + Sync {
         let mut values = Vec::new();
         for key in sources {
             for relation in self.relation_history(&key, Direction::Out, &[kind.to_string()], from, to).await? {
-                let Some(value) = attribute_at(&relation.attrs, path) else { continue };
+                let Some(value) =
+                    crate::attribute_path::lookup(&relation.attrs, path).filter(|v| !v.is_null()).cloned()
+                else {
+                    continue;
+                };
                 let Relation { from, to, source, scope, valid_from, valid_to, .. } = relation;
                 values.push((scope, RelationValueVersion { from, to, source, value, valid_from, valid_to }));
             }
@@ -283,21 +287,6 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<crate::transfer::Imported>;
 }
 
-/// The value at a dotted path (`replicas.desired`, `containers.0.image`), if
-/// there is one and it is not null.
-fn attribute_at(attrs: &serde_json::Map<String, serde_json::Value>, path: &str) -> Option<serde_json::Value> {
-    let mut segments = path.split('.');
-    let mut current = attrs.get(segments.next()?)?;
-    for segment in segments {
-        current = match current {
-            serde_json::Value::Object(map) => map.get(segment)?,
-            serde_json::Value::Array(items) => items.get(segment.parse::<usize>().ok()?)?,
-            _ => return None,
-        };
-    }
-    (!current.is_null()).then(|| current.clone())
-}
-
 /// Checks the bounds every traversal must respect, before any store work.
 pub fn check_traversal(traversal: &Traversal) -> StoreResult<()> {
     if !(1..=MAX_TRAVERSAL_DEPTH).contains(&traversal.depth) {
@@ -312,15 +301,9 @@ pub fn check_traversal(traversal: &Traversal) -> StoreResult<()> {
     Ok(())
 }
 
-/// Checks an attribute path: dot-separated names (`replicas.desired`),
-/// digits indexing arrays (`containers.0.image`).
+/// Checks an attribute path (see [`crate::attribute_path`]).
 pub fn check_path(path: &str) -> StoreResult<()> {
-    if path.is_empty() || path.split('.').any(str::is_empty) {
-        return Err(StoreError::BadRequest(format!(
-            "'{path}' is not an attribute path: use dot-separated names, e.g. replicas.desired"
-        )));
-    }
-    Ok(())
+    crate::attribute_path::check(path).map_err(StoreError::BadRequest)
 }
 
 /// Checks that a day range is ordered.

@@ -27,7 +27,6 @@ pub mod requests;
 mod rollback;
 pub mod schema;
 mod transfer;
-mod values;
 mod write;
 
 #[cfg(test)]

@@ -4,10 +4,16 @@
 use serde_json::{json, Value};
 
 use super::queries;
-use super::values::at_path;
 use super::{day, field, int, keys, object, text, Inner};
 use crate::model::*;
 use crate::store::{StoreError, StoreResult};
+
+/// The value at `path` (checked beforehand), null when some step is
+/// missing: what AQL's attribute access gives, read the one way
+/// ([`crate::attribute_path`]).
+fn at_path(attrs: &serde_json::Map<String, Value>, path: &str) -> Value {
+    crate::attribute_path::lookup(attrs, path).cloned().unwrap_or(Value::Null)
+}
 
 pub async fn latest_day(store: &Inner) -> StoreResult<Option<Day>> {
     Ok(store.query_one(queries::latest_day()).await?.and_then(|v| v.as_i64()).map(|d| Day(d as i32)))

@@ -12,20 +12,9 @@ use crate::store::{StoreError, StoreResult};
 
 const TIMELINE: &str = include_str!("../../../queries/sqlite/timeline.sql");
 
-/// `replicas.desired` → `$."replicas"."desired"`; `labels.app\.kubernetes\.io/name`
-/// style escaping is not needed: a segment may hold any character but `.`,
-/// and `containers.0.image` indexes arrays.
+/// The SQLite JSON path of an attribute path (see [`crate::attribute_path`]).
 pub fn json_path(path: &str) -> StoreResult<String> {
-    crate::store::check_path(path)?;
-    let mut json = String::from("$");
-    for segment in path.split('.') {
-        if segment.bytes().all(|b| b.is_ascii_digit()) {
-            json.push_str(&format!("[{segment}]"));
-        } else {
-            json.push_str(&format!(".\"{}\"", segment.replace('"', "\\\"")));
-        }
-    }
-    Ok(json)
+    crate::attribute_path::json_path(path).map_err(StoreError::BadRequest)
 }
 
 pub(super) fn value_of(kind: Option<&str>, raw: ValueRef) -> Value {
@@ -71,23 +60,4 @@ pub fn timeline(
         points.push(ChangePoint { from: Day(valid_from), to: Day(valid_to), value, source, scope });
     }
     Ok(points)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::json_path;
-
-    #[test]
-    fn dotted_paths_become_quoted_json_paths() {
-        assert_eq!(json_path("version").unwrap(), "$.\"version\"");
-        assert_eq!(json_path("replicas.desired").unwrap(), "$.\"replicas\".\"desired\"");
-        assert_eq!(json_path("containers.0.image").unwrap(), "$.\"containers\"[0].\"image\"");
-        assert_eq!(json_path("labels.app/name").unwrap(), "$.\"labels\".\"app/name\"");
-    }
-
-    #[test]
-    fn empty_segments_are_refused() {
-        assert!(json_path("").is_err());
-        assert!(json_path("a..b").unwrap_err().to_string().contains("'a..b'"));
-    }
 }
