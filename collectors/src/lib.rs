@@ -6,6 +6,8 @@
 //! - [`collector`]: the `Collector` trait and the registry of every collector.
 //! - [`http`]: the HTTP layer the SaaS collectors share (retries, backoff,
 //!   `Retry-After`, credentials kept out of logs, shape-checked responses).
+//! - [`retry`]: the one retry policy and loop, for the HTTP layer, the
+//!   Kubernetes client and the scheduler.
 //! - [`identity`]: which folders build services, their names, and claims
 //!   on one name kept apart; shared by the GitHub collector and backfill.
 //! - [`sonarqube`], [`consul`], [`confluence`], [`kubernetes`]: the collectors.
@@ -30,6 +32,7 @@ pub mod manifests;
 pub mod observation;
 pub mod redact;
 pub mod registries;
+pub mod retry;
 pub mod schedule;
 pub mod secret;
 pub mod sonarqube;
