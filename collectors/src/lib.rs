@@ -10,6 +10,9 @@
 //!   Kubernetes client and the scheduler.
 //! - [`identity`]: which folders build services, their names, and claims
 //!   on one name kept apart; shared by the GitHub collector and backfill.
+//! - [`image`]: container image references; [`service_labels`]: the labels
+//!   naming a workload's service. Both shared by the Kubernetes collector
+//!   and the manifests a repository declares.
 //! - [`sonarqube`], [`consul`], [`confluence`], [`kubernetes`]: the collectors.
 //! - [`secret`]: secrets from the environment or files, never printed;
 //!   [`redact`]: URLs printed with their passwords and tokens hidden.
@@ -27,6 +30,7 @@ pub mod git;
 pub mod github;
 pub mod http;
 pub mod identity;
+pub mod image;
 pub mod kubernetes;
 pub mod manifests;
 pub mod observation;
@@ -35,6 +39,7 @@ pub mod registries;
 pub mod retry;
 pub mod schedule;
 pub mod secret;
+pub mod service_labels;
 pub mod sonarqube;
 pub mod synthetic;
 pub mod untrusted;

@@ -17,7 +17,8 @@ use rustc_hash::FxHashMap;
 
 use super::list::BadItem;
 use super::map::{self, Hpa, Kind, ReadError, Rules, Workload, WorkloadId};
-use super::service_match::{service_of, BACKSTAGE_ID, SERVICE_LABELS};
+use super::service_match::service_of;
+use crate::service_labels::{BACKSTAGE_ID, SERVICE_LABELS};
 use crate::Observation;
 
 /// A Service's name and pod selector.

@@ -16,11 +16,10 @@ use k8s_openapi::api::networking::v1::Ingress;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference, Time};
 use serde_json::{json, Map, Value};
 
-use super::image::{running_digest, ImageRef};
 use super::service_match::{service_of, service_of_image, ServiceMatch};
+use crate::image::{running_digest, ImageRef};
 use crate::{ObservedEntity, ObservedRelation};
 
-pub use super::service_match::SERVICE_LABELS;
 /// kubectl's record of the last applied manifest: large, and a copy of
 /// what the other attributes say.
 pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";

@@ -8,13 +8,11 @@
 //!   errors that say what to check.
 //! - [`list`]: paginated lists, cluster-wide or per namespace.
 //! - [`map`] and [`aggregate`]: objects to entities and relations (pure).
-//! - [`image`]: image references.
 //! - [`service_match`]: which service a workload belongs to, and how that
 //!   was told.
 
 mod aggregate;
 pub mod client;
-pub mod image;
 pub mod list;
 pub mod map;
 mod run;
