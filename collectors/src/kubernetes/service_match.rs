@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::map::{Container, Rules};
+use super::model::{Container, Rules};
 use crate::identity::naming::image_name;
 use crate::image::ImageRef;
 use crate::service_labels::{BACKSTAGE_ID, SERVICE_LABELS};
