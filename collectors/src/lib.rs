@@ -6,8 +6,13 @@
 //! - [`collector`]: the `Collector` trait and the registry of every collector.
 //! - [`http`]: the HTTP layer the SaaS collectors share (retries, backoff,
 //!   `Retry-After`, credentials kept out of logs, shape-checked responses).
+//! - [`retry`]: the one retry policy and loop, for the HTTP layer, the
+//!   Kubernetes client and the scheduler.
 //! - [`identity`]: which folders build services, their names, and claims
 //!   on one name kept apart; shared by the GitHub collector and backfill.
+//! - [`image`]: container image references; [`service_labels`]: the labels
+//!   naming a workload's service. Both shared by the Kubernetes collector
+//!   and the manifests a repository declares.
 //! - [`sonarqube`], [`consul`], [`confluence`], [`kubernetes`]: the collectors.
 //! - [`secret`]: secrets from the environment or files, never printed;
 //!   [`redact`]: URLs printed with their passwords and tokens hidden.
@@ -25,13 +30,16 @@ pub mod git;
 pub mod github;
 pub mod http;
 pub mod identity;
+pub mod image;
 pub mod kubernetes;
 pub mod manifests;
 pub mod observation;
 pub mod redact;
 pub mod registries;
+pub mod retry;
 pub mod schedule;
 pub mod secret;
+pub mod service_labels;
 pub mod sonarqube;
 pub mod synthetic;
 pub mod untrusted;

@@ -13,6 +13,7 @@ mod timing;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use collectors::retry::{self, RetryPolicy};
 use collectors::schedule::Schedule;
 use collectors::{AnyCollector, Day};
 use rand::Rng;
@@ -211,36 +212,52 @@ impl Scheduler {
         outcome.map(Outcome::Ran)
     }
 
-    /// The first attempt, then retries with doubling backoff while the
-    /// snapshot's day lasts.
+    /// The first attempt, then retries with doubling backoff (no jitter:
+    /// `retry_backoff_s`, then twice that, ...) while the snapshot's day
+    /// lasts. A failed run is an answer, not an error: the last one is
+    /// returned once no retry follows.
     async fn attempts(&self, job: &Job, day: Day, retries: u32) -> Result<Run, StoreError> {
         let timeout = Duration::from_secs(job.schedule.timeout_s.max(1));
+        let policy = RetryPolicy::doubling(retries, Duration::from_secs(job.schedule.retry_backoff_s));
         // Retries stay within the calendar day of the first attempt (for a
         // scheduled run, the snapshot's own day).
         let first_day = job.timing.day_of(self.clock.now());
-        let mut attempt = 0;
-        loop {
-            let done =
-                run_once(self.store.as_ref(), job.collector.as_ref(), &job.scope, day, Some(timeout), &self.identity)
-                    .await?;
-            self.record(job, &done);
-            if done.run.status != RunStatus::Failed {
-                self.apply_retention(job.source(), day).await;
-                return Ok(done.run);
-            }
-            if attempt >= retries {
-                return Ok(done.run);
-            }
-            let wait = Duration::from_secs(job.schedule.retry_backoff_s.saturating_mul(1 << attempt.min(16)));
-            let retry_at = self.clock.now() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::zero());
-            if job.timing.day_of(retry_at) != first_day {
-                tracing::warn!(collector.name = job.source(), snapshot.scope = %job.scope, snapshot.day = %day, "no retry: the day is over");
-                return Ok(done.run);
-            }
-            tracing::info!(collector.name = job.source(), snapshot.scope = %job.scope, snapshot.day = %day, attempt, wait_s = wait.as_secs(), "retrying a failed run");
-            self.clock.sleep_until(retry_at).await;
-            attempt += 1;
+        let clock = self.clock;
+        let after = |wait: Duration| clock.now() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::zero());
+        let ended = retry::run(
+            &policy,
+            |_| self.attempt(job, day, timeout),
+            |attempt, wait| {
+                if job.timing.day_of(after(wait)) != first_day {
+                    tracing::warn!(collector.name = job.source(), snapshot.scope = %job.scope, snapshot.day = %day, "no retry: the day is over");
+                    return false;
+                }
+                tracing::info!(collector.name = job.source(), snapshot.scope = %job.scope, snapshot.day = %day, attempt = attempt.number(), wait_s = wait.as_secs(), "retrying a failed run");
+                true
+            },
+            |wait| clock.sleep_until(after(wait)),
+        )
+        .await;
+        // `Err` holds how the attempts ended without success: the last
+        // failed run, or the store's error.
+        ended.or_else(|stopped| stopped)
+    }
+
+    /// One run of `job` for `day`: done unless it failed, which is worth a
+    /// retry; the store failing is not.
+    async fn attempt(&self, job: &Job, day: Day, timeout: Duration) -> retry::Attempt<Run, Result<Run, StoreError>> {
+        let observed =
+            run_once(self.store.as_ref(), job.collector.as_ref(), &job.scope, day, Some(timeout), &self.identity);
+        let done = match observed.await {
+            Ok(done) => done,
+            Err(e) => return retry::Attempt::Fail(Err(e)),
+        };
+        self.record(job, &done);
+        if done.run.status != RunStatus::Failed {
+            self.apply_retention(job.source(), day).await;
+            return retry::Attempt::Done(done.run);
         }
+        retry::Attempt::Retry { wait: None, last: Ok(done.run) }
     }
 
     /// Drops what the retention of `source` no longer keeps. A failure is

@@ -17,8 +17,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 pub use error::HttpError;
-pub use retry::{is_retryable, parse_retry_after, RetryPolicy};
+pub use retry::{is_retryable, parse_retry_after};
 
+use crate::retry::{Attempt, RetryPolicy, Try};
 use crate::secret::Secret;
 
 /// `[collectors.<name>.http]`: how patient a collector is with its source.
@@ -59,6 +60,7 @@ impl HttpSettings {
             base: Duration::from_millis(self.backoff_ms),
             max_backoff: Duration::from_millis(self.max_backoff_ms),
             max_retry_after: Duration::from_secs(self.max_retry_after_s),
+            jitter: true,
         }
     }
 }
@@ -244,73 +246,97 @@ impl HttpClient {
         headers: &[(&'static str, String)],
     ) -> Result<Exchange, HttpError> {
         let endpoint = url.path().trim_start_matches(self.base.path()).to_string();
-        let mut attempt = 0;
-        loop {
-            let started = Instant::now();
-            let mut request = authorise(self.client.request(method.clone(), url.clone()), &self.auth).await?;
-            for (name, value) in headers {
-                request = request.header(*name, value);
+        crate::retry::run(
+            &self.policy,
+            |attempt| self.exchange_once(&method, &url, headers, &endpoint, attempt),
+            |attempt, wait| {
+                tracing::info!(source.service = %self.service, http.endpoint = %endpoint, attempt = attempt.number(), wait_ms = wait.as_millis() as u64, "retrying");
+                true
+            },
+            tokio::time::sleep,
+        )
+        .await
+    }
+
+    /// One attempt of [`HttpClient::exchange`]: 429, 5xx, an exhausted rate
+    /// limit and transport failures are worth another; a rate limit or
+    /// `Retry-After` asking for longer than `max_retry_after` is not.
+    async fn exchange_once(
+        &self,
+        method: &Method,
+        url: &Url,
+        headers: &[(&'static str, String)],
+        endpoint: &str,
+        attempt: Try,
+    ) -> Attempt<Exchange, HttpError> {
+        let started = Instant::now();
+        let mut request = match authorise(self.client.request(method.clone(), url.clone()), &self.auth).await {
+            Ok(request) => request,
+            Err(e) => return Attempt::Fail(e),
+        };
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        let outcome = request.send().await;
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        let response = match outcome {
+            Err(e) => {
+                let reason = describe_transport_error(e);
+                tracing::debug!(source.service = %self.service, http.endpoint = %endpoint, attempt = attempt.number(), elapsed_ms, error = %reason, "request failed");
+                return Attempt::Retry { wait: None, last: self.unreachable(attempt, reason) };
             }
-            let outcome = request.send().await;
-            let elapsed_ms = started.elapsed().as_millis() as u64;
-            let wait = match outcome {
-                Err(e) => {
-                    let reason = describe_transport_error(e);
-                    tracing::debug!(source.service = %self.service, http.endpoint = %endpoint, attempt, elapsed_ms, error = %reason, "request failed");
-                    if attempt >= self.policy.retries {
-                        return Err(HttpError::Unreachable {
-                            service: self.service.clone(),
-                            base: self.base.origin().ascii_serialization(),
-                            attempts: attempt + 1,
-                            reason,
-                        });
-                    }
-                    self.policy.backoff(attempt)
-                }
-                Ok(response) => {
-                    let status = response.status();
-                    tracing::debug!(source.service = %self.service, http.endpoint = %endpoint, http.status = status.as_u16(), attempt, elapsed_ms, "response");
-                    if status.is_success() || status == StatusCode::NOT_MODIFIED {
-                        let headers = response.headers().clone();
-                        let body = response.bytes().await.map_err(|e| HttpError::Unreachable {
-                            service: self.service.clone(),
-                            base: self.base.origin().ascii_serialization(),
-                            attempts: attempt + 1,
-                            reason: format!(
-                                "the body of {endpoint} could not be read: {}",
-                                describe_transport_error(e)
-                            ),
-                        })?;
-                        return Ok(Exchange { endpoint, status: status.as_u16(), headers, body: body.to_vec() });
-                    }
-                    let rate_limited = retry::rate_limit_reset(status, response.headers());
-                    if (rate_limited.is_none() && !is_retryable(status)) || attempt >= self.policy.retries {
-                        let body = response.text().await.unwrap_or_default();
-                        return Err(self.status_error(&endpoint, status, attempt + 1, &body));
-                    }
-                    let asked = match rate_limited {
-                        Some(until_reset) if until_reset > self.policy.max_retry_after => Err(until_reset),
-                        Some(until_reset) => Ok(Some(until_reset)),
-                        None => self.policy.retry_after(response.headers()),
-                    };
-                    match asked {
-                        Ok(Some(asked)) => asked.max(Duration::from_millis(1)),
-                        Ok(None) => self.policy.backoff(attempt),
-                        Err(asked) => {
-                            return Err(HttpError::Status {
-                                service: self.service.clone(),
-                                endpoint,
-                                status: status.as_u16(),
-                                attempts: attempt + 1,
-                                body: self.policy.refusal(asked),
-                            })
-                        }
-                    }
-                }
+            Ok(response) => response,
+        };
+        let status = response.status();
+        tracing::debug!(source.service = %self.service, http.endpoint = %endpoint, http.status = status.as_u16(), attempt = attempt.number(), elapsed_ms, "response");
+        if status.is_success() || status == StatusCode::NOT_MODIFIED {
+            let headers = response.headers().clone();
+            return match response.bytes().await {
+                Ok(body) => Attempt::Done(Exchange {
+                    endpoint: endpoint.to_string(),
+                    status: status.as_u16(),
+                    headers,
+                    body: body.to_vec(),
+                }),
+                Err(e) => Attempt::Fail(self.unreachable(
+                    attempt,
+                    format!("the body of {endpoint} could not be read: {}", describe_transport_error(e)),
+                )),
             };
-            tracing::info!(source.service = %self.service, http.endpoint = %endpoint, attempt, wait_ms = wait.as_millis() as u64, "retrying");
-            tokio::time::sleep(wait).await;
-            attempt += 1;
+        }
+        let rate_limited = retry::rate_limit_reset(status, response.headers());
+        let retryable = rate_limited.is_some() || is_retryable(status);
+        let asked = match rate_limited {
+            Some(until_reset) if until_reset > self.policy.max_retry_after => Err(until_reset),
+            Some(until_reset) => Ok(Some(until_reset)),
+            None => self.policy.retry_after(response.headers()),
+        };
+        // Read even when a retry follows: it is what the call fails with if
+        // none does.
+        let body = response.text().await.unwrap_or_default();
+        let error = self.status_error(endpoint, status, attempt.count(), &body);
+        if !retryable || attempt.is_last() {
+            return Attempt::Fail(error);
+        }
+        match asked {
+            Ok(wait) => Attempt::Retry { wait, last: error },
+            Err(asked) => Attempt::Fail(HttpError::Status {
+                service: self.service.clone(),
+                endpoint: endpoint.to_string(),
+                status: status.as_u16(),
+                attempts: attempt.count(),
+                body: self.policy.refusal(asked),
+            }),
+        }
+    }
+
+    /// The source did not answer (`attempt` was the last one made).
+    fn unreachable(&self, attempt: Try, reason: String) -> HttpError {
+        HttpError::Unreachable {
+            service: self.service.clone(),
+            base: self.base.origin().ascii_serialization(),
+            attempts: attempt.count(),
+            reason,
         }
     }
 

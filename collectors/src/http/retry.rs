@@ -1,38 +1,21 @@
-//! When to try a request again, and how long to wait first.
+//! When an HTTP answer is worth another try, and how long it asks to wait.
+//! The policy and the loop themselves are [`crate::retry`]'s, shared with
+//! the Kubernetes client and the scheduler.
 
 use std::time::Duration;
 
-use rand::Rng;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::StatusCode;
 
-/// Exponential backoff with jitter, honouring `Retry-After` up to a cap.
-#[derive(Debug, Clone, Copy)]
-pub struct RetryPolicy {
-    /// Attempts after the first one.
-    pub retries: u32,
-    pub base: Duration,
-    pub max_backoff: Duration,
-    /// A `Retry-After` longer than this fails the call instead of stalling
-    /// the run.
-    pub max_retry_after: Duration,
-}
+use crate::retry::RetryPolicy;
 
 /// Statuses worth another try: rate limits and a server's bad moments.
 pub fn is_retryable(status: StatusCode) -> bool {
     status == StatusCode::TOO_MANY_REQUESTS || matches!(status.as_u16(), 500 | 502 | 503 | 504)
 }
 
+/// What an HTTP answer asks of a [`RetryPolicy`].
 impl RetryPolicy {
-    /// The wait before attempt `attempt + 1` (attempt 0 is the first):
-    /// half the exponential step plus a random share of the other half, so
-    /// clients that failed together do not retry together.
-    pub fn backoff(&self, attempt: u32) -> Duration {
-        let step = self.base.saturating_mul(1u32 << attempt.min(16)).min(self.max_backoff);
-        let half = step / 2;
-        half + half.mul_f64(rand::rng().random::<f64>())
-    }
-
     /// Why a wait a response asked for was refused.
     pub fn refusal(&self, asked: Duration) -> String {
         format!(
@@ -96,16 +79,7 @@ mod tests {
             base: Duration::from_millis(100),
             max_backoff: Duration::from_secs(1),
             max_retry_after: Duration::from_secs(60),
-        }
-    }
-
-    #[test]
-    fn backoff_grows_and_stays_within_its_step() {
-        let p = policy();
-        for attempt in 0..8 {
-            let step = Duration::from_millis(100 * (1 << attempt)).min(Duration::from_secs(1));
-            let wait = p.backoff(attempt);
-            assert!(wait >= step / 2 && wait <= step, "attempt {attempt}: {wait:?} outside {step:?}");
+            jitter: true,
         }
     }
 

@@ -1,7 +1,7 @@
 //! What a service may be called: names from images and folders, and the
 //! generic folder names that never name a service.
 
-use crate::kubernetes::image::ImageRef;
+use crate::image::ImageRef;
 
 /// Folder names that say how code is laid out, not what it is: a service
 /// in `src/cartservice/src` is `cartservice`, one in `cmd/server` takes

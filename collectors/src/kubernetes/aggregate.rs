@@ -15,9 +15,12 @@ use k8s_openapi::api::networking::v1::Ingress;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use rustc_hash::FxHashMap;
 
+use super::entities;
 use super::list::BadItem;
-use super::map::{self, Hpa, Kind, ReadError, Rules, Workload, WorkloadId};
-use super::service_match::{service_of, BACKSTAGE_ID, SERVICE_LABELS};
+use super::model::{Hpa, Kind, Rules, Workload, WorkloadId};
+use super::read::{attached, pods, rollouts, workloads, ReadError};
+use super::service_match::service_of;
+use crate::service_labels::{BACKSTAGE_ID, SERVICE_LABELS};
 use crate::Observation;
 
 /// A Service's name and pod selector.
@@ -82,7 +85,7 @@ impl Aggregator {
     /// Nodes were listed: pods get zones from here on.
     pub fn add_node(&mut self, node: Result<Node, BadItem>) {
         let zones = self.zones.get_or_insert_with(FxHashMap::default);
-        match node.as_ref().ok().and_then(map::zone_of) {
+        match node.as_ref().ok().and_then(pods::zone_of) {
             Some((name, zone)) => {
                 zones.insert(name, zone);
             }
@@ -101,19 +104,19 @@ impl Aggregator {
     }
 
     pub fn add_deployment(&mut self, item: Result<Deployment, BadItem>) {
-        self.add_workload(Kind::Deployment, item, map::read_deployment);
+        self.add_workload(Kind::Deployment, item, workloads::read_deployment);
     }
 
     pub fn add_stateful_set(&mut self, item: Result<StatefulSet, BadItem>) {
-        self.add_workload(Kind::StatefulSet, item, map::read_stateful_set);
+        self.add_workload(Kind::StatefulSet, item, workloads::read_stateful_set);
     }
 
     pub fn add_daemon_set(&mut self, item: Result<DaemonSet, BadItem>) {
-        self.add_workload(Kind::DaemonSet, item, map::read_daemon_set);
+        self.add_workload(Kind::DaemonSet, item, workloads::read_daemon_set);
     }
 
     pub fn add_cron_job(&mut self, item: Result<CronJob, BadItem>) {
-        self.add_workload(Kind::CronJob, item, map::read_cron_job);
+        self.add_workload(Kind::CronJob, item, workloads::read_cron_job);
     }
 
     fn add_workload<K>(
@@ -181,7 +184,7 @@ impl Aggregator {
     }
 
     pub fn add_replica_set(&mut self, item: Result<ReplicaSet, BadItem>) {
-        let rs = match item.map(|rs| map::read_replica_set(&rs)) {
+        let rs = match item.map(|rs| rollouts::read_replica_set(&rs)) {
             Ok(Ok(rs)) => rs,
             Ok(Err(problem)) => return self.warnings.push(format!("{problem}: not read")),
             Err(bad) => {
@@ -201,7 +204,7 @@ impl Aggregator {
         if workload.uid.as_ref().is_some_and(|known| *known != uid) {
             return; // left over from an earlier Deployment of the same name
         }
-        if let Some(rollout) = map::rollout_of(&rs, workload.service_name(), &self.rules.sidecars) {
+        if let Some(rollout) = rollouts::rollout_of(&rs, workload.service_name(), &self.rules.sidecars) {
             workload.rollouts.push(rollout);
         }
     }
@@ -216,14 +219,14 @@ impl Aggregator {
             "Deployment" => WorkloadId::new(namespace, Kind::Deployment, name),
             "StatefulSet" => WorkloadId::new(namespace, Kind::StatefulSet, name),
             "DaemonSet" => WorkloadId::new(namespace, Kind::DaemonSet, name),
-            "Job" => WorkloadId::new(namespace, Kind::CronJob, map::cron_job_of_job(name)?),
+            "Job" => WorkloadId::new(namespace, Kind::CronJob, pods::cron_job_of_job(name)?),
             _ => return None,
         };
         (self.workloads.contains_key(&id) || self.unread.contains_key(&id)).then_some(id)
     }
 
     pub fn add_pod(&mut self, item: Result<Pod, BadItem>) {
-        let pod = match item.map(|pod| map::read_pod(&pod)) {
+        let pod = match item.map(|pod| pods::read_pod(&pod)) {
             Ok(Ok(pod)) => pod,
             Ok(Err(problem)) => return self.warnings.push(format!("{problem}: not read")),
             Err(bad) => return self.unreadable_part("Pod", &bad),
@@ -243,7 +246,7 @@ impl Aggregator {
     pub fn add_service(&mut self, item: Result<Service, BadItem>) {
         match item
             .map_err(|bad| format!("{}: {}", bad.describe("Service"), bad.problem))
-            .and_then(|s| map::read_service(&s))
+            .and_then(|s| attached::read_service(&s))
         {
             Ok((namespace, name, selector)) => self.services.entry(namespace).or_default().push((name, selector)),
             Err(problem) => self.warnings.push(format!("{problem}: not read; hosts may be missing")),
@@ -253,7 +256,7 @@ impl Aggregator {
     pub fn add_ingress(&mut self, item: Result<Ingress, BadItem>) {
         match item
             .map_err(|bad| format!("{}: {}", bad.describe("Ingress"), bad.problem))
-            .and_then(|i| map::read_ingress(&i))
+            .and_then(|i| attached::read_ingress(&i))
         {
             Ok((namespace, routes)) => {
                 self.routes.extend(routes.into_iter().map(|(host, service)| (namespace.clone(), host, service)));
@@ -265,7 +268,7 @@ impl Aggregator {
     pub fn add_hpa(&mut self, item: Result<HorizontalPodAutoscaler, BadItem>) {
         let read = item
             .map_err(|bad| format!("{}: {}", bad.describe("HorizontalPodAutoscaler"), bad.problem))
-            .and_then(|h| map::read_hpa(&h));
+            .and_then(|h| attached::read_hpa(&h));
         match read {
             Ok(Some(hpa)) => self.hpas.push(hpa),
             Ok(None) => {}
@@ -290,11 +293,11 @@ impl Aggregator {
         self.warn_unmapped();
         let cluster = self.cluster.clone();
         let zones_known = self.zones.is_some();
-        obs.entities.push(map::cluster_entity(&cluster, datacenter, version));
+        obs.entities.push(entities::cluster_entity(&cluster, datacenter, version));
         for workload in self.workloads.values_mut() {
-            map::bound_rollouts(&mut workload.rollouts);
-            obs.entities.push(map::workload_entity(&cluster, workload, zones_known));
-            obs.relations.extend(map::workload_relations(&cluster, workload));
+            rollouts::bound_rollouts(&mut workload.rollouts);
+            obs.entities.push(entities::workload_entity(&cluster, workload, zones_known));
+            obs.relations.extend(entities::workload_relations(&cluster, workload));
         }
         if self.orphan_pods > 0 {
             tracing::debug!(kubernetes.cluster = %cluster, pods = self.orphan_pods, "pods of no observed workload");
@@ -326,7 +329,7 @@ impl Aggregator {
             self.workloads.remove(&id);
             obs.unobserved.push(id.key(&self.cluster));
             if let Some(service) = service {
-                obs.unobserved.push(map::service_key(&service));
+                obs.unobserved.push(entities::service_key(&service));
             }
         }
     }
@@ -346,7 +349,7 @@ impl Aggregator {
             for (service, selector) in services {
                 for id in &in_namespace {
                     let Some(workload) = self.workloads.get_mut(id) else { continue };
-                    if map::selects(selector, &workload.pod_labels) {
+                    if attached::selects(selector, &workload.pod_labels) {
                         workload.k8s_services.insert(service.clone());
                         behind.entry((namespace.clone(), service.clone())).or_default().push(id.clone());
                     }

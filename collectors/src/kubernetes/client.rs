@@ -12,7 +12,8 @@ use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError};
 use serde::Deserialize;
 
 use super::ClusterConfig;
-use crate::http::{is_retryable, HttpSettings, RetryPolicy};
+use crate::http::{is_retryable, HttpSettings};
+use crate::retry::{Attempt, RetryPolicy, Try};
 
 /// Why a request to a cluster (or building its client) failed. Every
 /// message names the cluster; none holds a credential.
@@ -130,67 +131,68 @@ impl ClusterClient {
     /// 429s, 5xx and transport failures with backoff.
     pub async fn get(&self, path_and_query: &str) -> Result<Vec<u8>, KubeError> {
         let path = path_and_query.split('?').next().unwrap_or(path_and_query);
-        let mut attempt = 0;
-        loop {
-            let started = Instant::now();
-            let outcome = tokio::time::timeout(self.timeout, self.send(path_and_query)).await;
-            let elapsed_ms = started.elapsed().as_millis() as u64;
-            let wait = match outcome {
-                Err(_) => self.transport_failure(path, attempt, "timed out".into())?,
-                Ok(Err(e)) => match classify(&e) {
-                    Failure::Tls(reason) => {
-                        return Err(KubeError::Tls {
-                            cluster: self.cluster.clone(),
-                            server: self.server.clone(),
-                            reason,
-                        })
-                    }
-                    Failure::Credentials(reason) => {
-                        return Err(KubeError::Credentials { cluster: self.cluster.clone(), reason })
-                    }
-                    Failure::Transport(reason) => self.transport_failure(path, attempt, reason)?,
-                },
-                Ok(Ok((status, headers, body))) => {
-                    tracing::debug!(kubernetes.cluster = %self.cluster, http.path = %path, http.status = status.as_u16(), attempt, elapsed_ms, "response");
-                    if status.is_success() {
-                        return Ok(body);
-                    }
-                    if !is_retryable(status) || attempt >= self.policy.retries {
-                        return Err(self.status_error(path, status, attempt + 1, &body));
-                    }
-                    match self.policy.retry_after(&headers) {
-                        Ok(Some(asked)) => asked.max(Duration::from_millis(1)),
-                        Ok(None) => self.policy.backoff(attempt),
-                        Err(asked) => {
-                            return Err(KubeError::Status {
-                                cluster: self.cluster.clone(),
-                                path: path.to_string(),
-                                status: status.as_u16(),
-                                attempts: attempt + 1,
-                                message: self.policy.refusal(asked),
-                            })
-                        }
-                    }
+        crate::retry::run(
+            &self.policy,
+            |attempt| self.get_once(path_and_query, path, attempt),
+            |attempt, wait| {
+                tracing::info!(kubernetes.cluster = %self.cluster, http.path = %path, attempt = attempt.number(), wait_ms = wait.as_millis() as u64, "retrying");
+                true
+            },
+            tokio::time::sleep,
+        )
+        .await
+    }
+
+    /// One attempt of [`ClusterClient::get`]. TLS and credential failures
+    /// are not worth another, nor a `Retry-After` over the cap.
+    async fn get_once(&self, path_and_query: &str, path: &str, attempt: Try) -> Attempt<Vec<u8>, KubeError> {
+        let started = Instant::now();
+        let outcome = tokio::time::timeout(self.timeout, self.send(path_and_query)).await;
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        match outcome {
+            Err(_) => self.transport_failure(path, attempt, "timed out".into()),
+            Ok(Err(e)) => match classify(&e) {
+                Failure::Tls(reason) => {
+                    Attempt::Fail(KubeError::Tls { cluster: self.cluster.clone(), server: self.server.clone(), reason })
                 }
-            };
-            tracing::info!(kubernetes.cluster = %self.cluster, http.path = %path, attempt, wait_ms = wait.as_millis() as u64, "retrying");
-            tokio::time::sleep(wait).await;
-            attempt += 1;
+                Failure::Credentials(reason) => {
+                    Attempt::Fail(KubeError::Credentials { cluster: self.cluster.clone(), reason })
+                }
+                Failure::Transport(reason) => self.transport_failure(path, attempt, reason),
+            },
+            Ok(Ok((status, headers, body))) => {
+                tracing::debug!(kubernetes.cluster = %self.cluster, http.path = %path, http.status = status.as_u16(), attempt = attempt.number(), elapsed_ms, "response");
+                if status.is_success() {
+                    return Attempt::Done(body);
+                }
+                let error = self.status_error(path, status, attempt.count(), &body);
+                if !is_retryable(status) || attempt.is_last() {
+                    return Attempt::Fail(error);
+                }
+                match self.policy.retry_after(&headers) {
+                    Ok(wait) => Attempt::Retry { wait, last: error },
+                    Err(asked) => Attempt::Fail(KubeError::Status {
+                        cluster: self.cluster.clone(),
+                        path: path.to_string(),
+                        status: status.as_u16(),
+                        attempts: attempt.count(),
+                        message: self.policy.refusal(asked),
+                    }),
+                }
+            }
         }
     }
 
-    /// The wait before the next attempt, or the error once none are left.
-    fn transport_failure(&self, path: &str, attempt: u32, reason: String) -> Result<Duration, KubeError> {
-        tracing::debug!(kubernetes.cluster = %self.cluster, http.path = %path, attempt, error = %reason, "request failed");
-        if attempt >= self.policy.retries {
-            return Err(KubeError::Unreachable {
-                cluster: self.cluster.clone(),
-                server: self.server.clone(),
-                attempts: attempt + 1,
-                reason,
-            });
-        }
-        Ok(self.policy.backoff(attempt))
+    /// Worth another attempt; the error if none is left.
+    fn transport_failure(&self, path: &str, attempt: Try, reason: String) -> Attempt<Vec<u8>, KubeError> {
+        tracing::debug!(kubernetes.cluster = %self.cluster, http.path = %path, attempt = attempt.number(), error = %reason, "request failed");
+        let last = KubeError::Unreachable {
+            cluster: self.cluster.clone(),
+            server: self.server.clone(),
+            attempts: attempt.count(),
+            reason,
+        };
+        Attempt::Retry { wait: None, last }
     }
 
     async fn send(&self, path_and_query: &str) -> Result<(StatusCode, HeaderMap, Vec<u8>), kube::Error> {

@@ -7,18 +7,24 @@
 //! - [`client`]: one kube client per cluster, with timeouts, retries and
 //!   errors that say what to check.
 //! - [`list`]: paginated lists, cluster-wide or per namespace.
-//! - [`map`] and [`aggregate`]: objects to entities and relations (pure).
-//! - [`image`]: image references.
+//! - [`read`]: objects to compact readings ([`model`]), each object read
+//!   as it arrives; [`version`]: a workload's main container and version.
+//! - [`aggregate`]: a run's readings joined per workload;
+//!   [`entities`]: those workloads as entities and relations.
 //! - [`service_match`]: which service a workload belongs to, and how that
 //!   was told.
 
 mod aggregate;
 pub mod client;
-pub mod image;
+pub mod entities;
 pub mod list;
-pub mod map;
+pub mod model;
+pub mod read;
 mod run;
 pub mod service_match;
+#[cfg(test)]
+mod testing;
+pub mod version;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;

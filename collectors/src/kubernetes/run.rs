@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use super::aggregate::Aggregator;
 use super::client::{ClusterClient, KubeError};
 use super::list::{self, BadItem, Lister};
-use super::map::Rules;
+use super::model::Rules;
 use super::{ClusterConfig, Config};
 use crate::{Day, Observation};
 

@@ -13,16 +13,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::image::ImageRef;
-use super::map::{Container, Rules};
+use super::model::{Container, Rules};
 use crate::identity::naming::image_name;
-
-/// Labels naming a workload's service, in the order they are tried (after
-/// the configured annotation and the Backstage id).
-pub const SERVICE_LABELS: [&str; 2] = ["app.kubernetes.io/name", "app"];
-/// Backstage's convention: the catalog entity a Kubernetes object belongs
-/// to, as a label (or an annotation, where a label value cannot hold it).
-pub const BACKSTAGE_ID: &str = "backstage.io/kubernetes-id";
+use crate::image::ImageRef;
+use crate::service_labels::{BACKSTAGE_ID, SERVICE_LABELS};
 /// Service names longer than this cannot be keys.
 const MAX_NAME_BYTES: usize = 200;
 

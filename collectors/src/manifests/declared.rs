@@ -19,10 +19,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use yaml_serde::Value;
 
 use super::{file_name, folder_of, ParseError};
-use crate::kubernetes::image::ImageRef;
-// Labels naming a workload's service, as the Kubernetes collector reads them.
-use crate::kubernetes::map::SERVICE_LABELS;
-use crate::kubernetes::service_match::BACKSTAGE_ID;
+use crate::image::ImageRef;
+// The names of a workload's service, as the Kubernetes collector reads them.
+use crate::service_labels::{BACKSTAGE_ID, SERVICE_LABELS};
 
 /// Kinds whose pods run containers.
 const WORKLOAD_KINDS: [&str; 6] = ["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Rollout"];

@@ -1,6 +1,9 @@
 //! Container image references: `registry/repository:tag@digest`, any part
 //! but the repository optional, read the way the container runtimes read
-//! them (the distribution project's reference grammar).
+//! them (the distribution project's reference grammar). Shared by whoever
+//! meets an image: the Kubernetes collector (what a cluster runs),
+//! `manifests::declared` (what a repository deploys) and `identity` (the
+//! service an image names).
 
 /// One image reference, split.
 #[derive(Debug, Clone, PartialEq, Eq)]
