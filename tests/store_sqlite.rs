@@ -148,155 +148,63 @@ mod batches_and_rollbacks {
     }
 }
 
-/// The trait's defaults for `relation_values`, `relation_value_versions`
-/// and `entities_of_kind` (for stores without their own queries), held to the same conformance tests
-/// over SQLite's other methods.
-mod generic_defaults {
-    use async_trait::async_trait;
-    use spot::model::*;
-    use spot::store::sqlite::SqliteStore;
-    use spot::store::{Store, StoreResult};
-    use spot::Observation;
+/// The whole suite again through a `Layered` store (as `spot serve` wraps
+/// its store to time each call): the one forwarding impl passes every
+/// method and argument on unchanged.
+mod layered {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use spot::store::layer::{Around, Call, Layered};
+    use spot::Store;
 
     use super::conformance::{self, Fixture, Harness};
 
-    /// SQLite for everything but the relation values.
-    struct DefaultsOnly(SqliteStore);
+    /// Counts the calls it sees and changes nothing.
+    #[derive(Default)]
+    struct Counting(Arc<AtomicUsize>);
 
-    #[async_trait]
-    impl Store for DefaultsOnly {
-        async fn ingest(&self, observation: &Observation) -> StoreResult<Run> {
-            self.0.ingest(observation).await
-        }
-        async fn ingest_batch(&self, observations: &[Observation]) -> Result<Vec<Run>, spot::store::BatchError> {
-            self.0.ingest_batch(observations).await
-        }
-        async fn rollback(&self, source: &str, scope: &str, day: Day) -> StoreResult<Rollback> {
-            self.0.rollback(source, scope, day).await
-        }
-        async fn rollbacks(&self) -> StoreResult<Vec<Rollback>> {
-            self.0.rollbacks().await
-        }
-        async fn record_failure(&self, source: &str, scope: &str, day: Day, error: &str) -> StoreResult<Run> {
-            self.0.record_failure(source, scope, day, error).await
-        }
-        async fn latest_day(&self) -> StoreResult<Option<Day>> {
-            self.0.latest_day().await
-        }
-        async fn entity(&self, key: &str, day: Day) -> StoreResult<Option<EntityState>> {
-            self.0.entity(key, day).await
-        }
-        async fn search(&self, query: &SearchQuery) -> StoreResult<Vec<Entity>> {
-            self.0.search(query).await
-        }
-        async fn relations(
-            &self,
-            key: &str,
-            day: Day,
-            direction: Direction,
-            kinds: &[String],
-        ) -> StoreResult<Vec<Relation>> {
-            self.0.relations(key, day, direction, kinds).await
-        }
-        async fn traverse(&self, traversal: &Traversal) -> StoreResult<Subgraph> {
-            self.0.traverse(traversal).await
-        }
-        async fn timeline(
-            &self,
-            key: &str,
-            path: &str,
-            from: Day,
-            to: Day,
-            source: Option<&str>,
-        ) -> StoreResult<Vec<ChangePoint>> {
-            self.0.timeline(key, path, from, to, source).await
-        }
-        async fn changes(&self, from: Day, to: Day) -> StoreResult<Changes> {
-            self.0.changes(from, to).await
-        }
-        async fn runs(&self, filter: &RunFilter) -> StoreResult<Vec<Run>> {
-            self.0.runs(filter).await
-        }
-        async fn stats(&self) -> StoreResult<StoreStats> {
-            self.0.stats().await
-        }
-        async fn relation_history(
-            &self,
-            key: &str,
-            direction: Direction,
-            kinds: &[String],
-            from: Day,
-            to: Day,
-        ) -> StoreResult<Vec<Relation>> {
-            self.0.relation_history(key, direction, kinds, from, to).await
-        }
-        async fn neighbours(&self, keys: &[String], rule: &EdgeRule, day: Day) -> StoreResult<Vec<(String, String)>> {
-            self.0.neighbours(keys, rule, day).await
-        }
-        async fn attribute_values(
-            &self,
-            kind: &str,
-            path: &str,
-            source: Option<&str>,
-            day: Day,
-        ) -> StoreResult<Vec<AttributeValue>> {
-            self.0.attribute_values(kind, path, source, day).await
-        }
-        async fn acquire_lease(&self, name: &str, holder: &str, now_ms: i64, until_ms: i64) -> StoreResult<bool> {
-            self.0.acquire_lease(name, holder, now_ms, until_ms).await
-        }
-        async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
-            self.0.release_lease(name, holder).await
-        }
-        async fn prune(&self, source: &str, closed_before: Day) -> StoreResult<Pruned> {
-            self.0.prune(source, closed_before).await
-        }
-        async fn export(&self, sink: tokio::sync::mpsc::Sender<spot::transfer::Record>) -> StoreResult<()> {
-            self.0.export(sink).await
-        }
-        async fn import(
-            &self,
-            records: tokio::sync::mpsc::Receiver<spot::transfer::Incoming>,
-        ) -> StoreResult<spot::transfer::Imported> {
-            self.0.import(records).await
-        }
-        async fn record_deployment(&self, event: &DeployEvent) -> StoreResult<()> {
-            self.0.record_deployment(event).await
-        }
-        async fn deployments(
-            &self,
-            service: &str,
-            cluster: Option<&str>,
-            from: Day,
-            to: Day,
-        ) -> StoreResult<Vec<DeployEvent>> {
-            self.0.deployments(service, cluster, from, to).await
+    impl Around for Counting {
+        fn around<'a, T: Send + 'a>(&'a self, _method: &'static str, call: Call<'a, T>) -> Call<'a, T> {
+            self.0.fetch_add(1, Ordering::Relaxed);
+            call
         }
     }
 
-    struct Defaults;
+    fn layered(store: Box<dyn Store>) -> Box<dyn Store> {
+        Box::new(Layered::new(Arc::from(store), Counting::default()))
+    }
 
-    impl Harness for Defaults {
+    struct ThroughALayer;
+
+    impl Harness for ThroughALayer {
         fn fresh(&self) -> Fixture {
-            let dir = tempfile::tempdir().expect("a temporary folder");
-            let store = SqliteStore::open(dir.path().join("spot.db")).expect("a new store");
+            let Fixture { store, faulty, with_ingest, _keep } = super::Sqlite.fresh();
             Fixture {
-                store: Box::new(DefaultsOnly(store)),
-                faulty: Box::new(|_| unreachable!("not used by this test")),
-                with_ingest: Box::new(|_| unreachable!("not used by this test")),
-                _keep: Box::new(dir),
+                store: layered(store),
+                faulty: Box::new(move |writes| layered(faulty(writes))),
+                with_ingest: Box::new(move |ingest| layered(with_ingest(ingest))),
+                _keep,
             }
         }
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn the_default_relation_values_conform() {
-        conformance::history::relation_values_cover_a_kind_on_a_day(&Defaults).await;
-        conformance::history::relation_value_versions_cover_a_range(&Defaults).await;
-    }
+    crate::conformance_suite!(ThroughALayer);
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn the_default_entities_of_kind_conform() {
-        conformance::history::entities_of_kind_come_with_the_sources_that_see_them(&Defaults).await;
+    #[tokio::test]
+    async fn the_layer_sees_each_call_by_its_method_name() {
+        struct Names(Arc<std::sync::Mutex<Vec<&'static str>>>);
+        impl Around for Names {
+            fn around<'a, T: Send + 'a>(&'a self, method: &'static str, call: Call<'a, T>) -> Call<'a, T> {
+                self.0.lock().unwrap().push(method);
+                call
+            }
+        }
+        let names = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let fixture = super::Sqlite.fresh();
+        let store = Layered::new(Arc::from(fixture.store), Names(names.clone()));
+        conformance::obs("github", "acme", 1).entity("repo:a", serde_json::json!({})).into(&store).await;
+        store.latest_day().await.unwrap();
+        assert_eq!(*names.lock().unwrap(), ["ingest", "latest_day"]);
     }
 }

@@ -34,7 +34,7 @@ use crate::scheduler::{self, Clock, CollectorMetrics, Scheduler};
 use crate::store::Store;
 use connections::ConnectionLimits;
 use guard::LocalOnly;
-use metrics::{MeteredStore, Metrics};
+use metrics::{Metrics, StoreTiming};
 
 pub struct Server {
     schema: SpotSchema,
@@ -66,7 +66,7 @@ impl Server {
         }
         let known_operations = explorer::operations().into_iter().chain(config.server.metric_operations.clone());
         let metrics = Metrics::new(known_operations);
-        let store: Arc<dyn Store> = Arc::new(MeteredStore::new(store, metrics.clone()));
+        let store: Arc<dyn Store> = Arc::new(StoreTiming::store(store, metrics.clone()));
         let scheduler = Self::scheduler(config, store.clone(), &metrics)?;
         Ok(Server {
             schema: api::schema_with_scheduler(store.clone(), config.limits.clone(), scheduler.clone()),

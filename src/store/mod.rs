@@ -3,6 +3,7 @@
 //! conformance suite in `tests/conformance`.
 
 pub mod arango;
+pub mod layer;
 pub mod select;
 pub use select::StoreConfig;
 pub mod sqlite;
@@ -172,21 +173,8 @@ pub trait Store: Send + Sync {
 
     /// Every entity of a kind alive on a day, by key, each with the sources
     /// whose facts describe it that day (each once, by name): e.g. which
-    /// services Consul registers. The default reads each entity found by
-    /// search; stores override it with one query.
-    async fn entities_of_kind(&self, kind: &str, day: Day) -> StoreResult<Vec<SeenEntity>> {
-        let alive = SearchQuery { text: ":".into(), kinds: vec![kind.to_string()], day, limit: 100_000_000 };
-        let mut found = Vec::new();
-        for entity in self.search(&alive).await? {
-            let Some(state) = self.entity(&entity.key, day).await? else { continue };
-            let mut sources: Vec<String> = state.facts.into_iter().map(|f| f.source).collect();
-            sources.sort();
-            sources.dedup();
-            found.push(SeenEntity { entity, sources });
-        }
-        found.sort_by(|a, b| a.entity.key.cmp(&b.entity.key));
-        Ok(found)
-    }
+    /// services Consul registers.
+    async fn entities_of_kind(&self, kind: &str, day: Day) -> StoreResult<Vec<SeenEntity>>;
 
     /// One attribute of every relation of a kind valid on a day (e.g. the
     /// `resolved` version of every `uses`), one value per (from, to): the
@@ -205,44 +193,13 @@ pub trait Store: Send + Sync {
     /// instead of one per day), ordered by (from, to, source, scope,
     /// valid_from); versions without the attribute are left out.
     /// [`RelationValueVersion::on`] picks one value per relation for a day.
-    /// The default reads the relation history of each entity with such a
-    /// relation on `from` or on `to` (so it misses relations whose source
-    /// entity had none on either day); stores override it with one query.
     async fn relation_value_versions(
         &self,
         kind: &str,
         path: &str,
         from: Day,
         to: Day,
-    ) -> StoreResult<Vec<RelationValueVersion>> {
-        check_path(path)?;
-        check_range(from, to)?;
-        let rule = EdgeRule::new(kind, Direction::Out);
-        let mut sources = Vec::new();
-        for day in [from, to] {
-            let everything = SearchQuery { text: ":".into(), kinds: Vec::new(), day, limit: 100_000_000 };
-            let keys: Vec<String> = self.search(&everything).await?.into_iter().map(|e| e.key).collect();
-            sources.extend(self.neighbours(&keys, &rule, day).await?.into_iter().map(|(from, _)| from));
-        }
-        sources.sort();
-        sources.dedup();
-        let mut values = Vec::new();
-        for key in sources {
-            for relation in self.relation_history(&key, Direction::Out, &[kind.to_string()], from, to).await? {
-                let Some(value) =
-                    crate::attribute_path::lookup(&relation.attrs, path).filter(|v| !v.is_null()).cloned()
-                else {
-                    continue;
-                };
-                let Relation { from, to, source, scope, valid_from, valid_to, .. } = relation;
-                values.push((scope, RelationValueVersion { from, to, source, value, valid_from, valid_to }));
-            }
-        }
-        values.sort_by(|(a_scope, a), (b_scope, b)| {
-            (&a.from, &a.to, &a.source, a_scope, a.valid_from).cmp(&(&b.from, &b.to, &b.source, b_scope, b.valid_from))
-        });
-        Ok(values.into_iter().map(|(_, value)| value).collect())
-    }
+    ) -> StoreResult<Vec<RelationValueVersion>>;
 
     /// Stores a deploy event pushed by the orchestrator.
     async fn record_deployment(&self, event: &DeployEvent) -> StoreResult<()>;
