@@ -79,7 +79,25 @@ impl Record {
 
 /// What an import reads: a record, or the reason the reader gave up,
 /// which aborts the import.
-pub type Incoming = Result<Record, String>;
+pub type Incoming = Result<Record, TransferError>;
+
+/// Why a history file cannot be imported, naming the file and line; the
+/// parser's or the reader's own error is kept as the source.
+#[derive(Debug, thiserror::Error)]
+pub enum TransferError {
+    #[error("{file}:{line}: {source}")]
+    BadLine { file: String, line: u64, source: serde_json::Error },
+    #[error("{file}:{line}: {source}")]
+    Unreadable { file: String, line: u64, source: std::io::Error },
+    #[error("{file}:1: a {format} v{version} file; this SPoT reads {FORMAT} v{VERSION}")]
+    OtherFormat { file: String, format: String, version: u32 },
+    #[error("{file}:1: not a SPoT history: the first line must be its header")]
+    NoHeader { file: String },
+    #[error("{file} is empty: not a SPoT history")]
+    Empty { file: String },
+    #[error("a version must start before it ends ({from} to {to})")]
+    BackwardsVersion { from: Day, to: Day },
+}
 
 /// What an import wrote.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -113,24 +131,32 @@ impl From<Run> for Record {
 
 /// A version's end (open when absent), checked to come after its start:
 /// what every store's import refuses otherwise.
-pub fn checked_range(from: Day, to: Option<Day>) -> Result<Day, String> {
+pub fn checked_range(from: Day, to: Option<Day>) -> Result<Day, TransferError> {
     let to = to.unwrap_or(Day::OPEN);
     if from >= to {
-        return Err(format!("a version must start before it ends ({from} to {to})"));
+        return Err(TransferError::BackwardsVersion { from, to });
     }
     Ok(to)
 }
 
 /// Parses one line; the error names the line and what is wrong with it.
-pub fn parse_line(file: &str, number: u64, line: &str) -> Result<Record, String> {
-    let record: Record = serde_json::from_str(line).map_err(|e| format!("{file}:{number}: {e}"))?;
+pub fn parse_line(file: &str, number: u64, line: &str) -> Result<Record, TransferError> {
+    let record: Record = serde_json::from_str(line).map_err(|source| TransferError::BadLine {
+        file: file.to_string(),
+        line: number,
+        source,
+    })?;
     if number == 1 {
         match &record {
             Record::Header { format, version } if format == FORMAT && *version == VERSION => {}
             Record::Header { format, version } => {
-                return Err(format!("{file}:1: a {format} v{version} file; this SPoT reads {FORMAT} v{VERSION}"));
+                return Err(TransferError::OtherFormat {
+                    file: file.to_string(),
+                    format: format.clone(),
+                    version: *version,
+                });
             }
-            _ => return Err(format!("{file}:1: not a SPoT history: the first line must be its header")),
+            _ => return Err(TransferError::NoHeader { file: file.to_string() }),
         }
     }
     Ok(record)
@@ -163,10 +189,11 @@ mod tests {
         let header = serde_json::to_string(&Record::header()).unwrap();
         assert!(parse_line("h.jsonl", 1, &header).is_ok());
         let err = parse_line("h.jsonl", 1, r#"{"type":"entity","key":"a:b","kind":"a","name":"b"}"#).unwrap_err();
-        assert_eq!(err, "h.jsonl:1: not a SPoT history: the first line must be its header");
+        assert_eq!(err.to_string(), "h.jsonl:1: not a SPoT history: the first line must be its header");
         let err = parse_line("h.jsonl", 1, r#"{"type":"header","format":"spot-history","version":9}"#).unwrap_err();
-        assert!(err.contains("this SPoT reads spot-history v1"), "{err}");
+        assert!(err.to_string().contains("this SPoT reads spot-history v1"), "{err}");
         let err = parse_line("h.jsonl", 7, r#"{"type":"fact","entity":"a:b"}"#).unwrap_err();
-        assert!(err.starts_with("h.jsonl:7: missing field"), "{err}");
+        assert!(err.to_string().starts_with("h.jsonl:7: missing field"), "{err}");
+        assert!(std::error::Error::source(&err).is_some(), "the parser's error is kept as the source");
     }
 }

@@ -7,7 +7,7 @@ use tokio::sync::mpsc;
 
 use super::store_args::StoreArgs;
 use crate::store::select;
-use crate::transfer::{parse_line, Incoming, Record};
+use crate::transfer::{parse_line, Incoming, Record, TransferError};
 
 #[derive(clap::Args)]
 pub struct ExportArgs {
@@ -81,9 +81,9 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
             let parsed = match line {
                 Ok(line) if line.trim().is_empty() => continue,
                 Ok(line) => parse_line(&name, number, &line),
-                Err(e) => Err(format!("{name}:{number}: {e}")),
+                Err(source) => Err(TransferError::Unreadable { file: name.clone(), line: number, source }),
             };
-            let failed = parsed.as_ref().err().cloned();
+            let failed = parsed.as_ref().err().map(ToString::to_string);
             // An error is sent too: it makes the store roll the import back.
             if sink.blocking_send(parsed).is_err() {
                 break; // the store refused a record; its error says which
@@ -97,8 +97,8 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
         }
         bar.finish_and_clear();
         if number == 0 {
-            let problem = format!("{name} is empty: not a SPoT history");
-            let _ = sink.blocking_send(Err(problem.clone()));
+            let problem = TransferError::Empty { file: name.clone() }.to_string();
+            let _ = sink.blocking_send(Err(TransferError::Empty { file: name }));
             anyhow::bail!(problem);
         }
         Ok(number)

@@ -20,6 +20,9 @@ pub enum StoreError {
     /// The ingest contract refused the observation.
     #[error(transparent)]
     Refused(#[from] Refusal),
+    /// An import's file cannot be read as a SPoT history.
+    #[error(transparent)]
+    Import(#[from] crate::transfer::TransferError),
     #[error("no entity '{key}'")]
     NotFound { key: String },
     #[error("{0}")]
@@ -35,11 +38,16 @@ pub enum StoreError {
     SchemaTooOld { path: String, found: i64, supported: i64 },
     #[error("injected fault after {writes} writes (test hook)")]
     InjectedFault { writes: u64 },
-    #[error("store failure while {doing}: {reason}")]
-    Backend { doing: String, reason: String },
+    /// The engine failed; `source` is its error (or what went wrong, when
+    /// there is no error value to keep).
+    #[error("store failure while {doing}: {source}")]
+    Backend { doing: String, source: BoxError },
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The cause an engine failure keeps, for `Error::source`.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Why [`Store::ingest_batch`] stopped.
 #[derive(Debug, thiserror::Error)]

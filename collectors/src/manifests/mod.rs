@@ -270,8 +270,10 @@ impl ManifestKind {
     }
 }
 
-/// Why a file could not be read as its format.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why a file could not be read as its format: `path:line: message`, or
+/// `path: message` when the parser does not say where.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}{}: {message}", .line.map(|n| format!(":{n}")).unwrap_or_default())]
 pub struct ParseError {
     pub path: String,
     /// 1-based, when the format's parser says where.
@@ -288,17 +290,6 @@ impl ParseError {
         ParseError { path: path.to_string(), line: Some(line), message: message.into() }
     }
 }
-
-impl fmt::Display for ParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{}:{line}: {}", self.path, self.message),
-            None => write!(f, "{}: {}", self.path, self.message),
-        }
-    }
-}
-
-impl std::error::Error for ParseError {}
 
 /// The file name: what follows the last `/`.
 pub(crate) fn file_name(path: &str) -> &str {

@@ -115,10 +115,7 @@ pub async fn acquire_lease(store: &Inner, name: &str, holder: &str, now_ms: i64,
         Ok(row) => Ok(row.and_then(|v| v.as_bool()).unwrap_or(false)),
         // Two processes raced for the same lease: the other one won.
         Err(api) if api.num == super::http::CONFLICT => Ok(false),
-        Err(api) => Err(StoreError::Backend {
-            doing: "taking a lease".into(),
-            reason: format!("ArangoDB error {} (HTTP {}): {}", api.num, api.status, api.message),
-        }),
+        Err(api) => Err(StoreError::Backend { doing: "taking a lease".into(), source: api.into() }),
     }
 }
 
@@ -162,7 +159,7 @@ impl IngestLease {
         }
         Err(StoreError::Backend {
             doing: "ingesting".into(),
-            reason: format!("lost the lease {} to another process (the ingest took too long?)", self.name),
+            source: format!("lost the lease {} to another process (the ingest took too long?)", self.name).into(),
         })
     }
 

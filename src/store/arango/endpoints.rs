@@ -60,7 +60,7 @@ impl Client {
         let errors = answer.get("errors").and_then(Value::as_u64).unwrap_or(0);
         if errors > 0 {
             let details = answer.get("details").cloned().unwrap_or(Value::Null);
-            return Err(StoreError::Backend { doing, reason: format!("{errors} documents refused: {details}") });
+            return Err(StoreError::Backend { doing, source: format!("{errors} documents refused: {details}").into() });
         }
         let count = |field: &str| answer.get(field).and_then(Value::as_u64).unwrap_or(0);
         Ok(count("created") + count("updated") + count("ignored"))
@@ -138,7 +138,7 @@ impl Client {
         let answer = self.call(request, "beginning a read transaction").await?;
         answer.pointer("/result/id").and_then(Value::as_str).map(str::to_string).ok_or_else(|| StoreError::Backend {
             doing: "beginning a read transaction".into(),
-            reason: "no transaction id in the answer".into(),
+            source: "no transaction id in the answer".into(),
         })
     }
 
@@ -157,7 +157,7 @@ impl Client {
         let answer = self.call(request, "beginning a write transaction").await?;
         answer.pointer("/result/id").and_then(Value::as_str).map(str::to_string).ok_or_else(|| StoreError::Backend {
             doing: "beginning a write transaction".into(),
-            reason: "no transaction id in the answer".into(),
+            source: "no transaction id in the answer".into(),
         })
     }
 
@@ -243,6 +243,6 @@ fn per_document_errors(answer: &Value, doing: &str) -> StoreResult<()> {
     }
     Err(StoreError::Backend {
         doing: doing.to_string(),
-        reason: format!("{} documents refused: {}", failed.len(), failed.join("; ")),
+        source: format!("{} documents refused: {}", failed.len(), failed.join("; ")).into(),
     })
 }

@@ -193,7 +193,7 @@ async fn breadth_first(
     for id in order {
         let entity = named.remove(&id).ok_or_else(|| StoreError::Backend {
             doing: "reading a traversal's entities".into(),
-            reason: format!("{id} has no anchor"),
+            source: format!("{id} has no anchor").into(),
         })?;
         let depth = depth_of[&id];
         nodes.push((id, Node { entity, depth }));
@@ -249,7 +249,7 @@ pub async fn neighbours(
                 let pair = row.as_array().and_then(|p| Some((p.first()?.as_str()?, p.get(1)?.as_str()?)));
                 let (key, neighbour) = pair.ok_or_else(|| StoreError::Backend {
                     doing: "reading neighbours".into(),
-                    reason: format!("not a [key, neighbour] pair: {row}"),
+                    source: format!("not a [key, neighbour] pair: {row}").into(),
                 })?;
                 pairs.push((key.to_string(), neighbour.to_string()));
             }

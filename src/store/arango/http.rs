@@ -72,7 +72,8 @@ impl<'a> Request<'a> {
 
 /// An error ArangoDB reported for a request: HTTP status, its error number
 /// and message.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("ArangoDB error {num} (HTTP {status}): {message}")]
 pub struct ApiError {
     pub status: u16,
     pub num: i64,
@@ -233,13 +234,10 @@ impl Client {
                  access to the database",
                 api.num, api.message
             )),
-            Failure::Api(api) => StoreError::Backend {
-                doing: doing.to_string(),
-                reason: format!("ArangoDB error {} (HTTP {}): {}", api.num, api.status, api.message),
-            },
+            Failure::Api(api) => StoreError::Backend { doing: doing.to_string(), source: api.into() },
             Failure::Decode(reason) => StoreError::Backend {
                 doing: doing.to_string(),
-                reason: format!("{} answered something that is not ArangoDB's API: {reason}", self.base),
+                source: format!("{} answered something that is not ArangoDB's API: {reason}", self.base).into(),
             },
         }
     }

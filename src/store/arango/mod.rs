@@ -171,21 +171,21 @@ impl Inner {
 pub(crate) fn field<'a>(row: &'a Value, name: &str, doing: &str) -> StoreResult<&'a Value> {
     row.get(name).ok_or_else(|| StoreError::Backend {
         doing: doing.to_string(),
-        reason: format!("a result lacks '{name}': {}", abbreviate(row)),
+        source: format!("a result lacks '{name}': {}", abbreviate(row)).into(),
     })
 }
 
 pub(crate) fn text(row: &Value, name: &str, doing: &str) -> StoreResult<String> {
     field(row, name, doing)?.as_str().map(str::to_string).ok_or_else(|| StoreError::Backend {
         doing: doing.to_string(),
-        reason: format!("'{name}' is not text in {}", abbreviate(row)),
+        source: format!("'{name}' is not text in {}", abbreviate(row)).into(),
     })
 }
 
 pub(crate) fn int(row: &Value, name: &str, doing: &str) -> StoreResult<i64> {
     field(row, name, doing)?.as_i64().ok_or_else(|| StoreError::Backend {
         doing: doing.to_string(),
-        reason: format!("'{name}' is not an integer in {}", abbreviate(row)),
+        source: format!("'{name}' is not an integer in {}", abbreviate(row)).into(),
     })
 }
 

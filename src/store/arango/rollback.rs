@@ -98,7 +98,7 @@ fn rollback_from(row: &Value, doing: &str) -> StoreResult<Rollback> {
     let count = |name: &str| -> StoreResult<u64> {
         u64::try_from(int(row, name, doing)?).map_err(|_| StoreError::Backend {
             doing: doing.to_string(),
-            reason: format!("'{name}' is negative in a rollback record"),
+            source: format!("'{name}' is negative in a rollback record").into(),
         })
     };
     Ok(Rollback {

@@ -224,22 +224,20 @@ fn article(kind: &str) -> String {
 
 fn index_hint(error: StoreError, index: &IndexSpec) -> StoreError {
     match error {
-        StoreError::Backend { doing, reason } => StoreError::Backend {
+        StoreError::Backend { doing, source } => StoreError::Backend {
             doing,
-            reason: format!(
-                "{reason} (an index named {} with another definition exists? drop it, then run `spot migrate`)",
+            source: format!(
+                "{source} (an index named {} with another definition exists? drop it, then run `spot migrate`)",
                 index.name
-            ),
+            )
+            .into(),
         },
         other => other,
     }
 }
 
 fn backend(doing: &str, api: super::http::ApiError) -> StoreError {
-    StoreError::Backend {
-        doing: doing.to_string(),
-        reason: format!("ArangoDB error {} (HTTP {}): {}", api.num, api.status, api.message),
-    }
+    StoreError::Backend { doing: doing.to_string(), source: api.into() }
 }
 
 #[cfg(test)]

@@ -84,7 +84,7 @@ fn record(query: &str, row: &Value) -> StoreResult<Record> {
 async fn send(sink: &Sender<Record>, record: Record) -> StoreResult<()> {
     sink.send(record).await.map_err(|_| StoreError::Backend {
         doing: "exporting".into(),
-        reason: "the reader of the export went away".into(),
+        source: "the reader of the export went away".into(),
     })
 }
 
@@ -123,7 +123,7 @@ impl Importer {
         let mut number = 0u64;
         while let Some(incoming) = records.recv().await {
             number += 1;
-            let record = incoming.map_err(StoreError::BadRequest)?;
+            let record = incoming?;
             let (slot, document) = self
                 .document(record)
                 .map_err(|problem| StoreError::BadRequest(format!("record {number}: {problem}")))?;
@@ -161,7 +161,7 @@ impl Importer {
             }
             Record::Fact { entity, source, scope, attrs, valid_from, valid_to } => {
                 self.known(&entity)?;
-                let valid_to = crate::transfer::checked_range(valid_from, valid_to)?;
+                let valid_to = crate::transfer::checked_range(valid_from, valid_to).map_err(|e| e.to_string())?;
                 let hash = content_hash(&attrs);
                 self.counts.fact_versions += 1;
                 let key = keys::version('f', &[&entity, &source, &scope], valid_from.0, hash);
@@ -174,7 +174,7 @@ impl Importer {
             Record::Relation { from, to, kind, source, scope, attrs, valid_from, valid_to } => {
                 self.known(&from)?;
                 self.known(&to)?;
-                let valid_to = crate::transfer::checked_range(valid_from, valid_to)?;
+                let valid_to = crate::transfer::checked_range(valid_from, valid_to).map_err(|e| e.to_string())?;
                 let hash = content_hash(&attrs);
                 self.counts.relation_versions += 1;
                 let key = keys::version('r', &[&from, &to, &kind, &source, &scope], valid_from.0, hash);

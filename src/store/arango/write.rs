@@ -143,7 +143,7 @@ async fn commit(store: &Inner, run_key: &str, token: &str, run: &Run) -> StoreRe
     let committed = store.query_one(queries::commit_attempt(run_key, token, record)).await?;
     committed.and_then(|n| n.as_u64()).map(|n| n as u32).ok_or_else(|| StoreError::Backend {
         doing: "committing an ingest".into(),
-        reason: "another process undid this attempt before it committed; run it again".into(),
+        source: "another process undid this attempt before it committed; run it again".into(),
     })
 }
 
@@ -207,7 +207,7 @@ async fn load(store: &Inner, versions: Versions, obs: &Observation) -> StoreResu
         };
         let hash = u64::from_str_radix(&text(&row, "hash", doing)?, 16).map_err(|e| StoreError::Backend {
             doing: doing.into(),
-            reason: format!("a stored hash is not hex: {e}"),
+            source: format!("a stored hash is not hex: {e}").into(),
         })? as i64;
         let stored = Stored {
             key: text(&row, "id", doing)?,
@@ -282,7 +282,7 @@ pub async fn record_failure(store: &Inner, source: &str, scope: &str, day: Day, 
     });
     let note = format!("a later attempt failed: {error}");
     let row = store.query_one(queries::record_failure(&run_key, failed, &note)).await?.ok_or_else(|| {
-        StoreError::Backend { doing: "recording a failed run".into(), reason: "no run record came back".into() }
+        StoreError::Backend { doing: "recording a failed run".into(), source: "no run record came back".into() }
     })?;
     tracing::warn!(collector.name = %source, snapshot.scope = %scope, snapshot.day = %day, error, "recorded failed run");
     super::read::run_from(&row)

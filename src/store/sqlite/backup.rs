@@ -13,8 +13,10 @@ use crate::store::{StoreError, StoreResult};
 /// One backup step copies every page under one read transaction: in WAL
 /// mode writers go on meanwhile, and the copy is the state of one instant.
 pub fn copy(source: &Connection, target: &Path) -> StoreResult<u64> {
-    let failed =
-        |doing: &str, reason: String| StoreError::Backend { doing: format!("{doing} {}", target.display()), reason };
+    let failed = |doing: &str, reason: String| StoreError::Backend {
+        doing: format!("{doing} {}", target.display()),
+        source: reason.into(),
+    };
     if target.exists() {
         return Err(failed("backing up to", "the file exists; choose a new name".into()));
     }

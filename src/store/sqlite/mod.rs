@@ -189,7 +189,7 @@ impl SqliteStore {
             inner.topology.finish_build(built, started.elapsed());
         });
         if let Err(error) = spawned {
-            let error = StoreError::Backend { doing: "starting a topology build".into(), reason: error.to_string() };
+            let error = StoreError::Backend { doing: "starting a topology build".into(), source: error.into() };
             self.inner.topology.finish_build(Err(error), std::time::Duration::ZERO);
         }
     }
@@ -210,8 +210,8 @@ impl SqliteStore {
 }
 
 /// The read permits are gone (the store is closing).
-fn no_read_permit(error: impl std::fmt::Display) -> StoreError {
-    StoreError::Backend { doing: "waiting for a read connection".into(), reason: error.to_string() }
+fn no_read_permit(error: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+    StoreError::Backend { doing: "waiting for a read connection".into(), source: error.into() }
 }
 
 /// Runs `work` in one read transaction: all its statements see the same
@@ -245,7 +245,7 @@ where
 {
     tokio::task::spawn_blocking(work)
         .await
-        .map_err(|e| StoreError::Backend { doing: "running a store task".into(), reason: e.to_string() })?
+        .map_err(|e| StoreError::Backend { doing: "running a store task".into(), source: e.into() })?
 }
 
 impl Drop for Inner {
@@ -379,7 +379,7 @@ fn configure(conn: &Connection, read_only: bool) -> rusqlite::Result<()> {
 
 /// Maps a SQLite error to a [`StoreError`] that says what was being done.
 pub(crate) fn backend(doing: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
-    move |e| StoreError::Backend { doing: doing.to_string(), reason: e.to_string() }
+    move |e| StoreError::Backend { doing: doing.to_string(), source: e.into() }
 }
 
 #[async_trait]

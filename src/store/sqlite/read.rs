@@ -45,7 +45,7 @@ pub fn parse_attrs(text: &str) -> StoreResult<Map<String, Value>> {
         return Ok(Map::new());
     }
     serde_json::from_str(text)
-        .map_err(|e| StoreError::Backend { doing: "decoding stored attributes".into(), reason: e.to_string() })
+        .map_err(|e| StoreError::Backend { doing: "decoding stored attributes".into(), source: e.into() })
 }
 
 pub fn entity(conn: &Connection, key: &str, day: Day) -> StoreResult<Option<EntityState>> {

@@ -111,7 +111,7 @@ impl Topology {
             .map_err(backend("loading relations"))?;
             let index = u32::try_from(self.edges.len()).map_err(|_| crate::store::StoreError::Backend {
                 doing: "loading relations".into(),
-                reason: "more than 4 billion relation versions".into(),
+                source: "more than 4 billion relation versions".into(),
             })?;
             self.leaving.entry(edge.from).or_default().push(index);
             self.arriving.entry(edge.to).or_default().push(index);

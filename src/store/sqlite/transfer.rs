@@ -76,7 +76,7 @@ fn stream(
 fn send(sink: &Sender<Record>, record: Record) -> StoreResult<()> {
     sink.blocking_send(record).map_err(|_| StoreError::Backend {
         doing: "exporting".into(),
-        reason: "the reader of the export went away".into(),
+        source: "the reader of the export went away".into(),
     })
 }
 
@@ -109,7 +109,7 @@ pub fn import(conn: &Connection, records: &mut Receiver<Incoming>) -> StoreResul
     while let Some(incoming) = records.blocking_recv() {
         number += 1;
         // Dropping the transaction un-applied rolls everything back.
-        let record = incoming.map_err(StoreError::BadRequest)?;
+        let record = incoming?;
         importer.write(record).map_err(|problem| StoreError::BadRequest(format!("record {number}: {problem}")))?;
     }
     let counts = importer.counts;
@@ -142,7 +142,7 @@ impl Importer<'_> {
             Record::Fact { entity, source, scope, attrs, valid_from, valid_to } => {
                 let entity = self.entity(&entity)?;
                 let scope = self.scope(source, scope)?;
-                let valid_to = crate::transfer::checked_range(valid_from, valid_to)?;
+                let valid_to = crate::transfer::checked_range(valid_from, valid_to).map_err(|e| e.to_string())?;
                 let text = Value::Object(attrs.clone()).to_string();
                 self.tx
                     .prepare_cached("INSERT INTO facts (entity, scope, attrs, hash, valid_from, valid_to) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
@@ -153,7 +153,7 @@ impl Importer<'_> {
             Record::Relation { from, to, kind, source, scope, attrs, valid_from, valid_to } => {
                 let (from, to) = (self.entity(&from)?, self.entity(&to)?);
                 let scope = self.scope(source, scope)?;
-                let valid_to = crate::transfer::checked_range(valid_from, valid_to)?;
+                let valid_to = crate::transfer::checked_range(valid_from, valid_to).map_err(|e| e.to_string())?;
                 let text = Value::Object(attrs.clone()).to_string();
                 self.tx
                     .prepare_cached("INSERT INTO relations (from_id, to_id, kind, scope, attrs, hash, valid_from, valid_to) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")

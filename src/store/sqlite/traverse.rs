@@ -367,7 +367,7 @@ impl Walk {
         for id in &order {
             let entity = names.entity(*id).cloned().ok_or_else(|| StoreError::Backend {
                 doing: "reading a traversal's entities".into(),
-                reason: format!("entity id {id} has no anchor"),
+                source: format!("entity id {id} has no anchor").into(),
             })?;
             nodes.push(Node { entity, depth: depth_of[id] });
         }
