@@ -759,6 +759,52 @@ async fn outdated_dependencies_count_uses_behind_the_latest_version() {
         .contains("after"));
 }
 
+/// Another collector's view of billing's packages on day 5, in ecosystems
+/// whose versions are not semver: uses with their resolved versions, and
+/// each package's latest.
+async fn use_packages_of_other_ecosystems(api: &Api) {
+    let uses = [
+        ("package:pypi/requests", "2.0rc1", "2.0"),
+        ("package:maven/com.acme:lib", "1.0-SNAPSHOT", "1.0"),
+        ("package:pypi/tool", "1!1.0", "2.0"),
+        ("package:nuget/Acme.Lib", "4.0.0.1", "4.0.0.2"),
+        ("package:maven/com.acme:meta", "RELEASE", "1.0"),
+    ];
+    let observation = json!({
+        "source": "manifests", "scope": "acme", "day": day(5), "complete": true,
+        "entities": uses.iter().map(|(key, _, latest)| json!({
+            "key": key, "kind": "package", "name": key.rsplit('/').next().unwrap(), "attrs": { "latest": latest }
+        })).collect::<Vec<_>>(),
+        "relations": uses.iter().map(|(key, resolved, _)| json!({
+            "from": "repo:github.com/acme/billing", "to": key, "kind": "uses", "attrs": { "resolved": resolved }
+        })).collect::<Vec<_>>(),
+    });
+    let (_, body) = api
+        .post(json!({"query": "mutation($o: JSON!) { ingest(observation: $o) { status } }", "variables": {"o": observation}}), None)
+        .await;
+    assert_eq!(body["data"]["ingest"]["status"], "complete", "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outdated_dependencies_judge_each_ecosystem_by_its_own_versions() {
+    let api = start(|_| {}).await;
+    use_packages_of_other_ecosystems(&api).await;
+    let data = api
+        .data(&format!(
+            "{{ outdatedDependencies(from: \"{0}\", to: \"{0}\", bucket: DAY) {{ uses outdated major minor patch }} }}",
+            day(5)
+        ))
+        .await;
+    // Read as semver, 2.0rc1, 1.0-SNAPSHOT and 4.0.0.1 were up to date and
+    // the epoch 1!1.0 was a major behind.
+    assert_eq!(
+        data["outdatedDependencies"],
+        json!([{"uses": 4, "outdated": 3, "major": 0, "minor": 0, "patch": 3}]),
+        "a PEP 440 prerelease, a Maven snapshot and NuGet's fourth number are a patch behind; a later epoch \
+         is ahead; Maven's RELEASE is no release and is not counted"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deploys_per_day_count_each_cluster_with_rollbacks() {
     let api = start(|_| {}).await;
