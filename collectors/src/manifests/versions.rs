@@ -159,13 +159,25 @@ pub fn package_lag(package_key: &str, resolved: Option<&str>, latest: Option<&st
 /// one of its versions, by text. Sorting with [`compare`] alone could
 /// panic: it is not total over arbitrary strings.
 pub fn display_order(ecosystem: Ecosystem, a: &str, b: &str) -> Ordering {
-    let version = |v: &str| compare(ecosystem, v, v).is_some() && release(ecosystem, v.trim()).is_some();
-    match (version(a), version(b)) {
+    match (is_release(ecosystem, a), is_release(ecosystem, b)) {
         (true, true) => compare(ecosystem, a, b).unwrap_or(Ordering::Equal).then_with(|| a.cmp(b)),
         (true, false) => Ordering::Less,
         (false, true) => Ordering::Greater,
         (false, false) => a.cmp(b),
     }
+}
+
+/// [`display_order`] with the releases newest first; what is not a release
+/// of the ecosystem still comes after them, by text.
+pub fn newest_first(ecosystem: Ecosystem, a: &str, b: &str) -> Ordering {
+    match (is_release(ecosystem, a), is_release(ecosystem, b)) {
+        (true, true) => display_order(ecosystem, b, a),
+        _ => display_order(ecosystem, a, b),
+    }
+}
+
+fn is_release(ecosystem: Ecosystem, v: &str) -> bool {
+    compare(ecosystem, v, v).is_some() && release(ecosystem, v.trim()).is_some()
 }
 
 /// The first three release numbers, missing ones as 0; `None` when there
@@ -899,6 +911,8 @@ mod tests {
         let mut maven = vec!["1.0", "RELEASE", "1.0-SNAPSHOT", "1.0.1", "1.0-alpha-1"];
         maven.sort_by(|a, b| display_order(Maven, a, b));
         assert_eq!(maven, ["1.0-alpha-1", "1.0-SNAPSHOT", "1.0", "1.0.1", "RELEASE"]);
+        maven.sort_by(|a, b| newest_first(Maven, a, b));
+        assert_eq!(maven, ["1.0.1", "1.0", "1.0-SNAPSHOT", "1.0-alpha-1", "RELEASE"]);
     }
 
     #[test]
@@ -935,6 +949,7 @@ mod tests {
                 let _ = compare(ecosystem, s, "1.0.0");
                 let _ = lag(ecosystem, s, "1.0.0");
                 let _ = display_order(ecosystem, s, "1.0.0");
+                let _ = newest_first(ecosystem, s, "1.0.0");
                 let _ = satisfies(ecosystem, s, "1.0.0");
             }
         }
