@@ -580,6 +580,7 @@ fn the_committed_sdl_is_current() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_api_guide_examples_run() {
     let api = start(|_| {}).await;
+    publish_left_pad(&api, "1.4.2").await;
     let guide = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/api.md")).unwrap();
     let mut examples = 0;
     for block in guide.split("```graphql\n").skip(1) {
@@ -589,6 +590,18 @@ async fn the_api_guide_examples_run() {
         examples += 1;
     }
     assert!(examples >= 10, "only {examples} examples found");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_guide_says_what_a_package_query_answers() {
+    let api = start(|_| {}).await;
+    publish_left_pad(&api, "1.4.2").await;
+    let guide = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/api.md")).unwrap();
+    let (_, example) = guide.split_once("```graphql\n{\n  package(").expect("the guide has a package example");
+    let (query, rest) = example.split_once("\n```").unwrap();
+    let (_, answer) = rest.split_once("```json\n").expect("followed by its answer");
+    let answer: Value = serde_json::from_str(answer.split_once("\n```").unwrap().0).unwrap();
+    assert_eq!(api.data(&format!("{{\n  package({query}")).await, answer);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -757,6 +770,148 @@ async fn outdated_dependencies_count_uses_behind_the_latest_version() {
         .error(&format!("{{ outdatedDependencies(from: \"{}\", to: \"{}\") {{ uses }} }}", day(5), day(1)))
         .await
         .contains("after"));
+}
+
+/// Another collector's view of billing's packages on day 5, in ecosystems
+/// whose versions are not semver: uses with their resolved versions, and
+/// each package's latest.
+async fn use_packages_of_other_ecosystems(api: &Api) {
+    let uses = [
+        ("package:pypi/requests", "2.0rc1", "2.0"),
+        ("package:maven/com.acme:lib", "1.0-SNAPSHOT", "1.0"),
+        ("package:pypi/tool", "1!1.0", "2.0"),
+        ("package:nuget/Acme.Lib", "4.0.0.1", "4.0.0.2"),
+        ("package:maven/com.acme:meta", "RELEASE", "1.0"),
+    ];
+    let observation = json!({
+        "source": "manifests", "scope": "acme", "day": day(5), "complete": true,
+        "entities": uses.iter().map(|(key, _, latest)| json!({
+            "key": key, "kind": "package", "name": key.rsplit('/').next().unwrap(), "attrs": { "latest": latest }
+        })).collect::<Vec<_>>(),
+        "relations": uses.iter().map(|(key, resolved, _)| json!({
+            "from": "repo:github.com/acme/billing", "to": key, "kind": "uses", "attrs": { "resolved": resolved }
+        })).collect::<Vec<_>>(),
+    });
+    let (_, body) = api
+        .post(json!({"query": "mutation($o: JSON!) { ingest(observation: $o) { status } }", "variables": {"o": observation}}), None)
+        .await;
+    assert_eq!(body["data"]["ingest"]["status"], "complete", "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outdated_dependencies_judge_each_ecosystem_by_its_own_versions() {
+    let api = start(|_| {}).await;
+    use_packages_of_other_ecosystems(&api).await;
+    let data = api
+        .data(&format!(
+            "{{ outdatedDependencies(from: \"{0}\", to: \"{0}\", bucket: DAY) {{ uses outdated major minor patch }} }}",
+            day(5)
+        ))
+        .await;
+    // Read as semver, 2.0rc1, 1.0-SNAPSHOT and 4.0.0.1 were up to date and
+    // the epoch 1!1.0 was a major behind.
+    assert_eq!(
+        data["outdatedDependencies"],
+        json!([{"uses": 4, "outdated": 3, "major": 0, "minor": 0, "patch": 3}]),
+        "a PEP 440 prerelease, a Maven snapshot and NuGet's fourth number are a patch behind; a later epoch \
+         is ahead; Maven's RELEASE is no release and is not counted"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_use_says_how_far_behind_with_the_latest_known_on_the_day() {
+    let api = start(|_| {}).await;
+    publish_left_pad(&api, "1.4.2").await;
+    let uses = |n: i32| {
+        format!(
+            "{{ entity(key: \"repo:github.com/acme/billing\", at: \"{}\") {{ relations {{ kind to behind }} }} }}",
+            day(n)
+        )
+    };
+    let on = |data: &Value, kind: &str| -> Vec<Value> {
+        let relations = data["entity"]["relations"].as_array().unwrap();
+        relations.iter().filter(|r| r["kind"] == kind).map(|r| r["behind"].clone()).collect()
+    };
+    let before = api.data(&uses(4)).await;
+    assert_eq!(on(&before, "uses"), [json!("UNKNOWN")], "no latest version known on day 4");
+    let after = api.data(&uses(5)).await;
+    assert_eq!(
+        on(&after, "uses"),
+        [json!("MINOR")],
+        "the use recorded on day 1 is judged against the latest a registry reported on day 5"
+    );
+    assert_eq!(on(&after, "builds"), [Value::Null], "only uses have a version to judge");
+
+    let package = api
+        .data(&format!(
+            "{{ package(key: \"package:npm/left-pad\", at: \"{}\") {{ key ecosystem latest versions {{ version behind uses }} }} }}",
+            day(5)
+        ))
+        .await;
+    assert_eq!(
+        package["package"],
+        json!({ "key": "package:npm/left-pad", "ecosystem": "npm", "latest": "1.4.2",
+                "versions": [{ "version": "1.3.0", "behind": "MINOR", "uses": 1 }] })
+    );
+    let unseen = api.data(&format!("{{ package(key: \"package:npm/left-pad\", at: \"{}\") {{ key }} }}", day(4))).await;
+    assert_eq!(unseen["package"], Value::Null, "no source described left-pad before day 5");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_package_lists_its_versions_in_its_ecosystem_order() {
+    let api = start(|_| {}).await;
+    use_packages_of_other_ecosystems(&api).await;
+    // More uses of the Maven packages, from the services of billing's monorepo.
+    let observation = json!({
+        "source": "monorepo", "scope": "acme", "day": day(5), "complete": true,
+        "entities": [],
+        "relations": [
+            { "from": "service:billing", "to": "package:maven/com.acme:lib", "kind": "uses", "attrs": { "resolved": "1.0.1" } },
+            { "from": "service:ledger", "to": "package:maven/com.acme:lib", "kind": "uses", "attrs": { "resolved": "1.0-alpha-1" } },
+            { "from": "service:ledger", "to": "package:maven/com.acme:meta", "kind": "uses", "attrs": { "spec": "[1.0,)" } }
+        ]
+    });
+    let (_, body) = api
+        .post(json!({"query": "mutation($o: JSON!) { ingest(observation: $o) { status } }", "variables": {"o": observation}}), None)
+        .await;
+    assert_eq!(body["data"]["ingest"]["status"], "complete", "{body}");
+    let versions = |key: &str| {
+        format!(
+            "{{ package(key: \"{key}\", at: \"{}\") {{ ecosystem latest versions {{ version behind uses }} }} }}",
+            day(5)
+        )
+    };
+    let lib = api.data(&versions("package:maven/com.acme:lib")).await;
+    assert_eq!(
+        lib["package"],
+        json!({ "ecosystem": "maven", "latest": "1.0", "versions": [
+            { "version": "1.0.1", "behind": "AHEAD", "uses": 1 },
+            { "version": "1.0-SNAPSHOT", "behind": "PATCH", "uses": 1 },
+            { "version": "1.0-alpha-1", "behind": "PATCH", "uses": 1 }
+        ] }),
+        "newest first by Maven's ordering (a snapshot after an alpha, both before the release)"
+    );
+    let meta = api.data(&versions("package:maven/com.acme:meta")).await;
+    assert_eq!(
+        meta["package"]["versions"],
+        json!([{ "version": "RELEASE", "behind": "UNKNOWN", "uses": 1 }, { "version": null, "behind": "UNKNOWN", "uses": 1 }]),
+        "what is not a release comes after the releases, the uses without a version last"
+    );
+    let pypi = api.data(&versions("package:pypi/tool")).await;
+    assert_eq!(pypi["package"]["versions"], json!([{ "version": "1!1.0", "behind": "AHEAD", "uses": 1 }]));
+    let relations = api
+        .data(&format!(
+            "{{ entity(key: \"service:ledger\", at: \"{}\") {{ relations(kinds: [\"uses\"]) {{ to behind }} }} }}",
+            day(5)
+        ))
+        .await;
+    assert_eq!(
+        relations["entity"]["relations"],
+        json!([
+            { "to": "package:maven/com.acme:lib", "behind": "PATCH" },
+            { "to": "package:maven/com.acme:meta", "behind": "UNKNOWN" }
+        ])
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

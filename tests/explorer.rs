@@ -481,6 +481,33 @@ fn the_explorer_end_to_end_in_chromium() {
         assert!(figures.contains(figure), "the team's figures have {figure}: {figures}");
     }
     ui.shot("team");
+    ui.open("#/", "home for a package");
+    ui.click("#search");
+    ui.tab.type_str("package:npm/").unwrap();
+    ui.wait_for("packages found", "document.querySelector('#search-results a[href*=\"package%3Anpm\"]')");
+    ui.eval("delete document.body.dataset.rendered");
+    ui.click("#search-results a[href*=\"package%3Anpm\"]");
+    ui.wait_rendered("package");
+    // How far behind each use is comes from the API (each ecosystem's own
+    // rule): every synthetic npm version and latest is a release, so no use
+    // is unknown, and the versions are newest first.
+    let versions = ui.text("#versions");
+    assert!(!versions.contains("Latest: unknown") && !versions.contains("unknown"), "{versions}");
+    assert!(
+        ["up to date", "patch behind", "minor behind", "major behind"].iter().any(|level| versions.contains(level)),
+        "{versions}"
+    );
+    let shown: Vec<Value> = ui
+        .json("[...document.querySelectorAll('#versions tbody tr')].map((row) => row.cells[0].innerText)")
+        .as_array()
+        .unwrap()
+        .clone();
+    let parsed: Vec<Vec<u64>> =
+        shown.iter().map(|v| v.as_str().unwrap().split('.').map(|n| n.parse().unwrap()).collect()).collect();
+    assert!(parsed.windows(2).all(|pair| pair[0] > pair[1]), "newest first: {shown:?}");
+    let users = ui.text("#users");
+    assert!(users.contains("Behind") && !users.contains("unknown"), "{users}");
+    ui.shot("package");
 
     // Empty and error states say what is missing or what failed.
     ui.open("#/search-nothing", "a page that does not exist");

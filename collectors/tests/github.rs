@@ -214,7 +214,16 @@ async fn outdated_packages_say_how_far_behind_they_are() {
         (json!(true), json!("major"))
     );
     assert_eq!(uses("package:npm/lodash")["outdated"], false);
+    assert_eq!(uses("package:npm/lodash")["behind"], "up_to_date", "every level is written, up to date too");
     assert_eq!(uses("package:npm/typescript")["behind"], "minor");
+    let unresolved = relation(&obs, "repo:127.0.0.1/acme/repo-0", "uses", "package:npm/lodash").unwrap();
+    assert_eq!(
+        (unresolved.attrs["latest"].clone(), unresolved.attrs["behind"].clone(), unresolved.attrs.get("outdated")),
+        (json!("4.17.21"), json!("unknown"), None),
+        "a use without a resolved version: the latest is known, how far behind is not"
+    );
+    let unlisted = relation(&obs, "repo:127.0.0.1/acme/repo-0", "uses", "package:npm/zod").unwrap();
+    assert!(unlisted.attrs.get("behind").is_none(), "no latest version, nothing said: {:?}", unlisted.attrs);
     assert_eq!(entity(&obs, "package:npm/express").attrs["latest"], "5.0.1");
 }
 

@@ -1,18 +1,23 @@
 // Package: which repositories (and services) use which versions, how far
 // behind the latest they are, and the services that depend on it
-// transitively (uses ← builds → depends_on ←).
+// transitively (uses ← builds → depends_on ←). How far behind, and the
+// order of versions, are the API's answers (each ecosystem's own version
+// rules), never computed here.
 
 import { gql } from "../api.js";
 import { h, fill, load, section, empty, badge, number, facts, text } from "../dom.js";
 import { entityHref, href } from "../router.js";
 import { dataTable } from "../table.js";
-import { behind, compare } from "../versions.js";
 
 const PACKAGE = `query Package($key: String!, $at: Date!) {
+  package(key: $key, at: $at) {
+    latest
+    versions { version behind uses }
+  }
   entity(key: $key, at: $at) {
     key name firstSeen
     facts { source scope attrs validFrom }
-    users: relations(direction: IN, kinds: ["uses"]) { from source attrs validFrom fromEntity { kind name } }
+    users: relations(direction: IN, kinds: ["uses"]) { from source attrs validFrom behind fromEntity { kind name } }
     publishers: relations(direction: IN, kinds: ["publishes"]) { from fromEntity { name } }
   }
 }`;
@@ -23,6 +28,8 @@ const DEPENDENTS = `query Dependents($key: String!, $at: Date!, $depth: Int!) {
   ]) { nodes { depth entity { key kind name } } }
 }`;
 
+// The API's levels (VersionLag), as shown.
+const LEVELS = { UP_TO_DATE: "up to date", PATCH: "patch", MINOR: "minor", MAJOR: "major", AHEAD: "ahead", UNKNOWN: "unknown" };
 const TONES = { "up to date": "ok", patch: "", minor: "warn", major: "bad", ahead: "", unknown: "" };
 
 export async function render(view, { day, segments, stale }) {
@@ -35,7 +42,10 @@ export async function render(view, { day, segments, stale }) {
     fill(view, h("h1", {}, key), empty(`No source saw ${key} on ${day}.`));
     return;
   }
-  const latest = pkg.facts.map((f) => f.attrs.latest).find(Boolean) || null;
+  const latest = data.package?.latest ?? null;
+  const versions = data.package?.versions ?? [];
+  // The API lists versions newest first, in the package ecosystem's order.
+  const rank = new Map(versions.map((v, index) => [v.version, index]));
   const users = pkg.users.map((r) => ({
     key: r.from,
     name: r.fromEntity?.name || r.from,
@@ -45,9 +55,11 @@ export async function render(view, { day, segments, stale }) {
     scope: r.attrs.scope ?? null,
     manifest: r.attrs.manifest ?? null,
     since: r.validFrom,
-    behind: latest && r.attrs.resolved ? behind(r.attrs.resolved, latest) : "unknown",
+    behind: LEVELS[r.behind] ?? "unknown",
   }));
-  users.sort((a, b) => compare(a.resolved, b.resolved) || a.name.localeCompare(b.name));
+  // Oldest versions first; uses without a version last.
+  const age = (u) => (u.resolved == null ? -1 : (rank.get(u.resolved) ?? -1));
+  users.sort((a, b) => age(b) - age(a) || a.name.localeCompare(b.name));
   const dependents = h("div");
   fill(
     view,
@@ -67,7 +79,7 @@ export async function render(view, { day, segments, stale }) {
         ]),
         pkg.facts.map((f) => h("div", { class: "source" }, h("h3", {}, badge(f.source), h("span", { class: "since" }, ` since ${f.validFrom}`)), facts(Object.entries(f.attrs).map(([n, v]) => [n, text(v)])))),
       ),
-      section("Versions in use", "versions", versionSummary(users, latest)),
+      section("Versions in use", "versions", versionSummary(users, versions, latest)),
       h("div", { class: "wide" }, section("Who uses it", "users", usersTable(users, pkg.name))),
       h(
         "div",
@@ -100,22 +112,19 @@ async function dependentServices(key, day, name) {
   );
 }
 
-function versionSummary(users, latest) {
+function versionSummary(users, versions, latest) {
   if (!users.length) return empty("Nothing uses it on this day.");
   const byLevel = new Map();
   for (const u of users) byLevel.set(u.behind, (byLevel.get(u.behind) || 0) + 1);
-  const byVersion = new Map();
-  for (const u of users) byVersion.set(u.resolved, (byVersion.get(u.resolved) || 0) + 1);
-  const versions = [...byVersion.entries()].sort((a, b) => compare(b[0], a[0]));
   return h(
     "div",
     {},
     h("p", {}, ["up to date", "patch", "minor", "major", "ahead", "unknown"].filter((l) => byLevel.has(l)).map((level) => [badge(`${byLevel.get(level)} ${level === "up to date" ? "up to date" : level === "ahead" || level === "unknown" ? level : `${level} behind`}`, TONES[level]), " "])),
     dataTable(
       [
-        { label: "Version", value: ([v]) => v },
-        { label: "Behind", value: ([v]) => (latest && v ? behind(v, latest) : "unknown") },
-        { label: "Users", value: ([, n]) => n, numeric: true },
+        { label: "Version", value: (v) => v.version ?? "none resolved" },
+        { label: "Behind", value: (v) => LEVELS[v.behind], render: (v) => badge(LEVELS[v.behind], TONES[LEVELS[v.behind]]) },
+        { label: "Users", value: (v) => v.uses, numeric: true },
       ],
       versions,
       { caption: `Latest: ${latest || "unknown"}` },

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use super::auth::Scope;
 use super::context::{api, bad_request, load_entity, resolve_day, store, store_error};
+use super::packages::VersionLag;
 use super::plain::{json_object, Plain, PlainField, PlainList, Plan};
 use super::scalars::{end, Date, Direction};
 use super::service::{service_key, Service};
@@ -243,6 +244,21 @@ impl Relation {
     /// The entity the edge arrives at, as of the same day.
     async fn to_entity(&self, ctx: &Context<'_>) -> Result<Option<Entity>> {
         entity_on(ctx, &self.to, self.day).await
+    }
+
+    /// For a `uses` relation: how far its `resolved` version is behind the
+    /// latest version of the package on the same day (the `latest` of the
+    /// first source, by name, that has one), by the package ecosystem's own
+    /// version ordering. The collectors record the same answer as the
+    /// relation's `behind` attribute when they know the latest version;
+    /// this field answers for every use, with the latest known on the day.
+    /// Null for relations of other kinds.
+    async fn behind(&self, ctx: &Context<'_>) -> Result<Option<VersionLag>> {
+        if self.kind != "uses" {
+            return Ok(None);
+        }
+        let resolved = self.attrs.0.get("resolved").and_then(Value::as_str);
+        Ok(Some(super::packages::behind(ctx, &self.to, resolved, self.day).await?.into()))
     }
 }
 

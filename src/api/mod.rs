@@ -19,6 +19,7 @@ mod hygiene;
 mod mutation;
 mod order;
 mod outdated;
+mod packages;
 mod plain;
 mod reports;
 mod rollouts;
@@ -47,6 +48,7 @@ pub struct Query(
     collection::CollectionQuery,
     drift::DriftQuery,
     outdated::OutdatedQuery,
+    packages::PackageQuery,
     deploy_counts::DeployCountQuery,
     hygiene::HygieneQuery,
 );

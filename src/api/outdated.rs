@@ -1,15 +1,17 @@
 //! How many package uses are behind the package's latest version, over
 //! time: one point per bucket (and group, e.g. the owning team), read as of
-//! each bucket's last day, counted as major, minor or patch behind.
+//! each bucket's last day, counted as major, minor or patch behind by the
+//! one rule, [`collectors::manifests::versions::package_lag`] (each
+//! ecosystem's own version ordering), against the package's `latest` on
+//! that day: a latest version a registry reports later counts from then on.
 
 use std::collections::{BTreeMap, HashMap};
 
 use async_graphql::{Context, Object, Result, SimpleObject};
-use serde_json::Value;
+use collectors::manifests::versions::{package_lag, Lag};
 
 use super::auth::Scope;
 use super::context::{api, store_error};
-use super::deploys::semver_of;
 use super::reports::{group_of, trend_buckets, Bucket};
 use super::scalars::{Date, EdgeRuleInput};
 use crate::model::{Day, EdgeRule, RelationValueVersion};
@@ -25,28 +27,14 @@ pub struct OutdatedPoint {
     /// grouping path does not reach.
     pub group: Option<String>,
     /// Uses whose resolved version and package's latest version are both
-    /// known (as semantic versions).
+    /// known and comparable by the package's ecosystem (its key's
+    /// `package:<ecosystem>/` prefix): up to date, ahead or behind.
     pub uses: i32,
     /// Uses behind the latest version: `major + minor + patch`.
     pub outdated: i32,
     pub major: i32,
     pub minor: i32,
     pub patch: i32,
-}
-
-/// How far `used` is behind `latest`: 0 major, 1 minor, 2 patch; `None`
-/// when up to date or ahead.
-pub fn behind(used: (u64, u64, u64), latest: (u64, u64, u64)) -> Option<usize> {
-    match (used.0.cmp(&latest.0), used.1.cmp(&latest.1), used.2.cmp(&latest.2)) {
-        (std::cmp::Ordering::Less, _, _) => Some(0),
-        (std::cmp::Ordering::Equal, std::cmp::Ordering::Less, _) => Some(1),
-        (std::cmp::Ordering::Equal, std::cmp::Ordering::Equal, std::cmp::Ordering::Less) => Some(2),
-        _ => None,
-    }
-}
-
-fn version(value: &Value) -> Option<(u64, u64, u64)> {
-    value.as_str().and_then(semver_of)
 }
 
 #[derive(Default)]
@@ -92,22 +80,29 @@ async fn outdated_on(
     measured_on: Day,
     rules: &[EdgeRule],
 ) -> Result<Vec<OutdatedPoint>> {
-    let latest: HashMap<String, (u64, u64, u64)> = api
+    let latest: HashMap<String, String> = api
         .store
         .attribute_values("package", "latest", None, measured_on)
         .await
         .map_err(store_error)?
         .into_iter()
-        .filter_map(|v| Some((v.key, version(&v.value)?)))
+        .filter_map(|v| Some((v.key, v.value.as_str()?.to_string())))
         .collect();
     let uses = RelationValueVersion::on(uses, measured_on);
     let mut users: Vec<String> = uses.iter().map(|u| u.from.clone()).collect();
     users.dedup();
     let groups = group_of(api, users, rules, measured_on).await?;
     let mut by_group: BTreeMap<Option<String>, OutdatedPoint> = BTreeMap::new();
+    // Many uses share a package and a version: each pair is judged once.
+    let mut judged: HashMap<(&str, &str), Lag> = HashMap::new();
     for used in uses {
-        let (Some(resolved), Some(newest)) = (version(&used.value), latest.get(&used.to)) else { continue };
-        let level = behind(resolved, *newest);
+        let (Some(resolved), Some(newest)) = (used.value.as_str(), latest.get(&used.to)) else { continue };
+        let level = *judged
+            .entry((used.to.as_str(), resolved))
+            .or_insert_with(|| package_lag(&used.to, Some(resolved), Some(newest)));
+        if level == Lag::Unknown {
+            continue;
+        }
         for group in groups.get(&used.from).cloned().unwrap_or_else(|| vec![None]) {
             let point = by_group.entry(group.clone()).or_insert_with(|| OutdatedPoint {
                 bucket: Date(start),
@@ -121,10 +116,10 @@ async fn outdated_on(
             });
             point.uses += 1;
             match level {
-                Some(0) => point.major += 1,
-                Some(1) => point.minor += 1,
-                Some(_) => point.patch += 1,
-                None => continue,
+                Lag::Major => point.major += 1,
+                Lag::Minor => point.minor += 1,
+                Lag::Patch => point.patch += 1,
+                Lag::UpToDate | Lag::Ahead | Lag::Unknown => continue,
             }
             point.outdated += 1;
         }
@@ -136,12 +131,18 @@ async fn outdated_on(
 mod tests {
     use super::*;
 
+    /// The levels the report counts, as it judges a use.
+    fn behind(used: &str, latest: &str) -> Lag {
+        package_lag("package:npm/left-pad", Some(used), Some(latest))
+    }
+
     #[test]
     fn behind_names_the_highest_level_that_differs() {
-        assert_eq!(behind((1, 2, 3), (2, 0, 0)), Some(0));
-        assert_eq!(behind((1, 2, 3), (1, 3, 0)), Some(1));
-        assert_eq!(behind((1, 2, 3), (1, 2, 4)), Some(2));
-        assert_eq!(behind((1, 2, 3), (1, 2, 3)), None);
-        assert_eq!(behind((2, 0, 0), (1, 9, 9)), None, "ahead is not behind");
+        assert_eq!(behind("1.2.3", "2.0.0"), Lag::Major);
+        assert_eq!(behind("1.2.3", "1.3.0"), Lag::Minor);
+        assert_eq!(behind("1.2.3", "1.2.4"), Lag::Patch);
+        assert_eq!(behind("1.2.3", "1.2.3"), Lag::UpToDate);
+        assert_eq!(behind("2.0.0", "1.9.9"), Lag::Ahead, "ahead is not behind");
+        assert_eq!(Lag::Ahead.outdated(), Some(false));
     }
 }

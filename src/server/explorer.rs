@@ -41,7 +41,6 @@ pub const ASSETS: &[Asset] = &[
     asset!("charts.js", "text/javascript; charset=utf-8"),
     asset!("graph.js", "text/javascript; charset=utf-8"),
     asset!("table.js", "text/javascript; charset=utf-8"),
-    asset!("versions.js", "text/javascript; charset=utf-8"),
     asset!("pages/home.js", "text/javascript; charset=utf-8"),
     asset!("pages/service.js", "text/javascript; charset=utf-8"),
     asset!("pages/entity.js", "text/javascript; charset=utf-8"),

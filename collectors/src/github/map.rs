@@ -14,6 +14,7 @@ use super::sync::RepoFiles;
 use crate::identity::claims::{self, Claim};
 use crate::identity::find::Candidate;
 use crate::identity::{self, IdentityConfig};
+use crate::manifests::versions;
 use crate::manifests::{self, Dependency, Ecosystem};
 use crate::registries::Registries;
 use crate::{Day, Observation, ObservedEntity, ObservedRelation};
@@ -456,14 +457,15 @@ fn link_internal_packages(
 
 /// Looks up each external package's latest version (bounded concurrency,
 /// once a day) and records, on the package and on every `uses` of it,
-/// `latest`, `outdated` and how far behind (`major`, `minor`, `patch`).
+/// `latest`, and on the `uses` how far behind it is
+/// ([`versions::package_lag`], recorded by [`versions::Lag::record`]).
 pub async fn mark_outdated(registries: &Registries, day: Day, obs: &mut Observation) {
     let external: Vec<(String, Ecosystem, String)> = obs
         .entities
         .iter()
         .filter(|e| e.kind == "package" && e.attrs.get("internal").is_none())
         .filter_map(|e| {
-            let ecosystem = ecosystem_of(e.attrs.get("ecosystem")?.as_str()?)?;
+            let ecosystem = Ecosystem::from_id(e.attrs.get("ecosystem")?.as_str()?)?;
             Some((e.key.clone(), ecosystem, e.name.clone()))
         })
         .collect();
@@ -473,12 +475,12 @@ pub async fn mark_outdated(registries: &Registries, day: Day, obs: &mut Observat
             (key, ecosystem, latest)
         })
         .buffer_unordered(8);
-    let mut latest: BTreeMap<String, (Ecosystem, String)> = BTreeMap::new();
+    let mut latest: BTreeMap<String, String> = BTreeMap::new();
     let mut failed: BTreeSet<String> = BTreeSet::new();
     while let Some((key, ecosystem, answer)) = lookups.next().await {
         match answer {
             Ok(Some(version)) => {
-                latest.insert(key, (ecosystem, version));
+                latest.insert(key, version);
             }
             Ok(None) => {}
             Err(e) => {
@@ -488,30 +490,17 @@ pub async fn mark_outdated(registries: &Registries, day: Day, obs: &mut Observat
     }
     obs.warnings.extend(failed);
     for entity in obs.entities.iter_mut() {
-        if let Some((_, version)) = latest.get(&entity.key) {
+        if let Some(version) = latest.get(&entity.key) {
             entity.attrs.insert("latest".into(), json!(version));
         }
     }
     for relation in obs.relations.iter_mut().filter(|r| r.kind == "uses") {
-        let Some((ecosystem, newest)) = latest.get(&relation.to) else { continue };
-        let current = relation.attrs.get("resolved").and_then(Value::as_str).map(str::to_string);
+        let Some(newest) = latest.get(&relation.to) else { continue };
+        let resolved = relation.attrs.get("resolved").and_then(Value::as_str);
+        let behind = versions::package_lag(&relation.to, resolved, Some(newest));
         relation.attrs.insert("latest".into(), json!(newest));
-        let Some(current) = current else { continue };
-        match lag_of(*ecosystem, &current, newest) {
-            Some("up_to_date") => {
-                relation.attrs.insert("outdated".into(), json!(false));
-            }
-            Some(behind) => {
-                relation.attrs.insert("outdated".into(), json!(true));
-                relation.attrs.insert("behind".into(), json!(behind));
-            }
-            None => {}
-        }
+        behind.record(&mut relation.attrs);
     }
-}
-
-fn ecosystem_of(name: &str) -> Option<Ecosystem> {
-    Ecosystem::ALL.into_iter().find(|e| e.as_str() == name)
 }
 
 /// A catalog file's entry, in the collector's terms.
@@ -563,12 +552,6 @@ fn catalog_entries(
 fn codeowner_teams(path: &str, content: &str) -> Vec<String> {
     let parsed = manifests::codeowners::parse_codeowners(path, content);
     manifests::codeowners::repo_owners(&parsed.rules).iter().map(|owner| owner.key()).collect()
-}
-
-/// How far `current` is behind `latest`: `Some("major" | "minor" |
-/// "patch")`, `Some("up_to_date")`, or `None` when not comparable.
-fn lag_of(ecosystem: Ecosystem, current: &str, latest: &str) -> Option<&'static str> {
-    manifests::versions::lag(ecosystem, current, latest).map(|lag| lag.as_str())
 }
 
 #[cfg(test)]

@@ -84,6 +84,11 @@ impl Ecosystem {
             Ecosystem::Rubygems => "rubygems",
         }
     }
+
+    /// The ecosystem [`Ecosystem::as_str`] names.
+    pub fn from_id(id: &str) -> Option<Ecosystem> {
+        Ecosystem::ALL.into_iter().find(|e| e.as_str() == id)
+    }
 }
 
 impl fmt::Display for Ecosystem {
@@ -124,6 +129,13 @@ pub fn normalise_name(ecosystem: Ecosystem, name: &str) -> String {
 /// `package:maven/com.acme:lib`, `package:pypi/acme-utils`.
 pub fn package_key(ecosystem: Ecosystem, name: &str) -> String {
     format!("package:{}/{}", ecosystem.as_str(), normalise_name(ecosystem, name))
+}
+
+/// The ecosystem a package key names (`package:npm/@acme/ui` → npm), the
+/// inverse of [`package_key`]; `None` for a key of another shape.
+pub fn package_ecosystem(key: &str) -> Option<Ecosystem> {
+    let (ecosystem, _) = key.strip_prefix("package:")?.split_once('/')?;
+    Ecosystem::from_id(ecosystem)
 }
 
 /// What a dependency is needed for.
@@ -578,6 +590,17 @@ mod tests {
         assert_eq!(package_key(Ecosystem::Npm, "@acme/ui"), "package:npm/@acme/ui");
         assert_eq!(package_key(Ecosystem::Go, "github.com/acme/lib"), "package:go/github.com/acme/lib");
         assert_eq!(package_key(Ecosystem::Nuget, "Acme.Lib"), "package:nuget/Acme.Lib");
+    }
+
+    #[test]
+    fn a_package_key_names_its_ecosystem() {
+        for ecosystem in Ecosystem::ALL {
+            assert_eq!(package_ecosystem(&package_key(ecosystem, "@acme/a-lib")), Some(ecosystem));
+        }
+        assert_eq!(package_ecosystem("package:maven/com.acme:lib"), Some(Ecosystem::Maven));
+        assert_eq!(package_ecosystem("package:left-pad"), None);
+        assert_eq!(package_ecosystem("package:docker/nginx"), None);
+        assert_eq!(package_ecosystem("repo:npm/left-pad"), None);
     }
 
     #[test]

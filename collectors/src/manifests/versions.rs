@@ -1,5 +1,6 @@
 //! Each ecosystem's version ordering, how far a version lags behind the
-//! latest, and whether a version satisfies a spec.
+//! latest ([`lag`], [`package_lag`]: the one rule for "how far behind"),
+//! and whether a version satisfies a spec.
 //!
 //! - npm and Cargo: Semantic Versioning 2.0 (the `semver` crate): build
 //!   metadata does not order; a leading `v` or `=` and missing minor or
@@ -30,6 +31,7 @@
 //! Strings that are not versions of their ecosystem give `None`.
 
 use std::cmp::Ordering;
+use std::fmt;
 use std::str::FromStr;
 
 use super::Ecosystem;
@@ -56,10 +58,12 @@ pub fn compare(ecosystem: Ecosystem, a: &str, b: &str) -> Option<Ordering> {
     }
 }
 
-/// How far a version is behind the latest.
+/// How far a version is behind the latest: the one answer SPoT gives
+/// everywhere (the collectors' `behind` attribute on `uses`, the API's
+/// `behind` field and `outdatedDependencies`, the explorer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Lag {
-    /// The current version is the latest, or newer.
+    /// The current version is the latest (or orders equal to it).
     UpToDate,
     /// Same major and minor; an older patch, or a prerelease of the latest.
     Patch,
@@ -67,38 +71,121 @@ pub enum Lag {
     Minor,
     /// Older major.
     Major,
+    /// Newer than the latest the registry names (a prerelease, or a
+    /// registry whose `latest` tag lags).
+    Ahead,
+    /// Not comparable: a version or the latest is missing, or either is not
+    /// a release of the ecosystem (`latest`, `${revision}`, a git commit), or
+    /// the package's ecosystem is not known.
+    Unknown,
 }
 
 impl Lag {
+    pub const ALL: [Lag; 6] = [Lag::UpToDate, Lag::Patch, Lag::Minor, Lag::Major, Lag::Ahead, Lag::Unknown];
+
+    /// The attribute value: `up_to_date`, `patch`, `minor`, `major`,
+    /// `ahead` or `unknown`.
     pub fn as_str(self) -> &'static str {
         match self {
             Lag::UpToDate => "up_to_date",
             Lag::Patch => "patch",
             Lag::Minor => "minor",
             Lag::Major => "major",
+            Lag::Ahead => "ahead",
+            Lag::Unknown => "unknown",
         }
     }
-}
 
-/// How far `current` lags `latest`, by the first of (major, minor, patch)
-/// that differs. In 0.x semver a minor step is breaking, but it is still
-/// reported as minor: the number says which part moved, not what it means.
-pub fn lag(ecosystem: Ecosystem, current: &str, latest: &str) -> Option<Lag> {
-    if compare(ecosystem, current, latest)? != Ordering::Less {
-        return Some(Lag::UpToDate);
+    /// Whether the version is behind the latest (`patch`, `minor` or
+    /// `major`); `None` when that is not known.
+    pub fn outdated(self) -> Option<bool> {
+        match self {
+            Lag::Patch | Lag::Minor | Lag::Major => Some(true),
+            Lag::UpToDate | Lag::Ahead => Some(false),
+            Lag::Unknown => None,
+        }
     }
-    let (c, l) = (release(ecosystem, current.trim())?, release(ecosystem, latest.trim())?);
-    Some(if c[0] != l[0] {
-        Lag::Major
-    } else if c[1] != l[1] {
-        Lag::Minor
-    } else {
-        Lag::Patch
-    })
+
+    /// Records the answer on a `uses` relation's attributes, as every
+    /// collector does: `behind` (always) and `outdated` (when known).
+    pub fn record(self, attrs: &mut serde_json::Map<String, serde_json::Value>) {
+        attrs.insert("behind".into(), self.as_str().into());
+        match self.outdated() {
+            Some(outdated) => attrs.insert("outdated".into(), outdated.into()),
+            None => attrs.remove("outdated"),
+        };
+    }
 }
 
-/// The first three release numbers, missing ones as 0.
+impl fmt::Display for Lag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How far `current` lags `latest` in the ecosystem, by the first of
+/// (major, minor, patch) that differs; [`Lag::Ahead`] when `current` orders
+/// after `latest`, [`Lag::Unknown`] when either is not a release there
+/// (not a version, or no leading release number, as Maven's `RELEASE`). In
+/// 0.x semver a minor step is breaking, but it is still reported as minor:
+/// the level says which part moved, not what it means.
+pub fn lag(ecosystem: Ecosystem, current: &str, latest: &str) -> Lag {
+    let (current, latest) = (current.trim(), latest.trim());
+    let (Some(c), Some(l)) = (release(ecosystem, current), release(ecosystem, latest)) else { return Lag::Unknown };
+    match compare(ecosystem, current, latest) {
+        None => Lag::Unknown,
+        Some(Ordering::Equal) => Lag::UpToDate,
+        Some(Ordering::Greater) => Lag::Ahead,
+        Some(Ordering::Less) if c[0] != l[0] => Lag::Major,
+        Some(Ordering::Less) if c[1] != l[1] => Lag::Minor,
+        Some(Ordering::Less) => Lag::Patch,
+    }
+}
+
+/// [`lag`] for a use of a package, from what is stored about it: the
+/// ecosystem named by the package's key (`package:<ecosystem>/<name>`,
+/// [`super::package_ecosystem`]), the use's `resolved` version and the
+/// package's `latest`; [`Lag::Unknown`] when any of them is missing.
+pub fn package_lag(package_key: &str, resolved: Option<&str>, latest: Option<&str>) -> Lag {
+    match (super::package_ecosystem(package_key), resolved, latest) {
+        (Some(ecosystem), Some(resolved), Some(latest)) => lag(ecosystem, resolved, latest),
+        _ => Lag::Unknown,
+    }
+}
+
+/// A total order of version strings for showing them, oldest first: the
+/// ecosystem's releases in its order (versions that order equal, such as
+/// `1.0.0+a` and `1.0.0+b`, by their text), then everything that is not
+/// one of its versions, by text. Sorting with [`compare`] alone could
+/// panic: it is not total over arbitrary strings.
+pub fn display_order(ecosystem: Ecosystem, a: &str, b: &str) -> Ordering {
+    match (is_release(ecosystem, a), is_release(ecosystem, b)) {
+        (true, true) => compare(ecosystem, a, b).unwrap_or(Ordering::Equal).then_with(|| a.cmp(b)),
+        (true, false) => Ordering::Less,
+        (false, true) => Ordering::Greater,
+        (false, false) => a.cmp(b),
+    }
+}
+
+/// [`display_order`] with the releases newest first; what is not a release
+/// of the ecosystem still comes after them, by text.
+pub fn newest_first(ecosystem: Ecosystem, a: &str, b: &str) -> Ordering {
+    match (is_release(ecosystem, a), is_release(ecosystem, b)) {
+        (true, true) => display_order(ecosystem, b, a),
+        _ => display_order(ecosystem, a, b),
+    }
+}
+
+fn is_release(ecosystem: Ecosystem, v: &str) -> bool {
+    compare(ecosystem, v, v).is_some() && release(ecosystem, v.trim()).is_some()
+}
+
+/// The first three release numbers, missing ones as 0; `None` when there
+/// is no leading release number.
 fn release(ecosystem: Ecosystem, v: &str) -> Option<[u64; 3]> {
+    if v.len() > MAX_LEN {
+        return None;
+    }
     let numbers: Vec<u64> = match ecosystem {
         Ecosystem::Npm | Ecosystem::Cargo => {
             let v = loose_semver(v)?;
@@ -110,10 +197,16 @@ fn release(ecosystem: Ecosystem, v: &str) -> Option<[u64; 3]> {
         }
         Ecosystem::Composer => composer(v)?.numbers.to_vec(),
         Ecosystem::Pypi => pep440(v)?.release().to_vec(),
-        Ecosystem::Maven => maven::parse(v).leading_numbers(),
+        // Maven orders any text, but only what starts with a number is a
+        // release; trailing zeros are dropped (`0.0.0` is `0`).
+        Ecosystem::Maven if !v.starts_with(|c: char| c.is_ascii_digit()) => return None,
+        Ecosystem::Maven => Some(maven::parse(v).leading_numbers()).filter(|n| !n.is_empty()).unwrap_or(vec![0]),
         Ecosystem::Nuget => nuget(v)?.numbers.to_vec(),
         Ecosystem::Rubygems => gem::segments(v)?.iter().map_while(|s| s.number()).collect(),
     };
+    if numbers.is_empty() {
+        return None;
+    }
     let at = |i: usize| numbers.get(i).copied().unwrap_or(0);
     Some([at(0), at(1), at(2)])
 }
@@ -752,20 +845,74 @@ mod tests {
 
     #[test]
     fn lag_by_the_first_part_that_moved() {
-        assert_eq!(lag(Npm, "1.2.3", "1.2.3"), Some(Lag::UpToDate));
-        assert_eq!(lag(Npm, "2.0.0", "1.9.0"), Some(Lag::UpToDate));
-        assert_eq!(lag(Npm, "1.2.3", "1.2.9"), Some(Lag::Patch));
-        assert_eq!(lag(Npm, "1.2.3", "1.4.0"), Some(Lag::Minor));
-        assert_eq!(lag(Npm, "1.2.3", "3.0.0"), Some(Lag::Major));
-        assert_eq!(lag(Npm, "2.0.0-rc.1", "2.0.0"), Some(Lag::Patch));
-        assert_eq!(lag(Go, "v1.2.3", "v1.3.0"), Some(Lag::Minor));
-        assert_eq!(lag(Pypi, "2.31.0", "3.0"), Some(Lag::Major));
-        assert_eq!(lag(Maven, "5.3.9", "5.3.31"), Some(Lag::Patch));
-        assert_eq!(lag(Maven, "2.1.0.M1", "2.1.0.RELEASE"), Some(Lag::Patch));
-        assert_eq!(lag(Nuget, "12.0.3", "13.0.1"), Some(Lag::Major));
-        assert_eq!(lag(Rubygems, "7.0.4", "7.1.2"), Some(Lag::Minor));
-        assert_eq!(lag(Composer, "v5.4.3", "v6.0.0"), Some(Lag::Major));
-        assert_eq!(lag(Npm, "not", "1.0.0"), None);
+        assert_eq!(lag(Npm, "1.2.3", "1.2.3"), Lag::UpToDate);
+        assert_eq!(lag(Npm, "1.2.3", "1.2.9"), Lag::Patch);
+        assert_eq!(lag(Npm, "1.2.3", "1.4.0"), Lag::Minor);
+        assert_eq!(lag(Npm, "1.2.3", "3.0.0"), Lag::Major);
+        assert_eq!(lag(Npm, "2.0.0-rc.1", "2.0.0"), Lag::Patch);
+        assert_eq!(lag(Go, "v1.2.3", "v1.3.0"), Lag::Minor);
+        assert_eq!(lag(Pypi, "2.31.0", "3.0"), Lag::Major);
+        assert_eq!(lag(Maven, "5.3.9", "5.3.31"), Lag::Patch);
+        assert_eq!(lag(Maven, "2.1.0.M1", "2.1.0.RELEASE"), Lag::Patch);
+        assert_eq!(lag(Nuget, "12.0.3", "13.0.1"), Lag::Major);
+        assert_eq!(lag(Rubygems, "7.0.4", "7.1.2"), Lag::Minor);
+        assert_eq!(lag(Composer, "v5.4.3", "v6.0.0"), Lag::Major);
+        assert_eq!(lag(Npm, "not", "1.0.0"), Lag::Unknown);
+    }
+
+    #[test]
+    fn newer_than_the_latest_is_ahead_not_up_to_date() {
+        assert_eq!(lag(Npm, "2.0.0", "1.9.0"), Lag::Ahead);
+        assert_eq!(lag(Npm, "2.0.0-rc.1", "1.9.0"), Lag::Ahead);
+        assert_eq!(lag(Pypi, "2.0.dev1", "1.9"), Lag::Ahead);
+        assert_eq!(lag(Npm, "1.0.0+build.2", "1.0.0+build.1"), Lag::UpToDate, "build metadata does not order");
+        assert_eq!(lag(Rubygems, "1.0", "1"), Lag::UpToDate);
+        assert_eq!(Lag::Ahead.outdated(), Some(false));
+        assert_eq!(Lag::Unknown.outdated(), None);
+        assert_eq!(Lag::Minor.outdated(), Some(true));
+    }
+
+    #[test]
+    fn each_ecosystem_is_judged_by_its_own_ordering_not_by_semver() {
+        // Read as semver (the first three numbers), each of these says
+        // something else: up to date, or behind by the wrong part.
+        assert_eq!(lag(Pypi, "2.0rc1", "2.0"), Lag::Patch, "a PEP 440 prerelease of the latest");
+        assert_eq!(lag(Pypi, "1!1.0", "2.0"), Lag::Ahead, "a later epoch orders after any release of an earlier one");
+        assert_eq!(lag(Pypi, "2.0.post1", "2.0"), Lag::Ahead, "a post-release orders after its release");
+        assert_eq!(lag(Maven, "1.0-SNAPSHOT", "1.0"), Lag::Patch, "a snapshot comes before its release");
+        assert_eq!(lag(Maven, "1.0.Final", "1.0"), Lag::UpToDate, "`final` is the release itself");
+        assert_eq!(lag(Maven, "1.0-sp1", "1.0"), Lag::Ahead, "a service pack follows its release");
+        assert_eq!(lag(Nuget, "4.0.0.1", "4.0.0.2"), Lag::Patch, "NuGet's fourth number orders");
+        assert_eq!(lag(Go, "v0.0.0-20191109021931-daa7c04131f5", "v0.1.0"), Lag::Minor, "a pseudo-version");
+        assert_eq!(lag(Composer, "2.0.0-beta2", "2.0.0-RC1"), Lag::Patch);
+    }
+
+    #[test]
+    fn what_is_not_a_release_is_unknown() {
+        assert_eq!(lag(Maven, "RELEASE", "1.0"), Lag::Unknown, "Maven orders any text, but this is no release");
+        assert_eq!(lag(Maven, "${revision}", "1.0"), Lag::Unknown);
+        assert_eq!(lag(Maven, "", "1.0"), Lag::Unknown);
+        assert_eq!(lag(Maven, "0.0.0", "0.0.4"), Lag::Patch, "all zeros is a release too");
+        assert_eq!(lag(Maven, "0", "0.0.0"), Lag::UpToDate);
+        assert_eq!(lag(Npm, "1.0.0", "latest"), Lag::Unknown);
+        assert_eq!(lag(Composer, "dev-main", "1.0.0"), Lag::Unknown);
+        assert_eq!(package_lag("package:npm/left-pad", Some("1.3.0"), Some("1.4.2")), Lag::Minor);
+        assert_eq!(package_lag("package:maven/com.acme:lib", Some("1.0-SNAPSHOT"), Some("1.0")), Lag::Patch);
+        assert_eq!(package_lag("package:npm/left-pad", None, Some("1.4.2")), Lag::Unknown);
+        assert_eq!(package_lag("package:npm/left-pad", Some("1.3.0"), None), Lag::Unknown);
+        assert_eq!(package_lag("package:left-pad", Some("1.3.0"), Some("1.4.2")), Lag::Unknown, "no ecosystem");
+    }
+
+    #[test]
+    fn versions_show_in_a_total_order() {
+        let mut shown = vec!["main", "1.10.0", "1.0.0+b", "1.9.0", "latest", "1.0.0+a", "2.0.0-rc.1"];
+        shown.sort_by(|a, b| display_order(Npm, a, b));
+        assert_eq!(shown, ["1.0.0+a", "1.0.0+b", "1.9.0", "1.10.0", "2.0.0-rc.1", "latest", "main"]);
+        let mut maven = vec!["1.0", "RELEASE", "1.0-SNAPSHOT", "1.0.1", "1.0-alpha-1"];
+        maven.sort_by(|a, b| display_order(Maven, a, b));
+        assert_eq!(maven, ["1.0-alpha-1", "1.0-SNAPSHOT", "1.0", "1.0.1", "RELEASE"]);
+        maven.sort_by(|a, b| newest_first(Maven, a, b));
+        assert_eq!(maven, ["1.0.1", "1.0", "1.0-SNAPSHOT", "1.0-alpha-1", "RELEASE"]);
     }
 
     #[test]
@@ -796,10 +943,13 @@ mod tests {
     fn hostile_strings_give_none_not_a_panic() {
         let long = "1-".repeat(10_000);
         assert_eq!(compare(Maven, &long, "1"), None);
+        assert_eq!(lag(Maven, &long, "1"), Lag::Unknown);
         for ecosystem in Ecosystem::ALL {
             for s in ["", "-", ".", "..", "v", "+", "1..2", "٣.٤", "1.0-", "99999999999999999999999.0"] {
                 let _ = compare(ecosystem, s, "1.0.0");
                 let _ = lag(ecosystem, s, "1.0.0");
+                let _ = display_order(ecosystem, s, "1.0.0");
+                let _ = newest_first(ecosystem, s, "1.0.0");
                 let _ = satisfies(ecosystem, s, "1.0.0");
             }
         }
