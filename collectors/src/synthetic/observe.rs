@@ -2,7 +2,7 @@
 //! (one organisation), Kubernetes and Consul (one scope per datacenter),
 //! SonarQube (one server) and Confluence (one space).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use rand::Rng;
 use serde_json::{json, Map, Value};
@@ -10,7 +10,6 @@ use serde_json::{json, Map, Value};
 use super::model::*;
 use super::{hygiene, Org, SyntheticRun};
 use crate::day::Day;
-use crate::manifests::versions::{self, Lag};
 use crate::observation::{Observation, ObservedEntity, ObservedRelation};
 
 pub const GITHUB_SCOPE: &str = "acme";
@@ -93,20 +92,13 @@ fn github(org: &Org) -> Observation {
         ));
     }
     let mut used = BTreeSet::new();
-    // Many uses share a package and a version: each pair is judged once.
-    let mut judged: HashMap<(usize, Version), Lag> = HashMap::new();
     for repo in &org.repos {
         obs.entities.push(entity(&repo.key, "repo", &repo.name, repo_attrs(repo)));
         obs.relations.push(relation(&org.teams[repo.team].key, &repo.key, "owns", json!({ "via": "codeowners" })));
         for uses in &repo.uses {
             used.insert(uses.package);
             let from = uses.service.map_or(&repo.key, |s| &org.services[s].key);
-            let package = &org.packages[uses.package];
-            let behind = *judged.entry((uses.package, uses.resolved)).or_insert_with(|| {
-                let (resolved, latest) = (uses.resolved.to_string(), package.latest.to_string());
-                versions::package_lag(&package.key, Some(&resolved), Some(&latest))
-            });
-            obs.relations.push(relation(from, &package.key, "uses", use_attrs(repo, uses, behind)));
+            obs.relations.push(relation(from, &org.packages[uses.package].key, "uses", use_attrs(repo, uses)));
         }
         if let Some(package) = repo.publishes {
             used.insert(package);
@@ -163,22 +155,15 @@ fn repo_attrs(repo: &Repo) -> Value {
     })
 }
 
-/// A use's attributes, with how far behind the package's latest version
-/// it is as the GitHub collector records it (`behind`, `outdated`), by the
-/// same rule ([`versions::package_lag`]). The package's `latest` is on the
-/// package, not repeated on every use: each release would otherwise change
-/// every use of it.
-fn use_attrs(repo: &Repo, uses: &PackageUse, behind: Lag) -> Value {
+fn use_attrs(repo: &Repo, uses: &PackageUse) -> Value {
     let manifest = repo.ecosystem.manifest();
     let path = if uses.folder.is_empty() { manifest.to_string() } else { format!("{}/{manifest}", uses.folder) };
-    let mut attrs = object(json!({
+    json!({
         "spec": format!("^{}", uses.spec),
         "resolved": uses.resolved.to_string(),
         "scope": if uses.dev { "dev" } else { "runtime" },
         "manifest": path,
-    }));
-    behind.record(&mut attrs);
-    Value::Object(attrs)
+    })
 }
 
 fn kubernetes(org: &Org, cluster: usize) -> Observation {

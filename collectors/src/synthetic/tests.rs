@@ -72,35 +72,6 @@ fn the_most_used_package_is_used_by_hundreds_of_repositories() {
     assert!((35..=45).contains(&per_repo), "{per_repo} uses per repository");
 }
 
-#[test]
-fn each_use_records_how_far_behind_it_is_by_the_collectors_rule() {
-    let mut org = org();
-    for _ in 0..5 {
-        org.advance();
-    }
-    let runs = org.observe();
-    let github = observed(&runs).find(|obs| obs.source == "github").unwrap();
-    let latest: std::collections::HashMap<&str, &str> = github
-        .entities
-        .iter()
-        .filter(|e| e.kind == "package")
-        .map(|e| (e.key.as_str(), e.attrs["latest"].as_str().unwrap()))
-        .collect();
-    let mut levels = std::collections::BTreeMap::new();
-    for uses in github.relations.iter().filter(|r| r.kind == "uses") {
-        let resolved = uses.attrs["resolved"].as_str();
-        let expected =
-            crate::manifests::versions::package_lag(&uses.to, resolved, latest.get(uses.to.as_str()).copied());
-        assert_eq!(uses.attrs["behind"], expected.as_str(), "{} uses {}", uses.from, uses.to);
-        assert_eq!(uses.attrs.get("outdated").and_then(|v| v.as_bool()), expected.outdated());
-        *levels.entry(expected.as_str()).or_insert(0usize) += 1;
-    }
-    assert!(!levels.contains_key("unknown"), "every synthetic version is a release: {levels:?}");
-    for level in ["up_to_date", "patch", "minor"] {
-        assert!(levels.get(level).copied().unwrap_or(0) > 1_000, "{level}: {levels:?}");
-    }
-}
-
 /// The keys of the services GitHub sees today with a `conflict`, the number
 /// of services it sees without an owner, and the debug shells running.
 fn hygiene_today(org: &mut Org) -> (Vec<String>, usize, usize) {
