@@ -110,11 +110,41 @@ pub fn import(conn: &Connection, records: &mut Receiver<Incoming>) -> StoreResul
         number += 1;
         // Dropping the transaction un-applied rolls everything back.
         let record = incoming?;
-        importer.write(record).map_err(|problem| StoreError::BadRequest(format!("record {number}: {problem}")))?;
+        importer.write(record).map_err(|failure| match failure {
+            ImportFailure::Problem(problem) => StoreError::BadRequest(format!("record {number}: {problem}")),
+            ImportFailure::Engine(source) => {
+                StoreError::Backend { doing: format!("importing record {number}"), source: source.into() }
+            }
+        })?;
     }
     let counts = importer.counts;
     tx.commit().map_err(backend("committing an import"))?;
     Ok(counts)
+}
+
+/// Why one record was not imported: what is wrong with it, or SQLite's
+/// own error (kept as the source).
+enum ImportFailure {
+    Problem(String),
+    Engine(rusqlite::Error),
+}
+
+impl From<String> for ImportFailure {
+    fn from(problem: String) -> ImportFailure {
+        ImportFailure::Problem(problem)
+    }
+}
+
+impl From<crate::transfer::TransferError> for ImportFailure {
+    fn from(error: crate::transfer::TransferError) -> ImportFailure {
+        ImportFailure::Problem(error.to_string())
+    }
+}
+
+impl From<rusqlite::Error> for ImportFailure {
+    fn from(error: rusqlite::Error) -> ImportFailure {
+        ImportFailure::Engine(error)
+    }
 }
 
 struct Importer<'a> {
@@ -125,40 +155,38 @@ struct Importer<'a> {
 }
 
 impl Importer<'_> {
-    fn write(&mut self, record: Record) -> Result<(), String> {
-        let failed = |e: rusqlite::Error| e.to_string();
+    fn write(&mut self, record: Record) -> Result<(), ImportFailure> {
         match record {
             Record::Header { .. } => {}
             Record::Entity { key, kind, name } => {
                 if self.entities.contains_key(&key) {
-                    return Err(format!("entity {key} appears twice"));
+                    return Err(format!("entity {key} appears twice").into());
                 }
                 self.tx
-                    .execute("INSERT INTO entities (key, kind, name) VALUES (?1, ?2, ?3)", params![key, kind, name])
-                    .map_err(failed)?;
+                    .execute("INSERT INTO entities (key, kind, name) VALUES (?1, ?2, ?3)", params![key, kind, name])?;
                 self.entities.insert(key, self.tx.last_insert_rowid());
                 self.counts.entities += 1;
             }
             Record::Fact { entity, source, scope, attrs, valid_from, valid_to } => {
                 let entity = self.entity(&entity)?;
                 let scope = self.scope(source, scope)?;
-                let valid_to = crate::transfer::checked_range(valid_from, valid_to).map_err(|e| e.to_string())?;
+                let valid_to = crate::transfer::checked_range(valid_from, valid_to)?;
                 let text = Value::Object(attrs.clone()).to_string();
                 self.tx
                     .prepare_cached("INSERT INTO facts (entity, scope, attrs, hash, valid_from, valid_to) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
                     .and_then(|mut s| s.execute(params![entity, scope, text, content_hash(&attrs), valid_from.0, valid_to.0]))
-                    .map_err(failed)?;
+                    ?;
                 self.counts.fact_versions += 1;
             }
             Record::Relation { from, to, kind, source, scope, attrs, valid_from, valid_to } => {
                 let (from, to) = (self.entity(&from)?, self.entity(&to)?);
                 let scope = self.scope(source, scope)?;
-                let valid_to = crate::transfer::checked_range(valid_from, valid_to).map_err(|e| e.to_string())?;
+                let valid_to = crate::transfer::checked_range(valid_from, valid_to)?;
                 let text = Value::Object(attrs.clone()).to_string();
                 self.tx
                     .prepare_cached("INSERT INTO relations (from_id, to_id, kind, scope, attrs, hash, valid_from, valid_to) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
                     .and_then(|mut s| s.execute(params![from, to, kind, scope, text, content_hash(&attrs), valid_from.0, valid_to.0]))
-                    .map_err(failed)?;
+                    ?;
                 self.counts.relation_versions += 1;
             }
             Record::Run {
@@ -184,7 +212,7 @@ impl Importer<'_> {
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                         params![scope, day.0, status, added as i64, changed as i64, closed as i64, unchanged as i64, started_at_ms, duration_ms, error, attempts, warnings],
                     )
-                    .map_err(failed)?;
+                    ?;
                 self.counts.runs += 1;
             }
             Record::DeployEvent { service, cluster, version, at, link, actor } => {
@@ -193,27 +221,25 @@ impl Importer<'_> {
                         "INSERT INTO events (service, cluster, version, at_ms, link, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                         params![service, cluster, version, at.timestamp_millis(), link, actor],
                     )
-                    .map_err(failed)?;
+                    ?;
                 self.counts.deploy_events += 1;
             }
         }
         Ok(())
     }
 
-    fn entity(&self, key: &str) -> Result<i64, String> {
+    fn entity(&self, key: &str) -> Result<i64, ImportFailure> {
         self.entities
             .get(key)
             .copied()
-            .ok_or_else(|| format!("{key} is not an entity of this history (entities come first)"))
+            .ok_or_else(|| format!("{key} is not an entity of this history (entities come first)").into())
     }
 
-    fn scope(&mut self, source: String, scope: String) -> Result<i64, String> {
+    fn scope(&mut self, source: String, scope: String) -> Result<i64, ImportFailure> {
         if let Some(id) = self.scopes.get(&(source.clone(), scope.clone())) {
             return Ok(*id);
         }
-        self.tx
-            .execute("INSERT INTO scopes (source, scope) VALUES (?1, ?2)", params![source, scope])
-            .map_err(|e| e.to_string())?;
+        self.tx.execute("INSERT INTO scopes (source, scope) VALUES (?1, ?2)", params![source, scope])?;
         let id = self.tx.last_insert_rowid();
         self.scopes.insert((source, scope), id);
         Ok(id)
