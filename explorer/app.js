@@ -14,10 +14,12 @@ import * as graph from "./pages/graph.js";
 import * as reports from "./pages/reports.js";
 import * as changes from "./pages/changes.js";
 import * as hygiene from "./pages/hygiene.js";
+import * as cluster from "./pages/cluster.js";
 
 const pages = {
   "": home,
   service,
+  cluster,
   entity,
   team,
   package: pkg,

@@ -27,10 +27,10 @@ export function href(path, params = {}) {
   return `#${path}${text ? `?${text}` : ""}`;
 }
 
-/** The page of an entity: services, teams and packages have their own. */
+/** The page of an entity: services, teams, packages and clusters have their own. */
 export function entityHref(key) {
   const kind = key.split(":", 1)[0];
-  const page = ["service", "team", "package"].includes(kind) ? kind : "entity";
+  const page = ["service", "team", "package", "cluster"].includes(kind) ? kind : "entity";
   return href(`/${page}/${encodeURIComponent(key)}`);
 }
 

@@ -21,6 +21,7 @@ pub mod scheduler;
 pub mod server;
 pub mod store;
 pub mod transfer;
+pub mod watch;
 
 pub use collectors::{Day, Observation};
 pub use store::sqlite::SqliteStore;

@@ -4,6 +4,7 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+pub use collectors::action::{Action, ActionBatch, ActionKind, ActionsRecorded, Remembered};
 pub use collectors::Day;
 
 /// The never-versioned anchor of one logical thing.
@@ -366,6 +367,33 @@ pub struct DeployEvent {
     pub at: chrono::DateTime<chrono::Utc>,
     pub link: Option<String>,
     pub actor: Option<String>,
+}
+
+/// Which actions to read (the store's `actions`): those in
+/// `[from, to)`, newest first, at most `limit`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionFilter {
+    /// A service key (`service:checkout`).
+    pub service: Option<String>,
+    /// A workload key (`workload:dc1/shop/Deployment/checkout`).
+    pub workload: Option<String>,
+    pub cluster: Option<String>,
+    pub from: chrono::DateTime<chrono::Utc>,
+    pub to: chrono::DateTime<chrono::Utc>,
+    /// Empty: every kind.
+    pub kinds: Vec<ActionKind>,
+    pub limit: usize,
+}
+
+impl ActionFilter {
+    /// Every action of `[from, to)`, up to `limit`.
+    pub fn between(
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+        limit: usize,
+    ) -> ActionFilter {
+        ActionFilter { service: None, workload: None, cluster: None, from, to, kinds: Vec::new(), limit }
+    }
 }
 
 /// An entity alive on a day, with the sources whose facts describe it then.

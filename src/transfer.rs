@@ -1,5 +1,6 @@
 //! The whole history as JSON Lines: every entity, every version of every
-//! fact and relation, every run and every deploy event. `spot export`
+//! fact and relation, every run, deploy event and action (with the
+//! Kubernetes watch's memory). `spot export`
 //! writes it from one store and `spot import` reads it into another (an
 //! empty one), so a history moves between stores exactly.
 //!
@@ -69,6 +70,11 @@ pub enum Record {
         link: Option<String>,
         actor: Option<String>,
     },
+    /// An action on a workload (the Kubernetes watch's).
+    Action(crate::model::Action),
+    /// What the Kubernetes watch remembers of one object, so that a
+    /// restored store resumes where the watch was rather than backfilling.
+    WatchMemory(crate::model::Remembered),
 }
 
 impl Record {
@@ -107,6 +113,10 @@ pub struct Imported {
     pub relation_versions: u64,
     pub runs: u64,
     pub deploy_events: u64,
+    #[serde(default)]
+    pub actions: u64,
+    #[serde(default)]
+    pub watch_memory: u64,
 }
 
 impl From<Run> for Record {

@@ -133,11 +133,54 @@ fn demo_server() -> DemoServer {
     let config = collectors::synthetic::SyntheticConfig::new(1, 42, start);
     let summary = runtime.block_on(spot::generate::generate(&store, config, 40, |_| {})).expect("the demo generates");
     println!("explorer: generated {} demo days in {:.1} s", summary.days, started.elapsed().as_secs_f64());
+    runtime.block_on(record_actions(&store, "2025-04-09".parse().unwrap()));
     let server = Server::new(&Config::default(), Arc::new(store)).unwrap();
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     runtime.spawn(async move { server.serve_on(listener, std::future::pending()).await });
     DemoServer { url, latest: Some("2025-04-09"), _runtime: Some(runtime), _dir: Some(dir) }
+}
+
+/// What a Kubernetes watch would have recorded on `day` for every service:
+/// a rollout at 09:15, a scale by the autoscaler at 14:02, and a crash loop
+/// counted 12 times from 16:40.
+async fn record_actions(store: &SqliteStore, day: spot::Day) {
+    use spot::model::{Action, ActionBatch, ActionKind};
+    use spot::Store;
+    let services = store.entities_of_kind("service", day).await.unwrap();
+    let date = day.date().unwrap();
+    let at = |h: u32, m: u32| date.and_hms_opt(h, m, 0).unwrap().and_utc();
+    let mut actions = Vec::new();
+    for seen in services {
+        let name = seen.entity.name.clone();
+        let action = |kind: ActionKind, hour: u32, minute: u32, details: serde_json::Value| Action {
+            key: format!("{name}/{kind}"),
+            cluster: "dc1".into(),
+            namespace: "default".into(),
+            workload: format!("workload:dc1/default/Deployment/{name}"),
+            service: Some(seen.entity.key.clone()),
+            kind,
+            at: at(hour, minute),
+            last_at: at(hour, minute + 5),
+            count: if kind == ActionKind::CrashLoop { 12 } else { 1 },
+            actor: Some(if kind == ActionKind::Scale { "kube-controller-manager" } else { "kubectl-rollout" }.into()),
+            details: details.as_object().unwrap().clone(),
+        };
+        actions.push(action(
+            ActionKind::RolloutStarted,
+            9,
+            15,
+            serde_json::json!({ "version": "2.0.0", "previous_version": "1.9.0", "revision": 7 }),
+        ));
+        actions.push(action(ActionKind::Scale, 14, 2, serde_json::json!({ "from": 6, "to": 12, "by": "autoscaler" })));
+        actions.push(action(
+            ActionKind::CrashLoop,
+            16,
+            40,
+            serde_json::json!({ "reason": "BackOff", "message": "Back-off restarting failed container" }),
+        ));
+    }
+    store.record_actions(&ActionBatch { actions, ..ActionBatch::default() }).await.unwrap();
 }
 
 /// A server over an empty store, for the explorer's first-run state; with a
@@ -329,6 +372,18 @@ fn the_explorer_end_to_end_in_chromium() {
         "document.querySelector('#dependencies .graph[data-nodes]')",
     );
     ui.shot("service");
+    if server.latest.is_some() {
+        // What happened between snapshots: the watch's actions on a timeline.
+        ui.wait_for("the service's actions", "document.querySelector('#actions table')");
+        let actions = ui.text("#actions");
+        for expected in
+            ["3 actions", "rollout started", "1.9.0 → 2.0.0", "6 → 12 replicas (autoscaler)", "crash loop", "×12"]
+        {
+            assert!(actions.contains(expected), "{expected}: {actions}");
+        }
+        assert!(ui.eval("!!document.querySelector('#actions .chart')").as_bool().unwrap(), "the timeline is drawn");
+        ui.shot("service-actions");
+    }
 
     // Time travel: the same service as it was three weeks earlier.
     let earlier = day(21);
@@ -410,6 +465,14 @@ fn the_explorer_end_to_end_in_chromium() {
     assert!(title.contains(&format!("changes from {from} to {latest}")), "{title}");
     assert!(ui.text(".changes-list").contains("added") || ui.text(".changes-list").contains("changed"));
     ui.shot("changes");
+
+    // A cluster: what happened in it in the last hours.
+    if server.latest.is_some() {
+        ui.open("#/cluster/dc1?hours=24", "cluster dc1");
+        ui.wait_for("the cluster's actions", "document.querySelector('#actions table')");
+        assert!(ui.text("#actions").contains("crash loop"), "{}", ui.text("#actions"));
+        ui.shot("cluster");
+    }
 
     // Hygiene: every category with its count, the trend charts, the findings
     // linked to their entities, and no console error on the way.

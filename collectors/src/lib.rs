@@ -2,6 +2,9 @@
 //! [`Observation`]s; none of them knows how or where they are stored.
 //!
 //! - [`day`]: day numbers, SPoT's unit of time.
+//! - [`action`]: what happened to a workload at a moment between
+//!   snapshots (a rollout, a scale, a crash loop), as the Kubernetes watch
+//!   records it.
 //! - [`observation`]: what a collector run returns, and its validation.
 //! - [`collector`]: the `Collector` trait and the registry of every collector.
 //! - [`http`]: the HTTP layer the SaaS collectors share (retries, backoff,
@@ -22,6 +25,7 @@
 //!   and Confluence collectors. Used by `spot generate`, the demo and the
 //!   benchmarks.
 
+pub mod action;
 pub mod collector;
 pub mod confluence;
 pub mod consul;

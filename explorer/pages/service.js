@@ -9,6 +9,7 @@ import { href, entityHref, go } from "../router.js";
 import { timeChart, stepSeries, align, PALETTE } from "../charts.js";
 import { dataTable } from "../table.js";
 import { graphExplorer } from "../graph.js";
+import { actionsPanel } from "../actions.js";
 
 const SERVICE = `query Service($name: String!, $at: Date, $from: Date) {
   service(name: $name, at: $at) {
@@ -55,6 +56,7 @@ export async function render(view, { day, segments, params, stale }) {
       section("Deployed versions", "deployed", deployedTable(service.deployedVersions)),
       section("Health (Consul)", "health", health(service.entity.facts)),
       h("div", { class: "wide" }, section(`Deploys since ${from}`, "deploys", deployHistory(data.deployHistory, from, day))),
+      h("div", { class: "wide" }, section("Actions between snapshots (Kubernetes)", "actions", actionsPanel({ service: key, day }))),
       h("div", { class: "wide" }, section("Quality", "quality", quality)),
       h("div", { class: "wide" }, section("Every source's facts", "facts", sourceFacts(service.entity.facts))),
       h("div", { class: "wide" }, section("Dependencies and dependents", "dependencies", dependencies(service, day))),

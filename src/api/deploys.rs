@@ -23,8 +23,9 @@ pub struct Deploy {
     pub version: String,
     /// When: exact for orchestrator events, the day's start for snapshots.
     pub at: DateTime<Utc>,
-    /// `orchestrator`; `rollout:<collector>` for a ReplicaSet's rollout
-    /// (exact time); `snapshot:<collector>` for a change seen between two
+    /// `orchestrator`; `watch:kubernetes` for a revision a watch saw
+    /// start (exact time, with the actor); `rollout:<collector>` for a
+    /// ReplicaSet's rollout (exact time); `snapshot:<collector>` for a change seen between two
     /// daily snapshots (the day's start).
     pub source: String,
     pub link: Option<String>,
@@ -121,7 +122,7 @@ async fn deployed_workloads(ctx: &Context<'_>, service: &str, from: Day, to: Day
     Ok(keys)
 }
 
-fn from_event(event: DeployEvent) -> Deploy {
+pub(super) fn from_event(event: DeployEvent) -> Deploy {
     Deploy {
         service: event.service,
         cluster: event.cluster,
@@ -132,6 +133,48 @@ fn from_event(event: DeployEvent) -> Deploy {
         actor: event.actor,
         rollback: false,
     }
+}
+
+/// A new revision a watch saw start, as a deploy (`watch:kubernetes`),
+/// when the action says which version.
+pub(super) fn from_action(action: &crate::model::Action) -> Option<Deploy> {
+    use crate::model::ActionKind;
+    if !matches!(action.kind, ActionKind::RolloutStarted | ActionKind::Rollback) {
+        return None;
+    }
+    Some(Deploy {
+        service: action.service.clone()?,
+        cluster: action.cluster.clone(),
+        version: action.details.get("version")?.as_str()?.to_string(),
+        at: action.at,
+        source: "watch:kubernetes".into(),
+        link: None,
+        actor: action.actor.clone(),
+        rollback: action.kind == ActionKind::Rollback,
+    })
+}
+
+/// The revisions the watches saw start for the service `key` within
+/// `[from, to]`, as deploys with their exact times.
+async fn watched_deploys(
+    ctx: &Context<'_>,
+    key: &str,
+    cluster: Option<&str>,
+    from: Day,
+    to: Day,
+) -> Result<Vec<Deploy>> {
+    use crate::model::{ActionFilter, ActionKind};
+    let filter = ActionFilter {
+        service: Some(key.to_string()),
+        workload: None,
+        cluster: cluster.map(str::to_string),
+        from: start_of(from),
+        to: start_of(to.plus(1)),
+        kinds: vec![ActionKind::RolloutStarted, ActionKind::Rollback],
+        limit: crate::store::MAX_ACTIONS,
+    };
+    let actions = store(ctx)?.actions(&filter).await.map_err(store_error)?;
+    Ok(actions.iter().filter_map(from_action).collect())
 }
 
 /// Whether `exact` (an event or a rollout) is the deploy `seen` reports:
@@ -155,7 +198,7 @@ pub fn merge(mut snapshots: Vec<Deploy>, mut rollouts: Vec<Deploy>, events: Vec<
     let mut last: BTreeMap<String, String> = BTreeMap::new();
     for deploy in &mut all {
         if let Some(previous) = last.get(&deploy.cluster) {
-            deploy.rollback = older(&deploy.version, previous);
+            deploy.rollback = deploy.rollback || older(&deploy.version, previous);
         }
         last.insert(deploy.cluster.clone(), deploy.version.clone());
     }
@@ -173,7 +216,12 @@ pub(super) async fn history(
 ) -> Result<Vec<Deploy>> {
     let workloads = deployed_workloads(ctx, key, from, to).await?;
     let snapshots = snapshot_deploys(ctx, key, &workloads, cluster, from, to).await?;
-    let rollouts = super::rollouts::rollout_deploys(ctx, key, &workloads, cluster, from, to).await?;
+    let mut rollouts = super::rollouts::rollout_deploys(ctx, key, &workloads, cluster, from, to).await?;
+    // A watch saw the same rollout as it began: its action (with the actor)
+    // stands for it, and it still stands once the ReplicaSet is gone.
+    let watched = watched_deploys(ctx, key, cluster, from, to).await?;
+    rollouts.retain(|r| !watched.iter().any(|w| w.cluster == r.cluster && w.version == r.version && w.at == r.at));
+    rollouts.extend(watched);
     let events = store(ctx)?.deployments(key, cluster, from, to).await.map_err(store_error)?;
     Ok(merge(snapshots, rollouts, events.into_iter().map(from_event).collect()))
 }
@@ -307,6 +355,9 @@ impl DeployMutation {
             actor,
         };
         api.store.record_deployment(&event).await.map_err(store_error)?;
+        if let Ok(feed) = ctx.data::<crate::watch::Feed>() {
+            feed.publish(crate::watch::Live::Deploy(Box::new(event.clone())));
+        }
         tracing::info!(service = %event.service, cluster = %event.cluster, version = %event.version, "recorded deployment");
         Ok(from_event(event))
     }

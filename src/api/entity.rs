@@ -75,6 +75,29 @@ impl Entity {
         Ok(PlainList(state.facts.iter().filter(of_source).map(Fact::from).collect()))
     }
 
+    /// What happened in `[from, to)` (default: the last 24 hours), newest
+    /// first, as the Kubernetes watches recorded it: to this workload, to
+    /// this service's workloads, or in this cluster; empty for other kinds.
+    #[graphql(complexity = "10 * child_complexity")]
+    async fn actions(
+        &self,
+        ctx: &Context<'_>,
+        from: Option<chrono::DateTime<chrono::Utc>>,
+        to: Option<chrono::DateTime<chrono::Utc>>,
+        kinds: Option<Vec<super::actions::ActionKind>>,
+        #[graphql(default = 500)] limit: usize,
+    ) -> Result<Vec<super::actions::Action>> {
+        let key = self.anchor.key.clone();
+        let (service, workload, cluster) = match self.anchor.kind.as_str() {
+            "service" => (Some(key), None, None),
+            "workload" => (None, Some(key), None),
+            "cluster" => (None, None, Some(self.anchor.name.clone())),
+            _ => return Ok(Vec::new()),
+        };
+        let filter = super::actions::filter(service, workload, cluster, from, to, kinds, Some(limit))?;
+        super::actions::actions_of(ctx, filter).await
+    }
+
     /// One attribute (a dotted path such as `replicas.desired`) on the day:
     /// from the given source, or the first source (by name) that has it.
     async fn attribute(&self, ctx: &Context<'_>, path: String, source: Option<String>) -> Result<Option<Json<Value>>> {

@@ -5,6 +5,7 @@
 //! depth, complexity, page sizes, traversal depth and trend buckets are
 //! enforced with errors that name the limit.
 
+mod actions;
 pub mod auth;
 mod collection;
 pub mod context;
@@ -29,7 +30,7 @@ mod time;
 
 use std::sync::Arc;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, Schema};
 
 pub use auth::{Grants, Scope};
 pub use context::{Api, Entities, Limits};
@@ -37,6 +38,7 @@ pub use documents::{coded_error, Documents, Prepared};
 
 use crate::scheduler::Scheduler;
 use crate::store::Store;
+use crate::watch::Feed;
 
 #[derive(MergedObject, Default)]
 pub struct Query(
@@ -51,26 +53,34 @@ pub struct Query(
     packages::PackageQuery,
     deploy_counts::DeployCountQuery,
     hygiene::HygieneQuery,
+    actions::ActionQuery,
 );
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(mutation::IngestMutation, deploys::DeployMutation, collection::CollectionMutation);
 
-pub type SpotSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type SpotSchema = Schema<Query, Mutation, actions::LiveSubscription>;
 
 /// The schema over a store. Per-request data (grants, the entity loader)
 /// is added by [`request`].
 pub fn schema(store: Arc<dyn Store>, limits: Limits) -> SpotSchema {
-    schema_with_scheduler(store, limits, None)
+    schema_with_scheduler(store, limits, None, Feed::default())
 }
 
 /// The schema of a server that also runs collectors (`triggerCollection`,
-/// and the expected scopes of `snapshots`).
-pub fn schema_with_scheduler(store: Arc<dyn Store>, limits: Limits, scheduler: Option<Arc<Scheduler>>) -> SpotSchema {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+/// and the expected scopes of `snapshots`) and publishes what happens live
+/// on `feed` (the subscriptions).
+pub fn schema_with_scheduler(
+    store: Arc<dyn Store>,
+    limits: Limits,
+    scheduler: Option<Arc<Scheduler>>,
+    feed: Feed,
+) -> SpotSchema {
+    Schema::build(Query::default(), Mutation::default(), actions::LiveSubscription)
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
         .data(Api { store, limits, scheduler })
+        .data(feed)
         .finish()
 }
 
@@ -113,5 +123,5 @@ pub fn explain_limits(mut response: async_graphql::Response, limits: &Limits) ->
 
 /// The schema in SDL, as committed in `schema/spot.graphql`.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription).finish().sdl()
+    Schema::build(Query::default(), Mutation::default(), actions::LiveSubscription).finish().sdl()
 }

@@ -102,6 +102,21 @@ impl Service {
     async fn dependents(&self, ctx: &Context<'_>) -> Result<Vec<Entity>> {
         self.neighbours(ctx, "depends_on", model::Direction::In).await
     }
+
+    /// What happened to its workloads in `[from, to)` (default: the last 24
+    /// hours), newest first, as the Kubernetes watches recorded it.
+    #[graphql(complexity = "10 * child_complexity")]
+    async fn actions(
+        &self,
+        ctx: &Context<'_>,
+        from: Option<chrono::DateTime<chrono::Utc>>,
+        to: Option<chrono::DateTime<chrono::Utc>>,
+        kinds: Option<Vec<super::actions::ActionKind>>,
+        #[graphql(default = 500)] limit: usize,
+    ) -> Result<Vec<super::actions::Action>> {
+        let key = Some(self.entity.anchor.key.clone());
+        super::actions::actions_of(ctx, super::actions::filter(key, None, None, from, to, kinds, Some(limit))?).await
+    }
 }
 
 /// SonarQube's measures of a service's code.

@@ -115,6 +115,17 @@ struct KubernetesArgs {
     /// Objects per list request, as `page_size` in [collectors.kubernetes].
     #[arg(long, default_value_t = 500)]
     page_size: u32,
+    /// Benchmark the watch of `spot serve` instead of a run: --deployments
+    /// over --clusters stand-in API servers, under --rate actions a second
+    /// for --seconds.
+    #[arg(long)]
+    watch: bool,
+    #[arg(long, default_value_t = 4)]
+    clusters: usize,
+    #[arg(long, default_value_t = 50.0)]
+    rate: f64,
+    #[arg(long, default_value_t = 60.0)]
+    seconds: f64,
     /// Also write the report to this file.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -169,6 +180,19 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 }
 
 async fn kubernetes(a: KubernetesArgs) -> anyhow::Result<()> {
+    if a.watch {
+        let options = crate::bench::kubernetes::watch::WatchOptions {
+            deployments: a.deployments,
+            clusters: a.clusters,
+            rate: a.rate,
+            seconds: a.seconds,
+        };
+        let bar = super::spinner("{spinner} watching generated clusters under churn {elapsed}");
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        let report = serde_json::to_value(crate::bench::kubernetes::watch::run(&options).await?)?;
+        bar.finish_and_clear();
+        return write_report(&report, a.json.as_deref());
+    }
     let options = crate::bench::kubernetes::Options {
         deployments: a.deployments,
         replicasets: a.replicasets,

@@ -26,11 +26,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let today = Day::today();
     for (source, days) in &config.retention {
         let cut = Day(today.0 - *days as i32);
-        let pruned = store.prune(source, cut).await?;
+        let (pruned, actions) = crate::scheduler::retain(store.as_ref(), source, cut).await?;
         println!(
             "{source}: dropped {} fact and {} relation versions closed before {cut}",
             pruned.fact_versions, pruned.relation_versions
         );
+        if source == <collectors::kubernetes::Kubernetes as collectors::Collector>::NAME {
+            println!("{source}: dropped {actions} actions last seen before {cut}");
+        }
     }
     Ok(())
 }

@@ -265,7 +265,7 @@ impl Scheduler {
     async fn apply_retention(&self, source: &str, day: Day) {
         let Some(days) = self.retention.get(source) else { return };
         let cut = Day(day.0 - (*days).max(crate::model::MIN_RETENTION_DAYS) as i32);
-        if let Err(e) = self.store.prune(source, cut).await {
+        if let Err(e) = retain(self.store.as_ref(), source, cut).await {
             tracing::warn!(collector.name = source, error = %e, "retention pass failed; it runs again after the next run");
         }
     }
@@ -358,4 +358,21 @@ pub fn jobs(config: &collectors::CollectorsConfig, names: &[String]) -> anyhow::
         }
     }
     Ok(jobs)
+}
+
+/// Retention of one source: its versions closed before `cut`, and, for the
+/// Kubernetes collector, the actions its watches recorded before then.
+pub async fn retain(
+    store: &dyn crate::store::Store,
+    source: &str,
+    cut: Day,
+) -> crate::store::StoreResult<(crate::model::Pruned, u64)> {
+    let pruned = store.prune(source, cut).await?;
+    let actions = if source == <collectors::kubernetes::Kubernetes as collectors::Collector>::NAME {
+        let start = cut.date().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc()).unwrap_or_default();
+        store.prune_actions(start).await?
+    } else {
+        0
+    };
+    Ok((pruned, actions))
 }

@@ -11,7 +11,6 @@ use std::time::Duration;
 use axum::Router;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
@@ -34,8 +33,12 @@ pub async fn serve(
     limits: ConnectionLimits,
     stop: impl std::future::Future<Output = ()>,
 ) {
-    let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
-    let graceful = GracefulShutdown::new();
+    let max_connections = limits.max_connections.clamp(1, Semaphore::MAX_PERMITS.min(u32::MAX as usize));
+    let permits = Arc::new(Semaphore::new(max_connections));
+    // hyper-util's GracefulShutdown cannot watch a connection that may be
+    // upgraded (the subscriptions' WebSockets), so each connection task
+    // watches this signal itself, and the permits tell when all are done.
+    let (shutdown, shutting_down) = tokio::sync::watch::channel(false);
     let mut stop = std::pin::pin!(stop);
     loop {
         let permit = tokio::select! {
@@ -64,14 +67,31 @@ pub async fn serve(
         let mut builder = http1::Builder::new();
         builder.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
         let service = TowerToHyperService::new(router.clone());
-        let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        // Upgrades: the GraphQL subscriptions' WebSockets (`/graphql/ws`).
+        let connection = builder.serve_connection(TokioIo::new(stream), service).with_upgrades();
+        let mut shutting_down = shutting_down.clone();
         tokio::spawn(async move {
-            if let Err(e) = connection.await {
+            let mut connection = std::pin::pin!(connection);
+            let ended = tokio::select! {
+                result = connection.as_mut() => Some(result),
+                _ = shutting_down.wait_for(|stop| *stop) => None,
+            };
+            let result = match ended {
+                Some(result) => result,
+                None => {
+                    // Finish the request in flight, then close.
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            if let Err(e) = result {
                 tracing::debug!(error = %e, "connection ended with an error");
             }
             drop(permit);
         });
     }
     drop(listener);
-    graceful.shutdown().await;
+    let _ = shutdown.send(true);
+    // Every permit back: every connection has ended.
+    let _ = permits.acquire_many(max_connections as u32).await;
 }

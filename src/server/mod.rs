@@ -15,6 +15,7 @@ pub mod explorer;
 pub mod guard;
 mod headers;
 pub mod metrics;
+mod subscriptions;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -51,6 +52,10 @@ pub struct Server {
     /// Without tokens: the Host and Origin checks (`guard.rs`).
     local_only: Option<Arc<LocalOnly>>,
     scheduler: Option<Arc<Scheduler>>,
+    /// What happens live: the watches' actions and pushed deploys.
+    feed: crate::watch::Feed,
+    /// `[collectors]`, for the Kubernetes watches `serve` starts.
+    collectors: collectors::CollectorsConfig,
 }
 
 impl Server {
@@ -68,8 +73,11 @@ impl Server {
         let metrics = Metrics::new(known_operations);
         let store: Arc<dyn Store> = Arc::new(StoreTiming::store(store, metrics.clone()));
         let scheduler = Self::scheduler(config, store.clone(), &metrics)?;
+        let feed = crate::watch::Feed::default();
         Ok(Server {
-            schema: api::schema_with_scheduler(store.clone(), config.limits.clone(), scheduler.clone()),
+            schema: api::schema_with_scheduler(store.clone(), config.limits.clone(), scheduler.clone(), feed.clone()),
+            feed,
+            collectors: config.collectors.clone(),
             documents: Documents::new(config.limits.complexity),
             store,
             local_only: tokens.0.is_empty().then(|| Arc::new(LocalOnly::new(&config.server.allowed_hosts))),
@@ -106,6 +114,7 @@ impl Server {
         let local_only = self.local_only.clone();
         let router = Router::new()
             .route("/graphql", get(explorer::graphiql).post(graphql))
+            .route("/graphql/ws", get(subscriptions::upgrade))
             .route("/healthz", get(|| async { "ok\n" }))
             .route("/readyz", get(readyz))
             .route("/metrics", get(metrics_text))
@@ -119,10 +128,18 @@ impl Server {
     }
 
     /// Serves on `listener` until `stop` resolves, with the connection
-    /// limits of `[server]`; in-flight requests finish first.
+    /// limits of `[server]`, and the Kubernetes watches of `[collectors]`;
+    /// in-flight requests finish first, then the watches commit what they
+    /// hold and stop.
     pub async fn serve_on(self, listener: tokio::net::TcpListener, stop: impl std::future::Future<Output = ()>) {
         let limits = self.connections;
-        connections::serve(listener, self.router(), limits, stop).await
+        let (stop_watches, watches_stopped) = tokio::sync::watch::channel(false);
+        let watches = crate::watch::start(&self.collectors, self.store.clone(), self.feed.clone(), watches_stopped);
+        connections::serve(listener, self.router(), limits, stop).await;
+        let _ = stop_watches.send(true);
+        for watch in watches {
+            let _ = watch.await;
+        }
     }
 }
 

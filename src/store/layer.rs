@@ -138,6 +138,18 @@ impl<L: Around> Store for Layered<L> {
     ) -> StoreResult<Vec<DeployEvent>> {
         self.layer.around("deployments", self.inner.deployments(service, cluster, from, to)).await
     }
+    async fn record_actions(&self, batch: &ActionBatch) -> StoreResult<ActionsRecorded> {
+        self.layer.around("record_actions", self.inner.record_actions(batch)).await
+    }
+    async fn actions(&self, filter: &ActionFilter) -> StoreResult<Vec<Action>> {
+        self.layer.around("actions", self.inner.actions(filter)).await
+    }
+    async fn remembered(&self, cluster: &str) -> StoreResult<Vec<Remembered>> {
+        self.layer.around("remembered", self.inner.remembered(cluster)).await
+    }
+    async fn prune_actions(&self, before: chrono::DateTime<chrono::Utc>) -> StoreResult<u64> {
+        self.layer.around("prune_actions", self.inner.prune_actions(before)).await
+    }
     async fn stats(&self) -> StoreResult<StoreStats> {
         self.layer.around("stats", self.inner.stats()).await
     }

@@ -222,6 +222,22 @@ pub trait Store: Send + Sync {
         to: Day,
     ) -> StoreResult<Vec<DeployEvent>>;
 
+    /// Commits a watch's batch in one go where the store can (SQLite: one
+    /// transaction): each action once by `(cluster, key)` — a key already
+    /// recorded is left alone, except that a warning's count adds up and its
+    /// last time moves on — with the memory the batch sets and forgets.
+    async fn record_actions(&self, batch: &ActionBatch) -> StoreResult<ActionsRecorded>;
+
+    /// The actions `filter` selects, newest first.
+    async fn actions(&self, filter: &ActionFilter) -> StoreResult<Vec<Action>>;
+
+    /// What the watch of `cluster` remembers, every object.
+    async fn remembered(&self, cluster: &str) -> StoreResult<Vec<Remembered>>;
+
+    /// Retention for actions: drops those whose last occurrence is before
+    /// `before`; how many went.
+    async fn prune_actions(&self, before: chrono::DateTime<chrono::Utc>) -> StoreResult<u64>;
+
     async fn stats(&self) -> StoreResult<StoreStats>;
 
     /// Takes (or, for its holder, renews) the lease `name` until
@@ -272,6 +288,27 @@ pub fn check_path(path: &str) -> StoreResult<()> {
 }
 
 /// Checks that a day range is ordered.
+/// Most actions one read returns.
+pub const MAX_ACTIONS: usize = 10_000;
+
+/// A window that runs forward and a limit within [`MAX_ACTIONS`].
+pub fn check_action_filter(filter: &ActionFilter) -> StoreResult<()> {
+    if filter.from > filter.to {
+        return Err(StoreError::BadRequest(format!(
+            "the window of actions ends ({}) before it starts ({})",
+            filter.to.to_rfc3339(),
+            filter.from.to_rfc3339()
+        )));
+    }
+    if filter.limit == 0 || filter.limit > MAX_ACTIONS {
+        return Err(StoreError::BadRequest(format!(
+            "at most {MAX_ACTIONS} actions are read at once, and at least one ({} asked)",
+            filter.limit
+        )));
+    }
+    Ok(())
+}
+
 pub fn check_range(from: Day, to: Day) -> StoreResult<()> {
     if from > to {
         return Err(StoreError::BadRequest(format!("'from' ({from}) is after 'to' ({to})")));

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod actions;
 mod builder;
 pub mod history;
 pub mod ingest;
@@ -83,6 +84,13 @@ macro_rules! conformance_tests {
             rollback::a_rollback_is_recorded_once_and_running_it_again_changes_nothing,
             rollback::a_rolled_back_future_day_frees_its_scope,
             rollback::a_batch_refused_by_a_rule_writes_nothing,
+            actions::actions_are_recorded_once_and_read_newest_first,
+            actions::actions_filter_by_service_workload_cluster_kind_and_time,
+            actions::warnings_add_up_in_their_window,
+            actions::the_watch_memory_is_kept_per_cluster_with_its_actions,
+            actions::retention_drops_actions_by_their_last_occurrence,
+            actions::a_bad_window_of_actions_is_refused,
+            actions::actions_and_the_watch_memory_move_with_an_export,
         }
     };
 }

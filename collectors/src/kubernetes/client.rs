@@ -80,6 +80,28 @@ struct VersionInfo {
     git_version: String,
 }
 
+/// The longest a watch request waits for its next line: past the watch's
+/// own timeout (kube's watcher asks for 290 s) and the server's bookmarks.
+const WATCH_READ_TIMEOUT: Duration = Duration::from_secs(330);
+
+/// A client for long-running watches: the cluster's config as for
+/// [`ClusterClient::connect`], but with a read timeout longer than a watch
+/// request lasts (a list's timeout would cut every quiet watch).
+pub async fn watch_client(cluster: &ClusterConfig, http: &HttpSettings) -> Result<kube::Client, KubeError> {
+    let source_desc = describe_source(cluster);
+    let bad = |reason: String| KubeError::BadConfig {
+        cluster: cluster.name.clone(),
+        source_desc: source_desc.clone(),
+        reason,
+    };
+    let mut config = load_config(cluster).await.map_err(bad)?;
+    let timeout = Duration::from_millis(http.timeout_ms.max(1));
+    config.connect_timeout = Some(timeout.min(Duration::from_secs(10)));
+    config.read_timeout = Some(WATCH_READ_TIMEOUT);
+    config.write_timeout = Some(timeout);
+    kube::Client::try_from(config).map_err(|e| bad(describe_kube_error(&e)))
+}
+
 impl ClusterClient {
     /// Loads the cluster's config and builds its client. No request yet.
     pub async fn connect(cluster: &ClusterConfig, http: &HttpSettings) -> Result<ClusterClient, KubeError> {

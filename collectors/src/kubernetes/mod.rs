@@ -17,6 +17,12 @@
 mod aggregate;
 pub mod client;
 pub mod entities;
+/// A stand-in API server that lists and watches (tests and benchmarks).
+#[cfg(feature = "testing")]
+pub mod fake;
+/// Objects as an API server returns them, for scripting a [`fake`] cluster.
+#[cfg(feature = "testing")]
+pub mod fake_objects;
 pub mod list;
 pub mod model;
 pub mod read;
@@ -25,6 +31,7 @@ pub mod service_match;
 #[cfg(test)]
 mod testing;
 pub mod version;
+pub mod watch;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -75,6 +82,10 @@ pub struct Config {
     pub http: HttpSettings,
     #[serde(default)]
     pub schedule: Schedule,
+    /// `[collectors.kubernetes.watch]`: actions between snapshots, while
+    /// `spot serve` runs.
+    #[serde(default)]
+    pub watch: watch::WatchSettings,
 }
 
 /// One cluster: its credentials come from exactly one of a kubeconfig
@@ -185,6 +196,9 @@ fn check(config: &Config) -> Result<(), String> {
         if !seen.insert(&cluster.name) {
             return Err(format!("cluster '{}' is listed twice", cluster.name));
         }
+    }
+    if let Some(problem) = config.watch.problem() {
+        return Err(format!("watch: {problem}"));
     }
     for (key, namespaces) in [("namespaces", &config.namespaces), ("exclude_namespaces", &config.exclude_namespaces)] {
         if let Some(bad) = namespaces.iter().find(|n| !is_dns_label(n)) {

@@ -19,6 +19,7 @@ use collectors::{Collector, Day};
 use serde::Serialize;
 
 mod cluster;
+pub mod watch;
 
 use super::{peak_rss_mb, round3};
 use cluster::{Cluster, TOKEN};

@@ -13,6 +13,7 @@
 //! writing has written; a crash leaves the last committed state readable,
 //! and the next ingest of the scope undoes the remains before it starts.
 
+mod actions;
 mod attempt;
 mod changes;
 mod config;
@@ -324,6 +325,23 @@ impl Store for ArangoStore {
 
     async fn record_deployment(&self, event: &DeployEvent) -> StoreResult<()> {
         read::record_deployment(&self.inner, event).await
+    }
+
+    async fn record_actions(&self, batch: &ActionBatch) -> StoreResult<ActionsRecorded> {
+        actions::record(&self.inner, batch).await
+    }
+
+    async fn actions(&self, filter: &ActionFilter) -> StoreResult<Vec<Action>> {
+        super::check_action_filter(filter)?;
+        actions::select(&self.inner, filter).await
+    }
+
+    async fn remembered(&self, cluster: &str) -> StoreResult<Vec<Remembered>> {
+        actions::remembered(&self.inner, cluster).await
+    }
+
+    async fn prune_actions(&self, before: chrono::DateTime<chrono::Utc>) -> StoreResult<u64> {
+        actions::prune(&self.inner, before).await
     }
 
     async fn deployments(

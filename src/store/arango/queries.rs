@@ -90,6 +90,14 @@ pub const ALL: &[(&str, &str)] = &[
     aql!("drop_orphan_anchors"),
     aql!("record_rollback"),
     aql!("rollbacks"),
+    aql!("record_actions"),
+    aql!("remember_watch"),
+    aql!("forget_watch"),
+    aql!("actions"),
+    aql!("remembered"),
+    aql!("prune_actions"),
+    aql!("export_actions"),
+    aql!("export_watch_memory"),
 ];
 
 fn query(name: &'static str, binds: Value) -> Query {
@@ -342,12 +350,53 @@ pub fn rollbacks() -> Query {
     query("rollbacks", json!({}))
 }
 
+/// `actions`: documents as `record_actions.aql` reads them.
+pub fn record_actions(actions: Vec<Value>) -> Query {
+    query("record_actions", json!({ "actions": actions }))
+}
+
+pub fn remember_watch(memories: Vec<Value>) -> Query {
+    query("remember_watch", json!({ "memories": memories }))
+}
+
+pub fn forget_watch(keys: Vec<String>) -> Query {
+    query("forget_watch", json!({ "keys": keys }))
+}
+
+pub fn actions(filter: &crate::model::ActionFilter) -> Query {
+    let kinds = (!filter.kinds.is_empty()).then(|| filter.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>());
+    query(
+        "actions",
+        json!({
+            "from": filter.from.timestamp_millis(), "to": filter.to.timestamp_millis(),
+            "service": filter.service, "workload": filter.workload, "cluster": filter.cluster,
+            "kinds": kinds, "limit": filter.limit,
+        }),
+    )
+}
+
+pub fn remembered(cluster: &str) -> Query {
+    query("remembered", json!({ "cluster": cluster }))
+}
+
+pub fn prune_actions(before_ms: i64) -> Query {
+    query("prune_actions", json!({ "before": before_ms }))
+}
+
 /// The export queries, in the order records are written.
 pub fn export() -> Vec<Query> {
-    ["export_entities", "export_facts", "export_relations", "export_runs", "export_events"]
-        .into_iter()
-        .map(|name| query(name, json!({})))
-        .collect()
+    [
+        "export_entities",
+        "export_facts",
+        "export_relations",
+        "export_runs",
+        "export_events",
+        "export_actions",
+        "export_watch_memory",
+    ]
+    .into_iter()
+    .map(|name| query(name, json!({})))
+    .collect()
 }
 
 /// One call of every query builder, for the checks on bind parameters.
@@ -387,6 +436,12 @@ pub fn samples() -> Vec<Query> {
         drop_orphan_anchors(&keys),
         record_rollback(json!({})),
         rollbacks(),
+        record_actions(vec![]),
+        remember_watch(vec![]),
+        forget_watch(vec![]),
+        actions(&crate::model::ActionFilter::between(chrono::DateTime::UNIX_EPOCH, chrono::DateTime::UNIX_EPOCH, 1)),
+        remembered(s),
+        prune_actions(0),
     ];
     for way in [Way::Out, Way::In] {
         all.push(edges(way, &keys, Some(&keys), d));

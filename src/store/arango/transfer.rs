@@ -14,7 +14,7 @@ use crate::store::{StoreError, StoreResult};
 use crate::transfer::{Imported, Incoming, Record};
 
 /// The collections a history lives in.
-const HISTORY: [&str; 5] = ["entities", "facts", "relations", "runs", "events"];
+const HISTORY: [&str; 7] = ["entities", "facts", "relations", "runs", "events", "actions", "watch_memory"];
 
 /// Streams every record into `sink`, read in one stream transaction: the
 /// export is the store as of one instant (on a single server or a OneShard
@@ -67,6 +67,8 @@ fn record(query: &str, row: &Value) -> StoreResult<Record> {
             valid_to: until("valid_to")?,
         },
         "export_runs" => Record::from(run_from(row)?),
+        "export_actions" => Record::Action(super::actions::action_from(row)?),
+        "export_watch_memory" => Record::WatchMemory(super::actions::memory_from(row)?),
         _ => {
             let event = event_from(row)?;
             Record::DeployEvent {
@@ -114,7 +116,7 @@ pub async fn import(store: &Inner, mut records: Receiver<Incoming>) -> StoreResu
 struct Importer {
     entities: FxHashSet<String>,
     /// Documents waiting to be sent, per collection of [`HISTORY`].
-    batches: [Vec<Value>; 5],
+    batches: [Vec<Value>; 7],
     counts: Imported,
 }
 
@@ -216,6 +218,16 @@ impl Importer {
                 self.counts.deploy_events += 1;
                 let event = crate::model::DeployEvent { service, cluster, version, at, link, actor };
                 (Some(4), super::read::event_document(&event))
+            }
+            Record::Action(action) => {
+                self.counts.actions += 1;
+                let mut document = super::actions::action_document(&action);
+                document.as_object_mut().map(|d| d.remove("counted"));
+                (Some(5), document)
+            }
+            Record::WatchMemory(memory) => {
+                self.counts.watch_memory += 1;
+                (Some(6), super::actions::memory_document(&memory))
             }
         })
     }

@@ -12,6 +12,7 @@
 //! walk an in-memory copy of the graph's shape when it is of the state they
 //! read ([`topology`]).
 
+mod actions;
 mod anchors;
 mod backup;
 mod cache;
@@ -577,5 +578,25 @@ impl Store for SqliteStore {
         super::check_range(from, to)?;
         let (service, cluster) = (service.to_string(), cluster.map(str::to_string));
         self.read(move |conn| events::of_service(conn, &service, cluster.as_deref(), from, to)).await
+    }
+
+    async fn record_actions(&self, batch: &ActionBatch) -> StoreResult<ActionsRecorded> {
+        let batch = batch.clone();
+        self.write(move |writer, _| actions::record(writer.connection(), &batch)).await
+    }
+
+    async fn actions(&self, filter: &ActionFilter) -> StoreResult<Vec<Action>> {
+        super::check_action_filter(filter)?;
+        let filter = filter.clone();
+        self.read(move |conn| actions::select(conn, &filter)).await
+    }
+
+    async fn remembered(&self, cluster: &str) -> StoreResult<Vec<Remembered>> {
+        let cluster = cluster.to_string();
+        self.read(move |conn| actions::remembered(conn, &cluster)).await
+    }
+
+    async fn prune_actions(&self, before: chrono::DateTime<chrono::Utc>) -> StoreResult<u64> {
+        self.write(move |writer, _| actions::prune(writer.connection(), before)).await
     }
 }

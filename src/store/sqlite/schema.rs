@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../schema/sqlite/005_covering_relations_out.sql"),
     include_str!("../../../schema/sqlite/006_graph_version.sql"),
     include_str!("../../../schema/sqlite/007_rollbacks.sql"),
+    include_str!("../../../schema/sqlite/008_actions.sql"),
 ];
 
 /// Checks, without writing, that a store's schema is this build's: the read

@@ -7,7 +7,7 @@ use tokio::sync::mpsc::{Receiver, Sender};
 
 use super::backend;
 use crate::ingest::content_hash;
-use crate::model::Day;
+use crate::model::{ActionBatch, Day};
 use crate::store::{StoreError, StoreResult};
 use crate::transfer::{Imported, Incoming, Record};
 
@@ -16,6 +16,8 @@ const FACTS: &str = include_str!("../../../queries/sqlite/export_facts.sql");
 const RELATIONS: &str = include_str!("../../../queries/sqlite/export_relations.sql");
 const RUNS: &str = include_str!("../../../queries/sqlite/export_runs.sql");
 const EVENTS: &str = include_str!("../../../queries/sqlite/export_events.sql");
+const ACTIONS: &str = include_str!("../../../queries/sqlite/export_actions.sql");
+const MEMORY: &str = include_str!("../../../queries/sqlite/export_watch_memory.sql");
 
 /// Streams every record into `sink`. `conn` is in a read transaction (every
 /// store read is), so the export is the store as of one instant, even while
@@ -56,6 +58,8 @@ pub fn export(conn: &Connection, sink: &Sender<Record>) -> StoreResult<()> {
             actor: r.get(5)?,
         })
     })?;
+    stream(conn, ACTIONS, sink, |r| Ok(Record::Action(super::actions::action_from(r)?)))?;
+    stream(conn, MEMORY, sink, |r| Ok(Record::WatchMemory(super::actions::memory_from(r)?)))?;
     Ok(())
 }
 
@@ -95,7 +99,8 @@ pub fn import(conn: &Connection, records: &mut Receiver<Incoming>) -> StoreResul
     let tx = conn.unchecked_transaction().map_err(backend("starting an import"))?;
     let held: i64 = tx
         .query_row(
-            "SELECT (SELECT count(*) FROM entities) + (SELECT count(*) FROM runs) + (SELECT count(*) FROM events)",
+            "SELECT (SELECT count(*) FROM entities) + (SELECT count(*) FROM runs) + (SELECT count(*) FROM events) \
+             + (SELECT count(*) FROM actions) + (SELECT count(*) FROM watch_memory)",
             [],
             |r| r.get(0),
         )
@@ -223,6 +228,19 @@ impl Importer<'_> {
                     )
                     ?;
                 self.counts.deploy_events += 1;
+            }
+            Record::Action(action) => {
+                let batch = ActionBatch { actions: vec![action], ..ActionBatch::default() };
+                let recorded = super::actions::write(self.tx, &batch).map_err(|e| e.to_string())?;
+                if recorded.inserted != 1 {
+                    return Err("this action appears twice (same cluster and key)".to_string().into());
+                }
+                self.counts.actions += 1;
+            }
+            Record::WatchMemory(memory) => {
+                let batch = ActionBatch { remember: vec![memory], ..ActionBatch::default() };
+                super::actions::write(self.tx, &batch).map_err(|e| e.to_string())?;
+                self.counts.watch_memory += 1;
             }
         }
         Ok(())

@@ -1,0 +1,829 @@
+//! The watch's state machine: watch events in, actions and memory out.
+//! Pure (time is passed in), so scripted sequences test it exactly.
+//!
+//! Workload objects give scales, pauses, creations, deletions and how a
+//! rollout goes; a Deployment's ReplicaSets give its revisions (when each
+//! began, with which images, and rollbacks, which reuse an old ReplicaSet);
+//! a StatefulSet's or DaemonSet's own template gives theirs; Warning events
+//! give crash loops and the like, counted per workload and window.
+//!
+//! ReplicaSets and events are held back until every workload kind has been
+//! listed once, so each finds its workload; a re-list (at start, or after a
+//! `410 Gone`) is compared with what was remembered, so a change made while
+//! SPoT was down or the watch was cut is recorded once, and nothing twice.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+
+use chrono::{DateTime, Utc};
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::events::v1::Event;
+use serde_json::Value;
+
+use super::memory::{event_uid, workload_uid, Mark, Memory, WorkloadMemory, MARK};
+use super::seen::{self, Rollout, SeenReplicaSet, SeenWorkload};
+use super::warnings;
+use crate::action::{Action, ActionBatch, ActionKind, Remembered};
+use crate::kubernetes::model::{Kind, Rules};
+
+/// What a watch event carries.
+#[derive(Debug, Clone)]
+pub enum Object {
+    Deployment(Box<Deployment>),
+    StatefulSet(Box<StatefulSet>),
+    DaemonSet(Box<DaemonSet>),
+    ReplicaSet(Box<ReplicaSet>),
+    Hpa(Box<HorizontalPodAutoscaler>),
+    Event(Box<Event>),
+}
+
+/// The resources watched, one stream each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Resource {
+    Deployments,
+    StatefulSets,
+    DaemonSets,
+    ReplicaSets,
+    Hpas,
+    Events,
+}
+
+impl Resource {
+    pub const ALL: [Resource; 6] = [
+        Resource::Deployments,
+        Resource::StatefulSets,
+        Resource::DaemonSets,
+        Resource::ReplicaSets,
+        Resource::Hpas,
+        Resource::Events,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Resource::Deployments => "deployments",
+            Resource::StatefulSets => "statefulsets",
+            Resource::DaemonSets => "daemonsets",
+            Resource::ReplicaSets => "replicasets",
+            Resource::Hpas => "horizontalpodautoscalers",
+            Resource::Events => "events",
+        }
+    }
+
+    fn workload_kind(self) -> Option<Kind> {
+        match self {
+            Resource::Deployments => Some(Kind::Deployment),
+            Resource::StatefulSets => Some(Kind::StatefulSet),
+            Resource::DaemonSets => Some(Kind::DaemonSet),
+            _ => None,
+        }
+    }
+}
+
+/// One event of one resource's watch, as kube's watcher gives it.
+#[derive(Debug, Clone)]
+pub enum Change {
+    /// A (re-)list begins.
+    Init,
+    /// An object of the list.
+    Listed(Object),
+    /// The list is whole; watching from here.
+    InitDone,
+    Applied(Object),
+    Deleted(Object),
+}
+
+/// Which namespaces are followed.
+#[derive(Debug, Clone, Default)]
+pub struct Namespaces {
+    /// Empty: all.
+    pub only: BTreeSet<String>,
+    pub except: BTreeSet<String>,
+}
+
+impl Namespaces {
+    fn follows(&self, namespace: &str) -> bool {
+        !self.except.contains(namespace) && (self.only.is_empty() || self.only.contains(namespace))
+    }
+}
+
+/// How the tracker reads and counts.
+#[derive(Debug, Clone)]
+pub struct TrackerSettings {
+    pub cluster: String,
+    pub rules: Rules,
+    pub namespaces: Namespaces,
+    /// Warnings of one kind on one workload are counted together over
+    /// windows this long.
+    pub warning_window: chrono::Duration,
+}
+
+/// A Deployment's ReplicaSet, as far as revisions go.
+#[derive(Debug, Clone)]
+struct KnownReplicaSet {
+    namespace: String,
+    name: String,
+    owner: String,
+}
+
+/// Most watch events held back before every workload kind was listed.
+const MAX_HELD: usize = 200_000;
+
+pub struct Tracker {
+    settings: TrackerSettings,
+    /// Changes from here on are new: the mark of the last commit, or the
+    /// start of today on the first connection (today's backfill).
+    since: DateTime<Utc>,
+    workloads: HashMap<String, WorkloadMemory>,
+    names: HashMap<(String, Kind, String), String>,
+    replica_sets: HashMap<String, KnownReplicaSet>,
+    replica_set_names: HashMap<(String, String), String>,
+    /// Desired replicas of the HPA scaling each workload (by uid-less name).
+    hpas: HashMap<(String, String, String), i64>,
+    events: HashMap<String, u64>,
+    /// Per resource, the uids seen by a re-list under way.
+    relisting: HashMap<Resource, HashSet<String>>,
+    /// A re-list's ReplicaSets, compared once it is whole (in revision order).
+    listed_replica_sets: Vec<SeenReplicaSet>,
+    /// Workload kinds listed at least once.
+    listed: HashSet<Resource>,
+    held: VecDeque<(Resource, Change)>,
+    /// Warning events whose workload was not known yet (its ReplicaSet may
+    /// arrive just after), tried again at each commit for a while.
+    unresolved: VecDeque<Event>,
+    /// ReplicaSets arrived since the unresolved events were last tried.
+    new_replica_sets: bool,
+    out: Pending,
+}
+
+/// Most warning events kept waiting for their workload, and for how long.
+const MAX_UNRESOLVED: usize = 10_000;
+const UNRESOLVED_FOR: chrono::Duration = chrono::Duration::minutes(10);
+
+#[derive(Default)]
+struct Pending {
+    actions: Vec<Action>,
+    remember: BTreeMap<String, Memory>,
+    forget: BTreeSet<String>,
+}
+
+impl Tracker {
+    /// A tracker resuming from what the store remembers of the cluster.
+    pub fn new(settings: TrackerSettings, remembered: Vec<Remembered>, now: DateTime<Utc>) -> Tracker {
+        let mut tracker = Tracker {
+            since: start_of_day(now),
+            settings,
+            workloads: HashMap::new(),
+            names: HashMap::new(),
+            replica_sets: HashMap::new(),
+            replica_set_names: HashMap::new(),
+            hpas: HashMap::new(),
+            events: HashMap::new(),
+            relisting: HashMap::new(),
+            listed_replica_sets: Vec::new(),
+            listed: HashSet::new(),
+            held: VecDeque::new(),
+            unresolved: VecDeque::new(),
+            new_replica_sets: false,
+            out: Pending::default(),
+        };
+        for entry in remembered {
+            match serde_json::from_value::<Memory>(entry.state) {
+                Ok(Memory::Mark(mark)) => tracker.since = mark.since,
+                Ok(Memory::Workload(w)) => {
+                    let uid = entry.uid.trim_start_matches("w/").to_string();
+                    if let Some(kind) = Kind::parse(&w.kind) {
+                        tracker.names.insert((w.namespace.clone(), kind, w.name.clone()), uid.clone());
+                    }
+                    tracker.workloads.insert(uid, *w);
+                }
+                Ok(Memory::Event(e)) => {
+                    tracker.events.insert(entry.uid.trim_start_matches("e/").to_string(), e.count);
+                }
+                Err(e) => {
+                    tracing::warn!(kubernetes.cluster = %tracker.settings.cluster, memory = %entry.uid, error = %e, "ignoring a remembered entry this SPoT cannot read")
+                }
+            }
+        }
+        tracker
+    }
+
+    /// Whether anything waits to be committed.
+    pub fn has_changes(&self) -> bool {
+        !self.out.actions.is_empty() || !self.out.remember.is_empty() || !self.out.forget.is_empty()
+    }
+
+    /// What to commit, with the new mark: everything so far was seen.
+    pub fn take(&mut self, now: DateTime<Utc>) -> ActionBatch {
+        let cluster = self.settings.cluster.clone();
+        let mut pending = std::mem::take(&mut self.out);
+        pending.remember.insert(MARK.into(), Memory::Mark(Mark { since: now }));
+        self.since = now;
+        ActionBatch {
+            actions: pending.actions,
+            remember: pending
+                .remember
+                .into_iter()
+                .map(|(uid, memory)| Remembered {
+                    cluster: cluster.clone(),
+                    uid,
+                    state: serde_json::to_value(memory).unwrap_or(Value::Null),
+                })
+                .collect(),
+            forget: pending.forget.into_iter().map(|uid| (cluster.clone(), uid)).collect(),
+        }
+    }
+
+    pub fn apply(&mut self, resource: Resource, change: Change, now: DateTime<Utc>) {
+        let waits_for_workloads = matches!(resource, Resource::ReplicaSets | Resource::Events);
+        if waits_for_workloads && !self.workloads_listed() {
+            if self.held.len() >= MAX_HELD {
+                self.held.pop_front();
+                tracing::warn!(kubernetes.cluster = %self.settings.cluster, "too many watch events before the workloads were listed: dropping the oldest");
+            }
+            self.held.push_back((resource, change));
+            return;
+        }
+        self.handle(resource, change, now);
+        if resource.workload_kind().is_some() && self.workloads_listed() && !self.held.is_empty() {
+            // ReplicaSets first: events find their pods' workloads through them.
+            let mut held: Vec<(Resource, Change)> = std::mem::take(&mut self.held).into();
+            held.sort_by_key(|(resource, _)| *resource == Resource::Events);
+            for (resource, change) in held {
+                self.handle(resource, change, now);
+            }
+        }
+    }
+
+    fn workloads_listed(&self) -> bool {
+        [Resource::Deployments, Resource::StatefulSets, Resource::DaemonSets].iter().all(|r| self.listed.contains(r))
+    }
+
+    fn handle(&mut self, resource: Resource, change: Change, now: DateTime<Utc>) {
+        match change {
+            Change::Init => {
+                self.relisting.insert(resource, HashSet::new());
+            }
+            Change::Listed(object) => self.object(resource, object, now, true),
+            Change::Applied(object) => self.object(resource, object, now, false),
+            Change::Deleted(object) => self.deleted(object, now),
+            Change::InitDone => self.relisted(resource, now),
+        }
+    }
+
+    fn object(&mut self, resource: Resource, object: Object, now: DateTime<Utc>, listed: bool) {
+        let rules = &self.settings.rules;
+        let read = match &object {
+            Object::Deployment(d) => Some(seen::deployment(d, rules)),
+            Object::StatefulSet(s) => Some(seen::stateful_set(s, rules)),
+            Object::DaemonSet(d) => Some(seen::daemon_set(d, rules)),
+            _ => None,
+        };
+        if let Some(read) = read {
+            match read {
+                Ok(workload) => self.workload(resource, workload, now, listed),
+                Err(problem) => {
+                    tracing::debug!(kubernetes.cluster = %self.settings.cluster, problem, "skipping a workload")
+                }
+            }
+            return;
+        }
+        match object {
+            Object::ReplicaSet(rs) => {
+                if let Some(rs) = seen::replica_set(&rs) {
+                    self.replica_set(rs, now, listed);
+                }
+            }
+            Object::Hpa(hpa) => self.hpa(&hpa),
+            Object::Event(event) => self.event(&event, listed),
+            _ => {}
+        }
+    }
+
+    // ----- workloads -----
+
+    fn workload(&mut self, resource: Resource, seen: SeenWorkload, now: DateTime<Utc>, listed: bool) {
+        if !self.settings.namespaces.follows(&seen.id.namespace) || seen.uid.is_empty() {
+            return;
+        }
+        if let Some(seen_uids) = self.relisting.get_mut(&resource).filter(|_| listed) {
+            seen_uids.insert(seen.uid.clone());
+        }
+        let memory = match self.workloads.remove(&seen.uid) {
+            None => self.first_sight(&seen),
+            Some(before) if before.resource_version == seen.resource_version => before,
+            Some(before) => self.changed(before, &seen, now, listed),
+        };
+        self.names.insert((seen.id.namespace.clone(), seen.id.kind, seen.id.name.clone()), seen.uid.clone());
+        self.out.remember.insert(workload_uid(&seen.uid), Memory::Workload(Box::new(memory.clone())));
+        self.workloads.insert(seen.uid.clone(), memory);
+    }
+
+    fn first_sight(&mut self, seen: &SeenWorkload) -> WorkloadMemory {
+        if let Some(created) = seen.created.filter(|c| *c >= self.since) {
+            let actor = seen.managers.spec.as_ref().map(|w| w.manager.clone());
+            let details =
+                object(&[("replicas", seen.replicas.into()), ("images", seen.template.images.clone().into())]);
+            self.push(seen, format!("{}/created", seen.uid), ActionKind::Created, created, actor, details);
+        }
+        let marker = seen.rollout_marker();
+        WorkloadMemory {
+            kind: seen.id.kind.as_str().into(),
+            namespace: seen.id.namespace.clone(),
+            name: seen.id.name.clone(),
+            service: seen.service.clone(),
+            resource_version: seen.resource_version.clone(),
+            replicas: seen.replicas,
+            paused: seen.paused,
+            template: seen.template.clone(),
+            history: Vec::new(),
+            rs_revision: 0,
+            updated: seen.updated,
+            completed: (seen.rollout == Rollout::Complete).then(|| marker.clone()),
+            stalled: (seen.rollout == Rollout::Stalled).then_some(marker),
+        }
+    }
+
+    /// What changed since `before`: each difference one action.
+    fn changed(
+        &mut self,
+        mut before: WorkloadMemory,
+        seen: &SeenWorkload,
+        now: DateTime<Utc>,
+        listed: bool,
+    ) -> WorkloadMemory {
+        let rv = &seen.resource_version;
+        // A live event happened now; a change found by a re-list happened
+        // when its writer last wrote, as far as Kubernetes says.
+        let when = |write: Option<&super::actor::Write>| match (listed, write.and_then(|w| w.at)) {
+            (true, Some(at)) => at,
+            _ => now,
+        };
+        if seen.replicas != before.replicas && seen.id.kind != Kind::DaemonSet {
+            let scaler = seen.managers.scaler();
+            let by_autoscaler = scaler.is_some_and(|w| w.manager == super::actor::CONTROLLER_MANAGER)
+                || self.hpa_desired(seen) == Some(seen.replicas);
+            let details = object(&[
+                ("from", before.replicas.into()),
+                ("to", seen.replicas.into()),
+                ("by", if by_autoscaler { "autoscaler" } else { "person" }.into()),
+            ]);
+            let actor = scaler.map(|w| w.manager.clone());
+            self.push(seen, format!("{}/{rv}/scale", seen.uid), ActionKind::Scale, when(scaler), actor, details);
+        }
+        if seen.paused != before.paused {
+            let kind = if seen.paused { ActionKind::Paused } else { ActionKind::Resumed };
+            let actor = seen.managers.spec.as_ref().map(|w| w.manager.clone());
+            self.push(
+                seen,
+                format!("{}/{rv}/{kind}", seen.uid),
+                kind,
+                when(seen.managers.spec.as_ref()),
+                actor,
+                object(&[]),
+            );
+        }
+        let template_changed = seen.template.fingerprint != before.template.fingerprint
+            || seen.template.restarted_at != before.template.restarted_at;
+        // A Deployment's revisions come from its ReplicaSets.
+        if seen.id.kind != Kind::Deployment && template_changed {
+            self.new_template(&mut before, seen, when(seen.managers.spec.as_ref()));
+        }
+        self.rollout(&mut before, seen, now);
+        before.service = seen.service.clone().or(before.service);
+        before.resource_version = seen.resource_version.clone();
+        before.replicas = seen.replicas;
+        before.paused = seen.paused;
+        before.updated = seen.updated;
+        before
+    }
+
+    /// A StatefulSet's or DaemonSet's new revision.
+    fn new_template(&mut self, before: &mut WorkloadMemory, seen: &SeenWorkload, at: DateTime<Utc>) {
+        let kind = if before.history.iter().any(|t| t.fingerprint == seen.template.fingerprint) {
+            ActionKind::Rollback
+        } else {
+            revision_kind(Some(&before.template), &seen.template)
+        };
+        let mut details = revision_details(&seen.template, Some(&before.template));
+        details.insert("generation".into(), seen.generation.into());
+        let actor = seen.managers.spec.as_ref().map(|w| w.manager.clone());
+        self.push(seen, format!("{}/gen{}/{kind}", seen.uid, seen.generation), kind, at, actor, details);
+        let earlier = std::mem::replace(&mut before.template, seen.template.clone());
+        before.push_history(earlier);
+    }
+
+    /// Progress, completion and stalls of the current rollout.
+    fn rollout(&mut self, before: &mut WorkloadMemory, seen: &SeenWorkload, now: DateTime<Utc>) {
+        let marker = seen.rollout_marker();
+        let open = before.completed.as_deref() != Some(marker.as_str());
+        let progress = object(&[
+            ("updated", seen.updated.into()),
+            ("desired", seen.replicas.into()),
+            ("rollout", marker.clone().into()),
+        ]);
+        match seen.rollout {
+            Rollout::Progressing if open && seen.updated > before.updated => {
+                let key = format!("{}/{}/progressed", seen.uid, seen.resource_version);
+                self.push(seen, key, ActionKind::RolloutProgressed, now, None, progress);
+            }
+            Rollout::Complete if open => {
+                let key = format!("{}/{marker}/completed", seen.uid);
+                self.push(seen, key, ActionKind::RolloutCompleted, now, None, progress);
+                before.completed = Some(marker);
+            }
+            Rollout::Stalled if before.stalled.as_deref() != Some(marker.as_str()) => {
+                let key = format!("{}/{marker}/stalled", seen.uid);
+                self.push(seen, key, ActionKind::RolloutStalled, now, None, progress);
+                before.stalled = Some(marker);
+            }
+            _ => {}
+        }
+    }
+
+    fn hpa_desired(&self, seen: &SeenWorkload) -> Option<i64> {
+        let target = (seen.id.namespace.clone(), seen.id.kind.as_str().to_string(), seen.id.name.clone());
+        self.hpas.get(&target).copied()
+    }
+
+    fn deleted(&mut self, object: Object, now: DateTime<Utc>) {
+        match object {
+            Object::Deployment(d) => {
+                self.workload_gone(d.metadata.uid.as_deref(), d.metadata.deletion_timestamp.map(|t| t.0), now)
+            }
+            Object::StatefulSet(s) => {
+                self.workload_gone(s.metadata.uid.as_deref(), s.metadata.deletion_timestamp.map(|t| t.0), now)
+            }
+            Object::DaemonSet(d) => {
+                self.workload_gone(d.metadata.uid.as_deref(), d.metadata.deletion_timestamp.map(|t| t.0), now)
+            }
+            Object::ReplicaSet(rs) => {
+                if let Some(known) = rs.metadata.uid.as_ref().and_then(|uid| self.replica_sets.remove(uid)) {
+                    self.replica_set_names.remove(&(known.namespace, known.name));
+                }
+            }
+            Object::Hpa(hpa) => {
+                if let Some(target) = hpa_target(&hpa) {
+                    self.hpas.remove(&target);
+                }
+            }
+            Object::Event(event) => {
+                if let Some(uid) = event.metadata.uid.as_ref() {
+                    if self.events.remove(uid).is_some() {
+                        self.out.forget.insert(event_uid(uid));
+                        self.out.remember.remove(&event_uid(uid));
+                    }
+                }
+            }
+        }
+    }
+
+    fn workload_gone(&mut self, uid: Option<&str>, at: Option<DateTime<Utc>>, now: DateTime<Utc>) {
+        let Some(uid) = uid else { return };
+        let Some(memory) = self.workloads.remove(uid) else { return };
+        let Some(kind) = Kind::parse(&memory.kind) else { return };
+        self.names.remove(&(memory.namespace.clone(), kind, memory.name.clone()));
+        let id = crate::kubernetes::model::WorkloadId::new(&memory.namespace, kind, &memory.name);
+        let action = Action {
+            key: format!("{uid}/deleted"),
+            cluster: self.settings.cluster.clone(),
+            namespace: memory.namespace.clone(),
+            workload: id.key(&self.settings.cluster),
+            service: memory.service.as_ref().map(|s| format!("service:{s}")),
+            kind: ActionKind::Deleted,
+            at: at.unwrap_or(now),
+            last_at: at.unwrap_or(now),
+            count: 1,
+            actor: None,
+            details: object(&[("replicas", memory.replicas.into())]),
+        };
+        self.out.actions.push(action);
+        self.out.remember.remove(&workload_uid(uid));
+        self.out.forget.insert(workload_uid(uid));
+    }
+
+    /// A (re-)list is whole: what it no longer holds is gone.
+    fn relisted(&mut self, resource: Resource, now: DateTime<Utc>) {
+        let seen = self.relisting.remove(&resource).unwrap_or_default();
+        if let Some(kind) = resource.workload_kind() {
+            let gone: Vec<String> = self
+                .workloads
+                .iter()
+                .filter(|(uid, w)| w.kind == kind.as_str() && !seen.contains(*uid))
+                .map(|(uid, _)| uid.clone())
+                .collect();
+            for uid in gone {
+                self.workload_gone(Some(&uid), None, now);
+            }
+            self.listed.insert(resource);
+        }
+        match resource {
+            Resource::ReplicaSets => {
+                let listed = std::mem::take(&mut self.listed_replica_sets);
+                self.compare_listed_replica_sets(listed);
+                self.replica_sets.retain(|uid, _| seen.contains(uid));
+                let kept: HashSet<(String, String)> =
+                    self.replica_sets.values().map(|rs| (rs.namespace.clone(), rs.name.clone())).collect();
+                self.replica_set_names.retain(|name, _| kept.contains(name));
+            }
+            Resource::Events => {
+                let expired: Vec<String> = self.events.keys().filter(|uid| !seen.contains(*uid)).cloned().collect();
+                for uid in expired {
+                    self.events.remove(&uid);
+                    self.out.forget.insert(event_uid(&uid));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    // ----- a Deployment's revisions, from its ReplicaSets -----
+
+    fn replica_set(&mut self, rs: SeenReplicaSet, now: DateTime<Utc>, listed: bool) {
+        if !self.settings.namespaces.follows(&rs.namespace) {
+            return;
+        }
+        let (Some(owner), Some(revision)) = (rs.owner.clone(), rs.revision) else { return };
+        let known = KnownReplicaSet { namespace: rs.namespace.clone(), name: rs.name.clone(), owner: owner.clone() };
+        self.replica_set_names.insert((rs.namespace.clone(), rs.name.clone()), rs.uid.clone());
+        self.new_replica_sets = true;
+        let before = self.replica_sets.insert(rs.uid.clone(), known);
+        if listed {
+            if let Some(seen) = self.relisting.get_mut(&Resource::ReplicaSets) {
+                seen.insert(rs.uid.clone());
+            }
+            self.listed_replica_sets.push(rs);
+            return;
+        }
+        let Some(workload) = self.workloads.get(&owner) else { return };
+        if revision <= workload.rs_revision {
+            return;
+        }
+        match before {
+            None => self.revision_started(&rs, None, now),
+            Some(_) => self.rolled_back(&rs, now),
+        }
+    }
+
+    /// A re-list's ReplicaSets against what was remembered, per Deployment
+    /// in revision order: those made since the mark began a revision each;
+    /// an older one that is now the newest revision was rolled back to.
+    fn compare_listed_replica_sets(&mut self, mut listed: Vec<SeenReplicaSet>) {
+        listed.sort_by(|a, b| (&a.owner, a.revision).cmp(&(&b.owner, b.revision)));
+        let mut previous: Option<&SeenReplicaSet> = None;
+        for rs in &listed {
+            let (Some(owner), Some(revision)) = (rs.owner.as_ref(), rs.revision) else { continue };
+            let before = previous.filter(|p| p.owner.as_ref() == Some(owner));
+            previous = Some(rs);
+            let Some(workload) = self.workloads.get(owner) else { continue };
+            if revision <= workload.rs_revision {
+                continue;
+            }
+            let remembered = workload.rs_revision > 0;
+            let new = rs.created.is_some_and(|c| c >= self.since);
+            if new {
+                self.revision_started(rs, before.map(|b| &b.template), rs.created.unwrap_or(self.since));
+            } else if remembered {
+                self.rolled_back(rs, self.since);
+            } else {
+                // First sight of an older revision: the starting point.
+                self.adopt(rs);
+            }
+        }
+    }
+
+    fn adopt(&mut self, rs: &SeenReplicaSet) {
+        let Some(owner) = rs.owner.as_ref() else { return };
+        if let Some(workload) = self.workloads.get_mut(owner) {
+            workload.rs_revision = rs.revision.unwrap_or(0).max(workload.rs_revision);
+            workload.template = rs.template.clone();
+            self.out.remember.insert(workload_uid(owner), Memory::Workload(Box::new(workload.clone())));
+        }
+    }
+
+    /// A new ReplicaSet: a new revision of its Deployment began.
+    fn revision_started(&mut self, rs: &SeenReplicaSet, before: Option<&super::seen::Template>, now: DateTime<Utc>) {
+        let Some(owner) = rs.owner.clone() else { return };
+        let Some(workload) = self.workloads.get(&owner).cloned() else { return };
+        let before = before.cloned().or_else(|| (workload.rs_revision > 0).then(|| workload.template.clone()));
+        let kind = revision_kind(before.as_ref(), &rs.template);
+        let mut details = revision_details(&rs.template, before.as_ref());
+        details.insert("revision".into(), rs.revision.into());
+        details.insert("replica_set".into(), rs.name.clone().into());
+        let at = rs.created.unwrap_or(now);
+        self.push_for(&owner, &workload, format!("{}/started", rs.uid), kind, at, None, details);
+        self.adopt(rs);
+    }
+
+    /// An old ReplicaSet made the newest revision again: a rollback.
+    fn rolled_back(&mut self, rs: &SeenReplicaSet, now: DateTime<Utc>) {
+        let Some(owner) = rs.owner.clone() else { return };
+        let Some(workload) = self.workloads.get(&owner).cloned() else { return };
+        let mut details = revision_details(&rs.template, Some(&workload.template));
+        details.insert("revision".into(), rs.revision.into());
+        details.insert("replica_set".into(), rs.name.clone().into());
+        let key = format!("{}/rev{}/rollback", rs.uid, rs.revision.unwrap_or(0));
+        self.push_for(&owner, &workload, key, ActionKind::Rollback, now, None, details);
+        if let Some(w) = self.workloads.get_mut(&owner) {
+            let earlier = std::mem::replace(&mut w.template, rs.template.clone());
+            w.push_history(earlier);
+        }
+        self.adopt(rs);
+    }
+
+    // ----- autoscalers and warnings -----
+
+    fn hpa(&mut self, hpa: &HorizontalPodAutoscaler) {
+        if let Some(target) = hpa_target(hpa) {
+            let desired = hpa.status.as_ref().map_or(0, |s| i64::from(s.desired_replicas));
+            self.hpas.insert(target, desired);
+        }
+    }
+
+    fn event(&mut self, event: &Event, listed: bool) {
+        let Some(uid) = event.metadata.uid.clone() else { return };
+        if listed {
+            if let Some(seen) = self.relisting.get_mut(&Resource::Events) {
+                seen.insert(uid.clone());
+            }
+        }
+        let Some(warning) = warnings::read(event) else { return };
+        if !self.settings.namespaces.follows(&warning.namespace) {
+            return;
+        }
+        let before = self.events.get(&uid).copied().unwrap_or(0);
+        if warning.count <= before {
+            return;
+        }
+        let Some(owner) = self.owner_of(&warning.namespace, &warning.regarding_kind, &warning.regarding_name) else {
+            if self.unresolved.len() >= MAX_UNRESOLVED {
+                self.unresolved.pop_front();
+            }
+            self.unresolved.push_back(event.clone());
+            return;
+        };
+        let Some(workload) = self.workloads.get(&owner).cloned() else { return };
+        let window = self.settings.warning_window.num_milliseconds().max(1);
+        let start = warning.at.timestamp_millis().div_euclid(window) * window;
+        let key = format!("{owner}/{}/{start}", warning.kind);
+        let details = object(&[
+            ("reason", warning.reason.clone().into()),
+            ("message", warning.message.clone().into()),
+            ("object", format!("{}/{}", warning.regarding_kind, warning.regarding_name).into()),
+        ]);
+        let mut action =
+            self.action_for(&owner, &workload, key, warning.kind, warning.at, warning.actor.clone(), details);
+        action.count = warning.count - before;
+        self.out.actions.push(action);
+        self.events.insert(uid.clone(), warning.count);
+        self.out.remember.insert(event_uid(&uid), Memory::Event(super::memory::EventMemory { count: warning.count }));
+    }
+
+    /// Tries again the warning events whose workload was not known, if
+    /// ReplicaSets arrived since (the run loop calls it before each commit).
+    pub fn retry_unresolved(&mut self, now: DateTime<Utc>) {
+        if !std::mem::take(&mut self.new_replica_sets) {
+            return;
+        }
+        for event in std::mem::take(&mut self.unresolved) {
+            let recent = warnings::read(&event).is_some_and(|w| w.at > now - UNRESOLVED_FOR);
+            if recent {
+                self.event(&event, false);
+            }
+        }
+    }
+
+    /// The workload (uid) an event's object belongs to: a pod by its name
+    /// (`<replicaset>-<suffix>`, `<statefulset>-<ordinal>`,
+    /// `<daemonset>-<suffix>`), a ReplicaSet by its owner, a workload itself.
+    fn owner_of(&self, namespace: &str, kind: &str, name: &str) -> Option<String> {
+        let named = |kind: Kind, name: &str| self.names.get(&(namespace.to_string(), kind, name.to_string())).cloned();
+        let replica_set_owner = |name: &str| {
+            let uid = self.replica_set_names.get(&(namespace.to_string(), name.to_string()))?;
+            self.replica_sets.get(uid).map(|rs| rs.owner.clone())
+        };
+        match kind {
+            "Pod" => {
+                let (prefix, _) = name.rsplit_once('-')?;
+                replica_set_owner(prefix)
+                    .or_else(|| named(Kind::StatefulSet, prefix))
+                    .or_else(|| named(Kind::DaemonSet, prefix))
+            }
+            "ReplicaSet" => replica_set_owner(name),
+            other => named(Kind::parse(other)?, name),
+        }
+    }
+
+    // ----- actions -----
+
+    fn push(
+        &mut self,
+        seen: &SeenWorkload,
+        key: String,
+        kind: ActionKind,
+        at: DateTime<Utc>,
+        actor: Option<String>,
+        details: serde_json::Map<String, Value>,
+    ) {
+        let service = seen.service.as_ref().map(|s| format!("service:{s}"));
+        self.out.actions.push(Action {
+            key,
+            cluster: self.settings.cluster.clone(),
+            namespace: seen.id.namespace.clone(),
+            workload: seen.id.key(&self.settings.cluster),
+            service,
+            kind,
+            at,
+            last_at: at,
+            count: 1,
+            actor,
+            details,
+        });
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push_for(
+        &mut self,
+        uid: &str,
+        workload: &WorkloadMemory,
+        key: String,
+        kind: ActionKind,
+        at: DateTime<Utc>,
+        actor: Option<String>,
+        details: serde_json::Map<String, Value>,
+    ) {
+        let action = self.action_for(uid, workload, key, kind, at, actor, details);
+        self.out.actions.push(action);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn action_for(
+        &self,
+        _uid: &str,
+        workload: &WorkloadMemory,
+        key: String,
+        kind: ActionKind,
+        at: DateTime<Utc>,
+        actor: Option<String>,
+        details: serde_json::Map<String, Value>,
+    ) -> Action {
+        let workload_kind = Kind::parse(&workload.kind).unwrap_or(Kind::Deployment);
+        let id = crate::kubernetes::model::WorkloadId::new(&workload.namespace, workload_kind, &workload.name);
+        Action {
+            key,
+            cluster: self.settings.cluster.clone(),
+            namespace: workload.namespace.clone(),
+            workload: id.key(&self.settings.cluster),
+            service: workload.service.as_ref().map(|s| format!("service:{s}")),
+            kind,
+            at,
+            last_at: at,
+            count: 1,
+            actor,
+            details,
+        }
+    }
+}
+
+/// What a new template is, next to the one before it.
+fn revision_kind(before: Option<&super::seen::Template>, now: &super::seen::Template) -> ActionKind {
+    match before {
+        None => ActionKind::RolloutStarted,
+        Some(before) if before.images != now.images => ActionKind::RolloutStarted,
+        Some(before) if now.only_restarted(before) => ActionKind::Restart,
+        Some(_) => ActionKind::ConfigChanged,
+    }
+}
+
+fn revision_details(
+    now: &super::seen::Template,
+    before: Option<&super::seen::Template>,
+) -> serde_json::Map<String, Value> {
+    let mut details = object(&[("images", now.images.clone().into())]);
+    if let Some(version) = &now.version {
+        details.insert("version".into(), version.clone().into());
+    }
+    if let Some(before) = before.filter(|b| b.images != now.images && !b.images.is_empty()) {
+        details.insert("previous_images".into(), before.images.clone().into());
+        if let Some(version) = &before.version {
+            details.insert("previous_version".into(), version.clone().into());
+        }
+    }
+    if let Some(restarted_at) = &now.restarted_at {
+        details.insert("restarted_at".into(), restarted_at.clone().into());
+    }
+    details
+}
+
+fn hpa_target(hpa: &HorizontalPodAutoscaler) -> Option<(String, String, String)> {
+    let namespace = hpa.metadata.namespace.clone()?;
+    let target = &hpa.spec.as_ref()?.scale_target_ref;
+    Some((namespace, target.kind.clone(), target.name.clone()))
+}
+
+fn object(pairs: &[(&str, Value)]) -> serde_json::Map<String, Value> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+}
+
+fn start_of_day(now: DateTime<Utc>) -> DateTime<Utc> {
+    now.date_naive().and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or(now)
+}
