@@ -88,6 +88,18 @@ impl Entity {
             .map(|v| Json(v.clone())))
     }
 
+    /// Links to logs, dashboards, runbooks, … of a service or a workload
+    /// (as `Service.links`; for a workload, `[links]`'s templates over the
+    /// last `links.recent_minutes`, then its annotations); none for other
+    /// kinds.
+    async fn links(&self, ctx: &Context<'_>) -> Result<Vec<super::links::LinkOut>> {
+        match self.anchor.kind.as_str() {
+            "service" => super::links::service_links(ctx, &self.anchor.key, self.day).await,
+            "workload" => super::links::workload_links(ctx, &self.anchor.key, self.day, None).await,
+            _ => Ok(Vec::new()),
+        }
+    }
+
     /// Relations valid on the day. Direction OUT by default; all kinds when
     /// `kinds` is empty. Counted as 20 items for the complexity limit.
     #[graphql(complexity = "20 * child_complexity")]

@@ -16,6 +16,7 @@ mod entity;
 mod expansion;
 mod graph;
 mod hygiene;
+pub mod links;
 mod mutation;
 mod order;
 mod outdated;
@@ -35,6 +36,7 @@ pub use auth::{Grants, Scope};
 pub use context::{Api, Entities, Limits};
 pub use documents::{coded_error, Documents, Prepared};
 
+use crate::links::Links;
 use crate::scheduler::Scheduler;
 use crate::store::Store;
 
@@ -58,19 +60,24 @@ pub struct Mutation(mutation::IngestMutation, deploys::DeployMutation, collectio
 
 pub type SpotSchema = Schema<Query, Mutation, EmptySubscription>;
 
-/// The schema over a store. Per-request data (grants, the entity loader)
-/// is added by [`request`].
+/// The schema over a store, without link templates. Per-request data
+/// (grants, the entity loader) is added by [`request`].
 pub fn schema(store: Arc<dyn Store>, limits: Limits) -> SpotSchema {
-    schema_with_scheduler(store, limits, None)
+    schema_with_scheduler(store, limits, Links::default(), None)
 }
 
-/// The schema of a server that also runs collectors (`triggerCollection`,
-/// and the expected scopes of `snapshots`).
-pub fn schema_with_scheduler(store: Arc<dyn Store>, limits: Limits, scheduler: Option<Arc<Scheduler>>) -> SpotSchema {
+/// The schema of a server that also renders `[links]` and runs collectors
+/// (`triggerCollection`, and the expected scopes of `snapshots`).
+pub fn schema_with_scheduler(
+    store: Arc<dyn Store>,
+    limits: Limits,
+    links: Links,
+    scheduler: Option<Arc<Scheduler>>,
+) -> SpotSchema {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
-        .data(Api { store, limits, scheduler })
+        .data(Api { store, limits, links, scheduler })
         .finish()
 }
 

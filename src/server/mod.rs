@@ -68,8 +68,10 @@ impl Server {
         let metrics = Metrics::new(known_operations);
         let store: Arc<dyn Store> = Arc::new(StoreTiming::store(store, metrics.clone()));
         let scheduler = Self::scheduler(config, store.clone(), &metrics)?;
+        let links = crate::links::Links::new(&config.links)
+            .map_err(|problems| anyhow::anyhow!("[links]: {}", problems.join("; ")))?;
         Ok(Server {
-            schema: api::schema_with_scheduler(store.clone(), config.limits.clone(), scheduler.clone()),
+            schema: api::schema_with_scheduler(store.clone(), config.limits.clone(), links, scheduler.clone()),
             documents: Documents::new(config.limits.complexity),
             store,
             local_only: tokens.0.is_empty().then(|| Arc::new(LocalOnly::new(&config.server.allowed_hosts))),
