@@ -262,6 +262,20 @@ async fn a_workload_entity_has_its_templates_with_its_own_names_and_its_annotati
         ],
         "its service's team and repository, its namespace, name, version and datacenter; its own annotations only"
     );
+    let at_a_moment = api
+        .data(
+            r#"{ entity(key: "workload:dc1/payments/Deployment/billing") {
+                   links(around: "2022-01-11T14:02:30.250Z") { title url } } }"#,
+        )
+        .await;
+    assert_eq!(
+        at_a_moment["entity"]["links"][2],
+        json!({
+            "title": "Logs (Loki)",
+            "url": "https://grafana.acme.internal/explore?ns=payments&app=billing&v=1.1.0&dc=eu-west-1&from=1641908850000&to=1641910650000",
+        }),
+        "an action's moment: 15 minutes before to 15 after, to the second"
+    );
     let other = api.data(r#"{ entity(key: "team:payments") { links { url } } }"#).await;
     assert_eq!(other["entity"]["links"], json!([]), "teams have no links");
 }

@@ -53,7 +53,6 @@ export async function render(view, { day, segments, params, stale }) {
       "div",
       { class: "grid" },
       section("About", "about", about(service)),
-      section("Links", "links", linkList(service.links)),
       section("Deployed versions", "deployed", deployedTable(service.deployedVersions)),
       section("Health (Consul)", "health", health(service.entity.facts)),
       h("div", { class: "wide" }, section(`Deploys since ${from}`, "deploys", deployHistory(data.deployHistory, from, day))),
@@ -98,6 +97,8 @@ function about(service) {
     service.docs.length
       ? h("ul", { class: "list" }, service.docs.map((d) => h("li", {}, h("a", { href: entityHref(d.key) }, d.name), d.updated ? h("span", { class: "muted" }, ` (updated ${d.updated})`) : null)))
       : empty("No page documents it."),
+    h("h3", {}, "Links"),
+    h("div", { id: "links" }, linkList(service.links)),
   );
 }
 

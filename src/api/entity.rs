@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use async_graphql::{ComplexObject, Context, Json, Object, Result, ScalarType, SimpleObject};
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use super::auth::Scope;
@@ -89,13 +90,15 @@ impl Entity {
     }
 
     /// Links to logs, dashboards, runbooks, … of a service or a workload
-    /// (as `Service.links`; for a workload, `[links]`'s templates over the
-    /// last `links.recent_minutes`, then its annotations); none for other
-    /// kinds.
-    async fn links(&self, ctx: &Context<'_>) -> Result<Vec<super::links::LinkOut>> {
+    /// (as `Service.links`; for a workload, `[links]`'s templates, then its
+    /// annotations); none for other kinds. The templates' time window is
+    /// the last `links.recent_minutes`, or with `around`, the minutes
+    /// around that moment (`links.before_minutes` to `links.after_minutes`).
+    async fn links(&self, ctx: &Context<'_>, around: Option<DateTime<Utc>>) -> Result<Vec<super::links::LinkOut>> {
+        let window = around.map(|at| api(ctx, Scope::Read).map(|api| api.links.around(at))).transpose()?;
         match self.anchor.kind.as_str() {
-            "service" => super::links::service_links(ctx, &self.anchor.key, self.day).await,
-            "workload" => super::links::workload_links(ctx, &self.anchor.key, self.day, None).await,
+            "service" => super::links::service_links(ctx, &self.anchor.key, self.day, window).await,
+            "workload" => super::links::workload_links(ctx, &self.anchor.key, self.day, window).await,
             _ => Ok(Vec::new()),
         }
     }

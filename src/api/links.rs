@@ -5,7 +5,7 @@
 //! file and its annotations declare.
 
 use async_graphql::{ComplexObject, Context, Enum, Result, SimpleObject};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use super::context::{api, load_entity, resolve_day, store, store_error};
 use super::deploys::{datacenter_of, day_of, Deploy};
@@ -103,7 +103,7 @@ async fn workload_context(ctx: &Context<'_>, key: &str, state: Option<&EntitySta
     let service = services
         .into_iter()
         .next()
-        .or_else(|| state.and_then(|s| attribute(s, "service")).map(|name| super::service::service_key(name)));
+        .or_else(|| state.and_then(|s| attribute(s, "service")).map(super::service::service_key));
     let mut context = match &service {
         Some(service) => service_context(ctx, service, day).await?,
         None => LinkContext::default(),
@@ -121,13 +121,13 @@ fn declared(links: &links::Links, state: Option<&EntityState>) -> Vec<links::Lin
     state.into_iter().flat_map(|s| &s.facts).flat_map(|fact| links.declared(&fact.attrs)).collect()
 }
 
-/// A service's links on `day`: its templates over the last
-/// `recent_minutes`, its catalog's links and annotations, then the
-/// annotations of the workloads it deploys to.
-pub async fn service_links(ctx: &Context<'_>, service: &str, day: Day) -> Result<Vec<LinkOut>> {
+/// A service's links on `day`: its templates over `window` (the last
+/// `recent_minutes` when `None`), its catalog's links and annotations,
+/// then the annotations of the workloads it deploys to.
+pub async fn service_links(ctx: &Context<'_>, service: &str, day: Day, window: Option<Window>) -> Result<Vec<LinkOut>> {
     let links = config(ctx)?;
     let mut context = service_context(ctx, service, day).await?;
-    context.window = Some(links.recent(Utc::now()));
+    context.window = Some(window.unwrap_or_else(|| links.recent(Utc::now())));
     let state = load_entity(ctx, service, day).await?;
     let mut found = vec![links.render(&context), declared(links, state.as_deref())];
     for workload in related(ctx, service, day, Direction::Out, "deploys").await? {
@@ -139,7 +139,9 @@ pub async fn service_links(ctx: &Context<'_>, service: &str, day: Day) -> Result
 
 /// A workload's links on `day` with the time window given (the last
 /// `recent_minutes` when `None`): its templates, then its annotations.
-/// For an action on a workload, pass `Some(links.around(action.at))`.
+/// For an action on a workload at `at`, pass `Some(links.around(at))`
+/// (`links`: `api(ctx, Scope::Read)?.links`) and the day to read its names
+/// on (see `day_for`).
 pub async fn workload_links(
     ctx: &Context<'_>,
     workload: &str,
@@ -153,6 +155,13 @@ pub async fn workload_links(
     Ok(out(links::merged([links.render(&context), declared(links, state.as_deref())])))
 }
 
+/// The day to read a moment's names on: its own, or the latest committed
+/// day when it is more recent (a deploy pushed since the last snapshot).
+pub async fn day_for(ctx: &Context<'_>, at: DateTime<Utc>) -> Day {
+    let day = day_of(at);
+    resolve_day(ctx, None).await.map_or(day, |latest| day.min(latest))
+}
+
 /// A deploy's template links, over the minutes around it. The service's
 /// team and repository, and its workload in the deploy's cluster, are
 /// read as of the deploy's day (or the latest committed day, for a deploy
@@ -163,7 +172,7 @@ async fn deploy_links(ctx: &Context<'_>, deploy: &Deploy) -> Result<Vec<LinkOut>
     if !links.has_templates() {
         return Ok(Vec::new());
     }
-    let day = day_of(deploy.at).min(resolve_day(ctx, None).await.unwrap_or(day_of(deploy.at)));
+    let day = day_for(ctx, deploy.at).await;
     let workloads = related(ctx, &deploy.service, day, Direction::Out, "deploys").await?;
     let in_cluster: Vec<&String> = workloads
         .iter()

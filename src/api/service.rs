@@ -89,7 +89,7 @@ impl Service {
     /// (over the last `links.recent_minutes`), its catalog file's links and
     /// annotations, and its workloads' annotations; each URL once.
     async fn links(&self, ctx: &Context<'_>) -> Result<Vec<super::links::LinkOut>> {
-        super::links::service_links(ctx, &self.entity.anchor.key, self.entity.day).await
+        super::links::service_links(ctx, &self.entity.anchor.key, self.entity.day, None).await
     }
 
     /// Pages that document it (`documents`).
