@@ -12,6 +12,7 @@ import { dataTable } from "./table.js";
 const ACTIONS = `query Actions($service: String, $cluster: String, $from: DateTime, $to: DateTime) {
   actions(service: $service, cluster: $cluster, from: $from, to: $to, limit: 2000) {
     key kind cluster namespace workload service at lastAt count actor details
+    links { kind title url }
   }
 }`;
 
@@ -73,6 +74,12 @@ export function describe(action) {
   }
 }
 
+/** An action's links (e.g. the logs of the minutes around it), by kind. */
+function actionLinks(a) {
+  const links = a.links || [];
+  return links.length ? h("span", { class: "action-links" }, links.map((l, i) => [i ? " · " : "", h("a", { href: l.url, rel: "noreferrer", title: l.title }, l.kind)])) : "";
+}
+
 function kindLabel(kind) {
   return kind.toLowerCase().replaceAll("_", " ");
 }
@@ -110,6 +117,7 @@ export function actionsTimeline(actions, from, to) {
         { label: "Workload", value: (a) => a.workload, render: (a) => h("a", { href: entityHref(a.workload) }, a.workload.replace(/^workload:/, "")) },
         { label: "What", value: (a) => describe(a) },
         { label: "Who", value: (a) => a.actor },
+        { label: "Links", value: (a) => (a.links || []).map((l) => l.url).join(" "), render: actionLinks },
       ],
       actions,
       { caption: "Actions, newest first", csvName: "actions.csv", limit: 500 },

@@ -15,6 +15,7 @@ pub mod collect;
 pub mod config;
 pub mod generate;
 pub mod ingest;
+pub mod links;
 pub mod model;
 pub mod observations;
 pub mod scheduler;

@@ -142,3 +142,24 @@ fn the_identity_config_example_is_a_valid_config() {
         assert_eq!(config.identity.aliases["storefront"], "frontend");
     }
 }
+
+#[test]
+fn the_links_examples_are_valid_and_render_urls_for_grafana_kibana_datadog_and_jenkins() {
+    use spot::links::{LinkContext, Links, LinksConfig};
+    let blocks = fenced_blocks("docs/links.md", "toml");
+    let config: spot::config::Config = toml::from_str(&blocks[0]).expect("the [links] example parses");
+    assert_eq!(spot::config::check::problems(&config), Vec::<String>::new());
+    let links = Links::new(&config.links).unwrap();
+    let rendered = links.render(&LinkContext::sample());
+    let titles: Vec<&str> = rendered.iter().map(|l| l.title.as_str()).collect();
+    assert_eq!(titles, ["Jenkins", "Grafana", "Traces (Datadog)", "Logs (Kibana)", "Logs (Loki)", "Runbook"]);
+    let loki = url::Url::parse(&rendered[4].url).unwrap();
+    let left = loki.query_pairs().find(|(k, _)| k == "left").expect("Grafana's explore state").1;
+    let state: serde_json::Value = serde_json::from_str(&left).expect("the explore state is JSON");
+    assert_eq!(state["queries"][0]["expr"], r#"{namespace="payments",app="billing"}"#);
+    assert_eq!(state["range"], serde_json::json!({"from": "1767268800000", "to": "1767270600000"}));
+    assert_eq!(rendered[0].url, "https://jenkins.acme.internal/job/acme/job/billing/");
+
+    let defaults: LinksConfig = toml::from_str::<spot::config::Config>(&blocks[1]).unwrap().links;
+    assert_eq!(defaults, LinksConfig::default(), "the documented annotation patterns are the defaults");
+}

@@ -134,7 +134,7 @@ fn demo_server() -> DemoServer {
     let summary = runtime.block_on(spot::generate::generate(&store, config, 40, |_| {})).expect("the demo generates");
     println!("explorer: generated {} demo days in {:.1} s", summary.days, started.elapsed().as_secs_f64());
     runtime.block_on(record_actions(&store, "2025-04-09".parse().unwrap()));
-    let server = Server::new(&Config::default(), Arc::new(store)).unwrap();
+    let server = Server::new(&demo_config(), Arc::new(store)).unwrap();
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     runtime.spawn(async move { server.serve_on(listener, std::future::pending()).await });
@@ -153,11 +153,16 @@ async fn record_actions(store: &SqliteStore, day: spot::Day) {
     let mut actions = Vec::new();
     for seen in services {
         let name = seen.entity.name.clone();
+        // One of the workloads the service deploys, so its links resolve.
+        let deploys = ["deploys".to_string()];
+        let relations = store.relations(&seen.entity.key, day, spot::model::Direction::Out, &deploys).await.unwrap();
+        let Some(workload) = relations.into_iter().map(|r| r.to).find(|w| w.starts_with("workload:dc1/")) else { continue };
+        let namespace = workload.split('/').nth(1).unwrap_or("default").to_string();
         let action = |kind: ActionKind, hour: u32, minute: u32, details: serde_json::Value| Action {
             key: format!("{name}/{kind}"),
             cluster: "dc1".into(),
-            namespace: "default".into(),
-            workload: format!("workload:dc1/default/Deployment/{name}"),
+            namespace: namespace.clone(),
+            workload: workload.clone(),
             service: Some(seen.entity.key.clone()),
             kind,
             at: at(hour, minute),
@@ -181,6 +186,21 @@ async fn record_actions(store: &SqliteStore, day: spot::Day) {
         ));
     }
     store.record_actions(&ActionBatch { actions, ..ActionBatch::default() }).await.unwrap();
+}
+
+/// The demo served with a logs template (docs/links.md), so services and
+/// deploys have links to show.
+fn demo_config() -> Config {
+    let mut config = Config::default();
+    config.links.templates.insert(
+        "logs".into(),
+        spot::links::TemplateConfig {
+            url: "https://logs.acme.example/search?app={service}&from={from_ms}&to={to_ms}".into(),
+            kind: None,
+            title: Some("Logs".into()),
+        },
+    );
+    config
 }
 
 /// A server over an empty store, for the explorer's first-run state; with a
@@ -371,6 +391,19 @@ fn the_explorer_end_to_end_in_chromium() {
         "the dependency graph on the service page",
         "document.querySelector('#dependencies .graph[data-nodes]')",
     );
+    if server.latest.is_some() {
+        // The demo's logs template: on the service page, and on each deploy
+        // row with the minutes around the deploy.
+        let links = ui.json("[...document.querySelectorAll('#links a')].map((a) => a.getAttribute('href'))");
+        let prefix = format!("https://logs.acme.example/search?app={name}&from=");
+        assert!(links.as_array().unwrap().iter().any(|l| l.as_str().unwrap().starts_with(&prefix)), "{links}");
+        let deploy_link = ui.json("document.querySelector('#deploys .deploy-links a')?.getAttribute('href') ?? null");
+        let deploy_link =
+            deploy_link.as_str().unwrap_or_else(|| panic!("no deploy row has a link: {}", ui.text("#deploys")));
+        let window: Vec<i64> = deploy_link.split(['=', '&']).filter_map(|part| part.parse().ok()).collect();
+        assert!(deploy_link.starts_with(&prefix), "{deploy_link}");
+        assert_eq!(window[1] - window[0], 30 * 60 * 1000, "15 minutes before to 15 after: {deploy_link}");
+    }
     ui.shot("service");
     if server.latest.is_some() {
         // What happened between snapshots: the watch's actions on a timeline.
@@ -382,6 +415,11 @@ fn the_explorer_end_to_end_in_chromium() {
             assert!(actions.contains(expected), "{expected}: {actions}");
         }
         assert!(ui.eval("!!document.querySelector('#actions .chart')").as_bool().unwrap(), "the timeline is drawn");
+        let logs = ui.json("document.querySelector('#actions .action-links a').href");
+        assert!(
+            logs.as_str().unwrap().starts_with("https://logs.acme.example/search?app="),
+            "each action links to its logs: {logs}"
+        );
         ui.shot("service-actions");
     }
 

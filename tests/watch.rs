@@ -305,6 +305,15 @@ async fn a_restart_of_spot_and_a_410_lose_nothing_and_repeat_nothing() {
     assert_eq!((actions[4].kind, detail(&actions[4], "to")), (ActionKind::Scale, &json!(3)));
     let (_, watches) = api.counts();
     assert!(watches > 6, "the watches were opened again ({watches})");
+
+    // A dropped connection: the watch resumes from its resourceVersion and
+    // the change made meanwhile comes once.
+    api.drop_watches();
+    scaled(&mut d, 7, "kubectl", Utc::now());
+    api.apply(DEPLOYMENTS, d.clone());
+    let actions = cluster.until(6).await;
+    assert_eq!(actions.len(), 6, "{:#?}", kinds(&actions));
+    assert_eq!((actions[5].kind, detail(&actions[5], "to")), (ActionKind::Scale, &json!(7)));
     watching.stop().await;
 }
 

@@ -956,14 +956,16 @@ fn backstage_catalog_components_from_several_documents() {
             Link {
                 url: "https://wiki.acme.dev/display/PAY/Billing".into(),
                 title: Some("Billing in Confluence".into()),
+                kind: Some("docs".into()),
             },
-            Link { url: "https://grafana.acme.dev/d/billing".into(), title: None },
+            Link { url: "https://grafana.acme.dev/d/billing".into(), title: None, kind: Some("dashboard".into()) },
         ],
         lifecycle: Some("production".into()),
         system: Some("payments".into()),
         description: Some("Issues invoices and runs payment batches".into()),
         tags: vec!["java".into(), "payments".into()],
         annotations: [
+            ("a8r.io/runbook", "https://wiki.acme.dev/runbooks/billing"),
             ("backstage.io/techdocs-ref", "dir:."),
             ("github.com/project-slug", "acme/billing"),
             ("pagerduty.com/service-id", "PX12345"),
@@ -1005,8 +1007,8 @@ fn spot_yaml_for_one_service() {
             owner: Some("team:payments".into()),
             depends_on: vec!["users".into(), "billing-api".into()],
             links: vec![
-                Link { url: "https://wiki.acme.dev/display/PAY/Ledger".into(), title: None },
-                Link { url: "https://ledger.acme.dev/docs".into(), title: None },
+                Link { url: "https://wiki.acme.dev/display/PAY/Ledger".into(), title: None, kind: Some("docs".into()) },
+                Link { url: "https://ledger.acme.dev/docs".into(), title: None, kind: Some("docs".into()) },
             ],
             lifecycle: Some("production".into()),
             system: Some("payments".into()),

@@ -19,11 +19,12 @@ const SERVICE = `query Service($name: String!, $at: Date, $from: Date) {
     quality { project { key name } coverage linesOfCode bugs vulnerabilities codeSmells duplicatedLinesDensity qualityGate }
     deployedVersions { cluster datacenter version since source }
     docs { key name url: attribute(path: "url") updated: attribute(path: "updated") }
+    links { kind title url source }
     dependencies { key name }
     dependents { key name }
     entity { firstSeen lastSeen facts { source scope attrs validFrom validTo } }
   }
-  deployHistory(service: $name, from: $from, to: $at) { cluster version at source link actor rollback }
+  deployHistory(service: $name, from: $from, to: $at) { cluster version at source link actor rollback links { kind title url } }
 }`;
 
 export const RANGES = [["30", "30 days"], ["90", "90 days"], ["365", "a year"]];
@@ -98,7 +99,29 @@ function about(service) {
     service.docs.length
       ? h("ul", { class: "list" }, service.docs.map((d) => h("li", {}, h("a", { href: entityHref(d.key) }, d.name), d.updated ? h("span", { class: "muted" }, ` (updated ${d.updated})`) : null)))
       : empty("No page documents it."),
+    h("h3", {}, "Links"),
+    h("div", { id: "links" }, linkList(service.links)),
   );
+}
+
+const LINK_SOURCES = { TEMPLATE: "SPoT's templates", CATALOG: "catalog-info.yaml", ANNOTATION: "annotation" };
+
+/** Logs, dashboards, runbooks…: each with its kind and where it comes from. */
+function linkList(links) {
+  if (!links.length) return empty("No links: configure [links] templates, or declare links in catalog-info.yaml or as a8r.io annotations.");
+  return h(
+    "ul",
+    { class: "list links" },
+    links.map((l) =>
+      h("li", {}, badge(l.kind), " ", h("a", { href: l.url, rel: "noreferrer" }, l.title), h("span", { class: "muted" }, ` (${LINK_SOURCES[l.source] || l.source})`)),
+    ),
+  );
+}
+
+/** A deploy's links (e.g. the logs of the minutes around it), by kind. */
+function deployLinks(d) {
+  const links = d.links || [];
+  return links.length ? h("span", { class: "deploy-links" }, links.map((l, i) => [i ? " · " : "", h("a", { href: l.url, rel: "noreferrer", title: l.title }, l.kind)])) : "";
 }
 
 /** A service that lost its name to another claim says so, and who holds it. */
@@ -167,6 +190,7 @@ function deployHistory(deploys, from, day) {
         { label: "Source", value: (d) => d.source },
         { label: "Actor", value: (d) => d.actor },
         { label: "Link", value: (d) => d.link, render: (d) => (d.link ? h("a", { href: d.link, rel: "noreferrer" }, "link") : "") },
+        { label: "Links", value: (d) => (d.links || []).map((l) => l.url).join(" "), render: deployLinks },
       ],
       [...deploys].reverse(),
       { caption: "Deploys, newest first", csvName: "deploys.csv", limit: 200 },

@@ -3,7 +3,7 @@
 //! clusters, and subscriptions that stream new actions and deploys as they
 //! happen.
 
-use async_graphql::{Context, Enum, Json, Object, Result, SimpleObject, Subscription};
+use async_graphql::{ComplexObject, Context, Enum, Json, Object, Result, SimpleObject, Subscription};
 use chrono::{DateTime, Duration, Utc};
 use futures_util::Stream;
 use serde_json::{Map, Value};
@@ -40,6 +40,7 @@ pub enum ActionKind {
 
 /// Something that happened to a workload, at an exact time.
 #[derive(SimpleObject, Clone, Debug)]
+#[graphql(complex)]
 pub struct Action {
     /// Unique within its cluster.
     pub key: String,
@@ -60,6 +61,17 @@ pub struct Action {
     pub actor: Option<String>,
     /// What changed: `revision`, `images`, `from`/`to`, `by`, `reason`, …
     pub details: Json<Map<String, Value>>,
+}
+
+#[ComplexObject]
+impl Action {
+    /// Links to logs, dashboards and runbooks for the minutes around it
+    /// (`[links]`'s templates), and the workload's and its service's own.
+    async fn links(&self, ctx: &Context<'_>) -> Result<Vec<super::links::LinkOut>> {
+        let window = api(ctx, Scope::Read)?.links.around(self.at);
+        let day = super::links::day_for(ctx, self.at).await;
+        super::links::workload_links(ctx, &self.workload, day, Some(window)).await
+    }
 }
 
 impl From<model::Action> for Action {

@@ -37,6 +37,8 @@ impl Default for Limits {
 pub struct Api {
     pub store: Arc<dyn Store>,
     pub limits: Limits,
+    /// `[links]`, checked: the templates of every object's `links`.
+    pub links: crate::links::Links,
     /// The collectors this server runs, when it runs any.
     pub scheduler: Option<Arc<crate::scheduler::Scheduler>>,
 }

@@ -17,6 +17,7 @@ use crate::model::{Day, DeployEvent, Direction};
 
 /// One deploy of a service to a cluster.
 #[derive(SimpleObject, Clone, Debug)]
+#[graphql(complex)] // `links`: api/links.rs
 pub struct Deploy {
     pub service: String,
     pub cluster: String,

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use async_graphql::{ComplexObject, Context, Json, Object, Result, ScalarType, SimpleObject};
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use super::auth::Scope;
@@ -109,6 +110,20 @@ impl Entity {
             .filter(|f| source.as_deref().is_none_or(|s| s == f.source))
             .find_map(|f| crate::attribute_path::lookup(&f.attrs, &path))
             .map(|v| Json(v.clone())))
+    }
+
+    /// Links to logs, dashboards, runbooks, … of a service or a workload
+    /// (as `Service.links`; for a workload, `[links]`'s templates, then its
+    /// annotations); none for other kinds. The templates' time window is
+    /// the last `links.recent_minutes`, or with `around`, the minutes
+    /// around that moment (`links.before_minutes` to `links.after_minutes`).
+    async fn links(&self, ctx: &Context<'_>, around: Option<DateTime<Utc>>) -> Result<Vec<super::links::LinkOut>> {
+        let window = around.map(|at| api(ctx, Scope::Read).map(|api| api.links.around(at))).transpose()?;
+        match self.anchor.kind.as_str() {
+            "service" => super::links::service_links(ctx, &self.anchor.key, self.day, window).await,
+            "workload" => super::links::workload_links(ctx, &self.anchor.key, self.day, window).await,
+            _ => Ok(Vec::new()),
+        }
     }
 
     /// Relations valid on the day. Direction OUT by default; all kinds when

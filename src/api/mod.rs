@@ -17,6 +17,7 @@ mod entity;
 mod expansion;
 mod graph;
 mod hygiene;
+pub mod links;
 mod mutation;
 mod order;
 mod outdated;
@@ -36,6 +37,7 @@ pub use auth::{Grants, Scope};
 pub use context::{Api, Entities, Limits};
 pub use documents::{coded_error, Documents, Prepared};
 
+use crate::links::Links;
 use crate::scheduler::Scheduler;
 use crate::store::Store;
 use crate::watch::Feed;
@@ -61,25 +63,26 @@ pub struct Mutation(mutation::IngestMutation, deploys::DeployMutation, collectio
 
 pub type SpotSchema = Schema<Query, Mutation, actions::LiveSubscription>;
 
-/// The schema over a store. Per-request data (grants, the entity loader)
-/// is added by [`request`].
+/// The schema over a store, without link templates. Per-request data
+/// (grants, the entity loader) is added by [`request`].
 pub fn schema(store: Arc<dyn Store>, limits: Limits) -> SpotSchema {
-    schema_with_scheduler(store, limits, None, Feed::default())
+    schema_with_scheduler(store, limits, Links::default(), None, Feed::default())
 }
 
-/// The schema of a server that also runs collectors (`triggerCollection`,
-/// and the expected scopes of `snapshots`) and publishes what happens live
-/// on `feed` (the subscriptions).
+/// The schema of a server that also renders `[links]`, runs collectors
+/// (`triggerCollection`, and the expected scopes of `snapshots`) and
+/// publishes what happens live on `feed` (the subscriptions).
 pub fn schema_with_scheduler(
     store: Arc<dyn Store>,
     limits: Limits,
+    links: Links,
     scheduler: Option<Arc<Scheduler>>,
     feed: Feed,
 ) -> SpotSchema {
     Schema::build(Query::default(), Mutation::default(), actions::LiveSubscription)
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
-        .data(Api { store, limits, scheduler })
+        .data(Api { store, limits, links, scheduler })
         .data(feed)
         .finish()
 }

@@ -85,6 +85,13 @@ impl Service {
         super::deploys::deployed_versions(ctx, &self.entity.anchor.key, self.entity.day).await
     }
 
+    /// Links to its logs, dashboards, runbooks, …: `[links]`'s templates
+    /// (over the last `links.recent_minutes`), its catalog file's links and
+    /// annotations, and its workloads' annotations; each URL once.
+    async fn links(&self, ctx: &Context<'_>) -> Result<Vec<super::links::LinkOut>> {
+        super::links::service_links(ctx, &self.entity.anchor.key, self.entity.day, None).await
+    }
+
     /// Pages that document it (`documents`).
     #[graphql(complexity = "20 * child_complexity")]
     async fn docs(&self, ctx: &Context<'_>) -> Result<Vec<Entity>> {

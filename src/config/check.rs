@@ -36,6 +36,9 @@ pub fn problems(config: &Config) -> Vec<String> {
             ));
         }
     }
+    if let Err(mut wrong) = crate::links::Links::new(&config.links) {
+        problems.append(&mut wrong);
+    }
     if config.scheduler.concurrency == 0 {
         problems.push("scheduler.concurrency: must be at least 1".into());
     }

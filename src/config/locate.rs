@@ -83,7 +83,8 @@ pub fn dotted(path: &[Step]) -> String {
 }
 
 /// The path of a key written as [`dotted`] makes it, when `text` is one:
-/// words of lowercase letters, digits and `_`, each maybe with `[n]`.
+/// words of lowercase letters, digits, `_` and `-` (TOML's bare keys,
+/// lower-cased: `[links.templates.error-budget]`), each maybe with `[n]`.
 fn parse_dotted(text: &str) -> Option<Vec<Step>> {
     let mut path = Vec::new();
     for part in text.split('.') {
@@ -91,7 +92,8 @@ fn parse_dotted(text: &str) -> Option<Vec<Step>> {
             Some((name, rest)) => (name, Some(rest.strip_suffix(']')?.parse::<usize>().ok()?)),
             None => (part, None),
         };
-        let word = !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        let word = !name.is_empty()
+            && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
         if !word {
             return None;
         }

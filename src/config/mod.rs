@@ -36,6 +36,9 @@ pub struct Config {
     /// `[identity]`: service names pinned for good, and other names of a
     /// service as other sources spell them (docs/identity.md).
     pub identity: collectors::identity::IdentityConfig,
+    /// `[links]`: URL templates for logs, dashboards, runbooks, … and the
+    /// annotations that are links (docs/links.md).
+    pub links: crate::links::LinksConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

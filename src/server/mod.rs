@@ -73,9 +73,17 @@ impl Server {
         let metrics = Metrics::new(known_operations);
         let store: Arc<dyn Store> = Arc::new(StoreTiming::store(store, metrics.clone()));
         let scheduler = Self::scheduler(config, store.clone(), &metrics)?;
+        let links = crate::links::Links::new(&config.links)
+            .map_err(|problems| anyhow::anyhow!("[links]: {}", problems.join("; ")))?;
         let feed = crate::watch::Feed::default();
         Ok(Server {
-            schema: api::schema_with_scheduler(store.clone(), config.limits.clone(), scheduler.clone(), feed.clone()),
+            schema: api::schema_with_scheduler(
+                store.clone(),
+                config.limits.clone(),
+                links,
+                scheduler.clone(),
+                feed.clone(),
+            ),
             feed,
             collectors: config.collectors.clone(),
             documents: Documents::new(config.limits.complexity),

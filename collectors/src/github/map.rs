@@ -513,6 +513,10 @@ pub(super) struct CatalogService {
     pub system: Option<String>,
     pub depends_on: Vec<String>,
     pub aliases: Vec<String>,
+    /// Backstage `metadata.links`, `.spot.yaml` `docs`.
+    pub links: Vec<manifests::catalog::Link>,
+    /// Backstage `metadata.annotations`.
+    pub annotations: BTreeMap<String, String>,
     /// The folder of the catalog file, `""` at the root.
     pub folder: String,
     pub path: String,
@@ -536,6 +540,8 @@ fn catalog_entries(
                 system: e.system,
                 depends_on: e.depends_on,
                 aliases: e.aliases,
+                links: e.links,
+                annotations: e.annotations,
                 folder: e.folder,
                 path: e.file,
             })),

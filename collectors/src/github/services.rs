@@ -5,6 +5,7 @@
 //! `sonar-project.properties` (or its `pom.xml`'s `sonar.projectKey`)
 //! binds it to its SonarQube project.
 
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use regex::Regex;
@@ -18,6 +19,10 @@ use crate::identity::find::{self, Candidate, Explicit, RepoFacts};
 use crate::identity::{self, Signal};
 use crate::manifests::declared::DeclaredWorkload;
 use crate::manifests::{file_name, join_path};
+
+/// Catalog annotation values longer than this are left out (certificates,
+/// embedded documents), as workloads' are.
+const MAX_ANNOTATION_BYTES: usize = 2048;
 
 /// A service of one repository, keyed.
 pub(super) struct Service {
@@ -148,6 +153,7 @@ fn service_attrs(
         if !entry.aliases.is_empty() {
             attrs["aliases"] = json!(entry.aliases);
         }
+        declared_links(&mut attrs, entry);
     }
     if let Some(conflict) = conflict {
         attrs["conflict"] = json!({
@@ -161,6 +167,35 @@ fn service_attrs(
         });
     }
     attrs
+}
+
+/// What the catalog file declares for the API's `links`: its links
+/// (`{url, title, type}`) and its annotations (`a8r.io/runbook`, …; values
+/// too large to be useful left out, as the Kubernetes collector does).
+/// Neither is written when empty, so services without them keep their facts.
+fn declared_links(attrs: &mut Value, entry: &CatalogService) {
+    if !entry.links.is_empty() {
+        let links: Vec<Value> = entry
+            .links
+            .iter()
+            .map(|link| {
+                let mut item = json!({ "url": link.url });
+                if let Some(title) = &link.title {
+                    item["title"] = json!(title);
+                }
+                if let Some(kind) = &link.kind {
+                    item["type"] = json!(kind);
+                }
+                item
+            })
+            .collect();
+        attrs["links"] = Value::Array(links);
+    }
+    let annotations: BTreeMap<&String, &String> =
+        entry.annotations.iter().filter(|(_, v)| v.len() <= MAX_ANNOTATION_BYTES).collect();
+    if !annotations.is_empty() {
+        attrs["annotations"] = json!(annotations);
+    }
 }
 
 fn conflict_warning(repo_key: &str, candidate: &Candidate, key: &str, conflict: &Conflict) -> String {

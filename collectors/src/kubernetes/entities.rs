@@ -200,4 +200,24 @@ mod tests {
         assert_eq!(w.service, None, "k8s-app is no service label, and images are not asked");
         assert_eq!(workload_relations("dc1", &w).len(), 1, "runs_in only: no service, no deploys");
     }
+
+    #[test]
+    fn a_workloads_link_annotations_are_kept_for_the_apis_links() {
+        use k8s_openapi::api::apps::v1::Deployment;
+        let mut d: Deployment = recorded(include_str!("../../tests/fixtures/kubernetes/dp.json"));
+        let annotations = d.metadata.annotations.get_or_insert_with(Default::default);
+        annotations.insert("a8r.io/logs".into(), "https://kibana.acme.example/app/discover#/icx-db".into());
+        annotations.insert("a8r.io/runbook".into(), "https://wiki.acme.example/runbooks/icx-db".into());
+        let w = crate::kubernetes::read::workloads::read_deployment(&d, &rules()).unwrap();
+        let entity = workload_entity("dc1", &w, false);
+        assert_eq!(
+            entity.attrs["annotations"],
+            json!({
+                "a8r.io/logs": "https://kibana.acme.example/app/discover#/icx-db",
+                "a8r.io/runbook": "https://wiki.acme.example/runbooks/icx-db",
+                "deployment.kubernetes.io/revision": "1",
+            }),
+            "kept as they are, kubectl's manifest copy left out"
+        );
+    }
 }

@@ -5,7 +5,7 @@
 //! documents; each `kind: Component` is an entry (other kinds, `API`,
 //! `Resource`, `System`, `Location`, ..., are skipped). Read:
 //! `metadata.name`, `.description`, `.annotations`, `.tags`, `.links`
-//! (`[{url, title}]`); `spec.type` (`service`, `library`, `website`, ...),
+//! (`[{url, title, type, icon}]`); `spec.type` (`service`, `library`, `website`, ...),
 //! `spec.owner`, `spec.lifecycle`, `spec.system`, `spec.dependsOn` (only
 //! `component:` references become service names; `resource:db` and other
 //! kinds are not services).
@@ -59,6 +59,9 @@ use super::{check_yaml_nesting, file_name, folder_of, join_path, yaml_error, Par
 pub struct Link {
     pub url: String,
     pub title: Option<String>,
+    /// What it links to: Backstage's `type` (else its `icon`), `docs` for
+    /// `.spot.yaml`'s `docs`.
+    pub kind: Option<String>,
 }
 
 /// One service (or library, website, ...) a catalog file declares.
@@ -138,7 +141,10 @@ pub fn backstage(path: &str, content: &str) -> Result<Vec<CatalogEntry>, ParseEr
             }
         }
         let links = list(metadata, "links")
-            .filter_map(|l| Some(Link { url: text(Some(l), "url")?, title: text(Some(l), "title") }))
+            .filter_map(|l| {
+                let kind = text(Some(l), "type").or_else(|| text(Some(l), "icon"));
+                Some(Link { url: text(Some(l), "url")?, title: text(Some(l), "title"), kind })
+            })
             .collect();
         let depends_on = list(spec, "dependsOn")
             .filter_map(scalar)
@@ -337,7 +343,7 @@ pub fn spot_yaml(path: &str, content: &str) -> Result<Vec<CatalogEntry>, ParseEr
                     format!("the doc `{url}` of service `{name}` is not an http(s) URL"),
                 ));
             }
-            links.push(Link { url, title: None });
+            links.push(Link { url, title: None, kind: Some("docs".into()) });
         }
         entries.push(CatalogEntry {
             kind: s.kind.or_else(|| file.kind.clone()),
