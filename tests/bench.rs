@@ -72,6 +72,17 @@ fn the_kubernetes_benchmark_observes_every_generated_deployment() {
 }
 
 #[test]
+fn the_kubernetes_watch_benchmark_records_every_action_it_causes_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["kubernetes", "--watch", "--deployments", "40", "--clusters", "2", "--rate", "20", "--seconds", "2"];
+    let report = bench(dir.path(), &args);
+    assert_eq!(number(&report, "/actions_caused"), 40.0, "{report:#}");
+    assert_eq!(number(&report, "/actions_recorded"), 40.0, "{report:#}");
+    assert_eq!((number(&report, "/missing"), number(&report, "/duplicates")), (0.0, 0.0), "{report:#}");
+    assert!(number(&report, "/lag_p99_ms") > 0.0, "{report:#}");
+}
+
+#[test]
 fn the_github_benchmark_syncs_twice_and_the_second_sync_reads_nothing_new() {
     let dir = tempfile::tempdir().unwrap();
     let report = bench(dir.path(), &["github", "--repos", "6", "--latency-ms", "0", "--concurrency", "2"]);

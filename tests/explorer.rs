@@ -156,7 +156,9 @@ async fn record_actions(store: &SqliteStore, day: spot::Day) {
         // One of the workloads the service deploys, so its links resolve.
         let deploys = ["deploys".to_string()];
         let relations = store.relations(&seen.entity.key, day, spot::model::Direction::Out, &deploys).await.unwrap();
-        let Some(workload) = relations.into_iter().map(|r| r.to).find(|w| w.starts_with("workload:dc1/")) else { continue };
+        let Some(workload) = relations.into_iter().map(|r| r.to).find(|w| w.starts_with("workload:dc1/")) else {
+            continue;
+        };
         let namespace = workload.split('/').nth(1).unwrap_or("default").to_string();
         let action = |kind: ActionKind, hour: u32, minute: u32, details: serde_json::Value| Action {
             key: format!("{name}/{kind}"),

@@ -126,7 +126,7 @@ fn collector_config(dir: &tempfile::TempDir, address: SocketAddr, page_size: u32
     Ok(toml::from_str(&text)?)
 }
 
-fn current_rss_mb() -> f64 {
+pub(super) fn current_rss_mb() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let kb = status
         .lines()
