@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::seen::Template;
+use crate::kubernetes::model::{Kind, WorkloadId};
 
 /// One remembered thing, tagged so the store's JSON says what it is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -53,6 +54,11 @@ pub struct WorkloadMemory {
 pub const HISTORY: usize = 10;
 
 impl WorkloadMemory {
+    /// Which workload this is (`None` for a kind this SPoT does not know).
+    pub fn id(&self) -> Option<WorkloadId> {
+        Some(WorkloadId::new(&self.namespace, Kind::parse(&self.kind)?, &self.name))
+    }
+
     /// Keeps `template` as an earlier one, once, the newest last.
     pub fn push_history(&mut self, template: Template) {
         if template.fingerprint.is_empty() {

@@ -24,7 +24,8 @@ use super::memory::{event_uid, workload_uid, Mark, Memory, WorkloadMemory, MARK}
 use super::seen::{self, Rollout, SeenReplicaSet, SeenWorkload};
 use super::warnings;
 use crate::action::{Action, ActionBatch, ActionKind, Remembered};
-use crate::kubernetes::model::{Kind, Rules};
+use crate::kubernetes::entities::service_key;
+use crate::kubernetes::model::{Kind, Rules, WorkloadId};
 
 /// What a watch event carries.
 #[derive(Debug, Clone)]
@@ -191,8 +192,8 @@ impl Tracker {
                 Ok(Memory::Mark(mark)) => tracker.since = mark.since,
                 Ok(Memory::Workload(w)) => {
                     let uid = entry.uid.trim_start_matches("w/").to_string();
-                    if let Some(kind) = Kind::parse(&w.kind) {
-                        tracker.names.insert((w.namespace.clone(), kind, w.name.clone()), uid.clone());
+                    if let Some(id) = w.id() {
+                        tracker.names.insert((id.namespace, id.kind, id.name), uid.clone());
                     }
                     tracker.workloads.insert(uid, *w);
                 }
@@ -323,7 +324,14 @@ impl Tracker {
             let actor = seen.managers.spec.as_ref().map(|w| w.manager.clone());
             let details =
                 object(&[("replicas", seen.replicas.into()), ("images", seen.template.images.clone().into())]);
-            self.push(seen, format!("{}/created", seen.uid), ActionKind::Created, created, actor, details);
+            self.push(
+                &About::seen(seen),
+                format!("{}/created", seen.uid),
+                ActionKind::Created,
+                created,
+                actor,
+                details,
+            );
         }
         let marker = seen.rollout_marker();
         WorkloadMemory {
@@ -368,13 +376,20 @@ impl Tracker {
                 ("by", if by_autoscaler { "autoscaler" } else { "person" }.into()),
             ]);
             let actor = scaler.map(|w| w.manager.clone());
-            self.push(seen, format!("{}/{rv}/scale", seen.uid), ActionKind::Scale, when(scaler), actor, details);
+            self.push(
+                &About::seen(seen),
+                format!("{}/{rv}/scale", seen.uid),
+                ActionKind::Scale,
+                when(scaler),
+                actor,
+                details,
+            );
         }
         if seen.paused != before.paused {
             let kind = if seen.paused { ActionKind::Paused } else { ActionKind::Resumed };
             let actor = seen.managers.spec.as_ref().map(|w| w.manager.clone());
             self.push(
-                seen,
+                &About::seen(seen),
                 format!("{}/{rv}/{kind}", seen.uid),
                 kind,
                 when(seen.managers.spec.as_ref()),
@@ -407,7 +422,7 @@ impl Tracker {
         let mut details = revision_details(&seen.template, Some(&before.template));
         details.insert("generation".into(), seen.generation.into());
         let actor = seen.managers.spec.as_ref().map(|w| w.manager.clone());
-        self.push(seen, format!("{}/gen{}/{kind}", seen.uid, seen.generation), kind, at, actor, details);
+        self.push(&About::seen(seen), format!("{}/gen{}/{kind}", seen.uid, seen.generation), kind, at, actor, details);
         let earlier = std::mem::replace(&mut before.template, seen.template.clone());
         before.push_history(earlier);
     }
@@ -424,16 +439,16 @@ impl Tracker {
         match seen.rollout {
             Rollout::Progressing if open && seen.updated > before.updated => {
                 let key = format!("{}/{}/progressed", seen.uid, seen.resource_version);
-                self.push(seen, key, ActionKind::RolloutProgressed, now, None, progress);
+                self.push(&About::seen(seen), key, ActionKind::RolloutProgressed, now, None, progress);
             }
             Rollout::Complete if open => {
                 let key = format!("{}/{marker}/completed", seen.uid);
-                self.push(seen, key, ActionKind::RolloutCompleted, now, None, progress);
+                self.push(&About::seen(seen), key, ActionKind::RolloutCompleted, now, None, progress);
                 before.completed = Some(marker);
             }
             Rollout::Stalled if before.stalled.as_deref() != Some(marker.as_str()) => {
                 let key = format!("{}/{marker}/stalled", seen.uid);
-                self.push(seen, key, ActionKind::RolloutStalled, now, None, progress);
+                self.push(&About::seen(seen), key, ActionKind::RolloutStalled, now, None, progress);
                 before.stalled = Some(marker);
             }
             _ => {}
@@ -480,23 +495,10 @@ impl Tracker {
     fn workload_gone(&mut self, uid: Option<&str>, at: Option<DateTime<Utc>>, now: DateTime<Utc>) {
         let Some(uid) = uid else { return };
         let Some(memory) = self.workloads.remove(uid) else { return };
-        let Some(kind) = Kind::parse(&memory.kind) else { return };
-        self.names.remove(&(memory.namespace.clone(), kind, memory.name.clone()));
-        let id = crate::kubernetes::model::WorkloadId::new(&memory.namespace, kind, &memory.name);
-        let action = Action {
-            key: format!("{uid}/deleted"),
-            cluster: self.settings.cluster.clone(),
-            namespace: memory.namespace.clone(),
-            workload: id.key(&self.settings.cluster),
-            service: memory.service.as_ref().map(|s| format!("service:{s}")),
-            kind: ActionKind::Deleted,
-            at: at.unwrap_or(now),
-            last_at: at.unwrap_or(now),
-            count: 1,
-            actor: None,
-            details: object(&[("replicas", memory.replicas.into())]),
-        };
-        self.out.actions.push(action);
+        let Some(about) = About::remembered(&memory) else { return };
+        self.names.remove(&(about.id.namespace.clone(), about.id.kind, about.id.name.clone()));
+        let details = object(&[("replicas", memory.replicas.into())]);
+        self.push(&about, format!("{uid}/deleted"), ActionKind::Deleted, at.unwrap_or(now), None, details);
         self.out.remember.remove(&workload_uid(uid));
         self.out.forget.insert(workload_uid(uid));
     }
@@ -603,26 +605,28 @@ impl Tracker {
     /// A new ReplicaSet: a new revision of its Deployment began.
     fn revision_started(&mut self, rs: &SeenReplicaSet, before: Option<&super::seen::Template>, now: DateTime<Utc>) {
         let Some(owner) = rs.owner.clone() else { return };
-        let Some(workload) = self.workloads.get(&owner).cloned() else { return };
+        let Some(workload) = self.workloads.get(&owner) else { return };
+        let Some(about) = About::remembered(workload) else { return };
         let before = before.cloned().or_else(|| (workload.rs_revision > 0).then(|| workload.template.clone()));
         let kind = revision_kind(before.as_ref(), &rs.template);
         let mut details = revision_details(&rs.template, before.as_ref());
         details.insert("revision".into(), rs.revision.into());
         details.insert("replica_set".into(), rs.name.clone().into());
         let at = rs.created.unwrap_or(now);
-        self.push_for(&owner, &workload, format!("{}/started", rs.uid), kind, at, None, details);
+        self.push(&about, format!("{}/started", rs.uid), kind, at, None, details);
         self.adopt(rs);
     }
 
     /// An old ReplicaSet made the newest revision again: a rollback.
     fn rolled_back(&mut self, rs: &SeenReplicaSet, now: DateTime<Utc>) {
         let Some(owner) = rs.owner.clone() else { return };
-        let Some(workload) = self.workloads.get(&owner).cloned() else { return };
+        let Some(workload) = self.workloads.get(&owner) else { return };
+        let Some(about) = About::remembered(workload) else { return };
         let mut details = revision_details(&rs.template, Some(&workload.template));
         details.insert("revision".into(), rs.revision.into());
         details.insert("replica_set".into(), rs.name.clone().into());
         let key = format!("{}/rev{}/rollback", rs.uid, rs.revision.unwrap_or(0));
-        self.push_for(&owner, &workload, key, ActionKind::Rollback, now, None, details);
+        self.push(&about, key, ActionKind::Rollback, now, None, details);
         if let Some(w) = self.workloads.get_mut(&owner) {
             let earlier = std::mem::replace(&mut w.template, rs.template.clone());
             w.push_history(earlier);
@@ -661,7 +665,7 @@ impl Tracker {
             self.unresolved.push_back(event.clone());
             return;
         };
-        let Some(workload) = self.workloads.get(&owner).cloned() else { return };
+        let Some(about) = self.workloads.get(&owner).and_then(About::remembered) else { return };
         let window = self.settings.warning_window.num_milliseconds().max(1);
         let start = warning.at.timestamp_millis().div_euclid(window) * window;
         let key = format!("{owner}/{}/{start}", warning.kind);
@@ -670,8 +674,7 @@ impl Tracker {
             ("message", warning.message.clone().into()),
             ("object", format!("{}/{}", warning.regarding_kind, warning.regarding_name).into()),
         ]);
-        let mut action =
-            self.action_for(&owner, &workload, key, warning.kind, warning.at, warning.actor.clone(), details);
+        let mut action = self.action(&about, key, warning.kind, warning.at, warning.actor.clone(), details);
         action.count = warning.count - before;
         self.out.actions.push(action);
         self.events.insert(uid.clone(), warning.count);
@@ -715,65 +718,22 @@ impl Tracker {
 
     // ----- actions -----
 
-    fn push(
-        &mut self,
-        seen: &SeenWorkload,
-        key: String,
-        kind: ActionKind,
-        at: DateTime<Utc>,
-        actor: Option<String>,
-        details: serde_json::Map<String, Value>,
-    ) {
-        let service = seen.service.as_ref().map(|s| format!("service:{s}"));
-        self.out.actions.push(Action {
-            key,
-            cluster: self.settings.cluster.clone(),
-            namespace: seen.id.namespace.clone(),
-            workload: seen.id.key(&self.settings.cluster),
-            service,
-            kind,
-            at,
-            last_at: at,
-            count: 1,
-            actor,
-            details,
-        });
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn push_for(
-        &mut self,
-        uid: &str,
-        workload: &WorkloadMemory,
-        key: String,
-        kind: ActionKind,
-        at: DateTime<Utc>,
-        actor: Option<String>,
-        details: serde_json::Map<String, Value>,
-    ) {
-        let action = self.action_for(uid, workload, key, kind, at, actor, details);
-        self.out.actions.push(action);
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn action_for(
+    /// The one way an action is made; a warning then sets its count.
+    fn action(
         &self,
-        _uid: &str,
-        workload: &WorkloadMemory,
+        about: &About,
         key: String,
         kind: ActionKind,
         at: DateTime<Utc>,
         actor: Option<String>,
         details: serde_json::Map<String, Value>,
     ) -> Action {
-        let workload_kind = Kind::parse(&workload.kind).unwrap_or(Kind::Deployment);
-        let id = crate::kubernetes::model::WorkloadId::new(&workload.namespace, workload_kind, &workload.name);
         Action {
             key,
             cluster: self.settings.cluster.clone(),
-            namespace: workload.namespace.clone(),
-            workload: id.key(&self.settings.cluster),
-            service: workload.service.as_ref().map(|s| format!("service:{s}")),
+            namespace: about.id.namespace.clone(),
+            workload: about.id.key(&self.settings.cluster),
+            service: about.service.as_deref().map(service_key),
             kind,
             at,
             last_at: at,
@@ -781,6 +741,35 @@ impl Tracker {
             actor,
             details,
         }
+    }
+
+    fn push(
+        &mut self,
+        about: &About,
+        key: String,
+        kind: ActionKind,
+        at: DateTime<Utc>,
+        actor: Option<String>,
+        details: serde_json::Map<String, Value>,
+    ) {
+        let action = self.action(about, key, kind, at, actor, details);
+        self.out.actions.push(action);
+    }
+}
+
+/// The workload an action is about, and its service's name.
+struct About {
+    id: WorkloadId,
+    service: Option<String>,
+}
+
+impl About {
+    fn seen(seen: &SeenWorkload) -> About {
+        About { id: seen.id.clone(), service: seen.service.clone() }
+    }
+
+    fn remembered(workload: &WorkloadMemory) -> Option<About> {
+        Some(About { id: workload.id()?, service: workload.service.clone() })
     }
 }
 
