@@ -88,36 +88,47 @@ const WATCH_READ_TIMEOUT: Duration = Duration::from_secs(330);
 /// [`ClusterClient::connect`], but with a read timeout longer than a watch
 /// request lasts (a list's timeout would cut every quiet watch).
 pub async fn watch_client(cluster: &ClusterConfig, http: &HttpSettings) -> Result<kube::Client, KubeError> {
-    let source_desc = describe_source(cluster);
-    let bad = |reason: String| KubeError::BadConfig {
-        cluster: cluster.name.clone(),
-        source_desc: source_desc.clone(),
-        reason,
-    };
-    let mut config = load_config(cluster).await.map_err(bad)?;
-    let timeout = Duration::from_millis(http.timeout_ms.max(1));
-    config.connect_timeout = Some(timeout.min(Duration::from_secs(10)));
-    config.read_timeout = Some(WATCH_READ_TIMEOUT);
-    config.write_timeout = Some(timeout);
-    kube::Client::try_from(config).map_err(|e| bad(describe_kube_error(&e)))
+    let loaded = Loaded::read(cluster, http, Some(WATCH_READ_TIMEOUT)).await?;
+    kube::Client::try_from(loaded.config).map_err(|e| bad_config(cluster, &loaded.source_desc, describe_kube_error(&e)))
+}
+
+/// A cluster's kube config with SPoT's timeouts, and where it came from.
+struct Loaded {
+    config: kube::Config,
+    source_desc: String,
+    /// The per-request timeout of `[collectors.kubernetes.http]`.
+    timeout: Duration,
+}
+
+impl Loaded {
+    /// Connects within the request timeout (10 s at most), writes within
+    /// it, and reads within `read_timeout`, else within it too.
+    async fn read(
+        cluster: &ClusterConfig,
+        http: &HttpSettings,
+        read_timeout: Option<Duration>,
+    ) -> Result<Loaded, KubeError> {
+        let source_desc = describe_source(cluster);
+        let mut config = load_config(cluster).await.map_err(|reason| bad_config(cluster, &source_desc, reason))?;
+        let timeout = Duration::from_millis(http.timeout_ms.max(1));
+        config.connect_timeout = Some(timeout.min(Duration::from_secs(10)));
+        config.read_timeout = Some(read_timeout.unwrap_or(timeout));
+        config.write_timeout = Some(timeout);
+        Ok(Loaded { config, source_desc, timeout })
+    }
+}
+
+fn bad_config(cluster: &ClusterConfig, source_desc: &str, reason: String) -> KubeError {
+    KubeError::BadConfig { cluster: cluster.name.clone(), source_desc: source_desc.to_string(), reason }
 }
 
 impl ClusterClient {
     /// Loads the cluster's config and builds its client. No request yet.
     pub async fn connect(cluster: &ClusterConfig, http: &HttpSettings) -> Result<ClusterClient, KubeError> {
-        let source_desc = describe_source(cluster);
-        let bad = |reason: String| KubeError::BadConfig {
-            cluster: cluster.name.clone(),
-            source_desc: source_desc.clone(),
-            reason,
-        };
-        let mut config = load_config(cluster).await.map_err(bad)?;
-        let timeout = Duration::from_millis(http.timeout_ms.max(1));
-        config.connect_timeout = Some(timeout.min(Duration::from_secs(10)));
-        config.read_timeout = Some(timeout);
-        config.write_timeout = Some(timeout);
+        let Loaded { config, source_desc, timeout } = Loaded::read(cluster, http, None).await?;
         let server = server_of(&config.cluster_url);
-        let client = kube::Client::try_from(config).map_err(|e| bad(describe_kube_error(&e)))?;
+        let client =
+            kube::Client::try_from(config).map_err(|e| bad_config(cluster, &source_desc, describe_kube_error(&e)))?;
         Ok(ClusterClient { client, cluster: cluster.name.clone(), server, source_desc, policy: http.policy(), timeout })
     }
 
