@@ -91,6 +91,37 @@ async fn actions_are_read_by_service_workload_cluster_kind_and_window() {
     assert_eq!(huge, "limit must be between 1 and 10000 (it is 100000)");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn services_workloads_and_clusters_carry_their_actions() {
+    let (api, store) = start(false).await;
+    let observation = spot::observations::parse(
+        "test",
+        r#"{ "source": "kubernetes", "scope": "dc1", "day": "2026-03-03", "complete": true,
+             "entities": [
+               { "key": "service:checkout", "kind": "service", "name": "checkout" },
+               { "key": "workload:dc1/shop/Deployment/checkout", "kind": "workload", "name": "checkout" },
+               { "key": "cluster:dc1", "kind": "cluster", "name": "dc1" },
+               { "key": "team:shop", "kind": "team", "name": "shop" } ] }"#,
+    )
+    .unwrap();
+    store.ingest(&observation).await.unwrap();
+    let window = r#"from: "2026-03-03T00:00:00Z", to: "2026-03-04T00:00:00Z""#;
+    let data = api
+        .data(&format!(
+            r#"{{
+              service(name: "checkout", at: "2026-03-03") {{ actions({window}, kinds: [SCALE]) {{ key }} }}
+              workload: entity(key: "workload:dc1/shop/Deployment/checkout", at: "2026-03-03") {{ actions({window}) {{ key }} }}
+              cluster: entity(key: "cluster:dc1", at: "2026-03-03") {{ actions({window}, limit: 1) {{ key }} }}
+              team: entity(key: "team:shop", at: "2026-03-03") {{ actions({window}) {{ key }} }}
+            }}"#
+        ))
+        .await;
+    assert_eq!(data["service"]["actions"], json!([{ "key": "u1/1/scale" }]));
+    assert_eq!(data["workload"]["actions"], json!([{ "key": "u1/1/scale" }, { "key": "rs-7/started" }]));
+    assert_eq!(data["cluster"]["actions"], json!([{ "key": "u1/1/scale" }]), "the newest, within the limit");
+    assert_eq!(data["team"]["actions"], json!([]), "a team has no actions of its own");
+}
+
 /// Opens `/graphql/ws` (graphql-transport-ws), with `header` as the
 /// upgrade's Authorization, and sends `connection_init` with `payload`.
 async fn connect(

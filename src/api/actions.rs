@@ -92,47 +92,40 @@ impl From<model::Action> for Action {
     }
 }
 
-/// The window asked for: `to` defaults to now, `from` to a day before it.
-pub fn window(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> (DateTime<Utc>, DateTime<Utc>) {
-    let to = to.unwrap_or_else(Utc::now);
-    (from.unwrap_or(to - Duration::days(1)), to)
-}
-
 /// The actions `filter` selects, newest first.
 pub async fn actions_of(ctx: &Context<'_>, filter: ActionFilter) -> Result<Vec<Action>> {
     let found = store(ctx)?.actions(&filter).await.map_err(store_error)?;
     Ok(found.into_iter().map(Action::from).collect())
 }
 
-fn checked_limit(limit: Option<usize>) -> Result<usize> {
-    let limit = limit.unwrap_or(500);
-    if limit == 0 || limit > MAX_ACTIONS {
-        return Err(bad_request(format!("limit must be between 1 and {MAX_ACTIONS} (it is {limit})")));
-    }
-    Ok(limit)
-}
-
-/// The filter of a query: what the caller named, in the window.
-#[allow(clippy::too_many_arguments)]
-pub fn filter(
-    service: Option<String>,
-    workload: Option<String>,
-    cluster: Option<String>,
+/// Every action of a window (`to` defaults to now, `from` to a day before
+/// it), of some kinds, up to `limit`: what each `actions` field narrows to
+/// a service, a workload or a cluster.
+pub fn windowed(
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
     kinds: Option<Vec<ActionKind>>,
-    limit: Option<usize>,
+    limit: usize,
 ) -> Result<ActionFilter> {
-    let (from, to) = window(from, to);
-    Ok(ActionFilter {
-        service: service.map(|s| service_key(&s)),
-        workload,
-        cluster,
-        from,
-        to,
-        kinds: kinds.unwrap_or_default().into_iter().map(Into::into).collect(),
-        limit: checked_limit(limit)?,
-    })
+    if limit == 0 || limit > MAX_ACTIONS {
+        return Err(bad_request(format!("limit must be between 1 and {MAX_ACTIONS} (it is {limit})")));
+    }
+    let to = to.unwrap_or_else(Utc::now);
+    let from = from.unwrap_or(to - Duration::days(1));
+    let kinds = kinds.unwrap_or_default().into_iter().map(Into::into).collect();
+    Ok(ActionFilter { kinds, ..ActionFilter::between(from, to, limit) })
+}
+
+/// The actions an entity's `actions` field shows: a service's, a
+/// workload's or a cluster's; none for other kinds of entity.
+pub async fn of_entity(ctx: &Context<'_>, entity: &model::Entity, window: ActionFilter) -> Result<Vec<Action>> {
+    let filter = match entity.kind.as_str() {
+        "service" => ActionFilter { service: Some(entity.key.clone()), ..window },
+        "workload" => ActionFilter { workload: Some(entity.key.clone()), ..window },
+        "cluster" => ActionFilter { cluster: Some(entity.name.clone()), ..window },
+        _ => return Ok(Vec::new()),
+    };
+    actions_of(ctx, filter).await
 }
 
 #[derive(Default)]
@@ -156,7 +149,13 @@ impl ActionQuery {
         kinds: Option<Vec<ActionKind>>,
         #[graphql(default = 500)] limit: usize,
     ) -> Result<Vec<Action>> {
-        actions_of(ctx, filter(service, workload, cluster, from, to, kinds, Some(limit))?).await
+        let filter = ActionFilter {
+            service: service.map(|s| service_key(&s)),
+            workload,
+            cluster,
+            ..windowed(from, to, kinds, limit)?
+        };
+        actions_of(ctx, filter).await
     }
 }
 
@@ -181,13 +180,12 @@ impl LiveSubscription {
         cluster: Option<String>,
         kinds: Option<Vec<ActionKind>>,
     ) -> Result<impl Stream<Item = Action>> {
-        let service = service.map(|s| service_key(&s));
+        let interest = Interest::new(service, cluster);
         let kinds: Vec<model::ActionKind> = kinds.unwrap_or_default().into_iter().map(Into::into).collect();
         let receiver = feed(ctx)?.subscribe();
         Ok(live(receiver, move |live| match live {
             Live::Action(action) => {
-                let wanted = service.as_ref().is_none_or(|s| action.service.as_ref() == Some(s))
-                    && cluster.as_ref().is_none_or(|c| &action.cluster == c)
+                let wanted = interest.wants(action.service.as_deref(), &action.cluster)
                     && (kinds.is_empty() || kinds.contains(&action.kind));
                 wanted.then(|| Action::from(*action))
             }
@@ -203,17 +201,33 @@ impl LiveSubscription {
         service: Option<String>,
         cluster: Option<String>,
     ) -> Result<impl Stream<Item = Deploy>> {
-        let service = service.map(|s| service_key(&s));
+        let interest = Interest::new(service, cluster);
         let receiver = feed(ctx)?.subscribe();
         Ok(live(receiver, move |live| {
             let deploy = match live {
                 Live::Deploy(event) => super::deploys::from_event(*event),
                 Live::Action(action) => super::deploys::from_action(&action)?,
             };
-            let wanted = service.as_ref().is_none_or(|s| &deploy.service == s)
-                && cluster.as_ref().is_none_or(|c| &deploy.cluster == c);
-            wanted.then_some(deploy)
+            interest.wants(Some(&deploy.service), &deploy.cluster).then_some(deploy)
         }))
+    }
+}
+
+/// What a subscriber asked to hear of: one service (by name or key) or
+/// all, one cluster or all.
+struct Interest {
+    service: Option<String>,
+    cluster: Option<String>,
+}
+
+impl Interest {
+    fn new(service: Option<String>, cluster: Option<String>) -> Interest {
+        Interest { service: service.map(|s| service_key(&s)), cluster }
+    }
+
+    fn wants(&self, service: Option<&str>, cluster: &str) -> bool {
+        self.service.as_deref().is_none_or(|s| service == Some(s))
+            && self.cluster.as_deref().is_none_or(|c| c == cluster)
     }
 }
 

@@ -88,15 +88,7 @@ impl Entity {
         kinds: Option<Vec<super::actions::ActionKind>>,
         #[graphql(default = 500)] limit: usize,
     ) -> Result<Vec<super::actions::Action>> {
-        let key = self.anchor.key.clone();
-        let (service, workload, cluster) = match self.anchor.kind.as_str() {
-            "service" => (Some(key), None, None),
-            "workload" => (None, Some(key), None),
-            "cluster" => (None, None, Some(self.anchor.name.clone())),
-            _ => return Ok(Vec::new()),
-        };
-        let filter = super::actions::filter(service, workload, cluster, from, to, kinds, Some(limit))?;
-        super::actions::actions_of(ctx, filter).await
+        super::actions::of_entity(ctx, &self.anchor, super::actions::windowed(from, to, kinds, limit)?).await
     }
 
     /// One attribute (a dotted path such as `replicas.desired`) on the day:

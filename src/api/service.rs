@@ -121,8 +121,8 @@ impl Service {
         kinds: Option<Vec<super::actions::ActionKind>>,
         #[graphql(default = 500)] limit: usize,
     ) -> Result<Vec<super::actions::Action>> {
-        let key = Some(self.entity.anchor.key.clone());
-        super::actions::actions_of(ctx, super::actions::filter(key, None, None, from, to, kinds, Some(limit))?).await
+        let window = super::actions::windowed(from, to, kinds, limit)?;
+        super::actions::of_entity(ctx, &self.entity.anchor, window).await
     }
 }
 
