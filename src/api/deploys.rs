@@ -1,7 +1,9 @@
-//! Deploy history from three sources, each labelled: version changes seen
+//! Deploy history from four sources, each labelled: version changes seen
 //! in daily snapshots (`snapshot:<collector>`), ReplicaSet rollouts with
-//! their exact times (`rollout:kubernetes`), and the deploy events the
-//! orchestrator pushes (`orchestrator`); and the version per cluster.
+//! their exact times (`rollout:kubernetes`), the revisions a Kubernetes
+//! watch saw start (`watch:kubernetes`, with the actor), and the deploy
+//! events the orchestrator pushes (`orchestrator`); and the version per
+//! cluster.
 
 use std::collections::BTreeMap;
 
@@ -167,12 +169,9 @@ async fn watched_deploys(
     use crate::model::{ActionFilter, ActionKind};
     let filter = ActionFilter {
         service: Some(key.to_string()),
-        workload: None,
         cluster: cluster.map(str::to_string),
-        from: start_of(from),
-        to: start_of(to.plus(1)),
         kinds: vec![ActionKind::RolloutStarted, ActionKind::Rollback],
-        limit: crate::store::MAX_ACTIONS,
+        ..ActionFilter::between(start_of(from), start_of(to.plus(1)), crate::store::MAX_ACTIONS)
     };
     let actions = store(ctx)?.actions(&filter).await.map_err(store_error)?;
     Ok(actions.iter().filter_map(from_action).collect())
@@ -187,9 +186,10 @@ fn same_deploy(exact: &Deploy, seen: &Deploy) -> bool {
         && (seen_day == exact_day || seen_day == exact_day.plus(1))
 }
 
-/// Merges the three histories. An orchestrator event (with its link and
-/// actor) supersedes the rollout and the snapshot that saw the same
-/// deploy; a rollout (exact time) supersedes the snapshot. Rollbacks are
+/// Merges the histories. An orchestrator event (with its link and actor)
+/// supersedes the rollout and the snapshot that saw the same deploy; a
+/// rollout (exact time: a ReplicaSet's, or a watch's) supersedes the
+/// snapshot. Rollbacks are
 /// deploys of a lower version than the one before them in that cluster.
 pub fn merge(mut snapshots: Vec<Deploy>, mut rollouts: Vec<Deploy>, events: Vec<Deploy>) -> Vec<Deploy> {
     rollouts.retain(|r| !events.iter().any(|e| same_deploy(e, r) || same_deploy(r, e)));
@@ -206,7 +206,7 @@ pub fn merge(mut snapshots: Vec<Deploy>, mut rollouts: Vec<Deploy>, events: Vec<
     all
 }
 
-/// Every deploy of the service `key` within `[from, to]` from the three
+/// Every deploy of the service `key` within `[from, to]` from the four
 /// sources, merged, oldest first.
 pub(super) async fn history(
     ctx: &Context<'_>,

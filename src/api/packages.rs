@@ -22,7 +22,9 @@ use crate::model::{self, EntityState};
 
 /// How far a version is behind the latest: the level the collectors record
 /// as a `uses` relation's `behind` attribute (`up_to_date`, `patch`, …).
+// The GraphQL face of `manifests::versions::Lag` (conversions derived).
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "collectors::manifests::versions::Lag")]
 pub enum VersionLag {
     /// The latest, or a version that orders equal to it.
     UpToDate,
@@ -37,19 +39,6 @@ pub enum VersionLag {
     /// Not comparable: no resolved or no latest version, either is not a
     /// release of the package's ecosystem, or the ecosystem is not known.
     Unknown,
-}
-
-impl From<Lag> for VersionLag {
-    fn from(lag: Lag) -> VersionLag {
-        match lag {
-            Lag::UpToDate => VersionLag::UpToDate,
-            Lag::Patch => VersionLag::Patch,
-            Lag::Minor => VersionLag::Minor,
-            Lag::Major => VersionLag::Major,
-            Lag::Ahead => VersionLag::Ahead,
-            Lag::Unknown => VersionLag::Unknown,
-        }
-    }
 }
 
 /// A package's latest version on a day, as the API reads it everywhere
