@@ -3,7 +3,7 @@
 // and the table beneath. Used by the service page and the cluster page.
 
 import { gql } from "./api.js";
-import { h, load, empty, badge, text } from "./dom.js";
+import { h, load, empty, badge, text, inlineLinks } from "./dom.js";
 import { formatTime } from "./dates.js";
 import { entityHref } from "./router.js";
 import { timeChart } from "./charts.js";
@@ -74,12 +74,6 @@ export function describe(action) {
   }
 }
 
-/** An action's links (e.g. the logs of the minutes around it), by kind. */
-function actionLinks(a) {
-  const links = a.links || [];
-  return links.length ? h("span", { class: "action-links" }, links.map((l, i) => [i ? " · " : "", h("a", { href: l.url, rel: "noreferrer", title: l.title }, l.kind)])) : "";
-}
-
 function kindLabel(kind) {
   return kind.toLowerCase().replaceAll("_", " ");
 }
@@ -117,7 +111,7 @@ export function actionsTimeline(actions, from, to) {
         { label: "Workload", value: (a) => a.workload, render: (a) => h("a", { href: entityHref(a.workload) }, a.workload.replace(/^workload:/, "")) },
         { label: "What", value: (a) => describe(a) },
         { label: "Who", value: (a) => a.actor },
-        { label: "Links", value: (a) => (a.links || []).map((l) => l.url).join(" "), render: actionLinks },
+        { label: "Links", value: (a) => (a.links || []).map((l) => l.url).join(" "), render: (a) => inlineLinks(a.links, "action-links") },
       ],
       actions,
       { caption: "Actions, newest first", csvName: "actions.csv", limit: 500 },

@@ -90,3 +90,9 @@ export function text(value) {
   if (typeof value === "object") return JSON.stringify(value);
   return String(value);
 }
+
+/** Links inline, each named by its kind (e.g. the logs of a moment), in a span of `className`. */
+export function inlineLinks(links, className) {
+  if (!links || !links.length) return "";
+  return h("span", { class: className }, links.map((l, i) => [i ? " · " : "", h("a", { href: l.url, rel: "noreferrer", title: l.title }, l.kind)]));
+}

@@ -3,7 +3,7 @@
 // history, quality over time, Consul health, and its dependency graph.
 
 import { gql } from "../api.js";
-import { h, fill, load, section, empty, badge, number, facts, text } from "../dom.js";
+import { h, fill, load, section, empty, badge, number, facts, text, inlineLinks } from "../dom.js";
 import { addDays, formatTime, seconds } from "../dates.js";
 import { href, entityHref, go } from "../router.js";
 import { timeChart, stepSeries, align, PALETTE } from "../charts.js";
@@ -118,12 +118,6 @@ function linkList(links) {
   );
 }
 
-/** A deploy's links (e.g. the logs of the minutes around it), by kind. */
-function deployLinks(d) {
-  const links = d.links || [];
-  return links.length ? h("span", { class: "deploy-links" }, links.map((l, i) => [i ? " · " : "", h("a", { href: l.url, rel: "noreferrer", title: l.title }, l.kind)])) : "";
-}
-
 /** A service that lost its name to another claim says so, and who holds it. */
 function conflictNote(conflict) {
   return h(
@@ -190,7 +184,7 @@ function deployHistory(deploys, from, day) {
         { label: "Source", value: (d) => d.source },
         { label: "Actor", value: (d) => d.actor },
         { label: "Link", value: (d) => d.link, render: (d) => (d.link ? h("a", { href: d.link, rel: "noreferrer" }, "link") : "") },
-        { label: "Links", value: (d) => (d.links || []).map((l) => l.url).join(" "), render: deployLinks },
+        { label: "Links", value: (d) => (d.links || []).map((l) => l.url).join(" "), render: (d) => inlineLinks(d.links, "deploy-links") },
       ],
       [...deploys].reverse(),
       { caption: "Deploys, newest first", csvName: "deploys.csv", limit: 200 },

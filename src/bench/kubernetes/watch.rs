@@ -86,8 +86,8 @@ impl ActionSink for TimedSink {
         let keys: Vec<(String, String)> = batch.actions.iter().map(|a| (a.cluster.clone(), a.key.clone())).collect();
         let recorded = self.inner.record(batch).await?;
         let committed = Instant::now();
-        let caused = self.caused.lock().unwrap_or_else(|p| p.into_inner());
-        let mut lags = self.lags.lock().unwrap_or_else(|p| p.into_inner());
+        let caused = lock(&self.caused);
+        let mut lags = lock(&self.lags);
         for key in keys {
             if let Some(at) = caused.get(&key) {
                 lags.push(committed.duration_since(*at).as_secs_f64() * 1000.0);
@@ -173,11 +173,11 @@ pub async fn run(options: &WatchOptions) -> anyhow::Result<WatchReport> {
         )
     };
     let recorded = store.actions(&filter).await?;
-    let caused = caused.lock().unwrap_or_else(|p| p.into_inner());
+    let caused = lock(&caused);
     let mut seen = std::collections::HashSet::new();
     let duplicates = recorded.iter().filter(|a| !seen.insert((a.cluster.clone(), a.key.clone()))).count();
     let missing = caused.keys().filter(|key| !seen.contains(*key)).count();
-    let mut lags = sink.lags.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let mut lags = lock(&sink.lags).clone();
     lags.sort_by(f64::total_cmp);
     let quantile = |q: f64| lags.get(((lags.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or(0.0);
     let (p50, p99, max) = (quantile(0.5), quantile(0.99), lags.last().copied().unwrap_or(0.0));

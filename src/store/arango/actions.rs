@@ -30,7 +30,17 @@ pub async fn record(store: &Inner, batch: &ActionBatch) -> StoreResult<ActionsRe
 async fn record_in(store: &Inner, transaction: &str, batch: &ActionBatch) -> StoreResult<ActionsRecorded> {
     let mut recorded = ActionsRecorded::default();
     if !batch.actions.is_empty() {
-        let documents = batch.actions.iter().map(action_document).collect();
+        // `counted` tells the query how to treat a key already recorded;
+        // it is not stored.
+        let documents = batch
+            .actions
+            .iter()
+            .map(|action| {
+                let mut document = action_document(action);
+                document["counted"] = action.is_counted().into();
+                document
+            })
+            .collect();
         let outcomes = store.client.query(&queries::record_actions(documents), Some(transaction)).await?;
         for outcome in outcomes {
             match outcome.as_str() {
@@ -67,7 +77,6 @@ pub fn action_document(action: &Action) -> Value {
         "workload": action.workload, "service": action.service, "kind": action.kind.as_str(),
         "at_ms": action.at.timestamp_millis(), "last_ms": action.last_at.timestamp_millis(),
         "count": action.count, "actor": action.actor, "details": action.details,
-        "counted": action.is_counted(),
     })
 }
 

@@ -221,9 +221,7 @@ impl Importer {
             }
             Record::Action(action) => {
                 self.counts.actions += 1;
-                let mut document = super::actions::action_document(&action);
-                document.as_object_mut().map(|d| d.remove("counted"));
-                (Some(5), document)
+                (Some(5), super::actions::action_document(&action))
             }
             Record::WatchMemory(memory) => {
                 self.counts.watch_memory += 1;

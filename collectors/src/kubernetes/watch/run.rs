@@ -75,7 +75,7 @@ async fn start<S: ActionSink>(
     Ok((client, tracker))
 }
 
-pub fn settings(cluster: &ClusterConfig, config: &Config) -> TrackerSettings {
+fn settings(cluster: &ClusterConfig, config: &Config) -> TrackerSettings {
     TrackerSettings {
         cluster: cluster.name.clone(),
         rules: Rules {
