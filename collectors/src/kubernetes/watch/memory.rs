@@ -86,10 +86,20 @@ pub struct Mark {
 
 pub const MARK: &str = "mark";
 
+const WORKLOAD: &str = "w/";
+const EVENT: &str = "e/";
+
+/// The memory key of a workload's uid; [`object_uid`] reads it back.
 pub fn workload_uid(uid: &str) -> String {
-    format!("w/{uid}")
+    format!("{WORKLOAD}{uid}")
 }
 
+/// The memory key of a warning event's uid.
 pub fn event_uid(uid: &str) -> String {
-    format!("e/{uid}")
+    format!("{EVENT}{uid}")
+}
+
+/// The object's uid in a memory key (`w/<uid>` or `e/<uid>`).
+pub fn object_uid(key: &str) -> &str {
+    key.strip_prefix(WORKLOAD).or_else(|| key.strip_prefix(EVENT)).unwrap_or(key)
 }

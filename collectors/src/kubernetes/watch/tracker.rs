@@ -20,7 +20,7 @@ use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::events::v1::Event;
 use serde_json::Value;
 
-use super::memory::{event_uid, workload_uid, Mark, Memory, WorkloadMemory, MARK};
+use super::memory::{event_uid, object_uid, workload_uid, Mark, Memory, WorkloadMemory, MARK};
 use super::seen::{self, Rollout, SeenReplicaSet, SeenWorkload};
 use super::warnings;
 use crate::action::{Action, ActionBatch, ActionKind, Remembered};
@@ -191,14 +191,14 @@ impl Tracker {
             match serde_json::from_value::<Memory>(entry.state) {
                 Ok(Memory::Mark(mark)) => tracker.since = mark.since,
                 Ok(Memory::Workload(w)) => {
-                    let uid = entry.uid.trim_start_matches("w/").to_string();
+                    let uid = object_uid(&entry.uid).to_string();
                     if let Some(id) = w.id() {
                         tracker.names.insert((id.namespace, id.kind, id.name), uid.clone());
                     }
                     tracker.workloads.insert(uid, *w);
                 }
                 Ok(Memory::Event(e)) => {
-                    tracker.events.insert(entry.uid.trim_start_matches("e/").to_string(), e.count);
+                    tracker.events.insert(object_uid(&entry.uid).to_string(), e.count);
                 }
                 Err(e) => {
                     tracing::warn!(kubernetes.cluster = %tracker.settings.cluster, memory = %entry.uid, error = %e, "ignoring a remembered entry this SPoT cannot read")
