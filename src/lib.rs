@@ -10,9 +10,11 @@ pub mod attribute_path;
 pub mod backfill;
 #[cfg(feature = "bench")]
 pub mod bench;
+pub mod buckets;
 pub mod cli;
 pub mod collect;
 pub mod config;
+pub mod delivery;
 pub mod generate;
 pub mod ingest;
 pub mod links;

@@ -62,14 +62,9 @@ pub enum Record {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         warnings: Vec<String>,
     },
-    DeployEvent {
-        service: String,
-        cluster: String,
-        version: String,
-        at: chrono::DateTime<chrono::Utc>,
-        link: Option<String>,
-        actor: Option<String>,
-    },
+    /// A deploy event (the orchestrator's); the fields delivery metrics
+    /// added are optional, so older files still read.
+    DeployEvent(crate::model::DeployEvent),
     /// An action on a workload (the Kubernetes watch's).
     Action(crate::model::Action),
     /// What the Kubernetes watch remembers of one object, so that a

@@ -53,6 +53,11 @@ impl Day {
     pub fn minus(self, days: i32) -> Day {
         Day(self.0.saturating_sub(days))
     }
+
+    /// The day's first instant (midnight UTC).
+    pub fn start(self) -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::from_timestamp(self.0 as i64 * 86_400, 0).unwrap_or_default()
+    }
 }
 
 impl fmt::Display for Day {

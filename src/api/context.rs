@@ -41,6 +41,8 @@ pub struct Api {
     pub links: crate::links::Links,
     /// The collectors this server runs, when it runs any.
     pub scheduler: Option<Arc<crate::scheduler::Scheduler>>,
+    /// `[delivery]`: environments and the fix-forward window (docs/dora.md).
+    pub delivery: crate::delivery::DeliveryConfig,
 }
 
 /// The API's view of the caller, checked by every resolver before it reads

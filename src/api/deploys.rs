@@ -15,26 +15,53 @@ use super::auth::Scope;
 use super::context::{api, bad_request, load_entity, resolve_day, store, store_error};
 use super::scalars::{day, Date};
 use super::service::service_key;
-use crate::model::{Day, DeployEvent, Direction};
+use crate::delivery::lower_version;
+use crate::model::{Day, DeployEvent, DeployStatus, Direction};
 
 /// One deploy of a service to a cluster.
-#[derive(SimpleObject, Clone, Debug)]
+#[derive(SimpleObject, Clone, Debug, Default)]
 #[graphql(complex)] // `links`: api/links.rs
 pub struct Deploy {
     pub service: String,
     pub cluster: String,
+    /// The cluster's environment (`[delivery.environments]`; every
+    /// cluster is `production` when none are configured).
+    pub environment: String,
     pub version: String,
-    /// When: exact for orchestrator events, the day's start for snapshots.
+    /// When it started: exact for orchestrator events and rollouts, the
+    /// day's start for snapshots.
     pub at: DateTime<Utc>,
+    /// When it finished, when its reporter said.
+    pub finished_at: Option<DateTime<Utc>>,
     /// `orchestrator`; `watch:kubernetes` for a revision a watch saw
     /// start (exact time, with the actor); `rollout:<collector>` for a
     /// ReplicaSet's rollout (exact time); `snapshot:<collector>` for a change seen between two
-    /// daily snapshots (the day's start).
+    /// daily snapshots (the day's start); `declared:<collector>` for a
+    /// version a repository's manifests declare, which says nothing of
+    /// what ran.
     pub source: String,
     pub link: Option<String>,
     pub actor: Option<String>,
     /// A deploy of a lower version than the one before it in that cluster.
     pub rollback: bool,
+    /// How it ended (docs/dora.md). Deploys seen only by snapshots or
+    /// rollouts ran: they succeeded.
+    pub status: DeployStatus,
+    /// Why it failed, was rolled back or fixed forward, when known.
+    pub reason: Option<String>,
+    /// The next deploy came so soon that it counts as a fix (its version).
+    pub fixed_forward_by: Option<String>,
+    /// The commit the version was built from.
+    pub commit: Option<String>,
+    /// The oldest commit the deploy brought.
+    pub first_commit_at: Option<DateTime<Utc>>,
+    pub commit_count: Option<u32>,
+    /// First commit → running, in seconds (docs/dora.md).
+    pub lead_time_seconds: Option<i64>,
+    /// For a failed change: until the next healthy deploy, in seconds.
+    pub time_to_restore_seconds: Option<i64>,
+    /// The workload it changed (the declaring workload, for declared rows).
+    pub workload: Option<String>,
 }
 
 /// What runs in one cluster on a day.
@@ -55,20 +82,6 @@ fn start_of(day: Day) -> DateTime<Utc> {
 
 pub(super) fn day_of(at: DateTime<Utc>) -> Day {
     Day::from_date(at.date_naive())
-}
-
-/// Orders versions as semver when both parse, else as text.
-fn older(a: &str, b: &str) -> bool {
-    match (semver_of(a), semver_of(b)) {
-        (Some(a), Some(b)) => a < b,
-        _ => false,
-    }
-}
-
-pub(super) fn semver_of(version: &str) -> Option<(u64, u64, u64)> {
-    let mut parts = version.trim_start_matches('v').splitn(3, '.');
-    let number = |p: Option<&str>| p.and_then(|p| p.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok());
-    Some((number(parts.next())?, number(parts.next())?, number(parts.next()).unwrap_or(0)))
 }
 
 /// A service SPoT has never heard of has no deploys rather than an error:
@@ -105,9 +118,8 @@ async fn snapshot_deploys(
                     version,
                     at: start_of(point.from),
                     source: format!("snapshot:{}", point.source),
-                    link: None,
-                    actor: None,
-                    rollback: false,
+                    workload: Some(workload.clone()),
+                    ..Deploy::default()
                 });
             }
         }
@@ -131,10 +143,33 @@ pub(super) fn from_event(event: DeployEvent) -> Deploy {
         cluster: event.cluster,
         version: event.version,
         at: event.at,
+        finished_at: event.finished_at,
         source: "orchestrator".into(),
         link: event.link,
         actor: event.actor,
-        rollback: false,
+        status: event.status,
+        reason: event.reason,
+        commit: event.commit,
+        first_commit_at: event.first_commit_at,
+        commit_count: event.commit_count,
+        workload: event.workload,
+        ..Deploy::default()
+    }
+}
+
+/// A judged deploy (docs/dora.md) in `environment`.
+pub(super) fn from_judged(judged: crate::delivery::Judged, environment: &str) -> Deploy {
+    let lead_time_seconds = judged.lead_time().map(|d| d.num_seconds());
+    let time_to_restore_seconds = judged.time_to_restore().map(|d| d.num_seconds());
+    Deploy {
+        environment: environment.to_string(),
+        rollback: judged.rollback,
+        status: judged.status,
+        reason: judged.reason,
+        fixed_forward_by: judged.fixed_forward_by,
+        lead_time_seconds,
+        time_to_restore_seconds,
+        ..from_event(judged.event)
     }
 }
 
@@ -151,9 +186,10 @@ pub(super) fn from_action(action: &crate::model::Action) -> Option<Deploy> {
         version: action.details.get("version")?.as_str()?.to_string(),
         at: action.at,
         source: "watch:kubernetes".into(),
-        link: None,
         actor: action.actor.clone(),
         rollback: action.kind == ActionKind::Rollback,
+        workload: Some(action.workload.clone()),
+        ..Deploy::default()
     })
 }
 
@@ -199,7 +235,7 @@ pub fn merge(mut snapshots: Vec<Deploy>, mut rollouts: Vec<Deploy>, events: Vec<
     let mut last: BTreeMap<String, String> = BTreeMap::new();
     for deploy in &mut all {
         if let Some(previous) = last.get(&deploy.cluster) {
-            deploy.rollback = deploy.rollback || older(&deploy.version, previous);
+            deploy.rollback = deploy.rollback || lower_version(&deploy.version, previous);
         }
         last.insert(deploy.cluster.clone(), deploy.version.clone());
     }
@@ -224,7 +260,12 @@ pub(super) async fn history(
     rollouts.retain(|r| !watched.iter().any(|w| w.cluster == r.cluster && w.version == r.version && w.at == r.at));
     rollouts.extend(watched);
     let events = store(ctx)?.deployments(key, cluster, from, to).await.map_err(store_error)?;
-    Ok(merge(snapshots, rollouts, events.into_iter().map(from_event).collect()))
+    let mut merged = merge(snapshots, rollouts, events.into_iter().map(from_event).collect());
+    let delivery = &api(ctx, Scope::Read)?.delivery;
+    for deploy in &mut merged {
+        deploy.environment = delivery.environment_of(&deploy.cluster).to_string();
+    }
+    Ok(merged)
 }
 
 pub async fn deployed_versions(ctx: &Context<'_>, service: &str, day: Day) -> Result<Vec<DeployedVersion>> {
@@ -327,9 +368,60 @@ impl DeployQuery {
 #[derive(Default)]
 pub struct DeployMutation;
 
+/// A commit a deploy brought, as the orchestrator knows it.
+#[derive(async_graphql::InputObject, Clone, Debug)]
+pub struct CommitInput {
+    pub sha: String,
+    /// When it was authored (or committed; the orchestrator's choice, the
+    /// same for every deploy).
+    pub at: DateTime<Utc>,
+}
+
+/// Most commits one deploy may list.
+const MAX_COMMITS: usize = 10_000;
+
+/// What `recordDeployment` was told, checked.
+struct Reported {
+    at: DateTime<Utc>,
+    finished_at: Option<DateTime<Utc>>,
+    status: DeployStatus,
+    commits: Vec<CommitInput>,
+}
+
+impl Reported {
+    fn check(&self, texts: [(&str, Option<&String>); 7]) -> Result<()> {
+        for (field, value) in texts {
+            let Some(value) = value else { continue };
+            let limit = if field == "reason" { 2_000 } else { 200 };
+            if value.trim().is_empty() || value.len() > limit {
+                return Err(bad_request(format!("{field} must be 1 to {limit} characters")));
+            }
+        }
+        if self.status == DeployStatus::Superseded {
+            return Err(bad_request(
+                "status SUPERSEDED is not reported: SPoT derives it when a newer deploy starts before one finishes",
+            ));
+        }
+        if self.finished_at.is_some_and(|finished| finished < self.at) {
+            return Err(bad_request("finishedAt is before the deploy's start (at)"));
+        }
+        if self.commits.len() > MAX_COMMITS {
+            return Err(bad_request(format!("at most {MAX_COMMITS} commits per deploy ({} given)", self.commits.len())));
+        }
+        if let Some(bad) = self.commits.iter().find(|c| c.sha.trim().is_empty() || c.sha.len() > 200) {
+            return Err(bad_request(format!("commit sha {} must be 1 to 200 characters", collectors::untrusted::quote(&bad.sha))));
+        }
+        Ok(())
+    }
+}
+
 #[Object]
 impl DeployMutation {
-    /// Records a deploy pushed by the orchestrator (scope `write`).
+    /// Records a deploy pushed by the orchestrator (scope `write`). Report
+    /// a deploy when it starts (status RUNNING) and again when it ends
+    /// (same service, cluster, version and `at`): the second report
+    /// updates the first. `status` defaults to SUCCEEDED; `commits` are
+    /// those the deploy brought (their oldest sets the lead time).
     #[allow(clippy::too_many_arguments)]
     async fn record_deployment(
         &self,
@@ -340,27 +432,49 @@ impl DeployMutation {
         at: Option<DateTime<Utc>>,
         link: Option<String>,
         actor: Option<String>,
+        #[graphql(default)] status: DeployStatus,
+        finished_at: Option<DateTime<Utc>>,
+        reason: Option<String>,
+        commit: Option<String>,
+        #[graphql(default)] commits: Vec<CommitInput>,
+        workload: Option<String>,
     ) -> Result<Deploy> {
         let api = api(ctx, Scope::Write)?;
-        for (field, value) in [("service", &service), ("cluster", &cluster), ("version", &version)] {
-            if value.trim().is_empty() || value.len() > 200 {
-                return Err(bad_request(format!("{field} must be 1 to 200 characters")));
-            }
-        }
+        let reported = Reported { at: at.unwrap_or_else(Utc::now), finished_at, status, commits };
+        reported.check([
+            ("service", Some(&service)),
+            ("cluster", Some(&cluster)),
+            ("version", Some(&version)),
+            ("actor", actor.as_ref()),
+            ("reason", reason.as_ref()),
+            ("commit", commit.as_ref()),
+            ("workload", workload.as_ref()),
+        ])?;
         let event = DeployEvent {
             service: service_key(&service),
             cluster,
             version,
-            at: at.unwrap_or_else(Utc::now),
+            at: reported.at,
             link,
             actor,
+            finished_at: reported.finished_at,
+            status: reported.status,
+            reason,
+            commit,
+            first_commit_at: reported.commits.iter().map(|c| c.at).min(),
+            commit_count: (!reported.commits.is_empty()).then_some(reported.commits.len() as u32),
+            workload,
         };
         api.store.record_deployment(&event).await.map_err(store_error)?;
         if let Ok(feed) = ctx.data::<crate::watch::Feed>() {
             feed.publish(crate::watch::Live::Deploy(Box::new(event.clone())));
         }
-        tracing::info!(service = %event.service, cluster = %event.cluster, version = %event.version, "recorded deployment");
-        Ok(from_event(event))
+        tracing::info!(
+            service = %event.service, cluster = %event.cluster, version = %event.version,
+            status = event.status.as_str(), "recorded deployment"
+        );
+        let environment = api.delivery.environment_of(&event.cluster).to_string();
+        Ok(Deploy { environment, ..from_event(event) })
     }
 }
 
@@ -376,9 +490,7 @@ mod tests {
             version: version.into(),
             at,
             source: source.into(),
-            link: None,
-            actor: None,
-            rollback: false,
+            ..Deploy::default()
         }
     }
 
@@ -415,10 +527,4 @@ mod tests {
         );
     }
 
-    #[test]
-    fn versions_compare_as_semver() {
-        assert!(older("1.9.0", "1.10.0"));
-        assert!(older("v2.0.0", "v2.0.1"));
-        assert!(!older("main-abc", "main-abd"));
-    }
 }

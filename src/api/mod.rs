@@ -10,6 +10,7 @@ pub mod auth;
 mod collection;
 pub mod context;
 mod deploy_counts;
+mod delivery;
 mod deploys;
 mod documents;
 mod drift;
@@ -37,6 +38,7 @@ pub use auth::{Grants, Scope};
 pub use context::{Api, Entities, Limits};
 pub use documents::{coded_error, Documents, Prepared};
 
+use crate::delivery::DeliveryConfig;
 use crate::links::Links;
 use crate::scheduler::Scheduler;
 use crate::store::Store;
@@ -56,6 +58,7 @@ pub struct Query(
     deploy_counts::DeployCountQuery,
     hygiene::HygieneQuery,
     actions::ActionQuery,
+    delivery::DeliveryQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -66,23 +69,25 @@ pub type SpotSchema = Schema<Query, Mutation, actions::LiveSubscription>;
 /// The schema over a store, without link templates. Per-request data
 /// (grants, the entity loader) is added by [`request`].
 pub fn schema(store: Arc<dyn Store>, limits: Limits) -> SpotSchema {
-    schema_with_scheduler(store, limits, Links::default(), None, Feed::default())
+    schema_with_scheduler(store, limits, Links::default(), None, Feed::default(), DeliveryConfig::default())
 }
 
 /// The schema of a server that also renders `[links]`, runs collectors
-/// (`triggerCollection`, and the expected scopes of `snapshots`) and
-/// publishes what happens live on `feed` (the subscriptions).
+/// (`triggerCollection`, and the expected scopes of `snapshots`),
+/// publishes what happens live on `feed` (the subscriptions) and judges
+/// deploys by `[delivery]`.
 pub fn schema_with_scheduler(
     store: Arc<dyn Store>,
     limits: Limits,
     links: Links,
     scheduler: Option<Arc<Scheduler>>,
     feed: Feed,
+    delivery: DeliveryConfig,
 ) -> SpotSchema {
     Schema::build(Query::default(), Mutation::default(), actions::LiveSubscription)
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
-        .data(Api { store, limits, links, scheduler })
+        .data(Api { store, limits, links, scheduler, delivery })
         .data(feed)
         .finish()
 }

@@ -37,9 +37,8 @@ pub async fn rollout_deploys(
                         version,
                         at,
                         source: format!("rollout:{}", fact.source),
-                        link: None,
-                        actor: None,
-                        rollback: false,
+                        workload: Some(workload.clone()),
+                        ..Deploy::default()
                     });
                 }
             }

@@ -62,7 +62,8 @@ pub async fn query(args: QueryArgs) -> anyhow::Result<()> {
     };
     let links = crate::links::Links::new(&config.links)
         .map_err(|problems| crate::config::problems_error(args.store.config_path(), &problems))?;
-    let schema = api::schema_with_scheduler(store, config.limits, links, None, crate::watch::Feed::default());
+    let feed = crate::watch::Feed::default();
+    let schema = api::schema_with_scheduler(store, config.limits, links, None, feed, config.delivery);
     let mut request = async_graphql::Request::new(args.query);
     if let Some(text) = args.variables {
         let variables: serde_json::Value = serde_json::from_str(&text).context("--variables is not JSON")?;

@@ -39,6 +39,7 @@ pub fn problems(config: &Config) -> Vec<String> {
     if let Err(mut wrong) = crate::links::Links::new(&config.links) {
         problems.append(&mut wrong);
     }
+    problems.extend(config.delivery.problems());
     if config.scheduler.concurrency == 0 {
         problems.push("scheduler.concurrency: must be at least 1".into());
     }

@@ -39,6 +39,9 @@ pub struct Config {
     /// `[links]`: URL templates for logs, dashboards, runbooks, … and the
     /// annotations that are links (docs/links.md).
     pub links: crate::links::LinksConfig,
+    /// `[delivery]`: which clusters are production, staging, …, and the
+    /// fix-forward window of delivery metrics (docs/dora.md).
+    pub delivery: crate::delivery::DeliveryConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

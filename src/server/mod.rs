@@ -83,6 +83,7 @@ impl Server {
                 links,
                 scheduler.clone(),
                 feed.clone(),
+                config.delivery.clone(),
             ),
             feed,
             collectors: config.collectors.clone(),

@@ -126,17 +126,11 @@ impl<L: Around> Store for Layered<L> {
     ) -> StoreResult<Vec<RelationValueVersion>> {
         self.layer.around("relation_value_versions", self.inner.relation_value_versions(kind, path, from, to)).await
     }
-    async fn record_deployment(&self, event: &DeployEvent) -> StoreResult<()> {
-        self.layer.around("record_deployment", self.inner.record_deployment(event)).await
+    async fn record_deployments(&self, events: &[DeployEvent]) -> StoreResult<()> {
+        self.layer.around("record_deployments", self.inner.record_deployments(events)).await
     }
-    async fn deployments(
-        &self,
-        service: &str,
-        cluster: Option<&str>,
-        from: Day,
-        to: Day,
-    ) -> StoreResult<Vec<DeployEvent>> {
-        self.layer.around("deployments", self.inner.deployments(service, cluster, from, to)).await
+    async fn deploys(&self, filter: &DeployFilter) -> StoreResult<Vec<DeployEvent>> {
+        self.layer.around("deploys", self.inner.deploys(filter)).await
     }
     async fn record_actions(&self, batch: &ActionBatch) -> StoreResult<ActionsRecorded> {
         self.layer.around("record_actions", self.inner.record_actions(batch)).await

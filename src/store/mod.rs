@@ -209,8 +209,20 @@ pub trait Store: Send + Sync {
         to: Day,
     ) -> StoreResult<Vec<RelationValueVersion>>;
 
-    /// Stores a deploy event pushed by the orchestrator.
-    async fn record_deployment(&self, event: &DeployEvent) -> StoreResult<()>;
+    /// Stores deploy events (the orchestrator's, in order), in one
+    /// transaction where the store can. The same deploy reported again
+    /// (same service, cluster, version and start) is updated: its outcome
+    /// is the new report's, and what the new report leaves out is kept.
+    async fn record_deployments(&self, events: &[DeployEvent]) -> StoreResult<()>;
+
+    /// Stores one deploy event (see [`Store::record_deployments`]).
+    async fn record_deployment(&self, event: &DeployEvent) -> StoreResult<()> {
+        self.record_deployments(std::slice::from_ref(event)).await
+    }
+
+    /// The deploy events `filter` selects, oldest first (events of one
+    /// instant in the order they arrived).
+    async fn deploys(&self, filter: &DeployFilter) -> StoreResult<Vec<DeployEvent>>;
 
     /// Deploy events of one service (one cluster, or all) within
     /// `[from, to]` (whole days, UTC), oldest first.
@@ -220,7 +232,16 @@ pub trait Store: Send + Sync {
         cluster: Option<&str>,
         from: Day,
         to: Day,
-    ) -> StoreResult<Vec<DeployEvent>>;
+    ) -> StoreResult<Vec<DeployEvent>> {
+        check_range(from, to)?;
+        let filter = DeployFilter {
+            services: vec![service.to_string()],
+            clusters: cluster.map(str::to_string).into_iter().collect(),
+            from: from.start(),
+            to: to.plus(1).start(),
+        };
+        self.deploys(&filter).await
+    }
 
     /// Commits a watch's batch in one go where the store can (SQLite: one
     /// transaction): each action once by `(cluster, key)` — a key already
@@ -287,7 +308,18 @@ pub fn check_path(path: &str) -> StoreResult<()> {
     crate::attribute_path::check(path).map_err(StoreError::BadRequest)
 }
 
-/// Checks that a day range is ordered.
+/// A deploy window that runs forward.
+pub fn check_deploy_filter(filter: &DeployFilter) -> StoreResult<()> {
+    if filter.from > filter.to {
+        return Err(StoreError::BadRequest(format!(
+            "the window of deploys ends ({}) before it starts ({})",
+            filter.to.to_rfc3339(),
+            filter.from.to_rfc3339()
+        )));
+    }
+    Ok(())
+}
+
 /// Most actions one read returns.
 pub const MAX_ACTIONS: usize = 10_000;
 
@@ -309,6 +341,7 @@ pub fn check_action_filter(filter: &ActionFilter) -> StoreResult<()> {
     Ok(())
 }
 
+/// Checks that a day range is ordered.
 pub fn check_range(from: Day, to: Day) -> StoreResult<()> {
     if from > to {
         return Err(StoreError::BadRequest(format!("'from' ({from}) is after 'to' ({to})")));

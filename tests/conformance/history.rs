@@ -194,6 +194,7 @@ pub async fn deploy_events_are_kept_and_filtered(h: &impl Harness) {
             at: at(n, hour),
             link: Some(format!("https://ci.acme.internal/{version}")),
             actor: Some("orchestrator".into()),
+            ..DeployEvent::default()
         };
         store.record_deployment(&event).await.unwrap();
     }
@@ -206,6 +207,55 @@ pub async fn deploy_events_are_kept_and_filtered(h: &impl Harness) {
     assert_eq!(dc1_day1.len(), 1, "a day range covers whole days");
     assert_eq!(dc1_day1[0].at, at(1, 9));
     assert!(store.deployments("service:b", None, d(0), d(9)).await.unwrap().is_empty());
+}
+
+pub async fn a_deploy_reported_again_takes_its_outcome_and_keeps_the_rest(h: &impl Harness) {
+    let f = h.fresh();
+    let store = f.store.as_ref();
+    let at = |n: i32, hour: u32, minute: u32| {
+        let date = d(n).date().unwrap();
+        chrono::Utc.from_utc_datetime(&date.and_hms_opt(hour, minute, 0).unwrap())
+    };
+    let started = DeployEvent {
+        service: "service:a".into(),
+        cluster: "dc1".into(),
+        version: "2.0.0".into(),
+        at: at(1, 9, 0),
+        actor: Some("ana".into()),
+        status: DeployStatus::Running,
+        commit: Some("4f2a9c0e".into()),
+        first_commit_at: Some(at(0, 15, 30)),
+        commit_count: Some(3),
+        workload: Some("workload:dc1/shop/Deployment/a".into()),
+        ..DeployEvent::default()
+    };
+    let other = DeployEvent { service: "service:b".into(), cluster: "dc2".into(), at: at(2, 8, 0), ..started.clone() };
+    store.record_deployments(&[started.clone(), other.clone()]).await.unwrap();
+    let failed = DeployEvent {
+        status: DeployStatus::Failed,
+        finished_at: Some(at(1, 9, 12)),
+        reason: Some("ProgressDeadlineExceeded".into()),
+        actor: None,
+        commit: None,
+        first_commit_at: None,
+        commit_count: None,
+        workload: None,
+        ..started.clone()
+    };
+    store.record_deployment(&failed).await.unwrap();
+    let expected = DeployEvent { actor: started.actor.clone(), ..started.clone() };
+    let expected = DeployEvent { status: DeployStatus::Failed, finished_at: failed.finished_at, reason: failed.reason.clone(), ..expected };
+    let window = DeployFilter { from: d(0).start(), to: d(3).start(), ..DeployFilter::default() };
+    let everything = store.deploys(&window).await.unwrap();
+    assert_eq!(everything, [expected.clone(), other.clone()], "one row per deploy, the second report's outcome");
+    let of_b = DeployFilter { services: vec!["service:b".into()], ..window.clone() };
+    assert_eq!(store.deploys(&of_b).await.unwrap(), [other]);
+    let in_dc1 = DeployFilter { clusters: vec!["dc1".into()], ..window.clone() };
+    assert_eq!(store.deploys(&in_dc1).await.unwrap(), [expected]);
+    let before = DeployFilter { to: at(1, 9, 0), ..window.clone() };
+    assert!(store.deploys(&before).await.unwrap().is_empty(), "the window's end is exclusive");
+    let backwards = DeployFilter { from: window.to, to: window.from, ..window };
+    assert!(matches!(store.deploys(&backwards).await, Err(spot::StoreError::BadRequest(_))));
 }
 
 pub async fn retention_drops_only_old_closed_versions_of_its_source(h: &impl Harness) {

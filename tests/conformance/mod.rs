@@ -80,6 +80,7 @@ macro_rules! conformance_tests {
             history::relation_values_cover_a_kind_on_a_day,
             history::relation_value_versions_cover_a_range,
             history::deploy_events_are_kept_and_filtered,
+            history::a_deploy_reported_again_takes_its_outcome_and_keeps_the_rest,
             rollback::a_rollback_restores_the_scope_as_its_last_run_before_the_day_left_it,
             rollback::a_rollback_is_recorded_once_and_running_it_again_changes_nothing,
             rollback::a_rolled_back_future_day_frees_its_scope,

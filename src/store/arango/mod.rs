@@ -323,8 +323,8 @@ impl Store for ArangoStore {
         read::relation_value_versions(&self.inner, kind, path, from, to).await
     }
 
-    async fn record_deployment(&self, event: &DeployEvent) -> StoreResult<()> {
-        read::record_deployment(&self.inner, event).await
+    async fn record_deployments(&self, events: &[DeployEvent]) -> StoreResult<()> {
+        read::record_deployments(&self.inner, events).await
     }
 
     async fn record_actions(&self, batch: &ActionBatch) -> StoreResult<ActionsRecorded> {
@@ -344,15 +344,9 @@ impl Store for ArangoStore {
         actions::prune(&self.inner, before).await
     }
 
-    async fn deployments(
-        &self,
-        service: &str,
-        cluster: Option<&str>,
-        from: Day,
-        to: Day,
-    ) -> StoreResult<Vec<DeployEvent>> {
-        super::check_range(from, to)?;
-        read::deployments(&self.inner, service, cluster, from, to).await
+    async fn deploys(&self, filter: &DeployFilter) -> StoreResult<Vec<DeployEvent>> {
+        super::check_deploy_filter(filter)?;
+        read::deploys(&self.inner, filter).await
     }
 
     async fn stats(&self) -> StoreResult<StoreStats> {

@@ -49,8 +49,8 @@ pub const ALL: &[(&str, &str)] = &[
     aql!("attribute_values"),
     aql!("entities_of_kind"),
     aql!("relation_values"),
-    aql!("deployments"),
-    aql!("record_event"),
+    aql!("deploys"),
+    aql!("record_events"),
     aql!("stats"),
     aql!("scope_state"),
     aql!("open_facts"),
@@ -221,12 +221,12 @@ pub fn relation_values(kind: &str, from: Day, to: Day) -> Query {
     query("relation_values", json!({ "kind": kind, "from": from.0, "to": to.0 }))
 }
 
-pub fn deployments(service: &str, cluster: Option<&str>, start_ms: i64, end_ms: i64) -> Query {
-    query("deployments", json!({ "service": service, "cluster": cluster, "start": start_ms, "end": end_ms }))
+pub fn deploys(services: &[String], clusters: &[String], start_ms: i64, end_ms: i64) -> Query {
+    query("deploys", json!({ "services": services, "clusters": clusters, "start": start_ms, "end": end_ms }))
 }
 
-pub fn record_event(event: Value) -> Query {
-    query("record_event", json!({ "event": event }))
+pub fn record_events(events: Vec<Value>) -> Query {
+    query("record_events", json!({ "events": events }))
 }
 
 pub fn stats() -> Query {
@@ -416,8 +416,8 @@ pub fn samples() -> Vec<Query> {
         attribute_values(s, Some(s), d),
         entities_of_kind(s, d),
         relation_values(s, d, d),
-        deployments(s, None, 0, 1),
-        record_event(json!({})),
+        deploys(&keys, &keys, 0, 1),
+        record_events(vec![json!({})]),
         stats(),
         scope_state(s, s),
         commit_anchors(s),

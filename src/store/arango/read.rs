@@ -245,16 +245,20 @@ pub async fn relation_value_versions(
     Ok(rows.into_iter().map(|(_, version)| version).collect())
 }
 
-const DAY_MS: i64 = 86_400_000;
 
-pub async fn record_deployment(store: &Inner, event: &DeployEvent) -> StoreResult<()> {
-    store.query(queries::record_event(event_document(event))).await.map(|_| ())
+pub async fn record_deployments(store: &Inner, events: &[DeployEvent]) -> StoreResult<()> {
+    let documents = events.iter().map(event_document).collect();
+    store.query(queries::record_events(documents)).await.map(|_| ())
 }
 
 pub fn event_document(event: &DeployEvent) -> Value {
+    let ms = |at: Option<chrono::DateTime<chrono::Utc>>| at.map(|at| at.timestamp_millis());
     json!({
         "service": event.service, "cluster": event.cluster, "version": event.version,
         "at_ms": event.at.timestamp_millis(), "link": event.link, "actor": event.actor,
+        "finished_ms": ms(event.finished_at), "status": event.status.as_str(), "reason": event.reason,
+        "commit": event.commit, "first_commit_ms": ms(event.first_commit_at),
+        "commit_count": event.commit_count, "workload": event.workload,
         // Orders events of one millisecond as they arrived.
         "seq": sequence(),
     })
@@ -277,25 +281,33 @@ fn sequence() -> i64 {
 
 pub fn event_from(row: &Value) -> StoreResult<DeployEvent> {
     let doing = "reading deploy events";
-    let at_ms = int(row, "at_ms", doing)?;
+    let instant = |field: &str| {
+        row.get(field).and_then(Value::as_i64).and_then(chrono::DateTime::from_timestamp_millis)
+    };
+    let optional = |field: &str| row.get(field).and_then(Value::as_str).map(str::to_string);
+    let status = row.get("status").and_then(Value::as_str).unwrap_or("succeeded");
     Ok(DeployEvent {
         service: text(row, "service", doing)?,
         cluster: text(row, "cluster", doing)?,
         version: text(row, "version", doing)?,
-        at: chrono::DateTime::from_timestamp_millis(at_ms).unwrap_or_default(),
-        link: row.get("link").and_then(Value::as_str).map(str::to_string),
-        actor: row.get("actor").and_then(Value::as_str).map(str::to_string),
+        at: chrono::DateTime::from_timestamp_millis(int(row, "at_ms", doing)?).unwrap_or_default(),
+        link: optional("link"),
+        actor: optional("actor"),
+        finished_at: instant("finished_ms"),
+        status: DeployStatus::parse(status).ok_or_else(|| StoreError::Backend {
+            doing: doing.into(),
+            source: format!("a deploy event has the unknown status {status:?}").into(),
+        })?,
+        reason: optional("reason"),
+        commit: optional("commit"),
+        first_commit_at: instant("first_commit_ms"),
+        commit_count: row.get("commit_count").and_then(Value::as_u64).map(|n| n as u32),
+        workload: optional("workload"),
     })
 }
 
-pub async fn deployments(
-    store: &Inner,
-    service: &str,
-    cluster: Option<&str>,
-    from: Day,
-    to: Day,
-) -> StoreResult<Vec<DeployEvent>> {
-    let (start, end) = (from.0 as i64 * DAY_MS, (to.0 as i64 + 1) * DAY_MS);
-    let rows = store.query(queries::deployments(service, cluster, start, end)).await?;
+pub async fn deploys(store: &Inner, filter: &DeployFilter) -> StoreResult<Vec<DeployEvent>> {
+    let (start, end) = (filter.from.timestamp_millis(), filter.to.timestamp_millis());
+    let rows = store.query(queries::deploys(&filter.services, &filter.clusters, start, end)).await?;
     rows.iter().map(event_from).collect()
 }

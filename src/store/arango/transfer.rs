@@ -69,17 +69,7 @@ fn record(query: &str, row: &Value) -> StoreResult<Record> {
         "export_runs" => Record::from(run_from(row)?),
         "export_actions" => Record::Action(super::actions::action_from(row)?),
         "export_watch_memory" => Record::WatchMemory(super::actions::memory_from(row)?),
-        _ => {
-            let event = event_from(row)?;
-            Record::DeployEvent {
-                service: event.service,
-                cluster: event.cluster,
-                version: event.version,
-                at: event.at,
-                link: event.link,
-                actor: event.actor,
-            }
-        }
+        _ => Record::DeployEvent(event_from(row)?),
     })
 }
 
@@ -214,9 +204,8 @@ impl Importer {
                 });
                 (Some(3), document)
             }
-            Record::DeployEvent { service, cluster, version, at, link, actor } => {
+            Record::DeployEvent(event) => {
                 self.counts.deploy_events += 1;
-                let event = crate::model::DeployEvent { service, cluster, version, at, link, actor };
                 (Some(4), super::read::event_document(&event))
             }
             Record::Action(action) => {

@@ -1,49 +1,117 @@
-//! Deploy events pushed by the orchestrator.
+//! Deploy events pushed by the orchestrator (or made by the synthetic
+//! organisation): one row per deploy, updated in place when the same
+//! deploy is reported again (started, then finished).
 
-use chrono::{TimeZone, Utc};
-use rusqlite::{params, Connection};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, Row};
 
 use super::backend;
 use crate::model::*;
 use crate::store::StoreResult;
 
-pub fn record(conn: &Connection, event: &DeployEvent) -> StoreResult<()> {
-    conn.execute(
-        "INSERT INTO events (service, cluster, version, at_ms, link, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![event.service, event.cluster, event.version, event.at.timestamp_millis(), event.link, event.actor],
-    )
-    .map_err(backend("recording a deploy event"))?;
+const COLUMNS: &str = "service, cluster, version, at_ms, link, actor, finished_ms, status, reason, commit_sha, \
+                       first_commit_ms, commit_count, workload";
+
+/// Records `events` in order. A deploy already recorded (same service,
+/// cluster, version and start) takes the new report's outcome, keeping
+/// what the new report leaves out.
+pub fn record(conn: &Connection, events: &[DeployEvent]) -> StoreResult<()> {
+    let doing = "recording a deploy event";
+    let mut update = conn
+        .prepare_cached(
+            "UPDATE events SET link = coalesce(?5, link), actor = coalesce(?6, actor), \
+             finished_ms = coalesce(?7, finished_ms), status = ?8, reason = coalesce(?9, reason), \
+             commit_sha = coalesce(?10, commit_sha), first_commit_ms = coalesce(?11, first_commit_ms), \
+             commit_count = coalesce(?12, commit_count), workload = coalesce(?13, workload) \
+             WHERE service = ?1 AND at_ms = ?4 AND cluster = ?2 AND version = ?3",
+        )
+        .map_err(backend(doing))?;
+    let mut insert = conn
+        .prepare_cached(&format!(
+            "INSERT INTO events ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+        ))
+        .map_err(backend(doing))?;
+    for event in events {
+        let values = params![
+            event.service,
+            event.cluster,
+            event.version,
+            event.at.timestamp_millis(),
+            event.link,
+            event.actor,
+            event.finished_at.map(|at| at.timestamp_millis()),
+            event.status.as_str(),
+            event.reason,
+            event.commit,
+            event.first_commit_at.map(|at| at.timestamp_millis()),
+            event.commit_count,
+            event.workload,
+        ];
+        if update.execute(values).map_err(backend(doing))? == 0 {
+            insert.execute(values).map_err(backend(doing))?;
+        }
+    }
     Ok(())
 }
 
-pub fn of_service(
-    conn: &Connection,
-    service: &str,
-    cluster: Option<&str>,
-    from: Day,
-    to: Day,
-) -> StoreResult<Vec<DeployEvent>> {
-    const DAY_MS: i64 = 86_400_000;
-    let (start, end) = (from.0 as i64 * DAY_MS, (to.0 as i64 + 1) * DAY_MS);
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT service, cluster, version, at_ms, link, actor FROM events \
-             WHERE service = ?1 AND at_ms >= ?2 AND at_ms < ?3 AND (?4 IS NULL OR cluster = ?4) \
-             ORDER BY at_ms, id",
-        )
-        .map_err(backend("reading deploy events"))?;
-    let rows = stmt
-        .query_map(params![service, start, end, cluster], |r| {
-            let at_ms: i64 = r.get(3)?;
-            Ok(DeployEvent {
-                service: r.get(0)?,
-                cluster: r.get(1)?,
-                version: r.get(2)?,
-                at: Utc.timestamp_millis_opt(at_ms).single().unwrap_or_default(),
-                link: r.get(4)?,
-                actor: r.get(5)?,
-            })
-        })
-        .map_err(backend("reading deploy events"))?;
-    rows.collect::<Result<_, _>>().map_err(backend("reading deploy events"))
+/// The events `filter` selects, oldest first (ties in arrival order).
+pub fn select(conn: &Connection, filter: &DeployFilter) -> StoreResult<Vec<DeployEvent>> {
+    let doing = "reading deploy events";
+    let (start, end) = (filter.from.timestamp_millis(), filter.to.timestamp_millis());
+    let mut found = Vec::new();
+    if filter.services.is_empty() {
+        let mut stmt = conn
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM events WHERE at_ms >= ?1 AND at_ms < ?2 ORDER BY at_ms, id"))
+            .map_err(backend(doing))?;
+        let rows = stmt.query_map(params![start, end], event_from).map_err(backend(doing))?;
+        for row in rows {
+            found.push(row.map_err(backend(doing))?);
+        }
+    } else {
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS}, id FROM events WHERE service = ?1 AND at_ms >= ?2 AND at_ms < ?3 ORDER BY at_ms, id"
+            ))
+            .map_err(backend(doing))?;
+        let mut with_ids = Vec::new();
+        for service in &filter.services {
+            let rows = stmt
+                .query_map(params![service, start, end], |r| Ok((r.get::<_, i64>(3)?, r.get::<_, i64>(13)?, event_from(r)?)))
+                .map_err(backend(doing))?;
+            for row in rows {
+                with_ids.push(row.map_err(backend(doing))?);
+            }
+        }
+        with_ids.sort_by_key(|(at, id, _)| (*at, *id));
+        found = with_ids.into_iter().map(|(_, _, event)| event).collect();
+    }
+    if !filter.clusters.is_empty() {
+        found.retain(|e| filter.clusters.contains(&e.cluster));
+    }
+    Ok(found)
+}
+
+/// One row of [`COLUMNS`] (also the export's, queries/sqlite/export_events.sql).
+pub(super) fn event_from(r: &Row) -> rusqlite::Result<DeployEvent> {
+    let status: String = r.get(7)?;
+    Ok(DeployEvent {
+        service: r.get(0)?,
+        cluster: r.get(1)?,
+        version: r.get(2)?,
+        at: instant(r.get(3)?),
+        link: r.get(4)?,
+        actor: r.get(5)?,
+        finished_at: r.get::<_, Option<i64>>(6)?.map(instant),
+        // Rows are only written through `record`, which writes known names.
+        status: DeployStatus::parse(&status).unwrap_or_default(),
+        reason: r.get(8)?,
+        commit: r.get(9)?,
+        first_commit_at: r.get::<_, Option<i64>>(10)?.map(instant),
+        commit_count: r.get(11)?,
+        workload: r.get(12)?,
+    })
+}
+
+fn instant(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or_default()
 }

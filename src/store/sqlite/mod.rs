@@ -563,21 +563,20 @@ impl Store for SqliteStore {
         self.write(move |writer, _| transfer::import(writer.connection(), &mut records)).await
     }
 
-    async fn record_deployment(&self, event: &DeployEvent) -> StoreResult<()> {
-        let event = event.clone();
-        self.write(move |writer, _| events::record(writer.connection(), &event)).await
+    async fn record_deployments(&self, events: &[DeployEvent]) -> StoreResult<()> {
+        let events = events.to_vec();
+        self.write(move |writer, _| {
+            let tx = writer.connection().unchecked_transaction().map_err(backend("starting to record deploys"))?;
+            events::record(&tx, &events)?;
+            tx.commit().map_err(backend("committing deploy events"))
+        })
+        .await
     }
 
-    async fn deployments(
-        &self,
-        service: &str,
-        cluster: Option<&str>,
-        from: Day,
-        to: Day,
-    ) -> StoreResult<Vec<DeployEvent>> {
-        super::check_range(from, to)?;
-        let (service, cluster) = (service.to_string(), cluster.map(str::to_string));
-        self.read(move |conn| events::of_service(conn, &service, cluster.as_deref(), from, to)).await
+    async fn deploys(&self, filter: &DeployFilter) -> StoreResult<Vec<DeployEvent>> {
+        super::check_deploy_filter(filter)?;
+        let filter = filter.clone();
+        self.read(move |conn| events::select(conn, &filter)).await
     }
 
     async fn record_actions(&self, batch: &ActionBatch) -> StoreResult<ActionsRecorded> {

@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../schema/sqlite/006_graph_version.sql"),
     include_str!("../../../schema/sqlite/007_rollbacks.sql"),
     include_str!("../../../schema/sqlite/008_actions.sql"),
+    include_str!("../../../schema/sqlite/009_deploy_outcomes.sql"),
 ];
 
 /// Checks, without writing, that a store's schema is this build's: the read

@@ -48,16 +48,7 @@ pub fn export(conn: &Connection, sink: &Sender<Record>) -> StoreResult<()> {
         })
     })?;
     stream(conn, RUNS, sink, |r| Ok(Record::from(super::read::run_from(r)?)))?;
-    stream(conn, EVENTS, sink, |r| {
-        Ok(Record::DeployEvent {
-            service: r.get(0)?,
-            cluster: r.get(1)?,
-            version: r.get(2)?,
-            at: chrono::DateTime::from_timestamp_millis(r.get(3)?).unwrap_or_default(),
-            link: r.get(4)?,
-            actor: r.get(5)?,
-        })
-    })?;
+    stream(conn, EVENTS, sink, |r| Ok(Record::DeployEvent(super::events::event_from(r)?)))?;
     stream(conn, ACTIONS, sink, |r| Ok(Record::Action(super::actions::action_from(r)?)))?;
     stream(conn, MEMORY, sink, |r| Ok(Record::WatchMemory(super::actions::memory_from(r)?)))?;
     Ok(())
@@ -220,13 +211,8 @@ impl Importer<'_> {
                     ?;
                 self.counts.runs += 1;
             }
-            Record::DeployEvent { service, cluster, version, at, link, actor } => {
-                self.tx
-                    .execute(
-                        "INSERT INTO events (service, cluster, version, at_ms, link, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                        params![service, cluster, version, at.timestamp_millis(), link, actor],
-                    )
-                    ?;
+            Record::DeployEvent(event) => {
+                super::events::record(self.tx, std::slice::from_ref(&event)).map_err(|e| e.to_string())?;
                 self.counts.deploy_events += 1;
             }
             Record::Action(action) => {

@@ -1,0 +1,164 @@
+//! The four DORA metrics over judged deploys: for a window, bucketed by
+//! day, week or month, and per service (docs/dora.md, "The metrics").
+
+use std::collections::BTreeMap;
+
+use chrono::Duration;
+use serde::Serialize;
+
+use super::{bands, judge, nearest_rank, Band, Judged};
+pub use crate::buckets::Bucket;
+use crate::buckets::buckets;
+use crate::model::{Day, DeployEvent};
+
+/// The four metrics, with the counts behind them, over some deploys.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, async_graphql::SimpleObject)]
+#[graphql(name = "DoraFigures")]
+pub struct Figures {
+    /// Changes that reached the environment (deployment frequency counts these).
+    pub deploys: u64,
+    /// Changes: every deploy that ended, but rollbacks.
+    pub changes: u64,
+    pub failed_changes: u64,
+    /// Deploys back to a lower version (restoring, not changing).
+    pub rollbacks: u64,
+    /// Services with at least one change.
+    pub deploying_services: u64,
+    /// Days the figures cover.
+    pub days: u64,
+    /// `deploys / days`.
+    pub deploys_per_day: f64,
+    /// `failedChanges / changes`; null without changes.
+    pub change_failure_rate: Option<f64>,
+    /// Median (nearest rank) lead time for changes, in seconds.
+    pub lead_time_seconds: Option<i64>,
+    /// Deploys whose lead time is known (their first commit is).
+    pub lead_time_samples: u64,
+    /// Median (nearest rank) time to restore, in seconds.
+    pub time_to_restore_seconds: Option<i64>,
+    /// Failed changes restored by a later healthy deploy.
+    pub restored: u64,
+    /// Failed changes no healthy deploy has followed yet.
+    pub unrestored: u64,
+    pub bands: Bands,
+}
+
+/// The DORA band of each metric (`None`: nothing to judge).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, async_graphql::SimpleObject)]
+#[graphql(name = "DoraBands")]
+pub struct Bands {
+    pub deployment_frequency: Option<Band>,
+    pub lead_time: Option<Band>,
+    pub change_failure_rate: Option<Band>,
+    pub time_to_restore: Option<Band>,
+}
+
+impl Figures {
+    /// The figures of `deploys` (already judged) over `days` days.
+    pub fn of<'a>(deploys: impl IntoIterator<Item = &'a Judged>, days: u64) -> Figures {
+        let mut figures = Figures { days, ..Figures::default() };
+        let (mut leads, mut restores) = (Vec::new(), Vec::new());
+        let mut services: Vec<&str> = Vec::new();
+        for deploy in deploys {
+            figures.rollbacks += deploy.rollback as u64;
+            if !deploy.is_change() {
+                continue;
+            }
+            figures.changes += 1;
+            services.push(&deploy.event.service);
+            figures.deploys += deploy.is_deploy() as u64;
+            if deploy.is_failed_change() {
+                figures.failed_changes += 1;
+                match deploy.time_to_restore() {
+                    Some(took) => restores.push(took.num_seconds()),
+                    None => figures.unrestored += 1,
+                }
+            }
+            if let Some(lead) = deploy.lead_time() {
+                leads.push(lead.num_seconds());
+            }
+        }
+        services.sort_unstable();
+        services.dedup();
+        figures.deploying_services = services.len() as u64;
+        figures.deploys_per_day = if days == 0 { 0.0 } else { figures.deploys as f64 / days as f64 };
+        figures.change_failure_rate =
+            (figures.changes > 0).then(|| figures.failed_changes as f64 / figures.changes as f64);
+        figures.lead_time_samples = leads.len() as u64;
+        figures.lead_time_seconds = nearest_rank(&mut leads, 0.5);
+        figures.restored = restores.len() as u64;
+        figures.time_to_restore_seconds = nearest_rank(&mut restores, 0.5);
+        figures.bands = figures.judge_bands();
+        figures
+    }
+
+    fn judge_bands(&self) -> Bands {
+        let per_service_day = match (self.days, self.deploying_services) {
+            (0, _) => None,
+            (_, 0) => Some(0.0),
+            (days, services) => Some(self.deploys as f64 / days as f64 / services as f64),
+        };
+        Bands {
+            deployment_frequency: per_service_day.map(bands::deployment_frequency),
+            lead_time: self.lead_time_seconds.map(|s| bands::lead_time(Duration::seconds(s))),
+            change_failure_rate: self.change_failure_rate.map(bands::change_failure_rate),
+            time_to_restore: self.time_to_restore_seconds.map(|s| bands::time_to_restore(Duration::seconds(s))),
+        }
+    }
+}
+
+/// One bucket of a report: `[start, end]`, whole days within the window.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Period {
+    pub start: Day,
+    pub end: Day,
+    pub figures: Figures,
+}
+
+/// DORA over a window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    pub from: Day,
+    pub to: Day,
+    pub overall: Figures,
+    pub buckets: Vec<Period>,
+    /// Each service's figures over the whole window, by service key.
+    pub services: BTreeMap<String, Figures>,
+    /// Every deploy of the window, judged, oldest first.
+    pub deploys: Vec<Judged>,
+}
+
+/// Judges `events` (each service and cluster on its own, oldest first)
+/// and reports the deploys that started within `[from, to]`. Events before
+/// `from` only inform the verdicts (a rollback goes back to them).
+pub fn report(events: Vec<DeployEvent>, from: Day, to: Day, bucket: Bucket, fix_forward: Option<Duration>) -> Report {
+    let mut by_lane: BTreeMap<(String, String), Vec<DeployEvent>> = BTreeMap::new();
+    for event in events {
+        by_lane.entry((event.service.clone(), event.cluster.clone())).or_default().push(event);
+    }
+    let (start, end) = (from.start(), to.plus(1).start());
+    let mut deploys: Vec<Judged> = by_lane
+        .into_values()
+        .flat_map(|lane| judge(lane, fix_forward))
+        .filter(|d| d.event.at >= start && d.event.at < end)
+        .collect();
+    deploys.sort_by(|a, b| a.event.at.cmp(&b.event.at));
+    let days = |a: Day, b: Day| (b.0 - a.0 + 1).max(0) as u64;
+    let periods = buckets(from, to, bucket)
+        .into_iter()
+        .map(|(lo, hi)| {
+            let (lo_at, hi_at) = (lo.start(), hi.plus(1).start());
+            // Sorted by start: each bucket is one slice.
+            let inside = &deploys
+                [deploys.partition_point(|d| d.event.at < lo_at)..deploys.partition_point(|d| d.event.at < hi_at)];
+            Period { start: lo, end: hi, figures: Figures::of(inside, days(lo, hi)) }
+        })
+        .collect();
+    let mut per_service: BTreeMap<&str, Vec<&Judged>> = BTreeMap::new();
+    for deploy in &deploys {
+        per_service.entry(&deploy.event.service).or_default().push(deploy);
+    }
+    let services =
+        per_service.into_iter().map(|(key, mine)| (key.to_string(), Figures::of(mine, days(from, to)))).collect();
+    Report { from, to, overall: Figures::of(&deploys, days(from, to)), buckets: periods, services, deploys }
+}

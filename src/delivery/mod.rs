@@ -1,0 +1,176 @@
+//! Delivery: what deploys say about how a team ships. The four DORA
+//! metrics, deploy outcomes (succeeded, failed, rolled back, superseded,
+//! fixed forward) and deploy-time estimates, computed from the deploy
+//! events the store keeps, for any window as it was recorded. Every rule
+//! is written out in docs/dora.md; this module is that text in code.
+
+pub mod bands;
+pub mod dora;
+pub mod estimate;
+pub mod judge;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub use bands::Band;
+pub use dora::{Bucket, Figures, Report};
+pub use judge::{judge, Judged};
+
+/// `[delivery]`: which clusters are which environment, and when a quick
+/// next deploy counts as a fix of the one before.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeliveryConfig {
+    /// Environment name → its clusters, e.g. `production = ["dc1", "dc2"]`.
+    /// Empty: every cluster is production.
+    pub environments: BTreeMap<String, Vec<String>>,
+    /// A deploy followed by the next deploy of the same service to the
+    /// same cluster within this many minutes of finishing was fixed
+    /// forward: a failed change. 0 turns the rule off.
+    pub fix_forward_minutes: u32,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> DeliveryConfig {
+        DeliveryConfig { environments: BTreeMap::new(), fix_forward_minutes: 60 }
+    }
+}
+
+/// The environment of clusters no `[delivery.environments]` entry names.
+pub const UNCLASSIFIED: &str = "unclassified";
+/// The environment DORA figures default to.
+pub const PRODUCTION: &str = "production";
+
+impl DeliveryConfig {
+    /// Every problem at once, for `spot config check`.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+        for (environment, clusters) in &self.environments {
+            if environment.trim().is_empty() || environment == UNCLASSIFIED {
+                problems.push(format!("delivery.environments: {environment:?} cannot name an environment"));
+            }
+            for cluster in clusters {
+                if let Some(other) = seen.insert(cluster, environment) {
+                    problems.push(format!(
+                        "delivery.environments: cluster {cluster:?} is in both {other:?} and {environment:?}"
+                    ));
+                }
+            }
+        }
+        problems
+    }
+
+    /// The environment of `cluster`.
+    pub fn environment_of(&self, cluster: &str) -> &str {
+        if self.environments.is_empty() {
+            return PRODUCTION;
+        }
+        self.environments
+            .iter()
+            .find(|(_, clusters)| clusters.iter().any(|c| c == cluster))
+            .map(|(name, _)| name.as_str())
+            .unwrap_or(UNCLASSIFIED)
+    }
+
+    /// The clusters of `environment`; `None` when every cluster is in it
+    /// (no environments configured and `production` asked). An unknown
+    /// name is an error naming the known ones.
+    pub fn clusters_of(&self, environment: &str) -> Result<Option<Vec<String>>, String> {
+        if self.environments.is_empty() {
+            return match environment {
+                PRODUCTION => Ok(None),
+                other => Err(format!(
+                    "no environment {other:?}: without [delivery.environments] every cluster is {PRODUCTION:?}"
+                )),
+            };
+        }
+        match self.environments.get(environment) {
+            Some(clusters) => Ok(Some(clusters.clone())),
+            None => Err(format!(
+                "no environment {environment:?}: [delivery.environments] names {}",
+                self.environments.keys().map(|k| format!("{k:?}")).collect::<Vec<_>>().join(", ")
+            )),
+        }
+    }
+
+    pub fn fix_forward(&self) -> Option<chrono::Duration> {
+        (self.fix_forward_minutes > 0).then(|| chrono::Duration::minutes(self.fix_forward_minutes as i64))
+    }
+}
+
+/// Whether version `a` is lower than `b`, both read as (optionally
+/// `v`-prefixed) semantic versions; versions that do not read so (commit
+/// SHAs, branch builds) are never lower.
+pub fn lower_version(a: &str, b: &str) -> bool {
+    match (semver_of(a), semver_of(b)) {
+        (Some(a), Some(b)) => a < b,
+        _ => false,
+    }
+}
+
+fn semver_of(version: &str) -> Option<semver::Version> {
+    let trimmed = version.trim().trim_start_matches('v');
+    semver::Version::parse(trimmed).ok().or_else(|| {
+        // `1.4` and `2` are common image tags: read them as 1.4.0 and 2.0.0.
+        let mut parts = trimmed.split('.');
+        let major = parts.next()?.parse().ok()?;
+        let minor = parts.next().map(str::parse).transpose().ok()?.unwrap_or(0);
+        parts.next().is_none().then(|| semver::Version::new(major, minor, 0))
+    })
+}
+
+/// The value at quantile `q` (0 < q ≤ 1) of `values` by the nearest-rank
+/// rule: the ⌈q·n⌉-th smallest. `None` for no values.
+pub fn nearest_rank<T: Copy + Ord>(values: &mut [T], q: f64) -> Option<T> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_unstable();
+    let rank = ((q * values.len() as f64).ceil() as usize).clamp(1, values.len());
+    Some(values[rank - 1])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_compare_as_semver_and_other_versions_never_go_back() {
+        assert!(lower_version("1.9.0", "1.10.0"));
+        assert!(lower_version("v2.0.0", "v2.0.1"));
+        assert!(lower_version("1.4", "1.4.1"));
+        assert!(!lower_version("1.10.0", "1.9.0"));
+        assert!(!lower_version("main-abc", "main-abd"));
+        assert!(!lower_version("4f2a9c0", "1.0.0"));
+    }
+
+    #[test]
+    fn quantiles_take_the_nearest_rank() {
+        assert_eq!(nearest_rank(&mut [4, 1, 3, 2], 0.5), Some(2));
+        assert_eq!(nearest_rank(&mut [4, 1, 3, 2, 5], 0.5), Some(3));
+        assert_eq!(nearest_rank(&mut [4, 1, 3, 2, 5], 0.9), Some(5));
+        assert_eq!(nearest_rank::<i64>(&mut [], 0.5), None);
+    }
+
+    #[test]
+    fn clusters_fall_in_their_environment() {
+        let none = DeliveryConfig::default();
+        assert_eq!(none.environment_of("dc1"), PRODUCTION);
+        assert_eq!(none.clusters_of(PRODUCTION), Ok(None));
+        assert!(none.clusters_of("staging").unwrap_err().contains("every cluster is \"production\""));
+        let config = DeliveryConfig {
+            environments: [("production".into(), vec!["dc1".into()]), ("staging".into(), vec!["stg".into()])].into(),
+            ..DeliveryConfig::default()
+        };
+        assert_eq!(config.environment_of("stg"), "staging");
+        assert_eq!(config.environment_of("lab"), UNCLASSIFIED);
+        assert!(config.clusters_of("qa").unwrap_err().contains("\"production\", \"staging\""));
+        let twice = DeliveryConfig {
+            environments: [("production".into(), vec!["dc1".into()]), ("staging".into(), vec!["dc1".into()])].into(),
+            ..DeliveryConfig::default()
+        };
+        assert_eq!(twice.problems().len(), 1);
+    }
+}
