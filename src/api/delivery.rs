@@ -4,7 +4,7 @@
 
 use async_graphql::connection::{query, Connection, Edge, EmptyFields};
 use async_graphql::{Context, Object, Result, SimpleObject};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use super::auth::Scope;
 use super::context::{api, bad_request, resolve_day, store, store_error};
@@ -262,17 +262,23 @@ impl DeliveryQuery {
     }
 
     /// How long the service's rollouts to `cluster` take: p50 and p90 of
-    /// its latest 50 succeeded deploys with a finish time in the last 90
-    /// days.
-    async fn deploy_estimate(&self, ctx: &Context<'_>, service: String, cluster: String) -> Result<DeployEstimate> {
+    /// its latest 50 succeeded deploys with a finish time in the 90 days
+    /// before `at` (default: now).
+    async fn deploy_estimate(
+        &self,
+        ctx: &Context<'_>,
+        service: String,
+        cluster: String,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<DeployEstimate> {
         api(ctx, Scope::Read)?;
         let key = service_key(&service);
-        let now = Utc::now();
+        let now = at.unwrap_or_else(Utc::now);
         let filter = DeployFilter {
             services: vec![key.clone()],
             clusters: vec![cluster.clone()],
             from: now - chrono::Duration::days(estimate::LOOKBACK_DAYS as i64),
-            to: now + chrono::Duration::days(1),
+            to: now,
         };
         let deploys = store(ctx)?.deploys(&filter).await.map_err(store_error)?;
         let found = estimate::estimate(&deploys);
