@@ -4,9 +4,9 @@
 
 use std::time::{Duration, Instant};
 
-use collectors::synthetic::{Org, SyntheticConfig, SyntheticRun};
+use collectors::synthetic::{Org, SyntheticConfig, SyntheticDeploy, SyntheticRun};
 
-use crate::model::{Day, RunCounts};
+use crate::model::{Day, DeployEvent, DeployStatus, RunCounts};
 use crate::store::{Store, StoreResult};
 
 /// What one generated day cost and wrote.
@@ -41,14 +41,14 @@ pub async fn generate(
 ) -> StoreResult<GenerateSummary> {
     let started = Instant::now();
     let start_day = config.start;
-    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<SyntheticRun>>(2);
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<(Vec<SyntheticRun>, Vec<SyntheticDeploy>)>(2);
     let producer = std::thread::spawn(move || {
         let mut org = Org::new(&config);
         for day in 0..days {
             if day > 0 {
                 org.advance();
             }
-            if sender.blocking_send(org.observe()).is_err() {
+            if sender.blocking_send((org.observe(), org.deploys())).is_err() {
                 return; // the consumer stopped early (an ingest error)
             }
         }
@@ -62,8 +62,13 @@ pub async fn generate(
         counts: RunCounts::default(),
         elapsed: Duration::ZERO,
     };
-    while let Some(runs) = receiver.recv().await {
-        let report = ingest_day(store, runs).await?;
+    while let Some((runs, deploys)) = receiver.recv().await {
+        let mut report = ingest_day(store, runs).await?;
+        // After the day's runs: the orchestrator reports deploys as they
+        // happen, and nothing in a snapshot depends on them.
+        let started = Instant::now();
+        store.record_deployments(&deploys.into_iter().map(deploy_event).collect::<Vec<_>>()).await?;
+        report.ingest += started.elapsed();
         summary.last = report.day;
         summary.days += 1;
         summary.runs += report.runs;
@@ -75,6 +80,25 @@ pub async fn generate(
     let _ = producer.join();
     summary.elapsed = started.elapsed();
     Ok(summary)
+}
+
+/// The orchestrator's report of a synthetic deploy.
+fn deploy_event(deploy: SyntheticDeploy) -> DeployEvent {
+    DeployEvent {
+        service: deploy.service,
+        cluster: deploy.cluster,
+        version: deploy.version,
+        at: deploy.at,
+        link: None,
+        actor: Some("orchestrator".into()),
+        finished_at: Some(deploy.finished_at),
+        status: if deploy.failure.is_some() { DeployStatus::Failed } else { DeployStatus::Succeeded },
+        reason: deploy.failure,
+        commit: Some(deploy.commit),
+        first_commit_at: Some(deploy.first_commit_at),
+        commit_count: Some(deploy.commit_count),
+        workload: Some(deploy.workload),
+    }
 }
 
 /// Ingests one day's runs: failures recorded first, then every observation

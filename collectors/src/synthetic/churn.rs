@@ -55,11 +55,29 @@ fn live_repo(org: &mut Org) -> Option<usize> {
 }
 
 fn land_pending_rollouts(org: &mut Org) {
-    for workload in org.workloads.iter_mut().filter(|w| !w.removed) {
+    for index in 0..org.workloads.len() {
+        let workload = &mut org.workloads[index];
+        if workload.removed {
+            continue;
+        }
         if let Some(version) = workload.pending.take() {
-            workload.version = version;
+            let from = std::mem::replace(&mut workload.version, version);
+            rolled_out(org, index, from);
         }
     }
+}
+
+/// Notes a workload's rollout for the day's deploy events.
+fn rolled_out(org: &mut Org, workload: usize, from: Version) {
+    let w = &org.workloads[workload];
+    org.rollouts.push(super::deliveries::Rollout {
+        service: org.services[w.service].key.clone(),
+        cluster: org.clusters[w.cluster].name.clone(),
+        workload: w.key.clone(),
+        service_index: w.service,
+        from,
+        to: w.version,
+    });
 }
 
 /// A release rolls out to every cluster; one in seven clusters lags a day.
@@ -88,8 +106,9 @@ fn release(org: &mut Org) {
         if lags {
             w.pending = Some(next);
         } else {
-            w.version = next;
+            let from = std::mem::replace(&mut w.version, next);
             w.pending = None;
+            rolled_out(org, workload, from);
         }
     }
 }

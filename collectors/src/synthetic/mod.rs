@@ -17,6 +17,7 @@
 
 mod build;
 mod churn;
+mod deliveries;
 mod hygiene;
 mod model;
 mod names;
@@ -28,6 +29,8 @@ use rand_chacha::ChaCha8Rng;
 use crate::day::Day;
 use crate::observation::Observation;
 use model::*;
+
+pub use deliveries::SyntheticDeploy;
 
 /// How big, from when, and how random.
 #[derive(Debug, Clone)]
@@ -80,6 +83,10 @@ pub struct Org {
     start: Day,
     day: Day,
     rng: ChaCha8Rng,
+    /// The deploy events' own stream: drawing them changes nothing else.
+    deploy_rng: ChaCha8Rng,
+    /// Today's rollouts, for the deploy events.
+    rollouts: Vec<deliveries::Rollout>,
     names: names::NameBook,
     teams: Vec<Team>,
     repos: Vec<Repo>,
@@ -103,6 +110,8 @@ impl Org {
             start: config.start,
             day: config.start,
             rng: ChaCha8Rng::seed_from_u64(config.seed),
+            deploy_rng: ChaCha8Rng::seed_from_u64(config.seed ^ 0x00de_910f),
+            rollouts: Vec::new(),
             names: names::NameBook::new(),
             teams: Vec::new(),
             repos: Vec::new(),
@@ -133,7 +142,15 @@ impl Org {
     /// Moves the organisation on by one day.
     pub fn advance(&mut self) {
         self.day = self.day.plus(1);
+        self.rollouts.clear();
         churn::one_day(self);
+    }
+
+    /// The deploy events the orchestrator reported today (docs/dora.md):
+    /// each rollout since the day began, with its outcome and commits.
+    pub fn deploys(&mut self) -> Vec<SyntheticDeploy> {
+        let rollouts = std::mem::take(&mut self.rollouts);
+        deliveries::events(self.day, &rollouts, &mut self.deploy_rng)
     }
 
     pub fn size(&self) -> OrgSize {
