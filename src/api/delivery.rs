@@ -11,12 +11,9 @@ use super::context::{api, bad_request, resolve_day, store, store_error};
 use super::deploys::{from_judged, Deploy};
 use super::scalars::{day, Date};
 use super::service::service_key;
-use crate::delivery::{dora, estimate, Bucket, Figures, DeliveryConfig};
-use crate::model::{Day, DeployFilter, DeployStatus, Direction};
+use crate::delivery::{dora, read, Bucket, DeliveryConfig, Figures};
+use crate::model::{Day, DeployStatus, Direction};
 
-/// How far before a window deploys are read: the deploy a rollback goes
-/// back to may precede the window (docs/dora.md).
-const LOOKBACK_DAYS: i32 = 30;
 /// Days a window covers when `from` is not given.
 const DEFAULT_DAYS: i32 = 90;
 /// Services `worstServices` lists.
@@ -64,24 +61,13 @@ async fn report(
     ctx: &Context<'_>,
     subject: &Subject,
     environment: &str,
-    (from, to): (Day, Day),
+    window: (Day, Day),
     bucket: Bucket,
 ) -> Result<dora::Report> {
     let delivery: &DeliveryConfig = &api(ctx, Scope::Read)?.delivery;
     let clusters = delivery.clusters_of(environment).map_err(bad_request)?;
-    let filter = DeployFilter {
-        services: subject.services.clone().unwrap_or_default(),
-        clusters: clusters.unwrap_or_default(),
-        from: from.minus(LOOKBACK_DAYS).start(),
-        to: to.plus(1).start(),
-    };
-    let events = match &subject.services {
-        // A team that owns no service has no deploys (an empty list would
-        // read every service's).
-        Some(services) if services.is_empty() => Vec::new(),
-        _ => store(ctx)?.deploys(&filter).await.map_err(store_error)?,
-    };
-    Ok(dora::report(events, from, to, bucket, delivery.fix_forward()))
+    let scope = read::Scope { services: subject.services.clone(), clusters };
+    read::report(store(ctx)?, &scope, window, bucket, delivery.fix_forward()).await.map_err(store_error)
 }
 
 /// The DORA metrics of a subject over a window.
@@ -273,15 +259,8 @@ impl DeliveryQuery {
     ) -> Result<DeployEstimate> {
         api(ctx, Scope::Read)?;
         let key = service_key(&service);
-        let now = at.unwrap_or_else(Utc::now);
-        let filter = DeployFilter {
-            services: vec![key.clone()],
-            clusters: vec![cluster.clone()],
-            from: now - chrono::Duration::days(estimate::LOOKBACK_DAYS as i64),
-            to: now,
-        };
-        let deploys = store(ctx)?.deploys(&filter).await.map_err(store_error)?;
-        let found = estimate::estimate(&deploys);
+        let at = at.unwrap_or_else(Utc::now);
+        let found = read::estimate(store(ctx)?, &key, &cluster, at).await.map_err(store_error)?;
         Ok(DeployEstimate {
             service: key,
             cluster,

@@ -187,6 +187,8 @@ pub(crate) struct Sample {
     pub(crate) entities: Vec<String>,
     pub(crate) services: Vec<String>,
     pub(crate) workloads: Vec<String>,
+    /// Each team with the services it owns on the last day.
+    teams: Vec<Vec<String>>,
     top_package: String,
 }
 
@@ -213,8 +215,14 @@ impl Sample {
             entities: store.search(&everything).await?.into_iter().map(|e| e.key).collect(),
             services: keys(store.entities_of_kind("service", last).await?),
             workloads: keys(store.entities_of_kind("workload", last).await?),
+            teams: teams(store, last).await?,
             top_package,
         })
+    }
+
+    fn team(&mut self) -> Vec<String> {
+        let index = self.rng.random_range(0..self.teams.len().max(1));
+        self.teams.get(index).cloned().unwrap_or_default()
     }
 
     fn day(&mut self) -> Day {
@@ -226,6 +234,17 @@ impl Sample {
         let index = self.rng.random_range(0..len);
         keys(self)[index].clone()
     }
+}
+
+/// The services each team owns on `day`, as the API's `dora(team:)` reads them.
+async fn teams(store: &dyn Store, day: Day) -> StoreResult<Vec<Vec<String>>> {
+    let owns = ["owns".to_string()];
+    let mut teams = Vec::new();
+    for team in store.entities_of_kind("team", day).await? {
+        let relations = store.relations(&team.entity.key, day, Direction::Out, &owns).await?;
+        teams.push(relations.into_iter().map(|r| r.to).filter(|k| k.starts_with("service:")).collect());
+    }
+    Ok(teams)
 }
 
 /// Times `samples` calls of one query (after a short warm-up) and returns
@@ -339,6 +358,61 @@ async fn queries(
         })
         .await?,
     );
+    delivery(store, &cell, samples, heavy, &mut record, progress).await?;
     progress("done", 5, 5);
+    Ok(())
+}
+
+/// DORA over the whole history by week (the organisation, a team, a
+/// service) and a rollout estimate, as the API computes them
+/// (`delivery::read`).
+async fn delivery(
+    store: &SqliteStore,
+    cell: &std::cell::RefCell<Sample>,
+    samples: usize,
+    heavy: usize,
+    record: &mut impl FnMut(&'static str, (Percentiles, f64)),
+    progress: &mut impl FnMut(&str, u64, u64),
+) -> anyhow::Result<()> {
+    use crate::delivery::{read, Bucket, DeliveryConfig};
+    let fix_forward = DeliveryConfig::default().fix_forward();
+    let (first, last) = {
+        let s = cell.borrow();
+        (s.first, s.last)
+    };
+    let dora = |scope: read::Scope| async move {
+        let report = read::report(store, &scope, (first, last), Bucket::Week, fix_forward).await?;
+        Ok(report.overall.changes as usize)
+    };
+    progress("dora_organisation_by_week", 0, 4);
+    record("dora_organisation_by_week", time((heavy / 4).max(10), || dora(read::Scope::default())).await?);
+    progress("dora_team_by_week", 1, 4);
+    record(
+        "dora_team_by_week",
+        time(heavy, || dora(read::Scope { services: Some(cell.borrow_mut().team()), clusters: None })).await?,
+    );
+    progress("dora_service_by_week", 2, 4);
+    record(
+        "dora_service_by_week",
+        time(samples, || {
+            let service = cell.borrow_mut().pick(|s| &s.services);
+            dora(read::Scope { services: Some(vec![service]), clusters: None })
+        })
+        .await?,
+    );
+    progress("deploy_estimate", 3, 4);
+    let clusters = ["dc1", "dc2", "dc3", "dc4"];
+    record(
+        "deploy_estimate",
+        time(samples, || {
+            let (service, cluster) = {
+                let mut s = cell.borrow_mut();
+                (s.pick(|s| &s.services), clusters[s.rng.random_range(0..clusters.len())])
+            };
+            let at = last.plus(1).start();
+            async move { Ok(read::estimate(store, &service, cluster, at).await?.samples as usize) }
+        })
+        .await?,
+    );
     Ok(())
 }

@@ -8,6 +8,7 @@ pub mod bands;
 pub mod dora;
 pub mod estimate;
 pub mod judge;
+pub mod read;
 
 use std::collections::BTreeMap;
 
