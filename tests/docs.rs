@@ -163,3 +163,32 @@ fn the_links_examples_are_valid_and_render_urls_for_grafana_kibana_datadog_and_j
     let defaults: LinksConfig = toml::from_str::<spot::config::Config>(&blocks[1]).unwrap().links;
     assert_eq!(defaults, LinksConfig::default(), "the documented annotation patterns are the defaults");
 }
+
+#[test]
+fn the_delivery_config_example_is_valid_and_names_the_environments() {
+    let blocks = fenced_blocks("docs/dora.md", "toml");
+    let config: spot::config::Config = toml::from_str(&blocks[0]).expect("the [delivery] example parses");
+    assert_eq!(spot::config::check::problems(&config), Vec::<String>::new());
+    assert_eq!(config.delivery.fix_forward_minutes, 60);
+    assert_eq!(config.delivery.environment_of("dc2"), "production");
+    assert_eq!(config.delivery.environment_of("stg"), "staging");
+    assert_eq!(config.delivery.environment_of("lab"), "unclassified");
+}
+
+#[tokio::test]
+async fn the_delivery_queries_documented_are_valid_against_the_schema() {
+    use spot::api::{self, Grants, Limits};
+    let dir = tempfile::tempdir().unwrap();
+    let store = std::sync::Arc::new(spot::SqliteStore::open(dir.path().join("spot.db")).unwrap());
+    let schema = api::schema(store, Limits::default());
+    let blocks = fenced_blocks("docs/dora.md", "graphql");
+    assert_eq!(blocks.len(), 2);
+    for block in blocks {
+        let request = api::request(&schema, async_graphql::Request::new(block.clone()), Grants::all("docs"));
+        let response = schema.execute(request).await;
+        // The store is empty: a resolver may find nothing (an error on its
+        // field's path), but the document must validate (errors without a path).
+        let invalid: Vec<_> = response.errors.iter().filter(|e| e.path.is_empty()).collect();
+        assert!(invalid.is_empty(), "{block}: {invalid:?}");
+    }
+}
