@@ -393,14 +393,15 @@ fn spot_backfill_git_summarises_days_versions_and_skipped_files() {
     assert!(String::from_utf8_lossy(&bad_day.stderr).contains("'2024-13-01' is not a date"));
 }
 
-/// Declared image tags are the service's declared deploy history, in the API.
+/// Declared image tags are the service's declared deploy history, in the
+/// API: rows that say they are declared, and by which workload.
 #[tokio::test]
 async fn declared_image_tags_are_the_services_deploy_history_in_the_api() {
     let dir = tempfile::tempdir().unwrap();
     let repo = billing_history(dir.path());
     let (store, _) = backfilled(&[&repo], &dir).await;
     drop(store);
-    let query = r#"{ deployHistory(service: "billing", from: "2024-01-01", to: "2024-01-31") { version at source } }"#;
+    let query = r#"{ deployHistory(service: "billing", from: "2024-01-01", to: "2024-01-31") { version at source declared workload } }"#;
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_spot"))
         .args(["query", "--db"])
         .arg(dir.path().join("spot.db"))
@@ -417,5 +418,7 @@ async fn declared_image_tags_are_the_services_deploy_history_in_the_api() {
         .map(|d| (d["version"].as_str().unwrap(), &d["at"].as_str().unwrap()[..10]))
         .collect();
     assert_eq!(seen, [("1.0.0", "2024-01-02"), ("1.1.0", "2024-01-12")]);
-    assert_eq!(answer["data"]["deployHistory"][0]["source"], "snapshot:github");
+    let first = &answer["data"]["deployHistory"][0];
+    assert_eq!((first["source"].as_str(), first["declared"].as_bool()), (Some("declared:github"), Some(true)));
+    assert!(first["workload"].as_str().unwrap().starts_with("workload:declared/"), "{first}");
 }

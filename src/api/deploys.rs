@@ -62,6 +62,10 @@ pub struct Deploy {
     pub time_to_restore_seconds: Option<i64>,
     /// The workload it changed (the declaring workload, for declared rows).
     pub workload: Option<String>,
+    /// A version a repository declares (a manifest, an overlay, a chart's
+    /// values), not one seen running: `cluster` is then the scope that read
+    /// the repository, and the row says nothing of what ran.
+    pub declared: bool,
 }
 
 /// What runs in one cluster on a day.
@@ -93,8 +97,15 @@ fn none_if_unknown<T>(found: crate::store::StoreResult<Vec<T>>) -> Result<Vec<T>
     }
 }
 
+/// Workloads a repository declares (`workload:declared/…`, see the GitHub
+/// collector) rather than a cluster runs.
+fn is_declared(workload: &str) -> bool {
+    workload.starts_with("workload:declared/")
+}
+
 /// Version changes of the service's `workloads` within `[from, to]`, as
-/// snapshot deploys. The cluster is the scope of the workload's facts.
+/// snapshot deploys. The cluster is the scope of the workload's facts;
+/// declared workloads give declared rows (`declared:<collector>`).
 async fn snapshot_deploys(
     ctx: &Context<'_>,
     service: &str,
@@ -117,8 +128,9 @@ async fn snapshot_deploys(
                     cluster: point.scope,
                     version,
                     at: start_of(point.from),
-                    source: format!("snapshot:{}", point.source),
+                    source: format!("{}:{}", if is_declared(workload) { "declared" } else { "snapshot" }, point.source),
                     workload: Some(workload.clone()),
+                    declared: is_declared(workload),
                     ..Deploy::default()
                 });
             }
@@ -231,9 +243,14 @@ pub fn merge(mut snapshots: Vec<Deploy>, mut rollouts: Vec<Deploy>, events: Vec<
     rollouts.retain(|r| !events.iter().any(|e| same_deploy(e, r) || same_deploy(r, e)));
     snapshots.retain(|s| !events.iter().chain(&rollouts).any(|exact| same_deploy(exact, s)));
     let mut all: Vec<Deploy> = snapshots.into_iter().chain(rollouts).chain(events).collect();
-    all.sort_by(|a, b| (a.at, &a.cluster, &a.source).cmp(&(b.at, &b.cluster, &b.source)));
+    let order = |d: &Deploy| (d.at, d.cluster.clone(), d.source.clone(), d.version.clone(), d.workload.clone());
+    all.sort_by_key(order);
+    // The same row twice (one workload seen by two sources' scopes alike):
+    // once is enough.
+    all.dedup_by(|a, b| order(a) == order(b));
     let mut last: BTreeMap<String, String> = BTreeMap::new();
-    for deploy in &mut all {
+    // What a repository declares is not a deploy: no rollback among them.
+    for deploy in all.iter_mut().filter(|d| !d.declared) {
         if let Some(previous) = last.get(&deploy.cluster) {
             deploy.rollback = deploy.rollback || lower_version(&deploy.version, previous);
         }
@@ -272,7 +289,8 @@ pub async fn deployed_versions(ctx: &Context<'_>, service: &str, day: Day) -> Re
     let store = store(ctx)?;
     let relations = none_if_unknown(store.relations(service, day, Direction::Out, &["deploys".to_string()]).await)?;
     let mut by_cluster: BTreeMap<String, DeployedVersion> = BTreeMap::new();
-    for relation in relations {
+    // What repositories declare is not what runs.
+    for relation in relations.into_iter().filter(|r| !is_declared(&r.to)) {
         let points = store.timeline(&relation.to, "version", Day(0), day, None).await.map_err(store_error)?;
         let state = load_entity(ctx, &relation.to, day).await?;
         for point in points.into_iter().filter(|p| p.from <= day && p.to > day) {
@@ -504,6 +522,37 @@ mod tests {
         let merged = merge(snapshots, vec![], events);
         let seen: Vec<_> = merged.iter().map(|d| (d.version.as_str(), d.source.as_str(), d.rollback)).collect();
         assert_eq!(seen, [("1.1.0", "orchestrator", false), ("1.0.9", "snapshot:kubernetes", true)]);
+    }
+
+    #[test]
+    fn declared_rows_name_their_workload_stay_apart_and_repeat_once() {
+        let declared = |workload: &str, version: &str, day: i32| Deploy {
+            workload: Some(format!("workload:declared/acme/shop/{workload}/Deployment/shop")),
+            declared: true,
+            ..deploy("local", version, day, 0, "declared:git")
+        };
+        let snapshots = vec![
+            declared("deploy/overlays/prod", "2.0.0", 3),
+            declared("deploy/overlays/staging", "2.1.0", 3),
+            declared("deploy/overlays/prod", "2.0.0", 3),
+            declared("deploy/overlays/prod", "1.9.0", 5),
+            deploy("dc1", "2.0.0", 4, 0, "snapshot:kubernetes"),
+        ];
+        let merged = merge(snapshots, vec![], vec![]);
+        let rows: Vec<_> = merged
+            .iter()
+            .map(|d| (d.version.as_str(), d.declared, d.rollback, d.workload.as_deref().unwrap_or("").rsplit('/').nth(2)))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("2.0.0", true, false, Some("prod")),
+                ("2.1.0", true, false, Some("staging")),
+                ("2.0.0", false, false, None),
+                ("1.9.0", true, false, Some("prod")),
+            ],
+            "the exact duplicate once, each overlay its own row, no rollback among declarations"
+        );
     }
 
     #[test]
