@@ -12,6 +12,7 @@ import * as team from "./pages/team.js";
 import * as pkg from "./pages/package.js";
 import * as graph from "./pages/graph.js";
 import * as reports from "./pages/reports.js";
+import * as delivery from "./pages/delivery.js";
 import * as changes from "./pages/changes.js";
 import * as hygiene from "./pages/hygiene.js";
 import * as cluster from "./pages/cluster.js";
@@ -25,6 +26,7 @@ const pages = {
   package: pkg,
   graph,
   reports,
+  delivery,
   changes,
   hygiene,
 };

@@ -7,7 +7,8 @@ export const PALETTE = ["#1f5fa8", "#d1495b", "#2e933c", "#edae49", "#7b4fa0", "
 
 /**
  * A line chart over days.
- * x: seconds since the epoch; series: [{ label, values, color?, step?, dash? }].
+ * x: seconds since the epoch; series: [{ label, values, color?, step?, dash?, markers? }]
+ * (`markers`: a dot on each value too, so a lone value between gaps shows).
  */
 export function timeChart({ title, x, series, height = 220, yFormat, yRange, lanes }) {
   const wrapper = h("figure", { class: "chart-figure", style: "margin:0" });
@@ -33,7 +34,7 @@ export function timeChart({ title, x, series, height = 220, yFormat, yRange, lan
         dash: s.dash,
         spanGaps: !s.points,
         paths: s.points ? () => null : s.step ? uPlot.paths.stepped({ align: 1 }) : undefined,
-        points: s.points ? { show: true, size: s.pointSize || 9, fill: s.color || PALETTE[i % PALETTE.length] } : { show: false },
+        points: s.points ? { show: true, size: s.pointSize || 9, fill: s.color || PALETTE[i % PALETTE.length] } : { show: !!s.markers, size: 6 },
         value: s.valueText ? (u, v, si, index) => (index == null ? "" : s.valueText(index)) : yFormat ? (u, v) => (v == null ? "—" : yFormat(v)) : undefined,
       })),
     ],

@@ -446,6 +446,10 @@ pub struct DeployFilter {
     pub clusters: Vec<String>,
     pub from: chrono::DateTime<chrono::Utc>,
     pub to: chrono::DateTime<chrono::Utc>,
+    /// Only what judging a deploy needs (service, cluster, version, times,
+    /// status, reason, first commit): the rest is left out (`None`), which
+    /// saves most of the reading for a whole organisation.
+    pub brief: bool,
 }
 
 /// Which actions to read (the store's `actions`): those in

@@ -422,3 +422,32 @@ async fn declared_image_tags_are_the_services_deploy_history_in_the_api() {
     assert_eq!((first["source"].as_str(), first["declared"].as_bool()), (Some("declared:github"), Some(true)));
     assert!(first["workload"].as_str().unwrap().starts_with("workload:declared/"), "{first}");
 }
+
+/// The repository's tags are its releases on each day they existed, with
+/// their commits: what maps a deployed version to the commit it was built
+/// from (docs/dora.md).
+#[tokio::test]
+async fn tags_are_the_repositorys_releases_from_the_day_they_were_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let tagged = TestRepo::new(dir.path(), "acme", "billing");
+    tagged.commit("2024-01-02", 9, &[("services/billing/catalog-info.yaml", Some(CATALOG))]);
+    let first = tagged.tag("v1.0.0");
+    tagged.commit("2024-01-12", 9, &[("deploy/billing.yaml", Some(&deployment("1.1.0")))]);
+    let second = tagged.tag("v1.1.0");
+    let (store, _) = backfilled(&[&tagged], &dir).await;
+    let releases = |day: &str| {
+        let store = store.clone();
+        let day: spot::Day = day.parse().unwrap();
+        async move {
+            let state = store.entity("repo:github.com/acme/billing", day).await.unwrap().unwrap();
+            state.facts[0].attrs["releases"].clone()
+        }
+    };
+    assert_eq!(
+        releases("2024-01-05").await,
+        serde_json::json!([{ "tag": "v1.0.0", "commit": first, "at": "2024-01-02T09:00:00+00:00" }])
+    );
+    let later = releases("2024-01-12").await;
+    assert_eq!(later[0], serde_json::json!({ "tag": "v1.1.0", "commit": second, "at": "2024-01-12T09:00:00+00:00" }));
+    assert_eq!(later.as_array().unwrap().len(), 2, "newest first, the older one still there");
+}

@@ -322,3 +322,57 @@ async fn the_orchestrator_reports_a_deploy_twice_and_bad_input_is_named() {
         assert!(error.contains(says), "{query}: {error}");
     }
 }
+
+/// docs/dora.md, "Commits behind a version": the orchestrator names a
+/// commit, or only a version whose release tag the GitHub collector
+/// recorded; the commits since the previous deploy come from GitHub's
+/// compare API (the stand-in on loopback), asked once per pair.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_commits_behind_a_deploy_come_from_release_tags_and_compare() {
+    use collectors::github::fake::{release_commit, FakeGitHub};
+    use collectors::Collector;
+    let github = FakeGitHub::start("acme", 13, None, std::time::Duration::ZERO).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let github_config: collectors::github::Config = toml::from_str(&format!(
+        "base_url = \"{}\"\norgs = [\"acme\"]\ncheck_latest = false\ncache_dir = \"{}\"\n",
+        github.url,
+        dir.path().join("cache").display()
+    ))
+    .unwrap();
+    let store = SqliteStore::open(dir.path().join("spot.db")).unwrap();
+    let collector = collectors::github::GitHub::new(&github_config).unwrap();
+    store.ingest(&collector.collect("acme", "2026-01-01".parse().unwrap()).await.unwrap()).await.unwrap();
+    let releases = store.entity("repo:127.0.0.1/acme/repo-12", "2026-01-01".parse().unwrap()).await.unwrap().unwrap();
+    let recorded = &releases.facts[0].attrs["releases"];
+    assert_eq!(recorded[0], json!({ "tag": "v1.3.0", "commit": release_commit("repo-12", 3), "at": "2026-03-01T12:00:00Z" }));
+
+    let mut config = Config::default();
+    config.collectors.github = Some(github_config);
+    let api = graphql::serve(&config, store, dir).await;
+    let fields = "version commit commitCount firstCommitAt leadTimeSeconds";
+    let first = format!(
+        r#"mutation {{ recordDeployment(service: "repo-12", cluster: "dc1", version: "1.1.0", at: "2026-01-05T10:00:00Z", finishedAt: "2026-01-05T10:05:00Z", commit: "{}") {{ {fields} }} }}"#,
+        release_commit("repo-12", 1)
+    );
+    let first = api.data(&first).await;
+    assert_eq!(first["recordDeployment"]["commitCount"], Value::Null, "nothing before it to compare with");
+    // Only a version: its commit is the v1.2.0 tag's; the commits since
+    // 1.1.0's are two a day from 2 January to 1 February.
+    let second = r#"mutation { recordDeployment(service: "repo-12", cluster: "dc1", version: "1.2.0", at: "2026-02-03T10:00:00Z", finishedAt: "2026-02-03T10:05:00Z") { version commit commitCount firstCommitAt } }"#;
+    let second = api.data(second).await;
+    assert_eq!(
+        second["recordDeployment"],
+        json!({ "version": "1.2.0", "commit": release_commit("repo-12", 2), "commitCount": 62, "firstCommitAt": "2026-01-02T09:00:00+00:00" })
+    );
+    let (asked, _) = github.requests();
+    for (version, at) in [("1.1.0", "2026-01-06"), ("1.2.0", "2026-02-04")] {
+        let query = format!(r#"mutation {{ recordDeployment(service: "repo-12", cluster: "dc2", version: "{version}", at: "{at}T10:00:00Z") {{ commitCount }} }}"#);
+        api.data(&query).await;
+    }
+    assert_eq!(github.requests().0, asked, "the same pair again is read from the cache, not asked");
+    let data = api
+        .data(r#"{ deploys(service: "repo-12", environment: "production", from: "2026-02-01", to: "2026-02-28") { edges { node { cluster commitCount leadTimeSeconds } } } }"#)
+        .await;
+    // From 2 January 09:00 to 3 February 10:05 in dc1.
+    assert_eq!(data["deploys"]["edges"][1]["node"], json!({ "cluster": "dc1", "commitCount": 62, "leadTimeSeconds": 32 * 86_400 + 3_900 }));
+}

@@ -134,6 +134,7 @@ fn demo_server() -> DemoServer {
     let summary = runtime.block_on(spot::generate::generate(&store, config, 40, |_| {})).expect("the demo generates");
     println!("explorer: generated {} demo days in {:.1} s", summary.days, started.elapsed().as_secs_f64());
     runtime.block_on(record_actions(&store, "2025-04-09".parse().unwrap()));
+    runtime.block_on(record_deploys(&store, "2025-04-09".parse().unwrap()));
     let server = Server::new(&demo_config(), Arc::new(store)).unwrap();
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -188,6 +189,43 @@ async fn record_actions(store: &SqliteStore, day: spot::Day) {
         ));
     }
     store.record_actions(&ActionBatch { actions, ..ActionBatch::default() }).await.unwrap();
+}
+
+/// The reason of the failed deploy `record_deploys` records: the delivery
+/// page lists it.
+const FAILED_DEPLOY_REASON: &str = "ProgressDeadlineExceeded: rollout stalled";
+
+/// What the orchestrator would have reported on `day` for one service in
+/// dc1: a change that succeeded (its first commit the day before), one
+/// whose rollout stalled, and the fix an hour later.
+async fn record_deploys(store: &SqliteStore, day: spot::Day) {
+    use spot::model::{DeployEvent, DeployStatus};
+    use spot::Store;
+    let services = store.entities_of_kind("service", day).await.unwrap();
+    let service = services.first().expect("the demo has services").entity.key.clone();
+    let at = |day: spot::Day, h: u32, m: u32| day.date().unwrap().and_hms_opt(h, m, 0).unwrap().and_utc();
+    let deploy = |version: &str, start: (u32, u32), end: (u32, u32), status: DeployStatus| DeployEvent {
+        service: service.clone(),
+        cluster: "dc1".into(),
+        version: version.into(),
+        at: at(day, start.0, start.1),
+        finished_at: Some(at(day, end.0, end.1)),
+        status,
+        ..Default::default()
+    };
+    let events = [
+        DeployEvent {
+            first_commit_at: Some(at(day.minus(1), 10, 0)),
+            commit_count: Some(3),
+            ..deploy("3.0.0", (8, 0), (8, 6), DeployStatus::Succeeded)
+        },
+        DeployEvent {
+            reason: Some(FAILED_DEPLOY_REASON.into()),
+            ..deploy("3.1.0", (10, 0), (10, 12), DeployStatus::Failed)
+        },
+        deploy("3.1.1", (11, 0), (11, 5), DeployStatus::Succeeded),
+    ];
+    store.record_deployments(&events).await.unwrap();
 }
 
 /// The demo served with a logs template (docs/links.md), so services and
@@ -384,11 +422,16 @@ fn the_explorer_end_to_end_in_chromium() {
     ui.wait_rendered("service");
     let name = service_key.trim_start_matches("service:");
     assert_eq!(ui.text("main h1"), name);
-    for section in ["#about", "#deployed", "#deploys", "#quality", "#health", "#facts", "#dependencies"] {
+    for section in ["#about", "#deployed", "#delivery", "#deploys", "#quality", "#health", "#facts", "#dependencies"] {
         assert!(!ui.text(section).is_empty(), "the service page has {section}");
     }
     assert!(ui.text("#deployed").contains("dc1"), "deployed versions per cluster: {}", ui.text("#deployed"));
     assert!(ui.text("#about").contains("Owner"), "{}", ui.text("#about"));
+    let delivery = ui.text("#delivery");
+    for metric in ["Deployment frequency", "Lead time for changes", "Change failure rate", "Time to restore"] {
+        assert!(delivery.contains(metric), "the service's delivery card has {metric}: {delivery}");
+    }
+    assert!(delivery.contains("How long its rollouts take"), "{delivery}");
     ui.wait_for(
         "the dependency graph on the service page",
         "document.querySelector('#dependencies .graph[data-nodes]')",
@@ -584,6 +627,77 @@ fn the_explorer_end_to_end_in_chromium() {
         assert!(figures.contains(figure), "the team's figures have {figure}: {figures}");
     }
     ui.shot("team");
+
+    // Delivery: the team's, from its page; then the organisation's four
+    // DORA metrics with their bands, their trends, the services that fail
+    // most and the failed deploy record_deploys recorded, exported to CSV.
+    ui.eval(CATCH_CONSOLE_ERRORS);
+    ui.eval("window.__spotErrors.length = 0");
+    ui.eval("delete document.body.dataset.rendered");
+    ui.click("main a[href^=\"#/delivery\"]");
+    ui.wait_rendered("delivery of a team");
+    assert!(ui.eval("location.hash").as_str().unwrap().contains("team=team%3A"), "{}", ui.eval("location.hash"));
+    assert!(ui.text("main h1").starts_with("Delivery of "), "{}", ui.text("main h1"));
+    assert!(ui.text("#delivery-figures").contains("Change failure rate"), "{}", ui.text("#delivery-figures"));
+    ui.open("#/delivery", "delivery of the organisation");
+    assert_eq!(ui.text("main h1"), "Delivery");
+    let figures = ui.text("#delivery-figures");
+    for metric in ["Deployment frequency", "Lead time for changes", "Change failure rate", "Time to restore"] {
+        assert!(figures.contains(metric), "the delivery page has {metric}: {figures}");
+    }
+    let bands = ui.json("[...document.querySelectorAll('#delivery-figures .badge')].map((b) => b.textContent)");
+    assert!(
+        bands.as_array().unwrap().iter().any(|b| ["elite", "high", "medium", "low"].contains(&b.as_str().unwrap())),
+        "a band is shown: {bands} in {figures}"
+    );
+    if server.latest.is_some() {
+        let worst = ui.json("document.querySelectorAll('#delivery-worst tbody tr').length").as_u64().unwrap();
+        assert!(worst > 0, "the services that fail most: {}", ui.text("#delivery-worst"));
+        let failed = ui.text("#delivery-failed");
+        assert!(failed.contains(FAILED_DEPLOY_REASON), "the recorded failed deploy is listed: {failed}");
+        assert!(failed.contains("3.1.0") && failed.contains("dc1"), "{failed}");
+    }
+    ui.wait_for("the delivery charts", "document.querySelectorAll('#delivery-trends .chart canvas').length >= 4");
+    ui.shot("delivery");
+    let buckets: usize =
+        ui.text("#delivery-trends .table-actions span").split_whitespace().next().unwrap().parse().unwrap();
+    assert!(buckets > 0, "{}", ui.text("#delivery-trends"));
+    for earlier in std::fs::read_dir(downloads.path()).unwrap() {
+        std::fs::remove_file(earlier.unwrap().path()).unwrap();
+    }
+    ui.click("#delivery-trends .export-csv");
+    let csv = wait_for_download(downloads.path());
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "Start,End,Deploys,Deploys per day,Changes,Failed changes,Change failure rate,Rollbacks,\
+             Median lead time (s),Lead time samples,Median time to restore (s),Restored,Unrestored,\
+             Deployment frequency band,Lead time for changes band,Change failure rate band,Time to restore band"
+        )
+    );
+    assert_eq!(lines.count(), buckets, "the CSV has a row per bucket");
+    if server.latest.is_some() {
+        // The failing service's page: its own delivery card.
+        let failing = ui.json(&format!(
+            "[...document.querySelectorAll('#delivery-failed tbody tr')].find((row) => row.innerText.includes({FAILED_DEPLOY_REASON:?}))?.querySelector('a').getAttribute('href') ?? null"
+        ));
+        let failing = failing
+            .as_str()
+            .unwrap_or_else(|| panic!("no link to the failing service: {}", ui.text("#delivery-failed")));
+        ui.open(failing, "the failing service's page");
+        let card = ui.text("#delivery");
+        let failed_changes: u64 = card
+            .split(" failed of ")
+            .next()
+            .and_then(|before| before.split_whitespace().last())
+            .and_then(|count| count.parse().ok())
+            .unwrap_or_else(|| panic!("the card counts failed changes: {card}"));
+        assert!(failed_changes >= 1, "the recorded failed change counts: {card}");
+        assert!(card.contains("How long its rollouts take"), "{card}");
+        ui.shot("service-delivery");
+    }
+    assert_eq!(ui.json("window.__spotErrors"), serde_json::json!([]), "console errors on the delivery pages");
     ui.open("#/", "home for a package");
     ui.click("#search");
     ui.tab.type_str("package:npm/").unwrap();

@@ -1,6 +1,7 @@
 // Service: everything every source says about it (each fact with its source
 // and since-when), owner, repository, docs, what runs where and the deploy
-// history, quality over time, Consul health, and its dependency graph.
+// history, its delivery (DORA) metrics, quality over time, Consul health,
+// and its dependency graph.
 
 import { gql } from "../api.js";
 import { h, fill, load, section, empty, badge, number, facts, text, inlineLinks } from "../dom.js";
@@ -10,6 +11,7 @@ import { timeChart, stepSeries, align, PALETTE } from "../charts.js";
 import { dataTable } from "../table.js";
 import { graphExplorer } from "../graph.js";
 import { actionsPanel } from "../actions.js";
+import { DORA_FIGURES, doraFigures, duration } from "./delivery.js";
 
 const SERVICE = `query Service($name: String!, $at: Date, $from: Date) {
   service(name: $name, at: $at) {
@@ -47,6 +49,7 @@ export async function render(view, { day, segments, params, stale }) {
     RANGES.map(([value, label]) => h("option", { value, selected: value === range }, label)),
   );
   const quality = h("div");
+  const delivery = h("div");
   fill(
     view.lastChild,
     h("p", {}, h("a", { href: href(`/graph/${encodeURIComponent(key)}`) }, "Open the full dependency graph →"), " · ", h("label", { for: "history-range" }, "History over ", rangeSelect)),
@@ -56,6 +59,7 @@ export async function render(view, { day, segments, params, stale }) {
       section("About", "about", about(service)),
       section("Deployed versions", "deployed", deployedTable(service.deployedVersions)),
       section("Health (Consul)", "health", health(service.entity.facts)),
+      h("div", { class: "wide" }, section("Delivery", "delivery", delivery)),
       h("div", { class: "wide" }, section(`Deploys since ${from}`, "deploys", deployHistory(data.deployHistory, from, day))),
       h("div", { class: "wide" }, section("Actions between snapshots (Kubernetes)", "actions", actionsPanel({ service: key, day }))),
       h("div", { class: "wide" }, section("Quality", "quality", quality)),
@@ -63,7 +67,50 @@ export async function render(view, { day, segments, params, stale }) {
       h("div", { class: "wide" }, section("Dependencies and dependents", "dependencies", dependencies(service, day))),
     ),
   );
-  await load(quality, "quality", () => qualityOf(service.quality, from, day));
+  await Promise.all([load(quality, "quality", () => qualityOf(service.quality, from, day)), load(delivery, "delivery", () => deliveryOf(service, day))]);
+}
+
+/**
+ * The service's DORA metrics over the 90 days to the day (the API's
+ * default window, weekly), and how long its rollouts take in each cluster
+ * it runs in on the day.
+ */
+async function deliveryOf(service, day) {
+  const clusters = [...new Set(service.deployedVersions.map((v) => v.cluster))].sort();
+  const [data, estimates] = await Promise.all([
+    gql(`query ServiceDelivery($service: String!, $to: Date!) { dora(service: $service, to: $to) { from to environment overall { ${DORA_FIGURES} } } }`, { service: service.key, to: day }),
+    Promise.all(
+      clusters.map((cluster) =>
+        gql(`query DeployEstimate($service: String!, $cluster: String!, $at: DateTime) { deployEstimate(service: $service, cluster: $cluster, at: $at) { cluster p50Seconds p90Seconds samples } }`, { service: service.key, cluster, at: `${day}T23:59:59Z` }).then((d) => d.deployEstimate),
+      ),
+    ),
+  ]);
+  const dora = data.dora;
+  return h(
+    "div",
+    {},
+    doraFigures(dora.overall, `The DORA metrics of ${service.key}`),
+    h(
+      "p",
+      { class: "muted" },
+      `Its deploys to ${dora.environment} from ${dora.from} to ${dora.to}. `,
+      service.owner ? [h("a", { href: href("/delivery", { team: service.owner.key }) }, `Delivery of ${service.owner.name}`), " · "] : null,
+      h("a", { href: href("/delivery") }, "of the organisation →"),
+    ),
+    h("h3", {}, "How long its rollouts take"),
+    estimates.length
+      ? dataTable(
+          [
+            { label: "Cluster", value: (e) => e.cluster },
+            { label: "Median (s)", value: (e) => e.p50Seconds, render: (e) => duration(e.p50Seconds), numeric: true },
+            { label: "90th percentile (s)", value: (e) => e.p90Seconds, render: (e) => duration(e.p90Seconds), numeric: true },
+            { label: "Rollouts", value: (e) => e.samples, numeric: true },
+          ],
+          estimates,
+          { caption: "Its latest 50 succeeded rollouts with a finish time, over the 90 days up to the day shown" },
+        )
+      : empty("Not deployed in any cluster on this day."),
+  );
 }
 
 /** Why there is no page for that day, and when the service did exist. */

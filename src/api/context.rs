@@ -42,7 +42,7 @@ pub struct Api {
     /// The collectors this server runs, when it runs any.
     pub scheduler: Option<Arc<crate::scheduler::Scheduler>>,
     /// `[delivery]`: environments and the fix-forward window (docs/dora.md).
-    pub delivery: crate::delivery::DeliveryConfig,
+    pub delivery: crate::delivery::Delivery,
 }
 
 /// The API's view of the caller, checked by every resolver before it reads

@@ -63,11 +63,12 @@ async fn report(
     environment: &str,
     window: (Day, Day),
     bucket: Bucket,
+    brief: bool,
 ) -> Result<dora::Report> {
-    let delivery: &DeliveryConfig = &api(ctx, Scope::Read)?.delivery;
+    let delivery: &DeliveryConfig = &api(ctx, Scope::Read)?.delivery.config;
     let clusters = delivery.clusters_of(environment).map_err(bad_request)?;
     let scope = read::Scope { services: subject.services.clone(), clusters };
-    read::report(store(ctx)?, &scope, window, bucket, delivery.fix_forward()).await.map_err(store_error)
+    read::report(store(ctx)?, &scope, window, bucket, delivery.fix_forward(), brief).await.map_err(store_error)
 }
 
 /// The DORA metrics of a subject over a window.
@@ -170,7 +171,7 @@ impl DeliveryQuery {
         let (from, to) = window(ctx, from, to).await?;
         super::reports::limited_buckets(from, to, bucket, &api.limits)?;
         let subject = subject(ctx, service, team, to).await?;
-        let report = report(ctx, &subject, &environment, (from, to), bucket).await?;
+        let report = report(ctx, &subject, &environment, (from, to), bucket, true).await?;
         let of_many = subject.services.as_ref().is_none_or(|s| s.len() > 1);
         Ok(Dora {
             subject: subject.label,
@@ -178,7 +179,7 @@ impl DeliveryQuery {
             from: Date(from),
             to: Date(to),
             bucket,
-            fix_forward_minutes: api.delivery.fix_forward_minutes,
+            fix_forward_minutes: api.delivery.config.fix_forward_minutes,
             overall: report.overall,
             buckets: report
                 .buckets
@@ -214,12 +215,12 @@ impl DeliveryQuery {
         let subject = subject(ctx, service, team, to).await?;
         let environments: Vec<String> = match environment {
             Some(environment) => vec![environment],
-            None if api.delivery.environments.is_empty() => vec![crate::delivery::PRODUCTION.to_string()],
-            None => api.delivery.environments.keys().cloned().collect(),
+            None if api.delivery.config.environments.is_empty() => vec![crate::delivery::PRODUCTION.to_string()],
+            None => api.delivery.config.environments.keys().cloned().collect(),
         };
         let mut all = Vec::new();
         for environment in &environments {
-            let report = report(ctx, &subject, environment, (from, to), Bucket::Month).await?;
+            let report = report(ctx, &subject, environment, (from, to), Bucket::Month, false).await?;
             all.extend(
                 report
                     .deploys

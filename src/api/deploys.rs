@@ -278,7 +278,7 @@ pub(super) async fn history(
     rollouts.extend(watched);
     let events = store(ctx)?.deployments(key, cluster, from, to).await.map_err(store_error)?;
     let mut merged = merge(snapshots, rollouts, events.into_iter().map(from_event).collect());
-    let delivery = &api(ctx, Scope::Read)?.delivery;
+    let delivery = &api(ctx, Scope::Read)?.delivery.config;
     for deploy in &mut merged {
         deploy.environment = delivery.environment_of(&deploy.cluster).to_string();
     }
@@ -386,6 +386,28 @@ impl DeployQuery {
 #[derive(Default)]
 pub struct DeployMutation;
 
+/// `event` with the commits behind it, recorded, when a commit source can
+/// tell (docs/dora.md, "Commits behind a version"). Best effort: the deploy
+/// is recorded already, and a failure is logged, not returned.
+async fn with_commits(api: &super::context::Api, event: DeployEvent) -> DeployEvent {
+    let Some(source) = &api.delivery.commits else { return event };
+    let filled = match crate::delivery::commits::fill(api.store.as_ref(), source.as_ref(), &event).await {
+        Ok(Some(filled)) => filled,
+        Ok(None) => return event,
+        Err(problem) => {
+            tracing::warn!(service = %event.service, version = %event.version, %problem, "could not find the commits behind a deploy");
+            return event;
+        }
+    };
+    match api.store.record_deployment(&filled).await {
+        Ok(()) => filled,
+        Err(error) => {
+            tracing::warn!(service = %event.service, %error, "could not record the commits behind a deploy");
+            event
+        }
+    }
+}
+
 /// A commit a deploy brought, as the orchestrator knows it.
 #[derive(async_graphql::InputObject, Clone, Debug)]
 pub struct CommitInput {
@@ -484,6 +506,7 @@ impl DeployMutation {
             workload,
         };
         api.store.record_deployment(&event).await.map_err(store_error)?;
+        let event = with_commits(api, event).await;
         if let Ok(feed) = ctx.data::<crate::watch::Feed>() {
             feed.publish(crate::watch::Live::Deploy(Box::new(event.clone())));
         }
@@ -491,7 +514,7 @@ impl DeployMutation {
             service = %event.service, cluster = %event.cluster, version = %event.version,
             status = event.status.as_str(), "recorded deployment"
         );
-        let environment = api.delivery.environment_of(&event.cluster).to_string();
+        let environment = api.delivery.config.environment_of(&event.cluster).to_string();
         Ok(Deploy { environment, ..from_event(event) })
     }
 }

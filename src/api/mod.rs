@@ -38,7 +38,7 @@ pub use auth::{Grants, Scope};
 pub use context::{Api, Entities, Limits};
 pub use documents::{coded_error, Documents, Prepared};
 
-use crate::delivery::DeliveryConfig;
+use crate::delivery::Delivery;
 use crate::links::Links;
 use crate::scheduler::Scheduler;
 use crate::store::Store;
@@ -69,7 +69,7 @@ pub type SpotSchema = Schema<Query, Mutation, actions::LiveSubscription>;
 /// The schema over a store, without link templates. Per-request data
 /// (grants, the entity loader) is added by [`request`].
 pub fn schema(store: Arc<dyn Store>, limits: Limits) -> SpotSchema {
-    schema_with_scheduler(store, limits, Links::default(), None, Feed::default(), DeliveryConfig::default())
+    schema_with_scheduler(store, limits, Links::default(), None, Feed::default(), Delivery::default())
 }
 
 /// The schema of a server that also renders `[links]`, runs collectors
@@ -82,7 +82,7 @@ pub fn schema_with_scheduler(
     links: Links,
     scheduler: Option<Arc<Scheduler>>,
     feed: Feed,
-    delivery: DeliveryConfig,
+    delivery: Delivery,
 ) -> SpotSchema {
     Schema::build(Query::default(), Mutation::default(), actions::LiveSubscription)
         .limit_depth(limits.depth)

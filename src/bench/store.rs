@@ -381,7 +381,7 @@ async fn delivery(
         (s.first, s.last)
     };
     let dora = |scope: read::Scope| async move {
-        let report = read::report(store, &scope, (first, last), Bucket::Week, fix_forward).await?;
+        let report = read::report(store, &scope, (first, last), Bucket::Week, fix_forward, true).await?;
         Ok(report.overall.changes as usize)
     };
     progress("dora_organisation_by_week", 0, 4);

@@ -7,6 +7,7 @@ use collectors::synthetic::SyntheticConfig;
 
 use crate::api::{self, Grants};
 use crate::config::Config;
+use crate::delivery::Delivery;
 use crate::model::Day;
 use crate::server::{serve, Server};
 use crate::store::Store;
@@ -63,7 +64,7 @@ pub async fn query(args: QueryArgs) -> anyhow::Result<()> {
     let links = crate::links::Links::new(&config.links)
         .map_err(|problems| crate::config::problems_error(args.store.config_path(), &problems))?;
     let feed = crate::watch::Feed::default();
-    let schema = api::schema_with_scheduler(store, config.limits, links, None, feed, config.delivery);
+    let schema = api::schema_with_scheduler(store, config.limits, links, None, feed, Delivery::new(config.delivery));
     let mut request = async_graphql::Request::new(args.query);
     if let Some(text) = args.variables {
         let variables: serde_json::Value = serde_json::from_str(&text).context("--variables is not JSON")?;

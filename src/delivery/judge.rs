@@ -68,23 +68,54 @@ impl Judged {
 
 /// Judges the deploys of one service to one cluster, oldest first.
 pub fn judge(deploys: Vec<DeployEvent>, fix_forward: Option<Duration>) -> Vec<Judged> {
-    let mut judged: Vec<Judged> = Vec::with_capacity(deploys.len());
-    for event in deploys {
-        let rollback = judged.last().is_some_and(|before| lower_version(&event.version, &before.event.version));
-        judged.push(Judged {
-            status: event.status,
-            rollback,
-            fixed_forward_by: None,
-            reason: event.reason.clone(),
-            restored_at: None,
+    let lane: Vec<&DeployEvent> = deploys.iter().collect();
+    let verdicts = verdicts(&lane, fix_forward);
+    deploys.into_iter().zip(verdicts).map(|(event, verdict)| verdict.on(event)).collect()
+}
+
+/// What [`Judged`] adds to an event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    status: DeployStatus,
+    rollback: bool,
+    fixed_forward_by: Option<String>,
+    reason: Option<String>,
+    restored_at: Option<DateTime<Utc>>,
+}
+
+impl Verdict {
+    pub fn on(self, event: DeployEvent) -> Judged {
+        let reason = event.reason.clone().or(self.reason);
+        Judged {
+            status: self.status,
+            rollback: self.rollback,
+            fixed_forward_by: self.fixed_forward_by,
+            reason,
+            restored_at: self.restored_at,
             event,
-        });
+        }
+    }
+}
+
+/// The verdicts on one lane (a service in a cluster, oldest first), in its
+/// order, without moving the events.
+pub fn verdicts(lane: &[&DeployEvent], fix_forward: Option<Duration>) -> Vec<Verdict> {
+    let mut judged: Vec<Judged> = Vec::with_capacity(lane.len());
+    for (i, event) in lane.iter().enumerate() {
+        // A slim stand-in: only what the rules read of the event.
+        let event = DeployEvent {
+            at: event.at,
+            finished_at: event.finished_at,
+            status: event.status,
+            ..DeployEvent::default()
+        };
+        let rollback = i > 0 && lower_version(&lane[i].version, &lane[i - 1].version);
+        judged.push(Judged { status: event.status, rollback, fixed_forward_by: None, reason: None, restored_at: None, event });
     }
     for i in 0..judged.len() {
-        let next = judged.get(i + 1).map(|n| (n.event.at, n.rollback, n.event.version.clone()));
-        let this = &mut judged[i];
-        if let Some((next_at, next_is_rollback, next_version)) = next {
-            ended_by_next(this, next_at, next_is_rollback, &next_version, fix_forward);
+        if let Some(next) = lane.get(i + 1) {
+            let next_is_rollback = judged[i + 1].rollback;
+            ended_by_next(&mut judged[i], next.at, next_is_rollback, &next.version, fix_forward);
         }
     }
     for i in 0..judged.len() {
@@ -93,6 +124,15 @@ pub fn judge(deploys: Vec<DeployEvent>, fix_forward: Option<Duration>) -> Vec<Ju
         }
     }
     judged
+        .into_iter()
+        .map(|j| Verdict {
+            status: j.status,
+            rollback: j.rollback,
+            fixed_forward_by: j.fixed_forward_by,
+            reason: j.reason,
+            restored_at: j.restored_at,
+        })
+        .collect()
 }
 
 /// What the next deploy to the cluster says of `this`.
@@ -107,7 +147,7 @@ fn ended_by_next(
         DeployStatus::Failed | DeployStatus::RolledBack | DeployStatus::Superseded => {}
         _ if next_is_rollback => {
             this.status = DeployStatus::RolledBack;
-            this.reason.get_or_insert_with(|| format!("rolled back to {next_version}"));
+            this.reason = Some(format!("rolled back to {next_version}"));
         }
         DeployStatus::Running => this.status = DeployStatus::Superseded,
         DeployStatus::Succeeded if this.event.finished_at.is_some_and(|finished| next_at < finished) => {
@@ -118,7 +158,7 @@ fn ended_by_next(
             if !this.rollback && fix_forward.is_some_and(|window| gap <= window) {
                 this.fixed_forward_by = Some(next_version.to_string());
                 let minutes = gap.num_minutes().max(0);
-                this.reason.get_or_insert_with(|| format!("fixed forward by {next_version} {minutes} min later"));
+                this.reason = Some(format!("fixed forward by {next_version} {minutes} min later"));
             }
         }
     }

@@ -5,6 +5,7 @@
 //! is written out in docs/dora.md; this module is that text in code.
 
 pub mod bands;
+pub mod commits;
 pub mod dora;
 pub mod estimate;
 pub mod judge;
@@ -35,6 +36,20 @@ pub struct DeliveryConfig {
 impl Default for DeliveryConfig {
     fn default() -> DeliveryConfig {
         DeliveryConfig { environments: BTreeMap::new(), fix_forward_minutes: 60 }
+    }
+}
+
+/// `[delivery]` with what the server can reach: the commits behind a
+/// deploy, when a GitHub collector is configured.
+#[derive(Clone, Default)]
+pub struct Delivery {
+    pub config: DeliveryConfig,
+    pub commits: Option<std::sync::Arc<dyn commits::CommitSource>>,
+}
+
+impl Delivery {
+    pub fn new(config: DeliveryConfig) -> Delivery {
+        Delivery { config, commits: None }
     }
 }
 

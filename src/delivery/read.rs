@@ -20,19 +20,23 @@ pub struct Scope {
     pub clusters: Option<Vec<String>>,
 }
 
-/// The DORA report of `scope` over `[from, to]`.
+/// The DORA report of `scope` over `[from, to]`; `brief_only` reads only
+/// what the figures need (the deploys listed then lack their links, actors,
+/// commits and workloads).
 pub async fn report(
     store: &dyn Store,
     scope: &Scope,
     (from, to): (Day, Day),
     bucket: Bucket,
     fix_forward: Option<Duration>,
+    brief_only: bool,
 ) -> StoreResult<dora::Report> {
     let filter = DeployFilter {
         services: scope.services.clone().unwrap_or_default(),
         clusters: scope.clusters.clone().unwrap_or_default(),
         from: from.minus(LOOKBACK_DAYS).start(),
         to: to.plus(1).start(),
+        brief: brief_only,
     };
     let events = match &scope.services {
         // No service (a team that owns none) has no deploys; an empty
@@ -55,6 +59,7 @@ pub async fn estimate(
         clusters: vec![cluster.to_string()],
         from: at - Duration::days(estimate::LOOKBACK_DAYS as i64),
         to: at,
+        brief: true,
     };
     Ok(estimate::estimate(&store.deploys(&filter).await?))
 }

@@ -59,6 +59,18 @@ pub struct Server {
 }
 
 impl Server {
+    /// `[delivery]`, and the commits behind deploys through the GitHub
+    /// collector's client when one is configured (docs/dora.md).
+    fn delivery(config: &Config) -> anyhow::Result<crate::delivery::Delivery> {
+        use collectors::Collector;
+        let mut delivery = crate::delivery::Delivery::new(config.delivery.clone());
+        if let Some(github) = &config.collectors.github {
+            let github = collectors::github::GitHub::new(github)?;
+            delivery.commits = Some(Arc::new(crate::delivery::commits::GitHubCommits(Arc::new(github))));
+        }
+        Ok(delivery)
+    }
+
     /// Everything a server needs, checked: tokens resolved from their env
     /// variables or files, loopback enforced when there are none.
     pub fn new(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<Server> {
@@ -83,7 +95,7 @@ impl Server {
                 links,
                 scheduler.clone(),
                 feed.clone(),
-                config.delivery.clone(),
+                Self::delivery(config)?,
             ),
             feed,
             collectors: config.collectors.clone(),

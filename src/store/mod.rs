@@ -239,6 +239,7 @@ pub trait Store: Send + Sync {
             clusters: cluster.map(str::to_string).into_iter().collect(),
             from: from.start(),
             to: to.plus(1).start(),
+            brief: false,
         };
         self.deploys(&filter).await
     }

@@ -50,6 +50,13 @@ impl TestRepo {
         self.repo.commit(Some("HEAD"), &who, &who, &format!("change on {date}"), &tree, &parents).unwrap();
     }
 
+    /// Tags the last commit `name` (a lightweight tag); its commit id.
+    pub fn tag(&self, name: &str) -> String {
+        let head = self.repo.head().unwrap().peel_to_commit().unwrap();
+        self.repo.tag_lightweight(name, head.as_object(), false).unwrap();
+        head.id().to_string()
+    }
+
     /// Moves a file or folder, as `git mv` would, without committing.
     pub fn rename(&self, from: &str, to: &str) {
         let target = self.path.join(to);

@@ -15,7 +15,7 @@ use super::identity::RepoIdentity;
 use super::repo::{DayCommit, GitRepo};
 use super::GitError;
 use crate::github::api::Repo;
-use crate::github::cache::RepoSnapshot;
+use crate::github::cache::{ReleaseRef, RepoSnapshot};
 use crate::github::map::{self, OrgContext};
 use crate::github::memo::ParseMemo;
 use crate::github::sync::RepoFiles;
@@ -38,6 +38,8 @@ pub struct OrgReplay {
 
 struct RepoReplay {
     git: GitRepo,
+    /// Its tags, newest first: the releases of each day are those before it.
+    tags: Vec<super::repo::GitTag>,
     history: Vec<DayCommit>,
     /// How many of `history`'s days have been applied.
     done: usize,
@@ -80,7 +82,8 @@ impl OrgReplay {
         for git in repos {
             let history = starting_at(git.days(until)?, since);
             days.extend(history.iter().map(|d| d.day));
-            replays.push(RepoReplay { git, history, done: 0, current: None, blobs: HashMap::new() });
+            let tags = git.tags()?;
+            replays.push(RepoReplay { git, tags, history, done: 0, current: None, blobs: HashMap::new() });
         }
         Ok(OrgReplay {
             host,
@@ -194,7 +197,24 @@ impl RepoReplay {
             open_issues_count: 0,
             html_url,
         };
-        Ok(RepoFiles { repo, snapshot: RepoSnapshot::new(pushed_at, branch.to_string()), contents, too_large })
+        let mut snapshot = RepoSnapshot::new(pushed_at, branch.to_string());
+        snapshot.releases = self.releases_until(commit.time);
+        Ok(RepoFiles { repo, snapshot, contents, too_large })
+    }
+
+    /// The tags made by `time` (the day's commit), newest first, as many
+    /// as the live collector keeps: what a deployed version was built from.
+    fn releases_until(&self, time: i64) -> Vec<ReleaseRef> {
+        self.tags
+            .iter()
+            .filter(|tag| tag.time <= time)
+            .take(crate::github::api::RELEASES_KEPT as usize)
+            .map(|tag| ReleaseRef {
+                tag: tag.name.clone(),
+                commit: Some(tag.commit.to_string()),
+                at: DateTime::from_timestamp(tag.time, 0).map(|t| t.to_rfc3339()),
+            })
+            .collect()
     }
 }
 

@@ -23,6 +23,15 @@ pub struct DayCommit {
     pub time: i64,
 }
 
+/// A tag naming a commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GitTag {
+    pub name: String,
+    pub commit: Oid,
+    /// Seconds since the epoch.
+    pub time: i64,
+}
+
 /// A file SPoT reads, as a tree holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TreeFile {
@@ -79,6 +88,22 @@ impl GitRepo {
         }
         days.retain(|d| until.is_none_or(|u| d.day <= u));
         Ok(days)
+    }
+
+    /// Every tag that names a commit, newest first: its name, commit and
+    /// time (the tagger's for an annotated tag, else the commit's).
+    pub fn tags(&self) -> Result<Vec<GitTag>, GitError> {
+        let context = |e| GitError::at(&self.path, "reading the tags", e);
+        let mut tags = Vec::new();
+        for name in self.repo.tag_names(None).map_err(context)?.iter().flatten() {
+            let Ok(object) = self.repo.revparse_single(&format!("refs/tags/{name}")) else { continue };
+            let tagged_at = object.as_tag().and_then(|t| t.tagger()).map(|s| s.when().seconds());
+            let Ok(commit) = object.peel_to_commit() else { continue };
+            let time = tagged_at.unwrap_or_else(|| commit.time().seconds());
+            tags.push(GitTag { name: name.to_string(), commit: commit.id(), time });
+        }
+        tags.sort_by(|a, b| b.time.cmp(&a.time).then_with(|| a.name.cmp(&b.name)));
+        Ok(tags)
     }
 
     /// The files of `commit`'s tree that `wanted` accepts; folders `skip`

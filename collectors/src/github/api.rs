@@ -46,6 +46,63 @@ pub struct Repo {
     pub html_url: Option<String>,
 }
 
+/// A release as `GET /repos/{owner}/{repo}/releases` lists it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Release {
+    pub tag_name: String,
+    #[serde(default)]
+    pub published_at: Option<String>,
+    #[serde(default)]
+    pub created_at: Option<String>,
+    #[serde(default)]
+    pub draft: bool,
+}
+
+/// A tag as `GET /repos/{owner}/{repo}/tags` lists it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Tag {
+    pub name: String,
+    pub commit: TagCommit,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TagCommit {
+    pub sha: String,
+}
+
+/// `GET /repos/{owner}/{repo}/compare/{base}...{head}`: the commits `head`
+/// has that `base` has not, oldest first.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Comparison {
+    #[serde(default)]
+    pub total_commits: u64,
+    #[serde(default)]
+    pub commits: Vec<ComparedCommit>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ComparedCommit {
+    pub sha: String,
+    pub commit: CommitDetail,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CommitDetail {
+    #[serde(default)]
+    pub author: Option<Signature>,
+    #[serde(default)]
+    pub committer: Option<Signature>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Signature {
+    #[serde(default)]
+    pub date: Option<String>,
+}
+
+/// How many of the latest releases and tags a repository's entity keeps.
+pub const RELEASES_KEPT: u32 = 30;
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Tree {
     #[serde(default)]
@@ -130,6 +187,32 @@ impl GitHubApi {
     pub async fn tree(&self, org: &str, repo: &str, branch: &str) -> Result<Tree, HttpError> {
         let mut url = self.http.url(&format!("repos/{org}/{repo}/git/trees/{}", encode_component(branch)))?;
         url.query_pairs_mut().append_pair("recursive", "1");
+        Ok(self.get_cached(url).await?.0)
+    }
+
+    /// The latest releases (first page, newest first).
+    pub async fn releases(&self, org: &str, repo: &str) -> Result<Vec<Release>, HttpError> {
+        let url = self.http.url(&format!("repos/{org}/{repo}/releases?per_page={RELEASES_KEPT}"))?;
+        Ok(self.get_cached(url).await?.0)
+    }
+
+    /// The latest tags (first page) with the commit each names.
+    pub async fn tags(&self, org: &str, repo: &str) -> Result<Vec<Tag>, HttpError> {
+        let url = self.http.url(&format!("repos/{org}/{repo}/tags?per_page={RELEASES_KEPT}"))?;
+        Ok(self.get_cached(url).await?.0)
+    }
+
+    /// The commits between two commits (or tags). Two SHAs always compare
+    /// alike, so an answer once read is kept and never asked again.
+    pub async fn compare(&self, org: &str, repo: &str, base: &str, head: &str) -> Result<Comparison, HttpError> {
+        let (base, head) = (encode_component(base), encode_component(head));
+        let url = self.http.url(&format!("repos/{org}/{repo}/compare/{base}...{head}?per_page=250"))?;
+        if let Some(cached) = self.cache.response(url.as_str()) {
+            let endpoint = url.path().trim_start_matches('/').to_string();
+            let exchange =
+                crate::http::Exchange { endpoint, status: 200, headers: Default::default(), body: cached.body.into_bytes() };
+            return exchange.json(self.http.service());
+        }
         Ok(self.get_cached(url).await?.0)
     }
 

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
 /// Bumped when what a repository snapshot holds changes shape.
-const SNAPSHOT_FORMAT: u32 = 1;
+const SNAPSHOT_FORMAT: u32 = 2;
 
 #[derive(Debug, Clone)]
 pub struct Cache {
@@ -46,6 +46,18 @@ pub struct RepoSnapshot {
     pub files: Vec<(String, String)>,
     /// The tree listed more entries than the API returns at once.
     pub truncated: bool,
+    /// The latest releases and tags, newest first.
+    #[serde(default)]
+    pub releases: Vec<ReleaseRef>,
+}
+
+/// A release or tag: its name, the commit it names and when it was
+/// published (tags without a release have no date).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseRef {
+    pub tag: String,
+    pub commit: Option<String>,
+    pub at: Option<String>,
 }
 
 impl RepoSnapshot {
@@ -57,6 +69,7 @@ impl RepoSnapshot {
             languages: Vec::new(),
             files: Vec::new(),
             truncated: false,
+            releases: Vec::new(),
         }
     }
 }

@@ -219,6 +219,15 @@ impl Context {
             }),
             ["repos", org, repo, "git", "trees", _branch] if *org == self.org => self.tree(repo),
             ["repos", org, repo, "git", "blobs", sha] if *org == self.org => self.blob(repo, sha),
+            ["repos", org, repo, "releases"] if *org == self.org => {
+                self.with_repo(repo, |r| (StatusCode::OK, releases_of(r).to_string(), vec![]))
+            }
+            ["repos", org, repo, "tags"] if *org == self.org => {
+                self.with_repo(repo, |r| (StatusCode::OK, tags_of(r).to_string(), vec![]))
+            }
+            ["repos", org, repo, "compare", range] if *org == self.org => {
+                self.with_repo(repo, |r| compare(r, range))
+            }
             _ => (StatusCode::NOT_FOUND, json!({"message": "Not Found"}).to_string(), vec![]),
         };
         if status == StatusCode::OK {
@@ -298,6 +307,55 @@ impl Context {
             None => (StatusCode::NOT_FOUND, json!({"message": "Not Found"}).to_string(), vec![]),
         })
     }
+}
+
+/// Each generated repository has released `v1.<n>.0` for n = 1..=3, on the
+/// 1st of January, February and March 2026, each tag on its commit.
+pub const RELEASES: u32 = 3;
+
+/// The commit a fake repository's `v1.<n>.0` names.
+pub fn release_commit(repo: &str, n: u32) -> String {
+    format!("{:016x}{:016x}{:08x}", xxh3_64(repo.as_bytes()), n as u64, n)
+}
+
+fn releases_of(repo: &FakeRepo) -> serde_json::Value {
+    let releases: Vec<serde_json::Value> = (1..=RELEASES)
+        .rev()
+        .map(|n| json!({ "tag_name": format!("v1.{n}.0"), "draft": false, "published_at": format!("2026-0{n}-01T12:00:00Z") }))
+        .collect();
+    let _ = repo;
+    serde_json::Value::Array(releases)
+}
+
+fn tags_of(repo: &FakeRepo) -> serde_json::Value {
+    let tags: Vec<serde_json::Value> = (1..=RELEASES)
+        .rev()
+        .map(|n| json!({ "name": format!("v1.{n}.0"), "commit": { "sha": release_commit(&repo.name, n) } }))
+        .collect();
+    serde_json::Value::Array(tags)
+}
+
+/// `<base>...<head>` between two of the repository's release commits: two
+/// commits a day, 9:00 and 15:00, from the day after the base release to
+/// the day of the head one.
+fn compare(repo: &FakeRepo, range: &str) -> (StatusCode, String, Vec<(&'static str, String)>) {
+    let release = |sha: &str| (1..=RELEASES).find(|n| release_commit(&repo.name, *n) == sha);
+    let found = range.split_once("...").and_then(|(base, head)| Some((release(base)?, release(head)?)));
+    let Some((base, head)) = found.filter(|(base, head)| base < head) else {
+        return (StatusCode::NOT_FOUND, json!({"message": "Not Found"}).to_string(), vec![]);
+    };
+    let from = chrono::NaiveDate::from_ymd_opt(2026, base, 1).unwrap_or_default();
+    let to = chrono::NaiveDate::from_ymd_opt(2026, head, 1).unwrap_or_default();
+    let mut commits = Vec::new();
+    for day in from.iter_days().skip(1).take_while(|d| *d <= to) {
+        for hour in [9, 15] {
+            let at = format!("{day}T{hour:02}:00:00Z");
+            let sha = format!("{:016x}{:024x}", xxh3_64(format!("{}{at}", repo.name).as_bytes()), 0);
+            commits.push(json!({ "sha": sha, "commit": { "author": { "date": at }, "committer": { "date": at } } }));
+        }
+    }
+    let body = json!({ "status": "ahead", "total_commits": commits.len(), "commits": commits });
+    (StatusCode::OK, body.to_string(), vec![])
 }
 
 fn reply(status: StatusCode, body: String, headers: &[(&str, String)]) -> Response<Body> {

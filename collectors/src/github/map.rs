@@ -232,6 +232,9 @@ fn repo_attrs(files: &RepoFiles, repo_type: &str) -> Value {
         "description": repo.description,
         "url": repo.html_url,
         "fork": repo.fork,
+        // Releases and tags with their commits: what a deployed version
+        // was built from (docs/dora.md).
+        "releases": files.snapshot.releases,
     })
 }
 

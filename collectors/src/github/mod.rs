@@ -200,6 +200,19 @@ impl GitHub {
         }
     }
 
+    /// The commits of `org/repo` from `base` to `head` (SHAs or tags),
+    /// oldest first, through the same cached client (an answer once read
+    /// is never asked again: two commits always compare alike).
+    pub async fn compare(&self, org: &str, repo: &str, base: &str, head: &str) -> Result<api::Comparison, CollectError> {
+        let api = self.api_for(org).await?;
+        Ok(api.compare(org, repo, base, head).await?)
+    }
+
+    /// The host part of this GitHub's repository keys (`github.com`).
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
     /// Requests so far that counted against the rate limit, and 304s.
     pub fn requests(&self) -> (u64, u64) {
         (self.api.counted_requests(), self.api.not_modified())

@@ -1,14 +1,14 @@
 //! Reading one repository's files economically: nothing at all when its
 //! `pushed_at` did not move since the cached snapshot; otherwise its
-//! languages and tree (conditional requests) and the blobs SPoT reads that
-//! it never read before.
+//! languages, tree, releases and tags (conditional requests) and the blobs
+//! SPoT reads that it never read before.
 
 use std::collections::BTreeMap;
 
 use futures_util::stream::{self, StreamExt};
 
-use super::api::{GitHubApi, Repo};
-use super::cache::RepoSnapshot;
+use super::api::{GitHubApi, Release, Repo, Tag};
+use super::cache::{ReleaseRef, RepoSnapshot};
 use crate::http::HttpError;
 
 /// A repository and the contents of the files SPoT reads in it.
@@ -43,8 +43,14 @@ pub async fn read_repo(
         }
     }
     let mut snapshot = RepoSnapshot::new(repo.pushed_at.clone(), branch.clone());
-    let (languages, tree) = tokio::join!(api.languages(org, &repo.name), api.tree(org, &repo.name, &branch));
+    let (languages, tree, releases, tags) = tokio::join!(
+        api.languages(org, &repo.name),
+        api.tree(org, &repo.name, &branch),
+        api.releases(org, &repo.name),
+        api.tags(org, &repo.name)
+    );
     snapshot.languages = languages?;
+    snapshot.releases = release_refs(releases?, tags?);
     let tree = tree?;
     snapshot.truncated = tree.truncated;
     let mut too_large = Vec::new();
@@ -58,6 +64,27 @@ pub async fn read_repo(
     let contents = read_blobs(api, org, &repo.name, &snapshot.files).await?;
     api.cache().store_snapshot(org, &repo.name, &snapshot);
     Ok(RepoFiles { repo: repo.clone(), snapshot, contents, too_large })
+}
+
+/// Releases (with their dates) and tags (with their commits), joined by
+/// tag name: releases first, newest first, then tags no release names.
+fn release_refs(releases: Vec<Release>, tags: Vec<Tag>) -> Vec<ReleaseRef> {
+    let commit_of = |tag: &str| tags.iter().find(|t| t.name == tag).map(|t| t.commit.sha.clone());
+    let mut refs: Vec<ReleaseRef> = releases
+        .iter()
+        .filter(|r| !r.draft)
+        .map(|r| ReleaseRef {
+            tag: r.tag_name.clone(),
+            commit: commit_of(&r.tag_name),
+            at: r.published_at.clone().or_else(|| r.created_at.clone()),
+        })
+        .collect();
+    for tag in &tags {
+        if !refs.iter().any(|r| r.tag == tag.name) {
+            refs.push(ReleaseRef { tag: tag.name.clone(), commit: Some(tag.commit.sha.clone()), at: None });
+        }
+    }
+    refs
 }
 
 /// Blobs of one repository, a few at a time: with ~20 files per

@@ -221,8 +221,9 @@ pub fn relation_values(kind: &str, from: Day, to: Day) -> Query {
     query("relation_values", json!({ "kind": kind, "from": from.0, "to": to.0 }))
 }
 
-pub fn deploys(services: &[String], clusters: &[String], start_ms: i64, end_ms: i64) -> Query {
-    query("deploys", json!({ "services": services, "clusters": clusters, "start": start_ms, "end": end_ms }))
+pub fn deploys(services: &[String], clusters: &[String], start_ms: i64, end_ms: i64, brief: bool) -> Query {
+    let binds = json!({ "services": services, "clusters": clusters, "start": start_ms, "end": end_ms, "brief": brief });
+    query("deploys", binds)
 }
 
 pub fn record_events(events: Vec<Value>) -> Query {
@@ -416,7 +417,7 @@ pub fn samples() -> Vec<Query> {
         attribute_values(s, Some(s), d),
         entities_of_kind(s, d),
         relation_values(s, d, d),
-        deploys(&keys, &keys, 0, 1),
+        deploys(&keys, &keys, 0, 1, true),
         record_events(vec![json!({})]),
         stats(),
         scope_state(s, s),

@@ -308,6 +308,6 @@ pub fn event_from(row: &Value) -> StoreResult<DeployEvent> {
 
 pub async fn deploys(store: &Inner, filter: &DeployFilter) -> StoreResult<Vec<DeployEvent>> {
     let (start, end) = (filter.from.timestamp_millis(), filter.to.timestamp_millis());
-    let rows = store.query(queries::deploys(&filter.services, &filter.clusters, start, end)).await?;
+    let rows = store.query(queries::deploys(&filter.services, &filter.clusters, start, end, filter.brief)).await?;
     rows.iter().map(event_from).collect()
 }
