@@ -97,7 +97,8 @@ fn ownership() -> Observation {
     };
     obs.entities = vec![entity("team:shop", "team"), entity("service:a", "service"), entity("service:b", "service")];
     obs.entities.push(entity("service:c", "service"));
-    let owns = |to: &str| ObservedRelation { from: "team:shop".into(), to: to.into(), kind: "owns".into(), attrs: Map::new() };
+    let owns =
+        |to: &str| ObservedRelation { from: "team:shop".into(), to: to.into(), kind: "owns".into(), attrs: Map::new() };
     obs.relations = vec![owns("service:a"), owns("service:b")];
     obs
 }
@@ -157,14 +158,17 @@ async fn the_organisation_in_production_over_two_weeks() {
         overall["bands"],
         json!({ "deploymentFrequency": "HIGH", "leadTime": "HIGH", "changeFailureRate": "LOW", "timeToRestore": "HIGH" })
     );
-    let worst: Vec<&str> = dora["worstServices"].as_array().unwrap().iter().map(|s| s["service"].as_str().unwrap()).collect();
+    let worst: Vec<&str> =
+        dora["worstServices"].as_array().unwrap().iter().map(|s| s["service"].as_str().unwrap()).collect();
     assert_eq!(worst, ["service:a", "service:b", "service:c"], "a fails 4 of 7; b and c never, by key");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn by_week_each_deploy_falls_in_the_week_it_started() {
     let api = start().await;
-    let data = api.data(&format!("{{ dora({WINDOW}, bucket: WEEK) {{ buckets {{ start end figures {{ {FIGURES} }} }} }} }}")).await;
+    let data = api
+        .data(&format!("{{ dora({WINDOW}, bucket: WEEK) {{ buckets {{ start end figures {{ {FIGURES} }} }} }} }}"))
+        .await;
     let weeks = data["dora"]["buckets"].as_array().unwrap();
     assert_eq!(weeks.len(), 2);
     assert_eq!((weeks[0]["start"].as_str(), weeks[0]["end"].as_str()), (Some("2026-03-02"), Some("2026-03-08")));
@@ -219,6 +223,7 @@ async fn each_deploy_says_how_it_ended() {
             r#"{{
               all: deploys(service: "a", environment: "production", {WINDOW}) {{ totalCount edges {{ node {{ cluster version status rollback fixedForwardBy reason leadTimeSeconds timeToRestoreSeconds }} }} }}
               superseded: deploys(status: SUPERSEDED, {WINDOW}) {{ edges {{ node {{ version }} }} }}
+              failures: deploys(failedChanges: true, {WINDOW}) {{ edges {{ node {{ version status fixedForwardBy }} }} }}
               everywhere: deploys(service: "a", {WINDOW}) {{ totalCount }}
               page: deploys({WINDOW}, first: 2, after: "0") {{ totalCount pageInfo {{ hasNextPage }} edges {{ cursor node {{ service version environment }} }} }}
             }}"#
@@ -260,6 +265,9 @@ async fn each_deploy_says_how_it_ended() {
     assert_eq!(node(8)["reason"], "ProgressDeadlineExceeded: the rollout stalled");
     assert_eq!(node(8)["leadTimeSeconds"], Value::Null, "it never ran");
     assert_eq!(data["superseded"]["edges"], json!([{ "node": { "version": "1.4.0" } }]));
+    let failures: Vec<&str> =
+        data["failures"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["version"].as_str().unwrap()).collect();
+    assert_eq!(failures, ["1.5.0", "1.5.0", "1.3.0", "1.2.0"], "13, 9 (rolled back), 5 (fixed forward), 3");
     assert_eq!(data["everywhere"]["totalCount"], 12, "every environment: the staging deploy too");
     assert_eq!(data["page"]["totalCount"], 14);
     assert_eq!(data["page"]["pageInfo"]["hasNextPage"], true);
@@ -299,7 +307,8 @@ async fn the_orchestrator_reports_a_deploy_twice_and_bad_input_is_named() {
         running["recordDeployment"],
         json!({ "status": "RUNNING", "commitCount": 2, "firstCommitAt": "2026-03-13T16:00:00+00:00", "environment": "production" })
     );
-    api.data(&format!(r#"mutation {{ recordDeployment({start}, finishedAt: "2026-03-14T10:04:00Z") {{ status }} }}"#)).await;
+    api.data(&format!(r#"mutation {{ recordDeployment({start}, finishedAt: "2026-03-14T10:04:00Z") {{ status }} }}"#))
+        .await;
     let data = api
         .data(r#"{ deploys(service: "d", from: "2026-03-14", to: "2026-03-14") { totalCount edges { node { status finishedAt commit commitCount leadTimeSeconds } } } }"#)
         .await;
@@ -310,11 +319,23 @@ async fn the_orchestrator_reports_a_deploy_twice_and_bad_input_is_named() {
     );
     for (query, says) in [
         (format!(r#"mutation {{ recordDeployment({start}, status: SUPERSEDED) {{ status }} }}"#), "SPoT derives it"),
-        (format!(r#"mutation {{ recordDeployment({start}, finishedAt: "2026-03-14T09:00:00Z") {{ status }} }}"#), "before the deploy's start"),
-        (format!(r#"mutation {{ recordDeployment({start}, reason: "") {{ status }} }}"#), "reason must be 1 to 2000 characters"),
-        (r#"{ dora(environment: "qa") { subject } }"#.to_string(), r#"no environment "qa": [delivery.environments] names "production", "staging""#),
+        (
+            format!(r#"mutation {{ recordDeployment({start}, finishedAt: "2026-03-14T09:00:00Z") {{ status }} }}"#),
+            "before the deploy's start",
+        ),
+        (
+            format!(r#"mutation {{ recordDeployment({start}, reason: "") {{ status }} }}"#),
+            "reason must be 1 to 2000 characters",
+        ),
+        (
+            r#"{ dora(environment: "qa") { subject } }"#.to_string(),
+            r#"no environment "qa": [delivery.environments] names "production", "staging""#,
+        ),
         (r#"{ dora(service: "a", team: "shop") { subject } }"#.to_string(), "not both"),
-        (r#"{ dora(from: "2024-01-01", to: "2026-03-15", bucket: DAY) { subject } }"#.to_string(), "limits.trend_buckets"),
+        (
+            r#"{ dora(from: "2024-01-01", to: "2026-03-15", bucket: DAY) { subject } }"#.to_string(),
+            "limits.trend_buckets",
+        ),
         (r#"{ dora(from: "2026-03-15", to: "2026-03-01") { subject } }"#.to_string(), "is after"),
         (r#"{ dora(team: "nobody") { subject } }"#.to_string(), "team:nobody"),
     ] {
@@ -344,7 +365,10 @@ async fn the_commits_behind_a_deploy_come_from_release_tags_and_compare() {
     store.ingest(&collector.collect("acme", "2026-01-01".parse().unwrap()).await.unwrap()).await.unwrap();
     let releases = store.entity("repo:127.0.0.1/acme/repo-12", "2026-01-01".parse().unwrap()).await.unwrap().unwrap();
     let recorded = &releases.facts[0].attrs["releases"];
-    assert_eq!(recorded[0], json!({ "tag": "v1.3.0", "commit": release_commit("repo-12", 3), "at": "2026-03-01T12:00:00Z" }));
+    assert_eq!(
+        recorded[0],
+        json!({ "tag": "v1.3.0", "commit": release_commit("repo-12", 3), "at": "2026-03-01T12:00:00Z" })
+    );
 
     let mut config = Config::default();
     config.collectors.github = Some(github_config);
@@ -366,7 +390,9 @@ async fn the_commits_behind_a_deploy_come_from_release_tags_and_compare() {
     );
     let (asked, _) = github.requests();
     for (version, at) in [("1.1.0", "2026-01-06"), ("1.2.0", "2026-02-04")] {
-        let query = format!(r#"mutation {{ recordDeployment(service: "repo-12", cluster: "dc2", version: "{version}", at: "{at}T10:00:00Z") {{ commitCount }} }}"#);
+        let query = format!(
+            r#"mutation {{ recordDeployment(service: "repo-12", cluster: "dc2", version: "{version}", at: "{at}T10:00:00Z") {{ commitCount }} }}"#
+        );
         api.data(&query).await;
     }
     assert_eq!(github.requests().0, asked, "the same pair again is read from the cache, not asked");
@@ -374,5 +400,8 @@ async fn the_commits_behind_a_deploy_come_from_release_tags_and_compare() {
         .data(r#"{ deploys(service: "repo-12", environment: "production", from: "2026-02-01", to: "2026-02-28") { edges { node { cluster commitCount leadTimeSeconds } } } }"#)
         .await;
     // From 2 January 09:00 to 3 February 10:05 in dc1.
-    assert_eq!(data["deploys"]["edges"][1]["node"], json!({ "cluster": "dc1", "commitCount": 62, "leadTimeSeconds": 32 * 86_400 + 3_900 }));
+    assert_eq!(
+        data["deploys"]["edges"][1]["node"],
+        json!({ "cluster": "dc1", "commitCount": 62, "leadTimeSeconds": 32 * 86_400 + 3_900 })
+    );
 }

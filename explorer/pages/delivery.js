@@ -283,30 +283,22 @@ function worstOf(dora, { from, to }) {
  * so they are picked from the newest succeeded deploys.
  */
 async function failedDeploys({ team, from, to }) {
-  const variables = { team, from, to, first: LISTED };
-  const [bad, succeeded] = await Promise.all([
-    gql(
-      `query FailedDeploys($team: String, $from: Date!, $to: Date!, $first: Int!) {
-        failed: deploys(team: $team, status: FAILED, from: $from, to: $to, first: $first) { ${DEPLOY} }
-        rolledBack: deploys(team: $team, status: ROLLED_BACK, from: $from, to: $to, first: $first) { ${DEPLOY} }
-      }`,
-      variables,
-    ),
-    gql(`query FixedForwardDeploys($team: String, $from: Date!, $to: Date!, $first: Int!) { deploys(team: $team, status: SUCCEEDED, from: $from, to: $to, first: $first) { ${DEPLOY} } }`, variables),
-  ]);
-  const nodes = (connection) => connection.edges.map((e) => e.node);
-  const fixed = nodes(succeeded.deploys).filter((d) => d.fixedForwardBy);
-  const rows = [...nodes(bad.failed), ...nodes(bad.rolledBack), ...fixed].sort((a, b) => b.at.localeCompare(a.at));
+  const data = await gql(
+    `query FailedDeploys($team: String, $from: Date!, $to: Date!, $first: Int!) {
+      deploys(team: $team, failedChanges: true, from: $from, to: $to, first: $first) { ${DEPLOY} }
+    }`,
+    { team, from, to, first: LISTED },
+  );
+  const rows = data.deploys.edges.map((e) => e.node);
+  const total = data.deploys.totalCount;
+  const tally = (kind) => rows.filter((d) => outcome(d).startsWith(kind)).length;
   const counts = h(
     "p",
     {},
-    badge(`${number(bad.failed.totalCount)} failed`, bad.failed.totalCount ? "bad" : "ok"),
+    badge(`${number(total)} failed changes`, total ? "bad" : "ok"),
     " ",
-    badge(`${number(bad.rolledBack.totalCount)} rolled back`, bad.rolledBack.totalCount ? "bad" : "ok"),
-    " ",
-    badge(`${number(fixed.length)} fixed forward`, fixed.length ? "warn" : "ok"),
-    bad.failed.totalCount > LISTED || bad.rolledBack.totalCount > LISTED ? h("span", { class: "muted" }, ` The newest ${LISTED} of each are listed.`) : null,
-    succeeded.deploys.totalCount > LISTED ? h("span", { class: "muted" }, ` Fixed forward: among the newest ${LISTED} of ${number(succeeded.deploys.totalCount)} succeeded deploys.`) : null,
+    h("span", { class: "muted" }, `listed: ${tally("failed")} failed, ${tally("rolled back")} rolled back, ${tally("fixed forward")} fixed forward`),
+    total > LISTED ? h("span", { class: "muted" }, ` (the newest ${LISTED} of ${number(total)})`) : null,
   );
   if (!rows.length) return h("div", {}, counts, empty(`No deploy failed, was rolled back or fixed forward between ${from} and ${to}.`));
   return h(

@@ -36,10 +36,8 @@ async fn subject(ctx: &Context<'_>, service: Option<String>, team: Option<String
         }
         (None, Some(team)) => {
             let key = if team.starts_with("team:") { team } else { format!("team:{team}") };
-            let owns = store(ctx)?
-                .relations(&key, on, Direction::Out, &["owns".to_string()])
-                .await
-                .map_err(store_error)?;
+            let owns =
+                store(ctx)?.relations(&key, on, Direction::Out, &["owns".to_string()]).await.map_err(store_error)?;
             let services = owns.into_iter().map(|r| r.to).filter(|k| k.starts_with("service:")).collect();
             Ok(Subject { label: key, services: Some(services) })
         }
@@ -193,7 +191,8 @@ impl DeliveryQuery {
     /// Deploys, newest first, each with its outcome (docs/dora.md) in its
     /// environment: of a service, a team or the organisation, within
     /// `[from, to]` (default: the 90 days up to the latest committed day),
-    /// optionally only those of one environment, status or actor.
+    /// optionally only those of one environment, status or actor, or only
+    /// the failed changes (failed, rolled back or fixed forward).
     #[graphql(complexity = "first.unwrap_or(100).max(1) as usize * child_complexity")]
     #[allow(clippy::too_many_arguments)]
     async fn deploys(
@@ -204,6 +203,7 @@ impl DeliveryQuery {
         environment: Option<String>,
         status: Option<DeployStatus>,
         actor: Option<String>,
+        #[graphql(default)] failed_changes: bool,
         from: Option<Date>,
         to: Option<Date>,
         first: Option<i32>,
@@ -226,6 +226,7 @@ impl DeliveryQuery {
                     .deploys
                     .into_iter()
                     .filter(|d| status.is_none_or(|s| d.status == s))
+                    .filter(|d| !failed_changes || d.is_failed_change())
                     .filter(|d| actor.as_ref().is_none_or(|a| d.event.actor.as_ref() == Some(a)))
                     .map(|d| from_judged(d, environment)),
             );

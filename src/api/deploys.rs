@@ -446,10 +446,16 @@ impl Reported {
             return Err(bad_request("finishedAt is before the deploy's start (at)"));
         }
         if self.commits.len() > MAX_COMMITS {
-            return Err(bad_request(format!("at most {MAX_COMMITS} commits per deploy ({} given)", self.commits.len())));
+            return Err(bad_request(format!(
+                "at most {MAX_COMMITS} commits per deploy ({} given)",
+                self.commits.len()
+            )));
         }
         if let Some(bad) = self.commits.iter().find(|c| c.sha.trim().is_empty() || c.sha.len() > 200) {
-            return Err(bad_request(format!("commit sha {} must be 1 to 200 characters", collectors::untrusted::quote(&bad.sha))));
+            return Err(bad_request(format!(
+                "commit sha {} must be 1 to 200 characters",
+                collectors::untrusted::quote(&bad.sha)
+            )));
         }
         Ok(())
     }
@@ -564,7 +570,9 @@ mod tests {
         let merged = merge(snapshots, vec![], vec![]);
         let rows: Vec<_> = merged
             .iter()
-            .map(|d| (d.version.as_str(), d.declared, d.rollback, d.workload.as_deref().unwrap_or("").rsplit('/').nth(2)))
+            .map(|d| {
+                (d.version.as_str(), d.declared, d.rollback, d.workload.as_deref().unwrap_or("").rsplit('/').nth(2))
+            })
             .collect();
         assert_eq!(
             rows,
@@ -598,5 +606,4 @@ mod tests {
             "a rollout from before SPoT ran, a rollout instead of its snapshot, an event instead of both"
         );
     }
-
 }

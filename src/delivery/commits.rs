@@ -60,11 +60,17 @@ const PREVIOUS_WITHIN_DAYS: i64 = 365;
 /// has none) and the commits it brought since the previous deploy of the
 /// service to the cluster, when the source can tell; `Ok(None)` when there
 /// is nothing to add or nothing to go on.
-pub async fn fill(store: &dyn Store, source: &dyn CommitSource, event: &DeployEvent) -> Result<Option<DeployEvent>, String> {
+pub async fn fill(
+    store: &dyn Store,
+    source: &dyn CommitSource,
+    event: &DeployEvent,
+) -> Result<Option<DeployEvent>, String> {
     if event.first_commit_at.is_some() {
         return Ok(None);
     }
-    let Some((repo_key, releases)) = repository_of(store, &event.service, Day::from_date(event.at.date_naive())).await? else {
+    let Some((repo_key, releases)) =
+        repository_of(store, &event.service, Day::from_date(event.at.date_naive())).await?
+    else {
         return Ok(None);
     };
     let prefix = format!("repo:{}/", source.host());

@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use super::judge::{verdicts, Verdict};
 use super::{bands, nearest_rank, Band, Judged};
-pub use crate::buckets::Bucket;
 use crate::buckets::buckets;
+pub use crate::buckets::Bucket;
 use crate::model::{Day, DeployEvent};
 
 /// The four metrics, with the counts behind them, over some deploys.

@@ -25,12 +25,10 @@ pub struct Estimate {
 pub fn estimate(deploys: &[DeployEvent]) -> Estimate {
     let mut finished: Vec<&DeployEvent> =
         deploys.iter().filter(|d| d.status == DeployStatus::Succeeded && d.finished_at.is_some()).collect();
-    finished.sort_by(|a, b| b.at.cmp(&a.at));
+    finished.sort_by_key(|d| std::cmp::Reverse(d.at));
     finished.truncate(SAMPLES);
-    let mut took: Vec<i64> = finished
-        .iter()
-        .filter_map(|d| Some((d.finished_at? - d.at).num_seconds().max(0)))
-        .collect();
+    let mut took: Vec<i64> =
+        finished.iter().filter_map(|d| Some((d.finished_at? - d.at).num_seconds().max(0))).collect();
     Estimate {
         samples: took.len() as u64,
         p50_seconds: nearest_rank(&mut took, 0.5),

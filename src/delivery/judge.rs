@@ -44,7 +44,8 @@ impl Judged {
     /// A change that failed: it failed, was rolled back or fixed forward.
     pub fn is_failed_change(&self) -> bool {
         self.is_change()
-            && (matches!(self.status, DeployStatus::Failed | DeployStatus::RolledBack) || self.fixed_forward_by.is_some())
+            && (matches!(self.status, DeployStatus::Failed | DeployStatus::RolledBack)
+                || self.fixed_forward_by.is_some())
     }
 
     /// Healthy: it ended well and nothing had to fix it.
@@ -110,7 +111,14 @@ pub fn verdicts(lane: &[&DeployEvent], fix_forward: Option<Duration>) -> Vec<Ver
             ..DeployEvent::default()
         };
         let rollback = i > 0 && lower_version(&lane[i].version, &lane[i - 1].version);
-        judged.push(Judged { status: event.status, rollback, fixed_forward_by: None, reason: None, restored_at: None, event });
+        judged.push(Judged {
+            status: event.status,
+            rollback,
+            fixed_forward_by: None,
+            reason: None,
+            restored_at: None,
+            event,
+        });
     }
     for i in 0..judged.len() {
         if let Some(next) = lane.get(i + 1) {

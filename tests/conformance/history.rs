@@ -244,7 +244,12 @@ pub async fn a_deploy_reported_again_takes_its_outcome_and_keeps_the_rest(h: &im
     };
     store.record_deployment(&failed).await.unwrap();
     let expected = DeployEvent { actor: started.actor.clone(), ..started.clone() };
-    let expected = DeployEvent { status: DeployStatus::Failed, finished_at: failed.finished_at, reason: failed.reason.clone(), ..expected };
+    let expected = DeployEvent {
+        status: DeployStatus::Failed,
+        finished_at: failed.finished_at,
+        reason: failed.reason.clone(),
+        ..expected
+    };
     let window = DeployFilter { from: d(0).start(), to: d(3).start(), ..DeployFilter::default() };
     let everything = store.deploys(&window).await.unwrap();
     assert_eq!(everything, [expected.clone(), other.clone()], "one row per deploy, the second report's outcome");

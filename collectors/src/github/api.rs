@@ -209,8 +209,12 @@ impl GitHubApi {
         let url = self.http.url(&format!("repos/{org}/{repo}/compare/{base}...{head}?per_page=250"))?;
         if let Some(cached) = self.cache.response(url.as_str()) {
             let endpoint = url.path().trim_start_matches('/').to_string();
-            let exchange =
-                crate::http::Exchange { endpoint, status: 200, headers: Default::default(), body: cached.body.into_bytes() };
+            let exchange = crate::http::Exchange {
+                endpoint,
+                status: 200,
+                headers: Default::default(),
+                body: cached.body.into_bytes(),
+            };
             return exchange.json(self.http.service());
         }
         Ok(self.get_cached(url).await?.0)

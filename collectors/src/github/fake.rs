@@ -225,9 +225,7 @@ impl Context {
             ["repos", org, repo, "tags"] if *org == self.org => {
                 self.with_repo(repo, |r| (StatusCode::OK, tags_of(r).to_string(), vec![]))
             }
-            ["repos", org, repo, "compare", range] if *org == self.org => {
-                self.with_repo(repo, |r| compare(r, range))
-            }
+            ["repos", org, repo, "compare", range] if *org == self.org => self.with_repo(repo, |r| compare(r, range)),
             _ => (StatusCode::NOT_FOUND, json!({"message": "Not Found"}).to_string(), vec![]),
         };
         if status == StatusCode::OK {

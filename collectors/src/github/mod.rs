@@ -203,7 +203,13 @@ impl GitHub {
     /// The commits of `org/repo` from `base` to `head` (SHAs or tags),
     /// oldest first, through the same cached client (an answer once read
     /// is never asked again: two commits always compare alike).
-    pub async fn compare(&self, org: &str, repo: &str, base: &str, head: &str) -> Result<api::Comparison, CollectError> {
+    pub async fn compare(
+        &self,
+        org: &str,
+        repo: &str,
+        base: &str,
+        head: &str,
+    ) -> Result<api::Comparison, CollectError> {
         let api = self.api_for(org).await?;
         Ok(api.compare(org, repo, base, head).await?)
     }

@@ -175,6 +175,9 @@ mod tests {
         let median_hours = leads[leads.len() / 2] as f64 / 60.0;
         assert!((12.0..30.0).contains(&median_hours), "{median_hours}");
         assert!(events.iter().all(|e| e.finished_at > e.at && e.first_commit_at < e.finished_at));
-        assert!(events.windows(2).all(|w| w[0].workload != w[1].workload || w[0].at < w[1].at), "in order per workload");
+        assert!(
+            events.windows(2).all(|w| w[0].workload != w[1].workload || w[0].at < w[1].at),
+            "in order per workload"
+        );
     }
 }

@@ -245,7 +245,6 @@ pub async fn relation_value_versions(
     Ok(rows.into_iter().map(|(_, version)| version).collect())
 }
 
-
 pub async fn record_deployments(store: &Inner, events: &[DeployEvent]) -> StoreResult<()> {
     let documents = events.iter().map(event_document).collect();
     store.query(queries::record_events(documents)).await.map(|_| ())
@@ -281,9 +280,8 @@ fn sequence() -> i64 {
 
 pub fn event_from(row: &Value) -> StoreResult<DeployEvent> {
     let doing = "reading deploy events";
-    let instant = |field: &str| {
-        row.get(field).and_then(Value::as_i64).and_then(chrono::DateTime::from_timestamp_millis)
-    };
+    let instant =
+        |field: &str| row.get(field).and_then(Value::as_i64).and_then(chrono::DateTime::from_timestamp_millis);
     let optional = |field: &str| row.get(field).and_then(Value::as_str).map(str::to_string);
     let status = row.get("status").and_then(Value::as_str).unwrap_or("succeeded");
     Ok(DeployEvent {

@@ -72,7 +72,9 @@ pub fn select(conn: &Connection, filter: &DeployFilter) -> StoreResult<Vec<Deplo
             .map_err(backend(doing))?;
         found.reserve_exact(count.max(0) as usize);
         let mut stmt = conn
-            .prepare_cached(&format!("SELECT {columns} FROM events WHERE at_ms >= ?1 AND at_ms < ?2 ORDER BY at_ms, id"))
+            .prepare_cached(&format!(
+                "SELECT {columns} FROM events WHERE at_ms >= ?1 AND at_ms < ?2 ORDER BY at_ms, id"
+            ))
             .map_err(backend(doing))?;
         let rows = stmt.query_map(params![start, end], event_from).map_err(backend(doing))?;
         for row in rows {
@@ -87,7 +89,9 @@ pub fn select(conn: &Connection, filter: &DeployFilter) -> StoreResult<Vec<Deplo
         let mut with_ids = Vec::new();
         for service in &filter.services {
             let rows = stmt
-                .query_map(params![service, start, end], |r| Ok((r.get::<_, i64>(3)?, r.get::<_, i64>(13)?, event_from(r)?)))
+                .query_map(params![service, start, end], |r| {
+                    Ok((r.get::<_, i64>(3)?, r.get::<_, i64>(13)?, event_from(r)?))
+                })
                 .map_err(backend(doing))?;
             for row in rows {
                 with_ids.push(row.map_err(backend(doing))?);
