@@ -125,7 +125,7 @@ async fn a_second_sync_of_an_unchanged_organisation_costs_almost_nothing() {
     github.reset_counters();
     let (_, third) = collect(&config).await;
     let (requests, _) = github.requests();
-    assert!(requests <= 3 + 3, "listing pages, languages, tree and one new blob: {requests}");
+    assert!(requests <= 3 + 5, "listing pages, languages, tree, releases, tags and one new blob: {requests}");
     let lodash = relation(&third, "service:repo-12", "uses", "package:npm/lodash").unwrap();
     assert_eq!(lodash.attrs["spec"], "^4.18.0");
 }
@@ -237,6 +237,10 @@ async fn the_recorded_repository_reads_as_a_repository() {
             .header("etag", "\"b6bf76818c02a332828422c6fa78009ad1f08f302c18524af715ed641f004227\"")
             .header("x-ratelimit-remaining", "4999"),
         "/repos/octokit-fixture-org/hello-world/languages" => Reply::json("{}"),
+        // A repository without releases or tags: GitHub answers empty lists.
+        "/repos/octokit-fixture-org/hello-world/releases" | "/repos/octokit-fixture-org/hello-world/tags" => {
+            Reply::json("[]")
+        }
         "/repos/octokit-fixture-org/hello-world/git/trees/master" => Reply::json(r#"{"tree":[{"path":"README.md","type":"blob","sha":"93a078d1c3f76aa1ca11def8f882a06df1d4a01b","size":13}],"truncated":false}"#),
         _ => Reply::status(404, "{}"),
     })

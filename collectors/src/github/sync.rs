@@ -50,7 +50,7 @@ pub async fn read_repo(
         api.tags(org, &repo.name)
     );
     snapshot.languages = languages?;
-    snapshot.releases = release_refs(releases?, tags?);
+    snapshot.releases = release_refs(none_if_missing(releases)?, none_if_missing(tags)?);
     let tree = tree?;
     snapshot.truncated = tree.truncated;
     let mut too_large = Vec::new();
@@ -64,6 +64,15 @@ pub async fn read_repo(
     let contents = read_blobs(api, org, &repo.name, &snapshot.files).await?;
     api.cache().store_snapshot(org, &repo.name, &snapshot);
     Ok(RepoFiles { repo: repo.clone(), snapshot, contents, too_large })
+}
+
+/// A listing GitHub does not have for this repository (releases turned off
+/// on a GitHub Enterprise, say) is an empty one, not a failed repository.
+fn none_if_missing<T>(listing: Result<Vec<T>, HttpError>) -> Result<Vec<T>, HttpError> {
+    match listing {
+        Err(HttpError::NotFound { .. }) => Ok(Vec::new()),
+        other => other,
+    }
 }
 
 /// Releases (with their dates) and tags (with their commits), joined by
