@@ -31,7 +31,8 @@ fn a_history_round_trips_exactly() {
     ok(spot(&["export", "--db", &original, "--out", &first]));
     let imported = ok(spot(&["import", "--db", &copy, &first]));
     assert!(imported.starts_with("imported "), "{imported}");
-    let events: usize = imported.split(" deploy events").next().and_then(|s| s.rsplit(' ').next()?.parse().ok()).unwrap();
+    let events: usize =
+        imported.split(" deploy events").next().and_then(|s| s.rsplit(' ').next()?.parse().ok()).unwrap();
     assert!(events > 1, "the generated deploys and the one pushed: {imported}");
     ok(spot(&["export", "--db", &copy, "--out", &second]));
     let (a, b) = (std::fs::read(&first).unwrap(), std::fs::read(&second).unwrap());
