@@ -2,7 +2,7 @@
 //! organisation over any window, the deploys behind them with their
 //! outcomes, and how long a service's rollouts take (docs/dora.md).
 
-use async_graphql::connection::{query, Connection, Edge, EmptyFields};
+use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
@@ -232,21 +232,8 @@ impl DeliveryQuery {
             );
         }
         all.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| a.service.cmp(&b.service)));
-        let total = all.len();
-        query(after, None, Some(first as i32), None, |after: Option<usize>, _: Option<usize>, first, _| async move {
-            let start = after.map_or(0, |a| a + 1);
-            if start > total && total > 0 {
-                return Err(bad_request("'after' points past the last deploy"));
-            }
-            let end = (start + first.unwrap_or(100)).min(total);
-            let mut connection =
-                Connection::with_additional_fields(start > 0, end < total, DeploysInfo { total_count: total as i32 });
-            connection
-                .edges
-                .extend(all.into_iter().enumerate().skip(start).take(end - start).map(|(i, d)| Edge::new(i, d)));
-            Ok::<_, async_graphql::Error>(connection)
-        })
-        .await
+        let info = DeploysInfo { total_count: all.len() as i32 };
+        super::paging::page(all, first, after, info, "deploy").await
     }
 
     /// How long the service's rollouts to `cluster` take: p50 and p90 of

@@ -23,6 +23,7 @@ mod mutation;
 mod order;
 mod outdated;
 mod packages;
+mod paging;
 mod plain;
 mod reports;
 mod rollouts;

@@ -1,11 +1,11 @@
 //! Timelines, changes between two days, and run history.
 
-use async_graphql::connection::{query, Connection, Edge, EmptyFields};
+use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, Enum, Json, Object, Result, SimpleObject};
 use serde_json::Value;
 
 use super::auth::Scope;
-use super::context::{api, bad_request, resolve_day, store, store_error};
+use super::context::{api, resolve_day, store, store_error};
 use super::entity::{entity_on, Entity};
 use super::scalars::{day, end, Date};
 use crate::model::{self, RunFilter};
@@ -243,25 +243,8 @@ impl TimeQuery {
         let to = resolve_day(ctx, day(to)).await?;
         let changes = store(ctx)?.changes(from.0, to).await.map_err(store_error)?;
         let all = changes_of(changes, &kinds);
-        let total = all.len();
-        let summary = summary_of(&all);
-        query(after, None, Some(first), None, |after: Option<usize>, _: Option<usize>, first, _| async move {
-            let start = after.map_or(0, |a| a + 1);
-            if start > total && total > 0 {
-                return Err(bad_request("'after' points past the last change"));
-            }
-            let end = (start + first.unwrap_or(100)).min(total);
-            let mut connection = Connection::with_additional_fields(
-                start > 0,
-                end < total,
-                ChangesInfo { total_count: total as i32, summary },
-            );
-            connection
-                .edges
-                .extend(all.into_iter().enumerate().skip(start).take(end - start).map(|(i, c)| Edge::new(i, c)));
-            Ok::<_, async_graphql::Error>(connection)
-        })
-        .await
+        let info = ChangesInfo { total_count: all.len() as i32, summary: summary_of(&all) };
+        super::paging::page(all, first as usize, after, info, "change").await
     }
 
     /// Snapshot runs, newest first, optionally of one source and within
