@@ -6,6 +6,9 @@
 //! minutes is a fix-forward. Team `shop` owns services a and b; c is
 //! nobody's. The window is Monday 2026-03-02 to Sunday 2026-03-15.
 
+#[path = "support/git.rs"]
+#[allow(dead_code)] // each test binary uses its part
+mod git;
 #[path = "support/graphql.rs"]
 #[allow(dead_code)] // each test binary uses its part
 mod graphql;
@@ -403,5 +406,51 @@ async fn the_commits_behind_a_deploy_come_from_release_tags_and_compare() {
     assert_eq!(
         data["deploys"]["edges"][1]["node"],
         json!({ "cluster": "dc1", "commitCount": 62, "leadTimeSeconds": 32 * 86_400 + 3_900 })
+    );
+}
+
+/// The same from a clone `spot backfill` read: the version's commit from
+/// the clone's tags (recorded by the backfill), the commits between two
+/// versions from the clone itself (`[delivery] clones`), no GitHub at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_commits_behind_a_deploy_come_from_a_backfilled_clone() {
+    let dir = tempfile::tempdir().unwrap();
+    let clones = dir.path().join("clones");
+    std::fs::create_dir_all(&clones).unwrap();
+    let repo = git::TestRepo::new(&clones, "acme", "shop");
+    let catalog = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: shop\nspec:\n  type: service\n  owner: group:web\n";
+    repo.commit("2026-03-01", 9, &[("catalog-info.yaml", Some(catalog))]);
+    repo.tag("v1.0.0");
+    for (day, hour, text) in [("2026-03-02", 9, "a"), ("2026-03-03", 14, "b"), ("2026-03-04", 10, "c")] {
+        repo.commit(day, hour, &[("README.md", Some(text))]);
+    }
+    let head = repo.tag("v1.1.0");
+    let db = dir.path().join("spot.db");
+    let store: std::sync::Arc<dyn Store> = std::sync::Arc::new(SqliteStore::open(&db).unwrap());
+    let options = spot::backfill::Options {
+        paths: vec![repo.path.clone()],
+        since: None,
+        until: None,
+        max_file_bytes: 5 << 20,
+        identity: Default::default(),
+    };
+    spot::backfill::backfill(store.clone(), &options, &spot::backfill::Quiet).await.unwrap();
+    drop(store);
+
+    let mut config = Config::default();
+    config.delivery.clones = vec![clones];
+    let api = graphql::serve(&config, SqliteStore::open(&db).unwrap(), dir).await;
+    let record = |version: &str, at: &str| {
+        format!(
+            r#"mutation {{ recordDeployment(service: "shop", cluster: "dc1", version: "{version}", at: "{at}") {{ commit commitCount firstCommitAt }} }}"#
+        )
+    };
+    let first = api.data(&record("1.0.0", "2026-03-05T10:00:00Z")).await;
+    assert_eq!(first["recordDeployment"]["commitCount"], Value::Null, "nothing before it");
+    let second = api.data(&record("1.1.0", "2026-03-06T10:00:00Z")).await;
+    assert_eq!(
+        second["recordDeployment"],
+        json!({ "commit": head, "commitCount": 3, "firstCommitAt": "2026-03-02T09:00:00+00:00" }),
+        "git log v1.0.0..v1.1.0: the commits of 2, 3 and 4 March"
     );
 }

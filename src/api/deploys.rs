@@ -390,8 +390,10 @@ pub struct DeployMutation;
 /// tell (docs/dora.md, "Commits behind a version"). Best effort: the deploy
 /// is recorded already, and a failure is logged, not returned.
 async fn with_commits(api: &super::context::Api, event: DeployEvent) -> DeployEvent {
-    let Some(source) = &api.delivery.commits else { return event };
-    let filled = match crate::delivery::commits::fill(api.store.as_ref(), source.as_ref(), &event).await {
+    if api.delivery.commits.is_empty() {
+        return event;
+    }
+    let filled = match crate::delivery::commits::fill(api.store.as_ref(), &api.delivery.commits, &event).await {
         Ok(Some(filled)) => filled,
         Ok(None) => return event,
         Err(problem) => {

@@ -1,9 +1,11 @@
 //! The commits behind a deploy, when the orchestrator names only the commit
 //! (or only the version): the version's commit from the release tags the
-//! GitHub collector records on the repository, and the commits between the
-//! previous deploy's commit and this one from GitHub's compare API through
-//! the collector's cached client (compare answers never change, so each
-//! pair is asked once, ever). docs/dora.md, "Commits behind a version".
+//! GitHub collector (or a backfill) records on the repository, and the
+//! commits between the previous deploy's commit and this one from a local
+//! clone (`[delivery] clones`, the folders `spot backfill` reads) or from
+//! GitHub's compare API through the collector's cached client (compare
+//! answers never change, so each pair is asked once, ever). docs/dora.md,
+//! "Commits behind a version".
 
 use std::sync::Arc;
 
@@ -24,11 +26,16 @@ pub struct Brought {
 /// Where commits between two commits of a repository come from.
 #[async_trait]
 pub trait CommitSource: Send + Sync {
-    /// The host part of the repository keys it answers for (`github.com`).
-    fn host(&self) -> &str;
+    /// The commits of the repository `repo` (its key,
+    /// `repo:<host>/<org>/<name>`) after `base` up to `head`; `Ok(None)`
+    /// when this source does not hold that repository.
+    async fn between(&self, repo: &str, base: &str, head: &str) -> Result<Option<Brought>, String>;
+}
 
-    /// The commits of `org/repo` after `base` up to `head`.
-    async fn between(&self, org: &str, repo: &str, base: &str, head: &str) -> Result<Brought, String>;
+/// `repo:<host>/<org>/<name>` → (host, org, name).
+fn parts_of(repo: &str) -> Option<(&str, &str, &str)> {
+    let mut parts = repo.strip_prefix("repo:")?.splitn(3, '/');
+    Some((parts.next()?, parts.next()?, parts.next()?))
 }
 
 /// GitHub's compare API, through the collector's client and cache.
@@ -36,12 +43,11 @@ pub struct GitHubCommits(pub Arc<collectors::github::GitHub>);
 
 #[async_trait]
 impl CommitSource for GitHubCommits {
-    fn host(&self) -> &str {
-        self.0.host()
-    }
-
-    async fn between(&self, org: &str, repo: &str, base: &str, head: &str) -> Result<Brought, String> {
-        let comparison = self.0.compare(org, repo, base, head).await.map_err(|e| e.to_string())?;
+    async fn between(&self, repo: &str, base: &str, head: &str) -> Result<Option<Brought>, String> {
+        let Some((_, org, name)) = parts_of(repo).filter(|(host, _, _)| *host == self.0.host()) else {
+            return Ok(None);
+        };
+        let comparison = self.0.compare(org, name, base, head).await.map_err(|e| e.to_string())?;
         let first_at = comparison
             .commits
             .iter()
@@ -49,8 +55,50 @@ impl CommitSource for GitHubCommits {
             .filter_map(|d| DateTime::parse_from_rfc3339(d).ok())
             .map(|d| d.with_timezone(&Utc))
             .min();
-        Ok(Brought { count: comparison.total_commits.max(comparison.commits.len() as u64) as u32, first_at })
+        Ok(Some(Brought { count: comparison.total_commits.max(comparison.commits.len() as u64) as u32, first_at }))
     }
+}
+
+/// Local clones: a repository `repo:<host>/<org>/<name>` is the clone at
+/// `<folder>/<org>/<name>` or `<folder>/<name>` of one of the folders.
+pub struct LocalClones(pub Vec<std::path::PathBuf>);
+
+impl LocalClones {
+    fn clone_of(&self, repo: &str) -> Option<std::path::PathBuf> {
+        let (_, org, name) = parts_of(repo)?;
+        let candidates = self.0.iter().flat_map(|folder| [folder.join(org).join(name), folder.join(name)]);
+        candidates.into_iter().find(|path| git2::Repository::open(path).is_ok())
+    }
+}
+
+#[async_trait]
+impl CommitSource for LocalClones {
+    async fn between(&self, repo: &str, base: &str, head: &str) -> Result<Option<Brought>, String> {
+        let Some(path) = self.clone_of(repo) else { return Ok(None) };
+        let (base, head) = (base.to_string(), head.to_string());
+        tokio::task::spawn_blocking(move || walk(&path, &base, &head).map(Some))
+            .await
+            .map_err(|e| format!("reading a clone: {e}"))?
+    }
+}
+
+/// The commits reachable from `head` and not from `base` in the clone at
+/// `path` (what `git log base..head` lists).
+fn walk(path: &std::path::Path, base: &str, head: &str) -> Result<Brought, String> {
+    let context = |e: git2::Error| format!("{}: {}", path.display(), e.message());
+    let git = git2::Repository::open(path).map_err(context)?;
+    let commit = |name: &str| git.revparse_single(name).and_then(|o| o.peel_to_commit()).map(|c| c.id());
+    let mut walk = git.revwalk().map_err(context)?;
+    walk.push(commit(head).map_err(context)?).map_err(context)?;
+    walk.hide(commit(base).map_err(context)?).map_err(context)?;
+    let mut brought = Brought { count: 0, first_at: None };
+    for oid in walk {
+        let found = git.find_commit(oid.map_err(context)?).map_err(context)?;
+        let at = DateTime::from_timestamp(found.author().when().seconds(), 0);
+        brought.count += 1;
+        brought.first_at = brought.first_at.min(at).or(at);
+    }
+    Ok(brought)
 }
 
 /// How far back the previous deploy of a service to a cluster is looked for.
@@ -62,7 +110,7 @@ const PREVIOUS_WITHIN_DAYS: i64 = 365;
 /// is nothing to add or nothing to go on.
 pub async fn fill(
     store: &dyn Store,
-    source: &dyn CommitSource,
+    sources: &[Arc<dyn CommitSource>],
     event: &DeployEvent,
 ) -> Result<Option<DeployEvent>, String> {
     if event.first_commit_at.is_some() {
@@ -71,10 +119,6 @@ pub async fn fill(
     let Some((repo_key, releases)) =
         repository_of(store, &event.service, Day::from_date(event.at.date_naive())).await?
     else {
-        return Ok(None);
-    };
-    let prefix = format!("repo:{}/", source.host());
-    let Some((org, name)) = repo_key.strip_prefix(&prefix).and_then(|rest| rest.split_once('/')) else {
         return Ok(None);
     };
     let Some(head) = event.commit.clone().or_else(|| commit_of(&releases, &event.version)) else {
@@ -92,7 +136,16 @@ pub async fn fill(
     let Some(base) = previous.and_then(|p| p.commit.clone().or_else(|| commit_of(&releases, &p.version))) else {
         return Ok(Some(DeployEvent { commit: Some(head), ..event.clone() }));
     };
-    let brought = source.between(org, name, &base, &head).await?;
+    let mut brought = None;
+    for source in sources {
+        brought = source.between(&repo_key, &base, &head).await?;
+        if brought.is_some() {
+            break;
+        }
+    }
+    let Some(brought) = brought else {
+        return Ok(Some(DeployEvent { commit: Some(head), ..event.clone() }));
+    };
     Ok(Some(DeployEvent {
         commit: Some(head),
         first_commit_at: brought.first_at,

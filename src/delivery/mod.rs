@@ -31,25 +31,35 @@ pub struct DeliveryConfig {
     /// same cluster within this many minutes of finishing was fixed
     /// forward: a failed change. 0 turns the rule off.
     pub fix_forward_minutes: u32,
+    /// Folders holding clones of the organisation's repositories (as
+    /// `spot backfill` reads them): the commits a deploy brought are read
+    /// from them before GitHub is asked.
+    pub clones: Vec<std::path::PathBuf>,
 }
 
 impl Default for DeliveryConfig {
     fn default() -> DeliveryConfig {
-        DeliveryConfig { environments: BTreeMap::new(), fix_forward_minutes: 60 }
+        DeliveryConfig { environments: BTreeMap::new(), fix_forward_minutes: 60, clones: Vec::new() }
     }
 }
 
-/// `[delivery]` with what the server can reach: the commits behind a
-/// deploy, when a GitHub collector is configured.
+/// `[delivery]` with what the server can reach for the commits behind a
+/// deploy: local clones (`clones`), then GitHub when a GitHub collector is
+/// configured.
 #[derive(Clone, Default)]
 pub struct Delivery {
     pub config: DeliveryConfig,
-    pub commits: Option<std::sync::Arc<dyn commits::CommitSource>>,
+    pub commits: Vec<std::sync::Arc<dyn commits::CommitSource>>,
 }
 
 impl Delivery {
+    /// With the local clones `config` names (no GitHub yet).
     pub fn new(config: DeliveryConfig) -> Delivery {
-        Delivery { config, commits: None }
+        let mut commits: Vec<std::sync::Arc<dyn commits::CommitSource>> = Vec::new();
+        if !config.clones.is_empty() {
+            commits.push(std::sync::Arc::new(commits::LocalClones(config.clones.clone())));
+        }
+        Delivery { config, commits }
     }
 }
 
@@ -74,6 +84,9 @@ impl DeliveryConfig {
                     ));
                 }
             }
+        }
+        for folder in self.clones.iter().filter(|f| !f.is_dir()) {
+            problems.push(format!("delivery.clones: {} is not a folder", folder.display()));
         }
         problems
     }

@@ -66,7 +66,7 @@ impl Server {
         let mut delivery = crate::delivery::Delivery::new(config.delivery.clone());
         if let Some(github) = &config.collectors.github {
             let github = collectors::github::GitHub::new(github)?;
-            delivery.commits = Some(Arc::new(crate::delivery::commits::GitHubCommits(Arc::new(github))));
+            delivery.commits.push(Arc::new(crate::delivery::commits::GitHubCommits(Arc::new(github))));
         }
         Ok(delivery)
     }
