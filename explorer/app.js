@@ -13,6 +13,7 @@ import * as pkg from "./pages/package.js";
 import * as graph from "./pages/graph.js";
 import * as reports from "./pages/reports.js";
 import * as delivery from "./pages/delivery.js";
+import * as scorecards from "./pages/scorecards.js";
 import * as changes from "./pages/changes.js";
 import * as hygiene from "./pages/hygiene.js";
 import * as cluster from "./pages/cluster.js";
@@ -27,6 +28,7 @@ const pages = {
   graph,
   reports,
   delivery,
+  scorecards,
   changes,
   hygiene,
 };

@@ -21,6 +21,7 @@ pub mod links;
 pub mod model;
 pub mod observations;
 pub mod scheduler;
+pub mod scorecards;
 pub mod server;
 pub mod store;
 pub mod transfer;

@@ -627,6 +627,11 @@ fn the_explorer_end_to_end_in_chromium() {
         assert!(figures.contains(figure), "the team's figures have {figure}: {figures}");
     }
     ui.shot("team");
+    let scorecards_link = ui.json("document.querySelector('#team-scorecards')?.getAttribute('href') ?? null");
+    assert!(
+        scorecards_link.as_str().is_some_and(|l| l.starts_with("#/scorecards?") && l.contains("team=team%3A")),
+        "the team page links to its scorecards: {scorecards_link}"
+    );
 
     // Delivery: the team's, from its page; then the organisation's four
     // DORA metrics with their bands, their trends, the services that fail
@@ -698,6 +703,103 @@ fn the_explorer_end_to_end_in_chromium() {
         ui.shot("service-delivery");
     }
     assert_eq!(ui.json("window.__spotErrors"), serde_json::json!([]), "console errors on the delivery pages");
+
+    // Scorecards: the demo's production-readiness, listed by the picker; its
+    // levels by team, leaderboard (best first, exported to CSV), rules most
+    // failed, trend charts and what changed; one team's; then the Scorecards
+    // card of a service from the leaderboard, with its failing rules.
+    ui.eval(CATCH_CONSOLE_ERRORS);
+    ui.eval("window.__spotErrors.length = 0");
+    ui.open("#/scorecards", "scorecards");
+    let scorecards = ui.json("[...document.querySelectorAll('#scorecard-picker option')].map((o) => o.value)");
+    assert!(
+        scorecards.as_array().unwrap().iter().any(|name| name == "production-readiness"),
+        "the picker lists the demo's scorecard: {scorecards}"
+    );
+    ui.open("#/scorecards/production-readiness", "the production-readiness scorecard");
+    assert_eq!(ui.text("main h1"), "Scorecards: production-readiness");
+    ui.wait_for("the leaderboard", "document.querySelector('#scorecard-leaderboard tbody tr')");
+    ui.wait_for("the levels by team", "document.querySelector('#scorecard-teams tbody tr')");
+    let headers = ui.json("[...document.querySelectorAll('#scorecard-teams th')].map((th) => th.textContent)");
+    assert_eq!(headers, serde_json::json!(["Team", "Services", "none", "bronze", "silver", "gold"]));
+    let ranked: u64 =
+        ui.text("#scorecard-leaderboard .table-actions span").split_whitespace().next().unwrap().parse().unwrap();
+    let by_team = ui.json(
+        "[...document.querySelectorAll('#scorecard-teams tbody tr')].reduce((sum, row) => sum + Number(row.cells[1].textContent.replace(/,/g, '')), 0)",
+    );
+    assert_eq!(by_team.as_u64(), Some(ranked), "every ranked service is counted in one team's row");
+    let order = ui.json(
+        "[...document.querySelectorAll('#scorecard-leaderboard tbody [data-level]')].map((b) => ['none', 'bronze', 'silver', 'gold'].indexOf(b.dataset.level))",
+    );
+    let order: Vec<i64> = order.as_array().unwrap().iter().map(|i| i.as_i64().unwrap()).collect();
+    assert_eq!(order.len() as u64, ranked, "a level per service");
+    assert!(order.iter().all(|&i| i >= 0) && order.windows(2).all(|p| p[0] >= p[1]), "best first: {order:?}");
+    let failing =
+        ui.json("[...document.querySelectorAll('#scorecard-rules [data-rule]')].map((r) => Number(r.dataset.failing))");
+    let failing: Vec<u64> = failing.as_array().unwrap().iter().map(|n| n.as_u64().unwrap()).collect();
+    assert_eq!(failing.len(), 10, "every rule of production-readiness: {}", ui.text("#scorecard-rules"));
+    assert!(failing[0] > 0, "a rule fails somewhere in the demo: {}", ui.text("#scorecard-rules"));
+    assert!(failing.windows(2).all(|p| p[0] >= p[1]), "the most failed first: {failing:?}");
+    let explained = ui.json("document.querySelector('#scorecard-rules tbody tr').cells[5].innerText");
+    assert!(explained.as_str().is_some_and(|e| e.len() > 10 && e != "—"), "the rule's explanation: {explained}");
+    ui.wait_for("the scorecard charts", "document.querySelectorAll('#scorecard-trends .chart canvas').length >= 2");
+    let changed = ui.text("#scorecard-changes");
+    assert!(changed.contains("rose"), "what changed: {changed}");
+    let moved = ui.json(
+        "[...document.querySelectorAll('#scorecard-changes tbody tr')].every((row) => row.querySelector('[data-direction]') && row.querySelector('li[data-rule]'))",
+    );
+    assert_eq!(moved, Value::Bool(true), "each service that rose or fell, with the rules that moved it: {changed}");
+    ui.shot("scorecards");
+    for earlier in std::fs::read_dir(downloads.path()).unwrap() {
+        std::fs::remove_file(earlier.unwrap().path()).unwrap();
+    }
+    ui.click("#scorecard-leaderboard .export-csv");
+    let csv = wait_for_download(downloads.path());
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("Rank,Service,Team,Level,Passed,Total,Next level"));
+    assert_eq!(lines.count() as u64, ranked, "the CSV has a row per ranked service");
+    // One team's: from its row in the levels by team.
+    let team = ui.json("document.querySelector('#scorecard-teams a[data-team-filter]')?.dataset.teamFilter ?? null");
+    if let Some(team) = team.as_str() {
+        let team = team.to_string();
+        ui.eval("delete document.body.dataset.rendered");
+        ui.click("#scorecard-teams a[data-team-filter]");
+        ui.wait_rendered("a team's scorecard");
+        assert!(ui.eval("location.hash").as_str().unwrap().contains("team=team%3A"), "{}", ui.eval("location.hash"));
+        assert_eq!(ui.text("main h1"), format!("Scorecards: production-readiness of {team}"));
+        let teams = ui.json(
+            "[...document.querySelectorAll('#scorecard-leaderboard tbody tr')].map((row) => row.cells[2].innerText)",
+        );
+        let teams = teams.as_array().unwrap();
+        assert!(!teams.is_empty() && teams.iter().all(|t| t == team.as_str()), "only {team}'s services: {teams:?}");
+    }
+    // The last service of the leaderboard: its page's Scorecards card.
+    let worst = ui.json(
+        "[...document.querySelectorAll('#scorecard-leaderboard a[data-service]')].at(-1)?.getAttribute('href') ?? null",
+    );
+    let worst = worst
+        .as_str()
+        .unwrap_or_else(|| panic!("no service in the leaderboard: {}", ui.text("#scorecard-leaderboard")));
+    ui.open(worst, "a service from the leaderboard");
+    ui.wait_for(
+        "the service's Scorecards card",
+        "document.querySelector('#scorecards [data-scorecard=\"production-readiness\"]')",
+    );
+    let card = ui.json(
+        "(() => { const c = document.querySelector('#scorecards [data-scorecard=\"production-readiness\"]'); \
+         return { level: c.dataset.level, next: c.dataset.nextLevel ?? null, failing: [...c.querySelectorAll('.failing-rule')].map((r) => r.innerText) }; })()",
+    );
+    let level = card["level"].as_str().unwrap();
+    assert!(["none", "bronze", "silver", "gold"].contains(&level), "the level reached: {card}");
+    let failing = card["failing"].as_array().unwrap();
+    if !card["next"].is_null() {
+        assert!(!failing.is_empty(), "below the top level, a rule fails: {}", ui.text("#scorecards"));
+    }
+    for rule in failing {
+        assert!(rule.as_str().unwrap().contains("failing since"), "each failing rule says since when: {rule}");
+    }
+    ui.shot("service-scorecards");
+    assert_eq!(ui.json("window.__spotErrors"), serde_json::json!([]), "console errors on the scorecards pages");
     ui.open("#/", "home for a package");
     ui.click("#search");
     ui.tab.type_str("package:npm/").unwrap();

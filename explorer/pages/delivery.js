@@ -83,15 +83,15 @@ export async function render(view, { day, latest, params }) {
 }
 
 /** `team:<name>` from the address, which may give the name alone. */
-function teamKey(value) {
+export function teamKey(value) {
   if (!value) return null;
   return value.startsWith("team:") ? value : `team:${value}`;
 }
 
-const teamName = (key) => key.replace(/^team:/, "");
+export const teamName = (key) => key.replace(/^team:/, "");
 
 /** An option of the team choice; no key: the organisation. */
-function teamOption(key, name, selected) {
+export function teamOption(key, name, selected) {
   return h("option", { value: key || "", selected }, key ? teamName(name || key) : "the organisation");
 }
 
@@ -115,10 +115,11 @@ function rangeForm({ team, from, to, bucket }, teamSelect) {
 }
 
 /**
- * Fills the team choice with the teams alive on the day. Without them the
- * page still works: the choice keeps the organisation and the team shown.
+ * Fills the team choice with the teams alive on the day (also the
+ * scorecards page's). Without them the page still works: the choice keeps
+ * the organisation and the team shown.
  */
-async function teamChoices(select, team, day) {
+export async function teamChoices(select, team, day) {
   try {
     const data = await gql(`query DeliveryTeams($at: Date) { search(text: "team:", kinds: ["team"], at: $at, first: 500) { key name } }`, { at: day });
     const teams = [...data.search].sort((a, b) => a.name.localeCompare(b.name));

@@ -1,7 +1,7 @@
 // Service: everything every source says about it (each fact with its source
 // and since-when), owner, repository, docs, what runs where and the deploy
-// history, its delivery (DORA) metrics, quality over time, Consul health,
-// and its dependency graph.
+// history, its delivery (DORA) metrics, its scorecards (level and failing
+// rules), quality over time, Consul health, and its dependency graph.
 
 import { gql } from "../api.js";
 import { h, fill, load, section, empty, badge, number, facts, text, inlineLinks } from "../dom.js";
@@ -12,6 +12,7 @@ import { dataTable } from "../table.js";
 import { graphExplorer } from "../graph.js";
 import { actionsPanel } from "../actions.js";
 import { DORA_FIGURES, doraFigures, duration } from "./delivery.js";
+import { serviceScorecards } from "./scorecards.js";
 
 const SERVICE = `query Service($name: String!, $at: Date, $from: Date) {
   service(name: $name, at: $at) {
@@ -50,6 +51,7 @@ export async function render(view, { day, segments, params, stale }) {
   );
   const quality = h("div");
   const delivery = h("div");
+  const scorecards = h("div");
   fill(
     view.lastChild,
     h("p", {}, h("a", { href: href(`/graph/${encodeURIComponent(key)}`) }, "Open the full dependency graph →"), " · ", h("label", { for: "history-range" }, "History over ", rangeSelect)),
@@ -60,6 +62,7 @@ export async function render(view, { day, segments, params, stale }) {
       section("Deployed versions", "deployed", deployedTable(service.deployedVersions)),
       section("Health (Consul)", "health", health(service.entity.facts)),
       h("div", { class: "wide" }, section("Delivery", "delivery", delivery)),
+      h("div", { class: "wide" }, section("Scorecards", "scorecards", scorecards)),
       h("div", { class: "wide" }, section(`Deploys since ${from}`, "deploys", deployHistory(data.deployHistory, from, day))),
       h("div", { class: "wide" }, section("Actions between snapshots (Kubernetes)", "actions", actionsPanel({ service: key, day }))),
       h("div", { class: "wide" }, section("Quality", "quality", quality)),
@@ -67,7 +70,11 @@ export async function render(view, { day, segments, params, stale }) {
       h("div", { class: "wide" }, section("Dependencies and dependents", "dependencies", dependencies(service, day))),
     ),
   );
-  await Promise.all([load(quality, "quality", () => qualityOf(service.quality, from, day)), load(delivery, "delivery", () => deliveryOf(service, day))]);
+  await Promise.all([
+    load(quality, "quality", () => qualityOf(service.quality, from, day)),
+    load(delivery, "delivery", () => deliveryOf(service, day)),
+    load(scorecards, "the scorecards", () => serviceScorecards(service.key, service.owner, day)),
+  ]);
 }
 
 /**

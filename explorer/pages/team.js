@@ -1,7 +1,7 @@
 // Team: what it owns, and the service figures rolled up over it: quality
 // (coverage, size, issues, failing gates) now and over time against the
 // organisation, Consul health, and its services that run mixed versions;
-// a link to its delivery page.
+// links to its delivery and scorecards pages.
 
 import { gql } from "../api.js";
 import { h, fill, section, empty, badge, number, facts, text } from "../dom.js";
@@ -53,7 +53,13 @@ export async function render(view, { day, segments, stale }) {
     view,
     h("h1", {}, team.name, " ", badge("team")),
     h("p", { class: "subtitle" }, `${team.key} as of ${day}; seen since ${team.firstSeen}`),
-    h("p", {}, h("a", { href: href("/delivery", { team: key }) }, "Delivery: its DORA metrics, trends and failed deploys →")),
+    h(
+      "p",
+      {},
+      h("a", { href: href("/delivery", { team: key }) }, "Delivery: its DORA metrics, trends and failed deploys →"),
+      " · ",
+      h("a", { href: href("/scorecards", { team: key }), id: "team-scorecards" }, "Scorecards: its services' levels and failing rules →"),
+    ),
     h(
       "div",
       { class: "grid" },

@@ -43,6 +43,10 @@ pub struct Api {
     pub scheduler: Option<Arc<crate::scheduler::Scheduler>>,
     /// `[delivery]`: environments and the fix-forward window (docs/dora.md).
     pub delivery: crate::delivery::Delivery,
+    /// `[scorecards]`, checked (docs/scorecards.md).
+    pub scorecards: Arc<crate::scorecards::Scorecards>,
+    /// Scored days, dropped on every write through the store.
+    pub score_cache: Arc<crate::scorecards::cache::ScoreCache>,
 }
 
 /// The API's view of the caller, checked by every resolver before it reads

@@ -28,6 +28,7 @@ mod plain;
 mod reports;
 mod rollouts;
 mod scalars;
+pub mod scorecards;
 mod service;
 mod time;
 
@@ -42,6 +43,8 @@ pub use documents::{coded_error, Documents, Prepared};
 use crate::delivery::Delivery;
 use crate::links::Links;
 use crate::scheduler::Scheduler;
+use crate::scorecards::cache::ScoreCache;
+use crate::scorecards::Scorecards;
 use crate::store::Store;
 use crate::watch::Feed;
 
@@ -60,6 +63,7 @@ pub struct Query(
     hygiene::HygieneQuery,
     actions::ActionQuery,
     delivery::DeliveryQuery,
+    scorecards::ScorecardQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -70,13 +74,30 @@ pub type SpotSchema = Schema<Query, Mutation, actions::LiveSubscription>;
 /// The schema over a store, without link templates. Per-request data
 /// (grants, the entity loader) is added by [`request`].
 pub fn schema(store: Arc<dyn Store>, limits: Limits) -> SpotSchema {
-    schema_with_scheduler(store, limits, Links::default(), None, Feed::default(), Delivery::default())
+    schema_with_scheduler(
+        store,
+        limits,
+        Links::default(),
+        None,
+        Feed::default(),
+        Delivery::default(),
+        Scoring::default(),
+    )
+}
+
+/// The scorecards a server scores by, and the scored days it keeps
+/// (docs/scorecards.md). The cache must hear of the store's writes: wrap
+/// the store in its [`ScoreCache::writes`] layer.
+#[derive(Clone, Default)]
+pub struct Scoring {
+    pub scorecards: Arc<Scorecards>,
+    pub cache: Arc<ScoreCache>,
 }
 
 /// The schema of a server that also renders `[links]`, runs collectors
 /// (`triggerCollection`, and the expected scopes of `snapshots`),
-/// publishes what happens live on `feed` (the subscriptions) and judges
-/// deploys by `[delivery]`.
+/// publishes what happens live on `feed` (the subscriptions), judges
+/// deploys by `[delivery]` and scores services by its scorecards.
 pub fn schema_with_scheduler(
     store: Arc<dyn Store>,
     limits: Limits,
@@ -84,11 +105,20 @@ pub fn schema_with_scheduler(
     scheduler: Option<Arc<Scheduler>>,
     feed: Feed,
     delivery: Delivery,
+    scoring: Scoring,
 ) -> SpotSchema {
     Schema::build(Query::default(), Mutation::default(), actions::LiveSubscription)
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
-        .data(Api { store, limits, links, scheduler, delivery })
+        .data(Api {
+            store,
+            limits,
+            links,
+            scheduler,
+            delivery,
+            scorecards: scoring.scorecards,
+            score_cache: scoring.cache,
+        })
         .data(feed)
         .finish()
 }

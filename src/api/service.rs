@@ -48,6 +48,18 @@ impl Service {
         &self.entity
     }
 
+    /// Its score on every scorecard as of `at` (default: the day it is
+    /// read on), each failing rule with since when it fails
+    /// (docs/scorecards.md).
+    async fn scores(
+        &self,
+        ctx: &Context<'_>,
+        at: Option<super::scalars::Date>,
+    ) -> Result<Vec<super::scorecards::ServiceScore>> {
+        let day = at.map_or(self.entity.day, |d| d.0);
+        super::scorecards::service_scores(ctx, &self.entity.anchor.key, day).await
+    }
+
     /// The team that owns it (`owns` from a team).
     async fn owner(&self, ctx: &Context<'_>) -> Result<Option<Entity>> {
         let owners = self.neighbours(ctx, "owns", model::Direction::In).await?;

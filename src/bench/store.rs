@@ -266,7 +266,7 @@ async fn teams(store: &dyn Store, day: Day) -> StoreResult<Vec<Vec<String>>> {
 
 /// Times `samples` calls of one query (after a short warm-up) and returns
 /// the latencies and the average answer size.
-async fn time<F, Fut>(samples: usize, mut query: F) -> StoreResult<(Percentiles, f64)>
+pub(super) async fn time<F, Fut>(samples: usize, mut query: F) -> StoreResult<(Percentiles, f64)>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = StoreResult<usize>>,
@@ -376,6 +376,11 @@ async fn queries(
         .await?,
     );
     delivery(store, &cell, samples, heavy, &mut record, progress).await?;
+    let span = {
+        let s = cell.borrow();
+        (s.first, s.last)
+    };
+    super::scorecards::scorecards(store, span, samples, &mut record, progress).await?;
     progress("done", 5, 5);
     Ok(())
 }

@@ -64,7 +64,12 @@ pub async fn query(args: QueryArgs) -> anyhow::Result<()> {
     let links = crate::links::Links::new(&config.links)
         .map_err(|problems| crate::config::problems_error(args.store.config_path(), &problems))?;
     let feed = crate::watch::Feed::default();
-    let schema = api::schema_with_scheduler(store, config.limits, links, None, feed, Delivery::new(config.delivery));
+    let scorecards =
+        crate::scorecards::Scorecards::load(&config.scorecards, &crate::config::check::sonar_metrics(&config))
+            .map_err(|problems| crate::config::problems_error(args.store.config_path(), &problems))?;
+    let scoring = api::Scoring { scorecards: Arc::new(scorecards), cache: Arc::default() };
+    let delivery = Delivery::new(config.delivery);
+    let schema = api::schema_with_scheduler(store, config.limits, links, None, feed, delivery, scoring);
     let mut request = async_graphql::Request::new(args.query);
     if let Some(text) = args.variables {
         let variables: serde_json::Value = serde_json::from_str(&text).context("--variables is not JSON")?;
@@ -137,6 +142,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     let mut config = Config::default();
     config.store.path = args.db.clone();
     config.server.listen = args.listen;
+    config.scorecards.builtin = true;
     let store = SqliteStore::open(&args.db)?;
     let latest = store.latest_day().await?.map_or("none".into(), |d| d.to_string());
     println!(

@@ -40,6 +40,9 @@ pub fn problems(config: &Config) -> Vec<String> {
         problems.append(&mut wrong);
     }
     problems.extend(config.delivery.problems());
+    if let Err(mut wrong) = crate::scorecards::Scorecards::load(&config.scorecards, &sonar_metrics(config)) {
+        problems.append(&mut wrong);
+    }
     if config.scheduler.concurrency == 0 {
         problems.push("scheduler.concurrency: must be at least 1".into());
     }
@@ -54,6 +57,11 @@ pub fn problems(config: &Config) -> Vec<String> {
         }
     }
     problems
+}
+
+/// The metrics the SonarQube collector reads: attributes scorecards may name.
+pub fn sonar_metrics(config: &Config) -> Vec<String> {
+    config.collectors.sonarqube.as_ref().map(|s| s.metrics.clone()).unwrap_or_default()
 }
 
 /// The secrets a config refers to, each with whether it can be read; the

@@ -42,6 +42,9 @@ pub struct Config {
     /// `[delivery]`: which clusters are production, staging, …, and the
     /// fix-forward window of delivery metrics (docs/dora.md).
     pub delivery: crate::delivery::DeliveryConfig,
+    /// `[scorecards]`: the files of the scorecards services are scored by
+    /// (docs/scorecards.md).
+    pub scorecards: crate::scorecards::ScorecardsConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -52,6 +52,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("pages/changes.js", "text/javascript; charset=utf-8"),
     asset!("pages/hygiene.js", "text/javascript; charset=utf-8"),
     asset!("pages/delivery.js", "text/javascript; charset=utf-8"),
+    asset!("pages/scorecards.js", "text/javascript; charset=utf-8"),
     asset!("pages/cluster.js", "text/javascript; charset=utf-8"),
     asset!("vendor/cytoscape.esm.min.mjs", "text/javascript; charset=utf-8"),
     asset!("vendor/uPlot.iife.min.js", "text/javascript; charset=utf-8"),

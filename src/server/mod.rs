@@ -32,6 +32,7 @@ use crate::api::auth::{Grants, Scope, Tokens};
 use crate::api::{self, Documents, Limits, SpotSchema};
 use crate::config::{Config, MetricsAccess};
 use crate::scheduler::{self, Clock, CollectorMetrics, Scheduler};
+use crate::store::layer::Layered;
 use crate::store::Store;
 use connections::ConnectionLimits;
 use guard::LocalOnly;
@@ -71,6 +72,14 @@ impl Server {
         Ok(delivery)
     }
 
+    /// `[scorecards]`, every file read and checked (docs/scorecards.md).
+    fn scoring(config: &Config) -> anyhow::Result<api::Scoring> {
+        let metrics = crate::config::check::sonar_metrics(config);
+        let scorecards = crate::scorecards::Scorecards::load(&config.scorecards, &metrics)
+            .map_err(|problems| anyhow::anyhow!("[scorecards]: {}", problems.join("; ")))?;
+        Ok(api::Scoring { scorecards: Arc::new(scorecards), cache: Arc::default() })
+    }
+
     /// Everything a server needs, checked: tokens resolved from their env
     /// variables or files, loopback enforced when there are none.
     pub fn new(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<Server> {
@@ -83,6 +92,9 @@ impl Server {
         }
         let known_operations = explorer::operations().into_iter().chain(config.server.metric_operations.clone());
         let metrics = Metrics::new(known_operations);
+        let scoring = Self::scoring(config)?;
+        // Every write through the server drops the scored days it keeps.
+        let store: Arc<dyn Store> = Arc::new(Layered::new(store, scoring.cache.writes()));
         let store: Arc<dyn Store> = Arc::new(StoreTiming::store(store, metrics.clone()));
         let scheduler = Self::scheduler(config, store.clone(), &metrics)?;
         let links = crate::links::Links::new(&config.links)
@@ -96,6 +108,7 @@ impl Server {
                 scheduler.clone(),
                 feed.clone(),
                 Self::delivery(config)?,
+                scoring,
             ),
             feed,
             collectors: config.collectors.clone(),

@@ -182,7 +182,7 @@ fn is_release(ecosystem: Ecosystem, v: &str) -> bool {
 
 /// The first three release numbers, missing ones as 0; `None` when there
 /// is no leading release number.
-fn release(ecosystem: Ecosystem, v: &str) -> Option<[u64; 3]> {
+pub fn release(ecosystem: Ecosystem, v: &str) -> Option<[u64; 3]> {
     if v.len() > MAX_LEN {
         return None;
     }

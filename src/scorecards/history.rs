@@ -1,0 +1,155 @@
+//! Scores over time: levels and each rule's passing share per bucket,
+//! what rose or fell between two days, and since when a rule fails.
+
+use std::sync::Arc;
+
+use super::cache::ScoreCache;
+use super::evaluate::{passes_on, DayScores, ServiceScore, Subjects};
+use super::Scorecard;
+use crate::delivery::Delivery;
+use crate::model::Day;
+use crate::store::{Store, StoreResult};
+
+/// What a trend reads on: the store, the scorecard and its cache.
+pub struct Scoring<'a> {
+    pub store: &'a dyn Store,
+    pub card: &'a Scorecard,
+    pub delivery: &'a Delivery,
+    pub cache: &'a ScoreCache,
+}
+
+impl Scoring<'_> {
+    pub async fn day(&self, day: Day, subjects: &Subjects) -> StoreResult<Arc<DayScores>> {
+        self.cache.day(self.store, self.card, self.delivery, day, subjects).await
+    }
+}
+
+/// One bucket of a trend, scored on its last day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Point {
+    pub bucket: Day,
+    pub measured_on: Day,
+    pub summary: Summary,
+}
+
+/// How many services reached each level, and passed each rule.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Summary {
+    pub services: usize,
+    /// Services below the lowest level.
+    pub below: usize,
+    /// By level rank.
+    pub levels: Vec<usize>,
+    /// By rule, in the scorecard's order.
+    pub passing: Vec<usize>,
+}
+
+impl Summary {
+    pub fn of(card: &Scorecard, scores: &DayScores) -> Summary {
+        let mut summary = Summary {
+            services: scores.services.len(),
+            levels: vec![0; card.levels.len()],
+            passing: vec![0; card.rules.len()],
+            ..Summary::default()
+        };
+        for service in &scores.services {
+            match service.level {
+                Some(rank) => summary.levels[rank] += 1,
+                None => summary.below += 1,
+            }
+            for (count, outcome) in summary.passing.iter_mut().zip(&service.outcomes) {
+                *count += outcome.passed as usize;
+            }
+        }
+        summary
+    }
+}
+
+/// The trend of `subjects`, one point per bucket (`(first day, last day)`,
+/// as [`crate::buckets::buckets`] cuts a range).
+pub async fn trend(scoring: &Scoring<'_>, subjects: &Subjects, spans: &[(Day, Day)]) -> StoreResult<Vec<Point>> {
+    let mut points = Vec::new();
+    for &(start, end) in spans {
+        let scores = scoring.day(end, subjects).await?;
+        points.push(Point { bucket: start, measured_on: end, summary: Summary::of(scoring.card, &scores) });
+    }
+    Ok(points)
+}
+
+/// A service whose level moved between two days.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub before: ServiceScore,
+    pub after: ServiceScore,
+    /// The rules (by index) whose outcome changed.
+    pub moved: Vec<usize>,
+}
+
+impl Change {
+    pub fn rose(&self) -> bool {
+        self.after.level.map_or(-1, |l| l as i64) > self.before.level.map_or(-1, |l| l as i64)
+    }
+}
+
+/// The services scored on both days whose level differs, fallen first.
+pub async fn changes(scoring: &Scoring<'_>, subjects: &Subjects, from: Day, to: Day) -> StoreResult<Vec<Change>> {
+    let before = scoring.day(from, subjects).await?;
+    let after = scoring.day(to, subjects).await?;
+    let mut found: Vec<Change> = after
+        .services
+        .iter()
+        .filter_map(|now| {
+            let then = before.service(&now.key)?;
+            (then.level != now.level).then(|| Change {
+                moved: (0..now.outcomes.len()).filter(|&i| then.outcomes[i].passed != now.outcomes[i].passed).collect(),
+                before: then.clone(),
+                after: now.clone(),
+            })
+        })
+        .collect();
+    found.sort_by(|a, b| a.rose().cmp(&b.rose()).then_with(|| a.after.key.cmp(&b.after.key)));
+    Ok(found)
+}
+
+/// How far back "failing since" looks.
+pub const SINCE_LOOKBACK_DAYS: i32 = 365;
+
+/// For each rule failing for `service` on `day` (`today` is its score
+/// then): the first day of the run of days it has failed on, day by day
+/// back from `day` — the first day of the service when it has failed since
+/// then. `None` for passing rules, and for rules failing on every one of
+/// the [`SINCE_LOOKBACK_DAYS`] looked at. Each day reads only the rules
+/// still failing, for this one service.
+pub async fn failing_since(
+    store: &dyn Store,
+    card: &Scorecard,
+    delivery: &Delivery,
+    service: &str,
+    today: &ServiceScore,
+    day: Day,
+) -> StoreResult<Vec<Option<Day>>> {
+    let mut since: Vec<Option<Day>> = vec![None; today.outcomes.len()];
+    let mut open: Vec<usize> = (0..today.outcomes.len()).filter(|&i| !today.outcomes[i].passed).collect();
+    let mut failing_from = day;
+    while !open.is_empty() && day.0 - failing_from.0 < SINCE_LOOKBACK_DAYS {
+        let probe = failing_from.minus(1);
+        match passes_on(store, card, delivery, probe, service, &open).await? {
+            // Not alive the day before: every open rule has failed since it began.
+            None => {
+                for &i in &open {
+                    since[i] = Some(failing_from);
+                }
+                open.clear();
+            }
+            Some(passed) => {
+                let ended: Vec<usize> = open.iter().zip(&passed).filter(|(_, &p)| p).map(|(&i, _)| i).collect();
+                for &i in &ended {
+                    since[i] = Some(failing_from);
+                }
+                open.retain(|i| !ended.contains(i));
+            }
+        }
+        failing_from = probe;
+    }
+    Ok(since)
+}
