@@ -192,3 +192,48 @@ async fn the_delivery_queries_documented_are_valid_against_the_schema() {
         assert!(invalid.is_empty(), "{block}: {invalid:?}");
     }
 }
+
+#[test]
+fn the_scorecard_examples_are_valid_and_the_config_names_their_files() {
+    for block in fenced_blocks("docs/scorecards.md", "toml scorecard") {
+        spot::scorecards::Scorecards::read([(Path::new("example.toml"), block.as_str())])
+            .expect("the documented scorecard is valid");
+    }
+    let config: spot::config::Config =
+        toml::from_str(&fenced_blocks("docs/scorecards.md", "toml")[0]).expect("the [scorecards] example parses");
+    assert_eq!(config.scorecards.paths, vec![Path::new("scorecards")]);
+}
+
+#[test]
+fn the_scorecard_check_example_prints_what_the_doc_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("scorecards")).unwrap();
+    let broken = &fenced_blocks("docs/scorecards.md", "toml broken-scorecard")[0];
+    std::fs::write(dir.path().join("scorecards/broken.toml"), broken).unwrap();
+    std::fs::write(dir.path().join("spot.toml"), "[scorecards]\npaths = [\"scorecards\"]\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_spot"))
+        .args(["config", "check", "--config", "spot.toml"])
+        .current_dir(dir.path())
+        .env("SPOT_LOG", "error")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let expected = &fenced_blocks("docs/scorecards.md", "text config-check")[0];
+    assert_eq!(String::from_utf8_lossy(&output.stderr).trim_end(), expected.trim_end());
+}
+
+#[tokio::test]
+async fn the_scorecard_queries_documented_are_valid_against_the_schema() {
+    use spot::api::{self, Grants, Limits};
+    let dir = tempfile::tempdir().unwrap();
+    let store = std::sync::Arc::new(spot::SqliteStore::open(dir.path().join("spot.db")).unwrap());
+    let schema = api::schema(store, Limits::default());
+    for block in fenced_blocks("docs/scorecards.md", "graphql") {
+        let request = api::request(&schema, async_graphql::Request::new(block.clone()), Grants::all("docs"));
+        let response = schema.execute(request).await;
+        // No scorecard and no data: resolvers fail on their paths, but the
+        // document must validate (errors without a path).
+        let invalid: Vec<_> = response.errors.iter().filter(|e| e.path.is_empty()).collect();
+        assert!(invalid.is_empty(), "{block}: {invalid:?}");
+    }
+}

@@ -232,6 +232,8 @@ async fn record_deploys(store: &SqliteStore, day: spot::Day) {
 /// deploys have links to show.
 fn demo_config() -> Config {
     let mut config = Config::default();
+    // The scorecard `spot demo` ships.
+    config.scorecards.builtin = true;
     config.links.templates.insert(
         "logs".into(),
         spot::links::TemplateConfig {

@@ -54,7 +54,8 @@ struct Located<'a> {
     text: &'a str,
     /// SonarQube metrics configured beyond the defaults: attributes too.
     sonar_metrics: &'a [String],
-    problems: Vec<String>,
+    /// Each with its line, to list them in the file's order.
+    problems: Vec<(usize, String)>,
 }
 
 impl Located<'_> {
@@ -64,7 +65,13 @@ impl Located<'_> {
 
     fn problem(&mut self, span: &Range<usize>, what: impl std::fmt::Display) {
         let line = self.line(span);
-        self.problems.push(format!("{}:{line}: {what}", self.file));
+        self.problems.push((line, format!("{}:{line}: {what}", self.file)));
+    }
+
+    /// Every problem, in the order of their lines.
+    fn listed(mut self) -> Vec<String> {
+        self.problems.sort_by_key(|(line, _)| *line);
+        self.problems.into_iter().map(|(_, problem)| problem).collect()
     }
 }
 
@@ -79,7 +86,7 @@ pub fn read(file: &Path, text: &str, sonar_metrics: &[String]) -> Result<Scoreca
         Err(error) => {
             let span = error.span().unwrap_or(0..0);
             at.problem(&span, error.message().trim());
-            return Err(at.problems);
+            return Err(at.listed());
         }
     };
     let levels = check_levels(&mut at, &parsed.levels);
@@ -106,12 +113,10 @@ pub fn read(file: &Path, text: &str, sonar_metrics: &[String]) -> Result<Scoreca
     if parsed.rules.is_empty() {
         at.problem(&(0..0), "rules: a scorecard needs at least one [[rules]]");
     }
-    match at.problems.is_empty() {
-        true => {
-            Ok(Scorecard { name: parsed.name.into_inner(), description: parsed.description, levels, rules, file: name })
-        }
-        false => Err(at.problems),
+    if !at.problems.is_empty() {
+        return Err(at.listed());
     }
+    Ok(Scorecard { name: parsed.name.into_inner(), description: parsed.description, levels, rules, file: name })
 }
 
 fn check_levels(at: &mut Located<'_>, levels: &Spanned<Vec<String>>) -> Vec<String> {
@@ -378,4 +383,127 @@ fn check_value(
 
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::read;
+
+    fn problems(text: &str) -> Vec<String> {
+        read(Path::new("cards/x.toml"), text, &[]).expect_err("the scorecard has problems")
+    }
+
+    const HEAD: &str = "name = \"x\"\nlevels = [\"bronze\"]\n";
+
+    fn one_rule(rule: &str) -> Vec<String> {
+        problems(&format!("{HEAD}[[rules]]\nid = \"r\"\nlevel = \"bronze\"\n{rule}"))
+    }
+
+    #[test]
+    fn unknown_levels_operators_kinds_and_attributes_are_named_with_file_and_line() {
+        assert_eq!(
+            one_rule("attribute = \"tier\"\nop = \"~=\"\nvalue = 1\n"),
+            vec!["cards/x.toml:7: rules[0].op: unknown operator \"~=\" (operators: exists = != < <= > >= in matches)"]
+        );
+        assert_eq!(
+            problems(&format!(
+                "{HEAD}[[rules]]\nid = \"r\"\nlevel = \"gold\"\nattribute = \"tier\"\nop = \"exists\"\n"
+            )),
+            vec![
+                "cards/x.toml:2: levels: \"bronze\" has no rules (a level needs at least one)",
+                "cards/x.toml:5: rules[0].level: unknown level \"gold\" (levels: bronze)",
+            ]
+        );
+        let wrong = one_rule(
+            "path = [{ kind = \"owned_by\", direction = \"in\" }]\naggregate = \"count\"\nop = \">\"\nvalue = 0\n",
+        );
+        assert!(
+            wrong[0].starts_with("cards/x.toml:6: rules[0].path[0]: unknown relation kind \"owned_by\" (kinds: "),
+            "{wrong:?}"
+        );
+        let wrong = one_rule(
+            "path = [{ kind = \"builds\", direction = \"in\" }, { kind = \"measures\", direction = \"in\" }]\n\
+             attribute = \"covrage\"\naggregate = \"min\"\nop = \">=\"\nvalue = 60\n",
+        );
+        assert_eq!(
+            wrong,
+            vec!["cards/x.toml:7: rules[0].attribute: unknown attribute \"covrage\" of sonar_project (docs/scorecards.md lists each kind's)"]
+        );
+    }
+
+    #[test]
+    fn a_path_step_that_leads_nowhere_is_refused() {
+        let wrong = one_rule(
+            "path = [{ kind = \"owns\", direction = \"out\" }]\naggregate = \"count\"\nop = \">\"\nvalue = 0\n",
+        );
+        assert_eq!(
+            wrong,
+            vec!["cards/x.toml:6: rules[0].path[0]: owns (out) leads nowhere from service (owns joins team|user to repo|service)"]
+        );
+    }
+
+    #[test]
+    fn values_must_fit_the_operator_and_what_is_read() {
+        let wrong = one_rule("attribute = \"tier\"\nop = \"in\"\nvalue = 1\n");
+        assert_eq!(wrong, vec!["cards/x.toml:8: rules[0].value: in needs a list, e.g. [1, 2]"]);
+        let wrong = one_rule("attribute = \"tier\"\nop = \"matches\"\nvalue = \"(\"\n");
+        assert!(wrong[0].starts_with("cards/x.toml:8: rules[0].value: not a regular expression: "), "{wrong:?}");
+        let wrong = one_rule("builtin = \"majors_behind\"\nop = \"<=\"\nvalue = \"one\"\n");
+        assert_eq!(
+            wrong,
+            vec!["cards/x.toml:8: rules[0].value: what this rule reads is a number; compare it with a number"]
+        );
+        let wrong = one_rule("attribute = \"tier\"\nop = \">\"\n");
+        assert_eq!(wrong, vec!["cards/x.toml:3: rules[0].value: > needs a value to compare with"]);
+        let wrong = one_rule("builtin = \"uptime\"\nop = \">\"\nvalue = 1\n");
+        assert!(
+            wrong[0].starts_with("cards/x.toml:6: rules[0].builtin: unknown built-in \"uptime\" (built-ins: "),
+            "{wrong:?}"
+        );
+    }
+
+    #[test]
+    fn a_rule_reads_exactly_one_thing_and_aggregates_fit_their_path() {
+        let wrong = one_rule("op = \"exists\"\n");
+        assert_eq!(wrong, vec!["cards/x.toml:3: rules[0]: say what it reads: attribute, path or builtin"]);
+        let wrong = one_rule("attribute = \"tier\"\naggregate = \"min\"\nop = \">\"\nvalue = 1\n");
+        assert_eq!(wrong, vec!["cards/x.toml:7: rules[0].aggregate: an aggregate needs a path"]);
+        let wrong = one_rule("path = [{ kind = \"owns\", direction = \"in\" }]\nop = \">\"\nvalue = 0\n");
+        assert_eq!(
+            wrong,
+            vec!["cards/x.toml:3: rules[0].aggregate: a path needs an aggregate: count, all, any, none, min or max"]
+        );
+        let wrong =
+            one_rule("path = [{ kind = \"owns\", direction = \"in\" }]\naggregate = \"max\"\nop = \">\"\nvalue = 0\n");
+        assert_eq!(wrong, vec!["cards/x.toml:3: rules[0].attribute: max needs an attribute to read"]);
+    }
+
+    #[test]
+    fn toml_errors_and_repeated_ids_are_named_too() {
+        let wrong = problems("name = \"x\"\nlevels = [\"bronze\"\n");
+        assert!(wrong[0].starts_with("cards/x.toml:2: "), "{wrong:?}");
+        let wrong = problems(&format!("{HEAD}colour = \"red\"\n"));
+        assert!(wrong[0].starts_with("cards/x.toml:3: unknown field `colour`"), "{wrong:?}");
+        let rule = "[[rules]]\nid = \"r\"\nlevel = \"bronze\"\nattribute = \"tier\"\nop = \"exists\"\n";
+        let wrong = problems(&format!("{HEAD}{rule}{rule}"));
+        assert_eq!(wrong, vec!["cards/x.toml:9: rules[1].id: \"r\" is used by an earlier rule"]);
+    }
+
+    #[test]
+    fn configured_sonarqube_metrics_are_attributes_of_its_projects() {
+        let rule = "name = \"x\"\nlevels = [\"bronze\"]\n[[rules]]\nid = \"r\"\nlevel = \"bronze\"\n\
+                    path = [{ kind = \"measures\", direction = \"in\" }]\nattribute = \"new_coverage\"\n\
+                    aggregate = \"min\"\nop = \">=\"\nvalue = 80\n";
+        assert!(read(Path::new("x.toml"), rule, &[]).is_err());
+        assert!(read(Path::new("x.toml"), rule, &["new_coverage".to_string()]).is_ok());
+    }
+
+    #[test]
+    fn the_demo_scorecard_is_valid() {
+        let card = read(Path::new(super::super::DEMO.0), super::super::DEMO.1, &[]).unwrap();
+        assert_eq!(card.levels, ["bronze", "silver", "gold"]);
+        assert_eq!(card.rules.len(), 10);
+    }
 }

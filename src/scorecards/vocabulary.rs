@@ -46,7 +46,7 @@ mod tests {
     #[test]
     fn a_service_reaches_its_team_against_owns_and_its_clusters_through_its_workloads() {
         let owns = relation("owns").unwrap();
-        assert_eq!(step(owns, &["service"], Direction::In), vec!["team"]);
+        assert_eq!(step(owns, &["service"], Direction::In), vec!["team", "user"]);
         assert!(step(owns, &["service"], Direction::Out).is_empty());
         let deploys = relation("deploys").unwrap();
         let runs_in = relation("runs_in").unwrap();
