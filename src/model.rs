@@ -514,6 +514,42 @@ pub struct RelationValueVersion {
     pub valid_to: Day,
 }
 
+/// One version of one attribute of one entity: `value` over
+/// `[valid_from, valid_to)`, as `source` (in `scope`) sees it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AttributeValueVersion {
+    pub key: String,
+    pub source: String,
+    pub scope: String,
+    pub value: Value,
+    pub valid_from: Day,
+    pub valid_to: Day,
+}
+
+impl AttributeValueVersion {
+    /// One value per entity on `day`, from versions ordered by (key,
+    /// source, scope): the first source (by name, then scope) whose version
+    /// holds then, as [`crate::store::Store::attribute_values`] reads it.
+    pub fn on(versions: &[AttributeValueVersion], day: Day) -> Vec<&AttributeValueVersion> {
+        let mut found: Vec<&AttributeValueVersion> = Vec::new();
+        for version in versions.iter().filter(|v| v.valid_from <= day && day < v.valid_to) {
+            if !found.last().is_some_and(|last| last.key == version.key) {
+                found.push(version);
+            }
+        }
+        found
+    }
+}
+
+/// One version of one relation: `from` → `to` over `[valid_from, valid_to)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RelationSpan {
+    pub from: String,
+    pub to: String,
+    pub valid_from: Day,
+    pub valid_to: Day,
+}
+
 impl RelationValueVersion {
     /// One value per relation on `day`, from versions ordered by (from, to,
     /// source, scope): the first source (by name) whose version holds then.

@@ -117,6 +117,18 @@ impl<L: Around> Store for Layered<L> {
     async fn relation_values(&self, kind: &str, path: &str, day: Day) -> StoreResult<Vec<RelationValue>> {
         self.layer.around("relation_values", self.inner.relation_values(kind, path, day)).await
     }
+    async fn attribute_value_versions(
+        &self,
+        kind: &str,
+        path: &str,
+        from: Day,
+        to: Day,
+    ) -> StoreResult<Vec<AttributeValueVersion>> {
+        self.layer.around("attribute_value_versions", self.inner.attribute_value_versions(kind, path, from, to)).await
+    }
+    async fn relation_spans(&self, kind: &str, from: Day, to: Day) -> StoreResult<Vec<RelationSpan>> {
+        self.layer.around("relation_spans", self.inner.relation_spans(kind, from, to)).await
+    }
     async fn relation_value_versions(
         &self,
         kind: &str,

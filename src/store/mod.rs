@@ -209,6 +209,24 @@ pub trait Store: Send + Sync {
         to: Day,
     ) -> StoreResult<Vec<RelationValueVersion>>;
 
+    /// Every version of one attribute of every entity of a kind that holds
+    /// on some day of `[from, to]` (a report over time: one read instead of
+    /// one per day), ordered by (key, source, scope, valid_from); versions
+    /// without the attribute are left out. [`AttributeValueVersion::on`]
+    /// gives what [`Store::attribute_values`] (any source) reads on a day.
+    async fn attribute_value_versions(
+        &self,
+        kind: &str,
+        path: &str,
+        from: Day,
+        to: Day,
+    ) -> StoreResult<Vec<AttributeValueVersion>>;
+
+    /// Every version of every relation of a kind that holds on some day of
+    /// `[from, to]`, ordered by (from, to, valid_from, valid_to): what a day's
+    /// `neighbours` of that kind follow, for many days in one read.
+    async fn relation_spans(&self, kind: &str, from: Day, to: Day) -> StoreResult<Vec<RelationSpan>>;
+
     /// Stores deploy events (the orchestrator's, in order), in one
     /// transaction where the store can. The same deploy reported again
     /// (same service, cluster, version and start) is updated: its outcome

@@ -58,6 +58,90 @@ pub async fn attribute_values_cover_a_kind_on_a_day(h: &impl Harness) {
     assert_eq!(nested[0].value, json!("OK"));
 }
 
+pub async fn attribute_value_versions_cover_a_range(h: &impl Harness) {
+    let f = h.fresh();
+    let store = f.store.as_ref();
+    obs("sonarqube", "sonar", 1)
+        .entity("sonar_project:a", json!({"coverage": 80.5, "gate": {"status": "OK"}}))
+        .entity("sonar_project:b", json!({"coverage": 40}))
+        .entity("sonar_project:c", json!({}))
+        .into(store)
+        .await;
+    obs("manual", "sheet", 1).entity("sonar_project:b", json!({"coverage": 99})).into(store).await;
+    obs("sonarqube", "sonar", 2).entity("sonar_project:a", json!({"coverage": 81})).into(store).await;
+    let versions = store.attribute_value_versions("sonar_project", "coverage", d(1), d(2)).await.unwrap();
+    let seen: Vec<_> = versions
+        .iter()
+        .map(|v| (v.key.as_str(), v.source.as_str(), v.value.clone(), v.valid_from, v.valid_to))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("sonar_project:a", "sonarqube", json!(80.5), d(1), d(2)),
+            ("sonar_project:a", "sonarqube", json!(81), d(2), Day::OPEN),
+            ("sonar_project:b", "manual", json!(99), d(1), Day::OPEN),
+            ("sonar_project:b", "sonarqube", json!(40), d(1), d(2)),
+        ],
+        "every version in the range by entity then source; c has no coverage"
+    );
+    for n in [1, 2] {
+        let picked: Vec<_> =
+            AttributeValueVersion::on(&versions, d(n)).into_iter().map(|v| (v.key.clone(), v.value.clone())).collect();
+        let read: Vec<_> = store
+            .attribute_values("sonar_project", "coverage", None, d(n))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|v| (v.key, v.value))
+            .collect();
+        assert_eq!(picked, read, "on day {n}, the versions give what attribute_values reads");
+    }
+    let nested = store.attribute_value_versions("sonar_project", "gate.status", d(1), d(1)).await.unwrap();
+    assert_eq!(nested.len(), 1);
+    assert_eq!(nested[0].value, json!("OK"));
+    assert!(store.attribute_value_versions("sonar_project", "coverage", d(0), d(0)).await.unwrap().is_empty());
+    assert!(
+        store.attribute_value_versions("sonar_project", "a..b", d(1), d(1)).await.is_err(),
+        "a bad path is refused"
+    );
+    assert!(store.attribute_value_versions("sonar_project", "coverage", d(2), d(1)).await.is_err());
+}
+
+pub async fn relation_spans_cover_a_range(h: &impl Harness) {
+    let f = h.fresh();
+    let store = f.store.as_ref();
+    uses_of_x_over_two_days(store).await;
+    let spans = store.relation_spans("uses", d(1), d(2)).await.unwrap();
+    let seen: Vec<_> = spans.iter().map(|s| (s.from.as_str(), s.valid_from, s.valid_to)).collect();
+    assert_eq!(
+        seen,
+        [
+            ("repo:a", d(1), d(2)),
+            ("repo:a", d(2), Day::OPEN),
+            ("repo:b", d(1), d(2)),
+            ("repo:b", d(1), Day::OPEN),
+            ("repo:c", d(1), d(2)),
+        ],
+        "every version of every use, attributes or not, by relation then start"
+    );
+    assert!(spans.iter().all(|s| s.to == "package:npm/x"));
+    let on_day_2: Vec<_> =
+        store.relation_spans("uses", d(2), d(2)).await.unwrap().into_iter().map(|s| s.from).collect();
+    assert_eq!(on_day_2, ["repo:a", "repo:b"], "only what holds on day 2");
+    let keys = vec!["repo:a".to_string(), "repo:b".to_string(), "repo:c".to_string()];
+    let uses = EdgeRule::new("uses", Direction::Out);
+    for n in [1, 2] {
+        let mut from_spans: Vec<(String, String)> = spans
+            .iter()
+            .filter(|s| s.valid_from <= d(n) && d(n) < s.valid_to)
+            .map(|s| (s.from.clone(), s.to.clone()))
+            .collect();
+        from_spans.dedup();
+        assert_eq!(from_spans, store.neighbours(&keys, &uses, d(n)).await.unwrap(), "day {n} as neighbours reads it");
+    }
+    assert!(store.relation_spans("uses", d(2), d(1)).await.is_err(), "a backwards range is refused");
+}
+
 pub async fn entities_of_kind_come_with_the_sources_that_see_them(h: &impl Harness) {
     let f = h.fresh();
     let store = f.store.as_ref();

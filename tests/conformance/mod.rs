@@ -76,6 +76,8 @@ macro_rules! conformance_tests {
             history::relation_history_spans_the_range,
             history::neighbours_map_many_entities_at_once,
             history::attribute_values_cover_a_kind_on_a_day,
+            history::attribute_value_versions_cover_a_range,
+            history::relation_spans_cover_a_range,
             history::entities_of_kind_come_with_the_sources_that_see_them,
             history::relation_values_cover_a_kind_on_a_day,
             history::relation_value_versions_cover_a_range,

@@ -255,6 +255,7 @@ fn as_of_queries_hide_attempts_in_flight() {
         "neighbours_out",
         "neighbours_in",
         "attribute_values",
+        "attribute_value_versions",
         "export_facts",
         "export_relations",
         "stats",

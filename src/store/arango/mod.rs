@@ -313,6 +313,20 @@ impl Store for ArangoStore {
         read::entities_of_kind(&self.inner, kind, day).await
     }
 
+    async fn attribute_value_versions(
+        &self,
+        kind: &str,
+        path: &str,
+        from: Day,
+        to: Day,
+    ) -> StoreResult<Vec<AttributeValueVersion>> {
+        read::attribute_value_versions(&self.inner, kind, path, from, to).await
+    }
+
+    async fn relation_spans(&self, kind: &str, from: Day, to: Day) -> StoreResult<Vec<RelationSpan>> {
+        read::relation_spans(&self.inner, kind, from, to).await
+    }
+
     async fn relation_value_versions(
         &self,
         kind: &str,

@@ -47,6 +47,7 @@ pub const ALL: &[(&str, &str)] = &[
     aql!("neighbours_out"),
     aql!("neighbours_in"),
     aql!("attribute_values"),
+    aql!("attribute_value_versions"),
     aql!("entities_of_kind"),
     aql!("relation_values"),
     aql!("deploys"),
@@ -211,6 +212,10 @@ pub fn neighbours(way: Way, vertices: &Value, kind: &str, day: Day) -> Query {
 
 pub fn attribute_values(kind: &str, source: Option<&str>, day: Day) -> Query {
     query("attribute_values", json!({ "kind": kind, "source": source, "day": day.0 }))
+}
+
+pub fn attribute_value_versions(kind: &str, from: Day, to: Day) -> Query {
+    query("attribute_value_versions", json!({ "kind": kind, "from": from.0, "to": to.0 }))
 }
 
 pub fn entities_of_kind(kind: &str, day: Day) -> Query {
@@ -415,6 +420,7 @@ pub fn samples() -> Vec<Query> {
         spanning_facts(&keys, d, d),
         runs(None, d, d),
         attribute_values(s, Some(s), d),
+        attribute_value_versions(s, d, d),
         entities_of_kind(s, d),
         relation_values(s, d, d),
         deploys(&keys, &keys, 0, 1, true),

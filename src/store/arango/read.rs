@@ -199,6 +199,60 @@ pub async fn attribute_values(
     Ok(values)
 }
 
+/// Every version of one attribute of every entity of a kind that holds on
+/// some day of `[from, to]`, ordered by (key, source, scope, valid_from);
+/// versions without the attribute are left out.
+pub async fn attribute_value_versions(
+    store: &Inner,
+    kind: &str,
+    path: &str,
+    from: Day,
+    to: Day,
+) -> StoreResult<Vec<AttributeValueVersion>> {
+    crate::store::check_path(path)?;
+    crate::store::check_range(from, to)?;
+    let doing = "reading attribute values";
+    let mut versions = Vec::new();
+    for row in store.query(queries::attribute_value_versions(kind, from, to)).await? {
+        let value = at_path(&object(&row, "attrs"), path);
+        if value.is_null() {
+            continue;
+        }
+        versions.push(AttributeValueVersion {
+            key: text(&row, "key", doing)?,
+            source: text(&row, "source", doing)?,
+            scope: text(&row, "scope", doing)?,
+            value,
+            valid_from: day(&row, "valid_from", doing)?,
+            valid_to: day(&row, "valid_to", doing)?,
+        });
+    }
+    versions.sort_unstable_by(|a, b| {
+        (&a.key, &a.source, &a.scope, a.valid_from).cmp(&(&b.key, &b.source, &b.scope, b.valid_from))
+    });
+    Ok(versions)
+}
+
+/// Every version of every relation of a kind that holds on some day of
+/// `[from, to]`, ordered by (from, to, valid_from, valid_to).
+pub async fn relation_spans(store: &Inner, kind: &str, from: Day, to: Day) -> StoreResult<Vec<RelationSpan>> {
+    crate::store::check_range(from, to)?;
+    let doing = "reading relation versions";
+    let mut spans = Vec::new();
+    for row in store.query(queries::relation_values(kind, from, to)).await? {
+        spans.push(RelationSpan {
+            from: text(&row, "from", doing)?,
+            to: text(&row, "to", doing)?,
+            valid_from: day(&row, "valid_from", doing)?,
+            valid_to: day(&row, "valid_to", doing)?,
+        });
+    }
+    spans.sort_unstable_by(|a, b| {
+        (&a.from, &a.to, a.valid_from, a.valid_to).cmp(&(&b.from, &b.to, b.valid_from, b.valid_to))
+    });
+    Ok(spans)
+}
+
 pub async fn entities_of_kind(store: &Inner, kind: &str, on: Day) -> StoreResult<Vec<SeenEntity>> {
     let doing = "reading the entities of a kind";
     let mut found = Vec::new();

@@ -18,6 +18,8 @@ const NEIGHBOURS_OUT: &str = include_str!("../../../queries/sqlite/neighbours_ou
 const NEIGHBOURS_IN: &str = include_str!("../../../queries/sqlite/neighbours_in.sql");
 const ATTRIBUTE_VALUES: &str = include_str!("../../../queries/sqlite/attribute_values.sql");
 const RELATION_VALUE_VERSIONS: &str = include_str!("../../../queries/sqlite/relation_value_versions.sql");
+const ATTRIBUTE_VALUE_VERSIONS: &str = include_str!("../../../queries/sqlite/attribute_value_versions.sql");
+const RELATION_SPANS: &str = include_str!("../../../queries/sqlite/relation_spans.sql");
 const ENTITIES_OF_KIND: &str = include_str!("../../../queries/sqlite/entities_of_kind.sql");
 
 pub fn relation_history(
@@ -121,23 +123,76 @@ pub fn relation_value_versions(
     let reading = || backend("reading relation values");
     let mut stmt = conn.prepare_cached(RELATION_VALUE_VERSIONS).map_err(reading())?;
     let mut rows = stmt.query(params![kind, json_path, from.0, to.0]).map_err(reading())?;
-    let mut values: Vec<RelationValueVersion> = Vec::new();
+    let mut values: Vec<(String, RelationValueVersion)> = Vec::new();
     while let Some(row) = rows.next().map_err(reading())? {
-        let json_type: Option<String> = row.get(3).map_err(reading())?;
-        let value = value_of(json_type.as_deref(), row.get_ref(4).map_err(reading())?);
+        let json_type: Option<String> = row.get(4).map_err(reading())?;
+        let value = value_of(json_type.as_deref(), row.get_ref(5).map_err(reading())?);
         if value.is_null() {
             continue;
         }
-        values.push(RelationValueVersion {
-            from: row.get(0).map_err(reading())?,
-            to: row.get(1).map_err(reading())?,
-            source: row.get(2).map_err(reading())?,
-            value,
+        let scope: String = row.get(3).map_err(reading())?;
+        values.push((
+            scope,
+            RelationValueVersion {
+                from: row.get(0).map_err(reading())?,
+                to: row.get(1).map_err(reading())?,
+                source: row.get(2).map_err(reading())?,
+                value,
+                valid_from: Day(row.get(6).map_err(reading())?),
+                valid_to: Day(row.get(7).map_err(reading())?),
+            },
+        ));
+    }
+    values.sort_unstable_by(|(a_scope, a), (b_scope, b)| {
+        (&a.from, &a.to, &a.source, a_scope, a.valid_from).cmp(&(&b.from, &b.to, &b.source, b_scope, b.valid_from))
+    });
+    Ok(values.into_iter().map(|(_, version)| version).collect())
+}
+
+pub fn attribute_value_versions(
+    conn: &Connection,
+    kind: &str,
+    path: &str,
+    from: Day,
+    to: Day,
+) -> StoreResult<Vec<AttributeValueVersion>> {
+    let json_path = json_path(path)?;
+    crate::store::check_range(from, to)?;
+    let reading = || backend("reading attribute values");
+    let mut stmt = conn.prepare_cached(ATTRIBUTE_VALUE_VERSIONS).map_err(reading())?;
+    let mut rows = stmt.query(params![kind, json_path, from.0, to.0]).map_err(reading())?;
+    let mut versions: Vec<AttributeValueVersion> = Vec::new();
+    while let Some(row) = rows.next().map_err(reading())? {
+        let json_type: Option<String> = row.get(3).map_err(reading())?;
+        versions.push(AttributeValueVersion {
+            key: row.get(0).map_err(reading())?,
+            source: row.get(1).map_err(reading())?,
+            scope: row.get(2).map_err(reading())?,
+            value: value_of(json_type.as_deref(), row.get_ref(4).map_err(reading())?),
             valid_from: Day(row.get(5).map_err(reading())?),
             valid_to: Day(row.get(6).map_err(reading())?),
         });
     }
-    Ok(values)
+    versions.sort_unstable_by(|a, b| {
+        (&a.key, &a.source, &a.scope, a.valid_from).cmp(&(&b.key, &b.source, &b.scope, b.valid_from))
+    });
+    Ok(versions)
+}
+
+pub fn relation_spans(conn: &Connection, kind: &str, from: Day, to: Day) -> StoreResult<Vec<RelationSpan>> {
+    crate::store::check_range(from, to)?;
+    let reading = || backend("reading relation versions");
+    let mut stmt = conn.prepare_cached(RELATION_SPANS).map_err(reading())?;
+    let rows = stmt
+        .query_map(params![kind, from.0, to.0], |r| {
+            Ok(RelationSpan { from: r.get(0)?, to: r.get(1)?, valid_from: Day(r.get(2)?), valid_to: Day(r.get(3)?) })
+        })
+        .map_err(reading())?;
+    let mut spans = rows.collect::<Result<Vec<_>, _>>().map_err(reading())?;
+    spans.sort_unstable_by(|a, b| {
+        (&a.from, &a.to, a.valid_from, a.valid_to).cmp(&(&b.from, &b.to, b.valid_from, b.valid_to))
+    });
+    Ok(spans)
 }
 
 pub fn entities_of_kind(conn: &Connection, kind: &str, day: Day) -> StoreResult<Vec<SeenEntity>> {

@@ -526,6 +526,22 @@ impl Store for SqliteStore {
         self.read(move |conn| history::entities_of_kind(conn, &kind, day)).await
     }
 
+    async fn attribute_value_versions(
+        &self,
+        kind: &str,
+        path: &str,
+        from: Day,
+        to: Day,
+    ) -> StoreResult<Vec<AttributeValueVersion>> {
+        let (kind, path) = (kind.to_string(), path.to_string());
+        self.read(move |conn| history::attribute_value_versions(conn, &kind, &path, from, to)).await
+    }
+
+    async fn relation_spans(&self, kind: &str, from: Day, to: Day) -> StoreResult<Vec<RelationSpan>> {
+        let kind = kind.to_string();
+        self.read(move |conn| history::relation_spans(conn, &kind, from, to)).await
+    }
+
     async fn relation_value_versions(
         &self,
         kind: &str,
