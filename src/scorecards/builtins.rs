@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::rule::Builtin;
 use super::view::{ends, DayView};
 use crate::delivery::{read, Bucket, Delivery};
-use crate::model::{Day, Direction, EdgeRule, RelationValue};
+use crate::model::{Day, Direction, EdgeRule, RelationValue, RelationValueVersion};
 use crate::store::StoreResult;
 
 /// DORA built-ins look at the 30 days up to the day.
@@ -137,7 +137,11 @@ async fn majors_behind(view: &mut DayView<'_>) -> StoreResult<FxHashMap<String, 
 /// one service's relations one by one in a narrow view.
 async fn uses(view: &DayView<'_>, repos: &FxHashMap<String, Vec<String>>) -> StoreResult<Vec<RelationValue>> {
     if !view.is_narrow() {
-        return view.store.relation_values("uses", "resolved", view.day).await;
+        let versions = view.range.relation_values(view.store, "uses", "resolved").await?;
+        return Ok(RelationValueVersion::on(&versions, view.day)
+            .into_iter()
+            .map(|v| RelationValue { from: v.from.clone(), to: v.to.clone(), value: v.value.clone() })
+            .collect());
     }
     let mut users: Vec<&String> = view.services.iter().chain(repos.values().flatten()).collect();
     users.sort_unstable();

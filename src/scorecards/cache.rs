@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 
 use hashlink::LruCache;
 
-use super::evaluate::{score_day, DayScores, Subjects};
+use super::evaluate::{score_day_in, DayScores, Subjects};
+use super::ranged::Ranged;
 use super::Scorecard;
 use crate::delivery::Delivery;
 use crate::model::Day;
@@ -53,7 +54,7 @@ impl ScoreCache {
     }
 
     /// `card`'s scores of `subjects` on `day`, from the cache when they are
-    /// still good.
+    /// still good; else scored, reading in bulk from `range` when given.
     pub async fn day(
         &self,
         store: &dyn Store,
@@ -61,13 +62,14 @@ impl ScoreCache {
         delivery: &Delivery,
         day: Day,
         subjects: &Subjects,
+        range: Option<Arc<Ranged>>,
     ) -> StoreResult<Arc<DayScores>> {
         let key = (card.name.clone(), subjects.clone(), day);
         let generation = self.writes.load(Ordering::Acquire);
         if let Some(found) = self.fresh(&key, generation) {
             return Ok(found);
         }
-        let scores = Arc::new(score_day(store, card, delivery, day, subjects).await?);
+        let scores = Arc::new(score_day_in(store, card, delivery, day, subjects, range).await?);
         let entry = Entry { scores: scores.clone(), generation, at: Instant::now() };
         self.entries.lock().unwrap_or_else(|p| p.into_inner()).insert(key, entry);
         Ok(scores)

@@ -1,9 +1,12 @@
 //! Scoring services on one day: every rule over every service at once,
 //! from one [`DayView`].
 
+use std::sync::Arc;
+
 use rustc_hash::FxHashMap;
 use serde_json::Value;
 
+use super::ranged::Ranged;
 use super::rule::{shown, Aggregate, Reads, Rule};
 use super::view::{DayView, Sourced};
 use super::{builtins, vocabulary, Scorecard};
@@ -77,8 +80,21 @@ pub async fn score_day(
     day: Day,
     subjects: &Subjects,
 ) -> StoreResult<DayScores> {
+    score_day_in(store, card, delivery, day, subjects, None).await
+}
+
+/// [`score_day`], reading in bulk from `range` (a trend's reads, shared by
+/// its days) when it holds the day.
+pub async fn score_day_in(
+    store: &dyn Store,
+    card: &Scorecard,
+    delivery: &Delivery,
+    day: Day,
+    subjects: &Subjects,
+    range: Option<Arc<Ranged>>,
+) -> StoreResult<DayScores> {
     let every: Vec<usize> = (0..card.rules.len()).collect();
-    let mut view = DayView::new(store, day, subject_keys(store, day, subjects).await?, true).await?;
+    let mut view = DayView::new(store, day, subject_keys(store, day, subjects).await?, true, range).await?;
     let teams = owners(&mut view).await?;
     let columns = columns(&mut view, card, &every, delivery).await?;
     let services = view
@@ -108,7 +124,7 @@ pub async fn passes_on(
     if services.is_empty() {
         return Ok(None);
     }
-    let mut view = DayView::new(store, day, services, false).await?;
+    let mut view = DayView::new(store, day, services, false, None).await?;
     let columns = columns(&mut view, card, rules, delivery).await?;
     Ok(Some(columns.iter().map(|column| column[0].passed).collect()))
 }

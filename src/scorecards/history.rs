@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use super::cache::ScoreCache;
 use super::evaluate::{passes_on, DayScores, ServiceScore, Subjects};
+use super::ranged::Ranged;
 use super::Scorecard;
 use crate::delivery::Delivery;
 use crate::model::Day;
@@ -20,7 +21,7 @@ pub struct Scoring<'a> {
 
 impl Scoring<'_> {
     pub async fn day(&self, day: Day, subjects: &Subjects) -> StoreResult<Arc<DayScores>> {
-        self.cache.day(self.store, self.card, self.delivery, day, subjects).await
+        self.cache.day(self.store, self.card, self.delivery, day, subjects, None).await
     }
 }
 
@@ -69,8 +70,14 @@ impl Summary {
 /// as [`crate::buckets::buckets`] cuts a range).
 pub async fn trend(scoring: &Scoring<'_>, subjects: &Subjects, spans: &[(Day, Day)]) -> StoreResult<Vec<Point>> {
     let mut points = Vec::new();
+    // One bulk read of each attribute and relation kind for every day.
+    let range = match (spans.first(), spans.last()) {
+        (Some(&(_, first)), Some(&(_, last))) => Some(Ranged::new(first, last)),
+        _ => None,
+    };
     for &(start, end) in spans {
-        let scores = scoring.day(end, subjects).await?;
+        let scores =
+            scoring.cache.day(scoring.store, scoring.card, scoring.delivery, end, subjects, range.clone()).await?;
         points.push(Point { bucket: start, measured_on: end, summary: Summary::of(scoring.card, &scores) });
     }
     Ok(points)

@@ -13,6 +13,7 @@ pub mod evaluate;
 pub mod explain;
 pub mod history;
 pub mod known;
+pub mod ranged;
 pub mod rule;
 pub mod view;
 pub mod vocabulary;

@@ -3,11 +3,13 @@
 //! one store read for 500 services beats 500 reads for one.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde_json::Value;
 
-use crate::model::{Day, EdgeRule, EntityState, RunFilter, RunStatus};
+use super::ranged::Ranged;
+use crate::model::{AttributeValueVersion, Day, EdgeRule, EntityState, RunFilter, RunStatus};
 use crate::store::{Store, StoreResult};
 
 /// How far back a run that failed is looked for: a source whose latest run
@@ -59,6 +61,8 @@ pub struct DayView<'a> {
     /// Few services: entities are read one by one ([`NARROW`]).
     entities: HashMap<String, Option<EntityState>>,
     pub(super) memo: HashMap<&'static str, FxHashMap<String, Value>>,
+    /// Where bulk reads come from: versions over a range holding the day.
+    pub(super) range: Arc<Ranged>,
 }
 
 /// Up to this many services, a view reads the entities its rules reach one
@@ -70,8 +74,17 @@ pub const NARROW: usize = 8;
 impl<'a> DayView<'a> {
     /// The view of `day` for the given services (keys); `notes`: find the
     /// sources that carry values forward that day, to say so.
-    pub async fn new(store: &'a dyn Store, day: Day, services: Vec<String>, notes: bool) -> StoreResult<DayView<'a>> {
+    /// `range`: the bulk reads of the days around (a trend's); `None`
+    /// reads this day alone.
+    pub async fn new(
+        store: &'a dyn Store,
+        day: Day,
+        services: Vec<String>,
+        notes: bool,
+        range: Option<Arc<Ranged>>,
+    ) -> StoreResult<DayView<'a>> {
         let stale = if notes { stale_sources(store, day).await? } else { BTreeMap::new() };
+        let range = range.filter(|r| r.covers(day)).unwrap_or_else(|| Ranged::new(day, day));
         Ok(DayView {
             store,
             day,
@@ -81,6 +94,7 @@ impl<'a> DayView<'a> {
             attributes: HashMap::new(),
             entities: HashMap::new(),
             memo: HashMap::new(),
+            range,
         })
     }
 
@@ -103,8 +117,11 @@ impl<'a> DayView<'a> {
             start.values().flatten().cloned().collect::<FxHashSet<_>>().into_iter().collect();
         frontier.sort_unstable();
         let mut next: FxHashMap<&str, Vec<String>> = FxHashMap::default();
-        let pairs =
-            if frontier.is_empty() { Vec::new() } else { self.store.neighbours(&frontier, last, self.day).await? };
+        let pairs = match frontier.is_empty() {
+            true => Vec::new(),
+            false if self.is_narrow() => self.store.neighbours(&frontier, last, self.day).await?,
+            false => self.neighbours_in_range(&frontier, last).await?,
+        };
         for (from, to) in &pairs {
             next.entry(from.as_str()).or_default().push(to.clone());
         }
@@ -116,6 +133,25 @@ impl<'a> DayView<'a> {
             found.insert(service, ends);
         }
         Ok(found)
+    }
+
+    /// What `neighbours` would read, from the range's relation versions.
+    async fn neighbours_in_range(&self, frontier: &[String], rule: &EdgeRule) -> StoreResult<Vec<(String, String)>> {
+        let Some(kind) = rule.kind.as_deref() else { return Ok(Vec::new()) };
+        let spans = self.range.relations(self.store, kind).await?;
+        let frontier: FxHashSet<&str> = frontier.iter().map(String::as_str).collect();
+        let mut pairs = Vec::new();
+        for span in spans.iter().filter(|s| s.valid_from <= self.day && self.day < s.valid_to) {
+            if rule.direction.follows_out() && frontier.contains(span.from.as_str()) {
+                pairs.push((span.from.clone(), span.to.clone()));
+            }
+            if rule.direction.follows_in() && frontier.contains(span.to.as_str()) {
+                pairs.push((span.to.clone(), span.from.clone()));
+            }
+        }
+        pairs.sort_unstable();
+        pairs.dedup();
+        Ok(pairs)
     }
 
     pub fn is_narrow(&self) -> bool {
@@ -170,38 +206,11 @@ impl<'a> DayView<'a> {
     }
 
     async fn read_attribute(&self, kind: &str, path: &str) -> StoreResult<FxHashMap<String, Sourced>> {
-        let mut values: FxHashMap<String, Sourced> = self
-            .store
-            .attribute_values(kind, path, None, self.day)
-            .await?
+        let versions = self.range.attribute(self.store, kind, path).await?;
+        Ok(AttributeValueVersion::on(&versions, self.day)
             .into_iter()
-            .map(|v| (v.key, Sourced { value: v.value, source: None }))
-            .collect();
-        if self.stale.is_empty() {
-            return Ok(values);
-        }
-        // The store gives the first source (by name) with a value; asking
-        // each stale source and every source named before it tells which
-        // one that was.
-        let last_stale = self.stale.keys().next_back().cloned().unwrap_or_default();
-        let mut sources: Vec<String> = self.known_sources().await?.into_iter().filter(|s| *s <= last_stale).collect();
-        sources.sort();
-        for source in sources {
-            for value in self.store.attribute_values(kind, path, Some(&source), self.day).await? {
-                if let Some(found) = values.get_mut(&value.key).filter(|f| f.source.is_none()) {
-                    found.source = Some(source.clone());
-                }
-            }
-        }
-        Ok(values)
-    }
-
-    async fn known_sources(&self) -> StoreResult<Vec<String>> {
-        let filter = RunFilter { source: None, from: Some(self.day.minus(STALE_LOOKBACK_DAYS)), to: Some(self.day) };
-        let mut sources: Vec<String> = self.store.runs(&filter).await?.into_iter().map(|r| r.source).collect();
-        sources.sort();
-        sources.dedup();
-        Ok(sources)
+            .map(|v| (v.key.clone(), Sourced { value: v.value.clone(), source: Some(v.source.clone()) }))
+            .collect())
     }
 
     /// The carried-forward notes of the values a rule read.

@@ -1,0 +1,86 @@
+//! What bulk views read, over a range of days at once: each attribute's
+//! versions and each relation kind's versions, read once for every day of
+//! a trend and picked per day in memory. Reading a year of a kind costs
+//! about what reading one day does (versions change slowly), so a year of
+//! weekly points is a handful of reads instead of hundreds.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::model::{AttributeValueVersion, Day, RelationSpan, RelationValueVersion};
+use crate::store::{Store, StoreResult};
+
+type Shared<K, V> = Mutex<HashMap<K, Arc<Vec<V>>>>;
+
+/// Reads over `[from, to]`, each made the first time a day needs it.
+pub struct Ranged {
+    pub from: Day,
+    pub to: Day,
+    attributes: Shared<(String, String), AttributeValueVersion>,
+    relations: Shared<String, RelationSpan>,
+    relation_values: Shared<(String, String), RelationValueVersion>,
+}
+
+impl Ranged {
+    pub fn new(from: Day, to: Day) -> Arc<Ranged> {
+        Arc::new(Ranged {
+            from,
+            to,
+            attributes: Mutex::default(),
+            relations: Mutex::default(),
+            relation_values: Mutex::default(),
+        })
+    }
+
+    pub fn covers(&self, day: Day) -> bool {
+        self.from <= day && day <= self.to
+    }
+
+    /// Every version of `kind`'s `path` over the range.
+    pub async fn attribute(
+        &self,
+        store: &dyn Store,
+        kind: &str,
+        path: &str,
+    ) -> StoreResult<Arc<Vec<AttributeValueVersion>>> {
+        let key = (kind.to_string(), path.to_string());
+        if let Some(found) = kept(&self.attributes, &key) {
+            return Ok(found);
+        }
+        let read = Arc::new(store.attribute_value_versions(kind, path, self.from, self.to).await?);
+        Ok(keep(&self.attributes, key, read))
+    }
+
+    /// Every version of every relation of `kind` over the range.
+    pub async fn relations(&self, store: &dyn Store, kind: &str) -> StoreResult<Arc<Vec<RelationSpan>>> {
+        if let Some(found) = kept(&self.relations, &kind.to_string()) {
+            return Ok(found);
+        }
+        let read = Arc::new(store.relation_spans(kind, self.from, self.to).await?);
+        Ok(keep(&self.relations, kind.to_string(), read))
+    }
+
+    /// Every version of `path` on the relations of `kind` over the range.
+    pub async fn relation_values(
+        &self,
+        store: &dyn Store,
+        kind: &str,
+        path: &str,
+    ) -> StoreResult<Arc<Vec<RelationValueVersion>>> {
+        let key = (kind.to_string(), path.to_string());
+        if let Some(found) = kept(&self.relation_values, &key) {
+            return Ok(found);
+        }
+        let read = Arc::new(store.relation_value_versions(kind, path, self.from, self.to).await?);
+        Ok(keep(&self.relation_values, key, read))
+    }
+}
+
+fn kept<K: std::hash::Hash + Eq, V>(shared: &Shared<K, V>, key: &K) -> Option<Arc<Vec<V>>> {
+    shared.lock().unwrap_or_else(|p| p.into_inner()).get(key).cloned()
+}
+
+/// Two days reading the same thing at once both read it; the first kept wins.
+fn keep<K: std::hash::Hash + Eq, V>(shared: &Shared<K, V>, key: K, read: Arc<Vec<V>>) -> Arc<Vec<V>> {
+    shared.lock().unwrap_or_else(|p| p.into_inner()).entry(key).or_insert(read).clone()
+}
