@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::rule::Builtin;
 use super::view::{ends, DayView};
 use crate::delivery::{read, Bucket, Delivery};
-use crate::model::{Day, Direction, EdgeRule, RelationValue, RelationValueVersion};
+use crate::model::{AttributeValueVersion, Day, Direction, EdgeRule, RelationValue};
 use crate::store::StoreResult;
 
 /// DORA built-ins look at the 30 days up to the day.
@@ -103,18 +103,10 @@ fn date_of(text: &str) -> Option<Day> {
 /// is behind by a major or nothing is known.
 async fn majors_behind(view: &mut DayView<'_>) -> StoreResult<FxHashMap<String, Value>> {
     let repos = view.reached(&[EdgeRule::new("builds", Direction::In)]).await?.clone();
-    let uses = uses(view, &repos).await?;
-    let mut packages: Vec<String> = uses.iter().map(|u| u.to.clone()).collect();
-    packages.sort_unstable();
-    packages.dedup();
-    let latest = view.attribute("package", "latest", &packages).await?;
-    let mut worst_by_user: FxHashMap<&str, u64> = FxHashMap::default();
-    for used in &uses {
-        let latest = latest.get(&used.to).and_then(|l| l.value.as_str());
-        let majors = majors_between(&used.to, used.value.as_str(), latest);
-        let worst = worst_by_user.entry(used.from.as_str()).or_default();
-        *worst = (*worst).max(majors);
-    }
+    let worst_by_user = match view.is_narrow() {
+        true => worst_of_few(view, &repos).await?,
+        false => worst_in_range(view).await?,
+    };
     Ok(view
         .services
         .iter()
@@ -132,17 +124,66 @@ async fn majors_behind(view: &mut DayView<'_>) -> StoreResult<FxHashMap<String, 
         .collect())
 }
 
-/// The `resolved` version of every `uses` from the services or the
-/// repositories that build them: the whole organisation's in one read, or
-/// one service's relations one by one in a narrow view.
-async fn uses(view: &DayView<'_>, repos: &FxHashMap<String, Vec<String>>) -> StoreResult<Vec<RelationValue>> {
-    if !view.is_narrow() {
-        let versions = view.range.relation_values(view.store, "uses", "resolved").await?;
-        return Ok(RelationValueVersion::on(&versions, view.day)
-            .into_iter()
-            .map(|v| RelationValue { from: v.from.clone(), to: v.to.clone(), value: v.value.clone() })
-            .collect());
+/// The most majors behind of each user (a service or a repository) of a
+/// few services, from their `uses` read one by one.
+async fn worst_of_few(
+    view: &mut DayView<'_>,
+    repos: &FxHashMap<String, Vec<String>>,
+) -> StoreResult<FxHashMap<String, u64>> {
+    let uses = uses(view, repos).await?;
+    let mut packages: Vec<String> = uses.iter().map(|u| u.to.clone()).collect();
+    packages.sort_unstable();
+    packages.dedup();
+    let latest = view.attribute("package", "latest", &packages).await?;
+    let mut worst_by_user: FxHashMap<String, u64> = FxHashMap::default();
+    for used in &uses {
+        let latest = latest.get(&used.to).and_then(|l| l.value.as_str());
+        let majors = majors_between(&used.to, used.value.as_str(), latest);
+        let worst = worst_by_user.entry(used.from.clone()).or_default();
+        *worst = (*worst).max(majors);
     }
+    Ok(worst_by_user)
+}
+
+/// The most majors behind of every user in the organisation, from the
+/// range's versions of every `uses` (tens of thousands): each use's lag is
+/// worked out once per latest version its package has in the range, not
+/// once a day.
+async fn worst_in_range(view: &mut DayView<'_>) -> StoreResult<FxHashMap<String, u64>> {
+    let uses = view.range.relation_values(view.store, "uses", "resolved").await?;
+    let latest_versions = view.range.attribute(view.store, "package", "latest").await?;
+    let latest: FxHashMap<&str, &str> = AttributeValueVersion::on(&latest_versions, view.day)
+        .into_iter()
+        .filter_map(|v| Some((v.key.as_str(), v.value.as_str()?)))
+        .collect();
+    let mut memo = view.range.majors.lock().unwrap_or_else(|p| p.into_inner());
+    memo.resize(uses.len(), None);
+    let mut worst_by_user: FxHashMap<&str, u64> = FxHashMap::default();
+    let mut previous: Option<(&str, &str)> = None;
+    for (index, used) in uses.iter().enumerate() {
+        // As `RelationValueVersion::on`: the first source's version of each relation.
+        if !(used.valid_from <= view.day && view.day < used.valid_to) || previous == Some((&used.from, &used.to)) {
+            continue;
+        }
+        previous = Some((&used.from, &used.to));
+        let latest = latest.get(used.to.as_str()).copied();
+        let majors = match &memo[index] {
+            Some((seen, majors)) if Some(seen.as_str()) == latest => *majors,
+            _ => {
+                let majors = majors_between(&used.to, used.value.as_str(), latest);
+                memo[index] = latest.map(|l| (l.to_string(), majors));
+                majors
+            }
+        };
+        let worst = worst_by_user.entry(used.from.as_str()).or_default();
+        *worst = (*worst).max(majors);
+    }
+    Ok(worst_by_user.into_iter().map(|(user, worst)| (user.to_string(), worst)).collect())
+}
+
+/// The `resolved` version of every `uses` from a few services or the
+/// repositories that build them, their relations read one by one.
+async fn uses(view: &DayView<'_>, repos: &FxHashMap<String, Vec<String>>) -> StoreResult<Vec<RelationValue>> {
     let mut users: Vec<&String> = view.services.iter().chain(repos.values().flatten()).collect();
     users.sort_unstable();
     users.dedup();

@@ -158,23 +158,28 @@ pub fn level(card: &Scorecard, outcomes: &[RuleOutcome]) -> Option<usize> {
 }
 
 async fn subject_keys(store: &dyn Store, day: Day, subjects: &Subjects) -> StoreResult<Vec<String>> {
-    if let Subjects::Service(key) = subjects {
-        let alive = store.entity(key, day).await?.is_some_and(|s| s.entity.kind == "service");
-        return Ok(if alive { vec![key.clone()] } else { Vec::new() });
-    }
-    let alive: Vec<String> = store.entities_of_kind("service", day).await?.into_iter().map(|s| s.entity.key).collect();
     let mut keys = match subjects {
-        Subjects::All | Subjects::Service(_) => alive,
+        Subjects::Service(key) => vec![key.clone()],
+        Subjects::All => {
+            return Ok(store.entities_of_kind("service", day).await?.into_iter().map(|s| s.entity.key).collect());
+        }
         Subjects::Team(team) => {
             let owns = EdgeRule::new("owns", Direction::Out);
-            let owned: rustc_hash::FxHashSet<String> =
-                store.neighbours(std::slice::from_ref(team), &owns, day).await?.into_iter().map(|(_, s)| s).collect();
-            alive.into_iter().filter(|k| owned.contains(k)).collect()
+            let owned = store.neighbours(std::slice::from_ref(team), &owns, day).await?;
+            owned.into_iter().map(|(_, key)| key).collect()
         }
     };
     keys.sort_unstable();
     keys.dedup();
-    Ok(keys)
+    // A team's services one by one (a team owns a few; reading every
+    // service of the organisation to find them costs more).
+    let mut alive = Vec::with_capacity(keys.len());
+    for key in keys {
+        if store.entity(&key, day).await?.is_some_and(|s| s.entity.kind == "service") {
+            alive.push(key);
+        }
+    }
+    Ok(alive)
 }
 
 /// Each service's owning team: the first team (by key) that owns it.

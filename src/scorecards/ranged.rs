@@ -19,6 +19,9 @@ pub struct Ranged {
     attributes: Shared<(String, String), AttributeValueVersion>,
     relations: Shared<String, RelationSpan>,
     relation_values: Shared<(String, String), RelationValueVersion>,
+    /// `majors_behind`: for each version of the range's `uses`, the
+    /// package's latest it was judged against and how many majors behind.
+    pub(super) majors: Mutex<Vec<Option<(String, u64)>>>,
 }
 
 impl Ranged {
@@ -29,6 +32,7 @@ impl Ranged {
             attributes: Mutex::default(),
             relations: Mutex::default(),
             relation_values: Mutex::default(),
+            majors: Mutex::default(),
         })
     }
 
