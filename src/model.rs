@@ -533,7 +533,7 @@ impl AttributeValueVersion {
     pub fn on(versions: &[AttributeValueVersion], day: Day) -> Vec<&AttributeValueVersion> {
         let mut found: Vec<&AttributeValueVersion> = Vec::new();
         for version in versions.iter().filter(|v| v.valid_from <= day && day < v.valid_to) {
-            if !found.last().is_some_and(|last| last.key == version.key) {
+            if found.last().is_none_or(|last| last.key != version.key) {
                 found.push(version);
             }
         }

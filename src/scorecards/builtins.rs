@@ -36,6 +36,18 @@ pub async fn figures(
     Ok(found)
 }
 
+/// The relation kinds and (kind, attribute) pairs a built-in reads in
+/// bulk, to read them all at once ([`super::evaluate`]'s prefetch).
+pub fn reads(builtin: Builtin) -> (Vec<&'static str>, Vec<(&'static str, &'static str)>) {
+    match builtin {
+        Builtin::VersionsRunning => (vec!["deploys"], vec![("workload", "version")]),
+        Builtin::Datacenters => (vec!["deploys", "runs_in"], vec![("cluster", "datacenter"), ("cluster", "region")]),
+        Builtin::DocAgeDays => (vec!["documents"], vec![("doc", "updated")]),
+        Builtin::MajorsBehind => (vec!["builds"], vec![("package", "latest")]),
+        _ => (Vec::new(), Vec::new()),
+    }
+}
+
 /// Distinct `version`s of the workloads it deploys that day (0 when it
 /// runs nowhere).
 async fn versions_running(view: &mut DayView<'_>) -> StoreResult<FxHashMap<String, Value>> {

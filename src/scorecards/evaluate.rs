@@ -95,6 +95,9 @@ pub async fn score_day_in(
 ) -> StoreResult<DayScores> {
     let every: Vec<usize> = (0..card.rules.len()).collect();
     let mut view = DayView::new(store, day, subject_keys(store, day, subjects).await?, true, range).await?;
+    if !view.is_narrow() {
+        prefetch(&view, card).await?;
+    }
     let teams = owners(&mut view).await?;
     let columns = columns(&mut view, card, &every, delivery).await?;
     let services = view
@@ -107,6 +110,50 @@ pub async fn score_day_in(
         })
         .collect();
     Ok(DayScores { day, services })
+}
+
+/// Starts every bulk read the card's rules will make at once, so the store
+/// answers them side by side (its readers are a pool); the rules then find
+/// them read.
+async fn prefetch(view: &DayView<'_>, card: &Scorecard) -> StoreResult<()> {
+    use futures_util::future::try_join_all;
+    use std::future::Future;
+    use std::pin::Pin;
+    type Read<'r> = Pin<Box<dyn Future<Output = StoreResult<()>> + Send + 'r>>;
+    let (range, store) = (&view.range, view.store);
+    let mut kinds: Vec<&str> = vec!["owns"];
+    let mut attributes: Vec<(&str, &str)> = Vec::new();
+    for rule in &card.rules {
+        match &rule.reads {
+            Reads::Attribute(path) => attributes.push(("service", path)),
+            Reads::Path { path, attribute, .. } => {
+                kinds.extend(path.iter().filter_map(|step| step.kind.as_deref()));
+                if let Some(attribute) = attribute {
+                    attributes.extend(kinds_at_end(path).into_iter().map(|kind| (kind, attribute.as_str())));
+                }
+            }
+            Reads::Builtin(builtin) => {
+                let (more_kinds, more_attributes) = builtins::reads(*builtin);
+                kinds.extend(more_kinds);
+                attributes.extend(more_attributes);
+            }
+        }
+    }
+    kinds.sort_unstable();
+    kinds.dedup();
+    attributes.sort_unstable();
+    attributes.dedup();
+    let mut reads: Vec<Read<'_>> = Vec::new();
+    for kind in kinds {
+        reads.push(Box::pin(async move { range.relations(store, kind).await.map(|_| ()) }));
+    }
+    for (kind, path) in attributes {
+        reads.push(Box::pin(async move { range.attribute(store, kind, path).await.map(|_| ()) }));
+    }
+    if card.rules.iter().any(|r| matches!(r.reads, Reads::Builtin(super::rule::Builtin::MajorsBehind))) {
+        reads.push(Box::pin(async move { range.relation_values(store, "uses", "resolved").await.map(|_| ()) }));
+    }
+    try_join_all(reads).await.map(|_| ())
 }
 
 /// Whether each of `rules` (indexes) passes for one service on `day`;

@@ -66,21 +66,32 @@ impl Summary {
     }
 }
 
+/// Days a trend scores at once.
+const DAYS_AT_ONCE: usize = 2;
+
 /// The trend of `subjects`, one point per bucket (`(first day, last day)`,
 /// as [`crate::buckets::buckets`] cuts a range).
 pub async fn trend(scoring: &Scoring<'_>, subjects: &Subjects, spans: &[(Day, Day)]) -> StoreResult<Vec<Point>> {
-    let mut points = Vec::new();
+    use futures_util::stream::{self, StreamExt, TryStreamExt};
     // One bulk read of each attribute and relation kind for every day.
     let range = match (spans.first(), spans.last()) {
         (Some(&(_, first)), Some(&(_, last))) => Some(Ranged::new(first, last)),
         _ => None,
     };
-    for &(start, end) in spans {
-        let scores =
-            scoring.cache.day(scoring.store, scoring.card, scoring.delivery, end, subjects, range.clone()).await?;
-        points.push(Point { bucket: start, measured_on: end, summary: Summary::of(scoring.card, &scores) });
-    }
-    Ok(points)
+    let point = |(start, end): (Day, Day)| {
+        let range = range.clone();
+        async move {
+            let scores = scoring.cache.day(scoring.store, scoring.card, scoring.delivery, end, subjects, range).await?;
+            Ok::<_, crate::store::StoreError>(Point {
+                bucket: start,
+                measured_on: end,
+                summary: Summary::of(scoring.card, &scores),
+            })
+        }
+    };
+    // Days in flight together: a day's store reads run while another's are
+    // judged.
+    stream::iter(spans.iter().copied()).map(point).buffered(DAYS_AT_ONCE).try_collect().await
 }
 
 /// A service whose level moved between two days.

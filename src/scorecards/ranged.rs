@@ -5,12 +5,16 @@
 //! weekly points is a handful of reads instead of hundreds.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
+
+use tokio::sync::OnceCell;
 
 use crate::model::{AttributeValueVersion, Day, RelationSpan, RelationValueVersion};
 use crate::store::{Store, StoreResult};
 
-type Shared<K, V> = Mutex<HashMap<K, Arc<Vec<V>>>>;
+/// One read per key, however many days ask for it at once.
+type Shared<K, V> = Mutex<HashMap<K, Arc<OnceCell<Arc<Vec<V>>>>>>;
 
 /// Reads over `[from, to]`, each made the first time a day needs it.
 pub struct Ranged {
@@ -48,20 +52,12 @@ impl Ranged {
         path: &str,
     ) -> StoreResult<Arc<Vec<AttributeValueVersion>>> {
         let key = (kind.to_string(), path.to_string());
-        if let Some(found) = kept(&self.attributes, &key) {
-            return Ok(found);
-        }
-        let read = Arc::new(store.attribute_value_versions(kind, path, self.from, self.to).await?);
-        Ok(keep(&self.attributes, key, read))
+        once(&self.attributes, key, store.attribute_value_versions(kind, path, self.from, self.to)).await
     }
 
     /// Every version of every relation of `kind` over the range.
     pub async fn relations(&self, store: &dyn Store, kind: &str) -> StoreResult<Arc<Vec<RelationSpan>>> {
-        if let Some(found) = kept(&self.relations, &kind.to_string()) {
-            return Ok(found);
-        }
-        let read = Arc::new(store.relation_spans(kind, self.from, self.to).await?);
-        Ok(keep(&self.relations, kind.to_string(), read))
+        once(&self.relations, kind.to_string(), store.relation_spans(kind, self.from, self.to)).await
     }
 
     /// Every version of `path` on the relations of `kind` over the range.
@@ -72,19 +68,19 @@ impl Ranged {
         path: &str,
     ) -> StoreResult<Arc<Vec<RelationValueVersion>>> {
         let key = (kind.to_string(), path.to_string());
-        if let Some(found) = kept(&self.relation_values, &key) {
-            return Ok(found);
-        }
-        let read = Arc::new(store.relation_value_versions(kind, path, self.from, self.to).await?);
-        Ok(keep(&self.relation_values, key, read))
+        once(&self.relation_values, key, store.relation_value_versions(kind, path, self.from, self.to)).await
     }
 }
 
-fn kept<K: std::hash::Hash + Eq, V>(shared: &Shared<K, V>, key: &K) -> Option<Arc<Vec<V>>> {
-    shared.lock().unwrap_or_else(|p| p.into_inner()).get(key).cloned()
-}
-
-/// Two days reading the same thing at once both read it; the first kept wins.
-fn keep<K: std::hash::Hash + Eq, V>(shared: &Shared<K, V>, key: K, read: Arc<Vec<V>>) -> Arc<Vec<V>> {
-    shared.lock().unwrap_or_else(|p| p.into_inner()).entry(key).or_insert(read).clone()
+/// The value kept under `key`, read by `read` the first time.
+async fn once<K, V>(
+    shared: &Shared<K, V>,
+    key: K,
+    read: impl Future<Output = StoreResult<Vec<V>>>,
+) -> StoreResult<Arc<Vec<V>>>
+where
+    K: std::hash::Hash + Eq,
+{
+    let cell = shared.lock().unwrap_or_else(|p| p.into_inner()).entry(key).or_default().clone();
+    cell.get_or_try_init(|| async { read.await.map(Arc::new) }).await.cloned()
 }

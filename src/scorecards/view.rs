@@ -45,7 +45,7 @@ impl Stale {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sourced {
     pub value: Value,
-    /// `None` when no source failed that day (then it does not matter).
+    /// The source whose value was read (the first by name, then scope).
     pub source: Option<String>,
 }
 
@@ -69,7 +69,7 @@ pub struct DayView<'a> {
 /// by one instead of every entity of a kind: one service's history is
 /// walked back day by day, and reading a whole organisation for each of
 /// those days would cost a hundred times more.
-pub const NARROW: usize = 8;
+pub const NARROW: usize = 40;
 
 impl<'a> DayView<'a> {
     /// The view of `day` for the given services (keys); `notes`: find the
