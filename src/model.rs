@@ -529,7 +529,7 @@ pub struct AttributeValueVersion {
 impl AttributeValueVersion {
     /// One value per entity on `day`, from versions ordered by (key,
     /// source, scope): the first source (by name, then scope) whose version
-    /// holds then, as [`crate::store::Store::attribute_values`] reads it.
+    /// holds then, as the store's `attribute_values` reads it.
     pub fn on(versions: &[AttributeValueVersion], day: Day) -> Vec<&AttributeValueVersion> {
         let mut found: Vec<&AttributeValueVersion> = Vec::new();
         for version in versions.iter().filter(|v| v.valid_from <= day && day < v.valid_to) {
