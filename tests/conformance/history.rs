@@ -35,9 +35,9 @@ pub async fn neighbours_map_many_entities_at_once(h: &impl Harness) {
     assert!(store.neighbours(&keys, &EdgeRule::new("owns", Direction::In), d(0)).await.unwrap().is_empty());
 }
 
-pub async fn attribute_values_cover_a_kind_on_a_day(h: &impl Harness) {
-    let f = h.fresh();
-    let store = f.store.as_ref();
+/// Three SonarQube projects on day 1 (c without coverage); on day 2 only
+/// a, at a new coverage.
+async fn sonar_projects_over_two_days(store: &dyn Store) {
     obs("sonarqube", "sonar", 1)
         .entity("sonar_project:a", json!({"coverage": 80.5, "gate": {"status": "OK"}}))
         .entity("sonar_project:b", json!({"coverage": 40}))
@@ -45,6 +45,12 @@ pub async fn attribute_values_cover_a_kind_on_a_day(h: &impl Harness) {
         .into(store)
         .await;
     obs("sonarqube", "sonar", 2).entity("sonar_project:a", json!({"coverage": 81})).into(store).await;
+}
+
+pub async fn attribute_values_cover_a_kind_on_a_day(h: &impl Harness) {
+    let f = h.fresh();
+    let store = f.store.as_ref();
+    sonar_projects_over_two_days(store).await;
     let day1 = store.attribute_values("sonar_project", "coverage", None, d(1)).await.unwrap();
     let seen: Vec<_> = day1.iter().map(|v| (v.key.as_str(), v.value.clone())).collect();
     assert_eq!(
@@ -61,14 +67,8 @@ pub async fn attribute_values_cover_a_kind_on_a_day(h: &impl Harness) {
 pub async fn attribute_value_versions_cover_a_range(h: &impl Harness) {
     let f = h.fresh();
     let store = f.store.as_ref();
-    obs("sonarqube", "sonar", 1)
-        .entity("sonar_project:a", json!({"coverage": 80.5, "gate": {"status": "OK"}}))
-        .entity("sonar_project:b", json!({"coverage": 40}))
-        .entity("sonar_project:c", json!({}))
-        .into(store)
-        .await;
+    sonar_projects_over_two_days(store).await;
     obs("manual", "sheet", 1).entity("sonar_project:b", json!({"coverage": 99})).into(store).await;
-    obs("sonarqube", "sonar", 2).entity("sonar_project:a", json!({"coverage": 81})).into(store).await;
     let versions = store.attribute_value_versions("sonar_project", "coverage", d(1), d(2)).await.unwrap();
     let seen: Vec<_> = versions
         .iter()
