@@ -10,7 +10,7 @@ use super::auth::Scope;
 use super::context::{api, bad_request, resolve_day, store, store_error};
 use super::deploys::{from_judged, Deploy};
 use super::scalars::{day, Date};
-use super::service::service_key;
+use super::service::{service_key, team_key};
 use crate::delivery::{dora, read, Bucket, DeliveryConfig, Figures};
 use crate::model::{Day, DeployStatus, Direction};
 
@@ -35,7 +35,7 @@ async fn subject(ctx: &Context<'_>, service: Option<String>, team: Option<String
             Ok(Subject { label: key.clone(), services: Some(vec![key]) })
         }
         (None, Some(team)) => {
-            let key = if team.starts_with("team:") { team } else { format!("team:{team}") };
+            let key = team_key(team);
             let owns =
                 store(ctx)?.relations(&key, on, Direction::Out, &["owns".to_string()]).await.map_err(store_error)?;
             let services = owns.into_iter().map(|r| r.to).filter(|k| k.starts_with("service:")).collect();

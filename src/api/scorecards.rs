@@ -7,7 +7,7 @@ use super::auth::Scope;
 use super::context::{api, bad_request, resolve_day, store_error, Api};
 use super::reports::trend_buckets;
 use super::scalars::{day, Date};
-use super::service::service_key;
+use super::service::{service_key, team_key};
 use crate::buckets::Bucket;
 use crate::model::Day;
 use crate::scorecards::evaluate::{DayScores, RuleOutcome, Subjects};
@@ -120,15 +120,14 @@ fn rule_result(card: &Card, index: usize, outcome: &RuleOutcome, since: Option<D
 }
 
 fn service_score(card: &Card, day: Day, scored: &Scored, since: &[Option<Day>]) -> ServiceScore {
-    let level_name = |rank: Option<usize>| rank.and_then(|r| card.levels.get(r).cloned());
     let next = scored.level.map_or(0, |r| r + 1);
     ServiceScore {
         service: scored.name().to_string(),
         key: scored.key.clone(),
-        team: scored.team.as_deref().map(|t| t.strip_prefix("team:").unwrap_or(t).to_string()),
+        team: scored.team_name(),
         scorecard: card.name.clone(),
         at: Date(day),
-        level: level_name(scored.level),
+        level: card.level_name(scored.level),
         next_level: card.levels.get(next).cloned(),
         passed: scored.passed() as i32,
         total: card.rules.len() as i32,
@@ -154,7 +153,7 @@ pub async fn score_of(api: &Api, card: &Card, key: &str, day: Day) -> Result<Opt
 /// `team` as a team's key, checked to exist on `day`.
 async fn team_subjects(api: &Api, team: Option<String>, day: Day) -> Result<Subjects> {
     let Some(team) = team else { return Ok(Subjects::All) };
-    let key = if team.starts_with("team:") { team } else { format!("team:{team}") };
+    let key = team_key(team);
     match api.store.entity(&key, day).await.map_err(store_error)? {
         Some(_) => Ok(Subjects::Team(key)),
         None => Err(super::context::coded(format!("no team {key} on {day}"), "NOT_FOUND")),
@@ -358,14 +357,13 @@ impl ScorecardQuery {
 }
 
 fn score_change(card: &Card, change: &history::Change) -> ScoreChange {
-    let level_name = |rank: Option<usize>| rank.and_then(|r| card.levels.get(r).cloned());
     let after = &change.after;
     ScoreChange {
         service: after.name().to_string(),
         key: after.key.clone(),
-        team: after.team.as_deref().map(|t| t.strip_prefix("team:").unwrap_or(t).to_string()),
-        from_level: level_name(change.before.level),
-        to_level: level_name(after.level),
+        team: after.team_name(),
+        from_level: card.level_name(change.before.level),
+        to_level: card.level_name(after.level),
         direction: if change.rose() { ScoreDirection::Rose } else { ScoreDirection::Fell },
         rules: change
             .moved

@@ -172,6 +172,15 @@ impl Quality {
 }
 
 /// `service:billing` or plain `billing`.
+/// A team's key from its name or its key (`payments`, `team:payments`).
+pub fn team_key(name: String) -> String {
+    if name.starts_with("team:") {
+        name
+    } else {
+        format!("team:{name}")
+    }
+}
+
 pub fn service_key(name: &str) -> String {
     if name.starts_with("service:") {
         name.to_string()

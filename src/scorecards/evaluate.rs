@@ -43,6 +43,11 @@ impl ServiceScore {
         self.key.strip_prefix("service:").unwrap_or(&self.key)
     }
 
+    /// The owning team's name (its key without `team:`).
+    pub fn team_name(&self) -> Option<String> {
+        self.team.as_deref().map(|t| t.strip_prefix("team:").unwrap_or(t).to_string())
+    }
+
     pub fn passed(&self) -> usize {
         self.outcomes.iter().filter(|o| o.passed).count()
     }

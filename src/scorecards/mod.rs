@@ -53,9 +53,9 @@ pub struct Scorecard {
 }
 
 impl Scorecard {
-    /// The rank of a level: 0 for the lowest.
-    pub fn rank(&self, level: &str) -> Option<usize> {
-        self.levels.iter().position(|l| l == level)
+    /// The name of a level by rank; `None` below the lowest.
+    pub fn level_name(&self, rank: Option<usize>) -> Option<String> {
+        rank.and_then(|r| self.levels.get(r).cloned())
     }
 }
 
