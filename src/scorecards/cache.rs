@@ -13,13 +13,9 @@ use std::time::{Duration, Instant};
 
 use hashlink::LruCache;
 
-use super::evaluate::{score_day_in, DayScores, Subjects};
-use super::ranged::Ranged;
-use super::Scorecard;
-use crate::delivery::Delivery;
+use super::evaluate::{DayScores, Subjects};
 use crate::model::Day;
 use crate::store::layer::{Around, Call};
-use crate::store::{Store, StoreResult};
 
 /// Longest an entry is trusted when nothing was written through this server.
 pub const TTL: Duration = Duration::from_secs(300);
@@ -53,32 +49,26 @@ impl ScoreCache {
         Writes(self.writes.clone())
     }
 
-    /// `card`'s scores of `subjects` on `day`, from the cache when they are
-    /// still good; else scored, reading in bulk from `range` when given.
-    pub async fn day(
-        &self,
-        store: &dyn Store,
-        card: &Scorecard,
-        delivery: &Delivery,
-        day: Day,
-        subjects: &Subjects,
-        range: Option<Arc<Ranged>>,
-    ) -> StoreResult<Arc<DayScores>> {
-        let key = (card.name.clone(), subjects.clone(), day);
-        let generation = self.writes.load(Ordering::Acquire);
-        if let Some(found) = self.fresh(&key, generation) {
-            return Ok(found);
-        }
-        let scores = Arc::new(score_day_in(store, card, delivery, day, subjects, range).await?);
-        let entry = Entry { scores: scores.clone(), generation, at: Instant::now() };
-        self.entries.lock().unwrap_or_else(|p| p.into_inner()).insert(key, entry);
-        Ok(scores)
+    /// The write count to file a day scored now under: read it before
+    /// scoring, so a write during the scoring makes the entry stale.
+    pub fn generation(&self) -> u64 {
+        self.writes.load(Ordering::Acquire)
     }
 
-    fn fresh(&self, key: &Key, generation: u64) -> Option<Arc<DayScores>> {
+    /// `card`'s scores of `subjects` on `day`, while still good.
+    pub fn get(&self, card: &str, subjects: &Subjects, day: Day) -> Option<Arc<DayScores>> {
+        let key = (card.to_string(), subjects.clone(), day);
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = entries.get(key)?;
-        (entry.generation == generation && entry.at.elapsed() < TTL).then(|| entry.scores.clone())
+        let entry = entries.get(&key)?;
+        let good = entry.generation == self.generation() && entry.at.elapsed() < TTL;
+        good.then(|| entry.scores.clone())
+    }
+
+    /// Keeps scores made when the write count was `generation`.
+    pub fn put(&self, card: &str, subjects: &Subjects, generation: u64, scores: Arc<DayScores>) {
+        let key = (card.to_string(), subjects.clone(), scores.day);
+        let entry = Entry { scores, generation, at: Instant::now() };
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).insert(key, entry);
     }
 }
 

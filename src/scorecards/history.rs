@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::cache::ScoreCache;
-use super::evaluate::{passes_on, DayScores, ServiceScore, Subjects};
+use super::evaluate::{passes_on, score_day_in, DayScores, ServiceScore, Subjects};
 use super::ranged::Ranged;
 use super::Scorecard;
 use crate::delivery::Delivery;
@@ -20,8 +20,21 @@ pub struct Scoring<'a> {
 }
 
 impl Scoring<'_> {
+    /// The scores of `subjects` on `day`, from the cache when still good.
     pub async fn day(&self, day: Day, subjects: &Subjects) -> StoreResult<Arc<DayScores>> {
-        self.cache.day(self.store, self.card, self.delivery, day, subjects, None).await
+        self.day_in(day, subjects, None).await
+    }
+
+    /// [`Scoring::day`], reading in bulk from `range` (a trend's) when it
+    /// has to score the day.
+    async fn day_in(&self, day: Day, subjects: &Subjects, range: Option<Arc<Ranged>>) -> StoreResult<Arc<DayScores>> {
+        if let Some(kept) = self.cache.get(&self.card.name, subjects, day) {
+            return Ok(kept);
+        }
+        let generation = self.cache.generation();
+        let scores = Arc::new(score_day_in(self.store, self.card, self.delivery, day, subjects, range).await?);
+        self.cache.put(&self.card.name, subjects, generation, scores.clone());
+        Ok(scores)
     }
 }
 
@@ -81,7 +94,7 @@ pub async fn trend(scoring: &Scoring<'_>, subjects: &Subjects, spans: &[(Day, Da
     let point = |(start, end): (Day, Day)| {
         let range = range.clone();
         async move {
-            let scores = scoring.cache.day(scoring.store, scoring.card, scoring.delivery, end, subjects, range).await?;
+            let scores = scoring.day_in(end, subjects, range).await?;
             Ok::<_, crate::store::StoreError>(Point {
                 bucket: start,
                 measured_on: end,
