@@ -46,7 +46,7 @@ impl Stale {
 pub struct Sourced {
     pub value: Value,
     /// The source whose value was read (the first by name, then scope).
-    pub source: Option<String>,
+    pub source: String,
 }
 
 pub struct DayView<'a> {
@@ -159,7 +159,7 @@ impl<'a> DayView<'a> {
     }
 
     /// One attribute of the entities of `kind` among `keys` that have it
-    /// that day, with the source of each value when some source is stale.
+    /// that day, each with the source it came from.
     pub async fn attribute(
         &mut self,
         kind: &str,
@@ -196,7 +196,7 @@ impl<'a> DayView<'a> {
             facts.sort_by(|a, b| (&a.source, &a.scope).cmp(&(&b.source, &b.scope)));
             let value = facts.iter().find_map(|fact| {
                 let value = crate::attribute_path::lookup(&fact.attrs, path).filter(|v| !v.is_null())?;
-                Some(Sourced { value: value.clone(), source: Some(fact.source.clone()) })
+                Some(Sourced { value: value.clone(), source: fact.source.clone() })
             });
             if let Some(value) = value {
                 found.insert(key.clone(), value);
@@ -209,19 +209,14 @@ impl<'a> DayView<'a> {
         let versions = self.range.attribute(self.store, kind, path).await?;
         Ok(AttributeValueVersion::on(&versions, self.day)
             .into_iter()
-            .map(|v| (v.key.clone(), Sourced { value: v.value.clone(), source: Some(v.source.clone()) }))
+            .map(|v| (v.key.clone(), Sourced { value: v.value.clone(), source: v.source.clone() }))
             .collect())
     }
 
     /// The carried-forward notes of the values a rule read.
     pub fn notes<'v>(&self, values: impl IntoIterator<Item = &'v Sourced>) -> Vec<String> {
-        let mut notes: Vec<String> = values
-            .into_iter()
-            .filter_map(|v| v.source.as_ref())
-            .filter_map(|source| self.stale.get(source))
-            .flatten()
-            .map(Stale::note)
-            .collect();
+        let mut notes: Vec<String> =
+            values.into_iter().filter_map(|v| self.stale.get(&v.source)).flatten().map(Stale::note).collect();
         notes.sort();
         notes.dedup();
         notes
