@@ -11,7 +11,7 @@ use super::rule::{shown, Aggregate, Reads, Rule};
 use super::view::{DayView, Sourced};
 use super::{builtins, vocabulary, Scorecard};
 use crate::delivery::Delivery;
-use crate::model::{Day, Direction, EdgeRule};
+use crate::model::{Day, Direction, EdgeRule, EntityState};
 use crate::store::{Store, StoreResult};
 
 /// What one rule saw for one service.
@@ -99,7 +99,9 @@ pub async fn score_day_in(
     range: Option<Arc<Ranged>>,
 ) -> StoreResult<DayScores> {
     let every: Vec<usize> = (0..card.rules.len()).collect();
-    let mut view = DayView::new(store, day, subject_keys(store, day, subjects).await?, true, range).await?;
+    let (keys, states) = subject_keys(store, day, subjects).await?;
+    let mut view = DayView::new(store, day, keys, true, range).await?;
+    view.remember(states);
     if !view.is_narrow() {
         prefetch(&view, card).await?;
     }
@@ -172,11 +174,12 @@ pub async fn passes_on(
     service: &str,
     rules: &[usize],
 ) -> StoreResult<Option<Vec<bool>>> {
-    let services = subject_keys(store, day, &Subjects::Service(service.to_string())).await?;
+    let (services, states) = subject_keys(store, day, &Subjects::Service(service.to_string())).await?;
     if services.is_empty() {
         return Ok(None);
     }
     let mut view = DayView::new(store, day, services, false, None).await?;
+    view.remember(states);
     let columns = columns(&mut view, card, rules, delivery).await?;
     Ok(Some(columns.iter().map(|column| column[0].passed).collect()))
 }
@@ -209,11 +212,18 @@ pub fn level(card: &Scorecard, outcomes: &[RuleOutcome]) -> Option<usize> {
     reached
 }
 
-async fn subject_keys(store: &dyn Store, day: Day, subjects: &Subjects) -> StoreResult<Vec<String>> {
+/// The keys of the services scored on `day`, and the states read to find
+/// them (a team's or one service's; the view reads them again otherwise).
+async fn subject_keys(
+    store: &dyn Store,
+    day: Day,
+    subjects: &Subjects,
+) -> StoreResult<(Vec<String>, Vec<EntityState>)> {
     let mut keys = match subjects {
         Subjects::Service(key) => vec![key.clone()],
         Subjects::All => {
-            return Ok(store.entities_of_kind("service", day).await?.into_iter().map(|s| s.entity.key).collect());
+            let alive = store.entities_of_kind("service", day).await?;
+            return Ok((alive.into_iter().map(|s| s.entity.key).collect(), Vec::new()));
         }
         Subjects::Team(team) => {
             let owns = EdgeRule::new("owns", Direction::Out);
@@ -227,11 +237,11 @@ async fn subject_keys(store: &dyn Store, day: Day, subjects: &Subjects) -> Store
     // service of the organisation to find them costs more).
     let mut alive = Vec::with_capacity(keys.len());
     for key in keys {
-        if store.entity(&key, day).await?.is_some_and(|s| s.entity.kind == "service") {
-            alive.push(key);
+        if let Some(state) = store.entity(&key, day).await?.filter(|s| s.entity.kind == "service") {
+            alive.push(state);
         }
     }
-    Ok(alive)
+    Ok((alive.iter().map(|s| s.entity.key.clone()).collect(), alive))
 }
 
 /// Each service's owning team: the first team (by key) that owns it.

@@ -154,6 +154,14 @@ impl<'a> DayView<'a> {
         Ok(pairs)
     }
 
+    /// Entities already read for this day: a narrow view does not read
+    /// them again.
+    pub fn remember(&mut self, states: Vec<EntityState>) {
+        for state in states {
+            self.entities.insert(state.entity.key.clone(), Some(state));
+        }
+    }
+
     pub fn is_narrow(&self) -> bool {
         self.services.len() <= NARROW
     }
