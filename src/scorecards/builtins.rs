@@ -36,16 +36,29 @@ pub async fn figures(
     Ok(found)
 }
 
-/// The relation kinds and (kind, attribute) pairs a built-in reads in
-/// bulk, to read them all at once ([`super::evaluate`]'s prefetch).
-pub fn reads(builtin: Builtin) -> (Vec<&'static str>, Vec<(&'static str, &'static str)>) {
-    match builtin {
-        Builtin::VersionsRunning => (vec!["deploys"], vec![("workload", "version")]),
-        Builtin::Datacenters => (vec!["deploys", "runs_in"], vec![("cluster", "datacenter"), ("cluster", "region")]),
-        Builtin::DocAgeDays => (vec!["documents"], vec![("doc", "updated")]),
-        Builtin::MajorsBehind => (vec!["builds"], vec![("package", "latest")]),
-        _ => (Vec::new(), Vec::new()),
-    }
+/// What a built-in reads in bulk, to read it all at once with the other
+/// rules' reads ([`super::evaluate`]'s prefetch): relation kinds, (kind,
+/// attribute) pairs, and (relation kind, attribute) pairs.
+pub fn reads(builtin: Builtin) -> BulkReads<'static> {
+    let (relations, attributes, relation_values) = match builtin {
+        Builtin::VersionsRunning => (vec!["deploys"], vec![("workload", "version")], vec![]),
+        Builtin::Datacenters => {
+            (vec!["deploys", "runs_in"], vec![("cluster", "datacenter"), ("cluster", "region")], vec![])
+        }
+        Builtin::DocAgeDays => (vec!["documents"], vec![("doc", "updated")], vec![]),
+        Builtin::MajorsBehind => (vec!["builds"], vec![("package", "latest")], vec![("uses", "resolved")]),
+        _ => (vec![], vec![], vec![]),
+    };
+    BulkReads { relations, attributes, relation_values }
+}
+
+/// Reads a day's bulk view makes: relation kinds, (entity kind,
+/// attribute), (relation kind, attribute).
+#[derive(Default)]
+pub struct BulkReads<'a> {
+    pub relations: Vec<&'a str>,
+    pub attributes: Vec<(&'a str, &'a str)>,
+    pub relation_values: Vec<(&'a str, &'a str)>,
 }
 
 /// Distinct `version`s of the workloads it deploys that day (0 when it

@@ -128,39 +128,43 @@ async fn prefetch(view: &DayView<'_>, card: &Scorecard) -> StoreResult<()> {
     use std::pin::Pin;
     type Read<'r> = Pin<Box<dyn Future<Output = StoreResult<()>> + Send + 'r>>;
     let (range, store) = (&view.range, view.store);
-    let mut kinds: Vec<&str> = vec!["owns"];
-    let mut attributes: Vec<(&str, &str)> = Vec::new();
+    // Owners are read for every score.
+    let mut wanted = builtins::BulkReads { relations: vec!["owns"], ..Default::default() };
     for rule in &card.rules {
         match &rule.reads {
-            Reads::Attribute(path) => attributes.push(("service", path)),
+            Reads::Attribute(path) => wanted.attributes.push(("service", path)),
             Reads::Path { path, attribute, .. } => {
-                kinds.extend(path.iter().filter_map(|step| step.kind.as_deref()));
+                wanted.relations.extend(path.iter().filter_map(|step| step.kind.as_deref()));
                 if let Some(attribute) = attribute {
-                    attributes.extend(kinds_at_end(path).into_iter().map(|kind| (kind, attribute.as_str())));
+                    wanted.attributes.extend(kinds_at_end(path).into_iter().map(|kind| (kind, attribute.as_str())));
                 }
             }
             Reads::Builtin(builtin) => {
-                let (more_kinds, more_attributes) = builtins::reads(*builtin);
-                kinds.extend(more_kinds);
-                attributes.extend(more_attributes);
+                let more = builtins::reads(*builtin);
+                wanted.relations.extend(more.relations);
+                wanted.attributes.extend(more.attributes);
+                wanted.relation_values.extend(more.relation_values);
             }
         }
     }
-    kinds.sort_unstable();
-    kinds.dedup();
-    attributes.sort_unstable();
-    attributes.dedup();
     let mut reads: Vec<Read<'_>> = Vec::new();
-    for kind in kinds {
+    for kind in sorted(wanted.relations) {
         reads.push(Box::pin(async move { range.relations(store, kind).await.map(|_| ()) }));
     }
-    for (kind, path) in attributes {
+    for (kind, path) in sorted(wanted.attributes) {
         reads.push(Box::pin(async move { range.attribute(store, kind, path).await.map(|_| ()) }));
     }
-    if card.rules.iter().any(|r| matches!(r.reads, Reads::Builtin(super::rule::Builtin::MajorsBehind))) {
-        reads.push(Box::pin(async move { range.relation_values(store, "uses", "resolved").await.map(|_| ()) }));
+    for (kind, path) in sorted(wanted.relation_values) {
+        reads.push(Box::pin(async move { range.relation_values(store, kind, path).await.map(|_| ()) }));
     }
     try_join_all(reads).await.map(|_| ())
+}
+
+/// Each once.
+fn sorted<T: Ord>(mut items: Vec<T>) -> Vec<T> {
+    items.sort_unstable();
+    items.dedup();
+    items
 }
 
 /// Whether each of `rules` (indexes) passes for one service on `day`;
