@@ -49,6 +49,30 @@ pub struct Api {
     pub score_cache: Arc<crate::scorecards::cache::ScoreCache>,
 }
 
+/// When the operation being answered must be done by: the edge
+/// (`server/edge.rs`) puts one in every request's data, over HTTP and over
+/// WebSocket alike. Dropping a timed-out future stops async work at its next
+/// await; work that computes for long without awaiting (scoring, trends)
+/// asks [`Deadline::check`] as it goes, so it stops too.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline(pub tokio::time::Instant);
+
+impl Deadline {
+    /// An error coded `TIMEOUT` once the deadline has passed.
+    pub fn check(&self) -> Result<()> {
+        if tokio::time::Instant::now() >= self.0 {
+            return Err(coded("the request ran past its deadline (server.request_timeout_ms)", "TIMEOUT"));
+        }
+        Ok(())
+    }
+}
+
+/// The deadline of the request `ctx` answers, if it has one (requests run
+/// by tests and by the CLI may have none).
+pub fn deadline(ctx: &Context<'_>) -> Option<Deadline> {
+    ctx.data_opt::<Deadline>().copied()
+}
+
 /// The API's view of the caller, checked by every resolver before it reads
 /// or writes.
 pub fn api<'a>(ctx: &Context<'a>, scope: Scope) -> Result<&'a Api> {

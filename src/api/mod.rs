@@ -37,7 +37,7 @@ use std::sync::Arc;
 use async_graphql::{MergedObject, Schema};
 
 pub use auth::{Grants, Scope};
-pub use context::{Api, Entities, Limits};
+pub use context::{Api, Deadline, Entities, Limits};
 pub use documents::{coded_error, Documents, Prepared};
 
 use crate::delivery::Delivery;
