@@ -44,6 +44,11 @@ impl Feed {
     pub fn subscribe(&self) -> broadcast::Receiver<Live> {
         self.sender.subscribe()
     }
+
+    /// How many subscriptions listen now.
+    pub fn subscribers(&self) -> usize {
+        self.sender.receiver_count()
+    }
 }
 
 /// A watch's commits into the store; each new action is then published.

@@ -428,7 +428,7 @@ timezone = "Mars/Olympus"
         format!(
             "{config}:3: server.timeout: unknown field `timeout`, expected one of `listen`, `request_timeout_ms`, \
              `body_limit_bytes`, `max_connections`, `header_read_timeout_ms`, `allowed_hosts`, `metrics_access`, \
-             `metric_operations`"
+             `metric_operations`, `websocket`"
         ),
         format!(
             "{config}:12: collectors.consul.schedule.timezone: 'Mars/Olympus' is not an IANA timezone (e.g. UTC, Europe/Berlin)"

@@ -148,7 +148,13 @@ impl Entities {
     }
 }
 
+/// An entity as of a day: through the operation's cache when it has one.
+/// A subscription has none: it lives for hours, and a cache kept that long
+/// would answer what the store held when it started.
 pub async fn load_entity(ctx: &Context<'_>, key: &str, day: Day) -> Result<Option<Arc<EntityState>>> {
-    api(ctx, Scope::Read)?;
-    ctx.data::<Entities>()?.load(key, day).await.map_err(store_error)
+    let api = api(ctx, Scope::Read)?;
+    match ctx.data_opt::<Entities>() {
+        Some(entities) => entities.load(key, day).await.map_err(store_error),
+        None => Ok(api.store.entity(key, day).await.map_err(store_error)?.map(Arc::new)),
+    }
 }

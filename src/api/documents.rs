@@ -17,7 +17,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument};
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use async_graphql::{ErrorExtensionValues, Pos, Request, ServerError};
 use hashlink::LruCache;
 
@@ -46,6 +46,9 @@ struct Parsed {
 pub struct Prepared {
     /// The operation's name; empty when anonymous.
     pub operation: String,
+    /// Query, mutation or subscription; `None` when the document has no
+    /// such operation (async-graphql then says so).
+    pub kind: Option<OperationType>,
     layouts: Arc<Vec<(Option<String>, Layout)>>,
 }
 
@@ -82,9 +85,10 @@ impl Documents {
     /// expanded, is refused with an error that carries `extensions.code`.
     pub fn prepare(&self, request: &mut Request) -> Result<Prepared, ServerError> {
         let parsed = self.parsed(&request.query)?;
+        let kind = operation_kind(&parsed.document, request.operation_name.as_deref());
         let operation = request.operation_name.clone().or(parsed.only_operation).unwrap_or_default();
         request.set_parsed_query(parsed.document);
-        Ok(Prepared { operation, layouts: parsed.layouts })
+        Ok(Prepared { operation, kind, layouts: parsed.layouts })
     }
 
     fn parsed(&self, query: &str) -> Result<Parsed, ServerError> {
@@ -131,6 +135,19 @@ impl Documents {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, LruCache<String, Parsed>> {
         self.parsed.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The kind of the operation a request runs: the named one, or the only one.
+fn operation_kind(document: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
+    match (&document.operations, name) {
+        (DocumentOperations::Single(operation), None) => Some(operation.node.ty),
+        (DocumentOperations::Single(_), Some(_)) => None,
+        (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name).map(|op| op.node.ty),
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
+            operations.values().next().map(|op| op.node.ty)
+        }
+        (DocumentOperations::Multiple(_), None) => None,
     }
 }
 
@@ -181,6 +198,19 @@ mod tests {
         assert_eq!(documents.prepare(&mut chosen).unwrap().operation, "B");
         let mut ambiguous = Request::new("query A { ok } query B { ok }");
         assert_eq!(documents.prepare(&mut ambiguous).unwrap().operation, "");
+    }
+
+    #[test]
+    fn knows_whether_a_request_subscribes() {
+        let documents = documents();
+        let kind = |request: Request| documents.prepare(&mut { request }).unwrap().kind;
+        assert_eq!(kind(Request::new("{ ok }")), Some(OperationType::Query));
+        assert_eq!(kind(Request::new("subscription Live { ok }")), Some(OperationType::Subscription));
+        let both = "query A { ok } subscription B { ok }";
+        assert_eq!(kind(Request::new(both).operation_name("B")), Some(OperationType::Subscription));
+        assert_eq!(kind(Request::new(both).operation_name("A")), Some(OperationType::Query));
+        assert_eq!(kind(Request::new(both)), None);
+        assert_eq!(kind(Request::new(both).operation_name("C")), None);
     }
 
     #[test]

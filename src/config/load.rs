@@ -165,8 +165,8 @@ mod tests {
             problems,
             [
                 "spot.toml:6: scheduler.concurrency: invalid value: integer `-1`, expected usize",
-                "spot.toml:4: server.port: unknown field `port`, expected one of `listen`, `request_timeout_ms`, `body_limit_bytes`, `max_connections`, `header_read_timeout_ms`, `allowed_hosts`, `metrics_access`, `metric_operations`",
-                "spot.toml:3: server.timeout: unknown field `timeout`, expected one of `listen`, `request_timeout_ms`, `body_limit_bytes`, `max_connections`, `header_read_timeout_ms`, `allowed_hosts`, `metrics_access`, `metric_operations`",
+                "spot.toml:4: server.port: unknown field `port`, expected one of `listen`, `request_timeout_ms`, `body_limit_bytes`, `max_connections`, `header_read_timeout_ms`, `allowed_hosts`, `metrics_access`, `metric_operations`, `websocket`",
+                "spot.toml:3: server.timeout: unknown field `timeout`, expected one of `listen`, `request_timeout_ms`, `body_limit_bytes`, `max_connections`, `header_read_timeout_ms`, `allowed_hosts`, `metrics_access`, `metric_operations`, `websocket`",
                 "store.colour (from SPOT_STORE__COLOUR): unknown field `colour`, expected `path` or `arangodb`",
             ]
         );

@@ -70,6 +70,41 @@ pub struct ServerConfig {
     /// besides the explorer's (e.g. the orchestrator's); any other name is
     /// counted as `other`, so clients cannot grow the metrics.
     pub metric_operations: Vec<String>,
+    /// `[server.websocket]`: the subscriptions' sockets (`/graphql/ws`).
+    pub websocket: WebSocketConfig,
+}
+
+/// `[server.websocket]`. Every message on a socket is also bounded by
+/// `server.body_limit_bytes`, and every query or mutation it carries by
+/// `server.request_timeout_ms`, as over HTTP; every socket counts in
+/// `server.max_connections` for as long as it is open.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebSocketConfig {
+    /// A socket that has not sent an accepted `connection_init` this long
+    /// (milliseconds) after its upgrade is closed (4408).
+    pub init_timeout_ms: u64,
+    /// Most sockets at once still waiting to authenticate; an upgrade
+    /// beyond gets 503, so unauthenticated sockets cannot take every
+    /// connection from callers with tokens.
+    pub max_unauthenticated: usize,
+    /// Most operations (subscriptions and queries in flight) one socket
+    /// runs at once; one more is answered with an error.
+    pub max_operations: usize,
+    /// Most bytes waiting to be sent to one socket; a client that reads
+    /// slower than its subscriptions produce is closed (1008) past it.
+    pub send_buffer_bytes: usize,
+}
+
+impl Default for WebSocketConfig {
+    fn default() -> WebSocketConfig {
+        WebSocketConfig {
+            init_timeout_ms: 10_000,
+            max_unauthenticated: 64,
+            max_operations: 100,
+            send_buffer_bytes: 1 << 20,
+        }
+    }
 }
 
 /// `server.metrics_access`.
@@ -94,6 +129,7 @@ impl Default for ServerConfig {
             allowed_hosts: Vec::new(),
             metrics_access: MetricsAccess::Token,
             metric_operations: Vec::new(),
+            websocket: WebSocketConfig::default(),
         }
     }
 }

@@ -4,6 +4,10 @@
 //! connections left idle (hyper starts it whenever it waits for the next
 //! request), so stalled or forgotten clients cannot hold connections.
 //! In-flight requests finish when the server is asked to stop.
+//!
+//! Every request carries its connection's [`ConnectionSlot`]: a WebSocket
+//! that outlives its upgrade request keeps the slot, so it still counts
+//! against `max_connections`, and hears when the server stops.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,7 +17,17 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tower::ServiceExt;
+
+/// One connection's place among `max_connections`: it is given back when
+/// the connection and whatever took it over (an upgraded socket) are gone.
+#[derive(Clone)]
+pub struct ConnectionSlot {
+    _permit: Arc<OwnedSemaphorePermit>,
+    /// Turns true when the server stops: a socket closes then.
+    pub shutting_down: tokio::sync::watch::Receiver<bool>,
+}
 
 /// How many connections the server holds, and for how long a silent one.
 #[derive(Debug, Clone, Copy)]
@@ -66,7 +80,14 @@ pub async fn serve(
         // header timer starts, so a silent client would be held for good.
         let mut builder = http1::Builder::new();
         builder.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
-        let service = TowerToHyperService::new(router.clone());
+        let slot = ConnectionSlot { _permit: Arc::new(permit), shutting_down: shutting_down.clone() };
+        let request_slot = slot.clone();
+        let service = TowerToHyperService::new(router.clone().map_request(
+            move |mut request: hyper::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(request_slot.clone());
+                request
+            },
+        ));
         // Upgrades: the GraphQL subscriptions' WebSockets (`/graphql/ws`).
         let connection = builder.serve_connection(TokioIo::new(stream), service).with_upgrades();
         let mut shutting_down = shutting_down.clone();
@@ -87,7 +108,7 @@ pub async fn serve(
             if let Err(e) = result {
                 tracing::debug!(error = %e, "connection ended with an error");
             }
-            drop(permit);
+            drop(slot);
         });
     }
     drop(listener);

@@ -11,15 +11,16 @@
 //! stop accepting connections and let in-flight requests finish.
 
 pub mod connections;
+pub mod edge;
 pub mod explorer;
 pub mod guard;
 mod headers;
 pub mod metrics;
-mod subscriptions;
+pub mod socket;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::State;
@@ -28,25 +29,25 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{middleware, Json, Router};
 
+use crate::api;
 use crate::api::auth::{Grants, Scope, Tokens};
-use crate::api::{self, Documents, Limits, SpotSchema};
 use crate::config::{Config, MetricsAccess};
 use crate::scheduler::{self, Clock, CollectorMetrics, Scheduler};
 use crate::store::layer::Layered;
 use crate::store::Store;
 use connections::ConnectionLimits;
+use edge::Edge;
 use guard::LocalOnly;
 use metrics::{Metrics, StoreTiming};
 
 pub struct Server {
-    schema: SpotSchema,
-    /// Parsed once per distinct query text.
-    documents: Documents,
+    /// What every operation passes, over HTTP and WebSocket (`edge.rs`).
+    edge: Arc<Edge>,
     store: Arc<dyn Store>,
     tokens: Tokens,
-    limits: Limits,
-    timeout: Duration,
     body_limit: usize,
+    /// `[server.websocket]`, and the sockets still waiting to authenticate.
+    sockets: socket::Sockets,
     metrics: Metrics,
     metrics_access: MetricsAccess,
     connections: ConnectionLimits,
@@ -100,25 +101,25 @@ impl Server {
         let links = crate::links::Links::new(&config.links)
             .map_err(|problems| anyhow::anyhow!("[links]: {}", problems.join("; ")))?;
         let feed = crate::watch::Feed::default();
+        let schema = api::schema_with_scheduler(
+            store.clone(),
+            config.limits.clone(),
+            links,
+            scheduler.clone(),
+            feed.clone(),
+            Self::delivery(config)?,
+            scoring,
+        );
+        let timeout = Duration::from_millis(config.server.request_timeout_ms.max(1));
         Ok(Server {
-            schema: api::schema_with_scheduler(
-                store.clone(),
-                config.limits.clone(),
-                links,
-                scheduler.clone(),
-                feed.clone(),
-                Self::delivery(config)?,
-                scoring,
-            ),
+            edge: Arc::new(Edge::new(schema, config.limits.clone(), timeout, Some(metrics.clone()))),
             feed,
             collectors: config.collectors.clone(),
-            documents: Documents::new(config.limits.complexity),
             store,
             local_only: tokens.0.is_empty().then(|| Arc::new(LocalOnly::new(&config.server.allowed_hosts))),
             tokens,
-            limits: config.limits.clone(),
-            timeout: Duration::from_millis(config.server.request_timeout_ms.max(1)),
             body_limit: config.server.body_limit_bytes,
+            sockets: socket::Sockets::new(config.server.websocket.clone(), config.server.body_limit_bytes),
             metrics,
             metrics_access: config.server.metrics_access,
             connections: ConnectionLimits {
@@ -148,7 +149,7 @@ impl Server {
         let local_only = self.local_only.clone();
         let router = Router::new()
             .route("/graphql", get(explorer::graphiql).post(graphql))
-            .route("/graphql/ws", get(subscriptions::upgrade))
+            .route("/graphql/ws", get(socket::upgrade))
             .route("/healthz", get(|| async { "ok\n" }))
             .route("/readyz", get(readyz))
             .route("/metrics", get(metrics_text))
@@ -255,7 +256,6 @@ fn is_json(headers: &HeaderMap) -> bool {
 }
 
 async fn graphql(State(server): State<Arc<Server>>, headers: HeaderMap, body: Body) -> Response {
-    let started = Instant::now();
     let grants = match server.authenticate(&headers) {
         Ok(grants) => grants,
         Err(message) => return rejection(StatusCode::UNAUTHORIZED, message, "UNAUTHENTICATED"),
@@ -266,24 +266,22 @@ async fn graphql(State(server): State<Arc<Server>>, headers: HeaderMap, body: Bo
     }
     // The whole request, body included, runs within the request timeout:
     // a client trickling its body holds a connection, not a worker.
-    let deadline = tokio::time::Instant::now() + server.timeout;
+    let deadline = tokio::time::Instant::now() + server.edge.timeout();
     let bytes = match tokio::time::timeout_at(deadline, axum::body::to_bytes(body, server.body_limit)).await {
         Ok(Ok(bytes)) => bytes,
         Ok(Err(_)) => {
             let message = format!("request body is larger than {} bytes (server.body_limit_bytes)", server.body_limit);
             return rejection(StatusCode::PAYLOAD_TOO_LARGE, message, "BODY_TOO_LARGE");
         }
-        Err(_) => return rejection(StatusCode::REQUEST_TIMEOUT, server.timed_out(), "TIMEOUT"),
+        Err(_) => return rejection(StatusCode::REQUEST_TIMEOUT, server.edge.timed_out(), "TIMEOUT"),
     };
-    let response = match serde_json::from_slice::<async_graphql::Request>(&bytes) {
-        Ok(request) => server.execute(request, grants, deadline).await,
+    match serde_json::from_slice::<async_graphql::Request>(&bytes) {
+        Ok(request) => Json(server.edge.execute(request, grants, deadline).await.1).into_response(),
         Err(e) => {
             let message = format!("not a GraphQL request: {}", collectors::untrusted::one_line(&e.to_string()));
-            return rejection(StatusCode::BAD_REQUEST, message, "BAD_REQUEST");
+            rejection(StatusCode::BAD_REQUEST, message, "BAD_REQUEST")
         }
-    };
-    server.metrics.request(&response.0, response.1.errors.is_empty(), started.elapsed());
-    Json(response.1).into_response()
+    }
 }
 
 impl Server {
@@ -292,35 +290,6 @@ impl Server {
     fn authenticate(&self, headers: &HeaderMap) -> Result<Grants, String> {
         let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
         self.tokens.authenticate(authorization)
-    }
-
-    /// Runs one request by `deadline`; returns the name of its operation
-    /// (for the metrics) and the response.
-    async fn execute(
-        &self,
-        mut request: async_graphql::Request,
-        grants: Grants,
-        deadline: tokio::time::Instant,
-    ) -> (String, async_graphql::Response) {
-        // Parsing and the expansion check are bounded by the document's
-        // size; what async-graphql does next is bounded by the limits.
-        let prepared = match self.documents.prepare(&mut request) {
-            Ok(prepared) => prepared,
-            Err(error) => return (String::new(), async_graphql::Response::from_errors(vec![error])),
-        };
-        let request = api::request(&self.schema, request, grants);
-        let response = match tokio::time::timeout_at(deadline, self.schema.execute(request)).await {
-            Ok(mut response) => {
-                prepared.order(&mut response);
-                api::explain_limits(response, &self.limits)
-            }
-            Err(_) => async_graphql::Response::from_errors(vec![api::coded_error(self.timed_out(), None, "TIMEOUT")]),
-        };
-        (prepared.operation, response)
-    }
-
-    fn timed_out(&self) -> String {
-        format!("request took longer than {} ms (server.request_timeout_ms)", self.timeout.as_millis())
     }
 }
 
@@ -347,5 +316,6 @@ async fn metrics_text(State(server): State<Arc<Server>>, headers: HeaderMap) -> 
             Ok(_) => {}
         }
     }
+    server.metrics.set_live_subscribers(server.feed.subscribers());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], server.metrics.render()).into_response()
 }
