@@ -4,32 +4,44 @@
 //! longer run). Documents are built from the schema's own fields with
 //! hostile shapes in mind (fragments that spread each other, deep nesting,
 //! repeated aliases, wrong arguments, huge strings, cut text), plus random
-//! text and bytes, and run the way the server runs them: prepared by
-//! `Documents` (parse, expansion bound), then executed by the schema over
-//! a real SQLite store.
+//! text and bytes, and run both ways the server runs them: through its
+//! edge as `POST /graphql` does (`server::edge::Edge`: parse, expansion
+//! bound, deadline, over a real SQLite store), and as `subscribe` messages
+//! on a real WebSocket to a real server on loopback. Random text is also
+//! sent as a WebSocket protocol message of its own.
 //!
 //! For any document: no panic, an answer within a bounded time, and every
-//! error short, on one line and carrying `extensions.code`.
+//! error short, on one line and carrying `extensions.code`; for any
+//! protocol message, a close with a short reason or an answer.
 
 #[path = "conformance/builder.rs"]
 #[allow(dead_code)]
 mod builder;
+#[path = "support/fuzz_server.rs"]
+mod fuzz_server;
+#[path = "support/socket.rs"]
+#[allow(dead_code)]
+mod socket;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use builder::obs;
+use fuzz_server::{FuzzServer, Said};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::Config;
-use serde_json::json;
-use spot::api::{self, Documents, Grants, Limits, SpotSchema};
+use serde_json::{json, Value};
+use spot::api::{self, Grants, Limits};
+use spot::server::edge::Edge;
 use spot::SqliteStore;
 
 const LONGEST_ERROR: usize = 1_024;
 /// Far above what any of these documents needs: a document that takes
 /// longer is doing unbounded work.
 const SLOWEST: Duration = Duration::from_secs(5);
+/// `server.body_limit_bytes` by default: a larger message closes a socket.
+const BODY_LIMIT: usize = 1 << 20;
 
 fn config() -> Config {
     let mut config = Config::default();
@@ -39,56 +51,64 @@ fn config() -> Config {
     config
 }
 
-struct Edge {
-    runtime: tokio::runtime::Runtime,
-    schema: SpotSchema,
-    documents: Documents,
-    limits: Limits,
-    _dir: tempfile::TempDir,
+struct Fuzzed {
+    server: FuzzServer,
+    /// The server's edge, in process, over the same store.
+    edge: Edge,
 }
 
-fn edge() -> &'static Edge {
-    static EDGE: std::sync::OnceLock<Edge> = std::sync::OnceLock::new();
-    EDGE.get_or_init(|| {
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path().join("spot.db")).unwrap();
-        runtime.block_on(
-            obs("github", "acme", 1)
-                .entity("team:payments", json!({}))
-                .entity("service:billing", json!({"tier": 1}))
-                .relation("team:payments", "owns", "service:billing", json!({}))
-                .into(&store),
-        );
+fn fuzzed() -> &'static Fuzzed {
+    static FUZZED: std::sync::OnceLock<Fuzzed> = std::sync::OnceLock::new();
+    FUZZED.get_or_init(|| {
+        let server = FuzzServer::start(|store, runtime| {
+            runtime.block_on(
+                obs("github", "acme", 1)
+                    .entity("team:payments", json!({}))
+                    .entity("service:billing", json!({"tier": 1}))
+                    .relation("team:payments", "owns", "service:billing", json!({}))
+                    .into(store),
+            );
+        });
         let limits = Limits::default();
-        let schema = api::schema(Arc::new(store), limits.clone());
-        Edge { runtime, schema, documents: Documents::new(limits.complexity), limits, _dir: dir }
+        let store = SqliteStore::open(&server.db).unwrap();
+        let edge = Edge::new(api::schema(Arc::new(store), limits.clone()), limits, SLOWEST * 2, None);
+        Fuzzed { server, edge }
     })
 }
 
-/// Runs `query` as the server does and checks what comes back.
-fn answer_safely(query: String, variables: serde_json::Value) {
-    let edge = edge();
+/// Runs `query` both ways the server does and checks what comes back.
+fn answer_safely(query: String, variables: Value) {
+    let fuzzed = fuzzed();
     let started = Instant::now();
-    let response = edge.runtime.block_on(async {
-        let mut request = async_graphql::Request::new(query).variables(async_graphql::Variables::from_json(variables));
-        match edge.documents.prepare(&mut request) {
-            Err(error) => async_graphql::Response::from_errors(vec![error]),
-            Ok(prepared) => {
-                let request = api::request(&edge.schema, request, Grants::all("fuzz"));
-                let mut response = edge.schema.execute(request).await;
-                prepared.order(&mut response);
-                api::explain_limits(response, &edge.limits)
-            }
-        }
+    let (_, response) = fuzzed.server.runtime.block_on(async {
+        let request = async_graphql::Request::new(query.clone())
+            .variables(async_graphql::Variables::from_json(variables.clone()));
+        let deadline = tokio::time::Instant::now() + SLOWEST * 2;
+        fuzzed.edge.execute(request, Grants::all("fuzz"), deadline).await
     });
     assert!(started.elapsed() < SLOWEST, "answered after {:?}", started.elapsed());
-    for error in &response.errors {
-        assert!(error.message.len() <= LONGEST_ERROR, "an error of {} bytes", error.message.len());
-        assert!(!error.message.chars().any(char::is_control), "a raw control character in {:?}", error.message);
-        let code = error.extensions.as_ref().and_then(|e| e.get("code"));
-        assert!(code.is_some(), "no extensions.code on {:?}", error.message);
+    let errors = serde_json::to_value(&response.errors).unwrap();
+    for error in errors.as_array().unwrap() {
+        assert_safe(error);
     }
+    // A message over the limit closes a socket as `POST /graphql` refuses
+    // such a body (tests/websocket.rs); sending it here would only time
+    // the client's masking of a megabyte.
+    if query.len() + variables.to_string().len() > BODY_LIMIT - 200 {
+        return;
+    }
+    match fuzzed.server.over_socket(&query, &variables, SLOWEST) {
+        Said::Errors(errors) => errors.iter().for_each(assert_safe),
+        Said::Closed(code, reason) => panic!("the socket was closed ({code} {reason}) for a well-formed message"),
+    }
+}
+
+/// An error as a client reads it: short, on one line, coded.
+fn assert_safe(error: &Value) {
+    let message = error["message"].as_str().unwrap_or_else(|| panic!("an error without a message: {error}"));
+    assert!(message.len() <= LONGEST_ERROR, "an error of {} bytes", message.len());
+    assert!(!message.chars().any(char::is_control), "a raw control character in {message:?}");
+    assert!(error["extensions"]["code"].is_string(), "no extensions.code on {error}");
 }
 
 /// Names from the schema, and a few that are not in it.
@@ -199,6 +219,14 @@ proptest! {
     #[test]
     fn random_text_is_refused_cleanly(query in any::<String>()) {
         answer_safely(query, json!({}));
+    }
+
+    #[test]
+    fn random_protocol_messages_are_refused_cleanly(text in any::<String>()) {
+        if let Some((code, reason)) = fuzzed().server.raw_message(text) {
+            prop_assert!([4400, 4401].contains(&code), "closed with {} {:?}", code, reason);
+            prop_assert!(reason.len() <= 123 && !reason.chars().any(char::is_control), "{:?}", reason);
+        }
     }
 
     #[test]

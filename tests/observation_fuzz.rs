@@ -8,7 +8,20 @@
 //! For any input, `observations::parse` must return, never panic; and an
 //! error must be short enough to print and hold no raw control character
 //! (the file's author must not be able to flood or forge a log line).
+//!
+//! Mutated observations that are still JSON are also ingested (300 cases)
+//! the way a client over WebSocket would: an `ingest` mutation on a real socket to
+//! a real server on loopback, whose answer must be bounded and coded too.
 
+#[path = "support/fuzz_server.rs"]
+mod fuzz_server;
+#[path = "support/socket.rs"]
+#[allow(dead_code)]
+mod socket;
+
+use std::time::Duration;
+
+use fuzz_server::{FuzzServer, Said};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use serde_json::{json, Map, Value};
@@ -28,6 +41,27 @@ fn config() -> Config {
 fn parse_safely(text: &str) {
     if let Err(e) = spot::observations::parse("fuzz.json", text) {
         assert_printable(&e.to_string());
+    }
+}
+
+/// Ingests `text`, when it is JSON, over a WebSocket; panics on an
+/// unsafe answer.
+fn ingest_over_a_socket_safely(text: &str) {
+    static SERVER: std::sync::OnceLock<FuzzServer> = std::sync::OnceLock::new();
+    let Ok(observation) = serde_json::from_str::<Value>(text) else { return };
+    let server = SERVER.get_or_init(|| FuzzServer::start(|_, _| {}));
+    let mutation = "mutation($o: JSON!) { ingest(observation: $o) { day } }";
+    match server.over_socket(mutation, &json!({ "o": observation }), Duration::from_secs(10)) {
+        Said::Errors(errors) => {
+            for error in errors {
+                assert_printable(error["message"].as_str().unwrap_or_default());
+                assert!(error["extensions"]["code"].is_string(), "no extensions.code on {error}");
+            }
+        }
+        // Nested past serde_json's limit of 128 once inside the message: a
+        // message no server can read (over HTTP, a 400).
+        Said::Closed(4400, reason) if reason.starts_with("not a protocol message: recursion limit exceeded") => {}
+        Said::Closed(code, reason) => panic!("the socket was closed ({code} {reason}) for a well-formed message"),
     }
 }
 
@@ -274,6 +308,28 @@ proptest! {
     fn random_bytes_never_panic_and_errors_are_printable(bytes in prop::collection::vec(any::<u8>(), 0..2_000)) {
         parse_safely(&String::from_utf8_lossy(&bytes));
     }
+}
+
+proptest! {
+    // Each case is a round trip and, when valid, a write: fewer cases.
+    #![proptest_config(socket_config())]
+
+    #[test]
+    fn mutated_observations_ingested_over_a_socket_are_answered_cleanly(
+        observation in observation(),
+        mutation in mutation(),
+        choice in any::<usize>(),
+    ) {
+        ingest_over_a_socket_safely(&apply(observation, &mutation, choice));
+    }
+}
+
+fn socket_config() -> Config {
+    let mut config = Config::default();
+    if std::env::var_os("PROPTEST_CASES").is_none() {
+        config.cases = 300;
+    }
+    config
 }
 
 /// Found by `mutated_observations_never_panic_and_errors_are_printable`: a
