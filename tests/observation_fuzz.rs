@@ -14,6 +14,7 @@
 //! a real server on loopback, whose answer must be bounded and coded too.
 
 #[path = "support/fuzz_server.rs"]
+#[allow(dead_code)]
 mod fuzz_server;
 #[path = "support/socket.rs"]
 #[allow(dead_code)]
