@@ -47,6 +47,8 @@ async fn start(tokens: bool) -> (graphql::Api, SqliteStore) {
     ];
     store.record_actions(&ActionBatch { actions, ..ActionBatch::default() }).await.unwrap();
     let mut config = Config::default();
+    // Tests wait on /metrics for the server to be listening.
+    config.server.metrics_access = spot::config::MetricsAccess::Open;
     if tokens {
         std::env::set_var("SPOT_TEST_ACTIONS_READER", READER);
         std::env::set_var("SPOT_TEST_ACTIONS_WRITER", WRITER);
@@ -161,7 +163,7 @@ async fn a_subscriber_is_sent_each_deploy_as_it_is_recorded() {
     let subscribe = json!({ "id": "1", "type": "subscribe", "payload": {
         "query": "subscription { deploys(service: \"checkout\") { service cluster version source actor } }" } });
     socket.send(Message::text(subscribe.to_string())).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    api.wait_for_metric("spot_live_subscribers 1").await;
 
     for (service, version) in [("cart", "2.0.0"), ("checkout", "1.6.0")] {
         let mutation = format!(

@@ -50,6 +50,23 @@ impl Api {
         body
     }
 
+    /// Waits (30 s at most) until `/metrics` has `line`: a condition the
+    /// server reaches, e.g. `spot_live_subscribers 1` once a subscription
+    /// listens.
+    pub async fn wait_for_metric(&self, line: &str) {
+        let url = format!("{}/metrics", self.url);
+        let waited = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+            loop {
+                let text = self.client.get(&url).send().await.unwrap().text().await.unwrap();
+                if text.lines().any(|l| l == line) {
+                    return;
+                }
+                tokio::task::yield_now().await;
+            }
+        });
+        waited.await.unwrap_or_else(|_| panic!("/metrics never read {line:?}"));
+    }
+
     /// The first error message of a query that must fail.
     pub async fn error(&self, query: &str) -> String {
         let (_, body) = self.post(json!({ "query": query }), None).await;
