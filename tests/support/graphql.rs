@@ -52,7 +52,8 @@ impl Api {
 
     /// Waits (30 s at most) until `/metrics` has `line`: a condition the
     /// server reaches, e.g. `spot_live_subscribers 1` once a subscription
-    /// listens.
+    /// listens. (Only the subscription tests wait so.)
+    #[allow(dead_code)]
     pub async fn wait_for_metric(&self, line: &str) {
         let url = format!("{}/metrics", self.url);
         let waited = tokio::time::timeout(std::time::Duration::from_secs(30), async {
