@@ -6,6 +6,7 @@ Usage: python3 security-pass-ws.py PORT PID TOKEN
 """
 
 import base64
+import datetime
 import json
 import os
 import socket
@@ -247,7 +248,8 @@ def slow_reader(operations=100):
 
 def aliased_trends(count=20):
     s = authenticated()
-    fields = " ".join(f'a{i}: hygieneTrend(from: "2000-01-01", bucket: DAY) {{ day }}' for i in range(count))
+    since = (datetime.date.today() - datetime.timedelta(days=364)).isoformat()
+    fields = " ".join(f'a{i}: hygieneTrend(from: "{since}", bucket: DAY) {{ bucket }}' for i in range(count))
     started = time.time()
     send(s, {"type": "subscribe", "id": "t", "payload": {"query": "{ " + fields + " }"}})
     s.settimeout(120)

@@ -51,4 +51,23 @@ for s in socks:
 print(f"1200 silent connections: {closed} closed by the server within {time.time()-t:.1f} s")
 PY
 kill $PID; wait $PID 2>/dev/null
+
+# The WebSocket classes, against a server with a token (the pre-auth classes
+# need one) over SPOT_PASS_DB (default: the same one-day store; the demo's
+# store, spot-demo.db, makes the trend class meaningful).
+TOKEN=pass-token-0123456789abcdef
+cat > $D/spot.toml <<TOML
+[server]
+listen = "127.0.0.1:18081"
+[[auth.tokens]]
+name = "pass"
+scopes = ["read", "write", "metrics"]
+token_env = "SPOT_PASS_TOKEN"
+TOML
+ulimit -n 8192
+SPOT_PASS_TOKEN=$TOKEN SPOT_LOG=warn $BIN serve --config $D/spot.toml --db ${SPOT_PASS_DB:-$D/spot.db} 2>$D/serve-ws.log &
+PID=$!
+for i in $(seq 300); do curl -s -o /dev/null http://127.0.0.1:18081/healthz && break; sleep 0.1; done
+python3 docs/security-pass-ws.py 18081 $PID $TOKEN
+kill $PID; wait $PID 2>/dev/null
 rm -rf $D

@@ -54,10 +54,12 @@ impl Edge {
         deadline: tokio::time::Instant,
     ) -> Result<Operation, ServerError> {
         let prepared = self.documents.prepare(&mut request)?;
-        let mut request = request.data(grants).data(Deadline(deadline));
-        // One entity cache per query or mutation; a subscription reads the
+        let mut request = request.data(grants);
+        // A query or mutation has a deadline and one entity cache; a
+        // subscription lives for hours, so it has neither, and reads the
         // store afresh for each event (`api::context::load_entity`).
         if prepared.kind != Some(OperationType::Subscription) {
+            request = request.data(Deadline(deadline));
             if let Some(api) = self.schema.data::<Api>() {
                 request = request.data(Entities::new(api.store.clone()));
             }
