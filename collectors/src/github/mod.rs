@@ -13,6 +13,7 @@ pub mod map;
 pub mod memo;
 mod services;
 pub mod sync;
+pub mod unparsed;
 
 use std::path::PathBuf;
 

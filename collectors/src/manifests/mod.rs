@@ -242,7 +242,8 @@ pub enum ManifestKind {
     PnpmLock,
     PnpmWorkspace,
     GoMod,
-    /// `requirements*.txt`, `*requirements.txt`, `requirements/*.txt`.
+    /// `requirements*.txt`, `*requirements.txt`, `requirements/*.txt`, and
+    /// the inputs pip-compile and uv compile them from (`requirements*.in`).
     Requirements,
     Pyproject,
     Pom,
@@ -356,7 +357,8 @@ pub fn detect(path: &str) -> Option<ManifestKind> {
         _ => {
             let lower = name.to_ascii_lowercase();
             let in_requirements_folder = file_name(folder_of(path)) == "requirements";
-            if lower.ends_with(".txt") && (lower.contains("requirements") || in_requirements_folder) {
+            let requirements_like = lower.ends_with(".txt") || lower.ends_with(".in");
+            if requirements_like && (lower.contains("requirements") || in_requirements_folder) {
                 Requirements
             } else if [".csproj", ".fsproj", ".vbproj"].iter().any(|ext| lower.ends_with(ext)) && lower.len() > 7 {
                 MsBuildProject
@@ -425,6 +427,47 @@ pub fn parse(path: &str, content: &str) -> Result<Manifest, ParseError> {
         return Err(ParseError::new(path, "not a dependency manifest this parser knows"));
     };
     parse_as(kind, path, content)
+}
+
+/// Reads one file as the format its path names, with the other files its
+/// reading depends on ([`context_files`]) as (path, content).
+pub fn parse_in(path: &str, content: &str, context: &[(&str, &str)]) -> Result<Manifest, ParseError> {
+    match detect(path) {
+        Some(ManifestKind::Gradle) if !context.is_empty() => {
+            gradle::build_gradle_in(path, content.strip_prefix('\u{feff}').unwrap_or(content), context)
+        }
+        _ => parse(path, content),
+    }
+}
+
+/// The files among `paths` that the manifests of `folder` are read with
+/// ([`parse_in`]): for a Gradle build, the version catalogs and
+/// `gradle.properties` above it. Empty for every other format, and for a
+/// folder without a Gradle build script.
+pub fn context_files<'a>(
+    folder: &str,
+    manifests: &[&str],
+    paths: impl Iterator<Item = &'a str> + Clone,
+) -> Vec<&'a str> {
+    if manifests.iter().any(|m| detect(m) == Some(ManifestKind::Gradle)) {
+        gradle::context_files(folder, paths)
+    } else {
+        Vec::new()
+    }
+}
+
+/// Whether a file is one some manifest is read with ([`context_files`]),
+/// though it declares nothing itself: a Gradle version catalog or
+/// `gradle.properties`.
+pub fn is_context_file(path: &str) -> bool {
+    gradle::is_context_file(path)
+}
+
+/// Whether a context file ([`is_context_file`]) reads as its format: a
+/// version catalog that is not valid TOML, or names a library without a
+/// module, is an error naming it.
+pub fn check_context(path: &str, content: &str) -> Result<(), ParseError> {
+    gradle::check_context(path, content)
 }
 
 /// Reads one file as the given format, whatever its name.
@@ -618,6 +661,9 @@ mod tests {
         assert_eq!(detect("svc/requirements-dev.txt"), Some(ManifestKind::Requirements));
         assert_eq!(detect("dev-requirements.txt"), Some(ManifestKind::Requirements));
         assert_eq!(detect("requirements/base.txt"), Some(ManifestKind::Requirements));
+        assert_eq!(detect("svc/requirements.in"), Some(ManifestKind::Requirements));
+        assert_eq!(detect("requirements/dev.in"), Some(ManifestKind::Requirements));
+        assert_eq!(detect("Makefile.in"), None);
         assert_eq!(detect("src/Api/Api.csproj"), Some(ManifestKind::MsBuildProject));
         assert_eq!(detect("app/build.gradle.kts"), Some(ManifestKind::Gradle));
         assert_eq!(detect("notes.txt"), None);

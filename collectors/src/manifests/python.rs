@@ -24,21 +24,31 @@ fn scope_of_name(name: &str) -> Option<DepScope> {
     }
 }
 
+/// `requirements*.txt` and `requirements*.in`. A file compiled by
+/// pip-compile or `uv pip compile` says under each pin what asked for it
+/// (`# via -r requirements.in`, `# via requests`): then only the pins an
+/// input file or the project itself asked for are direct, and the others
+/// are transitive (`direct: false`), kept for their resolved versions.
 pub(super) fn requirements(path: &str, content: &str) -> Result<Manifest, ParseError> {
     let scope = scope_of_name(file_name(path)).unwrap_or(DepScope::Runtime);
     let mut manifest = Manifest::default();
     let mut logical = String::new();
     let mut start = 0;
+    // The `# via` entries of each requirement, by its index.
+    let mut via: Vec<Vec<String>> = Vec::new();
+    let mut in_via = false;
     for (i, raw) in content.lines().enumerate() {
         if logical.is_empty() {
             start = i + 1;
         }
         // A comment starts at a `#` at the line's start or after whitespace.
-        let line = match raw.find(" #").or(raw.find("\t#")) {
+        let comment_at = raw.find(" #").or(raw.find("\t#")).or_else(|| raw.trim_start().starts_with('#').then_some(0));
+        let line = match comment_at {
             Some(at) => &raw[..at],
-            None if raw.trim_start().starts_with('#') => "",
             None => raw,
         };
+        let comment = comment_at.map(|at| raw[at..].trim_start().trim_start_matches('#'));
+        in_via = annotate(&mut via, manifest.dependencies.len(), raw, comment, in_via);
         match line.trim_end().strip_suffix('\\') {
             Some(continued) => {
                 logical.push_str(continued);
@@ -59,8 +69,54 @@ pub(super) fn requirements(path: &str, content: &str) -> Result<Manifest, ParseE
         let requirement = text.split(" --").next().unwrap_or(text);
         let dep = pep508(path, requirement, scope).map_err(|e| ParseError::at(path, start, e))?;
         manifest.dependencies.push(dep);
+        // A `# via` on the requirement's own line (older pip-compile).
+        if let Some(entry) = comment.and_then(|c| c.trim().strip_prefix("via ")) {
+            via.resize(manifest.dependencies.len(), Vec::new());
+            via[manifest.dependencies.len() - 1].push(entry.trim().to_string());
+        }
+    }
+    let compiled = via.iter().any(|v| !v.is_empty());
+    if compiled {
+        for (dep, via) in manifest.dependencies.iter_mut().zip(via.iter().chain(std::iter::repeat(&Vec::new()))) {
+            dep.direct = via.is_empty() || via.iter().any(|entry| asked_for_directly(entry));
+        }
     }
     Ok(manifest)
+}
+
+/// Records a `# via` line for the last requirement read (`count` of them
+/// so far): `# via X` gives one entry, `# via` alone opens a list whose
+/// entries follow as indented `#   X` lines. Whether a list is open after
+/// the line `raw`.
+fn annotate(via: &mut Vec<Vec<String>>, count: usize, raw: &str, comment: Option<&str>, in_via: bool) -> bool {
+    let comment_only = raw.trim_start().starts_with('#');
+    let (Some(comment), true, Some(last)) = (comment, comment_only, count.checked_sub(1)) else {
+        return false;
+    };
+    via.resize(count, Vec::new());
+    let text = comment.trim();
+    if text == "via" {
+        return true;
+    }
+    if let Some(entry) = text.strip_prefix("via ") {
+        via[last].push(entry.trim().to_string());
+        return false;
+    }
+    // A list entry is indented, and so is its text past the `#`; a comment
+    // of the file's own is not.
+    let indented = raw.starts_with(char::is_whitespace) && comment.starts_with(char::is_whitespace);
+    if in_via && indented && !text.is_empty() {
+        via[last].push(text.to_string());
+        return true;
+    }
+    false
+}
+
+/// A `# via` entry that makes a pin direct: an input file (`-r
+/// requirements.in`) or the project itself (`acme-api (pyproject.toml)`);
+/// a constraints file (`-c`) or another package is not.
+fn asked_for_directly(entry: &str) -> bool {
+    entry.starts_with("-r ") || entry.ends_with(')')
 }
 
 /// A PEP 508 requirement: `name[extras] (spec) ; markers` or `name @ url`.
