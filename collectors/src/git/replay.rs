@@ -146,7 +146,7 @@ impl OrgReplay {
             if repo.done > before {
                 let commit = repo.history[repo.done - 1];
                 let mut files = repo.read(commit, self.max_file_bytes)?;
-                repo.last_parsed.settle(&mut files, day, &mut self.memo);
+                repo.last_parsed.settle(&mut files, day, &mut self.memo, true);
                 repo.current = Some(files);
                 advanced.push((index, repo.done));
             }

@@ -7,11 +7,16 @@
 //! ([`RepoFiles::unparsed`]), with the day it broke, and the run warns.
 //!
 //! This needs each file's history: the git backfill keeps a [`LastParsed`]
-//! per repository across the days it replays. The live collector, which
-//! sees one day, keeps the older, coarser rule: the service or repository
-//! a malformed file speaks for is unobserved that day.
+//! per repository across the days it replays, the live collector keeps it
+//! in its cache between runs ([`Saved`]: the blob SHA of each file's last
+//! content that parsed). Without a history (no cache, or a repository seen
+//! for the first time) a file that does not parse keeps the older, coarser
+//! rule: the service or repository it speaks for is unobserved that day,
+//! since what it declared before is not known.
 
 use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
 
 use super::map;
 use super::memo::ParseMemo;
@@ -42,7 +47,50 @@ pub struct LastParsed {
 struct Kept {
     /// The last content that parsed, and the last day it did.
     good: Option<(String, Day)>,
+    /// Its blob's SHA, when the files came with SHAs (the live collector's).
+    good_sha: Option<String>,
+    /// What it declared before is not known: it parsed, but the cache lost
+    /// the blob, or it was first seen broken without a history.
+    lost: bool,
     broken_since: Option<Day>,
+}
+
+/// A [`LastParsed`] as the live collector's cache keeps it: contents by
+/// blob SHA (the cache holds the blobs).
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Saved {
+    files: BTreeMap<String, SavedFile>,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+struct SavedFile {
+    #[serde(default)]
+    sha: Option<String>,
+    #[serde(default)]
+    on: Option<Day>,
+    #[serde(default)]
+    broken_since: Option<Day>,
+    /// What it declared before is not known (see `Kept::lost`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    unknown: bool,
+}
+
+impl Saved {
+    /// The history back, each last good content read by its SHA; one the
+    /// cache lost is no longer known.
+    pub fn restore(self, blob: impl Fn(&str) -> Option<String>) -> LastParsed {
+        let files = self
+            .files
+            .into_iter()
+            .map(|(path, saved)| {
+                let good = saved.sha.as_deref().and_then(&blob).zip(saved.on);
+                let lost = saved.unknown || (good.is_none() && saved.sha.is_some());
+                let good_sha = good.as_ref().and(saved.sha);
+                (path, Kept { good, good_sha, lost, broken_since: saved.broken_since })
+            })
+            .collect();
+        LastParsed { files }
+    }
 }
 
 impl LastParsed {
@@ -51,35 +99,68 @@ impl LastParsed {
     /// did) and listed in `files.unparsed`; every file that parses is
     /// remembered. Version catalogs and other files manifests are read
     /// with go first, so that the manifests are then checked with them.
-    pub fn settle(&mut self, files: &mut RepoFiles, day: Day, memo: &mut ParseMemo) {
+    ///
+    /// `known_history`: this history saw the repository's files from their
+    /// start (a backfill from the first commit, a cache that knew the
+    /// repository); only then does a file with no good content declare
+    /// nothing. Otherwise it is left for the coarser rule.
+    pub fn settle(&mut self, files: &mut RepoFiles, day: Day, memo: &mut ParseMemo, known_history: bool) {
         files.unparsed.clear();
         self.files.retain(|path, _| files.contents.contains_key(path));
+        let mut failed = std::collections::BTreeSet::new();
         for error in map::context_errors(files) {
-            self.fail(files, error, day);
+            failed.insert(error.path.clone());
+            self.fail(files, error, day, known_history);
         }
         for error in map::parse_errors(files, memo) {
-            if !files.unparsed.contains_key(&error.path) {
-                self.fail(files, error, day);
+            if failed.insert(error.path.clone()) {
+                self.fail(files, error, day, known_history);
             }
         }
+        let shas: HashMap<&str, &str> = files.snapshot.files.iter().map(|(p, s)| (p.as_str(), s.as_str())).collect();
         for (path, content) in &files.contents {
-            if !files.unparsed.contains_key(path) {
-                let kept = self.files.entry(path.clone()).or_default();
-                match &mut kept.good {
-                    Some((good, on)) if *good == *content => *on = day,
-                    _ => kept.good = Some((content.clone(), day)),
-                }
-                kept.broken_since = None;
+            if failed.contains(path) {
+                continue;
             }
+            let kept = self.files.entry(path.clone()).or_default();
+            match &mut kept.good {
+                Some((good, on)) if *good == *content => *on = day,
+                _ => kept.good = Some((content.clone(), day)),
+            }
+            kept.good_sha = shas.get(path.as_str()).map(|s| s.to_string());
+            kept.lost = false;
+            kept.broken_since = None;
         }
     }
 
-    fn fail(&mut self, files: &mut RepoFiles, error: ParseError, day: Day) {
+    /// What the live collector's cache keeps.
+    pub fn saved(&self) -> Saved {
+        let files = self
+            .files
+            .iter()
+            .map(|(path, kept)| {
+                let saved = SavedFile {
+                    sha: kept.good_sha.clone(),
+                    on: kept.good.as_ref().map(|(_, on)| *on),
+                    broken_since: kept.broken_since,
+                    unknown: kept.lost,
+                };
+                (path.clone(), saved)
+            })
+            .collect();
+        Saved { files }
+    }
+
+    fn fail(&mut self, files: &mut RepoFiles, error: ParseError, day: Day, known_history: bool) {
         if !files.contents.contains_key(&error.path) {
             return;
         }
         let kept = self.files.entry(error.path.clone()).or_default();
         let since = *kept.broken_since.get_or_insert(day);
+        if kept.good.is_none() && (kept.lost || !known_history) {
+            kept.lost = true;
+            return; // what it declared before is not known here
+        }
         let read_as_of = kept.good.as_ref().map(|(content, good_on)| {
             files.contents.insert(error.path.clone(), content.clone());
             *good_on
