@@ -482,6 +482,66 @@ fn requirements_in_declares_and_the_compiled_txt_resolves() {
     assert_eq!(merged.iter().filter(|d| d.direct).count(), 3, "`--no-annotate` output: the .in alone decides");
 }
 
+/// Pipenv: the `Pipfile` declares, `Pipfile.lock` resolves (git entries
+/// have no version), and what only the lockfile has is transitive.
+#[test]
+fn pipfile_declares_and_pipfile_lock_resolves() {
+    let merged = merge_folder(vec![
+        ("Pipfile".into(), read("python/pipenv/Pipfile", "Pipfile")),
+        ("Pipfile.lock".into(), read("python/pipenv/Pipfile.lock", "Pipfile.lock")),
+    ]);
+    let (direct, transitive): (Vec<Row>, Vec<Row>) = rows(&merged).into_iter().partition(|r| r.4);
+    assert_eq!(
+        sorted(direct),
+        vec![
+            row("acme-auth", None, None, Runtime, true),
+            row("django", Some(">=4.2,<5.0"), Some("4.2.13"), Runtime, true),
+            row("gunicorn", Some("==22.0.0"), Some("22.0.0"), Runtime, true),
+            row("pytest", None, Some("8.2.0"), Dev, true),
+            row("requests", None, Some("2.31.0"), Runtime, true),
+        ]
+    );
+    let transitive: Vec<&str> = transitive.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(transitive, ["asgiref", "certifi", "pluggy"]);
+}
+
+/// Poetry and uv lockfiles give `pyproject.toml`'s dependencies their
+/// versions; the project itself (uv's editable root) is no dependency.
+#[test]
+fn poetry_lock_and_uv_lock_resolve_the_pyproject() {
+    let poetry = merge_folder(vec![
+        ("pyproject.toml".into(), read("python/poetry-pyproject.toml", "pyproject.toml")),
+        ("poetry.lock".into(), read("python/poetry.lock", "poetry.lock")),
+    ]);
+    let resolved = |merged: &[Dependency], name: &str| {
+        let dep = merged.iter().find(|d| d.name == name).unwrap_or_else(|| panic!("{name} in {merged:?}"));
+        (dep.resolved.clone(), dep.direct)
+    };
+    assert_eq!(resolved(&poetry, "pandas"), (Some("2.2.2".into()), true));
+    assert_eq!(resolved(&poetry, "numpy"), (Some("1.26.4".into()), true));
+    assert_eq!(resolved(&poetry, "sqlalchemy"), (Some("2.0.28".into()), true));
+    assert_eq!(resolved(&poetry, "black"), (Some("24.4.2".into()), true));
+    assert_eq!(resolved(&poetry, "boto3"), (None, true), "not locked: no version");
+    assert_eq!(resolved(&poetry, "python-dateutil"), (Some("2.9.0.post0".into()), false));
+    assert_eq!(poetry.iter().filter(|d| d.direct).count(), 9, "the pyproject's nine, no more");
+
+    let uv = merge_folder(vec![
+        ("pyproject.toml".into(), read("python/uv/pyproject.toml", "pyproject.toml")),
+        ("uv.lock".into(), read("python/uv/uv.lock", "uv.lock")),
+    ]);
+    let direct: Vec<Row> = rows(&uv).into_iter().filter(|r| r.4).collect();
+    assert_eq!(
+        direct,
+        vec![
+            row("fastapi", Some(">=0.110"), Some("0.111.0"), Runtime, true),
+            row("httpx", Some(">=0.27"), Some("0.27.0"), Runtime, true),
+            row("pytest", Some(">=8"), Some("8.2.2"), Dev, true),
+        ]
+    );
+    assert!(uv.iter().all(|d| d.name != "acme-search"), "the project is not its own dependency");
+    assert_eq!(uv.len(), 5, "anyio and starlette are transitive");
+}
+
 #[test]
 fn pyproject_pep_621_with_extras_groups_and_build_requirements() {
     let m = read("python/pyproject.toml", "clients/billing/pyproject.toml");
@@ -934,6 +994,11 @@ fn every_fixture_is_detected_as_its_format() {
         ("composer.json", ManifestKind::ComposerJson),
         ("composer.lock", ManifestKind::ComposerLock),
         ("Gemfile.lock", ManifestKind::GemfileLock),
+        ("svc/requirements.in", ManifestKind::Requirements),
+        ("Pipfile", ManifestKind::Pipfile),
+        ("Pipfile.lock", ManifestKind::PipfileLock),
+        ("poetry.lock", ManifestKind::PythonLock),
+        ("uv.lock", ManifestKind::PythonLock),
     ] {
         assert_eq!(detect(path), Some(kind), "{path}");
     }
@@ -979,6 +1044,10 @@ fn malformed_files_name_the_path_and_what_is_wrong() {
         ("composer.lock", "{}", None, "no `packages`"),
         ("Gemfile.lock", "GEM\n  remote: https://rubygems.org/\n  specs:\n    rails 7.1\n", Some(4), "expected `name (version)`"),
         ("Gemfile.lock", "hello\n", None, "not a Gemfile.lock"),
+        ("Pipfile", "[packages]\nrequests = 3\n", None, "`packages.requests` is neither a version nor a table"),
+        ("Pipfile.lock", "{\"default\": []}", None, "`default` is not an object"),
+        ("uv.lock", "package = 1\n", None, "`package` is not an array of tables"),
+        ("poetry.lock", "[[package]\n", Some(1), "not valid TOML"),
     ];
     for (path, content, line, message) in cases {
         let err = parse(path, content).expect_err(path);
@@ -1018,8 +1087,12 @@ fn hostile_input_never_panics() {
         "go.mod",
         "requirements.txt",
         "pyproject.toml",
+        "Pipfile",
+        "Pipfile.lock",
+        "poetry.lock",
         "pom.xml",
         "build.gradle",
+        "build.gradle.kts",
         "App.csproj",
         "packages.config",
         "packages.lock.json",

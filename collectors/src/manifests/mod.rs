@@ -18,8 +18,9 @@
 //!
 //! Formats: npm (`package.json`, `package-lock.json` v1–v3 and
 //! `npm-shrinkwrap.json`, `yarn.lock` v1 and berry, `pnpm-lock.yaml` v5–v9,
-//! `pnpm-workspace.yaml`), Go (`go.mod`), Python (`requirements*.txt`,
-//! `pyproject.toml` with PEP 621, PEP 735 groups and Poetry), Maven
+//! `pnpm-workspace.yaml`), Go (`go.mod`), Python (`requirements*.txt` and
+//! `.in`, `pyproject.toml` with PEP 621, PEP 735 groups and Poetry,
+//! `Pipfile`, and the lockfiles `Pipfile.lock`, `poetry.lock`, `uv.lock`), Maven
 //! (`pom.xml`), Gradle (`build.gradle`, `build.gradle.kts`: best effort, see
 //! [`gradle`]), NuGet (`*.csproj`/`*.fsproj`/`*.vbproj`, `packages.config`,
 //! `packages.lock.json`), Cargo (`Cargo.toml`, `Cargo.lock`), Composer
@@ -246,6 +247,11 @@ pub enum ManifestKind {
     /// the inputs pip-compile and uv compile them from (`requirements*.in`).
     Requirements,
     Pyproject,
+    /// Pipenv's `Pipfile`.
+    Pipfile,
+    PipfileLock,
+    /// `poetry.lock` and `uv.lock`.
+    PythonLock,
     Pom,
     /// `build.gradle` and `build.gradle.kts`.
     Gradle,
@@ -266,7 +272,7 @@ impl ManifestKind {
         match self {
             PackageJson | PackageLock | YarnLock | PnpmLock | PnpmWorkspace => Ecosystem::Npm,
             GoMod => Ecosystem::Go,
-            Requirements | Pyproject => Ecosystem::Pypi,
+            Requirements | Pyproject | Pipfile | PipfileLock | PythonLock => Ecosystem::Pypi,
             Pom | Gradle => Ecosystem::Maven,
             MsBuildProject | PackagesConfig | NugetLock => Ecosystem::Nuget,
             CargoToml | CargoLock => Ecosystem::Cargo,
@@ -279,7 +285,18 @@ impl ManifestKind {
     /// versions to the dependencies the other files declare.
     pub fn is_lockfile(self) -> bool {
         use ManifestKind::*;
-        matches!(self, PackageLock | YarnLock | PnpmLock | NugetLock | CargoLock | ComposerLock | GemfileLock)
+        matches!(
+            self,
+            PackageLock
+                | YarnLock
+                | PnpmLock
+                | NugetLock
+                | CargoLock
+                | ComposerLock
+                | GemfileLock
+                | PipfileLock
+                | PythonLock
+        )
     }
 }
 
@@ -345,6 +362,9 @@ pub fn detect(path: &str) -> Option<ManifestKind> {
         "pnpm-workspace.yaml" => PnpmWorkspace,
         "go.mod" => GoMod,
         "pyproject.toml" => Pyproject,
+        "Pipfile" => Pipfile,
+        "Pipfile.lock" => PipfileLock,
+        "poetry.lock" | "uv.lock" => PythonLock,
         "pom.xml" => Pom,
         "build.gradle" | "build.gradle.kts" => Gradle,
         "packages.config" => PackagesConfig,
@@ -485,6 +505,9 @@ pub fn parse_as(kind: ManifestKind, path: &str, content: &str) -> Result<Manifes
         GoMod => go::go_mod(path, content),
         Requirements => python::requirements(path, content),
         Pyproject => python::pyproject(path, content),
+        Pipfile => python::pipfile(path, content),
+        PipfileLock => python::pipfile_lock(path, content),
+        PythonLock => python::python_lock(path, content),
         Pom => maven::pom(path, content),
         Gradle => gradle::build_gradle(path, content),
         MsBuildProject => nuget::msbuild_project(path, content),

@@ -1,11 +1,16 @@
-//! Python: `requirements*.txt` (pip's line format, read by hand: PEP 508
-//! requirements, comments, continuations and pip options) and
-//! `pyproject.toml` (PEP 621 `[project]`, PEP 735 `[dependency-groups]`,
-//! Poetry's `[tool.poetry]`, and `[build-system]`).
+//! Python: `requirements*.txt` and `requirements*.in` (pip's line format,
+//! read by hand: PEP 508 requirements, comments, continuations and pip
+//! options), `pyproject.toml` (PEP 621 `[project]`, PEP 735
+//! `[dependency-groups]`, Poetry's `[tool.poetry]`, and `[build-system]`),
+//! Pipenv's `Pipfile`, and the lockfiles `Pipfile.lock`, `poetry.lock` and
+//! `uv.lock` (resolved versions only: none of them says what is direct).
 
 use toml::{Table, Value};
 
-use super::{declared, file_name, read_toml, DepScope, Dependency, Ecosystem, Manifest, ParseError, Published};
+use super::{
+    declared, dedup_locked, file_name, locked, read_json, read_toml, DepScope, Dependency, Ecosystem, Manifest,
+    ParseError, Published,
+};
 
 const PYPI: Ecosystem = Ecosystem::Pypi;
 
@@ -228,6 +233,68 @@ pub(super) fn pyproject(path: &str, content: &str) -> Result<Manifest, ParseErro
     }
     manifest.publishes = published(path, &doc, poetry);
     Ok(manifest)
+}
+
+/// Pipenv's `Pipfile`: `[packages]` and `[dev-packages]`, in the shapes
+/// Poetry uses too (`"*"`, `"==1.2"`, `{version = …, extras = …}`,
+/// `{git = …}`).
+pub(super) fn pipfile(path: &str, content: &str) -> Result<Manifest, ParseError> {
+    let doc = read_toml(path, content)?;
+    let mut manifest = Manifest::default();
+    for (field, scope) in [("packages", DepScope::Runtime), ("dev-packages", DepScope::Dev)] {
+        let Some(deps) = doc.get(field) else { continue };
+        for (name, spec) in table(path, deps, field)? {
+            manifest.dependencies.push(poetry_dependency(path, field, name, spec, scope)?);
+        }
+    }
+    Ok(manifest)
+}
+
+/// `Pipfile.lock`: `default` and `develop`, each package pinned as
+/// `"version": "==1.2.3"`; git and path entries have no version and are
+/// left out.
+pub(super) fn pipfile_lock(path: &str, content: &str) -> Result<Manifest, ParseError> {
+    let doc = read_json(path, content)?;
+    let mut deps = Vec::new();
+    for (section, scope) in [("default", DepScope::Runtime), ("develop", DepScope::Dev)] {
+        let Some(entries) = doc.get(section) else { continue };
+        let entries =
+            entries.as_object().ok_or_else(|| ParseError::new(path, format!("`{section}` is not an object")))?;
+        for (name, entry) in entries {
+            let version = entry.get("version").and_then(serde_json::Value::as_str).and_then(|v| v.strip_prefix("=="));
+            if let Some(version) = version {
+                deps.push(locked(PYPI, name, version, scope, false, path));
+            }
+        }
+    }
+    Ok(Manifest { dependencies: dedup_locked(deps), ..Manifest::default() })
+}
+
+/// `poetry.lock` and `uv.lock`: one `[[package]]` table per resolved
+/// package, with `name` and `version`. The project itself and its
+/// workspace members (uv's `editable` or `virtual` sources) are not
+/// dependencies.
+pub(super) fn python_lock(path: &str, content: &str) -> Result<Manifest, ParseError> {
+    let doc = read_toml(path, content)?;
+    let mut deps = Vec::new();
+    let none = Vec::new();
+    let packages = match doc.get("package") {
+        None => &none,
+        Some(Value::Array(packages)) => packages,
+        Some(_) => return Err(ParseError::new(path, "`package` is not an array of tables")),
+    };
+    for package in packages {
+        let field = |name: &str| package.get(name).and_then(Value::as_str);
+        let (Some(name), Some(version)) = (field("name"), field("version")) else { continue };
+        let source = package.get("source").and_then(Value::as_table);
+        if source.is_some_and(|s| s.contains_key("editable") || s.contains_key("virtual")) {
+            continue;
+        }
+        // Poetry before 1.2 says which group; later versions do not.
+        let scope = if field("category") == Some("dev") { DepScope::Dev } else { DepScope::Runtime };
+        deps.push(locked(PYPI, name, version, scope, false, path));
+    }
+    Ok(Manifest { dependencies: dedup_locked(deps), ..Manifest::default() })
 }
 
 /// Poetry: `name = "^1.2"`, `name = {version = "^1.2", optional = true}`,
