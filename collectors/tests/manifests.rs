@@ -784,6 +784,42 @@ fn csproj_package_references_scopes_and_package_id() {
     assert_eq!(tests.publishes, vec![]);
 }
 
+/// Central package management, as opentelemetry-demo's .NET services use
+/// it: versions from the nearest `Directory.Packages.props`, a
+/// `VersionOverride` winning, ids matched without case.
+#[test]
+fn csproj_versions_come_from_central_package_management() {
+    let props = r#"<Project>
+  <PropertyGroup><ManagePackageVersionsCentrally>true</ManagePackageVersionsCentrally></PropertyGroup>
+  <ItemGroup>
+    <PackageVersion Include="Grpc.AspNetCore" Version="2.62.0" />
+    <PackageVersion Include="xunit" Version="2.9.0" />
+  </ItemGroup>
+</Project>"#;
+    let project = r#"<Project Sdk="Microsoft.NET.Sdk.Web">
+  <ItemGroup>
+    <PackageReference Include="grpc.aspnetcore" />
+    <PackageReference Include="xunit" VersionOverride="2.8.1" />
+    <PackageReference Include="Serilog" />
+  </ItemGroup>
+</Project>"#;
+    let paths = ["src/Directory.Packages.props", "Directory.Packages.props", "src/cart/src/cart.csproj"];
+    let project_path = "src/cart/src/cart.csproj";
+    let context = collectors::manifests::context_files("src/cart/src", &[project_path], paths.iter().copied());
+    assert_eq!(context, ["src/Directory.Packages.props"], "the nearest one, as MSBuild finds it");
+    let m = parse_in(project_path, project, &[("src/Directory.Packages.props", props)]).unwrap();
+    assert_eq!(
+        rows(&m.dependencies),
+        vec![
+            row("grpc.aspnetcore", Some("2.62.0"), Some("2.62.0"), Runtime, true),
+            row("xunit", Some("2.8.1"), Some("2.8.1"), Runtime, true),
+            row("Serilog", None, None, Runtime, true),
+        ]
+    );
+    let broken = parse_in(project_path, project, &[("src/Directory.Packages.props", "<Project><ItemGroup>")]);
+    assert!(broken.unwrap_err().message.contains("src/Directory.Packages.props"));
+}
+
 #[test]
 fn packages_config_and_the_nuget_lockfile() {
     let m = read("nuget/packages.config", "legacy/packages.config");

@@ -452,9 +452,13 @@ pub fn parse(path: &str, content: &str) -> Result<Manifest, ParseError> {
 /// Reads one file as the format its path names, with the other files its
 /// reading depends on ([`context_files`]) as (path, content).
 pub fn parse_in(path: &str, content: &str, context: &[(&str, &str)]) -> Result<Manifest, ParseError> {
+    let content_without_bom = content.strip_prefix('\u{feff}').unwrap_or(content);
     match detect(path) {
         Some(ManifestKind::Gradle) if !context.is_empty() => {
-            gradle::build_gradle_in(path, content.strip_prefix('\u{feff}').unwrap_or(content), context)
+            gradle::build_gradle_in(path, content_without_bom, context)
+        }
+        Some(ManifestKind::MsBuildProject) if !context.is_empty() => {
+            nuget::msbuild_project_in(path, content_without_bom, context)
         }
         _ => parse(path, content),
     }
@@ -462,32 +466,41 @@ pub fn parse_in(path: &str, content: &str, context: &[(&str, &str)]) -> Result<M
 
 /// The files among `paths` that the manifests of `folder` are read with
 /// ([`parse_in`]): for a Gradle build, the version catalogs and
-/// `gradle.properties` above it. Empty for every other format, and for a
-/// folder without a Gradle build script.
+/// `gradle.properties` above it; for an MSBuild project, the nearest
+/// `Directory.Packages.props`. Empty for every other format.
 pub fn context_files<'a>(
     folder: &str,
     manifests: &[&str],
     paths: impl Iterator<Item = &'a str> + Clone,
 ) -> Vec<&'a str> {
-    if manifests.iter().any(|m| detect(m) == Some(ManifestKind::Gradle)) {
-        gradle::context_files(folder, paths)
-    } else {
-        Vec::new()
+    let has = |kind| manifests.iter().any(|m| detect(m) == Some(kind));
+    let mut out = Vec::new();
+    if has(ManifestKind::Gradle) {
+        out.extend(gradle::context_files(folder, paths.clone()));
     }
+    if has(ManifestKind::MsBuildProject) {
+        out.extend(nuget::context_files(folder, paths));
+    }
+    out
 }
 
 /// Whether a file is one some manifest is read with ([`context_files`]),
-/// though it declares nothing itself: a Gradle version catalog or
-/// `gradle.properties`.
+/// though it declares nothing itself: a Gradle version catalog,
+/// `gradle.properties`, `Directory.Packages.props`.
 pub fn is_context_file(path: &str) -> bool {
-    gradle::is_context_file(path)
+    gradle::is_context_file(path) || nuget::is_context_file(path)
 }
 
 /// Whether a context file ([`is_context_file`]) reads as its format: a
 /// version catalog that is not valid TOML, or names a library without a
-/// module, is an error naming it.
+/// module, or a `Directory.Packages.props` that is not XML, is an error
+/// naming it.
 pub fn check_context(path: &str, content: &str) -> Result<(), ParseError> {
-    gradle::check_context(path, content)
+    if nuget::is_context_file(path) {
+        nuget::check_context(path, content.strip_prefix('\u{feff}').unwrap_or(content))
+    } else {
+        gradle::check_context(path, content)
+    }
 }
 
 /// Reads one file as the given format, whatever its name.
