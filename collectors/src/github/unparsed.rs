@@ -186,3 +186,63 @@ pub(super) fn warnings(repo_key: &str, unparsed: &BTreeMap<String, Unparsed>) ->
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::github::api::Repo;
+    use crate::github::cache::RepoSnapshot;
+
+    fn files(package_json: &str) -> RepoFiles {
+        let repo: Repo = serde_json::from_value(serde_json::json!({ "name": "billing" })).unwrap();
+        let mut snapshot = RepoSnapshot::new(None, "main".into());
+        snapshot.files = vec![("package.json".into(), "0a1b2c3d".into())];
+        let contents = [("package.json".to_string(), package_json.to_string())].into();
+        RepoFiles { repo, snapshot, contents, too_large: Vec::new(), unparsed: BTreeMap::new() }
+    }
+
+    const GOOD: &str = r#"{"name": "billing", "dependencies": {"lodash": "4.17.21"}}"#;
+
+    #[test]
+    fn a_file_that_stops_parsing_is_read_as_it_last_parsed_with_the_day_it_broke() {
+        let (mut last, mut memo) = (LastParsed::default(), ParseMemo::default());
+        last.settle(&mut files(GOOD), Day(100), &mut memo, true);
+        for day in [Day(105), Day(106)] {
+            let mut broken = files("{ not json");
+            last.settle(&mut broken, day, &mut memo, true);
+            assert_eq!(broken.contents["package.json"], GOOD);
+            let unparsed = &broken.unparsed["package.json"];
+            assert_eq!((unparsed.since, unparsed.read_as_of), (Day(105), Some(Day(100))), "on {day}");
+        }
+        let mut fixed = files(GOOD);
+        last.settle(&mut fixed, Day(107), &mut memo, true);
+        assert!(fixed.unparsed.is_empty());
+    }
+
+    /// The live collector's cache keeps SHAs; a blob it lost, or a file
+    /// first seen broken, leaves what the file declared unknown.
+    #[test]
+    fn without_the_last_content_what_the_file_declared_is_unknown() {
+        let (mut last, mut memo) = (LastParsed::default(), ParseMemo::default());
+        last.settle(&mut files(GOOD), Day(100), &mut memo, true);
+        let saved = last.saved();
+        let mut restored = saved.clone().restore(|_| Some(GOOD.to_string()));
+        let mut broken = files("{ not json");
+        restored.settle(&mut broken, Day(101), &mut memo, true);
+        assert_eq!(broken.unparsed["package.json"].read_as_of, Some(Day(100)), "the blob read back by its SHA");
+
+        let mut lost = saved.restore(|_| None);
+        let mut broken = files("{ not json");
+        lost.settle(&mut broken, Day(101), &mut memo, true);
+        assert!(broken.unparsed.is_empty(), "left for the coarser rule: {:?}", broken.unparsed);
+
+        let mut first_sight = LastParsed::default();
+        let mut broken = files("{ not json");
+        first_sight.settle(&mut broken, Day(101), &mut memo, false);
+        assert!(broken.unparsed.is_empty());
+        let mut again = first_sight.saved().restore(|_| None);
+        let mut broken = files("{ not json");
+        again.settle(&mut broken, Day(102), &mut memo, true);
+        assert!(broken.unparsed.is_empty(), "still unknown on the next run, though the history is known now");
+    }
+}
