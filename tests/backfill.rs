@@ -156,6 +156,103 @@ async fn a_malformed_manifest_is_reported_and_does_not_read_as_dependencies_remo
     assert!(reported[0].1.contains("services/billing/package.json"), "names the file: {}", reported[0].1);
 }
 
+const CHART: &str = "apiVersion: v2\nname: shop\nversion: 0.1.0\nappVersion: \"1.0.0\"\n";
+
+fn helm_values(tag: &str) -> String {
+    format!("image:\n  repository: ghcr.io/acme/shop\n  tag: \"{tag}\"\n")
+}
+
+/// Two `image` keys: a YAML parser refuses the file (issue 35's Helm values).
+const DUPLICATE_KEY: &str = "image:\n  repository: ghcr.io/acme/shop\nimage:\n  tag: \"2.0.0\"\n";
+
+fn tool_json(deps: &[(&str, &str)]) -> String {
+    let deps: Vec<String> = deps.iter().map(|(n, v)| format!("\"{n}\": \"{v}\"")).collect();
+    format!("{{\"name\": \"lint\", \"private\": true, \"devDependencies\": {{{}}}}}", deps.join(", "))
+}
+
+/// Issue 35: a Helm values file broken for good must not freeze its
+/// repository. What only that file declared carries forward; everything
+/// else (the repository's own `uses`, `builds`, other declared workloads)
+/// moves on the day it changes; the file is reported with the day it broke.
+#[tokio::test]
+async fn one_malformed_file_leaves_the_rest_of_the_repository_observed() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = TestRepo::new(dir.path(), "acme", "shop");
+    let values = "helm/shop/values.yaml";
+    let tool = "tools/lint/package.json"; // no service's folder: the repository uses it
+    repo.commit(
+        "2025-02-20",
+        9,
+        &[
+            ("helm/shop/Chart.yaml", Some(CHART)),
+            (values, Some(&helm_values("1.0.0"))),
+            (tool, Some(&tool_json(&[("eslint", "9.0.0"), ("prettier", "3.2.5")]))),
+            ("src/legacy/Dockerfile", Some("FROM alpine:3.19\n")),
+            ("deploy/legacy.yaml", Some(&deployment("0.9.0"))),
+        ],
+    );
+    repo.commit("2025-02-28", 9, &[(values, Some(DUPLICATE_KEY))]);
+    repo.commit("2025-03-10", 9, &[(tool, Some(&tool_json(&[("eslint", "9.0.0")])))]);
+    repo.commit("2025-03-12", 9, &[("src/legacy/Dockerfile", None), ("deploy/legacy.yaml", None)]);
+    repo.commit("2025-03-20", 9, &[("README.md", Some("shop\n"))]);
+    let (store, summaries) = backfilled(&[&repo], &dir).await;
+    let repo_key = "repo:github.com/acme/shop";
+
+    let prettier = history(&*store, repo_key, "uses", "package:npm/prettier").await;
+    assert_eq!(span(&prettier), (day("2025-02-20"), day("2025-03-10")), "removed the day the file dropped it");
+    let legacy = history(&*store, repo_key, "builds", "service:legacy").await;
+    assert_eq!(span(&legacy), (day("2025-02-20"), day("2025-03-12")), "its Dockerfile went that day");
+    let old_workload = "workload:declared/acme/shop/deploy/legacy.yaml/Deployment/billing";
+    let declared_old = history(&*store, repo_key, "declares", old_workload).await;
+    assert_eq!(span(&declared_old), (day("2025-02-20"), day("2025-03-12")), "its manifest went that day");
+
+    let helm = "workload:declared/acme/shop/helm/shop/values.yaml/Helm/shop";
+    let declared_helm = history(&*store, repo_key, "declares", helm).await;
+    assert_eq!(span(&declared_helm), (day("2025-02-20"), Day::OPEN), "what the broken file declared carries forward");
+    let workload = store.entity(helm, day("2025-03-21")).await.unwrap().expect("still declared");
+    assert_eq!(workload.facts[0].attrs["version"], "1.0.0", "as it last parsed");
+
+    let reported: Vec<_> = summaries[0].warnings.iter().filter(|(_, w)| w.contains(values)).collect();
+    assert_eq!(reported.len(), 1, "{:?}", summaries[0].warnings);
+    assert_eq!(reported[0].0, day("2025-02-28"));
+    assert!(reported[0].1.contains("does not parse since 2025-02-28"), "{}", reported[0].1);
+    assert!(reported[0].1.contains("read as it last parsed, on 2025-02-20"), "{}", reported[0].1);
+    let shop = store.entity(repo_key, day("2025-03-21")).await.unwrap().unwrap();
+    assert_eq!(
+        shop.facts_from("github").next().unwrap().attrs["unparsed"],
+        serde_json::json!([{ "path": values, "since": "2025-02-28" }]),
+        "the repository says which file and since when"
+    );
+}
+
+/// A file that never parsed declared nothing: nothing of the repository
+/// needs to carry forward for it.
+#[tokio::test]
+async fn a_file_that_never_parsed_declares_nothing_and_freezes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = TestRepo::new(dir.path(), "acme", "shop");
+    let tool = "tools/lint/package.json";
+    repo.commit(
+        "2025-02-20",
+        9,
+        &[
+            ("helm/shop/Chart.yaml", Some(CHART)),
+            ("helm/shop/values.yaml", Some(DUPLICATE_KEY)),
+            (tool, Some(&tool_json(&[("eslint", "9.0.0"), ("prettier", "3.2.5")]))),
+        ],
+    );
+    repo.commit("2025-03-10", 9, &[(tool, Some(&tool_json(&[("eslint", "9.0.0")])))]);
+    let (store, summaries) = backfilled(&[&repo], &dir).await;
+
+    let prettier = history(&*store, "repo:github.com/acme/shop", "uses", "package:npm/prettier").await;
+    assert_eq!(span(&prettier), (day("2025-02-20"), day("2025-03-10")));
+    assert!(
+        summaries[0].warnings.iter().any(|(_, w)| w.contains("it never parsed, so it declares nothing")),
+        "{:?}",
+        summaries[0].warnings
+    );
+}
+
 #[tokio::test]
 async fn a_service_whose_folder_moves_keeps_its_history() {
     let dir = tempfile::tempdir().unwrap();

@@ -191,6 +191,45 @@ async fn a_manifest_that_does_not_parse_is_reported_and_skipped() {
     );
 }
 
+/// Issue 35 on the live collector: with the history its cache keeps, a
+/// file that stops parsing is read as it last parsed, and nothing of the
+/// repository is unobserved for it.
+#[tokio::test]
+async fn a_manifest_that_stops_parsing_is_read_as_it_last_parsed() {
+    let github = FakeGitHub::start("acme", 13, Some(TOKEN), Duration::ZERO).await.unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let (_, before) = collect(&config(&github.url, cache.path())).await;
+    assert!(relation(&before, "service:repo-12", "uses", "package:npm/express").is_some());
+
+    github.push(12, "package.json", "{ not json", "2026-12-01T09:00:00Z");
+    let (_, after) = collect(&config(&github.url, cache.path())).await;
+    let express = relation(&after, "service:repo-12", "uses", "package:npm/express");
+    assert_eq!(
+        express.map(|r| &r.attrs),
+        relation(&before, "service:repo-12", "uses", "package:npm/express").map(|r| &r.attrs)
+    );
+    assert_eq!(after.unobserved, Vec::<String>::new(), "nothing carries forward but the file's own part");
+    let warning = after
+        .warnings
+        .iter()
+        .find(|w| w.starts_with("repo:127.0.0.1/acme/repo-12: package.json does not parse since "));
+    assert!(warning.is_some_and(|w| w.contains("read as it last parsed")), "{:?}", after.warnings);
+}
+
+/// Without a history (a file broken the first time the cache sees it), what
+/// the file declared before is not known: the service it speaks for is
+/// unobserved, run after run, until it parses.
+#[tokio::test]
+async fn a_manifest_broken_at_first_sight_keeps_its_service_unobserved() {
+    let github = FakeGitHub::start("acme", 13, Some(TOKEN), Duration::ZERO).await.unwrap();
+    github.push(12, "package.json", "{ not json", "2026-11-25T09:00:00Z");
+    let cache = tempfile::tempdir().unwrap();
+    for run in 0..2 {
+        let (_, obs) = collect(&config(&github.url, cache.path())).await;
+        assert!(obs.unobserved.contains(&"service:repo-12".to_string()), "run {run}: {:?}", obs.unobserved);
+    }
+}
+
 #[tokio::test]
 async fn outdated_packages_say_how_far_behind_they_are() {
     let github = FakeGitHub::start("acme", 13, Some(TOKEN), Duration::ZERO).await.unwrap();

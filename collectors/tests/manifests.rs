@@ -6,8 +6,8 @@ use collectors::manifests::catalog::{self, CatalogEntry, Link};
 use collectors::manifests::codeowners::{self, Owner};
 use collectors::manifests::versions::{self, Lag};
 use collectors::manifests::{
-    detect, merge_folder, package_key, parse, parse_as, DepScope, Dependency, Ecosystem, Manifest, ManifestKind,
-    Published,
+    detect, merge_folder, package_key, parse, parse_as, parse_in, DepScope, Dependency, Ecosystem, Manifest,
+    ManifestKind, Published,
 };
 use DepScope::*;
 
@@ -408,8 +408,8 @@ fn requirements_txt_from_pip_compile_with_options_urls_and_markers() {
     assert_eq!(
         rows(&m.dependencies),
         vec![
-            row("certifi", Some("==2024.2.2"), Some("2024.2.2"), Runtime, true),
-            row("charset-normalizer", Some("==3.3.2"), Some("3.3.2"), Runtime, true),
+            row("certifi", Some("==2024.2.2"), Some("2024.2.2"), Runtime, false),
+            row("charset-normalizer", Some("==3.3.2"), Some("3.3.2"), Runtime, false),
             row("django", Some(">=4.2,<5.0"), None, Runtime, true),
             row("requests", Some("==2.31.0"), Some("2.31.0"), Runtime, true),
             row("urllib3", Some("==2.2.1"), Some("2.2.1"), Runtime, true),
@@ -426,6 +426,120 @@ fn requirements_txt_from_pip_compile_with_options_urls_and_markers() {
             row("mypy", Some("==1.9.0"), Some("1.9.0"), Dev, true),
         ]
     );
+}
+
+/// uv's output, as Online Boutique's Python services keep it: only what
+/// `requirements.in` asks for (`# via -r requirements.in`) is direct.
+#[test]
+fn a_compiled_requirements_file_makes_direct_only_what_its_input_asks_for() {
+    let m = read("python/compiled/requirements.txt", "notify/requirements.txt");
+    let direct: Vec<&str> = m.dependencies.iter().filter(|d| d.direct).map(|d| d.name.as_str()).collect();
+    assert_eq!(direct, ["flask", "google-cloud-pubsub", "structlog"]);
+    let werkzeug = m.dependencies.iter().find(|d| d.name == "werkzeug").unwrap();
+    assert_eq!((werkzeug.resolved.as_deref(), werkzeug.direct), (Some("3.0.3"), false), "transitive, with its version");
+    assert_eq!(m.dependencies.len(), 12);
+}
+
+/// pip-compile's older and newer annotations: a list under `# via`, one on
+/// the pin's own line; a pin with no annotation was added by hand.
+#[test]
+fn pip_compile_annotations_of_every_shape() {
+    let m = read("python/compiled/requirements-dev.txt", "requirements-dev.txt");
+    let direct: Vec<&str> = m.dependencies.iter().filter(|d| d.direct).map(|d| d.name.as_str()).collect();
+    assert_eq!(direct, ["pytest", "pytest-cov", "mypy"]);
+    let transitive: Vec<&str> = m.dependencies.iter().filter(|d| !d.direct).map(|d| d.name.as_str()).collect();
+    assert_eq!(transitive, ["iniconfig", "packaging", "pluggy", "coverage"]);
+}
+
+/// Beside its `.in`, a compiled `.txt` is the lockfile: the input declares
+/// (its specs kept), the output resolves, and nothing else is a `uses`.
+#[test]
+fn requirements_in_declares_and_the_compiled_txt_resolves() {
+    let input = read("python/compiled/requirements.in", "notify/requirements.in");
+    let output = read("python/compiled/requirements.txt", "notify/requirements.txt");
+    let merged = merge_folder(vec![
+        ("notify/requirements.in".into(), input),
+        ("notify/requirements.txt".into(), output.clone()),
+    ]);
+    let direct: Vec<Row> = rows(&merged).into_iter().filter(|r| r.4).collect();
+    assert_eq!(
+        direct,
+        vec![
+            row("flask", Some(">=3.0"), Some("3.0.3"), Runtime, true),
+            row("google-cloud-pubsub", Some("==2.21.1"), Some("2.21.1"), Runtime, true),
+            row("structlog", None, Some("24.1.0"), Runtime, true),
+        ]
+    );
+    assert_eq!(merged.len(), 12, "the transitive pins stay, not direct");
+    let without_annotations = Manifest {
+        dependencies: output.dependencies.into_iter().map(|d| Dependency { direct: true, ..d }).collect(),
+        ..Manifest::default()
+    };
+    let merged = merge_folder(vec![
+        ("requirements.in".into(), read("python/compiled/requirements.in", "requirements.in")),
+        ("requirements.txt".into(), without_annotations),
+    ]);
+    assert_eq!(merged.iter().filter(|d| d.direct).count(), 3, "`--no-annotate` output: the .in alone decides");
+}
+
+/// Pipenv: the `Pipfile` declares, `Pipfile.lock` resolves (git entries
+/// have no version), and what only the lockfile has is transitive.
+#[test]
+fn pipfile_declares_and_pipfile_lock_resolves() {
+    let merged = merge_folder(vec![
+        ("Pipfile".into(), read("python/pipenv/Pipfile", "Pipfile")),
+        ("Pipfile.lock".into(), read("python/pipenv/Pipfile.lock", "Pipfile.lock")),
+    ]);
+    let (direct, transitive): (Vec<Row>, Vec<Row>) = rows(&merged).into_iter().partition(|r| r.4);
+    assert_eq!(
+        sorted(direct),
+        vec![
+            row("acme-auth", None, None, Runtime, true),
+            row("django", Some(">=4.2,<5.0"), Some("4.2.13"), Runtime, true),
+            row("gunicorn", Some("==22.0.0"), Some("22.0.0"), Runtime, true),
+            row("pytest", None, Some("8.2.0"), Dev, true),
+            row("requests", None, Some("2.31.0"), Runtime, true),
+        ]
+    );
+    let transitive: Vec<&str> = transitive.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(transitive, ["asgiref", "certifi", "pluggy"]);
+}
+
+/// Poetry and uv lockfiles give `pyproject.toml`'s dependencies their
+/// versions; the project itself (uv's editable root) is no dependency.
+#[test]
+fn poetry_lock_and_uv_lock_resolve_the_pyproject() {
+    let poetry = merge_folder(vec![
+        ("pyproject.toml".into(), read("python/poetry-pyproject.toml", "pyproject.toml")),
+        ("poetry.lock".into(), read("python/poetry.lock", "poetry.lock")),
+    ]);
+    let resolved = |merged: &[Dependency], name: &str| {
+        let dep = merged.iter().find(|d| d.name == name).unwrap_or_else(|| panic!("{name} in {merged:?}"));
+        (dep.resolved.clone(), dep.direct)
+    };
+    assert_eq!(resolved(&poetry, "pandas"), (Some("2.2.2".into()), true));
+    assert_eq!(resolved(&poetry, "numpy"), (Some("1.26.4".into()), true));
+    assert_eq!(resolved(&poetry, "sqlalchemy"), (Some("2.0.28".into()), true));
+    assert_eq!(resolved(&poetry, "black"), (Some("24.4.2".into()), true));
+    assert_eq!(resolved(&poetry, "boto3"), (None, true), "not locked: no version");
+    assert_eq!(resolved(&poetry, "python-dateutil"), (Some("2.9.0.post0".into()), false));
+    assert_eq!(poetry.iter().filter(|d| d.direct).count(), 9, "the pyproject's nine, no more");
+
+    let uv = merge_folder(vec![
+        ("pyproject.toml".into(), read("python/uv/pyproject.toml", "pyproject.toml")),
+        ("uv.lock".into(), read("python/uv/uv.lock", "uv.lock")),
+    ]);
+    let direct: Vec<Row> = rows(&uv).into_iter().filter(|r| r.4).collect();
+    assert_eq!(
+        direct,
+        vec![
+            row("fastapi", Some(">=0.110"), Some("0.111.0"), Runtime, true),
+            row("httpx", Some(">=0.27"), Some("0.27.0"), Runtime, true),
+            row("pytest", Some(">=8"), Some("8.2.2"), Dev, true),
+        ]
+    );
+    assert!(uv.iter().all(|d| d.name != "acme-search"), "the project is not its own dependency");
+    assert_eq!(uv.len(), 5, "anyio and starlette are transitive");
 }
 
 #[test]
@@ -560,10 +674,87 @@ fn gradle_kotlin_declarations_best_effort() {
             row("org.jetbrains.kotlinx:kotlinx-coroutines-bom", Some("1.8.0"), Some("1.8.0"), Runtime, true),
             row("ch.qos.logback:logback-classic", Some("1.5.3"), Some("1.5.3"), Runtime, true),
             row("org.jetbrains.exposed:exposed-core", Some("0.48.0"), Some("0.48.0"), Runtime, true),
+            row("org.jetbrains.kotlin:kotlin-test", None, None, Test, true),
             row("io.mockk:mockk", Some("1.13.10"), Some("1.13.10"), Test, true),
             row("com.google.dagger:dagger-compiler", Some("2.51"), Some("2.51"), Build, true),
         ]
     );
+}
+
+/// The shape of Online Boutique's adservice: one `implementation` naming
+/// nine coordinates over nine lines, inside an `if`/`else`.
+#[test]
+fn gradle_lists_over_several_lines_keep_every_coordinate() {
+    let m = read("gradle/lists/build.gradle", "quotes/build.gradle");
+    let exact = |name: &str, version: &str, scope| row(name, Some(version), Some(version), scope, true);
+    assert_eq!(
+        rows(&m.dependencies),
+        vec![
+            exact("com.google.api.grpc:proto-google-common-protos", "2.39.1", Runtime),
+            exact("javax.annotation:javax.annotation-api", "1.3.2", Runtime),
+            exact("io.grpc:grpc-protobuf", "1.63.0", Runtime),
+            exact("io.grpc:grpc-stub", "1.63.0", Runtime),
+            exact("io.grpc:grpc-netty", "1.63.0", Runtime),
+            exact("com.google.protobuf:protobuf-java", "3.25.3", Runtime),
+            exact("com.fasterxml.jackson.core:jackson-core", "2.17.1", Runtime),
+            exact("com.fasterxml.jackson.core:jackson-databind", "2.17.1", Runtime),
+            exact("junit:junit", "4.13.2", Test),
+            exact("org.mockito:mockito-core", "5.11.0", Test),
+            exact("org.slf4j:slf4j-api", "2.0.13", Runtime),
+            exact("io.grpc:grpc-bom", "1.63.0", Runtime),
+        ],
+        "constraints are not dependencies, and protoc's `artifact` is outside `dependencies`"
+    );
+}
+
+/// A Kotlin DSL build on a version catalog, as Android and Kotlin samples
+/// write it: accessors, `version.ref`, rich versions, bundles, BOMs through
+/// `platform(...)`, a property from `gradle.properties`.
+#[test]
+fn gradle_kotlin_dsl_reads_its_version_catalog() {
+    let catalog = fixture("gradle/catalog/gradle/libs.versions.toml");
+    let properties = fixture("gradle/catalog/gradle.properties");
+    let script = fixture("gradle/catalog/build.gradle.kts");
+    let paths = ["gradle/libs.versions.toml", "gradle.properties", "app/build.gradle.kts", "app/src/main.kt"];
+    let context = collectors::manifests::context_files("app", &["app/build.gradle.kts"], paths.iter().copied());
+    assert_eq!(context, ["gradle/libs.versions.toml", "gradle.properties"]);
+    let context = [("gradle/libs.versions.toml", catalog.as_str()), ("gradle.properties", properties.as_str())];
+    let m = parse_in("app/build.gradle.kts", &script, &context).unwrap_or_else(|e| panic!("{e}"));
+    let exact = |name: &str, version: &str, scope| row(name, Some(version), Some(version), scope, true);
+    assert_eq!(
+        rows(&m.dependencies),
+        vec![
+            exact("io.ktor:ktor-bom", "2.3.11", Runtime),
+            exact("io.ktor:ktor-server-core", "2.3.11", Runtime),
+            exact("io.ktor:ktor-server-netty", "2.3.11", Runtime),
+            exact("org.jetbrains.kotlinx:kotlinx-coroutines-core", "1.8.0", Runtime),
+            exact("ch.qos.logback:logback-classic", "1.5.6", Runtime),
+            exact("androidx.core:core-ktx", "1.13.1", Runtime),
+            row("org.jetbrains.exposed:exposed-core", Some("[0.50,0.51["), None, Runtime, true),
+            exact("androidx.compose:compose-bom", "2024.05.00", Runtime),
+            row("androidx.compose.material3:material3", None, None, Runtime, true),
+            exact("org.slf4j:slf4j-api", "2.0.13", Runtime),
+            exact("com.squareup.okio:okio", "3.9.0", Runtime),
+            row("org.jetbrains.kotlin:kotlin-reflect", None, None, Runtime, true),
+            exact("org.junit.jupiter:junit-jupiter", "5.10.2", Test),
+            exact("io.mockk:mockk", "1.13.11", Test),
+            row("org.jetbrains.kotlin:kotlin-test", None, None, Test, true),
+        ],
+        "project accessors and aliases the catalog lacks name nothing"
+    );
+    let alone = parse("app/build.gradle.kts", &script).unwrap();
+    assert_eq!(alone.dependencies.len(), 4, "without its catalog only the literal coordinates are read");
+}
+
+#[test]
+fn a_gradle_build_whose_catalog_does_not_parse_is_an_error_naming_the_catalog() {
+    let script = "dependencies {\n    implementation(libs.okio)\n}\n";
+    let broken = [("gradle/libs.versions.toml", "[libraries]\nokio = { module = \"com.squareup.okio:okio\"\n")];
+    let e = parse_in("build.gradle.kts", script, &broken).unwrap_err();
+    assert_eq!(e.path, "build.gradle.kts");
+    assert!(e.message.contains("gradle/libs.versions.toml"), "{e}");
+    let unused = parse_in("build.gradle.kts", "dependencies {\n implementation(\"a:b:1\")\n}", &broken).unwrap();
+    assert_eq!(unused.dependencies.len(), 1, "a script that uses no catalog does not need it");
 }
 
 // ------------------------------------------------------------------ NuGet
@@ -591,6 +782,42 @@ fn csproj_package_references_scopes_and_package_id() {
     assert!(tests.dependencies.iter().all(|d| d.scope == Test), "{:?}", tests.dependencies);
     assert_eq!(tests.dependencies.len(), 3);
     assert_eq!(tests.publishes, vec![]);
+}
+
+/// Central package management, as opentelemetry-demo's .NET services use
+/// it: versions from the nearest `Directory.Packages.props`, a
+/// `VersionOverride` winning, ids matched without case.
+#[test]
+fn csproj_versions_come_from_central_package_management() {
+    let props = r#"<Project>
+  <PropertyGroup><ManagePackageVersionsCentrally>true</ManagePackageVersionsCentrally></PropertyGroup>
+  <ItemGroup>
+    <PackageVersion Include="Grpc.AspNetCore" Version="2.62.0" />
+    <PackageVersion Include="xunit" Version="2.9.0" />
+  </ItemGroup>
+</Project>"#;
+    let project = r#"<Project Sdk="Microsoft.NET.Sdk.Web">
+  <ItemGroup>
+    <PackageReference Include="grpc.aspnetcore" />
+    <PackageReference Include="xunit" VersionOverride="2.8.1" />
+    <PackageReference Include="Serilog" />
+  </ItemGroup>
+</Project>"#;
+    let paths = ["src/Directory.Packages.props", "Directory.Packages.props", "src/cart/src/cart.csproj"];
+    let project_path = "src/cart/src/cart.csproj";
+    let context = collectors::manifests::context_files("src/cart/src", &[project_path], paths.iter().copied());
+    assert_eq!(context, ["src/Directory.Packages.props"], "the nearest one, as MSBuild finds it");
+    let m = parse_in(project_path, project, &[("src/Directory.Packages.props", props)]).unwrap();
+    assert_eq!(
+        rows(&m.dependencies),
+        vec![
+            row("grpc.aspnetcore", Some("2.62.0"), Some("2.62.0"), Runtime, true),
+            row("xunit", Some("2.8.1"), Some("2.8.1"), Runtime, true),
+            row("Serilog", None, None, Runtime, true),
+        ]
+    );
+    let broken = parse_in(project_path, project, &[("src/Directory.Packages.props", "<Project><ItemGroup>")]);
+    assert!(broken.unwrap_err().message.contains("src/Directory.Packages.props"));
 }
 
 #[test]
@@ -803,6 +1030,11 @@ fn every_fixture_is_detected_as_its_format() {
         ("composer.json", ManifestKind::ComposerJson),
         ("composer.lock", ManifestKind::ComposerLock),
         ("Gemfile.lock", ManifestKind::GemfileLock),
+        ("svc/requirements.in", ManifestKind::Requirements),
+        ("Pipfile", ManifestKind::Pipfile),
+        ("Pipfile.lock", ManifestKind::PipfileLock),
+        ("poetry.lock", ManifestKind::PythonLock),
+        ("uv.lock", ManifestKind::PythonLock),
     ] {
         assert_eq!(detect(path), Some(kind), "{path}");
     }
@@ -848,6 +1080,10 @@ fn malformed_files_name_the_path_and_what_is_wrong() {
         ("composer.lock", "{}", None, "no `packages`"),
         ("Gemfile.lock", "GEM\n  remote: https://rubygems.org/\n  specs:\n    rails 7.1\n", Some(4), "expected `name (version)`"),
         ("Gemfile.lock", "hello\n", None, "not a Gemfile.lock"),
+        ("Pipfile", "[packages]\nrequests = 3\n", None, "`packages.requests` is neither a version nor a table"),
+        ("Pipfile.lock", "{\"default\": []}", None, "`default` is not an object"),
+        ("uv.lock", "package = 1\n", None, "`package` is not an array of tables"),
+        ("poetry.lock", "[[package]\n", Some(1), "not valid TOML"),
     ];
     for (path, content, line, message) in cases {
         let err = parse(path, content).expect_err(path);
@@ -887,8 +1123,12 @@ fn hostile_input_never_panics() {
         "go.mod",
         "requirements.txt",
         "pyproject.toml",
+        "Pipfile",
+        "Pipfile.lock",
+        "poetry.lock",
         "pom.xml",
         "build.gradle",
+        "build.gradle.kts",
         "App.csproj",
         "packages.config",
         "packages.lock.json",

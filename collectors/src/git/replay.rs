@@ -19,6 +19,7 @@ use crate::github::cache::{ReleaseRef, RepoSnapshot};
 use crate::github::map::{self, OrgContext};
 use crate::github::memo::ParseMemo;
 use crate::github::sync::RepoFiles;
+use crate::github::unparsed::LastParsed;
 use crate::identity::IdentityConfig;
 use crate::{manifests, Day, Observation};
 
@@ -46,6 +47,9 @@ struct RepoReplay {
     current: Option<RepoFiles>,
     /// Blob contents by id: `None` for a blob that is not UTF-8 text.
     blobs: HashMap<Oid, Option<String>>,
+    /// Each file's last content that parsed: a file that stops parsing is
+    /// read as it was, not as the whole repository unobserved.
+    last_parsed: LastParsed,
 }
 
 /// What a replay read from the object databases.
@@ -83,7 +87,15 @@ impl OrgReplay {
             let history = starting_at(git.days(until)?, since);
             days.extend(history.iter().map(|d| d.day));
             let tags = git.tags()?;
-            replays.push(RepoReplay { git, tags, history, done: 0, current: None, blobs: HashMap::new() });
+            replays.push(RepoReplay {
+                git,
+                tags,
+                history,
+                done: 0,
+                current: None,
+                blobs: HashMap::new(),
+                last_parsed: LastParsed::default(),
+            });
         }
         Ok(OrgReplay {
             host,
@@ -133,7 +145,9 @@ impl OrgReplay {
             }
             if repo.done > before {
                 let commit = repo.history[repo.done - 1];
-                repo.current = Some(repo.read(commit, self.max_file_bytes)?);
+                let mut files = repo.read(commit, self.max_file_bytes)?;
+                repo.last_parsed.settle(&mut files, day, &mut self.memo, true);
+                repo.current = Some(files);
                 advanced.push((index, repo.done));
             }
         }
@@ -199,7 +213,7 @@ impl RepoReplay {
         };
         let mut snapshot = RepoSnapshot::new(pushed_at, branch.to_string());
         snapshot.releases = self.releases_until(commit.time);
-        Ok(RepoFiles { repo, snapshot, contents, too_large })
+        Ok(RepoFiles { repo, snapshot, contents, too_large, unparsed: std::collections::BTreeMap::new() })
     }
 
     /// The tags made by `time` (the day's commit), newest first, as many

@@ -8,6 +8,8 @@
 //! - `repos/<org>/<repo>.json`: what a repository held at its last
 //!   `pushed_at`: languages and the SHAs of the files SPoT reads. A
 //!   repository whose `pushed_at` did not move is not asked again.
+//! - `parsed/<org>/<repo>.json`: the SHA of each file's last content that
+//!   parsed, and since when it has not ([`super::unparsed`]).
 //!
 //! A cache that cannot be read is a miss, never an error; one that cannot
 //! be written costs requests next time, and is logged.
@@ -16,6 +18,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
+
+use super::unparsed::Saved;
 
 /// Bumped when what a repository snapshot holds changes shape.
 const SNAPSHOT_FORMAT: u32 = 2;
@@ -98,6 +102,10 @@ impl Cache {
         is_sha(sha).then(|| self.path(&["blobs", &sha[..2], sha])).flatten()
     }
 
+    fn parsed_path(&self, org: &str, repo: &str) -> Option<PathBuf> {
+        self.path(&["parsed", &safe(org), &format!("{}.json", safe(repo))])
+    }
+
     fn snapshot_path(&self, org: &str, repo: &str) -> Option<PathBuf> {
         self.path(&["repos", &safe(org), &format!("{}.json", safe(repo))])
     }
@@ -126,6 +134,18 @@ impl Cache {
         let snapshot: RepoSnapshot =
             serde_json::from_slice(&std::fs::read(self.snapshot_path(org, repo)?).ok()?).ok()?;
         (snapshot.format == SNAPSHOT_FORMAT).then_some(snapshot)
+    }
+
+    /// Each file's last content that parsed, by blob SHA
+    /// ([`super::unparsed`]); `None` for a repository not seen before.
+    pub fn last_parsed(&self, org: &str, repo: &str) -> Option<Saved> {
+        serde_json::from_slice(&std::fs::read(self.parsed_path(org, repo)?).ok()?).ok()
+    }
+
+    pub fn store_last_parsed(&self, org: &str, repo: &str, saved: &Saved) {
+        if let Some(path) = self.parsed_path(org, repo) {
+            write(&path, &serde_json::to_vec(saved).unwrap_or_default());
+        }
     }
 
     pub fn store_snapshot(&self, org: &str, repo: &str, snapshot: &RepoSnapshot) {

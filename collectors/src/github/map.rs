@@ -46,6 +46,7 @@ pub fn is_read(path: &str) -> bool {
         || identity::is_read(path)
         || manifests::catalog::is_catalog_file(path)
         || manifests::detect(path).is_some()
+        || manifests::is_context_file(path)
         || manifests::declared::is_candidate(path)
 }
 
@@ -132,7 +133,7 @@ struct Prepared {
 
 fn prepare(context: &OrgContext, files: &RepoFiles, memo: &mut ParseMemo, builder: &mut Builder) -> Prepared {
     let key = repo_key(context.host, context.org, &files.repo.name);
-    let (catalog, catalog_failed) = catalog_entries(&key, &files.contents, memo, &mut builder.warnings);
+    let (catalog, catalog_failed) = catalog_entries(&key, files, memo, &mut builder.warnings);
     if catalog_failed {
         builder.unobserved.insert(key.clone());
     }
@@ -193,6 +194,7 @@ fn observe_repo(
     for path in &files.too_large {
         builder.warnings.push(format!("{key}: {path} is larger than max_file_bytes and was not read"));
     }
+    builder.warnings.extend(super::unparsed::warnings(&key, &files.unparsed));
     if files.snapshot.truncated {
         builder
             .warnings
@@ -219,7 +221,7 @@ fn repo_attrs(files: &RepoFiles, repo_type: &str) -> Value {
     let languages: Vec<&str> = files.snapshot.languages.iter().map(|(name, _)| name.as_str()).collect();
     let mut topics = repo.topics.clone();
     topics.sort();
-    json!({
+    let mut attrs = json!({
         "type": repo_type,
         "status": status,
         "visibility": repo.visibility.clone().unwrap_or_else(|| if repo.private { "private".into() } else { "public".into() }),
@@ -235,7 +237,15 @@ fn repo_attrs(files: &RepoFiles, repo_type: &str) -> Value {
         // Releases and tags with their commits: what a deployed version
         // was built from (docs/dora.md).
         "releases": files.snapshot.releases,
-    })
+    });
+    // Only when there are some: every other repository's facts stay as
+    // they were.
+    if !files.unparsed.is_empty() {
+        let unparsed: Vec<Value> =
+            files.unparsed.iter().map(|(path, u)| json!({ "path": path, "since": u.since.to_string() })).collect();
+        attrs["unparsed"] = json!(unparsed);
+    }
+    attrs
 }
 
 /// service / library / infrastructure / other: the catalog file says, else
@@ -315,13 +325,10 @@ fn packages(
     services: &[Service],
     memo: &mut ParseMemo,
 ) -> (Vec<PackageLink>, Vec<PackageLink>) {
-    let mut by_folder: BTreeMap<String, Vec<(&str, &str)>> = BTreeMap::new();
-    for (path, content) in files.contents.iter().filter(|(p, _)| manifests::detect(p).is_some()) {
-        by_folder.entry(folder_of(path)).or_default().push((path, content));
-    }
     let (mut publishes, mut uses) = (Vec::new(), Vec::new());
-    for (folder, manifests) in by_folder {
-        let read = memo.folder(&manifests);
+    for (folder, manifests) in manifest_folders(files) {
+        let context = folder_context(files, &folder, &manifests);
+        let read = memo.folder(&manifests, &context);
         let from = owning_service(services, &folder).unwrap_or(repo_key).to_string();
         for (path, published) in &read.publishes {
             let package = manifests::package_key(published.ecosystem, &published.name);
@@ -334,8 +341,10 @@ fn packages(
             );
             publishes.push((package, path.clone()));
         }
-        if !read.errors.is_empty() {
-            builder.warnings.extend(read.errors.iter().map(|e| format!("{repo_key}: {e}; skipped")));
+        let unsettled: Vec<&manifests::ParseError> =
+            read.errors.iter().filter(|e| !files.unparsed.contains_key(&e.path)).collect();
+        if !unsettled.is_empty() {
+            builder.warnings.extend(unsettled.iter().map(|e| format!("{repo_key}: {e}; skipped")));
             builder.unobserved.insert(from.clone());
         }
         for dependency in &read.direct {
@@ -346,6 +355,51 @@ fn packages(
         }
     }
     (publishes, uses)
+}
+
+/// Each folder's manifests (path, content).
+fn manifest_folders(files: &RepoFiles) -> BTreeMap<String, Vec<(&str, &str)>> {
+    let mut by_folder: BTreeMap<String, Vec<(&str, &str)>> = BTreeMap::new();
+    for (path, content) in files.contents.iter().filter(|(p, _)| manifests::detect(p).is_some()) {
+        by_folder.entry(folder_of(path)).or_default().push((path, content));
+    }
+    by_folder
+}
+
+/// The files a folder's manifests are read with ([`manifests::context_files`]).
+fn folder_context<'a>(files: &'a RepoFiles, folder: &str, manifests: &[(&str, &str)]) -> Vec<(&'a str, &'a str)> {
+    let names: Vec<&str> = manifests.iter().map(|(path, _)| *path).collect();
+    manifests::context_files(folder, &names, files.contents.keys().map(String::as_str))
+        .into_iter()
+        .filter_map(|path| files.contents.get_key_value(path).map(|(p, c)| (p.as_str(), c.as_str())))
+        .collect()
+}
+
+/// The context files ([`manifests::is_context_file`]) that do not parse.
+pub(super) fn context_errors(files: &RepoFiles) -> Vec<manifests::ParseError> {
+    files
+        .contents
+        .iter()
+        .filter(|(path, _)| manifests::is_context_file(path))
+        .filter_map(|(path, content)| manifests::check_context(path, content).err())
+        .collect()
+}
+
+/// Every other file of the repository that does not parse: manifests (read
+/// with their context files), catalog files, deployment YAML.
+pub(super) fn parse_errors(files: &RepoFiles, memo: &mut ParseMemo) -> Vec<manifests::ParseError> {
+    let mut errors = Vec::new();
+    for (folder, manifests) in manifest_folders(files) {
+        let context = folder_context(files, &folder, &manifests);
+        errors.extend(memo.folder(&manifests, &context).errors.iter().cloned());
+    }
+    for (path, content) in files.contents.iter().filter(|(p, _)| manifests::catalog::is_catalog_file(p)) {
+        if let Err(e) = memo.catalog(path, content) {
+            errors.push(e.clone());
+        }
+    }
+    errors.extend(memo.declared(&files.contents).errors.iter().cloned());
+    errors
 }
 
 /// The workloads the repository declares for Kubernetes (manifests,
@@ -361,10 +415,14 @@ fn declared_workloads(
     memo: &mut ParseMemo,
 ) {
     let read = memo.declared(&files.contents);
-    if !read.warnings.is_empty() {
+    let unsettled: Vec<&manifests::ParseError> =
+        read.errors.iter().filter(|e| !files.unparsed.contains_key(&e.path)).collect();
+    // Without a file's history, what it declared is not known: the whole
+    // repository's declarations carry forward (see `super::unparsed`).
+    if !unsettled.is_empty() {
         builder.unobserved.insert(repo_key.to_string());
     }
-    builder.warnings.extend(read.warnings.iter().map(|w| format!("{repo_key}: {w}")));
+    builder.warnings.extend(unsettled.iter().map(|e| format!("{repo_key}: {e}; skipped")));
     for workload in &read.workloads {
         let key = declared_workload_key(context.org, &files.repo.name, workload);
         let version = workload.version();
@@ -525,15 +583,17 @@ pub(super) struct CatalogService {
     pub path: String,
 }
 
+/// The catalog files' entries, and whether a file failed that is not
+/// settled ([`RepoFiles::unparsed`]).
 fn catalog_entries(
     repo_key: &str,
-    contents: &BTreeMap<String, String>,
+    files: &RepoFiles,
     memo: &mut ParseMemo,
     warnings: &mut Vec<String>,
 ) -> (Vec<CatalogService>, bool) {
     let mut entries = Vec::new();
     let mut failed = false;
-    for (path, content) in contents.iter().filter(|(p, _)| manifests::catalog::is_catalog_file(p)) {
+    for (path, content) in files.contents.iter().filter(|(p, _)| manifests::catalog::is_catalog_file(p)) {
         match memo.catalog(path, content).clone() {
             Ok(found) => entries.extend(found.into_iter().map(|e| CatalogService {
                 name: e.name,
@@ -548,6 +608,8 @@ fn catalog_entries(
                 folder: e.folder,
                 path: e.file,
             })),
+            // It never parsed: it declares nothing, and says so once.
+            Err(e) if files.unparsed.contains_key(&e.path) => {}
             Err(e) => {
                 warnings.push(format!("{repo_key}: {e}; skipped"));
                 failed = true;
@@ -577,6 +639,7 @@ mod tests {
             snapshot: RepoSnapshot::new(None, "main".into()),
             contents: files.iter().map(|(p, c)| (p.to_string(), c.to_string())).collect(),
             too_large: vec![],
+            unparsed: BTreeMap::new(),
         }
     }
 

@@ -24,12 +24,12 @@ pub struct FolderRead {
     pub errors: Vec<ParseError>,
 }
 
-/// The workloads a tree's YAML files declare, and the warnings reading
-/// them gave.
+/// The workloads a tree's YAML files declare, and the files that did not
+/// parse.
 #[derive(Debug, Default)]
 pub struct DeclaredRead {
     pub workloads: Vec<DeclaredWorkload>,
-    pub warnings: Vec<String>,
+    pub errors: Vec<ParseError>,
 }
 
 #[derive(Default)]
@@ -44,30 +44,37 @@ pub struct ParseMemo {
     artefacts: HashMap<(String, u64), Result<Vec<Artefact>, ParseError>>,
 }
 
+/// One hash of files' paths and contents, and of the context files they
+/// are read with.
+fn files_key(files: &[(&str, &str)], context: &[(&str, &str)]) -> u64 {
+    let mut key = Vec::new();
+    for (path, content) in files.iter().chain([("", "")].iter()).chain(context) {
+        key.extend_from_slice(path.as_bytes());
+        key.push(0);
+        key.extend_from_slice(&xxh3_64(content.as_bytes()).to_le_bytes());
+    }
+    xxh3_64(&key)
+}
+
 impl ParseMemo {
-    fn manifest(&mut self, path: &str, content: &str) -> &Result<Manifest, ParseError> {
-        self.manifests
-            .entry((path.to_string(), xxh3_64(content.as_bytes())))
-            .or_insert_with(|| manifests::parse(path, content))
+    /// One manifest, read with its context files (see [`files_key`]).
+    fn manifest(&mut self, path: &str, content: &str, context: &[(&str, &str)]) -> &Result<Manifest, ParseError> {
+        let key = if context.is_empty() { xxh3_64(content.as_bytes()) } else { files_key(&[(path, content)], context) };
+        self.manifests.entry((path.to_string(), key)).or_insert_with(|| manifests::parse_in(path, content, context))
     }
 
-    /// A folder's manifests (path, content), read together: parsed and
-    /// merged once for each distinct state of the folder.
-    pub fn folder(&mut self, files: &[(&str, &str)]) -> Arc<FolderRead> {
-        let mut key = Vec::new();
-        for (path, content) in files {
-            key.extend_from_slice(path.as_bytes());
-            key.push(0);
-            key.extend_from_slice(&xxh3_64(content.as_bytes()).to_le_bytes());
-        }
-        let key = xxh3_64(&key);
+    /// A folder's manifests (path, content), read together, with the files
+    /// they are read with ([`manifests::context_files`]): parsed and merged
+    /// once for each distinct state of those files.
+    pub fn folder(&mut self, files: &[(&str, &str)], context: &[(&str, &str)]) -> Arc<FolderRead> {
+        let key = files_key(files, context);
         if let Some(read) = self.folders.get(&key) {
             return read.clone();
         }
         let mut read = FolderRead::default();
         let mut parsed = Vec::new();
         for (path, content) in files {
-            match self.manifest(path, content) {
+            match self.manifest(path, content, context) {
                 Ok(manifest) => {
                     read.publishes.extend(manifest.publishes.iter().map(|p| (path.to_string(), p.clone())));
                     parsed.push((path.to_string(), manifest.clone()));
@@ -105,9 +112,9 @@ impl ParseMemo {
         self.declared
             .entry(xxh3_64(&key))
             .or_insert_with(|| {
-                let mut warnings = Vec::new();
-                let workloads = manifests::declared::declared_workloads(files, &mut warnings);
-                Arc::new(DeclaredRead { workloads, warnings })
+                let mut errors = Vec::new();
+                let workloads = manifests::declared::declared_workloads(files, &mut errors);
+                Arc::new(DeclaredRead { workloads, errors })
             })
             .clone()
     }

@@ -13,6 +13,7 @@ pub mod map;
 pub mod memo;
 mod services;
 pub mod sync;
+pub mod unparsed;
 
 use std::path::PathBuf;
 
@@ -22,6 +23,8 @@ use serde::{Deserialize, Serialize};
 use self::api::GitHubApi;
 use self::app::GitHubApp;
 use self::cache::Cache;
+use self::memo::ParseMemo;
+use self::sync::RepoFiles;
 use crate::collector::{unknown_scope, CollectError, Collector};
 use crate::http::{Auth, HttpClient, HttpSettings};
 use crate::registries::{Registries, RegistryUrls};
@@ -172,7 +175,12 @@ impl Collector for GitHub {
         failed.sort_by(|a, b| a.0.name.cmp(&b.0.name));
         let mut obs = Observation::new(Self::NAME, scope, day);
         let context = map::OrgContext { host: &self.host, org, day, identity: &self.config.identity };
-        map::observe(&context, &read, &mut obs);
+        let mut memo = ParseMemo::default();
+        for files in &mut read {
+            settle_unparsed(api.cache(), org, files, day, &mut memo);
+        }
+        let repos: Vec<&RepoFiles> = read.iter().collect();
+        map::observe_with(&context, &repos, &mut memo, &mut obs);
         for (repo, error) in failed {
             let key = map::repo_key(&self.host, org, &repo.name);
             obs.warnings.push(format!("{key}: not read: {error}"));
@@ -188,6 +196,17 @@ impl Collector for GitHub {
         );
         Ok(obs)
     }
+}
+
+/// Reads a repository's malformed files as they last parsed, with the
+/// history the cache keeps ([`unparsed`]), and keeps it for the next run.
+/// A repository the cache does not know starts its history today.
+fn settle_unparsed(cache: &Cache, org: &str, files: &mut RepoFiles, day: Day, memo: &mut ParseMemo) {
+    let saved = cache.last_parsed(org, &files.repo.name);
+    let known_history = saved.is_some();
+    let mut last = saved.unwrap_or_default().restore(|sha| cache.blob(sha));
+    last.settle(files, day, memo, known_history);
+    cache.store_last_parsed(org, &files.repo.name, &last.saved());
 }
 
 impl GitHub {

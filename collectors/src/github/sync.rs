@@ -9,6 +9,7 @@ use futures_util::stream::{self, StreamExt};
 
 use super::api::{GitHubApi, Release, Repo, Tag};
 use super::cache::{ReleaseRef, RepoSnapshot};
+use super::unparsed::Unparsed;
 use crate::http::HttpError;
 
 /// A repository and the contents of the files SPoT reads in it.
@@ -20,6 +21,9 @@ pub struct RepoFiles {
     pub contents: BTreeMap<String, String>,
     /// Files skipped for their size.
     pub too_large: Vec<String>,
+    /// Files that do not parse, read as they last parsed: see
+    /// [`super::unparsed`]. Empty unless a file history was kept.
+    pub unparsed: BTreeMap<String, Unparsed>,
 }
 
 /// Reads `repo`'s wanted files. `wanted` decides by path; files over
@@ -34,12 +38,24 @@ pub async fn read_repo(
     let Some(branch) = repo.default_branch.clone() else {
         // An empty repository: nothing to read.
         let snapshot = RepoSnapshot::new(repo.pushed_at.clone(), String::new());
-        return Ok(RepoFiles { repo: repo.clone(), snapshot, contents: BTreeMap::new(), too_large: Vec::new() });
+        return Ok(RepoFiles {
+            repo: repo.clone(),
+            snapshot,
+            contents: BTreeMap::new(),
+            too_large: Vec::new(),
+            unparsed: BTreeMap::new(),
+        });
     };
     if let Some(snapshot) = api.cache().snapshot(org, &repo.name) {
         if snapshot.pushed_at == repo.pushed_at && snapshot.default_branch == branch {
             let contents = read_blobs(api, org, &repo.name, &snapshot.files).await?;
-            return Ok(RepoFiles { repo: repo.clone(), snapshot, contents, too_large: Vec::new() });
+            return Ok(RepoFiles {
+                repo: repo.clone(),
+                snapshot,
+                contents,
+                too_large: Vec::new(),
+                unparsed: BTreeMap::new(),
+            });
         }
     }
     let mut snapshot = RepoSnapshot::new(repo.pushed_at.clone(), branch.clone());
@@ -63,7 +79,7 @@ pub async fn read_repo(
     }
     let contents = read_blobs(api, org, &repo.name, &snapshot.files).await?;
     api.cache().store_snapshot(org, &repo.name, &snapshot);
-    Ok(RepoFiles { repo: repo.clone(), snapshot, contents, too_large })
+    Ok(RepoFiles { repo: repo.clone(), snapshot, contents, too_large, unparsed: BTreeMap::new() })
 }
 
 /// A listing GitHub does not have for this repository (releases turned off

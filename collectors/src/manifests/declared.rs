@@ -79,9 +79,9 @@ pub fn is_candidate(path: &str) -> bool {
 }
 
 /// Every workload `files` (path → content) declare, in a stable order.
-/// A file that does not parse is reported in `warnings` and skipped.
-pub fn declared_workloads(files: &BTreeMap<String, String>, warnings: &mut Vec<String>) -> Vec<DeclaredWorkload> {
-    let documents = Documents::read(files, warnings);
+/// A file that does not parse is reported in `errors` and skipped.
+pub fn declared_workloads(files: &BTreeMap<String, String>, errors: &mut Vec<ParseError>) -> Vec<DeclaredWorkload> {
+    let documents = Documents::read(files, errors);
     let mut found = Vec::new();
     let used_by_kustomize = documents.used_by_kustomizations();
     for (path, workloads) in &documents.workloads {
@@ -150,7 +150,7 @@ struct UsedByKustomize<'a> {
 }
 
 impl Documents {
-    fn read(files: &BTreeMap<String, String>, warnings: &mut Vec<String>) -> Documents {
+    fn read(files: &BTreeMap<String, String>, errors: &mut Vec<ParseError>) -> Documents {
         let mut documents = Documents::default();
         let charts: BTreeSet<&str> =
             files.keys().filter(|p| file_name(p) == "Chart.yaml").map(|p| folder_of(p)).collect();
@@ -182,7 +182,7 @@ impl Documents {
                 Ok(())
             };
             if let Err(e) = outcome {
-                warnings.push(format!("{e}; skipped"));
+                errors.push(e);
             }
         }
         documents
@@ -575,7 +575,7 @@ spec:
         let found = declared_workloads(&tree, &mut warnings);
         assert_eq!(found.len(), 1);
         assert_eq!(warnings.len(), 1, "{warnings:?}");
-        assert!(warnings[0].starts_with("deploy/broken.yaml"), "{warnings:?}");
+        assert_eq!(warnings[0].path, "deploy/broken.yaml", "{warnings:?}");
     }
 
     #[test]

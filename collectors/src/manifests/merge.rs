@@ -28,14 +28,24 @@ use super::{detect, folder_of, Dependency, Ecosystem, Manifest};
 ///   folder may be merged with the root lockfile to learn its versions
 ///   without taking on the whole workspace's transitive packages.
 ///
-/// Which files are lockfiles is known from their paths ([`detect`]).
+/// Which files are lockfiles is known from their paths ([`detect`]); a
+/// `requirements*.txt` beside the `.in` file of the same name is one too:
+/// pip-compile's or uv's output, whose input declares what is direct.
 pub fn merge_folder(manifests: Vec<(String, Manifest)>) -> Vec<Dependency> {
     let mut declared: Vec<Dependency> = Vec::new();
     let mut index: HashMap<(Ecosystem, String), usize> = HashMap::new();
     let mut locks: Vec<(String, Dependency)> = Vec::new();
+    let paths: Vec<String> = manifests.iter().map(|(path, _)| path.clone()).collect();
     for (path, manifest) in manifests {
-        let is_lock = detect(&path).is_some_and(|k| k.is_lockfile());
-        for dep in manifest.dependencies {
+        let compiled = compiled_from_input(&path, &paths);
+        let is_lock = compiled || detect(&path).is_some_and(|k| k.is_lockfile());
+        for mut dep in manifest.dependencies {
+            // The input declares (its spec is what was asked for); the
+            // compiled output only resolved.
+            if compiled {
+                dep.direct = false;
+                dep.spec = None;
+            }
             if is_lock {
                 locks.push((path.clone(), dep));
                 continue;
@@ -129,6 +139,13 @@ pub fn merge_folder(manifests: Vec<(String, Manifest)>) -> Vec<Dependency> {
     }
     declared.extend(lock_only);
     declared
+}
+
+/// Whether `path` is a `.txt` compiled from a `.in` of the same name among
+/// `paths` (`requirements.in` → `requirements.txt`).
+fn compiled_from_input(path: &str, paths: &[String]) -> bool {
+    detect(path) == Some(super::ManifestKind::Requirements)
+        && path.strip_suffix(".txt").is_some_and(|stem| paths.iter().any(|p| p.strip_suffix(".in") == Some(stem)))
 }
 
 /// NuGet ids compare without case; every other name is already normalised.

@@ -18,8 +18,9 @@
 //!
 //! Formats: npm (`package.json`, `package-lock.json` v1–v3 and
 //! `npm-shrinkwrap.json`, `yarn.lock` v1 and berry, `pnpm-lock.yaml` v5–v9,
-//! `pnpm-workspace.yaml`), Go (`go.mod`), Python (`requirements*.txt`,
-//! `pyproject.toml` with PEP 621, PEP 735 groups and Poetry), Maven
+//! `pnpm-workspace.yaml`), Go (`go.mod`), Python (`requirements*.txt` and
+//! `.in`, `pyproject.toml` with PEP 621, PEP 735 groups and Poetry,
+//! `Pipfile`, and the lockfiles `Pipfile.lock`, `poetry.lock`, `uv.lock`), Maven
 //! (`pom.xml`), Gradle (`build.gradle`, `build.gradle.kts`: best effort, see
 //! [`gradle`]), NuGet (`*.csproj`/`*.fsproj`/`*.vbproj`, `packages.config`,
 //! `packages.lock.json`), Cargo (`Cargo.toml`, `Cargo.lock`), Composer
@@ -242,9 +243,15 @@ pub enum ManifestKind {
     PnpmLock,
     PnpmWorkspace,
     GoMod,
-    /// `requirements*.txt`, `*requirements.txt`, `requirements/*.txt`.
+    /// `requirements*.txt`, `*requirements.txt`, `requirements/*.txt`, and
+    /// the inputs pip-compile and uv compile them from (`requirements*.in`).
     Requirements,
     Pyproject,
+    /// Pipenv's `Pipfile`.
+    Pipfile,
+    PipfileLock,
+    /// `poetry.lock` and `uv.lock`.
+    PythonLock,
     Pom,
     /// `build.gradle` and `build.gradle.kts`.
     Gradle,
@@ -265,7 +272,7 @@ impl ManifestKind {
         match self {
             PackageJson | PackageLock | YarnLock | PnpmLock | PnpmWorkspace => Ecosystem::Npm,
             GoMod => Ecosystem::Go,
-            Requirements | Pyproject => Ecosystem::Pypi,
+            Requirements | Pyproject | Pipfile | PipfileLock | PythonLock => Ecosystem::Pypi,
             Pom | Gradle => Ecosystem::Maven,
             MsBuildProject | PackagesConfig | NugetLock => Ecosystem::Nuget,
             CargoToml | CargoLock => Ecosystem::Cargo,
@@ -278,7 +285,18 @@ impl ManifestKind {
     /// versions to the dependencies the other files declare.
     pub fn is_lockfile(self) -> bool {
         use ManifestKind::*;
-        matches!(self, PackageLock | YarnLock | PnpmLock | NugetLock | CargoLock | ComposerLock | GemfileLock)
+        matches!(
+            self,
+            PackageLock
+                | YarnLock
+                | PnpmLock
+                | NugetLock
+                | CargoLock
+                | ComposerLock
+                | GemfileLock
+                | PipfileLock
+                | PythonLock
+        )
     }
 }
 
@@ -344,6 +362,9 @@ pub fn detect(path: &str) -> Option<ManifestKind> {
         "pnpm-workspace.yaml" => PnpmWorkspace,
         "go.mod" => GoMod,
         "pyproject.toml" => Pyproject,
+        "Pipfile" => Pipfile,
+        "Pipfile.lock" => PipfileLock,
+        "poetry.lock" | "uv.lock" => PythonLock,
         "pom.xml" => Pom,
         "build.gradle" | "build.gradle.kts" => Gradle,
         "packages.config" => PackagesConfig,
@@ -356,7 +377,8 @@ pub fn detect(path: &str) -> Option<ManifestKind> {
         _ => {
             let lower = name.to_ascii_lowercase();
             let in_requirements_folder = file_name(folder_of(path)) == "requirements";
-            if lower.ends_with(".txt") && (lower.contains("requirements") || in_requirements_folder) {
+            let requirements_like = lower.ends_with(".txt") || lower.ends_with(".in");
+            if requirements_like && (lower.contains("requirements") || in_requirements_folder) {
                 Requirements
             } else if [".csproj", ".fsproj", ".vbproj"].iter().any(|ext| lower.ends_with(ext)) && lower.len() > 7 {
                 MsBuildProject
@@ -427,6 +449,60 @@ pub fn parse(path: &str, content: &str) -> Result<Manifest, ParseError> {
     parse_as(kind, path, content)
 }
 
+/// Reads one file as the format its path names, with the other files its
+/// reading depends on ([`context_files`]) as (path, content).
+pub fn parse_in(path: &str, content: &str, context: &[(&str, &str)]) -> Result<Manifest, ParseError> {
+    let content_without_bom = content.strip_prefix('\u{feff}').unwrap_or(content);
+    match detect(path) {
+        Some(ManifestKind::Gradle) if !context.is_empty() => {
+            gradle::build_gradle_in(path, content_without_bom, context)
+        }
+        Some(ManifestKind::MsBuildProject) if !context.is_empty() => {
+            nuget::msbuild_project_in(path, content_without_bom, context)
+        }
+        _ => parse(path, content),
+    }
+}
+
+/// The files among `paths` that the manifests of `folder` are read with
+/// ([`parse_in`]): for a Gradle build, the version catalogs and
+/// `gradle.properties` above it; for an MSBuild project, the nearest
+/// `Directory.Packages.props`. Empty for every other format.
+pub fn context_files<'a>(
+    folder: &str,
+    manifests: &[&str],
+    paths: impl Iterator<Item = &'a str> + Clone,
+) -> Vec<&'a str> {
+    let has = |kind| manifests.iter().any(|m| detect(m) == Some(kind));
+    let mut out = Vec::new();
+    if has(ManifestKind::Gradle) {
+        out.extend(gradle::context_files(folder, paths.clone()));
+    }
+    if has(ManifestKind::MsBuildProject) {
+        out.extend(nuget::context_files(folder, paths));
+    }
+    out
+}
+
+/// Whether a file is one some manifest is read with ([`context_files`]),
+/// though it declares nothing itself: a Gradle version catalog,
+/// `gradle.properties`, `Directory.Packages.props`.
+pub fn is_context_file(path: &str) -> bool {
+    gradle::is_context_file(path) || nuget::is_context_file(path)
+}
+
+/// Whether a context file ([`is_context_file`]) reads as its format: a
+/// version catalog that is not valid TOML, or names a library without a
+/// module, or a `Directory.Packages.props` that is not XML, is an error
+/// naming it.
+pub fn check_context(path: &str, content: &str) -> Result<(), ParseError> {
+    if nuget::is_context_file(path) {
+        nuget::check_context(path, content.strip_prefix('\u{feff}').unwrap_or(content))
+    } else {
+        gradle::check_context(path, content)
+    }
+}
+
 /// Reads one file as the given format, whatever its name.
 pub fn parse_as(kind: ManifestKind, path: &str, content: &str) -> Result<Manifest, ParseError> {
     use ManifestKind::*;
@@ -442,6 +518,9 @@ pub fn parse_as(kind: ManifestKind, path: &str, content: &str) -> Result<Manifes
         GoMod => go::go_mod(path, content),
         Requirements => python::requirements(path, content),
         Pyproject => python::pyproject(path, content),
+        Pipfile => python::pipfile(path, content),
+        PipfileLock => python::pipfile_lock(path, content),
+        PythonLock => python::python_lock(path, content),
         Pom => maven::pom(path, content),
         Gradle => gradle::build_gradle(path, content),
         MsBuildProject => nuget::msbuild_project(path, content),
@@ -618,6 +697,9 @@ mod tests {
         assert_eq!(detect("svc/requirements-dev.txt"), Some(ManifestKind::Requirements));
         assert_eq!(detect("dev-requirements.txt"), Some(ManifestKind::Requirements));
         assert_eq!(detect("requirements/base.txt"), Some(ManifestKind::Requirements));
+        assert_eq!(detect("svc/requirements.in"), Some(ManifestKind::Requirements));
+        assert_eq!(detect("requirements/dev.in"), Some(ManifestKind::Requirements));
+        assert_eq!(detect("Makefile.in"), None);
         assert_eq!(detect("src/Api/Api.csproj"), Some(ManifestKind::MsBuildProject));
         assert_eq!(detect("app/build.gradle.kts"), Some(ManifestKind::Gradle));
         assert_eq!(detect("notes.txt"), None);

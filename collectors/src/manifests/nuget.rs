@@ -5,8 +5,10 @@
 //! A plain version (`13.0.1`) means "at least", and NuGet picks the lowest
 //! version that satisfies it, so it counts as resolved; ranges
 //! (`[1.0,2.0)`) and floating versions (`6.*`) do not. A reference without
-//! a version takes it from central package management
-//! (`Directory.Packages.props`), which is not read: its spec is `None`.
+//! a version takes it from central package management: the
+//! `<PackageVersion>` items of the nearest `Directory.Packages.props` at or
+//! above the project ([`context_files`]), unless it says `VersionOverride`;
+//! without that file its spec is `None`.
 //!
 //! Scopes: references with `PrivateAssets="all"` (analyzers, source
 //! generators, build tools) are build; in a test project (one that sets
@@ -22,7 +24,58 @@ use super::{
 
 const NUGET: Ecosystem = Ecosystem::Nuget;
 
+const CENTRAL: &str = "Directory.Packages.props";
+
+/// Whether a file is central package management's `Directory.Packages.props`.
+pub(super) fn is_context_file(path: &str) -> bool {
+    file_name(path) == CENTRAL
+}
+
+/// The nearest `Directory.Packages.props` at or above `folder`, as MSBuild
+/// finds it.
+pub(super) fn context_files<'a>(folder: &str, paths: impl Iterator<Item = &'a str> + Clone) -> Vec<&'a str> {
+    let mut current = folder;
+    loop {
+        let wanted = if current.is_empty() { CENTRAL.to_string() } else { format!("{current}/{CENTRAL}") };
+        if let Some(found) = paths.clone().find(|p| *p == wanted) {
+            return vec![found];
+        }
+        if current.is_empty() {
+            return Vec::new();
+        }
+        current = super::folder_of(current);
+    }
+}
+
+/// The versions a `Directory.Packages.props` sets, by lower-case id.
+fn central_versions(path: &str, content: &str) -> Result<Vec<(String, String)>, ParseError> {
+    let root = xml::parse(path, content)?;
+    let items = root.children("ItemGroup").flat_map(|g| g.children("PackageVersion"));
+    Ok(items
+        .filter_map(|item| {
+            let version = item.attr("Version").or_else(|| item.text_of("Version"))?;
+            Some((item.attr("Include")?.to_ascii_lowercase(), version.to_string()))
+        })
+        .collect())
+}
+
+/// Whether a `Directory.Packages.props` reads as XML.
+pub(super) fn check_context(path: &str, content: &str) -> Result<(), ParseError> {
+    central_versions(path, content).map(|_| ())
+}
+
 pub(super) fn msbuild_project(path: &str, content: &str) -> Result<Manifest, ParseError> {
+    msbuild_project_in(path, content, &[])
+}
+
+/// A project with the `Directory.Packages.props` [`context_files`] names.
+pub(super) fn msbuild_project_in(path: &str, content: &str, context: &[(&str, &str)]) -> Result<Manifest, ParseError> {
+    let mut central = std::collections::HashMap::new();
+    for (props, text) in context.iter().filter(|(p, _)| is_context_file(p)) {
+        let versions = central_versions(props, text)
+            .map_err(|e| ParseError::new(path, format!("its {props} cannot be read: {}", e.message)))?;
+        central.extend(versions);
+    }
     let root = xml::parse(path, content)?;
     if !root.name.eq_ignore_ascii_case("Project") {
         return Err(ParseError::new(path, format!("the root element is `<{}>`, not `<Project>`", root.name)));
@@ -42,7 +95,11 @@ pub(super) fn msbuild_project(path: &str, content: &str) -> Result<Manifest, Par
         let Some(name) = reference.attr("Include") else {
             return Err(ParseError::new(path, "a `<PackageReference>` has no `Include`"));
         };
-        let version = reference.attr("Version").or_else(|| reference.text_of("Version"));
+        let version = reference
+            .attr("VersionOverride")
+            .or_else(|| reference.attr("Version"))
+            .or_else(|| reference.text_of("Version"))
+            .or_else(|| central.get(&name.to_ascii_lowercase()).map(String::as_str));
         let private = reference
             .attr("PrivateAssets")
             .or_else(|| reference.text_of("PrivateAssets"))

@@ -1,11 +1,16 @@
-//! Python: `requirements*.txt` (pip's line format, read by hand: PEP 508
-//! requirements, comments, continuations and pip options) and
-//! `pyproject.toml` (PEP 621 `[project]`, PEP 735 `[dependency-groups]`,
-//! Poetry's `[tool.poetry]`, and `[build-system]`).
+//! Python: `requirements*.txt` and `requirements*.in` (pip's line format,
+//! read by hand: PEP 508 requirements, comments, continuations and pip
+//! options), `pyproject.toml` (PEP 621 `[project]`, PEP 735
+//! `[dependency-groups]`, Poetry's `[tool.poetry]`, and `[build-system]`),
+//! Pipenv's `Pipfile`, and the lockfiles `Pipfile.lock`, `poetry.lock` and
+//! `uv.lock` (resolved versions only: none of them says what is direct).
 
 use toml::{Table, Value};
 
-use super::{declared, file_name, read_toml, DepScope, Dependency, Ecosystem, Manifest, ParseError, Published};
+use super::{
+    declared, dedup_locked, file_name, locked, read_json, read_toml, DepScope, Dependency, Ecosystem, Manifest,
+    ParseError, Published,
+};
 
 const PYPI: Ecosystem = Ecosystem::Pypi;
 
@@ -24,21 +29,31 @@ fn scope_of_name(name: &str) -> Option<DepScope> {
     }
 }
 
+/// `requirements*.txt` and `requirements*.in`. A file compiled by
+/// pip-compile or `uv pip compile` says under each pin what asked for it
+/// (`# via -r requirements.in`, `# via requests`): then only the pins an
+/// input file or the project itself asked for are direct, and the others
+/// are transitive (`direct: false`), kept for their resolved versions.
 pub(super) fn requirements(path: &str, content: &str) -> Result<Manifest, ParseError> {
     let scope = scope_of_name(file_name(path)).unwrap_or(DepScope::Runtime);
     let mut manifest = Manifest::default();
     let mut logical = String::new();
     let mut start = 0;
+    // The `# via` entries of each requirement, by its index.
+    let mut via: Vec<Vec<String>> = Vec::new();
+    let mut in_via = false;
     for (i, raw) in content.lines().enumerate() {
         if logical.is_empty() {
             start = i + 1;
         }
         // A comment starts at a `#` at the line's start or after whitespace.
-        let line = match raw.find(" #").or(raw.find("\t#")) {
+        let comment_at = raw.find(" #").or(raw.find("\t#")).or_else(|| raw.trim_start().starts_with('#').then_some(0));
+        let line = match comment_at {
             Some(at) => &raw[..at],
-            None if raw.trim_start().starts_with('#') => "",
             None => raw,
         };
+        let comment = comment_at.map(|at| raw[at..].trim_start().trim_start_matches('#'));
+        in_via = annotate(&mut via, manifest.dependencies.len(), raw, comment, in_via);
         match line.trim_end().strip_suffix('\\') {
             Some(continued) => {
                 logical.push_str(continued);
@@ -59,8 +74,54 @@ pub(super) fn requirements(path: &str, content: &str) -> Result<Manifest, ParseE
         let requirement = text.split(" --").next().unwrap_or(text);
         let dep = pep508(path, requirement, scope).map_err(|e| ParseError::at(path, start, e))?;
         manifest.dependencies.push(dep);
+        // A `# via` on the requirement's own line (older pip-compile).
+        if let Some(entry) = comment.and_then(|c| c.trim().strip_prefix("via ")) {
+            via.resize(manifest.dependencies.len(), Vec::new());
+            via[manifest.dependencies.len() - 1].push(entry.trim().to_string());
+        }
+    }
+    let compiled = via.iter().any(|v| !v.is_empty());
+    if compiled {
+        for (dep, via) in manifest.dependencies.iter_mut().zip(via.iter().chain(std::iter::repeat(&Vec::new()))) {
+            dep.direct = via.is_empty() || via.iter().any(|entry| asked_for_directly(entry));
+        }
     }
     Ok(manifest)
+}
+
+/// Records a `# via` line for the last requirement read (`count` of them
+/// so far): `# via X` gives one entry, `# via` alone opens a list whose
+/// entries follow as indented `#   X` lines. Whether a list is open after
+/// the line `raw`.
+fn annotate(via: &mut Vec<Vec<String>>, count: usize, raw: &str, comment: Option<&str>, in_via: bool) -> bool {
+    let comment_only = raw.trim_start().starts_with('#');
+    let (Some(comment), true, Some(last)) = (comment, comment_only, count.checked_sub(1)) else {
+        return false;
+    };
+    via.resize(count, Vec::new());
+    let text = comment.trim();
+    if text == "via" {
+        return true;
+    }
+    if let Some(entry) = text.strip_prefix("via ") {
+        via[last].push(entry.trim().to_string());
+        return false;
+    }
+    // A list entry is indented, and so is its text past the `#`; a comment
+    // of the file's own is not.
+    let indented = raw.starts_with(char::is_whitespace) && comment.starts_with(char::is_whitespace);
+    if in_via && indented && !text.is_empty() {
+        via[last].push(text.to_string());
+        return true;
+    }
+    false
+}
+
+/// A `# via` entry that makes a pin direct: an input file (`-r
+/// requirements.in`) or the project itself (`acme-api (pyproject.toml)`);
+/// a constraints file (`-c`) or another package is not.
+fn asked_for_directly(entry: &str) -> bool {
+    entry.starts_with("-r ") || entry.ends_with(')')
 }
 
 /// A PEP 508 requirement: `name[extras] (spec) ; markers` or `name @ url`.
@@ -172,6 +233,68 @@ pub(super) fn pyproject(path: &str, content: &str) -> Result<Manifest, ParseErro
     }
     manifest.publishes = published(path, &doc, poetry);
     Ok(manifest)
+}
+
+/// Pipenv's `Pipfile`: `[packages]` and `[dev-packages]`, in the shapes
+/// Poetry uses too (`"*"`, `"==1.2"`, `{version = …, extras = …}`,
+/// `{git = …}`).
+pub(super) fn pipfile(path: &str, content: &str) -> Result<Manifest, ParseError> {
+    let doc = read_toml(path, content)?;
+    let mut manifest = Manifest::default();
+    for (field, scope) in [("packages", DepScope::Runtime), ("dev-packages", DepScope::Dev)] {
+        let Some(deps) = doc.get(field) else { continue };
+        for (name, spec) in table(path, deps, field)? {
+            manifest.dependencies.push(poetry_dependency(path, field, name, spec, scope)?);
+        }
+    }
+    Ok(manifest)
+}
+
+/// `Pipfile.lock`: `default` and `develop`, each package pinned as
+/// `"version": "==1.2.3"`; git and path entries have no version and are
+/// left out.
+pub(super) fn pipfile_lock(path: &str, content: &str) -> Result<Manifest, ParseError> {
+    let doc = read_json(path, content)?;
+    let mut deps = Vec::new();
+    for (section, scope) in [("default", DepScope::Runtime), ("develop", DepScope::Dev)] {
+        let Some(entries) = doc.get(section) else { continue };
+        let entries =
+            entries.as_object().ok_or_else(|| ParseError::new(path, format!("`{section}` is not an object")))?;
+        for (name, entry) in entries {
+            let version = entry.get("version").and_then(serde_json::Value::as_str).and_then(|v| v.strip_prefix("=="));
+            if let Some(version) = version {
+                deps.push(locked(PYPI, name, version, scope, false, path));
+            }
+        }
+    }
+    Ok(Manifest { dependencies: dedup_locked(deps), ..Manifest::default() })
+}
+
+/// `poetry.lock` and `uv.lock`: one `[[package]]` table per resolved
+/// package, with `name` and `version`. The project itself and its
+/// workspace members (uv's `editable` or `virtual` sources) are not
+/// dependencies.
+pub(super) fn python_lock(path: &str, content: &str) -> Result<Manifest, ParseError> {
+    let doc = read_toml(path, content)?;
+    let mut deps = Vec::new();
+    let none = Vec::new();
+    let packages = match doc.get("package") {
+        None => &none,
+        Some(Value::Array(packages)) => packages,
+        Some(_) => return Err(ParseError::new(path, "`package` is not an array of tables")),
+    };
+    for package in packages {
+        let field = |name: &str| package.get(name).and_then(Value::as_str);
+        let (Some(name), Some(version)) = (field("name"), field("version")) else { continue };
+        let source = package.get("source").and_then(Value::as_table);
+        if source.is_some_and(|s| s.contains_key("editable") || s.contains_key("virtual")) {
+            continue;
+        }
+        // Poetry before 1.2 says which group; later versions do not.
+        let scope = if field("category") == Some("dev") { DepScope::Dev } else { DepScope::Runtime };
+        deps.push(locked(PYPI, name, version, scope, false, path));
+    }
+    Ok(Manifest { dependencies: dedup_locked(deps), ..Manifest::default() })
 }
 
 /// Poetry: `name = "^1.2"`, `name = {version = "^1.2", optional = true}`,
