@@ -20,6 +20,12 @@ PORT, PID, TOKEN = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 HOST = "127.0.0.1"
 
 
+def cpu_seconds():
+    with open(f"/proc/{PID}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb():
     with open(f"/proc/{PID}/status") as status:
         for line in status:
@@ -228,7 +234,8 @@ def slow_reader(operations=100):
     started = time.time()
     for i in range(operations):
         send(s, {"type": "subscribe", "id": str(i), "payload": {"query": query}})
-    while b'reason="slow_reader"' not in urllib.request.urlopen(f"http://{HOST}:{PORT}/metrics").read():
+    metrics = urllib.request.Request(f"http://{HOST}:{PORT}/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    while b'reason="slow_reader"' not in urllib.request.urlopen(metrics).read():
         if time.time() - started > 60:
             break
     decided = time.time() - started
@@ -254,8 +261,16 @@ def aliased_trends(count=20):
     send(s, {"type": "subscribe", "id": "t", "payload": {"query": "{ " + fields + " }"}})
     s.settimeout(120)
     answer = receive(s)[1]
+    answered = time.time() - started
     errors = answer.get("payload", {}).get("errors") or answer.get("payload")
-    print(f"  {count} aliased hygieneTrend(bucket: DAY) in one message: answered in {time.time() - started:.2f} s: {json.dumps(errors)[:160]}")
+    # Does the work go on after the answer? CPU over the next 3 s.
+    cpu = cpu_seconds()
+    time.sleep(3)
+    after = cpu_seconds() - cpu
+    print(
+        f"  {count} aliased hygieneTrend(bucket: DAY) in one message: answered in {answered:.2f} s: "
+        f"{json.dumps(errors)[:140]}; server CPU in the 3 s after: {after:.2f} s"
+    )
     s.close()
 
 
