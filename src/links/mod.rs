@@ -7,7 +7,7 @@
 mod config;
 mod context;
 mod declared;
-mod href;
+pub mod href;
 mod template;
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};

@@ -580,6 +580,10 @@ impl Store for SqliteStore {
     }
 
     async fn record_deployments(&self, events: &[DeployEvent]) -> StoreResult<()> {
+        // The whole batch is checked before anything is written.
+        for event in events {
+            self.inner.options.ingest.check_deploy(event)?;
+        }
         let events = events.to_vec();
         self.write(move |writer, _| {
             let tx = writer.connection().unchecked_transaction().map_err(backend("starting to record deploys"))?;
