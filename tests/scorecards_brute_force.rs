@@ -183,7 +183,7 @@ async fn brute_builtin(
             Some(Value::from(worst))
         }
         dora => {
-            let scope = read::Scope { services: Some(vec![service.to_string()]), clusters: None };
+            let scope = read::Scope { services: Some(vec![service.to_string()]), ..read::Scope::default() };
             let window = (day.minus(29), day);
             let report =
                 read::report(store, &scope, window, Bucket::Month, delivery.config.fix_forward(), false).await.unwrap();

@@ -98,8 +98,9 @@ pub struct RuleResult {
     /// values carried forward.
     pub explanation: String,
     /// For a failing rule: the first day of its current run of failing
-    /// days (found a week at a time, then to the day); null when passing,
-    /// or failing as far back as the service or two years go.
+    /// days, found day by day back from the day scored, at most 365 days
+    /// back; the service's first day when it has failed since then; null
+    /// when passing, or failing on every one of those 365 days.
     pub failing_since: Option<Date>,
     /// Carried-forward notes: sources whose run failed that day and whose
     /// last known values this rule read.
