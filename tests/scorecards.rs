@@ -585,3 +585,60 @@ async fn a_service_page_reads_its_scores_on_every_scorecard() {
     let data = api.data(&query).await;
     assert_eq!(data["service"]["scores"], json!([{ "scorecard": "test-card", "level": "gold" }]));
 }
+
+/// The schema over the test history, run in-process: the edge that puts a
+/// `Deadline` in every request's data is the server's, so these tests put
+/// one in themselves.
+async fn schema_over_history() -> (spot::api::SpotSchema, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("spot.db")).unwrap();
+    history(&store).await;
+    let cards = spot::scorecards::Scorecards::read([(std::path::Path::new("test-card.toml"), CARD)]).unwrap();
+    let scoring = spot::api::Scoring { scorecards: std::sync::Arc::new(cards), cache: Default::default() };
+    let schema = spot::api::schema_with_scheduler(
+        std::sync::Arc::new(store),
+        spot::api::Limits::default(),
+        Default::default(),
+        None,
+        Default::default(),
+        Default::default(),
+        scoring,
+    );
+    (schema, dir)
+}
+
+async fn run_until(schema: &spot::api::SpotSchema, query: &str, deadline: tokio::time::Instant) -> Value {
+    let request = async_graphql::Request::new(query).data(spot::api::Deadline(deadline));
+    let request = spot::api::request(schema, request, spot::api::Grants::all("test"));
+    serde_json::to_value(schema.execute(request).await).unwrap()
+}
+
+#[tokio::test]
+async fn scoring_stops_at_the_requests_deadline_with_a_timeout() {
+    let (schema, _dir) = schema_over_history().await;
+    let queries = [
+        r#"{ scores(scorecard: "test-card", at: "2022-01-12") { service level } }"#.to_string(),
+        format!(
+            r#"{{ score(service: "billing", scorecard: "test-card", at: "{}") {{ rules {{ failingSince }} }} }}"#,
+            date(12)
+        ),
+        format!(
+            r#"{{ scoreTrend(scorecard: "test-card", from: "{}", to: "{}", bucket: DAY) {{ services }} }}"#,
+            date(1),
+            date(12)
+        ),
+        format!(r#"{{ scoreChanges(scorecard: "test-card", from: "{}", to: "{}") {{ service }} }}"#, date(3), date(9)),
+    ];
+    let past = tokio::time::Instant::now();
+    let later = past + std::time::Duration::from_secs(60);
+    for query in &queries {
+        let stopped = run_until(&schema, query, past).await;
+        assert_eq!(stopped["errors"][0]["extensions"]["code"], "TIMEOUT", "{query}: {stopped:#}");
+        assert_eq!(stopped["errors"][0]["message"], "the request ran past its deadline (server.request_timeout_ms)");
+    }
+    // Scored days are cached: a day scored in time answers at once later.
+    for query in &queries {
+        let answered = run_until(&schema, query, later).await;
+        assert!(answered.get("errors").is_none(), "{query}: {answered:#}");
+    }
+}
