@@ -642,3 +642,61 @@ async fn scoring_stops_at_the_requests_deadline_with_a_timeout() {
         assert!(answered.get("errors").is_none(), "{query}: {answered:#}");
     }
 }
+
+/// A scorecard of `rules` rules, each with an `in` list of `items` values.
+fn card_of(name: &str, rules: usize, items: usize) -> String {
+    let values: Vec<String> = (0..items).map(|i| i.to_string()).collect();
+    let mut text = format!("name = \"{name}\"\nlevels = [\"bronze\"]\n");
+    for i in 0..rules {
+        text.push_str(&format!(
+            "\n[[rules]]\nid = \"r{i}\"\nlevel = \"bronze\"\nattribute = \"tier\"\nop = \"in\"\nvalue = [{}]\n",
+            values.join(", ")
+        ));
+    }
+    text
+}
+
+#[test]
+fn scorecards_past_their_limits_are_named_by_config_check_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let many = write("many.toml", &card_of("many", 201, 1));
+    let long_list = write("long-list.toml", &card_of("long-list", 1, 1_001));
+    let huge = write("huge.toml", &format!("{}\n# {}\n", card_of("huge", 1, 1), "x".repeat(300_000)));
+    let mut config = Config::default();
+    config.scorecards.paths = vec![many.clone(), long_list.clone(), huge.clone()];
+    let problems = spot::config::check::problems(&config);
+    let line_of_rule = |n: usize| 3 + 7 * n + 1; // each rule is 7 lines, after a 3-line head
+    assert_eq!(
+        problems,
+        [
+            format!(
+                "{}: {} bytes, more than scorecards.max_file_bytes (262144)",
+                huge.display(),
+                std::fs::metadata(&huge).unwrap().len()
+            ),
+            format!(
+                "{}:{}: rules: 201 rules, more than scorecards.max_rules (200); this is the first beyond",
+                many.display(),
+                line_of_rule(200)
+            ),
+            format!("{}:9: rules[0].value: 1001 items, more than scorecards.max_in_items (1000)", long_list.display()),
+        ]
+    );
+    // The keys move the limits; every scorecard's rules count towards the total.
+    let (a, b) = (write("a.toml", &card_of("a", 10, 3)), write("b.toml", &card_of("b", 10, 3)));
+    let config: Config = toml::from_str(&format!(
+        "[scorecards]\npaths = [{:?}, {:?}]\nmax_rules = 10\nmax_total_rules = 15\nmax_in_items = 3\n",
+        a.display().to_string(),
+        b.display().to_string()
+    ))
+    .unwrap();
+    assert_eq!(
+        spot::config::check::problems(&config),
+        [format!("{}: its 10 rules make 20 in all, more than scorecards.max_total_rules (15)", b.display())]
+    );
+}
