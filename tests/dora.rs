@@ -433,6 +433,7 @@ async fn the_commits_behind_a_deploy_come_from_a_backfilled_clone() {
         until: None,
         max_file_bytes: 5 << 20,
         identity: Default::default(),
+        ingest: Default::default(),
     };
     spot::backfill::backfill(store.clone(), &options, &spot::backfill::Quiet).await.unwrap();
     drop(store);
