@@ -105,6 +105,18 @@ impl Links {
         })
     }
 
+    /// What `spot config check` warns of without refusing: templates whose
+    /// host a value can choose (`{+service}` in the host).
+    pub fn warnings(config: &LinksConfig) -> Vec<String> {
+        config
+            .templates
+            .iter()
+            .filter_map(|(name, entry)| {
+                template::host_warning(&entry.url).map(|w| format!("links.templates.{name}.url: {w}"))
+            })
+            .collect()
+    }
+
     /// The links of the templates for `context`, in the order of their
     /// names; a template that uses a variable `context` has no value for
     /// is left out.
