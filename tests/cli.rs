@@ -832,3 +832,20 @@ url = "https://grafana.acme.example/d/{service}?from={+from}"
     assert!(warnings[0].contains(":3: ") || warnings[0].contains("spot.toml:3"), "names the line: {}", warnings[0]);
     assert!(warnings[0].contains("lets a value choose the host"), "{}", warnings[0]);
 }
+
+/// A read command opens the store read-only, yet SQLite creates the WAL's
+/// `-wal` and `-shm` files to read a WAL database; they must not stay
+/// behind once it is done (the store was closed cleanly: only the `.db`).
+#[test]
+fn read_commands_leave_no_wal_or_shm_files_behind() {
+    let db = temp_db();
+    let ingest = spot(&["ingest", "--db", db.arg(), &data("billing-day1.json")]);
+    assert!(ingest.status.success(), "{}", stderr(&ingest));
+    let sidecars = || ["-wal", "-shm"].map(|suffix| Path::new(&format!("{}{suffix}", db.arg())).exists());
+    assert_eq!(sidecars(), [false, false], "a cleanly closed store is one file");
+    for read in [vec!["search", "--db", db.arg(), "billing"], vec!["changes", "--db", db.arg(), "--summary"]] {
+        let output = spot(&read);
+        assert!(output.status.success(), "{read:?}: {}", stderr(&output));
+        assert_eq!(sidecars(), [false, false], "after {read:?}");
+    }
+}
