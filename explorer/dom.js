@@ -91,8 +91,31 @@ export function text(value) {
   return String(value);
 }
 
-/** Links inline, each named by its kind (e.g. the logs of a moment), in a span of `className`. */
+/**
+ * `url` when it is an absolute http(s) URL, else null. Links come from data
+ * (a deploy's is whatever the orchestrator sent): a `javascript:` or `data:`
+ * href would run on a click. The server refuses them too; this is the
+ * second wall, for what an older store still holds.
+ */
+export function webUrl(url) {
+  if (typeof url !== "string") return null;
+  try {
+    const { protocol } = new URL(url);
+    return protocol === "http:" || protocol === "https:" ? url : null;
+  } catch {
+    return null;
+  }
+}
+
+/** An anchor to `url` showing `label` when `url` is http(s), else nothing. */
+export function webLink(url, label) {
+  const safe = webUrl(url);
+  return safe ? h("a", { href: safe, rel: "noreferrer" }, label) : "";
+}
+
+/** Links inline, each named by its kind (e.g. the logs of a moment), in a span of `className`; only http(s) ones. */
 export function inlineLinks(links, className) {
-  if (!links || !links.length) return "";
-  return h("span", { class: className }, links.map((l, i) => [i ? " · " : "", h("a", { href: l.url, rel: "noreferrer", title: l.title }, l.kind)]));
+  const shown = (links || []).filter((l) => webUrl(l.url));
+  if (!shown.length) return "";
+  return h("span", { class: className }, shown.map((l, i) => [i ? " · " : "", h("a", { href: webUrl(l.url), rel: "noreferrer", title: l.title }, l.kind)]));
 }

@@ -28,6 +28,8 @@ pub struct Options {
     pub max_file_bytes: usize,
     /// `[identity]`: pins name services as in the live collector.
     pub identity: collectors::identity::IdentityConfig,
+    /// `[ingest]`: commits dated past what ingest accepts are skipped.
+    pub ingest: crate::ingest::IngestConfig,
 }
 
 /// Told as the backfill goes; the CLI draws progress bars with it.
@@ -156,7 +158,10 @@ async fn replay_org(
     options: &Options,
     progress: &dyn Progress,
 ) -> anyhow::Result<OrgSummary> {
-    let mut replay = OrgReplay::new(repos, options.since, options.until, options.max_file_bytes)?
+    // A commit dated 2999 would be a day ingest refuses, ending the whole
+    // backfill: it is skipped with a warning instead.
+    let horizon = options.ingest.last_day(Day::today());
+    let mut replay = OrgReplay::new(repos, options.since, options.until, horizon, options.max_file_bytes)?
         .with_identity(options.identity.clone());
     let mut summary = OrgSummary {
         host: replay.host.clone(),
@@ -167,6 +172,8 @@ async fn replay_org(
         last_day: replay.days().last().copied(),
         ..OrgSummary::default()
     };
+    let first = summary.first_day.unwrap_or(horizon);
+    summary.warnings.extend(replay.misdated().iter().map(|warning| (first, warning.clone())));
     let identities: Vec<(RepoIdentity, usize)> = replay.repos().into_iter().map(|(id, n)| (id.clone(), n)).collect();
     progress.start(&summary.org, &identities);
     // Git is read on a blocking thread, a few days ahead of the store.

@@ -25,6 +25,7 @@ fn options(paths: &[&TestRepo]) -> backfill::Options {
         until: None,
         max_file_bytes: 5 << 20,
         identity: Default::default(),
+        ingest: Default::default(),
     }
 }
 
@@ -384,6 +385,7 @@ async fn a_path_that_is_not_a_repository_is_named() {
         until: None,
         max_file_bytes: 1 << 20,
         identity: Default::default(),
+        ingest: Default::default(),
     };
     let error = backfill::backfill(store, &options, &Quiet).await.unwrap_err().to_string();
     assert!(error.contains("nowhere") && error.contains("not a git repository"), "{error}");
@@ -547,4 +549,28 @@ async fn tags_are_the_repositorys_releases_from_the_day_they_were_made() {
     let later = releases("2024-01-12").await;
     assert_eq!(later[0], serde_json::json!({ "tag": "v1.1.0", "commit": second, "at": "2024-01-12T09:00:00+00:00" }));
     assert_eq!(later.as_array().unwrap().len(), 2, "newest first, the older one still there");
+}
+
+/// A commit dated years ahead (a bad clock; issue 33 saw 2999) cannot be a
+/// day ingest accepts: it is skipped with a warning naming it, and the
+/// commits after it keep their own days, instead of the whole backfill
+/// failing on it. (2037: the test's commits are written through libgit2,
+/// whose times wrap past 32 bits.)
+#[tokio::test]
+async fn a_commit_dated_in_the_far_future_is_skipped_with_a_warning_not_the_end_of_the_backfill() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = TestRepo::new(dir.path(), "acme", "billing");
+    repo.commit("2024-01-02", 10, &[("package.json", Some(&package_json(&[("lodash", "4.17.20")])))]);
+    repo.commit("2037-06-01", 10, &[("package.json", Some(&package_json(&[("lodash", "4.17.21")])))]);
+    repo.commit("2024-01-05", 10, &[("package.json", Some(&package_json(&[("lodash", "4.17.22")])))]);
+    let (store, summaries) = backfilled(&[&repo], &dir).await;
+    let summary = &summaries[0];
+    assert_eq!(summary.days, 2, "2024-01-02 and 2024-01-05; not 2037-06-01");
+    assert_eq!(summary.last_day, Some(day("2024-01-05")), "the next commit keeps its own day");
+    let warnings: Vec<&str> = summary.warnings.iter().map(|(_, w)| w.as_str()).collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].starts_with("acme/billing: commit "), "{}", warnings[0]);
+    assert!(warnings[0].contains("is dated 2037-06-01, after "), "{}", warnings[0]);
+    assert!(warnings[0].contains("skipped"), "{}", warnings[0]);
+    assert_eq!(store.latest_day().await.unwrap(), Some(day("2024-01-05")), "ingested up to the last real day");
 }

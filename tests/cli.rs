@@ -807,3 +807,45 @@ fn generate_backup_and_prune_take_the_store_from_the_config_too() {
     assert!(!generate.status.success());
     assert!(stderr(&generate).contains("ArangoDB at http://127.0.0.1:9"), "{}", stderr(&generate));
 }
+
+/// A `{+service}` in a link template's host lets a service's name choose
+/// where its links point: `spot config check` warns, naming the key and its
+/// line, and still passes (the template may be meant).
+#[test]
+fn config_check_warns_of_a_link_template_whose_host_a_value_chooses() {
+    let (_dir, config) = temp_file(
+        "spot.toml",
+        r#"
+[links.templates.logs]
+url = "https://{+service}.logs.acme.example/search?from={from}"
+
+[links.templates.dashboard]
+url = "https://grafana.acme.example/d/{service}?from={+from}"
+"#,
+    );
+    let check = spot(&["config", "check", "--config", &config]);
+    assert!(check.status.success(), "{}", stderr(&check));
+    let warnings: Vec<String> =
+        stderr(&check).lines().filter(|l| l.starts_with("warning:")).map(String::from).collect();
+    assert_eq!(warnings.len(), 1, "only the template with a reserved expansion in its host: {warnings:?}");
+    assert!(warnings[0].contains("links.templates.logs.url"), "{}", warnings[0]);
+    assert!(warnings[0].contains(":3: ") || warnings[0].contains("spot.toml:3"), "names the line: {}", warnings[0]);
+    assert!(warnings[0].contains("lets a value choose the host"), "{}", warnings[0]);
+}
+
+/// A read command opens the store read-only, yet SQLite creates the WAL's
+/// `-wal` and `-shm` files to read a WAL database; they must not stay
+/// behind once it is done (the store was closed cleanly: only the `.db`).
+#[test]
+fn read_commands_leave_no_wal_or_shm_files_behind() {
+    let db = temp_db();
+    let ingest = spot(&["ingest", "--db", db.arg(), &data("billing-day1.json")]);
+    assert!(ingest.status.success(), "{}", stderr(&ingest));
+    let sidecars = || ["-wal", "-shm"].map(|suffix| Path::new(&format!("{}{suffix}", db.arg())).exists());
+    assert_eq!(sidecars(), [false, false], "a cleanly closed store is one file");
+    for read in [vec!["search", "--db", db.arg(), "billing"], vec!["changes", "--db", db.arg(), "--summary"]] {
+        let output = spot(&read);
+        assert!(output.status.success(), "{read:?}: {}", stderr(&output));
+        assert_eq!(sidecars(), [false, false], "after {read:?}");
+    }
+}

@@ -237,3 +237,20 @@ async fn the_scorecard_queries_documented_are_valid_against_the_schema() {
         assert!(invalid.is_empty(), "{block}: {invalid:?}");
     }
 }
+
+/// The schema and docs/scorecards.md say how far back `failingSince`
+/// looks as the code looks: `history::SINCE_LOOKBACK_DAYS` days, day by day.
+#[test]
+fn failing_since_looks_back_as_far_as_the_schema_and_the_guide_say() {
+    let days = spot::scorecards::history::SINCE_LOOKBACK_DAYS;
+    let schema = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema/spot.graphql")).unwrap();
+    let at = schema.find("failingSince").expect("the schema has failingSince");
+    // The description is the block quoted with triple quotes just before it.
+    let before = &schema[..at];
+    let end = before.rfind("\"\"\"").unwrap();
+    let described = &before[before[..end].rfind("\"\"\"").unwrap()..end];
+    assert!(described.contains(&format!("at most {days} days")), "{described}");
+    assert!(!described.contains("two years") && !described.contains("a week at a time"), "{described}");
+    let guide = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/scorecards.md")).unwrap();
+    assert!(guide.contains(&format!("at most {days} days back")), "docs/scorecards.md names the lookback");
+}

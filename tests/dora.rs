@@ -433,6 +433,7 @@ async fn the_commits_behind_a_deploy_come_from_a_backfilled_clone() {
         until: None,
         max_file_bytes: 5 << 20,
         identity: Default::default(),
+        ingest: Default::default(),
     };
     spot::backfill::backfill(store.clone(), &options, &spot::backfill::Quiet).await.unwrap();
     drop(store);
@@ -453,4 +454,40 @@ async fn the_commits_behind_a_deploy_come_from_a_backfilled_clone() {
         json!({ "commit": head, "commitCount": 3, "firstCommitAt": "2026-03-02T09:00:00+00:00" }),
         "git log v1.0.0..v1.1.0: the commits of 2, 3 and 4 March"
     );
+}
+
+/// docs/dora.md, "Environments": a cluster no environment names is
+/// `unclassified`; its deploys are listed with the others, asked for by
+/// that name, and counted in no other environment's figures.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deploys_to_a_cluster_no_environment_names_are_unclassified_and_reachable() {
+    let api = start().await;
+    api.data(
+        r#"mutation { recordDeployment(service: "e", cluster: "lab", version: "0.9.0", at: "2026-03-05T09:00:00Z", finishedAt: "2026-03-05T09:03:00Z") { environment } }"#,
+    )
+    .await;
+    let data = api
+        .data(&format!(
+            r#"{{
+              every: deploys(service: "e", {WINDOW}) {{ totalCount edges {{ node {{ cluster environment }} }} }}
+              unclassified: deploys(environment: "unclassified", {WINDOW}) {{ totalCount edges {{ node {{ service cluster }} }} }}
+              figures: dora(service: "e", environment: "unclassified", {WINDOW}) {{ environment overall {{ deploys }} }}
+              production: dora(service: "e", {WINDOW}) {{ overall {{ deploys }} }}
+            }}"#
+        ))
+        .await;
+    assert_eq!(
+        data["every"],
+        json!({ "totalCount": 1, "edges": [{ "node": { "cluster": "lab", "environment": "unclassified" } }] }),
+        "without an environment, every environment's deploys, unclassified ones too"
+    );
+    assert_eq!(
+        data["unclassified"],
+        json!({ "totalCount": 1, "edges": [{ "node": { "service": "service:e", "cluster": "lab" } }] }),
+        "only the clusters no environment names"
+    );
+    assert_eq!(data["figures"], json!({ "environment": "unclassified", "overall": { "deploys": 1 } }));
+    assert_eq!(data["production"]["overall"]["deploys"], 0, "counted in no other environment");
+    let error = api.error(r#"{ dora(environment: "qa") { subject } }"#).await;
+    assert!(error.ends_with(r#"and "unclassified" (the clusters none of them names)"#), "{error}");
 }

@@ -376,6 +376,7 @@ async fn the_links_a_catalog_info_yaml_declares_reach_the_service_page() {
         until: None,
         max_file_bytes: 5 << 20,
         identity: Default::default(),
+        ingest: Default::default(),
     };
     spot::backfill::backfill(store.clone(), &options, &spot::backfill::Quiet).await.unwrap();
     drop(store);

@@ -585,3 +585,118 @@ async fn a_service_page_reads_its_scores_on_every_scorecard() {
     let data = api.data(&query).await;
     assert_eq!(data["service"]["scores"], json!([{ "scorecard": "test-card", "level": "gold" }]));
 }
+
+/// The schema over the test history, run in-process: the edge that puts a
+/// `Deadline` in every request's data is the server's, so these tests put
+/// one in themselves.
+async fn schema_over_history() -> (spot::api::SpotSchema, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("spot.db")).unwrap();
+    history(&store).await;
+    let cards = spot::scorecards::Scorecards::read([(std::path::Path::new("test-card.toml"), CARD)]).unwrap();
+    let scoring = spot::api::Scoring { scorecards: std::sync::Arc::new(cards), cache: Default::default() };
+    let schema = spot::api::schema_with_scheduler(
+        std::sync::Arc::new(store),
+        spot::api::Limits::default(),
+        Default::default(),
+        None,
+        Default::default(),
+        Default::default(),
+        scoring,
+    );
+    (schema, dir)
+}
+
+async fn run_until(schema: &spot::api::SpotSchema, query: &str, deadline: tokio::time::Instant) -> Value {
+    let request = async_graphql::Request::new(query).data(spot::api::Deadline(deadline));
+    let request = spot::api::request(schema, request, spot::api::Grants::all("test"));
+    serde_json::to_value(schema.execute(request).await).unwrap()
+}
+
+#[tokio::test]
+async fn scoring_stops_at_the_requests_deadline_with_a_timeout() {
+    let (schema, _dir) = schema_over_history().await;
+    let queries = [
+        r#"{ scores(scorecard: "test-card", at: "2022-01-12") { service level } }"#.to_string(),
+        format!(
+            r#"{{ score(service: "billing", scorecard: "test-card", at: "{}") {{ rules {{ failingSince }} }} }}"#,
+            date(12)
+        ),
+        format!(
+            r#"{{ scoreTrend(scorecard: "test-card", from: "{}", to: "{}", bucket: DAY) {{ services }} }}"#,
+            date(1),
+            date(12)
+        ),
+        format!(r#"{{ scoreChanges(scorecard: "test-card", from: "{}", to: "{}") {{ service }} }}"#, date(3), date(9)),
+    ];
+    let past = tokio::time::Instant::now();
+    let later = past + std::time::Duration::from_secs(60);
+    for query in &queries {
+        let stopped = run_until(&schema, query, past).await;
+        assert_eq!(stopped["errors"][0]["extensions"]["code"], "TIMEOUT", "{query}: {stopped:#}");
+        assert_eq!(stopped["errors"][0]["message"], "the request ran past its deadline (server.request_timeout_ms)");
+    }
+    // Scored days are cached: a day scored in time answers at once later.
+    for query in &queries {
+        let answered = run_until(&schema, query, later).await;
+        assert!(answered.get("errors").is_none(), "{query}: {answered:#}");
+    }
+}
+
+/// A scorecard of `rules` rules, each with an `in` list of `items` values.
+fn card_of(name: &str, rules: usize, items: usize) -> String {
+    let values: Vec<String> = (0..items).map(|i| i.to_string()).collect();
+    let mut text = format!("name = \"{name}\"\nlevels = [\"bronze\"]\n");
+    for i in 0..rules {
+        text.push_str(&format!(
+            "\n[[rules]]\nid = \"r{i}\"\nlevel = \"bronze\"\nattribute = \"tier\"\nop = \"in\"\nvalue = [{}]\n",
+            values.join(", ")
+        ));
+    }
+    text
+}
+
+#[test]
+fn scorecards_past_their_limits_are_named_by_config_check_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let many = write("many.toml", &card_of("many", 201, 1));
+    let long_list = write("long-list.toml", &card_of("long-list", 1, 1_001));
+    let huge = write("huge.toml", &format!("{}\n# {}\n", card_of("huge", 1, 1), "x".repeat(300_000)));
+    let mut config = Config::default();
+    config.scorecards.paths = vec![many.clone(), long_list.clone(), huge.clone()];
+    let problems = spot::config::check::problems(&config);
+    let line_of_rule = |n: usize| 3 + 7 * n + 1; // each rule is 7 lines, after a 3-line head
+    assert_eq!(
+        problems,
+        [
+            format!(
+                "{}: {} bytes, more than scorecards.max_file_bytes (262144)",
+                huge.display(),
+                std::fs::metadata(&huge).unwrap().len()
+            ),
+            format!(
+                "{}:{}: rules: 201 rules, more than scorecards.max_rules (200); this is the first beyond",
+                many.display(),
+                line_of_rule(200)
+            ),
+            format!("{}:9: rules[0].value: 1001 items, more than scorecards.max_in_items (1000)", long_list.display()),
+        ]
+    );
+    // The keys move the limits; every scorecard's rules count towards the total.
+    let (a, b) = (write("a.toml", &card_of("a", 10, 3)), write("b.toml", &card_of("b", 10, 3)));
+    let config: Config = toml::from_str(&format!(
+        "[scorecards]\npaths = [{:?}, {:?}]\nmax_rules = 10\nmax_total_rules = 15\nmax_in_items = 3\n",
+        a.display().to_string(),
+        b.display().to_string()
+    ))
+    .unwrap();
+    assert_eq!(
+        spot::config::check::problems(&config),
+        [format!("{}: its 10 rules make 20 in all, more than scorecards.max_total_rules (15)", b.display())]
+    );
+}

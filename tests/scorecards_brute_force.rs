@@ -183,7 +183,7 @@ async fn brute_builtin(
             Some(Value::from(worst))
         }
         dora => {
-            let scope = read::Scope { services: Some(vec![service.to_string()]), clusters: None };
+            let scope = read::Scope { services: Some(vec![service.to_string()]), ..read::Scope::default() };
             let window = (day.minus(29), day);
             let report =
                 read::report(store, &scope, window, Bucket::Month, delivery.config.fix_forward(), false).await.unwrap();
@@ -253,7 +253,7 @@ async fn scores_over_time_match_a_brute_force_evaluation_day_by_day() {
     let card = card_with_every_builtin();
     let delivery = Delivery::default();
     let cache = ScoreCache::default();
-    let scoring = Scoring { store: &store, card: &card, delivery: &delivery, cache: &cache };
+    let scoring = Scoring { store: &store, card: &card, delivery: &delivery, cache: &cache, deadline: None };
     // Every fourth day, and the last: failed runs fall on some of them.
     let days: Vec<Day> = (0..DAYS as i32).step_by(4).chain([DAYS as i32 - 1]).map(|n| start.plus(n)).collect();
     let spans: Vec<(Day, Day)> = days.iter().map(|&d| (d, d)).collect();
@@ -298,9 +298,11 @@ async fn failing_since_is_the_first_day_of_the_current_failing_run() {
     let delivery = Delivery::default();
     let day = start.plus(DAYS as i32 - 1);
     let today = score_day(&store, &card, &delivery, day, &Subjects::All).await.unwrap();
+    let cache = ScoreCache::default();
+    let scoring = Scoring { store: &store, card: &card, delivery: &delivery, cache: &cache, deadline: None };
     let mut checked = 0;
     for service in today.services.iter().filter(|s| s.outcomes.iter().any(|o| !o.passed)).step_by(25) {
-        let since = history::failing_since(&store, &card, &delivery, &service.key, service, day).await.unwrap();
+        let since = history::failing_since(&scoring, &service.key, service, day).await.unwrap();
         for (i, outcome) in service.outcomes.iter().enumerate() {
             // Day by day, back from today, while the rule fails.
             let mut first = None;

@@ -162,15 +162,19 @@ pub fn kind_of_key(key: &str) -> Option<&str> {
     key.split_once(':').map(|(kind, _)| kind)
 }
 
-fn name_problem(value: &str) -> Option<String> {
+/// What is wrong with a source, scope or kind name (1-200 characters of
+/// letters, digits and `_-./:@`), if anything.
+pub fn name_problem(value: &str) -> Option<String> {
     let valid = !value.is_empty()
         && value.len() <= 200
         && value.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-./:@".contains(&b));
     (!valid).then(|| format!("{} must be 1-200 characters of letters, digits and _-./:@", quote(value)))
 }
 
-/// Keys look like `kind:rest` (`service:billing`, `repo:github.com/acme/x`).
-fn key_problem(key: &str) -> Option<String> {
+/// Keys look like `kind:rest` (`service:billing`, `repo:github.com/acme/x`):
+/// what is wrong with `key`, if anything. No whitespace, control or
+/// invisible formatting character: a key is printed in logs and messages.
+pub fn key_problem(key: &str) -> Option<String> {
     let bytes = key.as_bytes();
     let colon = bytes.iter().position(|&b| b == b':');
     let valid = match colon {
@@ -179,7 +183,7 @@ fn key_problem(key: &str) -> Option<String> {
                 && at + 1 < bytes.len()
                 && bytes.len() <= 512
                 && bytes[..at].iter().all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-                && !key[at + 1..].chars().any(char::is_whitespace)
+                && !key[at + 1..].chars().any(|c| c.is_whitespace() || crate::untrusted::is_unprintable(c))
         }
         None => false,
     };

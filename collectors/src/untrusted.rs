@@ -95,7 +95,14 @@ enum Quoting {
 
 /// Whether `c` is shown as an escape rather than itself.
 fn needs_escape(c: char, quoting: Quoting) -> bool {
-    c.is_control() || is_invisible_format(c) || (quoting == Quoting::Quoted && matches!(c, '\'' | '\\'))
+    is_unprintable(c) || (quoting == Quoting::Quoted && matches!(c, '\'' | '\\'))
+}
+
+/// A control character (newline, CR, ESC, …) or an invisible formatting
+/// one: what a name must never hold, since printed it would start a line
+/// of its own, repaint a terminal or read as something else.
+pub fn is_unprintable(c: char) -> bool {
+    c.is_control() || is_invisible_format(c)
 }
 
 /// Characters that print nothing yet change what the text around them

@@ -5,7 +5,7 @@
 // CSV); the services that fail most; and the deploys that failed.
 
 import { gql } from "../api.js";
-import { h, fill, load, section, empty, badge, number, inlineLinks } from "../dom.js";
+import { h, fill, load, section, empty, badge, number, inlineLinks, webLink, webUrl } from "../dom.js";
 import { addDays, formatTime, parseDay, seconds } from "../dates.js";
 import { href, entityHref, go } from "../router.js";
 import { timeChart } from "../charts.js";
@@ -318,7 +318,7 @@ async function failedDeploys({ team, from, to }) {
         {
           label: "Links",
           value: (d) => [d.link, ...(d.links || []).map((l) => l.url)].filter(Boolean).join(" "),
-          render: (d) => [d.link ? h("a", { href: d.link, rel: "noreferrer" }, "deploy") : "", d.link && d.links?.length ? " · " : "", inlineLinks(d.links, "deploy-links")],
+          render: (d) => [webLink(d.link, "deploy"), webUrl(d.link) && d.links?.length ? " · " : "", inlineLinks(d.links, "deploy-links")],
         },
       ],
       rows,

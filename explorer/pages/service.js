@@ -4,7 +4,7 @@
 // rules), quality over time, Consul health, and its dependency graph.
 
 import { gql } from "../api.js";
-import { h, fill, load, section, empty, badge, number, facts, text, inlineLinks } from "../dom.js";
+import { h, fill, load, section, empty, badge, number, facts, text, inlineLinks, webLink, webUrl } from "../dom.js";
 import { addDays, formatTime, seconds } from "../dates.js";
 import { href, entityHref, go } from "../router.js";
 import { timeChart, stepSeries, align, PALETTE } from "../charts.js";
@@ -167,7 +167,7 @@ function linkList(links) {
     "ul",
     { class: "list links" },
     links.map((l) =>
-      h("li", {}, badge(l.kind), " ", h("a", { href: l.url, rel: "noreferrer" }, l.title), h("span", { class: "muted" }, ` (${LINK_SOURCES[l.source] || l.source})`)),
+      h("li", {}, badge(l.kind), " ", h("a", { href: webUrl(l.url), rel: "noreferrer" }, l.title), h("span", { class: "muted" }, ` (${LINK_SOURCES[l.source] || l.source})`)),
     ),
   );
 }
@@ -237,7 +237,7 @@ function deployHistory(deploys, from, day) {
         { label: "Rollback", value: (d) => (d.rollback ? "yes" : ""), render: (d) => (d.rollback ? badge("rollback", "bad") : "") },
         { label: "Source", value: (d) => d.source },
         { label: "Actor", value: (d) => d.actor },
-        { label: "Link", value: (d) => d.link, render: (d) => (d.link ? h("a", { href: d.link, rel: "noreferrer" }, "link") : "") },
+        { label: "Link", value: (d) => d.link, render: (d) => webLink(d.link, "link") },
         { label: "Links", value: (d) => (d.links || []).map((l) => l.url).join(" "), render: (d) => inlineLinks(d.links, "deploy-links") },
       ],
       [...deploys].reverse(),

@@ -109,6 +109,7 @@ pub fn store_error(error: StoreError) -> Error {
     let code = match &error {
         StoreError::NotFound { .. } => "NOT_FOUND",
         StoreError::Refused(_) | StoreError::BadRequest(_) => "BAD_REQUEST",
+        StoreError::PastDeadline => "TIMEOUT",
         _ => "STORE_FAILURE",
     };
     if code == "STORE_FAILURE" {

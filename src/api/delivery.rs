@@ -64,8 +64,9 @@ async fn report(
     brief: bool,
 ) -> Result<dora::Report> {
     let delivery: &DeliveryConfig = &api(ctx, Scope::Read)?.delivery.config;
-    let clusters = delivery.clusters_of(environment).map_err(bad_request)?;
-    let scope = read::Scope { services: subject.services.clone(), clusters };
+    let clusters = delivery.selection_of(environment).map_err(bad_request)?;
+    let scope =
+        read::Scope { services: subject.services.clone(), clusters: clusters.only, except_clusters: clusters.except };
     read::report(store(ctx)?, &scope, window, bucket, delivery.fix_forward(), brief).await.map_err(store_error)
 }
 
@@ -191,8 +192,9 @@ impl DeliveryQuery {
     /// Deploys, newest first, each with its outcome (docs/dora.md) in its
     /// environment: of a service, a team or the organisation, within
     /// `[from, to]` (default: the 90 days up to the latest committed day),
-    /// optionally only those of one environment, status or actor, or only
-    /// the failed changes (failed, rolled back or fixed forward).
+    /// optionally only those of one environment (`unclassified`: the
+    /// clusters no environment names), status or actor, or only the failed
+    /// changes (failed, rolled back or fixed forward).
     #[graphql(complexity = "first.unwrap_or(100).max(1) as usize * child_complexity")]
     #[allow(clippy::too_many_arguments)]
     async fn deploys(
@@ -215,8 +217,7 @@ impl DeliveryQuery {
         let subject = subject(ctx, service, team, to).await?;
         let environments: Vec<String> = match environment {
             Some(environment) => vec![environment],
-            None if api.delivery.config.environments.is_empty() => vec![crate::delivery::PRODUCTION.to_string()],
-            None => api.delivery.config.environments.keys().cloned().collect(),
+            None => api.delivery.config.every_environment(),
         };
         let mut all = Vec::new();
         for environment in &environments {

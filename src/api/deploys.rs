@@ -9,10 +9,15 @@ use std::collections::BTreeMap;
 
 use async_graphql::{Context, Object, Result, SimpleObject};
 use chrono::{DateTime, TimeZone, Utc};
+use collectors::untrusted::{one_line, quote};
 use serde_json::Value;
 
+mod record;
+
+use record::{CommitInput, Reported, Texts};
+
 use super::auth::Scope;
-use super::context::{api, bad_request, load_entity, resolve_day, store, store_error};
+use super::context::{api, load_entity, resolve_day, store, store_error};
 use super::scalars::{day, Date};
 use super::service::service_key;
 use crate::delivery::lower_version;
@@ -397,69 +402,22 @@ async fn with_commits(api: &super::context::Api, event: DeployEvent) -> DeployEv
         Ok(Some(filled)) => filled,
         Ok(None) => return event,
         Err(problem) => {
-            tracing::warn!(service = %event.service, version = %event.version, %problem, "could not find the commits behind a deploy");
+            tracing::warn!(
+                service = %quote(&event.service), version = %quote(&event.version),
+                problem = %one_line(&problem.to_string()), "could not find the commits behind a deploy"
+            );
             return event;
         }
     };
     match api.store.record_deployment(&filled).await {
         Ok(()) => filled,
         Err(error) => {
-            tracing::warn!(service = %event.service, %error, "could not record the commits behind a deploy");
+            tracing::warn!(
+                service = %quote(&event.service), error = %one_line(&error.to_string()),
+                "could not record the commits behind a deploy"
+            );
             event
         }
-    }
-}
-
-/// A commit a deploy brought, as the orchestrator knows it.
-#[derive(async_graphql::InputObject, Clone, Debug)]
-pub struct CommitInput {
-    pub sha: String,
-    /// When it was authored (or committed; the orchestrator's choice, the
-    /// same for every deploy).
-    pub at: DateTime<Utc>,
-}
-
-/// Most commits one deploy may list.
-const MAX_COMMITS: usize = 10_000;
-
-/// What `recordDeployment` was told, checked.
-struct Reported {
-    at: DateTime<Utc>,
-    finished_at: Option<DateTime<Utc>>,
-    status: DeployStatus,
-    commits: Vec<CommitInput>,
-}
-
-impl Reported {
-    fn check(&self, texts: [(&str, Option<&String>); 7]) -> Result<()> {
-        for (field, value) in texts {
-            let Some(value) = value else { continue };
-            let limit = if field == "reason" { 2_000 } else { 200 };
-            if value.trim().is_empty() || value.len() > limit {
-                return Err(bad_request(format!("{field} must be 1 to {limit} characters")));
-            }
-        }
-        if self.status == DeployStatus::Superseded {
-            return Err(bad_request(
-                "status SUPERSEDED is not reported: SPoT derives it when a newer deploy starts before one finishes",
-            ));
-        }
-        if self.finished_at.is_some_and(|finished| finished < self.at) {
-            return Err(bad_request("finishedAt is before the deploy's start (at)"));
-        }
-        if self.commits.len() > MAX_COMMITS {
-            return Err(bad_request(format!(
-                "at most {MAX_COMMITS} commits per deploy ({} given)",
-                self.commits.len()
-            )));
-        }
-        if let Some(bad) = self.commits.iter().find(|c| c.sha.trim().is_empty() || c.sha.len() > 200) {
-            return Err(bad_request(format!(
-                "commit sha {} must be 1 to 200 characters",
-                collectors::untrusted::quote(&bad.sha)
-            )));
-        }
-        Ok(())
     }
 }
 
@@ -489,17 +447,21 @@ impl DeployMutation {
     ) -> Result<Deploy> {
         let api = api(ctx, Scope::Write)?;
         let reported = Reported { at: at.unwrap_or_else(Utc::now), finished_at, status, commits };
-        reported.check([
-            ("service", Some(&service)),
-            ("cluster", Some(&cluster)),
-            ("version", Some(&version)),
-            ("actor", actor.as_ref()),
-            ("reason", reason.as_ref()),
-            ("commit", commit.as_ref()),
-            ("workload", workload.as_ref()),
-        ])?;
+        reported.check()?;
+        let service = service_key(&service);
+        let link = Texts {
+            service: &service,
+            cluster: &cluster,
+            version: &version,
+            link: link.as_deref(),
+            actor: actor.as_deref(),
+            reason: reason.as_deref(),
+            commit: commit.as_deref(),
+            workload: workload.as_deref(),
+        }
+        .check()?;
         let event = DeployEvent {
-            service: service_key(&service),
+            service,
             cluster,
             version,
             at: reported.at,
@@ -518,8 +480,9 @@ impl DeployMutation {
         if let Ok(feed) = ctx.data::<crate::watch::Feed>() {
             feed.publish(crate::watch::Live::Deploy(Box::new(event.clone())));
         }
+        // Checked above, quoted still: a log line is never the input's to shape.
         tracing::info!(
-            service = %event.service, cluster = %event.cluster, version = %event.version,
+            service = %quote(&event.service), cluster = %quote(&event.cluster), version = %quote(&event.version),
             status = event.status.as_str(), "recorded deployment"
         );
         let environment = api.delivery.config.environment_of(&event.cluster).to_string();

@@ -21,8 +21,10 @@ fn card<'a>(api: &'a Api, name: &str) -> Result<&'a Card> {
     api.scorecards.get(name).map_err(|e| super::context::coded(e, "NOT_FOUND"))
 }
 
-fn scoring<'a>(api: &'a Api, card: &'a Card) -> Scoring<'a> {
-    Scoring { store: api.store.as_ref(), card, delivery: &api.delivery, cache: &api.score_cache }
+/// Scoring by `card` for the request `ctx` answers, until its deadline.
+fn scoring<'a>(ctx: &Context<'_>, api: &'a Api, card: &'a Card) -> Scoring<'a> {
+    let deadline = super::context::deadline(ctx).map(|d| d.0);
+    Scoring { store: api.store.as_ref(), card, delivery: &api.delivery, cache: &api.score_cache, deadline }
 }
 
 /// A scorecard: its levels, lowest first, and its rules.
@@ -98,8 +100,9 @@ pub struct RuleResult {
     /// values carried forward.
     pub explanation: String,
     /// For a failing rule: the first day of its current run of failing
-    /// days (found a week at a time, then to the day); null when passing,
-    /// or failing as far back as the service or two years go.
+    /// days, found day by day back from the day scored, at most 365 days
+    /// back; the service's first day when it has failed since then; null
+    /// when passing, or failing on every one of those 365 days.
     pub failing_since: Option<Date>,
     /// Carried-forward notes: sources whose run failed that day and whose
     /// last known values this rule read.
@@ -141,12 +144,11 @@ fn service_score(card: &Card, day: Day, scored: &Scored, since: &[Option<Day>]) 
 }
 
 /// One service's score with "failing since" for each failing rule.
-pub async fn score_of(api: &Api, card: &Card, key: &str, day: Day) -> Result<Option<ServiceScore>> {
-    let scoring = scoring(api, card);
+pub async fn score_of(scoring: &Scoring<'_>, key: &str, day: Day) -> Result<Option<ServiceScore>> {
+    let card = scoring.card;
     let scores = scoring.day(day, &Subjects::Service(key.to_string())).await.map_err(store_error)?;
     let Some(scored) = scores.services.first() else { return Ok(None) };
-    let since =
-        history::failing_since(api.store.as_ref(), card, &api.delivery, key, scored, day).await.map_err(store_error)?;
+    let since = history::failing_since(scoring, key, scored, day).await.map_err(store_error)?;
     Ok(Some(service_score(card, day, scored, &since)))
 }
 
@@ -282,7 +284,7 @@ impl ScorecardQuery {
         let card = card(api, &scorecard)?;
         let day = resolve_day(ctx, day(at)).await?;
         let key = service_key(&service);
-        score_of(api, card, &key, day)
+        score_of(&scoring(ctx, api, card), &key, day)
             .await?
             .ok_or_else(|| super::context::coded(format!("no service {key} on {day}"), "NOT_FOUND"))
     }
@@ -300,7 +302,7 @@ impl ScorecardQuery {
         let card = card(api, &scorecard)?;
         let day = resolve_day(ctx, day(at)).await?;
         let subjects = team_subjects(api, team, day).await?;
-        let scores = scoring(api, card).day(day, &subjects).await.map_err(store_error)?;
+        let scores = scoring(ctx, api, card).day(day, &subjects).await.map_err(store_error)?;
         Ok(ranked(card, &scores))
     }
 
@@ -330,7 +332,7 @@ impl ScorecardQuery {
             (Some(service), None) => Subjects::Service(service_key(&service)),
             (None, team) => team_subjects(api, team, last).await?,
         };
-        let points = history::trend(&scoring(api, card), &subjects, &spans).await.map_err(store_error)?;
+        let points = history::trend(&scoring(ctx, api, card), &subjects, &spans).await.map_err(store_error)?;
         Ok(points.iter().map(|p| point(card, p.bucket, p.measured_on, &p.summary)).collect())
     }
 
@@ -351,7 +353,7 @@ impl ScorecardQuery {
         let from = day(from).unwrap_or(to.minus(DEFAULT_CHANGE_DAYS));
         crate::store::check_range(from, to).map_err(store_error)?;
         let subjects = team_subjects(api, team, to).await?;
-        let found = history::changes(&scoring(api, card), &subjects, from, to).await.map_err(store_error)?;
+        let found = history::changes(&scoring(ctx, api, card), &subjects, from, to).await.map_err(store_error)?;
         Ok(found.iter().map(|change| score_change(card, change)).collect())
     }
 }
@@ -384,7 +386,7 @@ pub async fn service_scores(ctx: &Context<'_>, key: &str, day: Day) -> Result<Ve
     let api = api(ctx, Scope::Read)?;
     let mut found = Vec::new();
     for card in &api.scorecards.all {
-        if let Some(score) = score_of(api, card, key, day).await? {
+        if let Some(score) = score_of(&scoring(ctx, api, card), key, day).await? {
             found.push(score);
         }
     }

@@ -69,6 +69,7 @@ pub async fn run(options: &Options) -> anyhow::Result<Report> {
         until: None,
         max_file_bytes: 5 << 20,
         identity: Default::default(),
+        ingest: Default::default(),
     };
     let started = Instant::now();
     let summaries = backfill::backfill(store.clone(), &backfill_options, &Quiet).await?;

@@ -59,7 +59,7 @@ pub async fn scorecards(
         async move {
             // A fresh cache: every point is scored from the graph.
             let cache = ScoreCache::default();
-            let scoring = Scoring { store, card, delivery, cache: &cache };
+            let scoring = Scoring { store, card, delivery, cache: &cache, deadline: None };
             Ok(history::trend(&scoring, &subjects, year).await?.len())
         }
     };
@@ -74,7 +74,9 @@ pub async fn scorecards(
             async move {
                 let scores = score_day(store, card, delivery, last, &Subjects::Service(service.clone())).await?;
                 let Some(today) = scores.services.first() else { return Ok(0) };
-                let since = history::failing_since(store, card, delivery, &service, today, last).await?;
+                let cache = ScoreCache::default();
+                let scoring = Scoring { store, card, delivery, cache: &cache, deadline: None };
+                let since = history::failing_since(&scoring, &service, today, last).await?;
                 Ok(since.iter().flatten().count())
             }
         })

@@ -411,14 +411,15 @@ async fn delivery(
     progress("dora_team_by_week", 1, 4);
     record(
         "dora_team_by_week",
-        time(heavy, || dora(read::Scope { services: Some(cell.borrow_mut().team()), clusters: None })).await?,
+        time(heavy, || dora(read::Scope { services: Some(cell.borrow_mut().team()), ..read::Scope::default() }))
+            .await?,
     );
     progress("dora_service_by_week", 2, 4);
     record(
         "dora_service_by_week",
         time(samples, || {
             let service = cell.borrow_mut().pick(|s| &s.services);
-            dora(read::Scope { services: Some(vec![service]), clusters: None })
+            dora(read::Scope { services: Some(vec![service]), ..read::Scope::default() })
         })
         .await?,
     );

@@ -53,6 +53,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         until: args.until,
         max_file_bytes: args.max_file_bytes,
         identity: config.identity.clone(),
+        ingest: config.ingest,
     };
     let started = std::time::Instant::now();
     let summaries = backfill::backfill(store, &options, &Bars::default()).await?;

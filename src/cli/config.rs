@@ -30,6 +30,9 @@ fn check_command(path: Option<PathBuf>) -> anyhow::Result<()> {
             print_resolved(config)?;
         }
         problems.extend(check::problems(config).iter().map(|problem| loaded.located(problem)));
+        for warning in check::warnings(config) {
+            eprintln!("warning: {}", loaded.located(&warning));
+        }
     }
     if problems.is_empty() {
         println!("\n# config OK");

@@ -59,6 +59,12 @@ pub fn problems(config: &Config) -> Vec<String> {
     problems
 }
 
+/// What may be meant but is risky: printed by `spot config check`, which
+/// still passes.
+pub fn warnings(config: &Config) -> Vec<String> {
+    crate::links::Links::warnings(&config.links)
+}
+
 /// The metrics the SonarQube collector reads: attributes scorecards may name.
 pub fn sonar_metrics(config: &Config) -> Vec<String> {
     config.collectors.sonarqube.as_ref().map(|s| s.metrics.clone()).unwrap_or_default()

@@ -63,6 +63,14 @@ impl Delivery {
     }
 }
 
+/// Clusters a read selects: `only` these (`None`: every cluster), less
+/// those in `except`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    pub only: Option<Vec<String>>,
+    pub except: Vec<String>,
+}
+
 /// The environment of clusters no `[delivery.environments]` entry names.
 pub const UNCLASSIFIED: &str = "unclassified";
 /// The environment DORA figures default to.
@@ -122,6 +130,31 @@ impl DeliveryConfig {
                 self.environments.keys().map(|k| format!("{k:?}")).collect::<Vec<_>>().join(", ")
             )),
         }
+    }
+
+    /// The clusters of `environment` as a read selects them: `unclassified`
+    /// (with environments configured) is every cluster but those the
+    /// environments name, so a deploy to a cluster nobody classified is
+    /// still found. An unknown name is an error naming the known ones.
+    pub fn selection_of(&self, environment: &str) -> Result<Selection, String> {
+        if environment == UNCLASSIFIED && !self.environments.is_empty() {
+            let named = self.environments.values().flatten().cloned().collect();
+            return Ok(Selection { only: None, except: named });
+        }
+        let only = self.clusters_of(environment).map_err(|e| match self.environments.is_empty() {
+            true => e,
+            false => format!("{e}, and {UNCLASSIFIED:?} (the clusters none of them names)"),
+        })?;
+        Ok(Selection { only, except: Vec::new() })
+    }
+
+    /// Every environment a deploy can be in: those configured and, with
+    /// any configured, `unclassified`; else `production` alone.
+    pub fn every_environment(&self) -> Vec<String> {
+        if self.environments.is_empty() {
+            return vec![PRODUCTION.to_string()];
+        }
+        self.environments.keys().cloned().chain([UNCLASSIFIED.to_string()]).collect()
     }
 
     pub fn fix_forward(&self) -> Option<chrono::Duration> {
@@ -196,6 +229,14 @@ mod tests {
         assert_eq!(config.environment_of("stg"), "staging");
         assert_eq!(config.environment_of("lab"), UNCLASSIFIED);
         assert!(config.clusters_of("qa").unwrap_err().contains("\"production\", \"staging\""));
+        assert_eq!(
+            config.selection_of(UNCLASSIFIED),
+            Ok(Selection { only: None, except: vec!["dc1".into(), "stg".into()] }),
+            "every cluster but the named ones"
+        );
+        assert_eq!(config.every_environment(), ["production", "staging", "unclassified"]);
+        assert_eq!(none.every_environment(), ["production"]);
+        assert!(none.selection_of(UNCLASSIFIED).is_err(), "without environments every cluster is production");
         let twice = DeliveryConfig {
             environments: [("production".into(), vec!["dc1".into()]), ("staging".into(), vec!["dc1".into()])].into(),
             ..DeliveryConfig::default()

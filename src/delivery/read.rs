@@ -18,6 +18,9 @@ pub struct Scope {
     pub services: Option<Vec<String>>,
     /// `None`: every cluster.
     pub clusters: Option<Vec<String>>,
+    /// Clusters left out (those of the named environments, when reading
+    /// `unclassified`).
+    pub except_clusters: Vec<String>,
 }
 
 /// The DORA report of `scope` over `[from, to]`; `brief_only` reads only
@@ -43,6 +46,12 @@ pub async fn report(
         // filter would read every service's.
         Some(services) if services.is_empty() => Vec::new(),
         _ => store.deploys(&filter).await?,
+    };
+    // Left out here rather than in the store's filter: `unclassified` is
+    // the rare read, and its clusters are the few nobody named.
+    let events = match scope.except_clusters.is_empty() {
+        true => events,
+        false => events.into_iter().filter(|e| !scope.except_clusters.contains(&e.cluster)).collect(),
     };
     Ok(dora::report(events, from, to, bucket, fix_forward))
 }

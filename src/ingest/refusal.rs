@@ -22,6 +22,11 @@ pub enum Refusal {
          read's default, and every real day after it would be refused as older"
     )]
     FutureDay { collector: String, scope: String, day: Day, today: Day, max_future_days: u32 },
+    /// A deploy event dated outside what a deploy can be (see
+    /// `IngestConfig::check_deploy`): `deploy` names its service and
+    /// cluster, `problem` the field (by the API's name), its date and why.
+    #[error("refusing the deploy of {deploy}: {problem}; nothing was written")]
+    DeployDate { deploy: String, problem: String },
 }
 
 /// A refusal of one observation of a batch, by its 0-based index.

@@ -7,7 +7,7 @@
 mod config;
 mod context;
 mod declared;
-mod href;
+pub mod href;
 mod template;
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
@@ -103,6 +103,18 @@ impl Links {
             after: minutes(config.after_minutes),
             recent: minutes(config.recent_minutes),
         })
+    }
+
+    /// What `spot config check` warns of without refusing: templates whose
+    /// host a value can choose (`{+service}` in the host).
+    pub fn warnings(config: &LinksConfig) -> Vec<String> {
+        config
+            .templates
+            .iter()
+            .filter_map(|(name, entry)| {
+                template::host_warning(&entry.url).map(|w| format!("links.templates.{name}.url: {w}"))
+            })
+            .collect()
     }
 
     /// The links of the templates for `context`, in the order of their

@@ -62,6 +62,40 @@ impl Template {
     }
 }
 
+/// Why a template lets the data choose the link's host, if it does: a
+/// reserved expansion (`{+service}`, `{#service}`) before the path keeps
+/// `/`, `@` and `:` as they are, so a service named `evil.example/x` points
+/// the link at another host. (`{service}` there is percent-encoded: it can
+/// choose a name within the host, not another host.)
+pub fn host_warning(text: &str) -> Option<String> {
+    let authority = match text.find("://") {
+        Some(at) => &text[at + 3..],
+        // The whole URL from a variable: the host with it.
+        None if text.starts_with('{') => text,
+        None => return None,
+    };
+    let mut depth = 0;
+    let mut end = authority.len();
+    for (i, c) in authority.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            '/' | '?' | '#' if depth == 0 => {
+                end = i;
+                break;
+            }
+            _ => {}
+        }
+    }
+    let host = &authority[..end];
+    (host.contains("{+") || host.contains("{#")).then(|| {
+        format!(
+            "a reserved expansion ({{+…}} or {{#…}}) in the host lets a value choose the host the link points to; \
+             use {{name}} (percent-encoded) there, or move the variable into the path: {host}"
+        )
+    })
+}
+
 /// iri-string's message, with its position in words a reader can use.
 fn reworded(error: &iri_string::template::Error) -> String {
     let text = error.to_string();
@@ -126,6 +160,15 @@ mod tests {
         assert_eq!(template.render(&billing()), None, "no namespace on this object");
         let empty = LinkContext { namespace: Some(String::new()), ..billing() };
         assert_eq!(template.render(&empty), None, "an empty value is no value");
+    }
+
+    #[test]
+    fn a_reserved_expansion_in_the_host_is_warned_of() {
+        assert!(host_warning("https://{+service}.logs.example/q").is_some());
+        assert!(host_warning("{+base}/d/{service}").is_some(), "the whole URL from a value");
+        assert!(host_warning("https://logs.example{#service}").is_some());
+        assert_eq!(host_warning("https://{service}.logs.example/q?from={+from}"), None, "encoded in the host");
+        assert_eq!(host_warning("https://kibana.example/app?t=(from:'{+from}')"), None, "reserved, in the query");
     }
 
     #[test]

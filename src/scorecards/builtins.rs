@@ -255,7 +255,7 @@ async fn dora_figure(
 ) -> StoreResult<FxHashMap<String, Value>> {
     let clusters = delivery.config.clusters_of("production").unwrap_or(None);
     let services = view.is_narrow().then(|| view.services.clone());
-    let scope = read::Scope { services, clusters };
+    let scope = read::Scope { services, clusters, ..read::Scope::default() };
     let window = (view.day.minus(DORA_WINDOW_DAYS - 1), view.day);
     let report = read::report(view.store, &scope, window, Bucket::Month, delivery.config.fix_forward(), true).await?;
     let hours = |seconds: Option<i64>| seconds.map(|s| Value::from((s as f64 / 3600.0 * 10.0).round() / 10.0));

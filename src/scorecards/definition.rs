@@ -10,7 +10,7 @@ use toml::Spanned;
 
 use super::rule::{Aggregate, Builtin, Operator, Reads, Rule};
 use super::vocabulary as known;
-use super::Scorecard;
+use super::{Scorecard, ScorecardLimits};
 use crate::model::{Direction, EdgeRule};
 
 /// Longest path a rule may follow.
@@ -54,6 +54,8 @@ struct Located<'a> {
     text: &'a str,
     /// SonarQube metrics configured beyond the defaults: attributes too.
     sonar_metrics: &'a [String],
+    /// `scorecards.max_in_items`.
+    max_in_items: usize,
     /// Each with its line, to list them in the file's order.
     problems: Vec<(usize, String)>,
 }
@@ -78,9 +80,14 @@ impl Located<'_> {
 /// One scorecard file read and checked: the scorecard when it has no
 /// problem, else every problem. `sonar_metrics`: the SonarQube metrics
 /// `[collectors.sonarqube] metrics` names, attributes of its projects.
-pub fn read(file: &Path, text: &str, sonar_metrics: &[String]) -> Result<Scorecard, Vec<String>> {
+pub fn read(
+    file: &Path,
+    text: &str,
+    sonar_metrics: &[String],
+    limits: &ScorecardLimits,
+) -> Result<Scorecard, Vec<String>> {
     let name = file.display().to_string();
-    let mut at = Located { file: &name, text, sonar_metrics, problems: Vec::new() };
+    let mut at = Located { file: &name, text, sonar_metrics, max_in_items: limits.max_in_items, problems: Vec::new() };
     let parsed: FileScorecard = match toml::from_str(text) {
         Ok(parsed) => parsed,
         Err(error) => {
@@ -89,6 +96,18 @@ pub fn read(file: &Path, text: &str, sonar_metrics: &[String]) -> Result<Scoreca
             return Err(at.listed());
         }
     };
+    // Before any rule is checked: checking is quadratic in places (ids).
+    if let Some(first_beyond) = parsed.rules.get(limits.max_rules) {
+        at.problem(
+            &first_beyond.span(),
+            format!(
+                "rules: {} rules, more than scorecards.max_rules ({}); this is the first beyond",
+                parsed.rules.len(),
+                limits.max_rules
+            ),
+        );
+        return Err(at.listed());
+    }
     let levels = check_levels(&mut at, &parsed.levels);
     let mut rules: Vec<Rule> = Vec::new();
     for (index, rule) in parsed.rules.iter().enumerate() {
@@ -153,6 +172,16 @@ fn check_rule(at: &mut Located<'_>, index: usize, spanned: &Spanned<FileRule>, l
         );
     }
     let reads = check_reads(at, index, spanned);
+    if let Some(items) =
+        rule.value.as_ref().filter(|v| v.get_ref().as_array().is_some_and(|a| a.len() > at.max_in_items))
+    {
+        let count = items.get_ref().as_array().map_or(0, Vec::len);
+        at.problem(
+            &items.span(),
+            format!("{}: {count} items, more than scorecards.max_in_items ({})", here("value"), at.max_in_items),
+        );
+        return None;
+    }
     let value = rule.value.as_ref().map(|v| serde_json::to_value(v.get_ref()).unwrap_or_default());
     let mut pattern = None;
     if let (Some(op), Some(reads)) = (op, &reads) {
@@ -392,7 +421,8 @@ mod tests {
     use super::read;
 
     fn problems(text: &str) -> Vec<String> {
-        read(Path::new("cards/x.toml"), text, &[]).expect_err("the scorecard has problems")
+        read(Path::new("cards/x.toml"), text, &[], &super::ScorecardLimits::default())
+            .expect_err("the scorecard has problems")
     }
 
     const HEAD: &str = "name = \"x\"\nlevels = [\"bronze\"]\n";
@@ -496,13 +526,16 @@ mod tests {
         let rule = "name = \"x\"\nlevels = [\"bronze\"]\n[[rules]]\nid = \"r\"\nlevel = \"bronze\"\n\
                     path = [{ kind = \"measures\", direction = \"in\" }]\nattribute = \"new_coverage\"\n\
                     aggregate = \"min\"\nop = \">=\"\nvalue = 80\n";
-        assert!(read(Path::new("x.toml"), rule, &[]).is_err());
-        assert!(read(Path::new("x.toml"), rule, &["new_coverage".to_string()]).is_ok());
+        assert!(read(Path::new("x.toml"), rule, &[], &super::ScorecardLimits::default()).is_err());
+        assert!(
+            read(Path::new("x.toml"), rule, &["new_coverage".to_string()], &super::ScorecardLimits::default()).is_ok()
+        );
     }
 
     #[test]
     fn the_demo_scorecard_is_valid() {
-        let card = read(Path::new(super::super::DEMO.0), super::super::DEMO.1, &[]).unwrap();
+        let card = read(Path::new(super::super::DEMO.0), super::super::DEMO.1, &[], &super::ScorecardLimits::default())
+            .unwrap();
         assert_eq!(card.levels, ["bronze", "silver", "gold"]);
         assert_eq!(card.rules.len(), 10);
     }

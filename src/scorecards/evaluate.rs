@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 use serde_json::Value;
+use tokio::time::Instant;
 
 use super::ranged::Ranged;
 use super::rule::{shown, Aggregate, Reads, Rule};
@@ -85,11 +86,12 @@ pub async fn score_day(
     day: Day,
     subjects: &Subjects,
 ) -> StoreResult<DayScores> {
-    score_day_in(store, card, delivery, day, subjects, None).await
+    score_day_in(store, card, delivery, day, subjects, None, None).await
 }
 
 /// [`score_day`], reading in bulk from `range` (a trend's reads, shared by
-/// its days) when it holds the day.
+/// its days) when it holds the day, and stopping at `deadline`
+/// ([`super::on_time`]).
 pub async fn score_day_in(
     store: &dyn Store,
     card: &Scorecard,
@@ -97,6 +99,7 @@ pub async fn score_day_in(
     day: Day,
     subjects: &Subjects,
     range: Option<Arc<Ranged>>,
+    deadline: Option<Instant>,
 ) -> StoreResult<DayScores> {
     let every: Vec<usize> = (0..card.rules.len()).collect();
     let (keys, states) = subject_keys(store, day, subjects).await?;
@@ -106,7 +109,7 @@ pub async fn score_day_in(
         prefetch(&view, card).await?;
     }
     let teams = owners(&mut view).await?;
-    let columns = columns(&mut view, card, &every, delivery).await?;
+    let columns = columns(&mut view, card, &every, delivery, deadline).await?;
     let services = view
         .services
         .iter()
@@ -177,6 +180,7 @@ pub async fn passes_on(
     day: Day,
     service: &str,
     rules: &[usize],
+    deadline: Option<Instant>,
 ) -> StoreResult<Option<Vec<bool>>> {
     let (services, states) = subject_keys(store, day, &Subjects::Service(service.to_string())).await?;
     if services.is_empty() {
@@ -184,20 +188,22 @@ pub async fn passes_on(
     }
     let mut view = DayView::new(store, day, services, false, None).await?;
     view.remember(states);
-    let columns = columns(&mut view, card, rules, delivery).await?;
+    let columns = columns(&mut view, card, rules, delivery, deadline).await?;
     Ok(Some(columns.iter().map(|column| column[0].passed).collect()))
 }
 
 /// The outcomes of `rules` (indexes) for every service of the view: one
-/// column per rule, one row per service.
+/// column per rule, one row per service; stops at `deadline`.
 async fn columns(
     view: &mut DayView<'_>,
     card: &Scorecard,
     rules: &[usize],
     delivery: &Delivery,
+    deadline: Option<Instant>,
 ) -> StoreResult<Vec<Vec<RuleOutcome>>> {
     let mut columns = Vec::with_capacity(rules.len());
     for &index in rules {
+        super::on_time(deadline).await?;
         columns.push(evaluate_rule(view, &card.rules[index], delivery).await?);
     }
     Ok(columns)

@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use tokio::time::Instant;
+
 use super::cache::ScoreCache;
 use super::evaluate::{passes_on, score_day_in, DayScores, ServiceScore, Subjects};
 use super::ranged::Ranged;
@@ -11,12 +13,14 @@ use crate::delivery::Delivery;
 use crate::model::Day;
 use crate::store::{Store, StoreResult};
 
-/// What a trend reads on: the store, the scorecard and its cache.
+/// What a trend reads on: the store, the scorecard and its cache; and
+/// when to stop (the request's deadline; `None`: never).
 pub struct Scoring<'a> {
     pub store: &'a dyn Store,
     pub card: &'a Scorecard,
     pub delivery: &'a Delivery,
     pub cache: &'a ScoreCache,
+    pub deadline: Option<Instant>,
 }
 
 impl Scoring<'_> {
@@ -32,7 +36,8 @@ impl Scoring<'_> {
             return Ok(kept);
         }
         let generation = self.cache.generation();
-        let scores = Arc::new(score_day_in(self.store, self.card, self.delivery, day, subjects, range).await?);
+        let scored = score_day_in(self.store, self.card, self.delivery, day, subjects, range, self.deadline);
+        let scores = Arc::new(scored.await?);
         self.cache.put(&self.card.name, subjects, generation, scores.clone());
         Ok(scores)
     }
@@ -150,21 +155,21 @@ pub const SINCE_LOOKBACK_DAYS: i32 = 365;
 /// back from `day` — the first day of the service when it has failed since
 /// then. `None` for passing rules, and for rules failing on every one of
 /// the [`SINCE_LOOKBACK_DAYS`] looked at. Each day reads only the rules
-/// still failing, for this one service.
+/// still failing, for this one service; stops at the scoring's deadline.
 pub async fn failing_since(
-    store: &dyn Store,
-    card: &Scorecard,
-    delivery: &Delivery,
+    scoring: &Scoring<'_>,
     service: &str,
     today: &ServiceScore,
     day: Day,
 ) -> StoreResult<Vec<Option<Day>>> {
+    let (store, card, delivery) = (scoring.store, scoring.card, scoring.delivery);
     let mut since: Vec<Option<Day>> = vec![None; today.outcomes.len()];
     let mut open: Vec<usize> = (0..today.outcomes.len()).filter(|&i| !today.outcomes[i].passed).collect();
     let mut failing_from = day;
     while !open.is_empty() && day.0 - failing_from.0 < SINCE_LOOKBACK_DAYS {
         let probe = failing_from.minus(1);
-        match passes_on(store, card, delivery, probe, service, &open).await? {
+        super::on_time(scoring.deadline).await?;
+        match passes_on(store, card, delivery, probe, service, &open, scoring.deadline).await? {
             // Not alive the day before: every open rule has failed since it began.
             None => {
                 for &i in &open {

@@ -25,12 +25,27 @@ use serde::{Deserialize, Serialize};
 pub use evaluate::{DayScores, RuleOutcome, ServiceScore};
 pub use rule::Rule;
 
+/// Lets CPU-bound scoring stop at the request's deadline (`None`: no
+/// deadline, as for the CLI and the benchmarks): yields to the runtime
+/// first, so that a request timed out by the edge is dropped at this await
+/// and a busy worker serves other requests, then fails once `deadline` has
+/// passed. Scoring asks before each rule and each day it scores: a rule
+/// read from memory never awaits anything that would yield on its own.
+pub async fn on_time(deadline: Option<tokio::time::Instant>) -> crate::store::StoreResult<()> {
+    tokio::task::yield_now().await;
+    match deadline {
+        Some(deadline) if tokio::time::Instant::now() >= deadline => Err(crate::store::StoreError::PastDeadline),
+        _ => Ok(()),
+    }
+}
+
 /// The scorecard the demo ships, over the synthetic organisation.
 pub const DEMO: (&str, &str) =
     ("scorecards/production-readiness.toml", include_str!("../../scorecards/production-readiness.toml"));
 
-/// `[scorecards]`: where the scorecard files are.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+/// `[scorecards]`: where the scorecard files are, and how large they may be
+/// ([`ScorecardLimits`]).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ScorecardsConfig {
     /// Files, or folders whose `*.toml` files are each one scorecard.
@@ -38,6 +53,57 @@ pub struct ScorecardsConfig {
     /// Also score by the scorecard SPoT ships (`production-readiness`, the
     /// demo's): a start to copy and edit.
     pub builtin: bool,
+    /// Most rules in one scorecard.
+    pub max_rules: usize,
+    /// Most rules in all scorecards together.
+    pub max_total_rules: usize,
+    /// Most values in one `in` list.
+    pub max_in_items: usize,
+    /// Largest scorecard file, in bytes (checked before it is read).
+    pub max_file_bytes: u64,
+}
+
+impl Default for ScorecardsConfig {
+    fn default() -> ScorecardsConfig {
+        let limits = ScorecardLimits::default();
+        ScorecardsConfig {
+            paths: Vec::new(),
+            builtin: false,
+            max_rules: limits.max_rules,
+            max_total_rules: limits.max_total_rules,
+            max_in_items: limits.max_in_items,
+            max_file_bytes: limits.max_file_bytes,
+        }
+    }
+}
+
+impl ScorecardsConfig {
+    pub fn limits(&self) -> ScorecardLimits {
+        ScorecardLimits {
+            max_rules: self.max_rules,
+            max_total_rules: self.max_total_rules,
+            max_in_items: self.max_in_items,
+            max_file_bytes: self.max_file_bytes,
+        }
+    }
+}
+
+/// How large scorecards may be (`[scorecards] max_*`). Scoring costs rules
+/// × services × days, and "failing since" up to 365 days of it: a file of
+/// 20,000 rules took 13 s a day and gigabytes of memory. The defaults are
+/// far above what a standard needs (the demo's has 11 rules).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScorecardLimits {
+    pub max_rules: usize,
+    pub max_total_rules: usize,
+    pub max_in_items: usize,
+    pub max_file_bytes: u64,
+}
+
+impl Default for ScorecardLimits {
+    fn default() -> ScorecardLimits {
+        ScorecardLimits { max_rules: 200, max_total_rules: 1_000, max_in_items: 1_000, max_file_bytes: 256 * 1024 }
+    }
 }
 
 /// One scorecard, checked.
@@ -80,16 +146,16 @@ impl Scorecards {
         }
         let mut texts = Vec::new();
         for file in files {
-            match std::fs::read_to_string(&file) {
+            match read_bounded(&file, config.max_file_bytes) {
                 Ok(text) => texts.push((file, text)),
-                Err(e) => problems.push(format!("scorecards.paths: cannot read {}: {e}", file.display())),
+                Err(problem) => problems.push(problem),
             }
         }
         let mut files: Vec<(&Path, &str)> = texts.iter().map(|(file, text)| (file.as_path(), text.as_str())).collect();
         if config.builtin {
             files.push((Path::new(DEMO.0), DEMO.1));
         }
-        let read = Scorecards::read_with(files, sonar_metrics);
+        let read = Scorecards::read_with(files, sonar_metrics, &config.limits());
         match (read, problems.is_empty()) {
             (Ok(scorecards), true) => Ok(scorecards),
             (Ok(_), false) => Err(problems),
@@ -107,23 +173,35 @@ impl Scorecards {
 
     /// Scorecards from (file, text) pairs.
     pub fn read<'a>(files: impl IntoIterator<Item = (&'a Path, &'a str)>) -> Result<Scorecards, Vec<String>> {
-        Scorecards::read_with(files, &[])
+        Scorecards::read_with(files, &[], &ScorecardLimits::default())
     }
 
     fn read_with<'a>(
         files: impl IntoIterator<Item = (&'a Path, &'a str)>,
         sonar_metrics: &[String],
+        limits: &ScorecardLimits,
     ) -> Result<Scorecards, Vec<String>> {
         let mut all: Vec<Scorecard> = Vec::new();
         let mut problems = Vec::new();
+        let mut total = 0;
         for (file, text) in files {
-            match definition::read(file, text, sonar_metrics) {
+            match definition::read(file, text, sonar_metrics, limits) {
+                Ok(card) if total + card.rules.len() > limits.max_total_rules => problems.push(format!(
+                    "{}: its {} rules make {} in all, more than scorecards.max_total_rules ({})",
+                    card.file,
+                    card.rules.len(),
+                    total + card.rules.len(),
+                    limits.max_total_rules
+                )),
                 Ok(card) => match all.iter().find(|c| c.name == card.name) {
                     Some(first) => problems.push(format!(
                         "{}: a scorecard named \"{}\" is already defined in {}",
                         card.file, card.name, first.file
                     )),
-                    None => all.push(card),
+                    None => {
+                        total += card.rules.len();
+                        all.push(card)
+                    }
                 },
                 Err(mut wrong) => problems.append(&mut wrong),
             }
@@ -143,6 +221,26 @@ impl Scorecards {
             }
         })
     }
+}
+
+/// A scorecard file's text, when it is no larger than `max_bytes` (asked
+/// of its metadata first, and bounded while reading: it may still grow).
+fn read_bounded(file: &Path, max_bytes: u64) -> Result<String, String> {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| format!("scorecards.paths: cannot read {}: {e}", file.display());
+    let too_large =
+        |size: u64| format!("{}: {size} bytes, more than scorecards.max_file_bytes ({max_bytes})", file.display());
+    let size = std::fs::metadata(file).map_err(cannot)?.len();
+    if size > max_bytes {
+        return Err(too_large(size));
+    }
+    let mut text = String::new();
+    let opened = std::fs::File::open(file).map_err(cannot)?;
+    opened.take(max_bytes + 1).read_to_string(&mut text).map_err(cannot)?;
+    if text.len() as u64 > max_bytes {
+        return Err(too_large(text.len() as u64));
+    }
+    Ok(text)
 }
 
 /// A file as itself, a folder as its `*.toml` files in name order.

@@ -36,6 +36,10 @@ pub enum StoreError {
          never migrate a store: run `spot migrate --db {path}` first"
     )]
     SchemaTooOld { path: String, found: i64, supported: i64 },
+    /// Work done for a request (scoring: computing more than reading) ran
+    /// past the request's deadline and stopped.
+    #[error("the request ran past its deadline (server.request_timeout_ms)")]
+    PastDeadline,
     #[error("injected fault after {writes} writes (test hook)")]
     InjectedFault { writes: u64 },
     /// The engine failed; `source` is its error (or what went wrong, when

@@ -32,6 +32,8 @@ pub struct OrgReplay {
     pub org: String,
     repos: Vec<RepoReplay>,
     days: Vec<Day>,
+    /// A warning for each commit skipped for its date.
+    misdated: Vec<String>,
     memo: ParseMemo,
     max_file_bytes: usize,
     identity: IdentityConfig,
@@ -73,18 +75,29 @@ pub struct ReplayDay {
 impl OrgReplay {
     /// `repos` must share host and organisation. With `since`, the first
     /// day is `since` itself, showing each repository as its last commit
-    /// before then left it.
+    /// before then left it. Commits dated after `horizon` (the last day
+    /// ingest accepts) are skipped, each with a warning ([`OrgReplay::misdated`]).
     pub fn new(
         repos: Vec<GitRepo>,
         since: Option<Day>,
         until: Option<Day>,
+        horizon: Day,
         max_file_bytes: usize,
     ) -> Result<OrgReplay, GitError> {
         let (host, org) = repos.first().map(|r| (r.identity.host.clone(), r.identity.org.clone())).unwrap_or_default();
         let mut replays = Vec::new();
         let mut days = BTreeSet::new();
+        let mut misdated = Vec::new();
         for git in repos {
-            let history = starting_at(git.days(until)?, since);
+            let mut skipped = Vec::new();
+            let history = starting_at(git.days(until, horizon, &mut skipped)?, since);
+            misdated.extend(skipped.iter().map(|c| {
+                format!(
+                    "{}/{}: commit {} is dated {}, after {horizon} (today plus ingest.max_future_days): skipped; \
+                     its changes show from the next commit on",
+                    git.identity.org, git.identity.name, c.commit, c.day
+                )
+            }));
             days.extend(history.iter().map(|d| d.day));
             let tags = git.tags()?;
             replays.push(RepoReplay {
@@ -102,6 +115,7 @@ impl OrgReplay {
             org,
             repos: replays,
             days: days.into_iter().collect(),
+            misdated,
             memo: ParseMemo::default(),
             max_file_bytes,
             identity: IdentityConfig::default(),
@@ -123,6 +137,11 @@ impl OrgReplay {
             stats.blob_ids.push((repo.git.path.clone(), repo.blobs.keys().map(|id| id.to_string()).collect()));
         }
         stats
+    }
+
+    /// A warning for each commit skipped for being dated after the horizon.
+    pub fn misdated(&self) -> &[String] {
+        &self.misdated
     }
 
     /// Every day to observe, oldest first.

@@ -66,8 +66,16 @@ impl GitRepo {
     /// The day's last commit for each day with commits up to `until`,
     /// oldest first. Committer times on a first-parent line can go back
     /// (rebases, skewed clocks): a commit is never dated before the one it
-    /// follows, so days only move forward.
-    pub fn days(&self, until: Option<Day>) -> Result<Vec<DayCommit>, GitError> {
+    /// follows, so days only move forward. A commit dated after `horizon`
+    /// (a clock in 2999) is misdated: it has no day of its own (its changes
+    /// show from the next commit on) and does not move the days of the
+    /// commits after it; it is listed in `misdated` instead.
+    pub fn days(
+        &self,
+        until: Option<Day>,
+        horizon: Day,
+        misdated: &mut Vec<DayCommit>,
+    ) -> Result<Vec<DayCommit>, GitError> {
         let context = |e| GitError::at(&self.path, "walking the history", e);
         let tip = self.repo.revparse_single(&self.branch).map_err(context)?.peel_to_commit().map_err(context)?;
         let mut walk = self.repo.revwalk().map_err(context)?;
@@ -79,6 +87,11 @@ impl GitRepo {
         for oid in walk {
             let oid = oid.map_err(context)?;
             let commit = self.repo.find_commit(oid).map_err(context)?;
+            let own_day = day_of(commit.time().seconds());
+            if let Some(day) = own_day.filter(|d| *d > horizon) {
+                misdated.push(DayCommit { day, commit: oid, time: commit.time().seconds() });
+                continue;
+            }
             latest_time = latest_time.max(commit.time().seconds());
             let Some(day) = day_of(latest_time) else { continue };
             match days.last_mut() {

@@ -338,6 +338,10 @@ impl Store for ArangoStore {
     }
 
     async fn record_deployments(&self, events: &[DeployEvent]) -> StoreResult<()> {
+        // The whole batch is checked before anything is written.
+        for event in events {
+            self.inner.options.ingest.check_deploy(event)?;
+        }
         read::record_deployments(&self.inner, events).await
     }
 

@@ -98,7 +98,7 @@ impl SqliteStore {
     /// with SQLite's read-only error.
     pub fn open_read_only(path: impl AsRef<Path>) -> StoreResult<SqliteStore> {
         let path = path.as_ref().to_path_buf();
-        let conn = open_reader(&path)?;
+        let conn = open_tidying(&path)?;
         schema::check_current(&conn, &path)?;
         Ok(SqliteStore::with_writer(path, SqliteOptions::default(), conn, true))
     }
@@ -337,6 +337,34 @@ fn open_reader(path: &Path) -> StoreResult<Connection> {
             Ok(conn)
         }
         Err(e) => Err(open_error(e)),
+    }
+}
+
+/// The connection a read-only store closes last. SQLite reads a WAL
+/// database through `-wal` and `-shm` files, creating them if need be, and
+/// only a connection that may write deletes them when the last one closes:
+/// read-only connections alone left two empty files behind every read
+/// command. When there are none at open (the store was closed cleanly), this
+/// one may write but is `query_only` (every write fails as on a read-only
+/// connection), so closing last it removes what this process created.
+/// Files already there (a live server's, a crash's WAL) are not this
+/// process's to tidy: then, and wherever this cannot open, a plain reader.
+fn open_tidying(path: &Path) -> StoreResult<Connection> {
+    let wal = PathBuf::from(format!("{}-wal", path.display()));
+    if wal.exists() {
+        return open_reader(path);
+    }
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+    let opened = Connection::open_with_flags(path, flags).and_then(|conn| {
+        configure(&conn, true)?;
+        conn.pragma_update(None, "query_only", true)?;
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))?;
+        Ok(conn)
+    });
+    match opened {
+        Ok(conn) => Ok(conn),
+        // A read-only file or folder: read as before, without tidying.
+        Err(_) => open_reader(path),
     }
 }
 
@@ -580,6 +608,10 @@ impl Store for SqliteStore {
     }
 
     async fn record_deployments(&self, events: &[DeployEvent]) -> StoreResult<()> {
+        // The whole batch is checked before anything is written.
+        for event in events {
+            self.inner.options.ingest.check_deploy(event)?;
+        }
         let events = events.to_vec();
         self.write(move |writer, _| {
             let tx = writer.connection().unchecked_transaction().map_err(backend("starting to record deploys"))?;
