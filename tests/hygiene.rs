@@ -268,3 +268,19 @@ async fn hygiene_lists_and_trends_are_bounded() {
     let backwards = api.error(&format!("{{ hygieneTrend(from: \"{}\", to: \"{}\") {{ bucket }} }}", d(3), d(1))).await;
     assert!(backwards.contains("after"), "{backwards}");
 }
+
+#[tokio::test]
+async fn a_hygiene_trend_stops_at_the_requests_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("spot.db")).unwrap();
+    github(1).into(&store).await;
+    github(3).into(&store).await;
+    // In process: the server's edge puts a deadline in every request's
+    // data; this one has already passed.
+    let schema = spot::api::schema(std::sync::Arc::new(store), spot::api::Limits::default());
+    let query = format!("{{ hygieneTrend(from: \"{}\", to: \"{}\", bucket: DAY) {{ bucket }} }}", d(1), d(3));
+    let request = async_graphql::Request::new(query).data(spot::api::Deadline(tokio::time::Instant::now()));
+    let request = spot::api::request(&schema, request, spot::api::Grants::all("test"));
+    let stopped = serde_json::to_value(schema.execute(request).await).unwrap();
+    assert_eq!(stopped["errors"][0]["extensions"]["code"], "TIMEOUT", "{stopped:#}");
+}
