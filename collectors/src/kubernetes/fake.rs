@@ -52,6 +52,8 @@ struct State {
     generation: u64,
     requests: u64,
     watches: u64,
+    /// Lists of these paths answer only after this long (a big cluster).
+    slow_lists: BTreeMap<String, Duration>,
 }
 
 /// The fake API server; cheap to clone, every clone the same cluster.
@@ -78,7 +80,14 @@ impl FakeApi {
         let served = api.clone();
         let app = Router::new().fallback(move |request: Request<Body>| {
             let api = served.clone();
-            async move { api.answer(request) }
+            async move {
+                let slow = api.lock().slow_lists.get(request.uri().path()).copied();
+                let listing = !request.uri().query().unwrap_or("").contains("watch=");
+                if let Some(delay) = slow.filter(|_| listing) {
+                    tokio::time::sleep(delay).await;
+                }
+                api.answer(request)
+            }
         });
         tokio::spawn(async move { axum::serve(listener, app).await });
         Ok(api)
@@ -141,6 +150,12 @@ impl FakeApi {
         state.compacted = state.version + 1;
         state.log.clear();
         state.generation += 1;
+    }
+
+    /// Answers each list of `path` only after `delay`, as a cluster whose
+    /// list of that resource is long (watch requests are not slowed).
+    pub fn slow_lists(&self, path: &str, delay: Duration) {
+        self.lock().slow_lists.insert(path.to_string(), delay);
     }
 
     /// Ends every open watch stream (a dropped connection).

@@ -20,8 +20,9 @@ use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::events::v1::Event;
 use serde_json::Value;
 
+use super::actor::{Managers, TemplateChange};
 use super::memory::{event_uid, object_uid, workload_uid, Mark, Memory, WorkloadMemory, MARK};
-use super::seen::{self, Rollout, SeenReplicaSet, SeenWorkload};
+use super::seen::{self, Rollout, SeenReplicaSet, SeenWorkload, Template};
 use super::warnings;
 use crate::action::{Action, ActionBatch, ActionKind, Remembered};
 use crate::kubernetes::entities::service_key;
@@ -129,12 +130,31 @@ struct KnownReplicaSet {
 /// Most watch events held back before every workload kind was listed.
 const MAX_HELD: usize = 200_000;
 
+/// How long a new ReplicaSet waits for its Deployment's update (the one
+/// that names its writer) before it is recorded with what is known.
+const WAIT_FOR_DEPLOYMENT: chrono::Duration = chrono::Duration::seconds(10);
+
 pub struct Tracker {
     settings: TrackerSettings,
-    /// Changes from here on are new: the mark of the last commit, or the
-    /// start of today on the first connection (today's backfill).
-    since: DateTime<Utc>,
+    /// No memory at start: the first connection to the cluster.
+    first_connection: bool,
+    /// Where this watch took over: the mark of the last commit before SPoT
+    /// started, or (first connection) the time it connected. A ReplicaSet
+    /// made before it and never seen by this watch is an old one; one made
+    /// after it is a new revision. Fixed for the watch's life: the mark
+    /// written at each commit must not move it (a re-list is compared
+    /// after commits have happened).
+    resumed_from: DateTime<Utc>,
+    /// A workload created since this and never seen is `created`: the
+    /// last mark, or the start of today on the first connection (today's
+    /// backfill).
+    created_since: DateTime<Utc>,
     workloads: HashMap<String, WorkloadMemory>,
+    /// Each Deployment's latest copy, as far as its revisions' writers go.
+    deployments: HashMap<String, DeploymentCopy>,
+    /// New revisions whose Deployment has not been seen at that revision
+    /// yet (the watches of the two resources are not in step).
+    waiting: Vec<WaitingRevision>,
     names: HashMap<(String, Kind, String), String>,
     replica_sets: HashMap<String, KnownReplicaSet>,
     replica_set_names: HashMap<(String, String), String>,
@@ -143,8 +163,9 @@ pub struct Tracker {
     events: HashMap<String, u64>,
     /// Per resource, the uids seen by a re-list under way.
     relisting: HashMap<Resource, HashSet<String>>,
-    /// A re-list's ReplicaSets, compared once it is whole (in revision order).
-    listed_replica_sets: Vec<SeenReplicaSet>,
+    /// A re-list's ReplicaSets, compared once it is whole (in revision
+    /// order), each with whether this watch knew it before the re-list.
+    listed_replica_sets: Vec<(SeenReplicaSet, bool)>,
     /// Workload kinds listed at least once.
     listed: HashSet<Resource>,
     held: VecDeque<(Resource, Change)>,
@@ -160,6 +181,20 @@ pub struct Tracker {
 const MAX_UNRESOLVED: usize = 10_000;
 const UNRESOLVED_FOR: chrono::Duration = chrono::Duration::minutes(10);
 
+/// A Deployment's revision and writers, from its latest copy.
+struct DeploymentCopy {
+    revision: Option<u64>,
+    managers: Managers,
+}
+
+/// A revision seen live before its Deployment's update.
+struct WaitingRevision {
+    rs: SeenReplicaSet,
+    /// An old ReplicaSet made newest again.
+    reused: bool,
+    arrived: DateTime<Utc>,
+}
+
 #[derive(Default)]
 struct Pending {
     actions: Vec<Action>,
@@ -171,9 +206,13 @@ impl Tracker {
     /// A tracker resuming from what the store remembers of the cluster.
     pub fn new(settings: TrackerSettings, remembered: Vec<Remembered>, now: DateTime<Utc>) -> Tracker {
         let mut tracker = Tracker {
-            since: start_of_day(now),
+            first_connection: true,
+            resumed_from: now,
+            created_since: start_of_day(now),
             settings,
             workloads: HashMap::new(),
+            deployments: HashMap::new(),
+            waiting: Vec::new(),
             names: HashMap::new(),
             replica_sets: HashMap::new(),
             replica_set_names: HashMap::new(),
@@ -188,8 +227,13 @@ impl Tracker {
             out: Pending::default(),
         };
         for entry in remembered {
-            match serde_json::from_value::<Memory>(entry.state) {
-                Ok(Memory::Mark(mark)) => tracker.since = mark.since,
+            let memory = serde_json::from_value::<Memory>(entry.state);
+            tracker.first_connection &= memory.is_err();
+            match memory {
+                Ok(Memory::Mark(mark)) => {
+                    tracker.resumed_from = mark.since;
+                    tracker.created_since = mark.since;
+                }
                 Ok(Memory::Workload(w)) => {
                     let uid = object_uid(&entry.uid).to_string();
                     if let Some(id) = w.id() {
@@ -218,7 +262,6 @@ impl Tracker {
         let cluster = self.settings.cluster.clone();
         let mut pending = std::mem::take(&mut self.out);
         pending.remember.insert(MARK.into(), Memory::Mark(Mark { since: now }));
-        self.since = now;
         ActionBatch {
             actions: pending.actions,
             remember: pending
@@ -317,10 +360,15 @@ impl Tracker {
         self.names.insert((seen.id.namespace.clone(), seen.id.kind, seen.id.name.clone()), seen.uid.clone());
         self.out.remember.insert(workload_uid(&seen.uid), Memory::Workload(Box::new(memory.clone())));
         self.workloads.insert(seen.uid.clone(), memory);
+        if seen.id.kind == Kind::Deployment {
+            let copy = DeploymentCopy { revision: seen.revision, managers: seen.managers.clone() };
+            self.deployments.insert(seen.uid.clone(), copy);
+            self.release_waiting(|w| w.rs.owner.as_ref() == Some(&seen.uid) && w.rs.revision <= seen.revision, now);
+        }
     }
 
     fn first_sight(&mut self, seen: &SeenWorkload) -> WorkloadMemory {
-        if let Some(created) = seen.created.filter(|c| *c >= self.since) {
+        if let Some(created) = seen.created.filter(|c| *c >= self.created_since) {
             let actor = seen.managers.spec.as_ref().map(|w| w.manager.clone());
             let details =
                 object(&[("replicas", seen.replicas.into()), ("images", seen.template.images.clone().into())]);
@@ -401,7 +449,9 @@ impl Tracker {
             || seen.template.restarted_at != before.template.restarted_at;
         // A Deployment's revisions come from its ReplicaSets.
         if seen.id.kind != Kind::Deployment && template_changed {
-            self.new_template(&mut before, seen, when(seen.managers.spec.as_ref()));
+            let change = template_change(Some(&before.template), &seen.template);
+            let writer = seen.managers.template_writer(change, None).or(seen.managers.spec.as_ref());
+            self.new_template(&mut before, seen, when(writer), writer.map(|w| w.manager.clone()));
         }
         self.rollout(&mut before, seen, now);
         before.service = seen.service.clone().or(before.service);
@@ -413,7 +463,13 @@ impl Tracker {
     }
 
     /// A StatefulSet's or DaemonSet's new revision.
-    fn new_template(&mut self, before: &mut WorkloadMemory, seen: &SeenWorkload, at: DateTime<Utc>) {
+    fn new_template(
+        &mut self,
+        before: &mut WorkloadMemory,
+        seen: &SeenWorkload,
+        at: DateTime<Utc>,
+        actor: Option<String>,
+    ) {
         let kind = if before.history.iter().any(|t| t.fingerprint == seen.template.fingerprint) {
             ActionKind::Rollback
         } else {
@@ -421,7 +477,6 @@ impl Tracker {
         };
         let mut details = revision_details(&seen.template, Some(&before.template));
         details.insert("generation".into(), seen.generation.into());
-        let actor = seen.managers.spec.as_ref().map(|w| w.manager.clone());
         self.push(&About::seen(seen), format!("{}/gen{}/{kind}", seen.uid, seen.generation), kind, at, actor, details);
         let earlier = std::mem::replace(&mut before.template, seen.template.clone());
         before.push_history(earlier);
@@ -495,6 +550,8 @@ impl Tracker {
     fn workload_gone(&mut self, uid: Option<&str>, at: Option<DateTime<Utc>>, now: DateTime<Utc>) {
         let Some(uid) = uid else { return };
         let Some(memory) = self.workloads.remove(uid) else { return };
+        self.deployments.remove(uid);
+        self.waiting.retain(|w| w.rs.owner.as_deref() != Some(uid));
         let Some(about) = About::remembered(&memory) else { return };
         self.names.remove(&(about.id.namespace.clone(), about.id.kind, about.id.name.clone()));
         let details = object(&[("replicas", memory.replicas.into())]);
@@ -553,44 +610,132 @@ impl Tracker {
             if let Some(seen) = self.relisting.get_mut(&Resource::ReplicaSets) {
                 seen.insert(rs.uid.clone());
             }
-            self.listed_replica_sets.push(rs);
+            self.listed_replica_sets.push((rs, before.is_some()));
             return;
         }
         let Some(workload) = self.workloads.get(&owner) else { return };
-        if revision <= workload.rs_revision {
+        // Seen already, or already waiting for its Deployment (the
+        // controller updates a new ReplicaSet several times at once).
+        if revision <= workload.rs_revision || self.waiting.iter().any(|w| w.rs.uid == rs.uid) {
             return;
         }
-        match before {
-            None => self.revision_started(&rs, None, now),
-            Some(_) => self.rolled_back(&rs, now),
+        let reused = before.is_some();
+        let deployment_caught_up =
+            self.deployments.get(&owner).and_then(|d| d.revision).is_some_and(|known| known >= revision);
+        if deployment_caught_up {
+            self.live_revision(&rs, reused, now);
+        } else {
+            self.waiting.push(WaitingRevision { rs, reused, arrived: now });
         }
     }
 
-    /// A re-list's ReplicaSets against what was remembered, per Deployment
-    /// in revision order: those made since the mark began a revision each;
-    /// an older one that is now the newest revision was rolled back to.
-    fn compare_listed_replica_sets(&mut self, mut listed: Vec<SeenReplicaSet>) {
-        listed.sort_by(|a, b| (&a.owner, a.revision).cmp(&(&b.owner, b.revision)));
-        let mut previous: Option<&SeenReplicaSet> = None;
-        for rs in &listed {
-            let (Some(owner), Some(revision)) = (rs.owner.as_ref(), rs.revision) else { continue };
-            let before = previous.filter(|p| p.owner.as_ref() == Some(owner));
-            previous = Some(rs);
-            let Some(workload) = self.workloads.get(owner) else { continue };
-            if revision <= workload.rs_revision {
-                continue;
-            }
-            let remembered = workload.rs_revision > 0;
-            let new = rs.created.is_some_and(|c| c >= self.since);
-            if new {
-                self.revision_started(rs, before.map(|b| &b.template), rs.created.unwrap_or(self.since));
-            } else if remembered {
-                self.rolled_back(rs, self.since);
-            } else {
-                // First sight of an older revision: the starting point.
-                self.adopt(rs);
+    /// A revision seen live: a new ReplicaSet began it at its creation; an
+    /// old one made newest again is a rollback, now.
+    fn live_revision(&mut self, rs: &SeenReplicaSet, reused: bool, now: DateTime<Utc>) {
+        if reused {
+            self.rolled_back(rs, now, true);
+        } else {
+            self.revision_started(rs, None, rs.created.unwrap_or(now));
+        }
+    }
+
+    /// Records the waiting revisions `which` picks, in revision order.
+    fn release_waiting(&mut self, which: impl Fn(&WaitingRevision) -> bool, now: DateTime<Utc>) {
+        if self.waiting.is_empty() {
+            return;
+        }
+        let (mut ready, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.waiting).into_iter().partition(which);
+        self.waiting = waiting;
+        ready.sort_by_key(|w| w.rs.revision);
+        for w in ready {
+            let newer = self.workloads.get(w.rs.owner.as_deref().unwrap_or_default()).map(|m| m.rs_revision);
+            if newer.is_some_and(|known| w.rs.revision.unwrap_or(0) > known) {
+                self.live_revision(&w.rs, w.reused, now);
             }
         }
+    }
+
+    /// Records the revisions that waited too long for their Deployment,
+    /// with what is known of their writers (the run loop calls it before
+    /// each commit).
+    pub fn release_overdue(&mut self, now: DateTime<Utc>) {
+        self.release_waiting(|w| now - w.arrived >= WAIT_FOR_DEPLOYMENT, now);
+    }
+
+    /// A re-list's ReplicaSets against what was remembered, one Deployment
+    /// at a time, in revision order.
+    fn compare_listed_replica_sets(&mut self, mut listed: Vec<(SeenReplicaSet, bool)>) {
+        listed.sort_by(|(a, _), (b, _)| (&a.owner, a.revision).cmp(&(&b.owner, b.revision)));
+        for group in listed.chunk_by(|(a, _), (b, _)| a.owner == b.owner) {
+            let Some(owner) = group[0].0.owner.clone() else { continue };
+            let Some(known) = self.workloads.get(&owner).map(|w| w.rs_revision) else { continue };
+            if self.first_connection && known == 0 {
+                self.first_history(&owner, group);
+            } else {
+                self.revisions_since(known, group);
+            }
+        }
+        self.first_connection = false;
+    }
+
+    /// The first connection: every ReplicaSet kept is history, adopted
+    /// without an action (what happened before SPoT came is the daily
+    /// snapshot's `rollouts`), except the newest when its rollout is still
+    /// under way: that rollout is recorded, at its own time.
+    fn first_history(&mut self, owner: &str, group: &[(SeenReplicaSet, bool)]) {
+        let revisions: Vec<&SeenReplicaSet> =
+            group.iter().map(|(rs, _)| rs).filter(|rs| rs.revision.is_some()).collect();
+        let Some((newest, older)) = revisions.split_last() else { return };
+        for rs in older {
+            self.adopt(rs);
+        }
+        let under_way = self.workloads.get(owner).is_some_and(|w| w.completed.is_none());
+        if under_way {
+            let before = older.last().map(|rs| &rs.template);
+            self.revision_started(newest, before, newest.created.unwrap_or(self.resumed_from));
+        } else {
+            self.adopt(newest);
+        }
+    }
+
+    /// Each revision newer than the `known` one, as it happened while the
+    /// watch did not see it: a ReplicaSet made since the watch took over
+    /// began a revision at its creation; an older one (or one this watch
+    /// knew) made newest again was rolled back to.
+    fn revisions_since(&mut self, known: u64, group: &[(SeenReplicaSet, bool)]) {
+        let newest = group.last().and_then(|(rs, _)| rs.revision);
+        for (rs, known_before) in group {
+            let Some(revision) = rs.revision.filter(|r| *r > known) else { continue };
+            let old = *known_before || rs.created.is_none_or(|created| created < self.resumed_from);
+            if !old {
+                // Compared with the template before it: the remembered one,
+                // then each adopted in turn.
+                self.revision_started(rs, None, rs.created.unwrap_or(self.resumed_from));
+            } else if known == 0 {
+                // A Deployment this watch never knew: its old ReplicaSets
+                // are its history, not rollbacks.
+                self.adopt(rs);
+            } else {
+                let current = Some(revision) == newest;
+                let at = self.rollback_time(rs, current);
+                self.rolled_back(rs, at, current);
+            }
+        }
+    }
+
+    /// When a rollback found by a re-list happened: the newest revision's
+    /// is the latest write of the template (the undo), if since the watch
+    /// took over; an earlier one's is not told by the object, so the
+    /// earliest it can have been.
+    fn rollback_time(&self, rs: &SeenReplicaSet, newest: bool) -> DateTime<Utc> {
+        let owner = rs.owner.as_deref().unwrap_or_default();
+        let written = self
+            .deployments
+            .get(owner)
+            .filter(|_| newest)
+            .and_then(|d| d.managers.template_writer(TemplateChange::Other, None))
+            .and_then(|w| w.at);
+        written.filter(|at| *at >= self.resumed_from).unwrap_or(self.resumed_from)
     }
 
     fn adopt(&mut self, rs: &SeenReplicaSet) {
@@ -602,8 +747,15 @@ impl Tracker {
         }
     }
 
-    /// A new ReplicaSet: a new revision of its Deployment began.
-    fn revision_started(&mut self, rs: &SeenReplicaSet, before: Option<&super::seen::Template>, now: DateTime<Utc>) {
+    /// Who wrote the template of a revision of `owner`: the writer by the
+    /// time the revision began (`by`; `None`: the current template's).
+    fn revision_writer(&self, owner: &str, change: TemplateChange, by: Option<DateTime<Utc>>) -> Option<String> {
+        let managers = &self.deployments.get(owner)?.managers;
+        managers.template_writer(change, by).map(|w| w.manager.clone())
+    }
+
+    /// A new ReplicaSet: a new revision of its Deployment began at `at`.
+    fn revision_started(&mut self, rs: &SeenReplicaSet, before: Option<&Template>, at: DateTime<Utc>) {
         let Some(owner) = rs.owner.clone() else { return };
         let Some(workload) = self.workloads.get(&owner) else { return };
         let Some(about) = About::remembered(workload) else { return };
@@ -612,21 +764,24 @@ impl Tracker {
         let mut details = revision_details(&rs.template, before.as_ref());
         details.insert("revision".into(), rs.revision.into());
         details.insert("replica_set".into(), rs.name.clone().into());
-        let at = rs.created.unwrap_or(now);
-        self.push(&about, format!("{}/started", rs.uid), kind, at, None, details);
+        let actor = self.revision_writer(&owner, template_change(before.as_ref(), &rs.template), Some(at));
+        self.push(&about, format!("{}/started", rs.uid), kind, at, actor, details);
         self.adopt(rs);
     }
 
-    /// An old ReplicaSet made the newest revision again: a rollback.
-    fn rolled_back(&mut self, rs: &SeenReplicaSet, now: DateTime<Utc>) {
+    /// An old ReplicaSet made the newest revision again: a rollback. Its
+    /// writer is known when it is the current template (`current`).
+    fn rolled_back(&mut self, rs: &SeenReplicaSet, at: DateTime<Utc>, current: bool) {
         let Some(owner) = rs.owner.clone() else { return };
         let Some(workload) = self.workloads.get(&owner) else { return };
         let Some(about) = About::remembered(workload) else { return };
         let mut details = revision_details(&rs.template, Some(&workload.template));
         details.insert("revision".into(), rs.revision.into());
         details.insert("replica_set".into(), rs.name.clone().into());
+        let change = template_change(Some(&workload.template), &rs.template);
+        let actor = if current { self.revision_writer(&owner, change, None) } else { None };
         let key = format!("{}/rev{}/rollback", rs.uid, rs.revision.unwrap_or(0));
-        self.push(&about, key, ActionKind::Rollback, now, None, details);
+        self.push(&about, key, ActionKind::Rollback, at, actor, details);
         if let Some(w) = self.workloads.get_mut(&owner) {
             let earlier = std::mem::replace(&mut w.template, rs.template.clone());
             w.push_history(earlier);
@@ -666,16 +821,21 @@ impl Tracker {
             return;
         };
         let Some(about) = self.workloads.get(&owner).and_then(About::remembered) else { return };
+        // First seen: what it counts began at its first occurrence. Seen
+        // before: what it adds happened after the last count was taken, so
+        // the latest occurrence is all that is known of it.
+        let at = if before == 0 { warning.first } else { warning.last };
         let window = self.settings.warning_window.num_milliseconds().max(1);
-        let start = warning.at.timestamp_millis().div_euclid(window) * window;
+        let start = at.timestamp_millis().div_euclid(window) * window;
         let key = format!("{owner}/{}/{start}", warning.kind);
         let details = object(&[
             ("reason", warning.reason.clone().into()),
             ("message", warning.message.clone().into()),
             ("object", format!("{}/{}", warning.regarding_kind, warning.regarding_name).into()),
         ]);
-        let mut action = self.action(&about, key, warning.kind, warning.at, warning.actor.clone(), details);
+        let mut action = self.action(&about, key, warning.kind, at, warning.actor.clone(), details);
         action.count = warning.count - before;
+        action.last_at = warning.last;
         self.out.actions.push(action);
         self.events.insert(uid.clone(), warning.count);
         self.out.remember.insert(event_uid(&uid), Memory::Event(super::memory::EventMemory { count: warning.count }));
@@ -688,7 +848,7 @@ impl Tracker {
             return;
         }
         for event in std::mem::take(&mut self.unresolved) {
-            let recent = warnings::read(&event).is_some_and(|w| w.at > now - UNRESOLVED_FOR);
+            let recent = warnings::read(&event).is_some_and(|w| w.last > now - UNRESOLVED_FOR);
             if recent {
                 self.event(&event, false);
             }
@@ -773,8 +933,17 @@ impl About {
     }
 }
 
+/// Which of the fields that tell revisions apart changed, to find its writer.
+fn template_change(before: Option<&Template>, now: &Template) -> TemplateChange {
+    match before {
+        Some(before) if now.only_restarted(before) => TemplateChange::Restart,
+        Some(before) if before.images == now.images => TemplateChange::Other,
+        _ => TemplateChange::Images,
+    }
+}
+
 /// What a new template is, next to the one before it.
-fn revision_kind(before: Option<&super::seen::Template>, now: &super::seen::Template) -> ActionKind {
+fn revision_kind(before: Option<&Template>, now: &Template) -> ActionKind {
     match before {
         None => ActionKind::RolloutStarted,
         Some(before) if before.images != now.images => ActionKind::RolloutStarted,
@@ -783,10 +952,7 @@ fn revision_kind(before: Option<&super::seen::Template>, now: &super::seen::Temp
     }
 }
 
-fn revision_details(
-    now: &super::seen::Template,
-    before: Option<&super::seen::Template>,
-) -> serde_json::Map<String, Value> {
+fn revision_details(now: &Template, before: Option<&Template>) -> serde_json::Map<String, Value> {
     let mut details = object(&[("images", now.images.clone().into())]);
     if let Some(version) = &now.version {
         details.insert("version".into(), version.clone().into());
