@@ -262,16 +262,21 @@ async fn the_first_watch_of_a_cluster_backfills_today_s_new_workloads_and_warnin
 }
 
 /// A Deployment `name` rolled out `revisions` times, a day apart, ending
-/// `days` days ago, with every ReplicaSet kept (`revisionHistoryLimit`).
+/// `days` days ago, with every ReplicaSet kept (`revisionHistoryLimit`),
+/// the older ones scaled to zero.
 fn revised(api: &FakeApi, name: &str, revisions: u64, days: i64) {
     let day = |revision: u64| Utc::now() - chrono::Duration::days(days + (revisions - revision) as i64);
     let image = |revision: u64| format!("registry.example.com/shop/{name}:1.{revision}.0");
     let mut d = deployment("shop", name, &format!("d-{name}"), &image(1), 3, day(1));
-    api.apply(REPLICASETS, replica_set(&d, &format!("rs-{name}-1"), 1, day(1)));
+    let mut sets = vec![replica_set(&d, &format!("rs-{name}-1"), 1, day(1))];
     for revision in 2..=revisions {
         new_template(&mut d, &image(revision), None, revision, "helm", day(revision));
         completed(&mut d);
-        api.apply(REPLICASETS, replica_set(&d, &format!("rs-{name}-{revision}"), revision, day(revision)));
+        sets.iter_mut().for_each(scaled_down);
+        sets.push(replica_set(&d, &format!("rs-{name}-{revision}"), revision, day(revision)));
+    }
+    for rs in sets {
+        api.apply(REPLICASETS, rs);
     }
     api.apply(DEPLOYMENTS, d);
 }

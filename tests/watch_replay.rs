@@ -138,6 +138,7 @@ fn release_replica_set(deployment: &Value, revision: u64, at: DateTime<Utc>) -> 
     let mut template = deployment["spec"]["template"].clone();
     template["metadata"]["labels"]["pod-template-hash"] = json!(hash);
     rs["spec"]["template"] = template;
+    rs["spec"]["replicas"] = deployment["spec"]["replicas"].clone();
     rs["spec"]["selector"] = json!({ "matchLabels": { "app": name, "pod-template-hash": hash } });
     rs
 }
@@ -167,8 +168,8 @@ impl Service {
 }
 
 /// The release history: v0.8.0 six weeks ago, v0.8.1 five, v0.9.0 three,
-/// each a rollout by helm; redis-cart's image never changed, so it has one
-/// revision.
+/// each a rollout by helm that scaled the one before to zero; redis-cart's
+/// image never changed, so it has one revision.
 fn released(cluster: &Cluster, service: &str) -> Service {
     let week = |n: i64| Utc::now() - chrono::Duration::weeks(n);
     let mut d = release_deployment(service, week(6));
@@ -178,6 +179,7 @@ fn released(cluster: &Cluster, service: &str) -> Service {
             let at = week(6 - 1 - n as i64);
             new_template(&mut d, &image(service, release), None, n as u64 + 1, "helm", at);
             completed(&mut d);
+            sets.iter_mut().for_each(scaled_down);
             sets.push(release_replica_set(&d, n as u64 + 1, at));
         }
     }

@@ -22,14 +22,16 @@ fn image(revision: u64) -> String {
 }
 
 /// `checkout` rolled out `revisions` times three weeks ago by helm, the
-/// cluster keeping every ReplicaSet: the Deployment, complete, and its
-/// ReplicaSets oldest first (uids `rs-1`, `rs-2`, …).
+/// cluster keeping every ReplicaSet (the older ones scaled to zero): the
+/// Deployment, complete, and its ReplicaSets oldest first (uids `rs-1`,
+/// `rs-2`, …).
 fn checkout(revisions: u64) -> (Value, Vec<Value>) {
     let mut d = deployment("shop", "checkout", "d-checkout", &image(1), 4, weeks_ago(1));
     let mut sets = vec![replica_set(&d, "rs-1", 1, weeks_ago(1))];
     for revision in 2..=revisions {
         new_template(&mut d, &image(revision), None, revision, "helm", weeks_ago(revision));
         completed(&mut d);
+        sets.iter_mut().for_each(scaled_down);
         sets.push(replica_set(&d, &format!("rs-{revision}"), revision, weeks_ago(revision)));
     }
     (with_version(d, 100), sets)
@@ -91,15 +93,29 @@ fn a_first_connection_adopts_every_kept_replica_set_as_history_and_records_nothi
 
 #[test]
 fn a_rollout_under_way_at_first_connection_is_recorded_alone_at_its_replica_set_s_creation() {
-    let (mut d, sets) = checkout(5);
+    let (mut d, mut sets) = checkout(5);
     let generation = d["metadata"]["generation"].as_i64().unwrap();
     progressing(&mut d, 2, generation);
+    sets[3]["spec"]["replicas"] = json!(2); // not yet scaled down
     let mut tracker = listed(&everything(&d, &sets), vec![], at(12, 0));
     let actions = tracker.take(at(12, 0)).actions;
     assert_eq!(kinds(&actions), [ActionKind::RolloutStarted], "{actions:#?}");
     assert_eq!((actions[0].key.as_str(), actions[0].at), ("rs-5/started", weeks_ago(5)));
     assert_eq!(actions[0].details["previous_version"], "1.4.0");
     assert_eq!(actor(&actions[0]), Some("helm"));
+}
+
+#[test]
+fn a_deployment_short_of_replicas_at_first_connection_is_no_rollout() {
+    // A crash-looping pod, or an autoscaler's scale-up under way: fewer
+    // replicas available than desired, long after the last rollout.
+    let (mut d, sets) = checkout(3);
+    d["spec"]["replicas"] = json!(6);
+    let generation = d["metadata"]["generation"].as_i64().unwrap();
+    progressing(&mut d, 4, generation);
+    let mut tracker = listed(&everything(&d, &sets), vec![], at(12, 0));
+    let actions = tracker.take(at(12, 0)).actions;
+    assert!(actions.is_empty(), "its old ReplicaSets are all scaled down: {actions:#?}");
 }
 
 // ----- 2. what happened while SPoT was down, at the objects' own times -----

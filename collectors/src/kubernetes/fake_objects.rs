@@ -189,6 +189,13 @@ pub fn replica_set(deployment: &Value, uid: &str, revision: u64, at: DateTime<Ut
     })
 }
 
+/// The Deployment controller scaled an old ReplicaSet to zero, its
+/// rollout done.
+pub fn scaled_down(replica_set: &mut Value) {
+    replica_set["spec"]["replicas"] = json!(0);
+    replica_set["status"] = json!({ "replicas": 0, "observedGeneration": 2 });
+}
+
 /// `kubectl rollout undo` by `manager` at `at`: the Deployment's template
 /// is `old`'s again, and `old` becomes revision `revision`; the rollout
 /// back has begun.

@@ -670,7 +670,7 @@ impl Tracker {
             let Some(owner) = group[0].0.owner.clone() else { continue };
             let Some(known) = self.workloads.get(&owner).map(|w| w.rs_revision) else { continue };
             if self.first_connection && known == 0 {
-                self.first_history(&owner, group);
+                self.first_history(group);
             } else {
                 self.revisions_since(known, group);
             }
@@ -682,15 +682,19 @@ impl Tracker {
     /// without an action (what happened before SPoT came is the daily
     /// snapshot's `rollouts`), except the newest when its rollout is still
     /// under way: that rollout is recorded, at its own time.
-    fn first_history(&mut self, owner: &str, group: &[(SeenReplicaSet, bool)]) {
-        let revisions: Vec<&SeenReplicaSet> =
-            group.iter().map(|(rs, _)| rs).filter(|rs| rs.revision.is_some()).collect();
+    ///
+    /// Under way means an older ReplicaSet is still asked for pods: the
+    /// Deployment controller scales the old ones to zero as the new one
+    /// comes up. The Deployment's own status is no guide here: a crash
+    /// loop or an autoscaler's scale-up also leave it short of available
+    /// replicas, long after its last rollout.
+    fn first_history(&mut self, group: &[(SeenReplicaSet, bool)]) {
+        let revisions: Vec<&SeenReplicaSet> = group.iter().map(|(rs, _)| rs).collect();
         let Some((newest, older)) = revisions.split_last() else { return };
         for rs in older {
             self.adopt(rs);
         }
-        let under_way = self.workloads.get(owner).is_some_and(|w| w.completed.is_none());
-        if under_way {
+        if older.iter().any(|rs| rs.replicas > 0) {
             let before = older.last().map(|rs| &rs.template);
             self.revision_started(newest, before, newest.created.unwrap_or(self.resumed_from));
         } else {
