@@ -245,6 +245,28 @@ fn every_revision_names_the_manager_that_wrote_it_even_when_its_replica_set_come
 }
 
 #[test]
+fn a_rollback_a_re_list_finds_before_its_deployment_s_update_waits_for_its_writer() {
+    let (mut d, mut sets) = checkout(3);
+    let mut tracker = listed(&everything(&d, &sets), vec![], at(12, 0));
+    tracker.take(at(12, 0));
+
+    // After a 410 the ReplicaSets are listed again with the undo done; the
+    // Deployment's watch has not delivered it yet.
+    undone(&mut d, &mut sets[1], 4, "kubectl-rollout", at(12, 5));
+    tracker.apply(Resource::ReplicaSets, Change::Init, at(12, 6));
+    for rs in &sets {
+        tracker.apply(Resource::ReplicaSets, Change::Listed(object(rs)), at(12, 6));
+    }
+    tracker.apply(Resource::ReplicaSets, Change::InitDone, at(12, 6));
+    assert!(tracker.take(at(12, 6)).actions.is_empty(), "waits for the Deployment that names its writer");
+    applied(&mut tracker, &d, at(12, 6));
+    let back: Vec<Action> =
+        tracker.take(at(12, 6)).actions.into_iter().filter(|a| a.kind.starts_a_revision()).collect();
+    let found: Vec<(ActionKind, DateTime<Utc>, Option<&str>)> = back.iter().map(|a| (a.kind, a.at, actor(a))).collect();
+    assert_eq!(found, [(ActionKind::Rollback, at(12, 5), Some("kubectl-rollout"))]);
+}
+
+#[test]
 fn a_new_replica_set_whose_deployment_never_catches_up_is_recorded_all_the_same() {
     let (mut d, sets) = checkout(1);
     let mut tracker = listed(&everything(&d, &sets), vec![], at(12, 0));

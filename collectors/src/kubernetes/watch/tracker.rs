@@ -187,12 +187,22 @@ struct DeploymentCopy {
     managers: Managers,
 }
 
-/// A revision seen live before its Deployment's update.
+/// A revision found before its Deployment's update (which names its writer).
 struct WaitingRevision {
     rs: SeenReplicaSet,
-    /// An old ReplicaSet made newest again.
-    reused: bool,
+    found: Found,
     arrived: DateTime<Utc>,
+}
+
+/// How a revision newer than the remembered one was found.
+#[derive(Debug, Clone, Copy)]
+enum Found {
+    /// Seen live; `reused`: an old ReplicaSet this watch knew, made newest
+    /// again.
+    Live { reused: bool },
+    /// Found by a re-list; `old`: made before the watch took over, or known
+    /// to it; `newest`: the Deployment's newest revision.
+    Relisted { old: bool, newest: bool },
 }
 
 #[derive(Default)]
@@ -578,7 +588,7 @@ impl Tracker {
         match resource {
             Resource::ReplicaSets => {
                 let listed = std::mem::take(&mut self.listed_replica_sets);
-                self.compare_listed_replica_sets(listed);
+                self.compare_listed_replica_sets(listed, now);
                 self.replica_sets.retain(|uid, _| seen.contains(uid));
                 let kept: HashSet<(String, String)> =
                     self.replica_sets.values().map(|rs| (rs.namespace.clone(), rs.name.clone())).collect();
@@ -614,28 +624,46 @@ impl Tracker {
             return;
         }
         let Some(workload) = self.workloads.get(&owner) else { return };
-        // Seen already, or already waiting for its Deployment (the
-        // controller updates a new ReplicaSet several times at once).
-        if revision <= workload.rs_revision || self.waiting.iter().any(|w| w.rs.uid == rs.uid) {
+        if revision <= workload.rs_revision {
             return;
         }
-        let reused = before.is_some();
-        let deployment_caught_up =
-            self.deployments.get(&owner).and_then(|d| d.revision).is_some_and(|known| known >= revision);
-        if deployment_caught_up {
-            self.live_revision(&rs, reused, now);
+        self.revision_found(rs, Found::Live { reused: before.is_some() }, now);
+    }
+
+    /// Records a revision when its Deployment has been seen at it (its
+    /// `managedFields` then name the revision's writer), else keeps it
+    /// waiting for that.
+    fn revision_found(&mut self, rs: SeenReplicaSet, found: Found, now: DateTime<Utc>) {
+        // The controller updates a new ReplicaSet several times at once.
+        if self.waiting.iter().any(|w| w.rs.uid == rs.uid) {
+            return;
+        }
+        let owner = rs.owner.as_deref().unwrap_or_default();
+        let caught_up =
+            self.deployments.get(owner).and_then(|d| d.revision).is_some_and(|seen| Some(seen) >= rs.revision);
+        if caught_up {
+            self.record_revision(&rs, found, now);
         } else {
-            self.waiting.push(WaitingRevision { rs, reused, arrived: now });
+            self.waiting.push(WaitingRevision { rs, found, arrived: now });
         }
     }
 
-    /// A revision seen live: a new ReplicaSet began it at its creation; an
-    /// old one made newest again is a rollback, now.
-    fn live_revision(&mut self, rs: &SeenReplicaSet, reused: bool, now: DateTime<Utc>) {
-        if reused {
-            self.rolled_back(rs, now, true);
-        } else {
-            self.revision_started(rs, None, rs.created.unwrap_or(now));
+    /// Records a revision as what it was: live, a new ReplicaSet began it
+    /// at its creation and an old one made newest again is a rollback, now;
+    /// found by a re-list, a rollback at [`Self::rollback_time`].
+    fn record_revision(&mut self, rs: &SeenReplicaSet, found: Found, now: DateTime<Utc>) {
+        match found {
+            Found::Live { reused: true } => self.rolled_back(rs, now, true),
+            Found::Live { reused: false } => self.revision_started(rs, None, rs.created.unwrap_or(now)),
+            Found::Relisted { old: false, .. } => {
+                // Compared with the template before it: the remembered one,
+                // then each adopted in turn.
+                self.revision_started(rs, None, rs.created.unwrap_or(self.resumed_from))
+            }
+            Found::Relisted { old: true, newest } => {
+                let at = self.rollback_time(rs, newest);
+                self.rolled_back(rs, at, newest)
+            }
         }
     }
 
@@ -650,7 +678,7 @@ impl Tracker {
         for w in ready {
             let newer = self.workloads.get(w.rs.owner.as_deref().unwrap_or_default()).map(|m| m.rs_revision);
             if newer.is_some_and(|known| w.rs.revision.unwrap_or(0) > known) {
-                self.live_revision(&w.rs, w.reused, now);
+                self.record_revision(&w.rs, w.found, now);
             }
         }
     }
@@ -664,7 +692,7 @@ impl Tracker {
 
     /// A re-list's ReplicaSets against what was remembered, one Deployment
     /// at a time, in revision order.
-    fn compare_listed_replica_sets(&mut self, mut listed: Vec<(SeenReplicaSet, bool)>) {
+    fn compare_listed_replica_sets(&mut self, mut listed: Vec<(SeenReplicaSet, bool)>, now: DateTime<Utc>) {
         listed.sort_by(|(a, _), (b, _)| (&a.owner, a.revision).cmp(&(&b.owner, b.revision)));
         for group in listed.chunk_by(|(a, _), (b, _)| a.owner == b.owner) {
             let Some(owner) = group[0].0.owner.clone() else { continue };
@@ -672,7 +700,7 @@ impl Tracker {
             if self.first_connection && known == 0 {
                 self.first_history(group);
             } else {
-                self.revisions_since(known, group);
+                self.revisions_since(known, group, now);
             }
         }
         self.first_connection = false;
@@ -706,24 +734,19 @@ impl Tracker {
     /// watch did not see it: a ReplicaSet made since the watch took over
     /// began a revision at its creation; an older one (or one this watch
     /// knew) made newest again was rolled back to.
-    fn revisions_since(&mut self, known: u64, group: &[(SeenReplicaSet, bool)]) {
+    fn revisions_since(&mut self, known: u64, group: &[(SeenReplicaSet, bool)], now: DateTime<Utc>) {
         let newest = group.last().and_then(|(rs, _)| rs.revision);
         for (rs, known_before) in group {
             let Some(revision) = rs.revision.filter(|r| *r > known) else { continue };
             let old = *known_before || rs.created.is_none_or(|created| created < self.resumed_from);
-            if !old {
-                // Compared with the template before it: the remembered one,
-                // then each adopted in turn.
-                self.revision_started(rs, None, rs.created.unwrap_or(self.resumed_from));
-            } else if known == 0 {
+            if old && known == 0 {
                 // A Deployment this watch never knew: its old ReplicaSets
                 // are its history, not rollbacks.
                 self.adopt(rs);
-            } else {
-                let current = Some(revision) == newest;
-                let at = self.rollback_time(rs, current);
-                self.rolled_back(rs, at, current);
+                continue;
             }
+            let found = Found::Relisted { old, newest: Some(revision) == newest };
+            self.revision_found(rs.clone(), found, now);
         }
     }
 
