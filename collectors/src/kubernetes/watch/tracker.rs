@@ -7,8 +7,9 @@
 //! a StatefulSet's or DaemonSet's own template gives theirs; Warning events
 //! give crash loops and the like, counted per workload and window.
 //!
-//! ReplicaSets and events are held back until every workload kind has been
-//! listed once, so each finds its workload; a re-list (at start, or after a
+//! ReplicaSets are held back until every workload kind has been listed
+//! once, and events until the ReplicaSets have been too, so each finds its
+//! workload; a re-list (at start, or after a
 //! `410 Gone`) is compared with what was remembered, so a change made while
 //! SPoT was down or the watch was cut is recorded once, and nothing twice.
 
@@ -164,7 +165,7 @@ pub struct Tracker {
     /// A re-list's ReplicaSets, compared once it is whole (in revision
     /// order), each with whether this watch knew it before the re-list.
     listed_replica_sets: Vec<(SeenReplicaSet, bool)>,
-    /// Workload kinds listed at least once.
+    /// Workload kinds (and ReplicaSets) listed at least once.
     listed: HashSet<Resource>,
     held: VecDeque<(Resource, Change)>,
     /// Warning events whose workload was not known yet (its ReplicaSet may
@@ -262,8 +263,7 @@ impl Tracker {
     }
 
     pub fn apply(&mut self, resource: Resource, change: Change, now: DateTime<Utc>) {
-        let waits_for_workloads = matches!(resource, Resource::ReplicaSets | Resource::Events);
-        if waits_for_workloads && !self.workloads_listed() {
+        if !self.ready_for(resource) {
             if self.held.len() >= MAX_HELD {
                 self.held.pop_front();
                 tracing::warn!(kubernetes.cluster = %self.settings.cluster, "too many watch events before the workloads were listed: dropping the oldest");
@@ -272,11 +272,32 @@ impl Tracker {
             return;
         }
         self.handle(resource, change, now);
-        if resource.workload_kind().is_some() && self.workloads_listed() && !self.held.is_empty() {
-            // ReplicaSets first: events find their pods' workloads through them.
-            let mut held: Vec<(Resource, Change)> = std::mem::take(&mut self.held).into();
-            held.sort_by_key(|(resource, _)| *resource == Resource::Events);
-            for (resource, change) in held {
+        self.release_held(now);
+    }
+
+    /// ReplicaSets wait until every workload kind was listed once, so each
+    /// finds its Deployment; warning events also until the ReplicaSets were,
+    /// so each finds its pod's workload (a warning older than a few minutes
+    /// whose workload is not found is not tried again).
+    fn ready_for(&self, resource: Resource) -> bool {
+        match resource {
+            Resource::ReplicaSets => self.workloads_listed(),
+            Resource::Events => self.workloads_listed() && self.listed.contains(&Resource::ReplicaSets),
+            _ => true,
+        }
+    }
+
+    /// Handles the held events that can be now, ReplicaSets first, each
+    /// resource's in the order they came.
+    fn release_held(&mut self, now: DateTime<Utc>) {
+        for resource in [Resource::ReplicaSets, Resource::Events] {
+            if !self.ready_for(resource) || !self.held.iter().any(|(r, _)| *r == resource) {
+                continue;
+            }
+            let (ready, rest): (VecDeque<_>, VecDeque<_>) =
+                std::mem::take(&mut self.held).into_iter().partition(|(r, _)| *r == resource);
+            self.held = rest;
+            for (resource, change) in ready {
                 self.handle(resource, change, now);
             }
         }
@@ -567,6 +588,7 @@ impl Tracker {
                 let kept: HashSet<(String, String)> =
                     self.replica_sets.values().map(|rs| (rs.namespace.clone(), rs.name.clone())).collect();
                 self.replica_set_names.retain(|name, _| kept.contains(name));
+                self.listed.insert(resource);
             }
             Resource::Events => {
                 let expired: Vec<String> = self.events.keys().filter(|uid| !seen.contains(*uid)).cloned().collect();
