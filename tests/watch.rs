@@ -4,106 +4,17 @@
 //! of `spot serve` committing into a real SQLite store; and the actions it
 //! recorded, checked exactly — across a restart of SPoT and a `410 Gone`.
 
-use std::sync::Arc;
+#[path = "support/watch.rs"]
+mod watch_support;
+
 use std::time::Duration;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use collectors::kubernetes::fake::FakeApi;
 use collectors::kubernetes::fake_objects::*;
-use collectors::kubernetes::watch::watch_cluster;
 use serde_json::{json, Value};
-use spot::model::{Action, ActionFilter, ActionKind};
-use spot::store::Store;
-use spot::watch::{Feed, StoreSink};
-use spot::SqliteStore;
-
-struct Cluster {
-    api: FakeApi,
-    config: collectors::kubernetes::Config,
-    store: Arc<dyn Store>,
-    _dir: tempfile::TempDir,
-}
-
-async fn cluster() -> Cluster {
-    let api = FakeApi::start_with(Duration::from_millis(200)).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = api.kubeconfig(dir.path());
-    let text = format!(
-        "clusters = [{{ name = \"dc1\", kubeconfig = \"{}\" }}]\n[watch]\ncommit_ms = 20\n",
-        kubeconfig.display()
-    );
-    let config = toml::from_str(&text).unwrap();
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path().join("spot.db")).unwrap());
-    Cluster { api, config, store, _dir: dir }
-}
-
-/// A running watch; dropping the sender stops it.
-struct Watching {
-    stop: tokio::sync::watch::Sender<bool>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Cluster {
-    fn watch(&self) -> Watching {
-        let (stop, stopped) = tokio::sync::watch::channel(false);
-        let sink = Arc::new(StoreSink::new(self.store.clone(), Feed::default()));
-        let cluster = self.config.clusters[0].clone();
-        let task = tokio::spawn(watch_cluster(cluster, self.config.clone(), sink, stopped));
-        Watching { stop, task }
-    }
-
-    /// Every action recorded, oldest first.
-    async fn actions(&self) -> Vec<Action> {
-        let filter =
-            ActionFilter::between(Utc.timestamp_opt(0, 0).unwrap(), Utc::now() + chrono::Duration::days(1), 10_000);
-        let mut actions = self.store.actions(&filter).await.unwrap();
-        actions.reverse();
-        actions
-    }
-
-    /// Waits until `count` actions are recorded (or fails after 20 s), then
-    /// a little longer, so that a duplicate would show.
-    async fn until(&self, count: usize) -> Vec<Action> {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        loop {
-            let actions = self.actions().await;
-            if actions.len() >= count {
-                tokio::time::sleep(Duration::from_millis(300)).await;
-                return self.actions().await;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "waited for {count} actions; recorded: {:#?}",
-                kinds(&actions)
-            );
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-    }
-
-    /// Waits until the watch remembers `workloads` workloads (it has listed them).
-    async fn listed(&self, workloads: usize) {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        loop {
-            let remembered = self.store.remembered("dc1").await.unwrap();
-            if remembered.iter().filter(|m| m.uid.starts_with("w/")).count() >= workloads {
-                return;
-            }
-            assert!(tokio::time::Instant::now() < deadline, "the watch never listed the cluster");
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-    }
-}
-
-impl Watching {
-    async fn stop(self) {
-        self.stop.send(true).unwrap();
-        self.task.await.unwrap();
-    }
-}
-
-fn kinds(actions: &[Action]) -> Vec<ActionKind> {
-    actions.iter().map(|a| a.kind).collect()
-}
+use spot::model::{Action, ActionKind};
+use watch_support::{cluster, kinds};
 
 fn yesterday() -> DateTime<Utc> {
     Utc::now() - chrono::Duration::days(1) - chrono::Duration::hours(1)
@@ -129,7 +40,7 @@ async fn every_kind_of_action_is_recorded_from_the_watch_exactly() {
     let api = &cluster.api;
     let (mut d, first) = checkout(api);
     let watching = cluster.watch();
-    cluster.listed(1).await;
+    cluster.at_revision("d-checkout", 1).await;
     assert!(cluster.actions().await.is_empty(), "yesterday's state is no action");
 
     // The autoscaler scales it from 4 to 6.
@@ -167,6 +78,7 @@ async fn every_kind_of_action_is_recorded_from_the_watch_exactly() {
     assert_eq!(started.key, "rs-2/started");
     assert_eq!((detail(started, "version"), detail(started, "previous_version")), (&json!("1.5.0"), &json!("1.4.2")));
     assert_eq!(detail(started, "revision"), &json!(2));
+    assert_eq!(started.actor.as_deref(), Some("kubectl-set"), "the manager that wrote the new image");
 
     // `kubectl rollout restart`: same image, restartedAt.
     let restart_at = Utc::now();
@@ -185,8 +97,10 @@ async fn every_kind_of_action_is_recorded_from_the_watch_exactly() {
     api.apply(DEPLOYMENTS, d.clone());
     let actions = cluster.until(6).await;
     assert_eq!(kinds(&actions[4..]), [ActionKind::Restart, ActionKind::RolloutCompleted]);
+    assert_eq!(actions[4].actor.as_deref(), Some("kubectl-rollout"));
 
-    // 1.6.0 stalls at its deadline, and is undone back to revision 3's ReplicaSet.
+    // 1.6.0 stalls at its deadline, and is undone back to revision 3's
+    // ReplicaSet, whose update comes before the Deployment's.
     new_template(&mut d, "registry.example.com/shop/checkout:1.6.0", None, 4, "argocd-controller", Utc::now());
     api.apply(DEPLOYMENTS, d.clone());
     let fourth = replica_set(&d, "rs-4", 4, Utc::now());
@@ -195,27 +109,33 @@ async fn every_kind_of_action_is_recorded_from_the_watch_exactly() {
     api.apply(DEPLOYMENTS, d.clone());
     let actions = cluster.until(8).await;
     assert_eq!(kinds(&actions[6..]), [ActionKind::RolloutStarted, ActionKind::RolloutStalled]);
+    assert_eq!(actions[6].actor.as_deref(), Some("argocd-controller"));
     let mut undone = third.clone();
-    reused(&mut undone, 5);
+    undo(&mut d, &mut undone, 5, "kubectl-rollout", Utc::now());
     api.apply(REPLICASETS, undone);
+    api.apply(DEPLOYMENTS, d.clone());
     let actions = cluster.until(9).await;
     assert_eq!(actions[8].kind, ActionKind::Rollback);
     assert_eq!((detail(&actions[8], "revision"), detail(&actions[8], "version")), (&json!(5), &json!("1.5.0")));
+    assert_eq!(actions[8].actor.as_deref(), Some("kubectl-rollout"));
 
-    // A config change (an environment variable), same image: revision 6.
-    d["spec"]["template"]["spec"]["containers"][0]["image"] = json!("registry.example.com/shop/checkout:1.5.0");
+    // Helm changes an environment variable, same image: revision 6.
     d["spec"]["template"]["spec"]["containers"][0]["env"] = json!([{ "name": "LOG_LEVEL", "value": "debug" }]);
     d["metadata"]["annotations"]["deployment.kubernetes.io/revision"] = json!("6");
+    written_by(&mut d, "helm", None, Utc::now());
     let generation = d["metadata"]["generation"].as_i64().unwrap() + 1;
     d["metadata"]["generation"] = json!(generation);
     progressing(&mut d, 0, generation);
     api.apply(DEPLOYMENTS, d.clone());
     api.apply(REPLICASETS, replica_set(&d, "rs-6", 6, Utc::now()));
     let actions = cluster.until(10).await;
-    assert_eq!(actions[9].kind, ActionKind::ConfigChanged, "{:#?}", kinds(&actions));
+    assert_eq!(actions.len(), 10, "{:#?}", kinds(&actions));
+    assert_eq!((actions[9].kind, actions[9].actor.as_deref()), (ActionKind::ConfigChanged, Some("helm")));
 
-    // Its pods crash-loop: one event counted up to 10, one row; an image
-    // pull fails and a container is killed for memory: a row each.
+    // Its pods crash-loop: one event counted up to 10, one row; a probe
+    // fails (no action); an image pull fails and a container is killed for
+    // memory: a row each. The events' watch is one ordered stream, so once
+    // the pull failure is recorded the two before it were read too.
     let pod = format!("{}-x2k4q", fourth["metadata"]["name"].as_str().unwrap());
     let note = "Back-off restarting failed container checkout in pod";
     let crashed_at = Utc::now(); // one window for both counts
@@ -224,29 +144,15 @@ async fn every_kind_of_action_is_recorded_from_the_watch_exactly() {
     assert_eq!((actions[10].kind, actions[10].count), (ActionKind::CrashLoop, 3));
     api.apply(EVENTS, warning("shop", "ev-1", &pod, "BackOff", note, 10, crashed_at));
     api.apply(EVENTS, warning("shop", "ev-2", &pod, "Unhealthy", "Readiness probe failed", 4, Utc::now()));
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let actions = cluster.actions().await;
-    assert_eq!(actions.len(), 11, "the same window: counted, not another row; a probe is no action");
-    assert_eq!(actions[10].count, 10);
-    api.apply(
-        EVENTS,
-        warning(
-            "shop",
-            "ev-3",
-            &pod,
-            "Failed",
-            "Failed to pull image \"shop/checkout:1.6.0\": not found",
-            1,
-            Utc::now(),
-        ),
-    );
+    let pull = "Failed to pull image \"shop/checkout:1.6.0\": not found";
+    api.apply(EVENTS, warning("shop", "ev-3", &pod, "Failed", pull, 1, Utc::now()));
     let actions = cluster.until(12).await;
-    api.apply(
-        EVENTS,
-        warning("shop", "ev-4", &pod, "OOMKilling", "Memory cgroup out of memory: Killed process 4242", 1, Utc::now()),
-    );
-    let actions = cluster.until(13).await.into_iter().skip(actions.len() - 1).collect::<Vec<_>>();
-    assert_eq!(kinds(&actions), [ActionKind::ImagePullFailed, ActionKind::OomKilled]);
+    assert_eq!(actions.len(), 12, "the same window: counted, not another row; a probe is no action");
+    assert_eq!((actions[10].count, actions[11].kind), (10, ActionKind::ImagePullFailed));
+    let oom = "Memory cgroup out of memory: Killed process 4242";
+    api.apply(EVENTS, warning("shop", "ev-4", &pod, "OOMKilling", oom, 1, Utc::now()));
+    let actions = cluster.until(13).await;
+    assert_eq!(actions[12].kind, ActionKind::OomKilled);
 
     // Paused, resumed by a person; then deleted.
     paused(&mut d, true, "kubectl-patch", Utc::now());
@@ -268,25 +174,28 @@ async fn a_restart_of_spot_and_a_410_lose_nothing_and_repeat_nothing() {
     let api = &cluster.api;
     let (mut d, _) = checkout(api);
     let watching = cluster.watch();
-    cluster.listed(1).await;
+    cluster.at_revision("d-checkout", 1).await;
     scaled(&mut d, 5, "kubectl", Utc::now());
     api.apply(DEPLOYMENTS, d.clone());
     cluster.until(1).await;
     watching.stop().await;
 
-    // While SPoT is down: a person scales to 8, and 1.5.0 rolls out.
+    // While SPoT is down: a person scales to 8, and helm rolls out 1.5.0.
     let scaled_at = Utc::now();
     scaled(&mut d, 8, "kubectl", scaled_at);
-    new_template(&mut d, "registry.example.com/shop/checkout:1.5.0", None, 2, "helm", Utc::now());
+    let rolled_at = Utc::now();
+    new_template(&mut d, "registry.example.com/shop/checkout:1.5.0", None, 2, "helm", rolled_at);
     completed(&mut d);
     api.apply(DEPLOYMENTS, d.clone());
-    api.apply(REPLICASETS, replica_set(&d, "rs-2", 2, Utc::now()));
+    api.apply(REPLICASETS, replica_set(&d, "rs-2", 2, rolled_at));
+    // A big cluster: its ReplicaSets come a few commits after its workloads.
+    api.slow_lists(REPLICASETS, Duration::from_millis(300));
     let watching = cluster.watch();
     let actions = cluster.until(4).await;
     assert_eq!(
         kinds(&actions),
         [ActionKind::Scale, ActionKind::Scale, ActionKind::RolloutStarted, ActionKind::RolloutCompleted],
-        "each change once, none of the earlier ones again"
+        "each change once, as what it was, none of the earlier ones again"
     );
     assert_eq!(
         actions[1].at.timestamp_millis(),
@@ -294,6 +203,9 @@ async fn a_restart_of_spot_and_a_410_lose_nothing_and_repeat_nothing() {
         "when its writer wrote it, not when SPoT came back"
     );
     assert_eq!((detail(&actions[1], "from"), detail(&actions[1], "to")), (&json!(5), &json!(8)));
+    let rollout = &actions[2];
+    assert_eq!(rollout.at.timestamp_millis(), rolled_at.timestamp_millis(), "the ReplicaSet's creation");
+    assert_eq!((rollout.key.as_str(), rollout.actor.as_deref()), ("rs-2/started", Some("helm")));
 
     // The API server compacts its history: the watch's resume is refused
     // with 410 and it lists again; a change made meanwhile comes once.
@@ -318,7 +230,7 @@ async fn a_restart_of_spot_and_a_410_lose_nothing_and_repeat_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_first_watch_of_a_cluster_backfills_today() {
+async fn the_first_watch_of_a_cluster_backfills_today_s_new_workloads_and_warnings_but_no_revision() {
     let cluster = cluster().await;
     let api = &cluster.api;
     checkout(api);
@@ -328,21 +240,68 @@ async fn the_first_watch_of_a_cluster_backfills_today() {
     api.apply(DEPLOYMENTS, cart);
     api.apply(REPLICASETS, cart_rs.clone());
     let pod = format!("{}-abcde", cart_rs["metadata"]["name"].as_str().unwrap());
-    api.apply(EVENTS, warning("shop", "ev-9", &pod, "FailedScheduling", "0/3 nodes are available", 2, morning));
+    let later = morning + chrono::Duration::seconds(20);
+    api.apply(EVENTS, scheduler_warning("shop", "ev-9", &pod, "0/3 nodes are available", 2, morning, later));
     let watching = cluster.watch();
-    let actions = cluster.until(3).await;
-    let mut found = kinds(&actions);
-    found.sort();
-    assert_eq!(found, [ActionKind::RolloutStarted, ActionKind::Created, ActionKind::FailedScheduling]);
+    cluster
+        .remembers("both Deployments' ReplicaSets and the event", |memory| {
+            let adopted = memory.iter().filter(|m| m.uid.starts_with("w/") && m.state["rs_revision"] == 1).count();
+            adopted == 2 && memory.iter().any(|m| m.uid == "e/ev-9")
+        })
+        .await;
+    let actions = cluster.actions().await;
+    assert_eq!(kinds(&actions), [ActionKind::Created, ActionKind::FailedScheduling], "cart's revision 1 is history");
     assert!(actions.iter().all(|a| a.workload.ends_with("/cart")), "yesterday's checkout is no news");
+    let scheduling = &actions[1];
+    assert_eq!(
+        (scheduling.at.timestamp_millis(), scheduling.last_at.timestamp_millis(), scheduling.count),
+        (morning.timestamp_millis(), later.timestamp_millis(), 2),
+        "from its first occurrence (eventTime) to its last (series)"
+    );
+    watching.stop().await;
+}
+
+/// A Deployment `name` rolled out `revisions` times, a day apart, ending
+/// `days` days ago, with every ReplicaSet kept (`revisionHistoryLimit`),
+/// the older ones scaled to zero.
+fn revised(api: &FakeApi, name: &str, revisions: u64, days: i64) {
+    let day = |revision: u64| Utc::now() - chrono::Duration::days(days + (revisions - revision) as i64);
+    let image = |revision: u64| format!("registry.example.com/shop/{name}:1.{revision}.0");
+    let mut d = deployment("shop", name, &format!("d-{name}"), &image(1), 3, day(1));
+    let mut sets = vec![replica_set(&d, &format!("rs-{name}-1"), 1, day(1))];
+    for revision in 2..=revisions {
+        new_template(&mut d, &image(revision), None, revision, "helm", day(revision));
+        completed(&mut d);
+        sets.iter_mut().for_each(scaled_down);
+        sets.push(replica_set(&d, &format!("rs-{name}-{revision}"), revision, day(revision)));
+    }
+    for rs in sets {
+        api.apply(REPLICASETS, rs);
+    }
+    api.apply(DEPLOYMENTS, d);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_connection_to_ten_deployments_of_five_revisions_each_records_nothing() {
+    let cluster = cluster().await;
+    for n in 0..10 {
+        revised(&cluster.api, &format!("svc-{n}"), 5, 2);
+    }
+    let watching = cluster.watch();
+    cluster
+        .remembers("every Deployment at its fifth revision", |memory| {
+            memory.iter().filter(|m| m.uid.starts_with("w/") && m.state["rs_revision"] == 5).count() == 10
+        })
+        .await;
+    let actions = cluster.actions().await;
+    assert!(actions.is_empty(), "old ReplicaSets are history, no deploy and no rollback: {actions:#?}");
     watching.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn spot_serve_watches_its_clusters_and_streams_each_action_to_subscribers() {
-    use futures_util::{SinkExt, StreamExt};
+    use futures_util::SinkExt;
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    use tokio_tungstenite::tungstenite::Message;
 
     let cluster = cluster().await;
     let (mut d, _) = checkout(&cluster.api);
@@ -360,30 +319,51 @@ async fn spot_serve_watches_its_clusters_and_streams_each_action_to_subscribers(
     let mut request = format!("ws://{address}/graphql/ws").into_client_request().unwrap();
     request.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
     let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-    let send = |value: Value| Message::text(value.to_string());
+    let send = |value: Value| tokio_tungstenite::tungstenite::Message::text(value.to_string());
     socket.send(send(json!({ "type": "connection_init", "payload": {} }))).await.unwrap();
     let query = "subscription { actions(service: \"checkout\", kinds: [SCALE]) { kind cluster workload details } }";
     socket.send(send(json!({ "id": "1", "type": "subscribe", "payload": { "query": query } }))).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
 
-    scaled(&mut d, 9, "kubectl", Utc::now());
-    cluster.api.apply(DEPLOYMENTS, d.clone());
+    // The protocol does not say when a subscription is in place: scale
+    // again until one scale is streamed, then it must be that one.
+    let mut replicas = 4;
     let message = loop {
-        let message =
-            tokio::time::timeout(Duration::from_secs(20), socket.next()).await.expect("a message").unwrap().unwrap();
-        if let Message::Text(text) = message {
-            let value: Value = serde_json::from_str(&text).unwrap();
-            if value["type"] != "connection_ack" {
-                break value;
-            }
+        scaled(&mut d, replicas + 5, "kubectl", Utc::now());
+        cluster.api.apply(DEPLOYMENTS, d.clone());
+        replicas += 5;
+        if let Some(message) = next_message(&mut socket, Duration::from_secs(2)).await {
+            break message;
         }
+        assert!(replicas < 100, "no scale was streamed");
     };
     assert_eq!(message["type"], "next", "{message}");
     assert_eq!(
         message["payload"]["data"]["actions"],
         json!({ "kind": "SCALE", "cluster": "dc1", "workload": "workload:dc1/shop/Deployment/checkout",
-                "details": { "from": 4, "to": 9, "by": "person" } })
+                "details": { "from": replicas - 5, "to": replicas, "by": "person" } })
     );
     let _ = stop.send(());
     serving.await.unwrap();
+}
+
+/// The next message of the socket other than the connection's ack, if one
+/// comes within `wait`.
+async fn next_message<S>(socket: &mut S, wait: Duration) -> Option<Value>
+where
+    S: futures_util::Stream<
+            Item = Result<tokio_tungstenite::tungstenite::Message, tokio_tungstenite::tungstenite::Error>,
+        > + Unpin,
+{
+    use futures_util::StreamExt;
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let message =
+            tokio::time::timeout_at(deadline, socket.next()).await.ok()?.expect("the socket is open").unwrap();
+        if let tokio_tungstenite::tungstenite::Message::Text(text) = message {
+            let value: Value = serde_json::from_str(&text).unwrap();
+            if value["type"] != "connection_ack" {
+                return Some(value);
+            }
+        }
+    }
 }

@@ -1,30 +1,13 @@
 //! The watch's state machine alone, fed scripted watch events: what each
 //! kind of workload's change becomes, and what a re-list after a gap finds.
 
-use chrono::{DateTime, TimeZone, Utc};
-use collectors::action::{ActionKind, Remembered};
+mod watch_support;
+
+use collectors::action::ActionKind;
 use collectors::kubernetes::fake_objects::*;
-use collectors::kubernetes::model::Rules;
-use collectors::kubernetes::watch::tracker::{Change, Namespaces, Object, Resource, Tracker, TrackerSettings};
-use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
+use collectors::kubernetes::watch::tracker::{Change, Resource};
 use serde_json::{json, Value};
-
-fn at(hour: u32, minute: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 3, hour, minute, 0).unwrap()
-}
-
-fn settings() -> TrackerSettings {
-    TrackerSettings {
-        cluster: "dc1".into(),
-        rules: Rules {
-            service_annotation: "spot/service".into(),
-            sidecars: Default::default(),
-            service_from_image: true,
-        },
-        namespaces: Namespaces { only: Default::default(), except: ["kube-system".to_string()].into() },
-        warning_window: chrono::Duration::minutes(15),
-    }
-}
+use watch_support::*;
 
 /// A StatefulSet made from a Deployment's shape.
 fn stateful_set(image: &str, generation: i64) -> Value {
@@ -39,37 +22,10 @@ fn stateful_set(image: &str, generation: i64) -> Value {
     object
 }
 
-fn object(value: &Value) -> Object {
-    match value["kind"].as_str().unwrap() {
-        "Deployment" => Object::Deployment(Box::new(serde_json::from_value::<Deployment>(value.clone()).unwrap())),
-        "StatefulSet" => Object::StatefulSet(Box::new(serde_json::from_value::<StatefulSet>(value.clone()).unwrap())),
-        "DaemonSet" => Object::DaemonSet(Box::new(serde_json::from_value::<DaemonSet>(value.clone()).unwrap())),
-        other => panic!("{other}"),
-    }
-}
-
-/// A tracker that has listed `objects` (each kind listed, empty or not).
-fn listed(objects: &[(Resource, &Value)], remembered: Vec<Remembered>, now: DateTime<Utc>) -> Tracker {
-    let mut tracker = Tracker::new(settings(), remembered, now);
-    for resource in [Resource::Deployments, Resource::StatefulSets, Resource::DaemonSets, Resource::ReplicaSets] {
-        tracker.apply(resource, Change::Init, now);
-        for (_, value) in objects.iter().filter(|(r, _)| *r == resource) {
-            tracker.apply(resource, Change::Listed(object(value)), now);
-        }
-        tracker.apply(resource, Change::InitDone, now);
-    }
-    tracker
-}
-
-fn with_version(mut value: Value, version: u64) -> Value {
-    value["metadata"]["resourceVersion"] = json!(version.to_string());
-    value
-}
-
 #[test]
 fn a_stateful_set_s_new_template_is_a_rollout_and_its_old_one_a_rollback() {
     let v1 = with_version(stateful_set("registry.example.com/data/ledger-db:15.4", 1), 10);
-    let mut tracker = listed(&[(Resource::StatefulSets, &v1)], vec![], at(12, 0));
+    let mut tracker = listed(&[&v1], vec![], at(12, 0));
     assert!(tracker.take(at(12, 0)).actions.is_empty(), "a listed StatefulSet is no action");
 
     let mut v2 = with_version(stateful_set("registry.example.com/data/ledger-db:16.1", 2), 11);
@@ -99,7 +55,7 @@ fn a_stateful_set_s_new_template_is_a_rollout_and_its_old_one_a_rollback() {
 #[test]
 fn a_re_list_after_a_gap_finds_each_change_once_at_its_writer_s_time() {
     let first = with_version(deployment("shop", "cart", "d-cart", "shop/cart:2.0.0", 2, at(1, 0)), 5);
-    let mut tracker = listed(&[(Resource::Deployments, &first)], vec![], at(9, 0));
+    let mut tracker = listed(&[&first], vec![], at(9, 0));
     let memory = tracker.take(at(9, 0)).remember;
     assert!(memory.iter().any(|m| m.uid == "w/d-cart"), "{memory:#?}");
 
@@ -107,7 +63,7 @@ fn a_re_list_after_a_gap_finds_each_change_once_at_its_writer_s_time() {
     let mut later = first.clone();
     scaled(&mut later, 5, "kubectl", at(10, 30));
     let later = with_version(later, 9);
-    let mut resumed = listed(&[(Resource::Deployments, &later)], memory, at(11, 0));
+    let mut resumed = listed(&[&later], memory, at(11, 0));
     let batch = resumed.take(at(11, 0));
     assert_eq!(batch.actions.len(), 1, "{:#?}", batch.actions);
     let scale = &batch.actions[0];
@@ -115,7 +71,7 @@ fn a_re_list_after_a_gap_finds_each_change_once_at_its_writer_s_time() {
     assert_eq!((scale.details["from"].clone(), scale.details["by"].clone()), (json!(2), json!("person")));
 
     // Listed again, unchanged: nothing.
-    let mut quiet = listed(&[(Resource::Deployments, &later)], batch.remember, at(11, 3));
+    let mut quiet = listed(&[&later], batch.remember, at(11, 3));
     let batch = quiet.take(at(11, 3));
     assert!(batch.actions.is_empty(), "{:#?}", batch.actions);
 
@@ -129,7 +85,7 @@ fn a_re_list_after_a_gap_finds_each_change_once_at_its_writer_s_time() {
 #[test]
 fn excluded_namespaces_are_not_followed() {
     let system = deployment("kube-system", "coredns", "d-dns", "coredns/coredns:1.11", 2, at(11, 0));
-    let mut tracker = listed(&[(Resource::Deployments, &with_version(system, 3))], vec![], at(11, 30));
+    let mut tracker = listed(&[&with_version(system, 3)], vec![], at(11, 30));
     let batch = tracker.take(at(11, 30));
     assert!(batch.actions.is_empty() && batch.remember.iter().all(|m| m.uid == "mark"), "{batch:#?}");
 }

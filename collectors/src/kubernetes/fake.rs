@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -52,6 +53,8 @@ struct State {
     generation: u64,
     requests: u64,
     watches: u64,
+    /// Lists of these paths answer only after this long (a big cluster).
+    slow_lists: BTreeMap<String, Duration>,
 }
 
 /// The fake API server; cheap to clone, every clone the same cluster.
@@ -78,7 +81,14 @@ impl FakeApi {
         let served = api.clone();
         let app = Router::new().fallback(move |request: Request<Body>| {
             let api = served.clone();
-            async move { api.answer(request) }
+            async move {
+                let slow = api.lock().slow_lists.get(request.uri().path()).copied();
+                let listing = !request.uri().query().unwrap_or("").contains("watch=");
+                if let Some(delay) = slow.filter(|_| listing) {
+                    tokio::time::sleep(delay).await;
+                }
+                api.answer(request)
+            }
         });
         tokio::spawn(async move { axum::serve(listener, app).await });
         Ok(api)
@@ -143,6 +153,12 @@ impl FakeApi {
         state.generation += 1;
     }
 
+    /// Answers each list of `path` only after `delay`, as a cluster whose
+    /// list of that resource is long (watch requests are not slowed).
+    pub fn slow_lists(&self, path: &str, delay: Duration) {
+        self.lock().slow_lists.insert(path.to_string(), delay);
+    }
+
     /// Ends every open watch stream (a dropped connection).
     pub fn drop_watches(&self) {
         self.lock().generation += 1;
@@ -191,18 +207,30 @@ impl FakeApi {
         self.list(&path, &query)
     }
 
-    /// A page of the list, `limit` and `continue` as an API server.
+    /// A page of the list, `limit` and `continue` as an API server. Every
+    /// page of one list carries the resourceVersion of its first, as an API
+    /// server's pages are one snapshot: the watch that follows starts there,
+    /// so a change made while the list was read is delivered by the watch
+    /// (pages here show objects as they are now, so it may come twice,
+    /// never not at all). The continue token is that version and the last
+    /// uid served.
     fn list(&self, path: &str, query: &BTreeMap<String, String>) -> Response<Body> {
         let state = self.lock();
-        let items: Vec<Value> = state.objects.get(path).map(|o| o.values().cloned().collect()).unwrap_or_default();
         let limit = query.get("limit").and_then(|l| l.parse().ok()).unwrap_or(usize::MAX).max(1);
-        let offset: usize = query.get("continue").and_then(|c| c.parse().ok()).unwrap_or(0);
-        let end = offset.saturating_add(limit).min(items.len());
-        let mut metadata = json!({ "resourceVersion": state.version.to_string() });
-        if end < items.len() {
-            metadata["continue"] = json!(end.to_string());
+        let token = query.get("continue").and_then(|c| c.split_once('.'));
+        let version = token.and_then(|(v, _)| v.parse().ok()).unwrap_or(state.version);
+        let after = token.map(|(_, uid)| uid.to_string());
+        let objects = state.objects.get(path);
+        let rest: Vec<(&String, &Value)> = match (objects, &after) {
+            (None, _) => Vec::new(),
+            (Some(o), None) => o.iter().collect(),
+            (Some(o), Some(after)) => o.range::<String, _>((Bound::Excluded(after), Bound::Unbounded)).collect(),
+        };
+        let mut metadata = json!({ "resourceVersion": version.to_string() });
+        if rest.len() > limit {
+            metadata["continue"] = json!(format!("{version}.{}", rest[limit - 1].0));
         }
-        let page: Vec<Value> = items[offset.min(end)..end].iter().map(list_item).collect();
+        let page: Vec<Value> = rest.iter().take(limit).map(|(_, object)| list_item(object)).collect();
         respond(StatusCode::OK, json!({ "kind": "List", "apiVersion": "v1", "metadata": metadata, "items": page }))
     }
 

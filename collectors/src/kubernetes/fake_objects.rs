@@ -45,12 +45,30 @@ pub fn deployment(namespace: &str, name: &str, uid: &str, image: &str, replicas:
     })
 }
 
-/// A `managedFields` entry.
+/// A `managedFields` entry: through the scale subresource it owns
+/// `spec.replicas`, else the pod template's images.
 pub fn managed(manager: &str, subresource: Option<&str>, at: DateTime<Utc>) -> Value {
     let fields = match subresource {
         Some("scale") => json!({ "f:spec": { "f:replicas": {} } }),
-        _ => json!({ "f:spec": { "f:template": {} } }),
+        _ => template_fields(false),
     };
+    managed_fields(manager, subresource, at, fields)
+}
+
+/// The `fieldsV1` of a write of the pod template's containers' images
+/// (and, for a `kubectl rollout restart`, only its `restartedAt`), as the
+/// API server records them.
+pub fn template_fields(restart: bool) -> Value {
+    if restart {
+        return json!({ "f:spec": { "f:template": { "f:metadata": { "f:annotations": {
+            ".": {}, "f:kubectl.kubernetes.io/restartedAt": {} } } } } });
+    }
+    json!({ "f:spec": { "f:template": { "f:spec": { "f:containers": {
+        "k:{\"name\":\"main\"}": { ".": {}, "f:image": {}, "f:name": {} } } } } } })
+}
+
+/// A `managedFields` entry owning `fields`.
+pub fn managed_fields(manager: &str, subresource: Option<&str>, at: DateTime<Utc>, fields: Value) -> Value {
     let mut entry = json!({ "manager": manager, "operation": "Update", "apiVersion": "apps/v1", "time": time(at), "fieldsType": "FieldsV1", "fieldsV1": fields });
     if let Some(subresource) = subresource {
         entry["subresource"] = json!(subresource);
@@ -71,9 +89,15 @@ fn complete_status(replicas: i64, generation: i64) -> Value {
 
 /// Records `manager` as the latest writer (of the spec, or of a subresource).
 pub fn written_by(object: &mut Value, manager: &str, subresource: Option<&str>, at: DateTime<Utc>) {
+    written(object, managed(manager, subresource, at));
+}
+
+/// Records a `managedFields` entry, in place of its manager's earlier one
+/// (the API server keeps one per manager, operation and subresource).
+pub fn written(object: &mut Value, entry: Value) {
     let entries = object["metadata"]["managedFields"].as_array_mut().expect("objects made here have managedFields");
-    entries.retain(|e| !(e["manager"] == manager && e.get("subresource").and_then(Value::as_str) == subresource));
-    entries.push(managed(manager, subresource, at));
+    entries.retain(|e| !(e["manager"] == entry["manager"] && e.get("subresource") == entry.get("subresource")));
+    entries.push(entry);
 }
 
 /// Scaled to `replicas` through the scale subresource (by the autoscaler,
@@ -106,7 +130,7 @@ pub fn new_template(
         deployment["spec"]["template"]["metadata"]["annotations"] =
             json!({ "kubectl.kubernetes.io/restartedAt": time(restarted_at) });
     }
-    written_by(deployment, manager, None, at);
+    written(deployment, managed_fields(manager, None, at, template_fields(restarted_at.is_some())));
     let generation = bump_generation(deployment);
     deployment["metadata"]["annotations"]["deployment.kubernetes.io/revision"] = json!(revision.to_string());
     progressing(deployment, 0, generation);
@@ -165,6 +189,29 @@ pub fn replica_set(deployment: &Value, uid: &str, revision: u64, at: DateTime<Ut
     })
 }
 
+/// The Deployment controller scaled an old ReplicaSet to zero, its
+/// rollout done.
+pub fn scaled_down(replica_set: &mut Value) {
+    replica_set["spec"]["replicas"] = json!(0);
+    replica_set["status"] = json!({ "replicas": 0, "observedGeneration": 2 });
+}
+
+/// `kubectl rollout undo` by `manager` at `at`: the Deployment's template
+/// is `old`'s again, and `old` becomes revision `revision`; the rollout
+/// back has begun.
+pub fn undo(deployment: &mut Value, old: &mut Value, revision: u64, manager: &str, at: DateTime<Utc>) {
+    let mut template = old["spec"]["template"].clone();
+    if let Some(labels) = template["metadata"]["labels"].as_object_mut() {
+        labels.remove("pod-template-hash");
+    }
+    deployment["spec"]["template"] = template;
+    written(deployment, managed_fields(manager, None, at, template_fields(false)));
+    let generation = bump_generation(deployment);
+    deployment["metadata"]["annotations"]["deployment.kubernetes.io/revision"] = json!(revision.to_string());
+    progressing(deployment, 0, generation);
+    reused(old, revision);
+}
+
 /// `kubectl rollout undo`: the old ReplicaSet becomes revision `revision`.
 pub fn reused(replica_set: &mut Value, revision: u64) {
     let history = replica_set["metadata"]["annotations"]["deployment.kubernetes.io/revision"].clone();
@@ -173,7 +220,7 @@ pub fn reused(replica_set: &mut Value, revision: u64) {
 }
 
 /// A Warning event about `pod` (`<replicaset>-<suffix>`) seen `count`
-/// times, the last at `at`.
+/// times, the first and last at `at`, in the kubelet's shape.
 pub fn warning(
     namespace: &str,
     uid: &str,
@@ -183,15 +230,60 @@ pub fn warning(
     count: i64,
     at: DateTime<Utc>,
 ) -> Value {
+    kubelet_warning(namespace, uid, pod, (reason, note), count, at, at)
+}
+
+/// A Warning the kubelet reported about `pod`, `count` times from `first`
+/// to `last`, as `events.k8s.io/v1` serves an event of the core/v1
+/// recorder: `eventTime` null, the occurrences and count in the
+/// `deprecated…` fields, the reporter in `deprecatedSource`.
+pub fn kubelet_warning(
+    namespace: &str,
+    uid: &str,
+    pod: &str,
+    (reason, note): (&str, &str),
+    count: i64,
+    first: DateTime<Utc>,
+    last: DateTime<Utc>,
+) -> Value {
     json!({
         "apiVersion": "events.k8s.io/v1", "kind": "Event",
-        "metadata": { "name": format!("{pod}.{uid}"), "namespace": namespace, "uid": uid, "creationTimestamp": time(at) },
+        "metadata": { "name": format!("{pod}.{uid}"), "namespace": namespace, "uid": uid, "creationTimestamp": time(first) },
         "eventTime": null,
         "type": "Warning", "reason": reason, "note": note,
-        "regarding": { "kind": "Pod", "namespace": namespace, "name": pod },
+        "regarding": { "kind": "Pod", "namespace": namespace, "name": pod, "apiVersion": "v1", "fieldPath": "spec.containers{main}" },
         "reportingController": "kubelet", "reportingInstance": "node-1",
-        "deprecatedCount": count, "deprecatedLastTimestamp": time(at),
+        "deprecatedSource": { "component": "kubelet", "host": "node-1" },
+        "deprecatedCount": count, "deprecatedFirstTimestamp": time(first), "deprecatedLastTimestamp": time(last),
     })
+}
+
+/// A `FailedScheduling` the scheduler reported about `pod`, as the
+/// `events.k8s.io/v1` recorder writes it: `eventTime` (microseconds) at
+/// the first occurrence, and once it repeats a `series` with the count and
+/// the latest occurrence; no `deprecated…` fields.
+pub fn scheduler_warning(
+    namespace: &str,
+    uid: &str,
+    pod: &str,
+    note: &str,
+    count: i64,
+    first: DateTime<Utc>,
+    last: DateTime<Utc>,
+) -> Value {
+    let micro = |at: DateTime<Utc>| at.to_rfc3339_opts(SecondsFormat::Micros, true);
+    let mut event = json!({
+        "apiVersion": "events.k8s.io/v1", "kind": "Event",
+        "metadata": { "name": format!("{pod}.{uid}"), "namespace": namespace, "uid": uid, "creationTimestamp": time(first) },
+        "eventTime": micro(first),
+        "type": "Warning", "reason": "FailedScheduling", "note": note, "action": "Scheduling",
+        "regarding": { "kind": "Pod", "namespace": namespace, "name": pod, "apiVersion": "v1" },
+        "reportingController": "default-scheduler", "reportingInstance": "default-scheduler-control-plane-1",
+    });
+    if count > 1 {
+        event["series"] = json!({ "count": count, "lastObservedTime": micro(last) });
+    }
+    event
 }
 
 /// A HorizontalPodAutoscaler of `deployment` wanting `desired` replicas.

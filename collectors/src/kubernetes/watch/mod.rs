@@ -8,7 +8,9 @@
 //! - [`seen`]: objects read into what the watch compares; [`actor`]: who
 //!   changed them, from `managedFields`; [`warnings`]: Warning events.
 //! - [`tracker`]: the state machine from watch events to actions and
-//!   memory; [`memory`]: what it keeps in the store between restarts.
+//!   memory (a Deployment's revisions, from its ReplicaSets, in
+//!   `tracker/revisions.rs`); [`memory`]: what it keeps in the store
+//!   between restarts.
 //! - [`run`]: the watch of one cluster, committing to an [`ActionSink`].
 //!
 //! kube's watcher always begins with a list; it cannot resume from a
@@ -16,8 +18,11 @@
 //! after a few minutes). So resuming is done by memory instead: the store
 //! keeps what the watch last knew of every object, and the first list
 //! after a restart is compared with it. A change made while SPoT was down
-//! is recorded once (at the time its writer wrote it, where Kubernetes
-//! says), and every action has a key that makes reading it twice harmless.
+//! is recorded once, as what it was, at the time the objects carry (a
+//! ReplicaSet's creation, the writer's time in `managedFields`), and every
+//! action has a key that makes reading it twice harmless. The first
+//! connection has no memory: the ReplicaSets a cluster keeps are history,
+//! never rollouts or rollbacks.
 
 pub mod actor;
 pub mod memory;

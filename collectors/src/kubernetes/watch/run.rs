@@ -70,7 +70,7 @@ async fn start<S: ActionSink>(
     let first = remembered.is_empty();
     let tracker = Tracker::new(settings(cluster, config), remembered, Utc::now());
     if first {
-        tracing::info!(kubernetes.cluster = %cluster.name, "first watch of the cluster: today's ReplicaSets and events are backfilled");
+        tracing::info!(kubernetes.cluster = %cluster.name, "first watch of the cluster: its ReplicaSets are adopted as history; today's new workloads and the events it holds are backfilled");
     }
     Ok((client, tracker))
 }
@@ -126,6 +126,7 @@ async fn follow<S: ActionSink>(
 /// left.
 async fn commit<S: ActionSink>(cluster: &str, tracker: &mut Tracker, unsent: &mut ActionBatch, sink: &S) {
     tracker.retry_unresolved(Utc::now());
+    tracker.release_overdue(Utc::now());
     if tracker.has_changes() {
         let batch = tracker.take(Utc::now());
         unsent.actions.extend(batch.actions);

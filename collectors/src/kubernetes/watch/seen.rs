@@ -195,6 +195,10 @@ pub struct SeenReplicaSet {
     pub revision: Option<u64>,
     pub created: Option<DateTime<Utc>>,
     pub template: Template,
+    /// Pods it is asked for (`spec.replicas`; none said: 0). An older
+    /// ReplicaSet still asked for pods is one a rollout has not yet
+    /// scaled down.
+    pub replicas: i64,
 }
 
 pub fn replica_set(rs: &ReplicaSet) -> Option<SeenReplicaSet> {
@@ -223,5 +227,6 @@ pub fn replica_set(rs: &ReplicaSet) -> Option<SeenReplicaSet> {
         revision,
         created: meta.creation_timestamp.as_ref().map(|t| t.0),
         template: Template::read(template, version),
+        replicas: rs.spec.as_ref().and_then(|s| s.replicas).map_or(0, i64::from),
     })
 }

@@ -7,8 +7,9 @@
 //! a StatefulSet's or DaemonSet's own template gives theirs; Warning events
 //! give crash loops and the like, counted per workload and window.
 //!
-//! ReplicaSets and events are held back until every workload kind has been
-//! listed once, so each finds its workload; a re-list (at start, or after a
+//! ReplicaSets are held back until every workload kind has been listed
+//! once, and events until the ReplicaSets have been too, so each finds its
+//! workload; a re-list (at start, or after a
 //! `410 Gone`) is compared with what was remembered, so a change made while
 //! SPoT was down or the watch was cut is recorded once, and nothing twice.
 
@@ -20,6 +21,9 @@ use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::events::v1::Event;
 use serde_json::Value;
 
+mod revisions;
+
+use self::revisions::{revision_details, revision_kind, template_change, DeploymentCopy, WaitingRevision};
 use super::memory::{event_uid, object_uid, workload_uid, Mark, Memory, WorkloadMemory, MARK};
 use super::seen::{self, Rollout, SeenReplicaSet, SeenWorkload};
 use super::warnings;
@@ -131,10 +135,25 @@ const MAX_HELD: usize = 200_000;
 
 pub struct Tracker {
     settings: TrackerSettings,
-    /// Changes from here on are new: the mark of the last commit, or the
-    /// start of today on the first connection (today's backfill).
-    since: DateTime<Utc>,
+    /// No memory at start: the first connection to the cluster.
+    first_connection: bool,
+    /// Where this watch took over: the mark of the last commit before SPoT
+    /// started, or (first connection) the time it connected. A ReplicaSet
+    /// made before it and never seen by this watch is an old one; one made
+    /// after it is a new revision. Fixed for the watch's life: the mark
+    /// written at each commit must not move it (a re-list is compared
+    /// after commits have happened).
+    resumed_from: DateTime<Utc>,
+    /// A workload created since this and never seen is `created`: the
+    /// last mark, or the start of today on the first connection (today's
+    /// backfill).
+    created_since: DateTime<Utc>,
     workloads: HashMap<String, WorkloadMemory>,
+    /// Each Deployment's latest copy, as far as its revisions' writers go.
+    deployments: HashMap<String, DeploymentCopy>,
+    /// New revisions whose Deployment has not been seen at that revision
+    /// yet (the watches of the two resources are not in step).
+    waiting: Vec<WaitingRevision>,
     names: HashMap<(String, Kind, String), String>,
     replica_sets: HashMap<String, KnownReplicaSet>,
     replica_set_names: HashMap<(String, String), String>,
@@ -143,9 +162,10 @@ pub struct Tracker {
     events: HashMap<String, u64>,
     /// Per resource, the uids seen by a re-list under way.
     relisting: HashMap<Resource, HashSet<String>>,
-    /// A re-list's ReplicaSets, compared once it is whole (in revision order).
-    listed_replica_sets: Vec<SeenReplicaSet>,
-    /// Workload kinds listed at least once.
+    /// A re-list's ReplicaSets, compared once it is whole (in revision
+    /// order), each with whether this watch knew it before the re-list.
+    listed_replica_sets: Vec<(SeenReplicaSet, bool)>,
+    /// Workload kinds (and ReplicaSets) listed at least once.
     listed: HashSet<Resource>,
     held: VecDeque<(Resource, Change)>,
     /// Warning events whose workload was not known yet (its ReplicaSet may
@@ -171,9 +191,13 @@ impl Tracker {
     /// A tracker resuming from what the store remembers of the cluster.
     pub fn new(settings: TrackerSettings, remembered: Vec<Remembered>, now: DateTime<Utc>) -> Tracker {
         let mut tracker = Tracker {
-            since: start_of_day(now),
+            first_connection: true,
+            resumed_from: now,
+            created_since: start_of_day(now),
             settings,
             workloads: HashMap::new(),
+            deployments: HashMap::new(),
+            waiting: Vec::new(),
             names: HashMap::new(),
             replica_sets: HashMap::new(),
             replica_set_names: HashMap::new(),
@@ -188,8 +212,13 @@ impl Tracker {
             out: Pending::default(),
         };
         for entry in remembered {
-            match serde_json::from_value::<Memory>(entry.state) {
-                Ok(Memory::Mark(mark)) => tracker.since = mark.since,
+            let memory = serde_json::from_value::<Memory>(entry.state);
+            tracker.first_connection &= memory.is_err();
+            match memory {
+                Ok(Memory::Mark(mark)) => {
+                    tracker.resumed_from = mark.since;
+                    tracker.created_since = mark.since;
+                }
                 Ok(Memory::Workload(w)) => {
                     let uid = object_uid(&entry.uid).to_string();
                     if let Some(id) = w.id() {
@@ -218,7 +247,6 @@ impl Tracker {
         let cluster = self.settings.cluster.clone();
         let mut pending = std::mem::take(&mut self.out);
         pending.remember.insert(MARK.into(), Memory::Mark(Mark { since: now }));
-        self.since = now;
         ActionBatch {
             actions: pending.actions,
             remember: pending
@@ -235,8 +263,7 @@ impl Tracker {
     }
 
     pub fn apply(&mut self, resource: Resource, change: Change, now: DateTime<Utc>) {
-        let waits_for_workloads = matches!(resource, Resource::ReplicaSets | Resource::Events);
-        if waits_for_workloads && !self.workloads_listed() {
+        if !self.ready_for(resource) {
             if self.held.len() >= MAX_HELD {
                 self.held.pop_front();
                 tracing::warn!(kubernetes.cluster = %self.settings.cluster, "too many watch events before the workloads were listed: dropping the oldest");
@@ -245,11 +272,32 @@ impl Tracker {
             return;
         }
         self.handle(resource, change, now);
-        if resource.workload_kind().is_some() && self.workloads_listed() && !self.held.is_empty() {
-            // ReplicaSets first: events find their pods' workloads through them.
-            let mut held: Vec<(Resource, Change)> = std::mem::take(&mut self.held).into();
-            held.sort_by_key(|(resource, _)| *resource == Resource::Events);
-            for (resource, change) in held {
+        self.release_held(now);
+    }
+
+    /// ReplicaSets wait until every workload kind was listed once, so each
+    /// finds its Deployment; warning events also until the ReplicaSets were,
+    /// so each finds its pod's workload (a warning older than a few minutes
+    /// whose workload is not found is not tried again).
+    fn ready_for(&self, resource: Resource) -> bool {
+        match resource {
+            Resource::ReplicaSets => self.workloads_listed(),
+            Resource::Events => self.workloads_listed() && self.listed.contains(&Resource::ReplicaSets),
+            _ => true,
+        }
+    }
+
+    /// Handles the held events that can be now, ReplicaSets first, each
+    /// resource's in the order they came.
+    fn release_held(&mut self, now: DateTime<Utc>) {
+        for resource in [Resource::ReplicaSets, Resource::Events] {
+            if !self.ready_for(resource) || !self.held.iter().any(|(r, _)| *r == resource) {
+                continue;
+            }
+            let (ready, rest): (VecDeque<_>, VecDeque<_>) =
+                std::mem::take(&mut self.held).into_iter().partition(|(r, _)| *r == resource);
+            self.held = rest;
+            for (resource, change) in ready {
                 self.handle(resource, change, now);
             }
         }
@@ -317,10 +365,15 @@ impl Tracker {
         self.names.insert((seen.id.namespace.clone(), seen.id.kind, seen.id.name.clone()), seen.uid.clone());
         self.out.remember.insert(workload_uid(&seen.uid), Memory::Workload(Box::new(memory.clone())));
         self.workloads.insert(seen.uid.clone(), memory);
+        if seen.id.kind == Kind::Deployment {
+            let copy = DeploymentCopy { revision: seen.revision, managers: seen.managers.clone() };
+            self.deployments.insert(seen.uid.clone(), copy);
+            self.release_waiting(|w| w.rs.owner.as_ref() == Some(&seen.uid) && w.rs.revision <= seen.revision, now);
+        }
     }
 
     fn first_sight(&mut self, seen: &SeenWorkload) -> WorkloadMemory {
-        if let Some(created) = seen.created.filter(|c| *c >= self.since) {
+        if let Some(created) = seen.created.filter(|c| *c >= self.created_since) {
             let actor = seen.managers.spec.as_ref().map(|w| w.manager.clone());
             let details =
                 object(&[("replicas", seen.replicas.into()), ("images", seen.template.images.clone().into())]);
@@ -401,7 +454,9 @@ impl Tracker {
             || seen.template.restarted_at != before.template.restarted_at;
         // A Deployment's revisions come from its ReplicaSets.
         if seen.id.kind != Kind::Deployment && template_changed {
-            self.new_template(&mut before, seen, when(seen.managers.spec.as_ref()));
+            let change = template_change(Some(&before.template), &seen.template);
+            let writer = seen.managers.template_writer(change, None).or(seen.managers.spec.as_ref());
+            self.new_template(&mut before, seen, when(writer), writer.map(|w| w.manager.clone()));
         }
         self.rollout(&mut before, seen, now);
         before.service = seen.service.clone().or(before.service);
@@ -413,7 +468,13 @@ impl Tracker {
     }
 
     /// A StatefulSet's or DaemonSet's new revision.
-    fn new_template(&mut self, before: &mut WorkloadMemory, seen: &SeenWorkload, at: DateTime<Utc>) {
+    fn new_template(
+        &mut self,
+        before: &mut WorkloadMemory,
+        seen: &SeenWorkload,
+        at: DateTime<Utc>,
+        actor: Option<String>,
+    ) {
         let kind = if before.history.iter().any(|t| t.fingerprint == seen.template.fingerprint) {
             ActionKind::Rollback
         } else {
@@ -421,7 +482,6 @@ impl Tracker {
         };
         let mut details = revision_details(&seen.template, Some(&before.template));
         details.insert("generation".into(), seen.generation.into());
-        let actor = seen.managers.spec.as_ref().map(|w| w.manager.clone());
         self.push(&About::seen(seen), format!("{}/gen{}/{kind}", seen.uid, seen.generation), kind, at, actor, details);
         let earlier = std::mem::replace(&mut before.template, seen.template.clone());
         before.push_history(earlier);
@@ -495,6 +555,8 @@ impl Tracker {
     fn workload_gone(&mut self, uid: Option<&str>, at: Option<DateTime<Utc>>, now: DateTime<Utc>) {
         let Some(uid) = uid else { return };
         let Some(memory) = self.workloads.remove(uid) else { return };
+        self.deployments.remove(uid);
+        self.waiting.retain(|w| w.rs.owner.as_deref() != Some(uid));
         let Some(about) = About::remembered(&memory) else { return };
         self.names.remove(&(about.id.namespace.clone(), about.id.kind, about.id.name.clone()));
         let details = object(&[("replicas", memory.replicas.into())]);
@@ -521,11 +583,12 @@ impl Tracker {
         match resource {
             Resource::ReplicaSets => {
                 let listed = std::mem::take(&mut self.listed_replica_sets);
-                self.compare_listed_replica_sets(listed);
+                self.compare_listed_replica_sets(listed, now);
                 self.replica_sets.retain(|uid, _| seen.contains(uid));
                 let kept: HashSet<(String, String)> =
                     self.replica_sets.values().map(|rs| (rs.namespace.clone(), rs.name.clone())).collect();
                 self.replica_set_names.retain(|name, _| kept.contains(name));
+                self.listed.insert(resource);
             }
             Resource::Events => {
                 let expired: Vec<String> = self.events.keys().filter(|uid| !seen.contains(*uid)).cloned().collect();
@@ -536,102 +599,6 @@ impl Tracker {
             }
             _ => {}
         }
-    }
-
-    // ----- a Deployment's revisions, from its ReplicaSets -----
-
-    fn replica_set(&mut self, rs: SeenReplicaSet, now: DateTime<Utc>, listed: bool) {
-        if !self.settings.namespaces.follows(&rs.namespace) {
-            return;
-        }
-        let (Some(owner), Some(revision)) = (rs.owner.clone(), rs.revision) else { return };
-        let known = KnownReplicaSet { namespace: rs.namespace.clone(), name: rs.name.clone(), owner: owner.clone() };
-        self.replica_set_names.insert((rs.namespace.clone(), rs.name.clone()), rs.uid.clone());
-        self.new_replica_sets = true;
-        let before = self.replica_sets.insert(rs.uid.clone(), known);
-        if listed {
-            if let Some(seen) = self.relisting.get_mut(&Resource::ReplicaSets) {
-                seen.insert(rs.uid.clone());
-            }
-            self.listed_replica_sets.push(rs);
-            return;
-        }
-        let Some(workload) = self.workloads.get(&owner) else { return };
-        if revision <= workload.rs_revision {
-            return;
-        }
-        match before {
-            None => self.revision_started(&rs, None, now),
-            Some(_) => self.rolled_back(&rs, now),
-        }
-    }
-
-    /// A re-list's ReplicaSets against what was remembered, per Deployment
-    /// in revision order: those made since the mark began a revision each;
-    /// an older one that is now the newest revision was rolled back to.
-    fn compare_listed_replica_sets(&mut self, mut listed: Vec<SeenReplicaSet>) {
-        listed.sort_by(|a, b| (&a.owner, a.revision).cmp(&(&b.owner, b.revision)));
-        let mut previous: Option<&SeenReplicaSet> = None;
-        for rs in &listed {
-            let (Some(owner), Some(revision)) = (rs.owner.as_ref(), rs.revision) else { continue };
-            let before = previous.filter(|p| p.owner.as_ref() == Some(owner));
-            previous = Some(rs);
-            let Some(workload) = self.workloads.get(owner) else { continue };
-            if revision <= workload.rs_revision {
-                continue;
-            }
-            let remembered = workload.rs_revision > 0;
-            let new = rs.created.is_some_and(|c| c >= self.since);
-            if new {
-                self.revision_started(rs, before.map(|b| &b.template), rs.created.unwrap_or(self.since));
-            } else if remembered {
-                self.rolled_back(rs, self.since);
-            } else {
-                // First sight of an older revision: the starting point.
-                self.adopt(rs);
-            }
-        }
-    }
-
-    fn adopt(&mut self, rs: &SeenReplicaSet) {
-        let Some(owner) = rs.owner.as_ref() else { return };
-        if let Some(workload) = self.workloads.get_mut(owner) {
-            workload.rs_revision = rs.revision.unwrap_or(0).max(workload.rs_revision);
-            workload.template = rs.template.clone();
-            self.out.remember.insert(workload_uid(owner), Memory::Workload(Box::new(workload.clone())));
-        }
-    }
-
-    /// A new ReplicaSet: a new revision of its Deployment began.
-    fn revision_started(&mut self, rs: &SeenReplicaSet, before: Option<&super::seen::Template>, now: DateTime<Utc>) {
-        let Some(owner) = rs.owner.clone() else { return };
-        let Some(workload) = self.workloads.get(&owner) else { return };
-        let Some(about) = About::remembered(workload) else { return };
-        let before = before.cloned().or_else(|| (workload.rs_revision > 0).then(|| workload.template.clone()));
-        let kind = revision_kind(before.as_ref(), &rs.template);
-        let mut details = revision_details(&rs.template, before.as_ref());
-        details.insert("revision".into(), rs.revision.into());
-        details.insert("replica_set".into(), rs.name.clone().into());
-        let at = rs.created.unwrap_or(now);
-        self.push(&about, format!("{}/started", rs.uid), kind, at, None, details);
-        self.adopt(rs);
-    }
-
-    /// An old ReplicaSet made the newest revision again: a rollback.
-    fn rolled_back(&mut self, rs: &SeenReplicaSet, now: DateTime<Utc>) {
-        let Some(owner) = rs.owner.clone() else { return };
-        let Some(workload) = self.workloads.get(&owner) else { return };
-        let Some(about) = About::remembered(workload) else { return };
-        let mut details = revision_details(&rs.template, Some(&workload.template));
-        details.insert("revision".into(), rs.revision.into());
-        details.insert("replica_set".into(), rs.name.clone().into());
-        let key = format!("{}/rev{}/rollback", rs.uid, rs.revision.unwrap_or(0));
-        self.push(&about, key, ActionKind::Rollback, now, None, details);
-        if let Some(w) = self.workloads.get_mut(&owner) {
-            let earlier = std::mem::replace(&mut w.template, rs.template.clone());
-            w.push_history(earlier);
-        }
-        self.adopt(rs);
     }
 
     // ----- autoscalers and warnings -----
@@ -666,16 +633,21 @@ impl Tracker {
             return;
         };
         let Some(about) = self.workloads.get(&owner).and_then(About::remembered) else { return };
+        // First seen: what it counts began at its first occurrence. Seen
+        // before: what it adds happened after the last count was taken, so
+        // the latest occurrence is all that is known of it.
+        let at = if before == 0 { warning.first } else { warning.last };
         let window = self.settings.warning_window.num_milliseconds().max(1);
-        let start = warning.at.timestamp_millis().div_euclid(window) * window;
+        let start = at.timestamp_millis().div_euclid(window) * window;
         let key = format!("{owner}/{}/{start}", warning.kind);
         let details = object(&[
             ("reason", warning.reason.clone().into()),
             ("message", warning.message.clone().into()),
             ("object", format!("{}/{}", warning.regarding_kind, warning.regarding_name).into()),
         ]);
-        let mut action = self.action(&about, key, warning.kind, warning.at, warning.actor.clone(), details);
+        let mut action = self.action(&about, key, warning.kind, at, warning.actor.clone(), details);
         action.count = warning.count - before;
+        action.last_at = warning.last;
         self.out.actions.push(action);
         self.events.insert(uid.clone(), warning.count);
         self.out.remember.insert(event_uid(&uid), Memory::Event(super::memory::EventMemory { count: warning.count }));
@@ -688,7 +660,7 @@ impl Tracker {
             return;
         }
         for event in std::mem::take(&mut self.unresolved) {
-            let recent = warnings::read(&event).is_some_and(|w| w.at > now - UNRESOLVED_FOR);
+            let recent = warnings::read(&event).is_some_and(|w| w.last > now - UNRESOLVED_FOR);
             if recent {
                 self.event(&event, false);
             }
@@ -771,36 +743,6 @@ impl About {
     fn remembered(workload: &WorkloadMemory) -> Option<About> {
         Some(About { id: workload.id()?, service: workload.service.clone() })
     }
-}
-
-/// What a new template is, next to the one before it.
-fn revision_kind(before: Option<&super::seen::Template>, now: &super::seen::Template) -> ActionKind {
-    match before {
-        None => ActionKind::RolloutStarted,
-        Some(before) if before.images != now.images => ActionKind::RolloutStarted,
-        Some(before) if now.only_restarted(before) => ActionKind::Restart,
-        Some(_) => ActionKind::ConfigChanged,
-    }
-}
-
-fn revision_details(
-    now: &super::seen::Template,
-    before: Option<&super::seen::Template>,
-) -> serde_json::Map<String, Value> {
-    let mut details = object(&[("images", now.images.clone().into())]);
-    if let Some(version) = &now.version {
-        details.insert("version".into(), version.clone().into());
-    }
-    if let Some(before) = before.filter(|b| b.images != now.images && !b.images.is_empty()) {
-        details.insert("previous_images".into(), before.images.clone().into());
-        if let Some(version) = &before.version {
-            details.insert("previous_version".into(), version.clone().into());
-        }
-    }
-    if let Some(restarted_at) = &now.restarted_at {
-        details.insert("restarted_at".into(), restarted_at.clone().into());
-    }
-    details
 }
 
 fn hpa_target(hpa: &HorizontalPodAutoscaler) -> Option<(String, String, String)> {

@@ -19,8 +19,10 @@ pub struct Warning {
     pub message: String,
     /// How often it occurred so far (the event's series count).
     pub count: u64,
+    /// Its first occurrence.
+    pub first: DateTime<Utc>,
     /// Its latest occurrence.
-    pub at: DateTime<Utc>,
+    pub last: DateTime<Utc>,
     pub namespace: String,
     pub regarding_kind: String,
     pub regarding_name: String,
@@ -37,25 +39,51 @@ pub fn read(event: &Event) -> Option<Warning> {
     let kind = classify(&reason, &note)?;
     let regarding = event.regarding.as_ref()?;
     let namespace = regarding.namespace.clone().or_else(|| event.metadata.namespace.clone())?;
-    let at = event
-        .series
-        .as_ref()
-        .map(|s| s.last_observed_time.0)
-        .or_else(|| event.deprecated_last_timestamp.as_ref().map(|t| t.0))
-        .or_else(|| event.event_time.as_ref().map(|t| t.0))
-        .or_else(|| event.metadata.creation_timestamp.as_ref().map(|t| t.0))?;
+    let (first, last) = occurrences(event)?;
     let count = event.series.as_ref().map(|s| s.count).or(event.deprecated_count).unwrap_or(1).max(1) as u64;
+    let actor = Some(event.reporting_controller.clone().unwrap_or_default())
+        .filter(|c| !c.is_empty())
+        .or_else(|| event.deprecated_source.as_ref().and_then(|s| s.component.clone()))
+        .filter(|c| !c.is_empty());
     Some(Warning {
         kind,
         reason,
         message: one_line(&note),
         count,
-        at,
+        first,
+        last,
         namespace,
         regarding_kind: regarding.kind.clone().unwrap_or_default(),
         regarding_name: regarding.name.clone().unwrap_or_default(),
-        actor: event.reporting_controller.clone(),
+        actor,
     })
+}
+
+/// An event's first and latest occurrence, from the fields the API server
+/// fills for its shape:
+///
+/// - written by the `events.k8s.io/v1` recorder (the scheduler, most
+///   controllers): `eventTime` is the first occurrence; once it repeats,
+///   `series.lastObservedTime` the latest;
+/// - written by the core/v1 recorder (the kubelet) and read through
+///   `events.k8s.io/v1`: `eventTime` is null, and the first and latest
+///   occurrences are `deprecatedFirstTimestamp` and
+///   `deprecatedLastTimestamp`;
+/// - neither: its creation, for both.
+fn occurrences(event: &Event) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let created = event.metadata.creation_timestamp.as_ref().map(|t| t.0);
+    let event_time = event.event_time.as_ref().map(|t| t.0);
+    let first = event_time.or_else(|| event.deprecated_first_timestamp.as_ref().map(|t| t.0)).or(created)?;
+    let last = event
+        .series
+        .as_ref()
+        .map(|s| s.last_observed_time.0)
+        .or_else(|| event.deprecated_last_timestamp.as_ref().map(|t| t.0))
+        .or(event_time)
+        .or(created)
+        .unwrap_or(first);
+    // A clock that stepped back must not make the window run backwards.
+    Some((first.min(last), last.max(first)))
 }
 
 /// The note on one line (control characters as spaces), cut to
@@ -81,7 +109,61 @@ pub fn classify(reason: &str, note: &str) -> Option<ActionKind> {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
+
+    fn event(shape: serde_json::Value) -> Event {
+        let mut value = json!({
+            "metadata": { "name": "checkout-7d9f-x2k4q.17a", "namespace": "shop", "uid": "ev-1",
+                          "creationTimestamp": "2026-03-03T09:00:05Z" },
+            "type": "Warning", "reason": "BackOff", "note": "Back-off restarting failed container",
+            "regarding": { "kind": "Pod", "namespace": "shop", "name": "checkout-7d9f-x2k4q" },
+        });
+        value.as_object_mut().unwrap().extend(shape.as_object().unwrap().clone());
+        serde_json::from_value(value).unwrap()
+    }
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn each_event_shape_gives_its_first_and_latest_occurrence_and_count() {
+        let kubelet = read(&event(json!({
+            "eventTime": null, "deprecatedCount": 25, "deprecatedSource": { "component": "kubelet", "host": "node-1" },
+            "deprecatedFirstTimestamp": "2026-03-03T09:00:05Z", "deprecatedLastTimestamp": "2026-03-03T09:40:00Z",
+        })))
+        .unwrap();
+        assert_eq!(
+            (kubelet.first, kubelet.last, kubelet.count),
+            (at("2026-03-03T09:00:05Z"), at("2026-03-03T09:40:00Z"), 25)
+        );
+        assert_eq!(kubelet.actor.as_deref(), Some("kubelet"), "the legacy source names the reporter");
+
+        let scheduler = read(&event(json!({
+            "eventTime": "2026-03-03T09:00:05.123456Z", "reportingController": "default-scheduler",
+            "reason": "FailedScheduling", "note": "0/3 nodes are available",
+            "series": { "count": 7, "lastObservedTime": "2026-03-03T09:12:00.654321Z" },
+        })))
+        .unwrap();
+        assert_eq!(
+            (scheduler.first, scheduler.last, scheduler.count),
+            (at("2026-03-03T09:00:05.123456Z"), at("2026-03-03T09:12:00.654321Z"), 7)
+        );
+        assert_eq!(scheduler.actor.as_deref(), Some("default-scheduler"));
+
+        let once =
+            read(&event(json!({ "eventTime": "2026-03-03T09:00:05.5Z", "reportingController": "kubelet" }))).unwrap();
+        assert_eq!(
+            (once.first, once.last, once.count),
+            (at("2026-03-03T09:00:05.5Z"), at("2026-03-03T09:00:05.5Z"), 1)
+        );
+
+        let bare = read(&event(json!({}))).unwrap();
+        assert_eq!((bare.first, bare.last, bare.count), (at("2026-03-03T09:00:05Z"), at("2026-03-03T09:00:05Z"), 1));
+        assert_eq!(bare.actor, None);
+    }
 
     #[test]
     fn the_kubelet_s_warnings_are_told_apart() {
