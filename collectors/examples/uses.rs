@@ -14,8 +14,9 @@ use collectors::Day;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let repos: Vec<GitRepo> =
         std::env::args().skip(1).map(|p| GitRepo::open(Path::new(&p))).collect::<Result<_, _>>()?;
-    // History folded into today: every repository as its last commit left it.
-    let mut replay = OrgReplay::new(repos, Some(Day::today()), None, 5 << 20)?;
+    // History folded into today: every repository as its last commit left
+    // it; commits dated after tomorrow (ingest's default allowance) skipped.
+    let mut replay = OrgReplay::new(repos, Some(Day::today()), None, Day::today().plus(1), 5 << 20)?;
     let Some(&day) = replay.days().last() else { return Ok(()) };
     let observation = replay.observe(day)?.observation;
     let text = |v: Option<&serde_json::Value>| v.and_then(|v| v.as_str()).unwrap_or("-").to_string();
