@@ -224,6 +224,19 @@ async fn one_malformed_file_leaves_the_rest_of_the_repository_observed() {
         serde_json::json!([{ "path": values, "since": "2025-02-28" }]),
         "the repository says which file and since when"
     );
+    // Hygiene lists it, with the day it broke.
+    let schema = spot::api::schema(store.clone(), spot::api::Limits::default());
+    let query = "{ hygiene(at: \"2025-03-21\") { counts { unparsedFiles } unparsedFiles { repository path since } } }";
+    let request = spot::api::request(&schema, async_graphql::Request::new(query), spot::api::Grants::all("test"));
+    let answer = serde_json::to_value(schema.execute(request).await).unwrap();
+    assert_eq!(
+        answer["data"]["hygiene"],
+        serde_json::json!({
+            "counts": { "unparsedFiles": 1 },
+            "unparsedFiles": [{ "repository": repo_key, "path": values, "since": "2025-02-28" }],
+        }),
+        "{answer:#}"
+    );
 }
 
 /// A file that never parsed declared nothing: nothing of the repository

@@ -571,6 +571,7 @@ fn the_explorer_end_to_end_in_chromium() {
         "Unclaimed Consul services",
         "Services with no owner",
         "Found only by a weak signal",
+        "Unparsed files",
     ] {
         assert!(figures.contains(category), "the hygiene page counts {category}: {figures}");
     }
@@ -581,7 +582,7 @@ fn the_explorer_end_to_end_in_chromium() {
         counts.as_array().unwrap().iter().map(|p| (p[0].as_str().unwrap().to_string(), p[1].clone())).collect(),
     ))
     .unwrap();
-    assert_eq!(counts.len(), 6, "{counts:?}");
+    assert_eq!(counts.len(), 7, "{counts:?}");
     if server.latest.is_some() {
         // The demo's schedule (collectors/src/synthetic/hygiene.rs) on its 40th day.
         assert_eq!(counts["identityConflicts"], 1.0, "the second conflict, not yet pinned: {counts:?}");

@@ -1,7 +1,7 @@
 // Catalog hygiene: what a platform team cleans up so the catalog can be
 // trusted, as of the chosen day — identity conflicts, what no service
-// claims, services nobody owns, services found only by a weak signal —
-// with the counts over the weeks before it.
+// claims, services nobody owns, services found only by a weak signal,
+// manifests that do not parse — with the counts over the weeks before it.
 
 import { gql } from "../api.js";
 import { h, fill, load, section, empty, badge, number } from "../dom.js";
@@ -22,6 +22,7 @@ const CATEGORIES = [
   { id: "unclaimedConsulServices", title: "Unclaimed Consul services", what: "registrations no repository builds" },
   { id: "unownedServices", title: "Services with no owner", what: "no team owns them", of: "services" },
   { id: "weaklyFoundServices", title: "Found only by a weak signal", what: "nothing deployable, only e.g. a topic", of: "services" },
+  { id: "unparsedFiles", title: "Unparsed files", what: "manifests read as they last parsed" },
 ];
 
 const COUNTS = `counts { ${CATEGORIES.map((c) => c.id).join(" ")} services workloads sonarProjects }`;
@@ -52,6 +53,7 @@ async function findings(day, lists) {
         unclaimedConsulServices(first: $first) { key name }
         unownedServices(first: $first) { key name }
         weaklyFoundServices(first: $first) { key name foundBy: attribute(path: "found_by", source: "github") }
+        unparsedFiles(first: $first) { repository path since }
       }
     }`,
     { at: day, first: LISTED },
@@ -82,6 +84,11 @@ async function findings(day, lists) {
     weaklyFoundServices: [
       { label: "Service", value: (s) => s.key, render: (s) => link(s.key, s.name) },
       { label: "Found by", value: (s) => (s.foundBy || []).join(" ") },
+    ],
+    unparsedFiles: [
+      { label: "Repository", value: (f) => f.repository, render: (f) => link(f.repository, f.repository.replace(/^repo:/, "")) },
+      { label: "File", value: (f) => f.path },
+      { label: "Does not parse since", value: (f) => f.since },
     ],
   };
   fill(

@@ -1,7 +1,7 @@
 //! Catalog hygiene on one day, computed from the graph as of that day
 //! (never stored): identity conflicts, what no service claims (workloads,
-//! SonarQube projects, Consul services), services nobody owns, and
-//! services found only by a weak signal.
+//! SonarQube projects, Consul services), services nobody owns, services
+//! found only by a weak signal, and manifests that stopped parsing.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -47,6 +47,16 @@ pub struct UnclaimedProject {
     pub repositories: Vec<String>,
 }
 
+/// A file of a repository that does not parse: the collector reads it as
+/// it last parsed, and says so in the repository's `unparsed` attribute.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnparsedFile {
+    pub repository: String,
+    pub path: String,
+    /// The first day it did not parse.
+    pub since: String,
+}
+
 /// Every finding of one day, each list by key.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Findings {
@@ -56,6 +66,7 @@ pub struct Findings {
     pub unclaimed_consul_services: Vec<Entity>,
     pub unowned_services: Vec<Entity>,
     pub weak_services: Vec<Entity>,
+    pub unparsed_files: Vec<UnparsedFile>,
     /// What the lists are out of: services, live workloads and SonarQube
     /// projects alive that day.
     pub services: usize,
@@ -65,12 +76,13 @@ pub struct Findings {
 
 /// The findings of `day`: a handful of store reads, whatever the size.
 pub async fn findings(store: &dyn Store, day: Day) -> StoreResult<Findings> {
-    let (services, workloads, projects, conflicts, signals) = tokio::try_join!(
+    let (services, workloads, projects, conflicts, signals, unparsed) = tokio::try_join!(
         store.entities_of_kind("service", day),
         store.entities_of_kind("workload", day),
         store.entities_of_kind("sonar_project", day),
         store.attribute_values("service", "conflict", Some(IDENTITY_SOURCE), day),
         store.attribute_values("service", "signal", Some(IDENTITY_SOURCE), day),
+        store.attribute_values("repo", "unparsed", Some(IDENTITY_SOURCE), day),
     )?;
     let workloads: Vec<SeenEntity> =
         workloads.into_iter().filter(|w| !w.entity.key.starts_with(DECLARED_WORKLOAD)).collect();
@@ -118,10 +130,29 @@ pub async fn findings(store: &dyn Store, day: Day) -> StoreResult<Findings> {
             .map(|s| s.entity.clone())
             .collect(),
         weak_services: signals.into_iter().filter(|s| s.value == "weak").filter_map(|s| entity_of(&s.key)).collect(),
+        unparsed_files: unparsed_files(unparsed),
         services: services.len(),
         workloads: workloads.len(),
         projects: projects.len(),
     })
+}
+
+/// Each file of each repository's `unparsed` list (`[{path, since}]`), by
+/// repository then path.
+fn unparsed_files(values: Vec<crate::model::AttributeValue>) -> Vec<UnparsedFile> {
+    let mut files: Vec<UnparsedFile> = values
+        .into_iter()
+        .flat_map(|value| {
+            let files = value.value.as_array().cloned().unwrap_or_default();
+            files.into_iter().map(move |file| UnparsedFile {
+                repository: value.key.clone(),
+                path: file["path"].as_str().unwrap_or_default().to_string(),
+                since: file["since"].as_str().unwrap_or_default().to_string(),
+            })
+        })
+        .collect();
+    files.sort_by(|a, b| (&a.repository, &a.path).cmp(&(&b.repository, &b.path)));
+    files
 }
 
 fn keys(entities: &[SeenEntity]) -> Vec<String> {

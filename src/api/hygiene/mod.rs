@@ -26,6 +26,8 @@ pub struct HygieneCounts {
     pub unclaimed_consul_services: i32,
     pub unowned_services: i32,
     pub weakly_found_services: i32,
+    /// Manifests of repositories that do not parse (read as they last did).
+    pub unparsed_files: i32,
     /// Services alive that day (from any source).
     pub services: i32,
     /// Live workloads (declared ones left out).
@@ -43,6 +45,7 @@ impl From<&Findings> for HygieneCounts {
             unclaimed_consul_services: count(found.unclaimed_consul_services.len()),
             unowned_services: count(found.unowned_services.len()),
             weakly_found_services: count(found.weak_services.len()),
+            unparsed_files: count(found.unparsed_files.len()),
             services: count(found.services),
             workloads: count(found.workloads),
             sonar_projects: count(found.projects),
@@ -112,6 +115,18 @@ pub struct UnclaimedSonarProject {
     /// The repositories it measures instead (keys); empty when it measures
     /// nothing.
     pub repositories: Vec<String>,
+}
+
+/// A manifest that stopped parsing: the GitHub collector reads it as it
+/// last parsed, so only what it changed since is unknown.
+#[derive(SimpleObject, Clone)]
+pub struct UnparsedFile {
+    /// The repository's key.
+    pub repository: String,
+    /// The file, from the repository's root.
+    pub path: String,
+    /// The first day it did not parse.
+    pub since: String,
 }
 
 /// The findings of one day, with the day.
@@ -218,6 +233,21 @@ impl Hygiene {
         #[graphql(default = 100)] first: i32,
     ) -> Result<Vec<Entity>> {
         self.entities(ctx, &self.found.weak_services, first)
+    }
+
+    /// Files of repositories that do not parse, with the day each broke
+    /// (the repository's `unparsed` attribute): each is read as it last
+    /// parsed, and the rest of its repository is observed as usual.
+    #[graphql(complexity = "first.max(1) as usize * child_complexity")]
+    async fn unparsed_files(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 100)] first: i32,
+    ) -> Result<Vec<UnparsedFile>> {
+        Ok(Self::first(ctx, &self.found.unparsed_files, first)?
+            .into_iter()
+            .map(|f| UnparsedFile { repository: f.repository, path: f.path, since: f.since })
+            .collect())
     }
 }
 
