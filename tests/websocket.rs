@@ -9,6 +9,9 @@
 #[path = "conformance/builder.rs"]
 #[allow(dead_code)]
 mod builder;
+#[path = "support/graphql.rs"]
+#[allow(dead_code)]
+mod graphql;
 #[path = "support/socket.rs"]
 mod socket;
 
@@ -75,18 +78,8 @@ impl Running {
         socket
     }
 
-    async fn metrics(&self) -> String {
-        reqwest::get(format!("{}/metrics", self.url)).await.unwrap().text().await.unwrap()
-    }
-
-    /// Waits until `/metrics` has `line`.
     async fn wait_for_metric(&self, line: &str) {
-        let waited = tokio::time::timeout(Duration::from_secs(30), async {
-            while !self.metrics().await.lines().any(|l| l == line) {
-                tokio::task::yield_now().await;
-            }
-        });
-        waited.await.unwrap_or_else(|_| panic!("/metrics never read {line:?}"));
+        graphql::wait_for_metric(&reqwest::Client::new(), &self.url, line).await;
     }
 }
 

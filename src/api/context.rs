@@ -50,22 +50,13 @@ pub struct Api {
 }
 
 /// When the operation being answered must be done by: the edge
-/// (`server/edge.rs`) puts one in every request's data, over HTTP and over
-/// WebSocket alike. Dropping a timed-out future stops async work at its next
-/// await; work that computes for long without awaiting (scoring, trends)
-/// asks [`Deadline::check`] as it goes, so it stops too.
+/// (`server/edge.rs`) puts one in every query's and mutation's data, over
+/// HTTP and over WebSocket alike. Dropping a timed-out future stops async
+/// work at its next await; work that computes for long without awaiting
+/// (scoring, hygiene trends) asks [`crate::store::on_time`] as it goes, so it
+/// stops too.
 #[derive(Debug, Clone, Copy)]
 pub struct Deadline(pub tokio::time::Instant);
-
-impl Deadline {
-    /// An error coded `TIMEOUT` once the deadline has passed.
-    pub fn check(&self) -> Result<()> {
-        if tokio::time::Instant::now() >= self.0 {
-            return Err(coded("the request ran past its deadline (server.request_timeout_ms)", "TIMEOUT"));
-        }
-        Ok(())
-    }
-}
 
 /// The deadline of the request `ctx` answers, if it has one (requests run
 /// by tests and by the CLI may have none).

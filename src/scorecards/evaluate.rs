@@ -91,7 +91,7 @@ pub async fn score_day(
 
 /// [`score_day`], reading in bulk from `range` (a trend's reads, shared by
 /// its days) when it holds the day, and stopping at `deadline`
-/// ([`super::on_time`]).
+/// ([`crate::store::on_time`]).
 pub async fn score_day_in(
     store: &dyn Store,
     card: &Scorecard,
@@ -203,7 +203,7 @@ async fn columns(
 ) -> StoreResult<Vec<Vec<RuleOutcome>>> {
     let mut columns = Vec::with_capacity(rules.len());
     for &index in rules {
-        super::on_time(deadline).await?;
+        crate::store::on_time(deadline).await?;
         columns.push(evaluate_rule(view, &card.rules[index], delivery).await?);
     }
     Ok(columns)

@@ -168,7 +168,7 @@ pub async fn failing_since(
     let mut failing_from = day;
     while !open.is_empty() && day.0 - failing_from.0 < SINCE_LOOKBACK_DAYS {
         let probe = failing_from.minus(1);
-        super::on_time(scoring.deadline).await?;
+        crate::store::on_time(scoring.deadline).await?;
         match passes_on(store, card, delivery, probe, service, &open, scoring.deadline).await? {
             // Not alive the day before: every open rule has failed since it began.
             None => {

@@ -25,20 +25,6 @@ use serde::{Deserialize, Serialize};
 pub use evaluate::{DayScores, RuleOutcome, ServiceScore};
 pub use rule::Rule;
 
-/// Lets CPU-bound scoring stop at the request's deadline (`None`: no
-/// deadline, as for the CLI and the benchmarks): yields to the runtime
-/// first, so that a request timed out by the edge is dropped at this await
-/// and a busy worker serves other requests, then fails once `deadline` has
-/// passed. Scoring asks before each rule and each day it scores: a rule
-/// read from memory never awaits anything that would yield on its own.
-pub async fn on_time(deadline: Option<tokio::time::Instant>) -> crate::store::StoreResult<()> {
-    tokio::task::yield_now().await;
-    match deadline {
-        Some(deadline) if tokio::time::Instant::now() >= deadline => Err(crate::store::StoreError::PastDeadline),
-        _ => Ok(()),
-    }
-}
-
 /// The scorecard the demo ships, over the synthetic organisation.
 pub const DEMO: (&str, &str) =
     ("scorecards/production-readiness.toml", include_str!("../../scorecards/production-readiness.toml"));

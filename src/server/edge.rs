@@ -126,9 +126,4 @@ impl Operation {
     pub fn is_subscription(&self) -> bool {
         self.prepared.kind == Some(OperationType::Subscription)
     }
-
-    /// When it must be done by (queries and mutations).
-    pub fn deadline(&self) -> tokio::time::Instant {
-        self.deadline
-    }
 }

@@ -50,6 +50,20 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Lets CPU-bound work done for a request (scoring, hygiene trends) stop at
+/// the request's deadline (`None`: no deadline, as for the CLI and the
+/// benchmarks): yields to the runtime first, so that a request timed out by
+/// the edge is dropped at this await and a busy worker serves other
+/// requests, then fails once `deadline` has passed. Callers ask before each
+/// unit of work (a rule, a day) that would not yield on its own.
+pub async fn on_time(deadline: Option<tokio::time::Instant>) -> StoreResult<()> {
+    tokio::task::yield_now().await;
+    match deadline {
+        Some(deadline) if tokio::time::Instant::now() >= deadline => Err(StoreError::PastDeadline),
+        _ => Ok(()),
+    }
+}
+
 /// The cause an engine failure keeps, for `Error::source`.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 

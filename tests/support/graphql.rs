@@ -50,22 +50,11 @@ impl Api {
         body
     }
 
-    /// Waits (30 s at most) until `/metrics` has `line`: a condition the
-    /// server reaches, e.g. `spot_live_subscribers 1` once a subscription
-    /// listens. (Only the subscription tests wait so.)
+    /// Waits until `/metrics` has `line` (see [`wait_for_metric`]). (Only
+    /// the subscription tests wait so.)
     #[allow(dead_code)]
     pub async fn wait_for_metric(&self, line: &str) {
-        let url = format!("{}/metrics", self.url);
-        let waited = tokio::time::timeout(std::time::Duration::from_secs(30), async {
-            loop {
-                let text = self.client.get(&url).send().await.unwrap().text().await.unwrap();
-                if text.lines().any(|l| l == line) {
-                    return;
-                }
-                tokio::task::yield_now().await;
-            }
-        });
-        waited.await.unwrap_or_else(|_| panic!("/metrics never read {line:?}"));
+        wait_for_metric(&self.client, &self.url, line).await;
     }
 
     /// The first error message of a query that must fail.
@@ -73,4 +62,22 @@ impl Api {
         let (_, body) = self.post(json!({ "query": query }), None).await;
         body["errors"][0]["message"].as_str().unwrap_or_else(|| panic!("{query} did not fail: {body:#}")).to_string()
     }
+}
+
+/// Waits (30 s at most) until `/metrics` of the server at `url` has `line`:
+/// a condition the server reaches, e.g. `spot_live_subscribers 1` once a
+/// subscription listens.
+#[allow(dead_code)]
+pub async fn wait_for_metric(client: &reqwest::Client, url: &str, line: &str) {
+    let url = format!("{url}/metrics");
+    let waited = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        loop {
+            let text = client.get(&url).send().await.unwrap().text().await.unwrap();
+            if text.lines().any(|l| l == line) {
+                return;
+            }
+            tokio::task::yield_now().await;
+        }
+    });
+    waited.await.unwrap_or_else(|_| panic!("/metrics never read {line:?}"));
 }

@@ -291,7 +291,7 @@ impl HygieneQuery {
         let mut points = Vec::new();
         for (start, measured_on) in trend_buckets(ctx, from, to, bucket).await? {
             // Each bucket reads the whole graph of a day: stop at the deadline.
-            crate::scorecards::on_time(deadline).await.map_err(store_error)?;
+            crate::store::on_time(deadline).await.map_err(store_error)?;
             let found = findings(api.store.as_ref(), measured_on).await.map_err(store_error)?;
             points.push(HygienePoint {
                 bucket: Date(start),

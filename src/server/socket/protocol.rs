@@ -133,6 +133,7 @@ impl Close {
 }
 
 /// What the server sends, in the words of `protocol`.
+#[derive(Clone, Copy)]
 pub struct Messages(pub Protocol);
 
 impl Messages {

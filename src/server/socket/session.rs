@@ -213,7 +213,7 @@ impl Session {
             edge: edge.clone(),
             id: id.clone(),
             generation,
-            messages: Messages(self.messages.0),
+            messages: self.messages,
             outbox: self.outbox.clone(),
             events: self.events.clone(),
         };
@@ -275,23 +275,29 @@ impl Answer {
         if operation.is_subscription() {
             let mut responses = self.edge.stream(operation);
             while let Some(response) = responses.next().await {
-                if self.outbox.push(self.messages.next(&self.id, &response)).is_err() {
-                    let _ = self.events.send(Event::Overflow);
+                if !self.send(self.messages.next(&self.id, &response)) {
                     return;
                 }
             }
         } else {
             let response = self.edge.run(operation).await;
-            if self.outbox.push(self.messages.next(&self.id, &response)).is_err() {
-                let _ = self.events.send(Event::Overflow);
+            if !self.send(self.messages.next(&self.id, &response)) {
                 return;
             }
         }
         // The session frees the id before the client can hear `complete`
         // and reuse it.
         let _ = self.events.send(Event::Finished { id: self.id.clone(), generation: self.generation });
-        if self.outbox.push(self.messages.complete(&self.id)).is_err() {
+        self.send(self.messages.complete(&self.id));
+    }
+
+    /// Queues a message; a full outbox tells the session, which closes the
+    /// socket.
+    fn send(&self, message: String) -> bool {
+        let sent = self.outbox.push(message).is_ok();
+        if !sent {
             let _ = self.events.send(Event::Overflow);
         }
+        sent
     }
 }
