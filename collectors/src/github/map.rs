@@ -403,9 +403,11 @@ pub(super) fn parse_errors(files: &RepoFiles, memo: &mut ParseMemo) -> Vec<manif
 }
 
 /// The workloads the repository declares for Kubernetes (manifests,
-/// kustomizations, Helm values): each an entity with its image and version,
-/// `deploys` from its service (labels, chart name, else the service whose
-/// folder holds it), `declared_in` from the repository.
+/// kustomizations, Helm values): each an entity with its image, version,
+/// purpose (deploy, test, example) and role, `declared_in` from the
+/// repository, and `deploys` (`via: declared`) from the service it belongs
+/// to ([`super::attach`]). What is declared is never what runs: the API
+/// keeps these apart from deploys (docs/declared.md).
 fn declared_workloads(
     builder: &mut Builder,
     context: &OrgContext,
@@ -426,6 +428,9 @@ fn declared_workloads(
     for workload in &read.workloads {
         let key = declared_workload_key(context.org, &files.repo.name, workload);
         let version = workload.version();
+        let purpose = manifests::purpose::purpose_of(&workload.declared_in).as_str();
+        let folder = folder_of(&workload.declared_in);
+        let attachment = super::attach::attach(workload, services, owning_service(services, &folder));
         builder.entity(
             &key,
             "workload",
@@ -437,16 +442,15 @@ fn declared_workloads(
                 "version": version,
                 "declared_in": workload.declared_in,
                 "via": workload.via.as_str(),
+                "purpose": purpose,
+                "role": attachment.role.as_str(),
             }),
         );
         builder.relation(repo_key, "declares", &key, json!({ "path": workload.declared_in }));
-        let folder = folder_of(&workload.declared_in);
-        let service = match &workload.service {
-            Some(name) => Some(services::key_for(services, name)),
-            None => owning_service(services, &folder).map(str::to_string),
-        };
-        if let Some(service) = service {
-            builder.relation(&service, "deploys", &key, json!({ "version": version, "via": "declared" }));
+        if let Some(service) = &attachment.service {
+            let version = attachment.version_of(workload);
+            let attrs = json!({ "version": version, "via": "declared", "purpose": purpose });
+            builder.relation(service, "deploys", &key, attrs);
         }
     }
 }

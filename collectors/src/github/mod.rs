@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod app;
+mod attach;
 pub mod cache;
 #[cfg(feature = "testing")]
 pub mod fake;

@@ -29,6 +29,8 @@ pub(super) struct Service {
     pub key: String,
     pub folder: String,
     pub name: String,
+    /// The image name its build produces, when known (`attach` reads it).
+    pub image: Option<String>,
 }
 
 /// A repository as [`candidates`] reads it.
@@ -121,6 +123,7 @@ pub(super) fn emit(
             key: assigned.key.clone(),
             folder: candidate.folder.clone(),
             name: candidate.name.clone(),
+            image: candidate.image.clone(),
         });
     }
     services

@@ -53,7 +53,8 @@ pub struct DeclaredWorkload {
     pub kind: String,
     pub name: String,
     pub namespace: Option<String>,
-    /// From the `app.kubernetes.io/name` or `app` label, or the chart's name.
+    /// From the `app.kubernetes.io/name` or `app` label, or the chart's
+    /// metadata (`manifests::chart_name`).
     pub service: Option<String>,
     /// The main (first) container's image, as declared after overrides.
     pub image: Option<String>,
@@ -125,10 +126,12 @@ struct ImageOverride {
     digest: Option<String>,
 }
 
-/// A chart: its name and app version, by folder.
+/// A chart: its name, the service its metadata names, and its app
+/// version, by folder.
 #[derive(Debug, Clone)]
 struct Chart {
     name: String,
+    service: String,
     app_version: Option<String>,
 }
 
@@ -244,7 +247,7 @@ impl Documents {
                     kind: "Helm".into(),
                     name,
                     namespace: None,
-                    service: Some(chart.name.clone()),
+                    service: Some(chart.service.clone()),
                     image: Some(image),
                     declared_in: path.clone(),
                     via: DeclaredVia::Helm,
@@ -401,7 +404,8 @@ fn parse_kustomization(path: &str, content: &str) -> Result<Kustomization, Parse
 fn parse_chart(path: &str, content: &str) -> Result<Chart, ParseError> {
     let value = super::read_yaml(path, content)?;
     let name = str_at(&value, &["name"]).ok_or_else(|| ParseError::new(path, "a chart needs a name"))?;
-    Ok(Chart { name: name.to_string(), app_version: scalar(value.get("appVersion")) })
+    let service = super::chart_name::service_of_chart(&value, name);
+    Ok(Chart { name: name.to_string(), service, app_version: scalar(value.get("appVersion")) })
 }
 
 /// A tag written as a number (`tag: 1.4`) is still a tag.

@@ -30,6 +30,7 @@ use std::fmt;
 
 mod cargo;
 pub mod catalog;
+mod chart_name;
 pub mod codeowners;
 mod composer;
 pub mod declared;
@@ -39,6 +40,7 @@ mod maven;
 mod merge;
 mod npm;
 mod nuget;
+pub mod purpose;
 mod python;
 mod ruby;
 pub mod versions;
