@@ -41,9 +41,8 @@ pub struct Deploy {
     /// `orchestrator`; `watch:kubernetes` for a revision a watch saw
     /// start (exact time, with the actor); `rollout:<collector>` for a
     /// ReplicaSet's rollout (exact time); `snapshot:<collector>` for a change seen between two
-    /// daily snapshots (the day's start); `declared:<collector>` for a
-    /// version a repository's manifests declare, which says nothing of
-    /// what ran.
+    /// daily snapshots (the day's start). What a repository's manifests
+    /// declare is never a deploy: see `Service.declaredVersions`.
     pub source: String,
     pub link: Option<String>,
     pub actor: Option<String>,
@@ -65,12 +64,8 @@ pub struct Deploy {
     pub lead_time_seconds: Option<i64>,
     /// For a failed change: until the next healthy deploy, in seconds.
     pub time_to_restore_seconds: Option<i64>,
-    /// The workload it changed (the declaring workload, for declared rows).
+    /// The workload it changed.
     pub workload: Option<String>,
-    /// A version a repository declares (a manifest, an overlay, a chart's
-    /// values), not one seen running: `cluster` is then the scope that read
-    /// the repository, and the row says nothing of what ran.
-    pub declared: bool,
 }
 
 /// What runs in one cluster on a day.
@@ -103,14 +98,12 @@ fn none_if_unknown<T>(found: crate::store::StoreResult<Vec<T>>) -> Result<Vec<T>
 }
 
 /// Workloads a repository declares (`workload:declared/…`, see the GitHub
-/// collector) rather than a cluster runs.
-fn is_declared(workload: &str) -> bool {
-    workload.starts_with("workload:declared/")
-}
+/// collector) rather than a cluster runs: never a deploy, nor a cluster's
+/// version (docs/declared.md).
+pub(super) use crate::model::is_declared_workload as is_declared;
 
 /// Version changes of the service's `workloads` within `[from, to]`, as
-/// snapshot deploys. The cluster is the scope of the workload's facts;
-/// declared workloads give declared rows (`declared:<collector>`).
+/// snapshot deploys. The cluster is the scope of the workload's facts.
 async fn snapshot_deploys(
     ctx: &Context<'_>,
     service: &str,
@@ -133,9 +126,8 @@ async fn snapshot_deploys(
                     cluster: point.scope,
                     version,
                     at: start_of(point.from),
-                    source: format!("{}:{}", if is_declared(workload) { "declared" } else { "snapshot" }, point.source),
+                    source: format!("snapshot:{}", point.source),
                     workload: Some(workload.clone()),
-                    declared: is_declared(workload),
                     ..Deploy::default()
                 });
             }
@@ -144,11 +136,12 @@ async fn snapshot_deploys(
     Ok(deploys)
 }
 
-/// The workloads a service deployed to at some time within `[from, to]`.
+/// The workloads a service ran on at some time within `[from, to]`: those
+/// its repositories only declare are left out.
 async fn deployed_workloads(ctx: &Context<'_>, service: &str, from: Day, to: Day) -> Result<Vec<String>> {
     let deploys = ["deploys".to_string()];
     let workloads = none_if_unknown(store(ctx)?.relation_history(service, Direction::Out, &deploys, from, to).await)?;
-    let mut keys: Vec<String> = workloads.into_iter().map(|r| r.to).collect();
+    let mut keys: Vec<String> = workloads.into_iter().map(|r| r.to).filter(|to| !is_declared(to)).collect();
     keys.sort();
     keys.dedup();
     Ok(keys)
@@ -254,8 +247,7 @@ pub fn merge(mut snapshots: Vec<Deploy>, mut rollouts: Vec<Deploy>, events: Vec<
     // once is enough.
     all.dedup_by(|a, b| order(a) == order(b));
     let mut last: BTreeMap<String, String> = BTreeMap::new();
-    // What a repository declares is not a deploy: no rollback among them.
-    for deploy in all.iter_mut().filter(|d| !d.declared) {
+    for deploy in all.iter_mut() {
         if let Some(previous) = last.get(&deploy.cluster) {
             deploy.rollback = deploy.rollback || lower_version(&deploy.version, previous);
         }
@@ -516,39 +508,6 @@ mod tests {
         let merged = merge(snapshots, vec![], events);
         let seen: Vec<_> = merged.iter().map(|d| (d.version.as_str(), d.source.as_str(), d.rollback)).collect();
         assert_eq!(seen, [("1.1.0", "orchestrator", false), ("1.0.9", "snapshot:kubernetes", true)]);
-    }
-
-    #[test]
-    fn declared_rows_name_their_workload_stay_apart_and_repeat_once() {
-        let declared = |workload: &str, version: &str, day: i32| Deploy {
-            workload: Some(format!("workload:declared/acme/shop/{workload}/Deployment/shop")),
-            declared: true,
-            ..deploy("local", version, day, 0, "declared:git")
-        };
-        let snapshots = vec![
-            declared("deploy/overlays/prod", "2.0.0", 3),
-            declared("deploy/overlays/staging", "2.1.0", 3),
-            declared("deploy/overlays/prod", "2.0.0", 3),
-            declared("deploy/overlays/prod", "1.9.0", 5),
-            deploy("dc1", "2.0.0", 4, 0, "snapshot:kubernetes"),
-        ];
-        let merged = merge(snapshots, vec![], vec![]);
-        let rows: Vec<_> = merged
-            .iter()
-            .map(|d| {
-                (d.version.as_str(), d.declared, d.rollback, d.workload.as_deref().unwrap_or("").rsplit('/').nth(2))
-            })
-            .collect();
-        assert_eq!(
-            rows,
-            [
-                ("2.0.0", true, false, Some("prod")),
-                ("2.1.0", true, false, Some("staging")),
-                ("2.0.0", false, false, None),
-                ("1.9.0", true, false, Some("prod")),
-            ],
-            "the exact duplicate once, each overlay its own row, no rollback among declarations"
-        );
     }
 
     #[test]

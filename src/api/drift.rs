@@ -45,7 +45,10 @@ impl DriftQuery {
         let limit = page_size(first, api(ctx, Scope::Read)?.limits.page_size)?;
         let day = resolve_day(ctx, day(at)).await?;
         let store = store(ctx)?;
-        let versions = store.attribute_values("workload", "version", None, day).await.map_err(store_error)?;
+        let mut versions = store.attribute_values("workload", "version", None, day).await.map_err(store_error)?;
+        // Only what ran drifts: a repository's declared versions (its
+        // overlays, examples, stale extras) are no cluster's.
+        versions.retain(|v| !super::deploys::is_declared(&v.key));
         let workloads: Vec<String> = versions.iter().map(|v| v.key.clone()).collect();
         let services =
             store.neighbours(&workloads, &EdgeRule::new("deploys", Direction::In), day).await.map_err(store_error)?;

@@ -9,6 +9,7 @@ mod actions;
 pub mod auth;
 mod collection;
 pub mod context;
+mod declared;
 mod delivery;
 mod deploy_counts;
 mod deploys;

@@ -92,9 +92,18 @@ impl Service {
         Ok(None)
     }
 
-    /// The version running in each cluster on the day.
+    /// The version running in each cluster on the day (what Kubernetes saw
+    /// and the orchestrator reported; never what repositories declare).
     async fn deployed_versions(&self, ctx: &Context<'_>) -> Result<Vec<super::deploys::DeployedVersion>> {
         super::deploys::deployed_versions(ctx, &self.entity.anchor.key, self.entity.day).await
+    }
+
+    /// What its repositories declare for it on the day (manifests,
+    /// kustomize overlays, Helm values), each with its file, how it is
+    /// declared and its purpose: intentions, not deploys (docs/declared.md).
+    #[graphql(complexity = "20 * child_complexity")]
+    async fn declared_versions(&self, ctx: &Context<'_>) -> Result<Vec<super::declared::DeclaredVersion>> {
+        super::declared::declared_versions(ctx, &self.entity.anchor.key, self.entity.day).await
     }
 
     /// Links to its logs, dashboards, runbooks, …: `[links]`'s templates

@@ -64,7 +64,11 @@ pub struct BulkReads<'a> {
 /// Distinct `version`s of the workloads it deploys that day (0 when it
 /// runs nowhere).
 async fn versions_running(view: &mut DayView<'_>) -> StoreResult<FxHashMap<String, Value>> {
-    let workloads = view.reached(&[EdgeRule::new("deploys", Direction::Out)]).await?.clone();
+    let mut workloads = view.reached(&[EdgeRule::new("deploys", Direction::Out)]).await?.clone();
+    // What repositories declare does not run.
+    for keys in workloads.values_mut() {
+        keys.retain(|k| !crate::model::is_declared_workload(k));
+    }
     let versions = view.attribute("workload", "version", &ends(&workloads)).await?;
     Ok(workloads
         .into_iter()

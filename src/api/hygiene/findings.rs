@@ -7,12 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::model::{Day, Direction, EdgeRule, Entity, SeenEntity};
+use crate::model::{is_declared_workload, AttributeValue, Day, Direction, EdgeRule, Entity, SeenEntity};
 use crate::store::{Store, StoreResult};
-
-/// Workloads declared in a repository's manifests (by the GitHub
-/// collector), not seen running: nothing to claim.
-const DECLARED_WORKLOAD: &str = "workload:declared/";
 
 /// Where the GitHub collector records how a service was found and named.
 const IDENTITY_SOURCE: &str = "github";
@@ -30,6 +26,9 @@ pub struct Conflict {
 pub enum Unclaimed {
     /// No service deploys it.
     NoService,
+    /// Only keys that no source describes deploy it (`service:<chart
+    /// name>` and the like): a service that does not exist.
+    ServicesNotFound(Vec<String>),
     /// Only services that no repository builds deploy it (their keys).
     ServicesNotBuilt(Vec<String>),
 }
@@ -38,6 +37,8 @@ pub enum Unclaimed {
 pub struct UnclaimedWorkload {
     pub workload: Entity,
     pub why: Unclaimed,
+    /// Declared in a repository (`workload:declared/…`), not seen running.
+    pub declared: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -76,16 +77,17 @@ pub struct Findings {
 
 /// The findings of `day`: a handful of store reads, whatever the size.
 pub async fn findings(store: &dyn Store, day: Day) -> StoreResult<Findings> {
-    let (services, workloads, projects, conflicts, signals, unparsed) = tokio::try_join!(
+    let (services, workloads, projects, conflicts, signals, unparsed, purposes, roles) = tokio::try_join!(
         store.entities_of_kind("service", day),
         store.entities_of_kind("workload", day),
         store.entities_of_kind("sonar_project", day),
         store.attribute_values("service", "conflict", Some(IDENTITY_SOURCE), day),
         store.attribute_values("service", "signal", Some(IDENTITY_SOURCE), day),
         store.attribute_values("repo", "unparsed", Some(IDENTITY_SOURCE), day),
+        store.attribute_values("workload", "purpose", Some(IDENTITY_SOURCE), day),
+        store.attribute_values("workload", "role", Some(IDENTITY_SOURCE), day),
     )?;
-    let workloads: Vec<SeenEntity> =
-        workloads.into_iter().filter(|w| !w.entity.key.starts_with(DECLARED_WORKLOAD)).collect();
+    let (running, workloads) = claimable(workloads, &purposes, &roles);
     let (service_keys, workload_keys, project_keys) = (keys(&services), keys(&workloads), keys(&projects));
     let (owns, deploys, measures) = (
         EdgeRule::new("owns", Direction::In),
@@ -112,12 +114,13 @@ pub async fn findings(store: &dyn Store, day: Day) -> StoreResult<Findings> {
     let owned: BTreeSet<&str> = owners.iter().map(|(service, _)| service.as_str()).collect();
     let by_key: BTreeMap<&str, &Entity> = services.iter().map(|s| (s.entity.key.as_str(), &s.entity)).collect();
     let entity_of = |key: &str| by_key.get(key).map(|e| (*e).clone());
+    let known = Known { services: by_key.keys().copied().collect(), built: &built };
     Ok(Findings {
         conflicts: conflicts
             .into_iter()
             .filter_map(|c| Some(Conflict { service: entity_of(&c.key)?, claim: c.value }))
             .collect(),
-        unclaimed_workloads: unclaimed_workloads(&workloads, &grouped(deployers), &built),
+        unclaimed_workloads: unclaimed_workloads(&workloads, &grouped(deployers), &known),
         unclaimed_projects: unclaimed_projects(&projects, &grouped(measured)),
         unclaimed_consul_services: services
             .iter()
@@ -132,7 +135,7 @@ pub async fn findings(store: &dyn Store, day: Day) -> StoreResult<Findings> {
         weak_services: signals.into_iter().filter(|s| s.value == "weak").filter_map(|s| entity_of(&s.key)).collect(),
         unparsed_files: unparsed_files(unparsed),
         services: services.len(),
-        workloads: workloads.len(),
+        workloads: running,
         projects: projects.len(),
     })
 }
@@ -168,21 +171,51 @@ fn grouped(pairs: Vec<(String, String)>) -> BTreeMap<String, Vec<String>> {
     by_key
 }
 
-/// Live workloads that no built service deploys.
+/// The workloads a service should claim, and how many of them run: every
+/// running workload, and the declared ones meant to be deployed that run
+/// the image of a service (not a test's or an example's, nor a bundled
+/// third-party database, which are no service's: docs/declared.md).
+fn claimable(
+    workloads: Vec<SeenEntity>,
+    purposes: &[AttributeValue],
+    roles: &[AttributeValue],
+) -> (usize, Vec<SeenEntity>) {
+    let not_claimable: BTreeSet<&str> = purposes
+        .iter()
+        .filter(|p| p.value != "deploy")
+        .chain(roles.iter().filter(|r| r.value == "third-party"))
+        .map(|v| v.key.as_str())
+        .collect();
+    let running = workloads.iter().filter(|w| !is_declared_workload(&w.entity.key)).count();
+    let claimable = workloads.into_iter().filter(|w| !not_claimable.contains(w.entity.key.as_str())).collect();
+    (running, claimable)
+}
+
+/// The services alive on the day, and those some repository builds.
+struct Known<'a> {
+    services: BTreeSet<&'a str>,
+    built: &'a BTreeSet<String>,
+}
+
+/// Workloads that no built service deploys: deployed by nothing, only by
+/// keys no source describes, or only by services no repository builds.
 fn unclaimed_workloads(
     workloads: &[SeenEntity],
     deployers: &BTreeMap<String, Vec<String>>,
-    built: &BTreeSet<String>,
+    known: &Known,
 ) -> Vec<UnclaimedWorkload> {
     workloads
         .iter()
         .filter_map(|w| {
             let why = match deployers.get(&w.entity.key) {
                 None => Unclaimed::NoService,
-                Some(services) if services.iter().any(|s| built.contains(s)) => return None,
+                Some(services) if services.iter().any(|s| known.built.contains(s)) => return None,
+                Some(services) if services.iter().all(|s| !known.services.contains(s.as_str())) => {
+                    Unclaimed::ServicesNotFound(services.clone())
+                }
                 Some(services) => Unclaimed::ServicesNotBuilt(services.clone()),
             };
-            Some(UnclaimedWorkload { workload: w.entity.clone(), why })
+            Some(UnclaimedWorkload { workload: w.entity.clone(), why, declared: is_declared_workload(&w.entity.key) })
         })
         .collect()
 }

@@ -30,7 +30,7 @@ pub struct HygieneCounts {
     pub unparsed_files: i32,
     /// Services alive that day (from any source).
     pub services: i32,
-    /// Live workloads (declared ones left out).
+    /// Running workloads (those repositories only declare left out).
     pub workloads: i32,
     pub sonar_projects: i32,
 }
@@ -94,18 +94,26 @@ impl IdentityConflict {
 pub enum UnclaimedReason {
     /// No service deploys it.
     NoService,
+    /// Only keys that no source describes deploy it: a service that does
+    /// not exist (a chart's name, a label nobody catalogued).
+    ServiceNotFound,
     /// Only services that no repository builds deploy it.
     ServiceNotBuilt,
 }
 
-/// A running workload that no service some repository builds deploys.
+/// A workload that no service some repository builds deploys: one that
+/// runs, or one a repository declares for deployment that names no
+/// existing service.
 #[derive(SimpleObject)]
 pub struct UnclaimedWorkload {
     pub workload: Entity,
     pub reason: UnclaimedReason,
-    /// The services that deploy it although no repository builds them
-    /// (keys); empty when no service does.
+    /// The keys that deploy it although no repository builds them (or no
+    /// source describes them); empty when nothing does.
     pub deployed_by: Vec<String>,
+    /// Declared in a repository's manifests (`workload:declared/…`) rather
+    /// than seen running.
+    pub declared: bool,
 }
 
 /// A SonarQube project that measures no service.
@@ -172,8 +180,9 @@ impl Hygiene {
         Ok(conflicts.iter().map(|c| IdentityConflict::new(c, self.day)).collect())
     }
 
-    /// Live workloads (declared ones left out) with no `deploys` from a
-    /// service that some repository `builds`.
+    /// Workloads with no `deploys` from a service that some repository
+    /// `builds`: running ones, and those repositories declare for
+    /// deployment (not tests, examples or bundled third-party images).
     #[graphql(complexity = "first.max(1) as usize * child_complexity")]
     async fn unclaimed_workloads(
         &self,
@@ -186,9 +195,11 @@ impl Hygiene {
             .map(|w| {
                 let (reason, deployed_by) = match w.why {
                     Unclaimed::NoService => (UnclaimedReason::NoService, Vec::new()),
+                    Unclaimed::ServicesNotFound(keys) => (UnclaimedReason::ServiceNotFound, keys),
                     Unclaimed::ServicesNotBuilt(services) => (UnclaimedReason::ServiceNotBuilt, services),
                 };
-                UnclaimedWorkload { workload: Entity::new(w.workload, self.day), reason, deployed_by }
+                let declared = w.declared;
+                UnclaimedWorkload { workload: Entity::new(w.workload, self.day), reason, deployed_by, declared }
             })
             .collect())
     }
