@@ -42,8 +42,21 @@ fn github(n: i32) -> Obs {
         .entity("service:tools", identity("/", &["repository"], "repository", "weak"))
         .relation("repo:github.com/acme/tools", "builds", "service:tools", json!({"path": "/"}))
         .relation("team:shop", "owns", "service:tools", json!({}))
-        // Declared in shop's manifests: not a running workload, never unclaimed.
-        .entity("workload:declared/acme/shop/deploy/Deployment/frontend", json!({}));
+        // Declared in shop's manifests for frontend, which shop builds: claimed.
+        .entity("workload:declared/acme/shop/deploy/Deployment/frontend", json!({"purpose": "deploy"}))
+        .relation(
+            "service:frontend",
+            "deploys",
+            "workload:declared/acme/shop/deploy/Deployment/frontend",
+            json!({"via": "declared"}),
+        )
+        // A test fixture and a bundled database name no service: no one's
+        // to claim (docs/declared.md).
+        .entity("workload:declared/acme/shop/e2e/Deployment/fake-bank", json!({"purpose": "test"}))
+        .entity(
+            "workload:declared/acme/shop/chart/Helm/shop-redis",
+            json!({"purpose": "deploy", "role": "third-party"}),
+        );
     if n < 3 {
         let mut lost = identity("frontend", &["dockerfile"], "folder", "build");
         lost["conflict"] = json!({
@@ -148,7 +161,7 @@ async fn a_workload_no_built_service_deploys_is_unclaimed_and_says_why() {
               "deployedBy": ["service:legacy-gateway"] },
             { "workload": { "key": "workload:dc1/ops/Deployment/debug-shell" }, "reason": "NO_SERVICE", "deployedBy": [] }
         ]),
-        "frontend's workload is deployed by a service shop builds; the declared one is not a running workload"
+        "frontend's workload is deployed by a service shop builds, and so is its declared one; a test's and a bundled database's are no service's"
     );
     assert_eq!(found["counts"], json!({ "unclaimedWorkloads": 2, "workloads": 3 }));
 }

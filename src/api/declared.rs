@@ -64,7 +64,8 @@ fn declared_version(
     attrs: &serde_json::Map<String, Value>,
     relation: &serde_json::Map<String, Value>,
 ) -> DeclaredVersion {
-    let text = |map: &serde_json::Map<String, Value>, field: &str| map.get(field).and_then(Value::as_str).map(str::to_string);
+    let text =
+        |map: &serde_json::Map<String, Value>, field: &str| map.get(field).and_then(Value::as_str).map(str::to_string);
     let version = text(relation, "version");
     // Workloads recorded before purposes were read are taken as meant to
     // be deployed, as they were shown then.

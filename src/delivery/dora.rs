@@ -92,9 +92,11 @@ impl Figures {
     }
 
     fn judge_bands(&self) -> Bands {
+        // No deploy reported: nothing to judge, not a LOW frequency (a
+        // service whose orchestrator reports nothing, or one only declared
+        // in manifests, has no delivery to band).
         let per_service_day = match (self.days, self.deploying_services) {
-            (0, _) => None,
-            (_, 0) => Some(0.0),
+            (0, _) | (_, 0) => None,
             (days, services) => Some(self.deploys as f64 / days as f64 / services as f64),
         };
         Bands {

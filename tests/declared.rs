@@ -1,0 +1,257 @@
+//! Declared versus running (docs/declared.md), end to end: a repository of
+//! the shapes real ones have (a release manifest, kustomize test overlays,
+//! a stale `extras/` folder, a Job seeding a database with `postgres`, a
+//! chart named `…-chart` bundling a database, a chart naming no service)
+//! replayed by `spot backfill git`, two clusters the Kubernetes collector
+//! saw, and the API read over HTTP: what runs, and what is only declared.
+
+#[path = "conformance/builder.rs"]
+#[allow(dead_code)]
+mod builder;
+#[path = "support/git.rs"]
+#[allow(dead_code)]
+mod git_repo;
+#[path = "support/graphql.rs"]
+#[allow(dead_code)]
+mod graphql;
+
+use std::sync::Arc;
+
+use builder::Obs;
+use git_repo::TestRepo;
+use graphql::Api;
+use serde_json::{json, Value};
+use spot::backfill::{self, Quiet};
+use spot::config::Config;
+use spot::{Observation, SqliteStore};
+
+const DAY: &str = "2024-01-02";
+
+fn deployment(kind: &str, name: &str, app: &str, image: &str) -> String {
+    let pod = format!(
+        "metadata:\n      labels:\n        app: {app}\n    spec:\n      containers:\n        - image: {image}\n"
+    );
+    format!("apiVersion: apps/v1\nkind: {kind}\nmetadata:\n  name: {name}\n  labels:\n    app: {app}\nspec:\n  template:\n    {pod}")
+}
+
+/// A shop: frontend, cart and accounts-db services, each with a Dockerfile.
+fn shop(parent: &std::path::Path) -> TestRepo {
+    let repo = TestRepo::new(parent, "acme", "shop");
+    let frontend =
+        |tag: &str| deployment("Deployment", "frontend", "frontend", &format!("ghcr.io/acme/frontend:{tag}"));
+    let release = [
+        frontend("v1.2.0"),
+        deployment("Deployment", "redis-cart", "redis-cart", "redis:alpine"),
+        deployment("StatefulSet", "accounts-db", "accounts-db", "ghcr.io/acme/accounts-db:v1.2.0"),
+    ]
+    .join("---\n");
+    let populate = deployment("Job", "populate-accounts-db", "accounts-db", "postgres:16.13-alpine");
+    let files: Vec<(&str, String)> = vec![
+        ("src/frontend/Dockerfile", "FROM scratch\n".into()),
+        ("src/cart/Dockerfile", "FROM scratch\n".into()),
+        ("src/accounts-db/Dockerfile", "FROM postgres:16\n".into()),
+        ("release/kubernetes-manifests.yaml", release),
+        ("src/accounts-db/k8s/populate-job.yaml", populate),
+        // kustomize/ deploys base/ at the release's tag; its tests/ overlay
+        // pins another tag, for a test.
+        ("kustomize/base/frontend.yaml", frontend("v1.2.0")),
+        ("kustomize/base/kustomization.yaml", "resources:\n  - frontend.yaml\n".into()),
+        ("kustomize/kustomization.yaml", "resources:\n  - base\n".into()),
+        (
+            "kustomize/tests/istio/kustomization.yaml",
+            "resources:\n  - ../../base\nimages:\n  - name: ghcr.io/acme/frontend\n    newTag: v1.1.0\n".into(),
+        ),
+        // A stale copy, years behind.
+        ("extras/legacy/frontend.yaml", frontend("v0.5.0")),
+        // The cart's chart is named for being a chart and bundles DynamoDB.
+        ("src/cart/chart/Chart.yaml", "apiVersion: v2\nname: shop-cart-chart\nversion: 1.0.0\n".into()),
+        (
+            "src/cart/chart/values.yaml",
+            "image:\n  repository: ghcr.io/acme/shop-cart\n  tag: v1.2.0\ndynamodb:\n  image:\n    repository: amazon/dynamodb-local\n    tag: 1.25.1\n".into(),
+        ),
+        // A chart whose image and name match no service of the repository.
+        ("deploy/ghost/Chart.yaml", "apiVersion: v2\nname: ghost-chart\nappVersion: 0.1.0\n".into()),
+        ("deploy/ghost/values.yaml", "image:\n  repository: ghcr.io/acme/ghost\n".into()),
+    ];
+    let files: Vec<(&str, Option<&str>)> = files.iter().map(|(p, c)| (*p, Some(c.as_str()))).collect();
+    repo.commit(DAY, 9, &files);
+    repo
+}
+
+/// What a cluster runs of the frontend on the day, as the Kubernetes
+/// collector records it; dc1 also runs a workload of a service no source
+/// describes.
+fn cluster(name: &str, frontend: &str) -> Observation {
+    let workload = format!("workload:{name}/shop/Deployment/frontend");
+    let mut seen = Obs(Observation::new("kubernetes", name, DAY.parse().unwrap()))
+        .entity(&format!("cluster:{name}"), json!({}))
+        .entity(&workload, json!({ "kind": "Deployment", "version": frontend }))
+        .relation("service:frontend", "deploys", &workload, json!({ "via": "label:app" }))
+        .relation(&workload, "runs_in", &format!("cluster:{name}"), json!({}));
+    if name == "dc1" {
+        let orphan = "workload:dc1/ops/Deployment/nowhere";
+        seen = seen.entity(orphan, json!({ "kind": "Deployment", "version": "1" })).relation(
+            "service:nowhere",
+            "deploys",
+            orphan,
+            json!({ "via": "label:app" }),
+        );
+    }
+    seen.0
+}
+
+async fn start() -> Api {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = shop(dir.path());
+    let store = Arc::new(SqliteStore::open(dir.path().join("spot.db")).unwrap());
+    let options = backfill::Options {
+        paths: vec![repo.path.clone()],
+        since: None,
+        until: None,
+        max_file_bytes: 5 << 20,
+        identity: Default::default(),
+        ingest: Default::default(),
+    };
+    backfill::backfill(store.clone(), &options, &Quiet).await.unwrap();
+    for observed in [cluster("dc1", "v1.2.0"), cluster("dc2", "v1.1.0")] {
+        spot::Store::ingest(&*store, &observed).await.unwrap();
+    }
+    drop(store);
+    let store = SqliteStore::open(dir.path().join("spot.db")).unwrap();
+    graphql::serve(&Config::default(), store, dir).await
+}
+
+async fn service(api: &Api, name: &str, selection: &str) -> Value {
+    let query = format!("{{ service(name: \"{name}\", at: \"{DAY}\") {{ {selection} }} }}");
+    api.data(&query).await["service"].clone()
+}
+
+fn rows(list: &Value, fields: &[&str]) -> Vec<Vec<String>> {
+    let list = list.as_array().unwrap_or_else(|| panic!("a list: {list}"));
+    let text = |v: &Value| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
+    list.iter().map(|row| fields.iter().map(|f| text(&row[*f])).collect()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn declared_versions_are_listed_with_their_files_and_purpose_never_as_deploys() {
+    let api = start().await;
+    let frontend = service(
+        &api,
+        "frontend",
+        "deployedVersions { cluster version } declaredVersions { version file via purpose counted repository }",
+    )
+    .await;
+    assert_eq!(
+        rows(&frontend["deployedVersions"], &["cluster", "version"]),
+        [["dc1", "v1.2.0"], ["dc2", "v1.1.0"]],
+        "what runs: the two clusters, no cluster named after the organisation"
+    );
+    assert_eq!(
+        rows(&frontend["declaredVersions"], &["version", "file", "via", "purpose", "counted"]),
+        [
+            ["v1.2.0", "kustomize", "kustomize", "deploy", "true"],
+            ["v1.2.0", "release/kubernetes-manifests.yaml", "manifest", "deploy", "true"],
+            ["v1.1.0", "kustomize/tests/istio", "kustomize", "test", "false"],
+            ["v0.5.0", "extras/legacy/frontend.yaml", "manifest", "example", "false"],
+        ],
+        "meant to be deployed first, then the test overlay, then the stale extra: listed, not counted"
+    );
+    assert_eq!(frontend["declaredVersions"][0]["repository"], "acme/shop");
+
+    let history = api
+        .data(&format!(
+            r#"{{ deployHistory(service: "frontend", from: "2024-01-01", to: "{DAY}") {{ cluster version source }} }}"#
+        ))
+        .await;
+    let clusters: Vec<&str> =
+        history["deployHistory"].as_array().unwrap().iter().map(|d| d["cluster"].as_str().unwrap()).collect();
+    assert_eq!(clusters, ["dc1", "dc2"], "only the clusters' snapshots: {history}");
+    let counts =
+        api.data(&format!(r#"{{ deploysPerDay(from: "2024-01-01", to: "{DAY}") {{ cluster deploys }} }}"#)).await;
+    let clusters: Vec<&str> =
+        counts["deploysPerDay"].as_array().unwrap().iter().map(|c| c["cluster"].as_str().unwrap()).collect();
+    assert!(clusters.iter().all(|c| ["dc1", "dc2"].contains(c)), "no deploys to the organisation: {clusters:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drift_and_delivery_count_only_what_ran() {
+    let api = start().await;
+    let found = api
+        .data(&format!(
+            r#"{{ versionDrift(at: "{DAY}") {{ service {{ key }} distinct versions {{ cluster version }} }}
+                 dora(service: "frontend", to: "{DAY}") {{ overall {{ deploys bands {{ deploymentFrequency }} }} }} }}"#
+        ))
+        .await;
+    assert_eq!(
+        found["versionDrift"],
+        json!([{ "service": { "key": "service:frontend" }, "distinct": 2,
+                 "versions": [{ "cluster": "dc1", "version": "v1.2.0" }, { "cluster": "dc2", "version": "v1.1.0" }] }]),
+        "the two clusters drift; four declared versions of frontend, and accounts-db's postgres Job, do not"
+    );
+    assert_eq!(
+        found["dora"]["overall"],
+        json!({ "deploys": 0, "bands": { "deploymentFrequency": null } }),
+        "no deploy reported: nothing to band, not a LOW frequency"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_charts_workload_deploys_from_the_service_its_image_belongs_to() {
+    let api = start().await;
+    let cart = service(&api, "cart", "declaredVersions { name version file via purpose role }").await;
+    assert_eq!(
+        rows(&cart["declaredVersions"], &["name", "version", "file", "via", "role"]),
+        [["shop-cart-chart", "v1.2.0", "src/cart/chart/values.yaml", "helm", "service"]],
+        "the chart's own image; its bundled DynamoDB is not a version of cart"
+    );
+    let nobody = api
+        .data(&format!(
+            r#"{{ chart: entity(key: "service:shop-cart-chart", at: "{DAY}") {{ key }}
+                 stripped: entity(key: "service:shop-cart", at: "{DAY}") {{ key }}
+                 dynamodb: entity(key: "service:dynamodb-local", at: "{DAY}") {{ key }}
+                 workload: entity(key: "workload:declared/acme/shop/src/cart/chart/values.yaml/Helm/shop-cart-chart-dynamodb", at: "{DAY}") {{
+                   role: attribute(path: "role") deployedBy: relations(direction: IN, kinds: ["deploys"]) {{ from }} }} }}"#
+        ))
+        .await;
+    assert_eq!(
+        nobody,
+        json!({ "chart": null, "stripped": null, "dynamodb": null,
+                "workload": { "role": "third-party", "deployedBy": [] } }),
+        "no service named after the chart, and the bundled database is nobody's version"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_jobs_postgres_image_is_not_the_databases_version() {
+    let api = start().await;
+    let db = service(&api, "accounts-db", "declaredVersions { name version counted }").await;
+    assert_eq!(
+        rows(&db["declaredVersions"], &["name", "version", "counted"]),
+        [["accounts-db", "v1.2.0", "true"]],
+        "the StatefulSet's own image; the populate Job's postgres:16.13-alpine is no version of it"
+    );
+    let redis = api.data(&format!(r#"{{ entity(key: "service:redis-cart", at: "{DAY}") {{ key }} }}"#)).await;
+    assert_eq!(redis["entity"], Value::Null, "a labelled redis is no service of its own");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hygiene_flags_workloads_whose_service_does_not_exist() {
+    let api = start().await;
+    let found = api
+        .data(&format!(
+            r#"{{ hygiene(at: "{DAY}") {{ counts {{ unclaimedWorkloads workloads }}
+                   unclaimedWorkloads {{ workload {{ key }} reason deployedBy declared }} }} }}"#
+        ))
+        .await;
+    assert_eq!(
+        found["hygiene"]["unclaimedWorkloads"],
+        json!([
+            { "workload": { "key": "workload:dc1/ops/Deployment/nowhere" }, "reason": "SERVICE_NOT_FOUND",
+              "deployedBy": ["service:nowhere"], "declared": false },
+            { "workload": { "key": "workload:declared/acme/shop/deploy/ghost/values.yaml/Helm/ghost-chart" },
+              "reason": "SERVICE_NOT_FOUND", "deployedBy": ["service:ghost"], "declared": true },
+        ]),
+        "a running workload and a declared chart naming no service; not the bundled databases, tests or extras"
+    );
+    assert_eq!(found["hygiene"]["counts"], json!({ "unclaimedWorkloads": 2, "workloads": 3 }), "three run");
+}
