@@ -254,12 +254,14 @@ pub const ENTITY_KINDS: &[KindAttributes] = &[
             "pods.unknown",               // kubernetes
             "pods.zones",                 // kubernetes: only when nodes were read
             "pods.zones.*",               // kubernetes
+            "purpose",                    // github: declared workloads: deploy / test / example
             "replicas",                   // kubernetes, synthetic: absent for CronJobs
             "replicas.available",         // kubernetes
             "replicas.desired",           // kubernetes, synthetic
             "replicas.ready",             // kubernetes, synthetic
             "replicas.updated",           // kubernetes
             "revision",                   // kubernetes: Deployments
+            "role",                       // github: declared workloads: service / job / third-party
             "rollout_status",             // kubernetes: complete / progressing / failed / paused
             "rollouts",                   // kubernetes: Deployments, oldest first
             "rollouts.*",                 // kubernetes
@@ -329,7 +331,8 @@ pub const RELATION_KINDS: &[RelationKind] = &[
         to: &["workload"],
         attributes: &[
             "alias",   // aliases
-            "version", // kubernetes, github
+            "purpose", // github: declared workloads: deploy / test / example
+            "version", // kubernetes, github (declared: the service's own image only)
             "via",     // kubernetes, github, synthetic: what named the service: label:app, image, declared, ...
         ],
     },
