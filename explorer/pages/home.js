@@ -20,8 +20,9 @@ const FIGURES = [
   ["team", "Teams"],
   ["package", "Packages"],
   ["doc", "Docs"],
-  ["workload", "Workloads"],
+  ["workload", "Workloads running"],
   ["cluster", "Clusters"],
+  ["declared_workload", "Workloads declared in repositories"],
 ];
 
 export async function render(view, { day, latest, params }) {
@@ -130,7 +131,8 @@ async function figuresOf(day) {
     FIGURES.map(([kind, label]) => figure(label, number(counts.get(kind) || 0))),
     coverage && coverage.count ? figure("Average coverage", `${number(coverage.value, 1)} %`, href("/reports", { report: "coverage" })) : null,
     data.failing[0] ? figure("Failing quality gates", number(data.failing[0].value), href("/reports", { report: "quality-gates" })) : null,
-    figure("Services on mixed versions", number(data.versionDrift.length)),
+    // Drift is what runs in clusters; declared versions never count.
+    figure("Services running mixed versions", number(data.versionDrift.length)),
   );
 }
 

@@ -17,13 +17,19 @@ const TREND_DAYS = 56;
 
 const CATEGORIES = [
   { id: "identityConflicts", title: "Identity conflicts", wide: true, what: "services that lost a name claim to another" },
-  { id: "unclaimedWorkloads", title: "Unclaimed workloads", wide: true, what: "running workloads no built service deploys", of: "workloads" },
+  { id: "unclaimedWorkloads", title: "Unclaimed workloads", wide: true, what: "running or declared-for-deployment workloads no built service deploys", of: "workloads" },
   { id: "unclaimedSonarProjects", title: "Unclaimed SonarQube projects", what: "projects that measure no service", of: "sonarProjects" },
   { id: "unclaimedConsulServices", title: "Unclaimed Consul services", what: "registrations no repository builds" },
   { id: "unownedServices", title: "Services with no owner", what: "no team owns them", of: "services" },
   { id: "weaklyFoundServices", title: "Found only by a weak signal", what: "nothing deployable, only e.g. a topic", of: "services" },
   { id: "unparsedFiles", title: "Unparsed files", what: "manifests read as they last parsed" },
 ];
+
+const UNCLAIMED_REASONS = {
+  NO_SERVICE: "no service deploys it",
+  SERVICE_NOT_FOUND: "deployed by a service that does not exist",
+  SERVICE_NOT_BUILT: "deployed by a service no repository builds",
+};
 
 const COUNTS = `counts { ${CATEGORIES.map((c) => c.id).join(" ")} services workloads sonarProjects }`;
 
@@ -48,7 +54,7 @@ async function findings(day, lists) {
       hygiene(at: $at) {
         ${COUNTS}
         identityConflicts(first: $first) { service { key name } name heldBy holderRepo holderPath repo path reason }
-        unclaimedWorkloads(first: $first) { workload { key name } reason deployedBy }
+        unclaimedWorkloads(first: $first) { workload { key name } reason deployedBy declared }
         unclaimedSonarProjects(first: $first) { project { key name } repositories }
         unclaimedConsulServices(first: $first) { key name }
         unownedServices(first: $first) { key name }
@@ -72,7 +78,8 @@ async function findings(day, lists) {
     ],
     unclaimedWorkloads: [
       { label: "Workload", value: (w) => w.workload.key, render: (w) => link(w.workload.key) },
-      { label: "Why", value: (w) => w.reason, render: (w) => (w.reason === "NO_SERVICE" ? "no service deploys it" : "deployed by a service no repository builds") },
+      { label: "Seen", value: (w) => (w.declared ? "declared" : "running"), render: (w) => badge(w.declared ? "declared in a repository" : "running") },
+      { label: "Why", value: (w) => w.reason, render: (w) => UNCLAIMED_REASONS[w.reason] || w.reason },
       { label: "Deployed by", value: (w) => w.deployedBy.join(" "), render: (w) => keys(w.deployedBy) },
     ],
     unclaimedSonarProjects: [

@@ -1,6 +1,7 @@
 // Service: everything every source says about it (each fact with its source
 // and since-when), owner, repository, docs, what runs where and the deploy
-// history, its delivery (DORA) metrics, its scorecards (level and failing
+// history, what its repositories only declare (apart: never a deploy), its
+// delivery (DORA) metrics, its scorecards (level and failing
 // rules), quality over time, Consul health, and its dependency graph.
 
 import { gql } from "../api.js";
@@ -21,6 +22,7 @@ const SERVICE = `query Service($name: String!, $at: Date, $from: Date) {
     repository { key name }
     quality { project { key name } coverage linesOfCode bugs vulnerabilities codeSmells duplicatedLinesDensity qualityGate }
     deployedVersions { cluster datacenter version since source }
+    declaredVersions { workload name kind version image file via purpose role counted repository }
     docs { key name url: attribute(path: "url") updated: attribute(path: "updated") }
     links { kind title url source }
     dependencies { key name }
@@ -60,6 +62,7 @@ export async function render(view, { day, segments, params, stale }) {
       { class: "grid" },
       section("About", "about", about(service)),
       section("Deployed versions", "deployed", deployedTable(service.deployedVersions)),
+      section("Declared in repositories", "declared", declaredList(service.declaredVersions)),
       section("Health (Consul)", "health", health(service.entity.facts)),
       h("div", { class: "wide" }, section("Delivery", "delivery", delivery)),
       h("div", { class: "wide" }, section("Scorecards", "scorecards", scorecards)),
@@ -96,6 +99,7 @@ async function deliveryOf(service, day) {
   return h(
     "div",
     {},
+    dora.overall.changes ? null : h("p", { class: "notice", role: "note", "data-testid": "no-deploys" }, `No deploy of it was reported from ${dora.from} to ${dora.to}: delivery is measured from what ran (the orchestrator's deploys), never from what repositories declare.`),
     doraFigures(dora.overall, `The DORA metrics of ${service.key}`),
     h(
       "p",
@@ -197,6 +201,34 @@ function deployedTable(versions) {
     ],
     versions,
     { caption: "What runs in each cluster", csvName: "deployed-versions.csv" },
+  );
+}
+
+const PURPOSE_NOTES = { test: "test — not counted", example: "example — not counted" };
+
+/**
+ * What its repositories declare for it (manifests, kustomize overlays, Helm
+ * values): intentions read from files, never a deploy nor a cluster. Those
+ * meant to be deployed first; tests and examples labelled, never counted.
+ */
+function declaredList(rows) {
+  if (!rows.length) return empty("No repository declares a workload for it.");
+  const counted = [...new Set(rows.filter((r) => r.counted).map((r) => r.version))];
+  return h(
+    "div",
+    {},
+    h("p", { class: "muted" }, "What its repositories' files declare, not what runs. ", counted.length ? ["Declared for deployment: ", h("strong", {}, counted.join(", ")), "."] : "No version is declared for deployment."),
+    dataTable(
+      [
+        { label: "Version", value: (r) => r.version, render: (r) => r.version || h("span", { class: "muted" }, r.role === "job" ? "a job: its image is no version" : "no tag") },
+        { label: "Declared in", value: (r) => `${r.repository}/${r.file}`, render: (r) => h("span", { title: r.workload }, h("code", {}, r.file), h("span", { class: "muted" }, ` (${r.repository})`)) },
+        { label: "Via", value: (r) => r.via },
+        { label: "Purpose", value: (r) => r.purpose, render: (r) => badge(PURPOSE_NOTES[r.purpose] || r.purpose, r.counted ? "ok" : "") },
+        { label: "Workload", value: (r) => `${r.kind} ${r.name}` },
+      ],
+      rows,
+      { caption: "Declared in its repositories", csvName: "declared-versions.csv" },
+    ),
   );
 }
 
