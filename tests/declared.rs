@@ -5,120 +5,25 @@
 //! replayed by `spot backfill git`, two clusters the Kubernetes collector
 //! saw, and the API read over HTTP: what runs, and what is only declared.
 
-#[path = "conformance/builder.rs"]
-#[allow(dead_code)]
-mod builder;
 #[path = "support/git.rs"]
 #[allow(dead_code)]
 mod git_repo;
 #[path = "support/graphql.rs"]
 #[allow(dead_code)]
 mod graphql;
+#[path = "support/shop.rs"]
+mod shop;
 
-use std::sync::Arc;
-
-use builder::Obs;
-use git_repo::TestRepo;
 use graphql::Api;
 use serde_json::{json, Value};
-use spot::backfill::{self, Quiet};
+use shop::DAY;
 use spot::config::Config;
-use spot::{Observation, SqliteStore};
-
-const DAY: &str = "2024-01-02";
-
-fn deployment(kind: &str, name: &str, app: &str, image: &str) -> String {
-    let pod = format!(
-        "metadata:\n      labels:\n        app: {app}\n    spec:\n      containers:\n        - image: {image}\n"
-    );
-    format!("apiVersion: apps/v1\nkind: {kind}\nmetadata:\n  name: {name}\n  labels:\n    app: {app}\nspec:\n  template:\n    {pod}")
-}
-
-/// A shop: frontend, cart and accounts-db services, each with a Dockerfile.
-fn shop(parent: &std::path::Path) -> TestRepo {
-    let repo = TestRepo::new(parent, "acme", "shop");
-    let frontend =
-        |tag: &str| deployment("Deployment", "frontend", "frontend", &format!("ghcr.io/acme/frontend:{tag}"));
-    let release = [
-        frontend("v1.2.0"),
-        deployment("Deployment", "redis-cart", "redis-cart", "redis:alpine"),
-        deployment("StatefulSet", "accounts-db", "accounts-db", "ghcr.io/acme/accounts-db:v1.2.0"),
-    ]
-    .join("---\n");
-    let populate = deployment("Job", "populate-accounts-db", "accounts-db", "postgres:16.13-alpine");
-    let files: Vec<(&str, String)> = vec![
-        ("src/frontend/Dockerfile", "FROM scratch\n".into()),
-        ("src/cart/Dockerfile", "FROM scratch\n".into()),
-        ("src/accounts-db/Dockerfile", "FROM postgres:16\n".into()),
-        ("release/kubernetes-manifests.yaml", release),
-        ("src/accounts-db/k8s/populate-job.yaml", populate),
-        // kustomize/ deploys base/ at the release's tag; its tests/ overlay
-        // pins another tag, for a test.
-        ("kustomize/base/frontend.yaml", frontend("v1.2.0")),
-        ("kustomize/base/kustomization.yaml", "resources:\n  - frontend.yaml\n".into()),
-        ("kustomize/kustomization.yaml", "resources:\n  - base\n".into()),
-        (
-            "kustomize/tests/istio/kustomization.yaml",
-            "resources:\n  - ../../base\nimages:\n  - name: ghcr.io/acme/frontend\n    newTag: v1.1.0\n".into(),
-        ),
-        // A stale copy, years behind.
-        ("extras/legacy/frontend.yaml", frontend("v0.5.0")),
-        // The cart's chart is named for being a chart and bundles DynamoDB.
-        ("src/cart/chart/Chart.yaml", "apiVersion: v2\nname: shop-cart-chart\nversion: 1.0.0\n".into()),
-        (
-            "src/cart/chart/values.yaml",
-            "image:\n  repository: ghcr.io/acme/shop-cart\n  tag: v1.2.0\ndynamodb:\n  image:\n    repository: amazon/dynamodb-local\n    tag: 1.25.1\n".into(),
-        ),
-        // A chart whose image and name match no service of the repository.
-        ("deploy/ghost/Chart.yaml", "apiVersion: v2\nname: ghost-chart\nappVersion: 0.1.0\n".into()),
-        ("deploy/ghost/values.yaml", "image:\n  repository: ghcr.io/acme/ghost\n".into()),
-    ];
-    let files: Vec<(&str, Option<&str>)> = files.iter().map(|(p, c)| (*p, Some(c.as_str()))).collect();
-    repo.commit(DAY, 9, &files);
-    repo
-}
-
-/// What a cluster runs of the frontend on the day, as the Kubernetes
-/// collector records it; dc1 also runs a workload of a service no source
-/// describes.
-fn cluster(name: &str, frontend: &str) -> Observation {
-    let workload = format!("workload:{name}/shop/Deployment/frontend");
-    let mut seen = Obs(Observation::new("kubernetes", name, DAY.parse().unwrap()))
-        .entity(&format!("cluster:{name}"), json!({}))
-        .entity(&workload, json!({ "kind": "Deployment", "version": frontend }))
-        .relation("service:frontend", "deploys", &workload, json!({ "via": "label:app" }))
-        .relation(&workload, "runs_in", &format!("cluster:{name}"), json!({}));
-    if name == "dc1" {
-        let orphan = "workload:dc1/ops/Deployment/nowhere";
-        seen = seen.entity(orphan, json!({ "kind": "Deployment", "version": "1" })).relation(
-            "service:nowhere",
-            "deploys",
-            orphan,
-            json!({ "via": "label:app" }),
-        );
-    }
-    seen.0
-}
+use spot::SqliteStore;
 
 async fn start() -> Api {
     let dir = tempfile::tempdir().unwrap();
-    let repo = shop(dir.path());
-    let store = Arc::new(SqliteStore::open(dir.path().join("spot.db")).unwrap());
-    let options = backfill::Options {
-        paths: vec![repo.path.clone()],
-        since: None,
-        until: None,
-        max_file_bytes: 5 << 20,
-        identity: Default::default(),
-        ingest: Default::default(),
-    };
-    backfill::backfill(store.clone(), &options, &Quiet).await.unwrap();
-    for observed in [cluster("dc1", "v1.2.0"), cluster("dc2", "v1.1.0")] {
-        spot::Store::ingest(&*store, &observed).await.unwrap();
-    }
-    drop(store);
-    let store = SqliteStore::open(dir.path().join("spot.db")).unwrap();
-    graphql::serve(&Config::default(), store, dir).await
+    let path = shop::shop_store(dir.path()).await;
+    graphql::serve(&Config::default(), SqliteStore::open(path).unwrap(), dir).await
 }
 
 async fn service(api: &Api, name: &str, selection: &str) -> Value {

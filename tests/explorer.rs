@@ -923,3 +923,70 @@ fn wait_for_download(dir: &Path) -> String {
     }
     panic!("no CSV was downloaded to {} within 30 s", dir.display());
 }
+
+// ---------------------------------------------------------------------------
+// Declared versus running on a real-shaped page (docs/declared.md): the shop
+// of tests/support/shop.rs, backfilled from git, beside two clusters.
+
+#[path = "support/git.rs"]
+#[allow(dead_code)]
+mod git_repo;
+#[path = "support/shop.rs"]
+mod shop;
+
+#[test]
+fn a_service_page_lists_what_repositories_declare_apart_from_what_runs() {
+    let Some(chrome) = chromium() else {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but no Chromium was found");
+        println!(
+            "explorer browser test skipped: no Chromium found (install the chromium package, or set SPOT_CHROMIUM)"
+        );
+        return;
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = runtime.block_on(shop::shop_store(dir.path()));
+    let server = Server::new(&Config::default(), Arc::new(SqliteStore::open(path).unwrap())).unwrap();
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    runtime.spawn(async move { server.serve_on(listener, std::future::pending()).await });
+    let options = LaunchOptions::default_builder()
+        .path(Some(chrome))
+        .sandbox(false) // root in CI containers; the page is our own, on loopback
+        .window_size(Some((1440, 1100)))
+        .build()
+        .unwrap();
+    let browser = Browser::new(options).expect("Chromium starts");
+    let tab = browser.new_tab().unwrap();
+    tab.set_default_timeout(Duration::from_secs(60));
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap().join("explorer-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let mut ui = Explorer { tab, url: url.clone(), shots, timings: Vec::new() };
+    let page = format!("{url}/#/service/service%3Afrontend?day={}", shop::DAY);
+    ui.tab.navigate_to(&page).unwrap();
+    ui.wait_rendered("service frontend");
+
+    let declared = ui.text("#declared");
+    for expected in [
+        "Declared for deployment: v1.2.0.",
+        "release/kubernetes-manifests.yaml",
+        "kustomize/tests/istio",
+        "test — not counted",
+        "extras/legacy/frontend.yaml",
+        "example — not counted",
+        "acme/shop",
+    ] {
+        assert!(declared.contains(expected), "the declared list shows {expected:?}: {declared}");
+    }
+    let deployed = ui.text("#deployed");
+    assert!(deployed.contains("dc1") && deployed.contains("dc2"), "{deployed}");
+    let deploys = ui.text("#deploys");
+    for what in [&deployed, &deploys] {
+        for declared_only in ["v0.5.0", "acme"] {
+            assert!(!what.contains(declared_only), "{declared_only:?} is only declared, never deployed: {what}");
+        }
+    }
+    ui.wait_for("the delivery card", "document.querySelector('#delivery [data-testid=no-deploys]')");
+    assert!(ui.text("#delivery").contains("never from what repositories declare"), "{}", ui.text("#delivery"));
+    ui.shot("service-declared");
+}
