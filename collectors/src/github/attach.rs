@@ -59,10 +59,13 @@ impl Attachment {
 
 /// The service `workload` belongs to among the repository's `services`
 /// (`folder_service`: the one whose folder holds the declaration), then its
-/// role. The image's owner first, then the name the workload gives (a
-/// label, the chart's metadata) when the repository builds it, then the
-/// folder's service, then a name the repository does not build (a
-/// deployment repository naming another repository's service).
+/// role. The service whose name or built image the image carries first;
+/// else, of the name the workload gives (a label, the chart's metadata)
+/// when the repository builds it, the folder's service, and a name the
+/// repository does not build (a deployment repository naming another
+/// repository's service) and, unlabelled, its own name, the first whose
+/// name the image carries. An image none of them carries is a third
+/// party's; without an image, the first.
 pub(super) fn attach(workload: &DeclaredWorkload, services: &[Service], folder_service: Option<&str>) -> Attachment {
     let image = workload.image.as_deref().and_then(ImageRef::parse);
     let short = image.as_ref().map(|i| i.short_name().to_lowercase());
@@ -75,13 +78,18 @@ pub(super) fn attach(workload: &DeclaredWorkload, services: &[Service], folder_s
     let named_own = workload.service.as_deref().and_then(|name| services.iter().find(|s| s.name == name));
     let folder = folder_service.and_then(|key| services.iter().find(|s| s.key == key));
     let foreign = workload.service.as_deref().map(|name| (key_for(services, name), name));
-    let chosen = named_own.or(folder).map(|s| (s.key.clone(), s.name.as_str())).or(foreign);
-    let Some((key, name)) = chosen else {
-        return Attachment { service: None, role: role_if_own };
+    let mut candidates =
+        [named_own, folder].into_iter().flatten().map(|s| (s.key.clone(), s.name.as_str())).chain(foreign);
+    let Some(short) = short else {
+        return Attachment { service: candidates.next().map(|(key, _)| key), role: role_if_own };
     };
-    match short.as_deref() {
-        Some(short) if !carries_name(short, name) => Attachment { service: None, role: Role::ThirdParty },
-        _ => Attachment { service: Some(key), role: role_if_own },
+    // Unlabelled, a workload is named after its service, as the Kubernetes
+    // collector reads a running one (Sock Shop's `carts` runs `…/carts`).
+    let own_name = workload.name.to_lowercase();
+    let unlabelled = workload.service.is_none().then(|| (key_for(services, &own_name), own_name.as_str()));
+    match candidates.chain(unlabelled).find(|(_, name)| carries_name(&short, name)) {
+        Some((key, _)) => Attachment { service: Some(key), role: role_if_own },
+        None => Attachment { service: None, role: Role::ThirdParty },
     }
 }
 
@@ -181,6 +189,25 @@ mod tests {
         let gitops = workload("Deployment", Some("billing"), Some("ghcr.io/acme/billing:1.4.0"));
         let found = attach(&gitops, &[], None);
         assert_eq!(found, Attachment { service: Some("service:billing".into()), role: Role::Service });
+    }
+
+    #[test]
+    fn a_deployment_folder_of_another_service_does_not_take_a_labelled_workload() {
+        // Sock Shop: `deploy/kubernetes` holds a service of its own, and the
+        // manifests of services other repositories build.
+        let services = [service("kubernetes", "deploy/kubernetes", None)];
+        let carts = workload("Deployment", Some("carts"), Some("weaveworksdemos/carts:0.4.8"));
+        let found = attach(&carts, &services, Some("service:kubernetes"));
+        assert_eq!(found, Attachment { service: Some("service:carts".into()), role: Role::Service });
+        let mongo = workload("Deployment", Some("carts-db"), Some("mongo"));
+        assert_eq!(attach(&mongo, &services, Some("service:kubernetes")).role, Role::ThirdParty);
+        let mut unlabelled = workload("Deployment", None, Some("weaveworksdemos/orders:0.4.7"));
+        unlabelled.name = "orders".into();
+        let found = attach(&unlabelled, &services, Some("service:kubernetes"));
+        assert_eq!(found.service.as_deref(), Some("service:orders"), "named after its service, as a running one is");
+        let mut seeding = workload("Job", None, Some("bash"));
+        seeding.name = "populate-accounts-db".into();
+        assert_eq!(attach(&seeding, &[], None).role, Role::ThirdParty, "nothing carries bash");
     }
 
     #[test]
