@@ -75,6 +75,9 @@ pub(super) fn attach(workload: &DeclaredWorkload, services: &[Service], folder_s
     if let Some(owner) = by_image {
         return Attachment { service: Some(owner.key.clone()), role: role_if_own };
     }
+    if image.as_ref().is_some_and(is_official_image) {
+        return Attachment { service: None, role: Role::ThirdParty };
+    }
     let named_own = workload.service.as_deref().and_then(|name| services.iter().find(|s| s.name == name));
     let folder = folder_service.and_then(|key| services.iter().find(|s| s.key == key));
     let foreign = workload.service.as_deref().map(|name| (key_for(services, name), name));
@@ -98,6 +101,14 @@ pub(super) fn attach(workload: &DeclaredWorkload, services: &[Service], folder_s
 fn image_owner<'a>(services: &'a [Service], short: &str) -> Option<&'a Service> {
     let exact = services.iter().find(|s| s.image.as_deref() == Some(short) || s.name == short);
     exact.or_else(|| services.iter().filter(|s| carries_name(short, &s.name)).max_by_key(|s| s.name.len()))
+}
+
+/// A Docker Hub official image (`rabbitmq:3.6`, `library/postgres`): no
+/// registry, no namespace. No organisation publishes one, so unless a
+/// service of the repository builds that name (a local image a dev tool
+/// retags, `image: frontend`), it is a third party's, whatever its label.
+fn is_official_image(image: &ImageRef) -> bool {
+    image.registry.is_none() && (!image.repository.contains('/') || image.repository.starts_with("library/"))
 }
 
 /// Whether an image's last path segment is `name`'s: `name` itself, or
@@ -174,6 +185,15 @@ mod tests {
             attach(&redis, &[service("cartservice", "src/cartservice", Some("cartservice"))], None).service,
             None
         );
+    }
+
+    #[test]
+    fn an_official_image_is_a_third_partys_even_named_like_its_workload() {
+        let rabbitmq = workload("Deployment", Some("rabbitmq"), Some("rabbitmq:3.6.8"));
+        assert_eq!(attach(&rabbitmq, &[], None), Attachment { service: None, role: Role::ThirdParty });
+        let local = workload("Deployment", Some("frontend"), Some("frontend"));
+        let services = [service("frontend", "src/frontend", Some("frontend"))];
+        assert_eq!(attach(&local, &services, None).service.as_deref(), Some("service:frontend"), "built here");
     }
 
     #[test]
