@@ -160,3 +160,16 @@ async fn hygiene_flags_workloads_whose_service_does_not_exist() {
     );
     assert_eq!(found["hygiene"]["counts"], json!({ "unclaimedWorkloads": 2, "workloads": 3 }), "three run");
 }
+
+/// Every query docs/declared.md shows runs, on the shop.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_guides_queries_run() {
+    let api = start().await;
+    let guide = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/declared.md")).unwrap();
+    let queries: Vec<&str> = guide.split("```graphql\n").skip(1).map(|b| b.split("\n```").next().unwrap()).collect();
+    assert_eq!(queries.len(), 2, "the guide's examples");
+    let service = api.data(queries[0]).await;
+    assert_eq!(service["service"]["declaredVersions"].as_array().unwrap().len(), 4, "{service}");
+    let hygiene = api.data(queries[1]).await;
+    assert_eq!(hygiene["hygiene"]["counts"]["unclaimedWorkloads"], 2, "{hygiene}");
+}
