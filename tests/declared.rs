@@ -21,9 +21,13 @@ use spot::config::Config;
 use spot::SqliteStore;
 
 async fn start() -> Api {
+    start_with(Config::default()).await
+}
+
+async fn start_with(config: Config) -> Api {
     let dir = tempfile::tempdir().unwrap();
     let path = shop::shop_store(dir.path()).await;
-    graphql::serve(&Config::default(), SqliteStore::open(path).unwrap(), dir).await
+    graphql::serve(&config, SqliteStore::open(path).unwrap(), dir).await
 }
 
 async fn service(api: &Api, name: &str, selection: &str) -> Value {
@@ -98,6 +102,23 @@ async fn drift_and_delivery_count_only_what_ran() {
         json!({ "deploys": 0, "bands": { "deploymentFrequency": null } }),
         "no deploy reported: nothing to band, not a LOW frequency"
     );
+}
+
+/// The scorecard SPoT ships asks for one version running across clusters:
+/// what repositories declare is not running.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_versions_running_rule_reads_only_what_runs() {
+    let mut config = Config::default();
+    config.scorecards.builtin = true;
+    let api = start_with(config).await;
+    let one_version = |found: &Value| {
+        let rules = found["scores"][0]["rules"].as_array().unwrap().clone();
+        rules.into_iter().find(|r| r["rule"] == "one-version").unwrap()["value"].clone()
+    };
+    let frontend = service(&api, "frontend", "scores { rules { rule value } }").await;
+    assert_eq!(one_version(&frontend), "2", "v1.2.0 in dc1 and v1.1.0 in dc2; not the test overlay's nor the extra's");
+    let db = service(&api, "accounts-db", "scores { rules { rule value } }").await;
+    assert_eq!(one_version(&db), "0", "declared at v1.2.0, running nowhere");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

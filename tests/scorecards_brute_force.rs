@@ -128,7 +128,9 @@ async fn brute_builtin(
     match builtin {
         Builtin::VersionsRunning => {
             let mut versions = BTreeSet::new();
-            for workload in follow(store, service, &[edge("deploys", Direction::Out)], day).await {
+            let deploys = follow(store, service, &[edge("deploys", Direction::Out)], day).await;
+            // What repositories only declare does not run (docs/declared.md).
+            for workload in deploys.into_iter().filter(|w| !spot::model::is_declared_workload(w)) {
                 if let Some((_, v)) = attribute(store, &workload, "version", day).await {
                     versions.insert(v.to_string());
                 }
