@@ -152,7 +152,7 @@ async function trendOf(day) {
     "div",
     { class: "grid" },
     timeChart({ title: "Identity and ownership", x, series: series(["identityConflicts", "unownedServices", "weaklyFoundServices"]) }),
-    timeChart({ title: "Running or registered, unclaimed", x, series: series(["unclaimedWorkloads", "unclaimedConsulServices"]) }),
+    timeChart({ title: "Workloads and registrations, unclaimed", x, series: series(["unclaimedWorkloads", "unclaimedConsulServices"]) }),
     timeChart({ title: "SonarQube projects no service claims", x, series: series(["unclaimedSonarProjects"]) }),
   );
 }

@@ -77,7 +77,7 @@ export async function render(view, { day, segments, stale }) {
             ["Lines of code", number(latestOf(data.ncloc))],
             ["Bugs", number(latestOf(data.bugs))],
             ["Vulnerabilities", number(latestOf(data.vulnerabilities))],
-            ["Services on mixed versions", number(drifting.length)],
+            ["Services running mixed versions", number(drifting.length)],
             ["Services with critical checks", number(health.critical)],
             ["Services with warnings", number(health.warning)],
           ].map(([label, value]) => h("div", { class: "figure" }, h("dt", {}, label), h("dd", {}, value))),
