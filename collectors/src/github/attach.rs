@@ -58,14 +58,16 @@ impl Attachment {
 }
 
 /// The service `workload` belongs to among the repository's `services`
-/// (`folder_service`: the one whose folder holds the declaration), then its
-/// role. The service whose name or built image the image carries first;
-/// else, of the name the workload gives (a label, the chart's metadata)
-/// when the repository builds it, the folder's service, and a name the
-/// repository does not build (a deployment repository naming another
-/// repository's service) and, unlabelled, its own name, the first whose
-/// name the image carries. An image none of them carries is a third
-/// party's; without an image, the first.
+/// (`folder_service`: the one whose folder holds the declaration), and its
+/// role, in order:
+/// 1. the repository's service whose name or built image the image carries;
+/// 2. a Docker Hub official image is a third party's;
+/// 3. the first candidate whose name the image carries: the name the
+///    workload gives (a label, the chart's metadata) when the repository
+///    builds it, the folder's service, that name when the repository does
+///    not build it (a deployment repository naming another's service), and,
+///    unlabelled, the workload's own name;
+/// 4. none carried: a third party's. Without an image, the first candidate.
 pub(super) fn attach(workload: &DeclaredWorkload, services: &[Service], folder_service: Option<&str>) -> Attachment {
     let image = workload.image.as_deref().and_then(ImageRef::parse);
     let short = image.as_ref().map(|i| i.short_name().to_lowercase());
