@@ -989,4 +989,12 @@ fn a_service_page_lists_what_repositories_declare_apart_from_what_runs() {
     ui.wait_for("the delivery card", "document.querySelector('#delivery [data-testid=no-deploys]')");
     assert!(ui.text("#delivery").contains("never from what repositories declare"), "{}", ui.text("#delivery"));
     ui.shot("service-declared");
+
+    // The cart runs nowhere; its chart declares it, its bundled DynamoDB not.
+    ui.open(&format!("#/service/service%3Acart?day={}", shop::DAY), "service cart");
+    let deployed = ui.text("#deployed");
+    assert!(deployed.contains("Not deployed in any cluster") && deployed.contains("declare versions"), "{deployed}");
+    let declared = ui.text("#declared");
+    assert!(declared.contains("src/cart/chart/values.yaml") && declared.contains("helm"), "{declared}");
+    assert!(!declared.contains("1.25.1") && !declared.contains("dynamodb"), "the bundled database: {declared}");
 }

@@ -61,7 +61,7 @@ export async function render(view, { day, segments, params, stale }) {
       "div",
       { class: "grid" },
       section("About", "about", about(service)),
-      section("Deployed versions", "deployed", deployedTable(service.deployedVersions)),
+      section("Deployed versions", "deployed", deployedTable(service.deployedVersions, service.declaredVersions.length)),
       section("Health (Consul)", "health", health(service.entity.facts)),
       h("div", { class: "wide" }, section("Declared in repositories", "declared", declaredList(service.declaredVersions))),
       h("div", { class: "wide" }, section("Delivery", "delivery", delivery)),
@@ -189,8 +189,8 @@ function conflictNote(conflict) {
   );
 }
 
-function deployedTable(versions) {
-  if (!versions.length) return empty("Not deployed in any cluster on this day.");
+function deployedTable(versions, declared) {
+  if (!versions.length) return empty(`Not deployed in any cluster on this day.${declared ? " Its repositories declare versions (below): what is declared is not what runs." : ""}`);
   return dataTable(
     [
       { label: "Cluster", value: (v) => v.cluster },
