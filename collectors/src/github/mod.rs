@@ -9,8 +9,10 @@ pub mod app;
 pub mod cache;
 #[cfg(feature = "testing")]
 pub mod fake;
+mod managed;
 pub mod map;
 pub mod memo;
+mod own_packages;
 mod services;
 pub mod sync;
 pub mod unparsed;
