@@ -3,11 +3,11 @@
 //! Every deployable has a manifest that names it: `balancereader`'s
 //! `pom.xml`, `frontend`'s `pyproject.toml` or `go.mod`. Recorded as a
 //! `publishes`, each becomes a package entity the organisation "publishes",
-//! and tops searches for the service's own name. A manifest in a service's
-//! folder whose package is named like the service is kept as a `publishes`
-//! only when the package is really one: something else in the organisation
-//! uses it, the manifest says it is released ([`Published::distributed`]),
-//! or the repository is a library.
+//! and tops searches for the service's own name. A manifest at the root of
+//! a service's folder, or deeper in it with a package named like the
+//! service, is kept as a `publishes` only when the package is really one:
+//! something else in the organisation uses it, the manifest says it is
+//! released ([`Published::distributed`]), or the repository is a library.
 //!
 //! A Maven project that names no groupId takes its parent's: when that
 //! parent is not the organisation's own (`spring-boot-starter-parent`), the
@@ -26,8 +26,9 @@ pub(super) struct Publication {
     package: String,
     /// The key of the service whose folder holds the manifest.
     service: Option<String>,
-    /// The manifest's package is named like that service.
-    names_its_service: bool,
+    /// The manifest is the service's own: at the root of its folder, or
+    /// naming a package like the service.
+    is_the_service: bool,
     distributed: bool,
     group_of_parent: Option<String>,
 }
@@ -35,15 +36,16 @@ pub(super) struct Publication {
 impl Publication {
     pub fn new(repo: &str, package: &str, published: &Published, owner: Option<&Service>) -> Publication {
         let short = short_name(&published.name);
-        let names_its_service = owner.is_some_and(|service| {
+        let manifest_folder = published.manifest.rsplit_once('/').map_or("", |(folder, _)| folder);
+        let is_the_service = owner.is_some_and(|service| {
             let folder = service.folder.rsplit('/').next().unwrap_or_default();
-            same_name(&short, &service.name) || same_name(&short, folder)
+            service.folder == manifest_folder || same_name(&short, &service.name) || same_name(&short, folder)
         });
         Publication {
             repo: repo.to_string(),
             package: package.to_string(),
             service: owner.map(|s| s.key.clone()),
-            names_its_service,
+            is_the_service,
             distributed: published.distributed,
             group_of_parent: published
                 .group_of_parent
@@ -84,7 +86,7 @@ fn is_a_package(
     uses: &[(String, String, String)],
 ) -> bool {
     let foreign_group = publication.group_of_parent.as_ref().is_some_and(|parent| !org_packages.contains(parent));
-    if !publication.names_its_service && !foreign_group {
+    if !publication.is_the_service && !foreign_group {
         return true;
     }
     let used_elsewhere = uses
