@@ -21,7 +21,9 @@ mod hygiene;
 pub mod links;
 mod mutation;
 mod order;
+mod managed_versions;
 mod outdated;
+mod outdated_coverage;
 mod packages;
 mod paging;
 mod plain;
@@ -30,6 +32,7 @@ mod rollouts;
 mod scalars;
 pub mod scorecards;
 mod service;
+mod service_code;
 mod time;
 
 use std::sync::Arc;
