@@ -32,7 +32,7 @@ pub async fn languages(ctx: &Context<'_>, service: &str, day: Day) -> Result<Vec
         }
     }
     if !counted.is_empty() {
-        counted.sort_by(|a, b| b.1.cmp(&a.1));
+        counted.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
         return Ok(counted.into_iter().map(|(language, _)| language.to_string()).collect());
     }
     let builds = store.relations(service, day, Direction::In, &["builds".to_string()]).await.map_err(store_error)?;
