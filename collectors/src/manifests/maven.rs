@@ -236,7 +236,10 @@ mod tests {
   </dependencies>
 </project>"#;
 
-    fn uses(manifest: &Manifest) -> Vec<(&str, Option<&str>, Option<&str>, Option<&str>)> {
+    /// (name, resolved, role, managed_by) of each use.
+    type Use<'a> = (&'a str, Option<&'a str>, Option<&'a str>, Option<&'a str>);
+
+    fn uses(manifest: &Manifest) -> Vec<Use<'_>> {
         manifest
             .dependencies
             .iter()
