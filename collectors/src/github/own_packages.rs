@@ -118,7 +118,68 @@ fn same_name(a: &str, b: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
+    use serde_json::json;
+
     use super::*;
+    use crate::github::api::Repo;
+    use crate::github::cache::RepoSnapshot;
+    use crate::github::map::{observe, OrgContext};
+    use crate::github::sync::RepoFiles;
+    use crate::identity::IdentityConfig;
+    use crate::{Day, Observation};
+
+    fn repo(name: &str, topic: &str, files: &[(&str, &str)]) -> RepoFiles {
+        let repo: Repo =
+            serde_json::from_value(json!({ "name": name, "default_branch": "main", "topics": [topic] })).unwrap();
+        RepoFiles {
+            repo,
+            snapshot: RepoSnapshot::new(None, "main".into()),
+            contents: files.iter().map(|(p, c)| (p.to_string(), c.to_string())).collect(),
+            too_large: vec![],
+            unparsed: BTreeMap::new(),
+        }
+    }
+
+    fn published(repos: &[RepoFiles]) -> BTreeSet<String> {
+        let identity = IdentityConfig::default();
+        let context = OrgContext { host: "github.com", org: "acme", day: Day(20_000), identity: &identity };
+        let mut observation = Observation::new("github", "acme", Day(20_000));
+        observe(&context, repos, &mut observation);
+        observation.relations.iter().filter(|r| r.kind == "publishes").map(|r| r.to.clone()).collect()
+    }
+
+    const SPRING_LIBRARY: &str = "<project><artifactId>ledger-client</artifactId><version>1.0</version>\
+        <parent><groupId>org.springframework.boot</groupId><artifactId>spring-boot-starter-parent</artifactId>\
+        <version>3.5.5</version></parent></project>";
+
+    #[test]
+    fn a_group_taken_from_a_third_party_parent_names_no_package_of_the_organisation() {
+        let lib = repo("ledger-client", "library", &[("pom.xml", SPRING_LIBRARY)]);
+        let distributed = SPRING_LIBRARY.replace("</project>", "<distributionManagement/></project>");
+        let released = repo("ledger-client", "service", &[("pom.xml", &distributed)]);
+        let in_a_service = repo("ledger", "service", &[("lib/pom.xml", SPRING_LIBRARY), ("Dockerfile", "FROM x\n")]);
+        assert_eq!(published(&[lib]).len(), 1, "a library repository's package is one, whatever its group");
+        assert_eq!(published(&[released]).len(), 1);
+        assert!(published(&[in_a_service]).is_empty(), "org.springframework.boot:ledger-client is not acme's");
+        let own_parent = "<project><groupId>com.acme</groupId><artifactId>parent</artifactId><version>1</version>\
+            <distributionManagement/></project>";
+        let module = SPRING_LIBRARY.replace(
+            "org.springframework.boot</groupId><artifactId>spring-boot-starter-parent",
+            "com.acme</groupId><artifactId>parent",
+        );
+        let with_own_parent =
+            repo("ledger", "service", &[("pom.xml", own_parent), ("lib/pom.xml", &module), ("Dockerfile", "FROM x\n")]);
+        assert_eq!(
+            published(&[with_own_parent]),
+            BTreeSet::from([
+                "package:maven/com.acme:ledger-client".to_string(),
+                "package:maven/com.acme:parent".to_string()
+            ]),
+            "a group from the organisation's own parent is its own"
+        );
+    }
 
     #[test]
     fn a_package_is_named_without_its_namespace() {
