@@ -18,12 +18,15 @@ export function timeChart({ title, x, series, height = 220, yFormat, yRange, lan
     target.replaceWith(h("p", { class: "empty" }, "No values in this range."));
     return wrapper;
   }
+  // One day alone gives uPlot no span: its own range would run for years
+  // with the value lost at an edge. Three days either side centre it.
+  const lone = new Set(x).size === 1;
   const options = {
     height,
     width: 600,
     legend: { live: true },
     cursor: { drag: { x: true, y: false } },
-    scales: { x: { time: true }, y: yRange ? { range: yRange } : { auto: true } },
+    scales: { x: lone ? { time: true, range: () => loneDayRange(x[0]) } : { time: true }, y: yRange ? { range: yRange } : { auto: true } },
     axes: [{}, { size: lanes ? 90 : 60, values: yFormat ? (u, splits) => splits.map(yFormat) : undefined, splits: lanes ? () => lanes.map((_, i) => i) : undefined }],
     series: [
       { label: "day" },
@@ -34,7 +37,7 @@ export function timeChart({ title, x, series, height = 220, yFormat, yRange, lan
         dash: s.dash,
         spanGaps: !s.points,
         paths: s.points ? () => null : s.step ? uPlot.paths.stepped({ align: 1 }) : undefined,
-        points: s.points ? { show: true, size: s.pointSize || 9, fill: s.color || PALETTE[i % PALETTE.length] } : { show: !!s.markers, size: 6 },
+        points: s.points || lone ? { show: true, size: s.pointSize || 9, fill: s.color || PALETTE[i % PALETTE.length] } : { show: !!s.markers, size: 6 },
         value: s.valueText ? (u, v, si, index) => (index == null ? "" : s.valueText(index)) : yFormat ? (u, v) => (v == null ? "—" : yFormat(v)) : undefined,
       })),
     ],
@@ -52,10 +55,20 @@ export function timeChart({ title, x, series, height = 220, yFormat, yRange, lan
       if (width < 50) return;
       if (!chart) chart = new uPlot({ ...options, width }, data, target);
       else chart.setSize({ width, height });
+      // The days shown, for whoever checks what the chart spans.
+      target.dataset.xMin = chart.scales.x.min;
+      target.dataset.xMax = chart.scales.x.max;
     });
   });
   observer.observe(target);
   return wrapper;
+}
+
+const DAY_SECONDS = 86400;
+
+/** The x range of a chart of one day: that day, three days either side. */
+export function loneDayRange(seconds) {
+  return [seconds - 3 * DAY_SECONDS, seconds + 3 * DAY_SECONDS];
 }
 
 /** Step values from change points: { from, to, value } over [start, end], one point per change. */

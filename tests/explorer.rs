@@ -998,3 +998,90 @@ fn a_service_page_lists_what_repositories_declare_apart_from_what_runs() {
     assert!(declared.contains("src/cart/chart/values.yaml") && declared.contains("helm"), "{declared}");
     assert!(!declared.contains("1.25.1") && !declared.contains("dynamodb"), "the bundled database: {declared}");
 }
+
+/// A backfilled Spring service as the store holds it: its repository
+/// builds it from `src/cart`, it once had another name, its parent POM
+/// gives the starter's version, and no registry was asked for latest
+/// versions.
+async fn record_backfilled_service(store: &SqliteStore, day: spot::Day) {
+    use spot::Store;
+    let parent = "package:maven/org.springframework.boot:spring-boot-starter-parent";
+    let starter = "package:maven/org.springframework.boot:spring-boot-starter-web";
+    let observation: collectors::Observation = serde_json::from_value(serde_json::json!({
+        "source": "github", "scope": "acme", "day": day, "complete": true,
+        "entities": [
+            { "key": "repo:github.com/acme/retail-store", "kind": "repo", "name": "retail-store", "attrs": {} },
+            { "key": "service:cart", "kind": "service", "name": "cart",
+              "attrs": { "type": "service", "path": "src/cart", "found_by": ["compose"], "named_by": "workload", "name_then": "carts" } },
+            { "key": parent, "kind": "package", "name": "org.springframework.boot:spring-boot-starter-parent", "attrs": { "ecosystem": "maven" } },
+            { "key": starter, "kind": "package", "name": "org.springframework.boot:spring-boot-starter-web", "attrs": { "ecosystem": "maven" } }
+        ],
+        "relations": [
+            { "from": "repo:github.com/acme/retail-store", "to": "service:cart", "kind": "builds", "attrs": { "path": "src/cart" } },
+            { "from": "service:cart", "to": parent, "kind": "uses",
+              "attrs": { "spec": "3.5.5", "resolved": "3.5.5", "scope": "build", "role": "parent", "manifest": "src/cart/pom.xml" } },
+            { "from": "service:cart", "to": starter, "kind": "uses",
+              "attrs": { "spec": null, "resolved": null, "scope": "runtime", "managed_by": parent, "manifest": "src/cart/pom.xml" } }
+        ]
+    }))
+    .unwrap();
+    store.ingest(&observation).await.unwrap();
+}
+
+#[test]
+fn a_backfilled_service_shows_its_folder_language_and_why_no_use_is_outdated() {
+    let Some(chrome) = chromium() else {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but no Chromium was found");
+        println!(
+            "explorer browser test skipped: no Chromium found (install the chromium package, or set SPOT_CHROMIUM)"
+        );
+        return;
+    };
+    let day = "2026-11-20";
+    let (url, (runtime, dir)) = empty_server(None);
+    let store = SqliteStore::open(dir.path().join("empty.db")).unwrap();
+    runtime.block_on(record_backfilled_service(&store, day.parse().unwrap()));
+    let options =
+        LaunchOptions::default_builder().path(Some(chrome)).sandbox(false).window_size(Some((1440, 1100))).build();
+    let browser = Browser::new(options.unwrap()).expect("Chromium starts");
+    let tab = browser.new_tab().unwrap();
+    tab.set_default_timeout(Duration::from_secs(60));
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap().join("explorer-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let mut ui = Explorer { tab, url: url.clone(), shots, timings: Vec::new() };
+    ui.tab.navigate_to(&format!("{url}/#/?day={day}")).unwrap();
+    ui.wait_rendered("home");
+
+    ui.open(&format!("#/service/service%3Acart?day={day}"), "service");
+    let about = ui.text("#about");
+    for shown in ["Folder\nsrc/cart", "Language\nJava", "Called then\ncarts"] {
+        assert!(about.contains(shown), "the service's about section shows {shown:?}:\n{about}");
+    }
+    ui.shot("service-folder-language");
+
+    ui.open(&format!("#/reports?report=outdated&from={day}&to={day}"), "outdated dependencies");
+    let why = ui.text("main .empty");
+    assert!(
+        why.contains("2 package uses on 2026-11-20, none of whose 2 packages has a known latest version")
+            && why.contains("1 more take their version from a Maven parent or a BOM"),
+        "the empty report says why: {why}"
+    );
+
+    ui.open(
+        &format!("#/package/{}?day={day}", "package%3Amaven%2Forg.springframework.boot%3Aspring-boot-starter-web"),
+        "package",
+    );
+    let versions = ui.text("#versions");
+    assert!(versions.contains("managed by spring-boot-starter-parent 3.5.5"), "{versions}");
+
+    // A trend of one day: centred in a week, not lost at the edge of years.
+    let point = 1_795_651_200_i64; // 2026-11-26
+    ui.eval(&format!(
+        "import('/explorer/charts.js').then((m) => document.querySelector('main').append(m.timeChart({{ title: 'one day', x: [{point}], series: [{{ label: 'uses', values: [638] }}] }})))"
+    ));
+    ui.wait_for("the one-day chart", "document.querySelector('main .chart[data-x-min]')");
+    let span = ui.json("(() => { const c = document.querySelector('main .chart[data-x-min]').dataset; return [Number(c.xMin), Number(c.xMax)]; })()");
+    let (min, max) = (span[0].as_f64().unwrap() as i64, span[1].as_f64().unwrap() as i64);
+    assert!(min < point && point < max && max - min <= 7 * 86_400, "one day spans [{min}, {max}] around {point}");
+    assert_eq!(point - min, max - point, "the day is in the middle");
+}

@@ -37,8 +37,18 @@ fn sorted(mut rows: Vec<Row>) -> Vec<Row> {
     rows
 }
 
+/// What a manifest publishes, as these fixtures declare it: npm packages
+/// not `private` and packing NuGet projects say they are released; none of
+/// them takes its group from a parent.
 fn published(ecosystem: Ecosystem, name: &str, version: Option<&str>, manifest: &str) -> Published {
-    Published { ecosystem, name: name.into(), version: version.map(str::to_string), manifest: manifest.into() }
+    Published {
+        ecosystem,
+        name: name.into(),
+        version: version.map(str::to_string),
+        manifest: manifest.into(),
+        distributed: matches!(ecosystem, Ecosystem::Npm | Ecosystem::Nuget),
+        group_of_parent: None,
+    }
 }
 
 // ------------------------------------------------------------------ npm
@@ -183,6 +193,8 @@ fn yarn_v1_versions_follow_the_spec_when_merged() {
         scope: Runtime,
         direct: true,
         manifest: "package.json".into(),
+        role: None,
+        managed_by: None,
     };
     package.dependencies = vec![declared("chalk", "^2.4.0"), declared("@babel/code-frame", "^7.0.0")];
     let merged =
@@ -608,8 +620,16 @@ fn maven_parent_pom_with_managed_versions_properties_plugins_and_modules() {
             row("com.google.guava:guava", Some("[32.0,34.0)"), None, Optional, true),
             row("org.apache.maven.plugins:maven-compiler-plugin", Some("3.13.0"), Some("3.13.0"), Build, true),
             row("org.springframework.boot:spring-boot-maven-plugin", None, None, Build, true),
+            // The parent and the imported BOM, with their versions.
+            row("org.springframework.boot:spring-boot-starter-parent", Some("3.2.4"), Some("3.2.4"), Build, true),
+            row("org.testcontainers:testcontainers-bom", Some("1.19.7"), Some("1.19.7"), Build, true),
         ]
     );
+    let managed_by = |name: &str| m.dependencies.iter().find(|d| d.name == name).and_then(|d| d.managed_by.clone());
+    let parent = "org.springframework.boot:spring-boot-starter-parent";
+    assert_eq!(managed_by("org.springframework.boot:spring-boot-starter-test").as_deref(), Some(parent));
+    assert_eq!(managed_by("org.springframework.boot:spring-boot-maven-plugin").as_deref(), Some(parent));
+    assert_eq!(managed_by("org.mapstruct:mapstruct"), None, "its own dependencyManagement gives its version");
     assert_eq!(package_key(Ecosystem::Maven, &m.dependencies[0].name), "package:maven/org.mapstruct:mapstruct");
 }
 
@@ -618,12 +638,10 @@ fn maven_modules_inherit_the_parent_coordinates() {
     let api = read("maven/billing-api/pom.xml", "billing-api/pom.xml");
     assert_eq!(
         api.publishes,
-        vec![published(
-            Ecosystem::Maven,
-            "com.acme.billing:billing-api",
-            Some("4.7.0-SNAPSHOT"),
-            "billing-api/pom.xml"
-        )]
+        vec![Published {
+            group_of_parent: Some("com.acme.billing:billing-parent".into()),
+            ..published(Ecosystem::Maven, "com.acme.billing:billing-api", Some("4.7.0-SNAPSHOT"), "billing-api/pom.xml")
+        }]
     );
     assert_eq!(
         rows(&api.dependencies),
@@ -632,13 +650,19 @@ fn maven_modules_inherit_the_parent_coordinates() {
             row("org.springframework.boot:spring-boot-starter-web", None, None, Runtime, true),
             // The property lives in a parent: kept as written, not resolved.
             row("io.micrometer:micrometer-registry-prometheus", Some("${micrometer.version}"), None, Runtime, true),
+            // The organisation's own parent, which manages the starter.
+            row("com.acme.billing:billing-parent", Some("4.7.0-SNAPSHOT"), Some("4.7.0-SNAPSHOT"), Build, true),
         ]
     );
+    assert_eq!(api.dependencies[1].managed_by.as_deref(), Some("com.acme.billing:billing-parent"));
     let core = read("maven/billing-core/pom.xml", "billing-core/pom.xml");
     assert_eq!(core.publishes[0].name, "com.acme.billing:billing-core");
     assert_eq!(
         rows(&core.dependencies),
-        vec![row("org.postgresql:postgresql", Some("42.7.3"), Some("42.7.3"), Runtime, true)]
+        vec![
+            row("org.postgresql:postgresql", Some("42.7.3"), Some("42.7.3"), Runtime, true),
+            row("com.acme.billing:billing-parent", Some("4.7.0-SNAPSHOT"), Some("4.7.0-SNAPSHOT"), Build, true),
+        ]
     );
 }
 
@@ -860,7 +884,9 @@ fn packages_config_and_the_nuget_lockfile() {
 fn cargo_toml_sections_targets_renames_and_workspace() {
     let m = read("cargo/Cargo.toml", "Cargo.toml");
     assert_eq!(m.members, vec!["crates/*", "services/ingest"]);
-    assert_eq!(m.publishes, vec![published(Ecosystem::Cargo, "acme-ingest", Some("0.12.3"), "Cargo.toml")]);
+    let crate_ =
+        Published { distributed: true, ..published(Ecosystem::Cargo, "acme-ingest", Some("0.12.3"), "Cargo.toml") };
+    assert_eq!(m.publishes, vec![crate_], "an explicit `publish` says it is released");
     assert_eq!(
         rows(&m.dependencies),
         vec![
@@ -955,7 +981,11 @@ fn composer_json_lock_and_merge() {
             row("phpunit/phpunit", Some("^10.5"), None, Dev, true),
         ]
     );
-    assert_eq!(m.publishes, vec![published(Ecosystem::Composer, "acme/payments-sdk", None, "sdk/composer.json")]);
+    let library = Published {
+        distributed: true,
+        ..published(Ecosystem::Composer, "acme/payments-sdk", None, "sdk/composer.json")
+    };
+    assert_eq!(m.publishes, vec![library], "a declared library is released");
     let lock = read("composer/composer.lock", "sdk/composer.lock");
     let merged = merge_folder(vec![("sdk/composer.json".into(), m), ("sdk/composer.lock".into(), lock)]);
     assert_eq!(

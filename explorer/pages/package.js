@@ -12,7 +12,7 @@ import { dataTable } from "../table.js";
 const PACKAGE = `query Package($key: String!, $at: Date!) {
   package(key: $key, at: $at) {
     latest
-    versions { version behind uses }
+    versions { version behind uses managedBy managedByVersion }
   }
   entity(key: $key, at: $at) {
     key name firstSeen
@@ -122,7 +122,7 @@ function versionSummary(users, versions, latest) {
     h("p", {}, ["up to date", "patch", "minor", "major", "ahead", "unknown"].filter((l) => byLevel.has(l)).map((level) => [badge(`${byLevel.get(level)} ${level === "up to date" ? "up to date" : level === "ahead" || level === "unknown" ? level : `${level} behind`}`, TONES[level]), " "])),
     dataTable(
       [
-        { label: "Version", value: (v) => v.version ?? "none resolved" },
+        { label: "Version", value: versionText },
         { label: "Behind", value: (v) => LEVELS[v.behind], render: (v) => badge(LEVELS[v.behind], TONES[LEVELS[v.behind]]) },
         { label: "Users", value: (v) => v.uses, numeric: true },
       ],
@@ -130,6 +130,14 @@ function versionSummary(users, versions, latest) {
       { caption: `Latest: ${latest || "unknown"}` },
     ),
   );
+}
+
+/** A version in use; for uses with none of their own, what gives it. */
+function versionText(v) {
+  if (v.version) return v.version;
+  if (!v.managedBy) return "none resolved";
+  const parent = v.managedBy.replace(/^package:[^/]+\//, "").split(":").pop();
+  return `managed by ${parent}${v.managedByVersion ? ` ${v.managedByVersion}` : ""}`;
 }
 
 function usersTable(users, name) {

@@ -3,7 +3,7 @@
 // chart and as a table that exports to CSV.
 
 import { gql } from "../api.js";
-import { h, fill, load, empty } from "../dom.js";
+import { h, fill, load, empty, number } from "../dom.js";
 import { addDays, daysBetween, parseDay, seconds } from "../dates.js";
 import { href, go } from "../router.js";
 import { timeChart, PALETTE } from "../charts.js";
@@ -148,10 +148,11 @@ async function outdated({ from, to, bucket }) {
     `query Outdated($from: Date!, $to: Date!, $bucket: Bucket!) {
       total: outdatedDependencies(from: $from, to: $to, bucket: $bucket) { bucket uses outdated major minor patch }
       teams: outdatedDependencies(from: $to, to: $to, bucket: DAY, groupBy: [{ kind: "owns", direction: IN }]) { bucket measuredOn group uses outdated major minor patch }
+      coverage: outdatedCoverage(on: $to) { uses resolved managed packages packagesWithLatest comparable }
     }`,
     { from, to, bucket },
   );
-  if (!data.total.length) return empty("No package uses in this range.");
+  if (!data.total.length) return empty(whyNoOutdated(data.coverage, to));
   const x = data.total.map((p) => seconds(p.bucket));
   return h(
     "div",
@@ -183,6 +184,27 @@ async function outdated({ from, to, bucket }) {
         { caption: `Package uses on ${to}, by the team that owns the repository or service`, csvName: `outdated-dependencies-by-team-${to}.csv` },
       ),
     ),
+  );
+}
+
+/**
+ * Why the outdated report has nothing to count: no uses at all, or uses
+ * whose packages' latest versions are unknown, or whose own versions are.
+ */
+export function whyNoOutdated(c, to) {
+  if (!c.uses) return `No package uses on ${to}.`;
+  const managed = c.managed ? ` ${number(c.managed)} more take their version from a Maven parent or a BOM, which SPoT does not fetch.` : "";
+  if (!c.packagesWithLatest) {
+    return (
+      `${number(c.uses)} package uses on ${to}, none of whose ${number(c.packages)} packages has a known latest version: ` +
+      "the GitHub collector looks latest versions up only with check_latest on and its registries reachable (see its run warnings), and a backfill never does." +
+      managed
+    );
+  }
+  return (
+    `${number(c.uses)} package uses on ${to}, ${number(c.resolved)} with a resolved version; ${number(c.packagesWithLatest)} of ${number(c.packages)} packages have a known latest version, ` +
+    `and no resolved use is of one of them, so none can be judged.` +
+    managed
   );
 }
 

@@ -20,6 +20,7 @@ const SERVICE = `query Service($name: String!, $at: Date, $from: Date) {
     key name
     owner { key name }
     repository { key name }
+    folder languages
     quality { project { key name } coverage linesOfCode bugs vulnerabilities codeSmells duplicatedLinesDensity qualityGate }
     deployedVersions { cluster datacenter version since source }
     declaredVersions { workload name kind version image file via purpose role counted repository }
@@ -148,6 +149,9 @@ function about(service) {
     facts([
       ["Owner", service.owner ? h("a", { href: entityHref(service.owner.key) }, service.owner.name) : "no team owns it"],
       ["Repository", service.repository ? h("a", { href: entityHref(service.repository.key) }, service.repository.name) : "unknown"],
+      ["Folder", folderOf(service)],
+      ["Language", service.languages.length ? service.languages.join(", ") : "not known: no manifest in its folder, and its repository's languages are not known"],
+      ...(identity.name_then ? [["Called then", `${identity.name_then} (renamed since: its whole history is kept under ${service.key})`]] : []),
       ["Found by", identity.found_by ? identity.found_by.join(", ") + (identity.signal ? ` (${identity.signal})` : "") : "no repository builds it"],
       ["Named by", identity.named_by || "its other sources"],
       ["First seen", e.firstSeen],
@@ -160,6 +164,12 @@ function about(service) {
     h("h3", {}, "Links"),
     h("div", { id: "links" }, linkList(service.links)),
   );
+}
+
+/** Where in its repository its code is: the root is said, not left blank. */
+function folderOf(service) {
+  if (service.folder == null) return "no repository builds it";
+  return service.folder === "" ? "the repository's root" : h("code", {}, service.folder);
 }
 
 const LINK_SOURCES = { TEMPLATE: "SPoT's templates", CATALOG: "catalog-info.yaml", ANNOTATION: "annotation" };

@@ -12,6 +12,7 @@ use collectors::manifests::versions::{package_lag, Lag};
 
 use super::auth::Scope;
 use super::context::{api, store_error};
+use super::outdated_coverage::{coverage_on, OutdatedCoverage};
 use super::reports::{group_of, trend_buckets, Bucket};
 use super::scalars::{Date, EdgeRuleInput};
 use crate::model::{Day, EdgeRule, RelationValueVersion};
@@ -69,6 +70,13 @@ impl OutdatedQuery {
             points.extend(outdated_on(api, &uses, start, measured_on, &rules).await?);
         }
         Ok(points)
+    }
+
+    /// The package uses of a day (default: today), by what the outdated
+    /// report needs of them: say why it is empty, when it is.
+    async fn outdated_coverage(&self, ctx: &Context<'_>, on: Option<Date>) -> Result<OutdatedCoverage> {
+        let api = api(ctx, Scope::Read)?;
+        coverage_on(api, on.map_or_else(Day::today, |d| d.0)).await
     }
 }
 

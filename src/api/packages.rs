@@ -77,6 +77,11 @@ pub struct PackageVersion {
     pub behind: VersionLag,
     /// How many `uses` relations resolve to it.
     pub uses: i32,
+    /// For uses without a version of their own: the Maven parent or BOM
+    /// that gives it (a package key), when the manifest says so.
+    pub managed_by: Option<String>,
+    /// That parent's or BOM's version, as those users use it.
+    pub managed_by_version: Option<String>,
 }
 
 impl Package {
@@ -124,18 +129,22 @@ impl Package {
             .relations(key, self.entity.day, model::Direction::In, &["uses".to_string()])
             .await
             .map_err(store_error)?;
-        let mut counts: BTreeMap<Option<String>, i32> = BTreeMap::new();
+        let managers = super::managed_versions::managers(ctx, &uses, self.entity.day).await?;
+        let mut counts: BTreeMap<(Option<String>, Option<&super::managed_versions::Manager>), i32> = BTreeMap::new();
         for relation in &uses {
             let resolved = relation.attrs.get("resolved").and_then(Value::as_str).map(str::to_string);
-            *counts.entry(resolved).or_default() += 1;
+            let manager = resolved.is_none().then(|| managers.get(&relation.from)).flatten();
+            *counts.entry((resolved, manager)).or_default() += 1;
         }
         let latest = latest_of(&self.state);
         let mut found: Vec<PackageVersion> = counts
             .into_iter()
-            .map(|(version, uses)| PackageVersion {
+            .map(|((version, manager), uses)| PackageVersion {
                 behind: versions::package_lag(key, version.as_deref(), latest).into(),
                 version,
                 uses,
+                managed_by: manager.map(|m| m.key.clone()),
+                managed_by_version: manager.and_then(|m| m.version.clone()),
             })
             .collect();
         let ecosystem = self.package_ecosystem();

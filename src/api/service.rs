@@ -60,6 +60,17 @@ impl Service {
         super::scorecards::service_scores(ctx, &self.entity.anchor.key, day).await
     }
 
+    /// The folder of its repository it is built from (`""` for the root).
+    async fn folder(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        super::service_code::folder(ctx, &self.entity.anchor.key, self.entity.day).await
+    }
+
+    /// What it is written in: the languages of the manifests in its folder
+    /// (most used first), else its repository's languages.
+    async fn languages(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+        super::service_code::languages(ctx, &self.entity.anchor.key, self.entity.day).await
+    }
+
     /// The team that owns it (`owns` from a team).
     async fn owner(&self, ctx: &Context<'_>) -> Result<Option<Entity>> {
         let owners = self.neighbours(ctx, "owns", model::Direction::In).await?;

@@ -137,6 +137,7 @@ pub const ENTITY_KINDS: &[KindAttributes] = &[
             "links.*.url",          // github
             "matched_by",           // consul: `consul-name`
             "meta",                 // consul: merged ServiceMeta (map)
+            "name_then",            // github (backfill): the name it had that day, before a rename
             "named_by",             // github, synthetic: what named it (catalog-info, image, folder, ...)
             "nodes",                // consul
             "nodes.*",              // consul
@@ -398,13 +399,15 @@ pub const RELATION_KINDS: &[RelationKind] = &[
         from: &["repo", "service"],
         to: &["package"],
         attributes: &[
-            "behind",   // github: with check_latest: major / minor / patch / up_to_date / ahead / unknown
-            "latest",   // github: with check_latest
-            "manifest", // github, synthetic
-            "outdated", // github: with check_latest, when known
-            "resolved", // github, synthetic
-            "scope",    // github, synthetic: runtime / dev / test / build / optional
-            "spec",     // github, synthetic
+            "behind",     // github: with check_latest: major / minor / patch / up_to_date / ahead / unknown
+            "latest",     // github: with check_latest
+            "managed_by", // github: the parent or BOM (package key) giving its version
+            "manifest",   // github, synthetic
+            "outdated",   // github: with check_latest, when known
+            "resolved",   // github, synthetic
+            "role",       // github: parent / bom, for a Maven parent or an imported BOM
+            "scope",      // github, synthetic: runtime / dev / test / build / optional
+            "spec",       // github, synthetic
         ],
     },
 ];

@@ -3,6 +3,7 @@
 //! collector, so its observations carry the same keys in the same scope.
 
 pub mod identity;
+pub mod renames;
 pub mod replay;
 pub mod repo;
 

@@ -12,6 +12,7 @@ use chrono::DateTime;
 use git2::Oid;
 
 use super::identity::RepoIdentity;
+use super::renames::{FinalKeys, Rename};
 use super::repo::{DayCommit, GitRepo};
 use super::GitError;
 use crate::github::api::Repo;
@@ -37,6 +38,10 @@ pub struct OrgReplay {
     memo: ParseMemo,
     max_file_bytes: usize,
     identity: IdentityConfig,
+    /// The service keys of the last day, read on the first day observed:
+    /// renamed services keep one history ([`super::renames`]).
+    final_keys: Option<FinalKeys>,
+    renames: BTreeSet<Rename>,
 }
 
 struct RepoReplay {
@@ -119,6 +124,8 @@ impl OrgReplay {
             memo: ParseMemo::default(),
             max_file_bytes,
             identity: IdentityConfig::default(),
+            final_keys: None,
+            renames: BTreeSet::new(),
         })
     }
 
@@ -154,8 +161,32 @@ impl OrgReplay {
         self.repos.iter().map(|r| (&r.git.identity, r.history.len())).collect()
     }
 
+    /// Each service that had another name before, once: see [`super::renames`].
+    pub fn renames(&self) -> impl Iterator<Item = &Rename> {
+        self.renames.iter()
+    }
+
+    /// The services of the organisation as the last day replayed leaves it.
+    fn keys_on_last_day(&mut self) -> Result<FinalKeys, GitError> {
+        let Some(&last) = self.days.last() else { return Ok(FinalKeys::default()) };
+        let mut files = Vec::new();
+        for repo in &mut self.repos {
+            if let Some(&commit) = repo.history.last() {
+                files.push(repo.read(commit, self.max_file_bytes)?);
+            }
+        }
+        let present: Vec<&RepoFiles> = files.iter().collect();
+        let mut observation = Observation::new(SOURCE, &self.org, last);
+        let context = OrgContext { host: &self.host, org: &self.org, day: last, identity: &self.identity };
+        map::observe_with(&context, &present, &mut self.memo, &mut observation);
+        Ok(FinalKeys::of(&observation))
+    }
+
     /// The organisation on `day`. Days must be asked for in order.
     pub fn observe(&mut self, day: Day) -> Result<ReplayDay, GitError> {
+        if self.final_keys.is_none() {
+            self.final_keys = Some(self.keys_on_last_day()?);
+        }
         let mut advanced = Vec::new();
         for (index, repo) in self.repos.iter_mut().enumerate() {
             let before = repo.done;
@@ -174,6 +205,12 @@ impl OrgReplay {
         let mut observation = Observation::new(SOURCE, &self.org, day);
         let context = OrgContext { host: &self.host, org: &self.org, day, identity: &self.identity };
         map::observe_with(&context, &present, &mut self.memo, &mut observation);
+        for rename in self.final_keys.as_ref().map(|keys| keys.carry(&mut observation)).unwrap_or_default() {
+            if !self.renames.contains(&rename) {
+                observation.warnings.push(rename.warning());
+                self.renames.insert(rename);
+            }
+        }
         Ok(ReplayDay { observation, advanced })
     }
 }

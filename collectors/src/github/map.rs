@@ -9,6 +9,7 @@ use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Map, Value};
 
 use super::memo::ParseMemo;
+use super::own_packages;
 use super::services::{self, Service};
 use super::sync::RepoFiles;
 use crate::identity::claims::{self, Claim};
@@ -53,12 +54,14 @@ pub fn is_read(path: &str) -> bool {
 /// Accumulates one organisation's observation without duplicates.
 #[derive(Default)]
 pub(super) struct Builder {
-    entities: BTreeMap<String, ObservedEntity>,
-    relations: BTreeMap<(String, String, String), Map<String, Value>>,
+    pub(super) entities: BTreeMap<String, ObservedEntity>,
+    pub(super) relations: BTreeMap<(String, String, String), Map<String, Value>>,
     pub warnings: Vec<String>,
     /// Entities a file that did not parse speaks for: what they said the
     /// day before carries forward, rather than reading as removed.
     unobserved: BTreeSet<String>,
+    /// Every `publishes`, for [`own_packages::retract`].
+    publications: Vec<own_packages::Publication>,
 }
 
 impl Builder {
@@ -110,6 +113,8 @@ pub fn observe_with(context: &OrgContext, repos: &[&RepoFiles], memo: &mut Parse
         }
         services_of_repo.insert(repo.key.clone(), repo.services);
     }
+    let publications = std::mem::take(&mut builder.publications);
+    own_packages::retract(&mut builder, &publications, &mut published, &uses);
     link_internal_packages(&mut builder, &services_of_repo, &published, &uses);
     obs.entities.extend(builder.entities.into_values());
     obs.relations.extend(builder.relations.into_iter().map(|((from, to, kind), attrs)| ObservedRelation {
@@ -339,6 +344,8 @@ fn packages(
                 &package,
                 json!({ "manifest": path, "version": published.version }),
             );
+            let owner = owning_service(services, &folder).and_then(|key| services.iter().find(|s| s.key == key));
+            builder.publications.push(own_packages::Publication::new(repo_key, &package, published, owner));
             publishes.push((package, path.clone()));
         }
         let unsettled: Vec<&manifests::ParseError> =
@@ -473,12 +480,14 @@ pub fn declared_workload_key(org: &str, repo: &str, workload: &manifests::declar
 }
 
 fn use_attrs(dependency: &Dependency) -> Value {
-    json!({
+    let mut attrs = json!({
         "spec": dependency.spec,
         "resolved": dependency.resolved,
         "scope": dependency.scope.as_str(),
         "manifest": dependency.manifest,
-    })
+    });
+    super::managed::governance_attrs(dependency, &mut attrs);
+    attrs
 }
 
 fn package_entity(builder: &mut Builder, key: &str, ecosystem: Ecosystem, name: &str) {

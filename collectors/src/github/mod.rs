@@ -10,8 +10,10 @@ mod attach;
 pub mod cache;
 #[cfg(feature = "testing")]
 pub mod fake;
+mod managed;
 pub mod map;
 pub mod memo;
+mod own_packages;
 mod services;
 pub mod sync;
 pub mod unparsed;

@@ -114,11 +114,11 @@ fn skaffold_artifact(path: &str, base: &str, artifact: &Value) -> Option<Artefac
 }
 
 /// Services with a `build` (a context string, or a map with `context` and
-/// maybe `dockerfile`): the folder of the Dockerfile builds the image,
-/// named by `image` when given, and the compose service's name is the
-/// workload's. A Dockerfile or context from a variable, or a git URL, is
-/// not a folder of this repository: skipped (the Dockerfile is found on its
-/// own). Services with only an `image` are pulled artefacts.
+/// maybe `dockerfile`) build the image, named by `image` when given, and
+/// the compose service's name is the workload's. The service's folder is
+/// [`build_folder`]'s. A Dockerfile or context from a variable, or a git
+/// URL, is not a folder of this repository: skipped (the Dockerfile is
+/// found on its own). Services with only an `image` are pulled artefacts.
 fn compose(path: &str, content: &str) -> Result<Vec<Artefact>, ParseError> {
     let base = folder_of(path);
     let mut found = Vec::new();
@@ -143,17 +143,30 @@ fn compose(path: &str, content: &str) -> Result<Vec<Artefact>, ParseError> {
                 continue;
             }
             let Some(context) = join_path(base, context) else { continue };
-            let folder = match dockerfile {
-                Some(dockerfile) => match join_path(&context, dockerfile) {
-                    Some(file) => folder_of(&file).to_string(),
-                    None => continue,
-                },
-                None => context,
-            };
-            found.push(Artefact::new(folder, Signal::Compose, path).image(image).workload(workload));
+            let Some((folder, recipe)) = build_folder(context, dockerfile) else { continue };
+            found.push(Artefact::new(folder, Signal::Compose, path).image(image).workload(workload).recipe(recipe));
         }
     }
     Ok(found)
+}
+
+/// The folder a compose build makes a service of, and the shared
+/// Dockerfile it builds with when that is outside it. A Dockerfile inside
+/// the context is the service's own, and its folder the service's
+/// (`context: ./`, `dockerfile: src/cart/Dockerfile` builds `src/cart`). A
+/// Dockerfile outside the context is a recipe several services share
+/// (retail-store's `context: .`, `dockerfile: ../../images/java17/Dockerfile`
+/// in `src/ui`, `src/orders`, `src/cart`): the context, which holds the
+/// code, is the service.
+fn build_folder(context: String, dockerfile: Option<&str>) -> Option<(String, Option<String>)> {
+    let Some(dockerfile) = dockerfile else { return Some((context, None)) };
+    let file = join_path(&context, dockerfile)?;
+    let inside = context.is_empty() || file.starts_with(&format!("{context}/"));
+    if inside {
+        Some((folder_of(&file).to_string(), None))
+    } else {
+        Some((context, Some(file)))
+    }
 }
 
 /// `.ko.yaml`'s `builds`: each a Go main in `dir`/`main`.
@@ -229,6 +242,20 @@ mod tests {
         assert_eq!(built[1].workload.as_deref(), Some("worker"));
         let pulled: Vec<_> = found.iter().filter(|a| a.pulled).map(|a| a.image.as_deref()).collect();
         assert_eq!(pulled, [Some("postgres")], "run, not built: found only through a folder of that name");
+    }
+
+    #[test]
+    fn a_shared_dockerfile_outside_the_context_leaves_the_service_in_its_context() {
+        let file = "services:\n  carts:\n    build:\n      context: .\n      dockerfile: ../../images/java17/Dockerfile\n    image: microservices-demo/carts\n";
+        let found = read("src/cart/docker-compose.yml", file).unwrap();
+        assert_eq!(folders(&found), [("src/cart", Signal::Compose, Some("carts"))]);
+        assert_eq!(found[0].recipe.as_deref(), Some("images/java17/Dockerfile"), "the recipe is not a service");
+        let own = read(
+            "compose.yaml",
+            "services:\n  cart:\n    build:\n      context: src\n      dockerfile: cart/Dockerfile\n",
+        )
+        .unwrap();
+        assert_eq!((own[0].folder.as_str(), own[0].recipe.as_deref()), ("src/cart", None));
     }
 
     #[test]

@@ -190,10 +190,12 @@ fn drop_shared_dockerfiles(groups: &mut BTreeMap<String, Group>) {
 }
 
 /// Dockerfiles (outside tooling folders), build descriptors, Jib plugins
-/// and `ko://` references, outside vendored folders.
+/// and `ko://` references, outside vendored folders. Dockerfiles that
+/// compose builds use as shared recipes are not services of their own.
 fn build_artefacts(repo: &RepoFacts) -> Vec<Artefact> {
+    let recipes: BTreeSet<&str> = repo.artefacts.iter().filter_map(|a| a.recipe.as_deref()).collect();
     let mut found: Vec<Artefact> = Vec::new();
-    for path in repo.files.keys().filter(|p| !is_vendored(p)) {
+    for path in repo.files.keys().filter(|p| !is_vendored(p) && !recipes.contains(p.as_str())) {
         let folder = folder_of(path);
         if is_dockerfile(file_name(path)) && !is_tooling(folder) {
             found.push(Artefact::new(folder.to_string(), Signal::Dockerfile, path));

@@ -50,11 +50,23 @@ pub struct Artefact {
     /// service with only an `image`): it finds a service only through a
     /// folder of the repository named like the image, as a manifest does.
     pub pulled: bool,
+    /// A shared Dockerfile outside the folder that this build uses as a
+    /// recipe (compose's `dockerfile: ../../images/java17/Dockerfile`): not
+    /// a service of its own.
+    pub recipe: Option<String>,
 }
 
 impl Artefact {
     pub fn new(folder: String, signal: Signal, declared_in: &str) -> Artefact {
-        Artefact { folder, signal, image: None, workload: None, declared_in: declared_in.to_string(), pulled: false }
+        Artefact {
+            folder,
+            signal,
+            image: None,
+            workload: None,
+            declared_in: declared_in.to_string(),
+            pulled: false,
+            recipe: None,
+        }
     }
 
     pub fn image(mut self, image: Option<String>) -> Artefact {
@@ -64,6 +76,11 @@ impl Artefact {
 
     pub fn workload(mut self, workload: Option<String>) -> Artefact {
         self.workload = workload;
+        self
+    }
+
+    pub fn recipe(mut self, recipe: Option<String>) -> Artefact {
+        self.recipe = recipe;
         self
     }
 

@@ -86,9 +86,16 @@ const NOT_SERVICES: &[&str] = &[
     "protos",
 ];
 
+/// Language names that may carry a version (`java17`, `node18`,
+/// `python3.12`, `dotnet8`): the name of a build image's folder, never a
+/// service's.
+const LANGUAGES: &[&str] = &["java", "kotlin", "go", "golang", "python", "node", "nodejs", "dotnet", "ruby", "php"];
+
 /// Whether a name says nothing about what a service is.
 pub fn is_generic(name: &str) -> bool {
+    let unversioned = name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.' || c == '-');
     GENERIC.iter().any(|g| g.eq_ignore_ascii_case(name))
+        || (unversioned.len() < name.len() && LANGUAGES.iter().any(|l| l.eq_ignore_ascii_case(unversioned)))
 }
 
 /// Whether a folder holds tests, tools or examples.
@@ -172,6 +179,13 @@ mod tests {
         assert_eq!(image_name("acme/${SERVICE}:1"), None);
         assert_eq!(image_name("gcr.io/acme/app:1"), None, "generic");
         assert_eq!(image_name(""), None);
+    }
+
+    #[test]
+    fn a_language_with_its_version_is_generic() {
+        assert!(is_generic("java17") && is_generic("nodejs16") && is_generic("python3.12") && is_generic("go-1.22"));
+        assert_eq!(naming_folder("images/java17"), "");
+        assert!(!is_generic("cart2") && !is_generic("gopher"));
     }
 
     #[test]

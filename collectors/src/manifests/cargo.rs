@@ -54,10 +54,10 @@ pub(super) fn cargo_toml(path: &str, content: &str) -> Result<Manifest, ParseErr
     if let Some(package) = doc.get("package") {
         let package = table(path, package, "package")?;
         let name = package.get("name").and_then(Value::as_str);
-        let publish = match package.get("publish") {
-            Some(Value::Boolean(publish)) => *publish,
-            Some(Value::Array(registries)) => !registries.is_empty(),
-            _ => true,
+        let (publish, distributed) = match package.get("publish") {
+            Some(Value::Boolean(publish)) => (*publish, *publish),
+            Some(Value::Array(registries)) => (!registries.is_empty(), !registries.is_empty()),
+            _ => (true, false),
         };
         if let (Some(name), true) = (name, publish) {
             manifest.publishes.push(Published {
@@ -65,6 +65,8 @@ pub(super) fn cargo_toml(path: &str, content: &str) -> Result<Manifest, ParseErr
                 name: name.to_string(),
                 version: package.get("version").and_then(Value::as_str).map(str::to_string),
                 manifest: path.to_string(),
+                distributed,
+                group_of_parent: None,
             });
         }
     }

@@ -51,13 +51,16 @@ pub(super) fn composer_json(path: &str, content: &str) -> Result<Manifest, Parse
             }
         }
     }
-    let kind = obj.get("type").and_then(Value::as_str).unwrap_or("library");
+    let declared_kind = obj.get("type").and_then(Value::as_str);
+    let kind = declared_kind.unwrap_or("library");
     if let (Some(name), false) = (obj.get("name").and_then(Value::as_str), kind == "project") {
         manifest.publishes.push(Published {
             ecosystem: COMPOSER,
             name: super::normalise_name(COMPOSER, name),
             version: obj.get("version").and_then(Value::as_str).map(str::to_string),
             manifest: path.to_string(),
+            distributed: declared_kind == Some("library"),
+            group_of_parent: None,
         });
     }
     Ok(manifest)

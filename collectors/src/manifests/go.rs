@@ -55,6 +55,8 @@ pub(super) fn go_mod(path: &str, content: &str) -> Result<Manifest, ParseError> 
                     name: module.clone(),
                     version: None,
                     manifest: path.to_string(),
+                    distributed: false,
+                    group_of_parent: None,
                 });
             }
             "require" => {

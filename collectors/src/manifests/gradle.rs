@@ -37,7 +37,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use toml::Value;
 
-use super::{declared, file_name, folder_of, read_toml, DepScope, Ecosystem, Manifest, ParseError};
+use super::{declared, file_name, folder_of, read_toml, DepRole, DepScope, Ecosystem, Manifest, ParseError};
 
 /// Where a `dependencies` block starts (`.dependencies {` of Kotlin
 /// multiplatform source sets included).
@@ -181,6 +181,7 @@ pub(super) fn build_gradle_in(path: &str, content: &str, context: &[(&str, &str)
     let fill = |text: &str| fill_variables(text, &variables, &catalogs);
     let locals = locals(&code, &masked);
     let mut found: Vec<(usize, Found)> = Vec::new();
+    let mut platforms: Vec<usize> = Vec::new();
     for (start, end) in dependency_blocks(&masked) {
         for call in calls(&code[start..end], &masked[start..end]) {
             let Some(scope) = configuration_scope(call.configuration) else { continue };
@@ -189,24 +190,61 @@ pub(super) fn build_gradle_in(path: &str, content: &str, context: &[(&str, &str)
                 Some(&(from, to)) => Call { code: &code[from..to], masked: &masked[from..to], ..call },
                 None => call,
             };
+            let platform = call.masked.contains("latform(");
             for (offset, item) in items(&call, &fill) {
+                if platform {
+                    platforms.push(start + call.offset + offset);
+                }
                 found.push((start + call.offset + offset, item.with_scope(scope)));
             }
         }
     }
     found.sort_by_key(|(offset, _)| *offset);
     let mut manifest = Manifest::default();
-    for (_, item) in found {
+    for (offset, item) in found {
+        let role = platforms.contains(&offset).then_some(DepRole::Bom);
+        let mut add = |mut dependency: super::Dependency| {
+            dependency.role = role;
+            manifest.dependencies.push(dependency);
+        };
         match item {
-            Found::Coordinate { name, spec, scope } => manifest.dependencies.push(dependency(path, &name, spec, scope)),
+            Found::Coordinate { name, spec, scope } => add(dependency(path, &name, spec, scope)),
             Found::Accessor { catalog, accessor, scope } => {
                 for (name, spec) in catalogs.resolve(path, &catalog, &accessor)? {
-                    manifest.dependencies.push(dependency(path, &name, spec, scope));
+                    add(dependency(path, &name, spec, scope));
                 }
             }
         }
     }
+    manifest.dependencies.extend(spring_boot_bom(path, &code));
+    mark_managed(&mut manifest.dependencies);
     Ok(manifest)
+}
+
+/// Spring Boot's plugin with `io.spring.dependency-management` imports the
+/// Spring Boot BOM of the plugin's version
+/// (`org.springframework.boot:spring-boot-dependencies`).
+fn spring_boot_bom(path: &str, code: &str) -> Option<super::Dependency> {
+    static BOOT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"id\s*\(?\s*["']org\.springframework\.boot["']\s*\)?\s*version\s*\(?\s*["']([^"'$]+)["']"#)
+            .expect("a valid pattern")
+    });
+    if !code.contains("io.spring.dependency-management") {
+        return None;
+    }
+    let version = BOOT.captures(code)?.get(1)?.as_str().to_string();
+    let mut bom = dependency(path, "org.springframework.boot:spring-boot-dependencies", Some(version), DepScope::Build);
+    bom.role = Some(DepRole::Bom);
+    Some(bom)
+}
+
+/// Each dependency naming no version gets the BOM most likely to give it
+/// one ([`super::maven::managing`]).
+fn mark_managed(dependencies: &mut [super::Dependency]) {
+    let boms: Vec<super::Dependency> = dependencies.iter().filter(|d| d.role.is_some()).cloned().collect();
+    for dependency in dependencies.iter_mut().filter(|d| d.spec.is_none() && d.role.is_none()) {
+        dependency.managed_by = super::maven::managing(&dependency.name, &boms);
+    }
 }
 
 /// Local values (`val x = …`, `def x = …`): each name and the byte range
@@ -725,6 +763,30 @@ fn rich_version(value: &Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spring_boot_and_platforms_are_boms_that_manage_unversioned_dependencies() {
+        let script = "plugins {\n  id 'org.springframework.boot' version '3.5.5'\n  id 'io.spring.dependency-management' version '1.1.7'\n}\ndependencies {\n  implementation platform('com.google.cloud:libraries-bom:26.84.0')\n  implementation 'org.springframework.boot:spring-boot-starter-web'\n  implementation 'com.google.cloud:google-cloud-storage'\n  implementation 'com.acme:pinned:1.0'\n}\n";
+        let manifest = build_gradle("build.gradle", script).unwrap();
+        let read: Vec<_> = manifest
+            .dependencies
+            .iter()
+            .map(|d| (d.name.as_str(), d.resolved.as_deref(), d.role.map(DepRole::as_str), d.managed_by.as_deref()))
+            .collect();
+        let boot = "org.springframework.boot:spring-boot-dependencies";
+        assert_eq!(
+            read,
+            [
+                ("com.google.cloud:libraries-bom", Some("26.84.0"), Some("bom"), None),
+                ("org.springframework.boot:spring-boot-starter-web", None, None, Some(boot)),
+                ("com.google.cloud:google-cloud-storage", None, None, Some("com.google.cloud:libraries-bom")),
+                ("com.acme:pinned", Some("1.0"), None, None),
+                (boot, Some("3.5.5"), Some("bom"), None),
+            ]
+        );
+        let without = script.replace("  id 'io.spring.dependency-management' version '1.1.7'\n", "");
+        assert!(!build_gradle("build.gradle", &without).unwrap().dependencies.iter().any(|d| d.name == boot));
+    }
 
     #[test]
     fn configurations_have_scopes() {

@@ -11,13 +11,19 @@
 //!
 //! Scopes: `compile`, `runtime` and `system` are runtime; `provided`
 //! (compile against, supplied by the container) is build, like plugins;
-//! `test` is test; `import` (a BOM) is not a use. `<optional>` runtime
-//! dependencies are optional. Profiles are not read.
+//! `test` is test. `<optional>` runtime dependencies are optional.
+//! Profiles are not read.
+//!
+//! The `<parent>` (`spring-boot-starter-parent` 3.5.5) and each BOM that
+//! `<dependencyManagement>` imports (`<scope>import</scope>`) are `uses` of
+//! scope build with a [`DepRole`]; a dependency that names no version gets
+//! the one that gives it as `managed_by` ([`managing`]). Its version is not
+//! known without fetching the parent or BOM, so it stays unresolved.
 
 use std::collections::HashMap;
 
 use super::xml::{self, Element};
-use super::{declared, DepScope, Dependency, Ecosystem, Manifest, ParseError, Published};
+use super::{declared, DepRole, DepScope, Dependency, Ecosystem, Manifest, ParseError, Published};
 
 const MAVEN: Ecosystem = Ecosystem::Maven;
 
@@ -51,13 +57,24 @@ pub(super) fn pom(path: &str, content: &str) -> Result<Manifest, ParseError> {
     let props = |s: &str| interpolate(s, &properties);
 
     let mut manifest = Manifest::default();
+    let parent_package = match parent {
+        Some(parent) => coordinates(path, parent, &props, None)?,
+        None => None,
+    };
     if let (Some(group), Some(artifact)) = (group, artifact) {
         manifest.publishes.push(Published {
             ecosystem: MAVEN,
             name: format!("{}:{}", props(group), props(artifact)),
             version: version.map(props),
             manifest: path.to_string(),
+            distributed: root.child("distributionManagement").is_some(),
+            group_of_parent: parent_package.clone().filter(|_| root.text_of("groupId").is_none()),
         });
+    }
+    let mut governing: Vec<Dependency> = Vec::new();
+    if let (Some(parent), Some(name)) = (parent, &parent_package) {
+        let spec = parent.text_of("version").map(&props);
+        governing.push(role(with_resolved(declared(MAVEN, name, spec, DepScope::Build, path)), DepRole::Parent));
     }
     if let Some(modules) = root.child("modules") {
         manifest.members = modules.children("module").map(|m| m.text.trim().to_string()).collect();
@@ -67,8 +84,13 @@ pub(super) fn pom(path: &str, content: &str) -> Result<Manifest, ParseError> {
     let mut managed: HashMap<String, String> = HashMap::new();
     if let Some(list) = root.child("dependencyManagement").and_then(|m| m.child("dependencies")) {
         for d in list.children("dependency") {
-            if let (Some(name), Some(version)) = (coordinates(path, d, &props, None)?, d.text_of("version")) {
-                managed.insert(name, props(version));
+            let Some(name) = coordinates(path, d, &props, None)? else { continue };
+            let spec = d.text_of("version").map(&props);
+            if d.text_of("scope") == Some("import") {
+                let bom = with_resolved(declared(MAVEN, &name, spec, DepScope::Build, path));
+                governing.push(role(bom, DepRole::Bom));
+            } else if let Some(spec) = spec {
+                managed.insert(name, spec);
             }
         }
     }
@@ -83,17 +105,50 @@ pub(super) fn pom(path: &str, content: &str) -> Result<Manifest, ParseError> {
                 _ => DepScope::Runtime,
             };
             let spec = d.text_of("version").map(&props).or_else(|| managed.get(&name).cloned());
-            manifest.dependencies.push(with_resolved(declared(MAVEN, &name, spec, scope, path)));
+            let mut dependency = with_resolved(declared(MAVEN, &name, spec, scope, path));
+            if dependency.spec.is_none() {
+                dependency.managed_by = managing(&name, &governing);
+            }
+            manifest.dependencies.push(dependency);
         }
     }
     if let Some(plugins) = root.child("build").and_then(|b| b.child("plugins")) {
         for p in plugins.children("plugin") {
             let Some(name) = coordinates(path, p, &props, Some("org.apache.maven.plugins"))? else { continue };
             let spec = p.text_of("version").map(&props);
-            manifest.dependencies.push(with_resolved(declared(MAVEN, &name, spec, DepScope::Build, path)));
+            let mut plugin = with_resolved(declared(MAVEN, &name, spec, DepScope::Build, path));
+            if plugin.spec.is_none() {
+                plugin.managed_by = governing.iter().find(|g| g.role == Some(DepRole::Parent)).map(|g| g.name.clone());
+            }
+            manifest.dependencies.push(plugin);
         }
     }
+    manifest.dependencies.extend(governing);
     Ok(manifest)
+}
+
+fn role(mut dependency: Dependency, role: DepRole) -> Dependency {
+    dependency.role = Some(role);
+    dependency
+}
+
+/// The parent or BOM that most likely gives `name` its version, without
+/// fetching them: the one whose groupId shares the most leading segments
+/// (at least two) with the dependency's (`org.springframework.cloud:x` →
+/// `spring-cloud-dependencies`), else the parent (Spring Boot's manages
+/// most common libraries), else the first BOM.
+pub(super) fn managing(name: &str, governing: &[Dependency]) -> Option<String> {
+    let group = |coordinates: &str| coordinates.split(':').next().unwrap_or_default().to_string();
+    let shared = |a: &str, b: &str| a.split('.').zip(b.split('.')).take_while(|(x, y)| x == y).count();
+    let wanted = group(name);
+    let by_group = governing
+        .iter()
+        .map(|g| (shared(&wanted, &group(&g.name)), g))
+        .filter(|(segments, _)| *segments >= 2)
+        .max_by_key(|(segments, g)| (*segments, g.role == Some(DepRole::Parent)))
+        .map(|(_, g)| g);
+    let parent = || governing.iter().find(|g| g.role == Some(DepRole::Parent));
+    by_group.or_else(parent).or_else(|| governing.first()).map(|g| g.name.clone())
 }
 
 /// `groupId:artifactId` of a dependency or plugin. A dependency with no
@@ -156,6 +211,72 @@ fn interpolate(text: &str, properties: &HashMap<String, String>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const SPRING_SERVICE: &str = r#"<project>
+  <artifactId>balancereader</artifactId>
+  <version>1.0</version>
+  <parent>
+    <groupId>org.springframework.boot</groupId>
+    <artifactId>spring-boot-starter-parent</artifactId>
+    <version>3.5.5</version>
+  </parent>
+  <properties><spring-cloud.version>2025.0.0</spring-cloud.version></properties>
+  <dependencyManagement><dependencies>
+    <dependency>
+      <groupId>org.springframework.cloud</groupId><artifactId>spring-cloud-dependencies</artifactId>
+      <version>${spring-cloud.version}</version><type>pom</type><scope>import</scope>
+    </dependency>
+    <dependency><groupId>com.acme</groupId><artifactId>pinned</artifactId><version>2.1</version></dependency>
+  </dependencies></dependencyManagement>
+  <dependencies>
+    <dependency><groupId>org.springframework.boot</groupId><artifactId>spring-boot-starter-web</artifactId></dependency>
+    <dependency><groupId>org.springframework.cloud</groupId><artifactId>spring-cloud-starter-config</artifactId></dependency>
+    <dependency><groupId>com.fasterxml.jackson.core</groupId><artifactId>jackson-databind</artifactId></dependency>
+    <dependency><groupId>com.acme</groupId><artifactId>pinned</artifactId></dependency>
+  </dependencies>
+</project>"#;
+
+    /// (name, resolved, role, managed_by) of each use.
+    type Use<'a> = (&'a str, Option<&'a str>, Option<&'a str>, Option<&'a str>);
+
+    fn uses(manifest: &Manifest) -> Vec<Use<'_>> {
+        manifest
+            .dependencies
+            .iter()
+            .map(|d| (d.name.as_str(), d.resolved.as_deref(), d.role.map(DepRole::as_str), d.managed_by.as_deref()))
+            .collect()
+    }
+
+    #[test]
+    fn a_parent_and_an_imported_bom_are_recorded_with_the_versions_they_manage() {
+        let manifest = pom("svc/pom.xml", SPRING_SERVICE).unwrap();
+        let boot = "org.springframework.boot:spring-boot-starter-parent";
+        let cloud = "org.springframework.cloud:spring-cloud-dependencies";
+        assert_eq!(
+            uses(&manifest),
+            [
+                ("org.springframework.boot:spring-boot-starter-web", None, None, Some(boot)),
+                ("org.springframework.cloud:spring-cloud-starter-config", None, None, Some(cloud)),
+                ("com.fasterxml.jackson.core:jackson-databind", None, None, Some(boot)),
+                ("com.acme:pinned", Some("2.1"), None, None),
+                (boot, Some("3.5.5"), Some("parent"), None),
+                (cloud, Some("2025.0.0"), Some("bom"), None),
+            ]
+        );
+        assert!(manifest.dependencies.iter().filter(|d| d.role.is_some()).all(|d| d.scope == DepScope::Build));
+    }
+
+    #[test]
+    fn a_group_inherited_from_a_parent_is_marked_as_such() {
+        let published = &pom("svc/pom.xml", SPRING_SERVICE).unwrap().publishes[0];
+        assert_eq!(published.name, "org.springframework.boot:balancereader");
+        assert_eq!(published.group_of_parent.as_deref(), Some("org.springframework.boot:spring-boot-starter-parent"));
+        assert!(!published.distributed);
+        let own_group =
+            SPRING_SERVICE.replace("<artifactId>balancereader", "<groupId>com.acme</groupId><artifactId>balancereader");
+        let published = &pom("svc/pom.xml", &own_group).unwrap().publishes[0];
+        assert_eq!((published.name.as_str(), published.group_of_parent.as_deref()), ("com.acme:balancereader", None));
+    }
 
     #[test]
     fn properties_are_filled_in_and_cycles_end() {

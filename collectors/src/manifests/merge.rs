@@ -200,6 +200,8 @@ mod tests {
             scope: DepScope::Runtime,
             direct,
             manifest: path.into(),
+            role: None,
+            managed_by: None,
         }
     }
 

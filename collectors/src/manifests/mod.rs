@@ -210,6 +210,29 @@ pub struct Dependency {
     /// The path of the file that declares it (the lockfile's for
     /// lockfile-only packages).
     pub manifest: String,
+    /// What the package is to the build when it is more than a library: a
+    /// Maven `<parent>` or an imported BOM (Maven `<scope>import</scope>`,
+    /// Gradle `platform(…)`), whose versions the build's other packages take.
+    pub role: Option<DepRole>,
+    /// The parent or BOM (its package name) that gives this dependency's
+    /// version when the manifest names none.
+    pub managed_by: Option<String>,
+}
+
+/// See [`Dependency::role`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DepRole {
+    Parent,
+    Bom,
+}
+
+impl DepRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DepRole::Parent => "parent",
+            DepRole::Bom => "bom",
+        }
+    }
 }
 
 /// A package a manifest says this code is published as.
@@ -222,6 +245,17 @@ pub struct Published {
     pub name: String,
     pub version: Option<String>,
     pub manifest: String,
+    /// The manifest says the package is released for others to use, beyond
+    /// having a name: an npm package not `private`, a Maven project with
+    /// `<distributionManagement>`, a NuGet project that packs, a crate with
+    /// an explicit `publish`, a Composer `library`. A service's own manifest
+    /// without it is the service's, not a package (see
+    /// `github::own_packages`).
+    pub distributed: bool,
+    /// A Maven project that names no groupId takes its parent's: the
+    /// parent's `groupId:artifactId`, so that a third-party parent's group
+    /// (`org.springframework.boot`) is not taken for the organisation's.
+    pub group_of_parent: Option<String>,
 }
 
 /// Everything one file says.
@@ -552,6 +586,8 @@ pub(crate) fn declared(
         scope,
         direct: true,
         manifest: manifest.to_string(),
+        role: None,
+        managed_by: None,
     }
 }
 
@@ -572,6 +608,8 @@ pub(crate) fn locked(
         scope,
         direct,
         manifest: manifest.to_string(),
+        role: None,
+        managed_by: None,
     }
 }
 

@@ -42,6 +42,8 @@ pub(super) fn package_json(path: &str, content: &str) -> Result<Manifest, ParseE
                 name: name.trim().to_string(),
                 version: obj.get("version").and_then(Value::as_str).map(str::to_string),
                 manifest: path.to_string(),
+                distributed: true,
+                group_of_parent: None,
             });
         }
     }

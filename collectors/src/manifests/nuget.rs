@@ -125,6 +125,8 @@ pub(super) fn msbuild_project_in(path: &str, content: &str, context: &[(&str, &s
             name: id.to_string(),
             version: property("PackageVersion").or_else(|| property("Version")).map(str::to_string),
             manifest: path.to_string(),
+            distributed: true,
+            group_of_parent: None,
         });
     }
     Ok(manifest)

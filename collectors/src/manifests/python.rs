@@ -352,6 +352,8 @@ fn published(path: &str, doc: &Table, poetry: Option<&Value>) -> Vec<Published> 
             name: super::normalise_name(PYPI, &name),
             version: field(project, "version").or_else(|| field(poetry, "version")),
             manifest: path.to_string(),
+            distributed: false,
+            group_of_parent: None,
         }],
         _ => Vec::new(),
     }

@@ -98,6 +98,8 @@ pub(super) fn gemfile_lock(path: &str, content: &str) -> Result<Manifest, ParseE
                 name: name.clone(),
                 version: Some(version.clone()),
                 manifest: path.to_string(),
+                distributed: false,
+                group_of_parent: None,
             });
         } else {
             deps.push(locked(GEMS, name, version, DepScope::Runtime, false, path));
