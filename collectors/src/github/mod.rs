@@ -6,7 +6,9 @@
 
 pub mod api;
 pub mod app;
+mod backstage;
 pub mod cache;
+mod catalog;
 #[cfg(feature = "testing")]
 pub mod fake;
 pub mod map;

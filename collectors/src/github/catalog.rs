@@ -1,0 +1,167 @@
+//! Which catalog files each repository holds, read as Backstage reads a
+//! catalog: from its entry points (`catalog-info.yaml`, `.spot.yaml`, and
+//! any YAML file holding a `Location`), following every `Location`'s
+//! targets, in the same repository or in another repository of the
+//! organisation, whatever the files are called. Each file is read once.
+//!
+//! What cannot be read is a finding with its file and line, never the end
+//! of a run: an entity Backstage would refuse, a target that names no
+//! file, a URL outside the organisation, and a file of Backstage entities
+//! that nothing reaches (a central catalog whose Locations are missing).
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use super::map::{CatalogService, OrgContext};
+use super::memo::ParseMemo;
+use super::sync::RepoFiles;
+use crate::manifests::catalog::backstage::{self, Entity, Kind};
+use crate::manifests::catalog::location::{self, Target};
+use crate::manifests::catalog::{is_catalog_file, CatalogEntry};
+use crate::manifests::{declared, ParseError};
+
+/// One repository's catalog.
+#[derive(Debug, Default)]
+pub(super) struct RepoCatalog {
+    /// Its components (and `.spot.yaml` services), for service identity.
+    pub entries: Vec<CatalogService>,
+    /// Every Backstage entity its files declare.
+    pub entities: Vec<Entity>,
+    /// What was left out or not followed, each with its file and line.
+    pub findings: Vec<ParseError>,
+    /// A catalog file did not parse, and its history does not settle it.
+    pub failed: bool,
+    read: BTreeSet<String>,
+}
+
+/// A file to read, and the Location that points to it.
+struct Pending {
+    repo: usize,
+    path: String,
+    /// (repository, file, line, target) of the Location.
+    from: Option<(usize, String, usize, String)>,
+}
+
+/// Every repository's catalog, Locations followed across the organisation.
+pub(super) fn read(
+    context: &OrgContext,
+    repos: &[&RepoFiles],
+    memo: &mut ParseMemo,
+    warnings: &mut Vec<String>,
+) -> Vec<RepoCatalog> {
+    let by_name: BTreeMap<String, usize> =
+        repos.iter().enumerate().map(|(i, r)| (r.repo.name.to_lowercase(), i)).collect();
+    let mut catalogs: Vec<RepoCatalog> = repos.iter().map(|_| RepoCatalog::default()).collect();
+    let mut queue: VecDeque<Pending> = VecDeque::new();
+    for (i, files) in repos.iter().enumerate() {
+        for (path, content) in &files.contents {
+            if is_entry_point(path, content) {
+                queue.push_back(Pending { repo: i, path: path.clone(), from: None });
+            }
+        }
+    }
+    while let Some(pending) = queue.pop_front() {
+        let Pending { repo, path, from } = pending;
+        if catalogs[repo].read.contains(&path) {
+            continue;
+        }
+        let files = repos[repo];
+        let Some(content) = files.contents.get(&path) else {
+            if let Some((at, file, line, target)) = from {
+                let message = format!(
+                    "the Location's target `{target}` names no YAML file in {}: not followed",
+                    files.repo.name
+                );
+                catalogs[at].findings.push(ParseError { path: file, line: Some(line), message });
+            }
+            continue;
+        };
+        catalogs[repo].read.insert(path.clone());
+        let read = match memo.catalog(&path, content) {
+            Ok(read) => read.clone(),
+            // It never parsed: it declares nothing, and says so once.
+            Err(e) if files.unparsed.contains_key(&e.path) => continue,
+            Err(e) => {
+                let repo_key = super::map::repo_key(context.host, context.org, &files.repo.name);
+                warnings.push(format!("{repo_key}: {e}; skipped"));
+                catalogs[repo].failed = true;
+                continue;
+            }
+        };
+        for location in read.entities.iter().filter(|e| e.kind == Kind::Location) {
+            for target in &location.targets {
+                let from = Some((repo, location.file.clone(), location.line, target.clone()));
+                match location::resolve(&location.file, target, context.host, context.org) {
+                    Ok(Target::Here(path)) => queue.push_back(Pending { repo, path, from }),
+                    Ok(Target::Repo { repo: name, path }) => match by_name.get(&name.to_lowercase()) {
+                        Some(&other) => queue.push_back(Pending { repo: other, path, from }),
+                        None => catalogs[repo].findings.push(ParseError {
+                            path: location.file.clone(),
+                            line: Some(location.line),
+                            message: format!(
+                                "the Location's target `{target}` is in {name}, a repository not observed: not followed"
+                            ),
+                        }),
+                    },
+                    Err(problem) => catalogs[repo].findings.push(ParseError {
+                        path: location.file.clone(),
+                        line: Some(location.line),
+                        message: format!("the Location's {problem}"),
+                    }),
+                }
+            }
+        }
+        let catalog = &mut catalogs[repo];
+        catalog.findings.extend(read.invalid);
+        catalog.entries.extend(read.entries.into_iter().map(|entry| service_of(entry, context.host)));
+        catalog.entities.extend(read.entities);
+    }
+    for (files, catalog) in repos.iter().zip(&mut catalogs) {
+        catalog.findings.extend(unreached(files, &catalog.read));
+    }
+    catalogs
+}
+
+/// Where a repository's catalog starts: its catalog files, and any YAML
+/// file holding a `Location` (a central catalog's `all.yaml`).
+fn is_entry_point(path: &str, content: &str) -> bool {
+    is_catalog_file(path) || (declared::is_candidate(path) && backstage::holds_location(content))
+}
+
+/// Files of Backstage entities that no entry point reaches: not read, and
+/// said so, since a catalog that reads as empty would otherwise be silent.
+fn unreached(files: &RepoFiles, read: &BTreeSet<String>) -> Vec<ParseError> {
+    files
+        .contents
+        .iter()
+        .filter(|(path, content)| {
+            !read.contains(*path) && declared::is_candidate(path) && backstage::mentions_backstage(content)
+        })
+        .map(|(path, _)| {
+            ParseError::new(
+                path,
+                "declares Backstage entities, but no catalog-info.yaml and no Location reaches it: not read \
+                 (add it to a Location's targets)",
+            )
+        })
+        .collect()
+}
+
+/// A catalog entry in the collector's terms; a component's links include
+/// those its annotations imply (its repository, its TechDocs).
+fn service_of(entry: CatalogEntry, host: &str) -> CatalogService {
+    let mut links = entry.links;
+    links.extend(super::backstage::annotation_links(&entry.annotations, host));
+    CatalogService {
+        name: entry.name,
+        kind: entry.kind,
+        owner: entry.owner,
+        lifecycle: entry.lifecycle,
+        system: entry.system,
+        depends_on: entry.depends_on,
+        aliases: entry.aliases,
+        links,
+        annotations: entry.annotations,
+        folder: entry.folder,
+        path: entry.file,
+    }
+}
