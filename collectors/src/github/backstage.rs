@@ -319,3 +319,7 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+#[path = "backstage_tests.rs"]
+mod org_tests;

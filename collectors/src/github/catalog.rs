@@ -105,7 +105,7 @@ pub(super) fn read(
                     Err(problem) => catalogs[repo].findings.push(ParseError {
                         path: location.file.clone(),
                         line: Some(location.line),
-                        message: format!("the Location's {problem}"),
+                        message: format!("the Location's target {problem}"),
                     }),
                 }
             }

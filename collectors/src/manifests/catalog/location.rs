@@ -24,17 +24,17 @@ pub fn resolve(location_file: &str, target: &str, host: &str, org: &str) -> Resu
     let target = target.trim();
     let target = target.strip_prefix("url:").or_else(|| target.strip_prefix("file:")).unwrap_or(target);
     if target.contains('*') {
-        return Err(format!("the target `{target}` is a glob, which SPoT does not follow: list the files"));
+        return Err(format!("`{target}` is a glob, which SPoT does not follow: list the files"));
     }
     if let Some(rest) = target.strip_prefix("https://").or_else(|| target.strip_prefix("http://")) {
         return in_organisation(rest, host, org).ok_or_else(|| {
-            format!("the target `{target}` is not a file of a repository of {host}/{org}: not followed")
+            format!("`{target}` is not a file of a repository of {host}/{org}: not followed")
         });
     }
     join_path(folder_of(location_file), target)
         .filter(|path| !path.is_empty())
         .map(Target::Here)
-        .ok_or_else(|| format!("the target `{target}` leaves the repository: not followed"))
+        .ok_or_else(|| format!("`{target}` leaves the repository: not followed"))
 }
 
 /// `<host>/<org>/<repo>/blob/<ref>/<path>` (or `tree`) as a repository
