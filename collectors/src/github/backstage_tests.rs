@@ -225,7 +225,8 @@ fn organisation() -> Observation {
         repo("artist-lookup-alt", &[("catalog-info.yaml", OTHER_NAMESPACE)]),
     ];
     let mut obs = Observation::new("github", "acme", Day(20_000));
-    let context = OrgContext { host: "github.com", org: "acme", day: Day(20_000), identity: &IdentityConfig::default() };
+    let context =
+        OrgContext { host: "github.com", org: "acme", day: Day(20_000), identity: &IdentityConfig::default() };
     observe(&context, &repos, &mut obs);
     obs
 }
@@ -277,7 +278,9 @@ fn a_central_catalog_is_read_through_its_locations_in_and_across_repositories() 
     }
     assert_eq!(attrs(&obs, "component:playback-sdk")["declared_in"], "backstage/playback-sdk.yaml");
     let warned = |text: &str| obs.warnings.iter().any(|w| w.contains(text));
-    assert!(warned("stray/forgotten.yaml: declares Backstage entities, but no catalog-info.yaml and no Location reaches it"));
+    assert!(warned(
+        "stray/forgotten.yaml: declares Backstage entities, but no catalog-info.yaml and no Location reaches it"
+    ));
     assert!(warned("all.yaml:4: the Location's target `https://github.com/elsewhere/x/blob/main/catalog-info.yaml` is not a file of a repository of github.com/acme"));
     assert!(obs.entities.iter().all(|e| e.key != "service:forgotten"));
 }

@@ -67,10 +67,8 @@ pub(super) fn read(
         let files = repos[repo];
         let Some(content) = files.contents.get(&path) else {
             if let Some((at, file, line, target)) = from {
-                let message = format!(
-                    "the Location's target `{target}` names no YAML file in {}: not followed",
-                    files.repo.name
-                );
+                let message =
+                    format!("the Location's target `{target}` names no YAML file in {}: not followed", files.repo.name);
                 catalogs[at].findings.push(ParseError { path: file, line: Some(line), message });
             }
             continue;

@@ -101,7 +101,9 @@ impl Builder {
     pub fn catalog_owners(&self) -> Vec<String> {
         self.relations
             .iter()
-            .filter(|((_, _, kind), attrs)| kind == "owns" && attrs.get("via").and_then(Value::as_str) == Some("catalog-info"))
+            .filter(|((_, _, kind), attrs)| {
+                kind == "owns" && attrs.get("via").and_then(Value::as_str) == Some("catalog-info")
+            })
             .map(|((from, _, _), _)| from.clone())
             .collect()
     }
@@ -127,8 +129,11 @@ pub fn observe(context: &OrgContext, repos: &[RepoFiles], obs: &mut Observation)
 pub fn observe_with(context: &OrgContext, repos: &[&RepoFiles], memo: &mut ParseMemo, obs: &mut Observation) {
     let mut builder = Builder::default();
     let catalogs = super::catalog::read(context, repos, memo, &mut builder.warnings);
-    let prepared: Vec<Prepared> =
-        repos.iter().zip(&catalogs).map(|(files, catalog)| prepare(context, files, catalog, memo, &mut builder)).collect();
+    let prepared: Vec<Prepared> = repos
+        .iter()
+        .zip(&catalogs)
+        .map(|(files, catalog)| prepare(context, files, catalog, memo, &mut builder))
+        .collect();
     let keys = organisation_keys(&prepared, repos);
     let mut named: Vec<(String, Vec<(String, String)>)> = Vec::new();
     let mut services_of_repo: BTreeMap<String, Vec<String>> = BTreeMap::new();

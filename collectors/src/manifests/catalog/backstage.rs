@@ -317,7 +317,10 @@ fn entity(path: &str, line: usize, doc: &Value, invalid: &mut Vec<ParseError>) -
         None => None,
         Some(ns) if ns == "default" => None,
         Some(ns) if namespace_problem(&ns).is_some() => {
-            return Err(format!("the {kind_text}'s `metadata.namespace` {}", namespace_problem(&ns).unwrap_or_default()));
+            return Err(format!(
+                "the {kind_text}'s `metadata.namespace` {}",
+                namespace_problem(&ns).unwrap_or_default()
+            ));
         }
         Some(ns) => Some(ns),
     };
@@ -387,12 +390,10 @@ pub fn name_problem(name: &str) -> Option<String> {
     let separators_ok = !name.starts_with(['-', '_', '.'])
         && !name.ends_with(['-', '_', '.'])
         && !name.as_bytes().windows(2).any(|w| b"-_.".contains(&w[0]) && b"-_.".contains(&w[1]));
-    let valid = name.len() <= 63
-        && separators_ok
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
-    (!valid).then(|| {
-        format!("`{name}` is not a valid name: 1-63 letters and digits, separated by single `-`, `_` or `.`")
-    })
+    let valid =
+        name.len() <= 63 && separators_ok && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+    (!valid)
+        .then(|| format!("`{name}` is not a valid name: 1-63 letters and digits, separated by single `-`, `_` or `.`"))
 }
 
 /// Backstage's rule for namespaces: 1-63 lower-case letters and digits
@@ -519,9 +520,21 @@ spec:
         assert_eq!(names, ["artist-lookup"]);
         let problems: Vec<String> = file.invalid.iter().map(ToString::to_string).collect();
         assert_eq!(problems.len(), 2, "{problems:?}");
-        assert!(problems[0].starts_with("catalog-info.yaml:4: the Component's `metadata.name` `invalid component` is not a valid name"), "{}", problems[0]);
+        assert!(
+            problems[0].starts_with(
+                "catalog-info.yaml:4: the Component's `metadata.name` `invalid component` is not a valid name"
+            ),
+            "{}",
+            problems[0]
+        );
         assert!(problems[0].ends_with("; entity skipped"));
-        assert!(problems[1].starts_with("catalog-info.yaml:12: `spec.dependsOn` of Component `artist-lookup`: `component:Bad Name`"), "{}", problems[1]);
+        assert!(
+            problems[1].starts_with(
+                "catalog-info.yaml:12: `spec.dependsOn` of Component `artist-lookup`: `component:Bad Name`"
+            ),
+            "{}",
+            problems[1]
+        );
     }
 
     #[test]

@@ -27,9 +27,8 @@ pub fn resolve(location_file: &str, target: &str, host: &str, org: &str) -> Resu
         return Err(format!("`{target}` is a glob, which SPoT does not follow: list the files"));
     }
     if let Some(rest) = target.strip_prefix("https://").or_else(|| target.strip_prefix("http://")) {
-        return in_organisation(rest, host, org).ok_or_else(|| {
-            format!("`{target}` is not a file of a repository of {host}/{org}: not followed")
-        });
+        return in_organisation(rest, host, org)
+            .ok_or_else(|| format!("`{target}` is not a file of a repository of {host}/{org}: not followed"));
     }
     join_path(folder_of(location_file), target)
         .filter(|path| !path.is_empty())
@@ -42,7 +41,8 @@ pub fn resolve(location_file: &str, target: &str, host: &str, org: &str) -> Resu
 fn in_organisation(url: &str, host: &str, org: &str) -> Option<Target> {
     let url = url.split(['?', '#']).next().unwrap_or(url);
     let mut parts = url.split('/');
-    let (url_host, url_org, repo, blob, _branch) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let (url_host, url_org, repo, blob, _branch) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
     let path: Vec<&str> = parts.filter(|p| !p.is_empty()).collect();
     let ours = url_host.eq_ignore_ascii_case(host) && url_org.eq_ignore_ascii_case(org);
     if !ours || !matches!(blob, "blob" | "tree") || path.is_empty() || repo.is_empty() {

@@ -135,4 +135,3 @@ pub fn read(path: &str, content: &str) -> Result<Vec<CatalogEntry>, ParseError> 
     }
     Ok(entries)
 }
-
