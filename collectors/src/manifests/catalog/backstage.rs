@@ -301,8 +301,11 @@ fn entity(path: &str, line: usize, doc: &Value, invalid: &mut Vec<ParseError>) -
     if !doc.is_mapping() {
         return Err("the document is not a map".into());
     }
-    let api_version = doc.get("apiVersion").and_then(Value::as_str).unwrap_or_default();
-    if !api_version.starts_with("backstage.io/") {
+    // Another format's document (a Kubernetes manifest in a followed
+    // file) is not an entity; a catalog-info.yaml without `apiVersion` is
+    // read, as SPoT always has.
+    let api_version = doc.get("apiVersion").and_then(Value::as_str);
+    if api_version.is_some_and(|v| !v.starts_with("backstage.io/")) {
         return Ok(None);
     }
     let kind_text = doc.get("kind").and_then(Value::as_str).unwrap_or_default();
