@@ -14,11 +14,12 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 
+use collectors::github::fake::{FakeGitHub, FakeRepo};
 use collectors::Day;
 use git::TestRepo;
 use serde_json::{json, Value};
 use spot::config::Config;
-use spot::model::Direction;
+use spot::model::{Direction, SearchQuery};
 use spot::server::Server;
 use spot::store::Store;
 use spot::SqliteStore;
@@ -182,34 +183,59 @@ spec:
   system: audio-playback
 ";
 
-/// Day 1: the organisation as migrated. Day 2: team-a moves from
-/// infrastructure to boxoffice, www-artist starts consuming artist-api.
-/// Day 3: artist-lookup starts depending on artists-db.
+const DAYS: [&str; 3] = [DAY_1, DAY_2, DAY_3];
+
+/// Each repository's files on day `n` (0-2). Day 1: the organisation as
+/// migrated. Day 2: team-a moves from infrastructure to boxoffice,
+/// www-artist starts consuming artist-api. Day 3: artist-lookup starts
+/// depending on artists-db.
+fn organisation_on(n: usize) -> Vec<(&'static str, Vec<(&'static str, String)>)> {
+    vec![
+        (
+            "catalog",
+            vec![
+                ("all.yaml", ALL.to_string()),
+                ("org.yaml", org(if n == 0 { "infrastructure" } else { "boxoffice" })),
+                ("all-systems.yaml", SYSTEMS.to_string()),
+                ("systems/portal.yaml", PORTAL.to_string()),
+                ("apis/artist-api.yaml", API.to_string()),
+                ("resources/artists-db.yaml", DB.to_string()),
+            ],
+        ),
+        (
+            "artist-lookup",
+            vec![(
+                "catalog-info.yaml",
+                artist_lookup(if n < 2 { "'component:www-artist'" } else { "'resource:artists-db'" }),
+            )],
+        ),
+        ("www-artist", vec![("catalog-info.yaml", www_artist(if n == 0 { "" } else { "artist-api" }))]),
+        ("playback", vec![("sdk/playback-sdk.yaml", PLAYBACK_SDK.to_string())]),
+    ]
+}
+
+/// The organisation as git repositories: each day's changes committed on
+/// that day.
 fn organisation(parent: &Path) -> Vec<TestRepo> {
-    let catalog = TestRepo::new(parent, "acme", "catalog");
-    let day_1_org = org("infrastructure");
-    catalog.commit(
-        DAY_1,
-        9,
-        &[
-            ("all.yaml", Some(ALL)),
-            ("org.yaml", Some(&day_1_org)),
-            ("all-systems.yaml", Some(SYSTEMS)),
-            ("systems/portal.yaml", Some(PORTAL)),
-            ("apis/artist-api.yaml", Some(API)),
-            ("resources/artists-db.yaml", Some(DB)),
-        ],
-    );
-    catalog.commit(DAY_2, 9, &[("org.yaml", Some(&org("boxoffice")))]);
-    let lookup = TestRepo::new(parent, "acme", "artist-lookup");
-    lookup.commit(DAY_1, 9, &[("catalog-info.yaml", Some(&artist_lookup("'component:www-artist'")))]);
-    lookup.commit(DAY_3, 9, &[("catalog-info.yaml", Some(&artist_lookup("'resource:artists-db'")))]);
-    let www = TestRepo::new(parent, "acme", "www-artist");
-    www.commit(DAY_1, 9, &[("catalog-info.yaml", Some(&www_artist("")))]);
-    www.commit(DAY_2, 9, &[("catalog-info.yaml", Some(&www_artist("artist-api")))]);
-    let playback = TestRepo::new(parent, "acme", "playback");
-    playback.commit(DAY_1, 9, &[("sdk/playback-sdk.yaml", Some(PLAYBACK_SDK))]);
-    vec![catalog, lookup, www, playback]
+    let mut repos: Vec<TestRepo> = Vec::new();
+    for (n, date) in DAYS.iter().enumerate() {
+        let before = (n > 0).then(|| organisation_on(n - 1));
+        for (i, (name, files)) in organisation_on(n).into_iter().enumerate() {
+            if n == 0 {
+                repos.push(TestRepo::new(parent, "acme", name));
+            }
+            let old = before.as_ref().map(|b| &b[i].1);
+            let changed: Vec<(&str, Option<&str>)> = files
+                .iter()
+                .filter(|(path, content)| old.is_none_or(|old| !old.contains(&(*path, content.clone()))))
+                .map(|(path, content)| (*path, Some(content.as_str())))
+                .collect();
+            if !changed.is_empty() {
+                repos[i].commit(date, 9, &changed);
+            }
+        }
+    }
+    repos
 }
 
 fn backfill(dir: &Path) -> std::path::PathBuf {
@@ -314,4 +340,80 @@ async fn a_backstage_catalog_backfills_whole_with_its_history() {
         hygiene["unresolvedOwners"],
         json!([{ "owner": "team:sre", "owns": ["repo:github.com/acme/www-artist", "service:www-artist"] }])
     );
+}
+
+/// Every entity alive on `date` but repositories, and their relations to
+/// anything but a repository. Services found only by a weak signal are
+/// left out: the fake GitHub gives every repository the topic `service`,
+/// which a git clone has no equivalent of.
+async fn graph(store: &dyn Store, date: &str) -> (Vec<String>, Vec<String>) {
+    let query = SearchQuery { text: ":".into(), kinds: Vec::new(), day: day(date), limit: 10_000 };
+    let mut keys = Vec::new();
+    for entity in store.search(&query).await.unwrap() {
+        let state = store.entity(&entity.key, day(date)).await.unwrap().unwrap();
+        let weak = state.facts.iter().any(|f| f.attrs.get("signal") == Some(&json!("weak")));
+        if !entity.key.starts_with("repo:") && !weak {
+            keys.push(entity.key);
+        }
+    }
+    keys.sort();
+    let mut relations = Vec::new();
+    for key in &keys {
+        for r in store.relations(key, day(date), Direction::Out, &[]).await.unwrap() {
+            if !r.to.starts_with("repo:") {
+                relations.push(format!("{} {} {}", r.from, r.kind, r.to));
+            }
+        }
+    }
+    relations.sort();
+    (keys, relations)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn live_collection_reads_the_catalog_as_the_backfill_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let history: Arc<dyn Store> = Arc::new(SqliteStore::open(backfill(dir.path())).unwrap());
+    // The fake GitHub answers on loopback: that is its host, so the
+    // Location's URL into another repository names it.
+    let repos: Vec<FakeRepo> = organisation_on(2)
+        .into_iter()
+        .map(|(name, files)| FakeRepo {
+            name: name.into(),
+            pushed_at: format!("{DAY_3}T09:00:00Z"),
+            created_at: format!("{DAY_1}T09:00:00Z"),
+            archived: false,
+            files: files
+                .into_iter()
+                .map(|(p, c)| (p.to_string(), c.replace("https://github.com/", "https://127.0.0.1/")))
+                .collect(),
+        })
+        .collect();
+    let github = FakeGitHub::start_with("acme", repos).await.unwrap();
+    let config = dir.path().join("spot.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[collectors.github]\nbase_url = \"{}\"\norgs = [\"acme\"]\ncheck_latest = false\ncache_dir = \"\"\n",
+            github.url
+        ),
+    )
+    .unwrap();
+    let db = dir.path().join("live.db");
+    let (config, db_text) = (config.display().to_string(), db.display().to_string());
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_spot"))
+            .args(["collect", "github", "--config", &config, "--db", &db_text, "--day", DAY_3])
+            .env("SPOT_LOG", "error")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let live: Arc<dyn Store> = Arc::new(SqliteStore::open(&db).unwrap());
+    let (live_keys, live_relations) = graph(live.as_ref(), DAY_3).await;
+    let (keys, relations) = graph(history.as_ref(), DAY_3).await;
+    assert_eq!(live_keys, keys, "the same entities");
+    assert_eq!(live_relations, relations, "the same relations");
+    assert!(keys.contains(&"component:playback-sdk".to_string()), "reached across repositories in both");
 }
