@@ -39,6 +39,8 @@ spec:
     - ./resources/artists-db.yaml
     - https://github.com/acme/playback/blob/main/backstage/playback-sdk.yaml
     - https://github.com/elsewhere/x/blob/main/catalog-info.yaml
+    - ./missing.yaml
+    - ./groups/*.yaml
 ";
 
 const ORG: &str = "\
@@ -282,6 +284,8 @@ fn a_central_catalog_is_read_through_its_locations_in_and_across_repositories() 
         "stray/forgotten.yaml: declares Backstage entities, but no catalog-info.yaml and no Location reaches it"
     ));
     assert!(warned("all.yaml:4: the Location's target `https://github.com/elsewhere/x/blob/main/catalog-info.yaml` is not a file of a repository of github.com/acme"));
+    assert!(warned("all.yaml:4: the Location's target `./missing.yaml` names no YAML file in catalog: not followed"));
+    assert!(warned("all.yaml:4: the Location's target `./groups/*.yaml` is a glob, which SPoT does not follow (list the files): not followed"));
     assert!(obs.entities.iter().all(|e| e.key != "service:forgotten"));
 }
 

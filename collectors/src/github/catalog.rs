@@ -37,8 +37,16 @@ pub(super) struct RepoCatalog {
 struct Pending {
     repo: usize,
     path: String,
-    /// (repository, file, line, target) of the Location.
-    from: Option<(usize, String, usize, String)>,
+    from: Option<Pointer>,
+}
+
+/// Where a Location names a target: its repository, file and line.
+#[derive(Clone)]
+struct Pointer {
+    repo: usize,
+    file: String,
+    line: usize,
+    target: String,
 }
 
 /// Every repository's catalog, Locations followed across the organisation.
@@ -48,75 +56,93 @@ pub(super) fn read(
     memo: &mut ParseMemo,
     warnings: &mut Vec<String>,
 ) -> Vec<RepoCatalog> {
-    let by_name: BTreeMap<String, usize> =
-        repos.iter().enumerate().map(|(i, r)| (r.repo.name.to_lowercase(), i)).collect();
-    let mut catalogs: Vec<RepoCatalog> = repos.iter().map(|_| RepoCatalog::default()).collect();
-    let mut queue: VecDeque<Pending> = VecDeque::new();
+    let mut reader = Reader {
+        context,
+        repos,
+        by_name: repos.iter().enumerate().map(|(i, r)| (r.repo.name.to_lowercase(), i)).collect(),
+        catalogs: repos.iter().map(|_| RepoCatalog::default()).collect(),
+        queue: VecDeque::new(),
+    };
     for (i, files) in repos.iter().enumerate() {
-        for (path, content) in &files.contents {
-            if is_entry_point(path, content) {
-                queue.push_back(Pending { repo: i, path: path.clone(), from: None });
-            }
+        for (path, content) in files.contents.iter().filter(|(p, c)| is_entry_point(p, c)) {
+            reader.queue.push_back(Pending { repo: i, path: path.clone(), from: None });
         }
     }
-    while let Some(pending) = queue.pop_front() {
-        let Pending { repo, path, from } = pending;
-        if catalogs[repo].read.contains(&path) {
-            continue;
+    while let Some(pending) = reader.queue.pop_front() {
+        reader.read_file(pending, memo, warnings);
+    }
+    for (files, catalog) in repos.iter().zip(&mut reader.catalogs) {
+        catalog.findings.extend(unreached(files, &catalog.read));
+    }
+    reader.catalogs
+}
+
+struct Reader<'a> {
+    context: &'a OrgContext<'a>,
+    repos: &'a [&'a RepoFiles],
+    by_name: BTreeMap<String, usize>,
+    catalogs: Vec<RepoCatalog>,
+    queue: VecDeque<Pending>,
+}
+
+impl Reader<'_> {
+    /// Reads one file (once), and queues what its Locations point to.
+    fn read_file(&mut self, Pending { repo, path, from }: Pending, memo: &mut ParseMemo, warnings: &mut Vec<String>) {
+        if self.catalogs[repo].read.contains(&path) {
+            return;
         }
-        let files = repos[repo];
+        let files = self.repos[repo];
         let Some(content) = files.contents.get(&path) else {
-            if let Some((at, file, line, target)) = from {
-                let message =
-                    format!("the Location's target `{target}` names no YAML file in {}: not followed", files.repo.name);
-                catalogs[at].findings.push(ParseError { path: file, line: Some(line), message });
+            if let Some(from) = from {
+                let problem = format!("names no YAML file in {}", files.repo.name);
+                self.not_followed(&from, &problem);
             }
-            continue;
+            return;
         };
-        catalogs[repo].read.insert(path.clone());
+        self.catalogs[repo].read.insert(path.clone());
         let read = match memo.catalog(&path, content) {
             Ok(read) => read.clone(),
             // It never parsed: it declares nothing, and says so once.
-            Err(e) if files.unparsed.contains_key(&e.path) => continue,
+            Err(e) if files.unparsed.contains_key(&e.path) => return,
             Err(e) => {
-                let repo_key = super::map::repo_key(context.host, context.org, &files.repo.name);
+                let repo_key = super::map::repo_key(self.context.host, self.context.org, &files.repo.name);
                 warnings.push(format!("{repo_key}: {e}; skipped"));
-                catalogs[repo].failed = true;
-                continue;
+                self.catalogs[repo].failed = true;
+                return;
             }
         };
         for location in read.entities.iter().filter(|e| e.kind == Kind::Location) {
             for target in &location.targets {
-                let from = Some((repo, location.file.clone(), location.line, target.clone()));
-                match location::resolve(&location.file, target, context.host, context.org) {
-                    Ok(Target::Here(path)) => queue.push_back(Pending { repo, path, from }),
-                    Ok(Target::Repo { repo: name, path }) => match by_name.get(&name.to_lowercase()) {
-                        Some(&other) => queue.push_back(Pending { repo: other, path, from }),
-                        None => catalogs[repo].findings.push(ParseError {
-                            path: location.file.clone(),
-                            line: Some(location.line),
-                            message: format!(
-                                "the Location's target `{target}` is in {name}, a repository not observed: not followed"
-                            ),
-                        }),
-                    },
-                    Err(problem) => catalogs[repo].findings.push(ParseError {
-                        path: location.file.clone(),
-                        line: Some(location.line),
-                        message: format!("the Location's target {problem}"),
-                    }),
-                }
+                let from = Pointer { repo, file: location.file.clone(), line: location.line, target: target.clone() };
+                self.follow(from);
             }
         }
-        let catalog = &mut catalogs[repo];
+        let catalog = &mut self.catalogs[repo];
         catalog.findings.extend(read.invalid);
-        catalog.entries.extend(read.entries.into_iter().map(|entry| service_of(entry, context.host)));
+        catalog.entries.extend(read.entries.into_iter().map(|entry| service_of(entry, self.context.host)));
         catalog.entities.extend(read.entities);
     }
-    for (files, catalog) in repos.iter().zip(&mut catalogs) {
-        catalog.findings.extend(unreached(files, &catalog.read));
+
+    /// Queues the file a Location's target names, or says why not.
+    fn follow(&mut self, from: Pointer) {
+        let (host, org) = (self.context.host, self.context.org);
+        match location::resolve(&from.file, &from.target, host, org) {
+            Ok(Target::Here(path)) => self.queue.push_back(Pending { repo: from.repo, path, from: Some(from) }),
+            Ok(Target::Repo { repo: name, path }) => match self.by_name.get(&name.to_lowercase()) {
+                Some(&other) => self.queue.push_back(Pending { repo: other, path, from: Some(from) }),
+                None => self.not_followed(&from, &format!("is in {name}, a repository not observed")),
+            },
+            Err(problem) => self.not_followed(&from, &problem),
+        }
     }
-    catalogs
+
+    fn not_followed(&mut self, from: &Pointer, problem: &str) {
+        self.catalogs[from.repo].findings.push(ParseError {
+            path: from.file.clone(),
+            line: Some(from.line),
+            message: format!("the Location's target `{}` {problem}: not followed", from.target),
+        });
+    }
 }
 
 /// Where a repository's catalog starts: its catalog files, and any YAML

@@ -19,21 +19,21 @@ pub enum Target {
 
 /// Resolves one target of the Location declared in `location_file`, for
 /// an organisation `org` on `host` (`github.com`, or a GitHub Enterprise
-/// Server's host).
+/// Server's host); `Err` says why it is not followed.
 pub fn resolve(location_file: &str, target: &str, host: &str, org: &str) -> Result<Target, String> {
     let target = target.trim();
     let target = target.strip_prefix("url:").or_else(|| target.strip_prefix("file:")).unwrap_or(target);
     if target.contains('*') {
-        return Err(format!("`{target}` is a glob, which SPoT does not follow: list the files"));
+        return Err("is a glob, which SPoT does not follow (list the files)".into());
     }
     if let Some(rest) = target.strip_prefix("https://").or_else(|| target.strip_prefix("http://")) {
         return in_organisation(rest, host, org)
-            .ok_or_else(|| format!("`{target}` is not a file of a repository of {host}/{org}: not followed"));
+            .ok_or_else(|| format!("is not a file of a repository of {host}/{org}"));
     }
     join_path(folder_of(location_file), target)
         .filter(|path| !path.is_empty())
         .map(Target::Here)
-        .ok_or_else(|| format!("`{target}` leaves the repository: not followed"))
+        .ok_or_else(|| "leaves the repository".to_string())
 }
 
 /// `<host>/<org>/<repo>/blob/<ref>/<path>` (or `tree`) as a repository
