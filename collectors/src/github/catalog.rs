@@ -64,7 +64,7 @@ pub(super) fn read(
         queue: VecDeque::new(),
     };
     for (i, files) in repos.iter().enumerate() {
-        for (path, content) in files.contents.iter().filter(|(p, c)| is_entry_point(p, c)) {
+        for (path, _) in files.contents.iter().filter(|(p, c)| is_entry_point(p, c)) {
             reader.queue.push_back(Pending { repo: i, path: path.clone(), from: None });
         }
     }
