@@ -1027,6 +1027,10 @@ fn a_system_and_a_group_page_list_their_members_in_chromium() {
     assert!(owned.contains("artist-engagement-portal") && owned.contains("artist-api"), "{owned}");
     ui.shot("catalog-group");
 
+    // The system's graph follows the catalog's relations.
+    ui.open("#/graph/system%3Aartist-engagement-portal?kinds=part_of,provides_api&direction=BOTH", "graph");
+    ui.wait_for("the system's parts in its graph", "document.querySelector('main').innerText.includes('artist-lookup')");
+
     // The API's page says who provides it.
     ui.open("#/entity/api%3Aartist-api", "api");
     assert!(ui.text("#providers").contains("artist-lookup"), "{}", ui.text("#providers"));
