@@ -335,7 +335,7 @@ async fn a_backstage_catalog_backfills_whole_with_its_history() {
     let finding = &hygiene["invalidCatalogEntities"][0];
     assert_eq!(finding["repository"], "repo:github.com/acme/artist-lookup");
     assert_eq!((&finding["path"], &finding["line"]), (&json!("catalog-info.yaml"), &json!(18)));
-    assert!(finding["problem"].as_str().unwrap().contains("`invalid component` is not a valid name"));
+    assert!(finding["problem"].as_str().unwrap().contains("'invalid component' is not a valid name"));
     assert_eq!(
         hygiene["unresolvedOwners"],
         json!([{ "owner": "team:sre", "owns": ["repo:github.com/acme/www-artist", "service:www-artist"] }])

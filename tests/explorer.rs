@@ -1029,7 +1029,10 @@ fn a_system_and_a_group_page_list_their_members_in_chromium() {
 
     // The system's graph follows the catalog's relations.
     ui.open("#/graph/system%3Aartist-engagement-portal?kinds=part_of,provides_api&direction=BOTH", "graph");
-    ui.wait_for("the system's parts in its graph", "document.querySelector('main').innerText.includes('artist-lookup')");
+    ui.wait_for(
+        "the system's parts in its graph",
+        "document.querySelector('main').innerText.includes('artist-lookup')",
+    );
 
     // The API's page says who provides it.
     ui.open("#/entity/api%3Aartist-api", "api");

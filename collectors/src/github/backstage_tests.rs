@@ -246,7 +246,7 @@ fn one_invalid_name_is_a_finding_with_its_file_and_line_and_every_other_entity_i
     let obs = organisation();
     assert_eq!(obs.validate(), Ok(()));
     assert!(obs.warnings.iter().any(|w| w.starts_with(
-        "repo:github.com/acme/artist-lookup: catalog-info.yaml:22: the Component's `metadata.name` `invalid component` is not a valid name"
+        "repo:github.com/acme/artist-lookup: catalog-info.yaml:22: the Component's `metadata.name` 'invalid component' is not a valid name"
     )), "{:#?}", obs.warnings);
     let findings = &attrs(&obs, "repo:github.com/acme/artist-lookup")["catalog_findings"];
     assert_eq!(findings[0]["path"], "catalog-info.yaml");
@@ -283,9 +283,9 @@ fn a_central_catalog_is_read_through_its_locations_in_and_across_repositories() 
     assert!(warned(
         "stray/forgotten.yaml: declares Backstage entities, but no catalog-info.yaml and no Location reaches it"
     ));
-    assert!(warned("all.yaml:4: the Location's target `https://github.com/elsewhere/x/blob/main/catalog-info.yaml` is not a file of a repository of github.com/acme"));
-    assert!(warned("all.yaml:4: the Location's target `./missing.yaml` names no YAML file in catalog: not followed"));
-    assert!(warned("all.yaml:4: the Location's target `./groups/*.yaml` is a glob, which SPoT does not follow (list the files): not followed"));
+    assert!(warned("all.yaml:4: the Location's target 'https://github.com/elsewhere/x/blob/main/catalog-info.yaml' is not a file of a repository of github.com/acme"));
+    assert!(warned("all.yaml:4: the Location's target './missing.yaml' names no YAML file in catalog: not followed"));
+    assert!(warned("all.yaml:4: the Location's target './groups/*.yaml' is a glob, which SPoT does not follow (list the files): not followed"));
     assert!(obs.entities.iter().all(|e| e.key != "service:forgotten"));
 }
 

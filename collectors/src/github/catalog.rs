@@ -18,6 +18,7 @@ use crate::manifests::catalog::backstage::{self, Entity, Kind};
 use crate::manifests::catalog::location::{self, Target};
 use crate::manifests::catalog::{is_catalog_file, CatalogEntry};
 use crate::manifests::{declared, ParseError};
+use crate::untrusted::quote;
 
 /// One repository's catalog.
 #[derive(Debug, Default)]
@@ -130,7 +131,7 @@ impl Reader<'_> {
             Ok(Target::Here(path)) => self.queue.push_back(Pending { repo: from.repo, path, from: Some(from) }),
             Ok(Target::Repo { repo: name, path }) => match self.by_name.get(&name.to_lowercase()) {
                 Some(&other) => self.queue.push_back(Pending { repo: other, path, from: Some(from) }),
-                None => self.not_followed(&from, &format!("is in {name}, a repository not observed")),
+                None => self.not_followed(&from, &format!("is in {}, a repository not observed", quote(&name))),
             },
             Err(problem) => self.not_followed(&from, &problem),
         }
@@ -140,7 +141,7 @@ impl Reader<'_> {
         self.catalogs[from.repo].findings.push(ParseError {
             path: from.file.clone(),
             line: Some(from.line),
-            message: format!("the Location's target `{}` {problem}: not followed", from.target),
+            message: format!("the Location's target {} {problem}: not followed", quote(&from.target)),
         });
     }
 }

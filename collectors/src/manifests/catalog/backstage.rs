@@ -15,6 +15,7 @@ use yaml_serde::Value;
 
 use super::{CatalogEntry, Link};
 use crate::manifests::{check_yaml_nesting, folder_of, yaml_error, ParseError};
+use crate::untrusted::quote;
 
 /// The kinds of the Backstage model SPoT reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -335,7 +336,11 @@ fn entity(path: &str, line: usize, doc: &Value, invalid: &mut Vec<ParseError>) -
                 Err(problem) => invalid.push(ParseError::at(
                     path,
                     line,
-                    format!("`spec.{}` of {kind_text} `{raw_name}`: {problem}; reference skipped", field.as_str()),
+                    format!(
+                        "`spec.{}` of {kind_text} {}: {problem}; reference skipped",
+                        field.as_str(),
+                        quote(&raw_name)
+                    ),
                 )),
             }
         }
@@ -374,11 +379,11 @@ pub fn parse_ref(reference: &str, default_kind: &str, namespace: Option<&str>) -
         None => (namespace.map(str::to_string), rest),
     };
     if let Some(problem) = name_problem(name) {
-        return Err(format!("`{reference}` is not an entity reference: its name {problem}"));
+        return Err(format!("{} is not an entity reference: its name {problem}", quote(reference)));
     }
     let namespace = ns.filter(|ns| ns != "default");
     if let Some(problem) = namespace.as_deref().and_then(namespace_problem) {
-        return Err(format!("`{reference}` is not an entity reference: its namespace {problem}"));
+        return Err(format!("{} is not an entity reference: its namespace {problem}", quote(reference)));
     }
     Ok(EntityRef { kind, namespace, name: name.to_lowercase() })
 }
@@ -395,8 +400,9 @@ pub fn name_problem(name: &str) -> Option<String> {
         && !name.as_bytes().windows(2).any(|w| b"-_.".contains(&w[0]) && b"-_.".contains(&w[1]));
     let valid =
         name.len() <= 63 && separators_ok && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
-    (!valid)
-        .then(|| format!("`{name}` is not a valid name: 1-63 letters and digits, separated by single `-`, `_` or `.`"))
+    (!valid).then(|| {
+        format!("{} is not a valid name: 1-63 letters and digits, separated by single `-`, `_` or `.`", quote(name))
+    })
 }
 
 /// Backstage's rule for namespaces: 1-63 lower-case letters and digits
@@ -405,7 +411,8 @@ fn namespace_problem(namespace: &str) -> Option<String> {
     let valid = !namespace.is_empty()
         && namespace.len() <= 63
         && namespace.split('-').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric()));
-    (!valid).then(|| format!("`{namespace}` is not a valid namespace: 1-63 letters and digits, separated by `-`"))
+    (!valid)
+        .then(|| format!("{} is not a valid namespace: 1-63 letters and digits, separated by `-`", quote(namespace)))
 }
 
 /// The 1-based line where each YAML document starts: a `---` line starts
@@ -525,7 +532,7 @@ spec:
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert!(
             problems[0].starts_with(
-                "catalog-info.yaml:4: the Component's `metadata.name` `invalid component` is not a valid name"
+                "catalog-info.yaml:4: the Component's `metadata.name` 'invalid component' is not a valid name"
             ),
             "{}",
             problems[0]
@@ -533,7 +540,7 @@ spec:
         assert!(problems[0].ends_with("; entity skipped"));
         assert!(
             problems[1].starts_with(
-                "catalog-info.yaml:12: `spec.dependsOn` of Component `artist-lookup`: `component:Bad Name`"
+                "catalog-info.yaml:12: `spec.dependsOn` of Component 'artist-lookup': 'component:Bad Name'"
             ),
             "{}",
             problems[1]
