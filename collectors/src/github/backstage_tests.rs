@@ -219,6 +219,7 @@ fn organisation() -> Observation {
                 ("apis/artist-api.yaml", API),
                 ("resources/artists-db.yaml", DB),
                 ("stray/forgotten.yaml", UNREACHED),
+                ("examples/sample.yaml", UNREACHED),
             ],
         ),
         repo("artist-lookup", &[("catalog-info.yaml", ARTIST_LOOKUP)]),
@@ -287,6 +288,7 @@ fn a_central_catalog_is_read_through_its_locations_in_and_across_repositories() 
     assert!(warned("all.yaml:4: the Location's target './missing.yaml' names no YAML file in catalog: not followed"));
     assert!(warned("all.yaml:4: the Location's target './groups/*.yaml' is a glob, which SPoT does not follow (list the files): not followed"));
     assert!(obs.entities.iter().all(|e| e.key != "service:forgotten"));
+    assert!(!warned("examples/sample.yaml"), "examples are not meant to be read");
 }
 
 #[test]

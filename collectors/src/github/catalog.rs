@@ -154,12 +154,17 @@ fn is_entry_point(path: &str, content: &str) -> bool {
 
 /// Files of Backstage entities that no entry point reaches: not read, and
 /// said so, since a catalog that reads as empty would otherwise be silent.
+/// Examples and test data (a Backstage app's own `examples/`) are not
+/// meant to be read: nothing is said of them.
 fn unreached(files: &RepoFiles, read: &BTreeSet<String>) -> Vec<ParseError> {
     files
         .contents
         .iter()
         .filter(|(path, content)| {
-            !read.contains(*path) && declared::is_candidate(path) && backstage::mentions_backstage(content)
+            !read.contains(*path)
+                && declared::is_candidate(path)
+                && !crate::identity::naming::is_tooling(crate::manifests::folder_of(path))
+                && backstage::mentions_backstage(content)
         })
         .map(|(path, _)| {
             ParseError::new(
