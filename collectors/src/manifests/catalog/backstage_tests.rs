@@ -1,5 +1,4 @@
 //! Backstage files read document by document: see [`super`].
-
 use super::*;
 
 const TWO_COMPONENTS_ONE_INVALID: &str = "\
@@ -19,7 +18,7 @@ metadata:
   description: Artist Lookup
   tags: [java, data]
   labels:
-tier: gold
+    tier: gold
 spec:
   type: service
   owner: team-a
@@ -100,7 +99,7 @@ spec:
   children: []
   members: [jdoe]
   profile:
-email: team-a@example.com
+    email: team-a@example.com
 ---
 apiVersion: backstage.io/v1alpha1
 kind: Location
