@@ -254,3 +254,52 @@ fn failing_since_looks_back_as_far_as_the_schema_and_the_guide_say() {
     let guide = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/scorecards.md")).unwrap();
     assert!(guide.contains(&format!("at most {days} days back")), "docs/scorecards.md names the lookback");
 }
+
+/// docs/backstage.md's example catalog file gives the relations and the
+/// finding the guide shows, through the GitHub collector's own mapping.
+#[test]
+fn the_backstage_guide_example_maps_to_the_relations_it_shows() {
+    use collectors::github::{api::Repo, cache::RepoSnapshot, map, sync::RepoFiles};
+    let file = &fenced_blocks("docs/backstage.md", "yaml backstage")[0];
+    let repo = RepoFiles {
+        repo: serde_json::from_value::<Repo>(serde_json::json!({ "name": "artist-lookup" })).unwrap(),
+        snapshot: RepoSnapshot::new(None, "main".into()),
+        contents: [("catalog-info.yaml".to_string(), file.clone())].into(),
+        too_large: Vec::new(),
+        unparsed: Default::default(),
+    };
+    let day: spot::Day = "2026-11-02".parse().unwrap();
+    let identity = Default::default();
+    let context = map::OrgContext { host: "github.com", org: "acme", day, identity: &identity };
+    let mut observation = collectors::Observation::new("github", "acme", day);
+    map::observe(&context, &[repo], &mut observation);
+    let mut relations: Vec<String> = observation
+        .relations
+        .iter()
+        .filter(|r| !r.from.starts_with("repo:") && !r.to.starts_with("repo:"))
+        .map(|r| format!("{} {} {}", r.from, r.kind, r.to))
+        .collect();
+    relations.sort();
+    let mut shown: Vec<String> =
+        fenced_blocks("docs/backstage.md", "text backstage-relations")[0].lines().map(str::to_string).collect();
+    shown.sort();
+    assert_eq!(relations, shown);
+    let guide = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/backstage.md")).unwrap();
+    let finding = observation.warnings.iter().find(|w| w.contains("invalid component")).expect("the finding");
+    let place = finding.split(": ").nth(1).unwrap();
+    assert!(guide.contains(&format!("one finding, `{place}`")), "the guide names {place}: {finding}");
+}
+
+#[tokio::test]
+async fn the_backstage_guide_query_is_valid_against_the_schema() {
+    use spot::api::{self, Grants, Limits};
+    let dir = tempfile::tempdir().unwrap();
+    let store = std::sync::Arc::new(spot::SqliteStore::open(dir.path().join("spot.db")).unwrap());
+    let schema = api::schema(store, Limits::default());
+    for block in fenced_blocks("docs/backstage.md", "graphql") {
+        let request = api::request(&schema, async_graphql::Request::new(block.clone()), Grants::all("docs"));
+        let response = schema.execute(request).await;
+        let invalid: Vec<_> = response.errors.iter().filter(|e| e.path.is_empty()).collect();
+        assert!(invalid.is_empty(), "{block}: {invalid:?}");
+    }
+}

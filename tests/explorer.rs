@@ -572,6 +572,8 @@ fn the_explorer_end_to_end_in_chromium() {
         "Services with no owner",
         "Found only by a weak signal",
         "Unparsed files",
+        "Invalid catalog entities",
+        "Owners that resolve to nothing",
     ] {
         assert!(figures.contains(category), "the hygiene page counts {category}: {figures}");
     }
@@ -582,7 +584,7 @@ fn the_explorer_end_to_end_in_chromium() {
         counts.as_array().unwrap().iter().map(|p| (p[0].as_str().unwrap().to_string(), p[1].clone())).collect(),
     ))
     .unwrap();
-    assert_eq!(counts.len(), 7, "{counts:?}");
+    assert_eq!(counts.len(), 9, "{counts:?}");
     if server.latest.is_some() {
         // The demo's schedule (collectors/src/synthetic/hygiene.rs) on its 40th day.
         assert_eq!(counts["identityConflicts"], 1.0, "the second conflict, not yet pinned: {counts:?}");
@@ -1084,4 +1086,121 @@ fn a_backfilled_service_shows_its_folder_language_and_why_no_use_is_outdated() {
     let (min, max) = (span[0].as_f64().unwrap() as i64, span[1].as_f64().unwrap() as i64);
     assert!(min < point && point < max && max - min <= 7 * 86_400, "one day spans [{min}, {max}] around {point}");
     assert_eq!(point - min, max - point, "the day is in the middle");
+}
+
+// ---------------------------------------------------------------------------
+// A Backstage catalog's pages (docs/backstage.md): a system lists its parts
+// and a group its members, read from catalog files by the GitHub
+// collector's own mapping.
+
+const CATALOG_FILES: &[(&str, &str, &str)] = &[
+    (
+        "catalog",
+        "org.yaml",
+        "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\n  description: Team A\nspec:\n  type: team\n  parent: infrastructure\n  members: [breanna.davison, janelle.dawe]\n---\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: infrastructure\nspec:\n  type: department\n---\napiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: artist-engagement-portal\n  description: Everything about artists\nspec:\n  owner: team-a\n---\napiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: rest\nspec:\n  targets: [./apis/artist-api.yaml]\n",
+    ),
+    (
+        "catalog",
+        "apis/artist-api.yaml",
+        "apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: artist-api\nspec:\n  type: openapi\n  owner: team-a\n  system: artist-engagement-portal\n",
+    ),
+    (
+        "artist-lookup",
+        "catalog-info.yaml",
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: artist-lookup\n  tags: [java]\nspec:\n  type: service\n  owner: team-a\n  system: artist-engagement-portal\n  providesApis: [artist-api]\n",
+    ),
+];
+
+fn catalog_server() -> (String, (tokio::runtime::Runtime, tempfile::TempDir)) {
+    use collectors::github::{api::Repo, cache::RepoSnapshot, map, sync::RepoFiles};
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("catalog.db")).unwrap();
+    let repos: Vec<RepoFiles> = ["catalog", "artist-lookup"]
+        .into_iter()
+        .map(|name| RepoFiles {
+            repo: serde_json::from_value::<Repo>(serde_json::json!({ "name": name })).unwrap(),
+            snapshot: RepoSnapshot::new(None, "main".into()),
+            contents: CATALOG_FILES
+                .iter()
+                .filter(|(repo, _, _)| *repo == name)
+                .map(|(_, path, content)| (path.to_string(), content.to_string()))
+                .collect(),
+            too_large: Vec::new(),
+            unparsed: Default::default(),
+        })
+        .collect();
+    let day: spot::Day = "2026-11-02".parse().unwrap();
+    let identity = Default::default();
+    let context = map::OrgContext { host: "github.com", org: "acme", day, identity: &identity };
+    let mut observation = collectors::Observation::new("github", "acme", day);
+    map::observe(&context, &repos, &mut observation);
+    runtime.block_on(spot::store::Store::ingest(&store, &observation)).unwrap();
+    let server = Server::new(&Config::default(), Arc::new(store)).unwrap();
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    runtime.spawn(async move { server.serve_on(listener, std::future::pending()).await });
+    (url, (runtime, dir))
+}
+
+#[test]
+fn a_system_and_a_group_page_list_their_members_in_chromium() {
+    let Some(chrome) = chromium() else {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but no Chromium was found");
+        println!("explorer catalog browser test skipped: no Chromium found (install chromium, or set SPOT_CHROMIUM)");
+        return;
+    };
+    let (url, _server) = catalog_server();
+    let options = LaunchOptions::default_builder()
+        .path(Some(chrome))
+        .sandbox(false)
+        .window_size(Some((1280, 900)))
+        .idle_browser_timeout(Duration::from_secs(120))
+        .build()
+        .unwrap();
+    let browser = Browser::new(options).expect("Chromium starts");
+    let tab = browser.new_tab().unwrap();
+    tab.set_default_timeout(Duration::from_secs(60));
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap().join("explorer-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let mut ui = Explorer { tab, url: url.clone(), shots, timings: Vec::new() };
+    ui.tab.navigate_to(&format!("{url}/")).unwrap();
+    ui.wait_rendered("home");
+    assert!(ui.text("#figures-section").contains("Systems"), "{}", ui.text("#figures-section"));
+
+    // Search by a tag finds the service; the system's page lists its parts.
+    ui.click("#search");
+    ui.tab.type_str("java").unwrap();
+    ui.wait_for("the service tagged java", "document.querySelector('#search-results a[href*=\"artist-lookup\"]')");
+    ui.open("#/entity/system%3Aartist-engagement-portal", "system");
+    let parts = ui.text("#parts");
+    assert!(parts.starts_with("Parts (2)"), "{parts}");
+    assert!(parts.contains("artist-lookup") && parts.contains("artist-api"), "{parts}");
+    let about = ui.text("#catalog");
+    assert!(about.contains("Everything about artists") && about.contains("team-a"), "{about}");
+    ui.shot("catalog-system");
+
+    // The group's page lists its members, its parent, and what it owns beyond services.
+    ui.open("#/team/team%3Ateam-a", "team");
+    let members = ui.text("#members");
+    assert!(members.contains("breanna.davison") && members.contains("janelle.dawe"), "{members}");
+    assert!(ui.text("#parent").contains("infrastructure"), "{}", ui.text("#parent"));
+    let owned = ui.text("#owned");
+    assert!(owned.contains("artist-engagement-portal") && owned.contains("artist-api"), "{owned}");
+    ui.shot("catalog-group");
+
+    // The system's graph follows the catalog's relations.
+    ui.open("#/graph/system%3Aartist-engagement-portal?kinds=part_of,provides_api&direction=BOTH", "graph");
+    ui.wait_for(
+        "the system's parts in its graph",
+        "document.querySelector('main').innerText.includes('artist-lookup')",
+    );
+
+    // The API's page says who provides it.
+    ui.open("#/entity/api%3Aartist-api", "api");
+    assert!(ui.text("#providers").contains("artist-lookup"), "{}", ui.text("#providers"));
+
+    // Hygiene lists the catalog's findings: here, none.
+    ui.open("#/hygiene", "hygiene");
+    assert!(ui.text("#hygiene-invalidCatalogEntities").contains("None on"), "{}", ui.text("main"));
 }

@@ -157,6 +157,44 @@ impl Observation {
     }
 }
 
+impl Observation {
+    /// Takes out the entities whose key is not an entity key (a name from
+    /// a file that is not one: `service:invalid component`), the
+    /// relations that touch them or whose own kind or keys are not valid,
+    /// and unobserved keys that are not keys: one warning each. What is
+    /// left validates as far as keys go, so one bad name costs its own
+    /// item, not the whole run.
+    pub fn drop_invalid_items(&mut self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        let mut dropped: FxHashSet<String> = FxHashSet::default();
+        self.entities.retain(|entity| match key_problem(&entity.key) {
+            None => true,
+            Some(problem) => {
+                warnings.push(format!("{problem}; the entity is left out"));
+                dropped.insert(entity.key.clone());
+                false
+            }
+        });
+        self.relations.retain(|relation| {
+            if dropped.contains(&relation.from) || dropped.contains(&relation.to) {
+                return false;
+            }
+            let problem = key_problem(&relation.from)
+                .or_else(|| key_problem(&relation.to))
+                .or_else(|| name_problem(&relation.kind));
+            match problem {
+                None => true,
+                Some(problem) => {
+                    warnings.push(format!("{problem}; the relation {} is left out", quote(&relation.kind)));
+                    false
+                }
+            }
+        });
+        self.unobserved.retain(|key| key_problem(key).is_none());
+        warnings
+    }
+}
+
 /// The kind part of an entity key, `service` in `service:billing`.
 pub fn kind_of_key(key: &str) -> Option<&str> {
     key.split_once(':').map(|(kind, _)| kind)
@@ -256,6 +294,27 @@ mod tests {
             problems[2],
             "relations[0].kind: 'uses\\u{1b}[2J' must be 1-200 characters of letters, digits and _-./:@"
         );
+    }
+
+    #[test]
+    fn an_invalid_key_costs_its_entity_and_its_relations_not_the_observation() {
+        let mut obs = Observation::new("github", "acme", Day(19_000));
+        obs.entities.push(entity("service:billing"));
+        obs.entities.push(entity("service:invalid component"));
+        for (from, to) in [("service:billing", "service:invalid component"), ("team:a b", "service:billing")] {
+            obs.relations.push(ObservedRelation {
+                from: from.into(),
+                to: to.into(),
+                kind: "depends_on".into(),
+                attrs: Map::new(),
+            });
+        }
+        let warnings = obs.drop_invalid_items();
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].starts_with("'service:invalid component' is not an entity key"), "{}", warnings[0]);
+        assert_eq!(obs.entities.len(), 1);
+        assert!(obs.relations.is_empty());
+        assert_eq!(obs.validate(), Ok(()));
     }
 
     #[test]

@@ -1,10 +1,12 @@
-// Any entity (repository, doc, workload, cluster, SonarQube project…):
-// every source's facts and its relations, both ways, grouped by kind.
+// Any entity (repository, doc, workload, cluster, SonarQube project,
+// system, domain, API, resource, user…): what a catalog says of it, every
+// source's facts and its relations, both ways, grouped by kind.
 
 import { gql } from "../api.js";
 import { h, fill, section, empty, badge, facts } from "../dom.js";
 import { href, entityHref } from "../router.js";
 import { sourceFacts } from "./service.js";
+import { CATALOG_RELATIONS, catalogSections } from "./catalog.js";
 
 const ENTITY = `query Entity($key: String!, $at: Date) {
   entity(key: $key, at: $at) {
@@ -12,6 +14,7 @@ const ENTITY = `query Entity($key: String!, $at: Date) {
     facts { source scope attrs validFrom validTo }
     out: relations(direction: OUT) { kind to source validFrom toEntity { name } }
     in: relations(direction: IN) { kind from source validFrom fromEntity { name } }
+    ${CATALOG_RELATIONS}
   }
 }`;
 
@@ -35,6 +38,7 @@ export async function render(view, { day, segments, stale }) {
       "div",
       { class: "grid" },
       section("About", "about", facts([["First seen", entity.firstSeen], ["Last seen", entity.lastSeen || "still seen"]]), h("p", {}, h("a", { href: href(`/graph/${encodeURIComponent(key)}`, { kinds: "" }) }, "Open its graph →"))),
+      catalogSections(entity),
       section("Every source's facts", "facts", sourceFacts(entity.facts)),
       section("Relations out", "relations-out", relationList(entity.out, (r) => r.to, (r) => r.toEntity?.name)),
       section("Relations in", "relations-in", relationList(entity.in, (r) => r.from, (r) => r.fromEntity?.name)),

@@ -11,6 +11,12 @@ const KINDS = [
   ["service", "services"],
   ["repo", "repositories"],
   ["team", "teams"],
+  ["system", "systems"],
+  ["domain", "domains"],
+  ["api", "APIs"],
+  ["resource", "resources"],
+  ["component", "components (libraries…)"],
+  ["user", "users"],
   ["package", "packages"],
   ["doc", "docs"],
 ];
@@ -23,6 +29,11 @@ const FIGURES = [
   ["workload", "Workloads running"],
   ["cluster", "Clusters"],
   ["declared_workload", "Workloads declared in repositories"],
+  // Shown only when a catalog declares some (docs/backstage.md).
+  ["system", "Systems", true],
+  ["domain", "Domains", true],
+  ["api", "APIs", true],
+  ["resource", "Resources", true],
 ];
 
 export async function render(view, { day, latest, params }) {
@@ -41,7 +52,7 @@ export async function render(view, { day, latest, params }) {
       section(
         "Search",
         "search-section",
-        h("div", { class: "search-row" }, h("label", { for: "search" }, "Services, repositories, teams, packages and docs by name or key", input), h("label", { for: "search-kind" }, "Kind", kind)),
+        h("div", { class: "search-row" }, h("label", { for: "search" }, "Services, repositories, teams, systems, APIs, packages and docs by name, key, description or tag", input), h("label", { for: "search-kind" }, "Kind", kind)),
         results,
       ),
       section("The organisation", "figures-section", figures),
@@ -128,7 +139,7 @@ async function figuresOf(day) {
   return h(
     "dl",
     { class: "figures", "aria-label": `Figures on ${day}` },
-    FIGURES.map(([kind, label]) => figure(label, number(counts.get(kind) || 0))),
+    FIGURES.filter(([kind, , optional]) => !optional || counts.get(kind)).map(([kind, label]) => figure(label, number(counts.get(kind) || 0))),
     coverage && coverage.count ? figure("Average coverage", `${number(coverage.value, 1)} %`, href("/reports", { report: "coverage" })) : null,
     data.failing[0] ? figure("Failing quality gates", number(data.failing[0].value), href("/reports", { report: "quality-gates" })) : null,
     // Drift is what runs in clusters; declared versions never count.

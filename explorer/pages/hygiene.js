@@ -1,7 +1,8 @@
 // Catalog hygiene: what a platform team cleans up so the catalog can be
 // trusted, as of the chosen day — identity conflicts, what no service
 // claims, services nobody owns, services found only by a weak signal,
-// manifests that do not parse — with the counts over the weeks before it.
+// manifests that do not parse, catalog entities left out and owners that
+// resolve to nothing — with the counts over the weeks before it.
 
 import { gql } from "../api.js";
 import { h, fill, load, section, empty, badge, number } from "../dom.js";
@@ -23,6 +24,8 @@ const CATEGORIES = [
   { id: "unownedServices", title: "Services with no owner", what: "no team owns them", of: "services" },
   { id: "weaklyFoundServices", title: "Found only by a weak signal", what: "nothing deployable, only e.g. a topic", of: "services" },
   { id: "unparsedFiles", title: "Unparsed files", what: "manifests read as they last parsed" },
+  { id: "invalidCatalogEntities", title: "Invalid catalog entities", wide: true, what: "catalog entities, references and Locations left out" },
+  { id: "unresolvedOwners", title: "Owners that resolve to nothing", what: "named by a catalog, declared by no Group or User" },
 ];
 
 const UNCLAIMED_REASONS = {
@@ -60,6 +63,8 @@ async function findings(day, lists) {
         unownedServices(first: $first) { key name }
         weaklyFoundServices(first: $first) { key name foundBy: attribute(path: "found_by", source: "github") }
         unparsedFiles(first: $first) { repository path since }
+        invalidCatalogEntities(first: $first) { repository path line problem }
+        unresolvedOwners(first: $first) { owner owns }
       }
     }`,
     { at: day, first: LISTED },
@@ -96,6 +101,15 @@ async function findings(day, lists) {
       { label: "Repository", value: (f) => f.repository, render: (f) => link(f.repository, f.repository.replace(/^repo:/, "")) },
       { label: "File", value: (f) => f.path },
       { label: "Does not parse since", value: (f) => f.since },
+    ],
+    invalidCatalogEntities: [
+      { label: "Repository", value: (f) => f.repository, render: (f) => link(f.repository, f.repository.replace(/^repo:/, "")) },
+      { label: "File", value: (f) => (f.line ? `${f.path}:${f.line}` : f.path) },
+      { label: "Problem", value: (f) => f.problem },
+    ],
+    unresolvedOwners: [
+      { label: "Owner", value: (o) => o.owner, render: (o) => link(o.owner) },
+      { label: "Owns", value: (o) => o.owns.join(" "), render: (o) => keys(o.owns) },
     ],
   };
   fill(

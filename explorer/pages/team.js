@@ -9,6 +9,7 @@ import { addDays, seconds } from "../dates.js";
 import { href, entityHref } from "../router.js";
 import { timeChart } from "../charts.js";
 import { dataTable } from "../table.js";
+import { CATALOG_RELATIONS, catalogSections } from "./catalog.js";
 
 const TO_TEAM = `[{ kind: "measures", direction: OUT }, { kind: "owns", direction: IN }]`;
 
@@ -17,6 +18,7 @@ const TEAM = `query Team($key: String!, $at: Date!, $from: Date!) {
     key name firstSeen
     facts { source scope attrs validFrom }
     owns: relations(direction: OUT, kinds: ["owns"]) { to toEntity { kind name consul: facts(source: "consul") { attrs } } }
+    ${CATALOG_RELATIONS}
   }
   coverage: trend(kind: "sonar_project", attribute: "coverage", groupBy: ${TO_TEAM}, from: $from, to: $at, bucket: WEEK) { bucket group value count }
   organisation: trend(kind: "sonar_project", attribute: "coverage", from: $from, to: $at, bucket: WEEK) { bucket value }
@@ -42,6 +44,7 @@ export async function render(view, { day, segments, stale }) {
   for (const r of team.owns) owned.set(r.to, { key: r.to, kind: r.toEntity?.kind || r.to.split(":")[0], name: r.toEntity?.name || r.to, consul: r.toEntity?.consul || [] });
   const services = [...owned.values()].filter((e) => e.kind === "service").sort(byName);
   const repos = [...owned.values()].filter((e) => e.kind === "repo").sort(byName);
+  const others = [...owned.values()].filter((e) => e.kind !== "service" && e.kind !== "repo").sort(byName);
   const mine = (points) => points.filter((p) => p.group === key);
   const latestOf = (points) => mine(points).at(-1)?.value ?? null;
   const drifting = data.versionDrift.filter((d) => owned.has(d.service.key));
@@ -87,6 +90,8 @@ export async function render(view, { day, segments, stale }) {
       section("Quality over 90 days", "quality", qualityCharts(data, key)),
       section(`Services (${services.length})`, "services", ownedList(services, "It owns no service.")),
       section(`Repositories (${repos.length})`, "repos", ownedList(repos, "It owns no repository.")),
+      others.length ? section(`Also owns (${others.length})`, "owned", ownedList(others, "")) : null,
+      catalogSections({ ...team, kind: "team" }),
       h(
         "div",
         { class: "wide" },

@@ -314,8 +314,10 @@ impl EntityQuery {
         Ok(entity_on(ctx, &service_key(&name), day).await?.map(|entity| Service { entity }))
     }
 
-    /// Entities alive on the day whose name or key contains `text`, best
-    /// matches first.
+    /// Entities alive on the day whose name or key contains `text`, or
+    /// (services, components, APIs, resources, systems, domains, teams,
+    /// users, repositories) whose `description` or one of whose `tags`
+    /// does; best matches first.
     #[graphql(complexity = "first.max(1) as usize * child_complexity")]
     async fn search(
         &self,

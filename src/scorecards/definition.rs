@@ -470,7 +470,7 @@ mod tests {
         );
         assert_eq!(
             wrong,
-            vec!["cards/x.toml:6: rules[0].path[0]: owns (out) leads nowhere from service (owns joins team|user to repo|service)"]
+            vec!["cards/x.toml:6: rules[0].path[0]: owns (out) leads nowhere from service (owns joins team|user to api|component|domain|repo|resource|service|system)"]
         );
     }
 

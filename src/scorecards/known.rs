@@ -44,6 +44,30 @@ pub struct RelationKind {
 }
 
 pub const ENTITY_KINDS: &[KindAttributes] = &[
+    // github (Backstage API entities, docs/backstage.md)
+    KindAttributes {
+        kind: "api",
+        attributes: &[
+            "annotations",   // github: metadata.annotations (map, values over 2 KiB left out)
+            "declared_in",   // github: the catalog file declaring it
+            "description",   // github: metadata.description
+            "labels",        // github: metadata.labels (map)
+            "lifecycle",     // github: spec.lifecycle
+            "links",         // github: metadata.links, and github.com/project-slug / backstage.io/techdocs-ref
+            "links.*",       // github
+            "links.*.title", // github
+            "links.*.type",  // github
+            "links.*.url",   // github
+            "namespace",     // github: metadata.namespace, outside `default` only
+            "repo",          // github: the key of the repository holding the file
+            "system",        // github: spec.system's name
+            "tags",          // github: metadata.tags
+            "tags.*",        // github
+            "title",         // github: metadata.title
+            "type",          // github: spec.type, verbatim
+        ],
+        open: &["annotations", "labels"],
+    },
     // kubernetes (one per scope), synthetic
     KindAttributes {
         kind: "cluster",
@@ -53,6 +77,30 @@ pub const ENTITY_KINDS: &[KindAttributes] = &[
             "version",    // kubernetes, synthetic: the API server's version
         ],
         open: &[],
+    },
+    // github (Backstage components that are not services: libraries, ...)
+    KindAttributes {
+        kind: "component",
+        attributes: &[
+            "annotations",   // github: metadata.annotations (map, values over 2 KiB left out)
+            "declared_in",   // github: the catalog file declaring it
+            "description",   // github: metadata.description
+            "labels",        // github: metadata.labels (map)
+            "lifecycle",     // github: spec.lifecycle
+            "links",         // github: metadata.links, and github.com/project-slug / backstage.io/techdocs-ref
+            "links.*",       // github
+            "links.*.title", // github
+            "links.*.type",  // github
+            "links.*.url",   // github
+            "namespace",     // github: metadata.namespace, outside `default` only
+            "repo",          // github: the key of the repository holding the file
+            "system",        // github: spec.system's name
+            "tags",          // github: metadata.tags
+            "tags.*",        // github
+            "title",         // github: metadata.title
+            "type",          // github: spec.type, verbatim
+        ],
+        open: &["annotations", "labels"],
     },
     // confluence, synthetic
     KindAttributes {
@@ -69,6 +117,28 @@ pub const ENTITY_KINDS: &[KindAttributes] = &[
         ],
         open: &[],
     },
+    // github (Backstage Domain entities)
+    KindAttributes {
+        kind: "domain",
+        attributes: &[
+            "annotations",   // github: metadata.annotations (map, values over 2 KiB left out)
+            "declared_in",   // github: the catalog file declaring it
+            "description",   // github: metadata.description
+            "labels",        // github: metadata.labels (map)
+            "links",         // github: metadata.links, and github.com/project-slug / backstage.io/techdocs-ref
+            "links.*",       // github
+            "links.*.title", // github
+            "links.*.type",  // github
+            "links.*.url",   // github
+            "namespace",     // github: metadata.namespace, outside `default` only
+            "repo",          // github: the key of the repository holding the file
+            "tags",          // github: metadata.tags
+            "tags.*",        // github
+            "title",         // github: metadata.title
+            "type",          // github: spec.type, verbatim
+        ],
+        open: &["annotations", "labels"],
+    },
     // github (manifests), synthetic
     KindAttributes {
         kind: "package",
@@ -84,27 +154,55 @@ pub const ENTITY_KINDS: &[KindAttributes] = &[
     KindAttributes {
         kind: "repo",
         attributes: &[
-            "default_branch",    // github, synthetic
-            "description",       // github
-            "fork",              // github
-            "language",          // github, synthetic
-            "languages",         // github: names by size
-            "languages.*",       // github
-            "last_push",         // github, synthetic
-            "open_issues",       // github, synthetic
-            "releases",          // github: latest releases then tags, newest first; backfill: the clone's tags
-            "releases.*",        // github
-            "releases.*.at",     // github: null for a bare tag
+            "catalog_findings", // github: Backstage entities left out, Locations not followed (path, line, problem)
+            "catalog_findings.*", // github
+            "catalog_findings.*.line", // github
+            "catalog_findings.*.path", // github
+            "catalog_findings.*.problem", // github
+            "default_branch",   // github, synthetic
+            "description",      // github
+            "fork",             // github
+            "language",         // github, synthetic
+            "languages",        // github: names by size
+            "languages.*",      // github
+            "last_push",        // github, synthetic
+            "open_issues",      // github, synthetic
+            "releases",         // github: latest releases then tags, newest first; backfill: the clone's tags
+            "releases.*",       // github
+            "releases.*.at",    // github: null for a bare tag
             "releases.*.commit", // github
-            "releases.*.tag",    // github
-            "status",            // github, synthetic: active / archived / disabled
-            "topics",            // github, synthetic
-            "topics.*",          // github, synthetic
-            "type",              // github, synthetic: service / library / infrastructure / other
-            "url",               // github
-            "visibility",        // github, synthetic
+            "releases.*.tag",   // github
+            "status",           // github, synthetic: active / archived / disabled
+            "topics",           // github, synthetic
+            "topics.*",         // github, synthetic
+            "type",             // github, synthetic: service / library / infrastructure / other
+            "url",              // github
+            "visibility",       // github, synthetic
         ],
         open: &[],
+    },
+    // github (Backstage Resource entities)
+    KindAttributes {
+        kind: "resource",
+        attributes: &[
+            "annotations",   // github: metadata.annotations (map, values over 2 KiB left out)
+            "declared_in",   // github: the catalog file declaring it
+            "description",   // github: metadata.description
+            "labels",        // github: metadata.labels (map)
+            "links",         // github: metadata.links, and github.com/project-slug / backstage.io/techdocs-ref
+            "links.*",       // github
+            "links.*.title", // github
+            "links.*.type",  // github
+            "links.*.url",   // github
+            "namespace",     // github: metadata.namespace, outside `default` only
+            "repo",          // github: the key of the repository holding the file
+            "system",        // github: spec.system's name
+            "tags",          // github: metadata.tags
+            "tags.*",        // github
+            "title",         // github: metadata.title
+            "type",          // github: spec.type, verbatim
+        ],
+        open: &["annotations", "labels"],
     },
     // github (identity, catalog-info.yaml / .spot.yaml), consul, synthetic; `alias` by alias rewriting
     KindAttributes {
@@ -123,12 +221,14 @@ pub const ENTITY_KINDS: &[KindAttributes] = &[
             "conflict.reason",      // github, synthetic
             "conflict.repo",        // github, synthetic
             "critical",             // consul, synthetic: instances
+            "description",          // github: Backstage metadata.description
             "evidence",             // github: the files that found it
             "evidence.*",           // github
             "found_by",             // github, synthetic: the signals that found it (catalog-info, dockerfile, ...)
             "found_by.*",           // github, synthetic
             "image",                // github: the image its build produces, when known
             "instances",            // consul, synthetic
+            "labels",               // github: Backstage metadata.labels (map)
             "lifecycle",            // github, synthetic: catalog file (null when it names none)
             "links",                // github: catalog metadata.links / .spot.yaml docs
             "links.*",              // github
@@ -139,19 +239,21 @@ pub const ENTITY_KINDS: &[KindAttributes] = &[
             "meta",                 // consul: merged ServiceMeta (map)
             "name_then",            // github (backfill): the name it had that day, before a rename
             "named_by",             // github, synthetic: what named it (catalog-info, image, folder, ...)
+            "namespace",            // github: Backstage metadata.namespace, outside `default` only
             "nodes",                // consul
             "nodes.*",              // consul
             "passing",              // consul, synthetic: instances
             "path",                 // github, synthetic: its folder, `/` at the root
             "signal",               // github, synthetic: explicit / build / deploy / weak
             "system",               // github: catalog file (null when it names none)
-            "tags",                 // consul, synthetic
-            "tags.*",               // consul, synthetic
+            "tags",                 // consul, synthetic, github: Backstage metadata.tags
+            "tags.*",               // consul, synthetic, github
             "tier",                 // synthetic: no real collector writes it
-            "type",                 // github, synthetic: always `service`
+            "title",                // github: Backstage metadata.title
+            "type",                 // github, synthetic: `service`, or `website` for a Backstage website
             "warning",              // consul, synthetic: instances
         ],
-        open: &["annotations", "meta"],
+        open: &["annotations", "labels", "meta"],
     },
     // sonarqube, synthetic
     KindAttributes {
@@ -194,17 +296,82 @@ pub const ENTITY_KINDS: &[KindAttributes] = &[
         ],
         open: &[],
     },
-    // github (CODEOWNERS, catalog owner: no attributes), synthetic
+    // github (Backstage System entities, and systems catalog files name)
+    KindAttributes {
+        kind: "system",
+        attributes: &[
+            "annotations",   // github: metadata.annotations (map, values over 2 KiB left out)
+            "declared_in",   // github: the catalog file declaring it
+            "description",   // github: metadata.description
+            "labels",        // github: metadata.labels (map)
+            "links",         // github: metadata.links, and github.com/project-slug / backstage.io/techdocs-ref
+            "links.*",       // github
+            "links.*.title", // github
+            "links.*.type",  // github
+            "links.*.url",   // github
+            "namespace",     // github: metadata.namespace, outside `default` only
+            "repo",          // github: the key of the repository holding the file
+            "tags",          // github: metadata.tags
+            "tags.*",        // github
+            "title",         // github: metadata.title
+            "type",          // github: spec.type, verbatim
+        ],
+        open: &["annotations", "labels"],
+    },
+    // github (Group entities; CODEOWNERS and catalog owners: no attributes), synthetic
     KindAttributes {
         kind: "team",
         attributes: &[
-            "members", // synthetic: no real collector writes it
-            "slack",   // synthetic: no real collector writes it
+            "annotations",   // github: metadata.annotations (map, values over 2 KiB left out)
+            "declared_in",   // github: the catalog file declaring it
+            "description",   // github: metadata.description
+            "display_name",  // github: spec.profile.displayName
+            "email",         // github: spec.profile.email
+            "labels",        // github: metadata.labels (map)
+            "links",         // github: metadata.links, and github.com/project-slug / backstage.io/techdocs-ref
+            "links.*",       // github
+            "links.*.title", // github
+            "links.*.type",  // github
+            "links.*.url",   // github
+            "members",       // synthetic: no real collector writes it
+            "namespace",     // github: metadata.namespace, outside `default` only
+            "picture",       // github: spec.profile.picture
+            "repo",          // github: the key of the repository holding the file
+            "slack",         // synthetic: no real collector writes it
+            "tags",          // github: metadata.tags
+            "tags.*",        // github
+            "title",         // github: metadata.title
+            "type",          // github: spec.type, verbatim
+            "unresolved",    // github: true for an owner a catalog names that no Group or User declares
         ],
-        open: &[],
+        open: &["annotations", "labels"],
     },
-    // github (CODEOWNERS @login or email, catalog `user:` owner): no attributes
-    KindAttributes { kind: "user", attributes: &[], open: &[] },
+    // github (User entities; CODEOWNERS @login or email, catalog `user:` owners: no attributes)
+    KindAttributes {
+        kind: "user",
+        attributes: &[
+            "annotations",   // github: metadata.annotations (map, values over 2 KiB left out)
+            "declared_in",   // github: the catalog file declaring it
+            "description",   // github: metadata.description
+            "display_name",  // github: spec.profile.displayName
+            "email",         // github: spec.profile.email
+            "labels",        // github: metadata.labels (map)
+            "links",         // github: metadata.links, and github.com/project-slug / backstage.io/techdocs-ref
+            "links.*",       // github
+            "links.*.title", // github
+            "links.*.type",  // github
+            "links.*.url",   // github
+            "namespace",     // github: metadata.namespace, outside `default` only
+            "picture",       // github: spec.profile.picture
+            "repo",          // github: the key of the repository holding the file
+            "tags",          // github: metadata.tags
+            "tags.*",        // github
+            "title",         // github: metadata.title
+            "type",          // github: spec.type, verbatim
+            "unresolved",    // github: true for an owner a catalog names that no Group or User declares
+        ],
+        open: &["annotations", "labels"],
+    },
     // kubernetes, github (declared in manifests, `workload:declared/...`), synthetic
     KindAttributes {
         kind: "workload",
@@ -304,6 +471,26 @@ pub const RELATION_KINDS: &[RelationKind] = &[
             "path",       // github, synthetic: the service's folder (`""` at the root for github, `/` for synthetic)
         ],
     },
+    // github (Backstage Group spec.parent / spec.children)
+    RelationKind {
+        kind: "child_of",
+        from: &["team"],
+        to: &["team"],
+        attributes: &[
+            "field", // github: parent / children (the Backstage field it was read from)
+            "via",   // github: catalog-info
+        ],
+    },
+    // github (Backstage spec.consumesApis)
+    RelationKind {
+        kind: "consumes_api",
+        from: &["component", "service"],
+        to: &["api", "component", "service"],
+        attributes: &[
+            "field", // github: consumesApis
+            "via",   // github: catalog-info
+        ],
+    },
     // github
     RelationKind {
         kind: "declares",
@@ -316,10 +503,11 @@ pub const RELATION_KINDS: &[RelationKind] = &[
     // github (catalog dependsOn, internal packages), consul (upstreams), synthetic
     RelationKind {
         kind: "depends_on",
-        from: &["service"],
-        to: &["service"],
+        from: &["api", "component", "resource", "service", "system"],
+        to: &["api", "component", "resource", "service", "system"],
         attributes: &[
             "alias",     // aliases
+            "field",     // github: Backstage dependsOn / dependencyOf
             "intention", // consul: allow / deny / l7
             "package",   // github: via package: the package key
             "via",       // github, consul, synthetic: declared / package / consul
@@ -372,13 +560,43 @@ pub const RELATION_KINDS: &[RelationKind] = &[
             "via",        // sonarqube, github, synthetic: binding / project_key / monorepo-*; github: the file read
         ],
     },
+    // github (Backstage Group spec.members, User spec.memberOf)
+    RelationKind {
+        kind: "member_of",
+        from: &["user"],
+        to: &["team"],
+        attributes: &[
+            "field", // github: members / memberOf
+            "via",   // github: catalog-info
+        ],
+    },
     // github, synthetic
     RelationKind {
         kind: "owns",
         from: &["team", "user"],
-        to: &["repo", "service"],
+        to: &["api", "component", "domain", "repo", "resource", "service", "system"],
         attributes: &[
             "via", // github, synthetic: catalog-info / codeowners
+        ],
+    },
+    // github (Backstage spec.system, .domain, .subdomainOf, .subcomponentOf)
+    RelationKind {
+        kind: "part_of",
+        from: &["api", "component", "domain", "resource", "service", "system"],
+        to: &["component", "domain", "service", "system"],
+        attributes: &[
+            "field", // github: system / domain / subdomainOf / subcomponentOf
+            "via",   // github: catalog-info
+        ],
+    },
+    // github (Backstage spec.providesApis)
+    RelationKind {
+        kind: "provides_api",
+        from: &["component", "service"],
+        to: &["api"],
+        attributes: &[
+            "field", // github: providesApis
+            "via",   // github: catalog-info
         ],
     },
     // github, synthetic (no attributes)

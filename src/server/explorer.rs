@@ -45,6 +45,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("pages/home.js", "text/javascript; charset=utf-8"),
     asset!("pages/service.js", "text/javascript; charset=utf-8"),
     asset!("pages/entity.js", "text/javascript; charset=utf-8"),
+    asset!("pages/catalog.js", "text/javascript; charset=utf-8"),
     asset!("pages/team.js", "text/javascript; charset=utf-8"),
     asset!("pages/package.js", "text/javascript; charset=utf-8"),
     asset!("pages/graph.js", "text/javascript; charset=utf-8"),

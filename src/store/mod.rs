@@ -139,7 +139,9 @@ pub trait Store: Send + Sync {
     async fn entity(&self, key: &str, day: Day) -> StoreResult<Option<EntityState>>;
 
     /// Entities alive on the query's day whose name or key contains the text,
-    /// best matches first (exact name, then prefix, then shortest).
+    /// or, for the kinds catalogs describe, whose `description` or one of
+    /// whose `tags` does; best matches first (exact name, then prefix, then
+    /// shortest).
     async fn search(&self, query: &SearchQuery) -> StoreResult<Vec<Entity>>;
 
     /// The relations of one entity valid on `day`, in the given direction,

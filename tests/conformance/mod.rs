@@ -62,6 +62,7 @@ macro_rules! conformance_tests {
             queries::an_entity_merges_facts_per_source,
             queries::the_latest_day_ignores_failed_runs,
             queries::search_finds_live_entities_best_first,
+            queries::search_finds_catalog_descriptions_and_tags,
             queries::relations_follow_direction_and_kind,
             queries::traversal_reports_depth_and_survives_cycles,
             queries::traversal_is_as_of_its_day,

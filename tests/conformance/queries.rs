@@ -66,6 +66,27 @@ pub async fn search_finds_live_entities_best_first(h: &impl Harness) {
     assert!(matches!(store.search(&query("  ", &[], 2)).await, Err(StoreError::BadRequest(_))));
 }
 
+pub async fn search_finds_catalog_descriptions_and_tags(h: &impl Harness) {
+    let f = h.fresh();
+    let store = f.store.as_ref();
+    obs("github", "acme", 1)
+        .entity("service:artist-lookup", json!({"description": "Artist Lookup", "tags": ["java", "data"]}))
+        .entity("system:portal", json!({"description": "Everything about artists"}))
+        .entity("workload:dc1/x/Deployment/y", json!({"description": "artist", "tags": ["java"]}))
+        .into(store)
+        .await;
+    obs("github", "acme", 2).entity("service:artist-lookup", json!({"tags": ["go"]})).into(store).await;
+    let query = |text: &str, n: i32| SearchQuery { text: text.into(), kinds: Vec::new(), day: d(n), limit: 10 };
+    let keys = |found: Vec<Entity>| found.into_iter().map(|e| e.key).collect::<Vec<_>>();
+    assert_eq!(
+        keys(store.search(&query("JAVA", 1)).await.unwrap()),
+        ["service:artist-lookup"],
+        "workloads are not described"
+    );
+    assert_eq!(keys(store.search(&query("about art", 1)).await.unwrap()), ["system:portal"]);
+    assert!(keys(store.search(&query("java", 2)).await.unwrap()).is_empty(), "as of the day: the tag changed");
+}
+
 /// a → b → c → a (a cycle), a → d, plus b ← team:x (owns).
 async fn small_graph(store: &dyn spot::Store) {
     obs("github", "acme", 1)

@@ -78,6 +78,39 @@ impl Builder {
         });
     }
 
+    /// An entity a catalog declares: its attributes replace those of the
+    /// bare entity a reference made (an owner, a system).
+    pub fn declare(&mut self, key: &str, kind: &str, name: &str, attrs: Value) {
+        self.entity(key, kind, name, json!({}));
+        if let (Some(entity), Value::Object(attrs)) = (self.entities.get_mut(key), attrs) {
+            entity.attrs = attrs;
+        }
+    }
+
+    /// Adds attributes to an entity already there.
+    pub fn merge_attrs(&mut self, key: &str, attrs: Map<String, Value>) {
+        if let Some(entity) = self.entities.get_mut(key) {
+            entity.attrs.extend(attrs);
+        }
+    }
+
+    pub fn set_attr(&mut self, key: &str, name: &str, value: Value) {
+        if let Some(entity) = self.entities.get_mut(key) {
+            entity.attrs.insert(name.into(), value);
+        }
+    }
+
+    /// The owners (`from` of `owns`) a catalog file names.
+    pub fn catalog_owners(&self) -> Vec<String> {
+        self.relations
+            .iter()
+            .filter(|((_, _, kind), attrs)| {
+                kind == "owns" && attrs.get("via").and_then(Value::as_str) == Some("catalog-info")
+            })
+            .map(|((from, _, _), _)| from.clone())
+            .collect()
+    }
+
     /// The first statement of a relation wins; later ones are dropped.
     pub fn relation(&mut self, from: &str, kind: &str, to: &str, attrs: Value) {
         let attrs = match attrs {
@@ -98,8 +131,14 @@ pub fn observe(context: &OrgContext, repos: &[RepoFiles], obs: &mut Observation)
 /// the same files on many days).
 pub fn observe_with(context: &OrgContext, repos: &[&RepoFiles], memo: &mut ParseMemo, obs: &mut Observation) {
     let mut builder = Builder::default();
-    let prepared: Vec<Prepared> = repos.iter().map(|files| prepare(context, files, memo, &mut builder)).collect();
+    let catalogs = super::catalog::read(context, repos, memo, &mut builder.warnings);
+    let prepared: Vec<Prepared> = repos
+        .iter()
+        .zip(&catalogs)
+        .map(|(files, catalog)| prepare(context, files, catalog, memo, &mut builder))
+        .collect();
     let keys = organisation_keys(&prepared, repos);
+    let mut named: Vec<(String, Vec<(String, String)>)> = Vec::new();
     let mut services_of_repo: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut published: BTreeMap<String, String> = BTreeMap::new();
     let mut uses: Vec<(String, String, String)> = Vec::new(); // (from, package key, repo key)
@@ -112,10 +151,14 @@ pub fn observe_with(context: &OrgContext, repos: &[&RepoFiles], memo: &mut Parse
             uses.push((from.clone(), package.clone(), repo.key.clone()));
         }
         services_of_repo.insert(repo.key.clone(), repo.services);
+        named.push((repo.key, repo.named));
     }
     let publications = std::mem::take(&mut builder.publications);
     own_packages::retract(&mut builder, &publications, &mut published, &uses);
     link_internal_packages(&mut builder, &services_of_repo, &published, &uses);
+    let repo_services: Vec<super::backstage::RepoServices> =
+        named.iter().map(|(key, services)| super::backstage::RepoServices { key, services }).collect();
+    super::backstage::emit(&mut builder, context.host, &catalogs, &repo_services);
     obs.entities.extend(builder.entities.into_values());
     obs.relations.extend(builder.relations.into_iter().map(|((from, to, kind), attrs)| ObservedRelation {
         from,
@@ -125,6 +168,10 @@ pub fn observe_with(context: &OrgContext, repos: &[&RepoFiles], memo: &mut Parse
     }));
     obs.warnings.extend(builder.warnings);
     obs.unobserved.extend(builder.unobserved);
+    // One bad name (a folder, a catalog entry) is a warning, never the end
+    // of the whole organisation's run.
+    let dropped = obs.drop_invalid_items();
+    obs.warnings.extend(dropped);
 }
 
 /// What a repository says about itself before the organisation's services
@@ -136,10 +183,16 @@ struct Prepared {
     candidates: Vec<Candidate>,
 }
 
-fn prepare(context: &OrgContext, files: &RepoFiles, memo: &mut ParseMemo, builder: &mut Builder) -> Prepared {
+fn prepare(
+    context: &OrgContext,
+    files: &RepoFiles,
+    read: &super::catalog::RepoCatalog,
+    memo: &mut ParseMemo,
+    builder: &mut Builder,
+) -> Prepared {
     let key = repo_key(context.host, context.org, &files.repo.name);
-    let (catalog, catalog_failed) = catalog_entries(&key, files, memo, &mut builder.warnings);
-    if catalog_failed {
+    let catalog = read.entries.clone();
+    if read.failed {
         builder.unobserved.insert(key.clone());
     }
     let repo_type = repo_type(&catalog, &files.repo.topics);
@@ -178,6 +231,8 @@ fn organisation_keys(prepared: &[Prepared], repos: &[&RepoFiles]) -> Vec<Vec<cla
 struct RepoSummary {
     key: String,
     services: Vec<String>,
+    /// Each service's (name, key), for catalog references.
+    named: Vec<(String, String)>,
     /// (package key, manifest)
     publishes: Vec<(String, String)>,
     /// (from key, package key)
@@ -211,7 +266,8 @@ fn observe_repo(
     let services = services::emit(builder, &key, files, &prepared.catalog, &keyed, &code_owner_teams);
     let (publishes, uses) = packages(builder, &key, files, &services, memo);
     declared_workloads(builder, context, &key, files, &services, memo);
-    RepoSummary { key, services: services.into_iter().map(|s| s.key).collect(), publishes, uses }
+    let named = services.iter().map(|s| (s.name.clone(), s.key.clone())).collect();
+    RepoSummary { key, services: services.into_iter().map(|s| s.key).collect(), named, publishes, uses }
 }
 
 fn repo_attrs(files: &RepoFiles, repo_type: &str) -> Value {
@@ -603,42 +659,6 @@ pub(super) struct CatalogService {
     /// The folder of the catalog file, `""` at the root.
     pub folder: String,
     pub path: String,
-}
-
-/// The catalog files' entries, and whether a file failed that is not
-/// settled ([`RepoFiles::unparsed`]).
-fn catalog_entries(
-    repo_key: &str,
-    files: &RepoFiles,
-    memo: &mut ParseMemo,
-    warnings: &mut Vec<String>,
-) -> (Vec<CatalogService>, bool) {
-    let mut entries = Vec::new();
-    let mut failed = false;
-    for (path, content) in files.contents.iter().filter(|(p, _)| manifests::catalog::is_catalog_file(p)) {
-        match memo.catalog(path, content).clone() {
-            Ok(found) => entries.extend(found.into_iter().map(|e| CatalogService {
-                name: e.name,
-                kind: e.kind,
-                owner: e.owner,
-                lifecycle: e.lifecycle,
-                system: e.system,
-                depends_on: e.depends_on,
-                aliases: e.aliases,
-                links: e.links,
-                annotations: e.annotations,
-                folder: e.folder,
-                path: e.file,
-            })),
-            // It never parsed: it declares nothing, and says so once.
-            Err(e) if files.unparsed.contains_key(&e.path) => {}
-            Err(e) => {
-                warnings.push(format!("{repo_key}: {e}; skipped"));
-                failed = true;
-            }
-        }
-    }
-    (entries, failed)
 }
 
 /// The owners (teams, users) CODEOWNERS gives the repository's root.

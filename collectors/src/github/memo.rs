@@ -10,7 +10,7 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use crate::identity::{self, Artefact};
 use crate::manifests::{
-    self, catalog::CatalogEntry, declared::DeclaredWorkload, Dependency, Manifest, ParseError, Published,
+    self, catalog::CatalogRead, declared::DeclaredWorkload, Dependency, Manifest, ParseError, Published,
 };
 
 /// What one folder's manifests say together.
@@ -37,7 +37,7 @@ pub struct ParseMemo {
     manifests: HashMap<(String, u64), Result<Manifest, ParseError>>,
     /// Folders by the hash of their manifests' paths and contents.
     folders: HashMap<u64, Arc<FolderRead>>,
-    catalogs: HashMap<(String, u64), Result<Vec<CatalogEntry>, ParseError>>,
+    catalogs: HashMap<(String, u64), Result<CatalogRead, ParseError>>,
     /// Declared workloads depend on every YAML file of a tree together:
     /// keyed by the hash of all their paths and contents.
     declared: HashMap<u64, Arc<DeclaredRead>>,
@@ -88,7 +88,8 @@ impl ParseMemo {
         read
     }
 
-    pub fn catalog(&mut self, path: &str, content: &str) -> &Result<Vec<CatalogEntry>, ParseError> {
+    /// A catalog file, as [`manifests::catalog::parse_catalog`] reads it.
+    pub fn catalog(&mut self, path: &str, content: &str) -> &Result<CatalogRead, ParseError> {
         self.catalogs
             .entry((path.to_string(), xxh3_64(content.as_bytes())))
             .or_insert_with(|| manifests::catalog::parse_catalog(path, content))

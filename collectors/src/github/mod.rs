@@ -7,7 +7,9 @@
 pub mod api;
 pub mod app;
 mod attach;
+mod backstage;
 pub mod cache;
+mod catalog;
 #[cfg(feature = "testing")]
 pub mod fake;
 mod managed;

@@ -1,7 +1,8 @@
 //! Catalog hygiene on one day, computed from the graph as of that day
 //! (never stored): identity conflicts, what no service claims (workloads,
 //! SonarQube projects, Consul services), services nobody owns, services
-//! found only by a weak signal, and manifests that stopped parsing.
+//! found only by a weak signal, manifests that stopped parsing, catalog
+//! entities left out, and owners a catalog names that resolve to nothing.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -58,6 +59,24 @@ pub struct UnparsedFile {
     pub since: String,
 }
 
+/// A catalog entity (or Location target, or reference) the GitHub
+/// collector left out, as the repository's `catalog_findings` lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CatalogFinding {
+    pub repository: String,
+    pub path: String,
+    pub line: Option<i32>,
+    pub problem: String,
+}
+
+/// An owner a catalog file names that no Group or User entity declares
+/// (its `unresolved` attribute), with what it owns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnresolvedOwner {
+    pub owner: String,
+    pub owns: Vec<String>,
+}
+
 /// Every finding of one day, each list by key.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Findings {
@@ -68,6 +87,8 @@ pub struct Findings {
     pub unowned_services: Vec<Entity>,
     pub weak_services: Vec<Entity>,
     pub unparsed_files: Vec<UnparsedFile>,
+    pub invalid_catalog_entities: Vec<CatalogFinding>,
+    pub unresolved_owners: Vec<UnresolvedOwner>,
     /// What the lists are out of: services, live workloads and SonarQube
     /// projects alive that day.
     pub services: usize,
@@ -88,6 +109,8 @@ pub async fn findings(store: &dyn Store, day: Day) -> StoreResult<Findings> {
         store.attribute_values("workload", "role", Some(IDENTITY_SOURCE), day),
     )?;
     let (running, workloads) = claimable(workloads, &purposes, &roles);
+    let (catalog_findings, unresolved_owners) =
+        tokio::try_join!(catalog_findings(store, day), unresolved_owners(store, day))?;
     let (service_keys, workload_keys, project_keys) = (keys(&services), keys(&workloads), keys(&projects));
     let (owns, deploys, measures) = (
         EdgeRule::new("owns", Direction::In),
@@ -134,6 +157,8 @@ pub async fn findings(store: &dyn Store, day: Day) -> StoreResult<Findings> {
             .collect(),
         weak_services: signals.into_iter().filter(|s| s.value == "weak").filter_map(|s| entity_of(&s.key)).collect(),
         unparsed_files: unparsed_files(unparsed),
+        invalid_catalog_entities: catalog_findings,
+        unresolved_owners,
         services: services.len(),
         workloads: running,
         projects: projects.len(),
@@ -156,6 +181,41 @@ fn unparsed_files(values: Vec<crate::model::AttributeValue>) -> Vec<UnparsedFile
         .collect();
     files.sort_by(|a, b| (&a.repository, &a.path).cmp(&(&b.repository, &b.path)));
     files
+}
+
+/// Each repository's `catalog_findings` (`[{path, line, problem}]`), by
+/// repository, then in the order the collector read them.
+async fn catalog_findings(store: &dyn Store, day: Day) -> StoreResult<Vec<CatalogFinding>> {
+    let values = store.attribute_values("repo", "catalog_findings", Some(IDENTITY_SOURCE), day).await?;
+    let mut found = Vec::new();
+    for value in values {
+        for finding in value.value.as_array().into_iter().flatten() {
+            found.push(CatalogFinding {
+                repository: value.key.clone(),
+                path: finding["path"].as_str().unwrap_or_default().to_string(),
+                line: finding["line"].as_i64().and_then(|n| i32::try_from(n).ok()),
+                problem: finding["problem"].as_str().unwrap_or_default().to_string(),
+            });
+        }
+    }
+    found.sort_by(|a, b| a.repository.cmp(&b.repository));
+    Ok(found)
+}
+
+/// Teams and users marked `unresolved`, with what they own, by key.
+async fn unresolved_owners(store: &dyn Store, day: Day) -> StoreResult<Vec<UnresolvedOwner>> {
+    let (teams, users) = tokio::try_join!(
+        store.attribute_values("team", "unresolved", Some(IDENTITY_SOURCE), day),
+        store.attribute_values("user", "unresolved", Some(IDENTITY_SOURCE), day),
+    )?;
+    let mut owners: Vec<String> =
+        teams.into_iter().chain(users).filter(|v| v.value == Value::Bool(true)).map(|v| v.key).collect();
+    owners.sort();
+    let owned = grouped(store.neighbours(&owners, &EdgeRule::new("owns", Direction::Out), day).await?);
+    Ok(owners
+        .into_iter()
+        .map(|owner| UnresolvedOwner { owns: owned.get(&owner).cloned().unwrap_or_default(), owner })
+        .collect())
 }
 
 fn keys(entities: &[SeenEntity]) -> Vec<String> {

@@ -1,7 +1,9 @@
 //! Catalog hygiene: what a platform team cleans up so that the catalog can
 //! be trusted — identity conflicts, workloads, SonarQube projects and
 //! Consul services no service claims, services nobody owns, services found
-//! only by a weak signal — as of any day, and their counts over time.
+//! only by a weak signal, files that do not parse, catalog entities left
+//! out, owners that resolve to nothing — as of any day, and their counts
+//! over time.
 
 mod findings;
 
@@ -28,6 +30,10 @@ pub struct HygieneCounts {
     pub weakly_found_services: i32,
     /// Manifests of repositories that do not parse (read as they last did).
     pub unparsed_files: i32,
+    /// Catalog entities, references and Location targets left out.
+    pub invalid_catalog_entities: i32,
+    /// Owners a catalog names that no Group or User declares.
+    pub unresolved_owners: i32,
     /// Services alive that day (from any source).
     pub services: i32,
     /// Running workloads (those repositories only declare left out).
@@ -46,6 +52,8 @@ impl From<&Findings> for HygieneCounts {
             unowned_services: count(found.unowned_services.len()),
             weakly_found_services: count(found.weak_services.len()),
             unparsed_files: count(found.unparsed_files.len()),
+            invalid_catalog_entities: count(found.invalid_catalog_entities.len()),
+            unresolved_owners: count(found.unresolved_owners.len()),
             services: count(found.services),
             workloads: count(found.workloads),
             sonar_projects: count(found.projects),
@@ -135,6 +143,29 @@ pub struct UnparsedFile {
     pub path: String,
     /// The first day it did not parse.
     pub since: String,
+}
+
+/// What a catalog file declares that the GitHub collector left out: an
+/// entity Backstage would refuse, a reference that is not one, a Location
+/// target it cannot follow, a file of entities nothing reaches.
+#[derive(SimpleObject, Clone)]
+pub struct InvalidCatalogEntity {
+    /// The repository's key.
+    pub repository: String,
+    /// The file, from the repository's root.
+    pub path: String,
+    /// 1-based, when known.
+    pub line: Option<i32>,
+    pub problem: String,
+}
+
+/// An owner a catalog file names that no Group or User entity declares.
+#[derive(SimpleObject, Clone)]
+pub struct UnresolvedOwner {
+    /// The team's or user's key.
+    pub owner: String,
+    /// What it owns (keys).
+    pub owns: Vec<String>,
 }
 
 /// The findings of one day, with the day.
@@ -258,6 +289,36 @@ impl Hygiene {
         Ok(Self::first(ctx, &self.found.unparsed_files, first)?
             .into_iter()
             .map(|f| UnparsedFile { repository: f.repository, path: f.path, since: f.since })
+            .collect())
+    }
+
+    /// Catalog entities, references and Location targets the GitHub
+    /// collector left out (the repository's `catalog_findings`), each with
+    /// its file and line: the rest of the catalog is read as usual.
+    #[graphql(complexity = "first.max(1) as usize * child_complexity")]
+    async fn invalid_catalog_entities(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 100)] first: i32,
+    ) -> Result<Vec<InvalidCatalogEntity>> {
+        Ok(Self::first(ctx, &self.found.invalid_catalog_entities, first)?
+            .into_iter()
+            .map(|f| InvalidCatalogEntity { repository: f.repository, path: f.path, line: f.line, problem: f.problem })
+            .collect())
+    }
+
+    /// Owners a catalog file names (`spec.owner`) that no Group or User
+    /// entity declares, in an organisation whose catalog declares its
+    /// groups or users (their `unresolved` attribute).
+    #[graphql(complexity = "first.max(1) as usize * child_complexity")]
+    async fn unresolved_owners(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 100)] first: i32,
+    ) -> Result<Vec<UnresolvedOwner>> {
+        Ok(Self::first(ctx, &self.found.unresolved_owners, first)?
+            .into_iter()
+            .map(|o| UnresolvedOwner { owner: o.owner, owns: o.owns })
             .collect())
     }
 }
