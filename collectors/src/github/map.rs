@@ -206,6 +206,7 @@ fn observe_repo(
     let services = services::emit(builder, &key, files, &prepared.catalog, &keyed, &code_owner_teams);
     let (publishes, uses) = packages(builder, &key, files, &services, memo);
     declared_workloads(builder, context, &key, files, &services, memo);
+    super::wiring::wire(builder, files, &services, memo);
     RepoSummary { key, services: services.into_iter().map(|s| s.key).collect(), publishes, uses }
 }
 
@@ -478,7 +479,7 @@ fn folder_of(path: &str) -> String {
 
 /// The service whose folder is the deepest one holding `folder`; a service
 /// at the root does not claim the folders of other services.
-fn owning_service<'a>(services: &'a [Service], folder: &str) -> Option<&'a str> {
+pub(super) fn owning_service<'a>(services: &'a [Service], folder: &str) -> Option<&'a str> {
     services
         .iter()
         .filter(|s| s.folder.is_empty() || folder == s.folder || folder.starts_with(&format!("{}/", s.folder)))

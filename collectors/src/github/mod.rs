@@ -14,6 +14,7 @@ pub mod memo;
 mod services;
 pub mod sync;
 pub mod unparsed;
+mod wiring;
 
 use std::path::PathBuf;
 

@@ -1,0 +1,307 @@
+//! From the hosts units name to `depends_on` edges: a host is, in order, a
+//! Kubernetes Service (→ the workloads its selector picks), a unit's name
+//! or alias (a workload, a compose service, a chart), a service of the
+//! organisation by its exact name, or one by its name without the prefix
+//! or suffix all the repository's services share (`rs-cart` for `cart`),
+//! when only one fits. Each unit reached belongs to a service (the caller
+//! says which) or is a backing resource (its image says so). A host that
+//! reaches nothing is not an edge, nor is a unit reaching itself.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{address, backing, Reference, Unit, Via, Wiring};
+
+/// What the caller knows of the organisation's services.
+pub trait Services {
+    /// The key of the service whose code `unit` runs, if any.
+    fn owner(&self, unit: &Unit) -> Option<String>;
+    /// The key of the service called `name`, if there is one.
+    fn named(&self, name: &str) -> Option<String>;
+    /// The names of the services in scope, for their common prefix.
+    fn names(&self) -> Vec<String>;
+}
+
+/// A `depends_on` edge and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edge {
+    pub from: String,
+    pub to: String,
+    pub via: Via,
+    /// The file whose declaration makes the edge.
+    pub file: String,
+    /// The env variable, ConfigMap key, values path or compose key.
+    pub variable: String,
+}
+
+/// A backing service a unit runs from a third-party image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resource {
+    /// `resource:<name>`.
+    pub key: String,
+    pub name: String,
+    pub kind: &'static str,
+    pub engine: &'static str,
+    pub image: String,
+    pub file: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Resolved {
+    pub edges: Vec<Edge>,
+    pub resources: Vec<Resource>,
+}
+
+pub fn resource_key(name: &str) -> String {
+    format!("resource:{name}")
+}
+
+/// Every edge `wiring` declares, and the resources it runs.
+pub fn resolve(wiring: &Wiring, services: &dyn Services) -> Resolved {
+    let mut resolved = Resolved::default();
+    let owners: Vec<Option<Owner>> = wiring.units.iter().map(|unit| owner_of(unit, services)).collect();
+    for owner in &owners {
+        if let Some(Owner::Resource(resource)) = owner {
+            if !resolved.resources.iter().any(|r| r.key == resource.key) {
+                resolved.resources.push(resource.clone());
+            }
+        }
+    }
+    let index = Index::new(wiring);
+    let affixes = Affixes::of(&services.names());
+    let mut seen = BTreeSet::new();
+    for (at, unit) in wiring.units.iter().enumerate() {
+        let Some(Owner::Service(from)) = &owners[at] else { continue };
+        for reference in references_of(unit, wiring) {
+            for host in hosts_of(&reference) {
+                for to in targets(&host, unit, &index, &owners, services, &affixes) {
+                    if to == *from || !seen.insert((from.clone(), to.clone())) {
+                        continue;
+                    }
+                    resolved.edges.push(Edge {
+                        from: from.clone(),
+                        to,
+                        via: reference.via,
+                        file: reference.file.clone(),
+                        variable: reference.variable.clone(),
+                    });
+                }
+            }
+        }
+    }
+    resolved
+}
+
+#[derive(Debug, Clone)]
+enum Owner {
+    Service(String),
+    Resource(Resource),
+}
+
+impl Owner {
+    fn key(&self) -> &str {
+        match self {
+            Owner::Service(key) => key,
+            Owner::Resource(resource) => &resource.key,
+        }
+    }
+}
+
+/// A third-party image makes a resource, whatever names the unit; else the
+/// caller's service.
+fn owner_of(unit: &Unit, services: &dyn Services) -> Option<Owner> {
+    if let Some(image) = &unit.image {
+        if let Some(found) = backing::classify(image) {
+            return Some(Owner::Resource(Resource {
+                key: resource_key(&unit.name),
+                name: unit.name.clone(),
+                kind: found.kind,
+                engine: found.engine,
+                image: image.clone(),
+                file: unit.file.clone(),
+            }));
+        }
+    }
+    services.owner(unit).map(Owner::Service)
+}
+
+/// The unit's own references, then what its ConfigMaps hold.
+fn references_of(unit: &Unit, wiring: &Wiring) -> Vec<Reference> {
+    let mut references = unit.references.clone();
+    for used in &unit.config_maps {
+        let Some(map) = pick_namespace(
+            wiring.config_maps.iter().filter(|m| m.name == used.name).collect(),
+            unit.namespace.as_deref(),
+            |m| m.namespace.as_deref(),
+        ) else {
+            continue;
+        };
+        for (key, value) in &map.data {
+            let variable = match &used.key {
+                Some((wanted, variable)) if wanted == key => variable.clone(),
+                Some(_) => continue,
+                None => key.clone(),
+            };
+            references.push(Reference {
+                via: Via::ConfigMap,
+                variable: format!("{variable} (ConfigMap {})", map.name),
+                value: value.clone(),
+                file: map.file.clone(),
+                is_name: false,
+            });
+        }
+    }
+    references
+}
+
+fn hosts_of(reference: &Reference) -> Vec<String> {
+    if reference.is_name {
+        return vec![reference.value.to_ascii_lowercase()];
+    }
+    address::hosts(&reference.variable, &reference.value)
+}
+
+/// Of several same-named objects, the one in `namespace`, else the only one.
+fn pick_namespace<'a, T>(
+    found: Vec<&'a T>,
+    namespace: Option<&str>,
+    namespace_of: impl Fn(&T) -> Option<&str>,
+) -> Option<&'a T> {
+    if let Some(same) = found.iter().find(|item| namespace.is_some() && namespace_of(item) == namespace) {
+        return Some(same);
+    }
+    (found.len() == 1).then(|| found[0])
+}
+
+/// Names to the units they reach.
+struct Index {
+    /// Kubernetes Service name → (its namespace, the units it selects).
+    kube_services: BTreeMap<String, Vec<(Option<String>, Vec<usize>)>>,
+    /// Unit name or alias → units.
+    units: BTreeMap<String, Vec<usize>>,
+}
+
+impl Index {
+    fn new(wiring: &Wiring) -> Index {
+        let mut units: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (at, unit) in wiring.units.iter().enumerate() {
+            for name in std::iter::once(&unit.name).chain(&unit.aliases) {
+                let entry = units.entry(name.to_ascii_lowercase()).or_default();
+                if !entry.contains(&at) {
+                    entry.push(at);
+                }
+            }
+        }
+        let mut kube_services: BTreeMap<String, Vec<(Option<String>, Vec<usize>)>> = BTreeMap::new();
+        for service in wiring.services.iter().filter(|s| !s.selector.is_empty()) {
+            let selected: Vec<usize> = wiring
+                .units
+                .iter()
+                .enumerate()
+                .filter(|(_, unit)| same_namespace(service.namespace.as_deref(), unit.namespace.as_deref()))
+                .filter(|(_, unit)| service.selector.iter().all(|(k, v)| unit.labels.get(k) == Some(v)))
+                .map(|(at, _)| at)
+                .collect();
+            kube_services
+                .entry(service.name.to_ascii_lowercase())
+                .or_default()
+                .push((service.namespace.clone(), selected));
+        }
+        Index { kube_services, units }
+    }
+
+    /// The units `host` reaches from a unit in `namespace`.
+    fn lookup(&self, host: &str, namespace: Option<&str>) -> Vec<usize> {
+        if let Some(services) = self.kube_services.get(host) {
+            let picked = pick_namespace(services.iter().collect(), namespace, |(ns, _)| ns.as_deref());
+            if let Some((_, selected)) = picked {
+                if !selected.is_empty() {
+                    return selected.clone();
+                }
+            }
+        }
+        self.units.get(host).cloned().unwrap_or_default()
+    }
+}
+
+/// Namespaces match when they are equal or either is not known (a
+/// manifest that leaves it to `kubectl -n`).
+fn same_namespace(a: Option<&str>, b: Option<&str>) -> bool {
+    a.is_none() || b.is_none() || a == b
+}
+
+/// The keys `host` reaches: its units' owners, else a service by name.
+fn targets(
+    host: &str,
+    from: &Unit,
+    index: &Index,
+    owners: &[Option<Owner>],
+    services: &dyn Services,
+    affixes: &Affixes,
+) -> Vec<String> {
+    let units = index.lookup(host, from.namespace.as_deref());
+    if !units.is_empty() {
+        let mut keys: Vec<String> =
+            units.iter().filter_map(|at| owners[*at].as_ref()).map(|owner| owner.key().to_string()).collect();
+        keys.sort();
+        keys.dedup();
+        return keys;
+    }
+    services.named(host).or_else(|| affixes.expand(host).and_then(|name| services.named(&name))).into_iter().collect()
+}
+
+/// The prefix (`rs-`) and suffix (`-service`) every service name in scope
+/// shares, when there are at least two of them.
+struct Affixes {
+    names: Vec<String>,
+    prefix: String,
+    suffix: String,
+}
+
+impl Affixes {
+    fn of(names: &[String]) -> Affixes {
+        let (prefix, suffix) =
+            if names.len() < 2 { (String::new(), String::new()) } else { (common_prefix(names), common_suffix(names)) };
+        Affixes { names: names.to_vec(), prefix, suffix }
+    }
+
+    /// The one service name that is `host` with the shared prefix and/or
+    /// suffix; `None` when none or several fit.
+    fn expand(&self, host: &str) -> Option<String> {
+        if self.prefix.is_empty() && self.suffix.is_empty() {
+            return None;
+        }
+        let forms = [
+            format!("{}{host}{}", self.prefix, self.suffix),
+            format!("{}{host}", self.prefix),
+            format!("{host}{}", self.suffix),
+        ];
+        let fits: BTreeSet<&String> = self.names.iter().filter(|name| forms.contains(name)).collect();
+        (fits.len() == 1).then(|| fits.into_iter().next().cloned()).flatten()
+    }
+}
+
+/// The longest `-`-ended prefix all names share.
+fn common_prefix(names: &[String]) -> String {
+    let first = &names[0];
+    let mut best = String::new();
+    for (at, _) in first.match_indices('-') {
+        let candidate = &first[..=at];
+        if names.iter().all(|n| n.starts_with(candidate) && n.len() > candidate.len()) {
+            best = candidate.to_string();
+        }
+    }
+    best
+}
+
+/// The longest `-`-started suffix all names share.
+fn common_suffix(names: &[String]) -> String {
+    let first = &names[0];
+    let mut best = String::new();
+    for (at, _) in first.match_indices('-') {
+        let candidate = &first[at..];
+        if names.iter().all(|n| n.ends_with(candidate) && n.len() > candidate.len()) && candidate.len() > best.len() {
+            best = candidate.to_string();
+        }
+    }
+    best
+}
