@@ -10,7 +10,7 @@ import { entityHref, go } from "./router.js";
 import { PALETTE } from "./charts.js";
 
 export const RELATION_KINDS = ["depends_on", "owns", "builds", "deploys", "runs_in", "uses", "publishes", "documents", "measures"];
-const KIND_COLOURS = { service: "#1f5fa8", repo: "#2e933c", team: "#d1495b", package: "#edae49", workload: "#00798c", cluster: "#7b4fa0", doc: "#8c564b", sonar_project: "#7f7f7f" };
+const KIND_COLOURS = { service: "#1f5fa8", repo: "#2e933c", team: "#d1495b", package: "#edae49", workload: "#00798c", cluster: "#7b4fa0", doc: "#8c564b", sonar_project: "#7f7f7f", resource: "#b5651d" };
 /** Beyond this many nodes the list stays but the drawing is refused: it would not help anyone. */
 const MAX_DRAWN = 2000;
 

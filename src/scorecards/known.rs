@@ -106,6 +106,16 @@ pub const ENTITY_KINDS: &[KindAttributes] = &[
         ],
         open: &[],
     },
+    // github (wiring: backing services run from third-party images), kubernetes
+    KindAttributes {
+        kind: "resource",
+        attributes: &[
+            "engine", // github, kubernetes: postgres / redis / kafka / …
+            "image",  // github, kubernetes: the image it runs
+            "type",   // github, kubernetes: database / cache / queue / search / storage / other
+        ],
+        open: &[],
+    },
     // github (identity, catalog-info.yaml / .spot.yaml), consul, synthetic; `alias` by alias rewriting
     KindAttributes {
         kind: "service",
@@ -314,12 +324,14 @@ pub const RELATION_KINDS: &[RelationKind] = &[
     RelationKind {
         kind: "depends_on",
         from: &["service"],
-        to: &["service"],
+        to: &["resource", "service"],
         attributes: &[
             "alias",     // aliases
+            "file",      // github, kubernetes: via env / configmap / helm / compose: the declaring file
             "intention", // consul: allow / deny / l7
             "package",   // github: via package: the package key
-            "via",       // github, consul, synthetic: declared / package / consul
+            "variable",  // github, kubernetes: the env variable, ConfigMap key or values path naming the address
+            "via", // github, consul, kubernetes, synthetic: declared / package / consul / env / configmap / helm / compose / kubernetes
         ],
     },
     // kubernetes, github (declared), synthetic

@@ -31,6 +31,7 @@ const ENGINES: &[(&str, &str, &str)] = &[
     ("cassandra", "cassandra", "database"),
     ("scylla", "scylla", "database"),
     ("dynamodb-local", "dynamodb", "database"),
+    ("aws-dynamodb-local", "dynamodb", "database"),
     ("cockroach", "cockroachdb", "database"),
     ("couchdb", "couchdb", "database"),
     ("couchbase", "couchbase", "database"),

@@ -40,8 +40,9 @@ pub fn read(files: &BTreeMap<String, String>) -> Wiring {
             }
         }
     }
-    let composed: Vec<(&str, &Value)> = compose_files.iter().map(|(path, document)| (*path, document)).collect();
-    wiring.units.extend(compose::units(&composed));
+    // The shallowest declaration first (`kubernetes-manifests/` before
+    // `extras/cloudsql/kubernetes-manifests/`): the relation names its file.
+    wiring.units.sort_by_key(|unit| unit.file.matches('/').count());
     let charts: Vec<ChartFiles> = chart_files
         .iter()
         .filter_map(|(folder, (chart, values))| {
@@ -53,6 +54,10 @@ pub fn read(files: &BTreeMap<String, String>) -> Wiring {
         })
         .collect();
     wiring.units.extend(helm::units(&charts));
+    // Compose last: where a deployment and a compose file both say so, the
+    // relation names the deployment's file (the first statement is kept).
+    let composed: Vec<(&str, &Value)> = compose_files.iter().map(|(path, document)| (*path, document)).collect();
+    wiring.units.extend(compose::units(&composed));
     wiring
 }
 

@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{address, backing, Reference, Unit, Via, Wiring};
+use super::{address, backing, ConfigMap, Reference, Unit, Via, Wiring};
 
 /// What the caller knows of the organisation's services.
 pub trait Services {
@@ -128,13 +128,8 @@ fn owner_of(unit: &Unit, services: &dyn Services) -> Option<Owner> {
 fn references_of(unit: &Unit, wiring: &Wiring) -> Vec<Reference> {
     let mut references = unit.references.clone();
     for used in &unit.config_maps {
-        let Some(map) = pick_namespace(
-            wiring.config_maps.iter().filter(|m| m.name == used.name).collect(),
-            unit.namespace.as_deref(),
-            |m| m.namespace.as_deref(),
-        ) else {
-            continue;
-        };
+        let same_name: Vec<&ConfigMap> = wiring.config_maps.iter().filter(|m| m.name == used.name).collect();
+        let Some(map) = nearest(&same_name, unit, |m| (m.namespace.as_deref(), &m.file)) else { continue };
         for (key, value) in &map.data {
             let variable = match &used.key {
                 Some((wanted, variable)) if wanted == key => variable.clone(),
@@ -153,23 +148,21 @@ fn references_of(unit: &Unit, wiring: &Wiring) -> Vec<Reference> {
     references
 }
 
+/// Of several same-named objects (a repository often declares one per
+/// environment or overlay), the one in the unit's namespace, else one
+/// declared in the unit's folder, else the first.
+fn nearest<'a, T>(found: &[&'a T], unit: &Unit, place: impl Fn(&T) -> (Option<&str>, &String)) -> Option<&'a T> {
+    let folder = crate::manifests::folder_of(&unit.file);
+    let in_namespace = found.iter().find(|item| unit.namespace.is_some() && place(item).0 == unit.namespace.as_deref());
+    let in_folder = found.iter().find(|item| crate::manifests::folder_of(place(item).1) == folder);
+    in_namespace.or(in_folder).or(found.first()).copied()
+}
+
 fn hosts_of(reference: &Reference) -> Vec<String> {
     if reference.is_name {
         return vec![reference.value.to_ascii_lowercase()];
     }
     address::hosts(&reference.variable, &reference.value)
-}
-
-/// Of several same-named objects, the one in `namespace`, else the only one.
-fn pick_namespace<'a, T>(
-    found: Vec<&'a T>,
-    namespace: Option<&str>,
-    namespace_of: impl Fn(&T) -> Option<&str>,
-) -> Option<&'a T> {
-    if let Some(same) = found.iter().find(|item| namespace.is_some() && namespace_of(item) == namespace) {
-        return Some(same);
-    }
-    (found.len() == 1).then(|| found[0])
 }
 
 /// Names to the units they reach.
@@ -212,11 +205,17 @@ impl Index {
     /// The units `host` reaches from a unit in `namespace`.
     fn lookup(&self, host: &str, namespace: Option<&str>) -> Vec<usize> {
         if let Some(services) = self.kube_services.get(host) {
-            let picked = pick_namespace(services.iter().collect(), namespace, |(ns, _)| ns.as_deref());
-            if let Some((_, selected)) = picked {
-                if !selected.is_empty() {
-                    return selected.clone();
-                }
+            // The Service in the caller's namespace, else every Service of
+            // that name (overlays declaring one each select the same pods).
+            let same = services.iter().find(|(ns, _)| namespace.is_some() && ns.as_deref() == namespace);
+            let mut selected: Vec<usize> = match same {
+                Some((_, units)) => units.clone(),
+                None => services.iter().flat_map(|(_, units)| units.iter().copied()).collect(),
+            };
+            selected.sort();
+            selected.dedup();
+            if !selected.is_empty() {
+                return selected;
             }
         }
         self.units.get(host).cloned().unwrap_or_default()
