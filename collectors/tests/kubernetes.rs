@@ -31,6 +31,7 @@ const INGRESSES: &str = "/apis/networking.k8s.io/v1/ingresses";
 const HPAS: &str = "/apis/autoscaling/v2/horizontalpodautoscalers";
 const NODES: &str = "/api/v1/nodes";
 const NAMESPACES: &str = "/api/v1/namespaces";
+const CONFIGMAPS: &str = "/api/v1/configmaps";
 
 /// An API server's objects and refusals, answered page by page.
 #[derive(Default, Clone)]
@@ -103,8 +104,20 @@ impl FakeCluster {
     }
 }
 
-const KNOWN: &[&str] =
-    &[DEPLOYMENTS, STATEFULSETS, DAEMONSETS, REPLICASETS, CRONJOBS, PODS, SERVICES, INGRESSES, HPAS, NODES, NAMESPACES];
+const KNOWN: &[&str] = &[
+    DEPLOYMENTS,
+    STATEFULSETS,
+    DAEMONSETS,
+    REPLICASETS,
+    CRONJOBS,
+    PODS,
+    SERVICES,
+    INGRESSES,
+    HPAS,
+    NODES,
+    NAMESPACES,
+    CONFIGMAPS,
+];
 
 /// `/apis/apps/v1/namespaces/shop/deployments` → (`/apis/apps/v1/deployments`, `shop`).
 fn split_namespace(path: &str) -> (String, Option<String>) {
@@ -393,6 +406,94 @@ async fn without_a_service_label_the_main_containers_image_names_the_service() {
         "workload:dc1/kube-system/DaemonSet/fluentd-gcp-v3.2.0",
         json!({ "via": "image", "version": "0.6-1.6.0-1" })
     )));
+}
+
+// ---------------------------------------------------------------------------
+// Dependencies the cluster's objects declare (collectors/src/wiring).
+
+fn service_labelled(namespace: &str, name: &str, service: &str, env: Value) -> Value {
+    deployment(
+        namespace,
+        name,
+        json!({ "app.kubernetes.io/name": service }),
+        json!({}),
+        json!([{ "name": "main", "image": format!("registry.acme.test/{service}:1.0"), "env": env["env"], "envFrom": env["envFrom"] }]),
+    )
+}
+
+fn k8s_service(namespace: &str, name: &str, selects: &str) -> Value {
+    json!({ "metadata": { "name": name, "namespace": namespace }, "spec": { "selector": { "pod": selects } } })
+}
+
+#[tokio::test]
+async fn workloads_depend_on_the_services_their_env_and_configmaps_name_through_the_namespaces_services() {
+    let frontend = service_labelled(
+        "shop",
+        "web",
+        "frontend",
+        json!({
+            "env": [
+                { "name": "CART_ADDR", "value": "cart.shop.svc.cluster.local:7070" },
+                { "name": "TRACING_URL", "value": "https://otel.example.com:4317" },
+                { "name": "CHECKOUT_ADDR", "valueFrom": { "configMapKeyRef": { "name": "api", "key": "checkout" } } }
+            ],
+            "envFrom": [{ "configMapRef": { "name": "stores" } }]
+        }),
+    );
+    let cart = service_labelled("shop", "cartservice", "cartservice", json!({}));
+    let checkout = service_labelled("shop", "checkout", "checkoutservice", json!({}));
+    let redis =
+        deployment("shop", "redis-cart", json!({}), json!({}), json!([{ "name": "redis", "image": "redis:7.2" }]));
+    let config_maps = vec![
+        json!({ "metadata": { "name": "api", "namespace": "shop" }, "data": { "checkout": "checkout:5050", "cart": "cart:7070" } }),
+        json!({ "metadata": { "name": "stores", "namespace": "shop" }, "data": { "REDIS_URL": "redis://:hunter2@redis-cart:6379", "LOG_LEVEL": "debug" } }),
+        // Same name, another namespace: not what the frontend reads.
+        json!({ "metadata": { "name": "stores", "namespace": "other" }, "data": { "X_ADDR": "cartservice:1" } }),
+    ];
+    let cluster = FakeCluster::default()
+        .with(DEPLOYMENTS, vec![frontend, cart, checkout, redis])
+        .with(
+            SERVICES,
+            vec![
+                // Named unlike the workload it selects.
+                k8s_service("shop", "cart", "cartservice"),
+                k8s_service("shop", "checkout", "checkout"),
+                k8s_service("shop", "redis-cart", "redis-cart"),
+            ],
+        )
+        .with(CONFIGMAPS, config_maps);
+    let (obs, _server) = observe(cluster, "").await;
+    let obs = obs.unwrap();
+    let mut dependencies: Vec<_> = relations(&obs).into_iter().filter(|(_, kind, _, _)| kind == "depends_on").collect();
+    dependencies.sort_by(|a, b| a.2.cmp(&b.2));
+    assert_eq!(
+        dependencies,
+        [
+            rel(
+                "service:frontend",
+                "depends_on",
+                "resource:redis-cart",
+                json!({ "via": "kubernetes", "variable": "REDIS_URL (ConfigMap stores)", "object": "ConfigMap shop/stores" })
+            ),
+            rel(
+                "service:frontend",
+                "depends_on",
+                "service:cartservice",
+                json!({ "via": "kubernetes", "variable": "CART_ADDR", "object": "Deployment shop/web" })
+            ),
+            rel(
+                "service:frontend",
+                "depends_on",
+                "service:checkoutservice",
+                json!({ "via": "kubernetes", "variable": "CHECKOUT_ADDR (ConfigMap api)", "object": "ConfigMap shop/api" })
+            ),
+        ],
+        "the external tracing URL is not an edge; only the key the frontend reads of 'api' counts"
+    );
+    let redis = entity(&obs, "resource:redis-cart");
+    assert_eq!((redis.attrs["type"].as_str(), redis.attrs["engine"].as_str()), (Some("cache"), Some("redis")));
+    assert!(!format!("{:?}", obs.warnings).contains("hunter2"), "ConfigMap values are never quoted");
+    assert_eq!(obs.validate(), Ok(()));
 }
 
 // ---------------------------------------------------------------------------

@@ -329,6 +329,7 @@ pub const RELATION_KINDS: &[RelationKind] = &[
             "alias",     // aliases
             "file",      // github, kubernetes: via env / configmap / helm / compose: the declaring file
             "intention", // consul: allow / deny / l7
+            "object",    // kubernetes: the workload or ConfigMap naming the address (`ConfigMap shop/api`)
             "package",   // github: via package: the package key
             "variable",  // github, kubernetes: the env variable, ConfigMap key or values path naming the address
             "via", // github, consul, kubernetes, synthetic: declared / package / consul / env / configmap / helm / compose / kubernetes

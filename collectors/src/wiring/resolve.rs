@@ -55,17 +55,10 @@ pub fn resource_key(name: &str) -> String {
     format!("resource:{name}")
 }
 
-/// Every edge `wiring` declares, and the resources it runs.
+/// Every edge `wiring` declares, and the resources they reach.
 pub fn resolve(wiring: &Wiring, services: &dyn Services) -> Resolved {
     let mut resolved = Resolved::default();
     let owners: Vec<Option<Owner>> = wiring.units.iter().map(|unit| owner_of(unit, services)).collect();
-    for owner in &owners {
-        if let Some(Owner::Resource(resource)) = owner {
-            if !resolved.resources.iter().any(|r| r.key == resource.key) {
-                resolved.resources.push(resource.clone());
-            }
-        }
-    }
     let index = Index::new(wiring);
     let affixes = Affixes::of(&services.names());
     let mut seen = BTreeSet::new();
@@ -85,6 +78,16 @@ pub fn resolve(wiring: &Wiring, services: &dyn Services) -> Resolved {
                         variable: reference.variable.clone(),
                     });
                 }
+            }
+        }
+    }
+    // A resource is known by what depends on it: a database nothing names
+    // stays a workload only, and no resource is left without an edge.
+    for owner in owners.iter().flatten() {
+        if let Owner::Resource(resource) = owner {
+            let reached = resolved.edges.iter().any(|e| e.to == resource.key);
+            if reached && !resolved.resources.iter().any(|r| r.key == resource.key) {
+                resolved.resources.push(resource.clone());
             }
         }
     }
