@@ -35,7 +35,8 @@ pub fn repo_key(host: &str, org: &str, name: &str) -> String {
 }
 
 /// Whether the collector reads a file: dependency manifests, catalog
-/// files, CODEOWNERS, YAML (Kubernetes manifests, Helm values), and what
+/// files, CODEOWNERS, YAML (Kubernetes manifests, Helm values), `.env`
+/// (the variables compose files interpolate), and what
 /// finds services ([`identity::is_read`]: Dockerfiles, build descriptors),
 /// outside vendored folders.
 pub fn is_read(path: &str) -> bool {
@@ -48,6 +49,7 @@ pub fn is_read(path: &str) -> bool {
         || manifests::detect(path).is_some()
         || manifests::is_context_file(path)
         || manifests::declared::is_candidate(path)
+        || crate::wiring::repository::is_env_file(path)
 }
 
 /// Accumulates one organisation's observation without duplicates.

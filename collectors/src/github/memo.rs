@@ -43,14 +43,14 @@ pub struct ParseMemo {
     /// keyed by the hash of all their paths and contents.
     declared: HashMap<u64, Arc<DeclaredRead>>,
     artefacts: HashMap<(String, u64), Result<Vec<Artefact>, ParseError>>,
-    /// Wiring, like declared workloads, reads a tree's YAML files together.
+    /// Wiring reads a tree's YAML and `.env` files together.
     wiring: HashMap<u64, Arc<Wiring>>,
 }
 
-/// One hash of the paths and contents of a tree's YAML files.
-fn yaml_key(files: &BTreeMap<String, String>) -> u64 {
+/// One hash of the paths and contents of the files wiring reads.
+fn wiring_key(files: &BTreeMap<String, String>) -> u64 {
     let mut key = Vec::new();
-    for (path, content) in files.iter().filter(|(path, _)| manifests::declared::is_candidate(path)) {
+    for (path, content) in files.iter().filter(|(path, _)| wiring::repository::is_wiring_file(path)) {
         key.extend_from_slice(path.as_bytes());
         key.push(0);
         key.extend_from_slice(&xxh3_64(content.as_bytes()).to_le_bytes());
@@ -135,6 +135,6 @@ impl ParseMemo {
 
     /// What a tree's YAML files wire together ([`wiring::repository::read`]).
     pub fn wiring(&mut self, files: &BTreeMap<String, String>) -> Arc<Wiring> {
-        self.wiring.entry(yaml_key(files)).or_insert_with(|| Arc::new(wiring::repository::read(files))).clone()
+        self.wiring.entry(wiring_key(files)).or_insert_with(|| Arc::new(wiring::repository::read(files))).clone()
     }
 }

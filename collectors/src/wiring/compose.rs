@@ -9,14 +9,20 @@ use std::collections::BTreeMap;
 use yaml_serde::Value;
 
 use super::manifests::scalar;
-use super::{Reference, Unit, Via};
+use super::{dotenv, Reference, Unit, Via};
 use crate::manifests::{folder_of, join_path};
 
-/// The units of every compose file, `(path, parsed document)`, merged by
-/// service name.
-pub fn units(files: &[(&str, &Value)]) -> Vec<Unit> {
+/// One parsed compose file and the variables of the `.env` beside it.
+pub struct ComposeFile<'a> {
+    pub path: &'a str,
+    pub document: &'a Value,
+    pub variables: &'a BTreeMap<String, String>,
+}
+
+/// The units of every compose file, merged by service name.
+pub fn units(files: &[ComposeFile]) -> Vec<Unit> {
     let mut units: BTreeMap<String, Unit> = BTreeMap::new();
-    for (path, document) in files {
+    for ComposeFile { path, document, variables } in files {
         let Some(services) = document.get("services").and_then(Value::as_mapping) else { continue };
         for (name, service) in services {
             let Some(name) = name.as_str() else { continue };
@@ -25,13 +31,13 @@ pub fn units(files: &[(&str, &Value)]) -> Vec<Unit> {
                 file: path.to_string(),
                 ..Unit::default()
             });
-            read_service(path, service, unit);
+            read_service(path, service, variables, unit);
         }
     }
     units.into_values().collect()
 }
 
-fn read_service(path: &str, service: &Value, unit: &mut Unit) {
+fn read_service(path: &str, service: &Value, variables: &BTreeMap<String, String>, unit: &mut Unit) {
     if let Some(image) = service.get("image").and_then(Value::as_str) {
         unit.image.get_or_insert_with(|| image.to_string());
     }
@@ -48,7 +54,7 @@ fn read_service(path: &str, service: &Value, unit: &mut Unit) {
             unit.aliases.extend(aliases.iter().filter_map(Value::as_str).map(str::to_string));
         }
     }
-    for (variable, value) in environment(service.get("environment")) {
+    for (variable, value) in environment(service.get("environment"), variables) {
         unit.references.push(Reference { via: Via::Compose, variable, value, file: path.to_string(), is_name: false });
     }
     for (key, needed) in needs(service) {
@@ -82,20 +88,33 @@ fn build_folder(path: &str, build: Option<&Value>) -> Option<String> {
     }
 }
 
-/// `environment` as a list of `K=V` or a map.
-fn environment(value: Option<&Value>) -> Vec<(String, String)> {
-    match value {
+/// `environment` as a list of `K=V` (or a bare `K`, passed from the
+/// `.env`) or a map, interpolated with the `.env`'s variables.
+fn environment(value: Option<&Value>, variables: &BTreeMap<String, String>) -> Vec<(String, String)> {
+    let pairs: Vec<(String, Option<String>)> = match value {
         Some(Value::Sequence(list)) => list
             .iter()
             .filter_map(Value::as_str)
-            .filter_map(|entry| entry.split_once('='))
-            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+            .map(|entry| match entry.split_once('=') {
+                Some((k, v)) => (k.trim().to_string(), Some(v.trim().to_string())),
+                None => (entry.trim().to_string(), None),
+            })
             .collect(),
         Some(Value::Mapping(map)) => {
-            map.iter().filter_map(|(k, v)| Some((k.as_str()?.to_string(), scalar(Some(v))?))).collect()
+            map.iter().filter_map(|(k, v)| Some((k.as_str()?.to_string(), scalar(Some(v))))).collect()
         }
         _ => Vec::new(),
-    }
+    };
+    pairs
+        .into_iter()
+        .filter_map(|(name, value)| {
+            let value = match value {
+                Some(value) => dotenv::interpolate(&value, variables),
+                None => variables.get(&name)?.clone(),
+            };
+            Some((name, value))
+        })
+        .collect()
 }
 
 /// `depends_on` (a list, or a map of conditions) and `links` (`svc` or

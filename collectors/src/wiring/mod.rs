@@ -18,6 +18,7 @@
 pub mod address;
 pub mod backing;
 pub mod compose;
+pub mod dotenv;
 pub mod helm;
 pub mod manifests;
 pub mod repository;

@@ -10,8 +10,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 use yaml_serde::Value;
 
+use super::compose::ComposeFile;
 use super::helm::ChartFiles;
-use super::{compose, helm, manifests, Wiring};
+use super::{compose, dotenv, helm, manifests, Wiring};
 use crate::identity::naming::is_tooling;
 use crate::manifests::{check_yaml_nesting, file_name, folder_of, join_path};
 
@@ -56,7 +57,20 @@ pub fn read(files: &BTreeMap<String, String>) -> Wiring {
     wiring.units.extend(helm::units(&charts));
     // Compose last: where a deployment and a compose file both say so, the
     // relation names the deployment's file (the first statement is kept).
-    let composed: Vec<(&str, &Value)> = compose_files.iter().map(|(path, document)| (*path, document)).collect();
+    let dotenvs: BTreeMap<&str, BTreeMap<String, String>> = compose_files
+        .iter()
+        .map(|(path, _)| folder_of(path))
+        .filter_map(|folder| Some((folder, dotenv::parse(files.get(&join_path(folder, ".env")?)?))))
+        .collect();
+    let none = BTreeMap::new();
+    let composed: Vec<ComposeFile> = compose_files
+        .iter()
+        .map(|(path, document)| ComposeFile {
+            path,
+            document,
+            variables: dotenvs.get(folder_of(path)).unwrap_or(&none),
+        })
+        .collect();
     wiring.units.extend(compose::units(&composed));
     wiring
 }
@@ -74,6 +88,16 @@ fn is_read(path: &str) -> bool {
 fn is_test_file(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
     ["test", "e2e", "integration"].iter().any(|t| name.contains(t))
+}
+
+/// The `.env` beside a compose file: the variables it interpolates.
+pub fn is_env_file(path: &str) -> bool {
+    file_name(path) == ".env"
+}
+
+/// Whether a path is read for wiring: YAML, and `.env` files.
+pub fn is_wiring_file(path: &str) -> bool {
+    is_env_file(path) || crate::manifests::declared::is_candidate(path)
 }
 
 /// Whether a path is a compose file.

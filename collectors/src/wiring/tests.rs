@@ -342,3 +342,29 @@ fn a_malformed_file_is_skipped_and_the_rest_still_wires() {
     );
     assert_eq!(found, [("service:frontend".into(), "service:cartservice".into())]);
 }
+
+#[test]
+fn compose_environment_passed_from_the_env_file_beside_it_names_addresses() {
+    let compose = "services:
+  checkout:
+    build: ./src/checkout
+    environment:
+      - CART_ADDR
+      - EMAIL_ADDR=http://${EMAIL_HOST}:${EMAIL_PORT:-6060}
+      - OTEL_ADDR=${UNSET_HOST}:4317
+  cart:
+    build: ./src/cart
+  email:
+    build: ./src/email
+";
+    let found = edges(
+        &[("compose.yaml", compose), (".env", "CART_PORT=7070\nCART_ADDR=cart:${CART_PORT}\nEMAIL_HOST=email\n")],
+        &["checkout", "cart", "email"],
+    );
+    let summary: Vec<(&str, &str)> = found.iter().map(|(_, to, _, _, var)| (to.as_str(), var.as_str())).collect();
+    assert_eq!(
+        summary,
+        [("service:cart", "CART_ADDR"), ("service:email", "EMAIL_ADDR")],
+        "an unset variable names nothing"
+    );
+}
