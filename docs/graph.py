@@ -90,6 +90,31 @@ EXPECTED = {
             ("rs-load", "rs-web"),
         ],
     },
+    # open-telemetry/opentelemetry-demo 054282e: compose.yaml, compose.full.yaml,
+    # compose.agent.yaml and compose.observability.yaml environment (from .env:
+    # CART_ADDR=cart:${CART_PORT}, image: ${POSTGRES_IMAGE}) and depends_on, between the
+    # services the repository builds and its backing stores; the collector, flagd,
+    # Jaeger, Grafana and Prometheus are third-party images but no backing store.
+    "opentelemetry-demo": {
+        "commit": "054282e",
+        "edges": [
+            ("cart", "resource:valkey-cart"), ("cart", "opamp-server"),
+            *[("checkout", s) for s in ["cart", "currency", "email", "payment", "product-catalog", "shipping",
+                                        "kafka"]],
+            *[("frontend", s) for s in ["ad", "cart", "checkout", "currency", "product-catalog", "quote",
+                                        "recommendation", "shipping", "image-provider"]],
+            *[("frontend-proxy", s) for s in ["frontend", "image-provider", "flagd-ui", "telemetry-docs", "chatbot",
+                                              "opamp-server"]],
+            ("load-generator", "frontend"), ("load-generator", "frontend-proxy"),
+            ("product-catalog", "resource:astronomy-db"),
+            ("recommendation", "product-catalog"),
+            ("shipping", "quote"),
+            ("accounting", "kafka"), ("fraud-detection", "kafka"),
+            ("agent", "product-catalog"), ("agent", "mcp"), ("agent", "frontend"),
+            ("mcp", "frontend"),
+            ("chatbot", "agent"), ("chatbot", "opamp-server"),
+        ],
+    },
 }
 
 

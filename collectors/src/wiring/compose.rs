@@ -39,7 +39,8 @@ pub fn units(files: &[ComposeFile]) -> Vec<Unit> {
 
 fn read_service(path: &str, service: &Value, variables: &BTreeMap<String, String>, unit: &mut Unit) {
     if let Some(image) = service.get("image").and_then(Value::as_str) {
-        unit.image.get_or_insert_with(|| image.to_string());
+        // `image: ${POSTGRES_IMAGE}`, set in the `.env`.
+        unit.image.get_or_insert_with(|| dotenv::interpolate(image, variables));
     }
     if unit.folder.is_none() {
         unit.folder = build_folder(path, service.get("build"));
