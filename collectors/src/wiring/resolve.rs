@@ -187,15 +187,23 @@ impl Index {
                 }
             }
         }
+        // A cluster has thousands of Services: each looks at its namespace's
+        // units only (and those declared without one).
+        let mut by_namespace: BTreeMap<Option<&str>, Vec<usize>> = BTreeMap::new();
+        for (at, unit) in wiring.units.iter().enumerate() {
+            by_namespace.entry(unit.namespace.as_deref()).or_default().push(at);
+        }
         let mut kube_services: BTreeMap<String, Vec<(Option<String>, Vec<usize>)>> = BTreeMap::new();
         for service in wiring.services.iter().filter(|s| !s.selector.is_empty()) {
-            let selected: Vec<usize> = wiring
-                .units
-                .iter()
-                .enumerate()
-                .filter(|(_, unit)| same_namespace(service.namespace.as_deref(), unit.namespace.as_deref()))
-                .filter(|(_, unit)| service.selector.iter().all(|(k, v)| unit.labels.get(k) == Some(v)))
-                .map(|(at, _)| at)
+            let candidates: Vec<usize> = match service.namespace.as_deref() {
+                Some(namespace) => {
+                    [Some(namespace), None].iter().filter_map(|ns| by_namespace.get(ns)).flatten().copied().collect()
+                }
+                None => (0..wiring.units.len()).collect(),
+            };
+            let selected: Vec<usize> = candidates
+                .into_iter()
+                .filter(|at| service.selector.iter().all(|(k, v)| wiring.units[*at].labels.get(k) == Some(v)))
                 .collect();
             kube_services
                 .entry(service.name.to_ascii_lowercase())
@@ -223,12 +231,6 @@ impl Index {
         }
         self.units.get(host).cloned().unwrap_or_default()
     }
-}
-
-/// Namespaces match when they are equal or either is not known (a
-/// manifest that leaves it to `kubectl -n`).
-fn same_namespace(a: Option<&str>, b: Option<&str>) -> bool {
-    a.is_none() || b.is_none() || a == b
 }
 
 /// The keys `host` reaches: its units' owners, else a service by name.
