@@ -90,10 +90,13 @@ impl Services for ClusterServices<'_> {
     }
 }
 
+/// A Service's name and pod selector.
+type Selecting = (String, BTreeMap<String, String>);
+
 /// `depends_on` relations and `resource` entities the cluster declares.
 pub fn depends_on(
     workloads: &BTreeMap<WorkloadId, Workload>,
-    services: &BTreeMap<String, Vec<(String, BTreeMap<String, String>)>>,
+    services: &BTreeMap<String, Vec<Selecting>>,
     config_maps: &[ConfigMap],
 ) -> (Vec<ObservedEntity>, Vec<ObservedRelation>) {
     let mut wiring = Wiring { config_maps: config_maps.to_vec(), ..Wiring::default() };

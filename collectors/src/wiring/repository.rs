@@ -16,12 +16,15 @@ use super::{compose, dotenv, helm, manifests, Wiring};
 use crate::identity::naming::is_tooling;
 use crate::manifests::{check_yaml_nesting, file_name, folder_of, join_path};
 
+/// A chart's `Chart.yaml`, and its `values.yaml` with its path.
+type ChartDocuments<'a> = (Option<Value>, Option<(&'a str, Value)>);
+
 /// Everything `files` (path → content) declare.
 pub fn read(files: &BTreeMap<String, String>) -> Wiring {
     let mut wiring = Wiring::default();
     let charts: BTreeSet<&str> = files.keys().filter(|p| file_name(p) == "Chart.yaml").map(|p| folder_of(p)).collect();
     let mut compose_files = Vec::new();
-    let mut chart_files: BTreeMap<&str, (Option<Value>, Option<(&str, Value)>)> = BTreeMap::new();
+    let mut chart_files: BTreeMap<&str, ChartDocuments> = BTreeMap::new();
     for (path, content) in files.iter().filter(|(path, _)| is_read(path)) {
         let name = file_name(path);
         let folder = folder_of(path);

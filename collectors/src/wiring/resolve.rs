@@ -168,10 +168,13 @@ fn hosts_of(reference: &Reference) -> Vec<String> {
     address::hosts(&reference.variable, &reference.value)
 }
 
+/// A Kubernetes Service's namespace and the units it selects.
+type Selected = (Option<String>, Vec<usize>);
+
 /// Names to the units they reach.
 struct Index {
     /// Kubernetes Service name → (its namespace, the units it selects).
-    kube_services: BTreeMap<String, Vec<(Option<String>, Vec<usize>)>>,
+    kube_services: BTreeMap<String, Vec<Selected>>,
     /// Unit name or alias → units.
     units: BTreeMap<String, Vec<usize>>,
 }
@@ -193,7 +196,7 @@ impl Index {
         for (at, unit) in wiring.units.iter().enumerate() {
             by_namespace.entry(unit.namespace.as_deref()).or_default().push(at);
         }
-        let mut kube_services: BTreeMap<String, Vec<(Option<String>, Vec<usize>)>> = BTreeMap::new();
+        let mut kube_services: BTreeMap<String, Vec<Selected>> = BTreeMap::new();
         for service in wiring.services.iter().filter(|s| !s.selector.is_empty()) {
             let candidates: Vec<usize> = match service.namespace.as_deref() {
                 Some(namespace) => {
