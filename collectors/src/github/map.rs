@@ -99,11 +99,12 @@ pub fn observe_with(context: &OrgContext, repos: &[&RepoFiles], memo: &mut Parse
     let mut builder = Builder::default();
     let prepared: Vec<Prepared> = repos.iter().map(|files| prepare(context, files, memo, &mut builder)).collect();
     let keys = organisation_keys(&prepared, repos);
+    let organisation: BTreeSet<String> = keys.iter().flatten().map(|assigned| assigned.key.clone()).collect();
     let mut services_of_repo: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut published: BTreeMap<String, String> = BTreeMap::new();
     let mut uses: Vec<(String, String, String)> = Vec::new(); // (from, package key, repo key)
     for ((files, prepared), keys) in repos.iter().zip(&prepared).zip(&keys) {
-        let repo = observe_repo(context, files, prepared, keys, memo, &mut builder);
+        let repo = observe_repo(context, files, prepared, keys, &organisation, memo, &mut builder);
         for (package, _) in &repo.publishes {
             published.insert(package.clone(), repo.key.clone());
         }
@@ -186,6 +187,7 @@ fn observe_repo(
     files: &RepoFiles,
     prepared: &Prepared,
     keys: &[claims::Assigned],
+    organisation: &BTreeSet<String>,
     memo: &mut ParseMemo,
     builder: &mut Builder,
 ) -> RepoSummary {
@@ -208,7 +210,7 @@ fn observe_repo(
     let services = services::emit(builder, &key, files, &prepared.catalog, &keyed, &code_owner_teams);
     let (publishes, uses) = packages(builder, &key, files, &services, memo);
     declared_workloads(builder, context, &key, files, &services, memo);
-    super::wiring::wire(builder, files, &services, memo);
+    super::wiring::wire(builder, files, &services, organisation, memo);
     RepoSummary { key, services: services.into_iter().map(|s| s.key).collect(), publishes, uses }
 }
 

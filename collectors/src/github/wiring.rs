@@ -3,6 +3,8 @@
 //! `variable`) and `resource` entities, with the repository's services as
 //! the units' owners.
 
+use std::collections::BTreeSet;
+
 use serde_json::json;
 
 use super::map::{owning_service, Builder};
@@ -14,9 +16,12 @@ use crate::manifests::folder_of;
 use crate::service_labels::{BACKSTAGE_ID, SERVICE_LABELS};
 use crate::wiring::{self, resolve::Services, Unit};
 
-/// The repository's services, as the wiring's owners.
+/// The repository's services, as the wiring's owners; the
+/// organisation's, for the addresses naming another repository's.
 struct RepoServices<'a> {
     services: &'a [Service],
+    /// Every service key of the organisation.
+    organisation: &'a BTreeSet<String>,
 }
 
 impl RepoServices<'_> {
@@ -50,8 +55,11 @@ impl Services for RepoServices<'_> {
         owning_service(self.services, folder).map(str::to_string)
     }
 
+    /// The repository's own service of that name first, then the one of
+    /// the organisation that holds the name (`service:<name>`).
     fn named(&self, name: &str) -> Option<String> {
-        self.by_name(name).map(|s| s.key.clone())
+        let own = self.by_name(name).map(|s| s.key.clone());
+        own.or_else(|| Some(format!("service:{}", name.to_ascii_lowercase())).filter(|k| self.organisation.contains(k)))
     }
 
     fn names(&self) -> Vec<String> {
@@ -60,9 +68,15 @@ impl Services for RepoServices<'_> {
 }
 
 /// Adds the repository's `depends_on` edges and backing resources.
-pub(super) fn wire(builder: &mut Builder, files: &RepoFiles, services: &[Service], memo: &mut ParseMemo) {
+pub(super) fn wire(
+    builder: &mut Builder,
+    files: &RepoFiles,
+    services: &[Service],
+    organisation: &BTreeSet<String>,
+    memo: &mut ParseMemo,
+) {
     let declared = memo.wiring(&files.contents);
-    let resolved = wiring::resolve(&declared, &RepoServices { services });
+    let resolved = wiring::resolve(&declared, &RepoServices { services, organisation });
     for resource in &resolved.resources {
         builder.entity(
             &resource.key,
@@ -78,5 +92,49 @@ pub(super) fn wire(builder: &mut Builder, files: &RepoFiles, services: &[Service
             &edge.to,
             json!({ "via": edge.via.as_str(), "file": edge.file, "variable": edge.variable }),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use serde_json::json;
+
+    use crate::github::api::Repo;
+    use crate::github::cache::RepoSnapshot;
+    use crate::github::map::{observe, OrgContext};
+    use crate::github::sync::RepoFiles;
+    use crate::identity::IdentityConfig;
+    use crate::{Day, Observation};
+
+    fn repo(name: &str, files: &[(&str, &str)]) -> RepoFiles {
+        let repo: Repo = serde_json::from_value(json!({ "name": name, "default_branch": "main" })).unwrap();
+        RepoFiles {
+            repo,
+            snapshot: RepoSnapshot::new(None, "main".into()),
+            contents: files.iter().map(|(p, c)| (p.to_string(), c.to_string())).collect(),
+            too_large: vec![],
+            unparsed: BTreeMap::new(),
+        }
+    }
+
+    const WEB: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n        - image: acme/web:1\n          env:\n            - name: CART_ADDR\n              value: cart:8080\n            - name: LEDGER_URL\n              value: http://ledger.payments.svc.cluster.local\n";
+
+    #[test]
+    fn an_address_naming_a_service_another_repository_builds_is_a_dependency_on_it() {
+        let web = repo("web", &[("Dockerfile", "FROM node:22\n"), ("k8s/web.yaml", WEB)]);
+        let cart = repo("cart", &[("Dockerfile", "FROM golang:1.23\n")]);
+        let mut obs = Observation::new("github", "acme", Day(20_000));
+        let context =
+            OrgContext { host: "github.com", org: "acme", day: Day(20_000), identity: &IdentityConfig::default() };
+        observe(&context, &[web, cart], &mut obs);
+        let depends: Vec<_> = obs.relations.iter().filter(|r| r.kind == "depends_on").collect();
+        assert_eq!(depends.len(), 1, "ledger is no service of the organisation: {depends:?}");
+        assert_eq!((depends[0].from.as_str(), depends[0].to.as_str()), ("service:web", "service:cart"));
+        assert_eq!(depends[0].attrs["via"], "env");
+        assert_eq!(depends[0].attrs["file"], "k8s/web.yaml");
+        assert_eq!(depends[0].attrs["variable"], "CART_ADDR");
+        assert_eq!(obs.validate(), Ok(()));
     }
 }
