@@ -254,3 +254,17 @@ fn failing_since_looks_back_as_far_as_the_schema_and_the_guide_say() {
     let guide = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/scorecards.md")).unwrap();
     assert!(guide.contains(&format!("at most {days} days back")), "docs/scorecards.md names the lookback");
 }
+
+#[tokio::test]
+async fn the_graph_guide_query_is_valid_against_the_schema() {
+    use spot::api::{self, Grants, Limits};
+    let dir = tempfile::tempdir().unwrap();
+    let store = std::sync::Arc::new(spot::SqliteStore::open(dir.path().join("spot.db")).unwrap());
+    let schema = api::schema(store, Limits::default());
+    for block in fenced_blocks("docs/graph.md", "graphql") {
+        let request = api::request(&schema, async_graphql::Request::new(block.clone()), Grants::all("docs"));
+        let response = schema.execute(request).await;
+        let invalid: Vec<_> = response.errors.iter().filter(|e| e.path.is_empty()).collect();
+        assert!(invalid.is_empty(), "{block}: {invalid:?}");
+    }
+}
