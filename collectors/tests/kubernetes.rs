@@ -449,6 +449,8 @@ async fn workloads_depend_on_the_services_their_env_and_configmaps_name_through_
         json!({ "metadata": { "name": "stores", "namespace": "shop" }, "data": { "REDIS_URL": "redis://:hunter2@redis-cart:6379", "LOG_LEVEL": "debug" } }),
         // Same name, another namespace: not what the frontend reads.
         json!({ "metadata": { "name": "stores", "namespace": "other" }, "data": { "X_ADDR": "cartservice:1" } }),
+        // Malformed (a number where strings go): named, its value never quoted.
+        json!({ "metadata": { "name": "broken", "namespace": "shop" }, "data": { "DB_PASSWORD": 987654321 } }),
     ];
     let cluster = FakeCluster::default()
         .with(DEPLOYMENTS, vec![frontend, cart, checkout, redis])
@@ -492,7 +494,12 @@ async fn workloads_depend_on_the_services_their_env_and_configmaps_name_through_
     );
     let redis = entity(&obs, "resource:redis-cart");
     assert_eq!((redis.attrs["type"].as_str(), redis.attrs["engine"].as_str()), (Some("cache"), Some("redis")));
-    assert!(!format!("{:?}", obs.warnings).contains("hunter2"), "ConfigMap values are never quoted");
+    let warnings = format!("{:?}", obs.warnings);
+    assert!(warnings.contains("ConfigMap shop/broken: `data.DB_PASSWORD` does not read"), "{warnings}");
+    assert!(
+        !warnings.contains("hunter2") && !warnings.contains("987654321"),
+        "ConfigMap values are never quoted: {warnings}"
+    );
     assert_eq!(obs.validate(), Ok(()));
 }
 

@@ -280,9 +280,13 @@ impl Aggregator {
     }
 
     pub fn add_config_map(&mut self, item: Result<ConfigMap, BadItem>) {
-        // Values are never quoted: a ConfigMap may hold what should be a secret.
+        // Values are never quoted: a ConfigMap may hold what should be a
+        // secret, so of what did not read only the path at fault is said.
         match item
-            .map_err(|bad| format!("{}: {}", bad.describe("ConfigMap"), bad.problem))
+            .map_err(|bad| {
+                let at = bad.problem.split(": ").next().unwrap_or_default();
+                format!("{}: {at} does not read", bad.describe("ConfigMap"))
+            })
             .and_then(|m| super::wiring::read_config_map(&m))
         {
             Ok(map) => self.config_maps.push(map),
