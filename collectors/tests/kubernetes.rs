@@ -1143,3 +1143,112 @@ async fn in_cluster_outside_a_pod_says_what_it_needs() {
     assert!(err.starts_with("kubernetes cluster 'local': the in-cluster service account is not usable: "), "{err}");
     assert!(err.ends_with("(in_cluster needs KUBERNETES_SERVICE_HOST/PORT and the service account files under /var/run/secrets/kubernetes.io/serviceaccount)"), "{err}");
 }
+
+/// The manifests of an Online-Boutique-shaped repository: a frontend whose
+/// env names a Service named unlike its workload, and a ConfigMap it reads.
+const SHOP_MANIFESTS: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web, namespace: shop, labels: { app.kubernetes.io/name: frontend } }
+spec:
+  selector: { matchLabels: { pod: web } }
+  template:
+    metadata: { labels: { pod: web } }
+    spec:
+      containers:
+        - name: main
+          image: acme/frontend:1.0
+          env: [{ name: CART_ADDR, value: 'cart:7070' }]
+          envFrom: [{ configMapRef: { name: api } }]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: cartservice, namespace: shop, labels: { app.kubernetes.io/name: cartservice } }
+spec:
+  selector: { matchLabels: { pod: cartservice } }
+  template:
+    metadata: { labels: { pod: cartservice } }
+    spec: { containers: [{ name: main, image: acme/cartservice:1.0, env: [{ name: REDIS_ADDR, value: 'redis-cart:6379' }] }] }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: checkoutservice, namespace: shop, labels: { app.kubernetes.io/name: checkoutservice } }
+spec:
+  selector: { matchLabels: { pod: checkoutservice } }
+  template:
+    metadata: { labels: { pod: checkoutservice } }
+    spec: { containers: [{ name: main, image: acme/checkoutservice:1.0 }] }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: redis-cart, namespace: shop }
+spec:
+  selector: { matchLabels: { pod: redis-cart } }
+  template:
+    metadata: { labels: { pod: redis-cart } }
+    spec: { containers: [{ name: redis, image: 'redis:7.2' }] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: cart, namespace: shop }
+spec: { selector: { pod: cartservice } }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: redis-cart, namespace: shop }
+spec: { selector: { pod: redis-cart } }
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: api, namespace: shop }
+data: { CHECKOUT_ADDR: 'checkoutservice.shop.svc.cluster.local:5050' }
+";
+
+#[tokio::test]
+async fn a_cluster_and_the_repository_declaring_it_give_the_same_dependencies() {
+    use collectors::github::{api::Repo, cache::RepoSnapshot, map, sync::RepoFiles};
+    let documents: Vec<Value> = SHOP_MANIFESTS
+        .split("\n---\n")
+        .map(|document| serde_json::to_value(yaml_serde::from_str::<yaml_serde::Value>(document).unwrap()).unwrap())
+        .collect();
+    let of_kind = |kind: &str| -> Vec<Value> { documents.iter().filter(|d| d["kind"] == kind).cloned().collect() };
+    let cluster = FakeCluster::default()
+        .with(DEPLOYMENTS, of_kind("Deployment"))
+        .with(SERVICES, of_kind("Service"))
+        .with(CONFIGMAPS, of_kind("ConfigMap"));
+    let (live, _server) = observe(cluster, "").await;
+    let live = live.unwrap();
+
+    let mut files: Vec<(String, String)> = vec![("k8s/shop.yaml".into(), SHOP_MANIFESTS.into())];
+    for service in ["frontend", "cartservice", "checkoutservice"] {
+        files.push((format!("src/{service}/Dockerfile"), "FROM scratch\n".into()));
+    }
+    let repo = RepoFiles {
+        repo: serde_json::from_value::<Repo>(json!({ "name": "shop", "default_branch": "main" })).unwrap(),
+        snapshot: RepoSnapshot::new(None, "main".into()),
+        contents: files.into_iter().collect(),
+        too_large: vec![],
+        unparsed: BTreeMap::new(),
+    };
+    let mut declared = Observation::new("github", "acme", DAY);
+    let identity = collectors::identity::IdentityConfig::default();
+    map::observe(
+        &map::OrgContext { host: "github.com", org: "acme", day: DAY, identity: &identity },
+        &[repo],
+        &mut declared,
+    );
+
+    let edges = |obs: &Observation| -> Vec<(String, String)> {
+        let mut found: Vec<_> =
+            obs.relations.iter().filter(|r| r.kind == "depends_on").map(|r| (r.from.clone(), r.to.clone())).collect();
+        found.sort();
+        found
+    };
+    let expected = [
+        ("service:cartservice", "resource:redis-cart"),
+        ("service:frontend", "service:cartservice"),
+        ("service:frontend", "service:checkoutservice"),
+    ];
+    let expected: Vec<(String, String)> = expected.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+    assert_eq!(edges(&live), expected, "read from the cluster");
+    assert_eq!(edges(&declared), expected, "read from the repository");
+}
