@@ -12,7 +12,7 @@ use yaml_serde::Value;
 
 use super::compose::ComposeFile;
 use super::helm::ChartFiles;
-use super::{compose, dotenv, helm, manifests, Wiring};
+use super::{compose, dotenv, helm, manifests, ConfigMap, Wiring};
 use crate::identity::naming::is_tooling;
 use crate::manifests::{check_yaml_nesting, file_name, folder_of, join_path};
 
@@ -33,6 +33,10 @@ pub fn read(files: &BTreeMap<String, String>) -> Wiring {
         }
         if is_compose(name) {
             compose_files.extend(documents(content).into_iter().map(|d| (path.as_str(), d)));
+        } else if matches!(name, "kustomization.yaml" | "kustomization.yml") {
+            for document in documents(content) {
+                wiring.config_maps.extend(generated_config_maps(path, &document));
+            }
         } else if name == "Chart.yaml" {
             chart_files.entry(folder).or_default().0 = documents(content).into_iter().next();
         } else if name == "values.yaml" && charts.contains(folder) {
@@ -76,6 +80,30 @@ pub fn read(files: &BTreeMap<String, String>) -> Wiring {
         .collect();
     wiring.units.extend(compose::units(&composed));
     wiring
+}
+
+/// A kustomization's `configMapGenerator` entries with `literals`
+/// (`CART_ADDR=cart:7070`): ConfigMaps as the workloads it deploys read
+/// them (kustomize renames them with a hash, and their references with
+/// them).
+fn generated_config_maps(path: &str, kustomization: &Value) -> Vec<ConfigMap> {
+    let namespace = kustomization.get("namespace").and_then(Value::as_str).map(str::to_string);
+    let generators = kustomization.get("configMapGenerator").and_then(Value::as_sequence);
+    generators
+        .into_iter()
+        .flatten()
+        .filter_map(|generator| {
+            let name = generator.get("name")?.as_str()?;
+            let literals = generator.get("literals").and_then(Value::as_sequence)?;
+            let data = literals
+                .iter()
+                .filter_map(Value::as_str)
+                .filter_map(|literal| literal.split_once('='))
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                .collect();
+            Some(ConfigMap { name: name.to_string(), namespace: namespace.clone(), file: path.to_string(), data })
+        })
+        .collect()
 }
 
 /// YAML outside CI workflows and the folders of tests, tools and examples.

@@ -368,3 +368,31 @@ fn compose_environment_passed_from_the_env_file_beside_it_names_addresses() {
         "an unset variable names nothing"
     );
 }
+
+#[test]
+fn a_kustomize_generated_configmaps_literals_are_read_like_a_configmap() {
+    let frontend = deployment(
+        "frontend",
+        "shop/frontend:1",
+        "          envFrom:\n            - configMapRef:\n                name: api\n",
+    );
+    let cart = deployment("cartservice", "shop/cartservice:1", "");
+    let found = edges(
+        &[
+            ("k8s/kustomization.yaml", "resources: [frontend.yaml, cart.yaml]\nconfigMapGenerator:\n  - name: api\n    literals:\n      - CART_ADDR=cartservice:7070\n"),
+            ("k8s/frontend.yaml", &frontend),
+            ("k8s/cart.yaml", &cart),
+        ],
+        &SHOP,
+    );
+    assert_eq!(
+        found,
+        [(
+            "service:frontend".into(),
+            "service:cartservice".into(),
+            "configmap",
+            "k8s/kustomization.yaml".into(),
+            "CART_ADDR (ConfigMap api)".into()
+        )]
+    );
+}
