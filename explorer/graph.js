@@ -10,7 +10,7 @@ import { entityHref, go } from "./router.js";
 import { PALETTE } from "./charts.js";
 
 export const RELATION_KINDS = ["depends_on", "owns", "builds", "deploys", "runs_in", "uses", "publishes", "documents", "measures", "part_of", "provides_api", "consumes_api", "member_of", "child_of"];
-const KIND_COLOURS = { service: "#1f5fa8", repo: "#2e933c", team: "#d1495b", package: "#edae49", workload: "#00798c", cluster: "#7b4fa0", doc: "#8c564b", sonar_project: "#7f7f7f", system: "#3d5a80", domain: "#5c4d7d", api: "#c06c00", resource: "#4f772d", component: "#6c757d", user: "#b5446e" };
+const KIND_COLOURS = { service: "#1f5fa8", repo: "#2e933c", team: "#d1495b", package: "#edae49", workload: "#00798c", cluster: "#7b4fa0", doc: "#8c564b", sonar_project: "#7f7f7f", system: "#3d5a80", domain: "#5c4d7d", api: "#c06c00", resource: "#b5651d", component: "#6c757d", user: "#b5446e" };
 /** Beyond this many nodes the list stays but the drawing is refused: it would not help anyone. */
 const MAX_DRAWN = 2000;
 

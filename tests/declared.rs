@@ -7,7 +7,7 @@
 
 #[path = "support/git.rs"]
 #[allow(dead_code)]
-mod git_repo;
+mod git;
 #[path = "support/graphql.rs"]
 #[allow(dead_code)]
 mod graphql;

@@ -290,13 +290,16 @@ fn the_backstage_guide_example_maps_to_the_relations_it_shows() {
     assert!(guide.contains(&format!("one finding, `{place}`")), "the guide names {place}: {finding}");
 }
 
+/// The queries of the Backstage and service-graph guides are valid against
+/// the schema.
 #[tokio::test]
-async fn the_backstage_guide_query_is_valid_against_the_schema() {
+async fn the_backstage_and_graph_guides_queries_are_valid_against_the_schema() {
     use spot::api::{self, Grants, Limits};
     let dir = tempfile::tempdir().unwrap();
     let store = std::sync::Arc::new(spot::SqliteStore::open(dir.path().join("spot.db")).unwrap());
     let schema = api::schema(store, Limits::default());
-    for block in fenced_blocks("docs/backstage.md", "graphql") {
+    let blocks = [fenced_blocks("docs/backstage.md", "graphql"), fenced_blocks("docs/graph.md", "graphql")];
+    for block in blocks.concat() {
         let request = api::request(&schema, async_graphql::Request::new(block.clone()), Grants::all("docs"));
         let response = schema.execute(request).await;
         let invalid: Vec<_> = response.errors.iter().filter(|e| e.path.is_empty()).collect();

@@ -1,6 +1,13 @@
 //! The explorer (the web UI at `/`): its files are compiled in and served.
 //! The browser tests below drive it end to end in headless Chromium.
 
+#[allow(dead_code)]
+#[path = "support/git.rs"]
+mod git;
+#[allow(dead_code)]
+#[path = "support/shapes.rs"]
+mod shapes;
+
 use std::path::Path;
 use std::sync::Arc;
 
@@ -930,9 +937,6 @@ fn wait_for_download(dir: &Path) -> String {
 // Declared versus running on a real-shaped page (docs/declared.md): the shop
 // of tests/support/shop.rs, backfilled from git, beside two clusters.
 
-#[path = "support/git.rs"]
-#[allow(dead_code)]
-mod git_repo;
 #[path = "support/shop.rs"]
 mod shop;
 
@@ -1203,4 +1207,81 @@ fn a_system_and_a_group_page_list_their_members_in_chromium() {
     // Hygiene lists the catalog's findings: here, none.
     ui.open("#/hygiene", "hygiene");
     assert!(ui.text("#hygiene-invalidCatalogEntities").contains("None on"), "{}", ui.text("main"));
+}
+
+// ---------------------------------------------------------------------------
+// A real-shaped organisation: the Online-Boutique-shaped repository of
+// tests/wiring.rs, backfilled, its frontend's page read in Chromium.
+
+/// A server over the backfill of the Online-Boutique-shaped repository.
+fn boutique_server() -> (String, (tokio::runtime::Runtime, tempfile::TempDir)) {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let repo = shapes::boutique(&dir.path().join("repos"));
+    let db = dir.path().join("boutique.db");
+    let options = spot::backfill::Options {
+        paths: vec![repo.path.clone()],
+        since: None,
+        until: None,
+        max_file_bytes: 5 << 20,
+        identity: Default::default(),
+        ingest: Default::default(),
+    };
+    let store: Arc<dyn spot::Store> = Arc::new(SqliteStore::open(&db).unwrap());
+    runtime.block_on(spot::backfill::backfill(store, &options, &spot::backfill::Quiet)).expect("the backfill runs");
+    let server = Server::new(&Config::default(), Arc::new(SqliteStore::open(&db).unwrap())).unwrap();
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    runtime.spawn(async move { server.serve_on(listener, std::future::pending()).await });
+    (url, (runtime, dir))
+}
+
+#[test]
+fn a_real_shaped_service_page_lists_its_dependencies_with_why_and_draws_them() {
+    let Some(chrome) = chromium() else {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but no Chromium was found");
+        println!(
+            "explorer browser test skipped: no Chromium found (install the chromium package, or set SPOT_CHROMIUM)"
+        );
+        return;
+    };
+    let (url, _server) = boutique_server();
+    let options = LaunchOptions::default_builder()
+        .path(Some(chrome))
+        .sandbox(false)
+        .window_size(Some((1440, 1100)))
+        .idle_browser_timeout(Duration::from_secs(120))
+        .build()
+        .unwrap();
+    let browser = Browser::new(options).expect("Chromium starts");
+    let tab = browser.new_tab().unwrap();
+    tab.set_default_timeout(Duration::from_secs(60));
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap().join("explorer-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let mut ui = Explorer { tab, url, shots, timings: Vec::new() };
+    ui.tab.navigate_to(&format!("{}/#/service/service%3Afrontend?day={}", ui.url, shapes::WIRED)).unwrap();
+    ui.wait_rendered("service frontend");
+    assert_eq!(ui.text("main h1"), "frontend");
+    let dependencies = ui.text("#dependencies");
+    for why in [
+        "cartservice — env CART_SERVICE_ADDR in kubernetes-manifests/frontend.yaml",
+        "checkoutservice — env CHECKOUT_SERVICE_ADDR in kubernetes-manifests/frontend.yaml",
+        "productcatalogservice — env PRODUCT_CATALOG_SERVICE_ADDR in kubernetes-manifests/frontend.yaml",
+    ] {
+        assert!(dependencies.contains(why), "the frontend's page says {why:?}: {dependencies}");
+    }
+    assert!(dependencies.contains("It depends on (3)"), "{dependencies}");
+    ui.wait_for("the dependency graph", "document.querySelector('#dependencies .graph[data-nodes]')");
+    let nodes = ui.eval("Number(document.querySelector('#dependencies .graph[data-nodes]').dataset.nodes)");
+    assert_eq!(nodes.as_f64(), Some(4.0), "the frontend and the three services it depends on are drawn");
+    ui.shot("service-dependencies");
+
+    // The cart's page lists the redis it depends on as a resource.
+    ui.open(&format!("#/service/service%3Acartservice?day={}", shapes::WIRED), "service cartservice");
+    let dependencies = ui.text("#dependencies");
+    assert!(
+        dependencies.contains("redis-cart resource — env REDIS_ADDR in kubernetes-manifests/cartservice.yaml"),
+        "{dependencies}"
+    );
+    assert!(dependencies.contains("frontend — env CART_SERVICE_ADDR"), "who depends on it, and why: {dependencies}");
 }

@@ -47,6 +47,7 @@ pub mod service_labels;
 pub mod sonarqube;
 pub mod synthetic;
 pub mod untrusted;
+pub mod wiring;
 
 pub use collector::{AnyCollector, CollectError, Collector, CollectorsConfig};
 pub use day::Day;

@@ -31,6 +31,7 @@ const INGRESSES: &str = "/apis/networking.k8s.io/v1/ingresses";
 const HPAS: &str = "/apis/autoscaling/v2/horizontalpodautoscalers";
 const NODES: &str = "/api/v1/nodes";
 const NAMESPACES: &str = "/api/v1/namespaces";
+const CONFIGMAPS: &str = "/api/v1/configmaps";
 
 /// An API server's objects and refusals, answered page by page.
 #[derive(Default, Clone)]
@@ -103,8 +104,20 @@ impl FakeCluster {
     }
 }
 
-const KNOWN: &[&str] =
-    &[DEPLOYMENTS, STATEFULSETS, DAEMONSETS, REPLICASETS, CRONJOBS, PODS, SERVICES, INGRESSES, HPAS, NODES, NAMESPACES];
+const KNOWN: &[&str] = &[
+    DEPLOYMENTS,
+    STATEFULSETS,
+    DAEMONSETS,
+    REPLICASETS,
+    CRONJOBS,
+    PODS,
+    SERVICES,
+    INGRESSES,
+    HPAS,
+    NODES,
+    NAMESPACES,
+    CONFIGMAPS,
+];
 
 /// `/apis/apps/v1/namespaces/shop/deployments` → (`/apis/apps/v1/deployments`, `shop`).
 fn split_namespace(path: &str) -> (String, Option<String>) {
@@ -393,6 +406,101 @@ async fn without_a_service_label_the_main_containers_image_names_the_service() {
         "workload:dc1/kube-system/DaemonSet/fluentd-gcp-v3.2.0",
         json!({ "via": "image", "version": "0.6-1.6.0-1" })
     )));
+}
+
+// ---------------------------------------------------------------------------
+// Dependencies the cluster's objects declare (collectors/src/wiring).
+
+fn service_labelled(namespace: &str, name: &str, service: &str, env: Value) -> Value {
+    deployment(
+        namespace,
+        name,
+        json!({ "app.kubernetes.io/name": service }),
+        json!({}),
+        json!([{ "name": "main", "image": format!("registry.acme.test/{service}:1.0"), "env": env["env"], "envFrom": env["envFrom"] }]),
+    )
+}
+
+fn k8s_service(namespace: &str, name: &str, selects: &str) -> Value {
+    json!({ "metadata": { "name": name, "namespace": namespace }, "spec": { "selector": { "pod": selects } } })
+}
+
+#[tokio::test]
+async fn workloads_depend_on_the_services_their_env_and_configmaps_name_through_the_namespaces_services() {
+    let frontend = service_labelled(
+        "shop",
+        "web",
+        "frontend",
+        json!({
+            "env": [
+                { "name": "CART_ADDR", "value": "cart.shop.svc.cluster.local:7070" },
+                { "name": "TRACING_URL", "value": "https://otel.example.com:4317" },
+                { "name": "CHECKOUT_ADDR", "valueFrom": { "configMapKeyRef": { "name": "api", "key": "checkout" } } }
+            ],
+            "envFrom": [{ "configMapRef": { "name": "stores" } }]
+        }),
+    );
+    let cart = service_labelled("shop", "cartservice", "cartservice", json!({}));
+    let checkout = service_labelled("shop", "checkout", "checkoutservice", json!({}));
+    let redis =
+        deployment("shop", "redis-cart", json!({}), json!({}), json!([{ "name": "redis", "image": "redis:7.2" }]));
+    let config_maps = vec![
+        json!({ "metadata": { "name": "api", "namespace": "shop" }, "data": { "checkout": "checkout:5050", "cart": "cart:7070" } }),
+        json!({ "metadata": { "name": "stores", "namespace": "shop" }, "data": { "REDIS_URL": "redis://:hunter2@redis-cart:6379", "LOG_LEVEL": "debug" } }),
+        // Same name, another namespace: not what the frontend reads.
+        json!({ "metadata": { "name": "stores", "namespace": "other" }, "data": { "X_ADDR": "cartservice:1" } }),
+        // Malformed (a number where strings go): named, its value never quoted.
+        json!({ "metadata": { "name": "broken", "namespace": "shop" }, "data": { "DB_PASSWORD": 987654321 } }),
+    ];
+    let cluster = FakeCluster::default()
+        .with(DEPLOYMENTS, vec![frontend, cart, checkout, redis])
+        .with(
+            SERVICES,
+            vec![
+                // Named unlike the workload it selects.
+                k8s_service("shop", "cart", "cartservice"),
+                k8s_service("shop", "checkout", "checkout"),
+                k8s_service("shop", "redis-cart", "redis-cart"),
+            ],
+        )
+        .with(CONFIGMAPS, config_maps);
+    let (obs, _server) = observe(cluster, "").await;
+    let obs = obs.unwrap();
+    let mut dependencies: Vec<_> = relations(&obs).into_iter().filter(|(_, kind, _, _)| kind == "depends_on").collect();
+    dependencies.sort_by(|a, b| a.2.cmp(&b.2));
+    assert_eq!(
+        dependencies,
+        [
+            rel(
+                "service:frontend",
+                "depends_on",
+                "resource:redis-cart",
+                json!({ "via": "kubernetes", "variable": "REDIS_URL (ConfigMap stores)", "object": "ConfigMap shop/stores" })
+            ),
+            rel(
+                "service:frontend",
+                "depends_on",
+                "service:cartservice",
+                json!({ "via": "kubernetes", "variable": "CART_ADDR", "object": "Deployment shop/web" })
+            ),
+            rel(
+                "service:frontend",
+                "depends_on",
+                "service:checkoutservice",
+                json!({ "via": "kubernetes", "variable": "CHECKOUT_ADDR (ConfigMap api)", "object": "ConfigMap shop/api" })
+            ),
+        ],
+        "the external tracing URL is not an edge; only the key the frontend reads of 'api' counts"
+    );
+    let redis = entity(&obs, "resource:redis-cart");
+    assert_eq!((redis.attrs["type"].as_str(), redis.attrs["engine"].as_str()), (Some("cache"), Some("redis")));
+    let warnings = format!("{:?}", obs.warnings);
+    assert!(warnings.contains("ConfigMap shop/broken: `data.DB_PASSWORD` does not read"), "{warnings}");
+    assert!(
+        !warnings.contains("hunter2") && !warnings.contains("987654321"),
+        "ConfigMap values are never quoted: {warnings}"
+    );
+    assert_eq!(obs.validate(), Ok(()));
 }
 
 // ---------------------------------------------------------------------------
@@ -1034,4 +1142,113 @@ async fn in_cluster_outside_a_pod_says_what_it_needs() {
     let err = Kubernetes::new(&config).unwrap().collect("local", DAY).await.unwrap_err().to_string();
     assert!(err.starts_with("kubernetes cluster 'local': the in-cluster service account is not usable: "), "{err}");
     assert!(err.ends_with("(in_cluster needs KUBERNETES_SERVICE_HOST/PORT and the service account files under /var/run/secrets/kubernetes.io/serviceaccount)"), "{err}");
+}
+
+/// The manifests of an Online-Boutique-shaped repository: a frontend whose
+/// env names a Service named unlike its workload, and a ConfigMap it reads.
+const SHOP_MANIFESTS: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web, namespace: shop, labels: { app.kubernetes.io/name: frontend } }
+spec:
+  selector: { matchLabels: { pod: web } }
+  template:
+    metadata: { labels: { pod: web } }
+    spec:
+      containers:
+        - name: main
+          image: acme/frontend:1.0
+          env: [{ name: CART_ADDR, value: 'cart:7070' }]
+          envFrom: [{ configMapRef: { name: api } }]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: cartservice, namespace: shop, labels: { app.kubernetes.io/name: cartservice } }
+spec:
+  selector: { matchLabels: { pod: cartservice } }
+  template:
+    metadata: { labels: { pod: cartservice } }
+    spec: { containers: [{ name: main, image: acme/cartservice:1.0, env: [{ name: REDIS_ADDR, value: 'redis-cart:6379' }] }] }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: checkoutservice, namespace: shop, labels: { app.kubernetes.io/name: checkoutservice } }
+spec:
+  selector: { matchLabels: { pod: checkoutservice } }
+  template:
+    metadata: { labels: { pod: checkoutservice } }
+    spec: { containers: [{ name: main, image: acme/checkoutservice:1.0 }] }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: redis-cart, namespace: shop }
+spec:
+  selector: { matchLabels: { pod: redis-cart } }
+  template:
+    metadata: { labels: { pod: redis-cart } }
+    spec: { containers: [{ name: redis, image: 'redis:7.2' }] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: cart, namespace: shop }
+spec: { selector: { pod: cartservice } }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: redis-cart, namespace: shop }
+spec: { selector: { pod: redis-cart } }
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: api, namespace: shop }
+data: { CHECKOUT_ADDR: 'checkoutservice.shop.svc.cluster.local:5050' }
+";
+
+#[tokio::test]
+async fn a_cluster_and_the_repository_declaring_it_give_the_same_dependencies() {
+    use collectors::github::{api::Repo, cache::RepoSnapshot, map, sync::RepoFiles};
+    let documents: Vec<Value> = SHOP_MANIFESTS
+        .split("\n---\n")
+        .map(|document| serde_json::to_value(yaml_serde::from_str::<yaml_serde::Value>(document).unwrap()).unwrap())
+        .collect();
+    let of_kind = |kind: &str| -> Vec<Value> { documents.iter().filter(|d| d["kind"] == kind).cloned().collect() };
+    let cluster = FakeCluster::default()
+        .with(DEPLOYMENTS, of_kind("Deployment"))
+        .with(SERVICES, of_kind("Service"))
+        .with(CONFIGMAPS, of_kind("ConfigMap"));
+    let (live, _server) = observe(cluster, "").await;
+    let live = live.unwrap();
+
+    let mut files: Vec<(String, String)> = vec![("k8s/shop.yaml".into(), SHOP_MANIFESTS.into())];
+    for service in ["frontend", "cartservice", "checkoutservice"] {
+        files.push((format!("src/{service}/Dockerfile"), "FROM scratch\n".into()));
+    }
+    let repo = RepoFiles {
+        repo: serde_json::from_value::<Repo>(json!({ "name": "shop", "default_branch": "main" })).unwrap(),
+        snapshot: RepoSnapshot::new(None, "main".into()),
+        contents: files.into_iter().collect(),
+        too_large: vec![],
+        unparsed: BTreeMap::new(),
+    };
+    let mut declared = Observation::new("github", "acme", DAY);
+    let identity = collectors::identity::IdentityConfig::default();
+    map::observe(
+        &map::OrgContext { host: "github.com", org: "acme", day: DAY, identity: &identity },
+        &[repo],
+        &mut declared,
+    );
+
+    let edges = |obs: &Observation| -> Vec<(String, String)> {
+        let mut found: Vec<_> =
+            obs.relations.iter().filter(|r| r.kind == "depends_on").map(|r| (r.from.clone(), r.to.clone())).collect();
+        found.sort();
+        found
+    };
+    let expected = [
+        ("service:cartservice", "resource:redis-cart"),
+        ("service:frontend", "service:cartservice"),
+        ("service:frontend", "service:checkoutservice"),
+    ];
+    let expected: Vec<(String, String)> = expected.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+    assert_eq!(edges(&live), expected, "read from the cluster");
+    assert_eq!(edges(&declared), expected, "read from the repository");
 }

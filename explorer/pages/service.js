@@ -28,7 +28,11 @@ const SERVICE = `query Service($name: String!, $at: Date, $from: Date) {
     links { kind title url source }
     dependencies { key name }
     dependents { key name }
-    entity { firstSeen lastSeen facts { source scope attrs validFrom validTo } }
+    entity {
+      firstSeen lastSeen facts { source scope attrs validFrom validTo }
+      dependsOn: relations(direction: OUT, kinds: ["depends_on"]) { from to attrs }
+      dependedOnBy: relations(direction: IN, kinds: ["depends_on"]) { from to attrs }
+    }
   }
   deployHistory(service: $name, from: $from, to: $at) { cluster version at source link actor rollback links { kind title url } }
 }`;
@@ -374,13 +378,41 @@ export function sourceFacts(allFacts) {
   );
 }
 
+// Why a dependency is known, as each relation says: "env CART_SERVICE_ADDR in
+// kubernetes-manifests/frontend.yaml", "package npm/@acme/client", "consul".
+function why(relations) {
+  const reasons = [...new Set(relations.map((r) => reason(r.attrs ?? {})))];
+  return reasons.length ? h("span", { class: "why" }, ` — ${reasons.join("; ")}`) : [];
+}
+
+function reason(attrs) {
+  const via = attrs.via ?? "declared";
+  if (attrs.file) return `${via}${attrs.variable ? ` ${attrs.variable}` : ""} in ${attrs.file}`;
+  if (attrs.package) return `${via} ${attrs.package.replace(/^package:/, "")}`;
+  return via;
+}
+
 function dependencies(service, day) {
-  const list = (title, entities) =>
-    h("div", {}, h("h3", {}, `${title} (${entities.length})`), entities.length ? h("ul", { class: "list" }, entities.sort((a, b) => a.name.localeCompare(b.name)).map((e) => h("li", {}, h("a", { href: entityHref(e.key) }, e.name)))) : empty("None."));
+  const entity = service.entity ?? {};
+  const list = (title, entities, edges, end) =>
+    h(
+      "div",
+      {},
+      h("h3", {}, `${title} (${entities.length})`),
+      entities.length
+        ? h(
+            "ul",
+            { class: "list dependencies" },
+            entities
+              .sort((a, b) => a.name.localeCompare(b.name))
+              .map((e) => h("li", {}, h("a", { href: entityHref(e.key) }, e.name), e.key.startsWith("resource:") ? [" ", badge("resource")] : [], why((edges ?? []).filter((r) => r[end] === e.key)))),
+          )
+        : empty("None."),
+    );
   return h(
     "div",
     {},
-    h("div", { class: "grid" }, list("It depends on", service.dependencies), list("Depend on it", service.dependents)),
+    h("div", { class: "grid" }, list("It depends on", service.dependencies, entity.dependsOn, "to"), list("Depend on it", service.dependents, entity.dependedOnBy, "from")),
     graphExplorer({ key: service.key, day, options: { depth: 1, direction: "BOTH", kinds: ["depends_on"] }, small: true }),
   );
 }

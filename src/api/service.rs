@@ -130,7 +130,7 @@ impl Service {
         self.neighbours(ctx, "documents", model::Direction::In).await
     }
 
-    /// The services it depends on, by any source.
+    /// The services and backing resources it depends on, by any source (why: each `depends_on` relation's `via`, `file`, `variable`).
     #[graphql(complexity = "20 * child_complexity")]
     async fn dependencies(&self, ctx: &Context<'_>) -> Result<Vec<Entity>> {
         self.neighbours(ctx, "depends_on", model::Direction::Out).await

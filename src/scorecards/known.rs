@@ -181,13 +181,15 @@ pub const ENTITY_KINDS: &[KindAttributes] = &[
         ],
         open: &[],
     },
-    // github (Backstage Resource entities)
+    // github (Backstage Resource entities; wiring: backing services run from third-party images), kubernetes
     KindAttributes {
         kind: "resource",
         attributes: &[
             "annotations",   // github: metadata.annotations (map, values over 2 KiB left out)
             "declared_in",   // github: the catalog file declaring it
             "description",   // github: metadata.description
+            "engine",        // github, kubernetes: postgres / redis / kafka / … (wiring)
+            "image",         // github, kubernetes: the image it runs (wiring)
             "labels",        // github: metadata.labels (map)
             "links",         // github: metadata.links, and github.com/project-slug / backstage.io/techdocs-ref
             "links.*",       // github
@@ -200,7 +202,7 @@ pub const ENTITY_KINDS: &[KindAttributes] = &[
             "tags",          // github: metadata.tags
             "tags.*",        // github
             "title",         // github: metadata.title
-            "type",          // github: spec.type, verbatim
+            "type",          // github: spec.type, verbatim; wiring: database / cache / queue / search / storage / other
         ],
         open: &["annotations", "labels"],
     },
@@ -508,9 +510,12 @@ pub const RELATION_KINDS: &[RelationKind] = &[
         attributes: &[
             "alias",     // aliases
             "field",     // github: Backstage dependsOn / dependencyOf
+            "file",      // github, kubernetes: via env / configmap / helm / compose: the declaring file
             "intention", // consul: allow / deny / l7
+            "object",    // kubernetes: the workload or ConfigMap naming the address (`ConfigMap shop/api`)
             "package",   // github: via package: the package key
-            "via",       // github, consul, synthetic: declared / package / consul
+            "variable",  // github, kubernetes: the env variable, ConfigMap key or values path naming the address
+            "via", // github, consul, kubernetes, synthetic: declared / package / consul / env / configmap / helm / compose / kubernetes
         ],
     },
     // kubernetes, github (declared), synthetic

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use spot::backfill::{self, Quiet};
 use spot::{Observation, SqliteStore, Store};
 
-use super::git_repo::TestRepo;
+use super::git::TestRepo;
 
 pub const DAY: &str = "2024-01-02";
 

@@ -36,7 +36,8 @@ pub fn repo_key(host: &str, org: &str, name: &str) -> String {
 }
 
 /// Whether the collector reads a file: dependency manifests, catalog
-/// files, CODEOWNERS, YAML (Kubernetes manifests, Helm values), and what
+/// files, CODEOWNERS, YAML (Kubernetes manifests, Helm values), `.env`
+/// (the variables compose files interpolate), and what
 /// finds services ([`identity::is_read`]: Dockerfiles, build descriptors),
 /// outside vendored folders.
 pub fn is_read(path: &str) -> bool {
@@ -49,6 +50,7 @@ pub fn is_read(path: &str) -> bool {
         || manifests::detect(path).is_some()
         || manifests::is_context_file(path)
         || manifests::declared::is_candidate(path)
+        || crate::wiring::repository::is_env_file(path)
 }
 
 /// Accumulates one organisation's observation without duplicates.
@@ -139,11 +141,12 @@ pub fn observe_with(context: &OrgContext, repos: &[&RepoFiles], memo: &mut Parse
         .collect();
     let keys = organisation_keys(&prepared, repos);
     let mut named: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    let organisation: BTreeSet<String> = keys.iter().flatten().map(|assigned| assigned.key.clone()).collect();
     let mut services_of_repo: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut published: BTreeMap<String, String> = BTreeMap::new();
     let mut uses: Vec<(String, String, String)> = Vec::new(); // (from, package key, repo key)
     for ((files, prepared), keys) in repos.iter().zip(&prepared).zip(&keys) {
-        let repo = observe_repo(context, files, prepared, keys, memo, &mut builder);
+        let repo = observe_repo(context, files, prepared, keys, &organisation, memo, &mut builder);
         for (package, _) in &repo.publishes {
             published.insert(package.clone(), repo.key.clone());
         }
@@ -244,6 +247,7 @@ fn observe_repo(
     files: &RepoFiles,
     prepared: &Prepared,
     keys: &[claims::Assigned],
+    organisation: &BTreeSet<String>,
     memo: &mut ParseMemo,
     builder: &mut Builder,
 ) -> RepoSummary {
@@ -266,6 +270,7 @@ fn observe_repo(
     let services = services::emit(builder, &key, files, &prepared.catalog, &keyed, &code_owner_teams);
     let (publishes, uses) = packages(builder, &key, files, &services, memo);
     declared_workloads(builder, context, &key, files, &services, memo);
+    super::wiring::wire(builder, files, &services, organisation, memo);
     let named = services.iter().map(|s| (s.name.clone(), s.key.clone())).collect();
     RepoSummary { key, services: services.into_iter().map(|s| s.key).collect(), named, publishes, uses }
 }
@@ -556,7 +561,7 @@ fn folder_of(path: &str) -> String {
 
 /// The service whose folder is the deepest one holding `folder`; a service
 /// at the root does not claim the folders of other services.
-fn owning_service<'a>(services: &'a [Service], folder: &str) -> Option<&'a str> {
+pub(super) fn owning_service<'a>(services: &'a [Service], folder: &str) -> Option<&'a str> {
     services
         .iter()
         .filter(|s| s.folder.is_empty() || folder == s.folder || folder.starts_with(&format!("{}/", s.folder)))

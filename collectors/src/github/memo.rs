@@ -12,6 +12,7 @@ use crate::identity::{self, Artefact};
 use crate::manifests::{
     self, catalog::CatalogRead, declared::DeclaredWorkload, Dependency, Manifest, ParseError, Published,
 };
+use crate::wiring::{self, Wiring};
 
 /// What one folder's manifests say together.
 #[derive(Debug, Default)]
@@ -42,6 +43,19 @@ pub struct ParseMemo {
     /// keyed by the hash of all their paths and contents.
     declared: HashMap<u64, Arc<DeclaredRead>>,
     artefacts: HashMap<(String, u64), Result<Vec<Artefact>, ParseError>>,
+    /// Wiring reads a tree's YAML and `.env` files together.
+    wiring: HashMap<u64, Arc<Wiring>>,
+}
+
+/// One hash of the paths and contents of the files wiring reads.
+fn wiring_key(files: &BTreeMap<String, String>) -> u64 {
+    let mut key = Vec::new();
+    for (path, content) in files.iter().filter(|(path, _)| wiring::repository::is_wiring_file(path)) {
+        key.extend_from_slice(path.as_bytes());
+        key.push(0);
+        key.extend_from_slice(&xxh3_64(content.as_bytes()).to_le_bytes());
+    }
+    xxh3_64(&key)
 }
 
 /// One hash of files' paths and contents, and of the context files they
@@ -118,5 +132,10 @@ impl ParseMemo {
                 Arc::new(DeclaredRead { workloads, errors })
             })
             .clone()
+    }
+
+    /// What a tree's YAML files wire together ([`wiring::repository::read`]).
+    pub fn wiring(&mut self, files: &BTreeMap<String, String>) -> Arc<Wiring> {
+        self.wiring.entry(wiring_key(files)).or_insert_with(|| Arc::new(wiring::repository::read(files))).clone()
     }
 }

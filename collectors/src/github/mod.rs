@@ -19,6 +19,7 @@ mod own_packages;
 mod services;
 pub mod sync;
 pub mod unparsed;
+mod wiring;
 
 use std::path::PathBuf;
 

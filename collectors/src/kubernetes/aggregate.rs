@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::CronJob;
-use k8s_openapi::api::core::v1::{Node, Pod, Service};
+use k8s_openapi::api::core::v1::{ConfigMap, Node, Pod, Service};
 use k8s_openapi::api::networking::v1::Ingress;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use rustc_hash::FxHashMap;
@@ -44,6 +44,8 @@ pub struct Aggregator {
     /// (namespace, host, Service).
     routes: BTreeSet<(String, String, String)>,
     hpas: Vec<(WorkloadId, Hpa)>,
+    /// ConfigMaps, for the addresses workloads read from them.
+    config_maps: Vec<crate::wiring::ConfigMap>,
     /// Workloads whose object, or one of their ReplicaSets or pods, did not
     /// read: not observed this run. With the service, when known.
     unread: BTreeMap<WorkloadId, Option<String>>,
@@ -70,6 +72,7 @@ impl Aggregator {
             services: BTreeMap::new(),
             routes: BTreeSet::new(),
             hpas: Vec::new(),
+            config_maps: Vec::new(),
             unread: BTreeMap::new(),
             forbidden: BTreeMap::new(),
             partial: false,
@@ -276,6 +279,21 @@ impl Aggregator {
         }
     }
 
+    pub fn add_config_map(&mut self, item: Result<ConfigMap, BadItem>) {
+        // Values are never quoted: a ConfigMap may hold what should be a
+        // secret, so of what did not read only the path at fault is said.
+        match item
+            .map_err(|bad| {
+                let at = bad.problem.split(": ").next().unwrap_or_default();
+                format!("{}: {at} does not read", bad.describe("ConfigMap"))
+            })
+            .and_then(|m| super::wiring::read_config_map(&m))
+        {
+            Ok(map) => self.config_maps.push(map),
+            Err(problem) => self.warnings.push(format!("{problem}: not read; dependencies it declares may be missing")),
+        }
+    }
+
     /// A required resource may not be listed in `namespace`.
     pub fn forbid(&mut self, namespace: &str, resource: &'static str) {
         self.forbidden.entry(namespace.to_string()).or_default().insert(resource);
@@ -294,6 +312,9 @@ impl Aggregator {
         let cluster = self.cluster.clone();
         let zones_known = self.zones.is_some();
         obs.entities.push(entities::cluster_entity(&cluster, datacenter, version));
+        let (resources, dependencies) = super::wiring::depends_on(&self.workloads, &self.services, &self.config_maps);
+        obs.entities.extend(resources);
+        obs.relations.extend(dependencies);
         for workload in self.workloads.values_mut() {
             rollouts::bound_rollouts(&mut workload.rollouts);
             obs.entities.push(entities::workload_entity(&cluster, workload, zones_known));

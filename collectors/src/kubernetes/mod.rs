@@ -32,6 +32,7 @@ pub mod service_match;
 mod testing;
 pub mod version;
 pub mod watch;
+mod wiring;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;

@@ -192,6 +192,10 @@ pub struct Workload {
     pub hosts: BTreeSet<String>,
     /// Something to warn about that did not stop the reading.
     pub problem: Option<String>,
+    /// Its containers' env values and the ConfigMaps they read: what it
+    /// depends on ([`super::wiring`]).
+    pub env: Vec<crate::wiring::Reference>,
+    pub config_maps: Vec<crate::wiring::ConfigMapUse>,
 }
 
 impl Workload {

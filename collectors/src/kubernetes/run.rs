@@ -6,7 +6,7 @@ use std::sync::{Mutex, MutexGuard};
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::CronJob;
-use k8s_openapi::api::core::v1::{Node, Pod, Service};
+use k8s_openapi::api::core::v1::{ConfigMap, Node, Pod, Service};
 use k8s_openapi::api::networking::v1::Ingress;
 use serde::de::DeserializeOwned;
 
@@ -76,6 +76,7 @@ pub async fn observe(
     each::<Pod>(&mut lister, &state, "pods", Need::Required, Aggregator::add_pod).await?;
     each::<Service>(&mut lister, &state, "services", Need::Optional, Aggregator::add_service).await?;
     each::<Ingress>(&mut lister, &state, "ingresses", Need::Optional, Aggregator::add_ingress).await?;
+    each::<ConfigMap>(&mut lister, &state, "configmaps", Need::Optional, Aggregator::add_config_map).await?;
     each::<HorizontalPodAutoscaler>(
         &mut lister,
         &state,

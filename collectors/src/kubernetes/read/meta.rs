@@ -25,7 +25,7 @@ pub(super) fn time(t: &Option<Time>) -> Option<String> {
 
 /// A namespaced object's namespace and name, both fit for an entity key,
 /// or why not.
-pub(super) fn named(meta: &ObjectMeta, kind: &str) -> Result<(String, String), ReadError> {
+pub(crate) fn named(meta: &ObjectMeta, kind: &str) -> Result<(String, String), ReadError> {
     let name = meta.name.clone().filter(|n| !n.is_empty()).ok_or_else(|| format!("a {kind} without a name"))?;
     let namespace =
         meta.namespace.clone().filter(|n| !n.is_empty()).ok_or_else(|| format!("{kind} {name} has no namespace"))?;

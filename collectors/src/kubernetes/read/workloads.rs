@@ -43,6 +43,8 @@ fn workload(
         .map(String::as_str);
     let main =
         main_container(&containers, default_container, service.as_ref().map(|s| s.name.as_str()), &rules.sidecars);
+    let (env, config_maps) =
+        crate::kubernetes::wiring::container_reads(spec, &format!("{} {}/{}", kind.as_str(), id.namespace, id.name));
     if service.is_none() && rules.service_from_image {
         service = main.and_then(|i| containers.get(i)).and_then(|c| service_of_image(c, &rules.sidecars));
     }
@@ -67,6 +69,8 @@ fn workload(
         k8s_services: BTreeSet::new(),
         hosts: BTreeSet::new(),
         problem,
+        env,
+        config_maps,
     })
 }
 
