@@ -83,46 +83,82 @@ async fn a_killed_ingest_leaves_the_last_commit_intact() {
 
 /// Hardening item 3: `spot generate` killed part-way through a day used to
 /// leave that day half-ingested, and it became every read's latest day.
-/// Each generated day now commits whole: whenever the kill lands, the
-/// latest day has a run of every scope the organisation has (those of a
-/// whole first day, generated alongside).
+/// Each generated day now commits whole. Every iteration kills the process
+/// mid-write (at the store's crash point, after `n` committed days: the
+/// marker file says it is there, so no kill is left to the clock) and then
+/// finds exactly the `n` whole days a `--days n` run writes: nothing at all
+/// for `n = 0`, else the same latest day, the same runs of every scope and
+/// the same versions. The store then takes a further write.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_generate_leaves_only_whole_days() {
     let dir = tempfile::tempdir().unwrap();
-    let generate = |db: &Path, days: &str| {
-        Command::new(env!("CARGO_BIN_EXE_spot"))
+    let generate = |db: &Path, days: &str, crash: Option<(&Path, usize)>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_spot"));
+        command
             .args(["generate", "--db", db.to_str().unwrap(), "--days", days, "--start", "2023-01-01"])
-            .env("SPOT_LOG", "error")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spot starts")
+            .env("SPOT_LOG", "error");
+        if let Some((marker, after)) = crash {
+            command.env("SPOT_TEST_CRASH_POINT", marker).env("SPOT_TEST_CRASH_AFTER", after.to_string());
+        }
+        command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("spot starts")
     };
-    let scopes_on = |runs: &[spot::model::Run], day: Day| {
-        let mut scopes: Vec<String> =
-            runs.iter().filter(|r| r.day == day).map(|r| format!("{}/{}", r.source, r.scope)).collect();
+    let runs_by_day = |runs: &[spot::model::Run], last: Day| {
+        let mut scopes: Vec<(Day, String)> = runs
+            .iter()
+            .filter(|r| r.day <= last)
+            .map(|r| (r.day, format!("{}/{}/{:?}", r.source, r.scope, r.status)))
+            .collect();
         scopes.sort();
         scopes
     };
-    let whole = dir.path().join("whole.db");
-    let started = Instant::now();
-    assert!(generate(&whole, "1").wait().unwrap().success());
-    let first_day = started.elapsed();
-    let reference = SqliteStore::open(&whole).unwrap();
-    let every_scope = scopes_on(&reference.runs(&RunFilter::default()).await.unwrap(), "2023-01-01".parse().unwrap());
-    assert!(every_scope.len() > 5, "{every_scope:?}");
+    let first: Day = "2023-01-01".parse().unwrap();
 
-    for (attempt, fraction) in [0.4, 0.7, 0.9, 1.5, 2.5].into_iter().enumerate() {
-        let db = dir.path().join(format!("killed-{attempt}.db"));
-        let mut child = generate(&db, "400");
-        std::thread::sleep(first_day.mul_f64(fraction));
-        let _ = child.kill(); // SIGKILL: no chance to finish the day
+    for committed in [0usize, 1, 2, 3] {
+        let db = dir.path().join(format!("killed-{committed}.db"));
+        let marker = dir.path().join(format!("crash-point-{committed}"));
+        let mut child = generate(&db, "400", Some((&marker, committed)));
+        let started = Instant::now();
+        while !marker.exists() {
+            assert!(started.elapsed().as_secs() < 300, "generate never reached its crash point after {committed} days");
+            if let Some(status) = child.try_wait().unwrap() {
+                panic!("generate ended ({status}) before its crash point after {committed} days");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20)); // a poll, bounded above
+        }
+        child.kill().unwrap(); // SIGKILL, mid-write: no chance to finish the day
         child.wait().unwrap();
 
         let store = SqliteStore::open(&db).expect("the store opens after a crash");
-        let Some(latest) = store.latest_day().await.unwrap() else { continue };
-        let on_latest = scopes_on(&store.runs(&RunFilter::default()).await.unwrap(), latest);
-        let missing: Vec<&String> = every_scope.iter().filter(|s| !on_latest.contains(s)).collect();
-        assert!(missing.is_empty(), "killed at {fraction} of {first_day:?}: {latest} lacks {missing:?}");
+        let stats = store.stats().await.unwrap();
+        let latest = store.latest_day().await.unwrap();
+        if committed == 0 {
+            assert_eq!(latest, None, "nothing was committed");
+            assert_eq!((stats.entities, stats.fact_versions, stats.relation_versions), (0, 0, 0), "{stats:?}");
+        } else {
+            let whole = dir.path().join(format!("whole-{committed}.db"));
+            assert!(generate(&whole, &committed.to_string(), None).wait().unwrap().success());
+            let reference = SqliteStore::open(&whole).unwrap();
+            let expected = reference.stats().await.unwrap();
+            let last = first.plus(committed as i32 - 1);
+            assert_eq!(latest, Some(last), "killed after {committed} whole days");
+            assert_eq!(
+                runs_by_day(&store.runs(&RunFilter::default()).await.unwrap(), last),
+                runs_by_day(&reference.runs(&RunFilter::default()).await.unwrap(), last),
+                "killed after {committed} days: the runs of whole days, every scope of each"
+            );
+            assert_eq!(
+                (stats.entities, stats.fact_versions, stats.relation_versions),
+                (expected.entities, expected.fact_versions, expected.relation_versions),
+                "killed after {committed} days: exactly the versions of {committed} whole days"
+            );
+        }
+        drop(store);
+
+        // The crashed store takes the next write (a scope of its own).
+        let more = dir.path().join(format!("more-{committed}.json"));
+        write_observation(&more, "2024-01-01", 1, 10); // after any generated day
+        assert!(ingest(&db, &more).wait().unwrap().success(), "killed after {committed} days: the store is writable");
+        let runs = SqliteStore::open(&db).unwrap().runs(&RunFilter::default()).await.unwrap();
+        assert!(runs.iter().any(|r| r.source == "github" && r.scope == "acme"), "{runs:?}");
     }
 }

@@ -412,9 +412,17 @@ fn upsert_run(tx: &Transaction, scope: i64, run: &Run) -> StoreResult<u32> {
 /// The crash test's kill point (tests/crash.rs): with
 /// `SPOT_TEST_CRASH_POINT=<file>`, an ingest whose writes are all done but not
 /// committed creates `<file>` and waits there to be killed, so the test kills
-/// it mid-write every time rather than when the clock happens to say.
+/// it mid-write every time rather than when the clock happens to say. With
+/// `SPOT_TEST_CRASH_AFTER=<n>` too, the first `n` ingest transactions of the
+/// process commit and the next one stops there (a killed `spot generate`
+/// with `n` whole days behind it).
 fn crash_point() {
+    static COMMITTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let Some(marker) = std::env::var_os("SPOT_TEST_CRASH_POINT") else { return };
+    let after = std::env::var("SPOT_TEST_CRASH_AFTER").ok().and_then(|n| n.parse::<usize>().ok()).unwrap_or(0);
+    if COMMITTED.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < after {
+        return;
+    }
     if std::fs::write(&marker, b"writes done, not committed\n").is_ok() {
         loop {
             std::thread::sleep(std::time::Duration::from_secs(1));
