@@ -3,6 +3,11 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::Duration;
+
+#[path = "support/wait.rs"]
+mod wait;
+use wait::wait_for;
 
 fn spot(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_spot")).args(args).env("SPOT_LOG", "error").output().expect("spot runs")
@@ -148,20 +153,11 @@ fn serve_answers_then_stops_cleanly_on_sigterm() {
         .env("SPOT_LOG", "error")
         .spawn()
         .unwrap();
-    let ready = (0..100).any(|_| {
-        std::thread::sleep(std::time::Duration::from_millis(100));
-        http_get(&listen, "/readyz").is_some_and(|r| r.contains("ready: latest day 2024-03-03"))
+    wait_for("/readyz to say the server is ready with day 2024-03-03", Duration::from_secs(30), || {
+        http_get(&listen, "/readyz").filter(|r| r.contains("ready: latest day 2024-03-03"))
     });
-    assert!(ready, "the server did not become ready");
     assert!(Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap().success());
-    let started = std::time::Instant::now();
-    let status = loop {
-        if let Some(status) = server.try_wait().unwrap() {
-            break status;
-        }
-        assert!(started.elapsed() < std::time::Duration::from_secs(10), "still running 10 s after SIGTERM");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    };
+    let status = wait_for("the server to exit after SIGTERM", Duration::from_secs(10), || server.try_wait().unwrap());
     assert!(status.success(), "exit status after SIGTERM: {status}");
 }
 
@@ -385,13 +381,14 @@ fn secrets_two_tokens_with_the_same_value_are_refused_by_config_check_and_serve(
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let started = std::time::Instant::now();
-    while server.try_wait().unwrap().is_none() {
-        if started.elapsed() > std::time::Duration::from_secs(10) {
-            server.kill().unwrap();
-            panic!("spot serve started with two tokens of one value");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
+    let exited = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        wait_for("spot serve to refuse two tokens of one value and exit", Duration::from_secs(10), || {
+            server.try_wait().unwrap()
+        })
+    }));
+    if exited.is_err() {
+        server.kill().unwrap();
+        panic!("spot serve started with two tokens of one value");
     }
     let output = server.wait_with_output().unwrap();
     assert!(!output.status.success());

@@ -7,6 +7,9 @@ use std::process::{Command, Output};
 use axum::http::{StatusCode, Uri};
 use axum::Router;
 
+#[path = "support/wait.rs"]
+mod wait;
+
 fn fixture(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("collectors/tests/fixtures").join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -185,14 +188,11 @@ async fn a_server_with_collectors_triggers_runs_and_tells_which_days_are_complet
         triggered["data"]["triggerCollection"],
         serde_json::json!([{ "scope": "sonar.test", "day": "2026-11-20", "status": "STARTED", "reason": null }])
     );
-    let mut runs = serde_json::Value::Null;
-    for _ in 0..100 {
-        runs = graphql(&url, r#"{ runs(source: "sonarqube") { scope status warnings } }"#).await;
-        if runs["data"]["runs"].as_array().is_some_and(|r| !r.is_empty()) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let runs = wait::wait_for_async("the triggered run to be recorded", std::time::Duration::from_secs(10), || async {
+        let runs = graphql(&url, r#"{ runs(source: "sonarqube") { scope status warnings } }"#).await;
+        runs["data"]["runs"].as_array().is_some_and(|r| !r.is_empty()).then_some(runs)
+    })
+    .await;
     assert_eq!(runs["data"]["runs"][0]["status"], "complete", "{runs}");
 
     let days =

@@ -15,6 +15,9 @@ use spot::model::{RunFilter, RunStatus};
 use spot::scheduler::{Clock, Job, Outcome, Scheduler, SchedulerConfig, Timing};
 use spot::{SqliteStore, Store};
 
+#[path = "support/wait.rs"]
+mod wait;
+
 fn at(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
 }
@@ -185,7 +188,11 @@ async fn a_firing_while_the_last_run_goes_on_is_skipped() {
         let (scheduler, job) = (scheduler.clone(), job.clone());
         tokio::spawn(async move { scheduler.trigger(&job, day, 0).await })
     };
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Once the stand-in has been called, the first run holds the job.
+    wait::wait_for_async("the first trigger to start its run", Duration::from_secs(60), || async {
+        (slow.calls().len() == 1).then_some(())
+    })
+    .await;
     let second = scheduler.trigger(&job, day, 0).await.unwrap();
     assert_eq!(second, Outcome::Skipped("a run of it is already going on in this process".into()));
     assert!(matches!(first.await.unwrap().unwrap(), Outcome::Ran(run) if run.status == RunStatus::Complete));
@@ -278,6 +285,8 @@ async fn a_crash_mid_run_loses_nothing_and_its_lease_expires() {
         restarted.trigger(&job2, day2, 0).await.unwrap(),
         Outcome::Skipped("another SPoT process holds its lease".into())
     );
+    // Paused time: this sleep moves the virtual clock 300 s on, past the
+    // lease's expiry, at once; it hopes for nothing.
     tokio::time::sleep(Duration::from_secs(300)).await;
     assert!(
         matches!(restarted.trigger(&job2, day2, 0).await.unwrap(), Outcome::Ran(run) if run.status == RunStatus::Complete)
