@@ -7,6 +7,10 @@
 #[path = "support/watch.rs"]
 mod watch_support;
 
+#[path = "support/graphql.rs"]
+#[allow(dead_code)] // each test binary uses its part
+mod graphql;
+
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -324,23 +328,17 @@ async fn spot_serve_watches_its_clusters_and_streams_each_action_to_subscribers(
     let query = "subscription { actions(service: \"checkout\", kinds: [SCALE]) { kind cluster workload details } }";
     socket.send(send(json!({ "id": "1", "type": "subscribe", "payload": { "query": query } }))).await.unwrap();
 
-    // The protocol does not say when a subscription is in place: scale
-    // again until one scale is streamed, then it must be that one.
-    let mut replicas = 4;
-    let message = loop {
-        scaled(&mut d, replicas + 5, "kubectl", Utc::now());
-        cluster.api.apply(DEPLOYMENTS, d.clone());
-        replicas += 5;
-        if let Some(message) = next_message(&mut socket, Duration::from_secs(2)).await {
-            break message;
-        }
-        assert!(replicas < 100, "no scale was streamed");
-    };
+    // The protocol does not say when a subscription is in place; the
+    // server's live-subscriber gauge does. Then one scale is streamed.
+    graphql::wait_for_metric(&reqwest::Client::new(), &format!("http://{address}"), "spot_live_subscribers 1").await;
+    scaled(&mut d, 9, "kubectl", Utc::now());
+    cluster.api.apply(DEPLOYMENTS, d.clone());
+    let message = next_message(&mut socket, Duration::from_secs(30)).await.expect("the scale is streamed within 30 s");
     assert_eq!(message["type"], "next", "{message}");
     assert_eq!(
         message["payload"]["data"]["actions"],
         json!({ "kind": "SCALE", "cluster": "dc1", "workload": "workload:dc1/shop/Deployment/checkout",
-                "details": { "from": replicas - 5, "to": replicas, "by": "person" } })
+                "details": { "from": 4, "to": 9, "by": "person" } })
     );
     let _ = stop.send(());
     serving.await.unwrap();
