@@ -7,7 +7,7 @@
 mod watch_support;
 
 use chrono::{DateTime, Duration, Utc};
-use collectors::action::{Action, ActionKind};
+use collectors::action::{Action, ActionBatch, ActionKind, Remembered};
 use collectors::kubernetes::fake_objects::*;
 use collectors::kubernetes::watch::tracker::Change;
 use serde_json::{json, Value};
@@ -27,6 +27,9 @@ enum Step {
     /// The run loop's pass before a commit: warnings whose workload was
     /// not known are tried again.
     Retried,
+    /// SPoT restarted: a new tracker from what the commits so far
+    /// remembered, listing the cluster as it is now.
+    Restarted(Vec<Value>),
 }
 
 /// An action as it must come out.
@@ -343,6 +346,43 @@ fn scenarios() -> Vec<Scenario> {
             ],
         },
         Scenario {
+            name: "what happened while SPoT was down is recorded at the objects' times, once",
+            cluster: vec![d.clone(), rs1.clone()],
+            steps: {
+                let (d2, rs2) = rolled_out(&d, 1, "helm", at(12, 20));
+                let done = next(&d2, completed);
+                let bigger = next(&done, |d| scaled(d, 6, "kubectl", at(12, 25)));
+                vec![
+                    (at(12, 30), Step::Restarted(vec![bigger.clone(), rs1.clone(), rs2.clone()])),
+                    (at(12, 35), Step::Restarted(vec![bigger, rs1.clone(), rs2])),
+                ]
+            },
+            expected: vec![
+                expect(ActionKind::Scale, "d-checkout/13/scale", at(12, 25), Some("kubectl"))
+                    .details(json!({ "from": 4, "to": 6, "by": "person" })),
+                expect(ActionKind::RolloutCompleted, "d-checkout/rev2/completed", at(12, 30), None),
+                expect(ActionKind::RolloutStarted, "rs-2/started", at(12, 20), Some("helm"))
+                    .details(json!({ "version": "1.1.0", "previous_version": "1.0.0" })),
+            ],
+        },
+        Scenario {
+            name: "a rollout and its undo while SPoT was down are a rollout and a rollback",
+            cluster: vec![d.clone(), rs1.clone()],
+            steps: {
+                let (d2, rs2) = rolled_out(&d, 1, "helm", at(12, 20));
+                let (mut back, mut old) = (next(&d2, completed), rs1.clone());
+                undo(&mut back, &mut old, 3, "kubectl-rollout", at(12, 25));
+                let mut rs2 = rs2;
+                scaled_down(&mut rs2);
+                vec![(at(12, 30), Step::Restarted(vec![with_version(back, 14), with_version(old, 11), rs2]))]
+            },
+            expected: vec![
+                expect(ActionKind::RolloutStarted, "rs-2/started", at(12, 20), Some("helm")),
+                expect(ActionKind::Rollback, "rs-1/rev3/rollback", at(12, 25), Some("kubectl-rollout"))
+                    .details(json!({ "version": "1.0.0" })),
+            ],
+        },
+        Scenario {
             name: "a first connection adopts every kept ReplicaSet as history",
             cluster: {
                 let (d3, rs3) = {
@@ -394,16 +434,29 @@ fn each_scenario_gives_exactly_its_actions() {
     for scenario in scenarios() {
         let cluster: Vec<&Value> = scenario.cluster.iter().collect();
         let mut tracker = listed(&cluster, vec![], at(12, 0));
-        let mut actions = tracker.take(at(12, 0)).actions;
+        // What the store remembers, as the commits leave it.
+        let mut memory = std::collections::BTreeMap::new();
+        let commit = |memory: &mut std::collections::BTreeMap<String, Remembered>, batch: ActionBatch| {
+            for (_, uid) in &batch.forget {
+                memory.remove(uid);
+            }
+            memory.extend(batch.remember.into_iter().map(|r| (r.uid.clone(), r)));
+            batch.actions
+        };
+        let mut actions = commit(&mut memory, tracker.take(at(12, 0)));
         for (now, step) in scenario.steps {
             match step {
+                Step::Restarted(objects) => {
+                    let remembered = memory.values().cloned().collect();
+                    tracker = listed(&objects.iter().collect::<Vec<_>>(), remembered, now);
+                }
                 Step::Applied(value) => applied(&mut tracker, &value, now),
                 Step::Deleted(value) => tracker.apply(resource_of(&value), Change::Deleted(object(&value)), now),
                 Step::Relisted(objects) => relist(&mut tracker, &objects.iter().collect::<Vec<_>>(), now),
                 Step::Overdue => tracker.release_overdue(now),
                 Step::Retried => tracker.retry_unresolved(now),
             }
-            actions.extend(tracker.take(now).actions);
+            actions.extend(commit(&mut memory, tracker.take(now)));
         }
         let matches = |action: &Action, expected: &Expected| {
             action.kind == expected.kind
