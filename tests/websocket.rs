@@ -213,7 +213,9 @@ async fn a_socket_keeps_its_place_among_the_connections() {
     let first = server.socket().await;
     let _second = server.socket().await;
     let health = tokio::spawn(reqwest::get(format!("{}/healthz", server.url)));
-    // Both places are held by the sockets: the request waits...
+    // Both places are held by the sockets: the request waits... A "not
+    // served" can only be watched for a while: 300 ms, after both sockets
+    // were answered (the positive handshake), is that while.
     tokio::task::yield_now().await;
     assert!(!health.is_finished(), "served beyond max_connections");
     let still_waiting = tokio::time::timeout(Duration::from_millis(300), async {
