@@ -3,11 +3,15 @@
 
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::time::Duration;
 
 use serde_json::json;
 use spot::model::{Day, RunFilter};
 use spot::{SqliteStore, Store};
+
+#[path = "support/wait.rs"]
+mod wait;
+use wait::wait_for;
 
 /// An observation of `repos` repositories with 40 package uses each; the
 /// `version` attribute makes one day differ from another everywhere.
@@ -55,14 +59,12 @@ async fn a_killed_ingest_leaves_the_last_commit_intact() {
     // Killed with every write of day 2 done and none committed.
     let marker = dir.path().join("crash-point");
     let mut child = ingest_with(&db, &day2, Some(&marker));
-    let started = Instant::now();
-    while !marker.exists() {
-        assert!(started.elapsed().as_secs() < 120, "the ingest never reached its crash point");
+    wait_for("the ingest to reach its crash point", Duration::from_secs(120), || {
         if let Some(status) = child.try_wait().unwrap() {
             panic!("the ingest ended ({status}) before its crash point");
         }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+        marker.exists().then_some(())
+    });
     child.kill().unwrap(); // SIGKILL: no chance to clean up
     child.wait().unwrap();
     let store = SqliteStore::open(&db).expect("the store opens after a crash");
@@ -117,14 +119,16 @@ async fn a_killed_generate_leaves_only_whole_days() {
         let db = dir.path().join(format!("killed-{committed}.db"));
         let marker = dir.path().join(format!("crash-point-{committed}"));
         let mut child = generate(&db, "400", Some((&marker, committed)));
-        let started = Instant::now();
-        while !marker.exists() {
-            assert!(started.elapsed().as_secs() < 300, "generate never reached its crash point after {committed} days");
-            if let Some(status) = child.try_wait().unwrap() {
-                panic!("generate ended ({status}) before its crash point after {committed} days");
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20)); // a poll, bounded above
-        }
+        wait_for(
+            &format!("generate to reach its crash point after {committed} days"),
+            Duration::from_secs(300),
+            || {
+                if let Some(status) = child.try_wait().unwrap() {
+                    panic!("generate ended ({status}) before its crash point after {committed} days");
+                }
+                marker.exists().then_some(())
+            },
+        );
         child.kill().unwrap(); // SIGKILL, mid-write: no chance to finish the day
         child.wait().unwrap();
 
