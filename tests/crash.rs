@@ -132,6 +132,9 @@ async fn a_killed_generate_leaves_only_whole_days() {
         child.kill().unwrap(); // SIGKILL, mid-write: no chance to finish the day
         child.wait().unwrap();
 
+        let integrity: String =
+            rusqlite::Connection::open(&db).unwrap().query_row("PRAGMA integrity_check", [], |row| row.get(0)).unwrap();
+        assert_eq!(integrity, "ok", "killed after {committed} days");
         let store = SqliteStore::open(&db).expect("the store opens after a crash");
         let stats = store.stats().await.unwrap();
         let latest = store.latest_day().await.unwrap();
