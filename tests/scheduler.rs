@@ -80,6 +80,7 @@ impl AnyCollector for StandIn {
         Box::pin(async move {
             match self.behaviour {
                 Behaviour::Observe => {}
+                // Paused time: a run that lasts `d` on the virtual clock.
                 Behaviour::Slow(d) => tokio::time::sleep(d).await,
                 Behaviour::Hang => std::future::pending::<()>().await,
                 Behaviour::FailFirst(k) if n < k => {
