@@ -840,6 +840,24 @@ fn the_explorer_end_to_end_in_chromium() {
     assert!(users.contains("Behind") && !users.contains("unknown"), "{users}");
     ui.shot("package");
 
+    // The demo declares what a real organisation's catalog and deployments
+    // do: each team's system lists the services that are part of it, and
+    // the home page counts systems and backing resources.
+    ui.open("#/", "home");
+    let figures = ui.text("#figures-section");
+    assert!(figures.contains("Systems") && figures.contains("Resources"), "{figures}");
+    // A system, and one service the API says is part of it, as the page must list.
+    let found = ui.json(
+        "fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ search(text: \"suite\", kinds: [\"system\"]) { key relations(direction: IN, kinds: [\"part_of\"]) { from } } }' }) }).then((r) => r.json()).then((r) => r.data.search[0])",
+    );
+    let system = found["key"].as_str().unwrap_or_else(|| panic!("the demo has systems: {found}")).to_string();
+    let part = found["relations"][0]["from"].as_str().unwrap_or_else(|| panic!("{system} has parts: {found}"));
+    let part = part.trim_start_matches("service:").to_string();
+    ui.open(&format!("#/entity/{}", system.replace(':', "%3A")), "system");
+    let parts = ui.text("#parts");
+    assert!(parts.contains(&part), "{system} lists {part} among its parts: {parts}");
+    ui.shot("demo-system");
+
     // Empty and error states say what is missing or what failed.
     ui.open("#/search-nothing", "a page that does not exist");
     assert!(ui.text("main").contains("There is no page"));

@@ -181,7 +181,7 @@ pub const ENTITY_KINDS: &[KindAttributes] = &[
         ],
         open: &[],
     },
-    // github (Backstage Resource entities; wiring: backing services run from third-party images), kubernetes
+    // github (Backstage Resource entities; wiring: backing services run from third-party images), kubernetes, synthetic
     KindAttributes {
         kind: "resource",
         attributes: &[
@@ -298,7 +298,7 @@ pub const ENTITY_KINDS: &[KindAttributes] = &[
         ],
         open: &[],
     },
-    // github (Backstage System entities, and systems catalog files name)
+    // github (Backstage System entities, and systems catalog files name), synthetic (one per team: description)
     KindAttributes {
         kind: "system",
         attributes: &[
@@ -584,7 +584,7 @@ pub const RELATION_KINDS: &[RelationKind] = &[
             "via", // github, synthetic: catalog-info / codeowners
         ],
     },
-    // github (Backstage spec.system, .domain, .subdomainOf, .subcomponentOf)
+    // github (Backstage spec.system, .domain, .subdomainOf, .subcomponentOf), synthetic (services part of their team's system)
     RelationKind {
         kind: "part_of",
         from: &["api", "component", "domain", "resource", "service", "system"],

@@ -16,6 +16,7 @@
 //! deterministic for a seed.
 
 mod build;
+mod catalog;
 mod churn;
 mod deliveries;
 mod hygiene;

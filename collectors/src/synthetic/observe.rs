@@ -139,6 +139,7 @@ fn github(org: &Org) -> Observation {
         obs.entities.push(entity(&package.key, "package", &package.name, attrs));
     }
     hygiene::github(org, &mut obs);
+    super::catalog::github(org, &mut obs);
     obs
 }
 
