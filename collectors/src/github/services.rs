@@ -18,6 +18,7 @@ use crate::identity::claims::{Assigned, Conflict};
 use crate::identity::find::{self, Candidate, Explicit, RepoFacts};
 use crate::identity::{self, Signal};
 use crate::manifests::declared::DeclaredWorkload;
+use crate::keys;
 use crate::manifests::{file_name, join_path};
 
 /// Catalog annotation values longer than this are left out (certificates,
@@ -93,7 +94,7 @@ pub(super) fn emit(
     for (candidate, assigned) in keyed {
         let entry =
             catalog.iter().find(|e| e.folder == candidate.folder && (candidate.pinned() || e.name == candidate.name));
-        let name = assigned.key.strip_prefix("service:").unwrap_or(&assigned.key).to_string();
+        let name = keys::name_in(&assigned.key, keys::SERVICE).unwrap_or(&assigned.key).to_string();
         builder.entity(
             &assigned.key,
             "service",
@@ -111,7 +112,7 @@ pub(super) fn emit(
             builder.relation(
                 &assigned.key,
                 "depends_on",
-                &format!("service:{dependency}"),
+                &keys::service(dependency),
                 json!({ "via": "declared" }),
             );
         }
@@ -251,6 +252,6 @@ fn sonar_binding(builder: &mut Builder, files: &RepoFiles, candidate: &Candidate
 pub(super) fn key_for(services: &[Service], name: &str) -> String {
     match services.iter().find(|s| s.name == name) {
         Some(own) => own.key.clone(),
-        None => format!("service:{name}"),
+        None => keys::service(name),
     }
 }
