@@ -1,5 +1,5 @@
 //! Team arguments of the API name a team as a person writes it (issue 32,
-//! docs/api.md "Teams"): a CODEOWNERS file that says `@acme/Payments` makes
+//! docs/api.md): a CODEOWNERS file that says `@acme/Payments` makes
 //! `team:payments` (the collectors lower-case it), and `dora(team:)`,
 //! `scores(team:)`, `scoreTrend(team:)`, `deploys(team:)` and the team page
 //! (`team(name:)`) answer `Payments`, `@acme/Payments` and `team:Payments`

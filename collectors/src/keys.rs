@@ -167,7 +167,9 @@ pub fn team_as_written(written: &str) -> String {
         return team(name);
     }
     let name = match written.split_once(':') {
-        Some((kind, rest)) if kind.trim().eq_ignore_ascii_case(TEAM) || kind.trim().eq_ignore_ascii_case("group") => rest,
+        Some((kind, rest)) if kind.trim().eq_ignore_ascii_case(TEAM) || kind.trim().eq_ignore_ascii_case("group") => {
+            rest
+        }
         _ => written,
     };
     let name = match name.split_once('/') {

@@ -31,7 +31,7 @@ const TEAM = `query Team($key: String!, $at: Date!, $from: Date!) {
 
 export async function render(view, { day, segments, stale }) {
   // The address may name the team as a person writes it (`Payments`,
-  // `@acme/Payments`): the API finds its key (docs/api.md, "Teams").
+  // `@acme/Payments`): the API finds its key (docs/api.md).
   const written = segments[0];
   const from = addDays(day, -90);
   fill(view, h("h1", {}, written.replace(/^team:/, "")), h("p", { class: "loading", role: "status" }, "Loading the team…"));

@@ -316,7 +316,7 @@ impl EntityQuery {
 
     /// A team by its name as a person writes it (`Payments`, `payments`,
     /// `@acme/Payments`, `team:payments`), matched as every team argument
-    /// is (docs/api.md, "Teams"); null when no source saw it that day.
+    /// is (docs/api.md); null when no source saw it that day.
     async fn team(&self, ctx: &Context<'_>, name: String, at: Option<Date>) -> Result<Option<Entity>> {
         let day = resolve_day(ctx, at.map(|d| d.0)).await?;
         let key = super::service::team_key(store(ctx)?, &name, day).await?;

@@ -77,7 +77,10 @@ async fn service_context(ctx: &Context<'_>, service: &str, day: Day) -> Result<L
     Ok(LinkContext {
         service: collectors::keys::name_in(service, collectors::keys::SERVICE).map(str::to_string),
         team: team.iter().find_map(|k| collectors::keys::name_in(k, collectors::keys::TEAM)).map(str::to_string),
-        repository: repository.iter().find_map(|k| collectors::keys::name_in(k, collectors::keys::REPO)).map(str::to_string),
+        repository: repository
+            .iter()
+            .find_map(|k| collectors::keys::name_in(k, collectors::keys::REPO))
+            .map(str::to_string),
         ..LinkContext::default()
     })
 }

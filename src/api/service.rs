@@ -196,7 +196,7 @@ impl Quality {
 
 /// The key of the team an argument names on `day`, the team written as a
 /// person writes it (`Payments`, `payments`, `@acme/Payments`,
-/// `team:payments`; docs/api.md, "Teams"): the key as written when that
+/// `team:payments`; docs/api.md): the key as written when that
 /// team exists on the day (so a key ingested as it is keeps being found),
 /// else the key the collectors write for it, folded as CODEOWNERS and
 /// Backstage fold it ([`keys::team_as_written`]). Whether that team exists

@@ -162,7 +162,9 @@ async fn repository_of(store: &dyn Store, service: &str, day: Day) -> Result<Opt
         Err(crate::StoreError::NotFound { .. }) => return Ok(None),
         Err(other) => return Err(other.to_string()),
     };
-    let Some(repo) = built_by.into_iter().map(|r| r.from).find(|k| collectors::keys::is_kind(k, collectors::keys::REPO)) else {
+    let Some(repo) =
+        built_by.into_iter().map(|r| r.from).find(|k| collectors::keys::is_kind(k, collectors::keys::REPO))
+    else {
         return Ok(None);
     };
     let state = store.entity(&repo, day).await.map_err(|e| e.to_string())?;

@@ -260,7 +260,10 @@ async fn owners(view: &mut DayView<'_>) -> StoreResult<FxHashMap<String, String>
     Ok(reached
         .iter()
         .filter_map(|(service, teams)| {
-            teams.iter().find(|t| collectors::keys::is_kind(t, collectors::keys::TEAM)).map(|t| (service.clone(), t.clone()))
+            teams
+                .iter()
+                .find(|t| collectors::keys::is_kind(t, collectors::keys::TEAM))
+                .map(|t| (service.clone(), t.clone()))
         })
         .collect())
 }

@@ -239,7 +239,9 @@ fn relate(
         match field {
             Field::Owner if crate::keys::is_kind(key, crate::keys::SERVICE) => {}
             Field::Owner => {
-                if !(crate::keys::is_kind(&target, crate::keys::TEAM) || crate::keys::is_kind(&target, crate::keys::USER)) {
+                if !(crate::keys::is_kind(&target, crate::keys::TEAM)
+                    || crate::keys::is_kind(&target, crate::keys::USER))
+                {
                     continue;
                 }
                 bare(builder, &target);
@@ -289,7 +291,9 @@ fn report(builder: &mut Builder, repo_key: &str, findings: &[ParseError]) {
 /// the owner, and a warning. Only for an organisation whose catalog
 /// declares its groups or users at all (else nothing could resolve).
 fn flag_unresolved_owners(builder: &mut Builder, declared: &BTreeMap<String, String>) {
-    let models_people = declared.keys().any(|k| crate::keys::is_kind(k, crate::keys::TEAM) || crate::keys::is_kind(k, crate::keys::USER));
+    let models_people = declared
+        .keys()
+        .any(|k| crate::keys::is_kind(k, crate::keys::TEAM) || crate::keys::is_kind(k, crate::keys::USER));
     if !models_people {
         return;
     }

@@ -17,8 +17,8 @@ use super::sync::RepoFiles;
 use crate::identity::claims::{Assigned, Conflict};
 use crate::identity::find::{self, Candidate, Explicit, RepoFacts};
 use crate::identity::{self, Signal};
-use crate::manifests::declared::DeclaredWorkload;
 use crate::keys;
+use crate::manifests::declared::DeclaredWorkload;
 use crate::manifests::{file_name, join_path};
 
 /// Catalog annotation values longer than this are left out (certificates,
@@ -109,12 +109,7 @@ pub(super) fn emit(
         );
         super::map::owners(builder, &assigned.key, entry.and_then(|e| e.owner.as_deref()), code_owners);
         for dependency in entry.map(|e| e.depends_on.as_slice()).unwrap_or_default() {
-            builder.relation(
-                &assigned.key,
-                "depends_on",
-                &keys::service(dependency),
-                json!({ "via": "declared" }),
-            );
+            builder.relation(&assigned.key, "depends_on", &keys::service(dependency), json!({ "via": "declared" }));
         }
         if let Some(conflict) = &assigned.conflict {
             builder.warnings.push(conflict_warning(repo_key, candidate, &assigned.key, conflict));

@@ -291,7 +291,8 @@ fn unclaimed_projects(projects: &[SeenEntity], measured: &BTreeMap<String, Vec<S
             if targets.iter().any(|t| collectors::keys::is_kind(t, collectors::keys::SERVICE)) {
                 return None;
             }
-            let repositories = targets.iter().filter(|t| collectors::keys::is_kind(t, collectors::keys::REPO)).cloned().collect();
+            let repositories =
+                targets.iter().filter(|t| collectors::keys::is_kind(t, collectors::keys::REPO)).cloned().collect();
             Some(UnclaimedProject { project: p.entity.clone(), repositories })
         })
         .collect()
