@@ -107,7 +107,7 @@ async fn aliases(store: &dyn Store, identity: &IdentityConfig, day: Day, observa
     match store.attribute_values("service", "aliases", Some("github"), day).await {
         Ok(values) => {
             for value in values {
-                let name = value.key.trim_start_matches("service:");
+                let name = collectors::keys::name_in(&value.key, collectors::keys::SERVICE).unwrap_or(&value.key);
                 for alias in value.value.as_array().into_iter().flatten().filter_map(|a| a.as_str()) {
                     aliases.declare(alias, name);
                 }

@@ -27,6 +27,9 @@ pub mod store;
 pub mod transfer;
 pub mod watch;
 
+/// The one place entity key rules are written (`service:<name>`,
+/// `team:<name>`, …): the collectors form keys with it, the API reads them.
+pub use collectors::keys;
 pub use collectors::{Day, Observation};
 pub use store::sqlite::SqliteStore;
 pub use store::{Store, StoreError};

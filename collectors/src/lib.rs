@@ -6,6 +6,8 @@
 //!   snapshots (a rollout, a scale, a crash loop), as the Kubernetes watch
 //!   records it.
 //! - [`observation`]: what a collector run returns, and its validation.
+//! - [`keys`]: the one place entity keys are formed from names and read
+//!   back (`service:<name>`, `team:<name>`, …), case-folding included.
 //! - [`collector`]: the `Collector` trait and the registry of every collector.
 //! - [`http`]: the HTTP layer the SaaS collectors share (retries, backoff,
 //!   `Retry-After`, credentials kept out of logs, shape-checked responses).
@@ -35,6 +37,7 @@ pub mod github;
 pub mod http;
 pub mod identity;
 pub mod image;
+pub mod keys;
 pub mod kubernetes;
 pub mod manifests;
 pub mod observation;

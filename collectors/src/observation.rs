@@ -197,7 +197,7 @@ impl Observation {
 
 /// The kind part of an entity key, `service` in `service:billing`.
 pub fn kind_of_key(key: &str) -> Option<&str> {
-    key.split_once(':').map(|(kind, _)| kind)
+    crate::keys::kind_of(key)
 }
 
 /// What is wrong with a source, scope or kind name (1-200 characters of

@@ -14,7 +14,7 @@ import { CATALOG_RELATIONS, catalogSections } from "./catalog.js";
 const TO_TEAM = `[{ kind: "measures", direction: OUT }, { kind: "owns", direction: IN }]`;
 
 const TEAM = `query Team($key: String!, $at: Date!, $from: Date!) {
-  entity(key: $key, at: $at) {
+  entity: team(name: $key, at: $at) {
     key name firstSeen
     facts { source scope attrs validFrom }
     owns: relations(direction: OUT, kinds: ["owns"]) { to toEntity { kind name consul: facts(source: "consul") { attrs } } }
@@ -30,16 +30,19 @@ const TEAM = `query Team($key: String!, $at: Date!, $from: Date!) {
 }`;
 
 export async function render(view, { day, segments, stale }) {
-  const key = segments[0];
+  // The address may name the team as a person writes it (`Payments`,
+  // `@acme/Payments`): the API finds its key (docs/api.md).
+  const written = segments[0];
   const from = addDays(day, -90);
-  fill(view, h("h1", {}, key.replace(/^team:/, "")), h("p", { class: "loading", role: "status" }, "Loading the team…"));
-  const data = await gql(TEAM, { key, at: day, from });
+  fill(view, h("h1", {}, written.replace(/^team:/, "")), h("p", { class: "loading", role: "status" }, "Loading the team…"));
+  const data = await gql(TEAM, { key: written, at: day, from });
   if (stale()) return;
   const team = data.entity;
   if (!team) {
-    fill(view, h("h1", {}, key), empty(`No source saw ${key} on ${day}.`));
+    fill(view, h("h1", {}, written), empty(`No source saw ${written} on ${day}.`));
     return;
   }
+  const key = team.key;
   const owned = new Map();
   for (const r of team.owns) owned.set(r.to, { key: r.to, kind: r.toEntity?.kind || r.to.split(":")[0], name: r.toEntity?.name || r.to, consul: r.toEntity?.consul || [] });
   const services = [...owned.values()].filter((e) => e.kind === "service").sort(byName);

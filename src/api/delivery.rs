@@ -13,6 +13,7 @@ use super::scalars::{day, Date};
 use super::service::{service_key, team_key};
 use crate::delivery::{dora, read, Bucket, DeliveryConfig, Figures};
 use crate::model::{Day, DeployStatus, Direction};
+use collectors::keys;
 
 /// Days a window covers when `from` is not given.
 const DEFAULT_DAYS: i32 = 90;
@@ -35,10 +36,10 @@ async fn subject(ctx: &Context<'_>, service: Option<String>, team: Option<String
             Ok(Subject { label: key.clone(), services: Some(vec![key]) })
         }
         (None, Some(team)) => {
-            let key = team_key(team);
+            let key = team_key(store(ctx)?, &team, on).await?;
             let owns =
                 store(ctx)?.relations(&key, on, Direction::Out, &["owns".to_string()]).await.map_err(store_error)?;
-            let services = owns.into_iter().map(|r| r.to).filter(|k| k.starts_with("service:")).collect();
+            let services = owns.into_iter().map(|r| r.to).filter(|k| keys::is_kind(k, keys::SERVICE)).collect();
             Ok(Subject { label: key, services: Some(services) })
         }
         (None, None) => Ok(Subject { label: "organisation".into(), services: None }),

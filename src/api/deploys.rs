@@ -335,7 +335,7 @@ pub async fn deployed_versions(ctx: &Context<'_>, service: &str, day: Day) -> Re
 
 /// `cluster:<name>`'s `datacenter` (or `region`) on `day`.
 pub(super) async fn datacenter_of(ctx: &Context<'_>, cluster: &str, day: Day) -> Result<Option<String>> {
-    let Some(state) = load_entity(ctx, &format!("cluster:{cluster}"), day).await? else {
+    let Some(state) = load_entity(ctx, &collectors::keys::cluster(cluster), day).await? else {
         return Ok(None);
     };
     Ok(state.facts.iter().find_map(|f| {

@@ -87,5 +87,5 @@ impl DriftQuery {
 
 /// `workload:<cluster>/<namespace>/<Kind>/<name>` → `<cluster>`.
 fn cluster_of(workload: &str) -> Option<&str> {
-    workload.strip_prefix("workload:")?.split('/').next().filter(|c| !c.is_empty())
+    collectors::keys::cluster_of_workload(workload)
 }

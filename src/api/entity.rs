@@ -314,6 +314,15 @@ impl EntityQuery {
         Ok(entity_on(ctx, &service_key(&name), day).await?.map(|entity| Service { entity }))
     }
 
+    /// A team by its name as a person writes it (`Payments`, `payments`,
+    /// `@acme/Payments`, `team:payments`), matched as every team argument
+    /// is (docs/api.md); null when no source saw it that day.
+    async fn team(&self, ctx: &Context<'_>, name: String, at: Option<Date>) -> Result<Option<Entity>> {
+        let day = resolve_day(ctx, at.map(|d| d.0)).await?;
+        let key = super::service::team_key(store(ctx)?, &name, day).await?;
+        entity_on(ctx, &key, day).await
+    }
+
     /// Entities alive on the day whose name or key contains `text`, or
     /// (services, components, APIs, resources, systems, domains, teams,
     /// users, repositories) whose `description` or one of whose `tags`

@@ -75,16 +75,19 @@ async fn service_context(ctx: &Context<'_>, service: &str, day: Day) -> Result<L
     let team = related(ctx, service, day, Direction::In, "owns").await?;
     let repository = related(ctx, service, day, Direction::In, "builds").await?;
     Ok(LinkContext {
-        service: service.strip_prefix("service:").map(str::to_string),
-        team: team.iter().find_map(|k| k.strip_prefix("team:")).map(str::to_string),
-        repository: repository.iter().find_map(|k| k.strip_prefix("repo:")).map(str::to_string),
+        service: collectors::keys::name_in(service, collectors::keys::SERVICE).map(str::to_string),
+        team: team.iter().find_map(|k| collectors::keys::name_in(k, collectors::keys::TEAM)).map(str::to_string),
+        repository: repository
+            .iter()
+            .find_map(|k| collectors::keys::name_in(k, collectors::keys::REPO))
+            .map(str::to_string),
         ..LinkContext::default()
     })
 }
 
 /// `workload:<cluster>/<namespace>/<kind>/<name>` as (cluster, namespace, name).
 fn workload_parts(key: &str) -> Option<(&str, &str, &str)> {
-    let mut parts = key.strip_prefix("workload:")?.splitn(4, '/');
+    let mut parts = collectors::keys::name_in(key, collectors::keys::WORKLOAD)?.splitn(4, '/');
     let (cluster, namespace, _kind, name) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
     Some((cluster, namespace, name))
 }
@@ -190,7 +193,7 @@ async fn deploy_links(ctx: &Context<'_>, deploy: &Deploy) -> Result<Vec<LinkOut>
             ..service_context(ctx, &deploy.service, day).await?
         },
     };
-    context.service = deploy.service.strip_prefix("service:").map(str::to_string);
+    context.service = collectors::keys::name_in(&deploy.service, collectors::keys::SERVICE).map(str::to_string);
     context.version = Some(deploy.version.clone());
     context.window = Some(links.around(deploy.at));
     Ok(out(links.render(&context)))

@@ -155,7 +155,7 @@ pub async fn score_of(scoring: &Scoring<'_>, key: &str, day: Day) -> Result<Opti
 /// `team` as a team's key, checked to exist on `day`.
 async fn team_subjects(api: &Api, team: Option<String>, day: Day) -> Result<Subjects> {
     let Some(team) = team else { return Ok(Subjects::All) };
-    let key = team_key(team);
+    let key = team_key(api.store.as_ref(), &team, day).await?;
     match api.store.entity(&key, day).await.map_err(store_error)? {
         Some(_) => Ok(Subjects::Team(key)),
         None => Err(super::context::coded(format!("no team {key} on {day}"), "NOT_FOUND")),

@@ -7,6 +7,9 @@ use serde_json::{Map, Value};
 use super::context::{load_entity, store, store_error};
 use super::entity::{entity_on, Entity};
 use crate::model;
+use crate::model::Day;
+use crate::store::Store;
+use collectors::keys;
 
 /// A service with what a service page needs, whatever the hops.
 pub struct Service {
@@ -191,20 +194,23 @@ impl Quality {
     }
 }
 
-/// `service:billing` or plain `billing`.
-/// A team's key from its name or its key (`payments`, `team:payments`).
-pub fn team_key(name: String) -> String {
-    if name.starts_with("team:") {
-        name
-    } else {
-        format!("team:{name}")
+/// The key of the team an argument names on `day`, the team written as a
+/// person writes it (`Payments`, `payments`, `@acme/Payments`,
+/// `team:payments`; docs/api.md): the key as written when that
+/// team exists on the day (so a key ingested as it is keeps being found),
+/// else the key the collectors write for it, folded as CODEOWNERS and
+/// Backstage fold it ([`keys::team_as_written`]). Whether that team exists
+/// is the caller's question, as before.
+pub async fn team_key(store: &dyn Store, written: &str, day: Day) -> Result<String> {
+    let literal = keys::team_literally(written);
+    let folded = keys::team_as_written(written);
+    if literal == folded || store.entity(&literal, day).await.map_err(store_error)?.is_some() {
+        return Ok(literal);
     }
+    Ok(folded)
 }
 
+/// `service:billing` or plain `billing`.
 pub fn service_key(name: &str) -> String {
-    if name.starts_with("service:") {
-        name.to_string()
-    } else {
-        format!("service:{name}")
-    }
+    keys::service_as_written(name)
 }

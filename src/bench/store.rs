@@ -259,7 +259,13 @@ async fn teams(store: &dyn Store, day: Day) -> StoreResult<Vec<Vec<String>>> {
     let mut teams = Vec::new();
     for team in store.entities_of_kind("team", day).await? {
         let relations = store.relations(&team.entity.key, day, Direction::Out, &owns).await?;
-        teams.push(relations.into_iter().map(|r| r.to).filter(|k| k.starts_with("service:")).collect());
+        teams.push(
+            relations
+                .into_iter()
+                .map(|r| r.to)
+                .filter(|k| collectors::keys::is_kind(k, collectors::keys::SERVICE))
+                .collect(),
+        );
     }
     Ok(teams)
 }

@@ -34,7 +34,7 @@ pub trait CommitSource: Send + Sync {
 
 /// `repo:<host>/<org>/<name>` → (host, org, name).
 fn parts_of(repo: &str) -> Option<(&str, &str, &str)> {
-    let mut parts = repo.strip_prefix("repo:")?.splitn(3, '/');
+    let mut parts = collectors::keys::name_in(repo, collectors::keys::REPO)?.splitn(3, '/');
     Some((parts.next()?, parts.next()?, parts.next()?))
 }
 
@@ -162,7 +162,9 @@ async fn repository_of(store: &dyn Store, service: &str, day: Day) -> Result<Opt
         Err(crate::StoreError::NotFound { .. }) => return Ok(None),
         Err(other) => return Err(other.to_string()),
     };
-    let Some(repo) = built_by.into_iter().map(|r| r.from).find(|k| k.starts_with("repo:")) else {
+    let Some(repo) =
+        built_by.into_iter().map(|r| r.from).find(|k| collectors::keys::is_kind(k, collectors::keys::REPO))
+    else {
         return Ok(None);
     };
     let state = store.entity(&repo, day).await.map_err(|e| e.to_string())?;

@@ -41,12 +41,12 @@ pub struct ServiceScore {
 
 impl ServiceScore {
     pub fn name(&self) -> &str {
-        self.key.strip_prefix("service:").unwrap_or(&self.key)
+        collectors::keys::name_in(&self.key, collectors::keys::SERVICE).unwrap_or(&self.key)
     }
 
     /// The owning team's name (its key without `team:`).
     pub fn team_name(&self) -> Option<String> {
-        self.team.as_deref().map(|t| t.strip_prefix("team:").unwrap_or(t).to_string())
+        self.team.as_deref().map(|t| collectors::keys::name_in(t, collectors::keys::TEAM).unwrap_or(t).to_string())
     }
 
     pub fn passed(&self) -> usize {
@@ -260,7 +260,10 @@ async fn owners(view: &mut DayView<'_>) -> StoreResult<FxHashMap<String, String>
     Ok(reached
         .iter()
         .filter_map(|(service, teams)| {
-            teams.iter().find(|t| t.starts_with("team:")).map(|t| (service.clone(), t.clone()))
+            teams
+                .iter()
+                .find(|t| collectors::keys::is_kind(t, collectors::keys::TEAM))
+                .map(|t| (service.clone(), t.clone()))
         })
         .collect())
 }

@@ -38,7 +38,7 @@ impl Via {
 }
 
 pub fn doc_key(id: &str) -> String {
-    format!("doc:confluence/{id}")
+    crate::keys::confluence_doc(id)
 }
 
 pub fn space_key(key: &str) -> String {
@@ -127,7 +127,7 @@ pub fn page_relations(page: &Page, matching: &Matching, warnings: &mut Vec<Strin
         attrs.insert("via".into(), json!(via.as_str()));
         relations.push(ObservedRelation {
             from: doc.clone(),
-            to: format!("service:{service}"),
+            to: crate::keys::service(&service),
             kind: "documents".into(),
             attrs,
         });

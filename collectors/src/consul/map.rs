@@ -19,7 +19,7 @@ pub const MATCHED_BY: &str = "consul-name";
 /// `service:<name>`, lower-cased as service keys are (Consul itself treats
 /// service names without regard to case).
 pub fn service_key(name: &str) -> String {
-    format!("service:{}", name.to_lowercase())
+    crate::keys::service(&name.to_lowercase())
 }
 
 pub fn is_sidecar_name(name: &str) -> bool {

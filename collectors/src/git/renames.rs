@@ -124,7 +124,7 @@ mod tests {
     fn day(services: &[(&str, &str)]) -> Observation {
         let mut observation = Observation::new("github", "acme", Day(20_000));
         for (folder, name) in services {
-            let key = format!("service:{name}");
+            let key = crate::keys::service(name);
             let attrs = json!({ "type": "service" }).as_object().cloned().unwrap_or_default();
             observation.entities.push(ObservedEntity {
                 key: key.clone(),

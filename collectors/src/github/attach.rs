@@ -127,7 +127,7 @@ mod tests {
 
     fn service(name: &str, folder: &str, image: Option<&str>) -> Service {
         Service {
-            key: format!("service:{name}"),
+            key: crate::keys::service(name),
             folder: folder.into(),
             name: name.into(),
             image: image.map(Into::into),

@@ -67,7 +67,7 @@ fn component_keys(catalogs: &[RepoCatalog], repos: &[RepoServices]) -> BTreeMap<
     for (catalog, repo) in catalogs.iter().zip(repos) {
         for entity in catalog.entities.iter().filter(|e| e.kind == Kind::Component) {
             let name = entity.qualified();
-            let key = service_of(repo, &name).unwrap_or_else(|| format!("component:{name}"));
+            let key = service_of(repo, &name).unwrap_or_else(|| crate::keys::component(&name));
             keys.entry(name).or_insert(key);
         }
     }
@@ -83,7 +83,7 @@ fn own_key(entity: &Entity, repo: &RepoServices, components: &BTreeMap<String, S
     match entity.kind {
         Kind::Component => service_of(repo, &name)
             .or_else(|| components.get(&name).cloned())
-            .unwrap_or_else(|| format!("component:{name}")),
+            .unwrap_or_else(|| crate::keys::component(&name)),
         kind => format!("{}:{name}", spot_kind(kind.as_str()).unwrap_or("location")),
     }
 }
@@ -110,10 +110,10 @@ fn ref_key(reference: &EntityRef, repo: &RepoServices, components: &BTreeMap<Str
         return Some(
             service_of(repo, &name)
                 .or_else(|| components.get(&name).cloned())
-                .unwrap_or_else(|| format!("service:{name}")),
+                .unwrap_or_else(|| crate::keys::service(&name)),
         );
     }
-    spot_kind(&reference.kind).map(|kind| format!("{kind}:{name}"))
+    spot_kind(&reference.kind).map(|kind| crate::keys::key(kind, &name))
 }
 
 /// The entity's attributes: a service (written by the service mapping)
@@ -129,7 +129,7 @@ fn describe(builder: &mut Builder, host: &str, key: &str, entity: &Entity, repo_
     if !entity.labels.is_empty() {
         attrs.insert("labels".into(), json!(entity.labels));
     }
-    if key.starts_with("service:") {
+    if crate::keys::is_kind(key, crate::keys::SERVICE) {
         if let Some(kind) = entity.spec_type.as_deref().filter(|t| t.eq_ignore_ascii_case("website")) {
             attrs.insert("type".into(), json!(kind.to_ascii_lowercase()));
         }
@@ -237,9 +237,11 @@ fn relate(
         let attrs = json!({ "via": "catalog-info", "field": field.as_str() });
         let declared = json!({ "via": "declared", "field": field.as_str() });
         match field {
-            Field::Owner if key.starts_with("service:") => {}
+            Field::Owner if crate::keys::is_kind(key, crate::keys::SERVICE) => {}
             Field::Owner => {
-                if !(target.starts_with("team:") || target.starts_with("user:")) {
+                if !(crate::keys::is_kind(&target, crate::keys::TEAM)
+                    || crate::keys::is_kind(&target, crate::keys::USER))
+                {
                     continue;
                 }
                 bare(builder, &target);
@@ -265,10 +267,11 @@ fn relate(
 /// declares it (a system named only by its components); a declaration,
 /// wherever it is, replaces it.
 fn bare(builder: &mut Builder, key: &str) {
-    if key.starts_with("service:") || key.starts_with("component:") {
+    if crate::keys::is_kind(key, crate::keys::SERVICE) || crate::keys::is_kind(key, crate::keys::COMPONENT) {
         return;
     }
-    let (kind, name) = key.split_once(':').unwrap_or(("team", key));
+    let kind = crate::keys::kind_of(key).unwrap_or(crate::keys::TEAM);
+    let name = crate::keys::name_of(key).unwrap_or(key);
     builder.entity(key, kind, name, json!({}));
 }
 
@@ -288,7 +291,9 @@ fn report(builder: &mut Builder, repo_key: &str, findings: &[ParseError]) {
 /// the owner, and a warning. Only for an organisation whose catalog
 /// declares its groups or users at all (else nothing could resolve).
 fn flag_unresolved_owners(builder: &mut Builder, declared: &BTreeMap<String, String>) {
-    let models_people = declared.keys().any(|k| k.starts_with("team:") || k.starts_with("user:"));
+    let models_people = declared
+        .keys()
+        .any(|k| crate::keys::is_kind(k, crate::keys::TEAM) || crate::keys::is_kind(k, crate::keys::USER));
     if !models_people {
         return;
     }

@@ -18,7 +18,7 @@ use crate::identity::{self, IdentityConfig};
 use crate::manifests::versions;
 use crate::manifests::{self, Dependency, Ecosystem};
 use crate::registries::Registries;
-use crate::{Day, Observation, ObservedEntity, ObservedRelation};
+use crate::{keys, Day, Observation, ObservedEntity, ObservedRelation};
 
 /// CODEOWNERS locations, in GitHub's order of precedence.
 const CODEOWNERS: &[&str] = &[".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
@@ -32,7 +32,7 @@ pub struct OrgContext<'a> {
 }
 
 pub fn repo_key(host: &str, org: &str, name: &str) -> String {
-    format!("repo:{host}/{org}/{name}")
+    crate::keys::repo(host, org, name)
 }
 
 /// Whether the collector reads a file: dependency manifests, catalog
@@ -370,8 +370,8 @@ pub(super) fn owners(builder: &mut Builder, target: &str, catalog_owner: Option<
 }
 
 fn team_entity(builder: &mut Builder, team: &str) {
-    let name = team.split_once(':').map(|(_, n)| n).unwrap_or(team);
-    let kind = team.split_once(':').map(|(k, _)| k).unwrap_or("team");
+    let name = keys::name_of(team).unwrap_or(team);
+    let kind = keys::kind_of(team).unwrap_or(keys::TEAM);
     builder.entity(team, kind, name, json!({}));
 }
 
@@ -586,7 +586,7 @@ fn link_internal_packages(
     }
     for (from, package, using_repo) in uses {
         let Some(publishing_repo) = published.get(package) else { continue };
-        let users: Vec<String> = if from.starts_with("service:") {
+        let users: Vec<String> = if keys::is_kind(from, keys::SERVICE) {
             vec![from.clone()]
         } else {
             services_of_repo.get(using_repo).cloned().unwrap_or_default()

@@ -17,6 +17,7 @@ use super::sync::RepoFiles;
 use crate::identity::claims::{Assigned, Conflict};
 use crate::identity::find::{self, Candidate, Explicit, RepoFacts};
 use crate::identity::{self, Signal};
+use crate::keys;
 use crate::manifests::declared::DeclaredWorkload;
 use crate::manifests::{file_name, join_path};
 
@@ -93,7 +94,7 @@ pub(super) fn emit(
     for (candidate, assigned) in keyed {
         let entry =
             catalog.iter().find(|e| e.folder == candidate.folder && (candidate.pinned() || e.name == candidate.name));
-        let name = assigned.key.strip_prefix("service:").unwrap_or(&assigned.key).to_string();
+        let name = keys::name_in(&assigned.key, keys::SERVICE).unwrap_or(&assigned.key).to_string();
         builder.entity(
             &assigned.key,
             "service",
@@ -108,12 +109,7 @@ pub(super) fn emit(
         );
         super::map::owners(builder, &assigned.key, entry.and_then(|e| e.owner.as_deref()), code_owners);
         for dependency in entry.map(|e| e.depends_on.as_slice()).unwrap_or_default() {
-            builder.relation(
-                &assigned.key,
-                "depends_on",
-                &format!("service:{dependency}"),
-                json!({ "via": "declared" }),
-            );
+            builder.relation(&assigned.key, "depends_on", &keys::service(dependency), json!({ "via": "declared" }));
         }
         if let Some(conflict) = &assigned.conflict {
             builder.warnings.push(conflict_warning(repo_key, candidate, &assigned.key, conflict));
@@ -251,6 +247,6 @@ fn sonar_binding(builder: &mut Builder, files: &RepoFiles, candidate: &Candidate
 pub(super) fn key_for(services: &[Service], name: &str) -> String {
     match services.iter().find(|s| s.name == name) {
         Some(own) => own.key.clone(),
-        None => format!("service:{name}"),
+        None => keys::service(name),
     }
 }

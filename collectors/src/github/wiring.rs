@@ -59,7 +59,7 @@ impl Services for RepoServices<'_> {
     /// the organisation that holds the name (`service:<name>`).
     fn named(&self, name: &str) -> Option<String> {
         let own = self.by_name(name).map(|s| s.key.clone());
-        own.or_else(|| Some(format!("service:{}", name.to_ascii_lowercase())).filter(|k| self.organisation.contains(k)))
+        own.or_else(|| Some(crate::keys::service(&name.to_ascii_lowercase())).filter(|k| self.organisation.contains(k)))
     }
 
     fn names(&self) -> Vec<String> {

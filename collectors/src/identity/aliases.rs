@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::json;
 
-use crate::Observation;
+use crate::{keys, Observation};
 
 /// alias → service name. `[identity] aliases` of the config, then the
 /// aliases catalog files declare (the config wins on the same alias).
@@ -34,7 +34,7 @@ impl Aliases {
     /// `aliases` attribute, from catalog files).
     pub fn declare_from(&mut self, observation: &Observation) {
         for entity in observation.entities.iter().filter(|e| e.kind == "service") {
-            let Some(name) = entity.key.strip_prefix("service:") else { continue };
+            let Some(name) = keys::name_in(&entity.key, keys::SERVICE) else { continue };
             for alias in entity.attrs.get("aliases").and_then(|a| a.as_array()).into_iter().flatten() {
                 if let Some(alias) = alias.as_str() {
                     self.declare(alias, name);
@@ -58,13 +58,13 @@ impl Aliases {
         let mut rewritten = 0;
         let mut refused = BTreeSet::new();
         let mut target = |key: &str| -> Option<(String, String)> {
-            let alias = key.strip_prefix("service:")?;
+            let alias = keys::name_in(key, keys::SERVICE)?;
             let name = self.0.get(alias)?;
             if built.contains(key) {
                 refused.insert(alias.to_string());
                 return None;
             }
-            Some((format!("service:{name}"), alias.to_string()))
+            Some((keys::service(name), alias.to_string()))
         };
         let mut seen = BTreeSet::new();
         let mut entities = Vec::with_capacity(observation.entities.len());

@@ -43,7 +43,7 @@ pub struct Assigned {
 }
 
 pub fn service_key(name: &str) -> String {
-    format!("service:{name}")
+    crate::keys::service(name)
 }
 
 /// Assigns every claim its key.

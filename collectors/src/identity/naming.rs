@@ -122,13 +122,7 @@ pub fn naming_folder(folder: &str) -> &str {
 /// other than a letter, digit, `.`, `_` or `-` replaced by `-`. `None`
 /// when nothing is left.
 pub fn normalise(name: &str) -> Option<String> {
-    let name: String = name
-        .trim()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c.to_ascii_lowercase() } else { '-' })
-        .collect();
-    let name = name.trim_matches('-').to_string();
-    (!name.is_empty() && name.len() <= 100).then_some(name)
+    crate::keys::service_name(name)
 }
 
 /// The service name an image gives: its repository's last path segment

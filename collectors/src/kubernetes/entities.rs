@@ -15,12 +15,12 @@ pub const MAX_NODES: usize = 100;
 
 /// `cluster:<name>`.
 pub fn cluster_key(cluster: &str) -> String {
-    format!("cluster:{cluster}")
+    crate::keys::cluster(cluster)
 }
 
 /// `service:<name>`.
 pub fn service_key(service: &str) -> String {
-    format!("service:{service}")
+    crate::keys::service(service)
 }
 
 /// The `cluster:<name>` entity.

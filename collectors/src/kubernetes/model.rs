@@ -56,7 +56,7 @@ impl WorkloadId {
 
     /// `workload:<cluster>/<namespace>/<Kind>/<name>`.
     pub fn key(&self, cluster: &str) -> String {
-        format!("workload:{cluster}/{}/{}/{}", self.namespace, self.kind.as_str(), self.name)
+        crate::keys::workload(cluster, &self.namespace, self.kind.as_str(), &self.name)
     }
 }
 

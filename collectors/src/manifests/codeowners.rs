@@ -22,6 +22,8 @@
 
 use regex::Regex;
 
+use crate::keys;
+
 use super::ParseError;
 
 /// An owner as CODEOWNERS names one.
@@ -40,9 +42,9 @@ impl Owner {
     /// teams have one namespace), `user:<login>`, `user:<email>`; lower case.
     pub fn key(&self) -> String {
         match self {
-            Owner::Team { name, .. } => format!("team:{}", name.to_lowercase()),
-            Owner::User(login) => format!("user:{}", login.to_lowercase()),
-            Owner::Email(address) => format!("user:{}", address.to_lowercase()),
+            Owner::Team { name, .. } => keys::team(name),
+            Owner::User(login) => keys::user(login),
+            Owner::Email(address) => keys::user(address),
         }
     }
 }

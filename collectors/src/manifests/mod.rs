@@ -131,13 +131,13 @@ pub fn normalise_name(ecosystem: Ecosystem, name: &str) -> String {
 /// The entity key of a package: `package:npm/@acme/ui`,
 /// `package:maven/com.acme:lib`, `package:pypi/acme-utils`.
 pub fn package_key(ecosystem: Ecosystem, name: &str) -> String {
-    format!("package:{}/{}", ecosystem.as_str(), normalise_name(ecosystem, name))
+    crate::keys::package(ecosystem.as_str(), &normalise_name(ecosystem, name))
 }
 
 /// The ecosystem a package key names (`package:npm/@acme/ui` → npm), the
 /// inverse of [`package_key`]; `None` for a key of another shape.
 pub fn package_ecosystem(key: &str) -> Option<Ecosystem> {
-    let (ecosystem, _) = key.strip_prefix("package:")?.split_once('/')?;
+    let (ecosystem, _) = crate::keys::name_in(key, crate::keys::PACKAGE)?.split_once('/')?;
     Ecosystem::from_id(ecosystem)
 }
 

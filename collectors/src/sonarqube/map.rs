@@ -113,7 +113,7 @@ pub fn measures_relation(
     }
     let service = service_of_project(&project.key, &project.name, &repository, convention.key_prefix.as_deref());
     let mut measures = match service {
-        Some((service, via)) => relation(format!("service:{service}"), "alm_binding", via.as_str()),
+        Some((service, via)) => relation(crate::keys::service(&service), "alm_binding", via.as_str()),
         None => {
             warnings.push(format!(
                 "{from}: bound to the monorepo {repository}, but neither its key nor its name ('{}') names a service: it measures the whole repository",
@@ -145,7 +145,7 @@ fn bound_repository(binding: &AlmBinding) -> Option<(String, String)> {
         .and_then(|rest| rest.split(['/', ':']).next())
         .filter(|host| !host.is_empty() && *host != "api.github.com")
         .unwrap_or("github.com");
-    Some((format!("repo:{host}/{repository}"), repository.to_string()))
+    Some((crate::keys::key(crate::keys::REPO, &format!("{host}/{repository}")), repository.to_string()))
 }
 
 fn repository_by_convention(key: &str, convention: &RepoConvention) -> Result<String, String> {
@@ -163,7 +163,7 @@ fn repository_by_convention(key: &str, convention: &RepoConvention) -> Result<St
     if !valid {
         return Err(format!("sonar_project:{key}: no ALM binding, and '{repo}' is not a repository name"));
     }
-    Ok(format!("repo:{}/{owner}/{repo}", convention.host))
+    Ok(crate::keys::repo(&convention.host, owner, repo))
 }
 
 /// A measure as JSON of its metric's type: numbers stay numbers, ratings

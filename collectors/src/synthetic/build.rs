@@ -77,7 +77,7 @@ fn build_teams(org: &mut Org, names: &mut NameBook, count: usize) {
     for i in 0..count {
         let name = names.team(i);
         let members = org.rng.random_range(3..15);
-        org.teams.push(Team { key: format!("team:{name}"), slack: format!("#team-{name}"), name, members });
+        org.teams.push(Team { key: crate::keys::team_named(&name), slack: format!("#team-{name}"), name, members });
     }
 }
 
@@ -85,7 +85,7 @@ fn build_clusters(org: &mut Org, count: usize) {
     for i in 0..count {
         let name = format!("dc{}", i + 1);
         org.clusters.push(Cluster {
-            key: format!("cluster:{name}"),
+            key: crate::keys::cluster(&name),
             region: REGIONS[i % REGIONS.len()],
             k8s_version: K8S_VERSIONS[i % K8S_VERSIONS.len()],
             name,
@@ -102,7 +102,7 @@ fn build_external_packages(org: &mut Org, names: &mut NameBook, count: usize) {
             let latest = random_version(&mut org.rng);
             ranked.push(org.packages.len());
             org.packages.push(Package {
-                key: format!("package:{}/{name}", ecosystem.id()),
+                key: crate::keys::package(ecosystem.id(), &name),
                 ecosystem,
                 name,
                 latest,
@@ -133,7 +133,7 @@ fn new_repo(org: &mut Org, name: String, ecosystem: Ecosystem, repo_type: RepoTy
     let rng = &mut org.rng;
     let topics = (0..rng.random_range(0..4)).map(|_| TOPICS[rng.random_range(0..TOPICS.len())]).collect();
     let repo = Repo {
-        key: format!("repo:github.com/acme/{name}"),
+        key: crate::keys::repo("github.com", "acme", &name),
         name,
         ecosystem,
         repo_type,
@@ -201,7 +201,7 @@ fn add_library_repo(org: &mut Org, names: &mut NameBook) {
     let repo = new_repo(org, library.clone(), ecosystem, RepoType::Library);
     let name = ecosystem.internal_name(&library);
     org.packages.push(Package {
-        key: format!("package:{}/{name}", ecosystem.id()),
+        key: crate::keys::package(ecosystem.id(), &name),
         ecosystem,
         name,
         latest: random_version(&mut org.rng),
@@ -253,7 +253,7 @@ pub fn add_service(org: &mut Org, names: &mut NameBook, repo: usize, name: Optio
     let version = random_version(&mut org.rng);
     let team = org.repos[repo].team;
     org.services.push(Service {
-        key: format!("service:{name}"),
+        key: crate::keys::service(&name),
         name,
         repo,
         team,
@@ -307,7 +307,7 @@ fn add_workloads(org: &mut Org, service: usize) {
         let replicas = org.rng.random_range(2..10);
         let svc = &org.services[service];
         org.workloads.push(Workload {
-            key: format!("workload:{}/{namespace}/Deployment/{}", org.clusters[cluster].name, svc.name),
+            key: crate::keys::workload(&org.clusters[cluster].name, &namespace, "Deployment", &svc.name),
             service,
             cluster,
             namespace: namespace.clone(),
@@ -351,5 +351,12 @@ pub fn add_doc(org: &mut Org, service: usize) {
         _ => format!("{name} onboarding guide"),
     };
     let editor = org.rng.random_range(0..org.teams.len() * 8);
-    org.docs.push(Doc { key: format!("doc:confluence/{id}"), title, service, version: 1, editor, updated: org.day.0 });
+    org.docs.push(Doc {
+        key: crate::keys::confluence_doc(&id.to_string()),
+        title,
+        service,
+        version: 1,
+        editor,
+        updated: org.day.0,
+    });
 }

@@ -79,12 +79,12 @@ pub fn github(org: &Org, obs: &mut Observation) {
                 "{} and {} both claim the service name '{}': {} keeps it, {path} becomes service:{name}",
                 org.repos[victim.repo].key, monorepo.key, victim.name, victim.key
             ));
-            (format!("service:{name}"), name, attrs)
+            (crate::keys::service(&name), name, attrs)
         } else {
             let name = format!("{}-{}", monorepo.name, victim.name);
             let attrs = json!({ "path": path, "found_by": ["spot-yaml", "dockerfile"], "named_by": "spot-yaml",
                                 "signal": "explicit" });
-            (format!("service:{name}"), name, attrs)
+            (crate::keys::service(&name), name, attrs)
         };
         attrs["type"] = json!("service");
         let attrs = object(attrs);
@@ -96,7 +96,7 @@ pub fn github(org: &Org, obs: &mut Observation) {
         if repo.repo_type != RepoType::Other || index % 9 != 0 || repo.archived {
             continue;
         }
-        let key = format!("service:{}", repo.name);
+        let key = crate::keys::service(&repo.name);
         let attrs =
             object(json!({ "path": "/", "found_by": ["repository"], "named_by": "repository", "signal": "weak" }));
         obs.relations.push(relation(&repo.key, &key, "builds", builds(&attrs)));
@@ -125,12 +125,12 @@ fn conflict_pair(org: &Org, k: usize) -> Option<(usize, usize)> {
 pub fn kubernetes(org: &Org, cluster: usize, obs: &mut Observation) {
     let c = &org.clusters[cluster];
     if (age(org) + 3 * cluster as i32) % 16 < 4 {
-        let key = format!("workload:{}/ops/Deployment/debug-shell", c.name);
+        let key = crate::keys::workload(&c.name, "ops", "Deployment", "debug-shell");
         obs.entities.push(workload(&key, "debug-shell", "ops", "latest"));
         obs.relations.push(relation(&key, &c.key, "runs_in", json!({})));
     }
     if cluster == 0 {
-        let key = format!("workload:{}/edge/Deployment/legacy-gateway", c.name);
+        let key = crate::keys::workload(&c.name, "edge", "Deployment", "legacy-gateway");
         obs.entities.push(workload(&key, "legacy-gateway", "edge", "2.3.1"));
         obs.relations.push(relation(&key, &c.key, "runs_in", json!({})));
         obs.relations.push(relation(LEGACY_GATEWAY, &key, "deploys", json!({ "via": "label" })));

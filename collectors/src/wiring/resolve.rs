@@ -52,7 +52,7 @@ pub struct Resolved {
 }
 
 pub fn resource_key(name: &str) -> String {
-    format!("resource:{name}")
+    crate::keys::resource(name)
 }
 
 /// Every edge `wiring` declares, and the resources they reach.

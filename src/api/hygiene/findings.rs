@@ -288,10 +288,11 @@ fn unclaimed_projects(projects: &[SeenEntity], measured: &BTreeMap<String, Vec<S
         .iter()
         .filter_map(|p| {
             let targets = measured.get(&p.entity.key).unwrap_or(&none);
-            if targets.iter().any(|t| t.starts_with("service:")) {
+            if targets.iter().any(|t| collectors::keys::is_kind(t, collectors::keys::SERVICE)) {
                 return None;
             }
-            let repositories = targets.iter().filter(|t| t.starts_with("repo:")).cloned().collect();
+            let repositories =
+                targets.iter().filter(|t| collectors::keys::is_kind(t, collectors::keys::REPO)).cloned().collect();
             Some(UnclaimedProject { project: p.entity.clone(), repositories })
         })
         .collect()

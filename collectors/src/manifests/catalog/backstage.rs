@@ -275,8 +275,8 @@ fn entry(entity: &Entity) -> CatalogEntry {
 /// The SPoT key of an owner reference: groups are `team:`, users `user:`.
 pub fn owner_of_ref(owner: &EntityRef) -> Option<String> {
     match owner.kind.as_str() {
-        "group" | "team" => Some(format!("team:{}", owner.qualified())),
-        "user" => Some(format!("user:{}", owner.qualified())),
+        "group" | "team" => Some(crate::keys::team_named(&owner.qualified())),
+        "user" => Some(crate::keys::key(crate::keys::USER, &owner.qualified())),
         _ => None,
     }
 }

@@ -146,9 +146,9 @@ pub fn owner_key(owner: &str) -> Option<String> {
     let owner = owner.trim();
     if let Some(handle) = owner.strip_prefix('@') {
         return match handle.split_once('/') {
-            Some((_, team)) if !team.trim().is_empty() => Some(format!("team:{}", team.trim().to_lowercase())),
+            Some((_, team)) if !team.trim().is_empty() => Some(crate::keys::team(team)),
             Some(_) => None,
-            None if !handle.trim().is_empty() => Some(format!("user:{}", handle.trim().to_lowercase())),
+            None if !handle.trim().is_empty() => Some(crate::keys::user(handle)),
             None => None,
         };
     }
@@ -157,8 +157,8 @@ pub fn owner_key(owner: &str) -> Option<String> {
         return None;
     }
     match kind.as_str() {
-        "group" | "team" => Some(format!("team:{name}")),
-        "user" => Some(format!("user:{name}")),
+        "group" | "team" => Some(crate::keys::team_named(&name)),
+        "user" => Some(crate::keys::key(crate::keys::USER, &name)),
         _ => None,
     }
 }
