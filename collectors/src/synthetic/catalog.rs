@@ -11,6 +11,7 @@ use serde_json::json;
 use super::model::Service;
 use super::observe::{entity, relation};
 use super::Org;
+use crate::keys;
 use crate::observation::Observation;
 
 /// A backing service's engine, its `type`, the image it runs and the env
@@ -42,7 +43,7 @@ pub fn github(org: &Org, obs: &mut Observation) {
             continue;
         }
         let key = system_key(&team.name);
-        let name = &key["system:".len()..];
+        let name = keys::name_of(&key).unwrap_or(&key);
         let description = format!("Every service {} runs, as one product", team.name);
         obs.entities.push(entity(&key, "system", name, json!({ "description": description })));
         obs.relations.push(relation(&team.key, &key, "owns", json!({ "via": "catalog-info" })));
@@ -60,14 +61,14 @@ pub fn github(org: &Org, obs: &mut Observation) {
 /// `system:<team>-suite`: named apart from the team, so a search for the
 /// team's name finds the team first.
 fn system_key(team: &str) -> String {
-    format!("system:{team}-suite")
+    keys::key("system", &format!("{team}-suite"))
 }
 
 /// `resource:<service>-<engine>`, reached through the address its
 /// deployment's env gives it, as the wiring reads it from manifests.
 fn backing_service(service: &Service, engine: &Engine, obs: &mut Observation) {
     let name = format!("{}-{}", service.name, engine.engine);
-    let key = format!("resource:{name}");
+    let key = keys::resource(&name);
     obs.entities.push(entity(
         &key,
         "resource",
