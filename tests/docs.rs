@@ -259,15 +259,9 @@ fn failing_since_looks_back_as_far_as_the_schema_and_the_guide_say() {
 /// finding the guide shows, through the GitHub collector's own mapping.
 #[test]
 fn the_backstage_guide_example_maps_to_the_relations_it_shows() {
-    use collectors::github::{api::Repo, cache::RepoSnapshot, map, sync::RepoFiles};
+    use collectors::github::{map, sync::RepoFiles};
     let file = &fenced_blocks("docs/backstage.md", "yaml backstage")[0];
-    let repo = RepoFiles {
-        repo: serde_json::from_value::<Repo>(serde_json::json!({ "name": "artist-lookup" })).unwrap(),
-        snapshot: RepoSnapshot::new(None, "main".into()),
-        contents: [("catalog-info.yaml".to_string(), file.clone())].into(),
-        too_large: Vec::new(),
-        unparsed: Default::default(),
-    };
+    let repo = RepoFiles::from_files("artist-lookup", &[], &[("catalog-info.yaml", file)]);
     let day: spot::Day = "2026-11-02".parse().unwrap();
     let identity = Default::default();
     let context = map::OrgContext { host: "github.com", org: "acme", day, identity: &identity };

@@ -1134,22 +1134,19 @@ const CATALOG_FILES: &[(&str, &str, &str)] = &[
 ];
 
 fn catalog_server() -> (String, (tokio::runtime::Runtime, tempfile::TempDir)) {
-    use collectors::github::{api::Repo, cache::RepoSnapshot, map, sync::RepoFiles};
+    use collectors::github::{map, sync::RepoFiles};
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path().join("catalog.db")).unwrap();
     let repos: Vec<RepoFiles> = ["catalog", "artist-lookup"]
         .into_iter()
-        .map(|name| RepoFiles {
-            repo: serde_json::from_value::<Repo>(serde_json::json!({ "name": name })).unwrap(),
-            snapshot: RepoSnapshot::new(None, "main".into()),
-            contents: CATALOG_FILES
+        .map(|name| {
+            let files: Vec<(&str, &str)> = CATALOG_FILES
                 .iter()
                 .filter(|(repo, _, _)| *repo == name)
-                .map(|(_, path, content)| (path.to_string(), content.to_string()))
-                .collect(),
-            too_large: Vec::new(),
-            unparsed: Default::default(),
+                .map(|(_, path, content)| (*path, *content))
+                .collect();
+            RepoFiles::from_files(name, &[], &files)
         })
         .collect();
     let day: spot::Day = "2026-11-02".parse().unwrap();

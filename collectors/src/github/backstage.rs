@@ -169,7 +169,8 @@ fn put(attrs: &mut Map<String, Value>, name: &str, value: Option<&String>) {
     }
 }
 
-fn link_value(link: &Link) -> Value {
+/// A link as entities store it: `{url, title, type}`, absent fields left out.
+pub(super) fn link_value(link: &Link) -> Value {
     let mut item = json!({ "url": link.url });
     if let Some(title) = &link.title {
         item["title"] = json!(title);

@@ -4,26 +4,15 @@
 //! repository of groups, systems, domains, APIs and resources reached by
 //! Locations. Entities of the same shapes as Backstage's example catalog.
 
-use std::collections::BTreeMap;
-
 use serde_json::{json, Value};
 
-use crate::github::api::Repo;
-use crate::github::cache::RepoSnapshot;
 use crate::github::map::{observe, OrgContext};
 use crate::github::sync::RepoFiles;
 use crate::identity::IdentityConfig;
 use crate::{Day, Observation};
 
 fn repo(name: &str, files: &[(&str, &str)]) -> RepoFiles {
-    let repo: Repo = serde_json::from_value(json!({ "name": name, "default_branch": "main" })).unwrap();
-    RepoFiles {
-        repo,
-        snapshot: RepoSnapshot::new(None, "main".into()),
-        contents: files.iter().map(|(p, c)| (p.to_string(), c.to_string())).collect(),
-        too_large: vec![],
-        unparsed: BTreeMap::new(),
-    }
+    RepoFiles::from_files(name, &[], files)
 }
 
 const ALL: &str = "\

@@ -675,19 +675,9 @@ fn codeowner_teams(path: &str, content: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::github::api::Repo;
-    use crate::github::cache::RepoSnapshot;
 
     fn repo(name: &str, files: &[(&str, &str)]) -> RepoFiles {
-        let repo: Repo =
-            serde_json::from_value(json!({ "name": name, "default_branch": "main", "topics": ["service"] })).unwrap();
-        RepoFiles {
-            repo,
-            snapshot: RepoSnapshot::new(None, "main".into()),
-            contents: files.iter().map(|(p, c)| (p.to_string(), c.to_string())).collect(),
-            too_large: vec![],
-            unparsed: BTreeMap::new(),
-        }
+        RepoFiles::from_files(name, &["service"], files)
     }
 
     #[test]

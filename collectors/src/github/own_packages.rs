@@ -120,26 +120,14 @@ fn same_name(a: &str, b: &str) -> bool {
 mod tests {
     use std::collections::BTreeSet;
 
-    use serde_json::json;
-
     use super::*;
-    use crate::github::api::Repo;
-    use crate::github::cache::RepoSnapshot;
     use crate::github::map::{observe, OrgContext};
     use crate::github::sync::RepoFiles;
     use crate::identity::IdentityConfig;
     use crate::{Day, Observation};
 
     fn repo(name: &str, topic: &str, files: &[(&str, &str)]) -> RepoFiles {
-        let repo: Repo =
-            serde_json::from_value(json!({ "name": name, "default_branch": "main", "topics": [topic] })).unwrap();
-        RepoFiles {
-            repo,
-            snapshot: RepoSnapshot::new(None, "main".into()),
-            contents: files.iter().map(|(p, c)| (p.to_string(), c.to_string())).collect(),
-            too_large: vec![],
-            unparsed: BTreeMap::new(),
-        }
+        RepoFiles::from_files(name, &[topic], files)
     }
 
     fn published(repos: &[RepoFiles]) -> BTreeSet<String> {

@@ -174,20 +174,7 @@ fn service_attrs(
 /// Neither is written when empty, so services without them keep their facts.
 fn declared_links(attrs: &mut Value, entry: &CatalogService) {
     if !entry.links.is_empty() {
-        let links: Vec<Value> = entry
-            .links
-            .iter()
-            .map(|link| {
-                let mut item = json!({ "url": link.url });
-                if let Some(title) = &link.title {
-                    item["title"] = json!(title);
-                }
-                if let Some(kind) = &link.kind {
-                    item["type"] = json!(kind);
-                }
-                item
-            })
-            .collect();
+        let links: Vec<Value> = entry.links.iter().map(super::backstage::link_value).collect();
         attrs["links"] = Value::Array(links);
     }
     let annotations: BTreeMap<&String, &String> =

@@ -26,6 +26,23 @@ pub struct RepoFiles {
     pub unparsed: BTreeMap<String, Unparsed>,
 }
 
+impl RepoFiles {
+    /// A repository as its files alone, read from no API (default branch
+    /// `main`): what tests and the guides' examples give the mapping.
+    pub fn from_files(name: &str, topics: &[&str], files: &[(&str, &str)]) -> RepoFiles {
+        let repo: Repo =
+            serde_json::from_value(serde_json::json!({ "name": name, "default_branch": "main", "topics": topics }))
+                .expect("a repository's name and topics make a Repo");
+        RepoFiles {
+            repo,
+            snapshot: RepoSnapshot::new(None, "main".into()),
+            contents: files.iter().map(|(path, content)| (path.to_string(), content.to_string())).collect(),
+            too_large: Vec::new(),
+            unparsed: BTreeMap::new(),
+        }
+    }
+}
+
 /// Reads `repo`'s wanted files. `wanted` decides by path; files over
 /// `max_file_bytes` are skipped and listed.
 pub async fn read_repo(

@@ -97,26 +97,14 @@ pub(super) fn wire(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
 
-    use serde_json::json;
-
-    use crate::github::api::Repo;
-    use crate::github::cache::RepoSnapshot;
     use crate::github::map::{observe, OrgContext};
     use crate::github::sync::RepoFiles;
     use crate::identity::IdentityConfig;
     use crate::{Day, Observation};
 
     fn repo(name: &str, files: &[(&str, &str)]) -> RepoFiles {
-        let repo: Repo = serde_json::from_value(json!({ "name": name, "default_branch": "main" })).unwrap();
-        RepoFiles {
-            repo,
-            snapshot: RepoSnapshot::new(None, "main".into()),
-            contents: files.iter().map(|(p, c)| (p.to_string(), c.to_string())).collect(),
-            too_large: vec![],
-            unparsed: BTreeMap::new(),
-        }
+        RepoFiles::from_files(name, &[], files)
     }
 
     const WEB: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n        - image: acme/web:1\n          env:\n            - name: CART_ADDR\n              value: cart:8080\n            - name: LEDGER_URL\n              value: http://ledger.payments.svc.cluster.local\n";
