@@ -142,10 +142,7 @@ fn demo_server() -> DemoServer {
     println!("explorer: generated {} demo days in {:.1} s", summary.days, started.elapsed().as_secs_f64());
     runtime.block_on(record_actions(&store, "2025-04-09".parse().unwrap()));
     runtime.block_on(record_deploys(&store, "2025-04-09".parse().unwrap()));
-    let server = Server::new(&demo_config(), Arc::new(store)).unwrap();
-    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    runtime.spawn(async move { server.serve_on(listener, std::future::pending()).await });
+    let url = serve_on(&runtime, &demo_config(), Arc::new(store));
     DemoServer { url, latest: Some("2025-04-09"), _runtime: Some(runtime), _dir: Some(dir) }
 }
 
@@ -269,11 +266,17 @@ fn empty_server(token: Option<&str>) -> (String, (tokio::runtime::Runtime, tempf
             token_file: Some(file),
         }];
     }
-    let server = Server::new(&config, Arc::new(store)).unwrap();
+    let url = serve_on(&runtime, &config, Arc::new(store));
+    (url, (runtime, dir))
+}
+
+/// `spot serve`'s router over `store` on a loopback port of `runtime`: its URL.
+fn serve_on(runtime: &tokio::runtime::Runtime, config: &Config, store: Arc<SqliteStore>) -> String {
+    let server = Server::new(config, store).unwrap();
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     runtime.spawn(async move { server.serve_on(listener, std::future::pending()).await });
-    (url, (runtime, dir))
+    url
 }
 
 /// The browser tab with the steps a person takes, each waiting for what is on screen.
@@ -285,6 +288,24 @@ struct Explorer {
 }
 
 impl Explorer {
+    /// A headless Chromium on `url`, its screenshots in the shared folder;
+    /// the browser lives as long as the first of the pair.
+    fn launch(chrome: PathBuf, url: &str, (width, height): (u32, u32)) -> (Browser, Explorer) {
+        let options = LaunchOptions::default_builder()
+            .path(Some(chrome))
+            .sandbox(false) // root in CI containers; the page is our own, on loopback
+            .window_size(Some((width, height)))
+            .idle_browser_timeout(Duration::from_secs(120))
+            .build()
+            .unwrap();
+        let browser = Browser::new(options).expect("Chromium starts");
+        let tab = browser.new_tab().unwrap();
+        tab.set_default_timeout(Duration::from_secs(60));
+        let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap().join("explorer-screenshots");
+        std::fs::create_dir_all(&shots).unwrap();
+        (browser, Explorer { tab, url: url.to_string(), shots, timings: Vec::new() })
+    }
+
     fn eval(&self, script: &str) -> Value {
         let result = self.tab.evaluate(script, true).unwrap_or_else(|e| panic!("{script}: {e}"));
         result.value.unwrap_or(Value::Null)
@@ -970,22 +991,8 @@ fn a_service_page_lists_what_repositories_declare_apart_from_what_runs() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = runtime.block_on(shop::shop_store(dir.path()));
-    let server = Server::new(&Config::default(), Arc::new(SqliteStore::open(path).unwrap())).unwrap();
-    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    runtime.spawn(async move { server.serve_on(listener, std::future::pending()).await });
-    let options = LaunchOptions::default_builder()
-        .path(Some(chrome))
-        .sandbox(false) // root in CI containers; the page is our own, on loopback
-        .window_size(Some((1440, 1100)))
-        .build()
-        .unwrap();
-    let browser = Browser::new(options).expect("Chromium starts");
-    let tab = browser.new_tab().unwrap();
-    tab.set_default_timeout(Duration::from_secs(60));
-    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap().join("explorer-screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
-    let mut ui = Explorer { tab, url: url.clone(), shots, timings: Vec::new() };
+    let url = serve_on(&runtime, &Config::default(), Arc::new(SqliteStore::open(path).unwrap()));
+    let (_browser, mut ui) = Explorer::launch(chrome, &url, (1440, 1100));
     let page = format!("{url}/#/service/service%3Afrontend?day={}", shop::DAY);
     ui.tab.navigate_to(&page).unwrap();
     ui.wait_rendered("service frontend");
@@ -1065,14 +1072,7 @@ fn a_backfilled_service_shows_its_folder_language_and_why_no_use_is_outdated() {
     let (url, (runtime, dir)) = empty_server(None);
     let store = SqliteStore::open(dir.path().join("empty.db")).unwrap();
     runtime.block_on(record_backfilled_service(&store, day.parse().unwrap()));
-    let options =
-        LaunchOptions::default_builder().path(Some(chrome)).sandbox(false).window_size(Some((1440, 1100))).build();
-    let browser = Browser::new(options.unwrap()).expect("Chromium starts");
-    let tab = browser.new_tab().unwrap();
-    tab.set_default_timeout(Duration::from_secs(60));
-    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap().join("explorer-screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
-    let mut ui = Explorer { tab, url: url.clone(), shots, timings: Vec::new() };
+    let (_browser, mut ui) = Explorer::launch(chrome, &url, (1440, 1100));
     ui.tab.navigate_to(&format!("{url}/#/?day={day}")).unwrap();
     ui.wait_rendered("home");
 
@@ -1155,10 +1155,7 @@ fn catalog_server() -> (String, (tokio::runtime::Runtime, tempfile::TempDir)) {
     let mut observation = collectors::Observation::new("github", "acme", day);
     map::observe(&context, &repos, &mut observation);
     runtime.block_on(spot::store::Store::ingest(&store, &observation)).unwrap();
-    let server = Server::new(&Config::default(), Arc::new(store)).unwrap();
-    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    runtime.spawn(async move { server.serve_on(listener, std::future::pending()).await });
+    let url = serve_on(&runtime, &Config::default(), Arc::new(store));
     (url, (runtime, dir))
 }
 
@@ -1170,19 +1167,7 @@ fn a_system_and_a_group_page_list_their_members_in_chromium() {
         return;
     };
     let (url, _server) = catalog_server();
-    let options = LaunchOptions::default_builder()
-        .path(Some(chrome))
-        .sandbox(false)
-        .window_size(Some((1280, 900)))
-        .idle_browser_timeout(Duration::from_secs(120))
-        .build()
-        .unwrap();
-    let browser = Browser::new(options).expect("Chromium starts");
-    let tab = browser.new_tab().unwrap();
-    tab.set_default_timeout(Duration::from_secs(60));
-    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap().join("explorer-screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
-    let mut ui = Explorer { tab, url: url.clone(), shots, timings: Vec::new() };
+    let (_browser, mut ui) = Explorer::launch(chrome, &url, (1280, 900));
     ui.tab.navigate_to(&format!("{url}/")).unwrap();
     ui.wait_rendered("home");
     assert!(ui.text("#figures-section").contains("Systems"), "{}", ui.text("#figures-section"));
@@ -1244,10 +1229,7 @@ fn boutique_server() -> (String, (tokio::runtime::Runtime, tempfile::TempDir)) {
     };
     let store: Arc<dyn spot::Store> = Arc::new(SqliteStore::open(&db).unwrap());
     runtime.block_on(spot::backfill::backfill(store, &options, &spot::backfill::Quiet)).expect("the backfill runs");
-    let server = Server::new(&Config::default(), Arc::new(SqliteStore::open(&db).unwrap())).unwrap();
-    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    runtime.spawn(async move { server.serve_on(listener, std::future::pending()).await });
+    let url = serve_on(&runtime, &Config::default(), Arc::new(SqliteStore::open(&db).unwrap()));
     (url, (runtime, dir))
 }
 
@@ -1261,19 +1243,7 @@ fn a_real_shaped_service_page_lists_its_dependencies_with_why_and_draws_them() {
         return;
     };
     let (url, _server) = boutique_server();
-    let options = LaunchOptions::default_builder()
-        .path(Some(chrome))
-        .sandbox(false)
-        .window_size(Some((1440, 1100)))
-        .idle_browser_timeout(Duration::from_secs(120))
-        .build()
-        .unwrap();
-    let browser = Browser::new(options).expect("Chromium starts");
-    let tab = browser.new_tab().unwrap();
-    tab.set_default_timeout(Duration::from_secs(60));
-    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap().join("explorer-screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
-    let mut ui = Explorer { tab, url, shots, timings: Vec::new() };
+    let (_browser, mut ui) = Explorer::launch(chrome, &url, (1440, 1100));
     ui.tab.navigate_to(&format!("{}/#/service/service%3Afrontend?day={}", ui.url, shapes::WIRED)).unwrap();
     ui.wait_rendered("service frontend");
     assert_eq!(ui.text("main h1"), "frontend");
