@@ -7,12 +7,14 @@
 //! Spring Boot parent and an imported BOM, and Python services whose own
 //! `pyproject.toml` names them.
 
+#[path = "support/cli.rs"]
+mod cli;
+use cli::spot;
 #[allow(dead_code)]
 #[path = "support/git.rs"]
 mod git;
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 
 use git::TestRepo;
@@ -93,13 +95,6 @@ fn retail_store(parent: &Path) -> TestRepo {
     );
     repo.commit(RENAMED, 9, &[("src/cart/docker-compose.yml", Some(&compose("cart", None, None)))]);
     repo
-}
-
-fn spot(args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_spot")).args(args).env("SPOT_LOG", "error").output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    assert!(output.status.success(), "spot {args:?} failed:\n{text}");
-    text
 }
 
 struct Api {

@@ -5,6 +5,9 @@
 //! find the same services under the same keys, named the way
 //! docs/identity.md says.
 
+#[path = "support/cli.rs"]
+mod cli;
+use cli::spot;
 #[allow(dead_code)]
 #[path = "support/git.rs"]
 mod git;
@@ -208,13 +211,6 @@ fn git_repos(parent: &Path) -> Vec<TestRepo> {
             repo
         })
         .collect()
-}
-
-fn spot(args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_spot")).args(args).env("SPOT_LOG", "error").output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    assert!(output.status.success(), "spot {args:?} failed:\n{text}");
-    text
 }
 
 /// A server over the store file; its GraphQL answers.

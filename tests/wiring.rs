@@ -7,6 +7,9 @@
 //! `via` and `file`, read back through the GraphQL API over HTTP on the
 //! days they were declared.
 
+#[path = "support/cli.rs"]
+mod cli;
+use cli::spot;
 #[allow(dead_code)]
 #[path = "support/git.rs"]
 mod git;
@@ -15,7 +18,6 @@ mod shapes;
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 
 use serde_json::{json, Value};
@@ -24,13 +26,6 @@ use spot::server::Server;
 use spot::SqliteStore;
 
 use shapes::{boutique, retail, BEFORE, WIRED};
-
-fn spot(args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_spot")).args(args).env("SPOT_LOG", "error").output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    assert!(output.status.success(), "spot {args:?} failed:\n{text}");
-    text
-}
 
 struct Api {
     url: String,
