@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 pub use collectors::action::{Action, ActionBatch, ActionKind, ActionsRecorded, Remembered};
-pub use collectors::github::map::{is_declared_workload, DECLARED_WORKLOAD};
+pub use collectors::keys::{is_declared_workload, DECLARED_WORKLOAD};
 pub use collectors::Day;
 
 /// The never-versioned anchor of one logical thing.

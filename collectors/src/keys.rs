@@ -93,6 +93,24 @@ pub fn workload(cluster: &str, namespace: &str, kind: &str, name: &str) -> Strin
     format!("{WORKLOAD}:{cluster}/{namespace}/{kind}/{name}")
 }
 
+/// The key prefix of the workloads repositories declare.
+pub const DECLARED_WORKLOAD: &str = "workload:declared/";
+
+/// Whether `key` is a workload a repository declares rather than one a
+/// cluster runs: every reader of what ran leaves these out.
+pub fn is_declared_workload(key: &str) -> bool {
+    key.starts_with(DECLARED_WORKLOAD)
+}
+
+/// `workload:declared/<org>/<repo>/<where declared>/<Kind>/<name>`: the
+/// place of declaration is part of the identity, since overlays and values
+/// files declare the same workload once per environment. Whitespace
+/// becomes `_`.
+pub fn declared_workload(org: &str, repo: &str, declared_in: &str, kind: &str, name: &str) -> String {
+    let key = format!("{DECLARED_WORKLOAD}{org}/{repo}/{declared_in}/{kind}/{name}");
+    key.chars().map(|c| if c.is_whitespace() { '_' } else { c }).collect()
+}
+
 /// The cluster of a workload key, `dc1` in `workload:dc1/payments/Deployment/billing`.
 pub fn cluster_of_workload(key: &str) -> Option<&str> {
     name_in(key, WORKLOAD)?.split('/').next().filter(|c| !c.is_empty())

@@ -523,21 +523,9 @@ fn declared_workloads(
     }
 }
 
-/// The key prefix of the workloads repositories declare.
-pub const DECLARED_WORKLOAD: &str = "workload:declared/";
-
-/// Whether `key` is a workload a repository declares rather than one a
-/// cluster runs: every reader of what ran leaves these out.
-pub fn is_declared_workload(key: &str) -> bool {
-    key.starts_with(DECLARED_WORKLOAD)
-}
-
-/// `workload:declared/<org>/<repo>/<where declared>/<Kind>/<name>`: the
-/// place of declaration is part of the identity, since overlays and values
-/// files declare the same workload once per environment.
+/// A declared workload's key ([`keys::declared_workload`]).
 pub fn declared_workload_key(org: &str, repo: &str, workload: &manifests::declared::DeclaredWorkload) -> String {
-    let key = format!("{DECLARED_WORKLOAD}{org}/{repo}/{}/{}/{}", workload.declared_in, workload.kind, workload.name);
-    key.chars().map(|c| if c.is_whitespace() { '_' } else { c }).collect()
+    keys::declared_workload(org, repo, &workload.declared_in, &workload.kind, &workload.name)
 }
 
 fn use_attrs(dependency: &Dependency) -> Value {
