@@ -1,93 +1,329 @@
-//! The modules of `src/` point one way: no module reaches, through any
-//! chain of `crate::…` paths, back to itself (docs/architecture.md draws
-//! the layers). A cycle is reported with the files that make each step.
+//! The modules of `src/` depend one way, lower layer to higher, as
+//! docs/architecture.md lists them ("Layers"). The check reads the real
+//! module tree from `src/lib.rs` (`mod` items, test modules left out) and
+//! parses each file as Rust, so what counts is every path in code — `use`
+//! items, paths in expressions, types and patterns, and `crate::…` inside
+//! macro calls — never doc comments or text after a `#[cfg(test)]`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// For each top-level module, the other top-level modules it names, and
-/// the files that name them. Test modules (`#[cfg(test)]` to the end of a
-/// file) are left out: a test may use anything.
-fn module_references(src: &Path) -> BTreeMap<String, BTreeMap<String, BTreeSet<String>>> {
-    let mut references: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
-    for file in rust_files(src) {
-        let relative = file.strip_prefix(src).unwrap().to_string_lossy().replace('\\', "/");
-        let module = relative.split('/').next().unwrap().trim_end_matches(".rs").to_string();
-        if module == "main" || module == "lib" {
-            continue;
+use proc_macro2::{TokenStream, TokenTree};
+use syn::visit::Visit;
+
+/// Module → the other top-level modules it names → the files naming them.
+type References = BTreeMap<String, BTreeMap<String, BTreeSet<String>>>;
+
+/// One module of the tree: its path below the crate (`["api", "hygiene"]`)
+/// and the file it is written in.
+struct Module {
+    path: Vec<String>,
+    file: PathBuf,
+}
+
+/// Every module file reachable from `src/lib.rs` through `mod` items that
+/// are not `#[cfg(test)]`; inline modules are read with their file.
+fn module_files(src: &Path) -> Vec<Module> {
+    let mut found = Vec::new();
+    let mut pending = vec![Module { path: Vec::new(), file: src.join("lib.rs") }];
+    while let Some(module) = pending.pop() {
+        let file = parse(&module.file);
+        // Children of lib.rs and mod.rs sit beside them; of foo.rs, in foo/.
+        let dir = match module.file.file_name().and_then(|n| n.to_str()) {
+            Some("lib.rs") | Some("mod.rs") => module.file.parent().unwrap().to_path_buf(),
+            _ => module.file.with_extension(""),
+        };
+        for item in &file.items {
+            let syn::Item::Mod(child) = item else { continue };
+            if is_test_only(&child.attrs) || child.content.is_some() {
+                continue;
+            }
+            let name = child.ident.to_string();
+            let flat = dir.join(format!("{name}.rs"));
+            let file = if flat.exists() { flat } else { dir.join(&name).join("mod.rs") };
+            assert!(file.exists(), "module {name} of {} has no file", module.file.display());
+            let mut path = module.path.clone();
+            path.push(name);
+            pending.push(Module { path, file });
         }
-        let text = std::fs::read_to_string(&file).unwrap();
-        let code = text.split("#[cfg(test)]").next().unwrap();
-        for (at, _) in code.match_indices("crate::") {
-            let named: String =
-                code[at + "crate::".len()..].chars().take_while(|c| c.is_ascii_lowercase() || *c == '_').collect();
-            if !named.is_empty() && named != module {
-                references.entry(module.clone()).or_default().entry(named).or_default().insert(relative.clone());
+        found.push(module);
+    }
+    found
+}
+
+fn parse(file: &Path) -> syn::File {
+    let text = std::fs::read_to_string(file).unwrap();
+    syn::parse_file(&text).unwrap_or_else(|e| panic!("{} does not parse: {e}", file.display()))
+}
+
+/// `#[cfg(test)]`, alone or as `all(test, …)`.
+fn is_test_only(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|attr| {
+        attr.path().is_ident("cfg") && {
+            let text = attr.meta.require_list().map(|l| l.tokens.to_string()).unwrap_or_default();
+            text == "test" || text.starts_with("all (test")
+        }
+    })
+}
+
+/// Collects the top-level module each path names, resolving `crate::`
+/// and `super::` against the module the code is in.
+struct Names<'a> {
+    /// The module the code is in (inline modules pushed and popped).
+    module: Vec<String>,
+    named: &'a mut BTreeSet<String>,
+}
+
+impl Names<'_> {
+    fn note(&mut self, segments: &[String]) {
+        let mut at = self.module.clone();
+        let mut rest = segments;
+        match rest.first().map(String::as_str) {
+            Some("crate") => {
+                at.clear();
+                rest = &rest[1..];
+            }
+            Some("super") => {
+                while rest.first().map(String::as_str) == Some("super") {
+                    at.pop();
+                    rest = &rest[1..];
+                }
+            }
+            _ => return, // a name in scope, or another crate
+        }
+        match (at.first(), rest.first()) {
+            (Some(top), _) => {
+                self.named.insert(top.clone());
+            }
+            (None, Some(top)) => {
+                self.named.insert(top.clone());
+            }
+            (None, None) => {}
+        }
+    }
+
+    /// `crate :: name` (and `super ::` chains) in a macro's tokens.
+    fn scan(&mut self, tokens: TokenStream) {
+        let trees: Vec<TokenTree> = tokens.into_iter().collect();
+        for (i, tree) in trees.iter().enumerate() {
+            match tree {
+                TokenTree::Group(group) => self.scan(group.stream()),
+                TokenTree::Ident(ident) if ident == "crate" || ident == "super" => {
+                    let mut segments = vec![ident.to_string()];
+                    let mut j = i + 1;
+                    while let (Some(TokenTree::Punct(a)), Some(TokenTree::Punct(b)), Some(TokenTree::Ident(next))) =
+                        (trees.get(j), trees.get(j + 1), trees.get(j + 2))
+                    {
+                        if a.as_char() != ':' || b.as_char() != ':' {
+                            break;
+                        }
+                        segments.push(next.to_string());
+                        j += 3;
+                    }
+                    self.note(&segments);
+                }
+                _ => {}
             }
         }
+    }
+}
+
+impl<'ast> Visit<'ast> for Names<'_> {
+    fn visit_item(&mut self, item: &'ast syn::Item) {
+        let attrs: &[syn::Attribute] = match item {
+            syn::Item::Mod(m) => &m.attrs,
+            syn::Item::Fn(f) => &f.attrs,
+            syn::Item::Impl(i) => &i.attrs,
+            syn::Item::Use(u) => &u.attrs,
+            syn::Item::Const(c) => &c.attrs,
+            syn::Item::Static(s) => &s.attrs,
+            syn::Item::Struct(s) => &s.attrs,
+            syn::Item::Enum(e) => &e.attrs,
+            syn::Item::Trait(t) => &t.attrs,
+            syn::Item::Type(t) => &t.attrs,
+            syn::Item::Macro(m) => &m.attrs,
+            _ => &[],
+        };
+        if is_test_only(attrs) {
+            return;
+        }
+        if let syn::Item::Mod(inline) = item {
+            if inline.content.is_some() {
+                self.module.push(inline.ident.to_string());
+                syn::visit::visit_item(self, item);
+                self.module.pop();
+                return;
+            }
+        }
+        syn::visit::visit_item(self, item);
+    }
+
+    fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
+        let mut paths = Vec::new();
+        use_paths(&item.tree, &mut Vec::new(), &mut paths);
+        for path in paths {
+            self.note(&path);
+        }
+    }
+
+    fn visit_path(&mut self, path: &'ast syn::Path) {
+        let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        self.note(&segments);
+        syn::visit::visit_path(self, path);
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        self.scan(mac.tokens.clone());
+        syn::visit::visit_macro(self, mac);
+    }
+}
+
+/// What `src/lib.rs` re-exports from its own modules (`SqliteStore` →
+/// `store`), so `crate::SqliteStore` counts as naming `store`.
+fn reexports(src: &Path) -> BTreeMap<String, String> {
+    let mut found = BTreeMap::new();
+    for item in parse(&src.join("lib.rs")).items {
+        let syn::Item::Use(item) = item else { continue };
+        let mut paths = Vec::new();
+        use_paths(&item.tree, &mut Vec::new(), &mut paths);
+        for path in paths {
+            if let (Some(module), Some(name)) = (path.first(), path.last()) {
+                found.insert(name.clone(), module.clone());
+            }
+        }
+    }
+    found
+}
+
+/// Every path a `use` tree brings in, whole (`a::{b, c::d}`: `a::b`, `a::c::d`).
+fn use_paths(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+    match tree {
+        syn::UseTree::Path(p) => {
+            prefix.push(p.ident.to_string());
+            use_paths(&p.tree, prefix, out);
+            prefix.pop();
+        }
+        syn::UseTree::Name(n) => out.push([prefix.clone(), vec![n.ident.to_string()]].concat()),
+        syn::UseTree::Rename(r) => out.push([prefix.clone(), vec![r.ident.to_string()]].concat()),
+        syn::UseTree::Glob(_) => out.push(prefix.clone()),
+        syn::UseTree::Group(g) => g.items.iter().for_each(|t| use_paths(t, prefix, out)),
+    }
+}
+
+/// For each top-level module, the other top-level modules its code names.
+fn module_references(src: &Path) -> References {
+    let tops: BTreeSet<String> = module_files(src).into_iter().filter_map(|m| m.path.first().cloned()).collect();
+    let reexported = reexports(src);
+    let mut references = References::new();
+    for module in module_files(src) {
+        let Some(top) = module.path.first().cloned() else { continue }; // lib.rs: the crate's front door
+        let mut named = BTreeSet::new();
+        let mut names = Names { module: module.path.clone(), named: &mut named };
+        names.visit_file(&parse(&module.file));
+        let relative = module.file.strip_prefix(src).unwrap().to_string_lossy().replace('\\', "/");
+        let named = named.into_iter().filter_map(|name| match tops.contains(&name) {
+            true => Some(name),
+            false => reexported.get(&name).filter(|m| tops.contains(*m)).cloned(),
+        });
+        for other in named.filter(|m| *m != top) {
+            references.entry(top.clone()).or_default().entry(other).or_default().insert(relative.clone());
+        }
+        references.entry(top).or_default();
     }
     references
 }
 
-fn rust_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files.extend(rust_files(&path));
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            files.push(path);
-        }
-    }
-    files
+/// The layers docs/architecture.md lists under "Layers", highest first:
+/// the first fenced block after the heading, one layer per line, modules
+/// separated by commas.
+fn documented_layers(doc: &str) -> Vec<Vec<String>> {
+    let section = doc.split("\n## Layers\n").nth(1).expect("docs/architecture.md has a Layers section");
+    let block = section.split("```").nth(1).expect("the Layers section opens with a fenced block");
+    block
+        .lines()
+        .skip(1) // the fence's language tag
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .map(|line| line.split(',').map(|m| m.trim().to_string()).collect())
+        .collect()
 }
 
-/// A path from `from` back to itself, if there is one.
-fn cycle_through(from: &str, graph: &BTreeMap<String, BTreeMap<String, BTreeSet<String>>>) -> Option<Vec<String>> {
-    let mut stack = vec![vec![from.to_string()]];
-    let mut seen = BTreeSet::new();
-    while let Some(path) = stack.pop() {
-        let last = path.last().unwrap();
-        for next in graph.get(last).map(|m| m.keys()).into_iter().flatten() {
-            if next == from {
-                let mut cycle = path.clone();
-                cycle.push(from.to_string());
-                return Some(cycle);
-            }
-            if seen.insert(next.clone()) {
-                let mut longer = path.clone();
-                longer.push(next.clone());
-                stack.push(longer);
+/// Each reference that does not go to a lower layer, with the files making it.
+fn upward_references(references: &References, layers: &[Vec<String>]) -> Vec<String> {
+    // Highest first: a lower layer has a larger index.
+    let rank = |module: &str| layers.iter().position(|layer| layer.iter().any(|m| m == module));
+    let mut wrong = Vec::new();
+    for (module, named) in references {
+        for (other, files) in named {
+            match (rank(module), rank(other)) {
+                (Some(a), Some(b)) if b > a => {}
+                _ => wrong.push(format!("{module} -> {other} ({files:?})")),
             }
         }
     }
-    None
+    wrong
+}
+
+fn src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+fn layers() -> Vec<Vec<String>> {
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/architecture.md")).unwrap();
+    documented_layers(&doc)
 }
 
 #[test]
-fn no_module_of_src_depends_on_itself_through_others() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let graph = module_references(&src);
-    assert!(graph.contains_key("store") && graph.contains_key("api"), "the scan found the modules: {graph:?}");
-    let mut cycles = Vec::new();
-    for module in graph.keys() {
-        if let Some(cycle) = cycle_through(module, &graph) {
-            let steps: Vec<String> = cycle
-                .windows(2)
-                .map(|pair| format!("{} -> {} ({:?})", pair[0], pair[1], graph[&pair[0]][&pair[1]]))
-                .collect();
-            cycles.push(steps.join("\n  "));
-        }
-    }
-    assert!(cycles.is_empty(), "import cycles among src/ modules:\n  {}", cycles.join("\n\n  "));
+fn every_module_of_src_names_only_modules_of_lower_layers() {
+    let references = module_references(&src());
+    assert!(references["api"].contains_key("store"), "the reading found the modules: {references:?}");
+    let wrong = upward_references(&references, &layers());
+    assert!(wrong.is_empty(), "references that do not go down the documented layers:\n  {}", wrong.join("\n  "));
 }
 
 #[test]
-fn the_check_sees_a_cycle_when_there_is_one() {
-    let mut graph: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
-    for (from, to) in [("store", "config"), ("config", "api"), ("api", "store"), ("model", "store")] {
-        graph.entry(from.into()).or_default().entry(to.into()).or_default().insert(format!("{from}.rs"));
+fn the_documented_layers_are_the_modules_of_src_each_once() {
+    let documented: Vec<String> = layers().concat();
+    let unique: BTreeSet<&String> = documented.iter().collect();
+    assert_eq!(unique.len(), documented.len(), "a module is listed twice: {documented:?}");
+    let modules: BTreeSet<String> = module_references(&src()).into_keys().collect();
+    let listed: BTreeSet<String> = documented.into_iter().collect();
+    assert_eq!(listed, modules, "docs/architecture.md's layers and the modules of src/lib.rs differ");
+}
+
+#[test]
+fn the_reading_sees_paths_in_code_but_not_in_comments_or_tests() {
+    let code = r#"
+        //! Uses crate::api in a doc comment only.
+        use crate::store::Store;
+        use super::super::ingest::{self, Refusal};
+        fn f() -> crate::model::Day { tracing::info!(x = %crate::delivery::UNCLASSIFIED); todo!() }
+        mod inner { fn g() { super::super::transfer::run(); } }
+        #[cfg(test)]
+        mod tests { use crate::server::Server; }
+    "#;
+    let mut named = BTreeSet::new();
+    let mut names = Names { module: vec!["scorecards".into(), "view".into()], named: &mut named };
+    names.visit_file(&syn::parse_file(code).unwrap());
+    let named: Vec<&str> = named.iter().map(String::as_str).collect();
+    // `super::super` from scorecards::view is the crate root; from
+    // scorecards::view::inner it is scorecards.
+    assert_eq!(named, ["delivery", "ingest", "model", "scorecards", "store"]);
+}
+
+#[test]
+fn the_check_sees_a_reference_up_the_layers() {
+    let layers =
+        vec![vec!["api".to_string()], vec!["store".to_string(), "delivery".to_string()], vec!["model".to_string()]];
+    let mut references = References::new();
+    for (from, to) in
+        [("api", "store"), ("store", "model"), ("model", "api"), ("store", "delivery"), ("store", "nowhere")]
+    {
+        references.entry(from.into()).or_default().entry(to.into()).or_default().insert(format!("{from}.rs"));
     }
-    assert_eq!(cycle_through("store", &graph).unwrap(), ["store", "config", "api", "store"]);
-    assert_eq!(cycle_through("model", &graph), None);
+    let wrong = upward_references(&references, &layers);
+    assert_eq!(wrong.len(), 3, "{wrong:?}");
+    assert!(wrong[0].starts_with("model -> api"), "{wrong:?}");
+    assert!(wrong[1].starts_with("store -> delivery"), "same layer: {wrong:?}");
+    assert!(wrong[2].starts_with("store -> nowhere"), "not listed: {wrong:?}");
 }
