@@ -129,7 +129,9 @@ impl<L: Around> Store for Layered<L> {
         self.layer.around(Method::Read("rollbacks"), self.inner.rollbacks()).await
     }
     async fn record_failure(&self, source: &str, scope: &str, day: Day, error: &str) -> StoreResult<Run> {
-        self.layer.around(Method::Write(WriteKind::RecordFailure), self.inner.record_failure(source, scope, day, error)).await
+        self.layer
+            .around(Method::Write(WriteKind::RecordFailure), self.inner.record_failure(source, scope, day, error))
+            .await
     }
     async fn latest_day(&self) -> StoreResult<Option<Day>> {
         self.layer.around(Method::Read("latest_day"), self.inner.latest_day()).await
@@ -176,7 +178,9 @@ impl<L: Around> Store for Layered<L> {
         from: Day,
         to: Day,
     ) -> StoreResult<Vec<Relation>> {
-        self.layer.around(Method::Read("relation_history"), self.inner.relation_history(key, direction, kinds, from, to)).await
+        self.layer
+            .around(Method::Read("relation_history"), self.inner.relation_history(key, direction, kinds, from, to))
+            .await
     }
     async fn neighbours(&self, keys: &[String], rule: &EdgeRule, day: Day) -> StoreResult<Vec<(String, String)>> {
         self.layer.around(Method::Read("neighbours"), self.inner.neighbours(keys, rule, day)).await
@@ -203,7 +207,9 @@ impl<L: Around> Store for Layered<L> {
         from: Day,
         to: Day,
     ) -> StoreResult<Vec<AttributeValueVersion>> {
-        self.layer.around(Method::Read("attribute_value_versions"), self.inner.attribute_value_versions(kind, path, from, to)).await
+        self.layer
+            .around(Method::Read("attribute_value_versions"), self.inner.attribute_value_versions(kind, path, from, to))
+            .await
     }
     async fn relation_spans(&self, kind: &str, from: Day, to: Day) -> StoreResult<Vec<RelationSpan>> {
         self.layer.around(Method::Read("relation_spans"), self.inner.relation_spans(kind, from, to)).await
@@ -215,7 +221,9 @@ impl<L: Around> Store for Layered<L> {
         from: Day,
         to: Day,
     ) -> StoreResult<Vec<RelationValueVersion>> {
-        self.layer.around(Method::Read("relation_value_versions"), self.inner.relation_value_versions(kind, path, from, to)).await
+        self.layer
+            .around(Method::Read("relation_value_versions"), self.inner.relation_value_versions(kind, path, from, to))
+            .await
     }
     async fn record_deployments(&self, events: &[DeployEvent]) -> StoreResult<()> {
         self.layer.around(Method::Write(WriteKind::RecordDeployments), self.inner.record_deployments(events)).await
@@ -239,7 +247,9 @@ impl<L: Around> Store for Layered<L> {
         self.layer.around(Method::Read("stats"), self.inner.stats()).await
     }
     async fn acquire_lease(&self, name: &str, holder: &str, now_ms: i64, until_ms: i64) -> StoreResult<bool> {
-        self.layer.around(Method::Write(WriteKind::AcquireLease), self.inner.acquire_lease(name, holder, now_ms, until_ms)).await
+        self.layer
+            .around(Method::Write(WriteKind::AcquireLease), self.inner.acquire_lease(name, holder, now_ms, until_ms))
+            .await
     }
     async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
         self.layer.around(Method::Write(WriteKind::ReleaseLease), self.inner.release_lease(name, holder)).await
