@@ -155,7 +155,7 @@ mod layered {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
 
-    use spot::store::layer::{Around, Call, Layered};
+    use spot::store::layer::{Around, Call, Layered, Method};
     use spot::Store;
 
     use super::conformance::{self, Fixture, Harness};
@@ -165,7 +165,7 @@ mod layered {
     struct Counting(Arc<AtomicUsize>);
 
     impl Around for Counting {
-        fn around<'a, T: Send + 'a>(&'a self, _method: &'static str, call: Call<'a, T>) -> Call<'a, T> {
+        fn around<'a, T: Send + 'a>(&'a self, _method: Method, call: Call<'a, T>) -> Call<'a, T> {
             self.0.fetch_add(1, Ordering::Relaxed);
             call
         }
@@ -192,10 +192,10 @@ mod layered {
     crate::conformance_suite!(ThroughALayer);
 
     #[tokio::test]
-    async fn the_layer_sees_each_call_by_its_method_name() {
-        struct Names(Arc<std::sync::Mutex<Vec<&'static str>>>);
+    async fn the_layer_sees_each_call_as_a_read_or_a_write_by_its_method_name() {
+        struct Names(Arc<std::sync::Mutex<Vec<Method>>>);
         impl Around for Names {
-            fn around<'a, T: Send + 'a>(&'a self, method: &'static str, call: Call<'a, T>) -> Call<'a, T> {
+            fn around<'a, T: Send + 'a>(&'a self, method: Method, call: Call<'a, T>) -> Call<'a, T> {
                 self.0.lock().unwrap().push(method);
                 call
             }
@@ -205,6 +205,8 @@ mod layered {
         let store = Layered::new(Arc::from(fixture.store), Names(names.clone()));
         conformance::obs("github", "acme", 1).entity("repo:a", serde_json::json!({})).into(&store).await;
         store.latest_day().await.unwrap();
-        assert_eq!(*names.lock().unwrap(), ["ingest", "latest_day"]);
+        let seen = names.lock().unwrap().clone();
+        assert_eq!(seen, [Method::Write(spot::store::layer::WriteKind::Ingest), Method::Read("latest_day")]);
+        assert_eq!(seen.iter().map(|method| method.name()).collect::<Vec<_>>(), ["ingest", "latest_day"]);
     }
 }

@@ -90,8 +90,9 @@ pub fn schema(store: Arc<dyn Store>, limits: Limits) -> SpotSchema {
 }
 
 /// The scorecards a server scores by, and the scored days it keeps
-/// (docs/scorecards.md). The cache must hear of the store's writes: wrap
-/// the store in its [`ScoreCache::writes`] layer.
+/// (docs/scorecards.md). The schema wraps its store so that the cache
+/// hears of its writes ([`ScoreCache::watching`]); whatever else writes
+/// (a scheduler) must write through that same wrapped store.
 #[derive(Clone, Default)]
 pub struct Scoring {
     pub scorecards: Arc<Scorecards>,
@@ -111,6 +112,7 @@ pub fn schema_with_scheduler(
     delivery: Delivery,
     scoring: Scoring,
 ) -> SpotSchema {
+    let store = scoring.cache.watching(store);
     Schema::build(Query::default(), Mutation::default(), actions::LiveSubscription)
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)

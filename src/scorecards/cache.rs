@@ -3,19 +3,21 @@
 //! whole organisation takes tens of milliseconds to score.
 //!
 //! What is kept is a function of the graph, never a second truth: an entry
-//! is dropped when anything is written through this server's store (the
-//! [`Writes`] layer counts writes), and after [`TTL`] in any case, for
-//! writes another process made to the same store.
+//! is dropped when anything that can change a score is written through
+//! this server's store (the [`Writes`] layer counts those writes, known by
+//! their [`WriteKind`]), and after [`TTL`] in any case, for writes another
+//! process made to the same store.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use hashlink::LruCache;
 
 use super::evaluate::{DayScores, Subjects};
 use crate::model::Day;
-use crate::store::layer::{Around, Call};
+use crate::store::layer::{Around, Call, Layered, Method, WriteKind};
+use crate::store::Store;
 
 /// Longest an entry is trusted when nothing was written through this server.
 pub const TTL: Duration = Duration::from_secs(300);
@@ -28,6 +30,9 @@ type Key = (String, Subjects, Day);
 pub struct ScoreCache {
     writes: Arc<AtomicU64>,
     entries: Mutex<LruCache<Key, Entry>>,
+    /// The store [`ScoreCache::watching`] last wrapped, so that wrapping
+    /// it again (the server, then the schema) counts each write once.
+    watched: Mutex<Weak<dyn Store>>,
 }
 
 struct Entry {
@@ -38,15 +43,31 @@ struct Entry {
 
 impl Default for ScoreCache {
     fn default() -> ScoreCache {
-        ScoreCache { writes: Arc::default(), entries: Mutex::new(LruCache::new(CAPACITY)) }
+        let nothing_watched: Weak<dyn Store> = Weak::<Layered<Writes>>::new();
+        ScoreCache {
+            writes: Arc::default(),
+            entries: Mutex::new(LruCache::new(CAPACITY)),
+            watched: Mutex::new(nothing_watched),
+        }
     }
 }
 
 impl ScoreCache {
-    /// The layer that tells this cache about writes; wrap the server's
-    /// store in it (`store::layer::Layered`).
-    pub fn writes(&self) -> Writes {
-        Writes(self.writes.clone())
+    /// `store`, wrapped so that this cache hears of its writes; a store
+    /// this cache already wrapped comes back as it is. Everything that
+    /// writes to a server's store (the schema's mutations, the scheduler)
+    /// must write through the store this returns.
+    pub fn watching(&self, store: Arc<dyn Store>) -> Arc<dyn Store> {
+        let mut watched = self.watched.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(already) = watched.upgrade() {
+            // Data pointers only: the same store may carry two vtables.
+            if std::ptr::addr_eq(Arc::as_ptr(&already), Arc::as_ptr(&store)) {
+                return store;
+            }
+        }
+        let wrapped: Arc<dyn Store> = Arc::new(Layered::new(store, Writes(self.writes.clone())));
+        *watched = Arc::downgrade(&wrapped);
+        wrapped
     }
 
     /// The write count to file a day scored now under: read it before
@@ -76,22 +97,30 @@ impl ScoreCache {
 #[derive(Clone)]
 pub struct Writes(Arc<AtomicU64>);
 
-/// The store's methods that change what a score reads.
-const WRITING: [&str; 9] = [
-    "ingest",
-    "ingest_batch",
-    "rollback",
-    "record_failure",
-    "record_deployments",
-    "record_deployment",
-    "prune",
-    "import",
-    "record_actions",
-];
+/// Whether a write can change what a score reads. No wildcard: a new
+/// kind of write does not compile until it is decided on here.
+pub fn changes_scores(kind: WriteKind) -> bool {
+    match kind {
+        // The graph, the runs a "failed since" reads, deploys (delivery
+        // rules) and actions.
+        WriteKind::Ingest
+        | WriteKind::IngestBatch
+        | WriteKind::Rollback
+        | WriteKind::RecordFailure
+        | WriteKind::RecordDeployments
+        | WriteKind::RecordActions
+        | WriteKind::PruneActions
+        | WriteKind::Prune
+        | WriteKind::Import => true,
+        // A scheduler's lease: who collects, not what was collected.
+        WriteKind::AcquireLease | WriteKind::ReleaseLease => false,
+    }
+}
 
 impl Around for Writes {
-    fn around<'a, T: Send + 'a>(&'a self, method: &'static str, call: Call<'a, T>) -> Call<'a, T> {
-        if !WRITING.contains(&method) {
+    fn around<'a, T: Send + 'a>(&'a self, method: Method, call: Call<'a, T>) -> Call<'a, T> {
+        let Method::Write(kind) = method else { return call };
+        if !changes_scores(kind) {
             return call;
         }
         Box::pin(async move {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
 
-use crate::store::layer::{Around, Call, Layered};
+use crate::store::layer::{Around, Call, Layered, Method};
 use crate::store::Store;
 
 #[derive(Clone)]
@@ -138,11 +138,11 @@ impl StoreTiming {
 }
 
 impl Around for StoreTiming {
-    fn around<'a, T: Send + 'a>(&'a self, method: &'static str, call: Call<'a, T>) -> Call<'a, T> {
+    fn around<'a, T: Send + 'a>(&'a self, method: Method, call: Call<'a, T>) -> Call<'a, T> {
         Box::pin(async move {
             let started = Instant::now();
             let result = call.await;
-            self.0.store_calls.with_label_values(&[method]).observe(started.elapsed().as_secs_f64());
+            self.0.store_calls.with_label_values(&[method.name()]).observe(started.elapsed().as_secs_f64());
             result
         })
     }

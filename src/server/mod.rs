@@ -33,7 +33,6 @@ use crate::api;
 use crate::api::auth::{Grants, Scope, Tokens};
 use crate::config::{Config, MetricsAccess};
 use crate::scheduler::{self, Clock, CollectorMetrics, Scheduler};
-use crate::store::layer::Layered;
 use crate::store::Store;
 use connections::ConnectionLimits;
 use edge::Edge;
@@ -94,9 +93,10 @@ impl Server {
         let known_operations = explorer::operations().into_iter().chain(config.server.metric_operations.clone());
         let metrics = Metrics::new(known_operations);
         let scoring = Self::scoring(config)?;
-        // Every write through the server drops the scored days it keeps.
-        let store: Arc<dyn Store> = Arc::new(Layered::new(store, scoring.cache.writes()));
         let store: Arc<dyn Store> = Arc::new(StoreTiming::store(store, metrics.clone()));
+        // Every write through the server (the scheduler's too) drops the
+        // scored days it keeps; the schema finds this store already watched.
+        let store = scoring.cache.watching(store);
         let scheduler = Self::scheduler(config, store.clone(), &metrics)?;
         let links = crate::links::Links::new(&config.links)
             .map_err(|problems| anyhow::anyhow!("[links]: {}", problems.join("; ")))?;
