@@ -16,6 +16,7 @@ pub mod collect;
 pub mod config;
 pub mod delivery;
 pub mod generate;
+pub mod hygiene;
 pub mod ingest;
 pub mod links;
 pub mod model;

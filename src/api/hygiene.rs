@@ -1,11 +1,6 @@
-//! Catalog hygiene: what a platform team cleans up so that the catalog can
-//! be trusted — identity conflicts, workloads, SonarQube projects and
-//! Consul services no service claims, services nobody owns, services found
-//! only by a weak signal, files that do not parse, catalog entities left
-//! out, owners that resolve to nothing — as of any day, and their counts
-//! over time.
-
-mod findings;
+//! Catalog hygiene in the API: the findings `crate::hygiene` makes of a
+//! day, as GraphQL objects, and their counts over time. The rules of what
+//! counts as a finding live there; this module only translates.
 
 use async_graphql::{Context, Enum, Object, Result, SimpleObject};
 use serde_json::Value;
@@ -15,8 +10,8 @@ use super::context::{api, resolve_day, store_error};
 use super::entity::{page_size, Entity};
 use super::reports::{trend_buckets, Bucket};
 use super::scalars::{day, Date};
+use crate::hygiene::{self as findings, findings, Findings, Unclaimed};
 use crate::model::{self, Day};
-use findings::{findings, Findings, Unclaimed};
 
 /// How many findings of each category there are on a day, and what they
 /// are out of.
