@@ -6,6 +6,7 @@
 //! enforced with errors that name the limit.
 
 mod actions;
+mod changes;
 pub mod auth;
 mod collection;
 pub mod context;
@@ -68,6 +69,7 @@ pub struct Query(
     actions::ActionQuery,
     delivery::DeliveryQuery,
     scorecards::ScorecardQuery,
+    changes::ChangesQuery,
 );
 
 #[derive(MergedObject, Default)]

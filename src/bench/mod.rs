@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod backfill;
+mod changes;
 mod baseline;
 pub mod git_history;
 pub mod github;
