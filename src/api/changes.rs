@@ -381,3 +381,51 @@ pub fn keyset_page(
         .extend(all.into_iter().skip(start).take(end - start).map(|c| Edge::new(c.order_key.clone(), c)));
     Ok(connection)
 }
+
+#[derive(Default)]
+pub struct ChangeSubscription;
+
+#[async_graphql::Subscription]
+impl ChangeSubscription {
+    /// Changes of one service (name or key) or of the services a team owns
+    /// (as of subscribing), as they are recorded: deploys as the
+    /// orchestrator or a watch records them (status as reported, not yet
+    /// judged against later deploys) and Kubernetes actions as the watches
+    /// see them, each titled as in `changesAround`. Snapshot changes are
+    /// not streamed (read them with `changes` after each day's runs).
+    async fn recorded_changes(
+        &self,
+        ctx: &Context<'_>,
+        service: Option<String>,
+        team: Option<String>,
+    ) -> Result<impl futures_util::Stream<Item = AroundEvent>> {
+        let mut wanted: Option<std::collections::BTreeSet<String>> = service.map(|s| [service_key(&s)].into());
+        if let Some(team) = team {
+            let day = store(ctx)?.latest_day().await.map_err(store_error)?.unwrap_or_else(crate::model::Day::today);
+            let owned: std::collections::BTreeSet<String> = services_of_team(ctx, &team, day).await?.into_iter().collect();
+            wanted = Some(match wanted {
+                Some(one) => one.intersection(&owned).cloned().collect(),
+                None => owned,
+            });
+        }
+        let delivery = api(ctx, Scope::Read)?.delivery.config.clone();
+        let receiver = super::actions::feed(ctx)?.subscribe();
+        let keeps = move |service: &str| wanted.as_ref().is_none_or(|w| w.contains(service));
+        Ok(super::actions::live(receiver, move |live| {
+            let event = match live {
+                crate::watch::Live::Deploy(event) => {
+                    let judged = crate::delivery::judge(vec![*event], None).pop()?;
+                    changes::around::deploy_event(judged, 0, Vec::new())
+                }
+                crate::watch::Live::Action(action) => {
+                    let service = action.service.clone()?;
+                    changes::around::action_event(*action, &service, 0, Vec::new())
+                }
+            };
+            keeps(&event.service).then(|| {
+                let path = vec![event.service.clone()];
+                AroundEvent::new(changes::AroundEvent { path, ..event }, |c| delivery.environment_of(c).to_string())
+            })
+        }))
+    }
+}

@@ -216,31 +216,31 @@ async fn deploy_events(
             continue;
         }
         let (hops, path) = tie(services, &judged.event.service);
-        let failed = judged.rollback || matches!(judged.status, DeployStatus::Failed | DeployStatus::RolledBack);
-        let verdict = if judged.rollback { "rolled back to".to_string() } else { judged.status.as_str().replace('_', " ") };
-        let title = format!(
-            "{}: deploy {} {} in {}",
-            super::name(&judged.event.service),
-            verdict,
-            judged.event.version,
-            judged.event.cluster
-        );
-        events.push(AroundEvent {
-            at: judged.event.at,
-            event: EventKind::Deploy,
-            service: judged.event.service.clone(),
-            hops,
-            path,
-            title,
-            kind: "deploy".into(),
-            significance: Significance::Significant,
-            suspicion: if failed { FAILED } else { 0 },
-            change: None,
-            deploy: Some(judged),
-            action: None,
-        });
+        events.push(deploy_event(judged, hops, path));
     }
     Ok(events)
+}
+
+/// A judged deploy as an event `hops` away from the service asked about.
+pub fn deploy_event(judged: Judged, hops: u32, path: Vec<String>) -> AroundEvent {
+    let failed = judged.rollback || matches!(judged.status, DeployStatus::Failed | DeployStatus::RolledBack);
+    let verdict = if judged.rollback { "rolled back to".to_string() } else { judged.status.as_str().replace('_', " ") };
+    let service = &judged.event.service;
+    let title = format!("{}: deploy {verdict} {} in {}", super::name(service), judged.event.version, judged.event.cluster);
+    AroundEvent {
+        at: judged.event.at,
+        event: EventKind::Deploy,
+        service: service.clone(),
+        hops,
+        path,
+        title,
+        kind: "deploy".into(),
+        significance: Significance::Significant,
+        suspicion: if failed { FAILED } else { 0 },
+        change: None,
+        deploy: Some(judged),
+        action: None,
+    }
 }
 
 /// Kinds of action that say something went wrong.
@@ -263,26 +263,32 @@ async fn action_events(
         let filter = ActionFilter { service: Some(service.clone()), ..ActionFilter::between(query.from, query.to, MAX_ACTIONS) };
         for action in store.actions(&filter).await? {
             let (hops, path) = tie(services, service);
-            let kind = action.kind;
-            let significant = TROUBLE.contains(&kind) || kind == ActionKind::ConfigChanged || kind == ActionKind::RolloutStarted;
-            let title = format!("{}: {} in {}", super::name(service), kind.as_str().replace('_', " "), action.cluster);
-            events.push(AroundEvent {
-                at: action.at,
-                event: EventKind::Action,
-                service: service.clone(),
-                hops,
-                path,
-                title,
-                kind: kind.as_str().to_string(),
-                significance: if significant { Significance::Significant } else { Significance::Minor },
-                suspicion: 0,
-                change: None,
-                deploy: None,
-                action: Some(action),
-            });
+            events.push(action_event(action, service, hops, path));
         }
     }
     Ok(events)
+}
+
+/// An action on a workload of `service` as an event `hops` away from the
+/// service asked about.
+pub fn action_event(action: Action, service: &str, hops: u32, path: Vec<String>) -> AroundEvent {
+    let kind = action.kind;
+    let significant = TROUBLE.contains(&kind) || kind == ActionKind::ConfigChanged || kind == ActionKind::RolloutStarted;
+    let title = format!("{}: {} in {}", super::name(service), kind.as_str().replace('_', " "), action.cluster);
+    AroundEvent {
+        at: action.at,
+        event: EventKind::Action,
+        service: service.to_string(),
+        hops,
+        path,
+        title,
+        kind: kind.as_str().to_string(),
+        significance: if significant { Significance::Significant } else { Significance::Minor },
+        suspicion: 0,
+        change: None,
+        deploy: None,
+        action: Some(action),
+    }
 }
 
 const FAILED: i64 = 50;
