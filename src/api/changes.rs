@@ -31,7 +31,7 @@ impl Lazy {
 
     pub async fn typed(&self, ctx: &Context<'_>) -> Result<&TypedChange> {
         let store = store(ctx)?;
-        self.done.get_or_try_init(|| async { changes::finish_one(store.as_ref(), &self.item).await }).await.map_err(store_error)
+        self.done.get_or_try_init(|| async { changes::finish_one(store, &self.item).await }).await.map_err(store_error)
     }
 }
 
@@ -238,7 +238,7 @@ impl ChangesQuery {
             kinds,
             fix_forward: delivery.fix_forward(),
         };
-        let around = changes::around(store(ctx)?.as_ref(), &query).await.map_err(store_error)?;
+        let around = changes::around(store(ctx)?, &query).await.map_err(store_error)?;
         let events = match order {
             AroundOrder::Time => around.events.clone(),
             AroundOrder::Suspicion => around.most_suspicious_first(),
@@ -293,7 +293,7 @@ pub async fn attach(
     all: &mut Vec<super::time::Change>,
     group_by_service: bool,
 ) -> Result<()> {
-    let outlined = changes::outline_of(store(ctx)?.as_ref(), raw, scope).await.map_err(store_error)?;
+    let outlined = changes::outline_of(store(ctx)?, raw, scope).await.map_err(store_error)?;
     let mut by_member: std::collections::HashMap<String, Arc<Lazy>> = Default::default();
     for item in outlined {
         let members = changes::members(&item);

@@ -144,7 +144,7 @@ fn quality(who: &str, moved: &[Moved]) -> Described {
     }
     let measures: Vec<&Moved> =
         moved.iter().filter(|m| !matches!(m.path.as_str(), "last_analysis" | "revision")).collect();
-    let first = measures.first().or(moved.first()).map(|m| format!(" {} {}", m.path, arrow(m))).unwrap_or_default();
+    let first = measures.first().copied().or(moved.first()).map(|m| format!(" {} {}", m.path, arrow(m))).unwrap_or_default();
     described(ChangeKind::Quality, format!("{who}: analysed again{first}{}", more(measures.len())), false)
 }
 

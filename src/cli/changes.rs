@@ -11,7 +11,7 @@ use crate::model::{Day, Direction};
 use crate::store::Store;
 
 /// The options `spot changes` adds for change intelligence.
-#[derive(clap::Args, Default)]
+#[derive(clap::Args)]
 pub struct AroundArgs {
     /// A service (name or key): print what changed around it instead.
     #[arg(long)]
