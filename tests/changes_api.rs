@@ -2,11 +2,11 @@
 //! `changesAround`, against a real server on loopback over a SQLite store
 //! holding a hand-built history (tests/support/changes_history.rs).
 
+#[path = "support/changes_history.rs"]
+mod changes_history;
 #[path = "support/graphql.rs"]
 #[allow(dead_code)] // each test binary uses its part
 mod graphql;
-#[path = "support/changes_history.rs"]
-mod changes_history;
 
 use serde_json::{json, Value};
 use spot::config::Config;
@@ -42,7 +42,10 @@ async fn every_change_has_a_title_its_service_and_before_after() {
     let page = changes(&api, "").await;
     let version = titled(&page, "checkout: 2.3.1 → 2.4.0 in eu-west");
     assert_eq!(version["service"], "service:checkout");
-    assert_eq!((version["changeKind"].as_str(), version["significance"].as_str()), (Some("VERSION"), Some("SIGNIFICANT")));
+    assert_eq!(
+        (version["changeKind"].as_str(), version["significance"].as_str()),
+        (Some("VERSION"), Some("SIGNIFICANT"))
+    );
     assert_eq!(version["moved"], json!([{ "path": "version", "before": "2.3.1", "after": "2.4.0" }]));
     let owner = titled(&page, "payments: owner team-core → team-billing");
     assert_eq!((owner["service"].as_str(), owner["changeKind"].as_str()), (Some("service:payments"), Some("OWNER")));
@@ -52,7 +55,10 @@ async fn every_change_has_a_title_its_service_and_before_after() {
     let gate = titled(&page, "search-api: quality gate passed → failed");
     assert_eq!(gate["changeKind"], "GATE");
     let dependency = titled(&page, "cart now depends on redis-cache");
-    assert_eq!((dependency["service"].as_str(), dependency["changeKind"].as_str()), (Some("service:cart"), Some("DEPENDENCY")));
+    assert_eq!(
+        (dependency["service"].as_str(), dependency["changeKind"].as_str()),
+        (Some("service:cart"), Some("DEPENDENCY"))
+    );
     let left_pad = titled(&page, "left-pad 1.1 → 1.3 in 2 services");
     assert_eq!(left_pad["service"], Value::Null, "two services: no single one");
     let replicas = titled(&page, "payments: replicas 2 → 5 in eu-west");
@@ -68,7 +74,8 @@ async fn filters_by_team_kind_and_significance_and_groups_by_service() {
     let services: Vec<&Value> = billing["edges"].as_array().unwrap().iter().map(|e| &e["node"]["service"]).collect();
     assert!(!services.is_empty() && services.iter().all(|s| *s == "service:payments"), "{billing:#}");
     let minor = changes(&api, ", significance: MINOR").await;
-    let titles: Vec<&str> = minor["edges"].as_array().unwrap().iter().map(|e| e["node"]["title"].as_str().unwrap()).collect();
+    let titles: Vec<&str> =
+        minor["edges"].as_array().unwrap().iter().map(|e| e["node"]["title"].as_str().unwrap()).collect();
     assert!(titles.contains(&"payments: replicas 2 → 5 in eu-west"), "{titles:#?}");
     assert!(!titles.contains(&"checkout: 2.3.1 → 2.4.0 in eu-west"), "{titles:#?}");
     let versions = changes(&api, ", changeKinds: [VERSION]").await;
@@ -77,10 +84,12 @@ async fn filters_by_team_kind_and_significance_and_groups_by_service() {
     let grouped = changes(&api, ", groupByService: true").await;
     let groups = grouped["groups"].as_array().unwrap();
     let payments = groups.iter().find(|g| g["service"] == "service:payments").unwrap();
-    let in_payments = grouped["edges"].as_array().unwrap().iter().filter(|e| e["node"]["service"] == "service:payments").count();
+    let in_payments =
+        grouped["edges"].as_array().unwrap().iter().filter(|e| e["node"]["service"] == "service:payments").count();
     assert_eq!(payments["count"].as_u64().unwrap() as usize, in_payments);
     // Grouped: every service's changes are together.
-    let order: Vec<String> = grouped["edges"].as_array().unwrap().iter().map(|e| e["node"]["service"].to_string()).collect();
+    let order: Vec<String> =
+        grouped["edges"].as_array().unwrap().iter().map(|e| e["node"]["service"].to_string()).collect();
     let mut seen: Vec<&String> = Vec::new();
     for service in &order {
         if seen.last() != Some(&service) {
@@ -137,13 +146,15 @@ async fn around_a_service_ties_each_change_to_it_by_hops_and_path() {
     let mut sorted = times.clone();
     sorted.sort();
     assert_eq!(times, sorted, "oldest first");
-    let find = |title: &str| events.iter().find(|e| e["title"] == title).unwrap_or_else(|| panic!("no '{title}' in {found:#}"));
+    let find = |title: &str| {
+        events.iter().find(|e| e["title"] == title).unwrap_or_else(|| panic!("no '{title}' in {found:#}"))
+    };
     let owner = find("payments: owner team-core → team-billing");
     assert_eq!((owner["hops"].as_u64(), owner["event"].as_str()), (Some(1), Some("SNAPSHOT")));
     assert_eq!(owner["path"], json!(["service:checkout", "service:payments"]));
     let failed = find("payments: deploy failed 1.1 in eu-west");
     assert_eq!(failed["deploy"]["status"], "FAILED");
-    assert_eq!(failed["at"], "2026-03-02T11:00:00Z");
+    assert_eq!(failed["at"], "2026-03-02T11:00:00+00:00");
     let version = find("checkout: 2.3.1 → 2.4.0 in eu-west");
     assert_eq!((version["hops"].as_u64(), version["path"].clone()), (Some(0), json!(["service:checkout"])));
     assert!(events.iter().all(|e| e["title"] != "cart now depends on redis-cache"), "cart is not a neighbour");
@@ -151,7 +162,12 @@ async fn around_a_service_ties_each_change_to_it_by_hops_and_path() {
     let deeper = api
         .data("{ changesAround(service: \"checkout\", from: \"2026-03-02T00:00:00Z\", to: \"2026-03-02T12:00:00Z\", depth: 2, direction: DOWNSTREAM) { events { title hops path } } }")
         .await;
-    let coverage = deeper["changesAround"]["events"].as_array().unwrap().iter().find(|e| e["title"] == "ledger: coverage 71 % → 64 %").cloned();
+    let coverage = deeper["changesAround"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["title"] == "ledger: coverage 71 % → 64 %")
+        .cloned();
     let coverage = coverage.unwrap_or_else(|| panic!("{deeper:#}"));
     assert_eq!(coverage["hops"], 2);
     assert_eq!(coverage["path"], json!(["service:checkout", "service:payments", "service:ledger"]));
@@ -164,10 +180,15 @@ async fn most_suspicious_first_puts_the_failed_deploy_then_the_config_change_fir
     let titles: Vec<&str> = found["events"].as_array().unwrap().iter().map(|e| e["title"].as_str().unwrap()).collect();
     assert_eq!(
         titles[..3],
-        ["payments: deploy failed 1.1 in eu-west", "payments: config changed in eu-west", "checkout: deploy succeeded 2.4.0 in eu-west"],
+        [
+            "payments: deploy failed 1.1 in eu-west",
+            "payments: config changed in eu-west",
+            "checkout: deploy succeeded 2.4.0 in eu-west"
+        ],
         "{titles:#?}"
     );
-    let scores: Vec<i64> = found["events"].as_array().unwrap().iter().map(|e| e["suspicion"].as_i64().unwrap()).collect();
+    let scores: Vec<i64> =
+        found["events"].as_array().unwrap().iter().map(|e| e["suspicion"].as_i64().unwrap()).collect();
     assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
 }
 

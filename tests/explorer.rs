@@ -1302,7 +1302,11 @@ fn changes_read_in_words_grouped_by_service_and_around_a_service() {
     let payments = ui.text("h3.changes-group[data-service='service:payments']");
     assert!(payments.starts_with("payments") && payments.contains("changes"), "{payments}");
     let list = ui.text(".changes-groups");
-    for title in ["checkout: 2.3.1 → 2.4.0 in eu-west", "payments: owner team-core → team-billing", "cart now depends on redis-cache"] {
+    for title in [
+        "checkout: 2.3.1 → 2.4.0 in eu-west",
+        "payments: owner team-core → team-billing",
+        "cart now depends on redis-cache",
+    ] {
         assert!(list.contains(title), "the page shows {title:?}: {list}");
     }
     assert!(list.contains("version: 2.3.1 → 2.4.0"), "before → after of what moved: {list}");
@@ -1338,6 +1342,9 @@ fn changes_read_in_words_grouped_by_service_and_around_a_service() {
     let link = link.as_str().unwrap().to_string();
     assert!(link.contains("around="), "{link}");
     ui.open(&link, "around a moment");
-    ui.wait_for("the moment's timeline", "document.querySelector('#nearby-moment') && !document.querySelector('#nearby .loading')");
+    ui.wait_for(
+        "the moment's timeline",
+        "document.querySelector('#nearby-moment') && !document.querySelector('#nearby .loading')",
+    );
     assert!(ui.text("#nearby-moment").contains("The 6 hours up to"), "{}", ui.text("#nearby"));
 }

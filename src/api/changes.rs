@@ -83,7 +83,11 @@ impl From<&TypedChange> for ChangeInWords {
             moved: change
                 .moved
                 .iter()
-                .map(|m| AttributeMove { path: m.path.clone(), before: m.before.clone().map(Json), after: m.after.clone().map(Json) })
+                .map(|m| AttributeMove {
+                    path: m.path.clone(),
+                    before: m.before.clone().map(Json),
+                    after: m.after.clone().map(Json),
+                })
                 .collect(),
             relations_moved: change
                 .relations
@@ -304,8 +308,10 @@ pub async fn attach(
     }
     for change in all.iter_mut() {
         change.words = by_member.get(&change.key).cloned();
-        let (source, scope) = change.relation.as_ref().map_or((String::new(), String::new()), |r| (r.source.clone(), r.scope.clone()));
-        let base = format!("{}{SEPARATOR}{}{SEPARATOR}{source}{SEPARATOR}{scope}", u8::from(change.is_relation), change.key);
+        let (source, scope) =
+            change.relation.as_ref().map_or((String::new(), String::new()), |r| (r.source.clone(), r.scope.clone()));
+        let base =
+            format!("{}{SEPARATOR}{}{SEPARATOR}{source}{SEPARATOR}{scope}", u8::from(change.is_relation), change.key);
         change.order_key = if group_by_service {
             let group = change.words.as_ref().and_then(|w| one(w.services())).unwrap_or(NO_SERVICE);
             format!("{group}{SEPARATOR}{base}")
@@ -357,8 +363,11 @@ pub fn groups_of(all: &[super::time::Change]) -> Vec<ChangeGroup> {
         let service = change.words.as_ref().and_then(|w| one(w.services())).map(str::to_string);
         *counts.entry(service).or_default() += 1;
     }
-    let mut groups: Vec<ChangeGroup> = counts.into_iter().map(|(service, count)| ChangeGroup { service, count }).collect();
-    groups.sort_by(|a, b| a.service.is_none().cmp(&b.service.is_none()).then(b.count.cmp(&a.count)).then(a.service.cmp(&b.service)));
+    let mut groups: Vec<ChangeGroup> =
+        counts.into_iter().map(|(service, count)| ChangeGroup { service, count }).collect();
+    groups.sort_by(|a, b| {
+        a.service.is_none().cmp(&b.service.is_none()).then(b.count.cmp(&a.count)).then(a.service.cmp(&b.service))
+    });
     groups
 }
 
@@ -368,7 +377,14 @@ pub fn keyset_page(
     first: usize,
     after: Option<String>,
     info: super::time::ChangesInfo,
-) -> Result<async_graphql::connection::Connection<String, super::time::Change, super::time::ChangesInfo, async_graphql::connection::EmptyFields>> {
+) -> Result<
+    async_graphql::connection::Connection<
+        String,
+        super::time::Change,
+        super::time::ChangesInfo,
+        async_graphql::connection::EmptyFields,
+    >,
+> {
     use async_graphql::connection::{Connection, Edge};
     let start = match &after {
         Some(cursor) => all.partition_point(|c| c.order_key.as_str() <= cursor.as_str()),
@@ -376,9 +392,7 @@ pub fn keyset_page(
     };
     let end = (start + first).min(all.len());
     let mut connection = Connection::with_additional_fields(start > 0, end < all.len(), info);
-    connection
-        .edges
-        .extend(all.into_iter().skip(start).take(end - start).map(|c| Edge::new(c.order_key.clone(), c)));
+    connection.edges.extend(all.into_iter().skip(start).take(end - start).map(|c| Edge::new(c.order_key.clone(), c)));
     Ok(connection)
 }
 
@@ -402,7 +416,8 @@ impl ChangeSubscription {
         let mut wanted: Option<std::collections::BTreeSet<String>> = service.map(|s| [service_key(&s)].into());
         if let Some(team) = team {
             let day = store(ctx)?.latest_day().await.map_err(store_error)?.unwrap_or_else(crate::model::Day::today);
-            let owned: std::collections::BTreeSet<String> = services_of_team(ctx, &team, day).await?.into_iter().collect();
+            let owned: std::collections::BTreeSet<String> =
+                services_of_team(ctx, &team, day).await?.into_iter().collect();
             wanted = Some(match wanted {
                 Some(one) => one.intersection(&owned).cloned().collect(),
                 None => owned,

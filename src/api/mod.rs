@@ -6,8 +6,8 @@
 //! enforced with errors that name the limit.
 
 mod actions;
-mod changes;
 pub mod auth;
+mod changes;
 mod collection;
 pub mod context;
 mod declared;

@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use super::auth::Scope;
 use super::changes::{AttributeMove, ChangeGroup, ChangeInWords, Lazy};
-use crate::changes::{ChangeKind, Significance};
 use super::context::{api, resolve_day, store, store_error};
 use super::entity::{entity_on, Entity};
 use super::scalars::{day, end, Date};
+use crate::changes::{ChangeKind, Significance};
 use crate::model::{self, RunFilter};
 
 /// An attribute held `value` over `[from, to)` in one source's scope.

@@ -3,8 +3,8 @@
 
 pub mod api;
 pub mod backfill;
-mod changes;
 mod baseline;
+mod changes;
 pub mod git_history;
 pub mod github;
 pub mod kubernetes;

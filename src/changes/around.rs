@@ -167,7 +167,8 @@ async fn snapshot_events(
     let mut day = day_of(query.from);
     while day <= day_of(query.to) && day.start() < query.to {
         for change in read(store, day.minus(1), day, &scope).await? {
-            let nearest = change.services.iter().filter(|s| services.contains_key(*s)).min_by_key(|s| services[*s].len());
+            let nearest =
+                change.services.iter().filter(|s| services.contains_key(*s)).min_by_key(|s| services[*s].len());
             let Some(service) = nearest.cloned() else { continue };
             let (hops, path) = tie(services, &service);
             events.push(AroundEvent {
@@ -226,7 +227,8 @@ pub fn deploy_event(judged: Judged, hops: u32, path: Vec<String>) -> AroundEvent
     let failed = judged.rollback || matches!(judged.status, DeployStatus::Failed | DeployStatus::RolledBack);
     let verdict = if judged.rollback { "rolled back to".to_string() } else { judged.status.as_str().replace('_', " ") };
     let service = &judged.event.service;
-    let title = format!("{}: deploy {verdict} {} in {}", super::name(service), judged.event.version, judged.event.cluster);
+    let title =
+        format!("{}: deploy {verdict} {} in {}", super::name(service), judged.event.version, judged.event.cluster);
     AroundEvent {
         at: judged.event.at,
         event: EventKind::Deploy,
@@ -260,7 +262,8 @@ async fn action_events(
 ) -> StoreResult<Vec<AroundEvent>> {
     let mut events = Vec::new();
     for service in services.keys() {
-        let filter = ActionFilter { service: Some(service.clone()), ..ActionFilter::between(query.from, query.to, MAX_ACTIONS) };
+        let filter =
+            ActionFilter { service: Some(service.clone()), ..ActionFilter::between(query.from, query.to, MAX_ACTIONS) };
         for action in store.actions(&filter).await? {
             let (hops, path) = tie(services, service);
             events.push(action_event(action, service, hops, path));
@@ -273,7 +276,8 @@ async fn action_events(
 /// service asked about.
 pub fn action_event(action: Action, service: &str, hops: u32, path: Vec<String>) -> AroundEvent {
     let kind = action.kind;
-    let significant = TROUBLE.contains(&kind) || kind == ActionKind::ConfigChanged || kind == ActionKind::RolloutStarted;
+    let significant =
+        TROUBLE.contains(&kind) || kind == ActionKind::ConfigChanged || kind == ActionKind::RolloutStarted;
     let title = format!("{}: {} in {}", super::name(service), kind.as_str().replace('_', " "), action.cluster);
     AroundEvent {
         at: action.at,

@@ -54,7 +54,10 @@ pub fn entity(
     match kind {
         "workload" => workload(key, who, moved, after),
         "sonar_project" => quality(who, moved),
-        "doc" => described(ChangeKind::Document, format!("{who}: page {} edited", name(key)), false),
+        "doc" => {
+            let page = name(key).rsplit('/').next().unwrap_or_default();
+            described(ChangeKind::Document, format!("{who}: page {page} edited"), false)
+        }
         _ => attribute(who, moved),
     }
 }
@@ -144,7 +147,8 @@ fn quality(who: &str, moved: &[Moved]) -> Described {
     }
     let measures: Vec<&Moved> =
         moved.iter().filter(|m| !matches!(m.path.as_str(), "last_analysis" | "revision")).collect();
-    let first = measures.first().copied().or(moved.first()).map(|m| format!(" {} {}", m.path, arrow(m))).unwrap_or_default();
+    let first =
+        measures.first().copied().or(moved.first()).map(|m| format!(" {} {}", m.path, arrow(m))).unwrap_or_default();
     described(ChangeKind::Quality, format!("{who}: analysed again{first}{}", more(measures.len())), false)
 }
 
@@ -175,7 +179,8 @@ pub fn relation(change: Change, kind: &str, from: &str, to: &str, services: &[St
         "uses" => {
             let who = who(from, services);
             let package = package_name(to);
-            let title = if added { format!("{who} now uses {package}") } else { format!("{who} no longer uses {package}") };
+            let title =
+                if added { format!("{who} now uses {package}") } else { format!("{who} no longer uses {package}") };
             described(ChangeKind::Dependency, title, true)
         }
         "owns" => {
@@ -209,10 +214,12 @@ mod tests {
         let key = "workload:eu-west/shop/Deployment/checkout";
         let services = vec!["service:checkout".to_string()];
         let after = json!({ "hpa": { "min": 2, "max": 6 } }).as_object().unwrap().clone();
-        let within = entity(Change::Changed, key, "workload", &services, &[m("replicas.desired", json!(2), json!(5))], &after);
+        let within =
+            entity(Change::Changed, key, "workload", &services, &[m("replicas.desired", json!(2), json!(5))], &after);
         assert_eq!((within.kind, within.significance), (ChangeKind::Replicas, Significance::Minor));
         assert_eq!(within.title, "checkout: replicas 2 → 5 in eu-west");
-        let beyond = entity(Change::Changed, key, "workload", &services, &[m("replicas.desired", json!(6), json!(9))], &after);
+        let beyond =
+            entity(Change::Changed, key, "workload", &services, &[m("replicas.desired", json!(6), json!(9))], &after);
         assert_eq!(beyond.significance, Significance::Significant);
     }
 
@@ -220,9 +227,26 @@ mod tests {
     fn gate_and_coverage_titles_read_as_words() {
         let services = vec!["service:search-api".to_string()];
         let none = Map::new();
-        let gate = entity(Change::Changed, "sonar_project:s", "sonar_project", &services, &[m("quality_gate", json!("OK"), json!("ERROR"))], &none);
+        let gate = entity(
+            Change::Changed,
+            "sonar_project:s",
+            "sonar_project",
+            &services,
+            &[m("quality_gate", json!("OK"), json!("ERROR"))],
+            &none,
+        );
         assert_eq!(gate.title, "search-api: quality gate passed → failed");
-        let small = entity(Change::Changed, "sonar_project:s", "sonar_project", &services, &[m("coverage", json!(71), json!(69))], &none);
-        assert_eq!((small.title.as_str(), small.significance), ("search-api: coverage 71 % → 69 %", Significance::Minor));
+        let small = entity(
+            Change::Changed,
+            "sonar_project:s",
+            "sonar_project",
+            &services,
+            &[m("coverage", json!(71), json!(69))],
+            &none,
+        );
+        assert_eq!(
+            (small.title.as_str(), small.significance),
+            ("search-api: coverage 71 % → 69 %", Significance::Minor)
+        );
     }
 }

@@ -48,7 +48,8 @@ pub async fn services_of(store: &dyn Store, keys_: &[String], day: Day) -> Store
             }
         }
     }
-    let repos: Vec<String> = via_repo.iter().map(|(_, repo)| repo.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+    let repos: Vec<String> =
+        via_repo.iter().map(|(_, repo)| repo.clone()).collect::<BTreeSet<_>>().into_iter().collect();
     let mut built: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (repo, service) in hop(store, &repos, "builds", Direction::Out, day).await? {
         built.entry(repo).or_default().push(service);

@@ -133,8 +133,21 @@ fn id(services: &[String], rest: &str) -> String {
     format!("{group}|{rest}")
 }
 
+/// Every fact's attributes of an entity on a day in one object, as a
+/// person names them (`version`, not `kubernetes.version`): the first
+/// source (by name, then scope) wins an attribute several sources have.
 async fn merged(store: &dyn Store, key: &str, day: Day) -> StoreResult<Map<String, Value>> {
-    Ok(store.entity(key, day).await?.map(|state| state.merged()).unwrap_or_default())
+    let Some(mut state) = store.entity(key, day).await? else {
+        return Ok(Map::new());
+    };
+    state.facts.sort_by(|a, b| (&a.source, &a.scope).cmp(&(&b.source, &b.scope)));
+    let mut attrs = Map::new();
+    for fact in state.facts {
+        for (name, value) in fact.attrs {
+            attrs.entry(name).or_insert(value);
+        }
+    }
+    Ok(attrs)
 }
 
 async fn entity(
@@ -199,8 +212,10 @@ fn services_of_relation(relation: &RelationChange, services: &ServicesOf) -> Vec
             return vec![end.clone()];
         }
     }
-    let mut found: Vec<String> =
-        [&relation.from, &relation.to].into_iter().flat_map(|end| services.get(end).cloned().unwrap_or_default()).collect();
+    let mut found: Vec<String> = [&relation.from, &relation.to]
+        .into_iter()
+        .flat_map(|end| services.get(end).cloned().unwrap_or_default())
+        .collect();
     found.sort();
     found.dedup();
     found
@@ -282,7 +297,8 @@ fn one_relation(relation: RelationChange, day: Day, services: &ServicesOf) -> Ty
 /// "payments: owner team-core → team-billing".
 fn owner_move(owned: String, moves: Vec<RelationChange>, day: Day, services: &ServicesOf) -> TypedChange {
     let teams = |change: Change| -> Vec<String> {
-        let mut found: Vec<String> = moves.iter().filter(|m| m.change == change).map(|m| name(&m.from).to_string()).collect();
+        let mut found: Vec<String> =
+            moves.iter().filter(|m| m.change == change).map(|m| name(&m.from).to_string()).collect();
         found.dedup();
         found
     };
@@ -345,7 +361,11 @@ fn upgrade(
         many => format!(" in {} services", many.len()),
     };
     let title = format!("{} {before} → {after}{place}", package_name(&package));
-    let moved = Moved { path: "resolved".into(), before: Some(Value::String(before.clone())), after: Some(Value::String(after.clone())) };
+    let moved = Moved {
+        path: "resolved".into(),
+        before: Some(Value::String(before.clone())),
+        after: Some(Value::String(after.clone())),
+    };
     TypedChange {
         id: id(&users, &format!("u:{package}|{before}|{after}")),
         day,

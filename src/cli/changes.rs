@@ -71,7 +71,9 @@ pub async fn around(store: &dyn Store, args: &AroundArgs, service: &str) -> anyh
             })
         })
         .collect();
-    print_json(&json!({ "service": query.service, "from": query.from, "to": query.to, "services": found.services, "events": events }))
+    print_json(
+        &json!({ "service": query.service, "from": query.from, "to": query.to, "services": found.services, "events": events }),
+    )
 }
 
 pub async fn words(store: &dyn Store, from: Day, to: Day) -> anyhow::Result<()> {

@@ -48,7 +48,13 @@ fn github(day: &str, later: bool) -> Observation {
     }
     let depends = [("frontend", "checkout"), ("checkout", "payments"), ("payments", "ledger")];
     for (from, to) in depends {
-        relation(&mut seen, &format!("service:{from}"), "depends_on", &format!("service:{to}"), json!({ "via": "declared" }));
+        relation(
+            &mut seen,
+            &format!("service:{from}"),
+            "depends_on",
+            &format!("service:{to}"),
+            json!({ "via": "declared" }),
+        );
     }
     if later {
         relation(&mut seen, "service:cart", "depends_on", "service:redis-cache", json!({ "via": "declared" }));
@@ -119,10 +125,8 @@ pub async fn history_store(dir: &Path) -> SqliteStore {
             store.ingest(&observation).await.unwrap();
         }
     }
-    let deploys = [
-        deploy("checkout", "2.4.0", 10, DeployStatus::Succeeded),
-        deploy("payments", "1.1", 11, DeployStatus::Failed),
-    ];
+    let deploys =
+        [deploy("checkout", "2.4.0", 10, DeployStatus::Succeeded), deploy("payments", "1.1", 11, DeployStatus::Failed)];
     store.record_deployments(&deploys).await.unwrap();
     let config = Action {
         key: "payments/config/1".into(),
