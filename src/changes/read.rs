@@ -64,7 +64,7 @@ pub async fn outline(store: &dyn Store, from: Day, to: Day, scope: &Scope) -> St
 /// [`outline`] of changes already read.
 pub async fn outline_of(store: &dyn Store, changes: &Changes, scope: &Scope) -> StoreResult<Vec<Outlined>> {
     let (from, to) = (changes.from, changes.to);
-    let services = services(store, &changes).await?;
+    let services = services(store, changes).await?;
     let mut outlined = Vec::with_capacity(changes.entities.len() + changes.relations.len());
     for change in changes.entities.iter() {
         let owners = services.get(&change.entity.key).cloned().unwrap_or_default();
@@ -221,6 +221,9 @@ fn services_of_relation(relation: &RelationChange, services: &ServicesOf) -> Vec
     found
 }
 
+/// (package, version before, version after).
+type Upgrade = (String, String, String);
+
 fn relations(
     relations: Vec<RelationChange>,
     day: Day,
@@ -229,7 +232,7 @@ fn relations(
 ) -> Vec<TypedChange> {
     let mut typed = Vec::new();
     let mut owners: BTreeMap<String, Vec<RelationChange>> = BTreeMap::new();
-    let mut upgrades: BTreeMap<(String, String, String), (Vec<String>, Vec<String>)> = BTreeMap::new();
+    let mut upgrades: BTreeMap<Upgrade, (Vec<String>, Vec<String>)> = BTreeMap::new();
     for relation in relations {
         if relation.kind == "owns" && relation.change != Change::Changed {
             owners.entry(relation.to.clone()).or_default().push(relation);
@@ -347,12 +350,7 @@ fn owner_move(owned: String, moves: Vec<RelationChange>, day: Day, services: &Se
 
 /// One package moved from one version to another wherever it moved so:
 /// "left-pad 1.1 → 1.3 in 12 services".
-fn upgrade(
-    (package, before, after): (String, String, String),
-    mut users: Vec<String>,
-    members: Vec<String>,
-    day: Day,
-) -> TypedChange {
+fn upgrade((package, before, after): Upgrade, mut users: Vec<String>, members: Vec<String>, day: Day) -> TypedChange {
     users.sort();
     users.dedup();
     let place = match users.as_slice() {
