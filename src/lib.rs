@@ -11,6 +11,7 @@ pub mod backfill;
 #[cfg(feature = "bench")]
 pub mod bench;
 pub mod buckets;
+pub mod changes;
 pub mod cli;
 pub mod collect;
 pub mod config;

@@ -300,3 +300,24 @@ async fn the_backstage_and_graph_guides_queries_are_valid_against_the_schema() {
         assert!(invalid.is_empty(), "{block}: {invalid:?}");
     }
 }
+
+/// docs/changes.md: its command-line session runs on the demo
+/// organisation, and its queries are valid against the schema.
+#[test]
+fn the_change_intelligence_session_runs() {
+    run_session("docs/changes.md");
+}
+
+#[tokio::test]
+async fn the_change_intelligence_queries_documented_are_valid_against_the_schema() {
+    use spot::api::{self, Grants, Limits};
+    let dir = tempfile::tempdir().unwrap();
+    let store = std::sync::Arc::new(spot::SqliteStore::open(dir.path().join("spot.db")).unwrap());
+    let schema = api::schema(store, Limits::default());
+    for block in fenced_blocks("docs/changes.md", "graphql") {
+        let request = api::request(&schema, async_graphql::Request::new(block.clone()), Grants::all("docs"));
+        let response = schema.execute(request).await;
+        let invalid: Vec<_> = response.errors.iter().filter(|e| e.path.is_empty()).collect();
+        assert!(invalid.is_empty(), "{block}: {invalid:?}");
+    }
+}

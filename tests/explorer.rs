@@ -1270,3 +1270,81 @@ fn a_real_shaped_service_page_lists_its_dependencies_with_why_and_draws_them() {
     );
     assert!(dependencies.contains("frontend — env CART_SERVICE_ADDR"), "who depends on it, and why: {dependencies}");
 }
+
+// ---------------------------------------------------------------------------
+// Change intelligence (docs/changes.md) on the hand-built history of
+// tests/support/changes_history.rs: the changes page in words, grouped by
+// service, with filters; the service page's "What changed nearby"; a failed
+// deploy linking to what changed around it.
+
+#[path = "support/changes_history.rs"]
+mod changes_history;
+
+#[test]
+fn changes_read_in_words_grouped_by_service_and_around_a_service() {
+    let Some(chrome) = chromium() else {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but no Chromium was found");
+        println!(
+            "explorer browser test skipped: no Chromium found (install the chromium package, or set SPOT_CHROMIUM)"
+        );
+        return;
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = runtime.block_on(changes_history::history_store(dir.path()));
+    let url = serve_on(&runtime, &Config::default(), Arc::new(store));
+    let (_browser, mut ui) = Explorer::launch(chrome, &url, (1440, 1100));
+    let (before, after) = (changes_history::BEFORE, changes_history::AFTER);
+    ui.tab.navigate_to(&format!("{url}/#/changes?from={before}&to={after}&day={after}")).unwrap();
+    ui.wait_rendered("changes in words");
+
+    // Each service's changes under its name, with their count and titles.
+    let payments = ui.text("h3.changes-group[data-service='service:payments']");
+    assert!(payments.starts_with("payments") && payments.contains("changes"), "{payments}");
+    let list = ui.text(".changes-groups");
+    for title in [
+        "checkout: 2.3.1 → 2.4.0 in eu-west",
+        "payments: owner team-core → team-billing",
+        "cart now depends on redis-cache",
+    ] {
+        assert!(list.contains(title), "the page shows {title:?}: {list}");
+    }
+    assert!(list.contains("version: 2.3.1 → 2.4.0"), "before → after of what moved: {list}");
+    let groups = ui.json("[...document.querySelectorAll('h3.changes-group')].map((g) => g.dataset.service)");
+    let groups: Vec<&str> = groups.as_array().unwrap().iter().map(|g| g.as_str().unwrap()).collect();
+    let mut distinct = groups.clone();
+    distinct.dedup();
+    assert_eq!(groups, distinct, "one heading per service");
+    ui.shot("changes-in-words");
+
+    // Filters: minor changes only; then one team's.
+    ui.eval("document.getElementById('changes-significance').value = 'MINOR'");
+    ui.eval("delete document.body.dataset.rendered");
+    ui.click("form.controls button[type=submit]");
+    ui.wait_rendered("minor changes");
+    let minor = ui.text(".changes-groups");
+    assert!(minor.contains("payments: replicas 2 → 5 in eu-west"), "{minor}");
+    assert!(!minor.contains("checkout: 2.3.1 → 2.4.0"), "a version is significant: {minor}");
+    ui.open(&format!("#/changes?from={before}&to={after}&day={after}&team=team-billing"), "one team's changes");
+    let billing = ui.json("[...document.querySelectorAll('h3.changes-group')].map((g) => g.dataset.service)");
+    assert_eq!(billing, serde_json::json!(["service:payments"]), "{}", ui.text("main"));
+
+    // The service page: what changed nearby, the day of the changes.
+    ui.open(&format!("#/service/service%3Acheckout?day={after}"), "service checkout");
+    ui.wait_for("the nearby timeline", "document.querySelector('#nearby .nearby-timeline')");
+    let nearby = ui.text("#nearby");
+    assert!(nearby.contains("payments: deploy failed 1.1 in eu-west"), "{nearby}");
+    assert!(nearby.contains("via checkout → payments"), "the path to a neighbour: {nearby}");
+    ui.shot("service-nearby");
+
+    // A failed deploy links to what changed around it: the 6 hours up to it.
+    let link = ui.eval("document.querySelector('#nearby a.around-link')?.getAttribute('href') ?? ''");
+    let link = link.as_str().unwrap().to_string();
+    assert!(link.contains("around="), "{link}");
+    ui.open(&link, "around a moment");
+    ui.wait_for(
+        "the moment's timeline",
+        "document.querySelector('#nearby-moment') && !document.querySelector('#nearby .loading')",
+    );
+    assert!(ui.text("#nearby-moment").contains("The 6 hours up to"), "{}", ui.text("#nearby"));
+}

@@ -10,6 +10,7 @@ import { addDays, formatTime, parseDay, seconds } from "../dates.js";
 import { href, entityHref, go } from "../router.js";
 import { timeChart } from "../charts.js";
 import { dataTable } from "../table.js";
+import { aroundHref } from "./nearby.js";
 
 /** Days the default range covers: the API's default window. */
 const DAYS = 90;
@@ -314,6 +315,7 @@ async function failedDeploys({ team, from, to }) {
         { label: "Version", value: (d) => d.version },
         { label: "Outcome", value: outcome, render: (d) => badge(outcome(d), d.fixedForwardBy ? "warn" : "bad") },
         { label: "Reason", value: (d) => d.reason },
+        { label: "What changed around", value: (d) => d.at, render: (d) => h("a", { href: aroundHref(d.service, d.at), class: "around-link" }, "around it") },
         { label: "Time to restore (s)", value: (d) => d.timeToRestoreSeconds, render: (d) => (d.timeToRestoreSeconds == null ? "not restored" : duration(d.timeToRestoreSeconds)), numeric: true },
         {
           label: "Links",

@@ -14,6 +14,7 @@ import { graphExplorer } from "../graph.js";
 import { actionsPanel } from "../actions.js";
 import { DORA_FIGURES, doraFigures, duration } from "./delivery.js";
 import { serviceScorecards } from "./scorecards.js";
+import { nearbyPanel, aroundHref } from "./nearby.js";
 
 const SERVICE = `query Service($name: String!, $at: Date, $from: Date) {
   service(name: $name, at: $at) {
@@ -34,7 +35,7 @@ const SERVICE = `query Service($name: String!, $at: Date, $from: Date) {
       dependedOnBy: relations(direction: IN, kinds: ["depends_on"]) { from to attrs }
     }
   }
-  deployHistory(service: $name, from: $from, to: $at) { cluster version at source link actor rollback links { kind title url } }
+  deployHistory(service: $name, from: $from, to: $at) { cluster version at source link actor rollback status links { kind title url } }
 }`;
 
 export const RANGES = [["30", "30 days"], ["90", "90 days"], ["365", "a year"]];
@@ -68,10 +69,11 @@ export async function render(view, { day, segments, params, stale }) {
       section("About", "about", about(service)),
       section("Deployed versions", "deployed", deployedTable(service.deployedVersions, service.declaredVersions.length)),
       section("Health (Consul)", "health", health(service.entity.facts)),
+      h("div", { class: "wide" }, section("What changed nearby", "nearby", nearbyPanel(service.key, day, params.get("around")))),
       h("div", { class: "wide" }, section("Declared in repositories", "declared", declaredList(service.declaredVersions))),
       h("div", { class: "wide" }, section("Delivery", "delivery", delivery)),
       h("div", { class: "wide" }, section("Scorecards", "scorecards", scorecards)),
-      h("div", { class: "wide" }, section(`Deploys since ${from}`, "deploys", deployHistory(data.deployHistory, from, day))),
+      h("div", { class: "wide" }, section(`Deploys since ${from}`, "deploys", deployHistory(data.deployHistory, from, day, service.key))),
       h("div", { class: "wide" }, section("Actions between snapshots (Kubernetes)", "actions", actionsPanel({ service: key, day }))),
       h("div", { class: "wide" }, section("Quality", "quality", quality)),
       h("div", { class: "wide" }, section("Every source's facts", "facts", sourceFacts(service.entity.facts))),
@@ -247,7 +249,7 @@ function declaredList(rows) {
 }
 
 /** A timeline of deploys, one lane per cluster, rollbacks in red; then the table. */
-function deployHistory(deploys, from, day) {
+function deployHistory(deploys, from, day, service) {
   if (!deploys.length) return empty(`No deploys between ${from} and ${day}.`);
   const clusters = [...new Set(deploys.map((d) => d.cluster))].sort();
   const times = [...new Set(deploys.map((d) => seconds(d.at)))].sort((a, b) => a - b);
@@ -281,6 +283,7 @@ function deployHistory(deploys, from, day) {
         { label: "Cluster", value: (d) => d.cluster },
         { label: "Version", value: (d) => d.version },
         { label: "Rollback", value: (d) => (d.rollback ? "yes" : ""), render: (d) => (d.rollback ? badge("rollback", "bad") : "") },
+        { label: "What changed around", value: (d) => (failedDeploy(d) ? d.at : ""), render: (d) => (failedDeploy(d) ? h("a", { href: aroundHref(service, d.at), class: "around-link" }, `around this ${d.rollback ? "rollback" : "failure"}`) : "") },
         { label: "Source", value: (d) => d.source },
         { label: "Actor", value: (d) => d.actor },
         { label: "Link", value: (d) => d.link, render: (d) => webLink(d.link, "link") },
@@ -290,6 +293,11 @@ function deployHistory(deploys, from, day) {
       { caption: "Deploys, newest first", csvName: "deploys.csv", limit: 200 },
     ),
   );
+}
+
+/** A deploy worth asking "what changed around it?": failed or rolled back. */
+function failedDeploy(d) {
+  return d.rollback || d.status === "FAILED" || d.status === "ROLLED_BACK";
 }
 
 async function qualityOf(quality, from, day) {

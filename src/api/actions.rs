@@ -163,7 +163,7 @@ impl ActionQuery {
 pub struct LiveSubscription;
 
 /// The feed, for a caller allowed to read.
-fn feed<'a>(ctx: &Context<'a>) -> Result<&'a Feed> {
+pub(super) fn feed<'a>(ctx: &Context<'a>) -> Result<&'a Feed> {
     api(ctx, Scope::Read)?;
     ctx.data::<Feed>()
 }
@@ -233,7 +233,7 @@ impl Interest {
 
 /// A broadcast receiver as a stream of what `pick` keeps; a subscriber
 /// that lagged is told in the log and goes on with the newest.
-fn live<T: Send + 'static>(
+pub(super) fn live<T: Send + 'static>(
     receiver: tokio::sync::broadcast::Receiver<Live>,
     pick: impl Fn(Live) -> Option<T> + Send + Sync + 'static,
 ) -> impl Stream<Item = T> {

@@ -7,6 +7,7 @@
 
 mod actions;
 pub mod auth;
+mod changes;
 mod collection;
 pub mod context;
 mod declared;
@@ -68,12 +69,16 @@ pub struct Query(
     actions::ActionQuery,
     delivery::DeliveryQuery,
     scorecards::ScorecardQuery,
+    changes::ChangesQuery,
 );
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(mutation::IngestMutation, deploys::DeployMutation, collection::CollectionMutation);
 
-pub type SpotSchema = Schema<Query, Mutation, actions::LiveSubscription>;
+#[derive(async_graphql::MergedSubscription, Default)]
+pub struct Subscription(actions::LiveSubscription, changes::ChangeSubscription);
+
+pub type SpotSchema = Schema<Query, Mutation, Subscription>;
 
 /// The schema over a store, without link templates. Per-request data
 /// (grants, the entity loader) is added by [`request`].
@@ -113,7 +118,7 @@ pub fn schema_with_scheduler(
     scoring: Scoring,
 ) -> SpotSchema {
     let store = scoring.cache.watching(store);
-    Schema::build(Query::default(), Mutation::default(), actions::LiveSubscription)
+    Schema::build(Query::default(), Mutation::default(), Subscription::default())
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
         .data(Api {
@@ -168,5 +173,5 @@ pub fn explain_limits(mut response: async_graphql::Response, limits: &Limits) ->
 
 /// The schema in SDL, as committed in `schema/spot.graphql`.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), Mutation::default(), actions::LiveSubscription).finish().sdl()
+    Schema::build(Query::default(), Mutation::default(), Subscription::default()).finish().sdl()
 }

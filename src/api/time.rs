@@ -4,10 +4,14 @@ use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, Enum, Json, Object, Result, SimpleObject};
 use serde_json::Value;
 
+use std::sync::Arc;
+
 use super::auth::Scope;
+use super::changes::{AttributeMove, ChangeGroup, ChangeInWords, Lazy};
 use super::context::{api, resolve_day, store, store_error};
 use super::entity::{entity_on, Entity};
 use super::scalars::{day, end, Date};
+use crate::changes::{ChangeKind, Significance};
 use crate::model::{self, RunFilter};
 
 /// An attribute held `value` over `[from, to)` in one source's scope.
@@ -54,6 +58,12 @@ pub struct Change {
     pub relation: Option<RelationChange>,
     #[graphql(skip)]
     entity_day: model::Day,
+    /// What it is in words (docs/changes.md), read when a field asks.
+    #[graphql(skip)]
+    pub(super) words: Option<Arc<Lazy>>,
+    /// Its place in the order: the paging cursor.
+    #[graphql(skip)]
+    pub(super) order_key: String,
 }
 
 #[derive(SimpleObject, Clone)]
@@ -73,6 +83,41 @@ impl Change {
         }
         entity_on(ctx, &self.key, self.entity_day).await
     }
+
+    /// One line in words: "checkout: 2.3.1 → 2.4.0 in eu-west". An owner
+    /// move's two relations, and a package version moved in many places,
+    /// share one title.
+    async fn title(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        Ok(self.in_words(ctx).await?.map(|w| w.title))
+    }
+
+    /// The service it belongs to through the graph, when exactly one.
+    async fn service(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        Ok(self.in_words(ctx).await?.and_then(|w| w.service))
+    }
+
+    /// Whether it matters (docs/changes.md, "Significance").
+    async fn significance(&self, ctx: &Context<'_>) -> Result<Option<Significance>> {
+        Ok(self.in_words(ctx).await?.map(|w| w.significance))
+    }
+
+    /// What sort of change it is (docs/changes.md, "Kinds").
+    async fn change_kind(&self, ctx: &Context<'_>) -> Result<Option<ChangeKind>> {
+        Ok(self.in_words(ctx).await?.map(|w| w.change_kind))
+    }
+
+    /// Before → after for each attribute path that moved.
+    async fn moved(&self, ctx: &Context<'_>) -> Result<Vec<AttributeMove>> {
+        Ok(self.in_words(ctx).await?.map(|w| w.moved).unwrap_or_default())
+    }
+
+    /// All of it in words: services, relations added or removed, subject.
+    async fn in_words(&self, ctx: &Context<'_>) -> Result<Option<ChangeInWords>> {
+        match &self.words {
+            Some(lazy) => Ok(Some(ChangeInWords::from(lazy.typed(ctx).await?))),
+            None => Ok(None),
+        }
+    }
 }
 
 #[derive(SimpleObject)]
@@ -81,6 +126,9 @@ pub struct ChangesInfo {
     pub total_count: i32,
     /// How many of them there are per kind and type of change, across pages.
     pub summary: Vec<ChangeCount>,
+    /// How many of them belong to each service, most first (those of no
+    /// single service last), across pages.
+    pub groups: Vec<ChangeGroup>,
 }
 
 /// How many entities or relations of one kind were added, changed or removed.
@@ -162,7 +210,8 @@ impl From<model::Run> for Run {
     }
 }
 
-fn changes_of(changes: model::Changes, kinds: &[String]) -> Vec<Change> {
+fn changes_of(changes: &model::Changes, kinds: &[String]) -> Vec<Change> {
+    let changes = changes.clone();
     let wanted = |kind: &str| kinds.is_empty() || kinds.iter().any(|k| k == kind);
     let mut all = Vec::with_capacity(changes.entities.len() + changes.relations.len());
     for c in changes.entities.into_iter().filter(|c| wanted(&c.entity.kind)) {
@@ -175,6 +224,8 @@ fn changes_of(changes: model::Changes, kinds: &[String]) -> Vec<Change> {
             sources: c.sources,
             relation: None,
             entity_day,
+            words: None,
+            order_key: String::new(),
         });
     }
     for c in changes.relations.into_iter().filter(|c| wanted(&c.kind)) {
@@ -186,6 +237,8 @@ fn changes_of(changes: model::Changes, kinds: &[String]) -> Vec<Change> {
             sources: vec![c.source.clone()],
             relation: Some(RelationChange { from: c.from, to: c.to, source: c.source, scope: c.scope }),
             entity_day: changes.to,
+            words: None,
+            order_key: String::new(),
         });
     }
     all
@@ -226,7 +279,13 @@ impl TimeQuery {
 
     /// What was added, changed and removed between the graphs of two days
     /// (`to` defaults to the latest committed day), entities first (by key),
-    /// then relations; `kinds` filters entity and relation kinds.
+    /// then relations, or, with `groupByService`, by the service each
+    /// belongs to (docs/changes.md). `kinds` filters entity and relation
+    /// kinds; `service` (name or key) and `team` (those it owns) keep the
+    /// changes of some services; `changeKinds` and `significance` filter by
+    /// what the changes are in words. Cursors are keys of the order: a page
+    /// stays where it was when others are added before it.
+    #[allow(clippy::too_many_arguments)]
     #[graphql(complexity = "first.unwrap_or(100).max(1) as usize * child_complexity")]
     async fn changes(
         &self,
@@ -234,17 +293,29 @@ impl TimeQuery {
         from: Date,
         to: Option<Date>,
         #[graphql(default)] kinds: Vec<String>,
+        service: Option<String>,
+        team: Option<String>,
+        change_kinds: Option<Vec<ChangeKind>>,
+        significance: Option<Significance>,
+        #[graphql(default)] group_by_service: bool,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Result<Connection<usize, Change, ChangesInfo, EmptyFields>> {
+    ) -> Result<Connection<String, Change, ChangesInfo, EmptyFields>> {
         let page_limit = api(ctx, Scope::Read)?.limits.page_size;
         let first = first.unwrap_or(100);
         super::entity::page_size(first, page_limit)?;
         let to = resolve_day(ctx, day(to)).await?;
         let changes = store(ctx)?.changes(from.0, to).await.map_err(store_error)?;
-        let all = changes_of(changes, &kinds);
-        let info = ChangesInfo { total_count: all.len() as i32, summary: summary_of(&all) };
-        super::paging::page(all, first as usize, after, info, "change").await
+        let scope = super::changes::scope_of(ctx, service, team, to).await?;
+        let mut all = changes_of(&changes, &kinds);
+        super::changes::attach(ctx, &changes, &scope, &mut all, group_by_service).await?;
+        let all = super::changes::keep_words(ctx, all, change_kinds, significance).await?;
+        let info = ChangesInfo {
+            total_count: all.len() as i32,
+            summary: summary_of(&all),
+            groups: super::changes::groups_of(&all),
+        };
+        super::changes::keyset_page(all, first as usize, after, info)
     }
 
     /// Snapshot runs, newest first, optionally of one source and within

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod backfill;
 mod baseline;
+mod changes;
 pub mod git_history;
 pub mod github;
 pub mod kubernetes;

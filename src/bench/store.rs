@@ -387,6 +387,7 @@ async fn queries(
         (s.first, s.last)
     };
     super::scorecards::scorecards(store, span, samples, &mut record, progress).await?;
+    super::changes::changes(store, span, samples, &mut record, progress).await?;
     progress("done", 5, 5);
     Ok(())
 }

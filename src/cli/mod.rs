@@ -4,6 +4,7 @@ mod backfill;
 mod backup;
 #[cfg(feature = "bench")]
 mod bench;
+mod changes;
 mod collect;
 mod config;
 mod generate;

@@ -126,12 +126,20 @@ pub struct ChangesArgs {
     /// Print only the number of changes of each kind.
     #[arg(long)]
     summary: bool,
+    #[command(flatten)]
+    intelligence: super::changes::AroundArgs,
 }
 
 pub async fn changes(args: ChangesArgs) -> anyhow::Result<()> {
     let store = StoreArgs::open_for_reading(&args.store.config()?).await?;
+    if let Some(service) = &args.intelligence.around {
+        return super::changes::around(store.as_ref(), &args.intelligence, service).await;
+    }
     let to = resolve_day(store.as_ref(), args.to).await?;
     let from = args.from.unwrap_or(to.minus(7));
+    if args.intelligence.words {
+        return super::changes::words(store.as_ref(), from, to).await;
+    }
     let changes = store.changes(from, to).await?;
     if !args.summary {
         return print_json(&changes);

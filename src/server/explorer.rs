@@ -51,6 +51,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("pages/graph.js", "text/javascript; charset=utf-8"),
     asset!("pages/reports.js", "text/javascript; charset=utf-8"),
     asset!("pages/changes.js", "text/javascript; charset=utf-8"),
+    asset!("pages/nearby.js", "text/javascript; charset=utf-8"),
     asset!("pages/hygiene.js", "text/javascript; charset=utf-8"),
     asset!("pages/delivery.js", "text/javascript; charset=utf-8"),
     asset!("pages/scorecards.js", "text/javascript; charset=utf-8"),
