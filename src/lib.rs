@@ -17,6 +17,7 @@ pub mod config;
 pub mod delivery;
 pub mod generate;
 pub mod ingest;
+pub mod judging;
 pub mod links;
 pub mod model;
 pub mod observations;
