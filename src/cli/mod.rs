@@ -9,6 +9,7 @@ mod config;
 mod generate;
 mod ingest;
 mod migrate;
+mod rebuild_views;
 mod prune;
 mod read;
 mod rollback;
@@ -63,6 +64,8 @@ enum Command {
     Rollbacks(rollback::ListArgs),
     /// Create or update the ArangoDB store's collections, graph and indexes.
     Migrate(migrate::Args),
+    /// Derive the delivery views (deploy verdicts, DORA rollups) again from the deploy history.
+    RebuildViews(rebuild_views::Args),
     /// Write the whole history as JSON Lines (to move it to another store).
     Export(transfer::ExportArgs),
     /// Read a history written by `spot export` into an empty store.
@@ -128,6 +131,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Rollback(args) => rollback::run(args).await,
         Command::Rollbacks(args) => rollback::list(args).await,
         Command::Migrate(args) => migrate::run(args).await,
+        Command::RebuildViews(args) => rebuild_views::run(args).await,
         Command::Export(args) => transfer::export(args).await,
         Command::Import(args) => transfer::import(args).await,
         Command::Entity(args) => read::entity(args).await,
