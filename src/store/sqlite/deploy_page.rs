@@ -22,8 +22,9 @@ const FAILED_CHANGE: &str = "(judged_rollback = 0 AND judged_status NOT IN ('sup
 /// derived with another fix-forward window).
 pub fn page(conn: &Connection, page: &DeployPage) -> StoreResult<Option<JudgedPage>> {
     let doing = "reading a page of deploys";
-    let tx = conn.unchecked_transaction().map_err(backend(doing))?;
-    let built = built(&tx)?;
+    // Readers run in a read transaction: the page and its count agree.
+    let tx = conn;
+    let built = built(tx)?;
     if !built.complete || built.fix_forward_ms != page.fix_forward_ms {
         return Ok(None);
     }

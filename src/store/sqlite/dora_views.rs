@@ -344,9 +344,10 @@ fn lanes_after(conn: &Connection, cursor: Option<&(String, String)>) -> StoreRes
 /// (not derived yet, or built with another fix-forward window).
 pub fn rollups(conn: &Connection, query: &RollupQuery) -> StoreResult<Option<Vec<DayRollup>>> {
     let doing = "reading delivery rollups";
-    // One read transaction: the views and how they were built agree.
-    let tx = conn.unchecked_transaction().map_err(backend(doing))?;
-    let built = built(&tx)?;
+    // Readers run in a read transaction: the views and how they were
+    // built agree.
+    let tx = conn;
+    let built = built(tx)?;
     if !built.complete || built.fix_forward_ms != query.fix_forward_ms {
         return Ok(None);
     }
