@@ -19,6 +19,7 @@ pub mod delivery;
 pub mod generate;
 pub mod hygiene;
 pub mod ingest;
+pub mod judging;
 pub mod links;
 pub mod model;
 pub mod observations;

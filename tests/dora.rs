@@ -228,7 +228,7 @@ async fn each_deploy_says_how_it_ended() {
               superseded: deploys(status: SUPERSEDED, {WINDOW}) {{ edges {{ node {{ version }} }} }}
               failures: deploys(failedChanges: true, {WINDOW}) {{ edges {{ node {{ version status fixedForwardBy }} }} }}
               everywhere: deploys(service: "a", {WINDOW}) {{ totalCount }}
-              page: deploys({WINDOW}, first: 2, after: "0") {{ totalCount pageInfo {{ hasNextPage }} edges {{ cursor node {{ service version environment }} }} }}
+              newest: deploys({WINDOW}, first: 1) {{ edges {{ cursor }} }}
             }}"#
         ))
         .await;
@@ -272,6 +272,13 @@ async fn each_deploy_says_how_it_ended() {
         data["failures"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["version"].as_str().unwrap()).collect();
     assert_eq!(failures, ["1.5.0", "1.5.0", "1.3.0", "1.2.0"], "13, 9 (rolled back), 5 (fixed forward), 3");
     assert_eq!(data["everywhere"]["totalCount"], 12, "every environment: the staging deploy too");
+    // Cursors are keys: the page after the newest deploy's.
+    let after = data["newest"]["edges"][0]["cursor"].as_str().unwrap().to_string();
+    let query = format!(
+        "{{ page: deploys({WINDOW}, first: 2, after: {after:?}) {{ totalCount pageInfo {{ hasNextPage }} \
+         edges {{ cursor node {{ service version environment }} }} }} }}"
+    );
+    let data = api.data(&query).await;
     assert_eq!(data["page"]["totalCount"], 14);
     assert_eq!(data["page"]["pageInfo"]["hasNextPage"], true);
     let second = json!({ "service": "service:c", "version": "0.1.0", "environment": "production" });

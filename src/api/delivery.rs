@@ -2,7 +2,7 @@
 //! organisation over any window, the deploys behind them with their
 //! outcomes, and how long a service's rollouts take (docs/dora.md).
 
-use async_graphql::connection::{Connection, EmptyFields};
+use async_graphql::connection::{Connection, CursorType, Edge, EmptyFields};
 use async_graphql::{Context, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
@@ -11,6 +11,7 @@ use super::context::{api, bad_request, resolve_day, store, store_error};
 use super::deploys::{from_judged, Deploy};
 use super::scalars::{day, Date};
 use super::service::{service_key, team_key};
+use crate::delivery::rollup::{DeployCursor, DeployPage};
 use crate::delivery::{dora, read, Bucket, DeliveryConfig, Figures};
 use crate::model::{Day, DeployStatus, Direction};
 use collectors::keys;
@@ -124,6 +125,29 @@ pub struct DeploysInfo {
     pub total_count: i32,
 }
 
+/// Where a page of `deploys` continues: the last deploy of the page before
+/// (its start, service, cluster and version), written as JSON. Not a
+/// position: a deploy recorded between two pages shifts nothing.
+pub struct PageCursor(DeployCursor);
+
+impl PageCursor {
+    fn read(text: &str) -> Result<PageCursor> {
+        PageCursor::decode_cursor(text).map_err(|e| bad_request(format!("'after' is not a deploys cursor: {e}")))
+    }
+}
+
+impl CursorType for PageCursor {
+    type Error = serde_json::Error;
+
+    fn decode_cursor(s: &str) -> std::result::Result<Self, Self::Error> {
+        serde_json::from_str(s).map(PageCursor)
+    }
+
+    fn encode_cursor(&self) -> String {
+        serde_json::to_string(&self.0).unwrap_or_default()
+    }
+}
+
 fn worst(services: std::collections::BTreeMap<String, Figures>) -> Vec<ServiceFigures> {
     let mut listed: Vec<ServiceFigures> = services
         .into_iter()
@@ -211,31 +235,39 @@ impl DeliveryQuery {
         to: Option<Date>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Result<Connection<usize, Deploy, DeploysInfo, EmptyFields>> {
+    ) -> Result<Connection<PageCursor, Deploy, DeploysInfo, EmptyFields>> {
         let api = api(ctx, Scope::Read)?;
-        let first = super::entity::page_size(first.unwrap_or(100), api.limits.page_size)?;
+        let limit = super::entity::page_size(first.unwrap_or(100), api.limits.page_size)?;
+        let after = after.as_deref().map(PageCursor::read).transpose()?;
         let (from, to) = window(ctx, from, to).await?;
         let subject = subject(ctx, service, team, to).await?;
-        let environments: Vec<String> = match environment {
-            Some(environment) => vec![environment],
-            None => api.delivery.config.every_environment(),
+        let config = &api.delivery.config;
+        let clusters = match &environment {
+            Some(environment) => config.selection_of(environment).map_err(bad_request)?,
+            None => Default::default(),
         };
-        let mut all = Vec::new();
-        for environment in &environments {
-            let report = report(ctx, &subject, environment, (from, to), Bucket::Month, false).await?;
-            all.extend(
-                report
-                    .deploys
-                    .into_iter()
-                    .filter(|d| status.is_none_or(|s| d.status == s))
-                    .filter(|d| !failed_changes || d.is_failed_change())
-                    .filter(|d| actor.as_ref().is_none_or(|a| d.event.actor.as_ref() == Some(a)))
-                    .map(|d| from_judged(d, environment)),
-            );
-        }
-        all.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| a.service.cmp(&b.service)));
-        let info = DeploysInfo { total_count: all.len() as i32 };
-        super::paging::page(all, first, after, info, "deploy").await
+        let page = DeployPage {
+            services: subject.services,
+            clusters: clusters.only,
+            except_clusters: clusters.except,
+            from: from.start(),
+            to: to.plus(1).start(),
+            status,
+            actor,
+            failed_changes,
+            after: after.map(|c| c.0),
+            limit,
+            fix_forward_ms: read::fix_forward_ms(config.fix_forward()),
+        };
+        let found = read::deploys_page(store(ctx)?, &page).await.map_err(store_error)?;
+        let info = DeploysInfo { total_count: found.total.min(i32::MAX as u64) as i32 };
+        let mut connection = Connection::with_additional_fields(page.after.is_some(), found.more, info);
+        connection.edges.extend(found.deploys.into_iter().map(|judged| {
+            let cursor = PageCursor(DeployCursor::of(&judged));
+            let environment = config.environment_of(&judged.event.cluster).to_string();
+            Edge::new(cursor, from_judged(judged, &environment))
+        }));
+        Ok(connection)
     }
 
     /// How long the service's rollouts to `cluster` take: p50 and p90 of

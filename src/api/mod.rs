@@ -27,7 +27,6 @@ mod order;
 mod outdated;
 mod outdated_coverage;
 mod packages;
-mod paging;
 mod plain;
 mod reports;
 mod rollouts;

@@ -12,6 +12,7 @@ mod ingest;
 mod migrate;
 mod prune;
 mod read;
+mod rebuild_views;
 mod rollback;
 mod serve;
 mod store_args;
@@ -64,6 +65,8 @@ enum Command {
     Rollbacks(rollback::ListArgs),
     /// Create or update the ArangoDB store's collections, graph and indexes.
     Migrate(migrate::Args),
+    /// Derive the delivery views (deploy verdicts, DORA rollups) again from the deploy history.
+    RebuildViews(rebuild_views::Args),
     /// Write the whole history as JSON Lines (to move it to another store).
     Export(transfer::ExportArgs),
     /// Read a history written by `spot export` into an empty store.
@@ -129,6 +132,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Rollback(args) => rollback::run(args).await,
         Command::Rollbacks(args) => rollback::list(args).await,
         Command::Migrate(args) => migrate::run(args).await,
+        Command::RebuildViews(args) => rebuild_views::run(args).await,
         Command::Export(args) => transfer::export(args).await,
         Command::Import(args) => transfer::import(args).await,
         Command::Entity(args) => read::entity(args).await,

@@ -7,6 +7,7 @@ use chrono::Duration;
 use serde::Serialize;
 
 use super::judge::{verdicts, Verdict};
+use super::rollup::DayRollup;
 use super::{bands, nearest_rank, Band, Judged};
 use crate::buckets::buckets;
 pub use crate::buckets::Bucket;
@@ -57,38 +58,21 @@ pub struct Bands {
 impl Figures {
     /// The figures of `deploys` (already judged) over `days` days.
     pub fn of<'a>(deploys: impl IntoIterator<Item = &'a Judged>, days: u64) -> Figures {
-        let mut figures = Figures { days, ..Figures::default() };
-        let (mut leads, mut restores) = (Vec::new(), Vec::new());
-        let mut services: rustc_hash::FxHashSet<&str> = Default::default();
+        let mut tally = Tally::default();
         for deploy in deploys {
-            figures.rollbacks += deploy.rollback as u64;
-            if !deploy.is_change() {
-                continue;
-            }
-            figures.changes += 1;
-            services.insert(&deploy.event.service);
-            figures.deploys += deploy.is_deploy() as u64;
-            if deploy.is_failed_change() {
-                figures.failed_changes += 1;
-                match deploy.time_to_restore() {
-                    Some(took) => restores.push(took.num_seconds()),
-                    None => figures.unrestored += 1,
-                }
-            }
-            if let Some(lead) = deploy.lead_time() {
-                leads.push(lead.num_seconds());
-            }
+            tally.add_deploy(deploy);
         }
-        figures.deploying_services = services.len() as u64;
-        figures.deploys_per_day = if days == 0 { 0.0 } else { figures.deploys as f64 / days as f64 };
-        figures.change_failure_rate =
-            (figures.changes > 0).then(|| figures.failed_changes as f64 / figures.changes as f64);
-        figures.lead_time_samples = leads.len() as u64;
-        figures.lead_time_seconds = nearest_rank(&mut leads, 0.5);
-        figures.restored = restores.len() as u64;
-        figures.time_to_restore_seconds = nearest_rank(&mut restores, 0.5);
-        figures.bands = figures.judge_bands();
-        figures
+        tally.figures(days)
+    }
+
+    /// The figures of the day rollups `rows` over `days` days: the same as
+    /// [`Figures::of`] the deploys they were rolled up from.
+    pub fn of_rollups<'a>(rows: impl IntoIterator<Item = &'a DayRollup>, days: u64) -> Figures {
+        let mut tally = Tally::default();
+        for row in rows {
+            tally.add_rollup(row);
+        }
+        tally.figures(days)
     }
 
     fn judge_bands(&self) -> Bands {
@@ -105,6 +89,68 @@ impl Figures {
             change_failure_rate: self.change_failure_rate.map(bands::change_failure_rate),
             time_to_restore: self.time_to_restore_seconds.map(|s| bands::time_to_restore(Duration::seconds(s))),
         }
+    }
+}
+
+/// What [`Figures`] are made of, as deploys or day rollups are added: the
+/// counts, the services that changed and every sample (medians are exact).
+#[derive(Default)]
+struct Tally<'a> {
+    figures: Figures,
+    leads: Vec<i64>,
+    restores: Vec<i64>,
+    services: rustc_hash::FxHashSet<&'a str>,
+}
+
+impl<'a> Tally<'a> {
+    fn add_deploy(&mut self, deploy: &'a Judged) {
+        let figures = &mut self.figures;
+        figures.rollbacks += deploy.rollback as u64;
+        if !deploy.is_change() {
+            return;
+        }
+        figures.changes += 1;
+        self.services.insert(&deploy.event.service);
+        figures.deploys += deploy.is_deploy() as u64;
+        if deploy.is_failed_change() {
+            figures.failed_changes += 1;
+            match deploy.time_to_restore() {
+                Some(took) => self.restores.push(took.num_seconds()),
+                None => figures.unrestored += 1,
+            }
+        }
+        if let Some(lead) = deploy.lead_time() {
+            self.leads.push(lead.num_seconds());
+        }
+    }
+
+    fn add_rollup(&mut self, row: &'a DayRollup) {
+        let figures = &mut self.figures;
+        figures.rollbacks += row.rollbacks;
+        figures.changes += row.changes;
+        figures.deploys += row.deploys;
+        figures.failed_changes += row.failed_changes;
+        figures.unrestored += row.unrestored;
+        if row.changes > 0 {
+            self.services.insert(&row.service);
+        }
+        self.leads.extend_from_slice(&row.lead_times);
+        self.restores.extend_from_slice(&row.restores);
+    }
+
+    fn figures(mut self, days: u64) -> Figures {
+        let mut figures = self.figures;
+        figures.days = days;
+        figures.deploying_services = self.services.len() as u64;
+        figures.deploys_per_day = if days == 0 { 0.0 } else { figures.deploys as f64 / days as f64 };
+        figures.change_failure_rate =
+            (figures.changes > 0).then(|| figures.failed_changes as f64 / figures.changes as f64);
+        figures.lead_time_samples = self.leads.len() as u64;
+        figures.lead_time_seconds = nearest_rank(&mut self.leads, 0.5);
+        figures.restored = self.restores.len() as u64;
+        figures.time_to_restore_seconds = nearest_rank(&mut self.restores, 0.5);
+        figures.bands = figures.judge_bands();
+        figures
     }
 }
 
@@ -134,7 +180,7 @@ pub struct Report {
 /// Lanes are found by number and judged by reference: an organisation's
 /// year is a few hundred thousand events, and sorting or moving them was
 /// most of the work.
-fn judged_in_order(events: Vec<DeployEvent>, fix_forward: Option<Duration>) -> impl Iterator<Item = Judged> {
+pub fn judged_in_order(events: Vec<DeployEvent>, fix_forward: Option<Duration>) -> impl Iterator<Item = Judged> {
     let mut lanes: rustc_hash::FxHashMap<(&str, &str), u32> = Default::default();
     let lane_of: Vec<u32> = events
         .iter()
@@ -181,4 +227,36 @@ pub fn report(events: Vec<DeployEvent>, from: Day, to: Day, bucket: Bucket, fix_
     let services =
         per_service.into_iter().map(|(key, mine)| (key.to_string(), Figures::of(mine, days(from, to)))).collect();
     Report { from, to, overall: Figures::of(&deploys, days(from, to)), buckets: periods, services, deploys }
+}
+
+/// The report of `[from, to]` from day rollups (any order): the figures
+/// [`report`] gives over the deploys they were rolled up from, without the
+/// deploys themselves (`deploys` is empty).
+pub fn report_of_rollups(mut rows: Vec<DayRollup>, from: Day, to: Day, bucket: Bucket) -> Report {
+    rows.retain(|row| row.day >= from && row.day <= to);
+    rows.sort_unstable_by_key(|row| row.day);
+    let days = |a: Day, b: Day| (b.0 - a.0 + 1).max(0) as u64;
+    let periods = buckets(from, to, bucket)
+        .into_iter()
+        .map(|(lo, hi)| {
+            let inside = &rows[rows.partition_point(|r| r.day < lo)..rows.partition_point(|r| r.day <= hi)];
+            Period { start: lo, end: hi, figures: Figures::of_rollups(inside, days(lo, hi)) }
+        })
+        .collect();
+    let mut per_service: BTreeMap<&str, Vec<&DayRollup>> = BTreeMap::new();
+    for row in &rows {
+        per_service.entry(&row.service).or_default().push(row);
+    }
+    let services = per_service
+        .into_iter()
+        .map(|(key, mine)| (key.to_string(), Figures::of_rollups(mine, days(from, to))))
+        .collect();
+    Report {
+        from,
+        to,
+        overall: Figures::of_rollups(&rows, days(from, to)),
+        buckets: periods,
+        services,
+        deploys: Vec::new(),
+    }
 }

@@ -8,8 +8,9 @@ pub mod bands;
 pub mod commits;
 pub mod dora;
 pub mod estimate;
-pub mod judge;
 pub mod read;
+
+pub use crate::judging::{judge, lower_version, rollup, Judged};
 
 use std::collections::BTreeMap;
 
@@ -17,7 +18,6 @@ use serde::{Deserialize, Serialize};
 
 pub use bands::Band;
 pub use dora::{Bucket, Figures, Report};
-pub use judge::{judge, Judged};
 
 /// `[delivery]`: which clusters are which environment, and when a quick
 /// next deploy counts as a fix of the one before.
@@ -162,27 +162,6 @@ impl DeliveryConfig {
     }
 }
 
-/// Whether version `a` is lower than `b`, both read as (optionally
-/// `v`-prefixed) semantic versions; versions that do not read so (commit
-/// SHAs, branch builds) are never lower.
-pub fn lower_version(a: &str, b: &str) -> bool {
-    match (semver_of(a), semver_of(b)) {
-        (Some(a), Some(b)) => a < b,
-        _ => false,
-    }
-}
-
-fn semver_of(version: &str) -> Option<semver::Version> {
-    let trimmed = version.trim().trim_start_matches('v');
-    semver::Version::parse(trimmed).ok().or_else(|| {
-        // `1.4` and `2` are common image tags: read them as 1.4.0 and 2.0.0.
-        let mut parts = trimmed.split('.');
-        let major = parts.next()?.parse().ok()?;
-        let minor = parts.next().map(str::parse).transpose().ok()?.unwrap_or(0);
-        parts.next().is_none().then(|| semver::Version::new(major, minor, 0))
-    })
-}
-
 /// The value at quantile `q` (0 < q ≤ 1) of `values` by the nearest-rank
 /// rule: the ⌈q·n⌉-th smallest. `None` for no values.
 pub fn nearest_rank<T: Copy + Ord>(values: &mut [T], q: f64) -> Option<T> {
@@ -197,16 +176,6 @@ pub fn nearest_rank<T: Copy + Ord>(values: &mut [T], q: f64) -> Option<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn versions_compare_as_semver_and_other_versions_never_go_back() {
-        assert!(lower_version("1.9.0", "1.10.0"));
-        assert!(lower_version("v2.0.0", "v2.0.1"));
-        assert!(lower_version("1.4", "1.4.1"));
-        assert!(!lower_version("1.10.0", "1.9.0"));
-        assert!(!lower_version("main-abc", "main-abd"));
-        assert!(!lower_version("4f2a9c0", "1.0.0"));
-    }
 
     #[test]
     fn quantiles_take_the_nearest_rank() {

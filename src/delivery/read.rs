@@ -3,12 +3,14 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{dora, estimate, Bucket};
-use crate::model::{Day, DeployFilter};
+use super::rollup::{DeployCursor, DeployPage, JudgedPage, RollupQuery};
+use super::{dora, estimate, Bucket, Judged};
+use crate::model::{Day, DeployEvent, DeployFilter};
 use crate::store::{Store, StoreResult};
 
-/// How far before a window deploys are read: the deploy a rollback goes
-/// back to may precede the window (docs/dora.md).
+/// How far before a window a store without views reads deploys at least:
+/// kept for callers that size reads by it. Judging reads each lane's whole
+/// history now (docs/dora.md, "How the figures are kept").
 pub const LOOKBACK_DAYS: i32 = 30;
 
 /// Whose deploys, where.
@@ -23,9 +25,16 @@ pub struct Scope {
     pub except_clusters: Vec<String>,
 }
 
-/// The DORA report of `scope` over `[from, to]`; `brief_only` reads only
-/// what the figures need (the deploys listed then lack their links, actors,
-/// commits and workloads).
+/// The fix-forward window as the views record it: milliseconds, 0 off.
+pub fn fix_forward_ms(fix_forward: Option<Duration>) -> i64 {
+    fix_forward.map_or(0, |window| window.num_milliseconds())
+}
+
+/// The DORA report of `scope` over `[from, to]`. With `brief_only` only the
+/// figures are wanted: they come from the store's rollups where it keeps
+/// them, and the report lists no deploys. Otherwise (or without rollups)
+/// the deploys are judged here from the scope's whole history: each
+/// deploy is judged against every deploy of its lane, as the views judge it.
 pub async fn report(
     store: &dyn Store,
     scope: &Scope,
@@ -34,26 +43,80 @@ pub async fn report(
     fix_forward: Option<Duration>,
     brief_only: bool,
 ) -> StoreResult<dora::Report> {
+    if scope.services.as_ref().is_some_and(Vec::is_empty) {
+        // No service (a team that owns none) has no deploys.
+        return Ok(dora::report(Vec::new(), from, to, bucket, fix_forward));
+    }
+    if brief_only {
+        let query = RollupQuery {
+            services: scope.services.clone(),
+            clusters: scope.clusters.clone(),
+            except_clusters: scope.except_clusters.clone(),
+            from,
+            to,
+            fix_forward_ms: fix_forward_ms(fix_forward),
+        };
+        if let Some(rows) = store.dora_rollups(&query).await? {
+            return Ok(dora::report_of_rollups(rows, from, to, bucket));
+        }
+    }
+    let events = history(store, scope, brief_only).await?;
+    Ok(dora::report(events, from, to, bucket, fix_forward))
+}
+
+/// Every deploy of `scope`, oldest first: what judging from history reads.
+async fn history(store: &dyn Store, scope: &Scope, brief: bool) -> StoreResult<Vec<DeployEvent>> {
     let filter = DeployFilter {
         services: scope.services.clone().unwrap_or_default(),
         clusters: scope.clusters.clone().unwrap_or_default(),
-        from: from.minus(LOOKBACK_DAYS).start(),
-        to: to.plus(1).start(),
-        brief: brief_only,
+        from: Day(EARLIEST_DAY).start(),
+        to: Day(LATEST_DAY).start(),
+        brief,
     };
-    let events = match &scope.services {
-        // No service (a team that owns none) has no deploys; an empty
-        // filter would read every service's.
-        Some(services) if services.is_empty() => Vec::new(),
-        _ => store.deploys(&filter).await?,
-    };
+    let events = store.deploys(&filter).await?;
     // Left out here rather than in the store's filter: `unclassified` is
     // the rare read, and its clusters are the few nobody named.
-    let events = match scope.except_clusters.is_empty() {
+    Ok(match scope.except_clusters.is_empty() {
         true => events,
         false => events.into_iter().filter(|e| !scope.except_clusters.contains(&e.cluster)).collect(),
+    })
+}
+
+/// 1900-01-01 and 9999-12-31: the span "every deploy" reads.
+const EARLIEST_DAY: i32 = -25_567;
+const LATEST_DAY: i32 = 2_932_896;
+
+/// A page of `page`'s deploys, newest first: from the store's verdicts
+/// where it keeps them, else judged here from the whole history of the
+/// page's services (the same verdicts, the same order and cursor).
+pub async fn deploys_page(store: &dyn Store, page: &DeployPage) -> StoreResult<JudgedPage> {
+    if page.services.as_ref().is_some_and(Vec::is_empty) {
+        return Ok(JudgedPage::default());
+    }
+    if let Some(found) = store.judged_deploys(page).await? {
+        return Ok(found);
+    }
+    let scope = Scope {
+        services: page.services.clone(),
+        clusters: page.clusters.clone(),
+        except_clusters: page.except_clusters.clone(),
     };
-    Ok(dora::report(events, from, to, bucket, fix_forward))
+    let fix_forward = (page.fix_forward_ms > 0).then(|| Duration::milliseconds(page.fix_forward_ms));
+    let events = history(store, &scope, false).await?;
+    let mut selected: Vec<Judged> = dora::judged_in_order(events, fix_forward).filter(|d| page.selects(d)).collect();
+    selected.sort_by_cached_key(|d| {
+        let cursor = DeployCursor::of(d);
+        (std::cmp::Reverse(cursor.at_ms), cursor.service, cursor.cluster, cursor.version)
+    });
+    let total = selected.len() as u64;
+    let start = match &page.after {
+        None => 0,
+        Some(after) => selected.partition_point(|d| DeployCursor::of(d).sort_key() <= after.sort_key()),
+    };
+    let mut deploys: Vec<Judged> = selected.into_iter().skip(start).take(page.limit + 1).collect();
+    let more = deploys.len() > page.limit;
+    deploys.truncate(page.limit);
+    Ok(JudgedPage { deploys, total, more })
 }
 
 /// How long `service`'s rollouts to `cluster` took in the 90 days before `at`.

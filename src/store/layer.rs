@@ -231,6 +231,18 @@ impl<L: Around> Store for Layered<L> {
     async fn deploys(&self, filter: &DeployFilter) -> StoreResult<Vec<DeployEvent>> {
         self.layer.around(Method::Read("deploys"), self.inner.deploys(filter)).await
     }
+    async fn dora_rollups(
+        &self,
+        query: &crate::judging::rollup::RollupQuery,
+    ) -> StoreResult<Option<Vec<crate::judging::rollup::DayRollup>>> {
+        self.layer.around(Method::Read("dora_rollups"), self.inner.dora_rollups(query)).await
+    }
+    async fn judged_deploys(
+        &self,
+        page: &crate::judging::rollup::DeployPage,
+    ) -> StoreResult<Option<crate::judging::rollup::JudgedPage>> {
+        self.layer.around(Method::Read("judged_deploys"), self.inner.judged_deploys(page)).await
+    }
     async fn record_actions(&self, batch: &ActionBatch) -> StoreResult<ActionsRecorded> {
         self.layer.around(Method::Write(WriteKind::RecordActions), self.inner.record_actions(batch)).await
     }

@@ -247,6 +247,27 @@ pub trait Store: Send + Sync {
     /// `neighbours` of that kind follow, for many days in one read.
     async fn relation_spans(&self, kind: &str, from: Day, to: Day) -> StoreResult<Vec<RelationSpan>>;
 
+    /// The delivery rollups `query` selects, when the store keeps them
+    /// (built with `query`'s fix-forward window); `None`: the caller
+    /// computes the figures from [`Store::deploys`] (docs/dora.md).
+    async fn dora_rollups(
+        &self,
+        query: &crate::judging::rollup::RollupQuery,
+    ) -> StoreResult<Option<Vec<crate::judging::rollup::DayRollup>>> {
+        let _ = query;
+        Ok(None)
+    }
+
+    /// A page of judged deploys, when the store keeps verdicts; `None`: the
+    /// caller judges [`Store::deploys`] itself.
+    async fn judged_deploys(
+        &self,
+        page: &crate::judging::rollup::DeployPage,
+    ) -> StoreResult<Option<crate::judging::rollup::JudgedPage>> {
+        let _ = page;
+        Ok(None)
+    }
+
     /// Stores deploy events (the orchestrator's, in order), in one
     /// transaction where the store can. The same deploy reported again
     /// (same service, cluster, version and start) is updated: its outcome

@@ -17,7 +17,8 @@ const BRIEF: &str = "service, cluster, version, at_ms, NULL, NULL, finished_ms, 
 
 /// Records `events` in order. A deploy already recorded (same service,
 /// cluster, version and start) takes the new report's outcome, keeping
-/// what the new report leaves out.
+/// what the new report leaves out. The delivery views follow
+/// (`dora_views::maintain`): call it inside a transaction.
 pub fn record(conn: &Connection, events: &[DeployEvent]) -> StoreResult<()> {
     let doing = "recording a deploy event";
     let mut update = conn
@@ -54,7 +55,8 @@ pub fn record(conn: &Connection, events: &[DeployEvent]) -> StoreResult<()> {
             insert.execute(values).map_err(backend(doing))?;
         }
     }
-    Ok(())
+    // The views move with the events, in the caller's transaction.
+    super::dora_views::maintain(conn, events)
 }
 
 /// The events `filter` selects, oldest first (ties in arrival order).

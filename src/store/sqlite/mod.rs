@@ -17,6 +17,8 @@ mod anchors;
 mod backup;
 mod cache;
 mod changes;
+mod deploy_page;
+pub mod dora_views;
 mod events;
 mod history;
 mod leases;
@@ -88,6 +90,7 @@ impl SqliteStore {
         let mut writer = Connection::open(&path).map_err(|e| open_error(e.to_string()))?;
         configure(&writer, false).map_err(|e| open_error(e.to_string()))?;
         schema::migrate(&mut writer, &path)?;
+        derive_delivery_views(&writer, &path)?;
         Ok(SqliteStore::with_writer(path, options, writer, false))
     }
 
@@ -407,6 +410,25 @@ fn configure(conn: &Connection, read_only: bool) -> rusqlite::Result<()> {
 }
 
 /// Maps a SQLite error to a [`StoreError`] that says what was being done.
+/// Derives the delivery views of deploys recorded before they existed (a
+/// store from before schema 010, or one whose rebuild was cut short), with
+/// progress in the log; a kill loses at most the chunk under way.
+fn derive_delivery_views(writer: &Connection, path: &Path) -> StoreResult<()> {
+    let started = std::time::Instant::now();
+    let judged = dora_views::rebuild_pending(writer, |done, total| {
+        tracing::info!(store.path = %path.display(), lanes.done = done, lanes.total = total, "deriving delivery views");
+    })?;
+    if judged > 0 {
+        tracing::info!(
+            store.path = %path.display(),
+            lanes = judged,
+            took_ms = started.elapsed().as_millis() as u64,
+            "derived the delivery views from the deploy history"
+        );
+    }
+    Ok(())
+}
+
 pub(crate) fn backend(doing: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
     move |e| StoreError::Backend { doing: doing.to_string(), source: e.into() }
 }
@@ -625,6 +647,22 @@ impl Store for SqliteStore {
         super::check_deploy_filter(filter)?;
         let filter = filter.clone();
         self.read(move |conn| events::select(conn, &filter)).await
+    }
+
+    async fn dora_rollups(
+        &self,
+        query: &crate::judging::rollup::RollupQuery,
+    ) -> StoreResult<Option<Vec<crate::judging::rollup::DayRollup>>> {
+        let query = query.clone();
+        self.read(move |conn| dora_views::rollups(conn, &query)).await
+    }
+
+    async fn judged_deploys(
+        &self,
+        page: &crate::judging::rollup::DeployPage,
+    ) -> StoreResult<Option<crate::judging::rollup::JudgedPage>> {
+        let page = page.clone();
+        self.read(move |conn| deploy_page::page(conn, &page)).await
     }
 
     async fn record_actions(&self, batch: &ActionBatch) -> StoreResult<ActionsRecorded> {

@@ -49,7 +49,7 @@ impl Judged {
     }
 
     /// Healthy: it ended well and nothing had to fix it.
-    fn is_healthy(&self) -> bool {
+    pub fn is_healthy(&self) -> bool {
         self.status == DeployStatus::Succeeded && self.fixed_forward_by.is_none()
     }
 
@@ -77,11 +77,12 @@ pub fn judge(deploys: Vec<DeployEvent>, fix_forward: Option<Duration>) -> Vec<Ju
 /// What [`Judged`] adds to an event.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
-    status: DeployStatus,
-    rollback: bool,
-    fixed_forward_by: Option<String>,
-    reason: Option<String>,
-    restored_at: Option<DateTime<Utc>>,
+    pub status: DeployStatus,
+    pub rollback: bool,
+    pub fixed_forward_by: Option<String>,
+    /// The verdict's own reason (the reporter's, when given, wins in [`Judged`]).
+    pub reason: Option<String>,
+    pub restored_at: Option<DateTime<Utc>>,
 }
 
 impl Verdict {
