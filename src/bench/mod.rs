@@ -7,6 +7,7 @@ mod baseline;
 pub mod git_history;
 pub mod github;
 pub mod kubernetes;
+mod pages;
 mod scorecards;
 pub mod store;
 
