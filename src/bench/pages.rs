@@ -74,10 +74,10 @@ const CHANGE_DAYS: i32 = 30;
 pub fn bodies(first: Day, last: Day) -> Vec<(&'static str, MakeBody)> {
     let day = move |rng: &mut ChaCha8Rng| Day(rng.random_range(first.0..=last.0));
     let before = |day: Day, days: i32| day.minus(days).to_string();
-    vec![
+    let bodies: [(&'static str, MakeBody); 5] = [
         (
             "delivery_dora",
-            Arc::new(move |rng| {
+            Arc::new(move |rng: &mut ChaCha8Rng| {
                 let to = day(rng);
                 let variables = json!({ "team": null, "from": before(to, DELIVERY_DAYS - 1), "to": to.to_string(), "bucket": "WEEK" });
                 json!({ "query": DORA, "variables": variables })
@@ -85,7 +85,7 @@ pub fn bodies(first: Day, last: Day) -> Vec<(&'static str, MakeBody)> {
         ),
         (
             "delivery_failed_deploys",
-            Arc::new(move |rng| {
+            Arc::new(move |rng: &mut ChaCha8Rng| {
                 let to = day(rng);
                 let variables = json!({ "team": null, "from": before(to, DELIVERY_DAYS - 1), "to": to.to_string(), "first": LISTED });
                 json!({ "query": FAILED_DEPLOYS, "variables": variables })
@@ -93,14 +93,14 @@ pub fn bodies(first: Day, last: Day) -> Vec<(&'static str, MakeBody)> {
         ),
         (
             "scorecards_scores",
-            Arc::new(move |rng| {
+            Arc::new(move |rng: &mut ChaCha8Rng| {
                 let variables = json!({ "scorecard": SCORECARD, "team": null, "at": day(rng).to_string() });
                 json!({ "query": SCORES, "variables": variables })
             }),
         ),
         (
             "scorecards_trend",
-            Arc::new(move |rng| {
+            Arc::new(move |rng: &mut ChaCha8Rng| {
                 let to = day(rng);
                 let variables = json!({ "scorecard": SCORECARD, "team": null, "from": before(to, TREND_DAYS - 1), "to": to.to_string() });
                 json!({ "query": TREND, "variables": variables })
@@ -108,11 +108,12 @@ pub fn bodies(first: Day, last: Day) -> Vec<(&'static str, MakeBody)> {
         ),
         (
             "scorecards_changes",
-            Arc::new(move |rng| {
+            Arc::new(move |rng: &mut ChaCha8Rng| {
                 let to = day(rng);
                 let variables = json!({ "scorecard": SCORECARD, "team": null, "from": before(to, CHANGE_DAYS), "to": to.to_string() });
                 json!({ "query": CHANGES, "variables": variables })
             }),
         ),
-    ]
+    ];
+    bodies.into()
 }
