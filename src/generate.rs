@@ -41,15 +41,24 @@ pub async fn generate(
 ) -> StoreResult<GenerateSummary> {
     let started = Instant::now();
     let start_day = config.start;
-    let (sender, mut receiver) = tokio::sync::mpsc::channel::<(Vec<SyntheticRun>, Vec<SyntheticDeploy>)>(2);
+    // At most two days of observations are alive: the one being ingested
+    // and the next, built meanwhile. A day at scale 4 is ~300 MB of them;
+    // a queue of two more held ~600 MB more for nothing, since the producer
+    // outruns the ingest. The producer builds a day only once the consumer
+    // has taken the one before (a credit per day taken).
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<(Vec<SyntheticRun>, Vec<SyntheticDeploy>)>(1);
+    let (taken, credits) = std::sync::mpsc::channel::<()>();
     let producer = std::thread::spawn(move || {
         let mut org = Org::new(&config);
         for day in 0..days {
             if day > 0 {
+                if credits.recv().is_err() {
+                    return; // the consumer stopped early (an ingest error)
+                }
                 org.advance();
             }
             if sender.blocking_send((org.observe(), org.deploys())).is_err() {
-                return; // the consumer stopped early (an ingest error)
+                return;
             }
         }
     });
@@ -63,6 +72,7 @@ pub async fn generate(
         elapsed: Duration::ZERO,
     };
     while let Some((runs, deploys)) = receiver.recv().await {
+        let _ = taken.send(()); // the producer may have ended: nothing to tell
         let mut report = ingest_day(store, runs).await?;
         // After the day's runs: the orchestrator reports deploys as they
         // happen, and nothing in a snapshot depends on them.
@@ -76,7 +86,7 @@ pub async fn generate(
         summary.counts.add(report.counts);
         on_day(&report);
     }
-    drop(receiver);
+    drop((receiver, taken));
     let _ = producer.join();
     summary.elapsed = started.elapsed();
     Ok(summary)

@@ -45,6 +45,13 @@ fn the_store_and_api_benchmarks_measure_every_query_on_one_history() {
             assert!(number(&api, &format!("/queries/{query}/{clients}/requests")) > 0.0, "{api:#}");
         }
     }
+    // The explorer's delivery and scorecards pages, at 8 clients.
+    for query in
+        ["delivery_dora", "delivery_failed_deploys", "scorecards_scores", "scorecards_trend", "scorecards_changes"]
+    {
+        assert_eq!(number(&api, &format!("/queries/{query}/8/errors")), 0.0, "{query}: {api:#}");
+        assert!(number(&api, &format!("/queries/{query}/8/requests")) > 0.0, "{query}: {api:#}");
+    }
 }
 
 #[test]

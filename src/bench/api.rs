@@ -46,19 +46,23 @@ pub struct Report {
     pub days: usize,
     pub seconds_per_cell: f64,
     pub ceiling_rps: f64,
-    /// query → clients ("1", "8", "32") → figures.
+    /// query → clients ("1", "8", "32"; the explorer pages' queries, named
+    /// `delivery_*` and `scorecards_*`, at "8" only) → figures.
     pub queries: BTreeMap<&'static str, BTreeMap<String, Cell>>,
     /// query → best throughput as a share of the ceiling.
     pub ratio_to_ceiling: BTreeMap<&'static str, f64>,
 }
 
 const CLIENTS: [usize; 3] = [1, 8, 32];
+/// The explorer's page queries run at 8 clients only: each request is
+/// heavy (a year of scores), and 8 people opening a page is the question.
+const PAGE_CLIENTS: [usize; 1] = [8];
 
 const LOOKUP: &str = "query Lookup($key: String!, $at: Date) { entity(key: $key, at: $at) { key kind name facts { source scope attrs validFrom validTo } } }";
 const TRAVERSAL: &str = "query Deps($key: String!, $at: Date) { dependencies(key: $key, at: $at, depth: 3, kinds: [\"depends_on\", \"deploys\", \"runs_in\"]) { nodes { depth entity { key kind name } } edges { kind from to source attrs } } }";
 const TIMELINE: &str = "query Timeline($key: String!, $from: Date, $to: Date) { timeline(key: $key, attribute: \"version\", from: $from, to: $to) { from to value scope } }";
 
-type MakeBody = Arc<dyn Fn(&mut ChaCha8Rng) -> Value + Send + Sync>;
+pub type MakeBody = Arc<dyn Fn(&mut ChaCha8Rng) -> Value + Send + Sync>;
 
 pub async fn run(options: &Options, mut progress: impl FnMut(&str, u64, u64)) -> anyhow::Result<Report> {
     std::fs::create_dir_all(&options.dir)?;
@@ -70,7 +74,10 @@ pub async fn run(options: &Options, mut progress: impl FnMut(&str, u64, u64)) ->
     let (first, last) = history_span(&store, &history).await?;
     let sample = Arc::new(Sample::load(&store, first, last, options.seed).await?);
 
-    let api_url = listen(Server::new(&Config::default(), Arc::new(store))?.router()).await?;
+    // The scorecards page needs a scorecard: the built-in one, the demo's.
+    let mut config = Config::default();
+    config.scorecards.builtin = true;
+    let api_url = listen(Server::new(&config, Arc::new(store))?.router()).await?;
     let ceiling_router = Router::new().route("/graphql", post(|| async { Json(json!({ "data": { "ok": true } })) }));
     let ceiling_url = listen(ceiling_router).await?;
     let client = reqwest::Client::builder().pool_max_idle_per_host(64).build()?;
@@ -84,11 +91,12 @@ pub async fn run(options: &Options, mut progress: impl FnMut(&str, u64, u64)) ->
     let (lo, hi) = span(&sample);
     let day = move |rng: &mut ChaCha8Rng| crate::model::Day(rng.random_range(lo..=hi)).to_string();
     let pick = |keys: &Vec<String>, rng: &mut ChaCha8Rng| keys[rng.random_range(0..keys.len())].clone();
-    let mut bodies: Vec<(&'static str, MakeBody)> = Vec::new();
+    let mut bodies: Vec<(&'static str, MakeBody, &[usize])> = Vec::new();
     let s = sample.clone();
     bodies.push((
         "entity_lookup",
         Arc::new(move |rng| json!({ "query": LOOKUP, "variables": { "key": pick(&s.entities, rng), "at": day(rng) } })),
+        &CLIENTS,
     ));
     let s = sample.clone();
     bodies.push((
@@ -96,10 +104,12 @@ pub async fn run(options: &Options, mut progress: impl FnMut(&str, u64, u64)) ->
         Arc::new(
             move |rng| json!({ "query": TRAVERSAL, "variables": { "key": pick(&s.services, rng), "at": day(rng) } }),
         ),
+        &CLIENTS,
     ));
     let s = sample.clone();
     let (from, to) = (sample.first.to_string(), sample.last.to_string());
-    bodies.push(("timeline_730d", Arc::new(move |rng| json!({ "query": TIMELINE, "variables": { "key": pick(&s.workloads, rng), "from": from, "to": to } }))));
+    bodies.push(("timeline_730d", Arc::new(move |rng| json!({ "query": TIMELINE, "variables": { "key": pick(&s.workloads, rng), "from": from, "to": to } })), &CLIENTS));
+    bodies.extend(super::pages::bodies(first, last).into_iter().map(|(name, body)| (name, body, &PAGE_CLIENTS[..])));
 
     let mut report = Report {
         scale: options.scale,
@@ -109,11 +119,11 @@ pub async fn run(options: &Options, mut progress: impl FnMut(&str, u64, u64)) ->
         queries: BTreeMap::new(),
         ratio_to_ceiling: BTreeMap::new(),
     };
-    let total = (bodies.len() * CLIENTS.len()) as u64;
+    let total = bodies.iter().map(|(_, _, clients)| clients.len()).sum::<usize>() as u64;
     let mut done = 0;
-    for (name, body) in bodies {
+    for (name, body, clients) in bodies {
         let mut cells = BTreeMap::new();
-        for clients in CLIENTS {
+        for &clients in clients {
             progress(name, done, total);
             cells.insert(clients.to_string(), run_cell(&client, &api_url, clients, duration, body.clone()).await);
             done += 1;

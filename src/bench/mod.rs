@@ -8,6 +8,7 @@ mod changes;
 pub mod git_history;
 pub mod github;
 pub mod kubernetes;
+mod pages;
 mod scorecards;
 pub mod store;
 

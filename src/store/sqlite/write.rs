@@ -86,7 +86,7 @@ impl Writer {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| whole(backend("starting an ingest transaction")(e)))?;
         let mut writes = Writes::new(options.fail_after_writes);
-        let mut caches = Caches { entities: &mut self.entities, kinds: &mut self.kinds, open: &self.open };
+        let mut caches = Caches { entities: &mut self.entities, kinds: &mut self.kinds, open: &mut self.open };
         let (mut runs, mut written) = (Vec::new(), Vec::new());
         for (index, obs) in observations.iter().enumerate() {
             let (run, done) = write_one(&tx, &mut caches, obs, &mut writes).map_err(|e| BatchError::at(index, e))?;
@@ -167,14 +167,16 @@ impl Writer {
     }
 }
 
-/// The writer's caches, as one observation of a batch uses them. The open
-/// versions are only read: they are updated once the batch commits (a later
-/// observation of the same scope sees a newer generation and reads them
-/// from the transaction).
+/// The writer's caches, as one observation of a batch uses them. A scope's
+/// open versions are taken out of the cache, not copied (a copy of a large
+/// scope's maps cost time and doubled their memory on every run), and put
+/// back once the batch commits; a batch that fails leaves the scope out, so
+/// its next run reads them from the database. A later observation of the
+/// same scope in the batch finds none and reads them from the transaction.
 struct Caches<'a> {
     entities: &'a mut EntityIds,
     kinds: &'a mut Kinds,
-    open: &'a FxHashMap<i64, OpenVersions>,
+    open: &'a mut FxHashMap<i64, OpenVersions>,
 }
 
 /// Rules 2 to 4 for one observation, within the batch's transaction.
@@ -200,8 +202,8 @@ fn write_one(
     }
     caches.entities.refresh(tx)?;
     let resolved = resolve_entities(tx, obs, caches.entities, writes)?;
-    let mut versions = match caches.open.get(&scope) {
-        Some(cached) if cached.generation == generation && !rerun => cached.clone(),
+    let mut versions = match caches.open.remove(&scope) {
+        Some(cached) if cached.generation == generation && !rerun => cached,
         _ => OpenVersions::load(tx, scope, generation, caches.kinds)?,
     };
     let unobserved: FxHashSet<i64> =
