@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use collectors::action::{Action, ActionBatch};
 use collectors::synthetic::{Org, SyntheticConfig, SyntheticDeploy, SyntheticRun};
 
 use crate::model::{Day, DeployEvent, DeployStatus, RunCounts};
@@ -31,6 +32,10 @@ pub struct GenerateSummary {
     pub elapsed: Duration,
 }
 
+/// One generated day: the collectors' runs, the orchestrator's deploys and
+/// the watch's actions.
+type DayOfRuns = (Vec<SyntheticRun>, Vec<SyntheticDeploy>, Vec<Action>);
+
 /// Generates `days` days starting at `config.start` into `store`, calling
 /// `on_day` after each day is committed.
 pub async fn generate(
@@ -41,14 +46,16 @@ pub async fn generate(
 ) -> StoreResult<GenerateSummary> {
     let started = Instant::now();
     let start_day = config.start;
-    let (sender, mut receiver) = tokio::sync::mpsc::channel::<(Vec<SyntheticRun>, Vec<SyntheticDeploy>)>(2);
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<DayOfRuns>(2);
     let producer = std::thread::spawn(move || {
         let mut org = Org::new(&config);
         for day in 0..days {
             if day > 0 {
                 org.advance();
             }
-            if sender.blocking_send((org.observe(), org.deploys())).is_err() {
+            let (runs, deploys) = (org.observe(), org.deploys());
+            let actions = org.actions(&deploys);
+            if sender.blocking_send((runs, deploys, actions)).is_err() {
                 return; // the consumer stopped early (an ingest error)
             }
         }
@@ -62,12 +69,16 @@ pub async fn generate(
         counts: RunCounts::default(),
         elapsed: Duration::ZERO,
     };
-    while let Some((runs, deploys)) = receiver.recv().await {
+    while let Some((runs, deploys, actions)) = receiver.recv().await {
         let mut report = ingest_day(store, runs).await?;
         // After the day's runs: the orchestrator reports deploys as they
         // happen, and nothing in a snapshot depends on them.
         let started = Instant::now();
         store.record_deployments(&deploys.into_iter().map(deploy_event).collect::<Vec<_>>()).await?;
+        // And the Kubernetes watch's actions, when the demo simulates one.
+        if !actions.is_empty() {
+            store.record_actions(&ActionBatch { actions, ..ActionBatch::default() }).await?;
+        }
         report.ingest += started.elapsed();
         summary.last = report.day;
         summary.days += 1;
