@@ -41,7 +41,8 @@ fn the_first_run_says_where_it_writes_and_warns_of_nothing_expected() {
     assert!(first.contains(&db.display().to_string()), "it says which store it serves: {first}");
     assert!(stderr.contains(&format!("into {}", db.display())), "it says where it generates: {stderr}");
     assert!(!stderr.contains("WARN"), "expected outages are no warnings: {stderr}");
-    let outages = stderr.lines().find(|l| l.contains("synthetic outages recorded")).unwrap_or_else(|| panic!("{stderr}"));
+    let outages =
+        stderr.lines().find(|l| l.contains("synthetic outages recorded")).unwrap_or_else(|| panic!("{stderr}"));
     assert!(outages.contains("INFO"), "{outages}");
     println!("demo: {outages}");
     assert!(db.exists());

@@ -1333,7 +1333,8 @@ fn the_demo_fills_what_a_newcomer_opens_and_links_only_safe_urls() {
     // A service the watch saw in the last hours.
     let now = chrono::Utc::now();
     let from = (now - chrono::Duration::hours(20)).to_rfc3339();
-    let seen = page_query(&ui, &format!(r#"{{ actions(cluster: "dc1", from: "{from}", limit: 100) {{ service kind }} }}"#));
+    let seen =
+        page_query(&ui, &format!(r#"{{ actions(cluster: "dc1", from: "{from}", limit: 100) {{ service kind }} }}"#));
     let service = seen["data"]["actions"]
         .as_array()
         .unwrap_or_else(|| panic!("actions: {seen}"))
@@ -1342,14 +1343,16 @@ fn the_demo_fills_what_a_newcomer_opens_and_links_only_safe_urls() {
         .unwrap_or_else(|| panic!("the demo's watch recorded actions in dc1 in the last 20 hours: {seen}"))
         .to_string();
     ui.open(&format!("#/service/{}", service.replace(':', "%3A")), "service with actions");
-    let links = ui.json("[...document.querySelectorAll('#links a')].map((a) => [a.textContent, a.getAttribute('href')])");
+    let links =
+        ui.json("[...document.querySelectorAll('#links a')].map((a) => [a.textContent, a.getAttribute('href')])");
     let name = service.trim_start_matches("service:");
     for (title, prefix) in [
         ("Runbook", format!("https://wiki.acme.example/display/OPS/{name}+runbook")),
         ("Logs", format!("https://logs.acme.example/search?service={name}&from=")),
         ("Service dashboard", format!("https://grafana.acme.example/d/service?var-service={name}&")),
     ] {
-        let found = links.as_array().unwrap().iter().any(|l| l[0] == title && l[1].as_str().unwrap().starts_with(&prefix));
+        let found =
+            links.as_array().unwrap().iter().any(|l| l[0] == title && l[1].as_str().unwrap().starts_with(&prefix));
         assert!(found, "the Links card has {title} ({prefix}…): {links}");
     }
     ui.wait_for("the service's actions", "document.querySelector('#actions table')");
@@ -1362,7 +1365,8 @@ fn the_demo_fills_what_a_newcomer_opens_and_links_only_safe_urls() {
     ui.eval("delete document.body.dataset.rendered");
     ui.click("#about dd a[href^=\"#/entity/repo\"]");
     ui.wait_rendered("its repository");
-    let github = ui.json("document.querySelector('#about a[href^=\"https://github.com/\"]')?.getAttribute('href') ?? null");
+    let github =
+        ui.json("document.querySelector('#about a[href^=\"https://github.com/\"]')?.getAttribute('href') ?? null");
     assert!(github.as_str().is_some(), "the repository links to GitHub: {}", ui.text("#about"));
     assert_eq!(ui.json(UNSAFE_LINKS), serde_json::json!([]), "links on the repository page");
 
@@ -1376,7 +1380,10 @@ fn the_demo_fills_what_a_newcomer_opens_and_links_only_safe_urls() {
     let workloads = ui.text("#workloads p");
     let count: usize = workloads.split_whitespace().next().unwrap().parse().unwrap_or(0);
     assert!(count > 50, "the cluster lists its workloads: {workloads}");
-    assert!(ui.eval("!!document.querySelector('#workloads td a[href*=\"service%3A\"]')").as_bool().unwrap(), "and their services");
+    assert!(
+        ui.eval("!!document.querySelector('#workloads td a[href*=\"service%3A\"]')").as_bool().unwrap(),
+        "and their services"
+    );
     ui.wait_for("the cluster's actions", "document.querySelector('#actions table')");
     assert!(ui.text("#actions").contains("scale"), "the autoscaler acts round the clock: {}", ui.text("#actions"));
     ui.shot("demo-cluster");

@@ -152,8 +152,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
 /// line instead (SPOT_LOG still shows them).
 fn init_logging(format: LogFormat, demo: bool) {
     let default = if demo { "warn,spot=info,spot::store::sqlite::write=error" } else { "warn,spot=info" };
-    let filter =
-        tracing_subscriber::EnvFilter::try_from_env("SPOT_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SPOT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match format {
         LogFormat::Human => builder.init(),

@@ -35,7 +35,7 @@ struct Place<'a> {
     service: &'a str,
 }
 
-fn place<'a>(org: &'a Org, workload: &super::Workload) -> Place<'a> {
+fn place<'a>(org: &'a Org, workload: &'a super::Workload) -> Place<'a> {
     Place {
         cluster: &org.clusters[workload.cluster].name,
         namespace: &workload.namespace,
@@ -77,11 +77,21 @@ fn rollouts(org: &Org, deploys: &[SyntheticDeploy]) -> Vec<Action> {
         let rollout = format!("rev{revision}");
         let replicas = workload.replicas.max(1);
         let progress = json!({ "updated": replicas, "desired": replicas, "rollout": rollout });
-        let start_kind = if failed.remove(deploy.workload.as_str()) { ActionKind::Rollback } else { ActionKind::RolloutStarted };
+        let start_kind =
+            if failed.remove(deploy.workload.as_str()) { ActionKind::Rollback } else { ActionKind::RolloutStarted };
         let started = json!({ "version": deploy.version, "revision": *revision });
-        actions.push(Action { actor: Some("argocd-controller".into()), ..action(&deploy.workload, &place, start_kind, deploy.at, started) });
+        actions.push(Action {
+            actor: Some("argocd-controller".into()),
+            ..action(&deploy.workload, &place, start_kind, deploy.at, started)
+        });
         match deploy.failure.as_deref() {
-            None => actions.push(action(&deploy.workload, &place, ActionKind::RolloutCompleted, deploy.finished_at, progress)),
+            None => actions.push(action(
+                &deploy.workload,
+                &place,
+                ActionKind::RolloutCompleted,
+                deploy.finished_at,
+                progress,
+            )),
             Some(reason) => {
                 failed.insert(deploy.workload.as_str());
                 actions.push(if reason.starts_with("CrashLoopBackOff") {
@@ -121,12 +131,21 @@ fn round_the_clock(org: &Org) -> Vec<Action> {
             let place = place(org, workload);
             let at = midnight + Duration::minutes(slot * 15 + (pick % 13) as i64);
             Some(if (slot / clusters as i64) % 4 == 3 {
-                crash_loop(&workload.key, &place, at, at + Duration::minutes(4 + (pick % 9) as i64), 3 + (pick % 17) as u64)
+                crash_loop(
+                    &workload.key,
+                    &place,
+                    at,
+                    at + Duration::minutes(4 + (pick % 9) as i64),
+                    3 + (pick % 17) as u64,
+                )
             } else {
                 let from = workload.replicas.max(1);
                 let to = if slot % 2 == 0 { from + 1 + (pick % 3) as u32 } else { from.saturating_sub(1).max(1) };
                 let details = json!({ "from": from, "to": to, "by": "autoscaler" });
-                Action { actor: Some("kube-controller-manager".into()), ..action(&workload.key, &place, ActionKind::Scale, at, details) }
+                Action {
+                    actor: Some("kube-controller-manager".into()),
+                    ..action(&workload.key, &place, ActionKind::Scale, at, details)
+                }
             })
         })
         .collect()
@@ -161,7 +180,8 @@ mod tests {
         for cluster in &org.clusters {
             for hour in 0..24 {
                 let from = day.start() + Duration::hours(hour);
-                let in_hour = |a: &&Action| a.cluster == cluster.name && a.at >= from && a.at < from + Duration::hours(1);
+                let in_hour =
+                    |a: &&Action| a.cluster == cluster.name && a.at >= from && a.at < from + Duration::hours(1);
                 assert!(actions.iter().any(|a| in_hour(&a)), "{} has an action in hour {hour}", cluster.name);
             }
         }
