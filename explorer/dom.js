@@ -70,7 +70,7 @@ export function facts(pairs) {
   return h(
     "dl",
     { class: "facts" },
-    pairs.filter(([, value]) => value !== undefined && value !== null && value !== "").map(([label, value]) => [h("dt", {}, label), h("dd", {}, value)]),
+    pairs.filter(([, value]) => value !== undefined && value !== null && value !== "").map(([label, value]) => [h("dt", {}, label), h("dd", {}, linkOrText(value))]),
   );
 }
 
@@ -107,15 +107,29 @@ export function webUrl(url) {
   }
 }
 
+/**
+ * The one way the explorer links outside itself: an anchor to `url` showing
+ * `label` (the URL itself by default) when `url` is http(s); anything else
+ * (`javascript:`, `data:`, a relative path) stays text.
+ */
+export function safeLink(url, label = url, attrs = {}) {
+  const safe = webUrl(url);
+  return safe ? h("a", { ...attrs, href: safe, rel: "noreferrer", class: "external" }, label) : h("span", { class: "not-a-link" }, String(label ?? ""));
+}
+
+/** A value as shown: a string holding an http(s) URL is a link, the rest as it is. */
+export function linkOrText(value) {
+  return typeof value === "string" && webUrl(value) ? safeLink(value) : value;
+}
+
 /** An anchor to `url` showing `label` when `url` is http(s), else nothing. */
 export function webLink(url, label) {
-  const safe = webUrl(url);
-  return safe ? h("a", { href: safe, rel: "noreferrer" }, label) : "";
+  return webUrl(url) ? safeLink(url, label) : "";
 }
 
 /** Links inline, each named by its kind (e.g. the logs of a moment), in a span of `className`; only http(s) ones. */
 export function inlineLinks(links, className) {
   const shown = (links || []).filter((l) => webUrl(l.url));
   if (!shown.length) return "";
-  return h("span", { class: className }, shown.map((l, i) => [i ? " · " : "", h("a", { href: webUrl(l.url), rel: "noreferrer", title: l.title }, l.kind)]));
+  return h("span", { class: className }, shown.map((l, i) => [i ? " · " : "", safeLink(l.url, l.kind, { title: l.title })]));
 }

@@ -1,6 +1,6 @@
 // Tables with a CSV export (a client-side download; nothing leaves the browser).
 
-import { h } from "./dom.js";
+import { h, linkOrText } from "./dom.js";
 
 /**
  * columns: [{ label, value: row => any, numeric?, render?: row => Node|string }]
@@ -34,7 +34,7 @@ function cell(column, row) {
   const value = column.value(row);
   if (value === null || value === undefined) return "—";
   if (column.numeric && typeof value === "number") return value.toLocaleString("en-US", { maximumFractionDigits: 3 });
-  return String(value);
+  return linkOrText(String(value));
 }
 
 /** RFC 4180: quote fields with commas, quotes or line breaks. */

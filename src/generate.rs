@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use collectors::action::{Action, ActionBatch};
 use collectors::synthetic::{Org, SyntheticConfig, SyntheticDeploy, SyntheticRun};
 
 use crate::model::{Day, DeployEvent, DeployStatus, RunCounts};
@@ -31,6 +32,10 @@ pub struct GenerateSummary {
     pub elapsed: Duration,
 }
 
+/// One generated day: the collectors' runs, the orchestrator's deploys and
+/// the watch's actions.
+type DayOfRuns = (Vec<SyntheticRun>, Vec<SyntheticDeploy>, Vec<Action>);
+
 /// Generates `days` days starting at `config.start` into `store`, calling
 /// `on_day` after each day is committed.
 pub async fn generate(
@@ -46,7 +51,7 @@ pub async fn generate(
     // a queue of two more held ~600 MB more for nothing, since the producer
     // outruns the ingest. The producer builds a day only once the consumer
     // has taken the one before (a credit per day taken).
-    let (sender, mut receiver) = tokio::sync::mpsc::channel::<(Vec<SyntheticRun>, Vec<SyntheticDeploy>)>(1);
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<DayOfRuns>(1);
     let (taken, credits) = std::sync::mpsc::channel::<()>();
     let producer = std::thread::spawn(move || {
         let mut org = Org::new(&config);
@@ -57,8 +62,10 @@ pub async fn generate(
                 }
                 org.advance();
             }
-            if sender.blocking_send((org.observe(), org.deploys())).is_err() {
-                return;
+            let (runs, deploys) = (org.observe(), org.deploys());
+            let actions = org.actions(&deploys);
+            if sender.blocking_send((runs, deploys, actions)).is_err() {
+                return; // the consumer stopped early (an ingest error)
             }
         }
     });
@@ -71,13 +78,17 @@ pub async fn generate(
         counts: RunCounts::default(),
         elapsed: Duration::ZERO,
     };
-    while let Some((runs, deploys)) = receiver.recv().await {
+    while let Some((runs, deploys, actions)) = receiver.recv().await {
         let _ = taken.send(()); // the producer may have ended: nothing to tell
         let mut report = ingest_day(store, runs).await?;
         // After the day's runs: the orchestrator reports deploys as they
         // happen, and nothing in a snapshot depends on them.
         let started = Instant::now();
         store.record_deployments(&deploys.into_iter().map(deploy_event).collect::<Vec<_>>()).await?;
+        // And the Kubernetes watch's actions, when the demo simulates one.
+        if !actions.is_empty() {
+            store.record_actions(&ActionBatch { actions, ..ActionBatch::default() }).await?;
+        }
         report.ingest += started.elapsed();
         summary.last = report.day;
         summary.days += 1;

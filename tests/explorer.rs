@@ -1348,3 +1348,131 @@ fn changes_read_in_words_grouped_by_service_and_around_a_service() {
     );
     assert!(ui.text("#nearby-moment").contains("The 6 hours up to"), "{}", ui.text("#nearby"));
 }
+
+// ---------------------------------------------------------------------------
+// The demo as `spot demo` makes it: its simulated Kubernetes watch and its
+// `[links]` templates, on days that end today (the actions panels show the
+// hours before now). What a newcomer opens is filled, one click apart.
+
+/// Every `href` on the page that is neither the explorer's own (`#…`, `/…`)
+/// nor http(s): a link with an unsafe scheme.
+const UNSAFE_LINKS: &str =
+    "[...document.querySelectorAll('a[href]')].map((a) => a.getAttribute('href')).filter((h) => !/^(#|\\/(?!\\/)|https?:\\/\\/)/i.test(h))";
+
+/// A GraphQL query run by the page itself.
+fn page_query(ui: &Explorer, query: &str) -> Value {
+    let body = serde_json::json!({ "query": query }).to_string();
+    ui.json(&format!(
+        "fetch('/graphql', {{ method: 'POST', headers: {{ 'content-type': 'application/json' }}, body: {body:?} }}).then((r) => r.json())"
+    ))
+}
+
+fn demo_like_spot_demo() -> (String, (tokio::runtime::Runtime, tempfile::TempDir)) {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("demo.db")).unwrap();
+    let today = spot::Day::today();
+    let days = 8;
+    let config = collectors::synthetic::SyntheticConfig {
+        watch_from: Some(today.minus(2)),
+        ..collectors::synthetic::SyntheticConfig::new(1, 42, today.minus(days - 1))
+    };
+    runtime.block_on(spot::generate::generate(&store, config, days as usize, |_| {})).expect("the demo generates");
+    let mut config = Config::default();
+    config.scorecards.builtin = true;
+    config.links.templates = spot::cli::demo_links();
+    let url = serve_on(&runtime, &config, Arc::new(store));
+    (url, (runtime, dir))
+}
+
+#[test]
+fn the_demo_fills_what_a_newcomer_opens_and_links_only_safe_urls() {
+    let Some(chrome) = chromium() else {
+        println!("explorer demo test skipped: no Chromium found (install chromium, or set SPOT_CHROMIUM)");
+        return;
+    };
+    let (url, _server) = demo_like_spot_demo();
+    let (_browser, mut ui) = Explorer::launch(chrome, &url, (1440, 1100));
+    ui.tab.navigate_to(&format!("{url}/")).unwrap();
+    ui.wait_rendered("home");
+    ui.eval(CATCH_CONSOLE_ERRORS);
+
+    // The one safe-link helper: http(s) becomes a link, the rest stays text.
+    let helper = ui.json(
+        "import('/explorer/dom.js').then((dom) => ['https://ok.example/x', 'javascript:alert(1)', 'data:text/html,x', 'wiki/page']
+           .map((u) => { const e = dom.safeLink(u, 'label'); return [e.tagName, e.getAttribute('href')]; }))",
+    );
+    assert_eq!(
+        helper,
+        serde_json::json!([["A", "https://ok.example/x"], ["SPAN", null], ["SPAN", null], ["SPAN", null]]),
+        "only http(s) URLs become links"
+    );
+
+    // A service the watch saw in the last hours.
+    let now = chrono::Utc::now();
+    let from = (now - chrono::Duration::hours(20)).to_rfc3339();
+    let seen =
+        page_query(&ui, &format!(r#"{{ actions(cluster: "dc1", from: "{from}", limit: 100) {{ service kind }} }}"#));
+    let service = seen["data"]["actions"]
+        .as_array()
+        .unwrap_or_else(|| panic!("actions: {seen}"))
+        .iter()
+        .find_map(|a| a["service"].as_str())
+        .unwrap_or_else(|| panic!("the demo's watch recorded actions in dc1 in the last 20 hours: {seen}"))
+        .to_string();
+    ui.open(&format!("#/service/{}", service.replace(':', "%3A")), "service with actions");
+    let links =
+        ui.json("[...document.querySelectorAll('#links a')].map((a) => [a.textContent, a.getAttribute('href')])");
+    let name = service.trim_start_matches("service:");
+    for (title, prefix) in [
+        ("Runbook", format!("https://wiki.acme.example/display/OPS/{name}+runbook")),
+        ("Logs", format!("https://logs.acme.example/search?service={name}&from=")),
+        ("Service dashboard", format!("https://grafana.acme.example/d/service?var-service={name}&")),
+    ] {
+        let found =
+            links.as_array().unwrap().iter().any(|l| l[0] == title && l[1].as_str().unwrap().starts_with(&prefix));
+        assert!(found, "the Links card has {title} ({prefix}…): {links}");
+    }
+    ui.wait_for("the service's actions", "document.querySelector('#actions table')");
+    let actions = ui.text("#actions");
+    assert!(!actions.contains("No actions"), "{actions}");
+    ui.shot("demo-service");
+    assert_eq!(ui.json(UNSAFE_LINKS), serde_json::json!([]), "links on the service page");
+
+    // Its repository, one click away on GitHub.
+    ui.eval("delete document.body.dataset.rendered");
+    ui.click("#about dd a[href^=\"#/entity/repo\"]");
+    ui.wait_rendered("its repository");
+    let github =
+        ui.json("document.querySelector('#about a[href^=\"https://github.com/\"]')?.getAttribute('href') ?? null");
+    assert!(github.as_str().is_some(), "the repository links to GitHub: {}", ui.text("#about"));
+    assert_eq!(ui.json(UNSAFE_LINKS), serde_json::json!([]), "links on the repository page");
+
+    // Its cluster: reached from the service, listing what runs there, and what happened.
+    ui.open(&format!("#/service/{}", service.replace(':', "%3A")), "the service again");
+    ui.wait_for("the clusters it runs in", "document.querySelector('#runs-in a')");
+    ui.eval("delete document.body.dataset.rendered");
+    ui.click("#runs-in a");
+    ui.wait_rendered("its cluster");
+    ui.wait_for("the cluster's workloads", "document.querySelector('#workloads table')");
+    let workloads = ui.text("#workloads p");
+    let count: usize = workloads.split_whitespace().next().unwrap().parse().unwrap_or(0);
+    assert!(count > 50, "the cluster lists its workloads: {workloads}");
+    assert!(
+        ui.eval("!!document.querySelector('#workloads td a[href*=\"service%3A\"]')").as_bool().unwrap(),
+        "and their services"
+    );
+    ui.wait_for("the cluster's actions", "document.querySelector('#actions table')");
+    assert!(ui.text("#actions").contains("scale"), "the autoscaler acts round the clock: {}", ui.text("#actions"));
+    ui.shot("demo-cluster");
+    assert_eq!(ui.json(UNSAFE_LINKS), serde_json::json!([]), "links on the cluster page");
+
+    // A doc: its Confluence page, one click away.
+    let docs = page_query(&ui, r#"{ search(text: "runbook", kinds: ["doc"], first: 1) { key } }"#);
+    let doc = docs["data"]["search"][0]["key"].as_str().unwrap_or_else(|| panic!("a doc: {docs}")).to_string();
+    ui.open(&format!("#/entity/{}", doc.replace(':', "%3A").replace('/', "%2F")), "a doc");
+    let confluence = ui.json("[...document.querySelectorAll('main a[href^=\"https://acme.atlassian.net/\"]')].length");
+    assert!(confluence.as_u64().unwrap() >= 2, "About and the facts link to Confluence: {}", ui.text("main"));
+    assert_eq!(ui.json(UNSAFE_LINKS), serde_json::json!([]), "links on the doc page");
+    assert_eq!(ui.json("window.__spotErrors"), serde_json::json!([]), "console errors");
+}

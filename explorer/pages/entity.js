@@ -3,7 +3,7 @@
 // source's facts and its relations, both ways, grouped by kind.
 
 import { gql } from "../api.js";
-import { h, fill, section, empty, badge, facts } from "../dom.js";
+import { h, fill, section, empty, badge, facts, safeLink, webUrl } from "../dom.js";
 import { href, entityHref } from "../router.js";
 import { sourceFacts } from "./service.js";
 import { CATALOG_RELATIONS, catalogSections } from "./catalog.js";
@@ -37,13 +37,42 @@ export async function render(view, { day, segments, stale }) {
     h(
       "div",
       { class: "grid" },
-      section("About", "about", facts([["First seen", entity.firstSeen], ["Last seen", entity.lastSeen || "still seen"]]), h("p", {}, h("a", { href: href(`/graph/${encodeURIComponent(key)}`, { kinds: "" }) }, "Open its graph →"))),
+      section(
+        "About",
+        "about",
+        facts([["Open", outside(entity)], ["First seen", entity.firstSeen], ["Last seen", entity.lastSeen || "still seen"]]),
+        h("p", {}, h("a", { href: href(`/graph/${encodeURIComponent(key)}`, { kinds: "" }) }, "Open its graph →")),
+      ),
       catalogSections(entity),
       section("Every source's facts", "facts", sourceFacts(entity.facts)),
       section("Relations out", "relations-out", relationList(entity.out, (r) => r.to, (r) => r.toEntity?.name)),
       section("Relations in", "relations-in", relationList(entity.in, (r) => r.from, (r) => r.fromEntity?.name)),
     ),
   );
+}
+
+/** Fact attributes that hold the entity's own page elsewhere. */
+const URL_ATTRS = ["url", "html_url", "web_url"];
+
+const SOURCE_NAMES = { confluence: "Confluence", github: "GitHub", gitlab: "GitLab", backstage: "Backstage", sonarqube: "SonarQube" };
+
+/**
+ * Where the entity lives outside SPoT, one click away: a repository on its
+ * host (GitHub for `repo:github.com/acme/billing`), and every URL its
+ * sources give as its own (a Confluence page's `url`). Null when none.
+ */
+export function outside(entity) {
+  const links = new Map();
+  const repo = /^repo:([a-z0-9.-]+\.[a-z]+)\/(.+)$/i.exec(entity.key);
+  if (repo) links.set(`https://${repo[1]}/${repo[2]}`, `${repo[2]} on ${repo[1] === "github.com" ? "GitHub" : repo[1]}`);
+  for (const fact of entity.facts ?? []) {
+    for (const name of URL_ATTRS) {
+      const url = fact.attrs?.[name];
+      if (webUrl(url) && !links.has(url)) links.set(url, `Open in ${SOURCE_NAMES[fact.source] ?? fact.source}`);
+    }
+  }
+  if (!links.size) return null;
+  return h("span", { class: "outside-links" }, [...links].map(([url, label], i) => [i ? " · " : "", safeLink(url, label)]));
 }
 
 /** Relations grouped by kind; one line per neighbour with the sources that report it. */

@@ -5,7 +5,7 @@
 // rules), quality over time, Consul health, and its dependency graph.
 
 import { gql } from "../api.js";
-import { h, fill, load, section, empty, badge, number, facts, text, inlineLinks, webLink, webUrl } from "../dom.js";
+import { h, fill, load, section, empty, badge, number, facts, text, inlineLinks, webLink, safeLink } from "../dom.js";
 import { addDays, formatTime, seconds } from "../dates.js";
 import { href, entityHref, go } from "../router.js";
 import { timeChart, stepSeries, align, PALETTE } from "../charts.js";
@@ -155,6 +155,7 @@ function about(service) {
     facts([
       ["Owner", service.owner ? h("a", { href: entityHref(service.owner.key) }, service.owner.name) : "no team owns it"],
       ["Repository", service.repository ? h("a", { href: entityHref(service.repository.key) }, service.repository.name) : "unknown"],
+      ["Runs in", clustersOf(service)],
       ["Folder", folderOf(service)],
       ["Language", service.languages.length ? service.languages.join(", ") : "not known: no manifest in its folder, and its repository's languages are not known"],
       ...(identity.name_then ? [["Called then", `${identity.name_then} (renamed since: its whole history is kept under ${service.key})`]] : []),
@@ -172,6 +173,13 @@ function about(service) {
   );
 }
 
+/** The clusters it runs in on the day, each linked to its page (what else runs there). */
+function clustersOf(service) {
+  const clusters = [...new Set(service.deployedVersions.map((v) => v.cluster))].sort();
+  if (!clusters.length) return "no cluster on this day";
+  return h("span", { id: "runs-in" }, clusters.map((c, i) => [i ? ", " : "", h("a", { href: entityHref(`cluster:${c}`) }, c)]));
+}
+
 /** Where in its repository its code is: the root is said, not left blank. */
 function folderOf(service) {
   if (service.folder == null) return "no repository builds it";
@@ -187,7 +195,7 @@ function linkList(links) {
     "ul",
     { class: "list links" },
     links.map((l) =>
-      h("li", {}, badge(l.kind), " ", h("a", { href: webUrl(l.url), rel: "noreferrer" }, l.title), h("span", { class: "muted" }, ` (${LINK_SOURCES[l.source] || l.source})`)),
+      h("li", {}, badge(l.kind), " ", safeLink(l.url, l.title), h("span", { class: "muted" }, ` (${LINK_SOURCES[l.source] || l.source})`)),
     ),
   );
 }

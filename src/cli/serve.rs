@@ -1,5 +1,5 @@
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -113,43 +113,105 @@ pub struct DemoArgs {
     days: usize,
 }
 
+/// How many of the demo's last days a simulated Kubernetes watch records
+/// actions for (rollouts, scales, crash loops).
+const DEMO_WATCH_DAYS: i32 = 7;
+
 /// Generates into a scratch file renamed into place when complete, so an
 /// interrupted first run never leaves a half-made demo behind.
-async fn generate_demo(db: &PathBuf, days: usize) -> anyhow::Result<()> {
+async fn generate_demo(db: &Path, days: usize) -> anyhow::Result<()> {
     let scratch = PathBuf::from(format!("{}.generating", db.display()));
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", scratch.display()));
     }
     let store = SqliteStore::open(&scratch)?;
-    let start = Day::today().minus(days as i32 - 1);
-    eprintln!("generating {days} days of a synthetic organisation into {} (first run only)...", db.display());
-    let bar = super::progress_bar(days as u64, "{elapsed_precise} [{bar:40}] {pos}/{len} days");
-    let summary = crate::generate::generate(&store, SyntheticConfig::new(1, 42, start), days, |_| bar.inc(1)).await?;
+    let today = Day::today();
+    let start = today.minus(days as i32 - 1);
+    let config =
+        SyntheticConfig { watch_from: Some(today.minus(DEMO_WATCH_DAYS - 1)), ..SyntheticConfig::new(1, 42, start) };
+    eprintln!(
+        "generating {days} days of a synthetic organisation into {} (first run only; written to {} until complete)...",
+        db.display(),
+        scratch.display()
+    );
+    let bar = super::progress_bar(days as u64, "{elapsed_precise} [{bar:40}] {pos}/{len} days ({percent} %)");
+    let summary = crate::generate::generate(&store, config, days, |_| bar.inc(1)).await?;
     bar.finish_and_clear();
     drop(store); // the last connection folds the WAL back into the file
     std::fs::rename(&scratch, db)
         .map_err(|e| anyhow::anyhow!("cannot move {} to {}: {e}", scratch.display(), db.display()))?;
     eprintln!("generated {} days in {:.1} s", summary.days, summary.elapsed.as_secs_f64());
+    // Expected: the synthetic collectors fail now and then, as real ones
+    // do; `spot runs` lists each. Said once here rather than as warnings.
+    tracing::info!(
+        failed_runs = summary.failed_runs,
+        "{} synthetic outages recorded as failed runs, as designed (spot runs --db {} lists them)",
+        summary.failed_runs,
+        db.display()
+    );
     Ok(())
 }
 
 /// Generates a year of the scale-1 synthetic organisation into `--db` unless
 /// it is already there, then serves it.
 pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
-    if !args.db.exists() {
-        generate_demo(&args.db, args.days).await?;
+    // A port in use fails now, before a minute of generating and before
+    // telling anyone to open it.
+    drop(std::net::TcpListener::bind(args.listen).map_err(|e| {
+        anyhow::anyhow!("cannot listen on {}: {e} (another server on that port? choose one with --listen)", args.listen)
+    })?);
+    let db = std::path::absolute(&args.db).unwrap_or_else(|_| args.db.clone());
+    if !db.exists() {
+        generate_demo(&db, args.days).await?;
     }
     let mut config = Config::default();
-    config.store.path = args.db.clone();
+    config.store.path = db.clone();
     config.server.listen = args.listen;
     config.scorecards.builtin = true;
-    let store = SqliteStore::open(&args.db)?;
+    config.links.templates = demo_links();
+    let store = SqliteStore::open(&db)?;
     let latest = store.latest_day().await?.map_or("none".into(), |d| d.to_string());
+    let server = Server::new(&config, Arc::new(store))?;
     println!(
-        "SPoT demo: open http://{0}/ (the explorer) or http://{0}/graphql (GraphiQL). History up to {latest}. Ctrl-C stops.",
-        args.listen
+        "SPoT demo: open http://{0}/ (the explorer) or http://{0}/graphql (GraphiQL). History up to {latest}, in {1}. Ctrl-C stops.",
+        args.listen,
+        db.display()
     );
-    serve(Server::new(&config, Arc::new(store))?, args.listen).await
+    serve(server, args.listen).await
+}
+
+/// The demo's `[links]` templates (docs/links.md): every service links to
+/// its logs, dashboard, runbook and CI, every workload and deploy to the
+/// logs and dashboard of its moment. The hosts are `.example` ones: the
+/// organisation is synthetic.
+pub fn demo_links() -> std::collections::BTreeMap<String, crate::links::TemplateConfig> {
+    let template = |title: &str, url: &str| crate::links::TemplateConfig {
+        url: url.to_string(),
+        kind: None,
+        title: Some(title.to_string()),
+    };
+    [
+        ("logs", template("Logs", "https://logs.acme.example/search?service={service}&from={from_ms}&to={to_ms}")),
+        (
+            "dashboard",
+            template("Service dashboard", "https://grafana.acme.example/d/service?var-service={service}&from={from_ms}&to={to_ms}"),
+        ),
+        ("runbook", template("Runbook", "https://wiki.acme.example/display/OPS/{service}+runbook")),
+        ("ci", template("CI", "https://ci.acme.example/job/{repository_owner}/job/{repository_name}/")),
+        (
+            "workload-dashboard",
+            crate::links::TemplateConfig {
+                kind: Some("dashboard".into()),
+                ..template(
+                    "Workload dashboard",
+                    "https://grafana.acme.example/d/workload?var-cluster={cluster}&var-namespace={namespace}&var-workload={workload}&from={from_ms}&to={to_ms}",
+                )
+            },
+        ),
+    ]
+    .into_iter()
+    .map(|(name, template)| (name.to_string(), template))
+    .collect()
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ mod hygiene;
 mod model;
 mod names;
 mod observe;
+mod watch;
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -43,11 +44,14 @@ pub struct SyntheticConfig {
     pub start: Day,
     /// Chance, per mille, that one collector run fails on a given day.
     pub failure_per_mille: u32,
+    /// From this day on, what a Kubernetes watch would record between
+    /// snapshots ([`Org::actions`]); never when `None`.
+    pub watch_from: Option<Day>,
 }
 
 impl SyntheticConfig {
     pub fn new(scale: usize, seed: u64, start: Day) -> SyntheticConfig {
-        SyntheticConfig { scale, seed, start, failure_per_mille: 8 }
+        SyntheticConfig { scale, seed, start, failure_per_mille: 8, watch_from: None }
     }
 }
 
@@ -82,6 +86,7 @@ pub struct Org {
     failure_per_mille: u32,
     /// The first observed day (the hygiene schedule counts from it).
     start: Day,
+    watch_from: Option<Day>,
     day: Day,
     rng: ChaCha8Rng,
     /// The deploy events' own stream: drawing them changes nothing else.
@@ -109,6 +114,7 @@ impl Org {
             scale: config.scale.max(1),
             failure_per_mille: config.failure_per_mille,
             start: config.start,
+            watch_from: config.watch_from,
             day: config.start,
             rng: ChaCha8Rng::seed_from_u64(config.seed),
             deploy_rng: ChaCha8Rng::seed_from_u64(config.seed ^ 0x00de_910f),
@@ -152,6 +158,16 @@ impl Org {
     pub fn deploys(&mut self) -> Vec<SyntheticDeploy> {
         let rollouts = std::mem::take(&mut self.rollouts);
         deliveries::events(self.day, &rollouts, &mut self.deploy_rng)
+    }
+
+    /// What a Kubernetes watch recorded today between snapshots, given
+    /// today's [`Org::deploys`]: their rollouts, and scales and crash loops
+    /// round the clock. None before [`SyntheticConfig::watch_from`].
+    pub fn actions(&self, deploys: &[SyntheticDeploy]) -> Vec<crate::action::Action> {
+        match self.watch_from {
+            Some(from) if self.day >= from => watch::actions(self, deploys),
+            _ => Vec::new(),
+        }
     }
 
     pub fn size(&self) -> OrgSize {
