@@ -117,6 +117,24 @@ fn chromium() -> Option<PathBuf> {
     headless_chrome::browser::default_executable().ok()
 }
 
+/// [`chromium`] for a browser test: `None` says the test was skipped, which
+/// CI (`CI=true`) never allows.
+fn chromium_or_skip() -> Option<PathBuf> {
+    let found = chromium();
+    if found.is_none() {
+        // CI installs Chromium (.ci/run): there, a missing browser is a
+        // broken machine, not a reason to pass without testing.
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but no Chromium was found: the explorer's browser tests cannot run (install chromium, or set SPOT_CHROMIUM)"
+        );
+        println!(
+            "explorer browser test skipped: no Chromium found (install the chromium package, or set SPOT_CHROMIUM)"
+        );
+    }
+    found
+}
+
 /// The server under test: `spot serve`'s router over loopback TCP, on a
 /// freshly generated demo organisation (in-process, like tests/api.rs: a
 /// shared target dir's `spot` binary may be another checkout's build).
@@ -377,18 +395,7 @@ impl Explorer {
 
 #[test]
 fn the_explorer_end_to_end_in_chromium() {
-    let Some(chrome) = chromium() else {
-        // CI installs Chromium (.ci/run): there, a missing browser is a
-        // broken machine, not a reason to pass without testing.
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true but no Chromium was found: the explorer's browser test cannot run (install chromium, or set SPOT_CHROMIUM)"
-        );
-        println!(
-            "explorer browser test skipped: no Chromium found (install the chromium package, or set SPOT_CHROMIUM)"
-        );
-        return;
-    };
+    let Some(chrome) = chromium_or_skip() else { return };
     let server = demo_server();
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap().join("explorer-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
@@ -981,13 +988,7 @@ mod shop;
 
 #[test]
 fn a_service_page_lists_what_repositories_declare_apart_from_what_runs() {
-    let Some(chrome) = chromium() else {
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but no Chromium was found");
-        println!(
-            "explorer browser test skipped: no Chromium found (install the chromium package, or set SPOT_CHROMIUM)"
-        );
-        return;
-    };
+    let Some(chrome) = chromium_or_skip() else { return };
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = runtime.block_on(shop::shop_store(dir.path()));
@@ -1061,13 +1062,7 @@ async fn record_backfilled_service(store: &SqliteStore, day: spot::Day) {
 
 #[test]
 fn a_backfilled_service_shows_its_folder_language_and_why_no_use_is_outdated() {
-    let Some(chrome) = chromium() else {
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but no Chromium was found");
-        println!(
-            "explorer browser test skipped: no Chromium found (install the chromium package, or set SPOT_CHROMIUM)"
-        );
-        return;
-    };
+    let Some(chrome) = chromium_or_skip() else { return };
     let day = "2026-11-20";
     let (url, (runtime, dir)) = empty_server(None);
     let store = SqliteStore::open(dir.path().join("empty.db")).unwrap();
@@ -1161,11 +1156,7 @@ fn catalog_server() -> (String, (tokio::runtime::Runtime, tempfile::TempDir)) {
 
 #[test]
 fn a_system_and_a_group_page_list_their_members_in_chromium() {
-    let Some(chrome) = chromium() else {
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but no Chromium was found");
-        println!("explorer catalog browser test skipped: no Chromium found (install chromium, or set SPOT_CHROMIUM)");
-        return;
-    };
+    let Some(chrome) = chromium_or_skip() else { return };
     let (url, _server) = catalog_server();
     let (_browser, mut ui) = Explorer::launch(chrome, &url, (1280, 900));
     ui.tab.navigate_to(&format!("{url}/")).unwrap();
@@ -1235,13 +1226,7 @@ fn boutique_server() -> (String, (tokio::runtime::Runtime, tempfile::TempDir)) {
 
 #[test]
 fn a_real_shaped_service_page_lists_its_dependencies_with_why_and_draws_them() {
-    let Some(chrome) = chromium() else {
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but no Chromium was found");
-        println!(
-            "explorer browser test skipped: no Chromium found (install the chromium package, or set SPOT_CHROMIUM)"
-        );
-        return;
-    };
+    let Some(chrome) = chromium_or_skip() else { return };
     let (url, _server) = boutique_server();
     let (_browser, mut ui) = Explorer::launch(chrome, &url, (1440, 1100));
     ui.tab.navigate_to(&format!("{}/#/service/service%3Afrontend?day={}", ui.url, shapes::WIRED)).unwrap();
@@ -1282,13 +1267,7 @@ mod changes_history;
 
 #[test]
 fn changes_read_in_words_grouped_by_service_and_around_a_service() {
-    let Some(chrome) = chromium() else {
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but no Chromium was found");
-        println!(
-            "explorer browser test skipped: no Chromium found (install the chromium package, or set SPOT_CHROMIUM)"
-        );
-        return;
-    };
+    let Some(chrome) = chromium_or_skip() else { return };
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let store = runtime.block_on(changes_history::history_store(dir.path()));
@@ -1387,10 +1366,7 @@ fn demo_like_spot_demo() -> (String, (tokio::runtime::Runtime, tempfile::TempDir
 
 #[test]
 fn the_demo_fills_what_a_newcomer_opens_and_links_only_safe_urls() {
-    let Some(chrome) = chromium() else {
-        println!("explorer demo test skipped: no Chromium found (install chromium, or set SPOT_CHROMIUM)");
-        return;
-    };
+    let Some(chrome) = chromium_or_skip() else { return };
     let (url, _server) = demo_like_spot_demo();
     let (_browser, mut ui) = Explorer::launch(chrome, &url, (1440, 1100));
     ui.tab.navigate_to(&format!("{url}/")).unwrap();

@@ -404,19 +404,14 @@ fn configure(conn: &Connection, read_only: bool) -> rusqlite::Result<()> {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
     }
-    if read_only {
-        // Readers share the operating system's cache of the file, not a
-        // map each: every connection's map counted the whole file again in
-        // the process's resident set (a 265 MB store read through five
-        // connections showed ~1 GB of file pages, most of the peak RSS at
-        // 730 days). A reader keeps a page cache of its own, bounded.
-        conn.pragma_update(None, "cache_size", -32_768)?; // 32 MiB
-        conn.pragma_update(None, "mmap_size", 0)?;
-    } else {
-        // The writer reads the pages it changes through one map.
-        conn.pragma_update(None, "cache_size", -65_536)?; // 64 MiB
-        conn.pragma_update(None, "mmap_size", 1_i64 << 30)?;
-    }
+    // Every connection maps the file. Readers without a map (and a 32 MiB
+    // cache each) took the 730-day bench's peak RSS from 1,409 to 503 MB,
+    // but made its queries slower: reverse traversal p50 2.9 → 12.8 ms,
+    // scorecard day 212 → 293 ms (docs/benchmarks.md, issue 29). Mapped
+    // pages are the operating system's file cache, shared and reclaimable,
+    // though the resident set counts them once per connection.
+    conn.pragma_update(None, "cache_size", -65_536)?; // 64 MiB of page cache
+    conn.pragma_update(None, "mmap_size", 1_i64 << 30)?;
     Ok(())
 }
 
