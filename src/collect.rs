@@ -96,6 +96,10 @@ pub async fn run_once(
         Err(failure) => failure,
     };
     let run = store.record_failure(source, scope, day, &error).await?;
+    // Said here, where a real collector's failure is known; the store only
+    // records it (the synthetic organisation's outages are expected, and
+    // `spot demo` sums them up instead).
+    tracing::warn!(collector.name = source, snapshot.scope = scope, snapshot.day = %day, error, "recorded failed run");
     Ok(Attempt { run, observed: 0, failure: Some(reason), elapsed: started.elapsed() })
 }
 

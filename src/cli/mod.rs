@@ -104,7 +104,7 @@ enum Command {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.log_format, matches!(cli.command, Command::Demo(_)));
+    init_logging(cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => return fail(anyhow::anyhow!("cannot start the async runtime: {e}")),
@@ -152,13 +152,9 @@ async fn run(command: Command) -> anyhow::Result<()> {
     }
 }
 
-/// `demo`: the synthetic collectors' expected outages are recorded failed
-/// runs, which the store logs as warnings; the demo sums them up in one
-/// line instead (SPOT_LOG still shows them).
-fn init_logging(format: LogFormat, demo: bool) {
-    let default = if demo { "warn,spot=info,spot::store::sqlite::write=error" } else { "warn,spot=info" };
+fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("SPOT_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,spot=info"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match format {
         LogFormat::Human => builder.init(),

@@ -284,7 +284,7 @@ pub async fn record_failure(store: &Inner, source: &str, scope: &str, day: Day, 
     let row = store.query_one(queries::record_failure(&run_key, failed, &note)).await?.ok_or_else(|| {
         StoreError::Backend { doing: "recording a failed run".into(), source: "no run record came back".into() }
     })?;
-    tracing::warn!(collector.name = %source, snapshot.scope = %scope, snapshot.day = %day, error, "recorded failed run");
+    tracing::debug!(collector.name = %source, snapshot.scope = %scope, snapshot.day = %day, error, "recorded failed run");
     super::read::run_from(&row)
 }
 

@@ -162,7 +162,7 @@ impl Writer {
             }
         };
         tx.commit().map_err(backend("committing a run record"))?;
-        tracing::warn!(collector.name = %source, snapshot.scope = %scope, snapshot.day = %day, error, "recorded failed run");
+        tracing::debug!(collector.name = %source, snapshot.scope = %scope, snapshot.day = %day, error, "recorded failed run");
         Ok(run)
     }
 }
