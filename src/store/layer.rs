@@ -9,7 +9,7 @@
 //! writes: a write names its [`WriteKind`], and whoever keeps something
 //! derived from the store (the score cache) matches on that enum without a
 //! wildcard, so a new kind of write does not compile until each of them
-//! has decided what it does. `tests/store_layer_methods.rs` reads the
+//! has decided what it does. `tests/store_writes.rs` reads the
 //! `Store` trait and fails when a method is forwarded without a
 //! descriptor, under another name, or as a read it has not been told is
 //! one.
