@@ -231,7 +231,7 @@ fn changes_of(changes: &model::Changes, kinds: &[String]) -> Vec<Change> {
     for c in changes.relations.into_iter().filter(|c| wanted(&c.kind)) {
         all.push(Change {
             change: c.change.into(),
-            key: format!("{} -{}-> {}", c.from, c.kind, c.to),
+            key: crate::changes::relation_key(&c.from, &c.kind, &c.to),
             kind: c.kind,
             is_relation: true,
             sources: vec![c.source.clone()],

@@ -257,7 +257,8 @@ fn relations(
     typed
 }
 
-/// How the store's changes name a relation (`from -kind-> to`).
+/// How a relation change is named (`from -kind-> to`): the `key` of the
+/// API's `Change`, and what [`members`] gives, which the API matches on.
 pub fn relation_key(from: &str, kind: &str, to: &str) -> String {
     format!("{from} -{kind}-> {to}")
 }
