@@ -93,62 +93,54 @@ impl Figures {
 }
 
 /// What [`Figures`] are made of, as deploys or day rollups are added: the
-/// counts, the services that changed and every sample (medians are exact).
-#[derive(Default)]
+/// counts and every sample (medians are exact), summed as a [`DayRollup`]
+/// adds them (its service, cluster and day unused), and the services that
+/// changed.
 struct Tally<'a> {
-    figures: Figures,
-    leads: Vec<i64>,
-    restores: Vec<i64>,
+    sum: DayRollup,
     services: rustc_hash::FxHashSet<&'a str>,
+}
+
+impl Default for Tally<'_> {
+    fn default() -> Self {
+        Tally { sum: DayRollup::empty("", "", Day(0)), services: Default::default() }
+    }
 }
 
 impl<'a> Tally<'a> {
     fn add_deploy(&mut self, deploy: &'a Judged) {
-        let figures = &mut self.figures;
-        figures.rollbacks += deploy.rollback as u64;
-        if !deploy.is_change() {
-            return;
+        if deploy.is_change() {
+            self.services.insert(&deploy.event.service);
         }
-        figures.changes += 1;
-        self.services.insert(&deploy.event.service);
-        figures.deploys += deploy.is_deploy() as u64;
-        if deploy.is_failed_change() {
-            figures.failed_changes += 1;
-            match deploy.time_to_restore() {
-                Some(took) => self.restores.push(took.num_seconds()),
-                None => figures.unrestored += 1,
-            }
-        }
-        if let Some(lead) = deploy.lead_time() {
-            self.leads.push(lead.num_seconds());
-        }
+        self.sum.add(deploy);
     }
 
     fn add_rollup(&mut self, row: &'a DayRollup) {
-        let figures = &mut self.figures;
-        figures.rollbacks += row.rollbacks;
-        figures.changes += row.changes;
-        figures.deploys += row.deploys;
-        figures.failed_changes += row.failed_changes;
-        figures.unrestored += row.unrestored;
         if row.changes > 0 {
             self.services.insert(&row.service);
         }
-        self.leads.extend_from_slice(&row.lead_times);
-        self.restores.extend_from_slice(&row.restores);
+        self.sum.add_rollup(row);
     }
 
-    fn figures(mut self, days: u64) -> Figures {
-        let mut figures = self.figures;
-        figures.days = days;
-        figures.deploying_services = self.services.len() as u64;
-        figures.deploys_per_day = if days == 0 { 0.0 } else { figures.deploys as f64 / days as f64 };
-        figures.change_failure_rate =
-            (figures.changes > 0).then(|| figures.failed_changes as f64 / figures.changes as f64);
-        figures.lead_time_samples = self.leads.len() as u64;
-        figures.lead_time_seconds = nearest_rank(&mut self.leads, 0.5);
-        figures.restored = self.restores.len() as u64;
-        figures.time_to_restore_seconds = nearest_rank(&mut self.restores, 0.5);
+    fn figures(self, days: u64) -> Figures {
+        let DayRollup { deploys, changes, failed_changes, rollbacks, unrestored, mut lead_times, mut restores, .. } =
+            self.sum;
+        let mut figures = Figures {
+            deploys,
+            changes,
+            failed_changes,
+            rollbacks,
+            unrestored,
+            days,
+            deploying_services: self.services.len() as u64,
+            deploys_per_day: if days == 0 { 0.0 } else { deploys as f64 / days as f64 },
+            change_failure_rate: (changes > 0).then(|| failed_changes as f64 / changes as f64),
+            lead_time_samples: lead_times.len() as u64,
+            lead_time_seconds: nearest_rank(&mut lead_times, 0.5),
+            restored: restores.len() as u64,
+            time_to_restore_seconds: nearest_rank(&mut restores, 0.5),
+            bands: Bands::default(),
+        };
         figures.bands = figures.judge_bands();
         figures
     }

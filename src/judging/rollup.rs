@@ -47,24 +47,41 @@ impl DayRollup {
     pub fn of<'a>(service: &str, cluster: &str, day: Day, deploys: impl IntoIterator<Item = &'a Judged>) -> DayRollup {
         let mut row = DayRollup::empty(service, cluster, day);
         for deploy in deploys {
-            row.rollbacks += deploy.rollback as u64;
-            if !deploy.is_change() {
-                continue;
-            }
-            row.changes += 1;
-            row.deploys += deploy.is_deploy() as u64;
-            if deploy.is_failed_change() {
-                row.failed_changes += 1;
-                match deploy.time_to_restore() {
-                    Some(took) => row.restores.push(took.num_seconds()),
-                    None => row.unrestored += 1,
-                }
-            }
-            if let Some(lead) = deploy.lead_time() {
-                row.lead_times.push(lead.num_seconds());
-            }
+            row.add(deploy);
         }
         row
+    }
+
+    /// Counts `deploy` in: what it adds to each figure of docs/dora.md
+    /// ("The metrics"), the one place those rules are written.
+    pub fn add(&mut self, deploy: &Judged) {
+        self.rollbacks += deploy.rollback as u64;
+        if !deploy.is_change() {
+            return;
+        }
+        self.changes += 1;
+        self.deploys += deploy.is_deploy() as u64;
+        if deploy.is_failed_change() {
+            self.failed_changes += 1;
+            match deploy.time_to_restore() {
+                Some(took) => self.restores.push(took.num_seconds()),
+                None => self.unrestored += 1,
+            }
+        }
+        if let Some(lead) = deploy.lead_time() {
+            self.lead_times.push(lead.num_seconds());
+        }
+    }
+
+    /// Adds `other`'s counts and samples (its service, cluster and day aside).
+    pub fn add_rollup(&mut self, other: &DayRollup) {
+        self.deploys += other.deploys;
+        self.changes += other.changes;
+        self.failed_changes += other.failed_changes;
+        self.rollbacks += other.rollbacks;
+        self.unrestored += other.unrestored;
+        self.lead_times.extend_from_slice(&other.lead_times);
+        self.restores.extend_from_slice(&other.restores);
     }
 }
 
