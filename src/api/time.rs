@@ -211,31 +211,35 @@ impl From<model::Run> for Run {
 }
 
 fn changes_of(changes: &model::Changes, kinds: &[String]) -> Vec<Change> {
-    let changes = changes.clone();
     let wanted = |kind: &str| kinds.is_empty() || kinds.iter().any(|k| k == kind);
     let mut all = Vec::with_capacity(changes.entities.len() + changes.relations.len());
-    for c in changes.entities.into_iter().filter(|c| wanted(&c.entity.kind)) {
+    for c in changes.entities.iter().filter(|c| wanted(&c.entity.kind)) {
         let entity_day = if c.change == model::Change::Removed { changes.from } else { changes.to };
         all.push(Change {
             change: c.change.into(),
-            key: c.entity.key,
-            kind: c.entity.kind,
+            key: c.entity.key.clone(),
+            kind: c.entity.kind.clone(),
             is_relation: false,
-            sources: c.sources,
+            sources: c.sources.clone(),
             relation: None,
             entity_day,
             words: None,
             order_key: String::new(),
         });
     }
-    for c in changes.relations.into_iter().filter(|c| wanted(&c.kind)) {
+    for c in changes.relations.iter().filter(|c| wanted(&c.kind)) {
         all.push(Change {
             change: c.change.into(),
             key: crate::changes::relation_key(&c.from, &c.kind, &c.to),
-            kind: c.kind,
+            kind: c.kind.clone(),
             is_relation: true,
             sources: vec![c.source.clone()],
-            relation: Some(RelationChange { from: c.from, to: c.to, source: c.source, scope: c.scope }),
+            relation: Some(RelationChange {
+                from: c.from.clone(),
+                to: c.to.clone(),
+                source: c.source.clone(),
+                scope: c.scope.clone(),
+            }),
             entity_day: changes.to,
             words: None,
             order_key: String::new(),
