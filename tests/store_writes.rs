@@ -46,54 +46,81 @@ const READS: [&str; 24] = [
     "export",
 ];
 
-/// The `async fn`s of the text from `start` to the block's end, with
-/// whether each has a body (a default, in a trait) and the text up to the
-/// next one.
-fn async_fns(text: &str) -> BTreeMap<String, (bool, String)> {
+/// The methods of the `Store` trait in `src/store/mod.rs`, each with
+/// whether it has a default body.
+fn trait_methods(source: &str) -> BTreeMap<String, bool> {
+    let file = syn::parse_file(source).expect("src/store/mod.rs parses");
+    let store = file
+        .items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Trait(t) if t.ident == "Store" => Some(t),
+            _ => None,
+        })
+        .expect("src/store/mod.rs declares the Store trait");
     let mut found = BTreeMap::new();
-    let pieces: Vec<&str> = text.split("async fn ").skip(1).collect();
-    for piece in pieces {
-        let name: String = piece.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
-        let mut depth = 0;
-        let mut has_body = false;
-        for c in piece.chars() {
-            match c {
-                '(' => depth += 1,
-                ')' => depth -= 1,
-                ';' if depth == 0 => break,
-                '{' if depth == 0 => {
-                    has_body = true;
-                    break;
-                }
-                _ => {}
-            }
+    for item in &store.items {
+        if let syn::TraitItem::Fn(method) = item {
+            found.insert(method.sig.ident.to_string(), method.default.is_some());
         }
-        assert!(found.insert(name.clone(), (has_body, piece.to_string())).is_none(), "{name} twice");
     }
     found
 }
 
-/// The text of the block that starts at `header`, to its closing brace.
-fn block<'a>(source: &'a str, header: &str) -> &'a str {
-    let start = source.find(header).unwrap_or_else(|| panic!("no `{header}`"));
-    let mut depth = 0;
-    for (at, c) in source[start..].char_indices() {
-        match c {
-            '{' => depth += 1,
-            '}' if depth == 1 => return &source[start..start + at],
-            '}' => depth -= 1,
-            _ => {}
+/// The methods `Layered` forwards in `src/store/layer.rs`, each with the
+/// `Method::…` its body passes (`Read("name")` or `Write(WriteKind::…)`),
+/// if any.
+fn forwarded_methods(source: &str) -> BTreeMap<String, Option<String>> {
+    let file = syn::parse_file(source).expect("src/store/layer.rs parses");
+    let layered = file
+        .items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Impl(i) if i.trait_.as_ref().is_some_and(|(_, path, _)| path.is_ident("Store")) => Some(i),
+            _ => None,
+        })
+        .expect("src/store/layer.rs implements Store for Layered");
+    let mut found = BTreeMap::new();
+    for item in &layered.items {
+        if let syn::ImplItem::Fn(method) = item {
+            let name = method.sig.ident.to_string();
+            let mut said = Descriptor(None);
+            syn::visit::Visit::visit_block(&mut said, &method.block);
+            assert!(found.insert(name.clone(), said.0).is_none(), "{name} twice");
         }
     }
-    panic!("`{header}` never closes")
+    found
 }
 
-/// What a forwarding body says its call is: `Read(name)` or `Write(kind)`.
-fn descriptor(body: &str) -> Option<String> {
-    let at = body.find("Method::")?;
-    let rest = &body[at + "Method::".len()..];
-    let end = rest.find(')')?;
-    Some(rest[..=end].to_string())
+/// The first `Method::Read("name")` or `Method::Write(WriteKind::Kind)` a
+/// forwarding body passes, written as that text without `Method::`.
+struct Descriptor(Option<String>);
+
+impl<'ast> syn::visit::Visit<'ast> for Descriptor {
+    fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+        if self.0.is_some() {
+            return;
+        }
+        if let syn::Expr::Path(func) = &*call.func {
+            let path: Vec<String> = func.path.segments.iter().map(|s| s.ident.to_string()).collect();
+            if let [method, variant] = path.as_slice() {
+                if method == "Method" {
+                    let argument = match call.args.first() {
+                        Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(name), .. })) => {
+                            format!("{:?}", name.value())
+                        }
+                        Some(syn::Expr::Path(kind)) => {
+                            kind.path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::")
+                        }
+                        _ => "?".to_string(),
+                    };
+                    self.0 = Some(format!("{variant}({argument})"));
+                    return;
+                }
+            }
+        }
+        syn::visit::visit_expr_call(self, call);
+    }
 }
 
 #[test]
@@ -101,19 +128,19 @@ fn every_store_method_is_forwarded_as_a_read_or_a_write_by_its_name() {
     let root = env!("CARGO_MANIFEST_DIR");
     let store_rs = std::fs::read_to_string(format!("{root}/src/store/mod.rs")).unwrap();
     let layer_rs = std::fs::read_to_string(format!("{root}/src/store/layer.rs")).unwrap();
-    let trait_methods = async_fns(block(&store_rs, "pub trait Store"));
-    let forwarded = async_fns(block(&layer_rs, "impl<L: Around> Store for Layered<L>"));
+    let trait_methods = trait_methods(&store_rs);
+    let forwarded = forwarded_methods(&layer_rs);
     assert!(trait_methods.len() > 20, "the trait was not read: {trait_methods:?}");
 
     let mut writes_seen = HashSet::new();
-    for (name, (has_default, _)) in &trait_methods {
-        let Some((_, body)) = forwarded.get(name) else {
+    for (name, has_default) in &trait_methods {
+        let Some(said) = forwarded.get(name) else {
             // A default body runs on the layered store and calls its
             // forwarded methods, which the layer sees.
             assert!(has_default, "Store::{name} is not forwarded by store::layer::Layered");
             continue;
         };
-        let said = descriptor(body).unwrap_or_else(|| panic!("Layered::{name} passes no Method"));
+        let said = said.clone().unwrap_or_else(|| panic!("Layered::{name} passes no Method"));
         if said.starts_with("Read(") {
             assert_eq!(said, format!("Read(\"{name}\")"), "Layered::{name} is named as another method");
             assert!(
