@@ -177,40 +177,57 @@ fn judge_lane(
         .map_err(backend(doing))?
         .collect::<Result<_, _>>()
         .map_err(backend(doing))?;
-    let events: Vec<&DeployEvent> = lane.iter().map(|d| &d.event).collect();
+    let found = verdicts(&lane.iter().map(|d| &d.event).collect::<Vec<_>>(), fix_forward);
+    // Every day after the slice's first is wholly in the slice (and so is
+    // the first when the slice is the whole lane): those days are rolled
+    // up from the verdicts judged here rather than read again.
+    let whole_from = match (start.from, lane.first()) {
+        (None, _) => Some(Day(i32::MIN)),
+        (Some(_), Some(first)) => Some(day_of(first.event.at).plus(1)),
+        (Some(_), None) => None,
+    };
     let mut update = conn
         .prepare_cached(
             "UPDATE events SET judged_status = ?2, judged_rollback = ?3, judged_fixed_by = ?4, judged_reason = ?5, \
              judged_restored_ms = ?6 WHERE id = ?1",
         )
         .map_err(backend(doing))?;
-    for (deploy, verdict) in lane.iter().zip(verdicts(&events, fix_forward)).skip(start.context as usize) {
+    let mut judged = Vec::with_capacity(lane.len());
+    for (deploy, verdict) in lane.into_iter().zip(found).skip(start.context as usize) {
+        let day = day_of(deploy.event.at);
         if earliest.is_none() {
-            days.insert(day_of(deploy.event.at));
+            days.insert(day);
         }
-        if deploy.stored.as_ref() == Some(&verdict) {
-            continue;
+        if deploy.stored.as_ref() != Some(&verdict) {
+            update
+                .execute(params![
+                    deploy.id,
+                    verdict.status.as_str(),
+                    verdict.rollback,
+                    verdict.fixed_forward_by,
+                    verdict.reason,
+                    verdict.restored_at.map(|at| at.timestamp_millis()),
+                ])
+                .map_err(backend(doing))?;
+            days.insert(day);
         }
-        update
-            .execute(params![
-                deploy.id,
-                verdict.status.as_str(),
-                verdict.rollback,
-                verdict.fixed_forward_by,
-                verdict.reason,
-                verdict.restored_at.map(|at| at.timestamp_millis()),
-            ])
-            .map_err(backend(doing))?;
-        days.insert(day_of(deploy.event.at));
+        judged.push(verdict.on(deploy.event));
     }
     for day in days {
-        roll_up_day(conn, service, cluster, day)?;
+        if whole_from.is_some_and(|whole| day >= whole) {
+            // Oldest first: the day's deploys are one run.
+            let of_day = |d: &Judged| day_of(d.event.at);
+            let run = judged.partition_point(|d| of_day(d) < day)..judged.partition_point(|d| of_day(d) <= day);
+            write_day(conn, service, cluster, day, &judged[run])?;
+        } else {
+            roll_up_day(conn, service, cluster, day)?;
+        }
     }
     Ok(())
 }
 
 /// Writes the `dora_days` row of `service` in `cluster` on `day` from its
-/// deploys' stored verdicts (none: no row).
+/// deploys' stored verdicts, read here.
 fn roll_up_day(conn: &Connection, service: &str, cluster: &str, day: Day) -> StoreResult<()> {
     let doing = "rolling up a day of deploys";
     let (start, end) = (day.start().timestamp_millis(), day.plus(1).start().timestamp_millis());
@@ -224,12 +241,6 @@ fn roll_up_day(conn: &Connection, service: &str, cluster: &str, day: Day) -> Sto
         .map_err(backend(doing))?
         .collect::<Result<_, _>>()
         .map_err(backend(doing))?;
-    if deploys.is_empty() {
-        conn.prepare_cached("DELETE FROM dora_days WHERE service = ?1 AND cluster = ?2 AND day = ?3")
-            .and_then(|mut s| s.execute(params![service, cluster, day.0]))
-            .map_err(backend(doing))?;
-        return Ok(());
-    }
     let mut judged = Vec::with_capacity(deploys.len());
     for deploy in deploys {
         let verdict = deploy.stored.ok_or_else(|| StoreError::Backend {
@@ -238,7 +249,20 @@ fn roll_up_day(conn: &Connection, service: &str, cluster: &str, day: Day) -> Sto
         })?;
         judged.push(verdict.on(deploy.event));
     }
-    let row = DayRollup::of(service, cluster, day, &judged);
+    write_day(conn, service, cluster, day, &judged)
+}
+
+/// Writes the `dora_days` row of `service` in `cluster` on `day` from
+/// `deploys`, that day's deploys judged (none: no row).
+fn write_day(conn: &Connection, service: &str, cluster: &str, day: Day, deploys: &[Judged]) -> StoreResult<()> {
+    let doing = "rolling up a day of deploys";
+    if deploys.is_empty() {
+        conn.prepare_cached("DELETE FROM dora_days WHERE service = ?1 AND cluster = ?2 AND day = ?3")
+            .and_then(|mut s| s.execute(params![service, cluster, day.0]))
+            .map_err(backend(doing))?;
+        return Ok(());
+    }
+    let row = DayRollup::of(service, cluster, day, deploys);
     conn.prepare_cached(
         "INSERT OR REPLACE INTO dora_days (service, cluster, day, deploys, changes, failed_changes, rollbacks, \
          unrestored, lead_times, restores) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
