@@ -14,26 +14,27 @@ use syn::visit::Visit;
 /// Module → the other top-level modules it names → the files naming them.
 type References = BTreeMap<String, BTreeMap<String, BTreeSet<String>>>;
 
-/// One module of the tree: its path below the crate (`["api", "hygiene"]`)
-/// and the file it is written in.
+/// One module of the tree: its path below the crate (`["api", "hygiene"]`),
+/// the file it is written in, and that file read as Rust.
 struct Module {
     path: Vec<String>,
     file: PathBuf,
+    syntax: syn::File,
 }
 
 /// Every module file reachable from `src/lib.rs` through `mod` items that
 /// are not `#[cfg(test)]`; inline modules are read with their file.
 fn module_files(src: &Path) -> Vec<Module> {
     let mut found = Vec::new();
-    let mut pending = vec![Module { path: Vec::new(), file: src.join("lib.rs") }];
-    while let Some(module) = pending.pop() {
-        let file = parse(&module.file);
+    let mut pending = vec![(Vec::new(), src.join("lib.rs"))];
+    while let Some((path, file)) = pending.pop() {
+        let module = Module { syntax: parse(&file), path, file };
         // Children of lib.rs and mod.rs sit beside them; of foo.rs, in foo/.
         let dir = match module.file.file_name().and_then(|n| n.to_str()) {
             Some("lib.rs") | Some("mod.rs") => module.file.parent().unwrap().to_path_buf(),
             _ => module.file.with_extension(""),
         };
-        for item in &file.items {
+        for item in &module.syntax.items {
             let syn::Item::Mod(child) = item else { continue };
             if is_test_only(&child.attrs) || child.content.is_some() {
                 continue;
@@ -44,7 +45,7 @@ fn module_files(src: &Path) -> Vec<Module> {
             assert!(file.exists(), "module {name} of {} has no file", module.file.display());
             let mut path = module.path.clone();
             path.push(name);
-            pending.push(Module { path, file });
+            pending.push((path, file));
         }
         found.push(module);
     }
@@ -180,9 +181,9 @@ impl<'ast> Visit<'ast> for Names<'_> {
 
 /// What `src/lib.rs` re-exports from its own modules (`SqliteStore` →
 /// `store`), so `crate::SqliteStore` counts as naming `store`.
-fn reexports(src: &Path) -> BTreeMap<String, String> {
+fn reexports(lib: &syn::File) -> BTreeMap<String, String> {
     let mut found = BTreeMap::new();
-    for item in parse(&src.join("lib.rs")).items {
+    for item in &lib.items {
         let syn::Item::Use(item) = item else { continue };
         let mut paths = Vec::new();
         use_paths(&item.tree, &mut Vec::new(), &mut paths);
@@ -212,14 +213,16 @@ fn use_paths(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut Vec<Vec<St
 
 /// For each top-level module, the other top-level modules its code names.
 fn module_references(src: &Path) -> References {
-    let tops: BTreeSet<String> = module_files(src).into_iter().filter_map(|m| m.path.first().cloned()).collect();
-    let reexported = reexports(src);
+    let modules = module_files(src);
+    let tops: BTreeSet<String> = modules.iter().filter_map(|m| m.path.first().cloned()).collect();
+    let lib = modules.iter().find(|m| m.path.is_empty()).expect("src/lib.rs was read");
+    let reexported = reexports(&lib.syntax);
     let mut references = References::new();
-    for module in module_files(src) {
+    for module in &modules {
         let Some(top) = module.path.first().cloned() else { continue }; // lib.rs: the crate's front door
         let mut named = BTreeSet::new();
         let mut names = Names { module: module.path.clone(), named: &mut named };
-        names.visit_file(&parse(&module.file));
+        names.visit_file(&module.syntax);
         let relative = module.file.strip_prefix(src).unwrap().to_string_lossy().replace('\\', "/");
         let named = named.into_iter().filter_map(|name| match tops.contains(&name) {
             true => Some(name),
