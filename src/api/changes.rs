@@ -283,9 +283,8 @@ pub async fn scope_of(
     Ok(changes::Scope { services })
 }
 
-/// The group part of an order key: a service, or `~` (sorts last) for
-/// changes of no single service.
-const NO_SERVICE: &str = "~";
+/// Separates the parts of an order key (the group first, a service or
+/// [`changes::NO_SERVICE`], when grouped by service).
 const SEPARATOR: char = '\u{1f}';
 
 /// Gives each change its words (read lazily) and its order key; with a
@@ -313,7 +312,8 @@ pub async fn attach(
         let base =
             format!("{}{SEPARATOR}{}{SEPARATOR}{source}{SEPARATOR}{scope}", u8::from(change.is_relation), change.key);
         change.order_key = if group_by_service {
-            let group = change.words.as_ref().and_then(|w| one(w.services())).unwrap_or(NO_SERVICE);
+            let group = change.words.as_ref().and_then(|w| changes::one_service(w.services()));
+            let group = group.unwrap_or(changes::NO_SERVICE);
             format!("{group}{SEPARATOR}{base}")
         } else {
             base
@@ -324,13 +324,6 @@ pub async fn attach(
     }
     all.sort_by(|a, b| a.order_key.cmp(&b.order_key));
     Ok(())
-}
-
-fn one(services: &[String]) -> Option<&str> {
-    match services {
-        [one] => Some(one),
-        _ => None,
-    }
 }
 
 /// Keeps the changes of some kinds (in words) and significance; reads the
@@ -360,7 +353,7 @@ pub async fn keep_words(
 pub fn groups_of(all: &[super::time::Change]) -> Vec<ChangeGroup> {
     let mut counts: std::collections::BTreeMap<Option<String>, i32> = Default::default();
     for change in all {
-        let service = change.words.as_ref().and_then(|w| one(w.services())).map(str::to_string);
+        let service = change.words.as_ref().and_then(|w| changes::one_service(w.services())).map(str::to_string);
         *counts.entry(service).or_default() += 1;
     }
     let mut groups: Vec<ChangeGroup> =

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::diff::{shown, Moved};
-use super::{name, ChangeKind, Significance};
+use super::{name, one_service, ChangeKind, Significance};
 use crate::model::Change;
 
 /// Coverage must move by at least this many points to matter.
@@ -24,10 +24,7 @@ fn described(kind: ChangeKind, title: String, significant: bool) -> Described {
 
 /// Who a title speaks of: the one service, else the entity's own name.
 pub fn who<'a>(key: &'a str, services: &'a [String]) -> &'a str {
-    match services {
-        [one] => name(one),
-        _ => name(key),
-    }
+    name(one_service(services).unwrap_or(key))
 }
 
 /// Kinds whose arrival or departure matters.

@@ -125,12 +125,22 @@ pub struct TypedChange {
 impl TypedChange {
     /// The one service it belongs to, when there is exactly one.
     pub fn service(&self) -> Option<&str> {
-        match self.services.as_slice() {
-            [one] => Some(one),
-            _ => None,
-        }
+        one_service(&self.services)
     }
 }
+
+/// The one service of `services`, when there is exactly one: the service
+/// a change is titled after and grouped under.
+pub fn one_service(services: &[String]) -> Option<&str> {
+    match services {
+        [one] => Some(one),
+        _ => None,
+    }
+}
+
+/// The group of the changes of no single service, in ids and the API's
+/// order keys: `~` sorts after every service key.
+pub const NO_SERVICE: &str = "~";
 
 /// The name part of a key (`service:checkout` → `checkout`).
 pub(crate) fn name(key: &str) -> &str {

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use super::describe::{self, package_name, Described};
 use super::diff::{self, Moved};
 use super::owner::{services_of, ServicesOf};
-use super::{name, RelationMove, TypedChange};
+use super::{name, one_service, RelationMove, TypedChange, NO_SERVICE};
 use crate::model::{Change, Changes, Day, EntityChange, RelationChange, RelationValueVersion};
 use crate::store::{Store, StoreResult};
 
@@ -123,13 +123,10 @@ async fn services(store: &dyn Store, changes: &Changes) -> StoreResult<ServicesO
     Ok(found)
 }
 
-/// The id's first part groups a change under its service (`~` sorts
-/// those of none last).
+/// The id's first part groups a change under its service (those of none
+/// last).
 fn id(services: &[String], rest: &str) -> String {
-    let group = match services {
-        [one] => one.as_str(),
-        _ => "~",
-    };
+    let group = one_service(services).unwrap_or(NO_SERVICE);
     format!("{group}|{rest}")
 }
 
