@@ -10,7 +10,7 @@ use super::context::{api, resolve_day, store_error};
 use super::entity::{page_size, Entity};
 use super::reports::{trend_buckets, Bucket};
 use super::scalars::{day, Date};
-use crate::hygiene::{self as findings, findings, Findings, Unclaimed};
+use crate::hygiene::{findings, Conflict, Findings, Unclaimed};
 use crate::model::{self, Day};
 
 /// How many findings of each category there are on a day, and what they
@@ -78,7 +78,7 @@ pub struct IdentityConflict {
 }
 
 impl IdentityConflict {
-    fn new(conflict: &findings::Conflict, day: Day) -> IdentityConflict {
+    fn new(conflict: &Conflict, day: Day) -> IdentityConflict {
         let text = |name: &str| conflict.claim.get(name).and_then(Value::as_str).map(str::to_string);
         IdentityConflict {
             service: Entity::new(conflict.service.clone(), day),
