@@ -406,16 +406,13 @@ impl ChangeSubscription {
         service: Option<String>,
         team: Option<String>,
     ) -> Result<impl futures_util::Stream<Item = AroundEvent>> {
-        let mut wanted: Option<std::collections::BTreeSet<String>> = service.map(|s| [service_key(&s)].into());
-        if let Some(team) = team {
-            let day = store(ctx)?.latest_day().await.map_err(store_error)?.unwrap_or_else(crate::model::Day::today);
-            let owned: std::collections::BTreeSet<String> =
-                services_of_team(ctx, &team, day).await?.into_iter().collect();
-            wanted = Some(match wanted {
-                Some(one) => one.intersection(&owned).cloned().collect(),
-                None => owned,
-            });
-        }
+        // The day matters only to a team (what it owns): no read without one.
+        let day = if team.is_some() {
+            store(ctx)?.latest_day().await.map_err(store_error)?.unwrap_or_else(crate::model::Day::today)
+        } else {
+            crate::model::Day::today()
+        };
+        let wanted = scope_of(ctx, service, team, day).await?.services;
         let delivery = api(ctx, Scope::Read)?.delivery.config.clone();
         let receiver = super::actions::feed(ctx)?.subscribe();
         let keeps = move |service: &str| wanted.as_ref().is_none_or(|w| w.contains(service));
