@@ -11,7 +11,7 @@ use super::context::{api, bad_request, resolve_day, store, store_error};
 use super::deploys::{from_judged, Deploy};
 use super::scalars::{day, Date};
 use super::service::{service_key, team_key};
-use crate::delivery::rollup::{DeployCursor, DeployPage};
+use crate::delivery::rollup::{self, DeployCursor, DeployPage};
 use crate::delivery::{dora, read, Bucket, DeliveryConfig, Figures};
 use crate::model::{Day, DeployStatus, Direction};
 use collectors::keys;
@@ -257,7 +257,7 @@ impl DeliveryQuery {
             failed_changes,
             after: after.map(|c| c.0),
             limit,
-            fix_forward_ms: read::fix_forward_ms(config.fix_forward()),
+            fix_forward_ms: rollup::fix_forward_ms(config.fix_forward()),
         };
         let found = read::deploys_page(store(ctx)?, &page).await.map_err(store_error)?;
         let info = DeploysInfo { total_count: found.total.min(i32::MAX as u64) as i32 };

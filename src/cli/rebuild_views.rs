@@ -20,7 +20,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         anyhow::bail!("the ArangoDB store keeps no delivery views: it judges deploys when asked (docs/dora.md)");
     }
     let path = config.store.path.clone();
-    let fix_forward_ms = crate::delivery::read::fix_forward_ms(config.delivery.fix_forward());
+    let fix_forward_ms = crate::delivery::rollup::fix_forward_ms(config.delivery.fix_forward());
     // Opening derives what a past rebuild left undone; then all again.
     SqliteStore::open(&path)?;
     let conn = rusqlite::Connection::open(&path)?;

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::rollup::{DeployCursor, DeployPage, JudgedPage, RollupQuery};
+use super::rollup::{fix_forward_ms, fix_forward_window, DeployCursor, DeployPage, JudgedPage, RollupQuery};
 use super::{dora, estimate, Bucket, Judged};
 use crate::model::{Day, DeployEvent, DeployFilter};
 use crate::store::{Store, StoreResult};
@@ -23,11 +23,6 @@ pub struct Scope {
     /// Clusters left out (those of the named environments, when reading
     /// `unclassified`).
     pub except_clusters: Vec<String>,
-}
-
-/// The fix-forward window as the views record it: milliseconds, 0 off.
-pub fn fix_forward_ms(fix_forward: Option<Duration>) -> i64 {
-    fix_forward.map_or(0, |window| window.num_milliseconds())
 }
 
 /// The DORA report of `scope` over `[from, to]`. With `brief_only` only the
@@ -101,8 +96,8 @@ pub async fn deploys_page(store: &dyn Store, page: &DeployPage) -> StoreResult<J
         clusters: page.clusters.clone(),
         except_clusters: page.except_clusters.clone(),
     };
-    let fix_forward = (page.fix_forward_ms > 0).then(|| Duration::milliseconds(page.fix_forward_ms));
     let events = history(store, &scope, false).await?;
+    let fix_forward = fix_forward_window(page.fix_forward_ms);
     let mut selected: Vec<Judged> = dora::judged_in_order(events, fix_forward).filter(|d| page.selects(d)).collect();
     selected.sort_by_cached_key(|d| {
         let cursor = DeployCursor::of(d);

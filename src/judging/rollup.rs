@@ -2,7 +2,7 @@
 //! judging history (docs/dora.md, "How the figures are kept"): one row per
 //! service, cluster and day, and the questions a read asks of them.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 use super::Judged;
 use crate::model::{Day, DeployStatus};
@@ -102,6 +102,16 @@ pub fn decode_samples(blob: &[u8]) -> Result<Vec<i64>, String> {
 /// The day (UTC) an instant falls on.
 pub fn day_of(at: DateTime<Utc>) -> Day {
     Day(at.timestamp().div_euclid(86_400) as i32)
+}
+
+/// The fix-forward window as the views record it: milliseconds, 0 off.
+pub fn fix_forward_ms(fix_forward: Option<Duration>) -> i64 {
+    fix_forward.map_or(0, |window| window.num_milliseconds())
+}
+
+/// [`fix_forward_ms`] read back.
+pub fn fix_forward_window(fix_forward_ms: i64) -> Option<Duration> {
+    (fix_forward_ms > 0).then(|| Duration::milliseconds(fix_forward_ms))
 }
 
 /// Which rollups a read wants. `fix_forward_ms` is the window in force

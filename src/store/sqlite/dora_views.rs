@@ -12,12 +12,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::backend;
+use super::events::instant;
 use crate::judging::judge::{verdicts, Verdict};
-use crate::judging::rollup::{day_of, decode_samples, encode_samples, DayRollup, RollupQuery};
+use crate::judging::rollup::{day_of, decode_samples, encode_samples, fix_forward_window, DayRollup, RollupQuery};
 use crate::judging::Judged;
 use crate::model::{Day, DeployEvent, DeployStatus};
 use crate::store::{StoreError, StoreResult};
@@ -50,14 +51,6 @@ pub fn built(conn: &Connection) -> StoreResult<Built> {
         },
     )
     .map_err(backend("reading how the delivery views were built"))
-}
-
-fn window(fix_forward_ms: i64) -> Option<Duration> {
-    (fix_forward_ms > 0).then(|| Duration::milliseconds(fix_forward_ms))
-}
-
-fn instant(ms: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(ms).unwrap_or_default()
 }
 
 /// One deploy of a lane as judging reads it (only what the rules read),
@@ -96,7 +89,7 @@ fn lane_deploy(r: &Row) -> rusqlite::Result<LaneDeploy> {
 
 /// Keeps the views after `events` were recorded (same transaction).
 pub fn maintain(conn: &Connection, events: &[DeployEvent]) -> StoreResult<()> {
-    let fix_forward = window(built(conn)?.fix_forward_ms);
+    let fix_forward = fix_forward_window(built(conn)?.fix_forward_ms);
     // Each lane: its earliest touched start, and the days touched.
     let mut lanes: BTreeMap<(&str, &str), (i64, BTreeSet<Day>)> = BTreeMap::new();
     for event in events {
@@ -306,6 +299,7 @@ pub fn rebuild_pending(conn: &Connection, mut progress: impl FnMut(u64, u64)) ->
     if complete {
         return Ok(0);
     }
+    let fix_forward = fix_forward_window(fix_forward_ms);
     let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).map_err(backend(doing));
     let total = count("SELECT count(*) FROM (SELECT 1 FROM events GROUP BY service, cluster)")? as u64;
     let mut done = match &cursor {
@@ -326,7 +320,7 @@ pub fn rebuild_pending(conn: &Connection, mut progress: impl FnMut(u64, u64)) ->
         for (service, cluster) in &lanes {
             tx.execute("DELETE FROM dora_days WHERE service = ?1 AND cluster = ?2", params![service, cluster])
                 .map_err(backend(doing))?;
-            judge_lane(&tx, service, cluster, None, BTreeSet::new(), window(fix_forward_ms))?;
+            judge_lane(&tx, service, cluster, None, BTreeSet::new(), fix_forward)?;
         }
         cursor = lanes.last().cloned();
         match &cursor {

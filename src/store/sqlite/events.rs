@@ -129,6 +129,7 @@ pub(super) fn event_from(r: &Row) -> rusqlite::Result<DeployEvent> {
     })
 }
 
-fn instant(ms: i64) -> DateTime<Utc> {
+/// A stored `*_ms` column as an instant.
+pub(super) fn instant(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).unwrap_or_default()
 }
