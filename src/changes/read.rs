@@ -73,7 +73,7 @@ pub async fn outline_of(store: &dyn Store, changes: &Changes, scope: &Scope) -> 
             outlined.push(Outlined::Entity { id, change: change.clone(), services: owners, from, to });
         }
     }
-    let versions = uses_versions(store, changes, from, to).await?;
+    let versions = uses_versions(store, changes, scope, &services).await?;
     let typed = relations(changes.relations.clone(), to, &services, &versions);
     outlined.extend(typed.into_iter().filter(|c| scope.keeps(&c.services)).map(Outlined::Ready));
     outlined.sort_by(|a, b| a.id().cmp(b.id()));
@@ -185,11 +185,22 @@ async fn entity(
 /// each of the two days: `(from, to)` → (before, after).
 type UsesVersions = BTreeMap<(String, String), (Option<Value>, Option<Value>)>;
 
-async fn uses_versions(store: &dyn Store, changes: &Changes, from: Day, to: Day) -> StoreResult<UsesVersions> {
-    let changed_uses = changes.relations.iter().any(|r| r.kind == "uses" && r.change == Change::Changed);
+/// [`UsesVersions`], read only when `scope` keeps some `uses` whose
+/// attributes changed: the versions only ever type such a change (as a
+/// package upgrade, whose services are those of its relations), so when
+/// the scope keeps none of them, none of what they would type is kept.
+async fn uses_versions(
+    store: &dyn Store,
+    changes: &Changes,
+    scope: &Scope,
+    services: &ServicesOf,
+) -> StoreResult<UsesVersions> {
+    let kept = |r: &RelationChange| scope.services.is_none() || scope.keeps(&services_of_relation(r, services));
+    let changed_uses = changes.relations.iter().any(|r| r.kind == "uses" && r.change == Change::Changed && kept(r));
     if !changed_uses {
         return Ok(UsesVersions::new());
     }
+    let (from, to) = (changes.from, changes.to);
     let versions = store.relation_value_versions("uses", "resolved", from, to).await?;
     let mut found = UsesVersions::new();
     for (day, before) in [(from, true), (to, false)] {
