@@ -8,11 +8,6 @@ use super::{dora, estimate, Bucket, Judged};
 use crate::model::{Day, DeployEvent, DeployFilter};
 use crate::store::{Store, StoreResult};
 
-/// How far before a window a store without views reads deploys at least:
-/// kept for callers that size reads by it. Judging reads each lane's whole
-/// history now (docs/dora.md, "How the figures are kept").
-pub const LOOKBACK_DAYS: i32 = 30;
-
 /// Whose deploys, where.
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
@@ -98,17 +93,19 @@ pub async fn deploys_page(store: &dyn Store, page: &DeployPage) -> StoreResult<J
     };
     let events = history(store, &scope, false).await?;
     let fix_forward = fix_forward_window(page.fix_forward_ms);
-    let mut selected: Vec<Judged> = dora::judged_in_order(events, fix_forward).filter(|d| page.selects(d)).collect();
-    selected.sort_by_cached_key(|d| {
-        let cursor = DeployCursor::of(d);
-        (std::cmp::Reverse(cursor.at_ms), cursor.service, cursor.cluster, cursor.version)
-    });
+    // Each deploy's cursor made once: the list's order, and where a page starts.
+    let mut selected: Vec<(DeployCursor, Judged)> = dora::judged_in_order(events, fix_forward)
+        .filter(|d| page.selects(d))
+        .map(|d| (DeployCursor::of(&d), d))
+        .collect();
+    selected.sort_by(|(a, _), (b, _)| a.sort_key().cmp(&b.sort_key()));
     let total = selected.len() as u64;
     let start = match &page.after {
         None => 0,
-        Some(after) => selected.partition_point(|d| DeployCursor::of(d).sort_key() <= after.sort_key()),
+        Some(after) => selected.partition_point(|(cursor, _)| cursor.sort_key() <= after.sort_key()),
     };
-    let mut deploys: Vec<Judged> = selected.into_iter().skip(start).take(page.limit + 1).collect();
+    let mut deploys: Vec<Judged> =
+        selected.into_iter().skip(start).take(page.limit + 1).map(|(_, deploy)| deploy).collect();
     let more = deploys.len() > page.limit;
     deploys.truncate(page.limit);
     Ok(JudgedPage { deploys, total, more })
