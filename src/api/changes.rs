@@ -242,17 +242,17 @@ impl ChangesQuery {
             kinds,
             fix_forward: delivery.fix_forward(),
         };
-        let around = changes::around(store(ctx)?, &query).await.map_err(store_error)?;
-        let events = match order {
-            AroundOrder::Time => around.events.clone(),
-            AroundOrder::Suspicion => around.most_suspicious_first(),
-        };
+        let mut around = changes::around(store(ctx)?, &query).await.map_err(store_error)?;
+        if order == AroundOrder::Suspicion {
+            around.most_suspicious_first();
+        }
         let services = around
             .services
             .into_iter()
             .map(|(service, path)| Neighbour { service, hops: path.len() as i32 - 1, path })
             .collect();
-        let events = events
+        let events = around
+            .events
             .into_iter()
             .filter(|e| significance.is_none_or(|s| e.significance == s))
             .map(|event| AroundEvent::new(event, |cluster| delivery.environment_of(cluster).to_string()))

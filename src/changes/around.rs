@@ -73,11 +73,9 @@ pub struct Around {
 }
 
 impl Around {
-    /// The events, most suspicious first (later first on a tie).
-    pub fn most_suspicious_first(&self) -> Vec<AroundEvent> {
-        let mut events = self.events.clone();
-        events.sort_by(|a, b| b.suspicion.cmp(&a.suspicion).then(b.at.cmp(&a.at)));
-        events
+    /// Puts the events most suspicious first (later first on a tie).
+    pub fn most_suspicious_first(&mut self) {
+        self.events.sort_by(|a, b| b.suspicion.cmp(&a.suspicion).then(b.at.cmp(&a.at)));
     }
 }
 

@@ -58,9 +58,12 @@ pub async fn around(store: &dyn Store, args: &AroundArgs, service: &str) -> anyh
         kinds: Vec::new(),
         fix_forward: crate::delivery::DeliveryConfig::default().fix_forward(),
     };
-    let found = changes::around(store, &query).await?;
-    let events = if args.suspicious { found.most_suspicious_first() } else { found.events.clone() };
-    let events: Vec<_> = events
+    let mut found = changes::around(store, &query).await?;
+    if args.suspicious {
+        found.most_suspicious_first();
+    }
+    let events: Vec<_> = found
+        .events
         .iter()
         .map(|e| {
             json!({
