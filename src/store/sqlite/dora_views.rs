@@ -62,17 +62,6 @@ struct LaneDeploy {
 }
 
 fn lane_deploy(r: &Row) -> rusqlite::Result<LaneDeploy> {
-    let status = |text: String| DeployStatus::parse(&text).unwrap_or_default();
-    let stored = match r.get::<_, Option<String>>(6)? {
-        None => None,
-        Some(judged) => Some(Verdict {
-            status: status(judged),
-            rollback: r.get(7)?,
-            fixed_forward_by: r.get(8)?,
-            reason: r.get(9)?,
-            restored_at: r.get::<_, Option<i64>>(10)?.map(instant),
-        }),
-    };
     Ok(LaneDeploy {
         id: r.get(0)?,
         event: DeployEvent {
@@ -83,8 +72,27 @@ fn lane_deploy(r: &Row) -> rusqlite::Result<LaneDeploy> {
             first_commit_at: r.get::<_, Option<i64>>(5)?.map(instant),
             ..DeployEvent::default()
         },
-        stored,
+        stored: stored_verdict(r, 6)?,
     })
+}
+
+/// Rows are only written through `record`, which writes known names.
+fn status(text: String) -> DeployStatus {
+    DeployStatus::parse(&text).unwrap_or_default()
+}
+
+/// The verdict in the five `judged_*` columns (status, rollback, fixed
+/// forward by, reason, restored at) from column `first` on; `None`: not
+/// judged yet.
+fn stored_verdict(r: &Row, first: usize) -> rusqlite::Result<Option<Verdict>> {
+    let Some(judged) = r.get::<_, Option<String>>(first)? else { return Ok(None) };
+    Ok(Some(Verdict {
+        status: status(judged),
+        rollback: r.get(first + 1)?,
+        fixed_forward_by: r.get(first + 2)?,
+        reason: r.get(first + 3)?,
+        restored_at: r.get::<_, Option<i64>>(first + 4)?.map(instant),
+    }))
 }
 
 /// Keeps the views after `events` were recorded (same transaction).
@@ -428,14 +436,9 @@ fn rollup_from(r: &Row) -> rusqlite::Result<Result<DayRollup, String>> {
 /// A deploy as the `deploys` list shows it: every column and its verdict.
 pub(super) fn judged_from(r: &Row) -> rusqlite::Result<Judged> {
     let event = super::events::event_from(r)?;
-    let status: String = r.get(13)?;
-    let verdict = Verdict {
-        status: DeployStatus::parse(&status).unwrap_or_default(),
-        rollback: r.get(14)?,
-        fixed_forward_by: r.get(15)?,
-        reason: r.get(16)?,
-        restored_at: r.get::<_, Option<i64>>(17)?.map(instant),
-    };
+    // Pages are read only from complete views: every deploy has a verdict.
+    let verdict = stored_verdict(r, 13)?
+        .ok_or_else(|| rusqlite::Error::InvalidColumnType(13, "judged_status".into(), rusqlite::types::Type::Null))?;
     Ok(verdict.on(event))
 }
 
