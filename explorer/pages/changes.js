@@ -4,7 +4,7 @@
 // service, a kind of change and significance.
 
 import { gql } from "../api.js";
-import { h, fill, load, loading, failure, empty, badge, number } from "../dom.js";
+import { h, fill, load, loading, failure, empty, badge, number, text } from "../dom.js";
 import { addDays, parseDay } from "../dates.js";
 import { href, entityHref, go } from "../router.js";
 import { dataTable } from "../table.js";
@@ -156,7 +156,7 @@ function item(node) {
     ? [h("a", { href: entityHref(node.relation.from) }, node.relation.from), ` ${node.kind} `, h("a", { href: entityHref(node.relation.to) }, node.relation.to)]
     : [h("a", { href: entityHref(node.key) }, node.key)];
   const significant = node.significance === "SIGNIFICANT";
-  const moved = (node.moved || []).slice(0, 4).map((m) => h("li", { class: "change-moved" }, h("code", {}, m.path), `: ${shown(m.before)} → ${shown(m.after)}`));
+  const moved = (node.moved || []).slice(0, 4).map((m) => h("li", { class: "change-moved" }, h("code", {}, m.path), `: ${text(m.before)} → ${text(m.after)}`));
   return h(
     "li",
     { class: significant ? "change significant" : "change minor" },
@@ -166,9 +166,4 @@ function item(node) {
     h("span", { class: "muted" }, " — ", what, ` (${node.sources.join(", ")})`),
     moved.length ? h("ul", { class: "change-moves" }, moved) : "",
   );
-}
-
-function shown(value) {
-  if (value === null || value === undefined) return "—";
-  return typeof value === "string" ? value : JSON.stringify(value);
 }

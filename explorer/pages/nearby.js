@@ -4,8 +4,8 @@
 // an action's), as a timeline, oldest first.
 
 import { gql } from "../api.js";
-import { h, fill, load, empty, badge } from "../dom.js";
-import { formatTime } from "../dates.js";
+import { h, fill, load, empty, badge, text } from "../dom.js";
+import { addDays, formatTime } from "../dates.js";
 import { href } from "../router.js";
 
 const AROUND = `query Around($service: String!, $from: DateTime!, $to: DateTime!) {
@@ -18,7 +18,7 @@ export const NEARBY_WINDOWS = [["24h", "24 hours", 24], ["7d", "7 days", 24 * 7]
 
 /** The link to what changed around `service` in the 6 hours up to `at`. */
 export function aroundHref(service, at) {
-  return `${href(`/service/${encodeURIComponent(service)}`, { around: at })}`;
+  return href(`/service/${encodeURIComponent(service)}`, { around: at });
 }
 
 /**
@@ -38,8 +38,7 @@ export function nearbyPanel(service, day, around) {
 }
 
 function dayEnd(day) {
-  const end = new Date(`${day}T00:00:00Z`);
-  end.setUTCDate(end.getUTCDate() + 1);
+  const end = new Date(`${addDays(day, 1)}T00:00:00Z`);
   const now = new Date();
   return end < now ? end : now;
 }
@@ -55,7 +54,7 @@ function item(service, event) {
   const via = event.hops ? h("span", { class: "muted" }, ` via ${event.path.map((k) => k.replace(/^service:/, "")).join(" → ")}`) : "";
   const tone = event.significance === "SIGNIFICANT" ? (event.suspicion >= 40 ? "bad" : "warn") : "";
   const when = event.event === "SNAPSHOT" ? `${event.at.slice(0, 10)} (daily snapshot)` : formatTime(event.at);
-  const moved = (event.change?.moved || []).slice(0, 3).map((m) => h("li", { class: "muted" }, `${m.path}: ${shown(m.before)} → ${shown(m.after)}`));
+  const moved = (event.change?.moved || []).slice(0, 3).map((m) => h("li", { class: "muted" }, `${m.path}: ${text(m.before)} → ${text(m.after)}`));
   const around = event.event === "SNAPSHOT" ? "" : [" ", h("a", { href: aroundHref(service, event.at), class: "around-link" }, "around this")];
   return h(
     "li",
@@ -65,9 +64,4 @@ function item(service, event) {
     h("strong", {}, event.title), via, around,
     moved.length ? h("ul", {}, moved) : "",
   );
-}
-
-function shown(value) {
-  if (value === null || value === undefined) return "—";
-  return typeof value === "string" ? value : JSON.stringify(value);
 }
