@@ -10,7 +10,8 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::read::{read, Scope};
 use super::{ChangeKind, Significance, TypedChange};
-use crate::delivery::judge::{judge, Judged};
+use crate::delivery::dora::judged_in_order;
+use crate::delivery::Judged;
 use crate::model::{Action, ActionFilter, ActionKind, Day, DeployFilter, DeployStatus, Direction, EdgeRule, Traversal};
 use crate::store::{Store, StoreError, StoreResult, MAX_ACTIONS};
 
@@ -205,12 +206,8 @@ async fn deploy_events(
         to: query.to,
         brief: false,
     };
-    let mut lanes: BTreeMap<(String, String), Vec<crate::model::DeployEvent>> = BTreeMap::new();
-    for event in store.deploys(&filter).await? {
-        lanes.entry((event.service.clone(), event.cluster.clone())).or_default().push(event);
-    }
     let mut events = Vec::new();
-    for judged in lanes.into_values().flat_map(|lane| judge(lane, query.fix_forward)) {
+    for judged in judged_in_order(store.deploys(&filter).await?, query.fix_forward) {
         if judged.event.at < query.from {
             continue;
         }
