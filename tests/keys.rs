@@ -1,7 +1,8 @@
 //! Team arguments of the API name a team as a person writes it (issue 32,
 //! docs/api.md): a CODEOWNERS file that says `@acme/Payments` makes
 //! `team:payments` (the collectors lower-case it), and `dora(team:)`,
-//! `scores(team:)`, `scoreTrend(team:)`, `deploys(team:)` and the team page
+//! `scores(team:)`, `scoreTrend(team:)`, `deploys(team:)`, `changes(team:)`
+//! and the team page
 //! (`team(name:)`) answer `Payments`, `@acme/Payments` and `team:Payments`
 //! exactly as they answer `payments`. An unknown team is still an error
 //! naming it.
@@ -53,8 +54,8 @@ async fn server() -> graphql::Api {
     for n in [1, 5] {
         obs("github", "acme", n)
             .entity(&team, json!({}))
-            .entity("service:billing", json!({}))
-            .entity("service:search", json!({}))
+            .entity("service:billing", json!({ "version": format!("1.{n}.0") }))
+            .entity("service:search", json!({ "version": format!("3.{n}.0") }))
             .relation(&team, "owns", "service:billing", json!({}))
             .into(&store)
             .await;
@@ -112,6 +113,22 @@ async fn dora_and_deploys_take_a_team_as_its_owners_file_writes_it() {
     assert_eq!(data["dora"]["subject"], "team:payments");
     assert_eq!(data["dora"]["overall"]["deploys"], 2, "billing's two, not search's: {data}");
     assert_eq!(data["deploys"]["totalCount"], 2, "{data}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_take_a_team_as_its_owners_file_writes_it() {
+    let api = server().await;
+    let query = format!(
+        r#"{{ changes(team: $TEAM, from: "{}", to: "{}", first: 10) {{ totalCount edges {{ node {{ key service }} }} }} }}"#,
+        d(1),
+        d(5)
+    );
+    let data = all_alike(&answers(&api, &query).await).clone();
+    assert_eq!(
+        data["changes"]["edges"],
+        json!([{ "node": { "key": "service:billing", "service": "service:billing" } }]),
+        "billing's new version, not search's: {data}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -114,7 +114,9 @@ pub struct ChangeGroup {
 
 /// The services a team owns on a day (`owns`), by team name or key.
 pub async fn services_of_team(ctx: &Context<'_>, team: &str, day: crate::model::Day) -> Result<Vec<String>> {
-    let key = if team.contains(':') { team.to_string() } else { collectors::keys::team(team) };
+    // A team as every other argument reads one (docs/api.md, "Teams and
+    // services by name"): `payments`, `Payments`, `@acme/Payments`, a key.
+    let key = super::service::team_key(store(ctx)?, team, day).await?;
     let rule = crate::model::EdgeRule::new("owns", Direction::Out);
     let owned = store(ctx)?.neighbours(&[key], &rule, day).await.map_err(store_error)?;
     Ok(owned.into_iter().map(|(_, to)| to).filter(|k| collectors::keys::is_kind(k, "service")).collect())
