@@ -38,25 +38,27 @@ pub struct AroundArgs {
     pub words: bool,
 }
 
-pub async fn around(store: &dyn Store, args: &AroundArgs, service: &str) -> anyhow::Result<()> {
+/// `fix_forward`: the config's `[delivery]` window, by which deploys are
+/// judged as the API judges them.
+pub async fn around(
+    store: &dyn Store,
+    args: &AroundArgs,
+    service: &str,
+    fix_forward: Option<Duration>,
+) -> anyhow::Result<()> {
     if args.hours < 1 || args.hours > 24 * changes::around::MAX_DAYS {
         anyhow::bail!("--hours must be 1 to {} (it is {})", 24 * changes::around::MAX_DAYS, args.hours);
     }
     let latest_end = store.latest_day().await?.map(|day| day.plus(1).start());
     let to = args.until.unwrap_or_else(|| latest_end.map_or(Utc::now(), |end| end.min(Utc::now())));
-    let direction = match args.direction {
-        super::read::DirectionArg::Out => Direction::Out,
-        super::read::DirectionArg::In => Direction::In,
-        super::read::DirectionArg::Both => Direction::Both,
-    };
     let query = AroundQuery {
         service: collectors::keys::service_as_written(service),
         from: to - Duration::hours(args.hours),
         to,
         depth: args.depth,
-        direction,
+        direction: Direction::from(args.direction),
         kinds: Vec::new(),
-        fix_forward: crate::delivery::DeliveryConfig::default().fix_forward(),
+        fix_forward,
     };
     let mut found = changes::around(store, &query).await?;
     if args.suspicious {

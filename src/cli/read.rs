@@ -58,6 +58,16 @@ pub enum DirectionArg {
     Both,
 }
 
+impl From<DirectionArg> for Direction {
+    fn from(arg: DirectionArg) -> Direction {
+        match arg {
+            DirectionArg::Out => Direction::Out,
+            DirectionArg::In => Direction::In,
+            DirectionArg::Both => Direction::Both,
+        }
+    }
+}
+
 #[derive(clap::Args)]
 pub struct DepsArgs {
     #[command(flatten)]
@@ -78,11 +88,7 @@ pub struct DepsArgs {
 pub async fn deps(args: DepsArgs) -> anyhow::Result<()> {
     let store = StoreArgs::open_for_reading(&args.store.config()?).await?;
     let day = resolve_day(store.as_ref(), args.at).await?;
-    let direction = match args.direction {
-        DirectionArg::Out => Direction::Out,
-        DirectionArg::In => Direction::In,
-        DirectionArg::Both => Direction::Both,
-    };
+    let direction = Direction::from(args.direction);
     let traversal =
         Traversal { start: args.key, day, depth: args.depth, edges: EdgeRule::for_kinds(&args.kinds, direction) };
     print_json(&store.traverse(&traversal).await?)
@@ -131,9 +137,11 @@ pub struct ChangesArgs {
 }
 
 pub async fn changes(args: ChangesArgs) -> anyhow::Result<()> {
-    let store = StoreArgs::open_for_reading(&args.store.config()?).await?;
+    let config = args.store.config()?;
+    let store = StoreArgs::open_for_reading(&config).await?;
     if let Some(service) = &args.intelligence.around {
-        return super::changes::around(store.as_ref(), &args.intelligence, service).await;
+        let fix_forward = config.delivery.fix_forward();
+        return super::changes::around(store.as_ref(), &args.intelligence, service, fix_forward).await;
     }
     let to = resolve_day(store.as_ref(), args.to).await?;
     let from = args.from.unwrap_or(to.minus(7));
