@@ -54,6 +54,11 @@ impl Day {
         Day(self.0.saturating_sub(days))
     }
 
+    /// The day (UTC) an instant falls on.
+    pub fn of(at: chrono::DateTime<chrono::Utc>) -> Day {
+        Day::from_date(at.date_naive())
+    }
+
     /// The day's first instant (midnight UTC).
     pub fn start(self) -> chrono::DateTime<chrono::Utc> {
         chrono::DateTime::from_timestamp(self.0 as i64 * 86_400, 0).unwrap_or_default()
@@ -106,6 +111,13 @@ impl<'de> Deserialize<'de> for Day {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_instant_falls_on_its_utc_day_and_days_floor_before_the_epoch() {
+        let at = chrono::DateTime::from_timestamp(86_400 * 3 + 5, 0).unwrap();
+        assert_eq!(Day::of(at), Day(3));
+        assert_eq!(Day::of(chrono::DateTime::from_timestamp(-1, 0).unwrap()), Day(-1));
+    }
 
     #[test]
     fn the_epoch_is_day_zero() {

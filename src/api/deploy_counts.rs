@@ -8,7 +8,7 @@ use async_graphql::{Context, Object, Result, SimpleObject};
 
 use super::auth::Scope;
 use super::context::{api, bad_request, resolve_day, store_error};
-use super::deploys::{datacenter_of, day_of, history, Deploy};
+use super::deploys::{datacenter_of, history, Deploy};
 use super::scalars::{day, Date};
 use crate::model::{Day, SearchQuery};
 
@@ -58,7 +58,7 @@ impl DeployCountQuery {
         let mut counts: BTreeMap<(Day, String), (i32, i32)> = BTreeMap::new();
         for deploys in histories {
             for deploy in deploys {
-                let count = counts.entry((day_of(deploy.at), deploy.cluster)).or_default();
+                let count = counts.entry((Day::of(deploy.at), deploy.cluster)).or_default();
                 count.0 += 1;
                 count.1 += i32::from(deploy.rollback);
             }

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use async_graphql::{Context, Object, Result, SimpleObject};
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use collectors::untrusted::{one_line, quote};
 use serde_json::Value;
 
@@ -80,14 +80,6 @@ pub struct DeployedVersion {
     pub datacenter: Option<String>,
 }
 
-fn start_of(day: Day) -> DateTime<Utc> {
-    day.date().map(|d| Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight exists"))).unwrap_or_default()
-}
-
-pub(super) fn day_of(at: DateTime<Utc>) -> Day {
-    Day::from_date(at.date_naive())
-}
-
 /// A service SPoT has never heard of has no deploys rather than an error:
 /// the orchestrator may ask before the first snapshot sees it.
 fn none_if_unknown<T>(found: crate::store::StoreResult<Vec<T>>) -> Result<Vec<T>> {
@@ -125,7 +117,7 @@ async fn snapshot_deploys(
                     service: service.to_string(),
                     cluster: point.scope,
                     version,
-                    at: start_of(point.from),
+                    at: point.from.start(),
                     source: format!("snapshot:{}", point.source),
                     workload: Some(workload.clone()),
                     ..Deploy::default()
@@ -217,7 +209,7 @@ async fn watched_deploys(
         service: Some(key.to_string()),
         cluster: cluster.map(str::to_string),
         kinds: vec![ActionKind::RolloutStarted, ActionKind::Rollback],
-        ..ActionFilter::between(start_of(from), start_of(to.plus(1)), crate::store::MAX_ACTIONS)
+        ..ActionFilter::between(from.start(), to.plus(1).start(), crate::store::MAX_ACTIONS)
     };
     let actions = store(ctx)?.actions(&filter).await.map_err(store_error)?;
     Ok(actions.iter().filter_map(from_action).collect())
@@ -226,7 +218,7 @@ async fn watched_deploys(
 /// Whether `exact` (an event or a rollout) is the deploy `seen` reports:
 /// same cluster and version, seen that day or the next.
 fn same_deploy(exact: &Deploy, seen: &Deploy) -> bool {
-    let (exact_day, seen_day) = (day_of(exact.at), day_of(seen.at));
+    let (exact_day, seen_day) = (Day::of(exact.at), Day::of(seen.at));
     exact.cluster == seen.cluster
         && exact.version == seen.version
         && (seen_day == exact_day || seen_day == exact_day.plus(1))
@@ -297,10 +289,10 @@ pub async fn deployed_versions(ctx: &Context<'_>, service: &str, day: Day) -> Re
                 .as_ref()
                 .and_then(|s| s.facts.iter().find(|f| f.scope == point.scope && f.source == point.source))
                 .and_then(|fact| super::rollouts::rolled_out_at(&fact.attrs, version))
-                .filter(|at| day_of(*at) <= day);
+                .filter(|at| Day::of(*at) <= day);
             let (since, source) = match rolled_out {
                 Some(at) => (at, format!("rollout:{}", point.source)),
-                None => (start_of(point.from), format!("snapshot:{}", point.source)),
+                None => (point.from.start(), format!("snapshot:{}", point.source)),
             };
             by_cluster.insert(
                 point.scope.clone(),
@@ -487,7 +479,7 @@ mod tests {
     use super::*;
 
     fn deploy(cluster: &str, version: &str, day: i32, hour: u32, source: &str) -> Deploy {
-        let at = start_of(Day(day)) + chrono::Duration::hours(hour as i64);
+        let at = Day(day).start() + chrono::Duration::hours(hour as i64);
         Deploy {
             service: "service:a".into(),
             cluster: cluster.into(),

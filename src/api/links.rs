@@ -8,7 +8,7 @@ use async_graphql::{ComplexObject, Context, Enum, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::context::{api, load_entity, resolve_day, store, store_error};
-use super::deploys::{datacenter_of, day_of, Deploy};
+use super::deploys::{datacenter_of, Deploy};
 use super::Scope;
 use crate::links::{self, LinkContext, Window};
 use crate::model::{Day, Direction, EntityState};
@@ -161,7 +161,7 @@ pub async fn workload_links(
 /// The day to read a moment's names on: its own, or the latest committed
 /// day when it is more recent (a deploy pushed since the last snapshot).
 pub async fn day_for(ctx: &Context<'_>, at: DateTime<Utc>) -> Day {
-    let day = day_of(at);
+    let day = Day::of(at);
     resolve_day(ctx, None).await.map_or(day, |latest| day.min(latest))
 }
 

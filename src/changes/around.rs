@@ -106,17 +106,13 @@ pub async fn around(store: &dyn Store, query: &AroundQuery) -> StoreResult<Aroun
     Ok(Around { services, events })
 }
 
-fn day_of(at: DateTime<Utc>) -> Day {
-    Day::from_date(at.date_naive())
-}
-
 /// The services reached from the one asked about as of the window's last
 /// day, each with its path (breadth first: a shortest one).
 async fn neighbourhood(store: &dyn Store, query: &AroundQuery) -> StoreResult<BTreeMap<String, Vec<String>>> {
     let kinds = if query.kinds.is_empty() { vec!["depends_on".to_string()] } else { query.kinds.clone() };
     let traversal = Traversal {
         start: query.service.clone(),
-        day: day_of(query.to),
+        day: Day::of(query.to),
         depth: query.depth,
         edges: EdgeRule::for_kinds(&kinds, query.direction),
     };
@@ -163,8 +159,8 @@ async fn snapshot_events(
 ) -> StoreResult<Vec<AroundEvent>> {
     let scope = Scope { services: Some(services.keys().cloned().collect::<BTreeSet<_>>()) };
     let mut events = Vec::new();
-    let mut day = day_of(query.from);
-    while day <= day_of(query.to) && day.start() < query.to {
+    let mut day = Day::of(query.from);
+    while day <= Day::of(query.to) && day.start() < query.to {
         for change in read(store, day.minus(1), day, &scope).await? {
             let nearest =
                 change.services.iter().filter(|s| services.contains_key(*s)).min_by_key(|s| services[*s].len());

@@ -99,11 +99,6 @@ pub fn decode_samples(blob: &[u8]) -> Result<Vec<i64>, String> {
     Ok(blob.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().expect("chunks of 8"))).collect())
 }
 
-/// The day (UTC) an instant falls on.
-pub fn day_of(at: DateTime<Utc>) -> Day {
-    Day(at.timestamp().div_euclid(86_400) as i32)
-}
-
 /// The fix-forward window as the views record it: milliseconds, 0 off.
 pub fn fix_forward_ms(fix_forward: Option<Duration>) -> i64 {
     fix_forward.map_or(0, |window| window.num_milliseconds())
@@ -208,12 +203,5 @@ mod tests {
         let samples = [0, -5, i64::MAX, 86_400];
         assert_eq!(decode_samples(&encode_samples(&samples)).unwrap(), samples);
         assert!(decode_samples(&[1, 2, 3]).unwrap_err().contains("3 bytes"));
-    }
-
-    #[test]
-    fn days_are_utc_and_floor_before_the_epoch() {
-        let at = DateTime::from_timestamp(86_400 * 3 + 5, 0).unwrap();
-        assert_eq!(day_of(at), Day(3));
-        assert_eq!(day_of(DateTime::from_timestamp(-1, 0).unwrap()), Day(-1));
     }
 }

@@ -18,7 +18,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use super::backend;
 use super::events::instant;
 use crate::judging::judge::{verdicts, Verdict};
-use crate::judging::rollup::{day_of, decode_samples, encode_samples, fix_forward_window, DayRollup, RollupQuery};
+use crate::judging::rollup::{decode_samples, encode_samples, fix_forward_window, DayRollup, RollupQuery};
 use crate::judging::Judged;
 use crate::model::{Day, DeployEvent, DeployStatus};
 use crate::store::{StoreError, StoreResult};
@@ -104,7 +104,7 @@ pub fn maintain(conn: &Connection, events: &[DeployEvent]) -> StoreResult<()> {
         let at = event.at.timestamp_millis();
         let (earliest, days) = lanes.entry((&event.service, &event.cluster)).or_insert((at, BTreeSet::new()));
         *earliest = (*earliest).min(at);
-        days.insert(day_of(event.at));
+        days.insert(Day::of(event.at));
     }
     for ((service, cluster), (earliest, days)) in lanes {
         judge_lane(conn, service, cluster, Some(earliest), days, fix_forward)?;
@@ -184,7 +184,7 @@ fn judge_lane(
     // up from the verdicts judged here rather than read again.
     let whole_from = match (start.from, lane.first()) {
         (None, _) => Some(Day(i32::MIN)),
-        (Some(_), Some(first)) => Some(day_of(first.event.at).plus(1)),
+        (Some(_), Some(first)) => Some(Day::of(first.event.at).plus(1)),
         (Some(_), None) => None,
     };
     let mut update = conn
@@ -195,7 +195,7 @@ fn judge_lane(
         .map_err(backend(doing))?;
     let mut judged = Vec::with_capacity(lane.len());
     for (deploy, verdict) in lane.into_iter().zip(found).skip(start.context as usize) {
-        let day = day_of(deploy.event.at);
+        let day = Day::of(deploy.event.at);
         if earliest.is_none() {
             days.insert(day);
         }
@@ -217,7 +217,7 @@ fn judge_lane(
     for day in days {
         if whole_from.is_some_and(|whole| day >= whole) {
             // Oldest first: the day's deploys are one run.
-            let of_day = |d: &Judged| day_of(d.event.at);
+            let of_day = |d: &Judged| Day::of(d.event.at);
             let run = judged.partition_point(|d| of_day(d) < day)..judged.partition_point(|d| of_day(d) <= day);
             write_day(conn, service, cluster, day, &judged[run])?;
         } else {
