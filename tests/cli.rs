@@ -143,6 +143,24 @@ fn generate_builds_a_history_through_ingest_and_refuses_to_overwrite() {
 }
 
 #[test]
+fn rebuild_views_derives_every_lane_with_the_configured_window_and_never_makes_a_store() {
+    let db = temp_db();
+    let missing = spot(&["rebuild-views", "--db", db.arg()]);
+    assert!(stderr(&missing).starts_with("error: no store at"), "{}", stderr(&missing));
+    assert!(!db.path.exists(), "a mistyped --db makes no empty store");
+
+    let generated = spot(&["generate", "--db", db.arg(), "--days", "2", "--start", "2024-01-01", "--seed", "7"]);
+    assert!(generated.status.success(), "{}", stderr(&generated));
+    let (_dir, config) = temp_file("spot.toml", "[delivery]\nfix_forward_minutes = 30\n");
+    let rebuilt = spot(&["rebuild-views", "--db", db.arg(), "--config", &config]);
+    assert!(rebuilt.status.success(), "{}", stderr(&rebuilt));
+    let said = stdout(&rebuilt);
+    assert!(said.contains("delivery views derived for") && said.contains("with fix-forward 30 min"), "{said}");
+    let lanes: u64 = said.split("derived for ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    assert!(lanes > 100, "every lane of the generated deploys: {said}");
+}
+
+#[test]
 fn serve_answers_then_stops_cleanly_on_sigterm() {
     let db = temp_db();
     assert!(spot(&["ingest", "--db", db.arg(), &data("billing-day1.json")]).status.success());

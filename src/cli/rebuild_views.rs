@@ -2,10 +2,9 @@
 //! and the DORA day rollups, docs/dora.md) of a SQLite store again from its
 //! deploy history, with the config's `[delivery] fix_forward_minutes`.
 //! Progress goes to the log; a killed rebuild goes on where it stopped
-//! when the store is next opened for writing.
+//! when the store is next opened for writing. The store must exist.
 
 use super::store_args::StoreArgs;
-use crate::store::sqlite::dora_views;
 use crate::SqliteStore;
 
 #[derive(clap::Args)]
@@ -21,15 +20,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     }
     let path = config.store.path.clone();
     let fix_forward_ms = crate::delivery::rollup::fix_forward_ms(config.delivery.fix_forward());
-    // Opening derives what a past rebuild left undone; then all again.
-    SqliteStore::open(&path)?;
-    let conn = rusqlite::Connection::open(&path)?;
-    conn.busy_timeout(std::time::Duration::from_secs(30))?;
-    dora_views::restart(&conn, fix_forward_ms)?;
+    super::require_file(&path)?;
     let started = std::time::Instant::now();
-    let lanes = dora_views::rebuild_pending(&conn, |done, total| {
-        tracing::info!(lanes.done = done, lanes.total = total, "deriving delivery views");
-    })?;
+    let lanes = SqliteStore::rebuild_delivery_views(&path, fix_forward_ms)?;
     println!(
         "{}: delivery views derived for {lanes} lanes (service, cluster) with fix-forward {} min in {:.1} s",
         path.display(),

@@ -94,6 +94,21 @@ impl SqliteStore {
         Ok(SqliteStore::with_writer(path, options, writer, false))
     }
 
+    /// Derives the delivery views of the store at `path` again, every lane,
+    /// with `fix_forward_ms` (`spot rebuild-views`): the schema brought up
+    /// to date, then one rebuild, resumable like any other, where opening
+    /// the store first would finish a past rebuild with the old window only
+    /// to redo it. Returns the lanes judged.
+    pub fn rebuild_delivery_views(path: impl AsRef<Path>, fix_forward_ms: i64) -> StoreResult<u64> {
+        let path = path.as_ref();
+        let open_error = |reason: String| StoreError::Open { path: path.display().to_string(), reason };
+        let mut writer = Connection::open(path).map_err(|e| open_error(e.to_string()))?;
+        configure(&writer, false).map_err(|e| open_error(e.to_string()))?;
+        schema::migrate(&mut writer, path)?;
+        dora_views::restart(&writer, fix_forward_ms)?;
+        derive_delivery_views(&writer, path)
+    }
+
     /// Opens an existing store for reading only (the read commands): no
     /// migration, no journal mode change, no checkpoint; it works in a
     /// folder SPoT may not write. A store whose schema this build would
@@ -419,7 +434,7 @@ fn configure(conn: &Connection, read_only: bool) -> rusqlite::Result<()> {
 /// Derives the delivery views of deploys recorded before they existed (a
 /// store from before schema 010, or one whose rebuild was cut short), with
 /// progress in the log; a kill loses at most the chunk under way.
-fn derive_delivery_views(writer: &Connection, path: &Path) -> StoreResult<()> {
+fn derive_delivery_views(writer: &Connection, path: &Path) -> StoreResult<u64> {
     let started = std::time::Instant::now();
     let judged = dora_views::rebuild_pending(writer, |done, total| {
         tracing::info!(store.path = %path.display(), lanes.done = done, lanes.total = total, "deriving delivery views");
@@ -432,7 +447,7 @@ fn derive_delivery_views(writer: &Connection, path: &Path) -> StoreResult<()> {
             "derived the delivery views from the deploy history"
         );
     }
-    Ok(())
+    Ok(judged)
 }
 
 pub(crate) fn backend(doing: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
