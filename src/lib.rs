@@ -6,11 +6,9 @@
 //! Data flows one way: collector → observation → ingest → store → query.
 
 pub mod api;
-pub mod attribute_path;
 pub mod backfill;
 #[cfg(feature = "bench")]
 pub mod bench;
-pub mod buckets;
 pub mod changes;
 pub mod cli;
 pub mod collect;
@@ -18,21 +16,17 @@ pub mod config;
 pub mod delivery;
 pub mod generate;
 pub mod hygiene;
-pub mod ingest;
-pub mod judging;
-pub mod links;
-pub mod model;
-pub mod observations;
 pub mod scheduler;
 pub mod scorecards;
 pub mod server;
-pub mod store;
-pub mod transfer;
 pub mod watch;
+
+// The store and the layers below it are the `spot-store` crate; their
+// modules keep their paths here (`crate::store`, `crate::model`, …).
+pub use spot_store::{attribute_path, buckets, ingest, judging, links, model, observations, store, transfer};
 
 /// The one place entity key rules are written (`service:<name>`,
 /// `team:<name>`, …): the collectors form keys with it, the API reads them.
 pub use collectors::keys;
 pub use collectors::{Day, Observation};
-pub use store::sqlite::SqliteStore;
-pub use store::{Store, StoreError};
+pub use spot_store::{SqliteStore, Store, StoreError};

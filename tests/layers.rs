@@ -1,9 +1,17 @@
-//! The modules of `src/` depend one way, lower layer to higher, as
-//! docs/architecture.md lists them ("Layers"). The check reads the real
-//! module tree from `src/lib.rs` (`mod` items, test modules left out) and
-//! parses each file as Rust, so what counts is every path in code — `use`
-//! items, paths in expressions, types and patterns, and `crate::…` inside
-//! macro calls — never doc comments or text after a `#[cfg(test)]`.
+//! The crates and modules of SPoT depend one way, as docs/architecture.md
+//! lists them ("Crates", "Layers").
+//!
+//! Crates: each one's normal dependencies (Cargo.toml) name only crates
+//! below it, and what the store crate links (Cargo.lock, transitively)
+//! holds no Kubernetes client and no libgit2.
+//!
+//! Modules: the check reads the real module trees from `src/lib.rs` and
+//! `store/src/lib.rs` (`mod` items, test modules left out) and parses each
+//! file as Rust, so what counts is every path in code — `use` items, paths
+//! in expressions, types and patterns, and `crate::…` inside macro calls —
+//! never doc comments or text after a `#[cfg(test)]`. The store crate's
+//! modules keep their paths in `spot` (`crate::store`), so the layers are
+//! one list over both crates.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -89,6 +97,11 @@ impl Names<'_> {
                     at.pop();
                     rest = &rest[1..];
                 }
+            }
+            // The store crate's modules, named from `spot` by the crate's name.
+            Some("spot_store") => {
+                at.clear();
+                rest = &rest[1..];
             }
             _ => return, // a name in scope, or another crate
         }
@@ -179,7 +192,7 @@ impl<'ast> Visit<'ast> for Names<'_> {
     }
 }
 
-/// What `src/lib.rs` re-exports from its own modules (`SqliteStore` →
+/// What a crate's lib.rs re-exports from modules (`SqliteStore` →
 /// `store`), so `crate::SqliteStore` counts as naming `store`.
 fn reexports(lib: &syn::File) -> BTreeMap<String, String> {
     let mut found = BTreeMap::new();
@@ -211,19 +224,22 @@ fn use_paths(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut Vec<Vec<St
     }
 }
 
-/// For each top-level module, the other top-level modules its code names.
-fn module_references(src: &Path) -> References {
-    let modules = module_files(src);
+/// For each top-level module of the crates whose `src` folders are given,
+/// the other top-level modules its code names.
+fn module_references(crates: &[PathBuf]) -> References {
+    let modules: Vec<Module> = crates.iter().flat_map(|src| module_files(src)).collect();
     let tops: BTreeSet<String> = modules.iter().filter_map(|m| m.path.first().cloned()).collect();
-    let lib = modules.iter().find(|m| m.path.is_empty()).expect("src/lib.rs was read");
-    let reexported = reexports(&lib.syntax);
+    let mut reexported = BTreeMap::new();
+    for lib in modules.iter().filter(|m| m.path.is_empty()) {
+        reexported.extend(reexports(&lib.syntax));
+    }
     let mut references = References::new();
     for module in &modules {
         let Some(top) = module.path.first().cloned() else { continue }; // lib.rs: the crate's front door
         let mut named = BTreeSet::new();
         let mut names = Names { module: module.path.clone(), named: &mut named };
         names.visit_file(&module.syntax);
-        let relative = module.file.strip_prefix(src).unwrap().to_string_lossy().replace('\\', "/");
+        let relative = module.file.strip_prefix(root()).unwrap().to_string_lossy().replace('\\', "/");
         let named = named.into_iter().filter_map(|name| match tops.contains(&name) {
             true => Some(name),
             false => reexported.get(&name).filter(|m| tops.contains(*m)).cloned(),
@@ -240,8 +256,18 @@ fn module_references(src: &Path) -> References {
 /// the first fenced block after the heading, one layer per line, modules
 /// separated by commas.
 fn documented_layers(doc: &str) -> Vec<Vec<String>> {
-    let section = doc.split("\n## Layers\n").nth(1).expect("docs/architecture.md has a Layers section");
-    let block = section.split("```").nth(1).expect("the Layers section opens with a fenced block");
+    documented_order(doc, "Layers")
+}
+
+/// The first fenced block after the `## {heading}` heading, one rank per
+/// line, highest first, names separated by commas.
+fn documented_order(doc: &str, heading: &str) -> Vec<Vec<String>> {
+    let section = doc
+        .split(&format!("\n## {heading}\n"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("docs/architecture.md has a {heading} section"));
+    let block =
+        section.split("```").nth(1).unwrap_or_else(|| panic!("the {heading} section opens with a fenced block"));
     block
         .lines()
         .skip(1) // the fence's language tag
@@ -267,31 +293,41 @@ fn upward_references(references: &References, layers: &[Vec<String>]) -> Vec<Str
     wrong
 }
 
-fn src() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The `src` folders of the crates whose modules are layered: `spot` and
+/// the store crate below it.
+fn crates() -> Vec<PathBuf> {
+    vec![root().join("src"), root().join("store/src")]
+}
+
+fn architecture() -> String {
+    std::fs::read_to_string(root().join("docs/architecture.md")).unwrap()
 }
 
 fn layers() -> Vec<Vec<String>> {
-    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/architecture.md")).unwrap();
-    documented_layers(&doc)
+    documented_layers(&architecture())
 }
 
 #[test]
 fn every_module_of_src_names_only_modules_of_lower_layers() {
-    let references = module_references(&src());
+    let references = module_references(&crates());
     assert!(references["api"].contains_key("store"), "the reading found the modules: {references:?}");
+    assert!(references["store"].contains_key("model"), "and the store crate's: {references:?}");
     let wrong = upward_references(&references, &layers());
     assert!(wrong.is_empty(), "references that do not go down the documented layers:\n  {}", wrong.join("\n  "));
 }
 
 #[test]
-fn the_documented_layers_are_the_modules_of_src_each_once() {
+fn the_documented_layers_are_the_modules_of_both_crates_each_once() {
     let documented: Vec<String> = layers().concat();
     let unique: BTreeSet<&String> = documented.iter().collect();
     assert_eq!(unique.len(), documented.len(), "a module is listed twice: {documented:?}");
-    let modules: BTreeSet<String> = module_references(&src()).into_keys().collect();
+    let modules: BTreeSet<String> = module_references(&crates()).into_keys().collect();
     let listed: BTreeSet<String> = documented.into_iter().collect();
-    assert_eq!(listed, modules, "docs/architecture.md's layers and the modules of src/lib.rs differ");
+    assert_eq!(listed, modules, "docs/architecture.md's layers and the modules of src/ and store/src/ differ");
 }
 
 #[test]
@@ -301,6 +337,7 @@ fn the_reading_sees_paths_in_code_but_not_in_comments_or_tests() {
         use crate::store::Store;
         use super::super::ingest::{self, Refusal};
         fn f() -> crate::model::Day { tracing::info!(x = %crate::delivery::UNCLASSIFIED); todo!() }
+        fn h() -> spot_store::judging::Judged { todo!() }
         mod inner { fn g() { super::super::transfer::run(); } }
         #[cfg(test)]
         mod tests { use crate::server::Server; }
@@ -311,7 +348,7 @@ fn the_reading_sees_paths_in_code_but_not_in_comments_or_tests() {
     let named: Vec<&str> = named.iter().map(String::as_str).collect();
     // `super::super` from scorecards::view is the crate root; from
     // scorecards::view::inner it is scorecards.
-    assert_eq!(named, ["delivery", "ingest", "model", "scorecards", "store"]);
+    assert_eq!(named, ["delivery", "ingest", "judging", "model", "scorecards", "store"]);
 }
 
 #[test]
@@ -329,4 +366,110 @@ fn the_check_sees_a_reference_up_the_layers() {
     assert!(wrong[0].starts_with("model -> api"), "{wrong:?}");
     assert!(wrong[1].starts_with("store -> delivery"), "same layer: {wrong:?}");
     assert!(wrong[2].starts_with("store -> nowhere"), "not listed: {wrong:?}");
+}
+
+/// A crate of the workspace: its package name and the packages its
+/// `[dependencies]` name (dev-dependencies are not linked into it).
+struct Member {
+    name: String,
+    dependencies: BTreeSet<String>,
+}
+
+fn read_toml(path: &Path) -> toml::Table {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.parse().unwrap_or_else(|e| panic!("{} does not parse: {e}", path.display()))
+}
+
+fn workspace_members() -> Vec<Member> {
+    let manifest = read_toml(&root().join("Cargo.toml"));
+    let members = manifest["workspace"]["members"].as_array().expect("workspace.members");
+    members
+        .iter()
+        .map(|dir| {
+            let crate_toml = read_toml(&root().join(dir.as_str().unwrap()).join("Cargo.toml"));
+            let dependencies = crate_toml.get("dependencies").and_then(toml::Value::as_table);
+            let package_of = |(key, spec): (&String, &toml::Value)| {
+                // `alias = { package = "real-name", … }` names another package.
+                spec.get("package").and_then(toml::Value::as_str).unwrap_or(key).to_string()
+            };
+            Member {
+                name: crate_toml["package"]["name"].as_str().unwrap().to_string(),
+                dependencies: dependencies.into_iter().flatten().map(package_of).collect(),
+            }
+        })
+        .collect()
+}
+
+/// Every package `package` links, itself included, as Cargo.lock resolved
+/// the workspace (features of the whole workspace unified: a superset).
+fn linked_by(package: &str) -> BTreeSet<String> {
+    let lock = read_toml(&root().join("Cargo.lock"));
+    let packages = lock["package"].as_array().unwrap();
+    // A lock entry names a dependency `name`, or `name version` when two
+    // versions are in the tree.
+    let entry = |named: &str| {
+        let mut words = named.split(' ');
+        let (name, version) = (words.next().unwrap(), words.next());
+        packages
+            .iter()
+            .find(|p| p["name"].as_str() == Some(name) && version.is_none_or(|v| p["version"].as_str() == Some(v)))
+            .unwrap_or_else(|| panic!("Cargo.lock has no package {named}"))
+    };
+    let members = workspace_members();
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let mut linked = BTreeSet::new();
+    let mut pending = vec![package.to_string()];
+    while let Some(named) = pending.pop() {
+        match members.iter().find(|m| m.name == named) {
+            // A workspace crate's lock entry lists its dev-dependencies too.
+            Some(member) => {
+                if linked.insert(named.clone()) {
+                    pending.extend(member.dependencies.iter().cloned());
+                }
+            }
+            None => {
+                let found = entry(&named);
+                let (name, version) = (found["name"].as_str().unwrap(), found["version"].as_str().unwrap());
+                if !seen.insert(format!("{name} {version}")) {
+                    continue;
+                }
+                linked.insert(name.to_string());
+                let dependencies = found.get("dependencies").and_then(toml::Value::as_array);
+                pending.extend(dependencies.into_iter().flatten().map(|d| d.as_str().unwrap().to_string()));
+            }
+        }
+    }
+    linked
+}
+
+#[test]
+fn every_crate_depends_only_on_the_crates_below_it() {
+    let crates = documented_order(&architecture(), "Crates");
+    let rank = |name: &str| crates.iter().position(|rank| rank.iter().any(|c| c == name));
+    let members = workspace_members();
+    let names: BTreeSet<&str> = members.iter().map(|m| m.name.as_str()).collect();
+    let documented: BTreeSet<&str> = crates.iter().flatten().map(String::as_str).collect();
+    assert_eq!(names, documented, "docs/architecture.md's crates and the workspace's members differ");
+    let mut wrong = Vec::new();
+    for member in &members {
+        for dependency in member.dependencies.iter().filter(|d| names.contains(d.as_str())) {
+            if rank(dependency) <= rank(&member.name) {
+                wrong.push(format!("{} -> {dependency}", member.name));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "crates that depend on a crate not below them: {wrong:?}");
+}
+
+#[test]
+fn the_store_links_no_kubernetes_client_and_no_libgit2() {
+    let collectors_only = ["kube", "kube-client", "k8s-openapi", "git2", "libgit2-sys"];
+    let spot = linked_by("spot");
+    assert!(collectors_only.iter().all(|c| spot.contains(*c)), "the reading sees what the binary links: {spot:?}");
+    for below in ["spot-store", "spot-model"] {
+        let linked = linked_by(below);
+        assert!(linked.contains("serde"), "{below}'s dependencies were read: {linked:?}");
+        let found: Vec<&str> = collectors_only.iter().copied().filter(|c| linked.contains(*c)).collect();
+        assert!(found.is_empty(), "{below} links {found:?}, which only the collectors need");
+    }
 }

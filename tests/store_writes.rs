@@ -46,10 +46,10 @@ const READS: [&str; 24] = [
     "export",
 ];
 
-/// The methods of the `Store` trait in `src/store/mod.rs`, each with
+/// The methods of the `Store` trait in `store/src/store/mod.rs`, each with
 /// whether it has a default body.
 fn trait_methods(source: &str) -> BTreeMap<String, bool> {
-    let file = syn::parse_file(source).expect("src/store/mod.rs parses");
+    let file = syn::parse_file(source).expect("store/src/store/mod.rs parses");
     let store = file
         .items
         .iter()
@@ -57,7 +57,7 @@ fn trait_methods(source: &str) -> BTreeMap<String, bool> {
             syn::Item::Trait(t) if t.ident == "Store" => Some(t),
             _ => None,
         })
-        .expect("src/store/mod.rs declares the Store trait");
+        .expect("store/src/store/mod.rs declares the Store trait");
     let mut found = BTreeMap::new();
     for item in &store.items {
         if let syn::TraitItem::Fn(method) = item {
@@ -67,11 +67,11 @@ fn trait_methods(source: &str) -> BTreeMap<String, bool> {
     found
 }
 
-/// The methods `Layered` forwards in `src/store/layer.rs`, each with the
+/// The methods `Layered` forwards in `store/src/store/layer.rs`, each with the
 /// `Method::…` its body passes (`Read("name")` or `Write(WriteKind::…)`),
 /// if any.
 fn forwarded_methods(source: &str) -> BTreeMap<String, Option<String>> {
-    let file = syn::parse_file(source).expect("src/store/layer.rs parses");
+    let file = syn::parse_file(source).expect("store/src/store/layer.rs parses");
     let layered = file
         .items
         .iter()
@@ -79,7 +79,7 @@ fn forwarded_methods(source: &str) -> BTreeMap<String, Option<String>> {
             syn::Item::Impl(i) if i.trait_.as_ref().is_some_and(|(_, path, _)| path.is_ident("Store")) => Some(i),
             _ => None,
         })
-        .expect("src/store/layer.rs implements Store for Layered");
+        .expect("store/src/store/layer.rs implements Store for Layered");
     let mut found = BTreeMap::new();
     for item in &layered.items {
         if let syn::ImplItem::Fn(method) = item {
@@ -126,8 +126,8 @@ impl<'ast> syn::visit::Visit<'ast> for Descriptor {
 #[test]
 fn every_store_method_is_forwarded_as_a_read_or_a_write_by_its_name() {
     let root = env!("CARGO_MANIFEST_DIR");
-    let store_rs = std::fs::read_to_string(format!("{root}/src/store/mod.rs")).unwrap();
-    let layer_rs = std::fs::read_to_string(format!("{root}/src/store/layer.rs")).unwrap();
+    let store_rs = std::fs::read_to_string(format!("{root}/store/src/store/mod.rs")).unwrap();
+    let layer_rs = std::fs::read_to_string(format!("{root}/store/src/store/layer.rs")).unwrap();
     let trait_methods = trait_methods(&store_rs);
     let forwarded = forwarded_methods(&layer_rs);
     assert!(trait_methods.len() > 20, "the trait was not read: {trait_methods:?}");

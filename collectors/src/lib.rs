@@ -27,30 +27,27 @@
 //!   and Confluence collectors. Used by `spot generate`, the demo and the
 //!   benchmarks.
 
-pub mod action;
 pub mod collector;
 pub mod confluence;
 pub mod consul;
-pub mod day;
 pub mod git;
 pub mod github;
 pub mod http;
 pub mod identity;
 pub mod image;
-pub mod keys;
 pub mod kubernetes;
 pub mod manifests;
-pub mod observation;
-pub mod redact;
 pub mod registries;
 pub mod retry;
 pub mod schedule;
-pub mod secret;
 pub mod service_labels;
 pub mod sonarqube;
 pub mod synthetic;
-pub mod untrusted;
 pub mod wiring;
+
+/// The shared vocabulary lives in `spot-model`, below this crate and the
+/// store; its modules keep their paths here.
+pub use spot_model::{action, day, keys, observation, redact, secret, untrusted};
 
 pub use collector::{AnyCollector, CollectError, Collector, CollectorsConfig};
 pub use day::Day;

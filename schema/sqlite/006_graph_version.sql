@@ -1,6 +1,6 @@
 -- A counter every change to the graph's shape bumps: entity anchors (keys,
 -- names), relation versions and scopes. Readers compare it with the version
--- their in-memory copy of the topology was built from (src/store/sqlite/
+-- their in-memory copy of the topology was built from (store/src/store/sqlite/
 -- topology.rs) and use that copy only when the two are equal, in the same
 -- read transaction. Triggers, not the writers' code, keep it: no write path
 -- (ingest, import, retention, a migration to come) can forget it.

@@ -2,7 +2,7 @@
 -- on undone. Kept as a record of who changed history, by (source, scope)
 -- names rather than the scope's id, so a record outlives any scope row.
 -- The highest id also tells a writer's entity cache that anchors may have
--- been deleted (src/store/sqlite/cache.rs).
+-- been deleted (store/src/store/sqlite/cache.rs).
 CREATE TABLE rollbacks (
     id                 INTEGER PRIMARY KEY,
     source             TEXT    NOT NULL,

@@ -3,9 +3,8 @@
 //! their exact times (`rollout:kubernetes`), the revisions a Kubernetes
 //! watch saw start (`watch:kubernetes`, with the actor), and the deploy
 //! events the orchestrator pushes (`orchestrator`); and the version per
-//! cluster.
-
-use std::collections::BTreeMap;
+//! cluster. This file reads and shows them; which source stands for which,
+//! and what is a rollback, is `delivery::seen`'s to decide.
 
 use async_graphql::{Context, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -20,7 +19,7 @@ use super::auth::Scope;
 use super::context::{api, load_entity, resolve_day, store, store_error};
 use super::scalars::{day, Date};
 use super::service::service_key;
-use crate::delivery::lower_version;
+use crate::delivery::seen::{self, Seen, Sightings};
 use crate::model::{Day, DeployEvent, DeployStatus, Direction};
 
 /// One deploy of a service to a cluster.
@@ -94,38 +93,24 @@ fn none_if_unknown<T>(found: crate::store::StoreResult<Vec<T>>) -> Result<Vec<T>
 /// version (docs/declared.md).
 pub(super) use crate::model::is_declared_workload as is_declared;
 
-/// Version changes of the service's `workloads` within `[from, to]`, as
-/// snapshot deploys. The cluster is the scope of the workload's facts.
-async fn snapshot_deploys(
-    ctx: &Context<'_>,
-    service: &str,
-    workloads: &[String],
-    cluster: Option<&str>,
-    from: Day,
-    to: Day,
-) -> Result<Vec<Deploy>> {
+/// What the four sources saw of the service `key` within `[from, to]`
+/// (docs/api.md, `deployHistory`), read for
+/// [`seen::merge`](crate::delivery::seen::merge) to decide.
+async fn sightings(ctx: &Context<'_>, key: &str, cluster: Option<&str>, from: Day, to: Day) -> Result<Sightings> {
     let store = store(ctx)?;
-    let mut deploys = Vec::new();
-    for workload in workloads {
-        let points = store.timeline(workload, "version", Day(0), to, None).await.map_err(store_error)?;
-        for point in points {
-            let in_range = point.from >= from && point.from <= to;
-            let wanted = cluster.is_none_or(|c| c == point.scope);
-            let Some(version) = point.value.as_str().map(str::to_string) else { continue };
-            if in_range && wanted {
-                deploys.push(Deploy {
-                    service: service.to_string(),
-                    cluster: point.scope,
-                    version,
-                    at: point.from.start(),
-                    source: format!("snapshot:{}", point.source),
-                    workload: Some(workload.clone()),
-                    ..Deploy::default()
-                });
-            }
+    let mut sightings = Sightings::default();
+    for workload in deployed_workloads(ctx, key, from, to).await? {
+        let points = store.timeline(&workload, "version", Day(0), to, None).await.map_err(store_error)?;
+        sightings.snapshots.extend(seen::snapshot_deploys(key, &workload, points, cluster, (from, to)));
+        // The latest state in the range knows every earlier revision too.
+        if let Some(state) = load_entity(ctx, &workload, to).await? {
+            sightings.rollouts.extend(seen::rollout_deploys(key, &workload, &state.facts, cluster, (from, to)));
         }
     }
-    Ok(deploys)
+    sightings.watched = watched_deploys(ctx, key, cluster, from, to).await?;
+    let events = store.deployments(key, cluster, from, to).await.map_err(store_error)?;
+    sightings.events = events.into_iter().map(Seen::reported).collect();
+    Ok(sightings)
 }
 
 /// The workloads a service ran on at some time within `[from, to]`: those
@@ -139,16 +124,19 @@ async fn deployed_workloads(ctx: &Context<'_>, service: &str, from: Day, to: Day
     Ok(keys)
 }
 
-pub(super) fn from_event(event: DeployEvent) -> Deploy {
+/// A deploy as one source saw it, shown.
+fn from_seen(seen: Seen) -> Deploy {
+    let Seen { event, source, rollback } = seen;
     Deploy {
         service: event.service,
         cluster: event.cluster,
         version: event.version,
         at: event.at,
         finished_at: event.finished_at,
-        source: "orchestrator".into(),
+        source,
         link: event.link,
         actor: event.actor,
+        rollback,
         status: event.status,
         reason: event.reason,
         commit: event.commit,
@@ -157,6 +145,10 @@ pub(super) fn from_event(event: DeployEvent) -> Deploy {
         workload: event.workload,
         ..Deploy::default()
     }
+}
+
+pub(super) fn from_event(event: DeployEvent) -> Deploy {
+    from_seen(Seen::reported(event))
 }
 
 /// A judged deploy (docs/dora.md) in `environment`.
@@ -178,32 +170,12 @@ pub(super) fn from_judged(judged: crate::delivery::Judged, environment: &str) ->
 /// A new revision a watch saw start, as a deploy (`watch:kubernetes`),
 /// when the action says which version.
 pub(super) fn from_action(action: &crate::model::Action) -> Option<Deploy> {
-    use crate::model::ActionKind;
-    if !matches!(action.kind, ActionKind::RolloutStarted | ActionKind::Rollback) {
-        return None;
-    }
-    Some(Deploy {
-        service: action.service.clone()?,
-        cluster: action.cluster.clone(),
-        version: action.details.get("version")?.as_str()?.to_string(),
-        at: action.at,
-        source: "watch:kubernetes".into(),
-        actor: action.actor.clone(),
-        rollback: action.kind == ActionKind::Rollback,
-        workload: Some(action.workload.clone()),
-        ..Deploy::default()
-    })
+    seen::watched(action).map(from_seen)
 }
 
 /// The revisions the watches saw start for the service `key` within
 /// `[from, to]`, as deploys with their exact times.
-async fn watched_deploys(
-    ctx: &Context<'_>,
-    key: &str,
-    cluster: Option<&str>,
-    from: Day,
-    to: Day,
-) -> Result<Vec<Deploy>> {
+async fn watched_deploys(ctx: &Context<'_>, key: &str, cluster: Option<&str>, from: Day, to: Day) -> Result<Vec<Seen>> {
     use crate::model::{ActionFilter, ActionKind};
     let filter = ActionFilter {
         service: Some(key.to_string()),
@@ -212,40 +184,7 @@ async fn watched_deploys(
         ..ActionFilter::between(from.start(), to.plus(1).start(), crate::store::MAX_ACTIONS)
     };
     let actions = store(ctx)?.actions(&filter).await.map_err(store_error)?;
-    Ok(actions.iter().filter_map(from_action).collect())
-}
-
-/// Whether `exact` (an event or a rollout) is the deploy `seen` reports:
-/// same cluster and version, seen that day or the next.
-fn same_deploy(exact: &Deploy, seen: &Deploy) -> bool {
-    let (exact_day, seen_day) = (Day::of(exact.at), Day::of(seen.at));
-    exact.cluster == seen.cluster
-        && exact.version == seen.version
-        && (seen_day == exact_day || seen_day == exact_day.plus(1))
-}
-
-/// Merges the histories. An orchestrator event (with its link and actor)
-/// supersedes the rollout and the snapshot that saw the same deploy; a
-/// rollout (exact time: a ReplicaSet's, or a watch's) supersedes the
-/// snapshot. Rollbacks are
-/// deploys of a lower version than the one before them in that cluster.
-pub fn merge(mut snapshots: Vec<Deploy>, mut rollouts: Vec<Deploy>, events: Vec<Deploy>) -> Vec<Deploy> {
-    rollouts.retain(|r| !events.iter().any(|e| same_deploy(e, r) || same_deploy(r, e)));
-    snapshots.retain(|s| !events.iter().chain(&rollouts).any(|exact| same_deploy(exact, s)));
-    let mut all: Vec<Deploy> = snapshots.into_iter().chain(rollouts).chain(events).collect();
-    let order = |d: &Deploy| (d.at, d.cluster.clone(), d.source.clone(), d.version.clone(), d.workload.clone());
-    all.sort_by_key(order);
-    // The same row twice (one workload seen by two sources' scopes alike):
-    // once is enough.
-    all.dedup_by(|a, b| order(a) == order(b));
-    let mut last: BTreeMap<String, String> = BTreeMap::new();
-    for deploy in all.iter_mut() {
-        if let Some(previous) = last.get(&deploy.cluster) {
-            deploy.rollback = deploy.rollback || lower_version(&deploy.version, previous);
-        }
-        last.insert(deploy.cluster.clone(), deploy.version.clone());
-    }
-    all
+    Ok(actions.iter().filter_map(seen::watched).collect())
 }
 
 /// Every deploy of the service `key` within `[from, to]` from the four
@@ -257,16 +196,8 @@ pub(super) async fn history(
     from: Day,
     to: Day,
 ) -> Result<Vec<Deploy>> {
-    let workloads = deployed_workloads(ctx, key, from, to).await?;
-    let snapshots = snapshot_deploys(ctx, key, &workloads, cluster, from, to).await?;
-    let mut rollouts = super::rollouts::rollout_deploys(ctx, key, &workloads, cluster, from, to).await?;
-    // A watch saw the same rollout as it began: its action (with the actor)
-    // stands for it, and it still stands once the ReplicaSet is gone.
-    let watched = watched_deploys(ctx, key, cluster, from, to).await?;
-    rollouts.retain(|r| !watched.iter().any(|w| w.cluster == r.cluster && w.version == r.version && w.at == r.at));
-    rollouts.extend(watched);
-    let events = store(ctx)?.deployments(key, cluster, from, to).await.map_err(store_error)?;
-    let mut merged = merge(snapshots, rollouts, events.into_iter().map(from_event).collect());
+    let sightings = sightings(ctx, key, cluster, from, to).await?;
+    let mut merged: Vec<Deploy> = seen::merge(sightings).into_iter().map(from_seen).collect();
     let delivery = &api(ctx, Scope::Read)?.delivery.config;
     for deploy in &mut merged {
         deploy.environment = delivery.environment_of(&deploy.cluster).to_string();
@@ -277,50 +208,22 @@ pub(super) async fn history(
 pub async fn deployed_versions(ctx: &Context<'_>, service: &str, day: Day) -> Result<Vec<DeployedVersion>> {
     let store = store(ctx)?;
     let relations = none_if_unknown(store.relations(service, day, Direction::Out, &["deploys".to_string()]).await)?;
-    let mut by_cluster: BTreeMap<String, DeployedVersion> = BTreeMap::new();
+    let mut workloads = Vec::new();
     // What repositories declare is not what runs.
     for relation in relations.into_iter().filter(|r| !is_declared(&r.to)) {
         let points = store.timeline(&relation.to, "version", Day(0), day, None).await.map_err(store_error)?;
-        let state = load_entity(ctx, &relation.to, day).await?;
-        for point in points.into_iter().filter(|p| p.from <= day && p.to > day) {
-            let Some(version) = point.value.as_str() else { continue };
-            // The rollout of this version, when recorded, says exactly when.
-            let rolled_out = state
-                .as_ref()
-                .and_then(|s| s.facts.iter().find(|f| f.scope == point.scope && f.source == point.source))
-                .and_then(|fact| super::rollouts::rolled_out_at(&fact.attrs, version))
-                .filter(|at| Day::of(*at) <= day);
-            let (since, source) = match rolled_out {
-                Some(at) => (at, format!("rollout:{}", point.source)),
-                None => (point.from.start(), format!("snapshot:{}", point.source)),
-            };
-            by_cluster.insert(
-                point.scope.clone(),
-                DeployedVersion { cluster: point.scope, version: version.to_string(), since, source, datacenter: None },
-            );
-        }
+        workloads.push((points, load_entity(ctx, &relation.to, day).await?));
     }
-    // Deploys pushed after the snapshot saw the cluster are newer news.
+    let on_day = workloads.iter_mut().map(|(points, state)| seen::WorkloadOnDay {
+        points: std::mem::take(points),
+        facts: state.as_ref().map(|s| s.facts.as_slice()).unwrap_or_default(),
+    });
     let events = store.deployments(service, None, day.minus(366), day).await.map_err(store_error)?;
-    for event in events {
-        let newer = by_cluster.get(&event.cluster).is_none_or(|seen| event.at >= seen.since);
-        if newer {
-            let cluster = event.cluster.clone();
-            by_cluster.insert(
-                cluster,
-                DeployedVersion {
-                    cluster: event.cluster,
-                    version: event.version,
-                    since: event.at,
-                    source: "orchestrator".into(),
-                    datacenter: None,
-                },
-            );
-        }
-    }
-    let mut versions: Vec<DeployedVersion> = by_cluster.into_values().collect();
-    for version in &mut versions {
-        version.datacenter = datacenter_of(ctx, &version.cluster, day).await?;
+    let mut versions = Vec::new();
+    for running in seen::running_on(day, on_day.collect(), events) {
+        let datacenter = datacenter_of(ctx, &running.cluster, day).await?;
+        let seen::Running { cluster, version, since, source } = running;
+        versions.push(DeployedVersion { cluster, version, since, source, datacenter });
     }
     Ok(versions)
 }
@@ -471,55 +374,5 @@ impl DeployMutation {
         );
         let environment = api.delivery.config.environment_of(&event.cluster).to_string();
         Ok(Deploy { environment, ..from_event(event) })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn deploy(cluster: &str, version: &str, day: i32, hour: u32, source: &str) -> Deploy {
-        let at = Day(day).start() + chrono::Duration::hours(hour as i64);
-        Deploy {
-            service: "service:a".into(),
-            cluster: cluster.into(),
-            version: version.into(),
-            at,
-            source: source.into(),
-            ..Deploy::default()
-        }
-    }
-
-    #[test]
-    fn an_event_supersedes_the_snapshot_that_saw_it_and_rollbacks_are_marked() {
-        let snapshots = vec![
-            deploy("dc1", "1.1.0", 11, 0, "snapshot:kubernetes"),
-            deploy("dc1", "1.0.9", 15, 0, "snapshot:kubernetes"),
-        ];
-        let events = vec![deploy("dc1", "1.1.0", 10, 14, "orchestrator")];
-        let merged = merge(snapshots, vec![], events);
-        let seen: Vec<_> = merged.iter().map(|d| (d.version.as_str(), d.source.as_str(), d.rollback)).collect();
-        assert_eq!(seen, [("1.1.0", "orchestrator", false), ("1.0.9", "snapshot:kubernetes", true)]);
-    }
-
-    #[test]
-    fn a_rollout_gives_the_exact_time_and_an_event_the_link() {
-        let snapshots = vec![
-            deploy("dc1", "1.1.0", 11, 0, "snapshot:kubernetes"),
-            deploy("dc1", "1.2.0", 13, 0, "snapshot:kubernetes"),
-        ];
-        let rollouts = vec![
-            deploy("dc1", "1.0.0", 2, 9, "rollout:kubernetes"),
-            deploy("dc1", "1.1.0", 10, 17, "rollout:kubernetes"),
-            deploy("dc1", "1.2.0", 12, 11, "rollout:kubernetes"),
-        ];
-        let events = vec![deploy("dc1", "1.2.0", 12, 11, "orchestrator")];
-        let merged = merge(snapshots, rollouts, events);
-        let seen: Vec<_> = merged.iter().map(|d| (d.version.as_str(), d.source.as_str())).collect();
-        assert_eq!(
-            seen,
-            [("1.0.0", "rollout:kubernetes"), ("1.1.0", "rollout:kubernetes"), ("1.2.0", "orchestrator")],
-            "a rollout from before SPoT ran, a rollout instead of its snapshot, an event instead of both"
-        );
     }
 }

@@ -29,7 +29,6 @@ mod outdated_coverage;
 mod packages;
 mod plain;
 mod reports;
-mod rollouts;
 mod scalars;
 pub mod scorecards;
 mod service;

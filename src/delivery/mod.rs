@@ -9,6 +9,7 @@ pub mod commits;
 pub mod dora;
 pub mod estimate;
 pub mod read;
+pub mod seen;
 
 pub use crate::judging::{judge, lower_version, rollup, Judged};
 

@@ -169,6 +169,16 @@ mod tests {
     use crate::manifests::join_path;
 
     #[test]
+    fn a_team_as_a_person_writes_it_agrees_with_codeowners_and_catalog_owners() {
+        use crate::manifests::codeowners::Owner;
+        let owner = Owner::Team { org: "acme".into(), name: "Payments".into() };
+        assert_eq!(crate::keys::team_as_written("@acme/Payments"), owner.key());
+        for written in ["Payments", "group:default/Payments", "@acme/Payments", "team:payments", "ns/Team-A"] {
+            assert_eq!(Some(crate::keys::team_as_written(written)), owner_key(written), "{written}");
+        }
+    }
+
+    #[test]
     fn owners_become_team_or_user_keys() {
         assert_eq!(owner_key("team-a").as_deref(), Some("team:team-a"));
         assert_eq!(owner_key("group:payments").as_deref(), Some("team:payments"));
