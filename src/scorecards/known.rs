@@ -188,8 +188,8 @@ pub const ENTITY_KINDS: &[KindAttributes] = &[
             "annotations",   // github: metadata.annotations (map, values over 2 KiB left out)
             "declared_in",   // github: the catalog file declaring it
             "description",   // github: metadata.description
-            "engine",        // github, kubernetes: postgres / redis / kafka / … (wiring)
-            "image",         // github, kubernetes: the image it runs (wiring)
+            "engine",        // github, kubernetes, synthetic: postgres / redis / kafka / … (wiring)
+            "image",         // github, kubernetes, synthetic: the image it runs (wiring)
             "labels",        // github: metadata.labels (map)
             "links",         // github: metadata.links, and github.com/project-slug / backstage.io/techdocs-ref
             "links.*",       // github
@@ -202,7 +202,7 @@ pub const ENTITY_KINDS: &[KindAttributes] = &[
             "tags",          // github: metadata.tags
             "tags.*",        // github
             "title",         // github: metadata.title
-            "type",          // github: spec.type, verbatim; wiring: database / cache / queue / search / storage / other
+            "type", // github, synthetic: spec.type, verbatim; wiring: database / cache / queue / search / storage / other
         ],
         open: &["annotations", "labels"],
     },
@@ -304,7 +304,7 @@ pub const ENTITY_KINDS: &[KindAttributes] = &[
         attributes: &[
             "annotations",   // github: metadata.annotations (map, values over 2 KiB left out)
             "declared_in",   // github: the catalog file declaring it
-            "description",   // github: metadata.description
+            "description",   // github, synthetic: metadata.description
             "labels",        // github: metadata.labels (map)
             "links",         // github: metadata.links, and github.com/project-slug / backstage.io/techdocs-ref
             "links.*",       // github
@@ -510,11 +510,11 @@ pub const RELATION_KINDS: &[RelationKind] = &[
         attributes: &[
             "alias",     // aliases
             "field",     // github: Backstage dependsOn / dependencyOf
-            "file",      // github, kubernetes: via env / configmap / helm / compose: the declaring file
+            "file",      // github, kubernetes, synthetic: via env / configmap / helm / compose: the declaring file
             "intention", // consul: allow / deny / l7
             "object",    // kubernetes: the workload or ConfigMap naming the address (`ConfigMap shop/api`)
             "package",   // github: via package: the package key
-            "variable",  // github, kubernetes: the env variable, ConfigMap key or values path naming the address
+            "variable", // github, kubernetes, synthetic: the env variable, ConfigMap key or values path naming the address
             "via", // github, consul, kubernetes, synthetic: declared / package / consul / env / configmap / helm / compose / kubernetes
         ],
     },
@@ -590,8 +590,8 @@ pub const RELATION_KINDS: &[RelationKind] = &[
         from: &["api", "component", "domain", "resource", "service", "system"],
         to: &["component", "domain", "service", "system"],
         attributes: &[
-            "field", // github: system / domain / subdomainOf / subcomponentOf
-            "via",   // github: catalog-info
+            "field", // github, synthetic: system / domain / subdomainOf / subcomponentOf
+            "via",   // github, synthetic: catalog-info
         ],
     },
     // github (Backstage spec.providesApis)
