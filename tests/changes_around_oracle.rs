@@ -40,7 +40,8 @@ async fn oracle(store: &dyn Store, query: &AroundQuery, services: &BTreeMap<Stri
     let mut day = Day::of(query.from);
     while day <= Day::of(query.to) && day.start() < query.to {
         for change in changes::read(store, day.minus(1), day, &scope).await.unwrap() {
-            let nearest = change.services.iter().filter(|s| services.contains_key(*s)).min_by_key(|s| services[*s].len());
+            let nearest =
+                change.services.iter().filter(|s| services.contains_key(*s)).min_by_key(|s| services[*s].len());
             let Some(service) = nearest.cloned() else { continue };
             let path = services[&service].clone();
             let at = day.start().to_rfc3339();
@@ -166,7 +167,10 @@ async fn where_the_time_goes() {
             let started = std::time::Instant::now();
             let query = query(service, to, hours / 24, 2, Direction::Both);
             let around = changes::around(&store, &query).await.unwrap();
-            timed(&format!("around {hours} h ({} services, {} events)", around.services.len(), around.events.len()), started);
+            timed(
+                &format!("around {hours} h ({} services, {} events)", around.services.len(), around.events.len()),
+                started,
+            );
         }
     }
 }
