@@ -8,7 +8,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::read::{read, Scope};
+use super::read::{finish, outline_of, Scope};
+use super::scoped::Members;
 use super::{ChangeKind, Significance, TypedChange};
 use crate::delivery::dora::judged_in_order;
 use crate::delivery::Judged;
@@ -158,10 +159,14 @@ async fn snapshot_events(
     services: &BTreeMap<String, Vec<String>>,
 ) -> StoreResult<Vec<AroundEvent>> {
     let scope = Scope { services: Some(services.keys().cloned().collect::<BTreeSet<_>>()) };
+    let mut members = Members::new(store, services.keys().cloned());
     let mut events = Vec::new();
     let mut day = Day::of(query.from);
     while day <= Day::of(query.to) && day.start() < query.to {
-        for change in read(store, day.minus(1), day, &scope).await? {
+        // The day's changes of the neighbourhood's members only, kept by
+        // the same rule as `read` over the whole diff (scoped.rs).
+        let changes = members.changes(day).await?;
+        for change in finish(store, outline_of(store, &changes, &scope).await?).await? {
             let nearest =
                 change.services.iter().filter(|s| services.contains_key(*s)).min_by_key(|s| services[*s].len());
             let Some(service) = nearest.cloned() else { continue };

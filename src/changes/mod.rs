@@ -9,6 +9,7 @@ mod describe;
 mod diff;
 mod owner;
 mod read;
+mod scoped;
 
 pub use around::{around, Around, AroundEvent, AroundQuery, EventKind};
 pub use diff::Moved;

@@ -201,7 +201,15 @@ async fn uses_versions(
         return Ok(UsesVersions::new());
     }
     let (from, to) = (changes.from, changes.to);
-    let versions = store.relation_value_versions("uses", "resolved", from, to).await?;
+    // Only the changed `uses` are ever looked up: their versions alone,
+    // not every `uses` of the organisation.
+    let pairs: Vec<(String, String)> = changes
+        .relations
+        .iter()
+        .filter(|r| r.kind == "uses" && r.change == Change::Changed)
+        .map(|r| (r.from.clone(), r.to.clone()))
+        .collect();
+    let versions = store.relation_value_versions_between("uses", "resolved", &pairs, from, to).await?;
     let mut found = UsesVersions::new();
     for (day, before) in [(from, true), (to, false)] {
         for version in RelationValueVersion::on(&versions, day) {

@@ -225,6 +225,17 @@ impl<L: Around> Store for Layered<L> {
             .around(Method::Read("relation_value_versions"), self.inner.relation_value_versions(kind, path, from, to))
             .await
     }
+    async fn relation_value_versions_between(
+        &self,
+        kind: &str,
+        path: &str,
+        pairs: &[(String, String)],
+        from: Day,
+        to: Day,
+    ) -> StoreResult<Vec<RelationValueVersion>> {
+        let read = self.inner.relation_value_versions_between(kind, path, pairs, from, to);
+        self.layer.around(Method::Read("relation_value_versions_between"), read).await
+    }
     async fn record_deployments(&self, events: &[DeployEvent]) -> StoreResult<()> {
         self.layer.around(Method::Write(WriteKind::RecordDeployments), self.inner.record_deployments(events)).await
     }

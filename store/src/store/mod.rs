@@ -229,6 +229,24 @@ pub trait Store: Send + Sync {
         to: Day,
     ) -> StoreResult<Vec<RelationValueVersion>>;
 
+    /// [`Store::relation_value_versions`] of the relations between some
+    /// `(from, to)` pairs only, in the same order (src/changes: the
+    /// versions of the `uses` that changed, not the organisation's). By
+    /// default, filtered from the organisation's.
+    async fn relation_value_versions_between(
+        &self,
+        kind: &str,
+        path: &str,
+        pairs: &[(String, String)],
+        from: Day,
+        to: Day,
+    ) -> StoreResult<Vec<RelationValueVersion>> {
+        let wanted: std::collections::HashSet<(&str, &str)> =
+            pairs.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let versions = self.relation_value_versions(kind, path, from, to).await?;
+        Ok(versions.into_iter().filter(|v| wanted.contains(&(v.from.as_str(), v.to.as_str()))).collect())
+    }
+
     /// Every version of one attribute of every entity of a kind that holds
     /// on some day of `[from, to]` (a report over time: one read instead of
     /// one per day), ordered by (key, source, scope, valid_from); versions

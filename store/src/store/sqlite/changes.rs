@@ -141,3 +141,47 @@ fn relation_changes(conn: &Connection, from: Day, to: Day) -> StoreResult<Vec<(E
     drop(rows);
     Ok(touched.into_iter().filter_map(|(edge, ends)| Some((edge, ends.change()?))).collect())
 }
+
+const CHANGED_RELATION_VALUES: &str = include_str!("../../../queries/sqlite/changed_relation_values.sql");
+
+/// [`super::history::relation_value_versions`] of the relations between
+/// some pairs of entities only, in the same order: what the versions of a
+/// few hundred changed `uses` need, without reading the organisation's.
+pub fn relation_value_versions_between(
+    conn: &Connection,
+    kind: &str,
+    path: &str,
+    pairs: &[(String, String)],
+    from: Day,
+    to: Day,
+) -> StoreResult<Vec<RelationValueVersion>> {
+    let json_path = super::timeline::json_path(path)?;
+    crate::store::check_range(from, to)?;
+    let reading = || backend("reading changed relation values");
+    let mut stmt = conn.prepare_cached(CHANGED_RELATION_VALUES).map_err(reading())?;
+    let pairs: std::collections::BTreeSet<&(String, String)> = pairs.iter().collect();
+    let mut values: Vec<(String, RelationValueVersion)> = Vec::new();
+    for (from_key, to_key) in pairs {
+        let mut rows = stmt.query(params![from_key, to_key, kind, json_path, from.0, to.0]).map_err(reading())?;
+        while let Some(row) = rows.next().map_err(reading())? {
+            let json_type: Option<String> = row.get(2).map_err(reading())?;
+            let value = super::timeline::value_of(json_type.as_deref(), row.get_ref(3).map_err(reading())?);
+            if value.is_null() {
+                continue;
+            }
+            let version = RelationValueVersion {
+                from: from_key.clone(),
+                to: to_key.clone(),
+                source: row.get(0).map_err(reading())?,
+                value,
+                valid_from: Day(row.get(4).map_err(reading())?),
+                valid_to: Day(row.get(5).map_err(reading())?),
+            };
+            values.push((row.get(1).map_err(reading())?, version));
+        }
+    }
+    values.sort_unstable_by(|(a_scope, a), (b_scope, b)| {
+        (&a.from, &a.to, &a.source, a_scope, a.valid_from).cmp(&(&b.from, &b.to, &b.source, b_scope, b.valid_from))
+    });
+    Ok(values.into_iter().map(|(_, version)| version).collect())
+}

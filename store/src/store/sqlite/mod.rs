@@ -624,6 +624,18 @@ impl Store for SqliteStore {
         self.read(move |conn| history::relation_value_versions(conn, &kind, &path, from, to)).await
     }
 
+    async fn relation_value_versions_between(
+        &self,
+        kind: &str,
+        path: &str,
+        pairs: &[(String, String)],
+        from: Day,
+        to: Day,
+    ) -> StoreResult<Vec<RelationValueVersion>> {
+        let (kind, path, pairs) = (kind.to_string(), path.to_string(), pairs.to_vec());
+        self.read(move |conn| changes::relation_value_versions_between(conn, &kind, &path, &pairs, from, to)).await
+    }
+
     async fn acquire_lease(&self, name: &str, holder: &str, now_ms: i64, until_ms: i64) -> StoreResult<bool> {
         let (name, holder) = (name.to_string(), holder.to_string());
         self.write(move |writer, _| leases::acquire(writer.connection(), &name, &holder, now_ms, until_ms)).await
