@@ -231,7 +231,8 @@ async fn assert_views_are_the_history(store: &SqliteStore, what: &str) -> usize 
     clusters.dedup();
     clusters.push(None);
     for cluster in clusters {
-        let mine: Vec<_> = events.iter().filter(|e| cluster.as_ref().is_none_or(|c| *c == e.cluster)).cloned().collect();
+        let mine: Vec<_> =
+            events.iter().filter(|e| cluster.as_ref().is_none_or(|c| *c == e.cluster)).cloned().collect();
         for bucket in [Bucket::Day, Bucket::Week, Bucket::Month] {
             let scope = read::Scope { clusters: cluster.clone().map(|c| vec![c]), ..read::Scope::default() };
             let views = read::report(store, &scope, (first, last), bucket, fix_forward, true).await.unwrap();
@@ -288,9 +289,8 @@ async fn a_killed_rebuild_goes_on_where_it_stopped() {
     kill_at_crash_point(child, &marker, "rebuild-views");
 
     let conn = rusqlite::Connection::open(&db).unwrap();
-    let (complete, cursor): (bool, Option<String>) = conn
-        .query_row("SELECT complete, cursor_service FROM dora_views", [], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap();
+    let (complete, cursor): (bool, Option<String>) =
+        conn.query_row("SELECT complete, cursor_service FROM dora_views", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
     assert!(!complete && cursor.is_some(), "killed after its first chunk: {complete} {cursor:?}");
     drop(conn);
     let store = SqliteStore::open(&db).expect("the store opens after a crash");

@@ -8,10 +8,10 @@ use serde::Serialize;
 
 use super::judge::{verdicts, Verdict};
 use super::rollup::DayRollup;
-use crate::judging::span::{DayCounts, LaneDays};
 use super::{bands, nearest_rank, Band, Judged};
 use crate::buckets::buckets;
 pub use crate::buckets::Bucket;
+use crate::judging::span::{DayCounts, LaneDays};
 use crate::model::{Day, DeployEvent};
 
 /// The four metrics, with the counts behind them, over some deploys.
@@ -279,12 +279,5 @@ pub fn report_of_rollups(lanes: Vec<LaneDays>, from: Day, to: Day, bucket: Bucke
             Some((name.to_string(), figures_of(sum, changed, days(from, to))))
         })
         .collect();
-    Report {
-        from,
-        to,
-        overall: figures_of(overall, deploying, days(from, to)),
-        buckets,
-        services,
-        deploys: Vec::new(),
-    }
+    Report { from, to, overall: figures_of(overall, deploying, days(from, to)), buckets, services, deploys: Vec::new() }
 }
