@@ -169,3 +169,132 @@ async fn a_killed_generate_leaves_only_whole_days() {
         assert!(runs.iter().any(|r| r.source == "github" && r.scope == "acme"), "{runs:?}");
     }
 }
+
+/// `spot <args>` on `db`, quiet; with `crash`, the views' kill point
+/// (`SPOT_TEST_VIEWS_CRASH_POINT`) after `n` view transactions committed.
+fn spot_with(db: &Path, args: &[&str], crash: Option<(&Path, usize)>) -> std::process::Child {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_spot"));
+    command.args(args).args(["--db", db.to_str().unwrap()]).env("SPOT_LOG", "error");
+    if let Some((marker, after)) = crash {
+        command.env("SPOT_TEST_VIEWS_CRASH_POINT", marker).env("SPOT_TEST_VIEWS_CRASH_AFTER", after.to_string());
+    }
+    command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("spot starts")
+}
+
+/// Waits for `child` to stop at its crash point (`marker` made) and kills it.
+fn kill_at_crash_point(mut child: std::process::Child, marker: &Path, what: &str) {
+    wait_for(&format!("{what} to reach its crash point"), Duration::from_secs(300), || {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("{what} ended ({status}) before its crash point");
+        }
+        marker.exists().then_some(())
+    });
+    child.kill().unwrap(); // SIGKILL, mid-write
+    child.wait().unwrap();
+}
+
+/// Every deploy event of `store`.
+async fn every_deploy(store: &SqliteStore) -> Vec<spot::model::DeployEvent> {
+    let filter = spot::model::DeployFilter {
+        services: vec![],
+        clusters: vec![],
+        from: Day(0).start(),
+        to: Day(100_000).start(),
+        brief: false,
+    };
+    store.deploys(&filter).await.unwrap()
+}
+
+/// The DORA figures the views give equal the brute force's (every deploy
+/// judged again) over the store's surviving history: the organisation and
+/// each cluster, by day, week and month, each service's too. Returns the
+/// deploys compared.
+async fn assert_views_are_the_history(store: &SqliteStore, what: &str) -> usize {
+    use spot::delivery::rollup::{fix_forward_ms, RollupQuery};
+    use spot::delivery::{dora, read, Bucket, DeliveryConfig};
+    let fix_forward = DeliveryConfig::default().fix_forward();
+    let events = every_deploy(store).await;
+    assert!(!events.is_empty(), "{what}: the history has deploys to compare");
+    let first = Day::of(events.iter().map(|e| e.at).min().unwrap());
+    let last = Day::of(events.iter().map(|e| e.at).max().unwrap());
+    let query = RollupQuery {
+        services: None,
+        clusters: None,
+        except_clusters: vec![],
+        from: first,
+        to: last,
+        fix_forward_ms: fix_forward_ms(fix_forward),
+    };
+    assert!(store.dora_rollups(&query).await.unwrap().is_some(), "{what}: the views answer");
+    let mut clusters: Vec<Option<String>> = events.iter().map(|e| Some(e.cluster.clone())).collect();
+    clusters.sort();
+    clusters.dedup();
+    clusters.push(None);
+    for cluster in clusters {
+        let mine: Vec<_> =
+            events.iter().filter(|e| cluster.as_ref().is_none_or(|c| *c == e.cluster)).cloned().collect();
+        for bucket in [Bucket::Day, Bucket::Week, Bucket::Month] {
+            let scope = read::Scope { clusters: cluster.clone().map(|c| vec![c]), ..read::Scope::default() };
+            let views = read::report(store, &scope, (first, last), bucket, fix_forward, true).await.unwrap();
+            let oracle = dora::report(mine.clone(), first, last, bucket, fix_forward);
+            assert_eq!(views.overall, oracle.overall, "{what}: {cluster:?} by {bucket:?}");
+            assert_eq!(views.buckets, oracle.buckets, "{what}: {cluster:?} by {bucket:?}");
+            assert_eq!(views.services, oracle.services, "{what}: {cluster:?} by {bucket:?}");
+        }
+    }
+    events.len()
+}
+
+/// Whether the views of the store at `db` are derived (the rebuild done).
+fn views_complete(db: &Path) -> bool {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.query_row("SELECT complete FROM dora_views", [], |r| r.get(0)).unwrap()
+}
+
+/// `spot generate` killed while recording a day's deploys (their verdicts
+/// and rollups written, nothing committed): the deploys of the days before
+/// survive whole, the killed day's not at all, and the views are exactly
+/// what judging the surviving deploys gives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_deploy_write_leaves_views_and_deploys_consistent() {
+    let dir = tempfile::tempdir().unwrap();
+    let generate = ["generate", "--start", "2023-01-01", "--days"];
+    let db = dir.path().join("killed.db");
+    let marker = dir.path().join("crash-point");
+    // Two days of deploys commit; the third day's are killed mid-write.
+    let child = spot_with(&db, &[&generate[..], &["400"]].concat(), Some((&marker, 2)));
+    kill_at_crash_point(child, &marker, "generate");
+
+    let whole = dir.path().join("whole.db");
+    assert!(spot_with(&whole, &[&generate[..], &["2"]].concat(), None).wait().unwrap().success());
+    let reference = SqliteStore::open(&whole).unwrap();
+    let store = SqliteStore::open(&db).expect("the store opens after a crash");
+    assert_eq!(every_deploy(&store).await, every_deploy(&reference).await, "the deploys of two whole days");
+    assert!(views_complete(&db), "nothing was left to derive");
+    let compared = assert_views_are_the_history(&store, "after a killed deploy write").await;
+    assert!(compared > 10, "{compared} deploys");
+}
+
+/// `spot rebuild-views` killed part-way (a chunk of lanes committed, the
+/// next written and not): the views say how far the rebuild got, and the
+/// next open goes on from there to views equal to the brute force.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_rebuild_goes_on_where_it_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("spot.db");
+    let generated = spot_with(&db, &["generate", "--start", "2023-01-01", "--days", "3"], None).wait().unwrap();
+    assert!(generated.success());
+    let marker = dir.path().join("crash-point");
+    let child = spot_with(&db, &["rebuild-views"], Some((&marker, 1)));
+    kill_at_crash_point(child, &marker, "rebuild-views");
+
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let (complete, cursor): (bool, Option<String>) =
+        conn.query_row("SELECT complete, cursor_service FROM dora_views", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    assert!(!complete && cursor.is_some(), "killed after its first chunk: {complete} {cursor:?}");
+    drop(conn);
+    let store = SqliteStore::open(&db).expect("the store opens after a crash");
+    assert!(views_complete(&db), "opening finished the rebuild");
+    assert_eq!(spot::store::sqlite::dora_views::unjudged(&rusqlite::Connection::open(&db).unwrap()).unwrap(), 0);
+    assert_views_are_the_history(&store, "after a killed rebuild").await;
+}

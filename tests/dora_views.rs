@@ -19,10 +19,13 @@ use spot::server::metrics::{Metrics, StoreTiming};
 use spot::{SqliteStore, Store};
 
 const SERVICES: [&str; 4] = ["service:a", "service:b", "service:c", "service:d"];
-const CLUSTERS: [&str; 3] = ["dc1", "dc2", "stg"];
+/// `edge` is in no environment: `unclassified` reads it.
+const CLUSTERS: [&str; 4] = ["dc1", "dc2", "stg", "edge"];
 const VERSIONS: [&str; 6] = ["1.0.0", "1.1.0", "1.2.0", "2.0.0", "2.1.0", "4f2a9c0"];
 const FIX_FORWARD: i64 = 60;
-const BASE_DAY: i32 = 20_000;
+/// Histories cross the boundary of two spans of packed rollups (day
+/// 20,224 = 79 × 256, the base day's 14th day).
+const BASE_DAY: i32 = 20_210;
 
 /// One report of a deploy: where, which version, when (minutes from the
 /// base day), how it went.
@@ -48,7 +51,7 @@ fn status() -> impl Strategy<Value = DeployStatus> {
 fn report() -> impl Strategy<Value = Report> {
     // Minutes over 40 days, clustered so that some deploys follow within
     // the fix-forward window and some start before the last one finished.
-    (0..4usize, 0..3usize, 0..6usize, 0..40i64, 0..6i64, 0..180i64, prop::option::of(1..90i64), status()).prop_map(
+    (0..4usize, 0..4usize, 0..6usize, 0..40i64, 0..6i64, 0..180i64, prop::option::of(1..90i64), status()).prop_map(
         |(service, cluster, version, day, slot, minute, length, status)| Report {
             service,
             cluster,
@@ -122,7 +125,7 @@ fn question() -> impl Strategy<Value = Question> {
             .prop_map(|team| Some(team.into_iter().map(String::from).collect())),
     ];
     // Environments of [delivery]: production = dc1, dc2; staging = stg;
-    // unclassified = every other cluster (none here).
+    // unclassified = every other cluster (edge).
     let environment = prop_oneof![
         Just((None, vec![])),
         Just((Some(vec!["dc1".to_string(), "dc2".to_string()]), vec![])),
@@ -347,7 +350,7 @@ async fn a_store_with_deploys_but_no_views_derives_them_on_open() {
     // verdicts and rollups gone, the views marked not derived.
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
-        "UPDATE events SET judged_status = NULL; DELETE FROM dora_days; \
+        "UPDATE events SET judged_status = NULL; DELETE FROM dora_days; DELETE FROM dora_spans; \
          UPDATE dora_views SET complete = 0, cursor_service = NULL, cursor_cluster = NULL;",
     )
     .unwrap();
@@ -363,4 +366,91 @@ async fn a_store_with_deploys_but_no_views_derives_them_on_open() {
     };
     assert_same(&from_views(&store, &q).await, &oracle(&store, &q).await, &q);
     assert!(from_views(&store, &q).await.overall.changes > 0, "the history has changes to compare");
+}
+
+/// `store`'s whole history exported and imported into a new store (`spot
+/// export` → `spot import`), which derives its views once at the end.
+async fn exported_and_imported(store: &dyn Store) -> (tempfile::TempDir, SqliteStore) {
+    let (sink, mut exported) = tokio::sync::mpsc::channel(256);
+    let collect = async move {
+        let mut records = Vec::new();
+        while let Some(record) = exported.recv().await {
+            records.push(record);
+        }
+        records
+    };
+    let (done, records) = tokio::join!(store.export(sink), collect);
+    done.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let copy = SqliteStore::open(dir.path().join("copy.db")).unwrap();
+    let (send, receive) = tokio::sync::mpsc::channel(records.len() + 1);
+    for record in records {
+        send.send(Ok(record)).await.unwrap();
+    }
+    drop(send);
+    copy.import(receive).await.unwrap();
+    (dir, copy)
+}
+
+fn multi_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+    /// Export → import keeps every deploy, and the views the import derives
+    /// once equal the brute force on the imported history.
+    #[test]
+    fn imported_views_are_the_brute_force(
+        batches in batches(),
+        questions in prop::collection::vec(question(), 1..6),
+    ) {
+        multi_thread().block_on(async {
+            let (_dir, original) = recorded(&batches, false).await;
+            let (_copy_dir, copy) = exported_and_imported(&*original).await;
+            let deploys = copy.deploys(&every_deploy()).await.unwrap();
+            assert_eq!(deploys, original.deploys(&every_deploy()).await.unwrap(), "every deploy imported");
+            for q in &questions {
+                assert_same(&from_views(&copy, q).await, &oracle(&copy, q).await, q);
+            }
+        });
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_of_schema_10_packs_its_rollups_when_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("spot.db");
+    let history: Vec<DeployEvent> = (0..60)
+        .map(|i| DeployEvent { cluster: CLUSTERS[i as usize % 4].into(), ..deploy(VERSIONS[i as usize % 6], i * 700) })
+        .collect();
+    {
+        let store = SqliteStore::open(&path).unwrap();
+        store.record_deployments(&history).await.unwrap();
+    }
+    // Schema 010 as it was: dora_days and its day index, no spans.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "DROP TABLE dora_spans; CREATE INDEX dora_days_by_day ON dora_days (day); PRAGMA user_version = 10;",
+    )
+    .unwrap();
+    drop(conn);
+    let store = SqliteStore::open(&path).unwrap();
+    let spans: i64 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("SELECT count(*) FROM dora_spans", [], |r| r.get(0))
+        .unwrap();
+    assert!(spans > 4, "the lanes' days, packed across two spans: {spans}");
+    let q = Question {
+        services: None,
+        clusters: None,
+        except: vec![],
+        from: Day(BASE_DAY),
+        to: Day(BASE_DAY + 30),
+        bucket: Bucket::Week,
+    };
+    let views = from_views(&store, &q).await;
+    assert_same(&views, &oracle(&store, &q).await, &q);
+    assert!(views.overall.changes > 0, "the history has changes to compare");
 }

@@ -11,6 +11,7 @@ use super::rollup::DayRollup;
 use super::{bands, nearest_rank, Band, Judged};
 use crate::buckets::buckets;
 pub use crate::buckets::Bucket;
+use crate::judging::span::{DayCounts, LaneDays};
 use crate::model::{Day, DeployEvent};
 
 /// The four metrics, with the counts behind them, over some deploys.
@@ -65,16 +66,6 @@ impl Figures {
         tally.figures(days)
     }
 
-    /// The figures of the day rollups `rows` over `days` days: the same as
-    /// [`Figures::of`] the deploys they were rolled up from.
-    pub fn of_rollups<'a>(rows: impl IntoIterator<Item = &'a DayRollup>, days: u64) -> Figures {
-        let mut tally = Tally::default();
-        for row in rows {
-            tally.add_rollup(row);
-        }
-        tally.figures(days)
-    }
-
     fn judge_bands(&self) -> Bands {
         // No deploy reported: nothing to judge, not a LOW frequency (a
         // service whose orchestrator reports nothing, or one only declared
@@ -92,10 +83,9 @@ impl Figures {
     }
 }
 
-/// What [`Figures`] are made of, as deploys or day rollups are added: the
-/// counts and every sample (medians are exact), summed as a [`DayRollup`]
-/// adds them (its service, cluster and day unused), and the services that
-/// changed.
+/// What [`Figures`] are made of, as deploys are added: the counts and
+/// every sample (medians are exact), summed as a [`DayRollup`] adds them
+/// (its service, cluster and day unused), and the services that changed.
 struct Tally<'a> {
     sum: DayRollup,
     services: rustc_hash::FxHashSet<&'a str>,
@@ -103,7 +93,7 @@ struct Tally<'a> {
 
 impl Default for Tally<'_> {
     fn default() -> Self {
-        Tally { sum: DayRollup::empty("", "", Day(0)), services: Default::default() }
+        Tally { sum: blank(), services: Default::default() }
     }
 }
 
@@ -115,35 +105,49 @@ impl<'a> Tally<'a> {
         self.sum.add(deploy);
     }
 
-    fn add_rollup(&mut self, row: &'a DayRollup) {
-        if row.changes > 0 {
-            self.services.insert(&row.service);
-        }
-        self.sum.add_rollup(row);
-    }
-
     fn figures(self, days: u64) -> Figures {
-        let DayRollup { deploys, changes, failed_changes, rollbacks, unrestored, mut lead_times, mut restores, .. } =
-            self.sum;
-        let mut figures = Figures {
-            deploys,
-            changes,
-            failed_changes,
-            rollbacks,
-            unrestored,
-            days,
-            deploying_services: self.services.len() as u64,
-            deploys_per_day: if days == 0 { 0.0 } else { deploys as f64 / days as f64 },
-            change_failure_rate: (changes > 0).then(|| failed_changes as f64 / changes as f64),
-            lead_time_samples: lead_times.len() as u64,
-            lead_time_seconds: nearest_rank(&mut lead_times, 0.5),
-            restored: restores.len() as u64,
-            time_to_restore_seconds: nearest_rank(&mut restores, 0.5),
-            bands: Bands::default(),
-        };
-        figures.bands = figures.judge_bands();
-        figures
+        figures_of(self.sum, self.services.len() as u64, days)
     }
+}
+
+/// A sum of nothing yet.
+fn blank() -> DayRollup {
+    DayRollup::empty("", "", Day(0))
+}
+
+/// The figures of `sum` (counts and samples added up) over `days` days,
+/// `deploying_services` of whose services changed something.
+fn figures_of(sum: DayRollup, deploying_services: u64, days: u64) -> Figures {
+    let DayRollup { deploys, changes, failed_changes, rollbacks, unrestored, mut lead_times, mut restores, .. } = sum;
+    let mut figures = Figures {
+        deploys,
+        changes,
+        failed_changes,
+        rollbacks,
+        unrestored,
+        days,
+        deploying_services,
+        deploys_per_day: if days == 0 { 0.0 } else { deploys as f64 / days as f64 },
+        change_failure_rate: (changes > 0).then(|| failed_changes as f64 / changes as f64),
+        lead_time_samples: lead_times.len() as u64,
+        lead_time_seconds: nearest_rank(&mut lead_times, 0.5),
+        restored: restores.len() as u64,
+        time_to_restore_seconds: nearest_rank(&mut restores, 0.5),
+        bands: Bands::default(),
+    };
+    figures.bands = figures.judge_bands();
+    figures
+}
+
+/// Adds one packed day (its counts, lead times and restores) to `sum`.
+fn add_day(sum: &mut DayRollup, (day, leads, restores): (&DayCounts, &[i64], &[i64])) {
+    sum.deploys += day.deploys;
+    sum.changes += day.changes;
+    sum.failed_changes += day.failed_changes;
+    sum.rollbacks += day.rollbacks;
+    sum.unrestored += day.unrestored;
+    sum.lead_times.extend_from_slice(leads);
+    sum.restores.extend_from_slice(restores);
 }
 
 /// One bucket of a report: `[start, end]`, whole days within the window.
@@ -221,34 +225,59 @@ pub fn report(events: Vec<DeployEvent>, from: Day, to: Day, bucket: Bucket, fix_
     Report { from, to, overall: Figures::of(&deploys, days(from, to)), buckets: periods, services, deploys }
 }
 
-/// The report of `[from, to]` from day rollups (any order): the figures
-/// [`report`] gives over the deploys they were rolled up from, without the
-/// deploys themselves (`deploys` is empty).
-pub fn report_of_rollups(mut rows: Vec<DayRollup>, from: Day, to: Day, bucket: Bucket) -> Report {
-    rows.retain(|row| row.day >= from && row.day <= to);
-    rows.sort_unstable_by_key(|row| row.day);
+/// The report of `[from, to]` from packed day rollups (any order, days
+/// outside the window skipped): the figures [`report`] gives over the
+/// deploys they were rolled up from, without the deploys themselves
+/// (`deploys` is empty). One pass over the days: each adds to the whole
+/// window, its bucket and its service.
+pub fn report_of_rollups(lanes: Vec<LaneDays>, from: Day, to: Day, bucket: Bucket) -> Report {
     let days = |a: Day, b: Day| (b.0 - a.0 + 1).max(0) as u64;
-    let periods = buckets(from, to, bucket)
-        .into_iter()
-        .map(|(lo, hi)| {
-            let inside = &rows[rows.partition_point(|r| r.day < lo)..rows.partition_point(|r| r.day <= hi)];
-            Period { start: lo, end: hi, figures: Figures::of_rollups(inside, days(lo, hi)) }
+    let periods = buckets(from, to, bucket);
+    let mut names: Vec<&str> = lanes.iter().map(|lane| lane.service.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut overall = blank();
+    let mut in_bucket: Vec<DayRollup> = periods.iter().map(|_| blank()).collect();
+    // Per bucket, a bit per service (by its place in `names`): it changed.
+    let words = names.len().div_ceil(64);
+    let mut changed = vec![0u64; periods.len() * words];
+    // `None`: the service has no deploy in the window (and is not listed).
+    let mut of_service: Vec<Option<DayRollup>> = vec![None; names.len()];
+    for lane in &lanes {
+        let Ok(service) = names.binary_search(&lane.service.as_str()) else { continue };
+        for packed in lane.each_day() {
+            let day = packed.0;
+            if day.day < from || day.day > to {
+                continue;
+            }
+            // The buckets cover the window in order: the first ending on or after the day.
+            let at = periods.partition_point(|&(_, end)| end < day.day);
+            add_day(&mut overall, packed);
+            add_day(&mut in_bucket[at], packed);
+            add_day(of_service[service].get_or_insert_with(blank), packed);
+            if day.changes > 0 {
+                changed[at * words + service / 64] |= 1 << (service % 64);
+            }
+        }
+    }
+    let buckets = periods
+        .iter()
+        .zip(in_bucket)
+        .enumerate()
+        .map(|(at, (&(start, end), sum))| {
+            let services: u32 = changed[at * words..(at + 1) * words].iter().map(|w| w.count_ones()).sum();
+            Period { start, end, figures: figures_of(sum, services as u64, days(start, end)) }
         })
         .collect();
-    let mut per_service: BTreeMap<&str, Vec<&DayRollup>> = BTreeMap::new();
-    for row in &rows {
-        per_service.entry(&row.service).or_default().push(row);
-    }
-    let services = per_service
-        .into_iter()
-        .map(|(key, mine)| (key.to_string(), Figures::of_rollups(mine, days(from, to))))
+    let deploying = of_service.iter().flatten().filter(|sum| sum.changes > 0).count() as u64;
+    let services = names
+        .iter()
+        .zip(of_service)
+        .filter_map(|(name, sum)| {
+            let sum = sum?;
+            let changed = (sum.changes > 0) as u64;
+            Some((name.to_string(), figures_of(sum, changed, days(from, to))))
+        })
         .collect();
-    Report {
-        from,
-        to,
-        overall: Figures::of_rollups(&rows, days(from, to)),
-        buckets: periods,
-        services,
-        deploys: Vec::new(),
-    }
+    Report { from, to, overall: figures_of(overall, deploying, days(from, to)), buckets, services, deploys: Vec::new() }
 }

@@ -169,9 +169,9 @@ pub fn nearest_rank<T: Copy + Ord>(values: &mut [T], q: f64) -> Option<T> {
     if values.is_empty() {
         return None;
     }
-    values.sort_unstable();
     let rank = ((q * values.len() as f64).ceil() as usize).clamp(1, values.len());
-    Some(values[rank - 1])
+    // Selection, not a sort: an organisation's two years are ~300,000 samples.
+    Some(*values.select_nth_unstable(rank - 1).1)
 }
 
 #[cfg(test)]

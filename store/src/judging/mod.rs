@@ -6,6 +6,7 @@
 
 pub mod judge;
 pub mod rollup;
+pub mod span;
 
 pub use judge::{judge, Judged};
 

@@ -245,7 +245,7 @@ impl<L: Around> Store for Layered<L> {
     async fn dora_rollups(
         &self,
         query: &crate::judging::rollup::RollupQuery,
-    ) -> StoreResult<Option<Vec<crate::judging::rollup::DayRollup>>> {
+    ) -> StoreResult<Option<Vec<crate::judging::span::LaneDays>>> {
         self.layer.around(Method::Read("dora_rollups"), self.inner.dora_rollups(query)).await
     }
     async fn judged_deploys(

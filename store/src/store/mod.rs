@@ -265,13 +265,15 @@ pub trait Store: Send + Sync {
     /// `neighbours` of that kind follow, for many days in one read.
     async fn relation_spans(&self, kind: &str, from: Day, to: Day) -> StoreResult<Vec<RelationSpan>>;
 
-    /// The delivery rollups `query` selects, when the store keeps them
-    /// (built with `query`'s fix-forward window); `None`: the caller
-    /// computes the figures from [`Store::deploys`] (docs/dora.md).
+    /// The delivery rollups `query` selects, packed per lane (some days of
+    /// one service in one cluster; days outside the window may come too),
+    /// when the store keeps them (built with `query`'s fix-forward
+    /// window); `None`: the caller computes the figures from
+    /// [`Store::deploys`] (docs/dora.md).
     async fn dora_rollups(
         &self,
         query: &crate::judging::rollup::RollupQuery,
-    ) -> StoreResult<Option<Vec<crate::judging::rollup::DayRollup>>> {
+    ) -> StoreResult<Option<Vec<crate::judging::span::LaneDays>>> {
         let _ = query;
         Ok(None)
     }

@@ -142,7 +142,7 @@ fn relation_changes(conn: &Connection, from: Day, to: Day) -> StoreResult<Vec<(E
     Ok(touched.into_iter().filter_map(|(edge, ends)| Some((edge, ends.change()?))).collect())
 }
 
-const CHANGED_RELATION_VALUES: &str = include_str!("../../../queries/sqlite/changed_relation_values.sql");
+const CHANGED_RELATION_VALUES: &str = include_str!("../../../../queries/sqlite/changed_relation_values.sql");
 
 /// [`super::history::relation_value_versions`] of the relations between
 /// some pairs of entities only, in the same order: what the versions of a

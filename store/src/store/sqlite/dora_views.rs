@@ -18,7 +18,8 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use super::backend;
 use super::events::instant;
 use crate::judging::judge::{verdicts, Verdict};
-use crate::judging::rollup::{decode_samples, encode_samples, fix_forward_window, DayRollup, RollupQuery};
+use crate::judging::rollup::{encode_samples, fix_forward_window, DayRollup, RollupQuery};
+use crate::judging::span::LaneDays;
 use crate::judging::Judged;
 use crate::model::{Day, DeployEvent, DeployStatus};
 use crate::store::{StoreError, StoreResult};
@@ -109,7 +110,28 @@ pub fn maintain(conn: &Connection, events: &[DeployEvent]) -> StoreResult<()> {
     for ((service, cluster), (earliest, days)) in lanes {
         judge_lane(conn, service, cluster, Some(earliest), days, fix_forward)?;
     }
+    crash_point();
     Ok(())
+}
+
+/// The crash test's kill point for the views (tests/crash.rs): with
+/// `SPOT_TEST_VIEWS_CRASH_POINT=<file>`, a transaction whose view writes
+/// are all done but not committed (deploys recorded, or a chunk of a
+/// rebuild) creates `<file>` and waits there to be killed, so the test
+/// kills it mid-write every time. With `SPOT_TEST_VIEWS_CRASH_AFTER=<n>`
+/// the first `n` such transactions of the process go on and commit.
+fn crash_point() {
+    static PASSED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let Some(marker) = std::env::var_os("SPOT_TEST_VIEWS_CRASH_POINT") else { return };
+    let after = std::env::var("SPOT_TEST_VIEWS_CRASH_AFTER").ok().and_then(|n| n.parse::<usize>().ok()).unwrap_or(0);
+    if PASSED.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < after {
+        return;
+    }
+    if std::fs::write(&marker, b"view writes done, not committed\n").is_ok() {
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+        }
+    }
 }
 
 /// Where judging a lane starts reading: `(at_ms, id)` of the first deploy
@@ -214,7 +236,7 @@ fn judge_lane(
         }
         judged.push(verdict.on(deploy.event));
     }
-    for day in days {
+    for &day in &days {
         if whole_from.is_some_and(|whole| day >= whole) {
             // Oldest first: the day's deploys are one run.
             let of_day = |d: &Judged| Day::of(d.event.at);
@@ -224,7 +246,7 @@ fn judge_lane(
             roll_up_day(conn, service, cluster, day)?;
         }
     }
-    Ok(())
+    super::dora_spans::repack(conn, service, cluster, &days)
 }
 
 /// Writes the `dora_days` row of `service` in `cluster` on `day` from its
@@ -328,6 +350,7 @@ pub fn rebuild_pending(conn: &Connection, mut progress: impl FnMut(u64, u64)) ->
         for (service, cluster) in &lanes {
             tx.execute("DELETE FROM dora_days WHERE service = ?1 AND cluster = ?2", params![service, cluster])
                 .map_err(backend(doing))?;
+            super::dora_spans::delete_lane(&tx, service, cluster)?;
             judge_lane(&tx, service, cluster, None, BTreeSet::new(), fix_forward)?;
         }
         cursor = lanes.last().cloned();
@@ -339,6 +362,7 @@ pub fn rebuild_pending(conn: &Connection, mut progress: impl FnMut(u64, u64)) ->
                 .execute("UPDATE dora_views SET complete = 1, cursor_service = NULL, cursor_cluster = NULL", [])
                 .map_err(backend(doing))?,
         };
+        crash_point();
         tx.commit().map_err(backend(doing))?;
         judged += lanes.len() as u64;
         done += lanes.len() as u64;
@@ -366,71 +390,17 @@ fn lanes_after(conn: &Connection, cursor: Option<&(String, String)>) -> StoreRes
     lanes
 }
 
-/// The rollups `query` selects, or `None` when the views cannot answer it
-/// (not derived yet, or built with another fix-forward window).
-pub fn rollups(conn: &Connection, query: &RollupQuery) -> StoreResult<Option<Vec<DayRollup>>> {
-    let doing = "reading delivery rollups";
+/// The rollups `query` selects, packed per lane and span, or `None` when
+/// the views cannot answer it (not derived yet, or built with another
+/// fix-forward window).
+pub fn rollups(conn: &Connection, query: &RollupQuery) -> StoreResult<Option<Vec<LaneDays>>> {
     // Readers run in a read transaction: the views and how they were
     // built agree.
-    let tx = conn;
-    let built = built(tx)?;
+    let built = built(conn)?;
     if !built.complete || built.fix_forward_ms != query.fix_forward_ms {
         return Ok(None);
     }
-    const COLUMNS: &str =
-        "service, cluster, day, deploys, changes, failed_changes, rollbacks, unrestored, lead_times, restores";
-    let mut rows = Vec::new();
-    let mut read = |stmt: &mut rusqlite::CachedStatement, params: &[&dyn rusqlite::ToSql]| -> StoreResult<()> {
-        let found = stmt.query_map(params, rollup_from).map_err(backend(doing))?;
-        for row in found {
-            let row = row
-                .map_err(backend(doing))?
-                .map_err(|e| StoreError::Backend { doing: doing.into(), source: e.into() })?;
-            let selected = query.clusters.as_ref().is_none_or(|c| c.contains(&row.cluster))
-                && !query.except_clusters.contains(&row.cluster);
-            if selected {
-                rows.push(row);
-            }
-        }
-        Ok(())
-    };
-    let (from, to) = (query.from.0, query.to.0);
-    match &query.services {
-        None => {
-            let mut stmt = tx
-                .prepare_cached(&format!("SELECT {COLUMNS} FROM dora_days WHERE day >= ?1 AND day <= ?2"))
-                .map_err(backend(doing))?;
-            read(&mut stmt, &[&from, &to])?;
-        }
-        Some(services) => {
-            let mut stmt = tx
-                .prepare_cached(&format!(
-                    "SELECT {COLUMNS} FROM dora_days WHERE service = ?1 AND day >= ?2 AND day <= ?3"
-                ))
-                .map_err(backend(doing))?;
-            for service in services {
-                read(&mut stmt, &[service, &from, &to])?;
-            }
-        }
-    }
-    Ok(Some(rows))
-}
-
-/// A `dora_days` row; a bad sample blob is the inner error.
-fn rollup_from(r: &Row) -> rusqlite::Result<Result<DayRollup, String>> {
-    let count = |i: usize| r.get::<_, i64>(i).map(|n| n.max(0) as u64);
-    let (leads, restores): (Vec<u8>, Vec<u8>) = (r.get(8)?, r.get(9)?);
-    let (service, cluster): (String, String) = (r.get(0)?, r.get(1)?);
-    let row = DayRollup {
-        deploys: count(3)?,
-        changes: count(4)?,
-        failed_changes: count(5)?,
-        rollbacks: count(6)?,
-        unrestored: count(7)?,
-        ..DayRollup::empty(&service, &cluster, Day(r.get(2)?))
-    };
-    Ok(decode_samples(&leads)
-        .and_then(|l| Ok(DayRollup { lead_times: l, restores: decode_samples(&restores)?, ..row })))
+    super::dora_spans::read(conn, query).map(Some)
 }
 
 /// A deploy as the `deploys` list shows it: every column and its verdict.

@@ -20,6 +20,14 @@ const BRIEF: &str = "service, cluster, version, at_ms, NULL, NULL, finished_ms, 
 /// what the new report leaves out. The delivery views follow
 /// (`dora_views::maintain`): call it inside a transaction.
 pub fn record(conn: &Connection, events: &[DeployEvent]) -> StoreResult<()> {
+    write(conn, events)?;
+    // The views move with the events, in the caller's transaction.
+    super::dora_views::maintain(conn, events)
+}
+
+/// [`record`] without the views: for an import, which derives them once
+/// when every event is in (`dora_views::restart`).
+pub fn write(conn: &Connection, events: &[DeployEvent]) -> StoreResult<()> {
     let doing = "recording a deploy event";
     let mut update = conn
         .prepare_cached(
@@ -55,8 +63,7 @@ pub fn record(conn: &Connection, events: &[DeployEvent]) -> StoreResult<()> {
             insert.execute(values).map_err(backend(doing))?;
         }
     }
-    // The views move with the events, in the caller's transaction.
-    super::dora_views::maintain(conn, events)
+    Ok(())
 }
 
 /// The events `filter` selects, oldest first (ties in arrival order).

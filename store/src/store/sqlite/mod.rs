@@ -18,6 +18,7 @@ mod backup;
 mod cache;
 mod changes;
 mod deploy_page;
+mod dora_spans;
 pub mod dora_views;
 mod events;
 mod history;
@@ -685,7 +686,7 @@ impl Store for SqliteStore {
     async fn dora_rollups(
         &self,
         query: &crate::judging::rollup::RollupQuery,
-    ) -> StoreResult<Option<Vec<crate::judging::rollup::DayRollup>>> {
+    ) -> StoreResult<Option<Vec<crate::judging::span::LaneDays>>> {
         let query = query.clone();
         self.read(move |conn| dora_views::rollups(conn, &query)).await
     }

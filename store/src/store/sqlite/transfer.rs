@@ -114,7 +114,16 @@ pub fn import(conn: &Connection, records: &mut Receiver<Incoming>) -> StoreResul
         })?;
     }
     let counts = importer.counts;
+    // The events went in without their views (maintaining them event by
+    // event re-judged a lane's tail each time: quadratic in a lane without
+    // a healthy deploy); they are derived once, a chunk of lanes per
+    // transaction, and a kill before the end leaves them to the next open.
+    if counts.deploy_events > 0 {
+        let built = super::dora_views::built(&tx)?;
+        super::dora_views::restart(&tx, built.fix_forward_ms)?;
+    }
     tx.commit().map_err(backend("committing an import"))?;
+    super::dora_views::rebuild_pending(conn, |_, _| {})?;
     Ok(counts)
 }
 
@@ -212,7 +221,7 @@ impl Importer<'_> {
                 self.counts.runs += 1;
             }
             Record::DeployEvent(event) => {
-                super::events::record(self.tx, std::slice::from_ref(&event)).map_err(|e| e.to_string())?;
+                super::events::write(self.tx, std::slice::from_ref(&event)).map_err(|e| e.to_string())?;
                 self.counts.deploy_events += 1;
             }
             Record::Action(action) => {
