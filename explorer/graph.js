@@ -185,7 +185,8 @@ async function render(canvas, nodes, edges, root, side) {
       name: "concentric",
       concentric: (node) => 100 - node.data("depth"),
       levelWidth: () => 1,
-      minNodeSpacing: 12,
+      // Room for a label beside each node while all are labelled.
+      minNodeSpacing: quiet ? 12 : 56,
       animate: false,
     },
     // Big graphs: draw a texture while panning and zooming, so they stay responsive.
