@@ -1575,7 +1575,8 @@ struct TourKeys {
     team: String,
     repo: String,
     workload: String,
-    sonar: String,
+    /// None when the service has no SonarQube project.
+    sonar: Option<String>,
     doc: String,
     package: String,
     system: String,
@@ -1599,7 +1600,7 @@ fn tour_keys(ui: &Explorer, service: &str) -> TourKeys {
         team: text(&data["service"]["owner"]["key"], "the service's team"),
         repo: text(&data["service"]["repository"]["key"], "the service's repository"),
         workload: text(&data["service"]["entity"]["relations"][0]["to"], "a workload of the service"),
-        sonar: text(&data["service"]["quality"]["project"]["key"], "the service's SonarQube project"),
+        sonar: data["service"]["quality"]["project"]["key"].as_str().map(str::to_string),
         doc: text(&data["doc"][0]["key"], "a doc"),
         package: text(&data["package"][0]["key"], "an npm package"),
         system: text(&data["system"][0]["key"], "a system"),
@@ -1619,7 +1620,6 @@ fn tour_every_page(ui: &mut Explorer, keys: &TourKeys, latest: &str) {
         (format!("#/team/{}", encoded(&keys.team)), "team", "team"),
         (format!("#/entity/{}", encoded(&keys.repo)), "repository", "repository"),
         (format!("#/entity/{}", encoded(&keys.workload)), "workload", "workload"),
-        (format!("#/entity/{}", encoded(&keys.sonar)), "SonarQube project", "sonar-project"),
         (format!("#/entity/{}", encoded(&keys.doc)), "doc", "doc"),
         (format!("#/entity/{}", encoded(&keys.system)), "system", "system"),
         (format!("#/package/{}", encoded(&keys.package)), "package", "package"),
@@ -1638,6 +1638,9 @@ fn tour_every_page(ui: &mut Explorer, keys: &TourKeys, latest: &str) {
     ui.eval(CATCH_CONSOLE_ERRORS);
     for (hash, page, shot) in &pages {
         ui.tour(hash, page, shot);
+    }
+    if let Some(sonar) = &keys.sonar {
+        ui.tour(&format!("#/entity/{}", encoded(sonar)), "SonarQube project", "sonar-project");
     }
 }
 
