@@ -65,7 +65,7 @@ export async function render(view, { day, segments, params, stale }) {
     h("p", {}, h("a", { href: href(`/graph/${encodeURIComponent(key)}`) }, "Open the full dependency graph →"), " · ", h("label", { for: "history-range" }, "History over ", rangeSelect)),
     h(
       "div",
-      { class: "grid" },
+      { class: "grid roomy" },
       section("About", "about", about(service)),
       section("Deployed versions", "deployed", deployedTable(service.deployedVersions, service.declaredVersions.length)),
       section("Health (Consul)", "health", health(service.entity.facts)),
