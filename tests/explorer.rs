@@ -1707,7 +1707,7 @@ fn check_delivery(ui: &mut Explorer) {
     let from = latest.parse::<spot::Day>().unwrap().minus(9);
     ui.open(&format!("#/delivery?from={from}&to={latest}"), "ten days of delivery");
     ui.wait_for("the delivery charts", DRAWN);
-    let last = ui.json("[...document.querySelector('#delivery-trends tbody').rows].at(-1) && [...[...document.querySelector('#delivery-trends tbody').rows].at(-1).cells].slice(0, 2).map((c) => c.innerText)");
+    let last = ui.json("[...document.querySelector('#delivery-trends .data-table tbody').rows].at(-1) && [...[...document.querySelector('#delivery-trends .data-table tbody').rows].at(-1).cells].slice(0, 2).map((c) => c.innerText)");
     let (start, end) = (last[0].as_str().unwrap(), last[1].as_str().unwrap());
     let days = end.parse::<spot::Day>().unwrap().0 - start.parse::<spot::Day>().unwrap().0 + 1;
     let partial = ui.json("[...document.querySelectorAll('#delivery-trends figure')].map((f) => f.dataset.partial ?? null)");
