@@ -1517,11 +1517,14 @@ const PAGE_PROBLEMS: &str = r#"(() => {
     if (/^\s*[\[{]"/.test(dd.innerText)) problems.push(`a fact shown as JSON in #${name(dd)}: ${dd.innerText.slice(0, 80)}`);
   }
   for (const chart of main.querySelectorAll('.chart')) {
-    const u = chart.uplot;
-    if (!u) continue;
     const title = chart.closest('figure')?.querySelector('figcaption')?.innerText ?? name(chart);
     const legend = chart.querySelector('.u-legend .u-series .u-value')?.innerText;
     if (legend === '--') problems.push(`the legend of "${title}" reads "--"`);
+    const u = chart.uplot;
+    if (!u) {
+      if (chart.querySelector('canvas')) problems.push(`the chart "${title}" keeps no uPlot instance (chart.uplot) to check`);
+      continue;
+    }
     const values = u.data.slice(1).flat().filter((v) => v != null);
     if (values.length && Math.min(...values) >= 0 && u.scales.y.min > 0) problems.push(`the y axis of "${title}" starts at ${u.scales.y.min}, not 0`);
     const axis = u.axes[1];
