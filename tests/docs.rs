@@ -416,7 +416,10 @@ async fn the_readme_examples_run_against_the_demo() {
             let answer: serde_json::Value = serde_json::from_str(&stdout).unwrap_or(serde_json::Value::Bool(true));
             let mut empty = Vec::new();
             emptiness("answer", &answer, &mut empty);
-            assert!(!stdout.trim().is_empty() && empty.is_empty(), "`{line}` answers nothing on the demo: {empty:?} {stdout}");
+            assert!(
+                !stdout.trim().is_empty() && empty.is_empty(),
+                "`{line}` answers nothing on the demo: {empty:?} {stdout}"
+            );
         }
     }
 }

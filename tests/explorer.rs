@@ -1625,7 +1625,12 @@ fn tour_keys(ui: &Explorer, service: &str) -> TourKeys {
     TourKeys {
         service: service.to_string(),
         // The service's team, or any (a few demo services have none).
-        team: text(data["service"]["owner"]["key"].as_str().map_or(&data["team"][0]["key"], |_| &data["service"]["owner"]["key"]), "a team"),
+        team: text(
+            data["service"]["owner"]["key"]
+                .as_str()
+                .map_or(&data["team"][0]["key"], |_| &data["service"]["owner"]["key"]),
+            "a team",
+        ),
         repo: text(&data["service"]["repository"]["key"], "the service's repository"),
         workload: text(&data["service"]["entity"]["relations"][0]["to"], "a workload of the service"),
         sonar: data["service"]["quality"]["project"]["key"].as_str().map(str::to_string),
@@ -1697,7 +1702,9 @@ fn check_delivery(ui: &mut Explorer) {
     assert_eq!(band, expected, "docs/dora.md's band for {per_service} a day per deploying service: {frequency}");
 
     ui.wait_for("the failed deploys", "document.querySelector('#delivery-failed tbody tr')");
-    let rows = ui.json("[...document.querySelectorAll('#delivery-failed tbody tr')].map((r) => [...r.cells].map((c) => c.innerText))");
+    let rows = ui.json(
+        "[...document.querySelectorAll('#delivery-failed tbody tr')].map((r) => [...r.cells].map((c) => c.innerText))",
+    );
     let now = chrono::Utc::now().timestamp();
     for row in rows.as_array().unwrap() {
         let cells: Vec<&str> = row.as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
@@ -1713,10 +1720,14 @@ fn check_delivery(ui: &mut Explorer) {
     let last = ui.json("[...document.querySelector('#delivery-trends .data-table tbody').rows].at(-1) && [...[...document.querySelector('#delivery-trends .data-table tbody').rows].at(-1).cells].slice(0, 2).map((c) => c.innerText)");
     let (start, end) = (last[0].as_str().unwrap(), last[1].as_str().unwrap());
     let days = end.parse::<spot::Day>().unwrap().0 - start.parse::<spot::Day>().unwrap().0 + 1;
-    let partial = ui.json("[...document.querySelectorAll('#delivery-trends figure')].map((f) => f.dataset.partial ?? null)");
+    let partial =
+        ui.json("[...document.querySelectorAll('#delivery-trends figure')].map((f) => f.dataset.partial ?? null)");
     let notes = ui.text("#delivery-trends");
     if days < 7 {
-        assert!(partial.as_array().unwrap().iter().all(|p| !p.is_null()), "the last week, {start} to {end}, is partial: {partial}");
+        assert!(
+            partial.as_array().unwrap().iter().all(|p| !p.is_null()),
+            "the last week, {start} to {end}, is partial: {partial}"
+        );
         assert!(notes.contains(&format!("the last week has {days} of its 7 days")), "{notes}");
     } else {
         assert!(partial.as_array().unwrap().iter().all(Value::is_null), "{start} to {end} is a whole week: {partial}");

@@ -66,7 +66,12 @@ const SETTLING: Duration = Duration::minutes(30);
 /// The events of `day`'s rollouts, in the order the rollouts happened:
 /// over the working hours, or, on the day of `until` (the present), over
 /// what of them has passed, so that none is in the future.
-pub fn events(day: Day, rollouts: &[Rollout], rng: &mut ChaCha8Rng, until: Option<DateTime<Utc>>) -> Vec<SyntheticDeploy> {
+pub fn events(
+    day: Day,
+    rollouts: &[Rollout],
+    rng: &mut ChaCha8Rng,
+    until: Option<DateTime<Utc>>,
+) -> Vec<SyntheticDeploy> {
     let (morning, working) = working_hours(day, until);
     let spacing = working / (rollouts.len() as i64 + 1);
     let mut events = Vec::with_capacity(rollouts.len() + rollouts.len() / 10);
