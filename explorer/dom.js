@@ -84,6 +84,25 @@ export function number(value, digits = 0) {
   return Number(value).toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
+/**
+ * A fact's value as a person reads it: an object's fields as a nested list
+ * of label and value (`replicas: desired 7, ready 7`, never
+ * `{"desired":7,"ready":7}`), a list of plain values joined, a URL a link.
+ */
+export function factValue(value) {
+  if (value === null || value === undefined) return "—";
+  if (Array.isArray(value)) {
+    if (!value.length) return "none";
+    if (value.every((v) => v === null || typeof v !== "object")) return value.map(text).join(", ");
+    return h("ol", { class: "list fact-list" }, value.map((v) => h("li", {}, factValue(v))));
+  }
+  if (typeof value === "object") {
+    const fields = Object.entries(value);
+    return fields.length ? h("dl", { class: "facts nested" }, fields.map(([label, v]) => [h("dt", {}, label), h("dd", {}, factValue(v))])) : "none";
+  }
+  return linkOrText(String(value));
+}
+
 /** Any JSON value as short text. */
 export function text(value) {
   if (value === null || value === undefined) return "—";

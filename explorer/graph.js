@@ -158,16 +158,24 @@ function sidePanel(nodes, edges, root) {
   return panel;
 }
 
+/** Beyond this many nodes, only the start and its neighbours are labelled until hovered or selected: labels would collide. */
+const LABELLED = 40;
+
 async function render(canvas, nodes, edges, root, side) {
   const started = performance.now();
+  // Each ring in kind then name order: one kind's nodes sit together.
+  const ordered = [...nodes].sort((a, b) => a.depth - b.depth || a.entity.kind.localeCompare(b.entity.kind) || a.entity.name.localeCompare(b.entity.name));
+  const quiet = nodes.length > LABELLED;
   const cy = (await cytoscape())({
     container: canvas,
     elements: [
-      ...nodes.map((n) => ({ data: { id: n.entity.key, label: n.entity.name, kind: n.entity.kind, depth: n.depth, colour: colour(n.entity.kind) }, classes: n.entity.key === root ? "root" : "" })),
+      ...ordered.map((n) => ({ data: { id: n.entity.key, label: n.entity.name, kind: n.entity.kind, depth: n.depth, colour: colour(n.entity.kind) }, classes: [n.entity.key === root ? "root" : "", quiet && n.depth > 1 ? "quiet" : ""].join(" ") })),
       ...edges.map((e) => ({ data: { id: e.id, source: e.from, target: e.to, kind: e.kind } })),
     ],
     style: [
-      { selector: "node", style: { "background-color": "data(colour)", label: "data(label)", "font-size": 10, "min-zoomed-font-size": 7, color: "#1c2430", "text-valign": "bottom", "text-margin-y": 3, width: 14, height: 14 } },
+      { selector: "node", style: { "background-color": "data(colour)", label: "data(label)", "font-size": 10, "min-zoomed-font-size": 7, color: "#1c2430", "text-valign": "bottom", "text-margin-y": 3, width: 14, height: 14, "text-background-color": "#fbfcfe", "text-background-opacity": 0.85, "text-background-padding": 1 } },
+      { selector: "node.quiet", style: { label: "" } },
+      { selector: "node.quiet.hover, node.quiet:selected", style: { label: "data(label)", "z-index": 10 } },
       { selector: "node.root", style: { width: 26, height: 26, "border-width": 3, "border-color": "#14314f", "font-weight": "bold" } },
       { selector: "node:selected", style: { "border-width": 3, "border-color": "#f0b400" } },
       { selector: "edge", style: { width: 1, "line-color": "#aab4c2", "target-arrow-color": "#aab4c2", "target-arrow-shape": "triangle", "arrow-scale": 0.7, "curve-style": "haystack" } },
@@ -177,7 +185,8 @@ async function render(canvas, nodes, edges, root, side) {
       name: "concentric",
       concentric: (node) => 100 - node.data("depth"),
       levelWidth: () => 1,
-      minNodeSpacing: 12,
+      // Room for a label beside each node while all are labelled.
+      minNodeSpacing: quiet ? 12 : 56,
       animate: false,
     },
     // Big graphs: draw a texture while panning and zooming, so they stay responsive.
@@ -187,6 +196,8 @@ async function render(canvas, nodes, edges, root, side) {
   });
   // Haystack edges have no arrows: straight ones do, for small graphs.
   if (edges.length <= 400) cy.edges().style({ "curve-style": "straight" });
+  cy.on("mouseover", "node", (event) => event.target.addClass("hover"));
+  cy.on("mouseout", "node", (event) => event.target.removeClass("hover"));
   cy.on("tap", "node", (event) => side.showSelection(event.target.id()));
   cy.on("dbltap", "node", (event) => go(entityHref(event.target.id())));
   canvas.dataset.nodes = String(nodes.length);

@@ -3,8 +3,11 @@
 import { h, linkOrText } from "./dom.js";
 
 /**
- * columns: [{ label, value: row => any, numeric?, render?: row => Node|string }]
- * The CSV holds the raw values; the table shows render() when given.
+ * columns: [{ label, value: row => any, numeric?, render?: row => Node|string, csvLabel? }]
+ * The CSV holds the raw values; the table shows render() when given. A
+ * column shown in readable units ("2.0 h") and exported raw (seconds)
+ * names its unit in `csvLabel` only: the table's header says no "(s)"
+ * its cells contradict.
  */
 export function dataTable(columns, rows, { caption, csvName, limit = 1000 } = {}) {
   const shown = rows.slice(0, limit);
@@ -43,7 +46,7 @@ export function toCsv(columns, rows) {
     const text = value === null || value === undefined ? "" : String(value);
     return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
   };
-  const lines = [columns.map((c) => field(c.label)).join(",")];
+  const lines = [columns.map((c) => field(c.csvLabel ?? c.label)).join(",")];
   for (const row of rows) lines.push(columns.map((c) => field(c.value(row))).join(","));
   return `${lines.join("\r\n")}\r\n`;
 }

@@ -47,3 +47,34 @@ fn the_first_run_says_where_it_writes_and_warns_of_nothing_expected() {
     println!("demo: {outages}");
     assert!(db.exists());
 }
+
+fn spot(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_spot"));
+    command.current_dir(dir).args(args).env("SPOT_LOG", "error").env_remove("SPOT_DB").env_remove("SPOT_CONFIG");
+    command.output().unwrap()
+}
+
+/// After `spot demo`, a read without `--db` reads the demo's store in the
+/// folder, and says so; in a folder with no store, it says where it looked.
+#[test]
+fn a_read_without_db_finds_the_demo_store_or_says_where_it_looked() {
+    let dir = tempfile::tempdir().unwrap();
+    let refused = spot(dir.path(), &["stats"]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success());
+    let folder = std::fs::canonicalize(dir.path()).unwrap();
+    assert!(
+        stderr.contains(&format!("looked for spot.db and spot-demo.db in {}", folder.display()))
+            && stderr.contains("spot demo"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("spot.db").exists(), "a read creates no store");
+
+    let generated = spot(dir.path(), &["generate", "--db", "spot-demo.db", "--days", "1"]);
+    assert!(generated.status.success(), "{}", String::from_utf8_lossy(&generated.stderr));
+    let read = spot(dir.path(), &["stats"]);
+    let stderr = String::from_utf8_lossy(&read.stderr);
+    assert!(read.status.success(), "{stderr}");
+    assert!(!read.stdout.is_empty());
+    assert!(stderr.contains("reading the demo's spot-demo.db"), "it says which store it read: {stderr}");
+}

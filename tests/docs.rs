@@ -321,3 +321,105 @@ async fn the_change_intelligence_queries_documented_are_valid_against_the_schema
         assert!(invalid.is_empty(), "{block}: {invalid:?}");
     }
 }
+
+// ---------------------------------------------------------------------------
+// The README's examples, run against the demo organisation as `spot demo`
+// makes it (its first days, ending today): names that exist, answers that
+// are not empty.
+
+/// `days` days of the demo organisation ending today, in `dir/spot-demo.db`
+/// (where `spot demo` writes it), with the demo's watch and present.
+async fn demo_store(dir: &Path, days: usize) -> std::path::PathBuf {
+    let path = dir.join("spot-demo.db");
+    let store = spot::SqliteStore::open(&path).unwrap();
+    let today = spot::Day::today();
+    let config = collectors::synthetic::SyntheticConfig {
+        watch_from: Some(today.minus(2)),
+        until: Some(chrono::Utc::now()),
+        ..collectors::synthetic::SyntheticConfig::new(1, 42, today.minus(days as i32 - 1))
+    };
+    spot::generate::generate(&store, config, days, |_| {}).await.expect("the demo generates");
+    path
+}
+
+/// What an example's answer shows: an empty list, a null or a zero count
+/// where the doc shows data is a name or a date the demo lacks.
+fn emptiness(path: &str, value: &serde_json::Value, found: &mut Vec<String>) {
+    use serde_json::Value;
+    match value {
+        Value::Null => found.push(format!("{path} is null")),
+        Value::Array(items) if items.is_empty() => found.push(format!("{path} is []")),
+        Value::Object(fields) => {
+            if fields.get("totalCount").is_some_and(|c| c == 0) {
+                found.push(format!("{path}.totalCount is 0"));
+            }
+            for (name, field) in fields.iter().filter(|(name, _)| name.as_str() != "totalCount") {
+                if field.is_null() || field.as_array().is_some_and(Vec::is_empty) || field.is_object() {
+                    emptiness(&format!("{path}.{name}"), field, found);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A command line as a shell splits it: words, 'single-quoted' ones whole.
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut quoted = false;
+    for c in line.chars() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                word.get_or_insert_with(String::new);
+            }
+            c if c.is_whitespace() && !quoted => words.extend(word.take()),
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    words.extend(word);
+    words
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readme_examples_run_against_the_demo() {
+    use spot::api::{self, Grants, Limits};
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo_store(dir.path(), 8).await;
+    let store = std::sync::Arc::new(spot::SqliteStore::open(&path).unwrap());
+    let schema = api::schema(store, Limits::default());
+    for block in fenced_blocks("README.md", "graphql") {
+        let request = api::request(&schema, async_graphql::Request::new(block.clone()), Grants::all("docs"));
+        let response = schema.execute(request).await;
+        assert!(response.errors.is_empty(), "{block}: {:?}", response.errors);
+        let data = response.data.into_json().unwrap();
+        let mut empty = Vec::new();
+        emptiness("data", &data, &mut empty);
+        assert!(empty.is_empty(), "the README's query answers nothing on the demo: {empty:?}\n{block}\n{data:#}");
+    }
+    for block in fenced_blocks("README.md", "sh demo") {
+        for line in block.lines().map(|l| l.split(" #").next().unwrap().trim()).filter(|l| !l.is_empty()) {
+            let words = shell_words(line);
+            assert_eq!(words[0], "target/release/spot", "{line}");
+            // Run where `spot demo` wrote its store: the reads find it without --db.
+            let output = Command::new(env!("CARGO_BIN_EXE_spot"))
+                .args(&words[1..])
+                .current_dir(dir.path())
+                .env("SPOT_LOG", "error")
+                .env_remove("SPOT_DB")
+                .env_remove("SPOT_CONFIG")
+                .output()
+                .unwrap();
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            assert!(output.status.success(), "`{line}` failed: {}", String::from_utf8_lossy(&output.stderr));
+            let answer: serde_json::Value = serde_json::from_str(&stdout).unwrap_or(serde_json::Value::Bool(true));
+            let mut empty = Vec::new();
+            emptiness("answer", &answer, &mut empty);
+            assert!(
+                !stdout.trim().is_empty() && empty.is_empty(),
+                "`{line}` answers nothing on the demo: {empty:?} {stdout}"
+            );
+        }
+    }
+}

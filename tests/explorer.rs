@@ -1354,6 +1354,7 @@ fn demo_like_spot_demo() -> (String, (tokio::runtime::Runtime, tempfile::TempDir
     let days = 8;
     let config = collectors::synthetic::SyntheticConfig {
         watch_from: Some(today.minus(2)),
+        until: Some(chrono::Utc::now()),
         ..collectors::synthetic::SyntheticConfig::new(1, 42, today.minus(days - 1))
     };
     runtime.block_on(spot::generate::generate(&store, config, days as usize, |_| {})).expect("the demo generates");
@@ -1451,4 +1452,293 @@ fn the_demo_fills_what_a_newcomer_opens_and_links_only_safe_urls() {
     assert!(confluence.as_u64().unwrap() >= 2, "About and the facts link to Confluence: {}", ui.text("main"));
     assert_eq!(ui.json(UNSAFE_LINKS), serde_json::json!([]), "links on the doc page");
     assert_eq!(ui.json("window.__spotErrors"), serde_json::json!([]), "console errors");
+
+    // Then every page, each checked and screenshotted.
+    let latest = ui.eval("document.getElementById('day').max").as_str().unwrap().to_string();
+    let keys = tour_keys(&ui, &service);
+    ui.timings.clear();
+    tour_every_page(&mut ui, &keys, &latest);
+    let report: Vec<String> = ui.timings.iter().map(|(page, ms)| format!("{page}: {ms:.0} ms")).collect();
+    println!("explorer: the demo's pages rendered in (ms):\n  {}", report.join("\n  "));
+    // Issue 29: each of these pages within a second on the demo, served
+    // by an optimised build (`cargo test --release`, or SPOT_EXPLORER_URL
+    // on a release `spot demo`). A debug server is several times slower:
+    // its figures are printed, not judged.
+    let judged = !cfg!(debug_assertions) || std::env::var_os("SPOT_EXPLORER_URL").is_some();
+    for page in ["delivery", "scorecards", "hygiene"] {
+        let ms = ui.timings.iter().find(|(p, _)| p == page).map(|(_, ms)| *ms).unwrap();
+        if judged {
+            assert!(ms < 1000.0, "the {page} page took {ms:.0} ms to render on the demo");
+        } else {
+            println!("explorer: the {page} page rendered in {ms:.0} ms (a debug server: not judged against 1 s)");
+        }
+    }
+    check_delivery(&mut ui);
+    check_graph_address(&mut ui, &service);
+}
+
+// ---------------------------------------------------------------------------
+// Every page of the demo, as a newcomer tours it: each is filled, has no
+// console error, no table cut off, no link with an unsafe scheme, no fact
+// shown as JSON, no header whose unit its cells contradict, no chart whose
+// legend reads "--" or whose axis does not start at zero; each is
+// screenshotted for docs/explorer.md.
+
+/// What is wrong on the page now, as a list of sentences (empty: nothing).
+const PAGE_PROBLEMS: &str = r#"(() => {
+  const problems = [];
+  const name = (e) => e.closest('[id]')?.id ?? e.tagName;
+  const main = document.querySelector('main');
+  for (const card of main.querySelectorAll('section.card')) {
+    if (card.dataset.mayBeEmpty !== undefined) continue;
+    const content = [...card.querySelectorAll('table, canvas, li, dd, .graph[data-nodes], .figure, input, select')].filter((e) => !e.closest('.empty'));
+    if (!content.length) problems.push(`empty card #${card.id}: ${card.innerText.replace(/\s+/g, ' ').slice(0, 160)}`);
+  }
+  for (const table of main.querySelectorAll('table')) {
+    if (table.closest('.u-legend') || !table.offsetParent) continue;
+    const card = table.closest('.card');
+    const wrap = table.closest('.table-wrap');
+    const narrow = card && card.getBoundingClientRect().width < 0.6 * main.clientWidth;
+    if (wrap && wrap.scrollWidth > wrap.clientWidth + 1 && narrow) {
+      problems.push(`table in #${name(wrap)} needs ${wrap.scrollWidth} px in a card of ${wrap.clientWidth}: cut off`);
+    } else if (!wrap && card && card.scrollWidth > card.clientWidth + 1) {
+      problems.push(`table in #${name(card)} overflows its card (${card.scrollWidth} > ${card.clientWidth}) with no scroll`);
+    }
+    const headers = [...table.querySelectorAll('thead th')].map((th) => th.innerText.trim());
+    headers.forEach((header, column) => {
+      if (!/\((s|ms|h|min)\)$/.test(header)) return;
+      for (const row of table.querySelectorAll('tbody tr')) {
+        const cell = row.cells[column]?.innerText.trim() ?? '';
+        if (/[a-z]/i.test(cell)) { problems.push(`column "${header}" of #${name(table)} shows "${cell}"`); break; }
+      }
+    });
+  }
+  for (const dd of main.querySelectorAll('dd')) {
+    if (/^\s*[\[{]"/.test(dd.innerText)) problems.push(`a fact shown as JSON in #${name(dd)}: ${dd.innerText.slice(0, 80)}`);
+  }
+  for (const chart of main.querySelectorAll('.chart')) {
+    const title = chart.closest('figure')?.querySelector('figcaption')?.innerText ?? name(chart);
+    const legend = chart.querySelector('.u-legend .u-series .u-value')?.innerText;
+    if (legend === '--') problems.push(`the legend of "${title}" reads "--"`);
+    const u = chart.uplot;
+    if (!u) {
+      if (chart.querySelector('canvas')) problems.push(`the chart "${title}" keeps no uPlot instance (chart.uplot) to check`);
+      continue;
+    }
+    const values = u.data.slice(1).flat().filter((v) => v != null);
+    if (values.length && Math.min(...values) >= 0 && u.scales.y.min > 0) problems.push(`the y axis of "${title}" starts at ${u.scales.y.min}, not 0`);
+    const axis = u.axes[1];
+    if (axis._values && axis._size) {
+      u.ctx.font = axis.font[0];
+      const widest = Math.max(0, ...axis._values.map((v) => u.ctx.measureText(String(v)).width / devicePixelRatio));
+      if (widest + axis.ticks.size + axis.gap > axis._size) problems.push(`the y labels of "${title}" (${widest} px) are wider than their axis (${axis._size} px)`);
+    }
+  }
+  const unsafe = [...document.querySelectorAll('a[href]')].map((a) => a.getAttribute('href')).filter((h) => !/^(#|\/(?!\/)|https?:\/\/)/i.test(h));
+  if (unsafe.length) problems.push(`links with an unsafe scheme: ${unsafe.join(' ')}`);
+  for (const error of window.__spotErrors ?? []) problems.push(`console error: ${error}`);
+  window.__spotErrors && (window.__spotErrors.length = 0);
+  if (main.querySelector('.error')) problems.push(`an error: ${main.querySelector('.error').innerText}`);
+  return problems;
+})()"#;
+
+/// Cards that may stay empty on the demo, and why: what they say is the
+/// finding (nothing wrong, nothing there), or the demo's short history.
+const MAY_BE_EMPTY: &[(&str, &str)] = &[
+    ("declared", "the synthetic repositories declare no workloads: what runs is all there is"),
+    ("drift", "every service of the team runs one version everywhere: a finding"),
+    ("relations-in", "a doc or a SonarQube project nothing points to"),
+    ("relations-out", "a system that points to nothing (its parts point to it)"),
+    ("scorecard-changes", "eight days of history: the month before the day is mostly before it"),
+    ("hygiene-unparsedFiles", "a clean category: the finding is none"),
+    ("hygiene-invalidCatalogEntities", "a clean category: the finding is none"),
+    ("hygiene-unresolvedOwners", "a clean category: the finding is none"),
+];
+
+/// Every chart on screen drawn and every graph laid out (or refused).
+const DRAWN: &str = "[...document.querySelectorAll('main .chart')].every((c) => !c.offsetParent || c.clientWidth < 50 || c.dataset.xMin !== undefined) \
+  && [...document.querySelectorAll('main .graph')].every((g) => g.dataset.nodes || g.querySelector('.empty, .error'))";
+
+impl Explorer {
+    /// Opens `hash`, waits until every part and chart is drawn, and says
+    /// what is wrong with it; screenshots it for the docs.
+    fn tour(&mut self, hash: &str, page: &str, shot: &str) -> Vec<String> {
+        self.open(hash, page);
+        self.wait_for(&format!("the charts and graphs of the {page} page"), DRAWN);
+        self.wait_for(&format!("the {page} page, settled"), "!document.querySelector('main .loading')");
+        let problems = self.json(PAGE_PROBLEMS);
+        self.shot(shot);
+        self.docs_shot(shot);
+        let allowed = |p: &str| MAY_BE_EMPTY.iter().any(|(card, _)| p.starts_with(&format!("empty card #{card}:")));
+        let problems = problems.as_array().unwrap().iter().map(|p| p.as_str().unwrap());
+        problems.filter(|p| !allowed(p)).map(|p| format!("the {page} page ({hash}): {p}")).collect()
+    }
+
+    /// The viewport at half size: small enough to keep in docs/ (explorer-*.png).
+    fn docs_shot(&self, name: &str) {
+        use headless_chrome::protocol::cdp::Page::Viewport;
+        let size = self.json("[document.documentElement.clientWidth, window.innerHeight]");
+        let (width, height) = (size[0].as_f64().unwrap(), size[1].as_f64().unwrap());
+        let clip = Viewport { x: 0.0, y: 0.0, width, height, scale: 0.5 };
+        let png = self.tab.capture_screenshot(CaptureScreenshotFormatOption::Png, None, Some(clip), true).unwrap();
+        std::fs::write(self.shots.join(format!("docs-{name}.png")), png).unwrap();
+    }
+}
+
+/// Seconds since the epoch of "2026-03-04 14:05 UTC" (or a day alone).
+fn shown_time(text: &str) -> Option<i64> {
+    let text = text.trim().trim_end_matches(" UTC");
+    let at = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M")
+        .ok()
+        .or_else(|| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)))?;
+    Some(at.and_utc().timestamp())
+}
+
+/// The demo's entities a tour opens: a service the watch saw, its team,
+/// repository, workload and SonarQube project, a doc, a package, a system.
+struct TourKeys {
+    service: String,
+    team: String,
+    repo: String,
+    workload: String,
+    /// None when the service has no SonarQube project.
+    sonar: Option<String>,
+    doc: String,
+    package: String,
+    system: String,
+}
+
+fn tour_keys(ui: &Explorer, service: &str) -> TourKeys {
+    let query = format!(
+        r#"{{ service(name: "{service}") {{ owner {{ key }} repository {{ key }} quality {{ project {{ key }} }}
+             entity {{ relations(direction: OUT, kinds: ["deploys"]) {{ to }} }} }}
+           doc: search(text: "runbook", kinds: ["doc"], first: 1) {{ key }}
+           package: search(text: "package:npm/", kinds: ["package"], first: 1) {{ key }}
+           system: search(text: "suite", kinds: ["system"], first: 1) {{ key }}
+           team: search(text: "team:", kinds: ["team"], first: 1) {{ key }} }}"#
+    );
+    let found = page_query(ui, &query);
+    let data = &found["data"];
+    let text = |value: &Value, what: &str| {
+        value.as_str().unwrap_or_else(|| panic!("the demo has {what} for the tour: {found}")).to_string()
+    };
+    TourKeys {
+        service: service.to_string(),
+        // The service's team, or any (a few demo services have none).
+        team: text(
+            data["service"]["owner"]["key"]
+                .as_str()
+                .map_or(&data["team"][0]["key"], |_| &data["service"]["owner"]["key"]),
+            "a team",
+        ),
+        repo: text(&data["service"]["repository"]["key"], "the service's repository"),
+        workload: text(&data["service"]["entity"]["relations"][0]["to"], "a workload of the service"),
+        sonar: data["service"]["quality"]["project"]["key"].as_str().map(str::to_string),
+        doc: text(&data["doc"][0]["key"], "a doc"),
+        package: text(&data["package"][0]["key"], "an npm package"),
+        system: text(&data["system"][0]["key"], "a system"),
+    }
+}
+
+fn encoded(key: &str) -> String {
+    key.replace('%', "%25").replace(':', "%3A").replace('/', "%2F").replace('@', "%40")
+}
+
+/// Every page of the demo, in the order a newcomer meets them.
+fn tour_every_page(ui: &mut Explorer, keys: &TourKeys, latest: &str) {
+    let from = latest.parse::<spot::Day>().unwrap().minus(7).to_string();
+    let pages = [
+        ("#/".to_string(), "home", "home"),
+        (format!("#/service/{}", encoded(&keys.service)), "service", "service"),
+        (format!("#/team/{}", encoded(&keys.team)), "team", "team"),
+        (format!("#/entity/{}", encoded(&keys.repo)), "repository", "repository"),
+        (format!("#/entity/{}", encoded(&keys.workload)), "workload", "workload"),
+        (format!("#/entity/{}", encoded(&keys.doc)), "doc", "doc"),
+        (format!("#/entity/{}", encoded(&keys.system)), "system", "system"),
+        (format!("#/package/{}", encoded(&keys.package)), "package", "package"),
+        ("#/cluster/cluster%3Adc1".to_string(), "cluster", "cluster"),
+        (format!("#/graph/{}?depth=2", encoded(&keys.service)), "graph", "graph"),
+        ("#/delivery".to_string(), "delivery", "delivery"),
+        (format!("#/delivery?team={}", encoded(&keys.team)), "a team's delivery", "delivery-team"),
+        ("#/scorecards/production-readiness".to_string(), "scorecards", "scorecards"),
+        ("#/hygiene".to_string(), "hygiene", "hygiene"),
+        (format!("#/changes?from={from}&to={latest}"), "changes", "changes"),
+        ("#/reports".to_string(), "reports: coverage", "report-coverage"),
+        ("#/reports?report=quality-gates".to_string(), "reports: quality gates", "report-quality-gates"),
+        ("#/reports?report=outdated".to_string(), "reports: outdated", "report-outdated"),
+        ("#/reports?report=deploys".to_string(), "reports: deploys", "report-deploys"),
+    ];
+    ui.eval(CATCH_CONSOLE_ERRORS);
+    let mut problems = Vec::new();
+    for (hash, page, shot) in &pages {
+        problems.extend(ui.tour(hash, page, shot));
+    }
+    if let Some(sonar) = &keys.sonar {
+        problems.extend(ui.tour(&format!("#/entity/{}", encoded(sonar)), "SonarQube project", "sonar-project"));
+    }
+    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+}
+
+/// The organisation's delivery page reads right: the frequency band is
+/// the one docs/dora.md gives the pace per deploying service; no failed
+/// deploy is in the future or "fixed forward" by its own version; a short
+/// last week is drawn as partial.
+fn check_delivery(ui: &mut Explorer) {
+    ui.open("#/delivery", "delivery");
+    let frequency = ui.text("#delivery-figures [data-metric=deploymentFrequency]");
+    let band = ui.text("#delivery-figures [data-metric=deploymentFrequency] .badge");
+    let per_service: f64 = frequency
+        .split(" a day per deploying service")
+        .next()
+        .and_then(|before| before.rsplit(' ').next())
+        .and_then(|n| n.replace(',', "").parse().ok())
+        .unwrap_or_else(|| panic!("the frequency says its pace per deploying service: {frequency}"));
+    let expected = match per_service {
+        p if p >= 1.0 => "elite",
+        p if p >= 1.0 / 7.0 => "high",
+        p if p >= 1.0 / 30.0 => "medium",
+        _ => "low",
+    };
+    assert_eq!(band, expected, "docs/dora.md's band for {per_service} a day per deploying service: {frequency}");
+
+    ui.wait_for("the failed deploys", "document.querySelector('#delivery-failed tbody tr')");
+    let rows = ui.json(
+        "[...document.querySelectorAll('#delivery-failed tbody tr')].map((r) => [...r.cells].map((c) => c.innerText))",
+    );
+    let now = chrono::Utc::now().timestamp();
+    for row in rows.as_array().unwrap() {
+        let cells: Vec<&str> = row.as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+        let at = shown_time(cells[0]).unwrap_or_else(|| panic!("a time: {cells:?}"));
+        assert!(at <= now, "a failed deploy {} min in the future: {cells:?}", (at - now) / 60);
+        assert_ne!(cells[4], format!("fixed forward by {}", cells[3]), "fixed forward by its own version: {cells:?}");
+    }
+    // Ten days: two weeks at most, the last cut short unless the range ends a week.
+    let latest = ui.eval("document.getElementById('day').value").as_str().unwrap().to_string();
+    let from = latest.parse::<spot::Day>().unwrap().minus(9);
+    ui.open(&format!("#/delivery?from={from}&to={latest}"), "ten days of delivery");
+    ui.wait_for("the delivery charts", DRAWN);
+    let last = ui.json("[...document.querySelector('#delivery-trends .data-table tbody').rows].at(-1) && [...[...document.querySelector('#delivery-trends .data-table tbody').rows].at(-1).cells].slice(0, 2).map((c) => c.innerText)");
+    let (start, end) = (last[0].as_str().unwrap(), last[1].as_str().unwrap());
+    let days = end.parse::<spot::Day>().unwrap().0 - start.parse::<spot::Day>().unwrap().0 + 1;
+    let partial =
+        ui.json("[...document.querySelectorAll('#delivery-trends figure')].map((f) => f.dataset.partial ?? null)");
+    let notes = ui.text("#delivery-trends");
+    if days < 7 {
+        assert!(
+            partial.as_array().unwrap().iter().all(|p| !p.is_null()),
+            "the last week, {start} to {end}, is partial: {partial}"
+        );
+        assert!(notes.contains(&format!("the last week has {days} of its 7 days")), "{notes}");
+    } else {
+        assert!(partial.as_array().unwrap().iter().all(Value::is_null), "{start} to {end} is a whole week: {partial}");
+    }
+}
+
+/// The graph's address as people write it: `direction=in` is IN; a
+/// direction that is none is said, not replaced by both ways.
+fn check_graph_address(ui: &mut Explorer, service: &str) {
+    ui.open(&format!("#/graph/{}?direction=in&depth=2", encoded(service)), "graph, in");
+    assert_eq!(ui.eval("document.getElementById('graph-direction').value"), Value::from("IN"));
+    let refused = ui.open_failing(&format!("#/graph/{}?direction=sideways", encoded(service)), "graph, sideways");
+    assert!(refused.contains("'sideways' is not a direction: use in, out or both"), "{refused}");
 }

@@ -34,9 +34,13 @@ export function catalogSections(entity) {
       : entity.catalogOut.filter((r) => r.kind === kind).map((r) => ({ key: r.to, kind: r.toEntity?.kind || r.to.split(":")[0], name: r.toEntity?.name || r.to }));
   const sections = lists.map(([title, id, kind, direction]) => {
     const found = ends(kind, direction).sort((a, b) => a.name.localeCompare(b.name));
+    // A team no catalog declares as a Group has no members to list: no empty cards.
+    if (!found.length && entity.kind === "team") return null;
     return section(`${title} (${found.length})`, id, found.length ? linkList(found) : empty("None on this day."));
   });
-  if (entity.kind !== "team") sections.unshift(section("In the catalog", "catalog", about(entity, ends)));
+  const said = entity.kind === "team" ? null : about(entity, ends);
+  // Only what a catalog said: a workload or a doc no catalog describes has no such card.
+  if (said?.querySelector("dd")) sections.unshift(section("In the catalog", "catalog", said));
   return sections;
 }
 

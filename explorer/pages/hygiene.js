@@ -39,7 +39,7 @@ const COUNTS = `counts { ${CATEGORIES.map((c) => c.id).join(" ")} services workl
 export async function render(view, { day, latest }) {
   const figures = h("div");
   const trend = h("div");
-  const lists = h("div", { class: "grid" });
+  const lists = h("div", { class: "grid roomy" });
   fill(
     view,
     h("h1", {}, "Catalog hygiene"),

@@ -5,7 +5,7 @@
 // rules), never computed here.
 
 import { gql } from "../api.js";
-import { h, fill, load, section, empty, badge, number, facts, text } from "../dom.js";
+import { h, fill, load, section, empty, badge, number, facts, factValue } from "../dom.js";
 import { entityHref, href } from "../router.js";
 import { dataTable } from "../table.js";
 
@@ -77,7 +77,7 @@ export async function render(view, { day, segments, stale }) {
           ["Used by", `${number(users.length)} manifests`],
           ["First seen", pkg.firstSeen],
         ]),
-        pkg.facts.map((f) => h("div", { class: "source" }, h("h3", {}, badge(f.source), h("span", { class: "since" }, ` since ${f.validFrom}`)), facts(Object.entries(f.attrs).map(([n, v]) => [n, text(v)])))),
+        pkg.facts.map((f) => h("div", { class: "source" }, h("h3", {}, badge(f.source), h("span", { class: "since" }, ` since ${f.validFrom}`)), facts(Object.entries(f.attrs).map(([n, v]) => [n, factValue(v)])))),
       ),
       section("Versions in use", "versions", versionSummary(users, versions, latest)),
       h("div", { class: "wide" }, section("Who uses it", "users", usersTable(users, pkg.name))),

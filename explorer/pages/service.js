@@ -5,7 +5,7 @@
 // rules), quality over time, Consul health, and its dependency graph.
 
 import { gql } from "../api.js";
-import { h, fill, load, section, empty, badge, number, facts, text, inlineLinks, webLink, safeLink } from "../dom.js";
+import { h, fill, load, section, empty, badge, number, facts, factValue, inlineLinks, webLink, safeLink } from "../dom.js";
 import { addDays, formatTime, seconds } from "../dates.js";
 import { href, entityHref, go } from "../router.js";
 import { timeChart, stepSeries, align, PALETTE } from "../charts.js";
@@ -65,7 +65,7 @@ export async function render(view, { day, segments, params, stale }) {
     h("p", {}, h("a", { href: href(`/graph/${encodeURIComponent(key)}`) }, "Open the full dependency graph →"), " · ", h("label", { for: "history-range" }, "History over ", rangeSelect)),
     h(
       "div",
-      { class: "grid" },
+      { class: "grid roomy" },
       section("About", "about", about(service)),
       section("Deployed versions", "deployed", deployedTable(service.deployedVersions, service.declaredVersions.length)),
       section("Health (Consul)", "health", health(service.entity.facts)),
@@ -120,8 +120,8 @@ async function deliveryOf(service, day) {
       ? dataTable(
           [
             { label: "Cluster", value: (e) => e.cluster },
-            { label: "Median (s)", value: (e) => e.p50Seconds, render: (e) => duration(e.p50Seconds), numeric: true },
-            { label: "90th percentile (s)", value: (e) => e.p90Seconds, render: (e) => duration(e.p90Seconds), numeric: true },
+            { label: "Median", csvLabel: "Median (s)", value: (e) => e.p50Seconds, render: (e) => duration(e.p50Seconds), numeric: true },
+            { label: "90th percentile", csvLabel: "90th percentile (s)", value: (e) => e.p90Seconds, render: (e) => duration(e.p90Seconds), numeric: true },
             { label: "Rollouts", value: (e) => e.samples, numeric: true },
           ],
           estimates,
@@ -388,7 +388,7 @@ export function sourceFacts(allFacts) {
         "div",
         { class: "source" },
         h("h3", {}, badge(fact.source), " ", fact.scope, h("span", { class: "since" }, ` since ${fact.validFrom}${fact.validTo ? `, until ${fact.validTo}` : ""}`)),
-        facts(Object.entries(fact.attrs).map(([name, value]) => [name, text(value)])),
+        facts(Object.entries(fact.attrs).map(([name, value]) => [name, factValue(value)])),
       ),
     ),
   );

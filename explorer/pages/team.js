@@ -4,7 +4,7 @@
 // links to its delivery and scorecards pages.
 
 import { gql } from "../api.js";
-import { h, fill, section, empty, badge, number, facts, text } from "../dom.js";
+import { h, fill, section, empty, badge, number, facts, factValue } from "../dom.js";
 import { addDays, seconds } from "../dates.js";
 import { href, entityHref } from "../router.js";
 import { timeChart } from "../charts.js";
@@ -88,7 +88,7 @@ export async function render(view, { day, segments, stale }) {
             ["Services with warnings", number(health.warning)],
           ].map(([label, value]) => h("div", { class: "figure" }, h("dt", {}, label), h("dd", {}, value))),
         ),
-        team.facts.map((f) => h("div", { class: "source" }, h("h3", {}, badge(f.source), h("span", { class: "since" }, ` since ${f.validFrom}`)), facts(Object.entries(f.attrs).map(([n, v]) => [n, text(v)])))),
+        team.facts.map((f) => h("div", { class: "source" }, h("h3", {}, badge(f.source), h("span", { class: "since" }, ` since ${f.validFrom}`)), facts(Object.entries(f.attrs).map(([n, v]) => [n, factValue(v)])))),
       ),
       section("Quality over 90 days", "quality", qualityCharts(data, key)),
       section(`Services (${services.length})`, "services", ownedList(services, "It owns no service.")),

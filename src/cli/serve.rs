@@ -127,8 +127,11 @@ async fn generate_demo(db: &Path, days: usize) -> anyhow::Result<()> {
     let store = SqliteStore::open(&scratch)?;
     let today = Day::today();
     let start = today.minus(days as i32 - 1);
-    let config =
-        SyntheticConfig { watch_from: Some(today.minus(DEMO_WATCH_DAYS - 1)), ..SyntheticConfig::new(1, 42, start) };
+    let config = SyntheticConfig {
+        watch_from: Some(today.minus(DEMO_WATCH_DAYS - 1)),
+        until: Some(chrono::Utc::now()),
+        ..SyntheticConfig::new(1, 42, start)
+    };
     eprintln!(
         "generating {days} days of a synthetic organisation into {} (first run only; written to {} until complete)...",
         db.display(),

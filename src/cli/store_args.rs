@@ -2,7 +2,7 @@
 //! config's `[store]` (a `[store.arangodb]` section selects ArangoDB), whose
 //! default is the SQLite file spot.db.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::config::Config;
@@ -42,9 +42,9 @@ impl StoreArgs {
         match &config.store.arangodb {
             Some(arango) => Ok(Arc::new(select::open_arango(arango, config.ingest).await?)),
             None => {
-                super::require_file(&config.store.path)?;
+                let path = existing_sqlite(&config.store.path)?;
                 let options = SqliteOptions { ingest: config.ingest, ..SqliteOptions::default() };
-                Ok(Arc::new(SqliteStore::open_with(&config.store.path, options)?))
+                Ok(Arc::new(SqliteStore::open_with(&path, options)?))
             }
         }
     }
@@ -54,7 +54,7 @@ impl StoreArgs {
     pub async fn open_for_reading(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
         match &config.store.arangodb {
             Some(_) => StoreArgs::open_existing(config).await,
-            None => Ok(Arc::new(super::open_read_only(&config.store.path)?)),
+            None => Ok(Arc::new(super::open_read_only(&existing_sqlite(&config.store.path)?)?)),
         }
     }
 
@@ -62,4 +62,32 @@ impl StoreArgs {
     pub async fn open(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
         Ok(select::open(&config.store, config.ingest).await?)
     }
+}
+
+/// The store `spot demo` writes into the folder it runs in.
+pub const DEMO_DB: &str = "spot-demo.db";
+
+/// The SQLite store a command that needs one reads: `configured` when it
+/// exists; else, when that is the default `spot.db`, the demo's store in
+/// the working folder (said on stderr), so that `spot demo` then `spot
+/// entity …` works without `--db`. When neither exists, the error says
+/// where it looked.
+pub fn existing_sqlite(configured: &Path) -> anyhow::Result<PathBuf> {
+    if configured.exists() {
+        return Ok(configured.to_path_buf());
+    }
+    let default = Config::default().store.path;
+    let demo = Path::new(DEMO_DB);
+    if configured != default {
+        anyhow::bail!("no store at {}: create one with `spot generate` or `spot ingest`", configured.display());
+    }
+    if demo.exists() {
+        eprintln!("no {} here: reading the demo's {DEMO_DB} (choose a store with --db)", default.display());
+        return Ok(demo.to_path_buf());
+    }
+    let folder = std::env::current_dir().map_or_else(|_| "the working folder".to_string(), |d| d.display().to_string());
+    anyhow::bail!(
+        "no store: looked for {} and {DEMO_DB} in {folder}; name one with --db FILE (or [store] path in spot.toml), or run `spot demo` here first",
+        default.display()
+    )
 }

@@ -60,16 +60,43 @@ pub struct Rollout {
 const FIRST_HOUR: i64 = 7;
 const WORKING_SECONDS: i64 = 12 * 3600;
 
-/// The events of `day`'s rollouts, in the order the rollouts happened.
-pub fn events(day: Day, rollouts: &[Rollout], rng: &mut ChaCha8Rng) -> Vec<SyntheticDeploy> {
-    let morning = day.start() + Duration::hours(FIRST_HOUR);
-    let spacing = WORKING_SECONDS / (rollouts.len() as i64 + 1);
+/// Room left before the present for the day's last rollout to finish.
+const SETTLING: Duration = Duration::minutes(30);
+
+/// The events of `day`'s rollouts, in the order the rollouts happened:
+/// over the working hours, or, on the day of `until` (the present), over
+/// what of them has passed, so that none is in the future.
+pub fn events(
+    day: Day,
+    rollouts: &[Rollout],
+    rng: &mut ChaCha8Rng,
+    until: Option<DateTime<Utc>>,
+) -> Vec<SyntheticDeploy> {
+    let (morning, working) = working_hours(day, until);
+    let spacing = working / (rollouts.len() as i64 + 1);
     let mut events = Vec::with_capacity(rollouts.len() + rollouts.len() / 10);
     for (i, rollout) in rollouts.iter().enumerate() {
         let start = morning + Duration::seconds(spacing * (i as i64 + 1) + rng.random_range(0..spacing.max(1)) / 2);
         events.extend(one_rollout(rollout, start, rng));
     }
     events
+}
+
+/// When the day's rollouts start, and over how many seconds: 07:00–19:00
+/// UTC, cut at `until` less [`SETTLING`] when that falls inside them (an
+/// earlier start when the present is before 07:00).
+fn working_hours(day: Day, until: Option<DateTime<Utc>>) -> (DateTime<Utc>, i64) {
+    let morning = day.start() + Duration::hours(FIRST_HOUR);
+    let Some(end) = until.map(|now| now - SETTLING) else { return (morning, WORKING_SECONDS) };
+    let seconds = (end - morning).num_seconds();
+    if seconds >= WORKING_SECONDS {
+        (morning, WORKING_SECONDS)
+    } else if seconds >= 3600 {
+        (morning, seconds)
+    } else {
+        let start = day.start().max(end - Duration::hours(1));
+        (start, (end - start).num_seconds().max(0))
+    }
 }
 
 fn one_rollout(rollout: &Rollout, start: DateTime<Utc>, rng: &mut ChaCha8Rng) -> Vec<SyntheticDeploy> {
@@ -167,7 +194,7 @@ mod tests {
                 to: Version::new(1, 0, 1),
             })
             .collect();
-        let events = events("2026-03-03".parse().unwrap(), &rollouts, &mut rng);
+        let events = events("2026-03-03".parse().unwrap(), &rollouts, &mut rng, None);
         let failed = events.iter().filter(|e| e.failure.is_some()).count() as f64 / rollouts.len() as f64;
         assert!((0.02..0.04).contains(&failed), "{failed}");
         let mut leads: Vec<i64> = events.iter().map(|e| (e.at - e.first_commit_at).num_minutes()).collect();
@@ -179,5 +206,49 @@ mod tests {
             events.windows(2).all(|w| w[0].workload != w[1].workload || w[0].at < w[1].at),
             "in order per workload"
         );
+    }
+
+    fn rollouts(count: usize) -> Vec<Rollout> {
+        (0..count)
+            .map(|i| Rollout {
+                service: format!("service:s{i}"),
+                cluster: "dc1".into(),
+                workload: format!("workload:dc1/x/Deployment/s{i}"),
+                service_index: i,
+                from: Version::new(1, 0, 0),
+                to: Version::new(1, 0, 1),
+            })
+            .collect()
+    }
+
+    /// `spot demo` ends its history today: a rollout after the present
+    /// would show a deploy hours in the future (issue 31).
+    #[test]
+    fn on_the_present_day_every_rollout_starts_before_now() {
+        let day: Day = "2026-03-03".parse().unwrap();
+        for (hour, minute) in [(0, 10), (3, 0), (7, 20), (9, 45), (18, 59), (23, 50)] {
+            let now = day.start() + Duration::hours(hour) + Duration::minutes(minute);
+            let mut rng = ChaCha8Rng::seed_from_u64(7);
+            let events = events(day, &rollouts(400), &mut rng, Some(now));
+            // Each rollout's start (its first event): a stall's retry hours
+            // later may be after the present, and Org::deploys drops it.
+            let mut starts = std::collections::HashMap::new();
+            for e in &events {
+                starts
+                    .entry(e.workload.as_str())
+                    .and_modify(|t: &mut DateTime<Utc>| *t = (*t).min(e.at))
+                    .or_insert(e.at);
+            }
+            let first = *starts.values().min().unwrap();
+            let last = *starts.values().max().unwrap();
+            assert!(first >= day.start(), "{hour}:{minute}: {first}");
+            // Just after midnight there is no time yet: they start at midnight (Org::deploys keeps what finished).
+            let latest = (now - SETTLING).max(day.start());
+            assert!(last <= latest, "{hour}:{minute}: a rollout starts at {last}, after {latest}");
+        }
+        // A finished day is the same with or without the present.
+        let later = day.plus(1).start() + Duration::hours(3);
+        let (mut a, mut b) = (ChaCha8Rng::seed_from_u64(7), ChaCha8Rng::seed_from_u64(7));
+        assert_eq!(events(day, &rollouts(50), &mut a, Some(later)), events(day, &rollouts(50), &mut b, None));
     }
 }

@@ -25,6 +25,7 @@ mod names;
 mod observe;
 mod watch;
 
+use chrono::{DateTime, Utc};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -47,11 +48,16 @@ pub struct SyntheticConfig {
     /// From this day on, what a Kubernetes watch would record between
     /// snapshots ([`Org::actions`]); never when `None`.
     pub watch_from: Option<Day>,
+    /// The present, when the last day is today (`spot demo`): that day's
+    /// rollouts happen before it and nothing after it is reported, as a
+    /// real orchestrator and watch would not have yet. `None`: every day
+    /// is over.
+    pub until: Option<DateTime<Utc>>,
 }
 
 impl SyntheticConfig {
     pub fn new(scale: usize, seed: u64, start: Day) -> SyntheticConfig {
-        SyntheticConfig { scale, seed, start, failure_per_mille: 8, watch_from: None }
+        SyntheticConfig { scale, seed, start, failure_per_mille: 8, watch_from: None, until: None }
     }
 }
 
@@ -87,6 +93,7 @@ pub struct Org {
     /// The first observed day (the hygiene schedule counts from it).
     start: Day,
     watch_from: Option<Day>,
+    until: Option<DateTime<Utc>>,
     day: Day,
     rng: ChaCha8Rng,
     /// The deploy events' own stream: drawing them changes nothing else.
@@ -115,6 +122,7 @@ impl Org {
             failure_per_mille: config.failure_per_mille,
             start: config.start,
             watch_from: config.watch_from,
+            until: config.until,
             day: config.start,
             rng: ChaCha8Rng::seed_from_u64(config.seed),
             deploy_rng: ChaCha8Rng::seed_from_u64(config.seed ^ 0x00de_910f),
@@ -157,17 +165,26 @@ impl Org {
     /// each rollout since the day began, with its outcome and commits.
     pub fn deploys(&mut self) -> Vec<SyntheticDeploy> {
         let rollouts = std::mem::take(&mut self.rollouts);
-        deliveries::events(self.day, &rollouts, &mut self.deploy_rng)
+        let mut events = deliveries::events(self.day, &rollouts, &mut self.deploy_rng, self.until);
+        if let Some(now) = self.until {
+            // A retry hours after a stall may still be to come.
+            events.retain(|e| e.finished_at <= now);
+        }
+        events
     }
 
     /// What a Kubernetes watch recorded today between snapshots, given
     /// today's [`Org::deploys`]: their rollouts, and scales and crash loops
     /// round the clock. None before [`SyntheticConfig::watch_from`].
     pub fn actions(&self, deploys: &[SyntheticDeploy]) -> Vec<crate::action::Action> {
-        match self.watch_from {
+        let mut actions = match self.watch_from {
             Some(from) if self.day >= from => watch::actions(self, deploys),
             _ => Vec::new(),
+        };
+        if let Some(now) = self.until {
+            actions.retain(|a| a.last_at <= now);
         }
+        actions
     }
 
     pub fn size(&self) -> OrgSize {
