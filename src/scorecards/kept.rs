@@ -352,6 +352,9 @@ pub async fn failing_since(
 /// (another process may write to the same store).
 const KEEPER_IDLE: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// How long the keeper lets writes go on before it derives.
+const KEEPER_SETTLE: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// A server's keeper: derives every card's kept scores through the store's
 /// latest day, then again after each write `cache` hears of (or after
 /// [`KEEPER_IDLE`]), while the returned [`Keeper`] lives. Cards the store
@@ -371,7 +374,11 @@ pub fn keep(
         }
         loop {
             keep_all(store.as_ref(), &cards, &delivery).await;
-            let _ = tokio::time::timeout(KEEPER_IDLE, woken.notified()).await;
+            if tokio::time::timeout(KEEPER_IDLE, woken.notified()).await.is_ok() {
+                // A collection writes scope after scope: let it settle, and
+                // derive its day once rather than after each of them.
+                tokio::time::sleep(KEEPER_SETTLE).await;
+            }
         }
     }))
 }

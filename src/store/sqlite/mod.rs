@@ -42,6 +42,7 @@ use rusqlite::{Connection, OpenFlags};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::{BatchError, Refusal, Store, StoreError, StoreResult};
+use score_views::{KeepScores, Kept, KeptQuery, KeptState};
 use crate::model::*;
 
 /// Options for opening a [`SqliteStore`].
