@@ -208,7 +208,12 @@ fn score_of(row: &KeptRow) -> StoreResult<ServiceScore> {
         .into_iter()
         .map(|(passed, seen, carried_forward)| RuleOutcome { passed, seen, carried_forward })
         .collect();
-    Ok(ServiceScore { key: row.service.clone(), team: row.team.clone(), level: row.level.map(|l| l as usize), outcomes })
+    Ok(ServiceScore {
+        key: row.service.clone(),
+        team: row.team.clone(),
+        level: row.level.map(|l| l as usize),
+        outcomes,
+    })
 }
 
 /// The rows of `subjects` on each of `days`, when the store keeps the card
@@ -402,8 +407,12 @@ async fn keep_all(store: &dyn Store, cards: &super::Scorecards, delivery: &Deliv
     for card in &cards.all {
         let started = std::time::Instant::now();
         match derive(store, card, delivery, until, &mut |_, _| {}).await {
-            Ok(derived) => tracing::debug!(card = %card.name, ?derived, ms = started.elapsed().as_millis() as u64, "kept scores"),
-            Err(error) => tracing::warn!(card = %card.name, %error, "kept scores: derivation failed; reads score the graph"),
+            Ok(derived) => {
+                tracing::debug!(card = %card.name, ?derived, ms = started.elapsed().as_millis() as u64, "kept scores")
+            }
+            Err(error) => {
+                tracing::warn!(card = %card.name, %error, "kept scores: derivation failed; reads score the graph")
+            }
         }
     }
 }

@@ -42,8 +42,8 @@ use rusqlite::{Connection, OpenFlags};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::{BatchError, Refusal, Store, StoreError, StoreResult};
-use score_views::{KeepScores, Kept, KeptQuery, KeptState};
 use crate::model::*;
+use score_views::{KeepScores, Kept, KeptQuery, KeptState};
 
 /// Options for opening a [`SqliteStore`].
 #[derive(Debug, Clone, Default)]

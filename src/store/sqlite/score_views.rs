@@ -185,8 +185,7 @@ pub fn write(conn: &Connection, write: &KeepScores) -> StoreResult<KeptState> {
 
 fn prepare(conn: &Connection, fingerprint: &str, name: &str) -> StoreResult<KeptState> {
     let doing = "preparing to keep scores";
-    let first: Option<i32> =
-        conn.query_row("SELECT MIN(day) FROM runs", [], |r| r.get(0)).map_err(backend(doing))?;
+    let first: Option<i32> = conn.query_row("SELECT MIN(day) FROM runs", [], |r| r.get(0)).map_err(backend(doing))?;
     let Some(first) = first else { return Ok(KeptState { next: None, taken: true }) };
     let card: Option<(i32, i32, Option<i32>)> = conn
         .query_row(
@@ -209,8 +208,11 @@ fn prepare(conn: &Connection, fingerprint: &str, name: &str) -> StoreResult<Kept
         true => (first, first),
         false => (cover_from, good_before.min(stale_from.unwrap_or(good_before)).max(cover_from)),
     };
-    conn.execute("DELETE FROM score_rows WHERE fingerprint = ?1 AND valid_from >= ?2", params![fingerprint, good_before])
-        .map_err(backend(doing))?;
+    conn.execute(
+        "DELETE FROM score_rows WHERE fingerprint = ?1 AND valid_from >= ?2",
+        params![fingerprint, good_before],
+    )
+    .map_err(backend(doing))?;
     conn.execute(
         "UPDATE score_rows SET valid_to = ?2 WHERE fingerprint = ?1 AND valid_to > ?2",
         params![fingerprint, good_before],
@@ -262,7 +264,9 @@ fn append_day(conn: &Connection, fingerprint: &str, day: Day, rows: &[KeptRow]) 
         .collect::<Result<_, _>>()
         .map_err(backend(doing))?;
     let mut extend = conn
-        .prepare_cached("UPDATE score_rows SET valid_to = ?4 WHERE fingerprint = ?1 AND service = ?2 AND valid_from = ?3")
+        .prepare_cached(
+            "UPDATE score_rows SET valid_to = ?4 WHERE fingerprint = ?1 AND service = ?2 AND valid_from = ?3",
+        )
         .map_err(backend(doing))?;
     let mut insert = conn
         .prepare_cached(
@@ -278,7 +282,16 @@ fn append_day(conn: &Connection, fingerprint: &str, day: Day, rows: &[KeptRow]) 
             _ => {
                 let owners = row.owners.join("\n");
                 insert
-                    .execute(params![fingerprint, row.service, day.0, row.level, row.passed, row.team, owners, row.outcomes])
+                    .execute(params![
+                        fingerprint,
+                        row.service,
+                        day.0,
+                        row.level,
+                        row.passed,
+                        row.team,
+                        owners,
+                        row.outcomes
+                    ])
                     .map_err(backend(doing))?;
             }
         }
