@@ -21,6 +21,7 @@ use spot::{SqliteStore, Store};
 /// whoever adds one decides, here or in `WriteKind`, what it is.
 const READS: [&str; 25] = [
     "dora_rollups",
+    "kept_scores",
     "judged_deploys",
     "rollbacks",
     "latest_day",

@@ -29,6 +29,9 @@ type Key = (String, Subjects, Day);
 
 pub struct ScoreCache {
     writes: Arc<AtomicU64>,
+    /// Woken after each write that can change a score (the keeper of kept
+    /// scores waits on it, [`super::kept::keep`]).
+    wake: Arc<tokio::sync::Notify>,
     entries: Mutex<LruCache<Key, Entry>>,
     /// The store [`ScoreCache::watching`] last wrapped, so that wrapping
     /// it again (the server, then the schema) counts each write once.
@@ -46,6 +49,7 @@ impl Default for ScoreCache {
         let nothing_watched: Weak<dyn Store> = Weak::<Layered<Writes>>::new();
         ScoreCache {
             writes: Arc::default(),
+            wake: Arc::default(),
             entries: Mutex::new(LruCache::new(CAPACITY)),
             watched: Mutex::new(nothing_watched),
         }
@@ -65,9 +69,14 @@ impl ScoreCache {
                 return store;
             }
         }
-        let wrapped: Arc<dyn Store> = Arc::new(Layered::new(store, Writes(self.writes.clone())));
+        let wrapped: Arc<dyn Store> = Arc::new(Layered::new(store, Writes(self.writes.clone(), self.wake.clone())));
         *watched = Arc::downgrade(&wrapped);
         wrapped
+    }
+
+    /// Woken after each write that can change a score.
+    pub fn woken(&self) -> Arc<tokio::sync::Notify> {
+        self.wake.clone()
     }
 
     /// The write count to file a day scored now under: read it before
@@ -95,7 +104,7 @@ impl ScoreCache {
 
 /// Counts the writes of a store: any of them may change a score.
 #[derive(Clone)]
-pub struct Writes(Arc<AtomicU64>);
+pub struct Writes(Arc<AtomicU64>, Arc<tokio::sync::Notify>);
 
 /// Whether a write can change what a score reads. No wildcard: a new
 /// kind of write does not compile until it is decided on here.
@@ -112,8 +121,9 @@ pub fn changes_scores(kind: WriteKind) -> bool {
         | WriteKind::PruneActions
         | WriteKind::Prune
         | WriteKind::Import => true,
-        // A scheduler's lease: who collects, not what was collected.
-        WriteKind::AcquireLease | WriteKind::ReleaseLease => false,
+        // A scheduler's lease: who collects, not what was collected; kept
+        // scores: what was scored from the graph, not the graph.
+        WriteKind::AcquireLease | WriteKind::ReleaseLease | WriteKind::KeepScores => false,
     }
 }
 
@@ -127,6 +137,7 @@ impl Around for Writes {
             let result = call.await;
             // Counted after the write: a score read during it is dropped.
             self.0.fetch_add(1, Ordering::AcqRel);
+            self.1.notify_one();
             result
         })
     }

@@ -36,6 +36,11 @@ impl Scoring<'_> {
             return Ok(kept);
         }
         let generation = self.cache.generation();
+        if let Some(kept) = super::kept::day(self.store, self.card, self.delivery, day, subjects).await? {
+            let scores = Arc::new(kept);
+            self.cache.put(&self.card.name, subjects, generation, scores.clone());
+            return Ok(scores);
+        }
         let scored = score_day_in(self.store, self.card, self.delivery, day, subjects, range, self.deadline);
         let scores = Arc::new(scored.await?);
         self.cache.put(&self.card.name, subjects, generation, scores.clone());
@@ -91,8 +96,14 @@ const DAYS_AT_ONCE: usize = 2;
 /// as [`crate::buckets::buckets`] cuts a range).
 pub async fn trend(scoring: &Scoring<'_>, subjects: &Subjects, spans: &[(Day, Day)]) -> StoreResult<Vec<Point>> {
     use futures_util::stream::{self, StreamExt, TryStreamExt};
+    // The points the store keeps as exact are read from its rows; the
+    // others are scored.
+    let ends: Vec<Day> = spans.iter().map(|&(_, end)| end).collect();
+    let kept = super::kept::summaries(scoring.store, scoring.card, scoring.delivery, &ends, subjects).await?;
+    let kept: std::collections::BTreeMap<Day, Summary> = kept.into_iter().collect();
+    let to_score: Vec<(Day, Day)> = spans.iter().copied().filter(|(_, end)| !kept.contains_key(end)).collect();
     // One bulk read of each attribute and relation kind for every day.
-    let range = match (spans.first(), spans.last()) {
+    let range = match (to_score.first(), to_score.last()) {
         (Some(&(_, first)), Some(&(_, last))) => Some(Ranged::new(first, last)),
         _ => None,
     };
@@ -109,7 +120,17 @@ pub async fn trend(scoring: &Scoring<'_>, subjects: &Subjects, spans: &[(Day, Da
     };
     // Days in flight together: a day's store reads run while another's are
     // judged.
-    stream::iter(spans.iter().copied()).map(point).buffered(DAYS_AT_ONCE).try_collect().await
+    let scored: Vec<Point> = stream::iter(to_score).map(point).buffered(DAYS_AT_ONCE).try_collect().await?;
+    let mut scored = scored.into_iter();
+    // In the spans' order, each point from where it came.
+    let points = spans
+        .iter()
+        .filter_map(|&(start, end)| match kept.get(&end) {
+            Some(summary) => Some(Point { bucket: start, measured_on: end, summary: summary.clone() }),
+            None => scored.next(),
+        })
+        .collect();
+    Ok(points)
 }
 
 /// A service whose level moved between two days.
@@ -163,9 +184,15 @@ pub async fn failing_since(
     day: Day,
 ) -> StoreResult<Vec<Option<Day>>> {
     let (store, card, delivery) = (scoring.store, scoring.card, scoring.delivery);
-    let mut since: Vec<Option<Day>> = vec![None; today.outcomes.len()];
-    let mut open: Vec<usize> = (0..today.outcomes.len()).filter(|&i| !today.outcomes[i].passed).collect();
-    let mut failing_from = day;
+    let since: Vec<Option<Day>> = vec![None; today.outcomes.len()];
+    let open: Vec<usize> = (0..today.outcomes.len()).filter(|&i| !today.outcomes[i].passed).collect();
+    // Back through the kept days first; the rest is scored day by day.
+    let walked = super::kept::Walked { since, open, failing_from: day };
+    let walked = match walked.open.is_empty() {
+        true => walked,
+        false => super::kept::failing_since(store, card, delivery, service, walked, day, SINCE_LOOKBACK_DAYS).await?,
+    };
+    let super::kept::Walked { mut since, mut open, mut failing_from } = walked;
     while !open.is_empty() && day.0 - failing_from.0 < SINCE_LOOKBACK_DAYS {
         let probe = failing_from.minus(1);
         crate::store::on_time(scoring.deadline).await?;

@@ -12,6 +12,7 @@ pub mod definition;
 pub mod evaluate;
 pub mod explain;
 pub mod history;
+pub mod kept;
 pub mod known;
 pub mod ranged;
 pub mod rule;

@@ -57,6 +57,8 @@ pub struct Server {
     feed: crate::watch::Feed,
     /// `[collectors]`, for the Kubernetes watches `serve` starts.
     collectors: collectors::CollectorsConfig,
+    /// Keeps the scorecards' scores in the store while the server lives.
+    _keeper: Option<crate::scorecards::kept::Keeper>,
 }
 
 impl Server {
@@ -101,13 +103,19 @@ impl Server {
         let links = crate::links::Links::new(&config.links)
             .map_err(|problems| anyhow::anyhow!("[links]: {}", problems.join("; ")))?;
         let feed = crate::watch::Feed::default();
+        // Scores kept in the store, derived after each write (reads score
+        // the graph for the days not kept yet).
+        let delivery = Self::delivery(config)?;
+        let keeper = tokio::runtime::Handle::try_current().ok().map(|_| {
+            crate::scorecards::kept::keep(store.clone(), scoring.scorecards.clone(), delivery.clone(), &scoring.cache)
+        });
         let schema = api::schema_with_scheduler(
             store.clone(),
             config.limits.clone(),
             links,
             scheduler.clone(),
             feed.clone(),
-            Self::delivery(config)?,
+            delivery,
             scoring,
         );
         let timeout = Duration::from_millis(config.server.request_timeout_ms.max(1));
@@ -127,6 +135,7 @@ impl Server {
                 header_read_timeout: Duration::from_millis(config.server.header_read_timeout_ms.max(1)),
             },
             scheduler,
+            _keeper: keeper,
         })
     }
 

@@ -61,11 +61,12 @@ pub enum WriteKind {
     ReleaseLease,
     Prune,
     Import,
+    KeepScores,
 }
 
 impl WriteKind {
     /// Every kind, for tests that go through them all.
-    pub const ALL: [WriteKind; 11] = [
+    pub const ALL: [WriteKind; 12] = [
         WriteKind::Ingest,
         WriteKind::IngestBatch,
         WriteKind::Rollback,
@@ -77,6 +78,7 @@ impl WriteKind {
         WriteKind::ReleaseLease,
         WriteKind::Prune,
         WriteKind::Import,
+        WriteKind::KeepScores,
     ];
 
     /// The trait method that writes this way.
@@ -93,6 +95,7 @@ impl WriteKind {
             WriteKind::ReleaseLease => "release_lease",
             WriteKind::Prune => "prune",
             WriteKind::Import => "import",
+            WriteKind::KeepScores => "keep_scores",
         }
     }
 }
@@ -253,6 +256,12 @@ impl<L: Around> Store for Layered<L> {
         page: &crate::judging::rollup::DeployPage,
     ) -> StoreResult<Option<crate::judging::rollup::JudgedPage>> {
         self.layer.around(Method::Read("judged_deploys"), self.inner.judged_deploys(page)).await
+    }
+    async fn kept_scores(&self, query: &super::KeptQuery) -> StoreResult<Option<super::Kept>> {
+        self.layer.around(Method::Read("kept_scores"), self.inner.kept_scores(query)).await
+    }
+    async fn keep_scores(&self, write: &super::KeepScores) -> StoreResult<Option<super::KeptState>> {
+        self.layer.around(Method::Write(WriteKind::KeepScores), self.inner.keep_scores(write)).await
     }
     async fn record_actions(&self, batch: &ActionBatch) -> StoreResult<ActionsRecorded> {
         self.layer.around(Method::Write(WriteKind::RecordActions), self.inner.record_actions(batch)).await

@@ -7,6 +7,7 @@ pub mod layer;
 pub mod select;
 pub use select::StoreConfig;
 pub mod sqlite;
+pub use sqlite::score_views::{KeepScores, Kept, KeptQuery, KeptRow, KeptState};
 
 use async_trait::async_trait;
 use spot_model::Observation;
@@ -285,6 +286,21 @@ pub trait Store: Send + Sync {
         page: &crate::judging::rollup::DeployPage,
     ) -> StoreResult<Option<crate::judging::rollup::JudgedPage>> {
         let _ = page;
+        Ok(None)
+    }
+
+    /// A scorecard's kept scores `query` asks for (docs/scorecards.md, "Kept
+    /// scores"); `None`: the store keeps none for the card, and the caller
+    /// scores from the graph.
+    async fn kept_scores(&self, query: &KeptQuery) -> StoreResult<Option<Kept>> {
+        let _ = query;
+        Ok(None)
+    }
+
+    /// Keeps scores a deriver computed (src/scorecards/kept.rs); `None`:
+    /// this store keeps none.
+    async fn keep_scores(&self, write: &KeepScores) -> StoreResult<Option<KeptState>> {
+        let _ = write;
         Ok(None)
     }
 

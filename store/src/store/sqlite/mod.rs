@@ -27,6 +27,7 @@ mod read;
 mod retention;
 mod rollback;
 mod schema;
+pub mod score_views;
 mod timeline;
 mod topology;
 mod transfer;
@@ -43,6 +44,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::{BatchError, Refusal, Store, StoreError, StoreResult};
 use crate::model::*;
+use score_views::{KeepScores, Kept, KeptQuery, KeptState};
 
 /// Options for opening a [`SqliteStore`].
 #[derive(Debug, Clone, Default)]
@@ -697,6 +699,16 @@ impl Store for SqliteStore {
     ) -> StoreResult<Option<crate::judging::rollup::JudgedPage>> {
         let page = page.clone();
         self.read(move |conn| deploy_page::page(conn, &page)).await
+    }
+
+    async fn kept_scores(&self, query: &KeptQuery) -> StoreResult<Option<Kept>> {
+        let query = query.clone();
+        self.read(move |conn| score_views::read(conn, &query)).await
+    }
+
+    async fn keep_scores(&self, write: &KeepScores) -> StoreResult<Option<KeptState>> {
+        let write = write.clone();
+        self.write(move |writer, _| score_views::write(writer.connection(), &write).map(Some)).await
     }
 
     async fn record_actions(&self, batch: &ActionBatch) -> StoreResult<ActionsRecorded> {

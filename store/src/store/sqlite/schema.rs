@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../schema/sqlite/009_deploy_outcomes.sql"),
     include_str!("../../../../schema/sqlite/010_delivery_views.sql"),
     include_str!("../../../../schema/sqlite/011_dora_spans.sql"),
+    include_str!("../../../../schema/sqlite/012_score_views.sql"),
 ];
 
 /// Checks, without writing, that a store's schema is this build's: the read
