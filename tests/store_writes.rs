@@ -19,7 +19,7 @@ use spot::{SqliteStore, Store};
 /// nothing. A method forwarded as a read and missing here fails
 /// [`every_store_method_is_forwarded_as_a_read_or_a_write_by_its_name`]:
 /// whoever adds one decides, here or in `WriteKind`, what it is.
-const READS: [&str; 25] = [
+const READS: [&str; 26] = [
     "dora_rollups",
     "kept_scores",
     "judged_deploys",
