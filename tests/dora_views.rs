@@ -429,10 +429,23 @@ async fn a_store_of_schema_10_packs_its_rollups_when_opened() {
         let store = SqliteStore::open(&path).unwrap();
         store.record_deployments(&history).await.unwrap();
     }
-    // Schema 010 as it was: dora_days and its day index, no spans.
+    // Schema 010 as it was: dora_days and its day index, no spans, and
+    // nothing of the later migrations (the kept scores' tables and triggers).
     let conn = rusqlite::Connection::open(&path).unwrap();
+    let score_triggers: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'score\\_%' ESCAPE '\\'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(!score_triggers.is_empty(), "the store has the kept scores' triggers to take away");
+    for trigger in score_triggers {
+        conn.execute_batch(&format!("DROP TRIGGER {trigger};")).unwrap();
+    }
     conn.execute_batch(
-        "DROP TABLE dora_spans; CREATE INDEX dora_days_by_day ON dora_days (day); PRAGMA user_version = 10;",
+        "DROP TABLE score_rows; DROP TABLE score_cards; DROP TABLE dora_spans; \
+         CREATE INDEX dora_days_by_day ON dora_days (day); PRAGMA user_version = 10;",
     )
     .unwrap();
     drop(conn);
