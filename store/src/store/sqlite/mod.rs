@@ -89,10 +89,7 @@ impl SqliteStore {
 
     pub fn open_with(path: impl AsRef<Path>, options: SqliteOptions) -> StoreResult<SqliteStore> {
         let path = path.as_ref().to_path_buf();
-        let open_error = |reason: String| StoreError::Open { path: path.display().to_string(), reason };
-        let mut writer = Connection::open(&path).map_err(|e| open_error(e.to_string()))?;
-        configure(&writer, false).map_err(|e| open_error(e.to_string()))?;
-        schema::migrate(&mut writer, &path)?;
+        let writer = open_writer(&path)?;
         derive_delivery_views(&writer, &path)?;
         Ok(SqliteStore::with_writer(path, options, writer, false))
     }
@@ -104,10 +101,7 @@ impl SqliteStore {
     /// to redo it. Returns the lanes judged.
     pub fn rebuild_delivery_views(path: impl AsRef<Path>, fix_forward_ms: i64) -> StoreResult<u64> {
         let path = path.as_ref();
-        let open_error = |reason: String| StoreError::Open { path: path.display().to_string(), reason };
-        let mut writer = Connection::open(path).map_err(|e| open_error(e.to_string()))?;
-        configure(&writer, false).map_err(|e| open_error(e.to_string()))?;
-        schema::migrate(&mut writer, path)?;
+        let writer = open_writer(path)?;
         dora_views::restart(&writer, fix_forward_ms)?;
         derive_delivery_views(&writer, path)
     }
@@ -434,6 +428,16 @@ fn configure(conn: &Connection, read_only: bool) -> rusqlite::Result<()> {
 }
 
 /// Maps a SQLite error to a [`StoreError`] that says what was being done.
+/// The writer connection to the store at `path` (created if need be),
+/// configured, its schema brought up to date.
+fn open_writer(path: &Path) -> StoreResult<Connection> {
+    let open_error = |reason: String| StoreError::Open { path: path.display().to_string(), reason };
+    let mut writer = Connection::open(path).map_err(|e| open_error(e.to_string()))?;
+    configure(&writer, false).map_err(|e| open_error(e.to_string()))?;
+    schema::migrate(&mut writer, path)?;
+    Ok(writer)
+}
+
 /// Derives the delivery views of deploys recorded before they existed (a
 /// store from before schema 010, or one whose rebuild was cut short), with
 /// progress in the log; a kill loses at most the chunk under way.
