@@ -11,7 +11,7 @@ use super::rollup::DayRollup;
 use super::{bands, nearest_rank, Band, Judged};
 use crate::buckets::buckets;
 pub use crate::buckets::Bucket;
-use crate::judging::span::{DayCounts, LaneDays};
+use crate::judging::span::LaneDays;
 use crate::model::{Day, DeployEvent};
 
 /// The four metrics, with the counts behind them, over some deploys.
@@ -139,17 +139,6 @@ fn figures_of(sum: DayRollup, deploying_services: u64, days: u64) -> Figures {
     figures
 }
 
-/// Adds one packed day (its counts, lead times and restores) to `sum`.
-fn add_day(sum: &mut DayRollup, (day, leads, restores): (&DayCounts, &[i64], &[i64])) {
-    sum.deploys += day.deploys;
-    sum.changes += day.changes;
-    sum.failed_changes += day.failed_changes;
-    sum.rollbacks += day.rollbacks;
-    sum.unrestored += day.unrestored;
-    sum.lead_times.extend_from_slice(leads);
-    sum.restores.extend_from_slice(restores);
-}
-
 /// One bucket of a report: `[start, end]`, whole days within the window.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Period {
@@ -252,9 +241,9 @@ pub fn report_of_rollups(lanes: Vec<LaneDays>, from: Day, to: Day, bucket: Bucke
             }
             // The buckets cover the window in order: the first ending on or after the day.
             let at = periods.partition_point(|&(_, end)| end < day.day);
-            add_day(&mut overall, packed);
-            add_day(&mut in_bucket[at], packed);
-            add_day(of_service[service].get_or_insert_with(blank), packed);
+            overall.add_day(packed);
+            in_bucket[at].add_day(packed);
+            of_service[service].get_or_insert_with(blank).add_day(packed);
             if day.changes > 0 {
                 changed[at * words + service / 64] |= 1 << (service % 64);
             }

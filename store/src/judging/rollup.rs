@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::span::DayCounts;
 use super::Judged;
 use crate::model::{Day, DeployStatus};
 
@@ -73,15 +74,17 @@ impl DayRollup {
         }
     }
 
-    /// Adds `other`'s counts and samples (its service, cluster and day aside).
-    pub fn add_rollup(&mut self, other: &DayRollup) {
-        self.deploys += other.deploys;
-        self.changes += other.changes;
-        self.failed_changes += other.failed_changes;
-        self.rollbacks += other.rollbacks;
-        self.unrestored += other.unrestored;
-        self.lead_times.extend_from_slice(&other.lead_times);
-        self.restores.extend_from_slice(&other.restores);
+    /// Adds one packed day's counts and samples (as
+    /// [`LaneDays::each_day`](super::span::LaneDays::each_day) gives them):
+    /// sums of rollups are rollups, whatever their service, cluster and day.
+    pub fn add_day(&mut self, (day, lead_times, restores): (&DayCounts, &[i64], &[i64])) {
+        self.deploys += day.deploys;
+        self.changes += day.changes;
+        self.failed_changes += day.failed_changes;
+        self.rollbacks += day.rollbacks;
+        self.unrestored += day.unrestored;
+        self.lead_times.extend_from_slice(lead_times);
+        self.restores.extend_from_slice(restores);
     }
 }
 
