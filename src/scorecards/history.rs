@@ -70,22 +70,29 @@ pub struct Summary {
 
 impl Summary {
     pub fn of(card: &Scorecard, scores: &DayScores) -> Summary {
-        let mut summary = Summary {
-            services: scores.services.len(),
-            levels: vec![0; card.levels.len()],
-            passing: vec![0; card.rules.len()],
-            ..Summary::default()
-        };
+        let mut summary = Summary::none(card);
         for service in &scores.services {
-            match service.level {
-                Some(rank) => summary.levels[rank] += 1,
-                None => summary.below += 1,
-            }
-            for (count, outcome) in summary.passing.iter_mut().zip(&service.outcomes) {
-                *count += outcome.passed as usize;
-            }
+            summary.count(service.level, service.outcomes.iter().map(|o| o.passed));
         }
         summary
+    }
+
+    /// No service counted yet.
+    pub fn none(card: &Scorecard) -> Summary {
+        Summary { levels: vec![0; card.levels.len()], passing: vec![0; card.rules.len()], ..Summary::default() }
+    }
+
+    /// Counts one service in: its level (by rank) and whether it passed
+    /// each rule, in the scorecard's order.
+    pub fn count(&mut self, level: Option<usize>, passed: impl IntoIterator<Item = bool>) {
+        self.services += 1;
+        match level {
+            Some(rank) => self.levels[rank] += 1,
+            None => self.below += 1,
+        }
+        for (count, passed) in self.passing.iter_mut().zip(passed) {
+            *count += passed as usize;
+        }
     }
 }
 
@@ -188,31 +195,17 @@ pub async fn failing_since(
     let open: Vec<usize> = (0..today.outcomes.len()).filter(|&i| !today.outcomes[i].passed).collect();
     // Back through the kept days first; the rest is scored day by day.
     let walked = super::kept::Walked { since, open, failing_from: day };
-    let walked = match walked.open.is_empty() {
+    let mut walked = match walked.open.is_empty() {
         true => walked,
         false => super::kept::failing_since(store, card, delivery, service, walked, day, SINCE_LOOKBACK_DAYS).await?,
     };
-    let super::kept::Walked { mut since, mut open, mut failing_from } = walked;
-    while !open.is_empty() && day.0 - failing_from.0 < SINCE_LOOKBACK_DAYS {
-        let probe = failing_from.minus(1);
+    while !walked.done(day, SINCE_LOOKBACK_DAYS) {
+        let probe = walked.failing_from.minus(1);
         crate::store::on_time(scoring.deadline).await?;
-        match passes_on(store, card, delivery, probe, service, &open, scoring.deadline).await? {
-            // Not alive the day before: every open rule has failed since it began.
-            None => {
-                for &i in &open {
-                    since[i] = Some(failing_from);
-                }
-                open.clear();
-            }
-            Some(passed) => {
-                let ended: Vec<usize> = open.iter().zip(&passed).filter(|(_, &p)| p).map(|(&i, _)| i).collect();
-                for &i in &ended {
-                    since[i] = Some(failing_from);
-                }
-                open.retain(|i| !ended.contains(i));
-            }
-        }
-        failing_from = probe;
+        let passed = passes_on(store, card, delivery, probe, service, &walked.open, scoring.deadline).await?;
+        // `passes_on` answers for the open rules, in their order.
+        let ended = passed.map(|passed| walked.open.iter().zip(&passed).filter(|(_, &p)| p).map(|(&i, _)| i).collect());
+        walked.step(ended);
     }
-    Ok(since)
+    Ok(walked.since)
 }

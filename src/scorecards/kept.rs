@@ -280,20 +280,9 @@ pub async fn summaries(
         .iter()
         .filter(|&&day| kept.covers(day))
         .map(|&day| {
-            let mut summary = super::history::Summary {
-                levels: vec![0; card.levels.len()],
-                passing: vec![0; card.rules.len()],
-                ..Default::default()
-            };
+            let mut summary = super::history::Summary::none(card);
             for row in holding(&kept, day) {
-                summary.services += 1;
-                match row.level {
-                    Some(rank) => summary.levels[rank as usize] += 1,
-                    None => summary.below += 1,
-                }
-                for (count, passed) in summary.passing.iter_mut().zip(row.passed.chars()) {
-                    *count += (passed == '1') as usize;
-                }
+                summary.count(row.level.map(|rank| rank as usize), row.passed.chars().map(|passed| passed == '1'));
             }
             (day, summary)
         })
@@ -307,6 +296,27 @@ pub struct Walked {
     pub since: Vec<Option<Day>>,
     pub open: Vec<usize>,
     pub failing_from: Day,
+}
+
+impl Walked {
+    /// Whether the walk back from `day` is over: no rule still open, or
+    /// `lookback` days looked at.
+    pub fn done(&self, day: Day, lookback: i32) -> bool {
+        self.open.is_empty() || day.0 - self.failing_from.0 >= lookback
+    }
+
+    /// Takes in the day before `failing_from`: `None` when the service was
+    /// not alive then (every open rule has failed since it began), else
+    /// the open rules that passed then (they have failed since the day
+    /// after).
+    pub fn step(&mut self, passed: Option<Vec<usize>>) {
+        let ended = passed.unwrap_or_else(|| self.open.clone());
+        for &i in &ended {
+            self.since[i] = Some(self.failing_from);
+        }
+        self.open.retain(|i| !ended.contains(i));
+        self.failing_from = self.failing_from.minus(1);
+    }
 }
 
 /// [`super::history::failing_since`]'s walk over the kept rows of
@@ -326,29 +336,16 @@ pub async fn failing_since(
     let subjects = Subjects::Service(service.to_string());
     let probes = [oldest, day.minus(1)];
     let Some(kept) = rows_on(store, card, delivery, &probes, &subjects, false).await? else { return Ok(walked) };
-    while !walked.open.is_empty() && day.0 - walked.failing_from.0 < lookback {
+    while !walked.done(day, lookback) {
         let probe = walked.failing_from.minus(1);
         if !kept.covers(probe) {
             break;
         }
-        match holding(&kept, probe).next() {
-            // Not alive that day: every open rule has failed since the day after.
-            None => {
-                for &i in &walked.open {
-                    walked.since[i] = Some(walked.failing_from);
-                }
-                walked.open.clear();
-            }
-            Some(row) => {
-                let passes = |i: usize| row.passed.as_bytes().get(i) == Some(&b'1');
-                let ended: Vec<usize> = walked.open.iter().copied().filter(|&i| passes(i)).collect();
-                for &i in &ended {
-                    walked.since[i] = Some(walked.failing_from);
-                }
-                walked.open.retain(|i| !ended.contains(i));
-            }
-        }
-        walked.failing_from = probe;
+        let passed = holding(&kept, probe).next().map(|row| {
+            let passes = |i: usize| row.passed.as_bytes().get(i) == Some(&b'1');
+            walked.open.iter().copied().filter(|&i| passes(i)).collect()
+        });
+        walked.step(passed);
     }
     Ok(walked)
 }
