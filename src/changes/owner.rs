@@ -23,14 +23,26 @@ use crate::store::{Store, StoreResult};
 /// Each key's services, sorted; keys without any are absent.
 pub type ServicesOf = BTreeMap<String, Vec<String>>;
 
+/// Entities one relation away from their service: (kind, relation, the
+/// direction from the entity to the service).
+pub(super) const DIRECT: [(&str, &str, Direction); 2] =
+    [("workload", "deploys", Direction::In), ("doc", "documents", Direction::Out)];
+
+/// Entities that reach a service, or a repository that builds services,
+/// by one relation: (kind, relation, direction from the entity).
+pub(super) const DIRECT_OR_BY_REPO: [(&str, &str, Direction); 2] =
+    [("sonar_project", "measures", Direction::Out), ("package", "uses", Direction::In)];
+
+/// From a repository to the services it builds.
+pub(super) const BUILDS: (&str, Direction) = ("builds", Direction::Out);
+
 pub async fn services_of(store: &dyn Store, keys_: &[String], day: Day) -> StoreResult<ServicesOf> {
     let of_kind = |kind: &str| -> Vec<String> { keys_.iter().filter(|k| keys::is_kind(k, kind)).cloned().collect() };
     let mut found: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for service in of_kind("service") {
         found.entry(service.clone()).or_default().insert(service);
     }
-    let direct = [("workload", "deploys", Direction::In), ("doc", "documents", Direction::Out)];
-    for (kind, relation, direction) in direct {
+    for (kind, relation, direction) in DIRECT {
         for (key, service) in hop(store, &of_kind(kind), relation, direction, day).await? {
             found.entry(key).or_default().insert(service);
         }
@@ -38,8 +50,7 @@ pub async fn services_of(store: &dyn Store, keys_: &[String], day: Day) -> Store
     // A repository builds its services; a SonarQube project and a package
     // reach a service directly, or a repository first.
     let mut via_repo: Vec<(String, String)> = of_kind("repo").into_iter().map(|r| (r.clone(), r)).collect();
-    let first_hops = [("sonar_project", "measures", Direction::Out), ("package", "uses", Direction::In)];
-    for (kind, relation, direction) in first_hops {
+    for (kind, relation, direction) in DIRECT_OR_BY_REPO {
         for (key, other) in hop(store, &of_kind(kind), relation, direction, day).await? {
             if keys::is_kind(&other, "service") {
                 found.entry(key).or_default().insert(other);
@@ -51,7 +62,7 @@ pub async fn services_of(store: &dyn Store, keys_: &[String], day: Day) -> Store
     let repos: Vec<String> =
         via_repo.iter().map(|(_, repo)| repo.clone()).collect::<BTreeSet<_>>().into_iter().collect();
     let mut built: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (repo, service) in hop(store, &repos, "builds", Direction::Out, day).await? {
+    for (repo, service) in hop(store, &repos, BUILDS.0, BUILDS.1, day).await? {
         built.entry(repo).or_default().push(service);
     }
     for (key, repo) in via_repo {
@@ -62,7 +73,8 @@ pub async fn services_of(store: &dyn Store, keys_: &[String], day: Day) -> Store
     Ok(found.into_iter().map(|(key, services)| (key, services.into_iter().collect())).collect())
 }
 
-async fn hop(
+/// Each of `keys` with the other end of each `relation` it has on `day`.
+pub(super) async fn hop(
     store: &dyn Store,
     keys: &[String],
     relation: &str,

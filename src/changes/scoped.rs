@@ -22,7 +22,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::{Changes, Day, Direction, EdgeRule};
+use super::owner::{hop, BUILDS, DIRECT, DIRECT_OR_BY_REPO};
+use crate::model::{Changes, Day, Direction};
 use crate::store::{Store, StoreResult};
 
 /// The members of some services, per day, read once per day however many
@@ -55,23 +56,25 @@ impl<'a> Members<'a> {
     }
 }
 
-/// The services and every entity that belongs to one of them on `day`, by
-/// the rules of owner.rs read backwards.
+/// The services and every entity that belongs to one of them on `day`:
+/// owner.rs's rules, each relation walked from the service's end.
 async fn members(store: &dyn Store, services: &[String], day: Day) -> StoreResult<BTreeSet<String>> {
-    let hop = |keys: Vec<String>, kind: &'static str, direction: Direction| async move {
-        if keys.is_empty() {
-            return Ok(Vec::new());
+    let reached = |keys: &[String], relation: &'static str, direction: Direction| {
+        let keys = keys.to_vec();
+        async move {
+            let pairs = hop(store, &keys, relation, direction.reversed(), day).await?;
+            StoreResult::Ok(pairs.into_iter().map(|(_, other)| other).collect::<Vec<String>>())
         }
-        let pairs = store.neighbours(&keys, &EdgeRule::new(kind, direction), day).await?;
-        StoreResult::Ok(pairs.into_iter().map(|(_, other)| other).collect::<Vec<String>>())
     };
     let mut found: BTreeSet<String> = services.iter().cloned().collect();
-    let repos = hop(services.to_vec(), "builds", Direction::In).await?;
-    found.extend(hop(services.to_vec(), "deploys", Direction::Out).await?);
-    found.extend(hop(services.to_vec(), "documents", Direction::In).await?);
+    for (_, relation, direction) in DIRECT {
+        found.extend(reached(services, relation, direction).await?);
+    }
+    let repos = reached(services, BUILDS.0, BUILDS.1).await?;
     let builders: Vec<String> = services.iter().chain(repos.iter()).cloned().collect();
-    found.extend(hop(builders.clone(), "measures", Direction::In).await?);
-    found.extend(hop(builders, "uses", Direction::Out).await?);
+    for (_, relation, direction) in DIRECT_OR_BY_REPO {
+        found.extend(reached(&builders, relation, direction).await?);
+    }
     found.extend(repos);
     Ok(found)
 }

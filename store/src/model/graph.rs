@@ -91,6 +91,15 @@ impl Direction {
     pub fn follows_in(self) -> bool {
         matches!(self, Direction::In | Direction::Both)
     }
+
+    /// The same edges walked from their other end.
+    pub fn reversed(self) -> Direction {
+        match self {
+            Direction::Out => Direction::In,
+            Direction::In => Direction::Out,
+            Direction::Both => Direction::Both,
+        }
+    }
 }
 
 /// Which edges a traversal may follow: a relation kind (or every kind) in a
