@@ -39,9 +39,17 @@ impl Seen {
         Seen { event, source: "orchestrator".into(), rollback: false }
     }
 
-    fn observed(service: &str, cluster: &str, version: String, at: DateTime<Utc>, source: String) -> Seen {
+    /// A deploy a snapshot, a rollout or a watch saw `workload` make.
+    fn observed(
+        (service, workload): (&str, &str),
+        cluster: &str,
+        version: String,
+        at: DateTime<Utc>,
+        source: String,
+    ) -> Seen {
         let event = DeployEvent {
             service: service.to_string(),
+            workload: Some(workload.to_string()),
             cluster: cluster.to_string(),
             version,
             at,
@@ -67,9 +75,7 @@ pub fn snapshot_deploys(
         .filter_map(|point| {
             let version = point.value.as_str()?.to_string();
             let source = format!("snapshot:{}", point.source);
-            let mut seen = Seen::observed(service, &point.scope, version, point.from.start(), source);
-            seen.event.workload = Some(workload.to_string());
-            Some(seen)
+            Some(Seen::observed((service, workload), &point.scope, version, point.from.start(), source))
         })
         .collect()
 }
@@ -91,9 +97,7 @@ pub fn rollout_deploys(
             let day = Day::of(at);
             if day >= from && day <= to {
                 let source = format!("rollout:{}", fact.source);
-                let mut seen = Seen::observed(service, &fact.scope, version, at, source);
-                seen.event.workload = Some(workload.to_string());
-                deploys.push(seen);
+                deploys.push(Seen::observed((service, workload), &fact.scope, version, at, source));
             }
         }
     }
@@ -125,9 +129,9 @@ pub fn watched(action: &Action) -> Option<Seen> {
     }
     let version = action.details.get("version")?.as_str()?.to_string();
     let service = action.service.as_deref()?;
-    let mut seen = Seen::observed(service, &action.cluster, version, action.at, "watch:kubernetes".into());
+    let at = action.at;
+    let mut seen = Seen::observed((service, &action.workload), &action.cluster, version, at, "watch:kubernetes".into());
     seen.event.actor = action.actor.clone();
-    seen.event.workload = Some(action.workload.clone());
     seen.rollback = action.kind == ActionKind::Rollback;
     Some(seen)
 }
@@ -245,13 +249,13 @@ mod tests {
 
     fn seen(cluster: &str, version: &str, day: i32, hour: u32, source: &str) -> Seen {
         let at = Day(day).start() + chrono::Duration::hours(hour as i64);
-        let mut seen = Seen::observed("service:a", cluster, version.into(), at, source.into());
-        seen.event.workload = None;
-        seen
+        Seen::observed(("service:a", "workload:a"), cluster, version.into(), at, source.into())
     }
 
-    fn merged(sightings: Sightings) -> Vec<(String, String, bool)> {
-        merge(sightings).into_iter().map(|d| (d.event.version, d.source, d.rollback)).collect()
+    /// Each merged deploy as "version source", and " rollback" when one.
+    fn merged(sightings: Sightings) -> Vec<String> {
+        let words = |d: Seen| format!("{} {}{}", d.event.version, d.source, if d.rollback { " rollback" } else { "" });
+        merge(sightings).into_iter().map(words).collect()
     }
 
     #[test]
@@ -264,9 +268,7 @@ mod tests {
             events: vec![seen("dc1", "1.1.0", 10, 14, "orchestrator")],
             ..Sightings::default()
         };
-        let expected = [("1.1.0", "orchestrator", false), ("1.0.9", "snapshot:kubernetes", true)];
-        let expected: Vec<_> = expected.iter().map(|(v, s, r)| (v.to_string(), s.to_string(), *r)).collect();
-        assert_eq!(merged(sightings), expected);
+        assert_eq!(merged(sightings), ["1.1.0 orchestrator", "1.0.9 snapshot:kubernetes rollback"]);
     }
 
     #[test]
@@ -284,11 +286,9 @@ mod tests {
             events: vec![seen("dc1", "1.2.0", 12, 11, "orchestrator")],
             ..Sightings::default()
         };
-        let sources: Vec<(String, String)> = merged(sightings).into_iter().map(|(v, s, _)| (v, s)).collect();
-        let expected = [("1.0.0", "rollout:kubernetes"), ("1.1.0", "rollout:kubernetes"), ("1.2.0", "orchestrator")];
-        let expected: Vec<_> = expected.iter().map(|(v, s)| (v.to_string(), s.to_string())).collect();
         assert_eq!(
-            sources, expected,
+            merged(sightings),
+            ["1.0.0 rollout:kubernetes", "1.1.0 rollout:kubernetes", "1.2.0 orchestrator"],
             "a rollout from before SPoT ran, a rollout instead of its snapshot, an event instead of both"
         );
     }
@@ -300,8 +300,7 @@ mod tests {
             watched: vec![seen("dc1", "2.0.0", 5, 8, "watch:kubernetes")],
             ..Sightings::default()
         };
-        let sources: Vec<String> = merged(sightings).into_iter().map(|(_, s, _)| s).collect();
-        assert_eq!(sources, ["watch:kubernetes"]);
+        assert_eq!(merged(sightings), ["2.0.0 watch:kubernetes"]);
     }
 
     #[test]
