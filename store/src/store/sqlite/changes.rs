@@ -164,24 +164,8 @@ pub fn relation_value_versions_between(
     for (from_key, to_key) in pairs {
         let mut rows = stmt.query(params![from_key, to_key, kind, json_path, from.0, to.0]).map_err(reading())?;
         while let Some(row) = rows.next().map_err(reading())? {
-            let json_type: Option<String> = row.get(2).map_err(reading())?;
-            let value = super::timeline::value_of(json_type.as_deref(), row.get_ref(3).map_err(reading())?);
-            if value.is_null() {
-                continue;
-            }
-            let version = RelationValueVersion {
-                from: from_key.clone(),
-                to: to_key.clone(),
-                source: row.get(0).map_err(reading())?,
-                value,
-                valid_from: Day(row.get(4).map_err(reading())?),
-                valid_to: Day(row.get(5).map_err(reading())?),
-            };
-            values.push((row.get(1).map_err(reading())?, version));
+            values.extend(super::history::relation_value_row(row).map_err(reading())?);
         }
     }
-    values.sort_unstable_by(|(a_scope, a), (b_scope, b)| {
-        (&a.from, &a.to, &a.source, a_scope, a.valid_from).cmp(&(&b.from, &b.to, &b.source, b_scope, b.valid_from))
-    });
-    Ok(values.into_iter().map(|(_, version)| version).collect())
+    Ok(super::history::in_reading_order(values))
 }

@@ -125,28 +125,38 @@ pub fn relation_value_versions(
     let mut rows = stmt.query(params![kind, json_path, from.0, to.0]).map_err(reading())?;
     let mut values: Vec<(String, RelationValueVersion)> = Vec::new();
     while let Some(row) = rows.next().map_err(reading())? {
-        let json_type: Option<String> = row.get(4).map_err(reading())?;
-        let value = value_of(json_type.as_deref(), row.get_ref(5).map_err(reading())?);
-        if value.is_null() {
-            continue;
-        }
-        let scope: String = row.get(3).map_err(reading())?;
-        values.push((
-            scope,
-            RelationValueVersion {
-                from: row.get(0).map_err(reading())?,
-                to: row.get(1).map_err(reading())?,
-                source: row.get(2).map_err(reading())?,
-                value,
-                valid_from: Day(row.get(6).map_err(reading())?),
-                valid_to: Day(row.get(7).map_err(reading())?),
-            },
-        ));
+        values.extend(relation_value_row(row).map_err(reading())?);
     }
+    Ok(in_reading_order(values))
+}
+
+/// One row of relation_value_versions.sql's columns (from, to, source,
+/// scope, JSON type, value, valid from, valid to) as (scope, version);
+/// `None` where the relation does not carry the attribute.
+pub(super) fn relation_value_row(row: &rusqlite::Row) -> rusqlite::Result<Option<(String, RelationValueVersion)>> {
+    let json_type: Option<String> = row.get(4)?;
+    let value = value_of(json_type.as_deref(), row.get_ref(5)?);
+    if value.is_null() {
+        return Ok(None);
+    }
+    let version = RelationValueVersion {
+        from: row.get(0)?,
+        to: row.get(1)?,
+        source: row.get(2)?,
+        value,
+        valid_from: Day(row.get(6)?),
+        valid_to: Day(row.get(7)?),
+    };
+    Ok(Some((row.get(3)?, version)))
+}
+
+/// Relation value versions as every reader gets them: by relation (from,
+/// to), source, scope and start.
+pub(super) fn in_reading_order(mut values: Vec<(String, RelationValueVersion)>) -> Vec<RelationValueVersion> {
     values.sort_unstable_by(|(a_scope, a), (b_scope, b)| {
         (&a.from, &a.to, &a.source, a_scope, a.valid_from).cmp(&(&b.from, &b.to, &b.source, b_scope, b.valid_from))
     });
-    Ok(values.into_iter().map(|(_, version)| version).collect())
+    values.into_iter().map(|(_, version)| version).collect()
 }
 
 pub fn attribute_value_versions(
