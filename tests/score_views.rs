@@ -9,6 +9,8 @@
 #[path = "conformance/builder.rs"]
 #[allow(dead_code)]
 mod builder;
+#[path = "support/cards.rs"]
+mod cards;
 
 use std::sync::Arc;
 
@@ -23,7 +25,7 @@ use spot::scorecards::cache::ScoreCache;
 use spot::scorecards::evaluate::{score_day, DayScores, Subjects};
 use spot::scorecards::history::{self, Scoring, Summary};
 use spot::scorecards::kept::{self, Derived};
-use spot::scorecards::{Scorecard, Scorecards};
+use spot::scorecards::Scorecard;
 use spot::{SqliteStore, Store};
 
 const DAYS: i32 = 24;
@@ -32,8 +34,7 @@ const TEAMS: [&str; 3] = ["team:pay", "team:core", "team:web"];
 
 /// The demo's card and every built-in, DORA's too.
 fn card(extra: &str) -> Scorecard {
-    let mut text = spot::scorecards::DEMO.1.to_string();
-    for (name, op, value) in [
+    let rules = [
         ("datacenters", ">=", "2"),
         ("deploys_per_week", ">=", "0.5"),
         ("change_failure_rate", "<=", "0.3"),
@@ -41,12 +42,8 @@ fn card(extra: &str) -> Scorecard {
         ("time_to_restore_hours", "<=", "2"),
         ("doc_age_days", "<=", "5"),
         ("majors_behind", "<=", "1"),
-    ] {
-        text.push_str(&format!(
-            "\n[[rules]]\nid = \"{name}{extra}\"\nlevel = \"gold\"\nbuiltin = \"{name}\"\nop = \"{op}\"\nvalue = {value}\n"
-        ));
-    }
-    Scorecards::read([(std::path::Path::new("kept.toml"), text.as_str())]).unwrap().all.remove(0)
+    ];
+    cards::demo_card_with_builtins("kept.toml", extra, &rules)
 }
 
 fn service(i: usize) -> String {

@@ -11,6 +11,9 @@
 
 use std::collections::BTreeSet;
 
+#[path = "support/cards.rs"]
+mod cards;
+
 use collectors::manifests::versions::{package_lag, release, Lag};
 use collectors::synthetic::SyntheticConfig;
 use serde_json::Value;
@@ -234,19 +237,14 @@ async fn brute_day(
 
 /// One scorecard with every built-in (the demo's has three of the seven).
 fn card_with_every_builtin() -> Scorecard {
-    let mut text = spot::scorecards::DEMO.1.to_string();
-    for (name, op, value) in [
+    let rules = [
         ("datacenters", ">=", "2"),
         ("deploys_per_week", ">=", "3"),
         ("change_failure_rate", "<=", "0.05"),
         ("lead_time_hours", "<=", "24"),
         ("time_to_restore_hours", "<=", "2"),
-    ] {
-        text.push_str(&format!(
-            "\n[[rules]]\nid = \"{name}\"\nlevel = \"gold\"\nbuiltin = \"{name}\"\nop = \"{op}\"\nvalue = {value}\n"
-        ));
-    }
-    Scorecards::read([(std::path::Path::new("every-builtin.toml"), text.as_str())]).unwrap().all.remove(0)
+    ];
+    cards::demo_card_with_builtins("every-builtin.toml", "", &rules)
 }
 
 #[tokio::test]
