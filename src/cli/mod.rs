@@ -178,10 +178,15 @@ fn open_read_only(db: &std::path::Path) -> anyhow::Result<SqliteStore> {
 
 /// A SQLite store that must exist: a missing file is an error.
 fn require_file(db: &std::path::Path) -> anyhow::Result<()> {
-    if !db.exists() {
-        anyhow::bail!("no store at {}: create one with `spot generate` or `spot ingest`", db.display());
+    match db.exists() {
+        true => Ok(()),
+        false => Err(no_store_at(db)),
     }
-    Ok(())
+}
+
+/// What a command that needs the store at `db`, and finds none, says.
+fn no_store_at(db: &std::path::Path) -> anyhow::Error {
+    anyhow::anyhow!("no store at {}: create one with `spot generate` or `spot ingest`", db.display())
 }
 
 /// The day a read is about: the one asked for, or the latest committed day.

@@ -104,7 +104,7 @@ pub fn schema() -> anyhow::Result<()> {
 #[derive(clap::Args)]
 pub struct DemoArgs {
     /// Where the demo history lives; generated on first use.
-    #[arg(long, default_value = "spot-demo.db")]
+    #[arg(long, default_value = super::store_args::DEMO_DB)]
     db: PathBuf,
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,

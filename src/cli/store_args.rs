@@ -79,7 +79,7 @@ pub fn existing_sqlite(configured: &Path) -> anyhow::Result<PathBuf> {
     let default = Config::default().store.path;
     let demo = Path::new(DEMO_DB);
     if configured != default {
-        anyhow::bail!("no store at {}: create one with `spot generate` or `spot ingest`", configured.display());
+        return Err(super::no_store_at(configured));
     }
     if demo.exists() {
         eprintln!("no {} here: reading the demo's {DEMO_DB} (choose a store with --db)", default.display());
