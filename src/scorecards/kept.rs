@@ -226,6 +226,11 @@ async fn rows_on(
     subjects: &Subjects,
     brief: bool,
 ) -> StoreResult<Option<Kept>> {
+    // First the cheap question (no read at all for a card without DORA
+    // built-ins), then the rows.
+    if !deploys_kept(store, card, delivery).await? {
+        return Ok(None);
+    }
     let fingerprint = fingerprint(card, delivery);
     let query = match subjects {
         Subjects::Service(service) => {
@@ -236,11 +241,7 @@ async fn rows_on(
         Subjects::All => KeptQuery::Days { fingerprint, days: days.to_vec(), team: None, brief },
         Subjects::Team(team) => KeptQuery::Days { fingerprint, days: days.to_vec(), team: Some(team.clone()), brief },
     };
-    let Some(kept) = store.kept_scores(&query).await? else { return Ok(None) };
-    if !deploys_kept(store, card, delivery).await? {
-        return Ok(None);
-    }
-    Ok(Some(kept))
+    store.kept_scores(&query).await
 }
 
 /// The rows of `kept` that hold on `day`, by service key.
